@@ -1,0 +1,165 @@
+"""What happens to the org: incidents drawn before any protocol runs.
+
+Everything intrinsic to an incident (when, where, what category, how much work, which
+dependents the failure will reach) is drawn here from the ``arrivals``, ``incident`` and
+``cascade`` streams, so every protocol meets exactly the same incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from incsim.model.streams import Streams, sample
+from incsim.scenario.schema import CATEGORIES, FLAGS, Scenario
+
+
+@dataclass(frozen=True)
+class DecisionNeed:
+    """A decision the incident needs, with the deliberation it will take once people are reached."""
+
+    name: str
+    stakeholders: tuple[str, ...]
+    deliberation: float
+    containment: bool = False
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A dependent the failure reaches: when (after its upstream is hit) and from where."""
+
+    service: str
+    via: str
+    delay: float
+    recovery: float
+
+
+@dataclass(frozen=True)
+class IncidentSpec:
+    """One incident, fully drawn."""
+
+    id: int
+    at: float
+    category: str
+    flags: tuple[str, ...]
+    roots: tuple[str, ...]
+    diagnosis: float
+    fix: float
+    consults: tuple[float, ...]
+    """Fractions of the diagnosis at which the debugger needs another team's expert."""
+    consult_teams: tuple[str, ...]
+    decisions: tuple[DecisionNeed, ...]
+    spread: tuple[Spread, ...] = ()
+    exposure_per_min: float = 0.0
+    root_recovery: float = 0.0
+    extras: dict = field(default_factory=dict)
+
+
+def _dependents(scn: Scenario) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {s.name: [] for s in scn.org.services}
+    for s in scn.org.services:
+        for dep in s.depends_on:
+            out.setdefault(dep, []).append(s.name)
+    return out
+
+
+def _cascade(roots: list[str], scn: Scenario, category: str, rng: np.random.Generator,
+             recovery_dist) -> list[Spread]:
+    """Breadth-first spread to dependents; a visited set makes cycles harmless."""
+    spec = scn.incidents.categories[category]
+    if spec.cascade_probability <= 0:
+        return []
+    deps = _dependents(scn)
+    hit = set(roots)
+    frontier = list(roots)
+    out: list[Spread] = []
+    while frontier:
+        nxt = []
+        for svc in frontier:
+            for d in sorted(deps.get(svc, [])):
+                reaches = rng.random() < spec.cascade_probability
+                delay = sample(spec.cascade_delay, rng)
+                recovery = sample(recovery_dist, rng)
+                if reaches and d not in hit:
+                    hit.add(d)
+                    out.append(Spread(service=d, via=svc, delay=delay, recovery=recovery))
+                    nxt.append(d)
+        frontier = nxt
+    return out
+
+
+def _decisions(specs, rng: np.random.Generator, containment: bool = False) -> list[DecisionNeed]:
+    return [DecisionNeed(d.name, tuple(d.stakeholders), sample(d.deliberation, rng),
+                         containment and i == 0) for i, d in enumerate(specs)]
+
+
+def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root: str,
+                  scn: Scenario, streams: Streams) -> IncidentSpec:
+    """Draw the intrinsic work of incident ``i`` from its own streams."""
+    rng = streams.get("incident", i)
+    crng = streams.get("cascade", i)
+    spec = scn.incidents.categories[category]
+    services = [s.name for s in scn.org.services]
+    weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
+    roots = [root]
+    extra_needed = max(0, min(spec.min_services, len(services)) - 1)
+    if extra_needed:
+        others = [s for s in services if s != root]
+        w = np.array([weights[services.index(s)] for s in others])
+        picks = rng.choice(len(others), size=extra_needed, replace=False, p=w / w.sum())
+        roots += [others[k] for k in sorted(picks)]
+    diagnosis = sample(spec.diagnosis, rng)
+    fix = sample(spec.fix, rng)
+    n_consults = int(rng.poisson(spec.consults_mean))
+    consults = tuple(sorted(float(x) for x in rng.random(n_consults)))
+    owner = {s.name: s.team for s in scn.org.services}
+    own_team = owner[root]
+    other_teams = sorted({owner[s] for s in services} - {own_team}) or [own_team]
+    consult_teams = tuple(other_teams[int(rng.integers(len(other_teams)))] for _ in consults)
+    decisions = []
+    exposure = 0.0
+    for flag in FLAGS:  # containment first: a security incident contains before it diagnoses
+        if flag in flags and flag in scn.incidents.flags:
+            fspec = scn.incidents.flags[flag]
+            decisions += _decisions(fspec.decisions, rng, containment=(flag == "security"))
+            exposure += fspec.exposure_per_min if flag == "security" else 0.0
+    decisions = sorted(decisions, key=lambda d: not d.containment)
+    decisions += _decisions(spec.decisions, rng)
+    spread = _cascade(roots, scn, category, crng, spec.recovery)
+    return IncidentSpec(
+        id=i, at=at, category=category, flags=flags, roots=tuple(roots), diagnosis=diagnosis,
+        fix=fix, consults=consults, consult_teams=consult_teams, decisions=tuple(decisions),
+        spread=tuple(spread), exposure_per_min=exposure, root_recovery=0.0,
+    )
+
+
+def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[IncidentSpec]:
+    """All incidents of one replication, in arrival order: scripted ones plus Poisson arrivals."""
+    inc = scn.incidents
+    rng = streams.get("arrivals")
+    raw: list[tuple[float, str, tuple[str, ...], str]] = []
+    for s in inc.scripted:
+        if s.at_min < horizon:
+            raw.append((s.at_min, s.category, tuple(f for f in FLAGS if f in s.flags), s.service))
+    if inc.arrivals is not None:
+        mean_gap = 7 * 1440.0 / inc.arrivals.rate_per_week
+        cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
+        probs = np.array([inc.mix[c] for c in cats], dtype=float)
+        probs = probs / probs.sum()
+        services = [s.name for s in scn.org.services]
+        weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
+        weights = weights / weights.sum()
+        t = 0.0
+        while True:
+            t += float(rng.exponential(mean_gap))
+            if t >= horizon:
+                break
+            cat = cats[int(rng.choice(len(cats), p=probs))]
+            flag_draws = {f: rng.random() for f in FLAGS}
+            flags = tuple(f for f in FLAGS if f in inc.flags and flag_draws[f] < inc.flags[f].probability)
+            root = services[int(rng.choice(len(services), p=weights))]
+            raw.append((t, cat, flags, root))
+    raw.sort(key=lambda r: r[0])
+    return [draw_incident(i, at, cat, flags, root, scn, streams)
+            for i, (at, cat, flags, root) in enumerate(raw)]

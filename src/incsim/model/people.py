@@ -1,0 +1,113 @@
+"""Engineers, their working hours, and the on-call and incident-commander rotas.
+
+Simulated time is in minutes from a Monday, 00:00 UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from incsim.scenario.schema import Scenario, Team
+
+DAY = 1440.0
+WEEK = 7 * DAY
+
+
+@dataclass(frozen=True)
+class Engineer:
+    """One person: their team, position in it, and when they work."""
+
+    id: str
+    team: str
+    index: int
+    is_lead: bool
+    utc_offset_hours: float
+    start_hour: float
+    end_hour: float
+    weekends_off: bool
+    roles: tuple[str, ...]
+
+    def _local(self, t: float) -> tuple[int, float]:
+        local = t / 60.0 + self.utc_offset_hours
+        day = math.floor(local / 24.0)
+        return day, local - 24.0 * day
+
+    def working(self, t: float) -> bool:
+        """Whether ``t`` falls in this engineer's working hours."""
+        day, hour = self._local(t)
+        if self.weekends_off and day % 7 >= 5:
+            return False
+        return self.start_hour <= hour < self.end_hour
+
+    def work_intervals(self, start: float, end: float) -> list[tuple[float, float]]:
+        """The working-hour intervals that overlap ``[start, end]``, clipped to it."""
+        out = []
+        first = math.floor((start / 60.0 + self.utc_offset_hours) / 24.0) - 1
+        last = math.floor((end / 60.0 + self.utc_offset_hours) / 24.0) + 1
+        for day in range(first, last + 1):
+            if self.weekends_off and day % 7 >= 5:
+                continue
+            a = (day * 24.0 + self.start_hour - self.utc_offset_hours) * 60.0
+            b = (day * 24.0 + self.end_hour - self.utc_offset_hours) * 60.0
+            a, b = max(a, start), min(b, end)
+            if b > a:
+                out.append((a, b))
+        return out
+
+    def minutes_left_at_work(self, t: float) -> float:
+        """Minutes from ``t`` to the end of the current working period (0 when off)."""
+        if not self.working(t):
+            return 0.0
+        day, hour = self._local(t)
+        return (self.end_hour - hour) * 60.0
+
+
+class Roster:
+    """Everyone in the org, with the rotas that say who is paged when."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.engineers: dict[str, Engineer] = {}
+        self.by_team: dict[str, list[Engineer]] = {}
+        self.teams: dict[str, Team] = {t.name: t for t in scenario.org.teams}
+        for team in scenario.org.teams:
+            members = []
+            for i in range(team.size):
+                eng = Engineer(
+                    id=f"{team.name}-{i + 1}", team=team.name, index=i, is_lead=i < team.leads,
+                    utc_offset_hours=team.utc_offset_hours, start_hour=team.work_hours.start,
+                    end_hour=team.work_hours.end, weekends_off=team.work_hours.weekends_off,
+                    roles=tuple(team.roles),
+                )
+                members.append(eng)
+                self.engineers[eng.id] = eng
+            self.by_team[team.name] = members
+        self.ic_pool = [e for e in self.engineers.values() if "ic" in e.roles]
+        self.owner_of = {s.name: s.team for s in scenario.org.services}
+
+    def oncall(self, team: str, t: float) -> list[Engineer]:
+        """The people on call for ``team`` at ``t``, primary first (empty if no rota)."""
+        spec = self.teams[team].oncall
+        if spec is None:
+            return []
+        members = self.by_team[team]
+        shift = math.floor(t / (spec.shift_days * DAY))
+        return [members[(shift * spec.per_shift + j) % len(members)] for j in range(spec.per_shift)]
+
+    def ic_candidates(self, t: float) -> list[Engineer]:
+        """The IC rota in order of preference at ``t`` (weekly hand-over)."""
+        if not self.ic_pool:
+            return []
+        shift = math.floor(t / WEEK)
+        n = len(self.ic_pool)
+        return [self.ic_pool[(shift + k) % n] for k in range(n)]
+
+    def with_role(self, role: str, t: float) -> list[Engineer]:
+        """People who can act in ``role`` at ``t``: on-calls of teams with it first, then others."""
+        out: list[Engineer] = []
+        for team in self.teams.values():
+            if role in team.roles:
+                first = self.oncall(team.name, t)
+                rest = [e for e in self.by_team[team.name] if e not in first]
+                out.extend(first + rest)
+        return out

@@ -1,0 +1,105 @@
+"""Incident-response protocols: strategies behind one interface, parameterised by the scenario.
+
+A protocol answers three questions the world asks of it: does this incident open with a
+room (and why), does it open with a short synchronous triage, and, while it runs in a
+channel, is there a reason to escalate it to a room now. Everything else (who is invited,
+how long people stay, update cadence) is data from the scenario's ``Protocol`` entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from incsim.scenario.schema import Protocol as ProtocolSpec
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What a protocol may look at when it decides."""
+
+    category: str
+    flags: tuple[str, ...]
+    services_affected: int
+    customer_data_at_risk: bool
+    minutes_since_detected: float
+    mitigated: bool
+
+
+class Strategy:
+    """The interface every protocol implements."""
+
+    def __init__(self, spec: ProtocolSpec) -> None:
+        self.spec = spec
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def opening_room(self, view: IncidentView) -> str | None:
+        """The reason to open a room at detection, or None to start in the channel."""
+        return None
+
+    def wants_triage(self, view: IncidentView) -> bool:
+        """Whether the incident opens with a short synchronous triage call."""
+        return False
+
+    def escalation(self, view: IncidentView) -> str | None:
+        """The reason to move a channel incident into a room now, or None."""
+        return None
+
+    def no_progress_timer(self) -> float | None:
+        """Minutes without mitigation after which ``escalation`` is asked again."""
+        return None
+
+
+class WarRoom(Strategy):
+    """Every P1 gets a call from the start."""
+
+    def opening_room(self, view: IncidentView) -> str | None:
+        return "protocol: every P1 gets a war room"
+
+
+class AsyncFirst(Strategy):
+    """The channel only; no call is ever opened."""
+
+
+class Hybrid(Strategy):
+    """Async by default, escalating to a room on the scenario's rules."""
+
+    def wants_triage(self, view: IncidentView) -> bool:
+        t = self.spec.triage
+        return t is not None and any(f in view.flags for f in t.flags)
+
+    def opening_room(self, view: IncidentView) -> str | None:
+        return self._rule_reason(view, include_timer=False)
+
+    def escalation(self, view: IncidentView) -> str | None:
+        return self._rule_reason(view, include_timer=True)
+
+    def no_progress_timer(self) -> float | None:
+        return self.spec.escalation.no_progress_min
+
+    def _rule_reason(self, view: IncidentView, include_timer: bool) -> str | None:
+        rules = self.spec.escalation
+        if view.category in rules.categories:
+            return f"category {view.category}"
+        hit = [f for f in view.flags if f in rules.flags]
+        if hit:
+            return f"flag {hit[0]}"
+        n = rules.services_affected_at_least
+        if n is not None and view.services_affected >= n:
+            return f"{view.services_affected} services affected (rule: >= {n})"
+        if rules.customer_data_at_risk and view.customer_data_at_risk:
+            return "customer data at risk"
+        limit = rules.no_progress_min
+        if include_timer and limit is not None and not view.mitigated and view.minutes_since_detected >= limit:
+            return f"no progress for {limit:g} min"
+        return None
+
+
+_KINDS: dict[str, type[Strategy]] = {"war-room": WarRoom, "async-first": AsyncFirst, "hybrid": Hybrid}
+
+
+def make_strategy(spec: ProtocolSpec) -> Strategy:
+    """The strategy object for a scenario protocol entry."""
+    return _KINDS[spec.kind](spec)

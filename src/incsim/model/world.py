@@ -1,0 +1,750 @@
+"""The simulated world: one replication of one protocol over a list of incidents.
+
+Pure: no files, no printing, no wall clock. Everything it does is an ``Event`` in ``log``.
+It can be stepped (``run(until=...)``, ``run_until(predicate)``) and accepts incidents and
+escalations injected from outside, which is what drills are built on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import simpy
+
+from incsim.model.events import Event, Kind, Log
+from incsim.model.incidents import DecisionNeed, IncidentSpec
+from incsim.model.people import Engineer, Roster
+from incsim.model.protocols import IncidentView, Strategy, make_strategy
+from incsim.model.streams import Streams, sample, sample_or_zero
+from incsim.scenario.schema import Scenario
+
+ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
+NON_ESSENTIAL_ROLES = ("spectator", "watcher")
+
+
+class IncidentRun:
+    """The live state of one incident while it is simulated."""
+
+    def __init__(self, world: "World", spec: IncidentSpec) -> None:
+        self.world = world
+        self.spec = spec
+        env = world.env
+        self.detected_at = env.now
+        self.engaged: dict[str, str] = {}        # person -> role, while part of the incident
+        self.joined_at_work: dict[str, bool] = {}
+        self.present: set[str] = set()            # in the room, while a room is open
+        self.room_open = False
+        self.room_opened_at = 0.0
+        self.room_limit: int | None = None
+        self.debugger: Engineer | None = None
+        self.ic: Engineer | None = None
+        self.ic_ready = env.event()
+        self.debugger_ready = env.event()
+        self.pending: list[float] = []            # interruption costs waiting for the debugger
+        self.rate_changed = env.event()
+        self.slow_factor = 1.0
+        self.affected: set[str] = set(spec.roots)
+        self.fixed: set[str] = set()
+        self.recovered: set[str] = set()
+        self.mitigated = False
+        self.resolved = env.event()
+        self.escalated = False
+        self.contained = False
+        self.room_changed = env.event()
+        self.rng_people = world.streams.get("people", spec.id)
+        self.rng_latency = world.streams.get("latency", spec.id)
+        self.rng_overhead = world.streams.get("overhead", spec.id)
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def log(self, kind: Kind, who: str = "", **data) -> Event:
+        return self.world.log.add(Event(self.world.env.now, self.spec.id, kind, who, data))
+
+    def poke(self) -> None:
+        """Tell the debugger's work loop that its speed or its interruptions changed."""
+        if not self.rate_changed.triggered:
+            self.rate_changed.succeed()
+
+    def _room_changed(self) -> None:
+        if not self.room_changed.triggered:
+            self.room_changed.succeed()
+        self.room_changed = self.world.env.event()
+        self.poke()
+
+    def audience(self) -> int:
+        """People in the room other than the debugger."""
+        if not self.room_open:
+            return 0
+        return len(self.present) - (1 if self.debugger and self.debugger.id in self.present else 0)
+
+    def spectators(self) -> list[str]:
+        return sorted(p for p in self.present if self.engaged.get(p) == "spectator")
+
+    def rate(self) -> float:
+        """The debugger's speed: 1 alone and rested; slower narrating or at 3 AM."""
+        n = self.world.scn.behaviour.narration
+        narration = min(1.0 + n.per_listener * self.audience(), n.max_slowdown) if self.room_open else 1.0
+        return 1.0 / (narration * self.slow_factor)
+
+    def view(self) -> IncidentView:
+        data = self.world.customer_data
+        return IncidentView(
+            category=self.spec.category, flags=self.spec.flags,
+            services_affected=len(self.affected),
+            customer_data_at_risk=("data-loss" in self.spec.flags) or (
+                "security" in self.spec.flags and any(s in data for s in self.affected)),
+            minutes_since_detected=self.world.env.now - self.detected_at, mitigated=self.mitigated,
+        )
+
+    def join(self, eng: Engineer, role: str) -> None:
+        """``eng`` becomes part of the incident (and of the room, when one is open)."""
+        now = self.world.env.now
+        if eng.id in self.engaged:
+            if self.engaged[eng.id] != role and role in ESSENTIAL_ROLES:
+                self.engaged[eng.id] = role
+                self.log(Kind.JOINED, eng.id, role=role, change=True)
+            return
+        self.engaged[eng.id] = role
+        self.joined_at_work[eng.id] = eng.working(now)
+        self.log(Kind.JOINED, eng.id, role=role, off_hours=not eng.working(now), team=eng.team)
+        if self.room_open:
+            self._enter_room(eng)
+
+    def _enter_room(self, eng: Engineer) -> None:
+        if eng.id in self.present:
+            return
+        self.present.add(eng.id)
+        late = self.world.env.now - self.room_opened_at > self.world.scn.behaviour.late_joiner_after
+        if late and self.debugger is not None and eng.id != self.debugger.id and self.debugger.id in self.present:
+            brief = sample(self.world.scn.behaviour.brief_late_joiner, self.rng_overhead)
+            self.log(Kind.INTERRUPTED, self.debugger.id, answer_min=brief, refocus_min=0.0,
+                     reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
+            self.pending.append(brief)
+        self._room_changed()
+
+    def leave(self, eng_id: str) -> None:
+        """``eng_id`` leaves the incident; a refocus is charged if it pulled them off work."""
+        if eng_id not in self.engaged:
+            return
+        eng = self.world.roster.engineers[eng_id]
+        now = self.world.env.now
+        role = self.engaged.pop(eng_id)
+        refocus = 0.0
+        if self.joined_at_work.pop(eng_id, False) and eng.working(now):
+            refocus = min(sample_or_zero(self.world.scn.behaviour.refocus, self.rng_overhead),
+                          eng.minutes_left_at_work(now))
+        self.log(Kind.LEFT, eng_id, role=role, refocus_min=refocus)
+        if eng_id in self.present:
+            self.present.discard(eng_id)
+            self._room_changed()
+
+    def interrupt(self, eng: Engineer, answer: float, reason: str, role: str, refocus: bool = True) -> None:
+        """Charge ``eng`` an interruption: ``answer`` minutes plus a short refocus if at work."""
+        now = self.world.env.now
+        r = 0.0
+        if refocus and eng.working(now):
+            r = min(sample_or_zero(self.world.scn.behaviour.interruption.refocus, self.rng_overhead),
+                    eng.minutes_left_at_work(now + answer))
+        self.log(Kind.INTERRUPTED, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
+                 engaged=eng.id in self.engaged)
+        if self.debugger is not None and eng.id == self.debugger.id:
+            self.pending.append(answer + r)
+            self.poke()
+
+    # -- rooms ---------------------------------------------------------------------------
+    def open_room(self, reason: str, limit: int | None = None, invite: bool = True) -> None:
+        if self.room_open:
+            return
+        self.room_open = True
+        self.room_opened_at = self.world.env.now
+        self.room_limit = limit
+        self.log(Kind.ROOM_OPENED, reason=reason, limit=limit)
+        for pid in sorted(self.engaged):
+            self.present.add(pid)
+        self._room_changed()
+        if invite:
+            for eng in self.world.invitees(self):
+                self.world.env.process(self.world.pull_in(self, eng, "spectator"))
+
+    def close_room(self) -> None:
+        if not self.room_open:
+            return
+        self.room_open = False
+        self.present.clear()
+        self.log(Kind.ROOM_CLOSED)
+        self._room_changed()
+
+
+class World:
+    """A SimPy environment holding the org, one protocol and the incidents it meets."""
+
+    def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
+                 incidents: Iterable[IncidentSpec] = (), horizon: float | None = None) -> None:
+        self.scn = scenario
+        self.strategy: Strategy = make_strategy(scenario.protocol(protocol))
+        self.streams = streams
+        self.env = simpy.Environment()
+        self.log = Log()
+        self.roster = Roster(scenario)
+        self.horizon = horizon if horizon is not None else scenario.simulation.horizon_days * 1440.0
+        self.customer_facing = {s.name for s in scenario.org.services if s.customer_facing}
+        self.customer_data = {s.name for s in scenario.org.services if s.holds_customer_data}
+        self.debugging: set[str] = set()
+        self.commanding: set[str] = set()
+        self.pools: dict[str, simpy.Resource] = {
+            t.name: simpy.Resource(self.env, capacity=t.oncall.per_shift)
+            for t in scenario.org.teams if t.oncall is not None
+        }
+        self.runs: dict[int, IncidentRun] = {}
+        self._next_id = 0
+        for spec in incidents:
+            self.schedule(spec)
+
+    # -- driving -------------------------------------------------------------------------
+    def schedule(self, spec: IncidentSpec) -> None:
+        """Start ``spec`` at its arrival time (now, if that has passed)."""
+        self._next_id = max(self._next_id, spec.id + 1)
+        self.env.process(self._arrive(spec))
+
+    def run(self, until: float | None = None) -> None:
+        """Advance to ``until`` minutes, or until nothing is left to happen."""
+        if until is None:
+            self.env.run()
+        elif until > self.env.now:
+            self.env.run(until=until)
+
+    def run_until(self, predicate: Callable[[Event], bool], limit: float = math.inf) -> Event | None:
+        """Step until an event satisfying ``predicate`` is logged (returned) or time passes ``limit``."""
+        seen = len(self.log)
+        while self.env.peek() <= limit:
+            self.env.step()
+            while seen < len(self.log):
+                ev = self.log.events[seen]
+                seen += 1
+                if predicate(ev):
+                    return ev
+        return None
+
+    def inject_incident(self, spec: IncidentSpec) -> None:
+        """Add an incident from outside (a drill's inject); it starts at ``max(spec.at, now)``."""
+        self.log.add(Event(self.env.now, spec.id, Kind.INJECTED, "", {"what": "incident"}))
+        self.schedule(spec)
+
+    def inject_escalation(self, incident: int, reason: str = "injected") -> None:
+        """Escalate a running incident to a room now, whatever the protocol would do."""
+        run = self.runs.get(incident)
+        if run is None or run.resolved.triggered:
+            raise KeyError(f"no running incident {incident}")
+        self.log.add(Event(self.env.now, incident, Kind.INJECTED, "", {"what": "escalation"}))
+        self._escalate(run, reason)
+
+    # -- people --------------------------------------------------------------------------
+    def ack_delay(self, run: IncidentRun, eng: Engineer) -> float:
+        b = self.scn.behaviour
+        working = eng.working(self.env.now)
+        return sample(b.page_ack if working else b.page_ack_off_hours, run.rng_latency)
+
+    def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
+        lat = self.scn.behaviour.reply_latency
+        if eng.id in run.engaged:
+            return sample(lat.engaged, run.rng_latency)
+        if eng.working(self.env.now):
+            return sample(lat.working, run.rng_latency)
+        return sample(lat.off_hours, run.rng_latency)
+
+    def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
+        """Page ``eng`` into the incident; they join after their acknowledgement delay."""
+        if eng.id in run.engaged:
+            run.join(eng, role)
+            return
+        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
+        if eng.working(self.env.now):
+            delay = sample(self.scn.behaviour.join_delay, run.rng_latency)
+        else:
+            delay = sample(self.scn.behaviour.page_ack_off_hours, run.rng_latency)
+        yield self.env.timeout(delay)
+        if run.resolved.triggered:
+            return
+        run.join(eng, role)
+        if role == "spectator":
+            self.env.process(self._spectate(run, eng))
+
+    def invitees(self, run: IncidentRun) -> list[Engineer]:
+        """Who a room invites beyond those already engaged, by the protocol's rule."""
+        room = self.strategy.spec.room
+        now = self.env.now
+        if run.room_limit is not None:
+            size = run.room_limit
+        elif room.invite.rule == "fixed-size":
+            size = max(1, int(round(sample(room.invite.size, run.rng_people))))
+        else:
+            size = 10 ** 6
+        owner_team = self.roster.owner_of[run.spec.roots[0]]
+        have = set(run.engaged) | {e.id for e in (run.debugger, run.ic) if e is not None}
+        if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
+            have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
+        oncalls = [e for t in sorted(self.roster.teams) for e in self.roster.oncall(t, now)]
+        oncalls.sort(key=lambda e: e.team != owner_team)
+        leads = [e for t in sorted(self.roster.teams) for e in self.roster.by_team[t] if e.is_lead]
+        order: list[Engineer] = list(oncalls)
+        if room.invite.rule in ("fixed-size", "oncalls-and-leads"):
+            order += leads
+        if room.invite.rule == "fixed-size":
+            others = sorted(self.roster.engineers.values(), key=lambda e: (e.team != owner_team, e.id))
+            order += others
+        out: list[Engineer] = []
+        seen: set[str] = set()
+        for eng in order:
+            if len(have) + len(out) >= size:
+                break
+            if eng.id in have or eng.id in seen:
+                continue
+            seen.add(eng.id)
+            is_oncall = eng in oncalls
+            if not eng.working(now) and not is_oncall and not room.invite.include_off_hours:
+                continue
+            out.append(eng)
+        return out
+
+    def _spectate(self, run: IncidentRun, eng: Engineer):
+        room = self.strategy.spec.room
+        if run.rng_people.random() < room.stay_probability:
+            return
+        yield self.env.timeout(sample(room.leave_after, run.rng_people))
+        if run.engaged.get(eng.id) == "spectator" and not run.resolved.triggered:
+            run.leave(eng.id)
+
+    def pick_ic(self) -> Engineer | None:
+        for eng in self.roster.ic_candidates(self.env.now):
+            if eng.id not in self.commanding and eng.id not in self.debugging:
+                return eng
+        cands = self.roster.ic_candidates(self.env.now)
+        return cands[0] if cands else None
+
+    def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
+        """The people a named stakeholder stands for in this incident."""
+        now = self.env.now
+        if who == "service-owner":
+            return [run.debugger] if run.debugger else []
+        if who == "ic":
+            return [run.ic] if run.ic else []
+        if who == "affected-owners":
+            teams = sorted({self.roster.owner_of[s] for s in run.affected})
+            out = []
+            for t in teams:
+                if run.debugger is not None and t == run.debugger.team:
+                    out.append(run.debugger)
+                else:
+                    oc = self.roster.oncall(t, now)
+                    if oc:
+                        out.append(oc[0])
+            return out
+        cands = self.roster.with_role(who, now)
+        engaged = [e for e in cands if e.id in run.engaged]
+        if engaged:
+            return engaged[:1]
+        working = [e for e in cands if e.working(now)]
+        return (working or cands)[:1]
+
+    # -- the incident ----------------------------------------------------------------------
+    def _arrive(self, spec: IncidentSpec):
+        if spec.at > self.env.now:
+            yield self.env.timeout(spec.at - self.env.now)
+        run = IncidentRun(self, spec)
+        self.runs[spec.id] = run
+        run.ic = self.pick_ic()
+        if run.ic is not None:
+            self.commanding.add(run.ic.id)
+        run.log(Kind.DETECTED, category=spec.category, flags=list(spec.flags), roots=list(spec.roots),
+                diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
+        for svc in spec.roots:
+            run.log(Kind.AFFECTED, service=svc, via="", customer_facing=svc in self.customer_facing)
+        self.env.process(self._command(run))
+        self.env.process(self._cascade(run))
+        view = run.view()
+        if self.strategy.wants_triage(view):
+            pass  # the triage call opens once IC and debugger are there (in _respond)
+        else:
+            reason = self.strategy.opening_room(view)
+            if reason:
+                run.open_room(reason)
+                run.escalated = False
+        if self.strategy.no_progress_timer() is not None:
+            self.env.process(self._watch_progress(run))
+        yield from self._respond(run)
+
+    def _escalate(self, run: IncidentRun, reason: str) -> None:
+        if run.room_open or run.escalated:
+            return
+        run.escalated = True
+        run.log(Kind.ESCALATED, reason=reason)
+        run.open_room(f"escalated: {reason}")
+
+    def _check_escalation(self, run: IncidentRun) -> None:
+        if run.room_open or run.escalated or run.resolved.triggered:
+            return
+        reason = self.strategy.escalation(run.view())
+        if reason:
+            self._escalate(run, reason)
+
+    def _watch_progress(self, run: IncidentRun):
+        limit = self.strategy.no_progress_timer()
+        assert limit is not None
+        done = yield self.env.timeout(limit) | run.resolved
+        if run.resolved not in done:
+            self._check_escalation(run)
+
+    def _acquire_debugger(self, run: IncidentRun, team: str):
+        """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug."""
+        pool = self.pools[team]
+        oncall_spec = self.roster.teams[team].oncall
+        now = self.env.now
+        req = None
+        if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
+            backups = [e for e in self.roster.by_team[team]
+                       if e.id not in self.debugging and e.working(now)]
+            if backups:
+                return backups[0], None
+        req = pool.request()
+        yield req
+        now = self.env.now
+        for eng in self.roster.oncall(team, now) + self.roster.by_team[team]:
+            if eng.id not in self.debugging:
+                return eng, req
+        return self.roster.oncall(team, now)[0], req
+
+    def _respond(self, run: IncidentRun):
+        spec = run.spec
+        b = self.scn.behaviour
+        team = self.roster.owner_of[spec.roots[0]]
+        run.log(Kind.PAGED, "", role="debugger", team=team)
+        eng, req = yield from self._acquire_debugger(run, team)
+        self.debugging.add(eng.id)
+        run.debugger = eng
+        if not eng.working(self.env.now):
+            run.slow_factor = b.off_hours_slowdown
+        yield self.env.timeout(self.ack_delay(run, eng))
+        run.join(eng, "debugger")
+        run.debugger_ready.succeed()
+        for svc in spec.roots[1:]:
+            self.env.process(self._owner_joins(run, svc))
+        try:
+            if self.strategy.wants_triage(run.view()):
+                yield from self._triage(run)
+            containment = [d for d in spec.decisions if d.containment]
+            for d in containment:
+                yield from self._decide(run, d)
+            yield from self._diagnose(run)
+            for d in spec.decisions:
+                if not d.containment:
+                    yield from self._decide(run, d)
+            fixes = [self.env.process(self._fix_other_root(run, svc)) for svc in spec.roots[1:]]
+            yield from self._work(run, spec.fix)
+            self._service_fixed(run, spec.roots[0])
+            if fixes:
+                yield self.env.all_of(fixes)
+            yield from self._await_recovery(run)
+        finally:
+            self.debugging.discard(eng.id)
+            if req is not None:
+                self.pools[team].release(req)
+        run.log(Kind.RESOLVED)
+        run.close_room()
+        for pid in sorted(run.engaged):
+            run.leave(pid)
+        run.resolved.succeed()
+        if run.ic is not None:
+            self.commanding.discard(run.ic.id)
+
+    def _owner_joins(self, run: IncidentRun, service: str):
+        team = self.roster.owner_of[service]
+        oc = self.roster.oncall(team, self.env.now)
+        if not oc or (run.debugger is not None and run.debugger.team == team):
+            return
+        yield from self.pull_in(run, oc[0], "owner")
+        if not run.room_open and oc[0].id in run.engaged:
+            run.interrupt(oc[0], sample(self.scn.behaviour.read_thread, run.rng_overhead),
+                          "read the thread", "owner", refocus=False)
+
+    def _fix_other_root(self, run: IncidentRun, service: str):
+        team = self.roster.owner_of[service]
+        oc = self.roster.oncall(team, self.env.now)
+        amount = run.spec.fix
+        if oc and oc[0].id not in run.engaged:
+            yield from self.pull_in(run, oc[0], "owner")
+        factor = 1.0 if not oc or oc[0].working(self.env.now) else self.scn.behaviour.off_hours_slowdown
+        yield self.env.timeout(amount * factor)
+        self._service_fixed(run, service)
+
+    def _service_fixed(self, run: IncidentRun, service: str) -> None:
+        run.fixed.add(service)
+        run.log(Kind.FIXED, service=service)
+        run.recovered.add(service)
+        run.log(Kind.RECOVERED, service=service)
+        self._maybe_mitigated(run)
+
+    def _maybe_mitigated(self, run: IncidentRun) -> None:
+        if run.mitigated:
+            return
+        facing = {s for s in run.affected if s in self.customer_facing}
+        if facing <= run.recovered and set(run.spec.roots) <= run.fixed:
+            run.mitigated = True
+            run.log(Kind.MITIGATED)
+
+    def _await_recovery(self, run: IncidentRun):
+        by_service = {s.service: s for s in run.spec.spread}
+        waits = []
+        for svc in sorted(run.affected - run.recovered):
+            sp = by_service.get(svc)
+            waits.append(self.env.process(self._recover(run, svc, sp.recovery if sp else 0.0)))
+        if waits:
+            yield self.env.all_of(waits)
+        self._maybe_mitigated(run)
+
+    def _recover(self, run: IncidentRun, service: str, minutes: float):
+        yield self.env.timeout(minutes)
+        run.recovered.add(service)
+        run.log(Kind.RECOVERED, service=service)
+        self._maybe_mitigated(run)
+
+    def _cascade(self, run: IncidentRun):
+        """Spread the failure to dependents until the roots are fixed."""
+        pending = sorted(run.spec.spread, key=lambda s: s.delay)
+        hit_at = {svc: self.env.now for svc in run.spec.roots}
+        queue = list(pending)
+        while queue:
+            # the next spread whose upstream has been hit, by absolute time
+            ready = [(hit_at[s.via] + s.delay, i, s) for i, s in enumerate(queue) if s.via in hit_at]
+            if not ready:
+                return
+            when, i, sp = min(ready)
+            queue.pop(i)
+            if when > self.env.now:
+                yield self.env.timeout(when - self.env.now)
+            if set(run.spec.roots) <= run.fixed:
+                return
+            hit_at[sp.service] = self.env.now
+            run.affected.add(sp.service)
+            run.log(Kind.AFFECTED, service=sp.service, via=sp.via,
+                    customer_facing=sp.service in self.customer_facing)
+            self.env.process(self._owner_joins(run, sp.service))
+            self._check_escalation(run)
+
+    def _triage(self, run: IncidentRun):
+        """A short call of at most ``max_people`` for the containment decisions, then async."""
+        triage = self.strategy.spec.triage
+        assert triage is not None
+        yield run.ic_ready
+        run.open_room("triage", limit=triage.max_people, invite=False)
+        sec = [e for e in self.roster.with_role("security", self.env.now)][:1]
+        joins = [self.env.process(self.pull_in(run, e, "stakeholder"))
+                 for e in sec if len(run.present) < triage.max_people]
+        if joins:
+            yield self.env.all_of(joins)
+        containment = [d for d in run.spec.decisions if d.containment]
+        end = self.env.now + sample(triage.duration, run.rng_latency)
+        for d in containment:
+            yield from self._decide(run, d, limit=triage.max_people)
+        if self.env.now < end:
+            yield self.env.timeout(end - self.env.now)
+        run.close_room()
+        for e in sec:
+            if run.engaged.get(e.id) == "stakeholder":
+                run.leave(e.id)
+
+    def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
+        """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate."""
+        if need.containment and run.contained:
+            return
+        b = self.scn.behaviour
+        t0 = self.env.now
+        people: list[Engineer] = []
+        for who in need.stakeholders:
+            for e in self.stakeholder(run, who):
+                if e not in people:
+                    people.append(e)
+        run.log(Kind.DECISION_REQUESTED, name=need.name, stakeholders=[e.id for e in people])
+        if run.room_open:
+            missing = [e for e in people if e.id not in run.present]
+            if limit is not None:
+                missing = missing[: max(0, limit - len(run.present))]
+            joins = [self.env.process(self.pull_in(run, e, "stakeholder")) for e in missing]
+            if joins:
+                yield self.env.all_of(joins)
+            yield self.env.timeout(need.deliberation)
+            medium = "room"
+        else:
+            others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
+            for rnd in range(b.channel_rounds):
+                waits = []
+                for e in others:
+                    w = self.reply_latency(run, e)
+                    if e.id not in run.engaged:
+                        w += sample(b.read_thread, run.rng_overhead) if rnd == 0 else 0.0
+                    waits.append(w)
+                if waits:
+                    yield self.env.timeout(max(waits))
+                for e in others:
+                    if e.id not in run.engaged:
+                        run.interrupt(e, sample(b.interruption.answer, run.rng_overhead),
+                                      f"decision: {need.name}", "stakeholder")
+            yield self.env.timeout(need.deliberation)
+            run.pending.clear()  # questions that came in meanwhile were answered while waiting
+            medium = "channel"
+        if need.containment:
+            run.contained = True
+        run.log(Kind.DECISION, name=need.name, medium=medium, wait_min=self.env.now - t0,
+                containment=need.containment)
+
+    def _diagnose(self, run: IncidentRun):
+        """Diagnosis work, stopping at each point where another team's expert is needed."""
+        spec = run.spec
+        done = 0.0
+        credit = 0.0
+        for frac, team in zip(spec.consults, spec.consult_teams):
+            target = frac * spec.diagnosis
+            yield from self._work(run, max(0.0, target - done - credit))
+            credit = max(0.0, credit - (target - done))
+            done = target
+            credit += yield from self._consult(run, team)
+        yield from self._work(run, max(0.0, spec.diagnosis - done - credit))
+
+    def _consult(self, run: IncidentRun, team: str):
+        """Ask ``team``'s on-call; returns the work the debugger got done while waiting."""
+        b = self.scn.behaviour
+        oc = self.roster.oncall(team, self.env.now)
+        if not oc:
+            return 0.0
+        expert = oc[0]
+        dbg = run.debugger
+        assert dbg is not None
+        t0 = self.env.now
+        if run.room_open:
+            run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="room", topic="consult")
+            if expert.id not in run.present:
+                yield from self.pull_in(run, expert, "expert")
+            else:
+                run.join(expert, "expert")
+            answer = sample(b.room_answer, run.rng_overhead)
+            yield self.env.timeout(answer)
+            run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
+            return 0.0
+        run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="channel", topic="consult")
+        wait = self.reply_latency(run, expert)
+        first_time = expert.id not in run.engaged
+        if first_time:
+            wait += sample(b.read_thread, run.rng_overhead)
+        yield self.env.timeout(wait)
+        run.pending.clear()
+        run.interrupt(expert, sample(b.interruption.answer, run.rng_overhead), "consult", "expert")
+        run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
+        return b.progress_while_waiting * wait * run.rate()
+
+    def _work(self, run: IncidentRun, amount: float):
+        """The debugger works ``amount`` minutes at their current speed, paying interruptions."""
+        remaining = amount
+        env = self.env
+        while True:
+            while run.pending:
+                yield env.timeout(run.pending.pop(0))
+            if remaining <= 1e-9:
+                return
+            rate = run.rate()
+            run.rate_changed = env.event()
+            start = env.now
+            yield env.timeout(remaining / rate) | run.rate_changed
+            remaining -= (env.now - start) * rate
+
+    def _command(self, run: IncidentRun):
+        """The IC: joins, posts the structured updates on cadence, fields "any updates?"."""
+        proto = self.strategy.spec
+        b = self.scn.behaviour
+        ic = run.ic
+        if ic is None:
+            run.ic_ready.succeed()
+            return
+        yield self.env.timeout(self.ack_delay(run, ic))
+        if run.resolved.triggered:
+            run.ic_ready.succeed()
+            return
+        run.join(ic, "ic")
+        run.ic_ready.succeed()
+        watchers = self._watchers(run)
+        self.env.process(self._update_requests(run, ic))
+        self.env.process(self._room_questions(run))
+        while not run.resolved.triggered:
+            yield self.env.timeout(proto.update_cadence_min) | run.resolved
+            if run.resolved.triggered:
+                break
+            write = sample(b.write_update, run.rng_overhead)
+            run.log(Kind.UPDATE, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
+                    impact=sorted(s for s in run.affected if s in self.customer_facing),
+                    next_steps="fix" if run.spec.diagnosis else "diagnose", eta_min=None,
+                    write_min=write)
+            if proto.executive_channel:
+                run.log(Kind.UPDATE, ic.id, channel="executive",
+                        status="mitigated" if run.mitigated else "investigating",
+                        write_min=sample(b.write_exec_update, run.rng_overhead))
+            for w in watchers:
+                if w.working(self.env.now) and w.id not in run.engaged:
+                    # read when they choose to: no refocus (essay: "without interrupting")
+                    run.interrupt(w, sample(b.read_update, run.rng_overhead), "read update", "watcher",
+                                  refocus=False)
+
+    def _watchers(self, run: IncidentRun) -> list[Engineer]:
+        n = self.strategy.spec.channel_watchers
+        if n == 0:
+            return []
+        pool = sorted(self.roster.engineers.values(), key=lambda e: e.id)
+        pool = [e for e in pool if run.debugger is None or e.id != run.debugger.id]
+        if run.ic is not None:
+            pool = [e for e in pool if e.id != run.ic.id]
+        idx = run.rng_people.choice(len(pool), size=min(n, len(pool)), replace=False)
+        return [pool[i] for i in sorted(idx)]
+
+    def _update_requests(self, run: IncidentRun, ic: Engineer):
+        b = self.scn.behaviour
+        rate = b.update_requests_per_hour
+        if self.strategy.spec.executive_channel:
+            rate *= b.update_requests_factor_with_exec_channel
+        if rate <= 0:
+            return
+        while not run.resolved.triggered:
+            gap = run.rng_people.exponential(60.0 / rate)
+            yield self.env.timeout(gap) | run.resolved
+            if run.resolved.triggered:
+                return
+            run.log(Kind.QUESTION, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
+                    topic="any updates?")
+            run.interrupt(ic, sample(b.interruption.answer, run.rng_overhead), "any updates?", "ic")
+
+    def _room_questions(self, run: IncidentRun):
+        """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
+        q = self.scn.behaviour.spectator_questions_per_hour
+        if q <= 0:
+            return
+        while not run.resolved.triggered:
+            n = len(run.spectators()) if run.room_open else 0
+            if n == 0 or run.debugger is None or run.debugger.id not in run.present:
+                yield run.room_changed | run.resolved
+                continue
+            gap = run.rng_people.exponential(60.0 / (q * n))
+            changed = run.room_changed
+            fired = yield self.env.timeout(gap) | changed | run.resolved
+            if run.resolved.triggered or changed in fired:
+                continue
+            specs = run.spectators()
+            if not specs:
+                continue
+            asker = specs[int(run.rng_people.integers(len(specs)))]
+            run.log(Kind.QUESTION, asker, to=run.debugger.id, medium="room", topic="question")
+            run.interrupt(run.debugger, sample(self.scn.behaviour.room_answer, run.rng_overhead),
+                          "spectator question", "debugger")
+
+
+def simulate(scenario: Scenario, protocol: str, streams: Streams, incidents: list[IncidentSpec],
+             horizon: float) -> World:
+    """Run one replication of ``protocol`` over ``incidents`` to completion."""
+    world = World(scenario, protocol, streams, incidents, horizon)
+    world.run()
+    return world

@@ -1,0 +1,126 @@
+"""Cross-field checks a scenario must pass after its fields are individually valid.
+
+Each problem carries the path of the key at fault so the loader can point at ``FILE:LINE:COL``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from incsim.scenario.schema import Scenario
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, at a path such as ``("org", "services", 2, "team")``."""
+
+    loc: Loc
+    message: str
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """A ``did you mean 'x'?`` suffix, or an empty string when nothing is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    return f"unknown {kind} '{name}'{did_you_mean(name, known)}; known: {', '.join(known)}"
+
+
+def _duplicates(names: list[str], loc: Loc, kind: str) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        if name in seen:
+            out.append(Problem((*loc, i, "name"), f"duplicate {kind} name '{name}'"))
+        seen.add(name)
+    return out
+
+
+def cross_checks(scn: Scenario) -> list[Problem]:
+    """Every cross-field problem in ``scn`` (an empty list when it is consistent)."""
+    problems: list[Problem] = []
+    teams = [t.name for t in scn.org.teams]
+    services = [s.name for s in scn.org.services]
+    problems += _duplicates(teams, ("org", "teams"), "team")
+    problems += _duplicates(services, ("org", "services"), "service")
+    problems += _duplicates([p.name for p in scn.protocols], ("protocols",), "protocol")
+
+    for i, team in enumerate(scn.org.teams):
+        loc: Loc = ("org", "teams", i)
+        if team.leads > team.size:
+            problems.append(Problem((*loc, "leads"), f"{team.leads} leads in a team of {team.size}"))
+        if team.oncall is not None:
+            need = team.oncall.per_shift * (1 + team.oncall.rest_shifts)
+            if team.size < need:
+                problems.append(Problem(
+                    (*loc, "size"),
+                    f"team '{team.name}' of {team.size} is too small for its rota: "
+                    f"{team.oncall.per_shift} per shift with {team.oncall.rest_shifts} rest "
+                    f"shift(s) needs at least {need}",
+                ))
+        if team.work_hours.end <= team.work_hours.start:
+            problems.append(Problem((*loc, "work_hours", "end"), "work_hours.end must be after start"))
+
+    for i, svc in enumerate(scn.org.services):
+        if svc.team not in teams:
+            problems.append(Problem(("org", "services", i, "team"), _unknown("team", svc.team, teams)))
+        for j, dep in enumerate(svc.depends_on):
+            if dep not in services:
+                problems.append(Problem(("org", "services", i, "depends_on", j),
+                                        _unknown("service", dep, services)))
+            elif dep == svc.name:
+                problems.append(Problem(("org", "services", i, "depends_on", j),
+                                        f"service '{dep}' cannot depend on itself"))
+
+    if not any(t.oncall is not None for t in scn.org.teams):
+        problems.append(Problem(("org", "teams"), "no team has an on-call rota: nobody would be paged"))
+    owners = {s.team for s in scn.org.services}
+    for i, team in enumerate(scn.org.teams):
+        if team.name in owners and team.oncall is None:
+            problems.append(Problem(("org", "teams", i, "oncall"),
+                                    f"team '{team.name}' owns services but has no on-call rota"))
+
+    inc = scn.incidents
+    if inc.arrivals is None and not inc.scripted:
+        problems.append(Problem(("incidents",), "give arrivals (a Poisson rate) or a scripted list"))
+    total = sum(inc.mix.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        problems.append(Problem(("incidents", "mix"), f"incident mix sums to {total:g}, not 1"))
+    for cat, p in inc.mix.items():
+        if p > 0 and cat not in inc.categories:
+            problems.append(Problem(("incidents", "mix", cat),
+                                    f"category '{cat}' has a share but no entry under incidents.categories"))
+    for i, s in enumerate(inc.scripted):
+        if s.service not in services:
+            problems.append(Problem(("incidents", "scripted", i, "service"),
+                                    _unknown("service", s.service, services)))
+        if s.category not in inc.categories:
+            problems.append(Problem(("incidents", "scripted", i, "category"),
+                                    f"category '{s.category}' has no entry under incidents.categories"))
+
+    roles = {r for t in scn.org.teams for r in t.roles}
+    if "ic" not in roles:
+        problems.append(Problem(("org", "teams"), "no team has the 'ic' role: nobody can be incident commander"))
+    decision_sites: list[tuple[Loc, list]] = []
+    for cat, spec in inc.categories.items():
+        decision_sites.append((("incidents", "categories", cat, "decisions"), spec.decisions))
+    for flag, fspec in inc.flags.items():
+        decision_sites.append((("incidents", "flags", flag, "decisions"), fspec.decisions))
+    for loc, decisions in decision_sites:
+        for i, d in enumerate(decisions):
+            for j, who in enumerate(d.stakeholders):
+                if who in ("service-owner", "ic", "affected-owners") or who in roles:
+                    continue
+                problems.append(Problem((*loc, i, "stakeholders", j),
+                                        f"stakeholder '{who}' is not a role of any team"))
+    for i, proto in enumerate(scn.protocols):
+        if proto.triage is not None and proto.triage.max_people < 2:
+            problems.append(Problem(("protocols", i, "triage", "max_people"),
+                                    "a triage call needs at least the IC and one other person"))
+    return problems

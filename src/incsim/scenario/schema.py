@@ -1,0 +1,273 @@
+"""The scenario schema: pydantic models that are the single source of truth for input.
+
+Times are minutes unless a field name says otherwise (``_hours``, ``_days``, ``_per_hour``).
+Every default below is documented with its source in ``scenarios/seed.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
+
+from incsim.scenario.durations import Duration, Fixed, Lognormal, Uniform
+
+API_VERSION = "incsim/v1"
+CATEGORIES = ("single-service", "cascading", "platform-wide")
+FLAGS = ("security", "data-loss", "regulatory")
+Category = Literal["single-service", "cascading", "platform-wide"]
+Flag = Literal["security", "data-loss", "regulatory"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+# Roles a team's members can take. ``service-owner`` and ``ic`` are resolved per incident.
+Role = Literal["ic", "security", "leadership", "legal", "pr", "compliance"]
+Stakeholder = Literal[
+    "service-owner", "ic", "security", "leadership", "legal", "pr", "compliance", "affected-owners"
+]
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Metadata(Strict):
+    name: Name
+    description: str = ""
+
+
+class WorkHours(Strict):
+    """Local working hours, Monday to Friday."""
+
+    start: Annotated[float, Field(ge=0, lt=24)] = 9.0
+    end: Annotated[float, Field(gt=0, le=24)] = 17.0
+    weekends_off: bool = True
+
+
+class OnCall(Strict):
+    """The team's on-call rota: ``per_shift`` people at a time, handing over every ``shift_days``."""
+
+    per_shift: PositiveInt = 1
+    shift_days: PositiveFloat = 7.0
+    rest_shifts: Annotated[int, Field(ge=0)] = 1
+    """Shifts each person must be off between two on-call shifts."""
+    backup: bool = True
+    """When every on-call is busy, page a team member at work instead of queuing."""
+
+
+class Team(Strict):
+    name: Name
+    size: PositiveInt
+    leads: Annotated[int, Field(ge=0)] = 1
+    utc_offset_hours: Annotated[float, Field(ge=-12, le=14)] = 0.0
+    work_hours: WorkHours = WorkHours()
+    oncall: OnCall | None = OnCall()
+    roles: list[Role] = []
+
+
+class Service(Strict):
+    name: Name
+    team: Name
+    depends_on: list[Name] = []
+    customer_facing: bool = True
+    holds_customer_data: bool = False
+    failure_weight: PositiveFloat = 1.0
+
+
+class Org(Strict):
+    teams: Annotated[list[Team], Field(min_length=1)]
+    services: Annotated[list[Service], Field(min_length=1)]
+
+
+class Decision(Strict):
+    """A choice that must be agreed by named stakeholders before the incident can proceed."""
+
+    name: Name
+    stakeholders: Annotated[list[Stakeholder], Field(min_length=1)]
+    deliberation: Duration = 5.0
+    """Talking time once everyone is reached (the same in a room or a channel)."""
+
+
+class CategorySpec(Strict):
+    """The work an incident of one category needs."""
+
+    diagnosis: Duration
+    fix: Duration
+    consults_mean: NonNegativeFloat = 0.5
+    """Mean (Poisson) number of questions the debugger must put to another team's expert."""
+    recovery: Duration = 10.0
+    """Time for an affected dependent to recover once its upstream is fixed."""
+    decisions: list[Decision] = []
+    cascade_probability: Probability = 0.0
+    cascade_delay: Duration = 10.0
+    min_services: PositiveInt = 1
+
+
+class FlagSpec(Strict):
+    probability: Probability = 0.0
+    decisions: list[Decision] = []
+    exposure_per_min: NonNegativeFloat = 0.0
+    """Records exposed per minute until the first decision (containment) is taken."""
+
+
+class Arrivals(Strict):
+    rate_per_week: PositiveFloat
+    """Poisson rate of P1 incidents."""
+
+
+class ScriptedIncident(Strict):
+    at_min: NonNegativeFloat
+    service: Name
+    category: Category = "single-service"
+    flags: list[Flag] = []
+
+
+class Incidents(Strict):
+    arrivals: Arrivals | None = None
+    scripted: list[ScriptedIncident] = []
+    mix: dict[Category, Probability] = {"single-service": 1.0}
+    categories: dict[Category, CategorySpec]
+    flags: dict[Flag, FlagSpec] = {}
+
+
+class ReplyLatency(Strict):
+    """How long a channel message waits for its recipient, by what they are doing."""
+
+    engaged: Duration = 3.0
+    working: Duration = 15.0
+    off_hours: Duration = 45.0
+
+
+class Interruption(Strict):
+    answer: Duration = 2.0
+    refocus: Duration | None = 5.0
+
+
+class Narration(Strict):
+    """Slowdown of a person debugging in front of an audience: ``1 + per_listener * n`` (capped)."""
+
+    per_listener: NonNegativeFloat = 0.04
+    max_slowdown: Annotated[float, Field(ge=1.0)] = 1.6
+
+
+class Behaviour(Strict):
+    page_ack: Duration = 5.0
+    page_ack_off_hours: Duration = 15.0
+    join_delay: Duration = 5.0
+    refocus: Duration | None = Uniform(dist="uniform", low=20, high=30)
+    interruption: Interruption = Interruption()
+    narration: Narration = Narration()
+    room_answer: Duration = 2.0
+    """A question answered aloud in a room."""
+    reply_latency: ReplyLatency = ReplyLatency()
+    read_thread: Duration = 10.0
+    """A late joiner in a channel catches up by reading."""
+    brief_late_joiner: Duration = 5.0
+    """A late joiner in a room is briefed by the debugger."""
+    late_joiner_after: NonNegativeFloat = 10.0
+    """Minutes after a room opens past which a joiner needs a briefing."""
+    channel_rounds: PositiveInt = 2
+    """Message round-trips a decision takes in a channel before deliberation ends it."""
+    spectator_questions_per_hour: NonNegativeFloat = 1.0
+    """Questions each spectator in a room puts to the debugger."""
+    update_requests_per_hour: NonNegativeFloat = 1.0
+    """Ad-hoc "any updates?" requests to the IC from leadership."""
+    update_requests_factor_with_exec_channel: Probability = 0.3
+    write_update: Duration = 4.0
+    write_exec_update: Duration = 2.0
+    read_update: Duration = 1.5
+    off_hours_slowdown: Annotated[float, Field(ge=1.0)] = 1.3
+    progress_while_waiting: Probability = 0.0
+    """Fraction of normal speed the debugger keeps while waiting for a reply in a channel."""
+
+
+class Invite(Strict):
+    """Who a war room pulls in beyond the debugger and IC."""
+
+    rule: Literal["fixed-size", "all-oncalls", "oncalls-and-leads"] = "fixed-size"
+    size: Duration = Uniform(dist="uniform", low=8, high=12)
+    """For ``fixed-size``: total people in the room (rounded)."""
+    include_off_hours: bool = False
+    """Wake people who are off hours (on-calls are always paged)."""
+
+
+class Room(Strict):
+    invite: Invite = Invite()
+    stay_probability: Probability = 0.7
+    """A spectator stays "in case they are needed" until the end."""
+    leave_after: Duration = 20.0
+    """When a spectator does leave, how long they stayed."""
+
+
+class Escalation(Strict):
+    """Rules that move an async incident into a room."""
+
+    services_affected_at_least: PositiveInt | None = None
+    customer_data_at_risk: bool = False
+    no_progress_min: PositiveFloat | None = None
+    categories: list[Category] = []
+    flags: list[Flag] = []
+
+
+class Triage(Strict):
+    """A short synchronous call at the start of a flagged incident, then async."""
+
+    flags: list[Flag] = ["security"]
+    max_people: PositiveInt = 3
+    duration: Duration = 10.0
+
+
+class Protocol(Strict):
+    name: Name
+    kind: Literal["war-room", "async-first", "hybrid"]
+    update_cadence_min: PositiveFloat = 15.0
+    executive_channel: bool = True
+    channel_watchers: Annotated[int, Field(ge=0)] = 3
+    """People who follow the channel and read each update."""
+    room: Room = Room()
+    escalation: Escalation = Escalation()
+    triage: Triage | None = None
+
+
+class Costs(Strict):
+    hourly_usd: NonNegativeFloat = 100.0
+    customer_impact_usd_per_min: NonNegativeFloat = 0.0
+    off_hours_multiplier: Annotated[float, Field(ge=1.0)] = 1.0
+
+
+class Simulation(Strict):
+    horizon_days: PositiveFloat = 28.0
+    replications: PositiveInt = 30
+    seed: Annotated[int, Field(ge=0)] | None = None
+    event_log_sample: Annotated[int, Field(ge=0)] = 2
+    """Replications whose full event logs are written."""
+
+
+class Scenario(Strict):
+    api_version: Literal["incsim/v1"] = Field(alias="apiVersion")
+    kind: Literal["Scenario"]
+    metadata: Metadata
+    org: Org
+    incidents: Incidents
+    behaviour: Behaviour = Behaviour()
+    protocols: Annotated[list[Protocol], Field(min_length=1)]
+    costs: Costs = Costs()
+    simulation: Simulation = Simulation()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
+
+    def team(self, name: str) -> Team:
+        """The team called ``name``."""
+        return next(t for t in self.org.teams if t.name == name)
+
+    def protocol(self, name: str) -> Protocol:
+        """The protocol called ``name``."""
+        return next(p for p in self.protocols if p.name == name)
+
+
+__all__ = [
+    "API_VERSION", "CATEGORIES", "FLAGS", "Scenario", "Protocol", "Team", "Service", "Decision",
+    "CategorySpec", "FlagSpec", "Behaviour", "Duration", "Fixed", "Lognormal", "Uniform",
+]
