@@ -23,13 +23,14 @@ STATES = ("own_work", "responding", "spectating", "refocusing", "off")
 
 INCIDENT_COLUMNS = [
     "replication", "protocol", "incident_id", "category", "flags", "services_affected",
-    "detected_at_min", "mitigated_at_min", "resolved_at_min", "ttr_min", "customer_impact_min",
+    "detected_at_min", "engaged_at_min", "mitigated_at_min", "resolved_at_min", "ttr_min",
+    "engage_wait_min", "customer_impact_min",
     "responder_hours", "non_essential_hours", "refocus_hours", "engineer_hours", "interruptions",
     "escalated", "war_room_minutes", "peak_participants", "decision_wait_min", "data_exposure",
     "labour_cost_usd", "impact_cost_usd", "cost_usd",
 ]
 METRICS = [
-    "ttr_min", "customer_impact_min", "engineer_hours", "responder_hours", "non_essential_hours",
+    "ttr_min", "engage_wait_min", "customer_impact_min", "engineer_hours", "responder_hours", "non_essential_hours",
     "refocus_hours", "interruptions", "war_room_minutes", "peak_participants", "decision_wait_min",
     "data_exposure", "cost_usd",
 ]
@@ -60,6 +61,7 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
     decision_wait = 0.0
     contained_at: float | None = None
     escalated = False
+    engaged_at = math.nan
 
     def close(who: str, t: float) -> None:
         nonlocal person_time, non_essential, off_hours_time
@@ -85,6 +87,8 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
                 joined[e.who] = (e.t, e.data["role"], off)
             else:
                 joined[e.who] = (e.t, e.data["role"], bool(e.data.get("off_hours")))
+                if e.data["role"] == "debugger" and math.isnan(engaged_at):
+                    engaged_at = e.t
                 present += 1
                 peak = max(peak, present)
         elif k is Kind.LEFT:
@@ -126,9 +130,11 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
         "flags": ";".join(det.data["flags"]),
         "services_affected": len(affected_at),
         "detected_at_min": det.t,
+        "engaged_at_min": engaged_at,
         "mitigated_at_min": mitigated,
         "resolved_at_min": resolved,
         "ttr_min": resolved - det.t,
+        "engage_wait_min": engaged_at - det.t,
         "customer_impact_min": impact,
         "responder_hours": responder_h,
         "non_essential_hours": non_essential / 60.0,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from incsim.model.streams import Streams, sample
+from incsim.model.streams import Streams, sample, sample_or_zero
 from incsim.scenario.schema import CATEGORIES, FLAGS, Scenario
 
 
@@ -110,7 +110,7 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
         picks = rng.choice(len(others), size=extra_needed, replace=False, p=w / w.sum())
         roots += [others[k] for k in sorted(picks)]
     diagnosis = sample(spec.diagnosis, rng)
-    fix = sample(spec.fix, rng)
+    fix = sample_or_zero(spec.fix, rng)
     n_consults = int(rng.poisson(spec.consults_mean))
     consults = tuple(sorted(float(x) for x in rng.random(n_consults)))
     owner = {s.name: s.team for s in scn.org.services}
@@ -134,6 +134,17 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
     )
 
 
+def draw_kind(scn: Scenario, rng: np.random.Generator) -> tuple[str, tuple[str, ...]]:
+    """A category from the mix and the flags an incident carries."""
+    inc = scn.incidents
+    cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
+    probs = np.array([inc.mix[c] for c in cats], dtype=float)
+    cat = cats[int(rng.choice(len(cats), p=probs / probs.sum()))]
+    flag_draws = {f: rng.random() for f in FLAGS}
+    flags = tuple(f for f in FLAGS if f in inc.flags and flag_draws[f] < inc.flags[f].probability)
+    return cat, flags
+
+
 def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[IncidentSpec]:
     """All incidents of one replication, in arrival order: scripted ones plus Poisson arrivals."""
     inc = scn.incidents
@@ -142,11 +153,8 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
     for s in inc.scripted:
         if s.at_min < horizon:
             raw.append((s.at_min, s.category, tuple(f for f in FLAGS if f in s.flags), s.service))
-    if inc.arrivals is not None:
+    if inc.arrivals is not None and not inc.arrivals.per_service:
         mean_gap = 7 * 1440.0 / inc.arrivals.rate_per_week
-        cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
-        probs = np.array([inc.mix[c] for c in cats], dtype=float)
-        probs = probs / probs.sum()
         services = [s.name for s in scn.org.services]
         weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
         weights = weights / weights.sum()
@@ -155,9 +163,7 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
             t += float(rng.exponential(mean_gap))
             if t >= horizon:
                 break
-            cat = cats[int(rng.choice(len(cats), p=probs))]
-            flag_draws = {f: rng.random() for f in FLAGS}
-            flags = tuple(f for f in FLAGS if f in inc.flags and flag_draws[f] < inc.flags[f].probability)
+            cat, flags = draw_kind(scn, rng)
             root = services[int(rng.choice(len(services), p=weights))]
             raw.append((t, cat, flags, root))
     raw.sort(key=lambda r: r[0])

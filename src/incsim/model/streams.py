@@ -22,6 +22,7 @@ SOURCES = {
     "latency": 3,       # acknowledgement, joining, reply latencies
     "overhead": 4,      # refocus, answer and reading times
     "cascade": 5,       # which dependents a failure spreads to, and when
+    "failures": 6,      # per-service failures in a finite-source population
 }
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 import simpy
 
 from incsim.model.events import Event, Kind, Log
-from incsim.model.incidents import DecisionNeed, IncidentSpec
-from incsim.model.people import Engineer, Roster
+from incsim.model.incidents import DecisionNeed, IncidentSpec, draw_incident, draw_kind
+from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import IncidentView, Strategy, make_strategy
 from incsim.model.streams import Streams, sample, sample_or_zero
 from incsim.scenario.schema import Scenario
@@ -199,6 +199,10 @@ class World:
         self._next_id = 0
         for spec in incidents:
             self.schedule(spec)
+        arrivals = scenario.incidents.arrivals
+        if arrivals is not None and arrivals.per_service:
+            for i, svc in enumerate(scenario.org.services):
+                self.env.process(self._service_failures(i, svc.name, arrivals.rate_per_week))
 
     # -- driving -------------------------------------------------------------------------
     def schedule(self, spec: IncidentSpec) -> None:
@@ -242,7 +246,7 @@ class World:
     def ack_delay(self, run: IncidentRun, eng: Engineer) -> float:
         b = self.scn.behaviour
         working = eng.working(self.env.now)
-        return sample(b.page_ack if working else b.page_ack_off_hours, run.rng_latency)
+        return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run.rng_latency)
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         lat = self.scn.behaviour.reply_latency
@@ -259,9 +263,9 @@ class World:
             return
         run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
         if eng.working(self.env.now):
-            delay = sample(self.scn.behaviour.join_delay, run.rng_latency)
+            delay = sample_or_zero(self.scn.behaviour.join_delay, run.rng_latency)
         else:
-            delay = sample(self.scn.behaviour.page_ack_off_hours, run.rng_latency)
+            delay = sample_or_zero(self.scn.behaviour.page_ack_off_hours, run.rng_latency)
         yield self.env.timeout(delay)
         if run.resolved.triggered:
             return
@@ -373,6 +377,18 @@ class World:
             self.env.process(self._watch_progress(run))
         yield from self._respond(run)
 
+    def _service_failures(self, index: int, service: str, rate_per_week: float):
+        """A service that fails at ``rate_per_week`` while up and is down until resolved."""
+        rng = self.streams.get("failures", index)
+        while True:
+            yield self.env.timeout(float(rng.exponential(WEEK / rate_per_week)))
+            if self.env.now >= self.horizon:
+                return
+            category, flags = draw_kind(self.scn, rng)
+            spec = draw_incident(self._next_id, self.env.now, category, flags, service, self.scn, self.streams)
+            self._next_id += 1
+            yield from self._arrive(spec)
+
     def _escalate(self, run: IncidentRun, reason: str) -> None:
         if run.room_open or run.escalated:
             return
@@ -439,7 +455,7 @@ class World:
                 if not d.containment:
                     yield from self._decide(run, d)
             fixes = [self.env.process(self._fix_other_root(run, svc)) for svc in spec.roots[1:]]
-            yield from self._work(run, spec.fix)
+            yield from self._work(run, spec.fix)  # 0 when the category has no separate fix
             self._service_fixed(run, spec.roots[0])
             if fixes:
                 yield self.env.all_of(fixes)

@@ -94,7 +94,8 @@ class CategorySpec(Strict):
     """The work an incident of one category needs."""
 
     diagnosis: Duration
-    fix: Duration
+    fix: Duration | None
+    """Work after the decisions; ``null`` when diagnosing is the whole job."""
     consults_mean: NonNegativeFloat = 0.5
     """Mean (Poisson) number of questions the debugger must put to another team's expert."""
     recovery: Duration = 10.0
@@ -114,7 +115,9 @@ class FlagSpec(Strict):
 
 class Arrivals(Strict):
     rate_per_week: PositiveFloat
-    """Poisson rate of P1 incidents."""
+    """Poisson rate of P1 incidents (``per_service``: the rate of each service while it is up)."""
+    per_service: bool = False
+    """Each service fails on its own, and only while it is up (a finite-source population)."""
 
 
 class ScriptedIncident(Strict):
@@ -153,9 +156,10 @@ class Narration(Strict):
 
 
 class Behaviour(Strict):
-    page_ack: Duration = 5.0
-    page_ack_off_hours: Duration = 15.0
-    join_delay: Duration = 5.0
+    page_ack: Duration | None = 5.0
+    """``null`` for every delay or overhead below switches it off."""
+    page_ack_off_hours: Duration | None = 15.0
+    join_delay: Duration | None = 5.0
     refocus: Duration | None = Uniform(dist="uniform", low=20, high=30)
     interruption: Interruption = Interruption()
     narration: Narration = Narration()
