@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloa
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     def mean(self) -> float:  # pragma: no cover - overridden
         """Expected value in minutes."""
@@ -35,7 +35,7 @@ class Exponential(_Dist):
     dist: Literal["exponential"]
     mean_min: PositiveFloat = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_min
@@ -50,7 +50,7 @@ class Lognormal(_Dist):
     mean_min: PositiveFloat | None = Field(default=None, alias="mean")
     sd: PositiveFloat | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_parameterisation(self) -> "Lognormal":

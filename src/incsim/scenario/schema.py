@@ -30,7 +30,8 @@ Stakeholder = Literal[
 class Strict(BaseModel):
     """Base for every scenario section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
+                              allow_inf_nan=False)
 
 
 class Metadata(Strict):
@@ -260,7 +261,8 @@ class Scenario(Strict):
     costs: Costs = Costs()
     simulation: Simulation = Simulation()
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
+                              allow_inf_nan=False)
 
     def team(self, name: str) -> Team:
         """The team called ``name``."""

@@ -1,0 +1,623 @@
+"""Reading scenario YAML into a validated ``Scenario``, with every problem located as ``FILE:LINE:COL``.
+
+The YAML is read with ruamel.yaml's round-trip loader so every key and sequence item keeps its
+line and column; pydantic errors and cross-check problems are mapped back to those positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import types
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from incsim.scenario.checks import cross_checks, did_you_mean
+from incsim.scenario.durations import Fixed
+from incsim.scenario.schema import Scenario
+
+DEFAULT_SCENARIO = "seed.yaml"
+MAX_BYTES = 2 * 1024 * 1024
+"""Largest scenario file accepted; a real scenario is a few kilobytes."""
+MAX_NODES = 200_000
+"""Most YAML nodes visited with aliases expanded: stops "billion laughs" alias bombs early."""
+MAX_DEPTH = 64
+"""Deepest nesting accepted; the schema itself is under ten levels deep."""
+
+_STR_TAG = "tag:yaml.org,2002:str"
+Pos = tuple[int, int]  # 0-based (line, col), as ruamel stores them
+
+
+@dataclass(frozen=True)
+class LocatedProblem:
+    """One problem in a scenario file, at a 1-based line and column and a dotted path."""
+
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        what = f"{self.path}: {self.message}" if self.path else self.message
+        return f"{self.file}:{self.line}:{self.col}: {_one_line(what)}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[LocatedProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(file: str, message: str, pos: Pos | None = None, path: str = "") -> NoReturn:
+    line, col = pos if pos is not None else (0, 0)
+    raise ScenarioError([LocatedProblem(file, line + 1, col + 1, path, _one_line(message))]) from None
+
+
+# --- reading bytes -------------------------------------------------------------------------
+
+
+def _offset_pos(data: bytes, offset: int) -> Pos:
+    """(line, col) of a byte offset, the column counted in characters."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    col = len(data[start:offset].decode("utf-8", errors="replace"))
+    return data.count(b"\n", 0, offset), col
+
+
+def _decode(data: bytes, file: str) -> str:
+    if b"\x00" in data:
+        _fail(file, "not a text file (contains NUL bytes)", _offset_pos(data, data.index(b"\x00")))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        _fail(file, f"not valid UTF-8 (byte 0x{data[exc.start + bom]:02x})",
+              _offset_pos(data, exc.start + bom))
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of the scenario file at ``path``, or a ``ScenarioError`` saying why it cannot be read."""
+    file = str(path)
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        _fail(file, "no such file")
+    except ValueError as exc:  # e.g. an embedded NUL byte in the name
+        _fail(file, f"invalid file name: {exc}")
+    except OSError as exc:
+        _fail(file, f"cannot read file: {exc.strerror or exc}")
+    if p.is_dir():
+        _fail(file, "is a directory, not a scenario file")
+    if not p.is_file():
+        _fail(file, "not a regular file")
+    if st.st_size > MAX_BYTES:
+        _fail(file, f"file is {st.st_size / 2**20:.1f} MB; a scenario may be at most 2 MB")
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except PermissionError:
+        _fail(file, "cannot read file: permission denied")
+    except OSError as exc:
+        _fail(file, f"cannot read file: {exc.strerror or exc}")
+    if len(data) > MAX_BYTES:
+        _fail(file, "file is over 2 MB; a scenario may be at most 2 MB")
+    return _decode(data, file)
+
+
+# --- parsing YAML --------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """YAML that parses but is refused (alias bomb, recursion, too deep), with its position."""
+
+    def __init__(self, message: str, pos: Pos) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+def _mark(node: Node) -> Pos:
+    return node.start_mark.line, node.start_mark.column
+
+
+def _check_graph(root: Node) -> None:
+    """Refuse a node graph that is cyclic, too deep, or too large once aliases are expanded."""
+    visited = 0
+    on_path: set[int] = set()
+    entry = _mark(root)  # the top-level key being expanded: where an alias bomb is reported
+
+    def visit(node: Node, depth: int) -> None:
+        nonlocal visited, entry
+        visited += 1
+        if visited > MAX_NODES:
+            raise _Refused(f"document expands to more than {MAX_NODES:,} nodes once aliases "
+                           "are expanded (an alias bomb?); refusing to load it", entry)
+        if depth > MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", _mark(node))
+        if isinstance(node, ScalarNode):
+            return
+        on_path.add(id(node))
+        pairs: list[tuple[Node | None, Node]] = []
+        if isinstance(node, MappingNode):
+            pairs = [(k, v) for k, v in node.value]
+        elif isinstance(node, SequenceNode):
+            pairs = [(None, v) for v in node.value]
+        for key, value in pairs:
+            if depth == 0 and key is not None:
+                entry = _mark(key)
+            for child in (key, value):
+                if child is None:
+                    continue
+                if id(child) in on_path:
+                    name = f" '*{child.anchor}'" if getattr(child, "anchor", None) else ""
+                    where = _mark(key) if key is not None and child is value else _mark(child)
+                    raise _Refused(f"alias{name} refers to a node that contains it "
+                                   "(recursive alias)", where)
+                visit(child, depth + 1)
+        on_path.discard(id(node))
+
+    visit(root, 0)
+
+
+_FLOW_SYNTAX = re.compile(r"""[\[\]{}'"#\n]""")
+_DOUBLE_QUOTED_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _check_flow_depth(text: str, file: str) -> None:
+    """Refuse deeply nested ``[``/``{`` before parsing: ruamel's scanner is quadratic in their depth."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth, i = 0, 0
+    while (m := _FLOW_SYNTAX.search(text, i)) is not None:
+        c, j = m.group(), m.start()
+        i = j + 1
+        if c == "#" and (j == 0 or text[j - 1] in " \t\n"):
+            i = text.find("\n", j)
+            if i < 0:
+                return
+        elif c in "'\"":
+            k = j - 1
+            while k >= 0 and text[k] in " \t":
+                k -= 1
+            if k >= 0 and text[k] not in "\n[{,:-?":
+                continue  # an apostrophe inside a plain scalar
+            if c == "'":
+                end = text.find("'", j + 1)
+                while end >= 0 and text.startswith("'", end + 1):
+                    end = text.find("'", end + 2)
+            else:
+                dq = _DOUBLE_QUOTED_REST.match(text, j + 1)
+                end = dq.end() - 1 if dq else -1
+            if end < 0:
+                return  # unterminated: the parser reports it
+            i = end + 1
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line_start = text.rfind("\n", 0, j) + 1
+                _fail(file, f"nesting deeper than {MAX_DEPTH} levels",
+                      (text.count("\n", 0, j), j - line_start))
+        elif c in "]}":
+            depth = max(0, depth - 1)
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that checks the node graph first and keeps timestamps as text."""
+
+    def construct_document(self, node: Any) -> Any:
+        _check_graph(node)
+        return super().construct_document(node)
+
+    def _timestamp_as_text(self, node: Any, values: Any = None) -> Any:
+        # The schema has no date fields: `name: 2024-01-01` must stay the string the user wrote.
+        return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor._timestamp_as_text)
+
+
+def _parse_yaml(text: str, file: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    try:
+        return yaml.load(text)
+    except _Refused as exc:
+        _fail(file, exc.message, exc.pos)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        key = (exc.problem or "").removeprefix("found duplicate key ").split(" with value", 1)[0]
+        first = exc.context_mark
+        where = f" in the mapping starting at line {first.line + 1}" if first is not None else ""
+        _fail(file, f"duplicate key {key}{where}",
+              (mark.line, mark.column) if mark is not None else None)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = (mark.line, mark.column) if mark is not None else None
+        problem = exc.problem or "invalid YAML"
+        if exc.context and problem.startswith("but "):
+            problem = f"{exc.context}, {problem}"
+        elif exc.context and exc.problem:
+            problem = f"{problem} ({exc.context})"
+        _fail(file, f"YAML syntax error: {problem}", pos)
+    except ReaderError as exc:
+        pos = _offset_pos(text.encode("utf-8", "surrogatepass"),
+                          len(text[: exc.position].encode("utf-8", "surrogatepass")))
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        _fail(file, f"character U+{char:04X} is not allowed in YAML", pos)
+    except RecursionError:
+        _fail(file, "nesting is too deep")
+    except YAMLError as exc:
+        _fail(file, f"invalid YAML: {exc}")
+
+
+# --- round-trip tree -> plain data ---------------------------------------------------------
+
+
+def _pos_of(node: Any) -> Pos | None:
+    lc = getattr(node, "lc", None)
+    return (lc.line, lc.col) if lc is not None and lc.line is not None else None
+
+
+def _key_pos(mapping: CommentedMap, key: Any) -> Pos | None:
+    try:
+        return tuple(mapping.lc.key(key))  # type: ignore[return-value]
+    except (KeyError, TypeError, AttributeError):
+        return _pos_of(mapping)  # a key brought in by a `<<:` merge has no position of its own
+
+
+def _value_pos(mapping: CommentedMap, key: Any) -> Pos | None:
+    try:
+        return tuple(mapping.lc.value(key))  # type: ignore[return-value]
+    except (KeyError, TypeError, AttributeError):
+        return _key_pos(mapping, key)
+
+
+def _item_pos(seq: CommentedSeq, index: int) -> Pos | None:
+    try:
+        return tuple(seq.lc.item(index))  # type: ignore[return-value]
+    except (KeyError, TypeError, AttributeError):
+        return _pos_of(seq)
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in YAML words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    return type(value).__name__
+
+
+def _tag_of(value: Any) -> str | None:
+    tag = getattr(value, "tag", None)
+    return getattr(tag, "value", tag) if tag is not None else None
+
+
+def _to_plain(root: CommentedMap, file: str) -> dict[str, Any]:
+    """Plain dicts, lists and scalars for pydantic, refusing what a scenario cannot contain."""
+
+    def bad(message: str, pos: Pos | None, path: list[Any]) -> NoReturn:
+        _fail(file, message, pos, ".".join(map(str, path)))
+
+    def plain(value: Any, pos: Pos | None, path: list[Any]) -> Any:
+        tag = _tag_of(value)
+        if tag is not None and tag != _STR_TAG:
+            bad(f"unsupported YAML tag '{tag}'", pos, path)
+        if isinstance(value, TaggedScalar):
+            return str(value.value)
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                kpos = _key_pos(value, key)
+                if not isinstance(key, str):
+                    bad(f"keys must be strings, not a {_kind(key)} ({key!r}); quote it",
+                        kpos, path)
+                out[str(key)] = plain(item, _value_pos(value, key), [*path, key])
+            return out
+        if isinstance(value, (set, frozenset)):
+            bad("sets are not supported; use a list", pos, path)
+        if isinstance(value, (list, tuple)):
+            return [plain(item, _item_pos(value, i), [*path, i])  # type: ignore[arg-type]
+                    for i, item in enumerate(value)]
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, ScalarBoolean):  # an anchored boolean: an int subclass in ruamel
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, str):
+            return str(value)
+        bad(f"unsupported YAML value of type {type(value).__name__}", pos, path)
+
+    return plain(root, _pos_of(root), [])
+
+
+# --- pydantic types along a path ---------------------------------------------------------
+
+
+def _members(tp: Any) -> list[Any]:
+    """The alternatives of an annotation, with ``Annotated``, ``Optional`` and unions flattened."""
+    if tp is None or tp is type(None):
+        return []
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _members(get_args(tp)[0])
+    if origin is Union or origin is types.UnionType:
+        return [m for arg in get_args(tp) for m in _members(arg)]
+    return [tp]
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _field_type(model: type[BaseModel], key: str) -> tuple[bool, Any]:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return True, info.annotation
+    return False, None
+
+
+def _tags(model: type[BaseModel]) -> set[Any]:
+    """Values of the model's ``Literal`` fields: what a discriminated union tags it with."""
+    return {v for info in model.model_fields.values() if get_origin(info.annotation) is Literal
+            for v in get_args(info.annotation)}
+
+
+def _field_names(tp: Any) -> list[str]:
+    """The keys a mapping of type ``tp`` accepts, as written in YAML."""
+    return [info.alias or name for m in _members(tp) if _is_model(m)
+            for name, info in m.model_fields.items()]
+
+
+def _union_tag(tp: Any, elem: Any) -> Any:
+    """The union member that pydantic's loc element ``elem`` names, if it is such a tag."""
+    members = _members(tp)
+    if len(members) < 2 or not isinstance(elem, str):
+        return None
+    for m in members:
+        if elem == getattr(m, "__name__", None) or (_is_model(m) and elem in _tags(m)):
+            return m
+    return None
+
+
+def _data_step(tp: Any, elem: Any) -> Any:
+    """The type found under key or index ``elem`` of a value of type ``tp`` (None if unknown)."""
+    for m in _members(tp):
+        if _is_model(m) and isinstance(elem, str):
+            found, ann = _field_type(m, elem)
+            if found:
+                return ann
+        origin = get_origin(m)
+        if origin in (list, tuple) and isinstance(elem, int):
+            args = get_args(m)
+            return args[0] if args else None
+        if origin is dict and isinstance(elem, str):
+            args = get_args(m)
+            return args[1] if len(args) == 2 else None
+    return None
+
+
+def _is_duration(tp: Any) -> bool:
+    return any(m is Fixed for m in _members(tp))
+
+
+# --- locating a loc in the round-trip tree -------------------------------------------------
+
+
+@dataclass
+class _Spot:
+    """Where a pydantic or cross-check ``loc`` lands in the YAML."""
+
+    path: list[Any]  # the part of loc present in the YAML, tags removed
+    absent: list[Any]  # data elements after the last present node
+    node: Any  # the deepest node present
+    node_pos: Pos | None  # that node's own position (a mapping: its first key or its `{`)
+    key_pos: Pos | None  # the key (or sequence item) that leads to it
+    value_pos: Pos | None  # its value
+    owner: Any  # the type of the mapping holding the last element of loc
+    tp: Any  # the type at the end of loc
+    key_mode: bool  # pydantic's '[key]': the error is about the key itself
+
+
+def _walk(root: CommentedMap, loc: tuple[Any, ...]) -> _Spot:
+    node: Any = root
+    pos = _pos_of(root)
+    spot = _Spot([], [], root, pos, pos, pos, None, Scenario, False)
+    for elem in loc:
+        if elem == "[key]":
+            spot.key_mode = True
+            continue
+        member = _union_tag(spot.tp, elem)
+        present = not spot.absent and (
+            (isinstance(node, dict) and isinstance(elem, str) and elem in node)
+            or (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node)))
+        if member is not None and not present:
+            spot.tp = member
+            continue
+        if not present and isinstance(elem, str) and elem.endswith("]") and "[" in elem:
+            continue  # 'function-before[...]', 'tagged-union[...]': pydantic's own wrappers
+        spot.owner = spot.tp
+        spot.tp = _data_step(spot.tp, elem)
+        if not present:
+            spot.absent.append(elem)
+            continue
+        if isinstance(node, dict):
+            spot.key_pos, spot.value_pos = _key_pos(node, elem), _value_pos(node, elem)
+        else:
+            spot.key_pos = spot.value_pos = _item_pos(node, elem)
+        node = node[elem]
+        spot.path.append(elem)
+        spot.node, spot.node_pos = node, _pos_of(node) or spot.value_pos
+    return spot
+
+
+def _dotted(parts: list[Any]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _quoted(text: str) -> list[str]:
+    """The quoted alternatives in a pydantic message such as ``'a', 'b' or 'c'``."""
+    parts = text.split("'")
+    return parts[1::2]
+
+
+def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem:
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    spot = _walk(root, loc)
+    path = list(spot.path)
+    pos = spot.value_pos
+    message = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+
+    if kind == "missing":
+        name = spot.absent[-1] if spot.absent else (loc[-1] if loc else "")
+        path.append(name)
+        pos = spot.node_pos
+        message = f"missing required key '{name}'"
+    elif kind == "extra_forbidden":
+        name = path[-1] if path else (loc[-1] if loc else "")
+        pos = spot.key_pos
+        message = f"unknown key '{name}'{did_you_mean(str(name), _field_names(spot.owner))}"
+    elif spot.key_mode:
+        pos = spot.key_pos
+        expected = _quoted(str(ctx.get("expected", "")))
+        if kind == "literal_error" and isinstance(value, str):
+            message = f"unknown key '{value}'{did_you_mean(value, expected)}; expected one of: " \
+                      f"{', '.join(expected)}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        disc = str(ctx.get("discriminator", "")).strip("'\"")
+        tags = sorted({str(t) for m in _members(spot.tp) if _is_model(m) for t in _tags(m)})
+        expected = _quoted(str(ctx["expected_tags"])) if "expected_tags" in ctx else tags
+        if kind == "union_tag_invalid" and isinstance(spot.node, dict) and disc in spot.node:
+            path.append(disc)
+            pos = _value_pos(spot.node, disc)
+            tag = str(ctx.get("tag", ""))
+            message = f"unknown {disc} '{tag}'{did_you_mean(tag, expected)}; " \
+                      f"expected one of: {', '.join(expected)}"
+        else:
+            pos = spot.node_pos
+            message = f"missing '{disc}' (one of: {', '.join(expected)})"
+            if _is_duration(spot.tp):
+                message += " or a bare number of minutes"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        if _is_duration(spot.tp):
+            message = (f"expected a duration (a positive number of minutes or a mapping with "
+                       f"'dist'), got a {_kind(value)}")
+        else:
+            message = f"expected a mapping, got a {_kind(value)}"
+    elif kind in ("list_type", "tuple_type"):
+        message = f"expected a list, got a {_kind(value)}"
+    elif kind == "literal_error" and isinstance(value, str):
+        expected = _quoted(str(ctx.get("expected", "")))
+        if len(expected) > 1:
+            message += did_you_mean(value, expected)
+    if pos is None:
+        pos = (0, 0)
+    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _dotted(path), _one_line(message))
+
+
+def _check_problem(loc: tuple[Any, ...], message: str, root: CommentedMap,
+                   file: str) -> LocatedProblem:
+    spot = _walk(root, loc)
+    pos = spot.key_pos or (0, 0)
+    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _dotted(list(loc)), _one_line(message))
+
+
+def _raise_sorted(problems: list[LocatedProblem]) -> NoReturn:
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.line, p.col))
+    raise ScenarioError(unique)
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
+    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem."""
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        _fail(filename, "scenario is over 2 MB; a scenario may be at most 2 MB")
+    if "\x00" in text:
+        _fail(filename, "not a text file (contains NUL bytes)",
+              _offset_pos(text.encode("utf-8", "surrogatepass"),
+                          len(text[: text.index("\x00")].encode("utf-8", "surrogatepass"))))
+    text = text.removeprefix("\ufeff")
+    _check_flow_depth(text, filename)
+    root = _parse_yaml(text, filename)
+    if root is None:
+        _fail(filename, "empty scenario: no YAML document (only blank lines or comments)")
+    if not isinstance(root, CommentedMap):
+        _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...), "
+                        f"not a {_kind(root)}", _pos_of(root))
+    data = _to_plain(root, filename)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        _raise_sorted([_pydantic_problem(e, root, filename) for e in exc.errors(include_url=False)])
+    problems = cross_checks(scenario)
+    if problems:
+        _raise_sorted([_check_problem(tuple(p.loc), p.message, root, filename) for p in problems])
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """The validated ``Scenario`` in the YAML file at ``path``."""
+    return load_scenario_text(read_scenario_text(path), str(path))
+
+
+def default_scenario_text() -> str:
+    """The YAML text of the embedded default scenario (the seed's organisation)."""
+    ref = resources.files("incsim.scenario").joinpath("defaults", DEFAULT_SCENARIO)
+    return ref.read_text(encoding="utf-8")
+
+
+def load_default_scenario() -> Scenario:
+    """The embedded default scenario, validated."""
+    return load_scenario_text(default_scenario_text(), f"incsim/scenario/defaults/{DEFAULT_SCENARIO}")
+
+
+def scenario_sha256(text: str) -> str:
+    """The hex sha256 of a scenario's text (UTF-8), recorded in ``run.json``."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+__all__ = [
+    "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text",
+    "load_default_scenario", "load_scenario", "load_scenario_text", "read_scenario_text",
+    "scenario_sha256",
+]
