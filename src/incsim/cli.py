@@ -8,6 +8,15 @@ from typing import Annotated, NoReturn
 
 import typer
 
+import json
+import sys
+from enum import Enum
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from incsim import api, render
+from incsim.output import OutputError, atomic_write, csv_text
 from incsim.scenario.jsonschema import scenario_json_schema
 from incsim.scenario.loader import LocatedProblem, ScenarioError, load_scenario
 
@@ -52,9 +61,74 @@ def schema(
         typer.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8", newline="\n")
+        atomic_write(output, text)
     except OSError as exc:
         _fail([f"{output}: cannot write: {exc.strerror or exc}"], code=1)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _console(err: bool = False) -> Console:
+    stream = sys.stderr if err else sys.stdout
+    return Console(file=stream, width=None if stream.isatty() else 160)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario YAML file (default: the embedded seed organisation).", show_default=False)] = None,
+    replications: Annotated[int | None, typer.Option("-n", "--replications", min=1,
+                                                     help="Replications (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0,
+                                             help="Root seed (default: the scenario's, else drawn).")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out",
+                                             help="Output folder (default: a new one under results/).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="How to print the comparison.")] = Format.table,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+) -> None:
+    """Simulate every protocol of a scenario and compare them (writes CSVs, run.json, event logs)."""
+    try:
+        loaded = api.load(scenario)
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    err = _console(err=True)
+    reps = replications if replications is not None else loaded.scenario.simulation.replications
+    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err, transient=True, disable=quiet)
+    try:
+        with progress:
+            task = progress.add_task("replications", total=reps)
+            outcome = api.run_scenario(loaded, replications=reps, seed=seed, out_dir=out, force=force,
+                                       command=["incsim", *sys.argv[1:]],
+                                       progress=lambda n: progress.advance(task, n))
+    except OutputError as exc:
+        _fail([str(exc)])
+    except KeyboardInterrupt:
+        _fail(["interrupted: no results were written"], code=130)
+    if not quiet:
+        drawn = " (drawn; pass --seed to repeat)" if outcome.seed_was_drawn else ""
+        err.print(f"seed {outcome.seed}{drawn}; {outcome.result.replications} replications, "
+                  f"{len(outcome.result.incidents)} incident runs in {outcome.wall_time_s:.1f} s; "
+                  f"results in {outcome.out_dir}", highlight=False)
+    protocols = outcome.result.protocols
+    if fmt is Format.json:
+        typer.echo(json.dumps({"scenario": loaded.scenario.metadata.name, "seed": outcome.seed,
+                               "replications": outcome.result.replications, "out_dir": str(outcome.out_dir),
+                               "summary": render.summary_records(outcome.summary)}, indent=2))
+    elif fmt is Format.csv:
+        typer.echo(csv_text(outcome.summary), nl=False)
+    else:
+        con = _console()
+        con.print(render.comparison_table(outcome.summary, protocols,
+                                          title=f"{loaded.scenario.metadata.name}: protocol comparison "
+                                                f"(mean [95% CI] per incident)"))
+        con.print(render.differences_table(outcome.summary))
+        con.print(render.category_table(outcome.summary, protocols))
 
 
 def main() -> None:

@@ -318,9 +318,10 @@ class World:
         if run.engaged.get(eng.id) == "spectator" and not run.resolved.triggered:
             run.leave(eng.id)
 
-    def pick_ic(self) -> Engineer | None:
+    def pick_ic(self, exclude: set[str] = frozenset()) -> Engineer | None:
+        """The first free person on the IC rota (the IC never debugs, so not the owner's on-call)."""
         for eng in self.roster.ic_candidates(self.env.now):
-            if eng.id not in self.commanding and eng.id not in self.debugging:
+            if eng.id not in self.commanding and eng.id not in self.debugging and eng.id not in exclude:
                 return eng
         cands = self.roster.ic_candidates(self.env.now)
         return cands[0] if cands else None
@@ -356,7 +357,8 @@ class World:
             yield self.env.timeout(spec.at - self.env.now)
         run = IncidentRun(self, spec)
         self.runs[spec.id] = run
-        run.ic = self.pick_ic()
+        owner_oncall = {e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)}
+        run.ic = self.pick_ic(exclude=owner_oncall)
         if run.ic is not None:
             self.commanding.add(run.ic.id)
         run.log(Kind.DETECTED, category=spec.category, flags=list(spec.flags), roots=list(spec.roots),
@@ -417,15 +419,15 @@ class World:
         now = self.env.now
         req = None
         if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
-            backups = [e for e in self.roster.by_team[team]
-                       if e.id not in self.debugging and e.working(now)]
+            backups = [e for e in self.roster.by_team[team] if e.id not in self.debugging
+                       and e.working(now) and (run.ic is None or e.id != run.ic.id)]
             if backups:
                 return backups[0], None
         req = pool.request()
         yield req
         now = self.env.now
         for eng in self.roster.oncall(team, now) + self.roster.by_team[team]:
-            if eng.id not in self.debugging:
+            if eng.id not in self.debugging and (run.ic is None or eng.id != run.ic.id):
                 return eng, req
         return self.roster.oncall(team, now)[0], req
 
