@@ -90,6 +90,15 @@ def run(
     fmt: Annotated[Format, typer.Option("--format", help="How to print the comparison.")] = Format.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                             help="Worker processes (default: the machine's cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler",
+                                                  help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
+    precision: Annotated[float | None, typer.Option(
+        "--precision", min=0.0, help="Add replications until the main paired difference's 95% half-width "
+                                     "is under this % of its mean.")] = None,
+    max_replications: Annotated[int, typer.Option("--max-replications", min=2,
+                                                  help="Cap for --precision.")] = 1000,
 ) -> None:
     """Simulate every protocol of a scenario and compare them (writes CSVs, run.json, event logs)."""
     try:
@@ -100,13 +109,16 @@ def run(
     reps = replications if replications is not None else loaded.scenario.simulation.replications
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err, transient=True, disable=quiet)
+    if jobs is None and precision is None and reps < 8:
+        jobs = 1  # a process pool costs more than it saves on a handful of replications
     try:
-        with progress:
-            task = progress.add_task("replications", total=reps)
+        with progress, api.executor_for(jobs, scheduler) as executor:
+            task = progress.add_task("replications", total=max_replications if precision else reps)
             outcome = api.run_scenario(loaded, replications=reps, seed=seed, out_dir=out, force=force,
-                                       command=["incsim", *sys.argv[1:]],
+                                       command=["incsim", *sys.argv[1:]], executor=executor,
+                                       precision_pct=precision, max_replications=max_replications,
                                        progress=lambda n: progress.advance(task, n))
-    except OutputError as exc:
+    except (OutputError, api.UsageError) as exc:
         _fail([str(exc)])
     except KeyboardInterrupt:
         _fail(["interrupted: no results were written"], code=130)
@@ -115,6 +127,13 @@ def run(
         err.print(f"seed {outcome.seed}{drawn}; {outcome.result.replications} replications, "
                   f"{len(outcome.result.incidents)} incident runs in {outcome.wall_time_s:.1f} s; "
                   f"results in {outcome.out_dir}", highlight=False)
+        p = outcome.precision
+        if p is not None:
+            verdict = (f"stopped by the cap of {max_replications} replications"
+                       if p.stopped_by_cap else "target met")
+            err.print(f"precision: {p.difference} {p.metric} = {p.mean:.3g} ± {p.half_width:.3g} "
+                      f"({p.achieved_pct:.1f}% of the mean; target {p.target_pct:g}%): {verdict}",
+                      highlight=False)
     protocols = outcome.result.protocols
     if fmt is Format.json:
         typer.echo(json.dumps({"scenario": loaded.scenario.metadata.name, "seed": outcome.seed,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from incsim.metrics import INCIDENT_COLUMNS, STATES, incident_records, summarize, time_accounting
+from incsim.metrics import INCIDENT_COLUMNS, STATES, incident_records, summarize, t_interval, time_accounting
 from incsim.model.events import Event
 from incsim.model.incidents import generate_incidents
 from incsim.model.people import Roster
@@ -69,28 +70,88 @@ class ExperimentResult:
         return summarize(self.incidents, self.protocols)
 
 
+def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executor | None,
+             progress: Callable[[int], None] | None, into: dict[int, ReplicationResult]) -> None:
+    if executor is None:
+        for r in reps:
+            into[r] = run_replication(scn, r, seed, r < keep)
+            if progress:
+                progress(1)
+        return
+    futures = [executor.submit(run_replication, scn, r, seed, r < keep) for r in reps]
+    for fut in as_completed(futures):
+        res = fut.result()
+        into[res.replication] = res
+        if progress:
+            progress(1)
+
+
+def _assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
+    rows = [row for r in sorted(results) for row in results[r].rows]
+    time_rows = [row for r in sorted(results) for row in results[r].time]
+    incidents = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
+    time = pd.DataFrame(time_rows)
+    logs = {r: results[r].logs for r in sorted(results) if results[r].logs}
+    return ExperimentResult(scn, seed, len(results), incidents, time, logs)
+
+
 def run_experiment(scn: Scenario, replications: int, seed: int, *, log_sample: int | None = None,
                    executor: Executor | None = None,
                    progress: Callable[[int], None] | None = None) -> ExperimentResult:
     """Run ``replications`` replications; results are identical whatever executor runs them."""
     keep = scn.simulation.event_log_sample if log_sample is None else log_sample
     results: dict[int, ReplicationResult] = {}
-    if executor is None:
-        for r in range(replications):
-            results[r] = run_replication(scn, r, seed, r < keep)
-            if progress:
-                progress(1)
-    else:
-        futures = {executor.submit(run_replication, scn, r, seed, r < keep): r for r in range(replications)}
-        from concurrent.futures import as_completed
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[res.replication] = res
-            if progress:
-                progress(1)
-    rows = [row for r in sorted(results) for row in results[r].rows]
-    time_rows = [row for r in sorted(results) for row in results[r].time]
-    incidents = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
-    time = pd.DataFrame(time_rows)
-    logs = {r: results[r].logs for r in sorted(results) if results[r].logs}
-    return ExperimentResult(scn, seed, replications, incidents, time, logs)
+    _collect(scn, range(replications), seed, keep, executor, progress, results)
+    return _assemble(scn, seed, results)
+
+
+@dataclass
+class PrecisionOutcome:
+    """How a ``--precision`` run ended."""
+
+    target_pct: float
+    metric: str
+    difference: str
+    half_width: float
+    mean: float
+    achieved_pct: float
+    replications: int
+    stopped_by_cap: bool
+
+
+def relative_half_width(incidents: pd.DataFrame, a: str, b: str, metric: str) -> tuple[float, float]:
+    """(mean, half-width) of the paired difference ``b - a`` of ``metric`` over replications."""
+    means = incidents.groupby(["replication", "protocol"])[metric].mean().unstack("protocol")
+    d = (means[b] - means[a]).dropna().to_numpy()
+    m, lo, hi = t_interval(d)
+    return m, (hi - lo) / 2
+
+
+def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: str = "engineer_hours",
+                     start: int = 10, cap: int = 1000, batch: int = 10, log_sample: int | None = None,
+                     executor: Executor | None = None,
+                     progress: Callable[[int], None] | None = None) -> tuple[ExperimentResult, PrecisionOutcome]:
+    """Add replications until the main paired difference's 95% half-width is under ``precision_pct``%
+    of its mean (the first two protocols, ``metric``), or ``cap`` replications are reached.
+
+    Replication r is the same whether it ran in the first batch or a later one, so a run to
+    precision that stops at n replications equals a plain run of n replications.
+    """
+    keep = scn.simulation.event_log_sample if log_sample is None else log_sample
+    protos = [p.name for p in scn.protocols]
+    if len(protos) < 2:
+        raise ValueError("--precision needs at least two protocols to compare")
+    a, b = protos[0], protos[1]
+    results: dict[int, ReplicationResult] = {}
+    n = min(max(start, 2), cap)
+    _collect(scn, range(0, n), seed, keep, executor, progress, results)
+    while True:
+        res = _assemble(scn, seed, results)
+        m, half = relative_half_width(res.incidents, a, b, metric)
+        pct = abs(half / m) * 100 if m and not math.isnan(half) else math.inf
+        if pct <= precision_pct or n >= cap:
+            return res, PrecisionOutcome(precision_pct, metric, f"{b} - {a}", half, m, pct, n,
+                                         stopped_by_cap=pct > precision_pct)
+        step = min(batch, cap - n)
+        _collect(scn, range(n, n + step), seed, keep, executor, progress, results)
+        n += step

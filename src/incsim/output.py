@@ -103,7 +103,7 @@ def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: 
 
 def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, scenario_source: str,
                   command: list[str] | None = None, wall_time_s: float = 0.0, force: bool = False,
-                  summary: pd.DataFrame | None = None) -> list[Path]:
+                  summary: pd.DataFrame | None = None, extra: dict | None = None) -> list[Path]:
     """Write incidents.csv, summary.csv, time.csv, events/ and run.json (last) into ``out``."""
     prepare_dir(out, force)
     summary = result.summary() if summary is None else summary
@@ -116,6 +116,7 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
     for rep, logs in sorted(result.logs.items()):
         files.append((out / "events" / f"replication-{rep:03d}.jsonl", events_jsonl(logs, rep)))
     manifest = run_manifest(result, scenario_text, scenario_source, command, wall_time_s)
+    manifest.update(extra or {})
     files.append((out / "run.json", json.dumps(manifest, indent=2) + "\n"))
     for path, text in files:
         atomic_write(path, text)
