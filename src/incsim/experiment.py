@@ -18,6 +18,13 @@ from incsim.model.world import simulate
 from incsim.scenario.schema import Scenario
 
 
+def ordered_protocols(scn: Scenario) -> list[str]:
+    """Protocol names with the baseline (the one others are compared against) first."""
+    names = [p.name for p in scn.protocols]
+    base = scn.simulation.baseline or names[0]
+    return [base] + [n for n in names if n != base]
+
+
 @dataclass
 class ReplicationResult:
     """What one replication leaves behind: incident rows, time totals, maybe its event logs."""
@@ -63,7 +70,7 @@ class ExperimentResult:
 
     @property
     def protocols(self) -> list[str]:
-        return [p.name for p in self.scenario.protocols]
+        return ordered_protocols(self.scenario)
 
     def summary(self) -> pd.DataFrame:
         """Per-protocol and paired-difference statistics (see ``metrics.summarize``)."""
@@ -138,7 +145,7 @@ def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: 
     precision that stops at n replications equals a plain run of n replications.
     """
     keep = scn.simulation.event_log_sample if log_sample is None else log_sample
-    protos = [p.name for p in scn.protocols]
+    protos = ordered_protocols(scn)
     if len(protos) < 2:
         raise ValueError("--precision needs at least two protocols to compare")
     a, b = protos[0], protos[1]

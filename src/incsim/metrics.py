@@ -97,8 +97,9 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
             refocus += e.data["refocus_min"]
         elif k is Kind.INTERRUPTED:
             interruptions += 1
-            refocus += e.data["refocus_min"]
             if not e.data.get("engaged"):
+                # an engaged person's refocus falls inside time already counted as responding
+                refocus += e.data["refocus_min"]
                 person_time += e.data["answer_min"]
                 if e.data["role"] in NON_ESSENTIAL:
                     non_essential += e.data["answer_min"]

@@ -25,9 +25,10 @@ class OutputError(Exception):
     """The output folder cannot be used (exists and is not empty, or is not a folder)."""
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: str | bytes, make_parents: bool = False) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -119,6 +120,6 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
     manifest.update(extra or {})
     files.append((out / "run.json", json.dumps(manifest, indent=2) + "\n"))
     for path, text in files:
-        atomic_write(path, text)
+        atomic_write(path, text, make_parents=True)
         written.append(path)
     return written

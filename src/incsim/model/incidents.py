@@ -33,6 +33,8 @@ class Spread:
     via: str
     delay: float
     recovery: float
+    damage_fix: float = 0.0
+    """Minutes of its own owner's fix when the cascade left damage (0: it recovers by itself)."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,12 @@ def _cascade(roots: list[str], scn: Scenario, category: str, rng: np.random.Gene
                 reaches = rng.random() < spec.cascade_probability
                 delay = sample(spec.cascade_delay, rng)
                 recovery = sample(recovery_dist, rng)
+                damaged = rng.random() < spec.damage_probability
+                damage_fix = sample(spec.damage_fix, rng) if spec.damage_fix is not None else 0.0
                 if reaches and d not in hit:
                     hit.add(d)
-                    out.append(Spread(service=d, via=svc, delay=delay, recovery=recovery))
+                    out.append(Spread(service=d, via=svc, delay=delay, recovery=recovery,
+                                      damage_fix=damage_fix if damaged else 0.0))
                     nxt.append(d)
         frontier = nxt
     return out

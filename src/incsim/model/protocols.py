@@ -35,6 +35,9 @@ class Strategy:
     def name(self) -> str:
         return self.spec.name
 
+    opening_is_escalation = False
+    """Whether a room opened at detection counts as an escalation (it does for rule-based protocols)."""
+
     def opening_room(self, view: IncidentView) -> str | None:
         """The reason to open a room at detection, or None to start in the channel."""
         return None
@@ -65,6 +68,8 @@ class AsyncFirst(Strategy):
 
 class Hybrid(Strategy):
     """Async by default, escalating to a room on the scenario's rules."""
+
+    opening_is_escalation = True
 
     def wants_triage(self, view: IncidentView) -> bool:
         t = self.spec.triage

@@ -220,7 +220,7 @@ class World:
     def run_until(self, predicate: Callable[[Event], bool], limit: float = math.inf) -> Event | None:
         """Step until an event satisfying ``predicate`` is logged (returned) or time passes ``limit``."""
         seen = len(self.log)
-        while self.env.peek() <= limit:
+        while self.env.peek() <= limit and self.env.peek() < math.inf:
             self.env.step()
             while seen < len(self.log):
                 ev = self.log.events[seen]
@@ -372,9 +372,10 @@ class World:
             pass  # the triage call opens once IC and debugger are there (in _respond)
         else:
             reason = self.strategy.opening_room(view)
-            if reason:
+            if reason and self.strategy.opening_is_escalation:
+                self._escalate(run, reason)
+            elif reason:
                 run.open_room(reason)
-                run.escalated = False
         if self.strategy.no_progress_timer() is not None:
             self.env.process(self._watch_progress(run))
         yield from self._respond(run)
@@ -514,10 +515,25 @@ class World:
         waits = []
         for svc in sorted(run.affected - run.recovered):
             sp = by_service.get(svc)
-            waits.append(self.env.process(self._recover(run, svc, sp.recovery if sp else 0.0)))
+            if sp is not None and sp.damage_fix > 0:
+                waits.append(self.env.process(self._repair_damage(run, sp)))
+            else:
+                waits.append(self.env.process(self._recover(run, svc, sp.recovery if sp else 0.0)))
         if waits:
             yield self.env.all_of(waits)
         self._maybe_mitigated(run)
+
+    def _repair_damage(self, run: IncidentRun, sp):
+        """A dependent the cascade left broken needs its own owner's fix, not just time."""
+        team = self.roster.owner_of[sp.service]
+        oc = self.roster.oncall(team, self.env.now)
+        if oc and oc[0].id not in run.engaged:
+            yield from self.pull_in(run, oc[0], "owner")
+        slow = 1.0 if not oc or oc[0].working(self.env.now) else self.scn.behaviour.off_hours_slowdown
+        yield self.env.timeout(sp.damage_fix * slow)
+        run.fixed.add(sp.service)
+        run.log(Kind.FIXED, service=sp.service)
+        yield from self._recover(run, sp.service, 0.0)
 
     def _recover(self, run: IncidentRun, service: str, minutes: float):
         yield self.env.timeout(minutes)

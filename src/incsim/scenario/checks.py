@@ -119,6 +119,10 @@ def cross_checks(scn: Scenario) -> list[Problem]:
                     continue
                 problems.append(Problem((*loc, i, "stakeholders", j),
                                         f"stakeholder '{who}' is not a role of any team"))
+    names = [p.name for p in scn.protocols]
+    base = scn.simulation.baseline
+    if base is not None and base not in names:
+        problems.append(Problem(("simulation", "baseline"), _unknown("protocol", base, names)))
     for i, proto in enumerate(scn.protocols):
         if proto.triage is not None and proto.triage.max_people < 2:
             problems.append(Problem(("protocols", i, "triage", "max_people"),

@@ -104,6 +104,9 @@ class CategorySpec(Strict):
     decisions: list[Decision] = []
     cascade_probability: Probability = 0.0
     cascade_delay: Duration = 10.0
+    damage_probability: Probability = 0.0
+    """Chance that a dependent the cascade reaches needs its own fix rather than just recovery."""
+    damage_fix: Duration | None = 20.0
     min_services: PositiveInt = 1
 
 
@@ -248,6 +251,8 @@ class Simulation(Strict):
     seed: Annotated[int, Field(ge=0)] | None = None
     event_log_sample: Annotated[int, Field(ge=0)] = 2
     """Replications whose full event logs are written."""
+    baseline: Name | None = None
+    """The protocol the others are compared against (default: the first)."""
 
 
 class Scenario(Strict):
