@@ -116,7 +116,7 @@ class IncidentRun:
         self.present.add(eng.id)
         late = self.world.env.now - self.room_opened_at > self.world.scn.behaviour.late_joiner_after
         if late and self.debugger is not None and eng.id != self.debugger.id and self.debugger.id in self.present:
-            brief = sample(self.world.scn.behaviour.brief_late_joiner, self.rng_overhead)
+            brief = sample_or_zero(self.world.scn.behaviour.brief_late_joiner, self.rng_overhead)
             self.log(Kind.INTERRUPTED, self.debugger.id, answer_min=brief, refocus_min=0.0,
                      reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
             self.pending.append(brief)
@@ -251,10 +251,10 @@ class World:
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         lat = self.scn.behaviour.reply_latency
         if eng.id in run.engaged:
-            return sample(lat.engaged, run.rng_latency)
+            return sample_or_zero(lat.engaged, run.rng_latency)
         if eng.working(self.env.now):
-            return sample(lat.working, run.rng_latency)
-        return sample(lat.off_hours, run.rng_latency)
+            return sample_or_zero(lat.working, run.rng_latency)
+        return sample_or_zero(lat.off_hours, run.rng_latency)
 
     def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
         """Page ``eng`` into the incident; they join after their acknowledgement delay."""
@@ -482,7 +482,7 @@ class World:
             return
         yield from self.pull_in(run, oc[0], "owner")
         if not run.room_open and oc[0].id in run.engaged:
-            run.interrupt(oc[0], sample(self.scn.behaviour.read_thread, run.rng_overhead),
+            run.interrupt(oc[0], sample_or_zero(self.scn.behaviour.read_thread, run.rng_overhead),
                           "read the thread", "owner", refocus=False)
 
     def _fix_other_root(self, run: IncidentRun, service: str):
@@ -614,13 +614,13 @@ class World:
                 for e in others:
                     w = self.reply_latency(run, e)
                     if e.id not in run.engaged:
-                        w += sample(b.read_thread, run.rng_overhead) if rnd == 0 else 0.0
+                        w += sample_or_zero(b.read_thread, run.rng_overhead) if rnd == 0 else 0.0
                     waits.append(w)
                 if waits:
                     yield self.env.timeout(max(waits))
                 for e in others:
                     if e.id not in run.engaged:
-                        run.interrupt(e, sample(b.interruption.answer, run.rng_overhead),
+                        run.interrupt(e, sample_or_zero(b.interruption.answer, run.rng_overhead),
                                       f"decision: {need.name}", "stakeholder")
             yield self.env.timeout(need.deliberation)
             run.pending.clear()  # questions that came in meanwhile were answered while waiting
@@ -659,7 +659,7 @@ class World:
                 yield from self.pull_in(run, expert, "expert")
             else:
                 run.join(expert, "expert")
-            answer = sample(b.room_answer, run.rng_overhead)
+            answer = sample_or_zero(b.room_answer, run.rng_overhead)
             yield self.env.timeout(answer)
             run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
             return 0.0
@@ -667,10 +667,10 @@ class World:
         wait = self.reply_latency(run, expert)
         first_time = expert.id not in run.engaged
         if first_time:
-            wait += sample(b.read_thread, run.rng_overhead)
+            wait += sample_or_zero(b.read_thread, run.rng_overhead)
         yield self.env.timeout(wait)
         run.pending.clear()
-        run.interrupt(expert, sample(b.interruption.answer, run.rng_overhead), "consult", "expert")
+        run.interrupt(expert, sample_or_zero(b.interruption.answer, run.rng_overhead), "consult", "expert")
         run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
         return b.progress_while_waiting * wait * run.rate()
 
@@ -710,7 +710,7 @@ class World:
             yield self.env.timeout(proto.update_cadence_min) | run.resolved
             if run.resolved.triggered:
                 break
-            write = sample(b.write_update, run.rng_overhead)
+            write = sample_or_zero(b.write_update, run.rng_overhead)
             run.log(Kind.UPDATE, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                     impact=sorted(s for s in run.affected if s in self.customer_facing),
                     next_steps="fix" if run.spec.diagnosis else "diagnose", eta_min=None,
@@ -718,11 +718,11 @@ class World:
             if proto.executive_channel:
                 run.log(Kind.UPDATE, ic.id, channel="executive",
                         status="mitigated" if run.mitigated else "investigating",
-                        write_min=sample(b.write_exec_update, run.rng_overhead))
+                        write_min=sample_or_zero(b.write_exec_update, run.rng_overhead))
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    run.interrupt(w, sample(b.read_update, run.rng_overhead), "read update", "watcher",
+                    run.interrupt(w, sample_or_zero(b.read_update, run.rng_overhead), "read update", "watcher",
                                   refocus=False)
 
     def _watchers(self, run: IncidentRun) -> list[Engineer]:
@@ -750,7 +750,7 @@ class World:
                 return
             run.log(Kind.QUESTION, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                     topic="any updates?")
-            run.interrupt(ic, sample(b.interruption.answer, run.rng_overhead), "any updates?", "ic")
+            run.interrupt(ic, sample_or_zero(b.interruption.answer, run.rng_overhead), "any updates?", "ic")
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -772,7 +772,7 @@ class World:
                 continue
             asker = specs[int(run.rng_people.integers(len(specs)))]
             run.log(Kind.QUESTION, asker, to=run.debugger.id, medium="room", topic="question")
-            run.interrupt(run.debugger, sample(self.scn.behaviour.room_answer, run.rng_overhead),
+            run.interrupt(run.debugger, sample_or_zero(self.scn.behaviour.room_answer, run.rng_overhead),
                           "spectator question", "debugger")
 
 

@@ -142,13 +142,13 @@ class Incidents(Strict):
 class ReplyLatency(Strict):
     """How long a channel message waits for its recipient, by what they are doing."""
 
-    engaged: Duration = 3.0
-    working: Duration = 15.0
-    off_hours: Duration = 45.0
+    engaged: Duration | None = 3.0
+    working: Duration | None = 15.0
+    off_hours: Duration | None = 45.0
 
 
 class Interruption(Strict):
-    answer: Duration = 2.0
+    answer: Duration | None = 2.0
     refocus: Duration | None = 5.0
 
 
@@ -167,12 +167,12 @@ class Behaviour(Strict):
     refocus: Duration | None = Uniform(dist="uniform", low=20, high=30)
     interruption: Interruption = Interruption()
     narration: Narration = Narration()
-    room_answer: Duration = 2.0
+    room_answer: Duration | None = 2.0
     """A question answered aloud in a room."""
     reply_latency: ReplyLatency = ReplyLatency()
-    read_thread: Duration = 10.0
+    read_thread: Duration | None = 10.0
     """A late joiner in a channel catches up by reading."""
-    brief_late_joiner: Duration = 5.0
+    brief_late_joiner: Duration | None = 5.0
     """A late joiner in a room is briefed by the debugger."""
     late_joiner_after: NonNegativeFloat = 10.0
     """Minutes after a room opens past which a joiner needs a briefing."""
@@ -183,9 +183,9 @@ class Behaviour(Strict):
     update_requests_per_hour: NonNegativeFloat = 1.0
     """Ad-hoc "any updates?" requests to the IC from leadership."""
     update_requests_factor_with_exec_channel: Probability = 0.3
-    write_update: Duration = 4.0
-    write_exec_update: Duration = 2.0
-    read_update: Duration = 1.5
+    write_update: Duration | None = 4.0
+    write_exec_update: Duration | None = 2.0
+    read_update: Duration | None = 1.5
     off_hours_slowdown: Annotated[float, Field(ge=1.0)] = 1.3
     progress_while_waiting: Probability = 0.0
     """Fraction of normal speed the debugger keeps while waiting for a reply in a channel."""
