@@ -53,7 +53,10 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
     facing: set[str] = set()
     recovered_at: dict[str, float] = {}
     joined: dict[str, tuple[float, str, bool]] = {}
-    person_time = non_essential = refocus = off_hours_time = 0.0
+    # per person: essential / non-essential / refocus / off-hours spans, merged at the end so
+    # that overlapping spans (re-paged during a refocus, two round-trips close together) count once
+    spans: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(
+        lambda: {"essential": [], "non_essential": [], "refocus": [], "off": []})
     interruptions = 0
     present = peak = 0
     room_open_at: float | None = None
@@ -64,13 +67,10 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
     engaged_at = math.nan
 
     def close(who: str, t: float) -> None:
-        nonlocal person_time, non_essential, off_hours_time
         start, role, off = joined.pop(who)
-        person_time += t - start
-        if role in NON_ESSENTIAL:
-            non_essential += t - start
+        spans[who]["non_essential" if role in NON_ESSENTIAL else "essential"].append((start, t))
         if off:
-            off_hours_time += t - start
+            spans[who]["off"].append((start, t))
 
     for e in events:
         k = e.kind
@@ -85,6 +85,8 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
                 start, role, off = joined[e.who]
                 close(e.who, e.t)
                 joined[e.who] = (e.t, e.data["role"], off)
+                if e.data["role"] == "debugger" and math.isnan(engaged_at):
+                    engaged_at = e.t
             else:
                 joined[e.who] = (e.t, e.data["role"], bool(e.data.get("off_hours")))
                 if e.data["role"] == "debugger" and math.isnan(engaged_at):
@@ -94,15 +96,15 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
         elif k is Kind.LEFT:
             close(e.who, e.t)
             present -= 1
-            refocus += e.data["refocus_min"]
+            spans[e.who]["refocus"].append((e.t, e.t + e.data["refocus_min"]))
         elif k is Kind.INTERRUPTED:
             interruptions += 1
             if not e.data.get("engaged"):
                 # an engaged person's refocus falls inside time already counted as responding
-                refocus += e.data["refocus_min"]
-                person_time += e.data["answer_min"]
-                if e.data["role"] in NON_ESSENTIAL:
-                    non_essential += e.data["answer_min"]
+                a, r = e.data["answer_min"], e.data["refocus_min"]
+                kind = "non_essential" if e.data["role"] in NON_ESSENTIAL else "essential"
+                spans[e.who][kind].append((e.t, e.t + a))
+                spans[e.who]["refocus"].append((e.t + a, e.t + a + r))
         elif k is Kind.ROOM_OPENED:
             room_open_at = e.t
         elif k is Kind.ROOM_CLOSED and room_open_at is not None:
@@ -117,6 +119,14 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
     end = resolved if not math.isnan(resolved) else (events[-1].t if events else det.t)
     for who in list(joined):
         close(who, end)
+    person_time = non_essential = refocus = off_hours_time = 0.0
+    for s in spans.values():
+        essential = _union(s["essential"])
+        involved = _union(essential + s["non_essential"])
+        person_time += _measure(involved)
+        non_essential += _measure(_subtract(_union(s["non_essential"]), essential))
+        refocus += _measure(_subtract(_union(s["refocus"]), involved))
+        off_hours_time += _measure(_union(s["off"]))
     impact = sum(recovered_at.get(s, end) - affected_at[s] for s in facing)
     exposure_rate = det.data.get("exposure_per_min", 0.0)
     exposure = exposure_rate * ((contained_at if contained_at is not None else end) - det.t)

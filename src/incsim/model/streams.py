@@ -23,6 +23,9 @@ SOURCES = {
     "overhead": 4,      # refocus, answer and reading times
     "cascade": 5,       # which dependents a failure spreads to, and when
     "failures": 6,      # per-service failures in a finite-source population
+    "questions": 7,     # spectators' questions in a room
+    "leadership": 8,    # ad-hoc "any updates?" requests
+    "watchers": 9,      # who follows the channel
 }
 
 

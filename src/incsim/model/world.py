@@ -42,6 +42,7 @@ class IncidentRun:
         self.ic_ready = env.event()
         self.debugger_ready = env.event()
         self.pending: list[float] = []            # interruption costs waiting for the debugger
+        self.answering = False
         self.rate_changed = env.event()
         self.slow_factor = 1.0
         self.affected: set[str] = set(spec.roots)
@@ -53,6 +54,9 @@ class IncidentRun:
         self.contained = False
         self.room_changed = env.event()
         self.rng_people = world.streams.get("people", spec.id)
+        self.rng_questions = world.streams.get("questions", spec.id)
+        self.rng_leadership = world.streams.get("leadership", spec.id)
+        self.rng_watchers = world.streams.get("watchers", spec.id)
         self.rng_latency = world.streams.get("latency", spec.id)
         self.rng_overhead = world.streams.get("overhead", spec.id)
 
@@ -100,7 +104,9 @@ class IncidentRun:
         """``eng`` becomes part of the incident (and of the room, when one is open)."""
         now = self.world.env.now
         if eng.id in self.engaged:
-            if self.engaged[eng.id] != role and role in ESSENTIAL_ROLES:
+            current = self.engaged[eng.id]
+            upgrade = current in NON_ESSENTIAL_ROLES and role in ESSENTIAL_ROLES
+            if upgrade or (role == "debugger" and current != "debugger"):
                 self.engaged[eng.id] = role
                 self.log(Kind.JOINED, eng.id, role=role, change=True)
             return
@@ -271,7 +277,7 @@ class World:
             return
         run.join(eng, role)
         if role == "spectator":
-            self.env.process(self._spectate(run, eng))
+            self.env.process(self._linger(run, eng, "spectator"))
 
     def invitees(self, run: IncidentRun) -> list[Engineer]:
         """Who a room invites beyond those already engaged, by the protocol's rule."""
@@ -310,21 +316,52 @@ class World:
             out.append(eng)
         return out
 
-    def _spectate(self, run: IncidentRun, eng: Engineer):
+    def _linger(self, run: IncidentRun, eng: Engineer, role: str):
+        """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
         room = self.strategy.spec.room
         if run.rng_people.random() < room.stay_probability:
             return
         yield self.env.timeout(sample(room.leave_after, run.rng_people))
-        if run.engaged.get(eng.id) == "spectator" and not run.resolved.triggered:
+        if run.engaged.get(eng.id) == role and not run.resolved.triggered:
             run.leave(eng.id)
 
     def pick_ic(self, exclude: set[str] = frozenset()) -> Engineer | None:
         """The first free person on the IC rota (the IC never debugs, so not the owner's on-call)."""
-        for eng in self.roster.ic_candidates(self.env.now):
-            if eng.id not in self.commanding and eng.id not in self.debugging and eng.id not in exclude:
-                return eng
-        cands = self.roster.ic_candidates(self.env.now)
+        free = [e for e in self.roster.ic_candidates(self.env.now)
+                if e.id not in self.commanding and e.id not in self.debugging and e.id not in exclude]
+        at_work = [e for e in free if e.working(self.env.now)]  # follow the sun when the rota allows
+        if at_work or free:
+            return (at_work or free)[0]
+        # everyone is busy: double up on someone already commanding, but never the debugger
+        cands = [e for e in self.roster.ic_candidates(self.env.now) if e.id not in exclude]
         return cands[0] if cands else None
+
+    def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
+        """Who ``team`` sends to an incident: its on-call, else a free colleague at work.
+
+        Never this incident's IC (the IC coordinates and does nothing else), and preferably
+        nobody who is debugging or commanding another incident.
+        """
+        now = self.env.now
+        if run.debugger is not None and run.debugger.team == team:
+            return run.debugger
+        oncall = self.roster.oncall(team, now)
+        others = [e for e in self.roster.by_team[team] if e not in oncall and e.working(now)]
+        cands = [e for e in oncall + others if run.ic is None or e.id != run.ic.id]
+        free = [e for e in cands if e.id not in self.debugging and e.id not in self.commanding]
+        pick = (free or cands)[:1]
+        return pick[0] if pick else None
+
+    def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
+        """The person who takes ``role`` (security, leadership, ...) in this incident."""
+        now = self.env.now
+        cands = [e for e in self.roster.with_role(role, now) if run.ic is None or e.id != run.ic.id]
+        for pool in ([e for e in cands if e.id in run.engaged],
+                     [e for e in cands if e.working(now) and e.id not in self.debugging],
+                     [e for e in cands if e.id not in self.debugging], cands):
+            if pool:
+                return pool[0]
+        return None
 
     def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
         """The people a named stakeholder stands for in this incident."""
@@ -335,21 +372,10 @@ class World:
             return [run.ic] if run.ic else []
         if who == "affected-owners":
             teams = sorted({self.roster.owner_of[s] for s in run.affected})
-            out = []
-            for t in teams:
-                if run.debugger is not None and t == run.debugger.team:
-                    out.append(run.debugger)
-                else:
-                    oc = self.roster.oncall(t, now)
-                    if oc:
-                        out.append(oc[0])
-            return out
-        cands = self.roster.with_role(who, now)
-        engaged = [e for e in cands if e.id in run.engaged]
-        if engaged:
-            return engaged[:1]
-        working = [e for e in cands if e.working(now)]
-        return (working or cands)[:1]
+            found = [self.responder_for(run, t) for t in teams]
+            return [e for e in found if e is not None]
+        person = self.with_role(run, who)
+        return [person] if person is not None else []
 
     # -- the incident ----------------------------------------------------------------------
     def _arrive(self, spec: IncidentSpec):
@@ -421,16 +447,19 @@ class World:
         req = None
         if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
             backups = [e for e in self.roster.by_team[team] if e.id not in self.debugging
-                       and e.working(now) and (run.ic is None or e.id != run.ic.id)]
+                       and e.working(now) and e.id not in self.commanding]
             if backups:
                 return backups[0], None
         req = pool.request()
         yield req
         now = self.env.now
-        for eng in self.roster.oncall(team, now) + self.roster.by_team[team]:
-            if eng.id not in self.debugging and (run.ic is None or eng.id != run.ic.id):
-                return eng, req
-        return self.roster.oncall(team, now)[0], req
+        everyone = self.roster.oncall(team, now) + self.roster.by_team[team]
+        for ok in (lambda e: e.id not in self.debugging and e.id not in self.commanding,
+                   lambda e: e.id not in self.debugging):
+            for eng in everyone:
+                if ok(eng) and (run.ic is None or eng.id != run.ic.id):
+                    return eng, req
+        return everyone[0], req  # the whole team is busy: someone takes a second incident
 
     def _respond(self, run: IncidentRun):
         spec = run.spec
@@ -475,25 +504,34 @@ class World:
         if run.ic is not None:
             self.commanding.discard(run.ic.id)
 
-    def _owner_joins(self, run: IncidentRun, service: str):
-        team = self.roster.owner_of[service]
-        oc = self.roster.oncall(team, self.env.now)
-        if not oc or (run.debugger is not None and run.debugger.team == team):
-            return
-        yield from self.pull_in(run, oc[0], "owner")
-        if not run.room_open and oc[0].id in run.engaged:
-            run.interrupt(oc[0], sample_or_zero(self.scn.behaviour.read_thread, run.rng_overhead),
+    def _bring_owner(self, run: IncidentRun, service: str):
+        """Page the owning team of ``service`` into the incident; returns who came (or None)."""
+        eng = self.responder_for(run, self.roster.owner_of[service])
+        if eng is None or eng is run.debugger:  # the debugger joins on their own
+            return eng
+        first_time = eng.id not in run.engaged
+        yield from self.pull_in(run, eng, "owner")
+        if first_time and not run.room_open and eng.id in run.engaged:
+            run.interrupt(eng, sample_or_zero(self.scn.behaviour.read_thread, run.rng_overhead),
                           "read the thread", "owner", refocus=False)
+        return eng
+
+    def _owner_joins(self, run: IncidentRun, service: str):
+        yield from self._bring_owner(run, service)
+
+    def _own_fix(self, run: IncidentRun, service: str, minutes: float):
+        """The owner of ``service`` repairs it (slower at night)."""
+        eng = yield from self._bring_owner(run, service)
+        working = eng is None or eng.working(self.env.now)
+        yield self.env.timeout(minutes * (1.0 if working else self.scn.behaviour.off_hours_slowdown))
+        run.fixed.add(service)
+        run.log(Kind.FIXED, service=service)
 
     def _fix_other_root(self, run: IncidentRun, service: str):
-        team = self.roster.owner_of[service]
-        oc = self.roster.oncall(team, self.env.now)
-        amount = run.spec.fix
-        if oc and oc[0].id not in run.engaged:
-            yield from self.pull_in(run, oc[0], "owner")
-        factor = 1.0 if not oc or oc[0].working(self.env.now) else self.scn.behaviour.off_hours_slowdown
-        yield self.env.timeout(amount * factor)
-        self._service_fixed(run, service)
+        yield from self._own_fix(run, service, run.spec.fix)
+        run.recovered.add(service)
+        run.log(Kind.RECOVERED, service=service)
+        self._maybe_mitigated(run)
 
     def _service_fixed(self, run: IncidentRun, service: str) -> None:
         run.fixed.add(service)
@@ -525,14 +563,7 @@ class World:
 
     def _repair_damage(self, run: IncidentRun, sp):
         """A dependent the cascade left broken needs its own owner's fix, not just time."""
-        team = self.roster.owner_of[sp.service]
-        oc = self.roster.oncall(team, self.env.now)
-        if oc and oc[0].id not in run.engaged:
-            yield from self.pull_in(run, oc[0], "owner")
-        slow = 1.0 if not oc or oc[0].working(self.env.now) else self.scn.behaviour.off_hours_slowdown
-        yield self.env.timeout(sp.damage_fix * slow)
-        run.fixed.add(sp.service)
-        run.log(Kind.FIXED, service=sp.service)
+        yield from self._own_fix(run, sp.service, sp.damage_fix)
         yield from self._recover(run, sp.service, 0.0)
 
     def _recover(self, run: IncidentRun, service: str, minutes: float):
@@ -570,7 +601,8 @@ class World:
         assert triage is not None
         yield run.ic_ready
         run.open_room("triage", limit=triage.max_people, invite=False)
-        sec = [e for e in self.roster.with_role("security", self.env.now)][:1]
+        person = self.with_role(run, "security")
+        sec = [person] if person is not None and person is not run.debugger else []
         joins = [self.env.process(self.pull_in(run, e, "stakeholder"))
                  for e in sec if len(run.present) < triage.max_people]
         if joins:
@@ -606,6 +638,9 @@ class World:
             if joins:
                 yield self.env.all_of(joins)
             yield self.env.timeout(need.deliberation)
+            for e in missing:
+                if run.engaged.get(e.id) == "stakeholder":
+                    self.env.process(self._linger(run, e, "stakeholder"))
             medium = "room"
         else:
             others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
@@ -646,10 +681,9 @@ class World:
     def _consult(self, run: IncidentRun, team: str):
         """Ask ``team``'s on-call; returns the work the debugger got done while waiting."""
         b = self.scn.behaviour
-        oc = self.roster.oncall(team, self.env.now)
-        if not oc:
+        expert = self.responder_for(run, team)
+        if expert is None or expert is run.debugger:
             return 0.0
-        expert = oc[0]
         dbg = run.debugger
         assert dbg is not None
         t0 = self.env.now
@@ -662,6 +696,8 @@ class World:
             answer = sample_or_zero(b.room_answer, run.rng_overhead)
             yield self.env.timeout(answer)
             run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
+            if run.engaged.get(expert.id) == "expert":
+                self.env.process(self._linger(run, expert, "expert"))
             return 0.0
         run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="channel", topic="consult")
         wait = self.reply_latency(run, expert)
@@ -679,8 +715,10 @@ class World:
         remaining = amount
         env = self.env
         while True:
+            run.answering = True  # questions wait while the debugger is already answering one
             while run.pending:
                 yield env.timeout(run.pending.pop(0))
+            run.answering = False
             if remaining <= 1e-9:
                 return
             rate = run.rate()
@@ -733,7 +771,7 @@ class World:
         pool = [e for e in pool if run.debugger is None or e.id != run.debugger.id]
         if run.ic is not None:
             pool = [e for e in pool if e.id != run.ic.id]
-        idx = run.rng_people.choice(len(pool), size=min(n, len(pool)), replace=False)
+        idx = run.rng_watchers.choice(len(pool), size=min(n, len(pool)), replace=False)
         return [pool[i] for i in sorted(idx)]
 
     def _update_requests(self, run: IncidentRun, ic: Engineer):
@@ -744,7 +782,7 @@ class World:
         if rate <= 0:
             return
         while not run.resolved.triggered:
-            gap = run.rng_people.exponential(60.0 / rate)
+            gap = run.rng_leadership.exponential(60.0 / rate)
             yield self.env.timeout(gap) | run.resolved
             if run.resolved.triggered:
                 return
@@ -762,15 +800,15 @@ class World:
             if n == 0 or run.debugger is None or run.debugger.id not in run.present:
                 yield run.room_changed | run.resolved
                 continue
-            gap = run.rng_people.exponential(60.0 / (q * n))
+            gap = run.rng_questions.exponential(60.0 / (q * n))
             changed = run.room_changed
             fired = yield self.env.timeout(gap) | changed | run.resolved
             if run.resolved.triggered or changed in fired:
                 continue
             specs = run.spectators()
-            if not specs:
+            if not specs or run.answering or run.pending:
                 continue
-            asker = specs[int(run.rng_people.integers(len(specs)))]
+            asker = specs[int(run.rng_questions.integers(len(specs)))]
             run.log(Kind.QUESTION, asker, to=run.debugger.id, medium="room", topic="question")
             run.interrupt(run.debugger, sample_or_zero(self.scn.behaviour.room_answer, run.rng_overhead),
                           "spectator question", "debugger")

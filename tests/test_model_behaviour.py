@@ -1,0 +1,416 @@
+"""Behaviour of the model: each knob moves results the way the issue says; the seed scenario
+reproduces the essay's direction as an emergent result; invariants hold over every event log.
+
+Comparisons are paired: two scenario variants under the same seed and replication meet the
+same incidents (common random numbers), so a per-replication difference is the signal.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from ruamel.yaml import YAML
+
+from incsim.experiment import run_experiment
+from incsim.metrics import STATES, time_accounting
+from incsim.model.events import Event, Kind
+from incsim.model.incidents import generate_incidents
+from incsim.model.people import Roster
+from incsim.model.streams import Streams
+from incsim.model.world import simulate
+from incsim.scenario.schema import Scenario
+
+SEED_YAML = Path(__file__).resolve().parents[1] / "scenarios" / "seed.yaml"
+SEED = 2024
+# Every service of the seed org, one scripted incident each.
+SERVICES = ["web", "api-gateway", "auth", "user-db", "checkout", "payments-api", "orders-db", "search",
+            "event-bus", "notifications"]
+
+
+# -- helpers -------------------------------------------------------------------------------
+def load_seed() -> dict:
+    return YAML(typ="safe").load(SEED_YAML.read_text())
+
+
+def variant(base: dict, path: str, value) -> dict:
+    """A deep copy of ``base`` with the dotted ``path`` set to ``value``.
+
+    A key met inside a list picks the entry with that ``name`` (``protocols.war-room.room``).
+    """
+    doc = copy.deepcopy(base)
+    *parents, last = path.split(".")
+    cur = doc
+    for key in parents:
+        if isinstance(cur, list):
+            cur = next(item for item in cur if item.get("name") == key)
+        else:
+            cur = cur.setdefault(key, {})
+    cur[last] = value
+    return doc
+
+
+def only(doc: dict, *protocols: str) -> dict:
+    """``doc`` keeping only the named protocols."""
+    return variant(doc, "protocols", [p for p in doc["protocols"] if p["name"] in protocols])
+
+
+def short(doc: dict, days: float = 14) -> dict:
+    return variant(doc, "simulation.horizon_days", days)
+
+
+def scaled(dist, k: float):
+    """A scenario duration (number or mapping) stretched by ``k``."""
+    if isinstance(dist, (int, float)):
+        return dist * k
+    out = dict(dist)
+    for key in ("value", "mean", "median", "sd", "low", "mode", "high"):
+        if key in out:
+            out[key] = out[key] * k
+    if "values" in out:
+        out["values"] = [v * k for v in out["values"]]
+    return out
+
+
+def incidents_of(doc: dict, replications: int, seed: int = SEED) -> pd.DataFrame:
+    return run_experiment(Scenario.model_validate(doc), replications, seed, log_sample=0).incidents
+
+
+def per_rep(df: pd.DataFrame, metric: str, protocol: str) -> pd.Series:
+    """Mean ``metric`` per incident in each replication of ``protocol``."""
+    return df[df["protocol"] == protocol].groupby("replication")[metric].mean()
+
+
+def paired(a: pd.DataFrame, b: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """Rows of the same incidents under variants ``a`` and ``b`` side by side (suffix _a, _b)."""
+    keys = ["replication", "protocol", "incident_id"]
+    left = a[a["protocol"] == protocol]
+    right = b[b["protocol"] == protocol]
+    both = left.merge(right, on=keys, suffixes=("_a", "_b"), validate="one_to_one")
+    assert len(both) == len(left) == len(right) > 0
+    assert (both["detected_at_min_a"] == both["detected_at_min_b"]).all()
+    return both
+
+
+def scripted(doc: dict, incidents: list[dict]) -> dict:
+    """``doc`` meeting only the scripted ``incidents``; single-service ones need no consults or decisions."""
+    doc = variant(doc, "incidents.arrivals", None)
+    doc = variant(doc, "incidents.scripted", incidents)
+    doc = variant(doc, "incidents.categories.single-service.consults_mean", 0.0)
+    return variant(doc, "incidents.categories.single-service.decisions", [])
+
+
+def simulate_doc(doc: dict, protocol: str, seed: int = SEED, replication: int = 0) -> list[Event]:
+    scn = Scenario.model_validate(doc)
+    horizon = scn.simulation.horizon_days * 1440.0
+    specs = generate_incidents(scn, Streams(seed, replication), horizon)
+    return simulate(scn, protocol, Streams(seed, replication), specs, horizon).log.events
+
+
+def debugging_minutes(events: list[Event]) -> dict[int, float]:
+    """Per incident: from the debugger joining to the root service being fixed."""
+    joined: dict[int, float] = {}
+    out: dict[int, float] = {}
+    for e in events:
+        if e.kind is Kind.JOINED and e.data.get("role") == "debugger":
+            joined.setdefault(e.incident, e.t)
+        elif e.kind is Kind.FIXED and e.incident in joined and e.incident not in out:
+            out[e.incident] = e.t - joined[e.incident]
+    return out
+
+
+# -- 1. each knob moves the results the way the issue says ----------------------------------
+def test_bigger_war_rooms_cost_more_non_essential_hours():
+    base = short(only(load_seed(), "war-room"))
+    runs = {n: incidents_of(variant(base, "protocols.war-room.room.invite", {"rule": "fixed-size", "size": n}), 6)
+            for n in (4, 8, 16)}
+    means = {n: df["non_essential_hours"].mean() for n, df in runs.items()}
+    assert means[4] < means[8] < means[16], means
+    assert means[16] > 2 * means[4], means
+    small, big = per_rep(runs[4], "non_essential_hours", "war-room"), per_rep(runs[16], "non_essential_hours", "war-room")
+    assert (big > small).all(), pd.DataFrame({"size 4": small, "size 16": big})
+    assert runs[16]["peak_participants"].mean() > runs[4]["peak_participants"].mean() + 5
+
+
+def test_spectators_who_stay_cost_more_non_essential_hours():
+    base = short(only(load_seed(), "war-room"))
+    runs = {p: incidents_of(variant(base, "protocols.war-room.room.stay_probability", p), 6) for p in (0.0, 0.5, 1.0)}
+    means = {p: df["non_essential_hours"].mean() for p, df in runs.items()}
+    assert means[0.0] < means[0.5] < means[1.0], means
+    leave, stay = per_rep(runs[0.0], "non_essential_hours", "war-room"), per_rep(runs[1.0], "non_essential_hours", "war-room")
+    assert (stay > leave).all(), pd.DataFrame({"stay 0": leave, "stay 1": stay})
+    assert means[1.0] > 2 * means[0.0], means
+
+
+def quiet_room(doc: dict) -> dict:
+    """No narration slowdown, no spectator questions, no late-joiner briefings."""
+    doc = variant(doc, "behaviour.narration.per_listener", 0.0)
+    doc = variant(doc, "behaviour.spectator_questions_per_hour", 0.0)
+    return variant(doc, "behaviour.late_joiner_after", 1e9)
+
+
+# one incident on each service, 2000 min apart: weekday days, evenings, nights and a weekend
+SCRIPT = [{"at_min": 600.0 + 2000.0 * j, "service": s} for j, s in enumerate(SERVICES)]
+
+
+def test_a_quiet_war_room_debugs_exactly_as_fast_as_async():
+    """With narration, spectator questions and briefings switched off, an audience costs the
+    debugger nothing: an incident with no consults or decisions takes as long in a room."""
+    doc = quiet_room(scripted(short(load_seed()), SCRIPT))
+    room = debugging_minutes(simulate_doc(doc, "war-room"))
+    chan = debugging_minutes(simulate_doc(doc, "async-first"))
+    assert set(room) == set(chan) == set(range(len(SCRIPT)))
+    for i in room:
+        assert room[i] == pytest.approx(chan[i], rel=1e-9, abs=1e-9), (SCRIPT[i], room[i], chan[i])
+
+
+def test_narration_makes_the_war_room_debugger_slower():
+    """The same quiet room with the seed's narration back on: every incident takes longer in
+    the room, by about ``per_listener`` per person watching (so the test above is not passing
+    for want of an audience)."""
+    seed_narration = load_seed()["behaviour"]["narration"]["per_listener"]
+    doc = variant(quiet_room(scripted(short(load_seed()), SCRIPT)), "behaviour.narration.per_listener",
+                  seed_narration)
+    room = debugging_minutes(simulate_doc(doc, "war-room"))
+    chan = debugging_minutes(simulate_doc(doc, "async-first"))
+    assert set(room) == set(chan) == set(range(len(SCRIPT)))
+    for i in room:
+        assert room[i] > chan[i] * (1 + 3 * seed_narration), (SCRIPT[i], room[i], chan[i])
+
+
+def test_slower_replies_delay_async_decisions_but_not_war_room_ones():
+    base = short(only(load_seed(), "war-room", "async-first"))
+    slow = copy.deepcopy(base)
+    latency = slow["behaviour"]["reply_latency"]
+    for key in list(latency):
+        latency[key] = scaled(latency[key], 3.0)
+    a, b = incidents_of(base, 8), incidents_of(slow, 8)
+
+    chan = paired(a, b, "async-first")
+    assert chan["decision_wait_min_b"].mean() > 2.0 * chan["decision_wait_min_a"].mean(), (
+        chan["decision_wait_min_a"].mean(), chan["decision_wait_min_b"].mean())
+    assert chan["ttr_min_b"].mean() > 1.15 * chan["ttr_min_a"].mean(), (
+        chan["ttr_min_a"].mean(), chan["ttr_min_b"].mean())
+    waits = chan[chan["decision_wait_min_a"] > 0]
+    assert (waits["decision_wait_min_b"] >= waits["decision_wait_min_a"]).mean() > 0.9
+
+    room = paired(a, b, "war-room")
+    assert room["decision_wait_min_a"].sum() > 0
+    np.testing.assert_allclose(room["decision_wait_min_b"], room["decision_wait_min_a"], rtol=1e-9)
+    np.testing.assert_allclose(room["ttr_min_b"], room["ttr_min_a"], rtol=1e-9)
+
+
+def test_no_refocus_means_no_refocus_hours():
+    base = short(load_seed())
+    quiet = variant(variant(base, "behaviour.refocus", None), "behaviour.interruption.refocus", None)
+    before, after = incidents_of(base, 3), incidents_of(quiet, 3)
+    assert (before.groupby("protocol")["refocus_hours"].sum() > 0).all()
+    assert (after["refocus_hours"] == 0).all(), after.groupby("protocol")["refocus_hours"].sum()
+
+
+def refocus_minutes(doc: dict, kind: Kind) -> float:
+    """Refocus charged on ``kind`` events over a few replications of every protocol."""
+    return sum(e.data["refocus_min"] for p in ("war-room", "async-first") for r in range(3)
+               for e in simulate_doc(doc, p, replication=r) if e.kind is kind)
+
+
+def test_refocus_after_leaving_is_a_separate_knob_from_interruption_refocus():
+    base = short(load_seed())
+    assert refocus_minutes(base, Kind.LEFT) > 0
+    no_refocus = variant(base, "behaviour.refocus", None)
+    assert refocus_minutes(no_refocus, Kind.LEFT) == 0
+    assert refocus_minutes(no_refocus, Kind.INTERRUPTED) > 0
+
+
+# -- 2. the essay's direction, emergent under the seed scenario ----------------------------
+@pytest.fixture(scope="module")
+def seed_runs() -> pd.DataFrame:
+    """The default scenario as shipped (28 days, the three protocols), 30 replications."""
+    return incidents_of(load_seed(), 30)
+
+
+def ratio(df: pd.DataFrame, metric: str, num: str = "async-first", den: str = "war-room") -> float:
+    return per_rep(df, metric, num).mean() / per_rep(df, metric, den).mean()
+
+
+def test_war_room_spectating_is_several_times_async_first(seed_runs):
+    """Essay: "40+ engineer-hours per P1" of non-essential time before, "under 10" after."""
+    r = ratio(seed_runs, "non_essential_hours", "war-room", "async-first")
+    assert r >= 4.0, f"war-room / async-first non-essential hours per incident = {r:.2f}"
+    war, chan = per_rep(seed_runs, "non_essential_hours", "war-room"), per_rep(seed_runs, "non_essential_hours", "async-first")
+    assert (war > chan).all()
+
+
+def test_async_first_costs_fewer_engineer_hours_in_every_replication(seed_runs):
+    war, chan = per_rep(seed_runs, "engineer_hours", "war-room"), per_rep(seed_runs, "engineer_hours", "async-first")
+    assert (chan < war).all(), f"async-first / war-room per replication:\n{(chan / war).describe()}"
+
+
+def test_single_service_engineer_hours_drop_by_about_70_percent(seed_runs):
+    """Essay: "Engineer-hours per incident dropped by 70%" (about one quarter of the time);
+    checked with ten points of margin on the 70% of incidents the essay's case is built on."""
+    single = seed_runs[seed_runs["category"] == "single-service"]
+    r = ratio(single, "engineer_hours")
+    assert r <= 0.40, f"single-service engineer-hours, async-first / war-room = {r:.3f} (drop {1 - r:.0%})"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model disagrees with the essay: over the seed's full 70/20/10 mix async-first saves about "
+    "half the engineer-hours, not 70% (platform-wide incidents cost more async than in a room)"))
+def test_engineer_hours_per_p1_drop_by_about_70_percent(seed_runs):
+    """Essay: "Engineer-hours per incident dropped by 70%", over all P1s, ten points of margin."""
+    r = ratio(seed_runs, "engineer_hours")
+    assert r <= 0.40, f"engineer-hours per P1, async-first / war-room = {r:.3f} (drop {1 - r:.0%})"
+
+
+def test_single_service_resolution_time_is_comparable(seed_runs):
+    """Essay: single-service incidents resolve "just as fast" without the room."""
+    single = seed_runs[seed_runs["category"] == "single-service"]
+    r = ratio(single, "ttr_min")
+    assert 0.85 <= r <= 1.15, f"single-service TTR, async-first / war-room = {r:.3f}"
+
+
+def test_war_rooms_win_where_the_essay_says_they_do(seed_runs):
+    """DESIGN's honesty principle: platform-wide emergencies and security containment come out
+    better in a room ("these need real-time discussion")."""
+    pw = seed_runs[seed_runs["category"] == "platform-wide"]
+    r = ratio(pw, "ttr_min")
+    assert r > 1.2, f"platform-wide TTR, async-first / war-room = {r:.3f}"
+    sec = seed_runs[seed_runs["flags"].str.contains("security")]
+    assert len(sec) >= 3 * 10
+    e = ratio(sec, "data_exposure")
+    assert e > 1.5, f"security exposure, async-first / war-room = {e:.3f}"
+
+
+# -- 3. invariants over the event log -------------------------------------------------------
+def busy(doc: dict) -> dict:
+    """Incidents close together, so people are often in two at once."""
+    return short(variant(doc, "incidents.arrivals.rate_per_week", 25), 7)
+
+
+@pytest.fixture(scope="module", params=["seed", "busy"])
+def logs(request) -> tuple[Scenario, float, list[tuple[str, list[Event]]]]:
+    """Every protocol's event log over a few replications of the seed scenario, or a busy one."""
+    doc = load_seed() if request.param == "seed" else busy(load_seed())
+    scn = Scenario.model_validate(doc)
+    reps = 3 if request.param == "seed" else 2
+    res = run_experiment(scn, reps, SEED, log_sample=reps)
+    out = [(f"rep {r} {p}", events) for r, by_proto in res.logs.items() for p, events in by_proto.items()]
+    assert len(out) == reps * len(scn.protocols)
+    return scn, scn.simulation.horizon_days * 1440.0, out
+
+
+def by_incident(events: list[Event]) -> dict[int, list[Event]]:
+    out: dict[int, list[Event]] = defaultdict(list)
+    for e in events:
+        out[e.incident].append(e)
+    return out
+
+
+def test_event_times_never_decrease(logs):
+    _, _, runs = logs
+    for name, events in runs:
+        times = [e.t for e in events]
+        assert all(b >= a for a, b in zip(times, times[1:])), name
+
+
+def test_incident_milestones_are_in_order(logs):
+    _, horizon, runs = logs
+    for name, events in runs:
+        for i, evs in by_incident(events).items():
+            if all(e.kind is Kind.INJECTED for e in evs):
+                continue
+            kinds = [e.kind for e in evs]
+            assert kinds.count(Kind.DETECTED) == 1 and kinds.count(Kind.RESOLVED) == 1, (name, i)
+            assert kinds.count(Kind.MITIGATED) <= 1, (name, i)
+            detected = next(e.t for e in evs if e.kind is Kind.DETECTED)
+            engaged = next(e.t for e in evs if e.kind is Kind.JOINED and e.data["role"] == "debugger")
+            resolved = next(e.t for e in evs if e.kind is Kind.RESOLVED)
+            mitigated = next((e.t for e in evs if e.kind is Kind.MITIGATED), resolved)
+            assert detected <= engaged <= mitigated <= resolved, (name, i, detected, engaged, mitigated, resolved)
+            assert detected < horizon
+
+
+def test_every_join_is_matched_by_a_leave(logs):
+    _, _, runs = logs
+    for name, events in runs:
+        inside: dict[tuple[int, str], bool] = {}
+        for e in events:
+            key = (e.incident, e.who)
+            if e.kind is Kind.JOINED and not e.data.get("change"):
+                assert not inside.get(key), (name, e)
+                inside[key] = True
+            elif e.kind is Kind.JOINED:
+                assert inside.get(key), (name, "role change while not joined", e)
+            elif e.kind is Kind.LEFT:
+                assert inside.get(key), (name, "left without joining", e)
+                inside[key] = False
+        assert not any(inside.values()), (name, [k for k, v in inside.items() if v])
+
+
+def test_everyone_s_time_sums_to_the_horizon(logs):
+    scn, horizon, runs = logs
+    roster = Roster(scn)
+    for name, events in runs:
+        table = time_accounting(events, roster, horizon)
+        assert len(table) == len(roster.engineers)
+        states = table[list(STATES)]
+        np.testing.assert_allclose(states.sum(axis=1), horizon, rtol=1e-9, err_msg=name)
+        assert (states >= -1e-6).all().all(), (name, table[(states < -1e-6).any(axis=1)])
+        assert states[["responding", "spectating"]].to_numpy().sum() > 0
+
+
+def _union_length(spans: list[tuple[float, float]]) -> float:
+    total, end = 0.0, -math.inf
+    for a, b in sorted(spans):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
+
+
+def test_people_in_overlapping_incidents_are_counted_once(logs):
+    """responding + spectating equals the length of the union of everyone's incident time."""
+    scn, horizon, runs = logs
+    roster = Roster(scn)
+    overlaps = 0
+    for name, events in runs:
+        spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        engaged: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        start: dict[tuple[int, str], float] = {}
+        for e in events:
+            if e.kind is Kind.JOINED and not e.data.get("change"):
+                start[(e.incident, e.who)] = e.t
+            elif e.kind is Kind.LEFT:
+                span = (start.pop((e.incident, e.who)), e.t)
+                spans[e.who].append(span)
+                engaged[e.who].append(span)
+            elif e.kind is Kind.INTERRUPTED and not e.data.get("engaged") and e.who in roster.engineers:
+                spans[e.who].append((e.t, e.t + e.data["answer_min"]))
+        table = time_accounting(events, roster, horizon).set_index("engineer")
+        for who, s in spans.items():
+            clipped = [(a, min(b, horizon)) for a, b in s if a < horizon]
+            got = table.loc[who, "responding"] + table.loc[who, "spectating"]
+            assert got == pytest.approx(_union_length(clipped), abs=1e-6), (name, who)
+            joined = sorted(engaged[who])
+            overlaps += sum(b > c for (_, b), (c, _) in zip(joined, joined[1:]))
+    if scn.incidents.arrivals.rate_per_week > 10:
+        assert overlaps > 0, "the busy scenario should put someone in two incidents at once"
+
+
+def test_ic_never_debugs_or_owns_a_service(logs):
+    """Essay: "the person coordinating should not be the person debugging"."""
+    _, _, runs = logs
+    bad = []
+    for name, events in runs:
+        roles: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for e in events:
+            if e.kind is Kind.JOINED:
+                roles[(e.incident, e.who)].add(e.data["role"])
+        bad += [(name, k, sorted(r)) for k, r in roles.items() if "ic" in r and r & {"debugger", "owner"}]
+    assert not bad, f"{len(bad)} incident commanders also debugged or owned a service: {bad[:5]}"
