@@ -90,3 +90,26 @@ def summary_records(summary: pd.DataFrame) -> list[dict]:
     """The summary as JSON-ready records (NaN as null)."""
     clean = summary.astype(object).where(pd.notna(summary), None)
     return clean.to_dict(orient="records")
+
+
+VERIFY_METRICS = [("mean_wait_min", "mean wait (min)"), ("mean_ttr_min", "mean TTR (min)"),
+                  ("p_wait", "P(wait > 0)"), ("mean_in_system", "mean in system")]
+
+
+def verification_table(records: list[dict], level: float = 0.95) -> Table:
+    """Analytic vs simulated (with CI) per case and metric, and a verdict per row."""
+    table = Table(title=f"incsim verify: analytic vs simulated ({level:.0%} CI over replications)")
+    for col in ("case", "metric", "analytic", "simulated", "CI", "verdict"):
+        table.add_column(col, justify="left" if col in ("case", "metric", "verdict") else "right")
+    for rec in records:
+        for key, label in VERIFY_METRICS:
+            m = rec.get(key)
+            if not m:
+                continue
+            table.add_row(rec["case"], label, f"{m['analytic']:.4g}", f"{m['simulated']:.4g}",
+                          f"[{m['ci_low']:.4g}, {m['ci_high']:.4g}]", "pass" if m["passed"] else "FAIL")
+        lit = rec.get("littles_law")
+        if lit:
+            table.add_row(rec["case"], "Little's law L = lambda W", f"{lit['lambda_w']:.4g}", f"{lit['L']:.4g}",
+                          f"gap {lit['relative_gap']:.2%}", "pass" if lit["passed"] else "FAIL")
+    return table
