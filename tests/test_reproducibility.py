@@ -66,7 +66,7 @@ def test_a_replication_alone_equals_the_same_replication_in_an_experiment(scn):
     rows = run_experiment(scn, 3, seed=5, log_sample=0).incidents
     rows = rows[rows["replication"] == 2].to_dict("records")
     assert len(rows) == len(alone.rows) > 0
-    for got, want in zip(rows, alone.rows):
+    for got, want in zip(rows, alone.rows.to_dict("records")):
         assert_same_row(got, want)
 
 

@@ -30,7 +30,7 @@ class ReplicationResult:
     """What one replication leaves behind: incident rows, time totals, maybe its event logs."""
 
     replication: int
-    rows: list[dict]
+    rows: pd.DataFrame
     time: list[dict]
     logs: dict[str, list[Event]] = field(default_factory=dict)
 
@@ -54,7 +54,7 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
                           "engineers": len(acct), **{s: float(totals[s]) for s in STATES}})
         if keep_log:
             logs[proto.name] = world.log.events
-    return ReplicationResult(replication, rows, time_rows, logs)
+    return ReplicationResult(replication, pd.DataFrame(rows, columns=INCIDENT_COLUMNS), time_rows, logs)
 
 
 @dataclass
@@ -94,9 +94,10 @@ def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executo
 
 
 def _assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
-    rows = [row for r in sorted(results) for row in results[r].rows]
+    frames = [results[r].rows for r in sorted(results)]
     time_rows = [row for r in sorted(results) for row in results[r].time]
-    incidents = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
+    incidents = (pd.concat(frames, ignore_index=True) if frames
+                 else pd.DataFrame(columns=INCIDENT_COLUMNS))
     time = pd.DataFrame(time_rows)
     logs = {r: results[r].logs for r in sorted(results) if results[r].logs}
     return ExperimentResult(scn, seed, len(results), incidents, time, logs)
