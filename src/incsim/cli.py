@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from incsim import api, render
 from incsim import verify as verification
 from incsim.output import OutputError, atomic_write, csv_text
+from incsim.pilot_cli import pilot
 from incsim.scenario.jsonschema import scenario_json_schema
 from incsim.scenario.loader import LocatedProblem, ScenarioError, load_scenario
 
@@ -218,6 +219,9 @@ def verify_repair(
         rec = verification.verify_repair(services, engineers, fail_rate, repair_rate, horizon_days,
                                          replications=replications or 20, seed=seed, executor=ex, level=level)
     _show_verification([rec], as_json, level)
+
+
+app.command("pilot")(pilot)
 
 
 def main() -> None:

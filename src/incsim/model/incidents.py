@@ -7,6 +7,7 @@ dependents the failure will reach) is drawn here from the ``arrivals``, ``incide
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,12 +67,13 @@ def _dependents(scn: Scenario) -> dict[str, list[str]]:
     return out
 
 
-def _cascade(roots: list[str], scn: Scenario, category: str, rng: np.random.Generator,
+def _cascade(roots: list[str], scn: Scenario, category: str, rng: Callable[[], np.random.Generator],
              recovery_dist) -> list[Spread]:
     """Breadth-first spread to dependents; a visited set makes cycles harmless."""
     spec = scn.incidents.categories[category]
     if spec.cascade_probability <= 0:
         return []
+    rng = rng()  # made only when a cascade is possible
     deps = _dependents(scn)
     hit = set(roots)
     frontier = list(roots)
@@ -103,7 +105,6 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
                   scn: Scenario, streams: Streams) -> IncidentSpec:
     """Draw the intrinsic work of incident ``i`` from its own streams."""
     rng = streams.get("incident", i)
-    crng = streams.get("cascade", i)
     spec = scn.incidents.categories[category]
     services = [s.name for s in scn.org.services]
     weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
@@ -131,7 +132,7 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
             exposure += fspec.exposure_per_min if flag == "security" else 0.0
     decisions = sorted(decisions, key=lambda d: not d.containment)
     decisions += _decisions(spec.decisions, rng)
-    spread = _cascade(roots, scn, category, crng, spec.recovery)
+    spread = _cascade(roots, scn, category, lambda: streams.get("cascade", i), spec.recovery)
     return IncidentSpec(
         id=i, at=at, category=category, flags=flags, roots=tuple(roots), diagnosis=diagnosis,
         fix=fix, consults=consults, consult_teams=consult_teams, decisions=tuple(decisions),

@@ -53,12 +53,22 @@ class IncidentRun:
         self.escalated = False
         self.contained = False
         self.room_changed = env.event()
-        self.rng_people = world.streams.get("people", spec.id)
-        self.rng_questions = world.streams.get("questions", spec.id)
-        self.rng_leadership = world.streams.get("leadership", spec.id)
-        self.rng_watchers = world.streams.get("watchers", spec.id)
-        self.rng_latency = world.streams.get("latency", spec.id)
-        self.rng_overhead = world.streams.get("overhead", spec.id)
+        self.questions_started = False
+        self._rngs: dict = {}
+
+    # each incident's streams are made on first use (most incidents need only some of them)
+    def _rng(self, source: str):
+        gen = self._rngs.get(source)
+        if gen is None:
+            gen = self._rngs[source] = self.world.streams.get(source, self.spec.id)
+        return gen
+
+    rng_people = property(lambda self: self._rng("people"))
+    rng_questions = property(lambda self: self._rng("questions"))
+    rng_leadership = property(lambda self: self._rng("leadership"))
+    rng_watchers = property(lambda self: self._rng("watchers"))
+    rng_latency = property(lambda self: self._rng("latency"))
+    rng_overhead = property(lambda self: self._rng("overhead"))
 
     # -- bookkeeping -------------------------------------------------------------------
     def log(self, kind: Kind, who: str = "", **data) -> Event:
@@ -165,6 +175,9 @@ class IncidentRun:
         self.room_opened_at = self.world.env.now
         self.room_limit = limit
         self.log(Kind.ROOM_OPENED, reason=reason, limit=limit)
+        if not self.questions_started and self.world.scn.behaviour.spectator_questions_per_hour > 0:
+            self.questions_started = True
+            self.world.env.process(self.world._room_questions(self))
         for pid in sorted(self.engaged):
             self.present.add(pid)
         self._room_changed()
@@ -392,7 +405,8 @@ class World:
         for svc in spec.roots:
             run.log(Kind.AFFECTED, service=svc, via="", customer_facing=svc in self.customer_facing)
         self.env.process(self._command(run))
-        self.env.process(self._cascade(run))
+        if spec.spread:
+            self.env.process(self._cascade(run))
         view = run.view()
         if self.strategy.wants_triage(view):
             pass  # the triage call opens once IC and debugger are there (in _respond)
@@ -742,10 +756,11 @@ class World:
         run.join(ic, "ic")
         run.ic_ready.succeed()
         watchers = self._watchers(run)
-        self.env.process(self._update_requests(run, ic))
-        self.env.process(self._room_questions(run))
-        while not run.resolved.triggered:
-            yield self.env.timeout(proto.update_cadence_min) | run.resolved
+        if self._update_request_rate() > 0:
+            self.env.process(self._update_requests(run, ic))
+        while True:
+            # a plain timeout, not "timeout | resolved": the loop just ends one tick late
+            yield self.env.timeout(proto.update_cadence_min)
             if run.resolved.triggered:
                 break
             write = sample_or_zero(b.write_update, run.rng_overhead)
@@ -774,16 +789,18 @@ class World:
         idx = run.rng_watchers.choice(len(pool), size=min(n, len(pool)), replace=False)
         return [pool[i] for i in sorted(idx)]
 
-    def _update_requests(self, run: IncidentRun, ic: Engineer):
+    def _update_request_rate(self) -> float:
         b = self.scn.behaviour
         rate = b.update_requests_per_hour
         if self.strategy.spec.executive_channel:
             rate *= b.update_requests_factor_with_exec_channel
-        if rate <= 0:
-            return
-        while not run.resolved.triggered:
-            gap = run.rng_leadership.exponential(60.0 / rate)
-            yield self.env.timeout(gap) | run.resolved
+        return rate
+
+    def _update_requests(self, run: IncidentRun, ic: Engineer):
+        b = self.scn.behaviour
+        rate = self._update_request_rate()
+        while True:
+            yield self.env.timeout(run.rng_leadership.exponential(60.0 / rate))
             if run.resolved.triggered:
                 return
             run.log(Kind.QUESTION, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
