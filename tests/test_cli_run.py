@@ -31,7 +31,7 @@ def first_run(tmp_path_factory):
 def test_run_writes_the_output_contract(first_run):
     res, out = first_run
     assert res.exit_code == 0, res.output
-    for name in ("incidents.csv", "summary.csv", "time.csv", "run.json"):
+    for name in ("incidents.csv", "summary.csv", "time.csv", "run.json", "scenario.yaml"):
         assert (out / name).is_file(), name
     assert sorted(p.name for p in (out / "events").iterdir()) == ["replication-000.jsonl", "replication-001.jsonl"]
     inc = pd.read_csv(out / "incidents.csv")

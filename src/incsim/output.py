@@ -105,7 +105,8 @@ def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: 
 def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, scenario_source: str,
                   command: list[str] | None = None, wall_time_s: float = 0.0, force: bool = False,
                   summary: pd.DataFrame | None = None, extra: dict | None = None) -> list[Path]:
-    """Write incidents.csv, summary.csv, time.csv, events/ and run.json (last) into ``out``."""
+    """Write incidents.csv, summary.csv, time.csv, scenario.yaml (the input as given), events/
+    and run.json (last) into ``out``."""
     prepare_dir(out, force)
     summary = result.summary() if summary is None else summary
     written = []
@@ -114,6 +115,7 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
         (out / "summary.csv", csv_text(summary)),
         (out / "time.csv", csv_text(result.time)),
     ]
+    files.append((out / "scenario.yaml", scenario_text))
     for rep, logs in sorted(result.logs.items()):
         files.append((out / "events" / f"replication-{rep:03d}.jsonl", events_jsonl(logs, rep)))
     manifest = run_manifest(result, scenario_text, scenario_source, command, wall_time_s)
