@@ -10,12 +10,10 @@ from __future__ import annotations
 import copy
 import math
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from ruamel.yaml import YAML
 
 from incsim.experiment import run_experiment
 from incsim.metrics import STATES, time_accounting
@@ -25,8 +23,8 @@ from incsim.model.people import Roster
 from incsim.model.streams import Streams
 from incsim.model.world import simulate
 from incsim.scenario.schema import Scenario
+from tests.scenario_helpers import load_seed, variant
 
-SEED_YAML = Path(__file__).resolve().parents[1] / "scenarios" / "seed.yaml"
 SEED = 2024
 # Every service of the seed org, one scripted incident each.
 SERVICES = ["web", "api-gateway", "auth", "user-db", "checkout", "payments-api", "orders-db", "search",
@@ -34,26 +32,6 @@ SERVICES = ["web", "api-gateway", "auth", "user-db", "checkout", "payments-api",
 
 
 # -- helpers -------------------------------------------------------------------------------
-def load_seed() -> dict:
-    return YAML(typ="safe").load(SEED_YAML.read_text())
-
-
-def variant(base: dict, path: str, value) -> dict:
-    """A deep copy of ``base`` with the dotted ``path`` set to ``value``.
-
-    A key met inside a list picks the entry with that ``name`` (``protocols.war-room.room``).
-    """
-    doc = copy.deepcopy(base)
-    *parents, last = path.split(".")
-    cur = doc
-    for key in parents:
-        if isinstance(cur, list):
-            cur = next(item for item in cur if item.get("name") == key)
-        else:
-            cur = cur.setdefault(key, {})
-    cur[last] = value
-    return doc
-
 
 def only(doc: dict, *protocols: str) -> dict:
     """``doc`` keeping only the named protocols."""

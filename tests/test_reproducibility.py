@@ -3,34 +3,18 @@ meets the same incidents; an incident's draws belong to that incident alone."""
 
 from __future__ import annotations
 
-import copy
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from incsim.experiment import run_experiment, run_replication
 from incsim.model.incidents import draw_incident, generate_incidents
 from incsim.model.streams import SOURCES, Streams
 from incsim.scenario.schema import Scenario
-
-SEED_YAML = Path(__file__).resolve().parents[1] / "scenarios" / "seed.yaml"
-
-
-def load_seed() -> dict:
-    return YAML(typ="safe").load(SEED_YAML.read_text())
+from tests.scenario_helpers import load_seed, variant
 
 
-def variant(base: dict, path: str, value) -> dict:
-    """A deep copy of ``base`` with the dotted ``path`` set to ``value``."""
-    doc = copy.deepcopy(base)
-    *parents, last = path.split(".")
-    cur = doc
-    for key in parents:
-        cur = cur.setdefault(key, {})
-    cur[last] = value
-    return doc
+
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,8 @@ are built on."""
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from incsim.metrics import incident_records
 from incsim.model.events import Event, Kind
@@ -15,24 +12,11 @@ from incsim.model.incidents import IncidentSpec, draw_incident, generate_inciden
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.schema import Scenario
+from tests.scenario_helpers import load_seed, variant
 
-SEED_YAML = Path(__file__).resolve().parents[1] / "scenarios" / "seed.yaml"
 SEED, REPLICATION = 5, 2
 
 
-def load_seed() -> dict:
-    return YAML(typ="safe").load(SEED_YAML.read_text())
-
-
-def variant(base: dict, path: str, value) -> dict:
-    """A deep copy of ``base`` with the dotted ``path`` set to ``value``."""
-    doc = copy.deepcopy(base)
-    *parents, last = path.split(".")
-    cur = doc
-    for key in parents:
-        cur = cur.setdefault(key, {})
-    cur[last] = value
-    return doc
 
 
 @pytest.fixture(scope="module")

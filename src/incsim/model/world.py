@@ -378,7 +378,6 @@ class World:
 
     def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
         """The people a named stakeholder stands for in this incident."""
-        now = self.env.now
         if who == "service-owner":
             return [run.debugger] if run.debugger else []
         if who == "ic":
