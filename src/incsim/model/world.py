@@ -446,10 +446,13 @@ class World:
             self._escalate(run, reason)
 
     def _watch_progress(self, run: IncidentRun):
+        """Ask the protocol again every ``no_progress_min`` until the incident escalates or ends."""
         limit = self.strategy.no_progress_timer()
         assert limit is not None
-        done = yield self.env.timeout(limit) | run.resolved
-        if run.resolved not in done:
+        while True:
+            yield self.env.timeout(limit)
+            if run.resolved.triggered or run.escalated:
+                return
             self._check_escalation(run)
 
     def _acquire_debugger(self, run: IncidentRun, team: str):
@@ -492,6 +495,7 @@ class World:
         try:
             if self.strategy.wants_triage(run.view()):
                 yield from self._triage(run)
+                self._check_escalation(run)  # the rules apply once the triage call is over
             containment = [d for d in spec.decisions if d.containment]
             for d in containment:
                 yield from self._decide(run, d)

@@ -1,0 +1,72 @@
+"""``incsim sweep``: run a sweep file, print its break-even statements.
+
+The lead registers the command with ``app.command("sweep")(sweep)``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from incsim import api
+from incsim.output import OutputError
+from incsim.scenario.loader import ScenarioError
+from incsim.sweep import SweepInterrupted, load_sweep, run_sweep
+
+
+def _fail(lines: list[str], code: int = 2) -> None:
+    for line in lines:
+        typer.echo(" ".join(str(line).split()), err=True)
+    raise typer.Exit(code)
+
+
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(metavar="SWEEP.yaml", help="Sweep file (kind: Sweep).",
+                                               show_default=False)],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder (default: a new one under "
+                                                                 "results/); an interrupted sweep resumes "
+                                                                 "in the same folder.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                             help="Worker processes (default: the machine's cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler",
+                                                  help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty output folder.")] = False,
+) -> None:
+    """Run a scenario at every point of a parameter sweep; write sweep.csv, charts and break-even points."""
+    try:
+        spec = load_sweep(sweep_file)
+    except ScenarioError as exc:
+        _fail([str(p) for p in exc.problems])
+    out_dir = out if out is not None else api.default_out_dir()
+    err = Console(file=sys.stderr, width=None if sys.stderr.isatty() else 160)
+    total = len(spec.points) * spec.replications
+    progress = Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err, transient=True, disable=quiet)
+    if jobs is None and spec.replications < 8:
+        jobs = 1  # a process pool costs more than it saves on a handful of replications per point
+    try:
+        with progress, api.executor_for(jobs, scheduler) as executor:
+            task = progress.add_task("replications", total=total)
+            outcome = run_sweep(spec, out_dir=out_dir, force=force, executor=executor,
+                                progress=lambda n: progress.advance(task, n))
+    except (OutputError, api.UsageError) as exc:
+        _fail([str(exc)])
+    except SweepInterrupted as exc:
+        _fail([str(exc)], code=130)
+    except KeyboardInterrupt:
+        _fail([(f"interrupted: finished points are kept in {out_dir}; run the same command with "
+                f"-o {out_dir} to resume")], code=130)
+    if not quiet:
+        drawn = " (drawn; recorded in sweep.json)" if outcome.seed_was_drawn else ""
+        resumed = f", {outcome.resumed} resumed from checkpoints" if outcome.resumed else ""
+        err.print(f"{spec.name}: {len(spec.points)} points x {spec.replications} replications, seed {outcome.seed}"
+                  f"{drawn}; {outcome.computed} points run in {outcome.wall_time_s:.1f} s{resumed}; "
+                  f"results in {outcome.out_dir}", highlight=False, soft_wrap=True)
+    for sentence in outcome.sentences:
+        typer.echo(sentence)
