@@ -19,6 +19,7 @@ from incsim import api, render
 from incsim import verify as verification
 from incsim.output import OutputError, atomic_write, csv_text
 from incsim.pilot_cli import pilot
+from incsim.report_cli import report
 from incsim.sweep_cli import sweep
 from incsim.scenario.jsonschema import scenario_json_schema
 from incsim.scenario.loader import LocatedProblem, ScenarioError, load_scenario
@@ -224,6 +225,7 @@ def verify_repair(
 
 app.command("pilot")(pilot)
 app.command("sweep")(sweep)
+app.command("report")(report)
 
 
 def main() -> None:

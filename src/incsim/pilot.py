@@ -631,6 +631,46 @@ def pilot_report(baseline: Baseline, *, improvement: float = 0.1, per_arm: int |
     return report
 
 
+POWER_CURVE_MONTHS = 24  # the curve covers at least two years, as the essay's "6+ months" needs context
+POWER_CURVE_POINTS = 48  # beyond this many months the curve is thinned (every month costs a Monte Carlo)
+
+
+def power_curve_months(report: dict) -> list[int]:
+    """Months at which ``power_by_month`` evaluates power: 1..N, N = max(24, months to 80% power).
+
+    N is capped at the report's ``max_months``. Past 24 months the grid is thinned to about
+    ``POWER_CURVE_POINTS`` points, always keeping each statistic's month of 80% power.
+    """
+    found = [report[name]["months_for_80pct_power"] for name in STATISTICS]
+    last = min(report["max_months"], max([POWER_CURVE_MONTHS, *(m for m in found if m is not None)]))
+    step = max(1, math.ceil((last - POWER_CURVE_MONTHS) / (POWER_CURVE_POINTS - POWER_CURVE_MONTHS)))
+    months = set(range(1, min(last, POWER_CURVE_MONTHS) + 1)) | set(range(POWER_CURVE_MONTHS, last + 1, step))
+    months |= {last} | {m for m in found if m is not None}
+    return sorted(months)
+
+
+def power_by_month(baseline: Baseline, report: dict) -> list[dict] | None:
+    """Power of each statistic after 1..N months of the pilot in ``report`` (None without a monthly rate).
+
+    Each entry: ``month``, ``n_per_arm`` (``round(per_month * month)``), ``power`` per statistic
+    (Monte Carlo, with the report's seed and trials, so the months of 80% power in the report are
+    where these curves cross 0.8) and ``power_analytic`` (the normal approximation).
+    """
+    rate = report["per_month"]
+    if rate is None:
+        return None
+    out = []
+    for month in power_curve_months(report):
+        n = max(1, round(rate * month))
+        draws = _trial_stats(baseline, n, report["trials"], report["seed"])
+        mc = _mc_figures(draws, report["improvement"], report["threshold"], report["alpha"])
+        approx = _analytic_figures(baseline, n, report["improvement"], report["threshold"], report["alpha"])
+        out.append({"month": month, "n_per_arm": n,
+                    "power": {name: mc[name]["power"] for name in STATISTICS},
+                    "power_analytic": {name: approx[name]["power"] for name in STATISTICS}})
+    return out
+
+
 def answer_sentence(report: dict) -> str:
     """One sentence answering "when will the pilot show the gain, and how likely is it to look worse?"."""
     pct = f"{report['improvement'] * 100:g}%"

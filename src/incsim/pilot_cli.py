@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from incsim.output import atomic_write
 from incsim.pilot import (DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, Baseline, PilotError, answer_sentence,
-                          baseline_from_csv, baseline_from_moments, baseline_from_results, pilot_report)
+                          baseline_from_csv, baseline_from_moments, baseline_from_results, pilot_report,
+                          power_by_month)
 
 _LABELS = {"mttr": "MTTR (mean)", "median": "median", "geomean": "geometric mean"}
 
@@ -53,6 +55,23 @@ def _months(fig: dict, cap: int, per_month: float | None, cap_n: int | None) -> 
         return f"> {cap}" if m is None else str(m)
     n = fig["incidents_per_arm_for_80pct_power"]
     return f"> {cap_n} inc." if n is None else f"{n} inc."
+
+
+PILOT_FILE = "pilot.json"
+
+
+def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
+    """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), atomically."""
+    if out.exists() and not out.is_dir():
+        raise PilotError(f"{out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / PILOT_FILE
+        figures = {**report, "power_by_month": power_by_month(baseline, report)}
+        atomic_write(path, json.dumps(figures, indent=2) + "\n")
+    except OSError as exc:
+        raise PilotError(f"{out}: cannot write {PILOT_FILE}: {exc.strerror or exc}") from None
+    return path
 
 
 def report_table(report: dict) -> Table:
@@ -108,12 +127,17 @@ def pilot(
     trials: Annotated[int, typer.Option("--trials", min=100, help="Monte Carlo trials.")] = DEFAULT_TRIALS,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: drawn and printed).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="Also write DIR/pilot.json (the figures plus power month by month), "
+                            "e.g. into a results folder for `incsim report`.")] = None,
 ) -> None:
     """How often a pilot's monthly MTTR / median / geometric mean mislead, and months to 80% power."""
     try:
         baseline = load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
         report = pilot_report(baseline, improvement=improvement, per_arm=per_arm, per_month=per_month,
                               months=months, threshold=threshold, trials=trials, seed=seed)
+        if out is not None:
+            write_pilot_json(out, baseline, report)
     except PilotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

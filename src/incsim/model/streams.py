@@ -26,6 +26,8 @@ SOURCES = {
     "questions": 7,     # spectators' questions in a room
     "leadership": 8,    # ad-hoc "any updates?" requests
     "watchers": 9,      # who follows the channel
+    "debugger_ack": 10,  # the debugger acknowledging the page
+    "ic_ack": 11,       # the IC acknowledging the page
 }
 
 

@@ -262,10 +262,12 @@ class World:
         self._escalate(run, reason)
 
     # -- people --------------------------------------------------------------------------
-    def ack_delay(self, run: IncidentRun, eng: Engineer) -> float:
+    def ack_delay(self, run: IncidentRun, eng: Engineer, source: str) -> float:
+        """How long ``eng`` takes to acknowledge a page now (own stream per page, so every
+        protocol gives the debugger and the IC of an incident the same draw)."""
         b = self.scn.behaviour
         working = eng.working(self.env.now)
-        return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run.rng_latency)
+        return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run._rng(source))
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         lat = self.scn.behaviour.reply_latency
@@ -487,7 +489,7 @@ class World:
         run.debugger = eng
         if not eng.working(self.env.now):
             run.slow_factor = b.off_hours_slowdown
-        yield self.env.timeout(self.ack_delay(run, eng))
+        yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
         run.join(eng, "debugger")
         run.debugger_ready.succeed()
         for svc in spec.roots[1:]:
@@ -752,7 +754,7 @@ class World:
         if ic is None:
             run.ic_ready.succeed()
             return
-        yield self.env.timeout(self.ack_delay(run, ic))
+        yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
         if run.resolved.triggered:
             run.ic_ready.succeed()
             return

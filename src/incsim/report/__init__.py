@@ -1,0 +1,140 @@
+"""``incsim report``: one self-contained HTML (or Markdown) report from an ``incsim run`` folder.
+
+``build`` gathers the figures as plain data, ``charts`` draws them as SVG, and the Jinja2
+templates in ``templates/`` lay them out. HTML is autoescaped; Markdown escapes every value
+taken from a scenario or results (``md_escape``), so a ``<script>`` in a scenario name is text.
+
+Markdown charts: the Markdown report refers to its charts as separate SVG files in a folder
+next to it (``<stem>_charts/``); ``render_report`` returns them with the text and the command
+line writes them. ``build_report(dir, "md")`` gives the text alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from incsim.report import build, charts
+from incsim.report.build import ReportError
+
+FORMATS = ("html", "md")
+
+
+@dataclass
+class Report:
+    """A rendered report: its text and, for Markdown, the chart files to write beside it."""
+
+    text: str
+    attachments: dict[str, str] = field(default_factory=dict)  # relative path -> SVG text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
+
+
+def md_escape(value: object) -> str:
+    """Text safe in Markdown: HTML special characters as entities, Markdown syntax backslashed."""
+    if isinstance(value, Markup):
+        return str(value)
+    text = " ".join(str(value).split())  # one line: a value never starts a Markdown block
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if text.startswith(">"):
+        return "&gt;" + text[1:]
+    return "\\" + text if text[:1] in ("#", "-", "+", "=") else text
+
+
+def _finalize_md(value: object) -> object:
+    if value is None:
+        return ""
+    return value if isinstance(value, Markup) else md_escape(value)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.0%}"
+
+
+def _md_number(fn):
+    """A number formatter for Markdown: its output holds no scenario text, only ``$`` needs escaping
+    (GitHub reads ``$...$`` as maths), so it is marked safe rather than fully escaped."""
+    def wrapped(*args, **kwargs) -> Markup:
+        return Markup(str(fn(*args, **kwargs)).replace("$", "\\$"))
+    return wrapped
+
+
+def _filters(env: Environment, markdown: bool = False) -> Environment:
+    numbers = {"num": build.num, "money": lambda x: build.num(x, 0, money=True), "money_short": build.money_short,
+               "mean_ci": build.mean_ci, "ci": build.ci_text, "money_ci": build.money_ci, "pct": _pct,
+               "clock": build.clock}
+    env.filters.update({k: _md_number(f) for k, f in numbers.items()} if markdown else numbers)
+    env.globals.update(plural=lambda n, word: f"{n} {word}" if n == 1 else f"{n} {word}s",
+                       STRESS_CITATION=build.STRESS_CITATION, STATE_LABELS=charts.STATE_LABELS,
+                       STATISTIC_LABELS=build.STATISTIC_LABELS)
+    return env
+
+
+def _environment(fmt: str) -> Environment:
+    loader = PackageLoader("incsim.report", "templates")
+    if fmt == "html":
+        env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                          lstrip_blocks=True)
+        return _filters(env)
+    env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, finalize=_finalize_md)
+    return _filters(env, markdown=True)
+
+
+def chart_svgs(data: build.ReportData, inline: bool) -> dict[str, str]:
+    """Every chart of the report as SVG text, by name (charts without data are left out)."""
+    protocols = data.results.protocols
+    colours = charts.protocol_colours(protocols)
+    figs = {
+        "ttr-ecdf": (charts.ecdf_figure(data.ecdf_all, colours),
+                     "Time to resolve, cumulative share of incidents per protocol"),
+        "ttr-ecdf-by-category": (charts.ecdf_grid_figure(data.ecdf_by_category, colours),
+                                 "Time to resolve by incident category"),
+        "hours": (charts.hours_figure(data.key_numbers, colours),
+                  "Engineer-hours and non-essential hours per incident with 95% confidence intervals"),
+        "cost": (charts.cost_figure(data.key_numbers, colours, data.per_year),
+                 "Cost per incident and per year with 95% confidence intervals"),
+    }
+    if data.timelines:
+        figs["who-was-busy"] = (charts.busy_figure(data.timelines, colours),
+                                "Who was busy during one representative incident, per protocol")
+    if data.pilot is not None:
+        figs["pilot-power"] = (charts.power_figure(data.pilot), "Chance a pilot detects the gain, by months")
+    return {name: charts.svg(fig, name, title, inline=inline) for name, (fig, title) in figs.items()}
+
+
+def render_report(results_dir: Path | str, fmt: str = "html", charts_dir: str = "report_charts") -> Report:
+    """The report on ``results_dir`` as ``fmt`` (html or md); Markdown charts go to ``charts_dir``/."""
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format '{fmt}' (html or md)")
+    data = build.gather(results_dir)
+    svgs = chart_svgs(data, inline=fmt == "html")
+    protocols = data.results.protocols
+    run = data.results.run
+    versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
+    context = {"d": data, "r": data.results, "run": run, "protocols": protocols, "baseline": protocols[0],
+               "colours": charts.protocol_colours(protocols), "scenario": data.results.scenario,
+               "version": versions.get("incsim", "")}
+    if fmt == "html":
+        text = _environment("html").get_template("report.html.j2").render(
+            charts={k: Markup(v) for k, v in svgs.items()}, **context)
+        return Report(text)
+    files = {f"{charts_dir}/{name}.svg": body for name, body in svgs.items()}
+    images = {name: Markup(f"{charts_dir}/{name}.svg") for name in svgs}
+    text = _environment("md").get_template("report.md.j2").render(charts=images, **context)
+    return Report(re.sub(r"\n{3,}", "\n\n", text), files)
+
+
+def build_report(results_dir: Path | str, fmt: str = "html") -> str:
+    """The report on an ``incsim run`` results folder as text (html or md)."""
+    return render_report(results_dir, fmt).text
+
+
+__all__ = ["FORMATS", "Report", "ReportError", "build_report", "md_escape", "render_report"]
