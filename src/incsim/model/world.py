@@ -208,6 +208,11 @@ class World:
         self.horizon = horizon if horizon is not None else scenario.simulation.horizon_days * 1440.0
         self.customer_facing = {s.name for s in scenario.org.services if s.customer_facing}
         self.customer_data = {s.name for s in scenario.org.services if s.holds_customer_data}
+        self.neighbours: dict[str, set[str]] = {s.name: set() for s in scenario.org.services}
+        for svc in scenario.org.services:
+            for dep in svc.depends_on:
+                self.neighbours[svc.name].add(dep)
+                self.neighbours.setdefault(dep, set()).add(svc.name)
         self.debugging: set[str] = set()
         self.commanding: set[str] = set()
         self.pools: dict[str, simpy.Resource] = {
@@ -308,15 +313,14 @@ class World:
         have = set(run.engaged) | {e.id for e in (run.debugger, run.ic) if e is not None}
         if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
             have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
-        oncalls = [e for t in sorted(self.roster.teams) for e in self.roster.oncall(t, now)]
-        oncalls.sort(key=lambda e: e.team != owner_team)
-        leads = [e for t in sorted(self.roster.teams) for e in self.roster.by_team[t] if e.is_lead]
+        teams = self._teams_by_distance(run.affected)  # closest to the failure first
+        oncalls = [e for t in teams for e in self.roster.oncall(t, now)]
+        leads = [e for t in teams for e in self.roster.by_team[t] if e.is_lead]
         order: list[Engineer] = list(oncalls)
         if room.invite.rule in ("fixed-size", "oncalls-and-leads"):
             order += leads
         if room.invite.rule == "fixed-size":
-            others = sorted(self.roster.engineers.values(), key=lambda e: (e.team != owner_team, e.id))
-            order += others
+            order += [e for t in teams for e in self.roster.by_team[t]]
         out: list[Engineer] = []
         seen: set[str] = set()
         for eng in order:
@@ -330,6 +334,24 @@ class World:
                 continue
             out.append(eng)
         return out
+
+    def _teams_by_distance(self, affected: set[str]) -> list[str]:
+        """Every team, ordered by how many dependency hops separate its services from ``affected``."""
+        dist = {s: 0 for s in affected}
+        frontier = sorted(affected)
+        while frontier:
+            nxt = []
+            for svc in frontier:
+                for other in self.neighbours.get(svc, ()):
+                    if other not in dist:
+                        dist[other] = dist[svc] + 1
+                        nxt.append(other)
+            frontier = sorted(nxt)
+        far = len(self.neighbours) + 1
+        best: dict[str, int] = {}
+        for svc, team in self.roster.owner_of.items():
+            best[team] = min(best.get(team, far), dist.get(svc, far))
+        return sorted(self.roster.teams, key=lambda t: (best.get(t, far), t))
 
     def _linger(self, run: IncidentRun, eng: Engineer, role: str):
         """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
