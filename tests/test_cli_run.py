@@ -122,3 +122,27 @@ def test_bad_scenario_is_one_located_line(tmp_path):
 
 def test_embedded_default_is_the_committed_scenario_file():
     assert (ROOT / "scenarios" / "seed.yaml").read_text() == default_scenario_text()
+
+
+def test_force_replaces_an_earlier_runs_event_logs(tmp_path):
+    out = tmp_path / "r"
+    assert run("-n", "2", "--seed", "1", "-o", str(out), "-q").exit_code == 0
+    assert (out / "events" / "replication-001.jsonl").exists()
+    no_logs = tmp_path / "nolog.yaml"
+    no_logs.write_text(default_scenario_text().replace("event_log_sample: 2", "event_log_sample: 0"))
+    assert run(str(no_logs), "-n", "2", "--seed", "2", "-o", str(out), "-q", "--force").exit_code == 0
+    assert list((out / "events").glob("*.jsonl")) == []  # never a mix of two runs
+    assert json.loads((out / "run.json").read_text())["event_log_replications"] == []
+
+
+def test_unusable_output_places_are_one_line_and_publish_nothing(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    res = run("-n", "1", "-o", str(afile / "sub"))
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "cannot create" in res.stderr
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "events").write_text("a file where the events folder goes")
+    res = run("-n", "1", "--seed", "1", "-o", str(blocked), "--force")
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "cannot write results" in res.stderr
+    assert sorted(p.name for p in blocked.iterdir()) == ["events"]  # nothing half-published

@@ -75,8 +75,14 @@ def executor_for(jobs: int | None = None, scheduler: str | None = None,
     if n <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
         yield pool
+    except BaseException:
+        # interrupted or failed: drop the queued replications instead of waiting for them
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def load(path: str | Path | None) -> LoadedScenario:

@@ -112,9 +112,10 @@ def run(
     err = _console(err=True)
     reps = replications if replications is not None else loaded.scenario.simulation.replications
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err, transient=True, disable=quiet)
+                        console=err, transient=True, disable=quiet or not sys.stderr.isatty())
     if jobs is None and precision is None and reps < 8:
         jobs = 1  # a process pool costs more than it saves on a handful of replications
+    problem: tuple[str, int] | None = None
     try:
         with progress, api.executor_for(jobs, scheduler) as executor:
             task = progress.add_task("replications", total=max_replications if precision else reps)
@@ -123,9 +124,11 @@ def run(
                                        precision_pct=precision, max_replications=max_replications,
                                        progress=lambda n: progress.advance(task, n))
     except (OutputError, api.UsageError) as exc:
-        _fail([str(exc)])
+        problem = (str(exc), 2)
     except KeyboardInterrupt:
-        _fail(["interrupted: no results were written"], code=130)
+        problem = ("interrupted: no results were written", 130)
+    if problem is not None:  # reported once the progress bar has cleared its line
+        _fail([problem[0]], code=problem[1])
     if not quiet:
         drawn = " (drawn; pass --seed to repeat)" if outcome.seed_was_drawn else ""
         err.print(f"seed {outcome.seed}{drawn}; {outcome.result.replications} replications, "

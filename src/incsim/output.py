@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -49,11 +50,14 @@ def _umask() -> int:
 
 def prepare_dir(out: Path, force: bool) -> None:
     """Make sure ``out`` can receive results: new or empty, or ``force`` given."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise OutputError(f"{out}: folder is not empty (earlier results?); choose another -o or pass --force")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: exists and is not a folder")
+        if out.exists() and any(out.iterdir()) and not force:
+            raise OutputError(f"{out}: folder is not empty (earlier results?); choose another -o or pass --force")
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
 
 
 def csv_text(df: pd.DataFrame) -> str:
@@ -121,7 +125,36 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
     manifest = run_manifest(result, scenario_text, scenario_source, command, wall_time_s)
     manifest.update(extra or {})
     files.append((out / "run.json", json.dumps(manifest, indent=2) + "\n"))
-    for path, text in files:
-        atomic_write(path, text, make_parents=True)
-        written.append(path)
-    return written
+    try:
+        _publish(out, files)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write results: {exc.strerror or exc} "
+                          f"({getattr(exc, 'filename', '') or out})") from None
+    return [path for path, _ in files]
+
+
+def _publish(out: Path, files: list[tuple[Path, str]]) -> None:
+    """Write every file to a staging folder first, then rename each into place (run.json last).
+
+    A failure while writing leaves the earlier results untouched; event logs of an earlier run
+    that this run did not produce are removed, so a folder never mixes two runs.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=".incsim-", dir=out))
+    try:
+        staged = []
+        for path, text in files:
+            tmp = staging / path.relative_to(out)
+            atomic_write(tmp, text, make_parents=True)
+            staged.append((tmp, path))
+        for _, path in staged:  # every folder first, so a failure here publishes nothing
+            path.parent.mkdir(parents=True, exist_ok=True)
+        keep = {path for path, _ in files}
+        events = out / "events"
+        if events.is_dir():
+            for old in events.glob("replication-*.jsonl"):
+                if old not in keep:
+                    old.unlink()
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -47,7 +47,7 @@ def sweep(
     err = Console(file=sys.stderr, width=None if sys.stderr.isatty() else 160)
     total = len(spec.points) * spec.replications
     progress = Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err, transient=True, disable=quiet)
+                        console=err, transient=True, disable=quiet or not sys.stderr.isatty())
     if jobs is None and spec.replications < 8:
         jobs = 1  # a process pool costs more than it saves on a handful of replications per point
     try:

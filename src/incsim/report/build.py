@@ -182,7 +182,9 @@ def load_results(path: Path | str) -> Results:
         if "power_by_month" not in pilot:
             raise ReportError(f"{path / 'pilot.json'}: no 'power_by_month'; write it with `incsim pilot ... -o DIR`")
     return Results(path=path, run=run, incidents=incidents, summary=summary, scenario_text=text,
-                   scenario=scenario, event_files=event_files(path / "events"), time=time, pilot=pilot)
+                   scenario=scenario, time=time, pilot=pilot,
+                   event_files={r: p for r, p in event_files(path / "events").items()
+                                if r in set(run.get("event_log_replications", []))})
 
 
 # -- figures from summary.csv ------------------------------------------------------------------
