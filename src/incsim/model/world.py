@@ -54,6 +54,8 @@ class IncidentRun:
         self.contained = False
         self.room_changed = env.event()
         self.questions_started = False
+        self.phase = "diagnose"  # what the structured update names as next steps
+        self.readers: set[str] = set()  # people who have read the thread of this incident
         self._rngs: dict = {}
 
     # each incident's streams are made on first use (most incidents need only some of them)
@@ -113,6 +115,10 @@ class IncidentRun:
     def join(self, eng: Engineer, role: str) -> None:
         """``eng`` becomes part of the incident (and of the room, when one is open)."""
         now = self.world.env.now
+        if self.ic is not None and eng.id == self.ic.id:
+            role = "ic"  # paged early for a decision, the IC is still the IC
+        elif self.debugger is not None and eng.id == self.debugger.id:
+            role = "debugger"
         if eng.id in self.engaged:
             current = self.engaged[eng.id]
             upgrade = current in NON_ESSENTIAL_ROLES and role in ESSENTIAL_ROLES
@@ -153,6 +159,14 @@ class IncidentRun:
         if eng_id in self.present:
             self.present.discard(eng_id)
             self._room_changed()
+
+    def reading_cost(self, eng: Engineer) -> float:
+        """Minutes ``eng`` spends reading the thread before answering: once per incident, and
+        not at all for someone already in it (they have been following)."""
+        if eng.id in self.engaged or eng.id in self.readers:
+            return 0.0
+        self.readers.add(eng.id)
+        return sample_or_zero(self.world.scn.behaviour.read_thread, self.rng_overhead)
 
     def interrupt(self, eng: Engineer, answer: float, reason: str, role: str, refocus: bool = True) -> None:
         """Charge ``eng`` an interruption: ``answer`` minutes plus a short refocus if at work."""
@@ -425,6 +439,8 @@ class World:
             self.commanding.add(run.ic.id)
         run.log(Kind.DETECTED, category=spec.category, flags=list(spec.flags), roots=list(spec.roots),
                 diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
+        if run.ic is not None:
+            run.log(Kind.PAGED, run.ic.id, role="ic", team=run.ic.team)
         for svc in spec.roots:
             run.log(Kind.AFFECTED, service=svc, via="", customer_facing=svc in self.customer_facing)
         self.env.process(self._command(run))
@@ -505,10 +521,10 @@ class World:
         spec = run.spec
         b = self.scn.behaviour
         team = self.roster.owner_of[spec.roots[0]]
-        run.log(Kind.PAGED, "", role="debugger", team=team)
         eng, req = yield from self._acquire_debugger(run, team)
         self.debugging.add(eng.id)
         run.debugger = eng
+        run.log(Kind.PAGED, eng.id, role="debugger", team=team)
         if not eng.working(self.env.now):
             run.slow_factor = b.off_hours_slowdown
         yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
@@ -521,17 +537,22 @@ class World:
                 yield from self._triage(run)
                 self._check_escalation(run)  # the rules apply once the triage call is over
             containment = [d for d in spec.decisions if d.containment]
+            run.phase = "contain" if containment else "diagnose"
             for d in containment:
                 yield from self._decide(run, d)
+            run.phase = "diagnose"
             yield from self._diagnose(run)
+            run.phase = "decide"
             for d in spec.decisions:
                 if not d.containment:
                     yield from self._decide(run, d)
+            run.phase = "fix"
             fixes = [self.env.process(self._fix_other_root(run, svc)) for svc in spec.roots[1:]]
             yield from self._work(run, spec.fix)  # 0 when the category has no separate fix
             self._service_fixed(run, spec.roots[0])
             if fixes:
                 yield self.env.all_of(fixes)
+            run.phase = "recover"
             yield from self._await_recovery(run)
         finally:
             self.debugging.discard(eng.id)
@@ -686,18 +707,14 @@ class World:
         else:
             others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
             for rnd in range(b.channel_rounds):
-                waits = []
-                for e in others:
-                    w = self.reply_latency(run, e)
-                    if e.id not in run.engaged:
-                        w += sample_or_zero(b.read_thread, run.rng_overhead) if rnd == 0 else 0.0
-                    waits.append(w)
+                reading = {e.id: run.reading_cost(e) for e in others}
+                waits = [self.reply_latency(run, e) + reading[e.id] for e in others]
                 if waits:
                     yield self.env.timeout(max(waits))
                 for e in others:
                     if e.id not in run.engaged:
-                        run.interrupt(e, sample_or_zero(b.interruption.answer, run.rng_overhead),
-                                      f"decision: {need.name}", "stakeholder")
+                        answer = sample_or_zero(b.interruption.answer, run.rng_overhead)
+                        run.interrupt(e, reading[e.id] + answer, f"decision: {need.name}", "stakeholder")
             yield self.env.timeout(need.deliberation)
             run.pending.clear()  # questions that came in meanwhile were answered while waiting
             medium = "channel"
@@ -741,13 +758,11 @@ class World:
                 self.env.process(self._linger(run, expert, "expert"))
             return 0.0
         run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="channel", topic="consult")
-        wait = self.reply_latency(run, expert)
-        first_time = expert.id not in run.engaged
-        if first_time:
-            wait += sample_or_zero(b.read_thread, run.rng_overhead)
+        reading = run.reading_cost(expert)
+        wait = self.reply_latency(run, expert) + reading
         yield self.env.timeout(wait)
         run.pending.clear()
-        run.interrupt(expert, sample_or_zero(b.interruption.answer, run.rng_overhead), "consult", "expert")
+        run.interrupt(expert, reading + sample_or_zero(b.interruption.answer, run.rng_overhead), "consult", "expert")
         run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
         return b.progress_while_waiting * wait * run.rate()
 
@@ -793,7 +808,7 @@ class World:
             write = sample_or_zero(b.write_update, run.rng_overhead)
             run.log(Kind.UPDATE, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                     impact=sorted(s for s in run.affected if s in self.customer_facing),
-                    next_steps="fix" if run.spec.diagnosis else "diagnose", eta_min=None,
+                    next_steps=run.phase, eta_min=None,
                     write_min=write)
             if proto.executive_channel:
                 run.log(Kind.UPDATE, ic.id, channel="executive",
