@@ -104,13 +104,16 @@ def bench_jobs(replications: int = 100) -> dict:
             "target": TARGETS["speedup_2_jobs"], "met": speedup >= TARGETS["speedup_2_jobs"]}
 
 
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent across
+# execve, so a child started by a big benchmark process would report the parent's peak.
 _MEMORY_CHILD = """
-import resource, sys
+import sys
 from incsim.api import load
 from incsim.experiment import run_experiment
 res = run_experiment(load(None).scenario, int(sys.argv[1]), 1)
 res.summary()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(int(hwm.split()[1]))
 """
 
 
@@ -127,10 +130,13 @@ def bench_memory() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", choices=["events", "jobs", "memory"], default=[])
+    parser.add_argument("which", nargs="*", help="events, jobs and/or memory (default: all three)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     which = args.which or ["events", "jobs", "memory"]
+    unknown = sorted(set(which) - {"events", "jobs", "memory"})
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     results = {}
     for name in which:
         results[name] = {"events": bench_events, "jobs": bench_jobs, "memory": bench_memory}[name]()
