@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from incsim.intervals import clip, measure, subtract, union
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs
@@ -121,12 +122,12 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
         close(who, end)
     person_time = non_essential = refocus = off_hours_time = 0.0
     for s in spans.values():
-        essential = _union(s["essential"])
-        involved = _union(essential + s["non_essential"])
-        person_time += _measure(involved)
-        non_essential += _measure(_subtract(_union(s["non_essential"]), essential))
-        refocus += _measure(_subtract(_union(s["refocus"]), involved))
-        off_hours_time += _measure(_union(s["off"]))
+        essential = union(s["essential"])
+        involved = union(essential + s["non_essential"])
+        person_time += measure(involved)
+        non_essential += measure(subtract(union(s["non_essential"]), essential))
+        refocus += measure(subtract(union(s["refocus"]), involved))
+        off_hours_time += measure(union(s["off"]))
     impact = sum(recovered_at.get(s, end) - affected_at[s] for s in facing)
     exposure_rate = det.data.get("exposure_per_min", 0.0)
     exposure = exposure_rate * ((contained_at if contained_at is not None else end) - det.t)
@@ -170,22 +171,10 @@ def incident_records(events: Iterable[Event], costs: Costs) -> list[dict]:
 
 
 # -- engineer time -----------------------------------------------------------------------
-def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(i for i in intervals if i[1] > i[0]):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
 
 
-def _measure(intervals: list[tuple[float, float]]) -> float:
-    return sum(b - a for a, b in intervals)
 
 
-def _clip(intervals, lo: float, hi: float) -> list[tuple[float, float]]:
-    return [(max(a, lo), min(b, hi)) for a, b in intervals if min(b, hi) > max(a, lo)]
 
 
 def time_accounting(events: Iterable[Event], roster: Roster, horizon: float) -> pd.DataFrame:
@@ -229,37 +218,20 @@ def time_accounting(events: Iterable[Event], roster: Roster, horizon: float) -> 
         row = {"engineer": eng.id, "team": eng.team}
         covered = 0.0
         for state in ("responding", "spectating", "refocusing"):
-            taken = _union(taken + _clip(s[state], 0.0, horizon))
-            now_covered = _measure(taken)
+            taken = union(taken + clip(s[state], 0.0, horizon))
+            now_covered = measure(taken)
             row[state] = now_covered - covered
             covered = now_covered
-        work = _union(eng.work_intervals(0.0, horizon))
-        off = _union(_clip([(0.0, horizon)], 0, horizon))
+        work = union(eng.work_intervals(0.0, horizon))
+        off = union(clip([(0.0, horizon)], 0, horizon))
         # off hours = complement of work, minus what a higher state already took
-        off_only = _subtract(_subtract(off, work), taken)
-        row["off"] = _measure(off_only)
+        off_only = subtract(subtract(off, work), taken)
+        row["off"] = measure(off_only)
         row["own_work"] = horizon - covered - row["off"]
         rows.append(row)
     return pd.DataFrame(rows, columns=["engineer", "team", *STATES])
 
 
-def _subtract(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The parts of union ``a`` not covered by union ``b``."""
-    out = []
-    b = _union(b)
-    for lo, hi in a:
-        cur = lo
-        for x, y in b:
-            if y <= cur or x >= hi:
-                continue
-            if x > cur:
-                out.append((cur, x))
-            cur = max(cur, y)
-            if cur >= hi:
-                break
-        if cur < hi:
-            out.append((cur, hi))
-    return out
 
 
 # -- statistics --------------------------------------------------------------------------

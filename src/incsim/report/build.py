@@ -39,6 +39,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from incsim.intervals import subtract, union
 from incsim.metrics import NON_ESSENTIAL
 from incsim.scenario.loader import ScenarioError, load_scenario_text, scenario_sha256
 from incsim.scenario.schema import CATEGORIES, Scenario
@@ -596,30 +597,8 @@ def read_incident_events(path: Path, incident: int) -> dict[str, list[dict]]:
     return dict(out)
 
 
-def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(s for s in spans if s[1] > s[0]):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
 
 
-def _minus(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out = []
-    b = _union(b)
-    for lo, hi in _union(a):
-        cur = lo
-        for x, y in b:
-            if y <= cur or x >= hi:
-                continue
-            if x > cur:
-                out.append((cur, x))
-            cur = max(cur, y)
-        if cur < hi:
-            out.append((cur, hi))
-    return out
 
 
 def _state(role: str) -> str:
@@ -694,9 +673,9 @@ def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int =
     people = []
     for who in sorted(first_seen, key=lambda w: (first_seen[w], w)):
         s = spans[who]
-        responding = _union(s["responding"])
-        spectating = _minus(s["spectating"], responding)
-        refocusing = _minus(s["refocusing"], responding + spectating)
+        responding = union(s["responding"])
+        spectating = subtract(s["spectating"], responding)
+        refocusing = subtract(s["refocusing"], responding + spectating)
         out = [(state, a - t0, b - t0) for state, ivs in
                (("responding", responding), ("spectating", spectating), ("refocusing", refocusing))
                for a, b in ivs]
