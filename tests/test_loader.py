@@ -398,7 +398,7 @@ def test_default_scenario_is_embedded_and_valid():
 ])
 def test_pydantic_wrapper_tags_are_stripped_from_locations(minimal_yaml, loc):
     text = minimal_yaml + "behaviour:\n  refocus: {dist: uniform, low: 0, high: 3}\n"
-    root = loader._parse_yaml(text, "s.yaml")
+    root = loader.parse_yaml(text, "s.yaml")
     err = {"type": "greater_than", "loc": loc, "msg": "Input should be greater than 0", "input": 0}
     assert str(loader._pydantic_problem(err, root, "s.yaml")) == (
         "s.yaml:20:33: behaviour.refocus.low: Input should be greater than 0"

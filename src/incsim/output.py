@@ -113,7 +113,6 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
     and run.json (last) into ``out``."""
     prepare_dir(out, force)
     summary = result.summary() if summary is None else summary
-    written = []
     files: list[tuple[Path, str]] = [
         (out / "incidents.csv", csv_text(result.incidents)),
         (out / "summary.csv", csv_text(summary)),

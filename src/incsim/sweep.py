@@ -76,12 +76,11 @@ import json
 import math
 import re
 import time
-import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -107,18 +106,19 @@ from incsim.scenario.durations import Duration
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
-    _check_flow_depth,
-    _item_pos,
-    _key_pos,
-    _parse_yaml,
-    _pos_of,
-    _to_plain,
-    _value_pos,
+    check_flow_depth,
+    item_pos,
+    key_pos,
+    parse_yaml,
+    pos_of,
+    to_plain,
+    value_pos,
     load_scenario_text,
     read_scenario_text,
     scenario_sha256,
 )
 from incsim.scenario.schema import Scenario
+from incsim.scenario import typepath
 
 MAX_POINTS = 10_000
 """Most points a sweep may have (a grid grows as the product of its parameters' values)."""
@@ -392,43 +392,10 @@ def value_x(value: Any) -> float | None:
     return None
 
 
-def _members(tp: Any) -> list[Any]:
-    """The alternatives of an annotation, with ``Annotated``, ``Optional`` and unions flattened."""
-    if get_origin(tp) is Annotated:
-        return _members(get_args(tp)[0])
-    if get_origin(tp) is Union or isinstance(tp, types.UnionType):
-        return [m for a in get_args(tp) for m in _members(a)]
-    return [tp]
 
 
-def _is_duration_type(tp: Any) -> bool:
-    return any(isinstance(m, type) and m.__module__ == "incsim.scenario.durations" for m in _members(tp))
 
 
-def _schema_type(loc: tuple[Any, ...]) -> tuple[Any, bool]:
-    """The schema type at a concrete ``loc`` and whether the path passed through a duration."""
-    tp: Any = Scenario
-    in_duration = False
-    for elem in loc:
-        nxt = None
-        for m in _members(tp):
-            if isinstance(m, type) and issubclass(m, BaseModel) and isinstance(elem, str):
-                for name, info in m.model_fields.items():
-                    if elem in (name, info.alias):
-                        nxt = info.annotation
-                        break
-            elif get_origin(m) in (list, tuple) and isinstance(elem, int):
-                nxt = (get_args(m) or (None,))[0]
-            elif get_origin(m) is dict and isinstance(elem, str):
-                nxt = get_args(m)[1]
-            if nxt is not None:
-                break
-        if _is_duration_type(tp):
-            in_duration = True
-        tp = nxt
-        if tp is None:
-            break
-    return tp, in_duration
 
 
 _UNIT_SUFFIXES = (("_per_hour", "per hour"), ("_per_week", "per week"), ("_per_min", "per min"),
@@ -439,12 +406,12 @@ def guess_unit(data: dict[str, Any], path: str) -> str:
     """The unit of the value at ``path``: 'min' for durations, else from the key's suffix ('' if unknown)."""
     loc = resolve_path(data, path)
     last = str(loc[-1])
-    tp, in_duration = _schema_type(loc)
+    tp, in_duration = typepath.type_at(Scenario, loc)
     # a room's size is a Duration only for its distributions; it counts people
     if "invite" in loc and "size" in loc:
         return "people"
     if (in_duration and last in ("value", "median", "mean", "low", "high", "mode", "values")) \
-            or _is_duration_type(tp):
+            or typepath.is_duration(tp):
         return "min"
     for suffix, unit in _UNIT_SUFFIXES:
         if last.endswith(suffix):
@@ -545,14 +512,14 @@ class _Where:
 
     def spot(self, loc: Sequence[Any], key: bool = False) -> tuple[tuple[int, int], list[Any], Any]:
         node: Any = self.root
-        pos = _pos_of(self.root) or (0, 0)
+        pos = pos_of(self.root) or (0, 0)
         path: list[Any] = []
         for elem in loc:
             if isinstance(node, dict) and elem in node:
-                pos = (_key_pos(node, elem) if key else _value_pos(node, elem)) or pos
+                pos = (key_pos(node, elem) if key else value_pos(node, elem)) or pos
                 node = node[elem]
             elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
-                pos = _item_pos(node, elem) or pos
+                pos = item_pos(node, elem) or pos
                 node = node[elem]
             else:
                 continue
@@ -569,23 +536,10 @@ def _fields_at(loc: Sequence[Any]) -> list[str]:
     """The keys the sweep schema accepts in the mapping at ``loc`` (for did-you-mean)."""
     tp: Any = SweepFile
     for elem in loc:
-        nxt = None
-        for m in _members(tp):
-            if isinstance(m, type) and issubclass(m, BaseModel) and isinstance(elem, str):
-                for name, info in m.model_fields.items():
-                    if elem in (name, info.alias):
-                        nxt = info.annotation
-            elif get_origin(m) is list and isinstance(elem, int):
-                nxt = get_args(m)[0]
-            elif elem == "range" and m is Range:
-                nxt = Range
-        if nxt is None and elem == "range":
-            nxt = Range
-        if nxt is None:
-            continue
-        tp = nxt
-    return [info.alias or name for m in _members(tp) if isinstance(m, type) and issubclass(m, BaseModel)
-            for name, info in m.model_fields.items()]
+        nxt = Range if elem == "range" else typepath.step(tp, elem)  # "range": the union tag of a values range
+        if nxt is not None:
+            tp = nxt
+    return typepath.field_names(tp)
 
 
 def _schema_problems(exc: ValidationError, where: _Where) -> list[LocatedProblem]:
@@ -629,16 +583,16 @@ def _raise(problems: list[LocatedProblem]) -> NoReturn:
 def load_sweep_text(text: str, filename: str = "<string>", base_dir: Path | None = None) -> Sweep:
     """The validated ``Sweep`` in YAML ``text``; a ``ScenarioError`` lists every problem, located."""
     text = text.removeprefix("\ufeff")
-    _check_flow_depth(text, filename)
-    root = _parse_yaml(text, filename)
+    check_flow_depth(text, filename)
+    root = parse_yaml(text, filename)
     if root is None:
         raise ScenarioError([LocatedProblem(filename, 1, 1, "", "empty sweep file: no YAML document")])
     if not isinstance(root, CommentedMap):
-        pos = _pos_of(root) or (0, 0)
+        pos = pos_of(root) or (0, 0)
         raise ScenarioError([LocatedProblem(filename, pos[0] + 1, pos[1] + 1, "",
                                             "the top level must be a mapping (apiVersion, kind, metadata, ...)")])
     where = _Where(filename, root)
-    data = _to_plain(root, filename)
+    data = to_plain(root, filename)
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:

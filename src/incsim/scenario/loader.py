@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import types
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
+from typing import Any, NoReturn
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
@@ -23,8 +22,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from incsim.scenario.typepath import field_names, is_duration, is_model, literal_tags, members, step, union_tag
 from incsim.scenario.checks import cross_checks, did_you_mean
-from incsim.scenario.durations import Fixed
 from incsim.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "seed.yaml"
@@ -184,7 +183,7 @@ _FLOW_SYNTAX = re.compile(r"""[\[\]{}'"#\n]""")
 _DOUBLE_QUOTED_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
-def _check_flow_depth(text: str, file: str) -> None:
+def check_flow_depth(text: str, file: str) -> None:
     """Refuse deeply nested ``[``/``{`` before parsing: ruamel's scanner is quadratic in their depth."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
@@ -237,7 +236,7 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor._timestamp_as_text)
 
 
-def _parse_yaml(text: str, file: str) -> Any:
+def parse_yaml(text: str, file: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
     try:
@@ -274,30 +273,30 @@ def _parse_yaml(text: str, file: str) -> Any:
 # --- round-trip tree -> plain data ---------------------------------------------------------
 
 
-def _pos_of(node: Any) -> Pos | None:
+def pos_of(node: Any) -> Pos | None:
     lc = getattr(node, "lc", None)
     return (lc.line, lc.col) if lc is not None and lc.line is not None else None
 
 
-def _key_pos(mapping: CommentedMap, key: Any) -> Pos | None:
+def key_pos(mapping: CommentedMap, key: Any) -> Pos | None:
     try:
         return tuple(mapping.lc.key(key))  # type: ignore[return-value]
     except (KeyError, TypeError, AttributeError):
-        return _pos_of(mapping)  # a key brought in by a `<<:` merge has no position of its own
+        return pos_of(mapping)  # a key brought in by a `<<:` merge has no position of its own
 
 
-def _value_pos(mapping: CommentedMap, key: Any) -> Pos | None:
+def value_pos(mapping: CommentedMap, key: Any) -> Pos | None:
     try:
         return tuple(mapping.lc.value(key))  # type: ignore[return-value]
     except (KeyError, TypeError, AttributeError):
-        return _key_pos(mapping, key)
+        return key_pos(mapping, key)
 
 
-def _item_pos(seq: CommentedSeq, index: int) -> Pos | None:
+def item_pos(seq: CommentedSeq, index: int) -> Pos | None:
     try:
         return tuple(seq.lc.item(index))  # type: ignore[return-value]
     except (KeyError, TypeError, AttributeError):
-        return _pos_of(seq)
+        return pos_of(seq)
 
 
 def _kind(value: Any) -> str:
@@ -322,7 +321,7 @@ def _tag_of(value: Any) -> str | None:
     return getattr(tag, "value", tag) if tag is not None else None
 
 
-def _to_plain(root: CommentedMap, file: str) -> dict[str, Any]:
+def to_plain(root: CommentedMap, file: str) -> dict[str, Any]:
     """Plain dicts, lists and scalars for pydantic, refusing what a scenario cannot contain."""
 
     def bad(message: str, pos: Pos | None, path: list[Any]) -> NoReturn:
@@ -337,16 +336,16 @@ def _to_plain(root: CommentedMap, file: str) -> dict[str, Any]:
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
-                kpos = _key_pos(value, key)
+                kpos = key_pos(value, key)
                 if not isinstance(key, str):
                     bad(f"keys must be strings, not a {_kind(key)} ({key!r}); quote it",
                         kpos, path)
-                out[str(key)] = plain(item, _value_pos(value, key), [*path, key])
+                out[str(key)] = plain(item, value_pos(value, key), [*path, key])
             return out
         if isinstance(value, (set, frozenset)):
             bad("sets are not supported; use a list", pos, path)
         if isinstance(value, (list, tuple)):
-            return [plain(item, _item_pos(value, i), [*path, i])  # type: ignore[arg-type]
+            return [plain(item, item_pos(value, i), [*path, i])  # type: ignore[arg-type]
                     for i, item in enumerate(value)]
         if value is None or isinstance(value, bool):
             return value
@@ -360,77 +359,7 @@ def _to_plain(root: CommentedMap, file: str) -> dict[str, Any]:
             return str(value)
         bad(f"unsupported YAML value of type {type(value).__name__}", pos, path)
 
-    return plain(root, _pos_of(root), [])
-
-
-# --- pydantic types along a path ---------------------------------------------------------
-
-
-def _members(tp: Any) -> list[Any]:
-    """The alternatives of an annotation, with ``Annotated``, ``Optional`` and unions flattened."""
-    if tp is None or tp is type(None):
-        return []
-    origin = get_origin(tp)
-    if origin is Annotated:
-        return _members(get_args(tp)[0])
-    if origin is Union or origin is types.UnionType:
-        return [m for arg in get_args(tp) for m in _members(arg)]
-    return [tp]
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
-def _field_type(model: type[BaseModel], key: str) -> tuple[bool, Any]:
-    for name, info in model.model_fields.items():
-        if key in (name, info.alias):
-            return True, info.annotation
-    return False, None
-
-
-def _tags(model: type[BaseModel]) -> set[Any]:
-    """Values of the model's ``Literal`` fields: what a discriminated union tags it with."""
-    return {v for info in model.model_fields.values() if get_origin(info.annotation) is Literal
-            for v in get_args(info.annotation)}
-
-
-def _field_names(tp: Any) -> list[str]:
-    """The keys a mapping of type ``tp`` accepts, as written in YAML."""
-    return [info.alias or name for m in _members(tp) if _is_model(m)
-            for name, info in m.model_fields.items()]
-
-
-def _union_tag(tp: Any, elem: Any) -> Any:
-    """The union member that pydantic's loc element ``elem`` names, if it is such a tag."""
-    members = _members(tp)
-    if len(members) < 2 or not isinstance(elem, str):
-        return None
-    for m in members:
-        if elem == getattr(m, "__name__", None) or (_is_model(m) and elem in _tags(m)):
-            return m
-    return None
-
-
-def _data_step(tp: Any, elem: Any) -> Any:
-    """The type found under key or index ``elem`` of a value of type ``tp`` (None if unknown)."""
-    for m in _members(tp):
-        if _is_model(m) and isinstance(elem, str):
-            found, ann = _field_type(m, elem)
-            if found:
-                return ann
-        origin = get_origin(m)
-        if origin in (list, tuple) and isinstance(elem, int):
-            args = get_args(m)
-            return args[0] if args else None
-        if origin is dict and isinstance(elem, str):
-            args = get_args(m)
-            return args[1] if len(args) == 2 else None
-    return None
-
-
-def _is_duration(tp: Any) -> bool:
-    return any(m is Fixed for m in _members(tp))
+    return plain(root, pos_of(root), [])
 
 
 # --- locating a loc in the round-trip tree -------------------------------------------------
@@ -453,13 +382,13 @@ class _Spot:
 
 def _walk(root: CommentedMap, loc: tuple[Any, ...]) -> _Spot:
     node: Any = root
-    pos = _pos_of(root)
+    pos = pos_of(root)
     spot = _Spot([], [], root, pos, pos, pos, None, Scenario, False)
     for elem in loc:
         if elem == "[key]":
             spot.key_mode = True
             continue
-        member = _union_tag(spot.tp, elem)
+        member = union_tag(spot.tp, elem)
         present = not spot.absent and (
             (isinstance(node, dict) and isinstance(elem, str) and elem in node)
             or (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node)))
@@ -469,17 +398,17 @@ def _walk(root: CommentedMap, loc: tuple[Any, ...]) -> _Spot:
         if not present and isinstance(elem, str) and elem.endswith("]") and "[" in elem:
             continue  # 'function-before[...]', 'tagged-union[...]': pydantic's own wrappers
         spot.owner = spot.tp
-        spot.tp = _data_step(spot.tp, elem)
+        spot.tp = step(spot.tp, elem)
         if not present:
             spot.absent.append(elem)
             continue
         if isinstance(node, dict):
-            spot.key_pos, spot.value_pos = _key_pos(node, elem), _value_pos(node, elem)
+            spot.key_pos, spot.value_pos = key_pos(node, elem), value_pos(node, elem)
         else:
-            spot.key_pos = spot.value_pos = _item_pos(node, elem)
+            spot.key_pos = spot.value_pos = item_pos(node, elem)
         node = node[elem]
         spot.path.append(elem)
-        spot.node, spot.node_pos = node, _pos_of(node) or spot.value_pos
+        spot.node, spot.node_pos = node, pos_of(node) or spot.value_pos
     return spot
 
 
@@ -513,7 +442,7 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem
     elif kind == "extra_forbidden":
         name = path[-1] if path else (loc[-1] if loc else "")
         pos = spot.key_pos
-        message = f"unknown key '{name}'{did_you_mean(str(name), _field_names(spot.owner))}"
+        message = f"unknown key '{name}'{did_you_mean(str(name), field_names(spot.owner))}"
     elif spot.key_mode:
         pos = spot.key_pos
         expected = _quoted(str(ctx.get("expected", "")))
@@ -522,21 +451,21 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem
                       f"{', '.join(expected)}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(ctx.get("discriminator", "")).strip("'\"")
-        tags = sorted({str(t) for m in _members(spot.tp) if _is_model(m) for t in _tags(m)})
+        tags = sorted({str(t) for m in members(spot.tp) if is_model(m) for t in literal_tags(m)})
         expected = _quoted(str(ctx["expected_tags"])) if "expected_tags" in ctx else tags
         if kind == "union_tag_invalid" and isinstance(spot.node, dict) and disc in spot.node:
             path.append(disc)
-            pos = _value_pos(spot.node, disc)
+            pos = value_pos(spot.node, disc)
             tag = str(ctx.get("tag", ""))
             message = f"unknown {disc} '{tag}'{did_you_mean(tag, expected)}; " \
                       f"expected one of: {', '.join(expected)}"
         else:
             pos = spot.node_pos
             message = f"missing '{disc}' (one of: {', '.join(expected)})"
-            if _is_duration(spot.tp):
+            if is_duration(spot.tp):
                 message += " or a bare number of minutes"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        if _is_duration(spot.tp):
+        if is_duration(spot.tp):
             message = (f"expected a duration (a positive number of minutes or a mapping with "
                        f"'dist'), got a {_kind(value)}")
         else:
@@ -577,14 +506,14 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
               _offset_pos(text.encode("utf-8", "surrogatepass"),
                           len(text[: text.index("\x00")].encode("utf-8", "surrogatepass"))))
     text = text.removeprefix("\ufeff")
-    _check_flow_depth(text, filename)
-    root = _parse_yaml(text, filename)
+    check_flow_depth(text, filename)
+    root = parse_yaml(text, filename)
     if root is None:
         _fail(filename, "empty scenario: no YAML document (only blank lines or comments)")
     if not isinstance(root, CommentedMap):
         _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...), "
-                        f"not a {_kind(root)}", _pos_of(root))
-    data = _to_plain(root, filename)
+                        f"not a {_kind(root)}", pos_of(root))
+    data = to_plain(root, filename)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

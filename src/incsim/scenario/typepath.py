@@ -1,0 +1,95 @@
+"""Pydantic annotations followed along a path of keys and indexes.
+
+The scenario loader uses this to know what a YAML key should hold (for did-you-mean and for
+locating errors), and the sweep uses it to tell what a dotted path points at.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from incsim.scenario.durations import Fixed
+
+
+def members(tp: Any) -> list[Any]:
+    """The alternatives of an annotation, with ``Annotated``, ``Optional`` and unions flattened."""
+    if tp is None or tp is type(None):
+        return []
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return members(get_args(tp)[0])
+    if origin is Union or origin is types.UnionType:
+        return [m for arg in get_args(tp) for m in members(arg)]
+    return [tp]
+
+
+def is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def field_type(model: type[BaseModel], key: str) -> tuple[bool, Any]:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return True, info.annotation
+    return False, None
+
+
+def literal_tags(model: type[BaseModel]) -> set[Any]:
+    """Values of the model's ``Literal`` fields: what a discriminated union tags it with."""
+    return {v for info in model.model_fields.values() if get_origin(info.annotation) is Literal
+            for v in get_args(info.annotation)}
+
+
+def field_names(tp: Any) -> list[str]:
+    """The keys a mapping of type ``tp`` accepts, as written in YAML."""
+    return [info.alias or name for m in members(tp) if is_model(m)
+            for name, info in m.model_fields.items()]
+
+
+def union_tag(tp: Any, elem: Any) -> Any:
+    """The union member that pydantic's loc element ``elem`` names, if it is such a tag."""
+    alts = members(tp)
+    if len(alts) < 2 or not isinstance(elem, str):
+        return None
+    for m in alts:
+        if elem == getattr(m, "__name__", None) or (is_model(m) and elem in literal_tags(m)):
+            return m
+    return None
+
+
+def step(tp: Any, elem: Any) -> Any:
+    """The type found under key or index ``elem`` of a value of type ``tp`` (None if unknown)."""
+    for m in members(tp):
+        if is_model(m) and isinstance(elem, str):
+            found, ann = field_type(m, elem)
+            if found:
+                return ann
+        origin = get_origin(m)
+        if origin in (list, tuple) and isinstance(elem, int):
+            args = get_args(m)
+            return args[0] if args else None
+        if origin is dict and isinstance(elem, str):
+            args = get_args(m)
+            return args[1] if len(args) == 2 else None
+    return None
+
+
+def is_duration(tp: Any) -> bool:
+    return any(m is Fixed for m in members(tp))
+
+
+def type_at(root: Any, loc: tuple[Any, ...]) -> tuple[Any, bool]:
+    """The annotation found at ``loc`` under ``root`` (None if the path leaves the schema), and
+    whether the path went through a duration on the way."""
+    tp: Any = root
+    in_duration = False
+    for elem in loc:
+        if is_duration(tp):
+            in_duration = True
+        tp = step(tp, elem)
+        if tp is None:
+            break
+    return tp, in_duration
