@@ -179,13 +179,7 @@ def test_engaged_interruption_is_not_charged_twice(roster):
         left(660, "app-1", "debugger"),
         left(660, "app-2", "ic"),
     ]
-    table = time_accounting(log, roster, DAY)
-    accounted = float(table[["responding", "spectating", "refocusing"]].sum().sum())
-    assert accounted == pytest.approx(120)
-    rec = incident_record(log, Costs())
-    assert rec["engineer_hours"] * 60 == pytest.approx(accounted), (
-        f"incident_record charges {rec['engineer_hours'] * 60:.1f} person-minutes for a log "
-        f"in which two people spent {accounted:.0f} minutes")
+    assert_incident_hours_match_accounting(log, roster, expected_minutes=120)
 
 
 def test_overlapping_charges_within_one_incident_count_once(roster):
@@ -203,9 +197,14 @@ def test_overlapping_charges_within_one_incident_count_once(roster):
         left(660, "app-1", "debugger"),
         left(660, "app-2", "expert"),
     ]
+    assert_incident_hours_match_accounting(log, roster, expected_minutes=60 + 11 + 30)
+
+
+def assert_incident_hours_match_accounting(log, roster, expected_minutes: float) -> None:
+    """time_accounting finds ``expected_minutes`` of incident time, and incident_record agrees."""
     table = time_accounting(log, roster, DAY)
     accounted = float(table[["responding", "spectating", "refocusing"]].sum().sum())
-    assert accounted == pytest.approx(60 + 11 + 30)
+    assert accounted == pytest.approx(expected_minutes)
     rec = incident_record(log, Costs())
     assert rec["engineer_hours"] * 60 == pytest.approx(accounted), (
         f"incident_record charges {rec['engineer_hours'] * 60:.1f} person-minutes, "

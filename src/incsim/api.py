@@ -44,6 +44,10 @@ class RunOutcome:
     precision: PrecisionOutcome | None = None
 
 
+SMALL_RUN = 8
+"""Fewer tasks than this run serially unless ``--jobs`` asks otherwise."""
+
+
 class UsageError(Exception):
     """An option combination or environment that cannot work; the message says why."""
 
@@ -55,8 +59,14 @@ def default_jobs() -> int:
 
 @contextmanager
 def executor_for(jobs: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 20.0) -> Iterator[Executor | None]:
-    """A Dask cluster's executor (``scheduler``), a local process pool (``jobs`` > 1), or None (serial)."""
+                 connect_timeout: float = 20.0, tasks: int | None = None) -> Iterator[Executor | None]:
+    """A Dask cluster's executor (``scheduler``), a local process pool (``jobs`` > 1), or None (serial).
+
+    With ``jobs`` left out and only a few ``tasks`` to run, it stays serial: starting a pool
+    costs more than it saves on a handful of replications.
+    """
+    if jobs is None and tasks is not None and tasks < SMALL_RUN:
+        jobs = 1
     if scheduler:
         try:
             from distributed import Client

@@ -113,11 +113,9 @@ def run(
     reps = replications if replications is not None else loaded.scenario.simulation.replications
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err, transient=True, disable=quiet or not sys.stderr.isatty())
-    if jobs is None and precision is None and reps < 8:
-        jobs = 1  # a process pool costs more than it saves on a handful of replications
     problem: tuple[str, int] | None = None
     try:
-        with progress, api.executor_for(jobs, scheduler) as executor:
+        with progress, api.executor_for(jobs, scheduler, tasks=None if precision else reps) as executor:
             task = progress.add_task("replications", total=max_replications if precision else reps)
             outcome = api.run_scenario(loaded, replications=reps, seed=seed, out_dir=out, force=force,
                                        command=["incsim", *sys.argv[1:]], executor=executor,

@@ -48,10 +48,8 @@ def sweep(
     total = len(spec.points) * spec.replications
     progress = Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err, transient=True, disable=quiet or not sys.stderr.isatty())
-    if jobs is None and spec.replications < 8:
-        jobs = 1  # a process pool costs more than it saves on a handful of replications per point
     try:
-        with progress, api.executor_for(jobs, scheduler) as executor:
+        with progress, api.executor_for(jobs, scheduler, tasks=spec.replications) as executor:
             task = progress.add_task("replications", total=total)
             outcome = run_sweep(spec, out_dir=out_dir, force=force, executor=executor,
                                 progress=lambda n: progress.advance(task, n))
