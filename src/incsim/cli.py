@@ -12,7 +12,6 @@ import json
 import sys
 from enum import Enum
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from incsim import api, render
@@ -76,11 +75,6 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def _console(err: bool = False) -> Console:
-    stream = sys.stderr if err else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 160)
-
-
 @app.command()
 def run(
     scenario: Annotated[Path | None, typer.Argument(
@@ -109,7 +103,7 @@ def run(
         loaded = api.load(scenario)
     except ScenarioError as exc:
         _fail(exc.problems)
-    err = _console(err=True)
+    err = render.console(err=True)
     reps = replications if replications is not None else loaded.scenario.simulation.replications
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err, transient=True, disable=quiet or not sys.stderr.isatty())
@@ -147,7 +141,7 @@ def run(
     elif fmt is Format.csv:
         typer.echo(csv_text(outcome.summary), nl=False)
     else:
-        con = _console()
+        con = render.console()
         con.print(render.comparison_table(outcome.summary, protocols,
                                           title=f"{loaded.scenario.metadata.name}: protocol comparison "
                                                 f"(mean [95% CI] per incident)"))
@@ -171,7 +165,7 @@ def _show_verification(records: list[dict], as_json: bool, level: float) -> None
     if as_json:
         typer.echo(json.dumps(records, indent=2))
     else:
-        con = _console()
+        con = render.console()
         con.print(render.verification_table(records, level))
         bad = [r["case"] for r in records if not r["passed"]]
         con.print("verdict: " + ("PASS: every analytic value lies in the simulation's CI"

@@ -6,15 +6,14 @@ The lead registers the command with ``app.command("pilot")(pilot)``.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from incsim import render
 from incsim.output import atomic_write
 from incsim.pilot import (DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, Baseline, PilotError, answer_sentence,
                           baseline_from_csv, baseline_from_moments, baseline_from_results, pilot_report,
@@ -144,7 +143,7 @@ def pilot(
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    console = render.console()
     base = report["baseline"]
     if base["dropped"] or base["excluded"]:
         console.print(f"baseline: {base['n']} durations used; {base['excluded']} rows excluded, "

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import sys
+
+from rich.console import Console
 from rich.table import Table
 
 COLUMNS = [  # (metric, heading, format)
@@ -14,6 +17,12 @@ COLUMNS = [  # (metric, heading, format)
     ("customer_impact_min", "impact min", "{:.0f}"),
     ("cost_usd", "cost $", "{:,.0f}"),
 ]
+
+
+def console(err: bool = False) -> Console:
+    """A rich console on stdout (or stderr): the terminal's width, or 160 columns off a terminal."""
+    stream = sys.stderr if err else sys.stdout
+    return Console(file=stream, width=None if stream.isatty() else 160)
 
 
 def _ci(row: pd.Series, fmt: str) -> str:

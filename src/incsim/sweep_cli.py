@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from incsim import api
+from incsim import api, render
 from incsim.output import OutputError
 from incsim.scenario.loader import ScenarioError
 from incsim.sweep import SweepInterrupted, load_sweep, run_sweep
@@ -44,7 +43,7 @@ def sweep(
     except ScenarioError as exc:
         _fail([str(p) for p in exc.problems])
     out_dir = out if out is not None else api.default_out_dir()
-    err = Console(file=sys.stderr, width=None if sys.stderr.isatty() else 160)
+    err = render.console(err=True)
     total = len(spec.points) * spec.replications
     progress = Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err, transient=True, disable=quiet or not sys.stderr.isatty())
