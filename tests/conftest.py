@@ -1,5 +1,7 @@
 """Shared fixtures."""
 
+from pathlib import Path
+
 import pytest
 
 MINIMAL_YAML = """\
@@ -28,3 +30,13 @@ protocols:
 def minimal_yaml() -> str:
     """A small valid scenario (18 lines); tests derive broken variants by editing its text."""
     return MINIMAL_YAML
+
+
+def pytest_configure(config) -> None:
+    """Refuse to test an installed copy: the suite tests the working tree's ``src/``."""
+    import incsim
+
+    src = Path(__file__).resolve().parents[1] / "src" / "incsim"
+    here = Path(incsim.__file__).resolve().parent
+    if here != src:
+        raise pytest.UsageError(f"tests would import incsim from {here}, not the working tree's {src}")

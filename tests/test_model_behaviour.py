@@ -23,7 +23,7 @@ from incsim.model.people import Roster
 from incsim.model.streams import Streams
 from incsim.model.world import simulate
 from incsim.scenario.schema import Scenario
-from tests.scenario_helpers import load_seed, variant
+from scenario_helpers import load_seed, variant
 
 SEED = 2024
 # Every service of the seed org, one scripted incident each.

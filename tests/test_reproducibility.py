@@ -11,7 +11,7 @@ from incsim.experiment import run_experiment, run_replication
 from incsim.model.incidents import draw_incident, generate_incidents
 from incsim.model.streams import SOURCES, Streams
 from incsim.scenario.schema import Scenario
-from tests.scenario_helpers import load_seed, variant
+from scenario_helpers import load_seed, variant
 
 
 

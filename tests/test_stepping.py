@@ -12,7 +12,7 @@ from incsim.model.incidents import IncidentSpec, draw_incident, generate_inciden
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.schema import Scenario
-from tests.scenario_helpers import load_seed, variant
+from scenario_helpers import load_seed, variant
 
 SEED, REPLICATION = 5, 2
 
