@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from incsim.pilot import (STATISTICS, Baseline, PilotError, analytic_pilot, answer_sentence, baseline_from_csv,
                           baseline_from_moments, baseline_from_results, incident_grid, months_for_power,
                           pilot_report, simulate_pilot, _smallest)
-from incsim.pilot_cli import pilot
+from incsim.cli.pilot import pilot
 
 GITHUB = Path(__file__).resolve().parents[1].parent / "shared/data/github-status/downtime_windows.csv"
 

@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from incsim import api
 from incsim.metrics import NON_ESSENTIAL
-from incsim.pilot_cli import pilot
+from incsim.cli.pilot import pilot
 from incsim.report import build as B
 from incsim.report import build_report, charts, md_escape, render_report
-from incsim.report_cli import report, write_report
+from incsim.cli.report import report
+from incsim.report import write_report
 
 app = typer.Typer()
 app.command("report")(report)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from incsim import api
-from incsim.report_cli import write_report
+from incsim.report import write_report
 
 _TRAMPOLINE = ("import fcntl, os, sys; r, w = [fcntl.fcntl(int(a), fcntl.F_DUPFD, 10) for a in sys.argv[1:3]]; "
                "os.dup2(r, 3); os.dup2(w, 4); os.execv(sys.argv[3], sys.argv[3:])")

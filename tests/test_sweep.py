@@ -28,7 +28,7 @@ from incsim.sweep import (
     scenario_data,
     tornado,
 )
-from incsim.sweep_cli import sweep as sweep_command
+from incsim.cli.sweep import sweep as sweep_command
 
 ROOT = Path(__file__).resolve().parents[1]
 

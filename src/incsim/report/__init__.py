@@ -19,6 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from incsim.output import atomic_write
 from incsim.report import build, charts
 from incsim.report.build import ReportError
 
@@ -137,4 +138,30 @@ def build_report(results_dir: Path | str, fmt: str = "html") -> str:
     return render_report(results_dir, fmt).text
 
 
-__all__ = ["FORMATS", "Report", "ReportError", "build_report", "md_escape", "render_report"]
+def output_path(results_dir: Path, out: Path | None, fmt: str) -> Path:
+    """Where the report goes: ``out`` or ``results_dir/report.<fmt>``."""
+    return out if out is not None else results_dir / f"report.{fmt}"
+
+
+def write_report(results_dir: Path, out: Path | None = None, fmt: str | None = None) -> Path:
+    """Render the report on ``results_dir`` and write it (with its chart files, for Markdown) atomically."""
+    if fmt is None:
+        fmt = "md" if out is not None and out.suffix.lower() in (".md", ".markdown") else "html"
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format '{fmt}' (html or md)")
+    path = output_path(results_dir, out, fmt)
+    report = render_report(results_dir, fmt, charts_dir=f"{path.stem}_charts")  # bad results fail first
+    if path.is_dir():
+        raise ReportError(f"{path}: is a folder; give a file name with -o")
+    if not path.parent.is_dir():
+        raise ReportError(f"{path.parent}: no such folder for the report")
+    try:
+        for rel, body in report.attachments.items():
+            atomic_write(path.parent / rel, body, make_parents=True)
+        atomic_write(path, report.text)
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return path
+
+
+__all__ = ["FORMATS", "Report", "ReportError", "build_report", "md_escape", "render_report", "write_report"]

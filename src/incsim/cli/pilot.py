@@ -1,23 +1,20 @@
-"""``incsim pilot``: how monthly MTTR, median and geometric mean will look during a pilot.
-
-The lead registers the command with ``app.command("pilot")(pilot)``.
-"""
+"""``incsim pilot``: how monthly MTTR, median and geometric mean will look during a pilot."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from incsim import render
-from incsim.output import atomic_write
+from incsim.cli.common import app
 from incsim.pilot import (DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, Baseline, PilotError, answer_sentence,
                           baseline_from_csv, baseline_from_moments, baseline_from_results, pilot_report,
                           power_by_month)
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 _LABELS = {"mttr": "MTTR (mean)", "median": "median", "geomean": "geometric mean"}
 
@@ -61,6 +58,8 @@ PILOT_FILE = "pilot.json"
 
 def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), atomically."""
+    from incsim.output import atomic_write
+
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")
     try:
@@ -75,6 +74,9 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
 
 def report_table(report: dict) -> Table:
     """Per statistic, Monte Carlo figures with the normal approximation in brackets."""
+    from rich.markup import escape
+    from rich.table import Table
+
     base = report["baseline"]
     table = Table(title=escape(f"Pilot of {report['n_per_arm']} incidents per arm, real improvement "
                         f"{report['improvement'] * 100:g}% (Monte Carlo [normal approx.])"),
@@ -100,6 +102,7 @@ def report_table(report: dict) -> Table:
     return table
 
 
+@app.command("pilot")
 def pilot(
     mean: Annotated[float | None, typer.Option("--mean", help="Baseline mean TTR, minutes (lognormal).")] = None,
     sd: Annotated[float | None, typer.Option("--sd", help="Baseline TTR standard deviation, minutes.")] = None,
@@ -143,6 +146,8 @@ def pilot(
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
+    from incsim import render
+
     console = render.console()
     base = report["baseline"]
     if base["dropped"] or base["excluded"]:

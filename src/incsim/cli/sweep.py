@@ -1,7 +1,4 @@
-"""``incsim sweep``: run a sweep file, print its break-even statements.
-
-The lead registers the command with ``app.command("sweep")(sweep)``.
-"""
+"""``incsim sweep``: run a sweep file, print its break-even statements."""
 
 from __future__ import annotations
 
@@ -10,20 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from incsim import api, render
-from incsim.output import OutputError
-from incsim.scenario.loader import ScenarioError
-from incsim.sweep import SweepInterrupted, load_sweep, run_sweep
+from incsim.cli.common import app, fail
 
 
 def _fail(lines: list[str], code: int = 2) -> None:
-    for line in lines:
-        typer.echo(" ".join(str(line).split()), err=True)
-    raise typer.Exit(code)
+    fail([" ".join(str(line).split()) for line in lines], code)
 
 
+@app.command("sweep")
 def sweep(
     sweep_file: Annotated[Path, typer.Argument(metavar="SWEEP.yaml", help="Sweep file (kind: Sweep).",
                                                show_default=False)],
@@ -38,6 +30,13 @@ def sweep(
     force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty output folder.")] = False,
 ) -> None:
     """Run a scenario at every point of a parameter sweep; write sweep.csv, charts and break-even points."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from incsim import api, render
+    from incsim.output import OutputError
+    from incsim.scenario.loader import ScenarioError
+    from incsim.sweep import SweepInterrupted, load_sweep, run_sweep
+
     try:
         spec = load_sweep(sweep_file)
     except ScenarioError as exc:

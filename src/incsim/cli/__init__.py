@@ -1,0 +1,16 @@
+"""The ``incsim`` command line: one module per command, each parsing options, calling the API, printing.
+
+Commands import their heavy libraries inside the command, so ``incsim --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+from incsim.cli import pilot, report, run, sweep, validate, verify  # noqa: F401  (each registers its command)
+from incsim.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``incsim`` console script."""
+    app()

@@ -1,0 +1,99 @@
+"""``incsim run``: simulate every protocol of a scenario and print the comparison."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from incsim.cli.common import app, fail
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario YAML file (default: the embedded seed organisation).", show_default=False)] = None,
+    replications: Annotated[int | None, typer.Option("-n", "--replications", min=1,
+                                                     help="Replications (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0,
+                                             help="Root seed (default: the scenario's, else drawn).")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out",
+                                             help="Output folder (default: a new one under results/).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="How to print the comparison.")] = Format.table,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                             help="Worker processes (default: the machine's cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler",
+                                                  help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
+    precision: Annotated[float | None, typer.Option(
+        "--precision", min=0.0, help="Add replications until the main paired difference's 95% half-width "
+                                     "is under this % of its mean.")] = None,
+    max_replications: Annotated[int, typer.Option("--max-replications", min=2,
+                                                  help="Cap for --precision.")] = 1000,
+) -> None:
+    """Simulate every protocol of a scenario and compare them (writes CSVs, run.json, event logs)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from incsim import api, render
+    from incsim.output import OutputError, csv_text
+    from incsim.scenario.loader import ScenarioError
+
+    try:
+        loaded = api.load(scenario)
+    except ScenarioError as exc:
+        fail(exc.problems)
+    err = render.console(err=True)
+    reps = replications if replications is not None else loaded.scenario.simulation.replications
+    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err, transient=True, disable=quiet or not sys.stderr.isatty())
+    problem: tuple[str, int] | None = None
+    try:
+        with progress, api.executor_for(jobs, scheduler, tasks=None if precision else reps) as executor:
+            task = progress.add_task("replications", total=max_replications if precision else reps)
+            outcome = api.run_scenario(loaded, replications=reps, seed=seed, out_dir=out, force=force,
+                                       command=["incsim", *sys.argv[1:]], executor=executor,
+                                       precision_pct=precision, max_replications=max_replications,
+                                       progress=lambda n: progress.advance(task, n))
+    except (OutputError, api.UsageError) as exc:
+        problem = (str(exc), 2)
+    except KeyboardInterrupt:
+        problem = ("interrupted: no results were written", 130)
+    if problem is not None:  # reported once the progress bar has cleared its line
+        fail([problem[0]], code=problem[1])
+    if not quiet:
+        drawn = " (drawn; pass --seed to repeat)" if outcome.seed_was_drawn else ""
+        err.print(f"seed {outcome.seed}{drawn}; {outcome.result.replications} replications, "
+                  f"{len(outcome.result.incidents)} incident runs in {outcome.wall_time_s:.1f} s; "
+                  f"results in {outcome.out_dir}", highlight=False)
+        p = outcome.precision
+        if p is not None:
+            verdict = (f"stopped by the cap of {max_replications} replications"
+                       if p.stopped_by_cap else "target met")
+            err.print(f"precision: {p.difference} {p.metric} = {p.mean:.3g} ± {p.half_width:.3g} "
+                      f"({p.achieved_pct:.1f}% of the mean; target {p.target_pct:g}%): {verdict}",
+                      highlight=False)
+    protocols = outcome.result.protocols
+    if fmt is Format.json:
+        typer.echo(json.dumps({"scenario": loaded.scenario.metadata.name, "seed": outcome.seed,
+                               "replications": outcome.result.replications, "out_dir": str(outcome.out_dir),
+                               "summary": render.summary_records(outcome.summary)}, indent=2))
+    elif fmt is Format.csv:
+        typer.echo(csv_text(outcome.summary), nl=False)
+    else:
+        con = render.console()
+        con.print(render.comparison_table(outcome.summary, protocols,
+                                          title=f"{loaded.scenario.metadata.name}: protocol comparison "
+                                                f"(mean [95% CI] per incident)"))
+        con.print(render.differences_table(outcome.summary))
+        con.print(render.category_table(outcome.summary, protocols))

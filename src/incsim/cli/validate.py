@@ -1,0 +1,46 @@
+"""``incsim validate`` and ``incsim schema``: check an input file, print the JSON Schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from incsim.cli.common import app, fail, plural
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file to check.", show_default=False)],
+) -> None:
+    """Check a scenario file; print FILE:LINE:COL for every problem (exit 2) or a summary."""
+    from incsim.scenario.loader import ScenarioError, load_scenario
+
+    try:
+        scn = load_scenario(file)
+    except ScenarioError as exc:
+        fail(exc.problems)
+    summary = ", ".join([scn.metadata.name, plural(len(scn.org.teams), "team"),
+                         plural(len(scn.org.services), "service"),
+                         plural(len(scn.protocols), "protocol")])
+    typer.echo(f"{file}: ok ({summary})")
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editors and CI)."""
+    from incsim.output import atomic_write
+    from incsim.scenario.jsonschema import scenario_json_schema
+
+    text = scenario_json_schema()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        atomic_write(output, text)
+    except OSError as exc:
+        fail([f"{output}: cannot write: {exc.strerror or exc}"], code=1)
