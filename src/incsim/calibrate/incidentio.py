@@ -1,0 +1,99 @@
+"""incident.io API v2 incidents (``GET /v2/incidents``: ``{"incidents": [...]}``).
+
+Fields read: ``id, reference, mode`` (``test`` and ``tutorial`` dropped), ``incident_status
+{category}`` (``declined``, ``merged``, ``canceled`` dropped; ``triage``, ``live`` and ``paused``
+are open), ``severity {name, rank}``, ``incident_type {name}``, ``created_at``,
+``incident_timestamp_values[] {incident_timestamp {name}, value {value}}``,
+``duration_metrics[] {duration_metric {name}, value_seconds, status}`` (only ``success``),
+``incident_role_assignments[] {role, assignee}`` and ``workload_minutes_total, _working,
+_late, _sleeping``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from incsim.calibrate.records import Export, Incident, Intake, number, parse_time, text
+from incsim.calibrate.source import records
+
+LIST_KEYS = ("incidents", "data")
+SKIP_MODES = ("test", "tutorial")
+SKIP_STATUS = ("declined", "merged", "canceled")
+OPEN_STATUS = ("triage", "live", "paused")
+# timestamp names as incident.io's default lifecycle calls them (lower-cased for matching)
+STARTS = ("impact started", "reported at", "reported")
+ACKS = ("accepted at", "acknowledged at", "accepted")
+MITIGATED = ("fixed at", "mitigated at", "stabilised at", "stabilized at")
+RESOLVED = ("resolved at", "closed at", "resolved")
+
+
+def _timestamps(rec: dict) -> dict[str, datetime]:
+    out = {}
+    for item in rec.get("incident_timestamp_values") or []:
+        name = str(((item or {}).get("incident_timestamp") or {}).get("name", "")).strip().lower()
+        value = ((item or {}).get("value") or {}).get("value")
+        t = parse_time(value)
+        if name and t is not None:
+            out[name] = t
+    return out
+
+
+def _first(ts: dict[str, datetime], names: tuple[str, ...]) -> datetime | None:
+    return next((ts[n] for n in names if n in ts), None)
+
+
+def _duration_s(rec: dict, word: str) -> float | None:
+    for m in rec.get("duration_metrics") or []:
+        name = str(((m or {}).get("duration_metric") or {}).get("name", "")).lower()
+        if word in name and str(m.get("status", "")).lower() == "success":
+            return number(m.get("value_seconds"))
+    return None
+
+
+def read(path: Path, strict: bool = False) -> Export:
+    """Read an incident.io v2 incidents export."""
+    intake = Intake(path, "incidentio", strict)
+    for where, rec in records(path, LIST_KEYS, intake.problem):
+        try:
+            mode = str(rec.get("mode") or "standard").lower()
+            if mode in SKIP_MODES:
+                intake.drop(f"{mode} mode")
+                continue
+            status = str((rec.get("incident_status") or {}).get("category") or "").lower()
+            if status in SKIP_STATUS:
+                intake.drop(f"status {status}")
+                continue
+            rid = text(rec.get("id")) or text(rec.get("reference"))
+            ts = _timestamps(rec)
+            start = _first(ts, STARTS) or parse_time(rec.get("created_at"))
+            if rid is None or start is None:
+                intake.problem(where, "needs 'id' and a start ('Reported at' or 'created_at')")
+                continue
+            resolved = None
+            if status not in OPEN_STATUS:
+                resolved = _first(ts, RESOLVED)
+                if resolved is None:
+                    secs = _duration_s(rec, "resolve") or _duration_s(rec, "duration")
+                    resolved = None if secs is None else start + timedelta(seconds=secs)
+                if resolved is None:
+                    intake.drop("closed without a resolution time")
+                    continue
+            people = {str((a.get("assignee") or {}).get("id") or (a.get("assignee") or {}).get("name"))
+                      for a in rec.get("incident_role_assignments") or [] if a and a.get("assignee")}
+            work = {k: number(rec.get(f"workload_minutes_{f}")) for k, f in
+                    (("business", "working"), ("off", "late"), ("sleep", "sleeping"))}
+            total = number(rec.get("workload_minutes_total"))
+            ack = _first(ts, ACKS)
+            intake.add(Incident(
+                id=rid, start=start, resolved=resolved, acknowledged=ack, engaged=ack,
+                mitigated=_first(ts, MITIGATED),
+                severity=text(rec.get("severity")), category=text(rec.get("incident_type")),
+                responders=len(people) or None,
+                workload_min=work if any(v is not None for v in work.values()) else None,
+                engineer_hours=None if total is None else total / 60.0,
+            ))
+            intake.seen(parse_time(rec.get("updated_at")), *ts.values())
+        except (ValueError, AttributeError, TypeError) as exc:
+            intake.problem(where, str(exc) if isinstance(exc, ValueError) else f"unexpected shape: {exc}")
+    return intake.export()

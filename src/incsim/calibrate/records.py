@@ -1,0 +1,214 @@
+"""The normalised incident record every importer produces, and the bookkeeping of an import.
+
+Every reader turns its vendor's records into ``Incident``s and reports, through an ``Intake``,
+what it dropped and why (a reason -> count table, never silent) and where a record was
+malformed (``FILE:LINE`` for line-based files, ``FILE: record INDEX (id ID)`` for JSON).
+An open incident is kept and marked censored: its duration is only known to exceed the time
+from its start to the end of the export.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+GROUP_KEYS = ("service", "team", "severity", "category")
+
+MIN_SAMPLE = 5
+"""Fewer usable incidents than this (in the export, or in a group) and nothing is fitted."""
+WARN_SAMPLE = 30
+"""Fewer than this and every output carries a warning that the fit is rough."""
+
+
+class ExportError(Exception):
+    """An export that cannot be read at all, or a malformed record under ``--strict``; one line."""
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One real incident, normalised. Times are UTC; ``None`` where the export does not say."""
+
+    id: str
+    start: datetime
+    resolved: datetime | None = None
+    detected: datetime | None = None
+    acknowledged: datetime | None = None
+    engaged: datetime | None = None
+    mitigated: datetime | None = None
+    service: str | None = None
+    team: str | None = None
+    severity: str | None = None
+    category: str | None = None
+    responders: int | None = None
+    interruptions: dict[str, int] | None = None
+    """Pages by when they landed: ``business``, ``off`` and ``sleep`` hours (PagerDuty's split)."""
+    workload_min: dict[str, float] | None = None
+    """Responder minutes by when they were spent: ``business``, ``off`` and ``sleep`` (incident.io)."""
+    updates: tuple[datetime, ...] = ()
+    """Times of the public or internal status updates, in order."""
+    engineer_hours: float | None = None
+    customer_impact_min: float | None = None
+    ack_s: float | None = None
+    """Seconds from start to the first acknowledgement (given directly by some exports)."""
+    engage_s: float | None = None
+    """Seconds from start until a responder engaged."""
+
+    @property
+    def censored(self) -> bool:
+        """True while the incident was still open when the export was taken."""
+        return self.resolved is None
+
+    def duration_min(self, end_of_export: datetime) -> float:
+        """Minutes from start to resolution (to the end of the export when still open)."""
+        end = self.resolved if self.resolved is not None else end_of_export
+        return (end - self.start).total_seconds() / 60.0
+
+    def group(self, key: str | None) -> str:
+        """The incident's value of a group key (``all`` when no key; ``unknown`` when missing)."""
+        if key is None:
+            return "all"
+        value = getattr(self, key)
+        return str(value) if value not in (None, "") else "unknown"
+
+    def ack_delay_s(self) -> float | None:
+        """Seconds to acknowledgement, from the export's figure or its timestamps."""
+        if self.ack_s is not None:
+            return self.ack_s
+        if self.acknowledged is not None:
+            return (self.acknowledged - self.start).total_seconds()
+        return None
+
+    def engage_delay_s(self) -> float | None:
+        """Seconds until a responder engaged, from the export's figure or its timestamps."""
+        if self.engage_s is not None:
+            return self.engage_s
+        if self.engaged is not None:
+            return (self.engaged - self.start).total_seconds()
+        return None
+
+
+@dataclass
+class Export:
+    """What an import produced: the incidents, what was dropped, the problems met."""
+
+    source: str
+    format: str
+    incidents: list[Incident]
+    dropped: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    end: datetime | None = None
+    """End of observation: the latest time the export mentions (open incidents are censored here)."""
+
+    def durations(self, key: str | None = None, group: str | None = None) -> tuple[list[float], list[bool]]:
+        """Durations in minutes and censoring flags, optionally of one group."""
+        end = self.end or max(i.start for i in self.incidents)
+        out, cens = [], []
+        for inc in self.incidents:
+            if group is not None and inc.group(key) != group:
+                continue
+            out.append(inc.duration_min(end))
+            cens.append(inc.censored)
+        return out, cens
+
+    @property
+    def has_updates(self) -> bool:
+        """Whether any incident carries status updates."""
+        return any(len(i.updates) > 1 for i in self.incidents)
+
+
+class Intake:
+    """Collects incidents, drops (by reason) and located problems while a reader walks a file."""
+
+    def __init__(self, path: Path | str, fmt: str, strict: bool = False) -> None:
+        self.path = str(path)
+        self.format = fmt
+        self.strict = strict
+        self.incidents: list[Incident] = []
+        self.dropped: Counter = Counter()
+        self.problems: list[str] = []
+        self.latest: datetime | None = None
+        self._ids: set[str] = set()
+
+    def seen(self, *times: datetime | None) -> None:
+        """Note times the export mentions, so the end of observation is the latest of them."""
+        for t in times:
+            if t is not None and (self.latest is None or t > self.latest):
+                self.latest = t
+
+    def drop(self, reason: str) -> None:
+        """Count a record left out on purpose (maintenance, test mode, ...)."""
+        self.dropped[reason] += 1
+
+    def problem(self, where: str, message: str) -> None:
+        """A malformed record: stop under ``--strict``, else count it as dropped and go on."""
+        line = f"{where}: {message}"
+        if self.strict:
+            raise ExportError(line)
+        self.problems.append(line)
+        self.dropped["malformed"] += 1
+
+    def add(self, inc: Incident) -> None:
+        """Keep an incident unless its id was seen or its duration is not positive."""
+        if inc.id in self._ids:
+            self.drop("duplicate id")
+            return
+        if inc.resolved is not None and inc.resolved <= inc.start:
+            self.drop("zero or negative duration")
+            return
+        self._ids.add(inc.id)
+        self.seen(inc.start, inc.resolved, *inc.updates)
+        self.incidents.append(inc)
+
+    def export(self) -> Export:
+        """The finished import, incidents in start order."""
+        incidents = sorted(self.incidents, key=lambda i: (i.start, i.id))
+        end = self.latest
+        return Export(self.path, self.format, incidents, self.dropped, self.problems, end)
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 timestamp (``Z`` or offset) as an aware UTC datetime; None for empty values.
+
+    Raises ValueError for anything else, which the reader reports with the record's place.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected a timestamp, got {value!r}")
+    text = value.strip()
+    if text.endswith("Z") or text.endswith("z"):
+        text = text[:-1] + "+00:00"
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
+    if t.tzinfo is None:  # exports without an offset are read as UTC (say so in the README)
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(timezone.utc)
+
+
+def number(value: object) -> float | None:
+    """A finite number from JSON or CSV text; None when empty; ValueError when not a number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return x
+
+
+def text(value: object) -> str | None:
+    """A name as text (None for empty values); a ``{name: ...}`` object gives its name."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        return text(value.get("name") or value.get("summary") or value.get("slug"))
+    return str(value)

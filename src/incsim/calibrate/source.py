@@ -1,0 +1,121 @@
+"""Walking an export file record by record, each record with its place for error messages.
+
+JSON Lines: ``FILE:LINE``. JSON (a list, or an object holding the list under a vendor's key):
+``FILE: record INDEX (id ID)``. CSV: ``FILE:LINE`` (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from incsim.calibrate.records import ExportError
+
+MAX_BYTES = 512 * 1024 * 1024  # a bigger file is almost certainly not an incident export
+
+
+def read_text(path: Path) -> str:
+    """The file's text (UTF-8, a BOM tolerated), or ExportError naming the file."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ExportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; is this an incident export?")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ExportError(f"{path}: is a folder, not an export file") from None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _clean_key(key: object) -> str:
+    # one published spec has a key with a stray quote in it; read it as the plain name
+    return str(key).strip().strip("\"'").strip()
+
+
+def clean_keys(record: dict) -> dict:
+    """The record with its keys stripped of stray quotes and spaces."""
+    return {_clean_key(k): v for k, v in record.items()}
+
+
+def json_document(path: Path, text: str | None = None) -> object:
+    """The parsed JSON document, or ExportError at FILE:LINE:COL."""
+    text = read_text(path) if text is None else text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ExportError(f"{path}: JSON nested too deeply") from None
+
+
+def is_json_lines(path: Path, text: str) -> bool:
+    """JSON Lines: by suffix, or more than one line that each starts an object."""
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return True
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines[:3])
+
+
+def records(path: Path, list_keys: Sequence[str],
+            on_bad: Callable[[str, str], None]) -> Iterator[tuple[str, dict]]:
+    """Yield ``(place, record)`` for each record of a JSON, JSON Lines or CSV export.
+
+    A line or item that is not an object goes to ``on_bad(place, message)`` and is skipped.
+    """
+    text = read_text(path)
+    bad = on_bad
+
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if reader.fieldnames is None:
+            raise ExportError(f"{path}: empty CSV (no header)")
+        reader.fieldnames = [_clean_key(k) for k in reader.fieldnames]
+        try:
+            for row in reader:
+                if None in row:
+                    bad(f"{path}:{reader.line_num}", "more cells than the header has columns")
+                    continue
+                yield f"{path}:{reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
+        except csv.Error as exc:
+            raise ExportError(f"{path}:{reader.line_num}: CSV error: {exc}") from None
+        return
+    if is_json_lines(path, text):
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                bad(f"{path}:{n}", f"not valid JSON: {exc.msg} (column {exc.colno})")
+                continue
+            if not isinstance(rec, dict):
+                bad(f"{path}:{n}", "expected a JSON object")
+                continue
+            yield f"{path}:{n}", clean_keys(rec)
+        return
+    doc = json_document(path, text)
+    items = doc
+    if isinstance(doc, dict):
+        items = next((doc[k] for k in list_keys if isinstance(doc.get(k), list)), None)
+        if items is None:
+            if any(k in doc for k in ("id", "started_at", "created_at")):
+                items = [doc]  # a single incident object
+            else:
+                raise ExportError(f"{path}: no list of incidents found (looked for "
+                                  f"{', '.join(repr(k) for k in list_keys)})")
+    if not isinstance(items, list):
+        raise ExportError(f"{path}: expected a list of incidents, got {type(items).__name__}")
+    for i, rec in enumerate(items):
+        if not isinstance(rec, dict):
+            bad(f"{path}: record {i}", "expected a JSON object")
+            continue
+        rid = rec.get("id")
+        yield f"{path}: record {i}" + (f" (id {rid})" if rid not in (None, "") else ""), clean_keys(rec)
