@@ -1,0 +1,182 @@
+"""A calibration: the fits of one export, per group, as plain data (what ``--json`` prints),
+and a scenario written from a base with the fitted parameters in place.
+
+Small samples: an export with fewer than ``MIN_SAMPLE`` usable incidents is refused; a group
+under it is listed in ``too_small`` and not fitted; under ``WARN_SAMPLE`` a warning is added.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from incsim.calibrate import fit
+from incsim.calibrate.records import GROUP_KEYS, MIN_SAMPLE, WARN_SAMPLE, Export, ExportError
+
+
+def _group_entry(name: str, durations: list[float], censored: list[bool]) -> dict:
+    fits = fit.fit_durations(durations, censored)
+    best = fits[0]
+    logn = next(f for f in fits if f.family == "lognormal")
+    x = np.asarray(durations)
+    resolved = x[~np.asarray(censored, dtype=bool)]
+    return {
+        "group": name, "n": len(durations), "censored": int(sum(censored)),
+        "best_family": best.family, "median_min": best.median, "log_sd": logn.params["sigma"],
+        "mean_min": best.mean, "aic": {f.family: f.aic for f in fits},
+        "gof": fit.goodness_of_fit(best, durations, censored),
+        "params": {f.family: f.params for f in fits},
+        "lognormal": {"median_min": logn.median, "sigma": logn.params["sigma"]},
+        "observed": {"median_min": float(np.median(resolved)) if len(resolved) else None,
+                     "mean_min": float(resolved.mean()) if len(resolved) else None,
+                     "quantiles_min": {str(q): float(np.quantile(resolved, q)) for q in fit.QUANTILES}
+                     if len(resolved) else {}},
+    }
+
+
+def _delays_min(values: list[float | None]) -> dict | None:
+    mins = [v / 60.0 for v in values if v is not None and v >= 0]
+    s = fit.summary(mins)
+    if s is None:
+        return None
+    pos = np.asarray([m for m in mins if m > 0])
+    if len(pos) >= MIN_SAMPLE:
+        s["lognormal"] = {"median_min": float(np.exp(np.log(pos).mean())), "sigma": float(np.log(pos).std())}
+    return s
+
+
+def calibrate(export: Export, by: str | None = None) -> dict:
+    """Every fit of the export, JSON-ready (``groups``, ``arrivals``, ``updates`` when it has them, ...)."""
+    if by is not None and by not in GROUP_KEYS:
+        raise ExportError(f"--by must be one of {', '.join(GROUP_KEYS)}, not {by!r}")
+    n = len(export.incidents)
+    if n < MIN_SAMPLE:
+        raise ExportError(f"{export.source}: {n} usable incident(s); calibration needs at least {MIN_SAMPLE} "
+                          f"(dropped: {dict(export.dropped) or 'none'})")
+    warnings = []
+    counts = Counter(i.group(by) for i in export.incidents)
+    groups, too_small = [], {}
+    for name in sorted(counts, key=lambda g: (-counts[g], g)):
+        if counts[name] < MIN_SAMPLE:
+            too_small[name] = counts[name]
+            continue
+        d, c = export.durations(by, name if by else None)
+        entry = _group_entry(name, d, c)
+        if counts[name] < WARN_SAMPLE:
+            entry["warning"] = f"only {counts[name]} incidents: a rough fit (fewer than {WARN_SAMPLE})"
+            warnings.append(f"group {name!r}: {entry['warning']}")
+        groups.append(entry)
+    if too_small:
+        warnings.append(f"{len(too_small)} group(s) with fewer than {MIN_SAMPLE} incidents not fitted")
+    if n < WARN_SAMPLE:
+        warnings.insert(0, f"only {n} incidents in the export: every figure here is rough "
+                           f"(fewer than {WARN_SAMPLE})")
+    if by is None:
+        overall = groups[0]
+    else:
+        d, c = export.durations()
+        overall = _group_entry("all", d, c)
+    out: dict = {
+        "export": export.source, "format": export.format, "by": by, "n": n,
+        "censored": sum(i.censored for i in export.incidents),
+        "groups": groups, "too_small": too_small, "overall": overall,
+        "arrivals": fit.arrivals([i.start for i in export.incidents]),
+        "dropped": dict(sorted(export.dropped.items())), "problems": export.problems,
+        "warnings": warnings,
+        "limits": {"min_sample": MIN_SAMPLE, "warn_sample": WARN_SAMPLE},
+    }
+    if export.has_updates:
+        out["updates"] = fit.update_gaps([i.updates for i in export.incidents])
+    extras = {
+        "acknowledgement": _delays_min([i.ack_delay_s() for i in export.incidents]),
+        "engagement": _delays_min([i.engage_delay_s() for i in export.incidents]),
+    }
+    out["delays"] = {k: v for k, v in extras.items() if v is not None}
+    resp = fit.summary([i.responders for i in export.incidents])
+    if resp is not None:
+        out["responders"] = resp
+    inter = [i.interruptions for i in export.incidents if i.interruptions]
+    if inter:
+        totals = {k: sum((d.get(k) or 0) for d in inter) for k in ("business", "off", "sleep")}
+        all_ = sum(totals.values())
+        out["interruptions"] = {"incidents": len(inter), "total": totals,
+                                "per_incident": {k: v / len(inter) for k, v in totals.items()},
+                                "share": {k: (v / all_ if all_ else None) for k, v in totals.items()}}
+    work = [i.workload_min for i in export.incidents if i.workload_min]
+    if work:
+        totals = {k: sum((d.get(k) or 0.0) for d in work) for k in ("business", "off", "sleep")}
+        out["workload_minutes"] = {"incidents": len(work), "total": totals}
+    hours = fit.summary([i.engineer_hours for i in export.incidents])
+    if hours is not None:
+        out["engineer_hours"] = hours
+    return out
+
+
+def _lognormal_map(median: float, sigma: float):
+    from ruamel.yaml.comments import CommentedMap
+    m = CommentedMap()
+    m.fa.set_flow_style()
+    m["dist"] = "lognormal"
+    m["median"] = round(float(median), 1)
+    m["sigma"] = round(max(float(sigma), 0.01), 3)
+    return m
+
+
+def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
+    """The base scenario's text with fitted parameters written in, each with a comment naming the
+    export, the group, n and the fit. Validated before it is returned."""
+    from ruamel.yaml import YAML
+
+    from incsim.scenario.loader import load_scenario_text
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 110
+    doc = yaml.load(base_text)
+    export = Path(calib["export"]).name
+    by_name = {g["group"]: g for g in calib["groups"]}
+    overall = calib["overall"]
+    incidents = doc["incidents"]
+    arr = calib["arrivals"]
+    if incidents.get("arrivals") is None:
+        from ruamel.yaml.comments import CommentedMap
+        incidents["arrivals"] = CommentedMap()
+    incidents["arrivals"].fa.set_block_style()
+    incidents.ca.items.pop("arrivals", None)  # the base's comment on the old rate no longer applies
+    incidents["arrivals"]["rate_per_week"] = round(arr["per_week"], 3)
+    incidents["arrivals"].yaml_add_eol_comment(
+        f"calibrated: {export}, all incidents, n={arr['n']} over {arr['weeks']} weeks", "rate_per_week")
+    for cat, spec in incidents["categories"].items():
+        g = by_name.get(cat) if calib["by"] == "category" else None
+        g = g or overall
+        spec["diagnosis"] = _lognormal_map(g["lognormal"]["median_min"], g["lognormal"]["sigma"])
+        spec.yaml_add_eol_comment(
+            f"calibrated: {export}, group {g['group']}, n={g['n']}, lognormal by censored ML "
+            f"(best by AIC: {g['best_family']}); the observed duration is charged as diagnosis, "
+            f"coordination adds to it: run `incsim calibrate --check`", "diagnosis")
+        spec["fix"] = None
+    ack = calib.get("delays", {}).get("acknowledgement")
+    if ack and "lognormal" in ack:
+        if "behaviour" not in doc:
+            from ruamel.yaml.comments import CommentedMap
+            doc["behaviour"] = CommentedMap()
+        doc["behaviour"]["page_ack"] = _lognormal_map(ack["lognormal"]["median_min"], ack["lognormal"]["sigma"])
+        doc["behaviour"].yaml_add_eol_comment(
+            f"calibrated: {export}, acknowledgement delays, n={ack['n']}, lognormal by moments of logs",
+            "page_ack")
+    doc["metadata"]["name"] = f"{doc['metadata']['name']}-calibrated"
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    text = (f"# Calibrated by `incsim calibrate` from {export} ({calib['format']}, {calib['n']} incidents)\n"
+            f"# on the base scenario {base_name}. Fitted values carry a `calibrated:` comment.\n" + buf.getvalue())
+    load_scenario_text(text, "calibrated scenario")
+    return text
+
+
+def finite(x: float | None) -> float | None:
+    """None for NaN/inf (JSON has no NaN)."""
+    return None if x is None or not math.isfinite(x) else x

@@ -1,0 +1,60 @@
+"""HTML (and Markdown) pages for a calibration, a check and a review: Jinja2 with autoescape,
+charts as inline SVG, no script and no external resource."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from incsim.calibrate import charts, fit
+from incsim.calibrate.records import Export
+from incsim.report import charts as rc
+from incsim.report import md_escape
+
+
+def environment(markdown: bool = False) -> Environment:
+    """The templates' environment: HTML autoescaped; Markdown escaping every value."""
+    loader = PackageLoader("incsim.calibrate", "templates")
+    if markdown:
+        return Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True,
+                           lstrip_blocks=True,
+                           finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)))
+    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+class _Obj(dict):
+    """A dict whose keys read as attributes in templates, missing ones as None."""
+
+    def __getattr__(self, key: str):
+        value = self.get(key)
+        return _wrap(value)
+
+
+def _wrap(value):
+    if isinstance(value, dict) and not isinstance(value, _Obj):
+        return _Obj(value)
+    if isinstance(value, list):
+        return [_wrap(v) for v in value]
+    return value
+
+
+def calibration_html(calib: dict, export: Export) -> str:
+    """The calibration report as one self-contained HTML page."""
+    svgs = {}
+    for i, g in enumerate(calib["groups"]):
+        d, c = export.durations(calib["by"], g["group"] if calib["by"] else None)
+        svgs[f"fit-{i}"] = rc.svg(charts.fit_figure(g, d, c), f"fit-{i}", f"Fits for {g['group']}")
+    svgs["hour-of-week"] = rc.svg(charts.hour_of_week_figure(calib["arrivals"]["hour_of_week"]), "hour-of-week",
+                                  "Share of incidents by hour of the week")
+    c = _wrap({**calib, "export_name": Path(calib["export"]).name})
+    return environment().get_template("calibration.html.j2").render(
+        c=c, families=fit.FAMILIES, charts={k: Markup(v) for k, v in svgs.items()})
+
+
+def tidy_md(text: str) -> str:
+    """Markdown with runs of blank lines collapsed."""
+    return re.sub(r"\n{3,}", "\n\n", text)
