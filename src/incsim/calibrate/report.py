@@ -58,3 +58,10 @@ def calibration_html(calib: dict, export: Export) -> str:
 def tidy_md(text: str) -> str:
     """Markdown with runs of blank lines collapsed."""
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def check_html(result: dict, history, simulated) -> str:
+    """The check (history vs simulation) as one self-contained HTML page."""
+    svg = rc.svg(charts.check_figure(history, simulated), "check-ecdf", "Time to resolve: history and simulation")
+    return environment().get_template("check.html.j2").render(
+        r=_wrap({**result, "export_name": Path(result["export"]).name}), chart=Markup(svg))

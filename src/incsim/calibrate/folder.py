@@ -1,0 +1,39 @@
+"""Writing a calibration, check or review folder: each file atomically, then a
+``manifest.json`` listing every file with its size and sha256, so a reader can tell whole from damaged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+from incsim.output import atomic_write, prepare_dir
+
+
+def plain_json(value):
+    """``value`` with NaN and infinities as None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_json(v) for v in value]
+    return value
+
+
+def dumps(value) -> str:
+    """Stable, indented JSON text (keys in insertion order; NaN as null)."""
+    return json.dumps(plain_json(value), indent=2, allow_nan=False) + "\n"
+
+
+def write_folder(out: Path, files: dict[str, str], force: bool = False, command: list[str] | None = None) -> Path:
+    """Write ``files`` (name -> text) into ``out`` and a manifest of them; return the folder."""
+    prepare_dir(out, force)
+    listing = {}
+    for name, text in files.items():
+        data = text.encode("utf-8")
+        atomic_write(out / name, data, make_parents=True)
+        listing[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    atomic_write(out / "manifest.json", dumps({"command": command, "files": listing}))
+    return out
