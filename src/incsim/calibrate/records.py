@@ -103,13 +103,20 @@ class Export:
     """End of observation: the latest time the export mentions (open incidents are censored here)."""
 
     def durations(self, key: str | None = None, group: str | None = None) -> tuple[list[float], list[bool]]:
-        """Durations in minutes and censoring flags, optionally of one group."""
+        """Durations in minutes and censoring flags, optionally of one group.
+
+        An open incident that started at the very end of the export has been open for no time:
+        it says nothing about durations (its survival term is S(0) = 1), so it is left out.
+        """
         end = self.end or max(i.start for i in self.incidents)
         out, cens = [], []
         for inc in self.incidents:
             if group is not None and inc.group(key) != group:
                 continue
-            out.append(inc.duration_min(end))
+            d = inc.duration_min(end)
+            if inc.censored and d <= 0:
+                continue
+            out.append(d)
             cens.append(inc.censored)
         return out, cens
 
