@@ -3,6 +3,7 @@ checked against it (skipped where the shared data folder is absent)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from incsim.calibrate.readers import read_export
 from incsim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("INCSIM_SHARED", ROOT.parent / "shared"))  # ../shared beside the repository
 HISTORY = SHARED / "data" / "github-status" / "incidents.jsonl"
 KS_BOUND = 0.15
 """Largest KS distance accepted between the history and github.yaml's simulated times to resolve.
