@@ -65,3 +65,23 @@ def check_html(result: dict, history, simulated) -> str:
     svg = rc.svg(charts.check_figure(history, simulated), "check-ecdf", "Time to resolve: history and simulation")
     return environment().get_template("check.html.j2").render(
         r=_wrap({**result, "export_name": Path(result["export"]).name}), chart=Markup(svg))
+
+
+def _fmt(x, unit: str = " min", sign: bool = False) -> Markup:
+    """A figure for a table cell: rounded, with its unit; a dash when missing."""
+    if x is None:
+        return Markup("&ndash;")
+    return Markup(f"{x:+.0f}{unit}" if sign else f"{x:.0f}{unit}")
+
+
+def review_pages(result: dict) -> dict[str, str]:
+    """The review as ``review.html`` (self-contained), ``review.md`` and its chart file."""
+    fig = charts.review_figure(result["months"])
+    inline = rc.svg(fig, "review-mttr", "MTTR per month with the noise band")
+    standalone = rc.svg(fig, "review-mttr", "MTTR per month with the noise band", inline=False)
+    r = _wrap({**result, "export_name": Path(result["export"]).name})
+    html = environment().get_template("review.html.j2").render(r=r, chart=Markup(inline), fmt=_fmt)
+    md_env = environment(markdown=True)
+    md = md_env.get_template("review.md.j2").render(r=r, chart=Markup("review_charts/mttr.svg"),
+                                                    fmt=lambda *a: Markup(str(_fmt(*a)).replace("&ndash;", "–")))
+    return {"review.html": html, "review.md": tidy_md(md), "review_charts/mttr.svg": standalone}

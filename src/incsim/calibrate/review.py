@@ -1,0 +1,114 @@
+"""The monthly review the essay asks for: per month MTTR, median, p90, engineer-hours and
+customer impact where the export has them, and incidents by category; each month's change in
+MTTR drawn against the noise band ``incsim pilot`` computes for that month's count.
+
+Noise band: with every resolved duration of the export as the baseline (bootstrap-resampled),
+the half-width of the central 90% interval of "MTTR of one sample of n minus MTTR of another
+sample of n" when nothing changed (``pilot.simulate_pilot`` with no improvement), n being the
+month's resolved incidents. A change inside the band is what two identical months differ by
+nine times in ten.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from incsim.calibrate.records import MIN_SAMPLE, WARN_SAMPLE, Export, ExportError
+
+DEFAULT_MONTHS = 6  # the essay: publish the metrics from six months before the change
+MIN_MONTH = 3
+"""A month with fewer resolved incidents gets figures but no verdict (the band is meaningless)."""
+BAND_TRIALS = 4000
+BAND_SEED = 0
+
+
+def _month(t) -> str:
+    return f"{t.year:04d}-{t.month:02d}"
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    y, m = map(int, first.split("-"))
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def noise_band(baseline, n: int) -> float | None:
+    """Half-width (minutes) of the central 90% interval of a month-to-month MTTR change under no change."""
+    from incsim.pilot import simulate_pilot
+
+    if n < MIN_MONTH:
+        return None
+    figures = simulate_pilot(baseline, n, 0.0, trials=BAND_TRIALS, seed=BAND_SEED, power_search=False)
+    return float(figures["mttr"]["ci90_halfwidth_min"])
+
+
+def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
+    """Month-by-month figures of the export's last ``months`` months (all of them when None)."""
+    from incsim.pilot import Baseline
+
+    if len(export.incidents) < MIN_SAMPLE:
+        raise ExportError(f"{export.source}: {len(export.incidents)} usable incident(s); a review needs at least "
+                          f"{MIN_SAMPLE}")
+    if months is not None and months < 1:
+        raise ExportError(f"--months must be at least 1, got {months}")
+    end = export.end or export.incidents[-1].start
+    by_month: dict[str, list] = defaultdict(list)
+    for inc in export.incidents:
+        by_month[_month(inc.start)].append(inc)
+    labels = _months_between(min(by_month), max(by_month))
+    if months is not None:
+        labels = labels[-(months + 1):]  # one month more, so the first shown has a change
+    resolved_all = np.asarray([i.duration_min(end) for i in export.incidents if not i.censored])
+    baseline = Baseline(source=export.source, durations=resolved_all, rows=len(resolved_all))
+    rows, bands = [], {}
+    categories = sorted({i.group("category") for i in export.incidents})
+    for label in labels:
+        incs = by_month.get(label, [])
+        d = np.asarray([i.duration_min(end) for i in incs if not i.censored])
+        hours = [i.engineer_hours for i in incs if i.engineer_hours is not None]
+        impact = [i.customer_impact_min for i in incs if i.customer_impact_min is not None]
+        n = len(d)
+        if n not in bands:
+            bands[n] = noise_band(baseline, n)
+        rows.append({
+            "month": label, "incidents": len(incs), "resolved": n, "open": len(incs) - n,
+            "mttr_min": float(d.mean()) if n else None, "median_min": float(np.median(d)) if n else None,
+            "p90_min": float(np.quantile(d, 0.9)) if n else None,
+            "engineer_hours": float(sum(hours)) if hours else None,
+            "engineer_hours_per_incident": float(np.mean(hours)) if hours else None,
+            "customer_impact_min": float(sum(impact)) if impact else None,
+            "by_category": dict(sorted(Counter(i.group("category") for i in incs).items())),
+            "noise_band_min": bands[n],
+        })
+    for prev, row in zip(rows, rows[1:]):
+        if row["mttr_min"] is None or prev["mttr_min"] is None:
+            row["change_min"], row["verdict"] = None, "no comparison"
+            continue
+        change = row["mttr_min"] - prev["mttr_min"]
+        row["change_min"] = change
+        band = row["noise_band_min"]
+        if band is None:
+            row["verdict"] = f"too few incidents to judge (fewer than {MIN_MONTH})"
+        elif abs(change) <= band:
+            row["verdict"] = "within noise"
+        else:
+            row["verdict"] = "worse than noise" if change > 0 else "better than noise"
+    if rows:
+        rows[0].setdefault("change_min", None)
+        rows[0].setdefault("verdict", "first month shown")
+    shown = rows[1:] if months is not None and len(rows) > months else rows
+    warnings = []
+    if len(resolved_all) < WARN_SAMPLE:
+        warnings.append(f"only {len(resolved_all)} resolved incidents in the export: the noise bands rest on a "
+                        f"thin baseline (fewer than {WARN_SAMPLE})")
+    return {"export": export.source, "format": export.format, "months": shown, "categories": categories,
+            "dropped": dict(sorted(export.dropped.items())), "warnings": warnings,
+            "has_engineer_hours": any(r["engineer_hours"] is not None for r in shown),
+            "has_customer_impact": any(r["customer_impact_min"] is not None for r in shown),
+            "noise_band": {"level": 0.9, "trials": BAND_TRIALS, "seed": BAND_SEED, "min_month": MIN_MONTH,
+                           "baseline_incidents": int(len(resolved_all))}}

@@ -1,0 +1,64 @@
+"""``incsim review``: the monthly incident review, each change against its noise band."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from incsim.cli.common import app, fail
+from incsim.cli.calibrate import ExportFormat
+
+
+@app.command("review")
+def review(
+    export: Annotated[Path, typer.Argument(help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT",
+                                           show_default=False)],
+    months: Annotated[int, typer.Option("--months", min=1, help="Months to show (the most recent).")] = 6,
+    fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", metavar="COLS.YAML",
+                                                 help="Column mapping for a CSV export.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed record.")] = False,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+) -> None:
+    """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""
+    from incsim import render
+    from incsim.calibrate.folder import dumps, write_folder
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.records import ExportError
+    from incsim.calibrate.review import review as monthly
+    from incsim.output import OutputError
+
+    try:
+        data = read_export(export, fmt.value if fmt else None, strict=strict, mapping=mapping)
+        result = monthly(data, months)
+        if out is not None:
+            from incsim.calibrate.report import review_pages
+            write_folder(out, {"review.json": dumps(result), **review_pages(result)}, force,
+                         ["incsim", *sys.argv[1:]])
+    except (ExportError, OutputError) as exc:
+        fail([exc])
+    if as_json:
+        typer.echo(dumps(result), nl=False)
+        return
+    from rich.table import Table
+
+    def cell(x, unit="", sign=False):
+        return "–" if x is None else (f"{x:+.0f}{unit}" if sign else f"{x:.0f}{unit}")
+
+    con = render.console()
+    for w in result["warnings"]:
+        con.print(f"warning: {w}", highlight=False)
+    table = Table(title=f"{Path(result['export']).name}: monthly review (minutes)")
+    for col in ("month", "incidents", "MTTR", "median", "p90", "change", "noise ±", "verdict"):
+        table.add_column(col, justify="left" if col in ("month", "verdict") else "right")
+    for m in result["months"]:
+        table.add_row(m["month"], str(m["incidents"]), cell(m["mttr_min"]), cell(m["median_min"]), cell(m["p90_min"]),
+                      cell(m["change_min"], sign=True), cell(m["noise_band_min"]), m["verdict"])
+    con.print(table)
+    if out is not None:
+        con.print(f"written to {out}", highlight=False)
