@@ -116,7 +116,9 @@ def replay_scenario_text(text: str, win: Window, export: Export) -> str:
     yaml.preserve_quotes = True
     yaml.width = 110
     doc = yaml.load(text)
-    doc.setdefault("simulation", {})
+    if "simulation" not in doc:
+        from ruamel.yaml.comments import CommentedMap
+        doc["simulation"] = CommentedMap()
     doc["simulation"]["horizon_days"] = float(win.days)
     doc["simulation"].yaml_add_eol_comment(f"replayed: the last {win.days:g} days of {export.source}",
                                            "horizon_days")
