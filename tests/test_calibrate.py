@@ -4,6 +4,7 @@ fits, and ``incsim calibrate`` on the command line."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -155,8 +156,8 @@ def test_kaplan_meier_without_censoring_is_the_ecdf():
 
 
 def test_arrivals_profile_and_overdispersion():
-    from datetime import datetime, timedelta, timezone
-    t0 = datetime(2026, 1, 5, tzinfo=timezone.utc)  # Monday 00:00
+    from datetime import datetime, timedelta
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)  # Monday 00:00
     poisson_like = [t0 + timedelta(days=7 * w, hours=10 + k) for w in range(20) for k in range(3)]
     a = fit.arrivals(poisson_like)
     assert a["per_week"] == pytest.approx(3.0) and a["weekday_share"] == 1.0
@@ -224,3 +225,21 @@ def test_report_and_base_scenario(tmp_path):
     assert scn.behaviour.page_ack.dist == "lognormal"  # from the acknowledgement timestamps
     again = calibrated_scenario((ROOT / "scenarios" / "seed.yaml").read_text(), "seed.yaml", cal)
     assert again == text  # same input, same bytes
+
+
+def test_check_cli_table_json_and_page(tmp_path, minimal_yaml):
+    scn = tmp_path / "tiny.yaml"
+    scn.write_text(minimal_yaml)
+    out = tmp_path / "check"
+    res = runner.invoke(app, ["calibrate", str(FIX / "statuspage.json"), "--check", str(scn), "-n", "2",
+                              "--seed", "3", "-o", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["history"]["n"] == 6  # resolved incidents only
+    assert doc["history"]["quantiles_min"]["0.5"] == pytest.approx(float(np.median(DURATIONS)))
+    for proto in ("war-room", "async-first"):
+        r = doc["protocols"][proto]
+        assert r["n"] > 0 and 0.0 <= r["ks_distance"] <= 1.0
+    html = (out / "check.html").read_text()
+    assert "<script" not in html and html.count("<svg") == 1 and "KS distance" in html
+    assert json.loads((out / "check.json").read_text()) == doc

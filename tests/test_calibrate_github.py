@@ -52,7 +52,7 @@ def test_real_history_fit_matches_its_own_logs(history):
 
 def test_github_scenario_reproduces_the_history(history):
     scn = load_scenario(ROOT / "scenarios" / "github.yaml")
-    result, _, simulated = check(scn, history, replications=5, seed=1)
+    result, _, _ = check(scn, history, replications=5, seed=1)
     for proto, r in result["protocols"].items():
         assert r["n"] > 150, proto
         assert r["ks_distance"] < KS_BOUND, (proto, r["ks_distance"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ def _export(per_month: dict[str, list[float]]) -> Export:
     for label, durations in per_month.items():
         y, m = map(int, label.split("-"))
         for k, d in enumerate(durations):
-            start = datetime(y, m, 1 + k % 27, 10, tzinfo=timezone.utc)
+            start = datetime(y, m, 1 + k % 27, 10, tzinfo=UTC)
             incidents.append(Incident(id=f"{label}-{k}", start=start, resolved=start + timedelta(minutes=d),
                                       category="db" if k % 2 else "api", engineer_hours=d / 30.0))
     end = max(i.resolved for i in incidents)
@@ -33,7 +33,7 @@ def _export(per_month: dict[str, list[float]]) -> Export:
 
 def test_monthly_figures_and_verdicts():
     rng = np.random.default_rng(11)
-    usual = lambda n: list(np.round(rng.lognormal(4.0, 0.6, n), 1))  # noqa: E731
+    usual = lambda n: list(np.round(rng.lognormal(4.0, 0.6, n), 1))
     months = {"2026-01": usual(20), "2026-02": usual(20), "2026-03": [x * 6 for x in usual(20)]}
     result = review(_export(months), months=None)
     rows = {r["month"]: r for r in result["months"]}

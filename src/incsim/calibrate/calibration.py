@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from incsim.calibrate import fit
-from incsim.calibrate.records import GROUP_KEYS, MIN_SAMPLE, WARN_SAMPLE, Export, ExportError
+from incsim.calibrate.records import (
+    GROUP_KEYS,
+    MIN_SAMPLE,
+    WARN_SAMPLE,
+    Export,
+    ExportError,
+)
 
 
 def _group_entry(name: str, durations: list[float], censored: list[bool]) -> dict:

@@ -62,7 +62,8 @@ def hour_of_week_figure(profile: Sequence[float]) -> Figure:
     """Share of incidents starting in each hour of the week (UTC, Monday first)."""
     fig = rc._figure(8.6, 2.4)
     ax = fig.add_subplot()
-    ax.bar(np.arange(168), profile, width=1.0, color=rc.PALETTE[0], gid="hour-of-week")
+    # one filled step artist, not 168 bars: the SVG is smaller and drawn in a fraction of the time
+    ax.stairs(profile, np.arange(169) - 0.5, fill=True, color=rc.PALETTE[0], gid="hour-of-week")
     ax.set_xticks(np.arange(0, 168, 24) + 12, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
     for d in range(1, 7):
         ax.axvline(d * 24 - 0.5, color="#cbd2d9", lw=0.8)

@@ -22,7 +22,7 @@ def history_durations(export: Export) -> np.ndarray:
 def compare(history: np.ndarray, simulated: dict[str, np.ndarray]) -> dict:
     """Quantiles of the history and of each protocol's simulation, with KS distances."""
     qs = [str(q) for q in fit.QUANTILES]
-    out = {"history": {"n": int(len(history)),
+    out = {"history": {"n": len(history),
                        "quantiles_min": dict(zip(qs, map(float, np.quantile(history, fit.QUANTILES))))},
            "protocols": {}}
     for proto, sim in simulated.items():
@@ -31,7 +31,7 @@ def compare(history: np.ndarray, simulated: dict[str, np.ndarray]) -> dict:
             continue
         ks = sps.ks_2samp(history, sim)
         out["protocols"][proto] = {
-            "n": int(len(sim)), "ks_distance": float(ks.statistic), "ks_p_value": float(ks.pvalue),
+            "n": len(sim), "ks_distance": float(ks.statistic), "ks_p_value": float(ks.pvalue),
             "quantiles_min": dict(zip(qs, map(float, np.quantile(sim, fit.QUANTILES)))),
         }
     return out

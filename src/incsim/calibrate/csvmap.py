@@ -13,7 +13,15 @@ import csv
 import io
 from pathlib import Path
 
-from incsim.calibrate.records import Export, ExportError, Incident, Intake, number, parse_time, text
+from incsim.calibrate.records import (
+    Export,
+    ExportError,
+    Incident,
+    Intake,
+    number,
+    parse_time,
+    text,
+)
 from incsim.calibrate.source import read_text
 
 REQUIRED = ("start", "end")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 from scipy import optimize
@@ -121,7 +122,7 @@ def goodness_of_fit(fit: Fit, durations, censored=None) -> dict:
         x = x[~np.asarray(censored, dtype=bool)]
     res = sps.kstest(x, fit.dist().cdf)
     return {"test": "KS", "statistic": float(res.statistic), "p_value": float(res.pvalue),
-            "n": int(len(x))}
+            "n": len(x)}
 
 
 def kaplan_meier(durations, censored=None) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +142,7 @@ def summary(values) -> dict | None:
     v = np.asarray([x for x in values if x is not None], dtype=float)
     if len(v) == 0:
         return None
-    return {"n": int(len(v)), "mean": float(v.mean()), "median": float(np.median(v)),
+    return {"n": len(v), "mean": float(v.mean()), "median": float(np.median(v)),
             "p90": float(np.quantile(v, 0.9))}
 
 
@@ -182,7 +183,7 @@ def arrivals(starts: list[datetime]) -> dict:
 
 def update_gaps(update_times: list[tuple[datetime, ...]]) -> dict | None:
     """Gaps between consecutive status updates of the same incident, minutes."""
-    gaps = [(b - a).total_seconds() / 60.0 for times in update_times for a, b in zip(times, times[1:])]
+    gaps = [(b - a).total_seconds() / 60.0 for times in update_times for a, b in pairwise(times)]
     s = summary(gaps)
     if s is None:
         return None

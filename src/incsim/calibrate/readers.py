@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incsim.calibrate import csvmap, firehydrant, incidentio, pagerduty, rootly, statuspage
+from incsim.calibrate import (
+    csvmap,
+    firehydrant,
+    incidentio,
+    pagerduty,
+    rootly,
+    statuspage,
+)
 from incsim.calibrate.records import Export, ExportError
 from incsim.calibrate.source import records
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 GROUP_KEYS = ("service", "team", "severity", "category")
@@ -184,17 +184,17 @@ def parse_time(value: object) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError(f"expected a timestamp, got {value!r}")
+        raise ValueError(f"expected a timestamp, got {value!r}")  # noqa: TRY004 - readers report ValueError as a malformed record
     text = value.strip()
-    if text.endswith("Z") or text.endswith("z"):
+    if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         t = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
     if t.tzinfo is None:  # exports without an offset are read as UTC (say so in the README)
-        t = t.replace(tzinfo=timezone.utc)
-    return t.astimezone(timezone.utc)
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC)
 
 
 def number(value: object) -> float | None:
@@ -202,11 +202,11 @@ def number(value: object) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {value!r}")  # noqa: TRY004 - reported as a malformed record
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise ValueError(f"expected a number, got {value!r}")
     if not math.isfinite(x):
         raise ValueError(f"expected a finite number, got {value!r}")
     return x

@@ -72,7 +72,12 @@ def replay_incidents(scn, win: Window, streams) -> list:
 
 def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
     from incsim.experiment import ReplicationResult
-    from incsim.metrics import INCIDENT_COLUMNS, STATES, incident_records, time_accounting
+    from incsim.metrics import (
+        INCIDENT_COLUMNS,
+        STATES,
+        incident_records,
+        time_accounting,
+    )
     from incsim.model.people import Roster
     from incsim.model.streams import Streams
     from incsim.model.world import simulate

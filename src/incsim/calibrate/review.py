@@ -12,6 +12,7 @@ nine times in ten.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import pairwise
 
 import numpy as np
 
@@ -85,7 +86,7 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
             "by_category": dict(sorted(Counter(i.group("category") for i in incs).items())),
             "noise_band_min": bands[n],
         })
-    for prev, row in zip(rows, rows[1:]):
+    for prev, row in pairwise(rows):
         if row["mttr_min"] is None or prev["mttr_min"] is None:
             row["change_min"], row["verdict"] = None, "no comparison"
             continue
@@ -111,4 +112,4 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
             "has_engineer_hours": any(r["engineer_hours"] is not None for r in shown),
             "has_customer_impact": any(r["customer_impact_min"] is not None for r in shown),
             "noise_band": {"level": 0.9, "trials": BAND_TRIALS, "seed": BAND_SEED, "min_month": MIN_MONTH,
-                           "baseline_incidents": int(len(resolved_all))}}
+                           "baseline_incidents": len(resolved_all)}}

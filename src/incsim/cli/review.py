@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail
 from incsim.cli.calibrate import ExportFormat
+from incsim.cli.common import app, fail
 
 
 @app.command("review")
