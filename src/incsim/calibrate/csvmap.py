@@ -14,12 +14,14 @@ import io
 from pathlib import Path
 
 from incsim.calibrate.records import (
+    RECORD_ERRORS,
     Export,
     ExportError,
     Incident,
     Intake,
     number,
     parse_time,
+    record_error,
     text,
 )
 from incsim.calibrate.source import read_text
@@ -103,8 +105,8 @@ def read(path: Path, mapping: Path, strict: bool = False) -> Export:
                     responders=None if resp is None else int(resp),
                     engineer_hours=number(row[cols["engineer_hours"]]) if "engineer_hours" in cols else None,
                 ))
-            except ValueError as exc:
-                intake.problem(where, str(exc))
+            except RECORD_ERRORS as exc:
+                intake.problem(where, record_error(exc))
     except csv.Error as exc:
         raise ExportError(f"{path}:{reader.line_num}: CSV error: {exc}") from None
     return intake.export()

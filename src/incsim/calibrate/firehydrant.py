@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incsim.calibrate.records import Export, Incident, Intake, parse_time, text
+from incsim.calibrate.records import (
+    RECORD_ERRORS,
+    Export,
+    Incident,
+    Intake,
+    parse_time,
+    record_error,
+    text,
+)
 from incsim.calibrate.rootly import related_names
 from incsim.calibrate.source import records
 
@@ -49,6 +57,6 @@ def read(path: Path, strict: bool = False) -> Export:
                 severity=text(rec.get("severity")), category=text(rec.get("incident_type")),
             ))
             intake.seen(*miles.values())
-        except (ValueError, AttributeError) as exc:
-            intake.problem(where, str(exc))
+        except RECORD_ERRORS as exc:
+            intake.problem(where, record_error(exc))
     return intake.export()

@@ -14,7 +14,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from incsim.calibrate.records import Export, Incident, Intake, number, parse_time, text
+from incsim.calibrate.records import (
+    RECORD_ERRORS,
+    Export,
+    Incident,
+    Intake,
+    number,
+    parse_time,
+    record_error,
+    text,
+)
 from incsim.calibrate.source import records
 
 LIST_KEYS = ("incidents", "data")
@@ -94,6 +103,6 @@ def read(path: Path, strict: bool = False) -> Export:
                 engineer_hours=None if total is None else total / 60.0,
             ))
             intake.seen(parse_time(rec.get("updated_at")), *ts.values())
-        except (ValueError, AttributeError, TypeError) as exc:
-            intake.problem(where, str(exc) if isinstance(exc, ValueError) else f"unexpected shape: {exc}")
+        except RECORD_ERRORS as exc:
+            intake.problem(where, record_error(exc))
     return intake.export()

@@ -16,7 +16,16 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from incsim.calibrate.records import Export, Incident, Intake, number, parse_time, text
+from incsim.calibrate.records import (
+    RECORD_ERRORS,
+    Export,
+    Incident,
+    Intake,
+    number,
+    parse_time,
+    record_error,
+    text,
+)
 from incsim.calibrate.source import json_document, read_text, records
 
 LIST_KEYS = ("data", "incidents")
@@ -49,8 +58,8 @@ def _responses(path: Path, intake: Intake) -> dict[str, dict]:
                 responded = parse_time(r.get("responded_at"))
                 requested = parse_time(r.get("requested_at"))
                 delay = number(r.get("time_to_respond_seconds"))
-            except ValueError as exc:
-                intake.problem(where, str(exc))
+            except RECORD_ERRORS as exc:
+                intake.problem(where, record_error(exc))
                 continue
             key = str(r.get("incident_id", inc_id))
             if responded is None and requested is not None and delay is not None:
@@ -105,6 +114,6 @@ def read(path: Path, strict: bool = False, responses: Path | None = None) -> Exp
                 ack_s=number(rec.get("seconds_to_first_ack")), engage_s=engage_s,
             ))
             intake.seen(start, resolved)
-        except ValueError as exc:
-            intake.problem(where, str(exc))
+        except RECORD_ERRORS as exc:
+            intake.problem(where, record_error(exc))
     return intake.export()

@@ -219,3 +219,12 @@ def text(value: object) -> str | None:
     if isinstance(value, dict):
         return text(value.get("name") or value.get("summary") or value.get("slug"))
     return str(value)
+
+
+RECORD_ERRORS = (ValueError, TypeError, AttributeError)
+"""What a record of the wrong shape raises while a reader walks it (reported, not a traceback)."""
+
+
+def record_error(exc: Exception) -> str:
+    """The message for a malformed record: a ValueError's own words, else its unexpected shape."""
+    return str(exc) if isinstance(exc, ValueError) else f"unexpected shape ({exc})"

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incsim.calibrate.records import Export, Incident, Intake, parse_time, text
+from incsim.calibrate.records import (
+    RECORD_ERRORS,
+    Export,
+    Incident,
+    Intake,
+    parse_time,
+    record_error,
+    text,
+)
 from incsim.calibrate.source import records
 
 LIST_KEYS = ("data", "incidents")
@@ -68,6 +76,6 @@ def read(path: Path, strict: bool = False) -> Export:
                 severity=sev[0] if sev else None, category=types[0] if types else None,
             ))
             intake.seen(parse_time(attrs.get("updated_at")))
-        except (ValueError, AttributeError) as exc:
-            intake.problem(where, str(exc))
+        except RECORD_ERRORS as exc:
+            intake.problem(where, record_error(exc))
     return intake.export()

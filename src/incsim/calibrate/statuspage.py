@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incsim.calibrate.records import Export, Incident, Intake, parse_time, text
+from incsim.calibrate.records import (
+    RECORD_ERRORS,
+    Export,
+    Incident,
+    Intake,
+    parse_time,
+    record_error,
+    text,
+)
 from incsim.calibrate.source import records
 
 LIST_KEYS = ("incidents", "data")
@@ -67,6 +75,6 @@ def read(path: Path, strict: bool = False) -> Export:
                 customer_impact_min=None if duration is None else (0.0 if impact == "none" else duration),
             ))
             intake.seen(parse_time(rec.get("updated_at")))
-        except ValueError as exc:
-            intake.problem(where, str(exc))
+        except RECORD_ERRORS as exc:
+            intake.problem(where, record_error(exc))
     return intake.export()
