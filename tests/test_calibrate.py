@@ -273,3 +273,42 @@ def test_same_export_same_json_bytes():
     a = runner.invoke(app, ["calibrate", str(FIX / "rootly.json"), "--json", "--by", "service"])
     b = runner.invoke(app, ["calibrate", str(FIX / "rootly.json"), "--json", "--by", "service"])
     assert a.exit_code == 0 and a.stdout == b.stdout
+
+
+def test_names_from_an_export_are_text_in_every_page(tmp_path):
+    doc = json.loads((FIX / "statuspage.json").read_text())
+    for inc in doc["incidents"]:
+        inc["components"] = [{"id": "c", "name": "<script>alert(1)</script>"}]
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(doc))
+    res = runner.invoke(app, ["calibrate", str(hostile), "--by", "service", "-o", str(tmp_path / "cal")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "cal" / "report.html").read_text()
+    assert "<script" not in html and "&lt;script&gt;" in html
+    res = runner.invoke(app, ["review", str(hostile), "-o", str(tmp_path / "rev")])
+    assert res.exit_code == 0, res.output
+    assert "<script" not in (tmp_path / "rev" / "review.html").read_text()
+
+
+def test_base_scenario_takes_each_category_from_its_own_group(tmp_path):
+    rows = ["id,start,end,kind"]
+    for k, d in enumerate(DURATIONS * 2):
+        kind = "single-service" if k < 6 else "cascading"
+        minutes = d if k < 6 else 3 * d
+        start = np.datetime64("2026-02-02T10:00") + np.timedelta64(2 * k, "D")
+        end = start + np.timedelta64(int(minutes), "m")
+        rows.append(f"i{k},{start}Z,{end}Z,{kind}")
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "cols.yaml").write_text("start: start\nend: end\nid: id\ncategory: kind\n")
+    out = tmp_path / "cal"
+    res = runner.invoke(app, ["calibrate", str(tmp_path / "h.csv"), "--mapping", str(tmp_path / "cols.yaml"),
+                              "--by", "category", "--base", str(ROOT / "scenarios" / "seed.yaml"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scn = load_scenario_text((out / "scenario.yaml").read_text(), "scenario.yaml")
+    cats = scn.incidents.categories
+    single, casc = cats["single-service"].diagnosis.median, cats["cascading"].diagnosis.median
+    assert casc == pytest.approx(3 * single, rel=0.01)
+    assert single == pytest.approx(float(np.exp(np.log(DURATIONS).mean())), rel=0.01)
+    overall = json.loads((out / "calibration.json").read_text())["overall"]
+    assert cats["platform-wide"].diagnosis.median == pytest.approx(overall["lognormal"]["median_min"], rel=0.01)
+    assert all(c.fix is None for c in cats.values())
