@@ -8,6 +8,10 @@ business_hour_interruptions, off_hour_interruptions, sleep_hour_interruptions,
 total_interruptions``. Any of them may be missing. ``/analytics/raw/incidents/{id}/responses``
 records (``requested_at, responded_at, time_to_respond_seconds, response_status,
 responder_type``) add the number of responders and the first engagement when given.
+
+Group keys: ``service_name``, ``team_name``, ``priority_name`` (else ``urgency``) as severity,
+and as category ``major`` (PagerDuty's major-incident flag) or ``standard``. Engineer-hours are
+``engaged_seconds`` / 3600; an incident still ``triggered`` or ``acknowledged`` is open.
 """
 
 from __future__ import annotations
@@ -107,7 +111,7 @@ def read(path: Path, strict: bool = False, responses: Path | None = None) -> Exp
                 id=rid, start=start, resolved=resolved,
                 service=text(rec.get("service_name")), team=text(rec.get("team_name")),
                 severity=text(rec.get("priority_name")) or text(rec.get("urgency")),
-                category="major" if major else (text(rec.get("urgency")) and "standard"),
+                category="major" if major else "standard",
                 responders=responders,
                 interruptions=inter if any(v is not None for v in inter.values()) else None,
                 engineer_hours=None if engaged_s is None else engaged_s / 3600.0,

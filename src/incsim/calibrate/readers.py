@@ -58,6 +58,8 @@ def read_export(path: Path | str, fmt: str | None = None, *, strict: bool = Fals
         raise ExportError(f"{path}: a CSV needs --mapping cols.yaml naming its start and end columns")
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if responses is not None and fmt != "pagerduty":
+        raise ExportError(f"--responses is PagerDuty's per-responder export; {path} reads as {fmt}")
     if fmt == "pagerduty":
         return pagerduty.read(path, strict, Path(responses) if responses else None)
     reader = {"incidentio": incidentio.read, "statuspage": statuspage.read, "rootly": rootly.read,
