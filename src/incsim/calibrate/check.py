@@ -33,6 +33,7 @@ def compare(history: np.ndarray, simulated: dict[str, np.ndarray]) -> dict:
         out["protocols"][proto] = {
             "n": len(sim), "ks_distance": float(ks.statistic), "ks_p_value": float(ks.pvalue),
             "quantiles_min": dict(zip(qs, map(float, np.quantile(sim, fit.QUANTILES)))),
+            "median_ratio": float(np.median(sim) / np.median(history)),
         }
     return out
 

@@ -145,4 +145,12 @@ def _check(scenario_path, data, replications, seed, out, as_json, force) -> None
     for p, r in result["protocols"].items():
         table.add_row(p, str(r["n"]), *(f"{r['quantiles_min'].get(q, float('nan')):.0f}" for q in qs),
                       "" if r["ks_distance"] is None else f"{r['ks_distance']:.3f}")
-    render.console().print(table)
+    con = render.console()
+    con.print(table)
+    ratios = [r["median_ratio"] for r in result["protocols"].values() if r.get("median_ratio")]
+    if ratios:
+        mean_ratio = sum(ratios) / len(ratios)
+        if abs(mean_ratio - 1) > 0.1:  # coordination adds to the work: say how far off the middle is
+            change = "shorten" if mean_ratio > 1 else "lengthen"
+            con.print(f"simulated medians are {mean_ratio:.2f}x the history's: {change} the diagnosis "
+                      f"medians and check again", highlight=False)
