@@ -5,7 +5,7 @@ Commands import their heavy libraries inside the command, so ``incsim --help`` s
 
 from __future__ import annotations
 
-from incsim.cli import pilot, report, run, sweep, validate, verify  # noqa: F401  (each registers its command)
+from incsim.cli import drill, pilot, report, run, sweep, validate, verify  # noqa: F401  (each registers its command)
 from incsim.cli.common import app
 
 __all__ = ["app", "main"]

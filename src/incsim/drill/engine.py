@@ -296,7 +296,7 @@ class DrillSession:
                 if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted:
                     self._trigger(iid)
                     changed = True
-            self._check_conditions()
+            changed |= self._check_conditions()
             for did in list(self._queue):
                 if did in self._policy and self._policy_time(did) <= now + TICK:
                     self._take(did, self._policy[did][0], "room")
@@ -327,14 +327,18 @@ class DrillSession:
             if name == ref and (not opt or opt == option):
                 self._due[item.id] = now + item.delay_min
 
-    def _check_conditions(self) -> None:
+    def _check_conditions(self) -> bool:
+        """Schedule (or fire) the items whose condition now holds; whether any did."""
+        hit = False
         for item in [*self.drill.injects, *self.drill.decisions]:
             if item.when is None or item.id in self._due:
                 continue
             if self._holds(item.when):
+                hit = True
                 self._due[item.id] = self.world.env.now + item.delay_min
                 if item.delay_min <= 0:
                     self._trigger(item.id)
+        return hit
 
     def _holds(self, c) -> bool:
         run = self.run
@@ -414,7 +418,8 @@ class DrillSession:
         if run is None or run.resolved.triggered or isinstance(eff, Nothing):
             return
         if isinstance(eff, OpenRoom):
-            run.open_room(f"drill decision: {d.id}")
+            # named people: only they are paged in; none named: the protocol's invite rule decides
+            run.open_room(f"drill decision: {d.id}", invite=not eff.with_)
             self._page(run, eff.with_)
         elif isinstance(eff, CloseRoom):
             run.close_room()
@@ -526,6 +531,12 @@ class DrillSession:
             self.hotwash(a["question"], a["answer"])
         elif act.kind == "action":
             self.action(a["action"], a["owner"], a["due"])
+
+    def catch_up(self) -> None:
+        """Apply every action still waiting in the replayed transcript (``--resume``): the clock
+        ends at the last one."""
+        while self._replay:
+            self._run_to(self._replay[-1].t + self.t0)
 
     # -- what the screens show ----------------------------------------------------------------------
     def feed(self, since: int = 0) -> list[FeedItem]:
