@@ -145,7 +145,11 @@ def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
     at = (local - offset * 60.0) % (7 * 1440.0)
     flags = tuple(f for f in ("security", "data-loss", "regulatory") if f in inc.flags)
     spec = draw_incident(INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0))
-    return dataclasses.replace(spec, roots=tuple(dict.fromkeys(inc.roots)))
+    # the named roots first; a category that needs more (platform-wide) keeps the drawn extras
+    roots = list(dict.fromkeys(inc.roots))
+    extras = [r for r in spec.roots if r not in roots]
+    roots += extras[: max(0, len(spec.roots) - len(roots))]
+    return dataclasses.replace(spec, roots=tuple(roots))
 
 
 class DrillSession:
