@@ -341,7 +341,7 @@ class DrillConsole(App[Path | None]):
         "step": "run to the next inject or decision",
         "speed(1)": "faster clock (×1 ×2 ×5 ×10 ×20 ×60 ×120)",
         "speed(-1)": "slower clock",
-        "choose(1)": "1-9: choose that option of the pending decision",
+        "choose(1)": "choose that option of the pending decision",
         "note": "timestamped note, tagged to an objective",
         "mark": "mark expectations met / partial / missed",
         "fire": "fire an on-demand inject now",
@@ -353,7 +353,7 @@ class DrillConsole(App[Path | None]):
     }
 
     def __init__(self, session: DrillSession, speed: float | None = None, stepped: bool = False,
-                 out_dir: Path | None = None, force: bool = False) -> None:
+                 out_dir: Path | None = None, force: bool = False, finish_options: dict | None = None) -> None:
         super().__init__()
         self.session = session
         self.stepped = stepped
@@ -361,11 +361,13 @@ class DrillConsole(App[Path | None]):
         self.paused = False
         self.out_dir = out_dir
         self.force = force
+        self.finish_options = dict(finish_options or {})  # passed on to session.finish (e.g. replications)
         self.plan: list[tuple[str, str, str]] = []
         self.written: Path | None = None
         self._seen = 0
-        self._last_tick = time.monotonic()
         self._finishing = False
+        self.wall = time.monotonic  # the real clock; tests give a fake one
+        self._last_tick = self.wall()
         self.title = session.title
 
     # -- layout ------------------------------------------------------------------------------
@@ -373,8 +375,8 @@ class DrillConsole(App[Path | None]):
         yield Static(id="bar")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield RichLog(id="incident", wrap=True, markup=False, auto_scroll=True)
-                yield RichLog(id="exec", wrap=True, markup=False, auto_scroll=True)
+                yield RichLog(id="incident", wrap=True, markup=False, auto_scroll=True, min_width=10)
+                yield RichLog(id="exec", wrap=True, markup=False, auto_scroll=True, min_width=10)
             with Vertical(id="right"):
                 yield Static(id="decision")
                 yield Static(id="upcoming")
@@ -385,13 +387,13 @@ class DrillConsole(App[Path | None]):
         self.query_one("#exec").border_title = "exec channel"
         self.query_one("#upcoming").border_title = "upcoming"
         if not self.stepped:
-            self._last_tick = time.monotonic()
+            self._last_tick = self.wall()
             self.set_interval(TICK_S, self._tick)
         self.refresh_view()
 
     # -- clock -------------------------------------------------------------------------------
     def _tick(self) -> None:
-        now = time.monotonic()
+        now = self.wall()
         real_s, self._last_tick = now - self._last_tick, now
         if self.paused or self.session.finished or self._finishing:
             return
@@ -410,6 +412,9 @@ class DrillConsole(App[Path | None]):
     # -- doing things to the session -----------------------------------------------------------
     def act(self, change, done: str | None = None) -> bool:
         """Apply ``change(session)`` under the session's lock, report a refusal, redraw; True if it worked."""
+        if self._finishing:
+            self.notify("the outputs are being written", severity="warning")
+            return False
         try:
             with guard(self.session):
                 change(self.session)
@@ -425,6 +430,8 @@ class DrillConsole(App[Path | None]):
     def refresh_view(self) -> None:
         """Redraw the status bar, the new feed items, the pending decision and what comes next."""
         s = self.session
+        if self._finishing:
+            return  # the writer holds the session until it is done
         with guard(s):
             st = s.status()
             items = s.feed(self._seen)
@@ -460,21 +467,24 @@ class DrillConsole(App[Path | None]):
         up = Text()
         if finished:
             up.append("The drill is over.\nw hot wash · a plan · F finish\n\n", style="bold green")
-        for u in upcoming[:12]:
-            up.append(f"{u.when:>7} ", style="dim")
-            up.append(f"{u.id} ")
+        for u in upcoming[:8]:
+            up.append(f"{u.id} ", style="bold")
             up.append(f"{u.channel}\n", style="dim")
+            up.append(f"  {u.when}\n", style="dim")
         if not upcoming and not finished:
             up.append("no scheduled injects left", style="dim")
         self.query_one("#upcoming", Static).update(up)
 
     # -- actions -----------------------------------------------------------------------------
+    def _open(self, dialog: ModalScreen) -> None:
+        self.push_screen(dialog, lambda _: self.refresh_view())
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self._open(HelpScreen())
 
     def action_pause(self) -> None:
         self.paused = not self.paused
-        self._last_tick = time.monotonic()
+        self._last_tick = self.wall()
         self.refresh_view()
 
     def action_step(self) -> None:
@@ -504,22 +514,22 @@ class DrillConsole(App[Path | None]):
         self.act(lambda s: s.decide(pending.id, option.id), f"{pending.id}: {option.label}")
 
     def action_note(self) -> None:
-        self.push_screen(NoteScreen())
+        self._open(NoteScreen())
 
     def action_mark(self) -> None:
-        self.push_screen(MarkScreen())
+        self._open(MarkScreen())
 
     def action_fire(self) -> None:
-        self.push_screen(FireScreen())
+        self._open(FireScreen())
 
     def action_roles(self) -> None:
-        self.push_screen(RolesScreen())
+        self._open(RolesScreen())
 
     def action_hotwash(self) -> None:
-        self.push_screen(HotwashScreen())
+        self._open(HotwashScreen())
 
     def action_plan(self) -> None:
-        self.push_screen(ActionScreen())
+        self._open(ActionScreen())
 
     def action_quit_console(self) -> None:
         self.exit(None)
@@ -545,7 +555,7 @@ class DrillConsole(App[Path | None]):
     def _write(self) -> None:
         try:
             with guard(self.session):
-                path = self.session.finish(self.out_dir, force=self.force)
+                path = self.session.finish(self.out_dir, force=self.force, **self.finish_options)
         except Exception as exc:  # noqa: BLE001 - shown to the facilitator, who can retry or quit
             self.call_from_thread(self._failed, exc)
             return
@@ -561,10 +571,12 @@ class DrillConsole(App[Path | None]):
 
 
 def run_console(session: DrillSession, speed: float | None, stepped: bool,
-                out_dir: Path | None = None, force: bool = False) -> None:
+                out_dir: Path | None = None, force: bool = False, **finish_options: Any) -> None:
     """Run the facilitator's console on ``session`` until the facilitator finishes or quits.
 
     With ``out_dir``, finishing writes the session's outputs there (``session.finish``);
-    without it, finishing only ends the console and the caller writes them.
+    without it, finishing only ends the console and the caller writes them. Other keyword
+    arguments go to ``session.finish`` (for instance ``replications``).
     """
-    DrillConsole(session, speed=speed, stepped=stepped, out_dir=out_dir, force=force).run()
+    DrillConsole(session, speed=speed, stepped=stepped, out_dir=out_dir, force=force,
+                 finish_options=finish_options).run()

@@ -4,7 +4,7 @@ A stdlib ``ThreadingHTTPServer`` in a daemon thread serves one self-contained pa
 and script inline, allowed by hash in a strict Content-Security-Policy, so the browser makes no
 request but to this server) and a Server-Sent Events stream that pushes ``session.snapshot()``
 whenever it changes. The page writes every string with ``textContent``: a hostile scenario name
-or inject text shows as text, never as markup.
+or inject text shows as text, never as markup. The facilitator's notes are not shown.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def snapshot_json(session: Any) -> str:
         snap = session.snapshot()
     snap = dict(snap)
     snap.setdefault("title", getattr(session, "title", ""))
+    # the facilitator's notes judge the players: they stay on the console, off the room's screen
+    snap["feed"] = [item for item in snap.get("feed") or [] if item.get("kind") != "note"]
     return json.dumps(snap, default=str, separators=(",", ":"), allow_nan=False)
 
 
