@@ -387,20 +387,25 @@ def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
             pos = _pos(root, ("scenario", "path"), key=False)
             _fail(filename, f"cannot use scenario: {exc.problems[0]}", pos, "scenario.path")
         return scn_text, str(path), load_scenario_text(scn_text, str(path))
-    # inline: validate the mapping's own text, so its errors point into the drill file
-    import io
-
-    from ruamel.yaml import YAML
-
+    # inline: validate the block's own lines, dedented, so its errors point into the drill file
     inline = root["scenario"]["inline"]
-    buf = io.StringIO()
-    YAML(typ="rt").dump(inline, buf)
-    scn_text = buf.getvalue()
+    line0, col0 = pos_of(inline) or (0, 0)
+    lines = text.removeprefix("\ufeff").splitlines()
+    block = []
+    for k in range(line0, len(lines)):
+        ln = lines[k]
+        indent = len(ln) - len(ln.lstrip(" "))
+        if k > line0 and ln.strip() and not ln.lstrip().startswith("#") and indent < col0:
+            break
+        block.append(ln[col0:] if k > line0 else ln[col0:])
+    flow = lines[line0][col0:col0 + 1] == "{"
+    scn_text = "\n".join(block) + "\n"
+    if flow:  # a one-line {...} mapping: its text is already valid YAML on its own
+        scn_text = lines[line0][col0:] + "\n"
     try:
         return scn_text, f"{filename}#scenario.inline", load_scenario_text(scn_text, filename)
     except ScenarioError as exc:
-        line0, col0 = _pos(root, ("scenario", "inline"), key=False)
-        moved = [LocatedProblem(filename, p.line + line0, p.col + (col0 if p.line == 1 else 0),
+        moved = [LocatedProblem(filename, p.line + line0, p.col + col0,
                                 f"scenario.inline.{p.path}" if p.path else "scenario.inline", p.message)
                  for p in exc.problems]
         raise ScenarioError(moved) from None
