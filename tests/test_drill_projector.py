@@ -9,10 +9,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 import test_report_browser as browser
-from incsim.drill.projector import guard, serve_projector
 from test_drill_console import make_session
+
+from incsim.drill.projector import guard, serve_projector
 
 HOSTILE = '<img src="http://127.0.0.1:9/evil.png"> </script><script>document.title="pwned"</script> & "q"'
 

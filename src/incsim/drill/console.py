@@ -16,6 +16,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option as ListOption
@@ -35,7 +36,7 @@ OTHER_CHANNELS = {"page": "PAGE", "status": "STATUS PAGE", "email": "EMAIL", "fa
 def clock(minutes: float) -> str:
     """Simulated minutes since T0 as ``T+MM:SS`` (minutes are not wrapped into hours)."""
     sign = "-" if minutes < 0 else "+"
-    secs = int(round(abs(minutes) * 60))
+    secs = round(abs(minutes) * 60)
     return f"T{sign}{secs // 60:02d}:{secs % 60:02d}"
 
 
@@ -83,10 +84,12 @@ class _Modal(ModalScreen[None]):
     """
 
     def action_dismiss_modal(self) -> None:
+        """Close the dialog."""
         self.dismiss(None)
 
     @property
     def session(self) -> DrillSession:
+        """The drill session the console drives."""
         return self.app.session  # type: ignore[attr-defined]
 
 
@@ -94,6 +97,7 @@ class HelpScreen(_Modal):
     """Every key binding of the console, read from the bindings themselves."""
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         rows = Text()
         for b in self.app.BINDINGS:  # type: ignore[union-attr]
             words = self.app.HELP.get(b.action)  # type: ignore[attr-defined]
@@ -112,6 +116,7 @@ class RolesScreen(_Modal):
     """The role cards: who is played by a person in the room and who the model plays."""
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         text = Text()
         for card in self.session.roles():
             text.append(f"{card.title} ({card.id})", style="bold")
@@ -126,6 +131,7 @@ class FireScreen(_Modal):
     """Pick an on-demand inject to fire now."""
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         options = [ListOption(Text(f"{title} ({iid})"), id=iid) for iid, title in self.session.on_demand()]
         with Vertical():
             yield Label("Fire an inject now (enter)")
@@ -144,6 +150,7 @@ class NoteScreen(_Modal):
     """A timestamped note, optionally tagged to one of the drill's objectives."""
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         options = [ListOption(Text("(no objective)"), id="")]
         options += [ListOption(Text(f"{oid}: {text}"[:70]), id=oid) for oid, text in _objectives(self.session)]
         with Vertical():
@@ -177,6 +184,7 @@ class MarkScreen(_Modal):
                 Binding("x", "mark('missed')", "missed")]
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         with Vertical():
             yield Label("Expectations: y met · p partial · x missed · escape closes")
             yield OptionList(*self._options(), id="expectations")
@@ -190,6 +198,7 @@ class MarkScreen(_Modal):
         return out
 
     def action_mark(self, outcome: str) -> None:
+        """Give the highlighted expectation ``outcome`` and redraw the list."""
         listing = self.query_one("#expectations", OptionList)
         chosen = listing.highlighted_option
         if chosen is None:
@@ -205,6 +214,7 @@ class HotwashScreen(_Modal):
     """The hot wash: one answer per question, entered in turn."""
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         self.questions = _hotwash_questions(self.session)
         self.answered: dict[str, str] = {}
         with Vertical():
@@ -246,6 +256,7 @@ class ActionScreen(_Modal):
     """The improvement plan: add rows of action, owner and due date."""
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         with Vertical():
             yield Label("Improvement plan (tab between fields, enter adds the row)")
             yield Static(self._table(), id="plan")
@@ -294,9 +305,11 @@ class FinishScreen(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
+        """The dialog's widgets."""
         yield Label(Text(self.question))
 
     def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
         self.dismiss(yes)
 
 
@@ -372,6 +385,7 @@ class DrillConsole(App[Path | None]):
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        """The status bar, the two channels, the decision and what comes next."""
         yield Static(id="bar")
         with Horizontal(id="body"):
             with Vertical(id="left"):
@@ -383,6 +397,7 @@ class DrillConsole(App[Path | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        """Title the panels, start the clock unless stepped, draw."""
         self.query_one("#incident").border_title = "incident channel"
         self.query_one("#exec").border_title = "exec channel"
         self.query_one("#upcoming").border_title = "upcoming"
@@ -432,6 +447,10 @@ class DrillConsole(App[Path | None]):
         s = self.session
         if self._finishing:
             return  # the writer holds the session until it is done
+        try:
+            bar_widget = self.query_one("#bar", Static)
+        except NoMatches:
+            return  # a clock tick that arrives while the console is closing
         with guard(s):
             st = s.status()
             items = s.feed(self._seen)
@@ -446,7 +465,7 @@ class DrillConsole(App[Path | None]):
         bar.append(" · RESOLVED" if st.resolved else (" · mitigated" if st.mitigated else ""))
         if st.exposure:
             bar.append(f" · exposure {st.exposure:g}")
-        self.query_one("#bar", Static).update(bar)
+        bar_widget.update(bar)
         incident, exec_ = self.query_one("#incident", RichLog), self.query_one("#exec", RichLog)
         for item in items:
             (exec_ if item.channel == "exec" else incident).write(feed_line(item))
@@ -480,20 +499,24 @@ class DrillConsole(App[Path | None]):
         self.push_screen(dialog, lambda _: self.refresh_view())
 
     def action_help(self) -> None:
+        """Show the key bindings."""
         self._open(HelpScreen())
 
     def action_pause(self) -> None:
+        """Pause or resume the running clock."""
         self.paused = not self.paused
         self._last_tick = self.wall()
         self.refresh_view()
 
     def action_step(self) -> None:
+        """Run to the next inject or decision."""
         if self.session.finished:
             self.notify("the drill is over: F writes the outputs", severity="warning")
             return
         self.act(lambda s: s.step())
 
     def action_speed(self, direction: int) -> None:
+        """Move the clock's speed one notch up (1) or down (-1)."""
         faster = [v for v in SPEEDS if v > self.speed]
         slower = [v for v in SPEEDS if v < self.speed]
         if direction > 0 and faster:
@@ -503,6 +526,7 @@ class DrillConsole(App[Path | None]):
         self.refresh_view()
 
     def action_choose(self, number: int) -> None:
+        """Take option ``number`` (from 1) of the pending decision."""
         pending = self.session.pending_decision()
         if pending is None:
             self.notify("no decision is pending", severity="warning")
@@ -514,27 +538,35 @@ class DrillConsole(App[Path | None]):
         self.act(lambda s: s.decide(pending.id, option.id), f"{pending.id}: {option.label}")
 
     def action_note(self) -> None:
+        """Open the note dialog."""
         self._open(NoteScreen())
 
     def action_mark(self) -> None:
+        """Open the expectations to mark."""
         self._open(MarkScreen())
 
     def action_fire(self) -> None:
+        """Open the on-demand injects."""
         self._open(FireScreen())
 
     def action_roles(self) -> None:
+        """Show the role cards."""
         self._open(RolesScreen())
 
     def action_hotwash(self) -> None:
+        """Open the hot-wash questions."""
         self._open(HotwashScreen())
 
     def action_plan(self) -> None:
+        """Open the improvement plan."""
         self._open(ActionScreen())
 
     def action_quit_console(self) -> None:
+        """Leave without writing the outputs."""
         self.exit(None)
 
     def action_finish(self) -> None:
+        """Ask, then end the drill and write the outputs."""
         if self._finishing:
             return
         where = f" and write the outputs to {self.out_dir}" if self.out_dir else ""

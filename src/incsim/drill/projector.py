@@ -25,7 +25,7 @@ POLL_S = 0.25        # how often a stream looks for a new snapshot
 KEEPALIVE_S = 15.0   # a comment line this often keeps proxies and the browser from timing out
 RETRY_MS = 2000      # how soon the browser reconnects after the stream drops
 
-_LOCKS: "weakref.WeakKeyDictionary[Any, threading.RLock]" = weakref.WeakKeyDictionary()
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
 _LOCKS_BY_ID: dict[int, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -216,18 +216,19 @@ def page(session: Any) -> str:
     payload = snapshot_json(session)
     snap = json.loads(payload)
     now = (snap.get("status") or {}).get("now", snap.get("now", 0.0)) or 0.0
-    secs = int(round(abs(float(now)) * 60))
+    secs = round(abs(float(now)) * 60)
     return _PAGE.format(title=html.escape(str(snap.get("title", ""))), style=_STYLE, script=_SCRIPT,
                         clock=f"T+{secs // 60:02d}:{secs % 60:02d}", initial=_json_in_html(payload))
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     server_version = "incsim-projector"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass  # the console owns the terminal
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing."""
+        # the console owns the terminal
 
     def _head(self, code: int, ctype: str, length: int | None = None) -> None:
         self.send_response(code)
@@ -245,9 +246,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def do_HEAD(self) -> None:
+        """Headers only."""
         self.do_GET()
 
     def do_GET(self) -> None:
+        """The page, the snapshot as JSON, or the event stream."""
         path = urlsplit(self.path).path
         try:
             if path == "/":
@@ -269,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
         while not stop.is_set():
             payload = snapshot_json(self.server.session)
             if payload != last:
-                self.wfile.write(f"data: {payload}\n\n".encode("utf-8"))
+                self.wfile.write(f"data: {payload}\n\n".encode())
                 last, quiet = payload, 0.0
             elif quiet >= KEEPALIVE_S:
                 self.wfile.write(b": keepalive\n\n")
