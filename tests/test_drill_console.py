@@ -214,3 +214,25 @@ def test_the_running_clock_advances_by_speed_and_pause_stops_it():
     assert seen["paused"] == pytest.approx(3.0) and "PAUSED" in seen["paused_bar"]
     assert seen["faster"] == pytest.approx(5.0)
     assert "×120" in seen["bar"]
+
+
+def test_a_resumed_drill_shows_its_earlier_plan_and_answers():
+    session = make_session()
+    question = session.drill.hotwash[1]
+    session.hotwash(question, "a clearer runbook")
+    session.action("rehearse the failover", "payments team", "2027-01-15")
+    app = DrillConsole(session, stepped=True)
+    seen = {}
+
+    async def script(pilot):
+        await pilot.press("a")
+        await pilot.pause()
+        seen["plan"] = "\n".join(screen_text(app))
+        await pilot.press("escape", "w")
+        await pilot.pause()
+        seen["hotwash"] = screen_text(app)
+
+    drive(app, script)
+    assert "rehearse the failover — payments team, due 2027-01-15" in seen["plan"]
+    assert any(f"✓ {question}" in line for line in seen["hotwash"])
+    assert not any(f"✓ {session.drill.hotwash[0]}" in line for line in seen["hotwash"])

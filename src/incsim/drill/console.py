@@ -216,7 +216,8 @@ class HotwashScreen(_Modal):
     def compose(self) -> ComposeResult:
         """The dialog's widgets."""
         self.questions = _hotwash_questions(self.session)
-        self.answered: dict[str, str] = {}
+        # a resumed drill may have answers already (the engine keeps them; not every session does)
+        self.answered: dict[str, str] = dict(getattr(self.session, "hotwash_answers", None) or [])
         with Vertical():
             yield Label("Hot wash: pick a question (enter), type the answer (enter)")
             yield OptionList(*self._options(), id="questions")
@@ -375,7 +376,8 @@ class DrillConsole(App[Path | None]):
         self.out_dir = out_dir
         self.force = force
         self.finish_options = dict(finish_options or {})  # passed on to session.finish (e.g. replications)
-        self.plan: list[tuple[str, str, str]] = []
+        self.plan: list[tuple[str, str, str]] = [  # rows already there when a drill is resumed
+            (r["action"], r["owner"], r["due"]) for r in getattr(session, "plan", None) or []]
         self.written: Path | None = None
         self._seen = 0
         self._finishing = False
