@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -97,9 +98,13 @@ def drill(
     if not headless:
         session.transcript.start_journal(out / JOURNAL)
     stop = None
+    lock: AbstractContextManager = nullcontext()
     if serve is not None:
         from incsim.drill.projector import serve_projector
 
+        from incsim.drill.projector import guard
+
+        lock = guard(session)  # the projector's threads read the session between steps, never during one
         host, port = _address(serve)
         try:
             stop = serve_projector(session, host, port)
@@ -110,22 +115,24 @@ def drill(
     try:
         if headless:
             while not session.finished:
-                session.step()
+                with lock:
+                    session.step()
         elif plain:
             from incsim.drill.plain import run_plain
 
-            run_plain(session, sys.stdin, sys.stdout)
+            run_plain(session, sys.stdin, sys.stdout, lock=lock)
         else:
             from incsim.drill.console import run_console
 
-            run_console(session, speed, stepped, out_dir=out, force=True)
+            run_console(session, speed, stepped, out_dir=out, force=True, replications=replications)
             if not (out / "aar.html").is_file():
                 typer.echo(f"the drill was left unfinished; the transcript so far is in {out / JOURNAL}; "
                            f"continue with: incsim drill {file} --resume {out}", err=True)
                 return
             typer.echo(f"wrote {out}/aar.html, aar.md, events.jsonl, transcript.yaml, run.json")
             return
-        session.finish(out, force=True, replications=replications)
+        with lock:
+            session.finish(out, force=True, replications=replications)
     except KeyboardInterrupt:
         typer.echo(f"\ninterrupted: the transcript so far is in {out / JOURNAL}; continue with: "
                    f"incsim drill {file} --resume {out}", err=True)

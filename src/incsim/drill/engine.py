@@ -565,8 +565,7 @@ class DrillSession:
                 out.append(Upcoming(item.id, f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
                                     channel, None))
             elif item.when is not None:
-                parts = [f"{k} {v}" for k, v in item.when.model_dump().items() if v is not None]
-                out.append(Upcoming(item.id, "when " + ", ".join(parts), channel, None))
+                out.append(Upcoming(item.id, condition_text(item.when), channel, None))
         return sorted(out, key=lambda u: (u.at is None, u.at or 0.0, u.id))
 
     def on_demand(self) -> list[tuple[str, str]]:
@@ -667,6 +666,22 @@ class DrillSession:
         from incsim.drill.aar import write_outputs
 
         return write_outputs(self, Path(out_dir), force=force, replications=replications)
+
+
+def condition_text(c) -> str:
+    """A condition in a facilitator's words, e.g. ``3+ services down``."""
+    parts = []
+    if c.services_affected_at_least is not None:
+        parts.append(f"{c.services_affected_at_least}+ services down")
+    if c.exposure_over is not None:
+        parts.append(f"exposure over {c.exposure_over:g}")
+    if c.room_open is not None:
+        parts.append("call open" if c.room_open else "no call")
+    if c.mitigated is not None:
+        parts.append("mitigated" if c.mitigated else "not mitigated")
+    if c.minutes_without_mitigation is not None:
+        parts.append(f"{c.minutes_without_mitigation:g} min unmitigated")
+    return " and ".join(parts)
 
 
 def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:

@@ -8,6 +8,7 @@ here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
 HELP = """\
@@ -150,11 +151,16 @@ class Plain:
         return True
 
 
-def run_plain(session, lines: Iterable[str], out: TextIO) -> None:
-    """Drive ``session`` with commands from ``lines`` until 'q' or the end of input."""
+def run_plain(session, lines: Iterable[str], out: TextIO, lock: AbstractContextManager | None = None) -> None:
+    """Drive ``session`` with commands from ``lines`` until 'q' or the end of input; ``lock`` (the
+    projector's) is held while each command runs."""
     ui = Plain(session, out)
-    ui.intro()
+    lock = lock if lock is not None else nullcontext()
+    with lock:
+        ui.intro()
     for line in lines:
-        if not ui.command(line):
+        with lock:
+            going = ui.command(line)
+        if not going:
             break
     ui.say("ending the drill: the model plays the incident out")
