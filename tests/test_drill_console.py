@@ -146,9 +146,11 @@ def test_the_screen_fits_80x24():
     assert lines[0].strip().startswith(clock(session.now))
     assert "? help" in lines[-1] and "F finish" in lines[-1]
     text = "\n".join(lines)
-    for needle in ("incident channel", "exec channel", "upcoming", "default debug in 05:00 sim",
-                   clock(session.feed()[-2].t)):
+    for needle in ("incident channel", "exec channel", "default debug in 05:00 sim", clock(session.feed()[-2].t)):
         assert needle in text, needle
+    for i, option in enumerate(session.pending_decision().options, start=1):  # every option in view
+        assert f"{i}  {option.label.split()[0]}" in text, option
+    assert "upcoming" not in text  # the decision has the column while it waits
 
 
 def test_help_screen_lists_the_keys():
@@ -236,3 +238,36 @@ def test_a_resumed_drill_shows_its_earlier_plan_and_answers():
     assert "rehearse the failover — payments team, due 2027-01-15" in seen["plan"]
     assert any(f"✓ {question}" in line for line in seen["hotwash"])
     assert not any(f"✓ {session.drill.hotwash[0]}" in line for line in seen["hotwash"])
+
+
+@pytest.mark.parametrize("path", sorted(DRILL.parent.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_ready_drill_plays_to_its_end_by_keys(path):
+    session = DrillSession(load_drill(path), seed=SEED)
+    app = DrillConsole(session, stepped=True)
+    seen = {"decided": 0, "widest": 0}
+
+    async def script(pilot):
+        for _ in range(60):
+            if session.finished:
+                break
+            pending = session.pending_decision()
+            if pending is not None:
+                text = "\n".join(screen_text(app))
+                seen["hidden"] = [o.id for i, o in enumerate(pending.options, start=1)
+                                  if f"{i}  {o.label.split()[0]}" not in text] + seen.get("hidden", [])
+                await pilot.press("1")
+                seen["decided"] += 1
+            else:
+                await pilot.press("n")
+            await pilot.pause()
+            lines = screen_text(app)
+            seen["widest"] = max(seen["widest"], *map(len, lines))
+            seen["rows"] = len(lines)
+        seen["bar"] = screen_text(app)[0]
+
+    drive(app, script)
+    assert session.finished, path.name
+    assert seen["decided"] >= 1 and len(session.transcript.actions) == seen["decided"]
+    assert seen["widest"] <= WIDTH and seen["rows"] == HEIGHT
+    assert seen.get("hidden", []) == []  # every option of every decision was on screen
+    assert "OVER" in seen["bar"] and clock(session.now) in seen["bar"]

@@ -328,7 +328,7 @@ class DrillConsole(App[Path | None]):
     #right { width: 32; }
     #incident { height: 2fr; border: round $secondary; }
     #exec { height: 1fr; border: round $secondary; }
-    #decision { height: auto; max-height: 12; border: round $warning; padding: 0 1; }
+    #decision { height: 1fr; border: round $warning; padding: 0 1; overflow-y: auto; }
     #upcoming { height: 1fr; border: round $secondary; padding: 0 1; }
     RichLog { scrollbar-size-vertical: 1; }
     """
@@ -474,16 +474,19 @@ class DrillConsole(App[Path | None]):
             self._seen = max(self._seen, item.index + 1)
         box = self.query_one("#decision", Static)
         box.display = pending is not None
+        # a pending decision takes the whole column: long prompts and options must fit at 80×24
+        self.query_one("#upcoming", Static).display = pending is None
         if pending is not None:
             box.border_title = f"decide: {pending.role}"
             text = Text(f"{pending.prompt}\n", style="bold")
+            left = pending.deadline - st.now
+            text.append(f"default {pending.default} in {clock(left)[2:]} sim", style="yellow")
+            if not self.stepped and self.speed:
+                text.append(f" ({left * 60 / self.speed:.0f}s)", style="yellow")
+            text.append("\n")
             for i, opt in enumerate(pending.options, start=1):
                 text.append(f"{i} ", style="bold reverse")
                 text.append(f" {opt.label}{' ★' if opt.recommended else ''}\n")
-            left = pending.deadline - st.now
-            text.append(f"default {pending.default} in {clock(left)[2:]} sim", style="dim")
-            if not self.stepped and self.speed:
-                text.append(f" ({left * 60 / self.speed:.0f}s)", style="dim")
             box.update(text)
         up = Text()
         if finished:
