@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_report_browser import CHROMIUM, WIDTH, png_size, render
 
 from incsim.drill.engine import DrillSession
 from incsim.scenario.drill import load_drill_text
-from test_report_browser import CHROMIUM, WIDTH, png_size, render
 
 ROOT = Path(__file__).resolve().parents[1]
 FAILOVER = ROOT / "scenarios" / "drills" / "db-failover.yaml"

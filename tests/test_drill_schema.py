@@ -80,21 +80,21 @@ def test_four_ready_drills():
 
 def test_unknown_after_reference_with_did_you_mean():
     text = BASE.replace("    after: page\n", "    after: pgae\n")
-    assert problems(text) == ["d.yaml:15:5: injects.1.after: unknown inject or decision 'pgae' "
-                              "(did you mean 'page'?); known: page, hint, failover"]
+    assert problems(text) == [("d.yaml:15:5: injects.1.after: unknown inject or decision 'pgae' "
+                              "(did you mean 'page'?); known: page, hint, failover")]
 
 
 def test_unknown_option_in_an_after_reference():
     text = BASE + "  - id: later\n    after: failover.goo\n    prompt: p\n    role: oncall\n    default: a\n" \
                   "    options: [{id: a, label: A}, {id: b, label: B}]\n"
-    assert problems(text) == ["d.yaml:32:5: decisions.1.after: decision 'failover' has no option 'goo' "
-                              "(did you mean 'go'?); known: go, wait"]
+    assert problems(text) == [("d.yaml:32:5: decisions.1.after: decision 'failover' has no option 'goo' "
+                              "(did you mean 'go'?); known: go, wait")]
 
 
 def test_after_cycles_are_refused_once():
     text = BASE.replace("  - id: page\n    at: 0\n", "  - id: page\n    after: failover\n")
-    assert problems(text) == ["d.yaml:20:5: decisions.0.after: 'after' goes round in a cycle: "
-                              "failover -> hint -> page -> failover"]
+    assert problems(text) == [("d.yaml:20:5: decisions.0.after: 'after' goes round in a cycle: "
+                              "failover -> hint -> page -> failover")]
 
 
 def test_unknown_effect_with_did_you_mean():
@@ -106,8 +106,8 @@ def test_unknown_effect_with_did_you_mean():
 
 def test_times_past_the_planned_duration():
     text = BASE.replace("    at: 0\n", "    at: 75\n")
-    assert problems(text) == ["d.yaml:12:5: injects.0.at: T+75 is past the drill's planned duration "
-                              "(60 min, metadata.duration_min)"]
+    assert problems(text) == [("d.yaml:12:5: injects.0.at: T+75 is past the drill's planned duration "
+                              "(60 min, metadata.duration_min)")]
 
 
 def test_unknown_key_with_did_you_mean():
@@ -127,10 +127,10 @@ def test_names_unknown_to_the_scenario():
     text = BASE.replace("roots: [payments-api]", "roots: [payment-api]").replace(
         "protocol: async-first", "protocol: async")
     assert problems(text) == [
-        "d.yaml:4:29: scenario.protocol: unknown protocol 'async' (did you mean 'async-first'?); "
-        "known: war-room, async-first, hybrid",
-        "d.yaml:5:46: incident.roots.0: unknown service 'payment-api' (did you mean 'payments-api'?); "
-        "known: web, api-gateway, auth, user-db, checkout, payments-api, orders-db, search, event-bus, notifications",
+        ("d.yaml:4:29: scenario.protocol: unknown protocol 'async' (did you mean 'async-first'?); "
+        "known: war-room, async-first, hybrid"),
+        ("d.yaml:5:46: incident.roots.0: unknown service 'payment-api' (did you mean 'payments-api'?); "
+        "known: web, api-gateway, auth, user-db, checkout, payments-api, orders-db, search, event-bus, notifications"),
     ]
 
 
@@ -144,8 +144,8 @@ def test_missing_key_and_bad_start():
 
 def test_an_item_needs_exactly_one_trigger():
     text = BASE.replace("    after: page\n", "    after: page\n    at: 3\n")
-    assert problems(text) == ["d.yaml:15:5: injects.1.after: give exactly one of 'at', 'after' or 'when' "
-                              "(or 'on_demand: true')"]
+    assert problems(text) == [("d.yaml:15:5: injects.1.after: give exactly one of 'at', 'after' or 'when' "
+                              "(or 'on_demand: true')")]
 
 
 def test_a_missing_scenario_file_is_located():
@@ -177,8 +177,8 @@ def test_cli_validate_accepts_drills_and_locates_problems(tmp_path):
         "after: page", "after: pgae"))
     res = runner.invoke(app, ["validate", str(bad)])
     assert res.exit_code == 2
-    assert res.output.strip().splitlines() == [f"{bad}:15:5: injects.1.after: unknown inject or decision 'pgae' "
-                                               "(did you mean 'page'?); known: page, hint, failover"]
+    assert res.output.strip().splitlines() == [(f"{bad}:15:5: injects.1.after: unknown inject or decision 'pgae' "
+                                               "(did you mean 'page'?); known: page, hint, failover")]
 
 
 def test_cli_schema_kind_drill():

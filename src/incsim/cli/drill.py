@@ -75,8 +75,8 @@ def drill(
     except ScenarioError as exc:
         fail(exc.problems)
     if transcript is not None and transcript.drill and transcript.drill != loaded.drill.metadata.title:
-        fail([f"{script or resume}: recorded for the drill '{transcript.drill}', not "
-              f"'{loaded.drill.metadata.title}'"])
+        fail([(f"{script or resume}: recorded for the drill '{transcript.drill}', not "
+              f"'{loaded.drill.metadata.title}'")])
     if seed is None:
         seed = transcript.seed if transcript is not None else secrets.randbelow(2**31)
     elif transcript is not None and resume is not None and seed != transcript.seed:
@@ -100,9 +100,7 @@ def drill(
     stop = None
     lock: AbstractContextManager = nullcontext()
     if serve is not None:
-        from incsim.drill.projector import serve_projector
-
-        from incsim.drill.projector import guard
+        from incsim.drill.projector import guard, serve_projector
 
         lock = guard(session)  # the projector's threads read the session between steps, never during one
         host, port = _address(serve)

@@ -235,4 +235,4 @@ def write_outputs(session, out: Path, force: bool = False, replications: int = 2
     return out
 
 
-__all__ = ["AarData", "FILES", "JOURNAL", "gather", "prepare", "render", "write_outputs"]
+__all__ = ["FILES", "JOURNAL", "AarData", "gather", "prepare", "render", "write_outputs"]

@@ -22,8 +22,21 @@ from incsim.model.events import Event, Kind
 from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
 from incsim.model.streams import Streams, sample_or_zero
 from incsim.model.world import IncidentRun, World
-from incsim.scenario.drill import (ChangeWork, CloseRoom, Contain, DecisionDef, Drill, Escalate, Inject,
-                                   LoadedDrill, Nothing, OpenRoom, Page, StatusUpdate, parse_start)
+from incsim.scenario.drill import (
+    ChangeWork,
+    CloseRoom,
+    Contain,
+    DecisionDef,
+    Drill,
+    Escalate,
+    Inject,
+    LoadedDrill,
+    Nothing,
+    OpenRoom,
+    Page,
+    StatusUpdate,
+    parse_start,
+)
 from incsim.scenario.schema import Scenario
 
 INCIDENT = 0
@@ -356,10 +369,8 @@ class DrillSession:
             return False
         if c.mitigated is not None and run.mitigated != c.mitigated:
             return False
-        if c.minutes_without_mitigation is not None and (
-                run.mitigated or self.now < c.minutes_without_mitigation - TICK):
-            return False
-        return True
+        late = c.minutes_without_mitigation
+        return late is None or (not run.mitigated and self.now >= late - TICK)
 
     def _on_event(self, ev: Event) -> None:
         """Every world event: to the feed, and a chance for conditions to hold."""
@@ -411,7 +422,8 @@ class DrillSession:
                                  {"what": "decision", "id": did, "option": option, "by": by,
                                   "wait_min": round(now - self.prompted[did], 6)}))
         how = {"room": "decided", "default": "timed out, default", "model": "(simulated) chose"}[by]
-        self._post(now - self.t0, "facilitator", d.role, f"{d.id}: {how}: {opt.label}", "decision")
+        self._post(now - self.t0, "facilitator", d.role,
+                   f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)", "decision")
         for eff in opt.effects:
             self._effect(eff, d)
         self._followers(did, option)
@@ -713,8 +725,8 @@ def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     if k is Kind.DECISION_REQUESTED:
         return t, "incident", "ic", f"decision needed: {d.get('name')}", "event"
     if k is Kind.DECISION:
-        return t, "incident", ev.who or "ic", f"decided: {d.get('name')} ({d.get('medium')}, "\
-            f"{d.get('wait_min', 0):.0f} min)", "event"
+        return t, "incident", ev.who or "ic", (f"decided: {d.get('name')} ({d.get('medium')}, "\
+            f"{d.get('wait_min', 0):.0f} min)"), "event"
     if k is Kind.ROOM_OPENED:
         return t, "incident", "ic", f"call opened ({d.get('reason')})", "event"
     if k is Kind.ROOM_CLOSED:
@@ -732,5 +744,15 @@ def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     return None
 
 
-__all__ = ["DrillSession", "FeedItem", "RoleCard", "Upcoming", "Option", "PendingDecision", "Status",
-           "drill_scenario", "incident_spec", "describe"]
+__all__ = [
+    "DrillSession",
+    "FeedItem",
+    "Option",
+    "PendingDecision",
+    "RoleCard",
+    "Status",
+    "Upcoming",
+    "describe",
+    "drill_scenario",
+    "incident_spec",
+]

@@ -16,8 +16,16 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from incsim.scenario.loader import (LocatedProblem, ScenarioError, item_pos, key_pos, parse_yaml, pos_of,
-                                    read_scenario_text, to_plain)
+from incsim.scenario.loader import (
+    LocatedProblem,
+    ScenarioError,
+    item_pos,
+    key_pos,
+    parse_yaml,
+    pos_of,
+    read_scenario_text,
+    to_plain,
+)
 
 KINDS = {
     "decide": ("decision", "option"),

@@ -11,14 +11,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, Union
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, ValidationError, model_validator
 from ruamel.yaml.comments import CommentedMap
 
 from incsim.scenario.checks import did_you_mean
-from incsim.scenario.loader import (LocatedProblem, ScenarioError, item_pos, key_pos, load_scenario_text,
-                                    parse_yaml, pos_of, read_scenario_text, to_plain, value_pos)
+from incsim.scenario.loader import (
+    LocatedProblem,
+    ScenarioError,
+    item_pos,
+    key_pos,
+    load_scenario_text,
+    parse_yaml,
+    pos_of,
+    read_scenario_text,
+    to_plain,
+    value_pos,
+)
 from incsim.scenario.schema import Category, Flag, Scenario
 from incsim.scenario.typepath import field_names, is_model, literal_tags, members, step
 
@@ -54,7 +64,7 @@ class ScenarioRef(_Strict):
     """The protocol the drill starts under (a name from the scenario's ``protocols``)."""
 
     @model_validator(mode="after")
-    def _one_source(self) -> "ScenarioRef":
+    def _one_source(self) -> ScenarioRef:
         if (self.path is None) == (self.inline is None):
             raise ValueError("give exactly one of 'path' or 'inline'")
         return self
@@ -77,7 +87,7 @@ class IncidentDef(_Strict):
     draw: Draw | None = None
 
     @model_validator(mode="after")
-    def _stated_or_drawn(self) -> "IncidentDef":
+    def _stated_or_drawn(self) -> IncidentDef:
         if self.draw is None and (self.category is None or not self.roots or self.start is None):
             raise ValueError("give 'category', 'roots' and 'start', or 'draw: {seed: S}'")
         if self.draw is not None and (self.category is not None or self.roots or self.start is not None):
@@ -110,7 +120,7 @@ class Condition(_Strict):
     minutes_without_mitigation: PositiveFloat | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> "Condition":
+    def _something(self) -> Condition:
         if all(v is None for v in self.model_dump().values()):
             raise ValueError("a condition needs at least one of: " + ", ".join(Condition.model_fields))
         return self
@@ -198,7 +208,7 @@ class Nothing(_Strict):
     do: Literal["nothing"]
 
 
-Effect = Annotated[Union[OpenRoom, CloseRoom, Page, Escalate, Contain, ChangeWork, StatusUpdate, Nothing],
+Effect = Annotated[OpenRoom | CloseRoom | Page | Escalate | Contain | ChangeWork | StatusUpdate | Nothing,
                    Field(discriminator="do")]
 EFFECTS = ("open_room", "close_room", "page", "escalate", "contain", "roll_back", "fail_over",
            "status_update", "nothing")
@@ -317,12 +327,7 @@ def _problem(err: dict, root: Any, file: str) -> LocatedProblem:
         path = [*path, name]
         message = f"missing required key '{name}'"
     elif kind == "extra_forbidden":
-        owner = Drill
-        for elem in path[:-1]:
-            owner = step(owner, elem)
-        if isinstance(node, dict) is False and len(path) >= 1:
-            parent, _, owner_tp = _present(root, tuple(path[:-1]))
-            owner = owner_tp
+        owner = _present(root, tuple(path[:-1]))[2]
         name = str(path[-1]) if path else str(loc[-1])
         message = f"unknown key '{name}'{did_you_mean(name, field_names(owner))}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -397,7 +402,7 @@ def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
         indent = len(ln) - len(ln.lstrip(" "))
         if k > line0 and ln.strip() and not ln.lstrip().startswith("#") and indent < col0:
             break
-        block.append(ln[col0:] if k > line0 else ln[col0:])
+        block.append(ln[col0:])
     flow = lines[line0][col0:col0 + 1] == "{"
     scn_text = "\n".join(block) + "\n"
     if flow:  # a one-line {...} mapping: its text is already valid YAML on its own
@@ -420,16 +425,16 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
     out: list[tuple[tuple[Any, ...], str]] = []
     protocols = [p.name for p in scn.protocols]
     if drill.scenario.protocol not in protocols:
-        out.append((("scenario", "protocol"), f"unknown protocol '{drill.scenario.protocol}'"
-                    f"{_closest(drill.scenario.protocol, protocols)}"))
+        out.append((("scenario", "protocol"), (f"unknown protocol '{drill.scenario.protocol}'"
+                    f"{_closest(drill.scenario.protocol, protocols)}")))
     services = [s.name for s in scn.org.services]
     inc = drill.incident
     for i, r in enumerate(inc.roots):
         if r not in services:
             out.append((("incident", "roots", i), f"unknown service '{r}'{_closest(r, services)}"))
     if inc.category is not None and inc.category not in scn.incidents.categories:
-        out.append((("incident", "category"), f"the scenario has no category '{inc.category}'"
-                    f"{_closest(inc.category, sorted(scn.incidents.categories))}"))
+        out.append((("incident", "category"), (f"the scenario has no category '{inc.category}'"
+                    f"{_closest(inc.category, sorted(scn.incidents.categories))}")))
     if inc.draw is not None and scn.incidents.arrivals is None and not scn.incidents.scripted:
         out.append((("incident", "draw"), "the scenario has no arrivals to draw an incident from"))
     roles = [r.id for r in drill.roles]
@@ -460,25 +465,25 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
             what = "give exactly one of 'at', 'after' or 'when'" + (" (or 'on_demand: true')" if sect == "injects" else "")
             out.append(((sect, i, given[1]) if len(given) > 1 else (sect, i), what))
         if item.at is not None and item.at > horizon:
-            out.append(((sect, i, "at"), f"T+{item.at:g} is past the drill's planned duration "
-                        f"({horizon:g} min, metadata.duration_min)"))
+            out.append(((sect, i, "at"), (f"T+{item.at:g} is past the drill's planned duration "
+                        f"({horizon:g} min, metadata.duration_min)")))
         if item.after is not None:
             ref, _, opt = item.after.partition(".")
             if ref in decisions:
                 if opt and opt not in decisions[ref]:
-                    out.append(((sect, i, "after"), f"decision '{ref}' has no option '{opt}'"
-                                f"{_closest(opt, decisions[ref])}"))
+                    out.append(((sect, i, "after"), (f"decision '{ref}' has no option '{opt}'"
+                                f"{_closest(opt, decisions[ref])}")))
             elif ref in injects and not opt:
                 pass
             else:
-                out.append(((sect, i, "after"), f"unknown inject or decision '{item.after}'"
-                            f"{_closest(ref, injects + list(decisions))}"))
+                out.append(((sect, i, "after"), (f"unknown inject or decision '{item.after}'"
+                            f"{_closest(ref, injects + list(decisions))}")))
             deps[item.id] = {ref}
         if sect == "injects":
             for j, exp in enumerate(item.expectations):
                 if exp.objective is not None and exp.objective not in objectives:
-                    out.append(((sect, i, "expectations", j, "objective"), f"unknown objective "
-                                f"'{exp.objective}'{_closest(exp.objective, objectives)}"))
+                    out.append(((sect, i, "expectations", j, "objective"), (f"unknown objective "
+                                f"'{exp.objective}'{_closest(exp.objective, objectives)}")))
         else:
             if item.role not in roles:
                 out.append(((sect, i, "role"), f"unknown role '{item.role}'{_closest(item.role, roles)}"))
@@ -495,8 +500,8 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                     key = "with" if isinstance(eff, OpenRoom) else "who"
                     for n, name in enumerate(names):
                         if name not in teams and name not in scn_roles and name not in people:
-                            out.append(((*where, key, n), f"'{name}' is no team, role or person of the "
-                                        f"scenario{_closest(name, teams + scn_roles)}"))
+                            out.append(((*where, key, n), (f"'{name}' is no team, role or person of the "
+                                        f"scenario{_closest(name, teams + scn_roles)}")))
                     for n, svc in enumerate(getattr(eff, "take_offline", [])):
                         if svc not in services:
                             out.append(((*where, "take_offline", n), f"unknown service '{svc}'{_closest(svc, services)}"))
@@ -566,5 +571,13 @@ def is_drill_text(text: str) -> bool:
     return re.search(r"(?m)^kind:\s*['\"]?Drill['\"]?\s*(#.*)?$", text) is not None
 
 
-__all__ = ["Drill", "LoadedDrill", "EFFECTS", "load_drill", "load_drill_text", "drill_json_schema",
-           "is_drill_text", "parse_start"]
+__all__ = [
+    "EFFECTS",
+    "Drill",
+    "LoadedDrill",
+    "drill_json_schema",
+    "is_drill_text",
+    "load_drill",
+    "load_drill_text",
+    "parse_start",
+]
