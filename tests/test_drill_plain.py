@@ -101,3 +101,33 @@ def test_an_interrupted_plain_drill_resumes(tmp_path):
 def test_resume_without_a_journal_says_so(tmp_path):
     res = drill("--plain", "--resume", str(tmp_path))
     assert res.exit_code == 2 and f"no {JOURNAL} to resume from" in res.output
+
+
+def test_ctrl_c_keeps_the_journal_and_exits_130(tmp_path):
+    """A real process in line mode, interrupted after two actions: the journal holds both."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "int"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "incsim", "drill", FAILOVER, "--plain", "--seed", "4", "-o", str(out),
+                             "-n", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=tmp_path)
+    try:
+        proc.stdin.write("s\ns\nd failover\nn written before the interrupt\n")
+        proc.stdin.flush()
+        for line in proc.stdout:  # wait until the note has been taken (it is echoed in the feed)
+            if "written before the interrupt" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert f"--resume {out}" in err
+    assert [p.name for p in out.iterdir()] == [JOURNAL]
+    journal = (out / JOURNAL).read_text()
+    assert '"option": "failover"' in journal and "written before the interrupt" in journal

@@ -22,6 +22,7 @@ commands (one per line):
   w N ANSWER             a hot-wash answer to question N (numbered by 'w')
   p ACTION | OWNER | DUE add a row to the improvement plan
   st  status    u  upcoming injects    i  on-demand injects    r  roles    e  expectations
+  mo  tabletop modules with their discussion questions
   h   this help
   q   end the drill (the model plays the incident out) and write the report"""
 
@@ -136,6 +137,11 @@ class Plain:
             elif cmd == "r":
                 for r in s.roles():
                     self.say(f"  {r.id}: {r.title}{'' if r.played else ' (simulated)'} - {r.briefing}")
+            elif cmd == "mo":
+                for m in s.drill.modules:
+                    self.say(f"  module {m.id}: {m.title} ({', '.join(m.injects + m.decisions)})")
+                    for q in m.questions:
+                        self.say(f"    - {q}")
             elif cmd == "e":
                 for eid, text, outcome in s.expectations():
                     self.say(f"  {eid:<16} {outcome or '-':<8} {text}")
