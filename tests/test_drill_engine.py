@@ -236,3 +236,80 @@ def test_snapshot_is_json_ready(failover):
 def test_transcript_header_names_the_drill():
     t = Transcript(drill="x: y", seed=3, protocol="hybrid")
     assert transcript_from_text(t.text()).drill == "x: y"
+
+
+EFFECTS_DRILL = """\
+apiVersion: incsim/v1
+kind: Drill
+metadata: {title: effects, duration_min: 60}
+scenario: {path: ../seed.yaml, protocol: async-first}
+incident: {category: single-service, roots: [checkout], start: Wed 11:00}
+roles: [{id: ic, title: IC}]
+decisions:
+  - id: act
+    at: 5
+    prompt: Which?
+    role: ic
+    default: none
+    options:
+      - {id: call, label: call, effects: [{do: open_room, with: [security, data-1]}]}
+      - {id: hang-up, label: hang up, effects: [{do: open_room}, {do: close_room}]}
+      - {id: page, label: page, effects: [{do: page, who: [payments]}]}
+      - {id: escalate, label: escalate, effects: [{do: escalate, reason: because}]}
+      - {id: post, label: post, effects: [{do: status_update, text: all hands on deck}]}
+      - {id: none, label: none, effects: [{do: nothing}]}
+"""
+
+
+@pytest.mark.parametrize("option", ["call", "hang-up", "page", "escalate", "post", "none"])
+def test_each_effect_reaches_the_world(option):
+    loaded = load_drill_text(EFFECTS_DRILL, str(ROOT / "scenarios" / "drills" / "x.yaml"),
+                             base=ROOT / "scenarios" / "drills")
+    s = DrillSession(loaded, 3)
+    s.advance(5)
+    start = len(s.world.log.events)
+    s.decide("act", option)
+    s.advance(15)
+    after = s.world.log.events[start:]
+    got = {(e.kind, e.who, e.data.get("role"), e.data.get("reason"), e.data.get("channel")) for e in after}
+    paged = {e.who for e in after if e.kind is Kind.PAGED}
+    if option == "call":
+        assert any(e.kind is Kind.ROOM_OPENED for e in after)
+        assert "data-1" in paged and any(w.startswith("security-") for w in paged)
+        assert len(paged) == 2  # only the people named: no protocol invitation
+    elif option == "hang-up":
+        assert [e.kind for e in after if e.kind in (Kind.ROOM_OPENED, Kind.ROOM_CLOSED)][:2] == [
+            Kind.ROOM_OPENED, Kind.ROOM_CLOSED]
+    elif option == "page":
+        assert any(w.startswith("payments-") for w in paged)
+    elif option == "escalate":
+        assert any(k is Kind.ESCALATED and reason == "because" for k, _, _, reason, _ in got)
+    elif option == "post":
+        assert any(k is Kind.UPDATE and ch == "status" for k, _, _, _, ch in got)
+    else:
+        assert not paged and not any(e.kind in (Kind.ROOM_OPENED, Kind.ESCALATED) for e in after)
+
+
+def test_a_drawn_incident_comes_from_the_scenario():
+    text = EFFECTS_DRILL.replace("incident: {category: single-service, roots: [checkout], start: Wed 11:00}",
+                                 "incident: {draw: {seed: 5}}")
+    loaded = load_drill_text(text, str(ROOT / "scenarios" / "drills" / "x.yaml"), base=ROOT / "scenarios" / "drills")
+    a, b = DrillSession(loaded, 1), DrillSession(loaded, 1)
+    assert a.spec == b.spec and a.t0 > 0
+    from incsim.model.incidents import generate_incidents
+    from incsim.model.streams import Streams
+
+    first = generate_incidents(loaded.scenario, Streams(5, 0), loaded.scenario.simulation.horizon_days * 1440)[0]
+    assert (a.spec.at, a.spec.category, a.spec.flags, a.spec.roots[0]) == (
+        first.at, first.category, first.flags, first.roots[0])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "drills").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_ready_drill_runs_to_the_end_on_defaults(path):
+    s = DrillSession(load_drill(path), 1)
+    while not s.finished:
+        s.step()
+    s.play_out()
+    assert s.ttr() is not None and s.ttr() > 0
+    assert s.pending_decision() is None and set(s.decided) == {d.id for d in s.drill.decisions}
+    assert any(f.kind == "inject" for f in s.feed())
