@@ -57,6 +57,7 @@ class AarData:
     plan: list[dict]
     notes: list[dict]
     modules: list[dict] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
 
 
 def _clock(t: float | None) -> str:
@@ -123,7 +124,10 @@ def gather(session, replications: int = 20) -> AarData:
             busy_svg = charts.svg(charts.busy_figure([tl], colours), "aar-busy",
                                   "Who was busy during the drill's incident")
     played = session.ttr()
-    variants = [_variant_row(v, played) for v in counterfactuals(session, replications)] if replications else []
+    found = counterfactuals(session, replications) if replications else []
+    variants = [_variant_row(v, played) for v in found]
+    metrics = [m for m in TTR_METRICS if m != "data_exposure"
+               or any(v.figures[m].mean > 0 for v in found)]
     answered: dict[str, list[str]] = {}
     for q, a in session.hotwash_answers:
         answered.setdefault(q, []).append(a)
@@ -145,22 +149,29 @@ def gather(session, replications: int = 20) -> AarData:
                                            "cost_usd") if k in rec},
         people=people, busy_svg=busy_svg, variants=variants, replications=replications, hotwash=hotwash,
         plan=list(session.plan), notes=list(session.notes),
-        modules=[{"title": m.title, "questions": m.questions} for m in drill.modules],
+        modules=[{"title": m.title, "questions": m.questions} for m in drill.modules], metrics=metrics,
     )
 
 
+DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}
+
+
 def _variant_row(v: Variant, played: float | None) -> dict:
-    def fmt(iv) -> str:
+    def fmt(iv, m: str, sign: str = "") -> str:
+        k = DIGITS[m]
         if iv.mean != iv.mean:
             return "n/a"
         if iv.low == iv.low:
-            return f"{iv.mean:.1f} [{iv.low:.1f}–{iv.high:.1f}]"
-        return f"{iv.mean:.1f}"
-    return {"kind": v.kind, "label": v.label, "sentence": sentence(v, played), "unresolved": v.unresolved,
-            "same": {m: ("n/a" if v.same_numbers[m] != v.same_numbers[m] else f"{v.same_numbers[m]:.1f}")
+            sep = " to " if sign else "–"  # "-8 to -2" reads better than "-8–-2"
+            return f"{iv.mean:{sign}.{k}f} [{iv.low:{sign}.{k}f}{sep}{iv.high:{sign}.{k}f}]"
+        return f"{iv.mean:{sign}.{k}f}"
+    short = f"{v.decision} \u2192 {v.option}" if v.kind == "option" else v.label
+    return {"kind": v.kind, "label": v.label, "short": short, "sentence": sentence(v, played),
+            "unresolved": v.unresolved,
+            "same": {m: ("n/a" if v.same_numbers[m] != v.same_numbers[m] else f"{v.same_numbers[m]:.{DIGITS[m]}f}")
                      for m in TTR_METRICS},
-            "figures": {m: fmt(v.figures[m]) for m in TTR_METRICS},
-            "difference": {m: fmt(v.difference[m]) for m in TTR_METRICS}}
+            "figures": {m: fmt(v.figures[m], m) for m in TTR_METRICS},
+            "difference": {m: fmt(v.difference[m], m, "+") for m in TTR_METRICS}}
 
 
 def _environment(markdown: bool) -> Environment:
@@ -174,7 +185,7 @@ def _environment(markdown: bool) -> Environment:
         env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True,
                           lstrip_blocks=True,
                           finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)))
-    env.globals.update(METRIC_LABELS=METRIC_LABELS, METRICS=TTR_METRICS)
+    env.globals.update(METRIC_LABELS=METRIC_LABELS)
     env.filters["n1"] = lambda x: "—" if x is None else f"{x:.1f}"
     env.filters["clock"] = _clock
     return env
