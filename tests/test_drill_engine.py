@@ -313,3 +313,18 @@ def test_every_ready_drill_runs_to_the_end_on_defaults(path):
     assert s.ttr() is not None and s.ttr() > 0
     assert s.pending_decision() is None and set(s.decided) == {d.id for d in s.drill.decisions}
     assert any(f.kind == "inject" for f in s.feed())
+
+
+@pytest.mark.parametrize("choice,outcome", [("post", "met"), ("wait", "missed")])
+def test_a_status_page_expectation_needs_a_status_page_update(choice, outcome):
+    text = FAILOVER.read_text().replace("by_min: 10, event: update", "by_min: 10, event: status_update")
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    while "status" not in s.prompted:
+        s.step()
+    s.decide("status", choice)
+    s.play_out()
+    got, when = s.outcome("update-30")
+    assert got == outcome
+    assert any(e.kind is Kind.UPDATE and e.data["channel"] == "incident" for e in s.world.log.events)
+    if outcome == "met":
+        assert when == pytest.approx(s.decided["status"].t)

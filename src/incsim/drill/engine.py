@@ -604,12 +604,12 @@ class DrillSession:
         fired = self.fired.get(inj.id)
         if exp.event is None or fired is None:
             return None, None
-        kinds = {"paged": Kind.PAGED, "joined": Kind.JOINED, "update": Kind.UPDATE, "decision": Kind.DECISION,
-                 "room_opened": Kind.ROOM_OPENED, "escalated": Kind.ESCALATED, "mitigated": Kind.MITIGATED,
-                 "resolved": Kind.RESOLVED}
+        channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
+        kind = Kind.UPDATE if channel else Kind(exp.event)
         start = fired.t + self.t0
         hit = next((e.t for e in self.world.log.events
-                    if e.kind is kinds[exp.event] and e.incident == INCIDENT and e.t >= start - TICK), None)
+                    if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
+                    and (channel is None or e.data.get("channel") == channel)), None)
         deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
         if hit is not None and hit <= deadline + TICK:
             return "met", hit - self.t0

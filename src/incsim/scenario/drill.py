@@ -136,7 +136,8 @@ class Expectation(_Strict):
     """Deadline, minutes after the inject fires."""
     score: Annotated[float, Field(ge=0)] = 1.0
     event: Literal["paged", "joined", "update", "decision", "room_opened", "escalated",
-                   "mitigated", "resolved"] | None = None
+                   "mitigated", "resolved", "exec_update", "status_update"] | None = None
+    """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
 
 
 class _Timed(_Strict):
