@@ -47,6 +47,8 @@ class _Strict(BaseModel):
 
 
 class DrillMetadata(_Strict):
+    """What the exercise is, for whom, and how long it runs."""
+
     title: Annotated[str, Field(min_length=1, max_length=200)]
     audience: str = ""
     duration_min: PositiveFloat = 60.0
@@ -98,6 +100,8 @@ class IncidentDef(_Strict):
 
 
 class Role(_Strict):
+    """A role in the exercise, with the briefing its player reads."""
+
     id: Id
     title: str
     briefing: str = ""
@@ -106,6 +110,8 @@ class Role(_Strict):
 
 
 class Objective(_Strict):
+    """What the exercise trains; expectations measure it."""
+
     id: Id
     text: str
 
@@ -151,6 +157,8 @@ class _Timed(_Strict):
 
 
 class Inject(_Timed):
+    """A message that reaches the room (page, channel post, email, exec question)."""
+
     id: Id
     title: str = ""
     channel: Channel = "incident"
@@ -166,33 +174,45 @@ class Inject(_Timed):
 
 
 class OpenRoom(_Strict):
+    """Open a call (a war room); ``with`` names who is paged into it."""
+
     do: Literal["open_room"]
     with_: list[str] = Field([], alias="with")
     """Teams, roles (security, leadership, ...) or people (``team-N``) paged into the room."""
 
 
 class CloseRoom(_Strict):
+    """Close the call; the incident carries on in the channel."""
+
     do: Literal["close_room"]
 
 
 class Page(_Strict):
+    """Page teams, roles or people into the incident."""
+
     do: Literal["page"]
     who: Annotated[list[str], Field(min_length=1)]
     """Teams, roles or people to page into the incident."""
 
 
 class Escalate(_Strict):
+    """Escalate to a room as the protocol's rules would."""
+
     do: Literal["escalate"]
     reason: str = "drill decision"
 
 
 class Contain(_Strict):
+    """Contain a security incident: the exposure stops growing."""
+
     do: Literal["contain"]
     take_offline: list[str] = []
     """Services taken down by the containment (customer impact until the incident is mitigated)."""
 
 
 class ChangeWork(_Strict):
+    """Roll back or fail over: changes the work left before the fix."""
+
     do: Literal["roll_back", "fail_over"]
     remaining_work: Annotated[float, Field(gt=0)] = 1.0
     """Multiplies the debugger's remaining work (0.3: 70% less; 1.5: 50% more)."""
@@ -201,11 +221,15 @@ class ChangeWork(_Strict):
 
 
 class StatusUpdate(_Strict):
+    """Post an update on the status page (the IC's time)."""
+
     do: Literal["status_update"]
     text: str = ""
 
 
 class Nothing(_Strict):
+    """Change nothing (wait, keep investigating)."""
+
     do: Literal["nothing"]
 
 
@@ -216,6 +240,8 @@ EFFECTS = ("open_room", "close_room", "page", "escalate", "contain", "roll_back"
 
 
 class DecisionOption(_Strict):
+    """One answer to a decision and what it does to the simulation."""
+
     id: Id
     label: str
     recommended: bool = False
@@ -223,6 +249,8 @@ class DecisionOption(_Strict):
 
 
 class DecisionDef(_Timed):
+    """A decision put to a role, with a countdown and a default taken when it runs out."""
+
     id: Id
     prompt: str
     role: str
@@ -232,6 +260,8 @@ class DecisionDef(_Timed):
 
 
 class Module(_Strict):
+    """A tabletop module: a group of injects and decisions with discussion questions."""
+
     id: Id
     title: str
     injects: list[str] = []
@@ -240,6 +270,8 @@ class Module(_Strict):
 
 
 class Drill(_Strict):
+    """A game day or tabletop exercise on a scenario's organisation."""
+
     api_version: Literal["incsim/v1"] = Field(alias="apiVersion")
     kind: Literal["Drill"]
     metadata: DrillMetadata
