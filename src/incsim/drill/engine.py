@@ -19,6 +19,7 @@ from typing import Any
 
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Event, Kind
+from incsim.model.people import WEEK
 from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
 from incsim.model.streams import Streams, sample_or_zero
 from incsim.model.world import IncidentRun, World
@@ -137,6 +138,15 @@ def drill_scenario(scn: Scenario) -> Scenario:
     return scn.model_copy(update={"incidents": scn.incidents.model_copy(update={"arrivals": None, "scripted": []})})
 
 
+def _second_week(at: float) -> float:
+    """The same weekday and time in the simulation's second week.
+
+    With T0 at least a week in, ``t - T0`` and ``(t - T0) + T0`` are exact in floating point for
+    every moment of a drill (Sterbenz), so a transcript's times replay at the very same instants.
+    """
+    return at + WEEK if at < WEEK else at
+
+
 def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
     """The drill's incident, fully drawn with ``seed`` (its intrinsic work is fixed by the seed)."""
     drill, scn = loaded.drill, loaded.scenario
@@ -148,14 +158,13 @@ def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
             raise ValueError(f"the scenario produced no incident with seed {inc.draw.seed}")
         first = drawn[0]
         # redraw its work with the drill's seed, so --seed varies the incident as it does a run
-        spec = draw_incident(INCIDENT, first.at, first.category, first.flags, first.roots[0],
+        return draw_incident(INCIDENT, _second_week(first.at), first.category, first.flags, first.roots[0],
                              scn, Streams(seed, 0))
-        return spec
     team = next(s.team for s in scn.org.services if s.name == inc.roots[0])
     offset = scn.team(team).utc_offset_hours
     local = parse_start(inc.start or "")
     assert local is not None  # the schema checked it
-    at = (local - offset * 60.0) % (7 * 1440.0)
+    at = _second_week((local - offset * 60.0) % WEEK)
     flags = tuple(f for f in ("security", "data-loss", "regulatory") if f in inc.flags)
     spec = draw_incident(INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0))
     # the named roots first; a category that needs more (platform-wide) keeps the drawn extras
