@@ -19,8 +19,8 @@ from typing import Any
 
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Event, Kind
-from incsim.model.people import WEEK
 from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
+from incsim.model.people import WEEK
 from incsim.model.streams import Streams, sample_or_zero
 from incsim.model.world import IncidentRun, World
 from incsim.scenario.drill import (
@@ -211,6 +211,7 @@ class DrillSession:
         self._roles = {r.id: r for r in self.drill.roles}
         self.world.log.subscribe(self._on_event)
         self.world.run(until=self.t0)
+        self.world.run_until(lambda ev: False, limit=self.t0)  # the incident is detected at T0, before any inject
         for item in [*self.drill.injects, *self.drill.decisions]:
             if getattr(item, "on_demand", False):
                 continue
@@ -247,8 +248,7 @@ class DrillSession:
 
     def _stops(self) -> list[float]:
         out = [t for iid, t in self._due.items() if iid not in self.fired and iid not in self.prompted]
-        if self._queue:
-            out.append(self._deadline(self._queue[0]))
+        out += [self._deadline(d) for d in self._queue]
         out += [self._policy_time(d) for d in self._queue if d in self._policy]
         out += self._condition_times()
         return out
@@ -386,7 +386,7 @@ class DrillSession:
         item = describe(ev, self.t0)
         if item is not None:
             self._post(*item)
-        if ev.kind in (Kind.AFFECTED, Kind.ROOM_OPENED, Kind.ROOM_CLOSED, Kind.MITIGATED, Kind.DECISION,
+        if ev.kind in (Kind.DETECTED, Kind.AFFECTED, Kind.ROOM_OPENED, Kind.ROOM_CLOSED, Kind.MITIGATED, Kind.DECISION,
                        Kind.RESOLVED):
             before = len(self._queue)
             self._check_conditions()
