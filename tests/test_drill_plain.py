@@ -131,3 +131,10 @@ def test_ctrl_c_keeps_the_journal_and_exits_130(tmp_path):
     assert [p.name for p in out.iterdir()] == [JOURNAL]
     journal = (out / JOURNAL).read_text()
     assert '"option": "failover"' in journal and "written before the interrupt" in journal
+
+
+def test_a_bad_serve_address_is_one_line_and_writes_nothing(tmp_path):
+    res = drill("--auto", "--serve", "nope", "-o", str(tmp_path / "o"))
+    assert res.exit_code == 2
+    assert res.output.strip() == "--serve: 'nope' is not HOST:PORT (e.g. 127.0.0.1:8765)"
+    assert not (tmp_path / "o").exists()

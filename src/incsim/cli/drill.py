@@ -23,7 +23,7 @@ from incsim.cli.common import app, fail
 def _address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise typer.BadParameter(f"'{text}' is not HOST:PORT (e.g. 127.0.0.1:8765)", param_hint="--serve")
+        fail([f"--serve: '{text}' is not HOST:PORT (e.g. 127.0.0.1:8765)"])
     return host or "127.0.0.1", int(port)
 
 
@@ -61,6 +61,7 @@ def drill(
 
     if sum(bool(x) for x in (script, auto, resume)) > 1:
         fail(["--script, --auto and --resume do not go together"])
+    address = _address(serve) if serve is not None else None
     try:
         loaded = load_drill(file)
         transcript = None
@@ -99,11 +100,11 @@ def drill(
         session.transcript.start_journal(out / JOURNAL)
     stop = None
     lock: AbstractContextManager = nullcontext()
-    if serve is not None:
+    if address is not None:
         from incsim.drill.projector import guard, serve_projector
 
         lock = guard(session)  # the projector's threads read the session between steps, never during one
-        host, port = _address(serve)
+        host, port = address
         try:
             stop = serve_projector(session, host, port)
         except OSError as exc:
