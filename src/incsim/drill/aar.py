@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from incsim.drill.counterfactual import TTR_METRICS, Variant, counterfactuals, sentence
+from incsim.drill.counterfactual import REPLICATIONS, TTR_METRICS, Variant, counterfactuals, sentence
 from incsim.model.events import Kind
 from incsim.output import OutputError, atomic_write, events_jsonl, package_versions
 
@@ -64,7 +64,7 @@ def _clock(t: float | None) -> str:
     return "—" if t is None else f"T+{t:.0f}"
 
 
-def gather(session, replications: int = 20) -> AarData:
+def gather(session, replications: int = REPLICATIONS) -> AarData:
     """The report's data from a finished (played-out) session."""
     from incsim.metrics import incident_record
     from incsim.report import build, charts
@@ -214,7 +214,7 @@ def prepare(out: Path, force: bool) -> None:
     _check_dir(out, force)
 
 
-def write_outputs(session, out: Path, force: bool = False, replications: int = 20) -> Path:
+def write_outputs(session, out: Path, force: bool = False, replications: int = REPLICATIONS) -> Path:
     """Play the incident out, then write events.jsonl, transcript.yaml, aar.html, aar.md, run.json
     (last) into ``out``, each through a temporary file; the journal is removed at the end."""
     _check_dir(out, force)

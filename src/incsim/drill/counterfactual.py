@@ -17,6 +17,8 @@ from incsim.metrics import incident_record, t_interval
 from incsim.model.events import Kind
 
 TTR_METRICS = ("ttr_min", "engineer_hours", "customer_impact_min", "data_exposure")
+REPLICATIONS = 20
+"""Replications per history: enough for a t-interval of a few minutes on a single incident's TTR."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _interval(values: list[float]) -> Interval:
     return Interval(m, lo, hi)
 
 
-def counterfactuals(session, replications: int = 20) -> list[Variant]:
+def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
     """The as-played history, every other protocol, and every other option of each decision taken."""
     loaded, seed, spec = session.loaded, session.seed, session.spec
     played_policy = _policy(session)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from incsim.drill.counterfactual import REPLICATIONS
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Event, Kind
 from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
@@ -42,6 +43,8 @@ from incsim.scenario.schema import Scenario
 
 INCIDENT = 0
 FEED_TAIL = 50
+HORIZON_DAYS = 100
+"""How far the world may run: far past any incident's resolution (no arrivals end it sooner)."""
 TICK = 1e-9
 """Times closer than this are the same instant (float sums of minutes)."""
 
@@ -191,7 +194,7 @@ class DrillSession:
         self.duration = self.drill.metadata.duration_min
         self.streams = Streams(self.seed, replication)
         self.world = World(self.scenario, self.protocol, self.streams, [self.spec],
-                           horizon=self.t0 + 100 * 1440.0)
+                           horizon=self.t0 + HORIZON_DAYS * 1440.0)
         self._feed: list[FeedItem] = []
         self.fired: dict[str, Fired] = {}
         self.decided: dict[str, Decided] = {}
@@ -682,7 +685,7 @@ class DrillSession:
         res = next((e.t for e in self.world.log.events if e.kind is Kind.RESOLVED), None)
         return None if det is None or res is None else res - det
 
-    def finish(self, out_dir: Path, force: bool = False, replications: int = 20) -> Path:
+    def finish(self, out_dir: Path, force: bool = False, replications: int = REPLICATIONS) -> Path:
         """Write events.jsonl, transcript.yaml, aar.html, aar.md and run.json into ``out_dir``, atomically."""
         from incsim.drill.aar import write_outputs
 
