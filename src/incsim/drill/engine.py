@@ -621,7 +621,8 @@ class DrillSession:
         start = fired.t + self.t0
         hit = next((e.t for e in self.world.log.events
                     if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
-                    and (channel is None or e.data.get("channel") == channel)), None)
+                    and (channel is None or e.data.get("channel") == channel)
+                    and (exp.role is None or e.data.get("role") == exp.role)), None)
         deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
         if hit is not None and hit <= deadline + TICK:
             return "met", hit - self.t0

@@ -144,6 +144,8 @@ class Expectation(_Strict):
     event: Literal["paged", "joined", "update", "decision", "room_opened", "escalated",
                    "mitigated", "resolved", "exec_update", "status_update"] | None = None
     """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
+    role: str | None = None
+    """With ``event``: only events of this role count (``debugger``, ``ic``, ``expert``, ...)."""
 
 
 class _Timed(_Strict):
