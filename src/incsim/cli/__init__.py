@@ -5,7 +5,8 @@ Commands import their heavy libraries inside the command, so ``incsim --help`` s
 
 from __future__ import annotations
 
-from incsim.cli import calibrate, pilot, replay, report, review, run, sweep, validate, verify  # noqa: F401  (each registers its command)
+from incsim.cli import (  # noqa: F401  (each registers its command)
+    calibrate, drill, pilot, replay, report, review, run, sweep, validate, verify)
 from incsim.cli.common import app
 
 __all__ = ["app", "main"]

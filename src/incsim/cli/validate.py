@@ -14,10 +14,16 @@ from incsim.cli.common import app, fail, plural
 def validate(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file to check.", show_default=False)],
 ) -> None:
-    """Check a scenario file; print FILE:LINE:COL for every problem (exit 2) or a summary."""
-    from incsim.scenario.loader import ScenarioError, load_scenario
+    """Check a scenario or drill file; print FILE:LINE:COL for every problem (exit 2) or a summary."""
+    from incsim.scenario.drill import is_drill_text, load_drill
+    from incsim.scenario.loader import ScenarioError, load_scenario, read_scenario_text
 
     try:
+        if is_drill_text(read_scenario_text(file)):
+            d = load_drill(file).drill
+            typer.echo(f"{file}: ok (drill '{d.metadata.title}', {plural(len(d.injects), 'inject')}, "
+                       f"{plural(len(d.decisions), 'decision')})")
+            return
         scn = load_scenario(file)
     except ScenarioError as exc:
         fail(exc.problems)
@@ -31,12 +37,17 @@ def validate(
 def schema(
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write to this file instead of stdout.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="scenario or drill.")] = "scenario",
 ) -> None:
-    """Print the JSON Schema of scenario files (for editors and CI)."""
+    """Print the JSON Schema of scenario (or --kind drill) files (for editors and CI)."""
     from incsim.output import atomic_write
+    from incsim.scenario.drill import drill_json_schema
     from incsim.scenario.jsonschema import scenario_json_schema
 
-    text = scenario_json_schema()
+    schemas = {"scenario": scenario_json_schema, "drill": drill_json_schema}
+    if kind not in schemas:
+        fail([f"--kind: unknown kind '{kind}'; expected one of: {', '.join(schemas)}"])
+    text = schemas[kind]()
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -57,6 +57,9 @@ class IncidentRun:
         self.phase = "diagnose"  # what the structured update names as next steps
         self.readers: set[str] = set()  # people who have read the thread of this incident
         self._rngs: dict = {}
+        # drills only: a rollback or failover decided from outside changes the work left
+        self.work_factor = 1.0
+        self.extra_work = 0.0
 
     # each incident's streams are made on first use (most incidents need only some of them)
     def _rng(self, source: str):
@@ -75,6 +78,13 @@ class IncidentRun:
     # -- bookkeeping -------------------------------------------------------------------
     def log(self, kind: Kind, who: str = "", **data) -> Event:
         return self.world.log.add(Event(self.world.env.now, self.spec.id, kind, who, data))
+
+    def change_work(self, factor: float, extra: float = 0.0) -> None:
+        """Scale the debugger's remaining work by ``factor`` and add ``extra`` minutes (a drill's
+        rollback or failover); the work loop picks it up at once."""
+        self.work_factor *= factor
+        self.extra_work += extra
+        self.poke()
 
     def poke(self) -> None:
         """Tell the debugger's work loop that its speed or its interruptions changed."""
@@ -768,13 +778,17 @@ class World:
 
     def _work(self, run: IncidentRun, amount: float):
         """The debugger works ``amount`` minutes at their current speed, paying interruptions."""
-        remaining = amount
+        remaining = amount * run.work_factor
+        applied = run.work_factor
         env = self.env
         while True:
             run.answering = True  # questions wait while the debugger is already answering one
             while run.pending:
                 yield env.timeout(run.pending.pop(0))
             run.answering = False
+            if run.work_factor != applied or run.extra_work:  # changed from outside (drills)
+                remaining = remaining * run.work_factor / applied + run.extra_work
+                applied, run.extra_work = run.work_factor, 0.0
             if remaining <= 1e-9:
                 return
             rate = run.rate()

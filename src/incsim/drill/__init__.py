@@ -1,0 +1,1 @@
+"""Drills and tabletop exercises: the session engine, transcripts, counterfactuals, the after-action report."""

@@ -1,0 +1,119 @@
+"""What would have happened: the drill's incident replayed under each protocol and with each
+decision's other options.
+
+Every variant meets the very same incident (its intrinsic work is the played one) and, in
+replication 0, the very same random numbers as the drill; replications 1..N-1 redraw the rest
+of the randomness (acknowledgements, replies, who stays in a room) so each figure comes with a
+95% interval. Differences are paired: variant and as-played share a replication's streams.
+Decisions the room took keep their time-to-decide; the varied one is taken after the same delay.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from incsim.metrics import incident_record, t_interval
+from incsim.model.events import Kind
+
+TTR_METRICS = ("ttr_min", "engineer_hours", "customer_impact_min", "data_exposure")
+REPLICATIONS = 20
+"""Replications per history: enough for a t-interval of a few minutes on a single incident's TTR."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with a 95% t-interval over replications."""
+
+    mean: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One alternative history and its figures."""
+
+    kind: str  # "protocol" | "option" | "played"
+    label: str
+    decision: str | None
+    option: str | None
+    protocol: str
+    decided_at: float | None  # T+ when the varied decision would be taken
+    same_numbers: dict[str, float]  # replication 0: the drill's random numbers
+    figures: dict[str, Interval]  # over all replications
+    difference: dict[str, Interval]  # variant minus as-played, paired by replication
+    unresolved: int = 0
+
+
+def _policy(session) -> dict[str, tuple[str, float]]:
+    """The room's choices as (option, minutes after the prompt): what a replay keeps."""
+    return {d.id: (d.option, d.t - d.prompted) for d in session.decided.values() if d.by == "room"}
+
+
+def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy) -> dict[str, float]:
+    from incsim.drill.engine import DrillSession
+
+    s = DrillSession(loaded, seed, protocol=protocol, replication=replication, spec=spec, policy=policy)
+    s.play_out()
+    events = [e for e in s.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
+    if not any(e.kind is Kind.RESOLVED for e in events):
+        return {m: math.nan for m in TTR_METRICS}
+    rec = incident_record(events, s.scenario.costs)
+    return {m: float(rec[m]) for m in TTR_METRICS}
+
+
+def _interval(values: list[float]) -> Interval:
+    m, lo, hi = t_interval(values)
+    return Interval(m, lo, hi)
+
+
+def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
+    """The as-played history, every other protocol, and every other option of each decision taken."""
+    loaded, seed, spec = session.loaded, session.seed, session.spec
+    played_policy = _policy(session)
+    protocols = [p.name for p in session.scenario.protocols]
+    base = [_outcome(loaded, seed, spec, session.protocol, r, played_policy) for r in range(replications)]
+
+    def variant(kind: str, label: str, protocol: str, policy, decision=None, option=None, at=None) -> Variant:
+        runs = base if kind == "played" else [_outcome(loaded, seed, spec, protocol, r, policy)
+                                               for r in range(replications)]
+        figures = {m: _interval([x[m] for x in runs]) for m in TTR_METRICS}
+        diff = {m: _interval([x[m] - b[m] for x, b in zip(runs, base)]) for m in TTR_METRICS}
+        unresolved = sum(1 for x in runs if math.isnan(x["ttr_min"]))
+        return Variant(kind, label, decision, option, protocol, at, runs[0], figures, diff, unresolved)
+
+    out = [variant("played", "as played", session.protocol, played_policy)]
+    for p in protocols:
+        if p != session.protocol:
+            out.append(variant("protocol", f"under {p}", p, played_policy))
+    for d in session.drill.decisions:
+        taken = session.decided.get(d.id)
+        if taken is None:
+            continue  # never asked in the drill: no moment to vary
+        delay = taken.t - taken.prompted
+        for opt in d.options:
+            if opt.id == taken.option:
+                continue
+            pol = dict(played_policy)
+            pol[d.id] = (opt.id, delay)
+            out.append(variant("option", f"{d.id}: {opt.label}", session.protocol, pol, d.id, opt.id,
+                               taken.t))
+    return out
+
+
+def sentence(v: Variant, played_ttr: float | None) -> str:
+    """The counterfactual in words, e.g. "had ... at T+20, TTR 54 min [48–61] instead of 81"."""
+    f = v.figures["ttr_min"]
+    ttr = f"TTR {f.mean:.0f} min [{f.low:.0f}–{f.high:.0f}]" if math.isfinite(f.low) else f"TTR {f.mean:.0f} min"
+    instead = f" instead of {played_ttr:.0f}" if played_ttr is not None else ""
+    d = v.difference["ttr_min"]
+    diff = (f" (paired difference {d.mean:+.0f} min [{d.low:+.0f} to {d.high:+.0f}])"
+            if math.isfinite(d.low) else "")
+    if v.kind == "protocol":
+        head = f"Under {v.protocol}"
+    elif v.kind == "option":
+        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at T+{v.decided_at:.0f}"
+    else:
+        return f"As played, over the same replications: {ttr}"
+    return f"{head}: {ttr}{instead}{diff}"

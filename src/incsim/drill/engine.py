@@ -1,0 +1,771 @@
+"""A drill session: the same SimPy ``World`` that ``incsim run`` uses, stepped by a facilitator.
+
+The world plays every simulated person; the session adds what the drill file scripts (injects,
+decisions and their effects on the world) and records what the people in the room do (the
+transcript). Given the same drill, seed and transcript, a session logs the same events.
+
+Control returns to the caller only with every event at or before ``now`` processed, so a
+human action taken at ``now`` and the same action replayed from a transcript at ``now`` meet
+the same world.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from incsim.drill.counterfactual import REPLICATIONS
+from incsim.drill.transcript import Action, Transcript
+from incsim.model.events import Event, Kind
+from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
+from incsim.model.people import WEEK
+from incsim.model.streams import Streams, sample_or_zero
+from incsim.model.world import IncidentRun, World
+from incsim.scenario.drill import (
+    ChangeWork,
+    CloseRoom,
+    Contain,
+    DecisionDef,
+    Drill,
+    Escalate,
+    Inject,
+    LoadedDrill,
+    Nothing,
+    OpenRoom,
+    Page,
+    StatusUpdate,
+    parse_start,
+)
+from incsim.scenario.schema import Scenario
+
+INCIDENT = 0
+FEED_TAIL = 50
+HORIZON_DAYS = 100
+"""How far the world may run: far past any incident's resolution (no arrivals end it sooner)."""
+TICK = 1e-9
+"""Times closer than this are the same instant (float sums of minutes)."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One line of the feed: an event, an inject, a decision, a note or an update."""
+
+    index: int
+    t: float
+    channel: str  # "incident"|"exec"|"page"|"status"|"email"|"facilitator"
+    sender: str
+    text: str
+    kind: str  # "event"|"inject"|"decision"|"note"|"update"
+
+
+@dataclass(frozen=True)
+class RoleCard:
+    """A role of the drill and whether a person in the room plays it."""
+
+    id: str
+    title: str
+    briefing: str
+    played: bool
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A scheduled inject or decision that has not happened yet."""
+
+    id: str
+    when: str
+    channel: str
+    at: float | None  # None: waits on a condition or on another item
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a decision."""
+
+    id: str
+    label: str
+    recommended: bool
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """The decision waiting for the room, with the time its default is taken."""
+
+    id: str
+    prompt: str
+    role: str
+    options: tuple[Option, ...]
+    default: str
+    deadline: float
+
+
+@dataclass(frozen=True)
+class Status:
+    """The simulated state at a glance."""
+
+    now: float
+    services_affected: int
+    mitigated: bool
+    resolved: bool
+    room_open: bool
+    people_engaged: int
+    exposure: float
+    protocol: str
+
+
+@dataclass
+class Fired:
+    """An inject that has fired, for the timeline and the expectations."""
+
+    id: str
+    t: float
+    on_demand: bool
+
+
+@dataclass
+class Decided:
+    """A decision taken: when it was asked, when and how it was answered, and by whom."""
+
+    id: str
+    prompted: float
+    t: float
+    option: str
+    by: str  # "room", "default" (timed out) or "model" (a simulated role)
+
+
+def drill_scenario(scn: Scenario) -> Scenario:
+    """The scenario without its own arrivals: a drill meets only its own incident."""
+    return scn.model_copy(update={"incidents": scn.incidents.model_copy(update={"arrivals": None, "scripted": []})})
+
+
+def _second_week(at: float) -> float:
+    """The same weekday and time in the simulation's second week.
+
+    With T0 at least a week in, ``t - T0`` and ``(t - T0) + T0`` are exact in floating point for
+    every moment of a drill (Sterbenz), so a transcript's times replay at the very same instants.
+    """
+    return at + WEEK if at < WEEK else at
+
+
+def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
+    """The drill's incident, fully drawn with ``seed`` (its intrinsic work is fixed by the seed)."""
+    drill, scn = loaded.drill, loaded.scenario
+    inc = drill.incident
+    if inc.draw is not None:
+        horizon = scn.simulation.horizon_days * 1440.0
+        drawn = generate_incidents(scn, Streams(inc.draw.seed, 0), horizon)
+        if not drawn:
+            raise ValueError(f"the scenario produced no incident with seed {inc.draw.seed}")
+        first = drawn[0]
+        # redraw its work with the drill's seed, so --seed varies the incident as it does a run
+        return draw_incident(INCIDENT, _second_week(first.at), first.category, first.flags, first.roots[0],
+                             scn, Streams(seed, 0))
+    team = next(s.team for s in scn.org.services if s.name == inc.roots[0])
+    offset = scn.team(team).utc_offset_hours
+    local = parse_start(inc.start or "")
+    assert local is not None  # the schema checked it
+    at = _second_week((local - offset * 60.0) % WEEK)
+    flags = tuple(f for f in ("security", "data-loss", "regulatory") if f in inc.flags)
+    spec = draw_incident(INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0))
+    # the named roots first; a category that needs more (platform-wide) keeps the drawn extras
+    roots = list(dict.fromkeys(inc.roots))
+    extras = [r for r in spec.roots if r not in roots]
+    roots += extras[: max(0, len(spec.roots) - len(roots))]
+    return dataclasses.replace(spec, roots=tuple(roots))
+
+
+class DrillSession:
+    """One run of a drill on the simulated world, driven by a person, a transcript or defaults."""
+
+    def __init__(self, loaded: LoadedDrill, seed: int, transcript: Transcript | None = None, *,
+                 protocol: str | None = None, replication: int = 0, spec: IncidentSpec | None = None,
+                 policy: dict[str, tuple[str, float]] | None = None) -> None:
+        self.loaded = loaded
+        self.drill: Drill = loaded.drill
+        self.seed = int(seed)
+        self.title = self.drill.metadata.title
+        self.protocol = protocol or self.drill.scenario.protocol
+        self.scenario = drill_scenario(loaded.scenario)
+        self.spec = spec if spec is not None else incident_spec(loaded, self.seed)
+        self.t0 = self.spec.at
+        self.duration = self.drill.metadata.duration_min
+        self.streams = Streams(self.seed, replication)
+        self.world = World(self.scenario, self.protocol, self.streams, [self.spec],
+                           horizon=self.t0 + HORIZON_DAYS * 1440.0)
+        self._feed: list[FeedItem] = []
+        self.fired: dict[str, Fired] = {}
+        self.decided: dict[str, Decided] = {}
+        self.prompted: dict[str, float] = {}
+        self._queue: list[str] = []  # prompted decisions waiting, oldest first
+        self._due: dict[str, float] = {}  # item id -> absolute time it is due (after-chains)
+        self.notes: list[dict] = []
+        self.marks: dict[str, tuple[str, float]] = {}
+        self.hotwash_answers: list[tuple[str, str]] = []
+        self.plan: list[dict] = []
+        self._replay = list(transcript.actions) if transcript is not None else []
+        self.transcript = Transcript(drill=self.title, seed=self.seed, protocol=self.protocol)
+        self._policy = dict(policy or {})  # counterfactuals: decision id -> (option, minutes after prompt)
+        self._halt = False
+        self._injects = {i.id: i for i in self.drill.injects}
+        self._decisions = {d.id: d for d in self.drill.decisions}
+        self._roles = {r.id: r for r in self.drill.roles}
+        self.world.log.subscribe(self._on_event)
+        self.world.run(until=self.t0)
+        self.world.run_until(lambda ev: False, limit=self.t0)  # the incident is detected at T0, before any inject
+        for item in [*self.drill.injects, *self.drill.decisions]:
+            if getattr(item, "on_demand", False):
+                continue
+            if item.at is not None:
+                self._due[item.id] = self.t0 + item.at
+        self._settle()
+
+    # -- clock --------------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Simulated minutes since T0 (the incident's start)."""
+        return self.world.env.now - self.t0
+
+    @property
+    def run(self) -> IncidentRun | None:
+        """The incident's live state (None before it is detected)."""
+        return self.world.runs.get(INCIDENT)
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the incident is resolved."""
+        run = self.run
+        return run is not None and run.resolved.triggered
+
+    @property
+    def finished(self) -> bool:
+        """Resolved, or past the planned duration."""
+        return self.resolved or self.now >= self.duration - TICK
+
+    def next_stop(self) -> float | None:
+        """Sim time (since T0) of the next inject or decision deadline, if any is scheduled."""
+        times = [t for t in self._stops() if t > self.world.env.now + TICK]
+        return min(times) - self.t0 if times else None
+
+    def _stops(self) -> list[float]:
+        out = [t for iid, t in self._due.items() if iid not in self.fired and iid not in self.prompted]
+        out += [self._deadline(d) for d in self._queue]
+        out += [self._policy_time(d) for d in self._queue if d in self._policy]
+        out += self._condition_times()
+        return out
+
+    def _condition_times(self) -> list[float]:
+        """When a time-driven condition (minutes without mitigation, exposure) would come true:
+        stopping there makes it fire at the same instant however the clock is driven."""
+        run = self.run
+        if run is None:
+            return []
+        out = []
+        det = next((e for e in self.world.log.events if e.kind is Kind.DETECTED), None)
+        rate = det.data.get("exposure_per_min", 0.0) if det is not None else 0.0
+        for item in [*self.drill.injects, *self.drill.decisions]:
+            c = item.when
+            if c is None or item.id in self._due:
+                continue
+            if c.minutes_without_mitigation is not None and not run.mitigated:
+                out.append(self.t0 + c.minutes_without_mitigation)
+            if c.exposure_over is not None and rate > 0 and det is not None and not run.contained:
+                out.append(det.t + c.exposure_over / rate)
+        return out
+
+    def _deadline(self, did: str) -> float:
+        return self.prompted[did] + self._decisions[did].timeout_min
+
+    def _policy_time(self, did: str) -> float:
+        return min(self.prompted[did] + self._policy[did][1], self._deadline(did))
+
+    def advance(self, minutes: float) -> list[FeedItem]:
+        """Run forward ``minutes`` (simulated); stops early when a decision is prompted."""
+        start = len(self._feed)
+        self._run_to(self.world.env.now + max(0.0, minutes))
+        return self._feed[start:]
+
+    def step(self) -> list[FeedItem]:
+        """Run to the next inject or decision (or the end of the drill)."""
+        start = len(self._feed)
+        nxt = self.next_stop()
+        end = self.t0 + self.duration
+        target = min(self.t0 + nxt, end) if nxt is not None else end
+        if target <= self.world.env.now + TICK and not self.finished:
+            target = end
+        self._run_to(target)
+        return self._feed[start:]
+
+    def _run_to(self, target: float) -> None:
+        """Advance the world to ``target`` (absolute), taking every scheduled stop on the way."""
+        self._halt = False
+        while not self._halt:
+            stops = [t for t in self._stops() if t > self.world.env.now + TICK]
+            stops += [a.t + self.t0 for a in self._replay[:1]]
+            limit = min([target, *stops])
+            self.world.run_until(lambda ev: self._halt, limit=limit)
+            if self._halt:
+                break
+            self.world.run(until=limit)
+            self._settle()
+            if limit >= target - TICK or self._halt:
+                break
+        # the same instant, finished: what a person sees is never half of one moment
+        self.world.run_until(lambda ev: False, limit=self.world.env.now)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Fire what is due now, take timed-out defaults, apply replayed actions; repeat until quiet."""
+        while True:
+            now = self.world.env.now
+            changed = False
+            for iid in sorted(self._due, key=lambda k: (self._due[k], k)):
+                if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted:
+                    self._trigger(iid)
+                    changed = True
+            changed |= self._check_conditions()
+            for did in list(self._queue):
+                if did in self._policy and self._policy_time(did) <= now + TICK:
+                    self._take(did, self._policy[did][0], "room")
+                    changed = True
+                elif self._deadline(did) <= now + TICK:
+                    self._take(did, self._decisions[did].default, "default")
+                    changed = True
+            while self._replay and self._replay[0].t + self.t0 <= now + TICK:
+                self._apply(self._replay.pop(0))
+                changed = True
+            if not changed:
+                return
+
+    # -- triggers -------------------------------------------------------------------------------
+    def _trigger(self, iid: str) -> None:
+        if iid in self._injects:
+            self._fire(self._injects[iid], on_demand=False)
+        else:
+            self._prompt(self._decisions[iid])
+
+    def _followers(self, ref: str, option: str | None = None) -> None:
+        """Schedule the items whose ``after`` names ``ref`` (or ``ref.option``)."""
+        now = self.world.env.now
+        for item in [*self.drill.injects, *self.drill.decisions]:
+            if item.after is None or item.id in self._due:
+                continue
+            name, _, opt = item.after.partition(".")
+            if name == ref and (not opt or opt == option):
+                self._due[item.id] = now + item.delay_min
+
+    def _check_conditions(self) -> bool:
+        """Schedule (or fire) the items whose condition now holds; whether any did."""
+        hit = False
+        for item in [*self.drill.injects, *self.drill.decisions]:
+            if item.when is None or item.id in self._due:
+                continue
+            if self._holds(item.when):
+                hit = True
+                self._due[item.id] = self.world.env.now + item.delay_min
+                if item.delay_min <= 0:
+                    self._trigger(item.id)
+        return hit
+
+    def _holds(self, c) -> bool:
+        run = self.run
+        if run is None:
+            return False
+        if c.services_affected_at_least is not None and len(run.affected) < c.services_affected_at_least:
+            return False
+        if c.exposure_over is not None and self.exposure() < c.exposure_over - TICK:
+            return False
+        if c.room_open is not None and run.room_open != c.room_open:
+            return False
+        if c.mitigated is not None and run.mitigated != c.mitigated:
+            return False
+        late = c.minutes_without_mitigation
+        return late is None or (not run.mitigated and self.now >= late - TICK)
+
+    def _on_event(self, ev: Event) -> None:
+        """Every world event: to the feed, and a chance for conditions to hold."""
+        item = describe(ev, self.t0)
+        if item is not None:
+            self._post(*item)
+        if ev.kind in (Kind.DETECTED, Kind.AFFECTED, Kind.ROOM_OPENED, Kind.ROOM_CLOSED, Kind.MITIGATED, Kind.DECISION,
+                       Kind.RESOLVED):
+            before = len(self._queue)
+            self._check_conditions()
+            if len(self._queue) > before or ev.kind is Kind.RESOLVED:
+                self._halt = True  # the room should see this before the clock moves on
+
+    def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
+        item = FeedItem(len(self._feed), round(t, 6), channel, sender, text, kind)
+        self._feed.append(item)
+        return item
+
+    def _fire(self, inj: Inject, on_demand: bool) -> None:
+        now = self.world.env.now
+        self.fired[inj.id] = Fired(inj.id, now - self.t0, on_demand)
+        self.world.log.add(Event(now, INCIDENT, Kind.INJECTED, inj.sender, {"what": "inject", "id": inj.id}))
+        head = f"{inj.title}: " if inj.title and inj.channel != "page" else ""
+        to = f" → {inj.to}" if inj.to else ""
+        self._post(now - self.t0, inj.channel, inj.sender or "facilitator", f"{head}{inj.text}{to}", "inject")
+        self._followers(inj.id)
+
+    def _prompt(self, d: DecisionDef) -> None:
+        now = self.world.env.now
+        self.prompted[d.id] = now
+        role = self._roles.get(d.role)
+        self._post(now - self.t0, "facilitator", d.role, f"Decision for {role.title if role else d.role}: "
+                   f"{d.prompt} (default in {d.timeout_min:g} min: {d.default})", "decision")
+        if role is not None and not role.played and d.id not in self._policy:
+            self._take(d.id, d.default, "model")  # a simulated role: the model's person takes the default
+            return
+        self._queue.append(d.id)
+        self._halt = True
+
+    # -- decisions and their effects ----------------------------------------------------------------
+    def _take(self, did: str, option: str, by: str) -> None:
+        d = self._decisions[did]
+        now = self.world.env.now
+        if did in self._queue:
+            self._queue.remove(did)
+        self.decided[did] = Decided(did, self.prompted[did] - self.t0, now - self.t0, option, by)
+        opt = next(o for o in d.options if o.id == option)
+        self.world.log.add(Event(now, INCIDENT, Kind.INJECTED, d.role,
+                                 {"what": "decision", "id": did, "option": option, "by": by,
+                                  "wait_min": round(now - self.prompted[did], 6)}))
+        how = {"room": "decided", "default": "timed out, default", "model": "(simulated) chose"}[by]
+        self._post(now - self.t0, "facilitator", d.role,
+                   f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)", "decision")
+        for eff in opt.effects:
+            self._effect(eff, d)
+        self._followers(did, option)
+
+    def _effect(self, eff: Any, d: DecisionDef) -> None:
+        run = self.run
+        world = self.world
+        if run is None or run.resolved.triggered or isinstance(eff, Nothing):
+            return
+        if isinstance(eff, OpenRoom):
+            # named people: only they are paged in; none named: the protocol's invite rule decides
+            run.open_room(f"drill decision: {d.id}", invite=not eff.with_)
+            self._page(run, eff.with_)
+        elif isinstance(eff, CloseRoom):
+            run.close_room()
+        elif isinstance(eff, Page):
+            self._page(run, eff.who)
+        elif isinstance(eff, Escalate):
+            if not run.room_open:
+                world.inject_escalation(INCIDENT, eff.reason)
+        elif isinstance(eff, Contain):
+            if not run.contained:
+                run.contained = True
+                run.log(Kind.DECISION, d.role, name=f"containment: {d.id}", medium="drill", wait_min=0.0,
+                        containment=True)
+            for svc in eff.take_offline:
+                if svc not in run.affected:
+                    run.affected.add(svc)
+                    run.recovered.discard(svc)
+                    run.log(Kind.AFFECTED, service=svc, via="containment",
+                            customer_facing=svc in world.customer_facing)
+        elif isinstance(eff, ChangeWork):
+            run.change_work(eff.remaining_work, eff.extra_min)
+            run.log(Kind.INJECTED, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
+        elif isinstance(eff, StatusUpdate):
+            who = run.ic.id if run.ic is not None else d.role
+            run.log(Kind.UPDATE, who, channel="status", status="mitigated" if run.mitigated else "investigating",
+                    text=eff.text, write_min=sample_or_zero(world.scn.behaviour.write_update, run.rng_overhead))
+
+    def _page(self, run: IncidentRun, names: list[str]) -> None:
+        world = self.world
+        for name in names:
+            eng = world.roster.engineers.get(name)
+            if eng is None and name in world.roster.teams:
+                eng = world.responder_for(run, name)
+            if eng is None:
+                eng = world.with_role(run, name)
+            if eng is not None:
+                world.env.process(world.pull_in(run, eng, "stakeholder"))
+
+    # -- what the room does -------------------------------------------------------------------------
+    def decide(self, decision_id: str, option_id: str) -> None:
+        """Take ``option_id`` for the pending decision ``decision_id`` now."""
+        d = self._decisions.get(decision_id)
+        if d is None:
+            raise KeyError(f"no decision '{decision_id}'")
+        if decision_id not in self._queue:
+            raise ValueError(f"decision '{decision_id}' is not waiting for an answer")
+        if option_id not in {o.id for o in d.options}:
+            raise KeyError(f"decision '{decision_id}' has no option '{option_id}'")
+        self._record(Action(self.now, "decide", {"decision": decision_id, "option": option_id}))
+        self._take(decision_id, option_id, "room")
+        self._settle()
+
+    def fire(self, inject_id: str) -> None:
+        """Fire an inject now (an on-demand one, or a scheduled one early)."""
+        inj = self._injects.get(inject_id)
+        if inj is None:
+            raise KeyError(f"no inject '{inject_id}'")
+        if inject_id in self.fired:
+            raise ValueError(f"inject '{inject_id}' has fired already")
+        self._record(Action(self.now, "fire", {"inject": inject_id}))
+        self._fire(inj, on_demand=True)
+        self._settle()
+
+    def note(self, text: str, objective: str | None = None) -> None:
+        """A timestamped facilitator note, optionally tagged to an objective."""
+        if objective is not None and objective not in {o.id for o in self.drill.objectives}:
+            raise KeyError(f"no objective '{objective}'")
+        self._record(Action(self.now, "note", {"text": text, "objective": objective}))
+        self.notes.append({"t": self.now, "text": text, "objective": objective})
+        tag = f"[{objective}] " if objective else ""
+        self._post(self.now, "facilitator", "facilitator", f"{tag}{text}", "note")
+
+    def mark(self, expectation_id: str, outcome: str) -> None:
+        """Mark an expectation met, partial or missed."""
+        if outcome not in ("met", "partial", "missed"):
+            raise ValueError(f"outcome must be met, partial or missed, not '{outcome}'")
+        if expectation_id not in {e.id for i in self.drill.injects for e in i.expectations}:
+            raise KeyError(f"no expectation '{expectation_id}'")
+        self._record(Action(self.now, "mark", {"expectation": expectation_id, "outcome": outcome}))
+        self.marks[expectation_id] = (outcome, self.now)
+
+    def hotwash(self, question: str, answer: str) -> None:
+        """Record a hot-wash answer."""
+        self._record(Action(self.now, "hotwash", {"question": question, "answer": answer}))
+        self.hotwash_answers.append((question, answer))
+
+    def action(self, action: str, owner: str, due: str) -> None:
+        """Add a row to the improvement plan."""
+        self._record(Action(self.now, "action", {"action": action, "owner": owner, "due": due}))
+        self.plan.append({"action": action, "owner": owner, "due": due})
+
+    def _record(self, act: Action) -> None:
+        self.transcript.add(act)
+
+    def _apply(self, act: Action) -> None:
+        """Apply a replayed action; one that no longer fits (a decision not waiting) is skipped."""
+        a = act.args
+        if act.kind == "decide":
+            if a["decision"] in self._queue:
+                self.decide(a["decision"], a["option"])
+        elif act.kind == "fire":
+            if a["inject"] not in self.fired:
+                self.fire(a["inject"])
+        elif act.kind == "note":
+            self.note(a["text"], a.get("objective"))
+        elif act.kind == "mark":
+            self.mark(a["expectation"], a["outcome"])
+        elif act.kind == "hotwash":
+            self.hotwash(a["question"], a["answer"])
+        elif act.kind == "action":
+            self.action(a["action"], a["owner"], a["due"])
+
+    def catch_up(self) -> None:
+        """Apply every action still waiting in the replayed transcript (``--resume``): the clock
+        ends at the last one."""
+        while self._replay:
+            self._run_to(self._replay[-1].t + self.t0)
+
+    # -- what the screens show ----------------------------------------------------------------------
+    def feed(self, since: int = 0) -> list[FeedItem]:
+        """Feed items with index >= ``since``, in order."""
+        return self._feed[max(0, since):]
+
+    def roles(self) -> list[RoleCard]:
+        """The drill's roles."""
+        return [RoleCard(r.id, r.title, r.briefing, r.played) for r in self.drill.roles]
+
+    def upcoming(self) -> list[Upcoming]:
+        """Scheduled injects (and decisions) that have not happened yet, soonest first."""
+        out = []
+        for item in [*self.drill.injects, *self.drill.decisions]:
+            if getattr(item, "on_demand", False) or item.id in self.fired or item.id in self.prompted:
+                continue
+            channel = getattr(item, "channel", "facilitator")
+            if item.id in self._due:
+                at = self._due[item.id] - self.t0
+                out.append(Upcoming(item.id, f"T+{at:.0f}", channel, at))
+            elif item.after is not None:
+                out.append(Upcoming(item.id, f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
+                                    channel, None))
+            elif item.when is not None:
+                out.append(Upcoming(item.id, condition_text(item.when), channel, None))
+        return sorted(out, key=lambda u: (u.at is None, u.at or 0.0, u.id))
+
+    def on_demand(self) -> list[tuple[str, str]]:
+        """(inject id, title) of the injects the facilitator may still fire."""
+        return [(i.id, i.title or i.text[:40]) for i in self.drill.injects if i.on_demand and i.id not in self.fired]
+
+    def pending_decision(self) -> PendingDecision | None:
+        """The oldest decision waiting for the room, if any."""
+        if not self._queue:
+            return None
+        d = self._decisions[self._queue[0]]
+        return PendingDecision(d.id, d.prompt, d.role, tuple(Option(o.id, o.label, o.recommended) for o in d.options),
+                               d.default, self._deadline(d.id) - self.t0)
+
+    def expectations(self) -> list[tuple[str, str, str | None]]:
+        """(id, text, outcome so far or None) of every expectation."""
+        return [(e.id, e.text, self.outcome(e.id)[0]) for i in self.drill.injects for e in i.expectations]
+
+    def outcome(self, expectation_id: str) -> tuple[str | None, float | None]:
+        """The outcome of an expectation and when: the facilitator's mark, else what the log shows."""
+        if expectation_id in self.marks:
+            return self.marks[expectation_id]
+        inj, exp = next((i, e) for i in self.drill.injects for e in i.expectations if e.id == expectation_id)
+        fired = self.fired.get(inj.id)
+        if exp.event is None or fired is None:
+            return None, None
+        channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
+        kind = Kind.UPDATE if channel else Kind(exp.event)
+        start = fired.t + self.t0
+        hit = next((e.t for e in self.world.log.events
+                    if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
+                    and (channel is None or e.data.get("channel") == channel)
+                    and (exp.role is None or e.data.get("role") == exp.role)), None)
+        deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
+        if hit is not None and hit <= deadline + TICK:
+            return "met", hit - self.t0
+        if hit is not None:
+            return "partial", hit - self.t0
+        if self.world.env.now > deadline or self.resolved:
+            return "missed", None
+        return None, None
+
+    def exposure(self) -> float:
+        """Records exposed so far (security incidents): rate times minutes until containment."""
+        det = next((e for e in self.world.log.events if e.kind is Kind.DETECTED), None)
+        if det is None:
+            return 0.0
+        contained = next((e.t for e in self.world.log.events if e.kind is Kind.DECISION
+                          and e.data.get("containment")), None)
+        end = contained if contained is not None else self.world.env.now
+        return det.data.get("exposure_per_min", 0.0) * max(0.0, end - det.t)
+
+    def status(self) -> Status:
+        """The simulated state now."""
+        run = self.run
+        return Status(now=self.now, services_affected=len(run.affected) if run else 0,
+                      mitigated=bool(run and run.mitigated), resolved=self.resolved,
+                      room_open=bool(run and run.room_open), people_engaged=len(run.engaged) if run else 0,
+                      exposure=self.exposure(), protocol=self.protocol)
+
+    def snapshot(self) -> dict:
+        """A JSON-able picture for the projector: status, the last feed items, current inject, decision."""
+        injects = [f for f in self._feed if f.kind == "inject"]
+        pending = self.pending_decision()
+        return {
+            "title": self.title,
+            "status": dataclasses.asdict(self.status()),
+            "finished": self.finished,
+            "feed": [dataclasses.asdict(f) for f in self._feed[-FEED_TAIL:]],
+            "inject": dataclasses.asdict(injects[-1]) if injects else None,
+            "decision": dataclasses.asdict(pending) if pending else None,
+        }
+
+    # -- the end ------------------------------------------------------------------------------------
+    def play_out(self) -> None:
+        """Let the model finish the incident: pending and later decisions take their defaults."""
+        if self.world.env.now < self.t0 + self.duration:
+            self._run_to(self.t0 + self.duration)
+        self._replay.clear()
+        while not self.resolved:
+            stops = [t for t in self._stops() if t > self.world.env.now + TICK]
+            if stops:
+                self._run_to(min(stops))
+            else:
+                self.world.run_until(lambda ev: self._halt or ev.kind is Kind.RESOLVED)
+                self._settle()
+                if self.world.env.peek() == math.inf and not self.resolved:
+                    break
+        self.world.run_until(lambda ev: False, limit=self.world.env.now)
+
+    def ttr(self) -> float | None:
+        """Minutes from detection to resolution, when resolved."""
+        det = next((e.t for e in self.world.log.events if e.kind is Kind.DETECTED), None)
+        res = next((e.t for e in self.world.log.events if e.kind is Kind.RESOLVED), None)
+        return None if det is None or res is None else res - det
+
+    def finish(self, out_dir: Path, force: bool = False, replications: int = REPLICATIONS) -> Path:
+        """Write events.jsonl, transcript.yaml, aar.html, aar.md and run.json into ``out_dir``, atomically."""
+        from incsim.drill.aar import write_outputs
+
+        return write_outputs(self, Path(out_dir), force=force, replications=replications)
+
+
+def condition_text(c) -> str:
+    """A condition in a facilitator's words, e.g. ``3+ services down``."""
+    parts = []
+    if c.services_affected_at_least is not None:
+        parts.append(f"{c.services_affected_at_least}+ services down")
+    if c.exposure_over is not None:
+        parts.append(f"exposure over {c.exposure_over:g}")
+    if c.room_open is not None:
+        parts.append("call open" if c.room_open else "no call")
+    if c.mitigated is not None:
+        parts.append("mitigated" if c.mitigated else "not mitigated")
+    if c.minutes_without_mitigation is not None:
+        parts.append(f"{c.minutes_without_mitigation:g} min unmitigated")
+    return " and ".join(parts)
+
+
+def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
+    """How a world event reads in the feed (t since T0, channel, sender, text, kind), or None to leave it out."""
+    d = ev.data
+    t = ev.t - t0
+    k = ev.kind
+    if k is Kind.DETECTED:
+        return t, "incident", "monitoring", f"detected: {d.get('category')} incident on {', '.join(d.get('roots', []))}" + \
+            (f" [{', '.join(d['flags'])}]" if d.get("flags") else ""), "event"
+    if k is Kind.AFFECTED and d.get("via"):
+        return t, "incident", "monitoring", f"{d.get('service')} is failing too (via {d.get('via')})", "event"
+    if k is Kind.PAGED:
+        return t, "page", "pager", f"paged {ev.who} ({d.get('role')})", "event"
+    if k is Kind.JOINED and not d.get("change"):
+        return t, "incident", ev.who, f"{ev.who} joined as {d.get('role')}", "event"
+    if k is Kind.LEFT:
+        return t, "incident", ev.who, f"{ev.who} left", "event"
+    if k is Kind.QUESTION:
+        return t, "exec" if ev.who == "leadership" else "incident", ev.who, f"{d.get('topic')} → {d.get('to')}", "event"
+    if k is Kind.ANSWER:
+        return t, "incident", ev.who, f"answered {d.get('to')} after {d.get('wait_min', 0):.0f} min", "event"
+    if k is Kind.UPDATE:
+        chan = {"executive": "exec", "status": "status"}.get(d.get("channel"), "incident")
+        text = d.get("text") or f"status: {d.get('status')}" + (
+            f"; impact: {', '.join(d['impact'])}" if d.get("impact") else "") + (
+            f"; next: {d['next_steps']}" if d.get("next_steps") else "")
+        return t, chan, ev.who, text, "update"
+    if k is Kind.DECISION_REQUESTED:
+        return t, "incident", "ic", f"decision needed: {d.get('name')}", "event"
+    if k is Kind.DECISION:
+        return t, "incident", ev.who or "ic", (f"decided: {d.get('name')} ({d.get('medium')}, "\
+            f"{d.get('wait_min', 0):.0f} min)"), "event"
+    if k is Kind.ROOM_OPENED:
+        return t, "incident", "ic", f"call opened ({d.get('reason')})", "event"
+    if k is Kind.ROOM_CLOSED:
+        return t, "incident", "ic", "call closed", "event"
+    if k is Kind.ESCALATED:
+        return t, "incident", "ic", f"escalated: {d.get('reason')}", "event"
+    if k is Kind.FIXED:
+        return t, "incident", "monitoring", f"{d.get('service')} fixed", "event"
+    if k is Kind.RECOVERED:
+        return t, "incident", "monitoring", f"{d.get('service')} recovered", "event"
+    if k is Kind.MITIGATED:
+        return t, "incident", "monitoring", "customer impact over (mitigated)", "event"
+    if k is Kind.RESOLVED:
+        return t, "incident", "ic", "resolved", "event"
+    return None
+
+
+__all__ = [
+    "DrillSession",
+    "FeedItem",
+    "Option",
+    "PendingDecision",
+    "RoleCard",
+    "Status",
+    "Upcoming",
+    "describe",
+    "drill_scenario",
+    "incident_spec",
+]

@@ -1,0 +1,618 @@
+"""The drill file (``kind: Drill``): a game day or tabletop exercise on a scenario's organisation.
+
+A drill names the scenario it runs on (a path or inline), the incident, who plays which role,
+the objectives, timed or conditional injects, decisions whose options change the simulation,
+tabletop modules and hot-wash questions. ``load_drill`` validates it and reports every problem
+as ``FILE:LINE:COL: path: message``, like the scenario loader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, ValidationError, model_validator
+from ruamel.yaml.comments import CommentedMap
+
+from incsim.scenario.checks import did_you_mean
+from incsim.scenario.loader import (
+    LocatedProblem,
+    ScenarioError,
+    item_pos,
+    key_pos,
+    load_scenario_text,
+    parse_yaml,
+    pos_of,
+    read_scenario_text,
+    to_plain,
+    value_pos,
+)
+from incsim.scenario.schema import Category, Flag, Scenario
+from incsim.scenario.typepath import field_names, is_model, literal_tags, members, step
+
+Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+Channel = Literal["incident", "exec", "page", "status", "email", "facilitator"]
+Outcome = Literal["met", "partial", "missed"]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_START = re.compile(r"^\s*(?P<day>[A-Za-z]{3})[a-z]*\s+(?P<h>\d{1,2}):(?P<m>\d{2})\s*$")
+
+
+class _Strict(BaseModel):
+    """Base for every drill section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
+                              allow_inf_nan=False, populate_by_name=True)
+
+
+class DrillMetadata(_Strict):
+    """What the exercise is, for whom, and how long it runs."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    audience: str = ""
+    duration_min: PositiveFloat = 60.0
+    """Planned length of the exercise in simulated minutes from the incident's start (T0)."""
+    facilitator_notes: str = ""
+    how_to_run: str = ""
+
+
+class ScenarioRef(_Strict):
+    """The organisation the drill runs on: a scenario file (relative to the drill) or inline."""
+
+    path: str | None = None
+    inline: dict[str, Any] | None = None
+    protocol: str
+    """The protocol the drill starts under (a name from the scenario's ``protocols``)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ScenarioRef:
+        if (self.path is None) == (self.inline is None):
+            raise ValueError("give exactly one of 'path' or 'inline'")
+        return self
+
+
+class Draw(_Strict):
+    """Take the first incident the scenario's arrivals produce with this seed."""
+
+    seed: Annotated[int, Field(ge=0)]
+
+
+class IncidentDef(_Strict):
+    """The incident: stated (category, roots, flags, local start time) or drawn from the scenario."""
+
+    category: Category | None = None
+    roots: list[str] = []
+    flags: list[Flag] = []
+    start: str | None = None
+    """Local day and time in the first root's owner team's zone, e.g. ``Tue 14:10``."""
+    draw: Draw | None = None
+
+    @model_validator(mode="after")
+    def _stated_or_drawn(self) -> IncidentDef:
+        if self.draw is None and (self.category is None or not self.roots or self.start is None):
+            raise ValueError("give 'category', 'roots' and 'start', or 'draw: {seed: S}'")
+        if self.draw is not None and (self.category is not None or self.roots or self.start is not None):
+            raise ValueError("'draw' takes the whole incident from the scenario; drop category/roots/start")
+        if self.start is not None and parse_start(self.start) is None:
+            raise ValueError(f"start '{self.start}' is not a day and a time such as 'Tue 14:10'")
+        return self
+
+
+class Role(_Strict):
+    """A role in the exercise, with the briefing its player reads."""
+
+    id: Id
+    title: str
+    briefing: str = ""
+    played: bool = True
+    """Whether a person in the room plays it; a role not played is left to the model's people."""
+
+
+class Objective(_Strict):
+    """What the exercise trains; expectations measure it."""
+
+    id: Id
+    text: str
+
+
+class Condition(_Strict):
+    """A condition on the simulated state; it holds when every given part holds."""
+
+    services_affected_at_least: Annotated[int, Field(ge=1)] | None = None
+    exposure_over: NonNegativeFloat | None = None
+    room_open: bool | None = None
+    mitigated: bool | None = None
+    minutes_without_mitigation: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Condition:
+        if all(v is None for v in self.model_dump().values()):
+            raise ValueError("a condition needs at least one of: " + ", ".join(Condition.model_fields))
+        return self
+
+
+class Expectation(_Strict):
+    """Who must do what by when; the facilitator marks it, or ``event`` lets the log decide."""
+
+    id: Id
+    text: str
+    objective: str | None = None
+    by_min: NonNegativeFloat | None = None
+    """Deadline, minutes after the inject fires."""
+    score: Annotated[float, Field(ge=0)] = 1.0
+    event: Literal["paged", "joined", "update", "decision", "room_opened", "escalated",
+                   "mitigated", "resolved", "exec_update", "status_update"] | None = None
+    """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
+    role: str | None = None
+    """With ``event``: only events of this role count (``debugger``, ``ic``, ``expert``, ...)."""
+
+
+class _Timed(_Strict):
+    """When something happens: at T+minutes, after another item, or on a condition."""
+
+    at: NonNegativeFloat | None = None
+    after: str | None = None
+    """An inject id, a decision id (any option) or ``decision.option``."""
+    delay_min: NonNegativeFloat = 0.0
+    when: Condition | None = None
+
+
+class Inject(_Timed):
+    """A message that reaches the room (page, channel post, email, exec question)."""
+
+    id: Id
+    title: str = ""
+    channel: Channel = "incident"
+    sender: str = Field("", alias="from")
+    to: str = ""
+    text: str
+    on_demand: bool = False
+    """Not on the timeline: the facilitator fires it when they see fit."""
+    expectations: list[Expectation] = []
+
+
+# -- decision effects ----------------------------------------------------------------------
+
+
+class OpenRoom(_Strict):
+    """Open a call (a war room); ``with`` names who is paged into it."""
+
+    do: Literal["open_room"]
+    with_: list[str] = Field([], alias="with")
+    """Teams, roles (security, leadership, ...) or people (``team-N``) paged into the room."""
+
+
+class CloseRoom(_Strict):
+    """Close the call; the incident carries on in the channel."""
+
+    do: Literal["close_room"]
+
+
+class Page(_Strict):
+    """Page teams, roles or people into the incident."""
+
+    do: Literal["page"]
+    who: Annotated[list[str], Field(min_length=1)]
+    """Teams, roles or people to page into the incident."""
+
+
+class Escalate(_Strict):
+    """Escalate to a room as the protocol's rules would."""
+
+    do: Literal["escalate"]
+    reason: str = "drill decision"
+
+
+class Contain(_Strict):
+    """Contain a security incident: the exposure stops growing."""
+
+    do: Literal["contain"]
+    take_offline: list[str] = []
+    """Services taken down by the containment (customer impact until the incident is mitigated)."""
+
+
+class ChangeWork(_Strict):
+    """Roll back or fail over: changes the work left before the fix."""
+
+    do: Literal["roll_back", "fail_over"]
+    remaining_work: Annotated[float, Field(gt=0)] = 1.0
+    """Multiplies the debugger's remaining work (0.3: 70% less; 1.5: 50% more)."""
+    extra_min: NonNegativeFloat = 0.0
+    """Minutes of work the change itself adds (the rollback or failover being carried out)."""
+
+
+class StatusUpdate(_Strict):
+    """Post an update on the status page (the IC's time)."""
+
+    do: Literal["status_update"]
+    text: str = ""
+
+
+class Nothing(_Strict):
+    """Change nothing (wait, keep investigating)."""
+
+    do: Literal["nothing"]
+
+
+Effect = Annotated[OpenRoom | CloseRoom | Page | Escalate | Contain | ChangeWork | StatusUpdate | Nothing,
+                   Field(discriminator="do")]
+EFFECTS = ("open_room", "close_room", "page", "escalate", "contain", "roll_back", "fail_over",
+           "status_update", "nothing")
+
+
+class DecisionOption(_Strict):
+    """One answer to a decision and what it does to the simulation."""
+
+    id: Id
+    label: str
+    recommended: bool = False
+    effects: list[Effect] = []
+
+
+class DecisionDef(_Timed):
+    """A decision put to a role, with a countdown and a default taken when it runs out."""
+
+    id: Id
+    prompt: str
+    role: str
+    timeout_min: PositiveFloat = 5.0
+    default: str
+    options: Annotated[list[DecisionOption], Field(min_length=2)]
+
+
+class Module(_Strict):
+    """A tabletop module: a group of injects and decisions with discussion questions."""
+
+    id: Id
+    title: str
+    injects: list[str] = []
+    decisions: list[str] = []
+    questions: list[str] = []
+
+
+class Drill(_Strict):
+    """A game day or tabletop exercise on a scenario's organisation."""
+
+    api_version: Literal["incsim/v1"] = Field(alias="apiVersion")
+    kind: Literal["Drill"]
+    metadata: DrillMetadata
+    scenario: ScenarioRef
+    incident: IncidentDef
+    roles: list[Role] = []
+    objectives: list[Objective] = []
+    injects: list[Inject] = []
+    decisions: list[DecisionDef] = []
+    modules: list[Module] = []
+    hotwash: list[str] = []
+
+
+def parse_start(text: str) -> float | None:
+    """Minutes from Monday 00:00 of a local ``Tue 14:10``, or None when it is not one."""
+    m = _START.match(text)
+    if not m:
+        return None
+    day = m.group("day").lower()
+    h, mi = int(m.group("h")), int(m.group("m"))
+    if day not in DAYS or h > 23 or mi > 59:
+        return None
+    return DAYS.index(day) * 1440.0 + h * 60.0 + mi
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedDrill:
+    """A validated drill with its scenario and the texts and sources they came from."""
+
+    drill: Drill
+    scenario: Scenario
+    text: str
+    source: str
+    scenario_text: str
+    scenario_source: str
+
+
+def _pos(root: Any, loc: tuple[Any, ...], key: bool = True) -> tuple[int, int]:
+    """The 0-based position of ``loc`` in the YAML tree (its key, or the deepest part present)."""
+    node = root
+    best = pos_of(root) or (0, 0)
+    for elem in loc:
+        if isinstance(node, dict) and elem in node:
+            best = (key_pos(node, elem) if key else value_pos(node, elem)) or best
+        elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
+            best = item_pos(node, elem) or best
+        else:
+            break
+        node = node[elem]
+    return best
+
+
+def _present(root: Any, loc: tuple[Any, ...]) -> tuple[list[Any], Any, Any]:
+    """The part of ``loc`` present in the tree, the deepest node, and the type there."""
+    node, tp, path = root, Drill, []
+    for elem in loc:
+        if isinstance(elem, str) and elem.endswith("]") and "[" in elem:
+            continue
+        tags = {str(t) for m in members(tp) if is_model(m) for t in literal_tags(m)}
+        if elem in tags:
+            tp = next(m for m in members(tp) if is_model(m) and elem in {str(t) for t in literal_tags(m)})
+            continue
+        if (isinstance(node, dict) and elem in node) or (isinstance(node, list) and isinstance(elem, int)
+                                                        and 0 <= elem < len(node)):
+            node = node[elem]
+            path.append(elem)
+            tp = step(tp, elem)
+        else:
+            return path, node, tp
+    return path, node, tp
+
+
+def _problem(err: dict, root: Any, file: str) -> LocatedProblem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    path, node, tp = _present(root, loc)
+    message = str(err["msg"]).removeprefix("Value error, ")
+    pos = _pos(root, tuple(path))
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        name = loc[-1]
+        pos = pos_of(node) or pos
+        path = [*path, name]
+        message = f"missing required key '{name}'"
+    elif kind == "extra_forbidden":
+        owner = _present(root, tuple(path[:-1]))[2]
+        name = str(path[-1]) if path else str(loc[-1])
+        message = f"unknown key '{name}'{did_you_mean(name, field_names(owner))}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = sorted({str(t) for m in members(tp) if is_model(m) for t in literal_tags(m)})
+        if kind == "union_tag_invalid" and isinstance(node, dict) and "do" in node:
+            tag = str(ctx.get("tag", node.get("do")))
+            pos = value_pos(node, "do") or pos
+            path = [*path, "do"]
+            message = f"unknown effect '{tag}'{did_you_mean(tag, tags)}; expected one of: {', '.join(tags)}"
+        else:
+            pos = pos_of(node) or pos
+            message = f"missing 'do' (one of: {', '.join(tags)})"
+    elif kind == "literal_error" and isinstance(err.get("input"), str):
+        expected = str(ctx.get("expected", "")).split("'")[1::2]
+        message = f"{message}{did_you_mean(err['input'], expected)}"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = "expected a mapping"
+    elif kind in ("list_type",):
+        message = "expected a list"
+    if kind not in ("missing", "extra_forbidden", "union_tag_invalid", "union_tag_not_found"):
+        pos = _pos(root, tuple(path), key=not isinstance(node, (dict, list)))
+    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, ".".join(map(str, path)), " ".join(message.split()))
+
+
+def _fail(file: str, message: str, pos: tuple[int, int] | None = None, path: str = "") -> NoReturn:
+    line, col = pos or (0, 0)
+    raise ScenarioError([LocatedProblem(file, line + 1, col + 1, path, message)])
+
+
+def load_drill_text(text: str, filename: str = "<string>", base: Path | None = None) -> LoadedDrill:
+    """The validated drill in YAML ``text``; a ``ScenarioError`` lists every problem, located."""
+    root = parse_yaml(text.removeprefix("\ufeff"), filename)
+    if root is None:
+        _fail(filename, "empty drill: no YAML document")
+    if not isinstance(root, CommentedMap):
+        _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...)", pos_of(root))
+    data = to_plain(root, filename)
+    try:
+        drill = Drill.model_validate(data)
+    except ValidationError as exc:
+        problems = sorted(dict.fromkeys(_problem(e, root, filename) for e in exc.errors(include_url=False)),
+                          key=lambda p: (p.line, p.col))
+        raise ScenarioError(problems) from None
+    scn_text, scn_source, scenario = _scenario(drill, root, filename, text, base)
+    problems = [LocatedProblem(filename, *(_p + 1 for _p in _pos(root, loc)), ".".join(map(str, loc)), msg)
+                for loc, msg in cross_check(drill, scenario)]
+    if problems:
+        raise ScenarioError(sorted(dict.fromkeys(problems), key=lambda p: (p.line, p.col)))
+    return LoadedDrill(drill, scenario, text, filename, scn_text, scn_source)
+
+
+def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
+              base: Path | None) -> tuple[str, str, Scenario]:
+    ref = drill.scenario
+    if ref.path is not None:
+        path = Path(ref.path)
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        try:
+            scn_text = read_scenario_text(path)
+        except ScenarioError as exc:
+            pos = _pos(root, ("scenario", "path"), key=False)
+            _fail(filename, f"cannot use scenario: {exc.problems[0]}", pos, "scenario.path")
+        return scn_text, str(path), load_scenario_text(scn_text, str(path))
+    # inline: validate the block's own lines, dedented, so its errors point into the drill file
+    inline = root["scenario"]["inline"]
+    line0, col0 = pos_of(inline) or (0, 0)
+    lines = text.removeprefix("\ufeff").splitlines()
+    block = []
+    for k in range(line0, len(lines)):
+        ln = lines[k]
+        indent = len(ln) - len(ln.lstrip(" "))
+        if k > line0 and ln.strip() and not ln.lstrip().startswith("#") and indent < col0:
+            break
+        block.append(ln[col0:])
+    flow = lines[line0][col0:col0 + 1] == "{"
+    scn_text = "\n".join(block) + "\n"
+    if flow:  # a one-line {...} mapping: its text is already valid YAML on its own
+        scn_text = lines[line0][col0:] + "\n"
+    try:
+        return scn_text, f"{filename}#scenario.inline", load_scenario_text(scn_text, filename)
+    except ScenarioError as exc:
+        moved = [LocatedProblem(filename, p.line + line0, p.col + col0,
+                                f"scenario.inline.{p.path}" if p.path else "scenario.inline", p.message)
+                 for p in exc.problems]
+        raise ScenarioError(moved) from None
+
+
+def _closest(name: str, known: list[str]) -> str:
+    return f"{did_you_mean(name, known)}; known: {', '.join(known) if known else '(none)'}"
+
+
+def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Problems no single field shows: references, cycles, names unknown to the scenario, times."""
+    out: list[tuple[tuple[Any, ...], str]] = []
+    protocols = [p.name for p in scn.protocols]
+    if drill.scenario.protocol not in protocols:
+        out.append((("scenario", "protocol"), (f"unknown protocol '{drill.scenario.protocol}'"
+                    f"{_closest(drill.scenario.protocol, protocols)}")))
+    services = [s.name for s in scn.org.services]
+    inc = drill.incident
+    for i, r in enumerate(inc.roots):
+        if r not in services:
+            out.append((("incident", "roots", i), f"unknown service '{r}'{_closest(r, services)}"))
+    if inc.category is not None and inc.category not in scn.incidents.categories:
+        out.append((("incident", "category"), (f"the scenario has no category '{inc.category}'"
+                    f"{_closest(inc.category, sorted(scn.incidents.categories))}")))
+    if inc.draw is not None and scn.incidents.arrivals is None and not scn.incidents.scripted:
+        out.append((("incident", "draw"), "the scenario has no arrivals to draw an incident from"))
+    roles = [r.id for r in drill.roles]
+    objectives = [o.id for o in drill.objectives]
+    injects = [i.id for i in drill.injects]
+    decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
+    _dupes(out, "roles", roles)
+    _dupes(out, "objectives", objectives)
+    _dupes(out, "injects", injects)
+    _dupes(out, "decisions", list(decisions))
+    overlap = set(injects) & set(decisions)
+    for i, iid in enumerate(injects):
+        if iid in overlap:
+            out.append((("injects", i, "id"), f"'{iid}' is both an inject and a decision id"))
+    teams = [t.name for t in scn.org.teams]
+    scn_roles = sorted({r for t in scn.org.teams for r in t.roles})
+    people = [f"{t.name}-{k + 1}" for t in scn.org.teams for k in range(t.size)]
+    horizon = drill.metadata.duration_min
+    deps: dict[str, set[str]] = {}
+    items = [("injects", i, x) for i, x in enumerate(drill.injects)] + \
+            [("decisions", i, x) for i, x in enumerate(drill.decisions)]
+    for sect, i, item in items:
+        given = [k for k in ("at", "after", "when") if getattr(item, k) is not None]
+        on_demand = getattr(item, "on_demand", False)
+        if on_demand and given:
+            out.append(((sect, i, given[0]), "an on-demand inject has no 'at', 'after' or 'when'"))
+        elif not on_demand and len(given) != 1:
+            what = "give exactly one of 'at', 'after' or 'when'" + (" (or 'on_demand: true')" if sect == "injects" else "")
+            out.append(((sect, i, given[1]) if len(given) > 1 else (sect, i), what))
+        if item.at is not None and item.at > horizon:
+            out.append(((sect, i, "at"), (f"T+{item.at:g} is past the drill's planned duration "
+                        f"({horizon:g} min, metadata.duration_min)")))
+        if item.after is not None:
+            ref, _, opt = item.after.partition(".")
+            if ref in decisions:
+                if opt and opt not in decisions[ref]:
+                    out.append(((sect, i, "after"), (f"decision '{ref}' has no option '{opt}'"
+                                f"{_closest(opt, decisions[ref])}")))
+            elif ref in injects and not opt:
+                pass
+            else:
+                out.append(((sect, i, "after"), (f"unknown inject or decision '{item.after}'"
+                            f"{_closest(ref, injects + list(decisions))}")))
+            deps[item.id] = {ref}
+        if sect == "injects":
+            for j, exp in enumerate(item.expectations):
+                if exp.objective is not None and exp.objective not in objectives:
+                    out.append(((sect, i, "expectations", j, "objective"), (f"unknown objective "
+                                f"'{exp.objective}'{_closest(exp.objective, objectives)}")))
+        else:
+            if item.role not in roles:
+                out.append(((sect, i, "role"), f"unknown role '{item.role}'{_closest(item.role, roles)}"))
+            opts = [o.id for o in item.options]
+            if item.default not in opts:
+                out.append(((sect, i, "default"), f"unknown option '{item.default}'{_closest(item.default, opts)}"))
+            if sum(o.recommended for o in item.options) > 1:
+                out.append(((sect, i, "options"), "at most one option may be recommended"))
+            _dupes(out, (sect, i, "options"), opts)
+            for j, opt in enumerate(item.options):
+                for k, eff in enumerate(opt.effects):
+                    where = (sect, i, "options", j, "effects", k)
+                    names = list(getattr(eff, "with_", [])) + list(getattr(eff, "who", []))
+                    key = "with" if isinstance(eff, OpenRoom) else "who"
+                    for n, name in enumerate(names):
+                        if name not in teams and name not in scn_roles and name not in people:
+                            out.append(((*where, key, n), (f"'{name}' is no team, role or person of the "
+                                        f"scenario{_closest(name, teams + scn_roles)}")))
+                    for n, svc in enumerate(getattr(eff, "take_offline", [])):
+                        if svc not in services:
+                            out.append(((*where, "take_offline", n), f"unknown service '{svc}'{_closest(svc, services)}"))
+    out += _cycles(deps, {x.id: (sect, i) for sect, i, x in items})
+    for i, m in enumerate(drill.modules):
+        for j, ref in enumerate(m.injects):
+            if ref not in injects:
+                out.append((("modules", i, "injects", j), f"unknown inject '{ref}'{_closest(ref, injects)}"))
+        for j, ref in enumerate(m.decisions):
+            if ref not in decisions:
+                out.append((("modules", i, "decisions", j), f"unknown decision '{ref}'{_closest(ref, list(decisions))}"))
+    return out
+
+
+def _dupes(out: list, where: Any, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i, x in enumerate(ids):
+        if x in seen:
+            loc = (where, i, "id") if isinstance(where, str) else (*where, i, "id")
+            out.append((loc, f"duplicate id '{x}'"))
+        seen.add(x)
+
+
+def _cycles(deps: dict[str, set[str]], where: dict[str, tuple[str, int]]) -> list[tuple[tuple[Any, ...], str]]:
+    """Items whose ``after`` chain comes back to themselves (reported once per cycle)."""
+    out = []
+    reported: set[str] = set()
+    for start in sorted(deps):
+        chain = [start]
+        cur = start
+        while True:
+            nxt = sorted(deps.get(cur, ()))
+            if not nxt or nxt[0] not in deps:
+                break
+            cur = nxt[0]
+            if cur in chain:
+                cycle = chain[chain.index(cur):]
+                if not reported & set(cycle):
+                    reported |= set(cycle)
+                    first = min(cycle, key=lambda c: where[c])
+                    k = cycle.index(first)
+                    ring = cycle[k:] + cycle[:k] + [first]
+                    out.append(((*where[first], "after"), "'after' goes round in a cycle: " + " -> ".join(ring)))
+                break
+            chain.append(cur)
+    return out
+
+
+def load_drill(path: str | Path) -> LoadedDrill:
+    """The validated drill in the YAML file at ``path`` (a scenario path is relative to it)."""
+    p = Path(path)
+    return load_drill_text(read_scenario_text(p), str(path), base=p.parent)
+
+
+def drill_json_schema() -> str:
+    """The JSON Schema of drill files, as deterministic text ending in a newline."""
+    import json
+
+    from incsim.scenario.jsonschema import JSON_SCHEMA_DIALECT
+
+    schema = {"$schema": JSON_SCHEMA_DIALECT, **Drill.model_json_schema(by_alias=True, mode="validation")}
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def is_drill_text(text: str) -> bool:
+    """Whether YAML ``text`` declares ``kind: Drill`` at its top level (a cheap look before loading)."""
+    return re.search(r"(?m)^kind:\s*['\"]?Drill['\"]?\s*(#.*)?$", text) is not None
+
+
+__all__ = [
+    "EFFECTS",
+    "Drill",
+    "LoadedDrill",
+    "drill_json_schema",
+    "is_drill_text",
+    "load_drill",
+    "load_drill_text",
+    "parse_start",
+]
