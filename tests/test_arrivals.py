@@ -141,6 +141,19 @@ def test_a_named_teams_clock_applies_to_every_service():
     assert {int(i.at // 60) % 24 for i in incs} == {1}
 
 
+@pytest.mark.parametrize(("clock", "utc_hour"), [("utc", 9), ("UTC-8", 17), ("UTC+5:30", 3)])
+def test_a_fixed_offset_clock(clock, utc_hour):
+    only_nine = [0] * 9 + [1] + [0] * 14
+    scn = scenario("arrivals: {rate_per_week: 40, profile: {clock: '%s', hour: %s}}" % (clock, only_nine))
+    incs = generate_incidents(scn, Streams(7, 0), 4 * WEEK)
+    assert len(incs) > 20
+    # 09:xx at UTC+5:30 is 03:30-04:30 UTC: the hour the incident starts in is 3 or 4
+    hours = {int(i.at // 60) % 24 for i in incs}
+    assert hours <= {utc_hour, utc_hour + 1} and utc_hour in hours
+    if ":" not in clock:
+        assert hours == {utc_hour}
+
+
 def test_a_flat_profile_keeps_the_old_draws_exactly():
     plain = scenario("arrivals: {rate_per_week: 20}")
     flat = scenario("arrivals: {rate_per_week: 20, profile: {weekday: [2, 2, 2, 2, 2, 2, 2]}}")
@@ -219,7 +232,10 @@ BAD = [
      "weekday (7) and/or hour (24)"),
     ("profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: fra}",
      "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'fra' (did you mean 'far'?); "
-     "known: owner, utc, app, far"),
+     "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]"),
+    ("profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: UTC+15}",
+     "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'UTC+15'; "
+     "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]"),
     ("profile: {weekday: [1, 1, 1, 1, 1, 0, 0], hour_of_week: %s}" % ([1] * 168),
      "clocks.yaml:12:42: incidents.arrivals.profile.weekday: give hour_of_week or weekday/hour, not "
      "both ('weekday' and 'hour_of_week')"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from incsim.model.streams import Streams, sample, sample_or_zero
-from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario
+from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
 
 
 @dataclass(frozen=True)
@@ -225,8 +225,10 @@ def arrival_rate(scn: Scenario) -> ArrivalRate:
     for s in scn.org.services:
         if clock == "owner":
             offsets[s.name] = team_offset[s.team]
+        elif clock in team_offset:
+            offsets[s.name] = team_offset[clock]
         else:
-            offsets[s.name] = team_offset.get(clock, 0.0)
+            offsets[s.name] = clock_offset_hours(clock) or 0.0
     bursts = tuple(arrivals.bursts) if arrivals is not None else ()
     return ArrivalRate(weights=profile_weights(profile), offsets=offsets, bursts=bursts)
 

@@ -9,7 +9,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from incsim.scenario.schema import Arrivals, Scenario
+from incsim.scenario.schema import Arrivals, Scenario, clock_offset_hours
 
 Loc = tuple[str | int, ...]
 
@@ -59,9 +59,9 @@ def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
         weights = getattr(prof, key)
         if weights is not None and not any(w > 0 for w in weights):
             out.append(Problem((*loc, key), f"every {key} weight is 0: incidents could never start"))
-    if prof.clock not in ("owner", "utc") and prof.clock not in teams:
+    if prof.clock != "owner" and prof.clock not in teams and clock_offset_hours(prof.clock) is None:
         out.append(Problem((*loc, "clock"),
-                           _unknown("clock", prof.clock, ["owner", "utc", *teams])))
+                           _unknown("clock", prof.clock, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]"))
     return out
 
 

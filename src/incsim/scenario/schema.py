@@ -6,6 +6,7 @@ Every default below is documented with its source in ``scenarios/seed.yaml``.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
@@ -131,7 +132,20 @@ class ArrivalProfile(Strict):
     weekday: Annotated[list[Weight], Field(min_length=7, max_length=7)] | None = None
     hour: Annotated[list[Weight], Field(min_length=24, max_length=24)] | None = None
     clock: Name = "owner"
-    """Whose local time the hours are in: ``owner`` (the failing service's team), ``utc``, or a team's name."""
+    """Whose local time the hours are in: ``owner`` (the failing service's team), a team's
+    name, ``utc`` or a fixed offset such as ``UTC-8`` or ``UTC+5:30`` (no daylight saving)."""
+
+
+def clock_offset_hours(clock: str) -> float | None:
+    """The offset from UTC of a fixed clock (``utc``, ``UTC-8``, ``UTC+5:30``); None for any other name."""
+    m = re.fullmatch(r"(?i)utc(?:([+-])(\d{1,2})(?::([0-5]\d))?)?", clock)
+    if m is None:
+        return None
+    if m.group(1) is None:
+        return 0.0
+    hours = int(m.group(2)) + int(m.group(3) or 0) / 60.0
+    offset = hours if m.group(1) == "+" else -hours
+    return offset if -12 <= offset <= 14 else None
 
 
 class Burst(Strict):
