@@ -2,18 +2,20 @@
 
 Everything intrinsic to an incident (when, where, what category, how much work, which
 dependents the failure will reach) is drawn here from the ``arrivals``, ``incident`` and
-``cascade`` streams, so every protocol meets exactly the same incidents.
+``cascade`` streams, so every protocol meets exactly the same incidents. Arrivals follow the
+scenario's hour-of-week profile and bursts (a non-homogeneous Poisson process, by thinning).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from incsim.model.streams import Streams, sample, sample_or_zero
-from incsim.scenario.schema import CATEGORIES, FLAGS, Scenario
+from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,13 @@ class IncidentSpec:
     exposure_per_min: float = 0.0
     root_recovery: float = 0.0
     extras: dict = field(default_factory=dict)
+    stream_id: int | None = None
+    """Key of the incident's random streams when it is not ``id`` (a service's n-th failure)."""
+
+    @property
+    def key(self) -> int:
+        """The key its random streams are drawn under."""
+        return self.id if self.stream_id is None else self.stream_id
 
 
 def _dependents(scn: Scenario) -> dict[str, list[str]]:
@@ -102,9 +111,10 @@ def _decisions(specs, rng: np.random.Generator, containment: bool = False) -> li
 
 
 def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root: str,
-                  scn: Scenario, streams: Streams) -> IncidentSpec:
-    """Draw the intrinsic work of incident ``i`` from its own streams."""
-    rng = streams.get("incident", i)
+                  scn: Scenario, streams: Streams, stream_id: int | None = None) -> IncidentSpec:
+    """Draw the intrinsic work of incident ``i`` from its own streams (keyed ``stream_id`` if given)."""
+    key = i if stream_id is None else stream_id
+    rng = streams.get("incident", key)
     spec = scn.incidents.categories[category]
     services = [s.name for s in scn.org.services]
     weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
@@ -132,11 +142,11 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
             exposure += fspec.exposure_per_min if flag == "security" else 0.0
     decisions = sorted(decisions, key=lambda d: not d.containment)
     decisions += _decisions(spec.decisions, rng)
-    spread = _cascade(roots, scn, category, lambda: streams.get("cascade", i), spec.recovery)
+    spread = _cascade(roots, scn, category, lambda: streams.get("cascade", key), spec.recovery)
     return IncidentSpec(
         id=i, at=at, category=category, flags=flags, roots=tuple(roots), diagnosis=diagnosis,
         fix=fix, consults=consults, consult_teams=consult_teams, decisions=tuple(decisions),
-        spread=tuple(spread), exposure_per_min=exposure, root_recovery=0.0,
+        spread=tuple(spread), exposure_per_min=exposure, root_recovery=0.0, stream_id=stream_id,
     )
 
 
@@ -151,6 +161,101 @@ def draw_kind(scn: Scenario, rng: np.random.Generator) -> tuple[str, tuple[str, 
     return cat, flags
 
 
+HOURS_PER_WEEK = 168
+
+
+def profile_weights(profile: ArrivalProfile | None) -> np.ndarray:
+    """The 168 hour-of-week rate factors of ``profile`` (Monday 00-01 first), scaled to mean 1."""
+    if profile is None:
+        return np.ones(HOURS_PER_WEEK)
+    if profile.hour_of_week is not None:
+        w = np.array(profile.hour_of_week, dtype=float)
+    else:
+        day = np.array(profile.weekday if profile.weekday is not None else [1.0] * 7, dtype=float)
+        hour = np.array(profile.hour if profile.hour is not None else [1.0] * 24, dtype=float)
+        w = np.outer(day, hour).ravel()
+    return w / w.mean()
+
+
+@dataclass(frozen=True)
+class ArrivalRate:
+    """How often incidents start at a service at a time, relative to the scenario's weekly rate."""
+
+    weights: np.ndarray
+    offsets: dict[str, float]
+    """Hours each service's profile clock is ahead of UTC."""
+    bursts: tuple[Burst, ...] = ()
+
+    @property
+    def varies(self) -> bool:
+        """Whether the rate is anything but flat (so arrivals need thinning)."""
+        return bool(self.bursts) or not np.all(self.weights == 1.0)
+
+    @property
+    def bound(self) -> float:
+        """The largest factor ``factor`` can return: the thinning envelope."""
+        return float(self.weights.max()) * max([1.0, *(b.factor for b in self.bursts)])
+
+    def burst(self, t: float) -> float:
+        """The burst factor at ``t``: the largest of the windows open then, else 1."""
+        best = None
+        for b in self.bursts:
+            since = t - b.at_min
+            if since < 0:
+                continue
+            if b.every_days is not None:
+                since %= b.every_days * 1440.0
+            if since < b.duration_min:
+                best = b.factor if best is None else max(best, b.factor)
+        return 1.0 if best is None else best
+
+    def factor(self, service: str, t: float) -> float:
+        """The rate factor of ``service`` at minute ``t`` (1 on average over a week without bursts)."""
+        local_hour = math.floor(t / 60.0 + self.offsets[service]) % HOURS_PER_WEEK
+        return float(self.weights[local_hour]) * self.burst(t)
+
+
+def arrival_rate(scn: Scenario) -> ArrivalRate:
+    """The arrival profile of ``scn`` resolved to per-service clocks (flat when it has none)."""
+    arrivals = scn.incidents.arrivals
+    profile = arrivals.profile if arrivals is not None else None
+    team_offset = {t.name: t.utc_offset_hours for t in scn.org.teams}
+    clock = profile.clock if profile is not None else "utc"
+    offsets = {}
+    for s in scn.org.services:
+        if clock == "owner":
+            offsets[s.name] = team_offset[s.team]
+        elif clock in team_offset:
+            offsets[s.name] = team_offset[clock]
+        else:
+            offsets[s.name] = clock_offset_hours(clock) or 0.0
+    bursts = tuple(arrivals.bursts) if arrivals is not None else ()
+    return ArrivalRate(weights=profile_weights(profile), offsets=offsets, bursts=bursts)
+
+
+def _thinned_arrivals(scn: Scenario, rng: np.random.Generator, horizon: float,
+                      rate: ArrivalRate) -> list[tuple[float, str, tuple[str, ...], str]]:
+    """A non-homogeneous Poisson process by thinning: candidates at the envelope rate, each
+    kept with the ratio of its service's rate at that time to the envelope."""
+    services = [s.name for s in scn.org.services]
+    weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
+    weights = weights / weights.sum()
+    bound = rate.bound
+    mean_gap = 7 * 1440.0 / (scn.incidents.arrivals.rate_per_week * bound)
+    out = []
+    t = 0.0
+    while True:
+        t += float(rng.exponential(mean_gap))
+        if t >= horizon:
+            return out
+        # the service comes first because its owner's clock decides the rate
+        root = services[int(rng.choice(len(services), p=weights))]
+        if rng.random() * bound >= rate.factor(root, t):
+            continue
+        cat, flags = draw_kind(scn, rng)
+        out.append((t, cat, flags, root))
+
+
 def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[IncidentSpec]:
     """All incidents of one replication, in arrival order: scripted ones plus Poisson arrivals."""
     inc = scn.incidents
@@ -159,7 +264,11 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
     for s in inc.scripted:
         if s.at_min < horizon:
             raw.append((s.at_min, s.category, tuple(f for f in FLAGS if f in s.flags), s.service))
-    if inc.arrivals is not None and not inc.arrivals.per_service:
+    rate = arrival_rate(scn)
+    if inc.arrivals is not None and not inc.arrivals.per_service and rate.varies:
+        raw += _thinned_arrivals(scn, rng, horizon, rate)
+    elif inc.arrivals is not None and not inc.arrivals.per_service:
+        # a flat rate keeps the draws of a plain Poisson process (and so earlier results)
         mean_gap = 7 * 1440.0 / inc.arrivals.rate_per_week
         services = [s.name for s in scn.org.services]
         weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)

@@ -71,3 +71,16 @@ def sample(dist, rng: np.random.Generator) -> float:
 def sample_or_zero(dist, rng: np.random.Generator) -> float:
     """A draw from ``dist``, or 0 when the scenario switched this cost off (``null``)."""
     return 0.0 if dist is None else sample(dist, rng)
+
+
+# Keys of per-service failures sit far above any arrival-ordered incident id, so the two never meet.
+_FAILURE_KEYS = 1 << 40
+_FAILURES_PER_SERVICE = 1 << 24
+
+
+def failure_stream_id(service_index: int, failure_number: int) -> int:
+    """The stream key of a service's ``failure_number``-th failure (from 0), the same under
+    every protocol whatever order failures of different services happen to arrive in."""
+    if not 0 <= failure_number < _FAILURES_PER_SERVICE:
+        raise ValueError(f"failure number {failure_number} out of range")
+    return _FAILURE_KEYS + service_index * _FAILURES_PER_SERVICE + failure_number

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 import simpy
 
 from incsim.model.events import Event, Kind, Log
-from incsim.model.incidents import DecisionNeed, IncidentSpec, draw_incident, draw_kind
+from incsim.model.incidents import DecisionNeed, IncidentSpec, arrival_rate, draw_incident, draw_kind
 from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import IncidentView, Strategy, make_strategy
-from incsim.model.streams import Streams, sample, sample_or_zero
+from incsim.model.streams import Streams, failure_stream_id, sample, sample_or_zero
 from incsim.scenario.schema import Scenario
 
 ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
@@ -65,7 +65,7 @@ class IncidentRun:
     def _rng(self, source: str):
         gen = self._rngs.get(source)
         if gen is None:
-            gen = self._rngs[source] = self.world.streams.get(source, self.spec.id)
+            gen = self._rngs[source] = self.world.streams.get(source, self.spec.key)
         return gen
 
     rng_people = property(lambda self: self._rng("people"))
@@ -470,14 +470,24 @@ class World:
         yield from self._respond(run)
 
     def _service_failures(self, index: int, service: str, rate_per_week: float):
-        """A service that fails at ``rate_per_week`` while up and is down until resolved."""
+        """A service that fails at ``rate_per_week`` (times the arrival profile) while up and is
+        down until resolved; its n-th failure draws from streams keyed by (service, n)."""
         rng = self.streams.get("failures", index)
+        rate = arrival_rate(self.scn)
+        bound = rate.bound
+        number = 0
         while True:
-            yield self.env.timeout(float(rng.exponential(WEEK / rate_per_week)))
+            # thinning: candidates at the envelope rate, each kept with its share of it
+            yield self.env.timeout(float(rng.exponential(WEEK / (rate_per_week * bound))))
             if self.env.now >= self.horizon:
                 return
-            category, flags = draw_kind(self.scn, rng)
-            spec = draw_incident(self._next_id, self.env.now, category, flags, service, self.scn, self.streams)
+            if rate.varies and rng.random() * bound >= rate.factor(service, self.env.now):
+                continue
+            key = failure_stream_id(index, number)
+            number += 1
+            category, flags = draw_kind(self.scn, self.streams.get("failures", key))
+            spec = draw_incident(self._next_id, self.env.now, category, flags, service, self.scn,
+                                 self.streams, stream_id=key)
             self._next_id += 1
             yield from self._arrive(spec)
 

@@ -9,7 +9,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from incsim.scenario.schema import Scenario
+from incsim.scenario.schema import Arrivals, Scenario, clock_offset_hours
 
 Loc = tuple[str | int, ...]
 
@@ -39,6 +39,29 @@ def _duplicates(names: list[str], loc: Loc, kind: str) -> list[Problem]:
         if name in seen:
             out.append(Problem((*loc, i, "name"), f"duplicate {kind} name '{name}'"))
         seen.add(name)
+    return out
+
+
+def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
+    """Problems with the arrival profile: one form only, some weight somewhere, a known clock."""
+    loc: Loc = ("incidents", "arrivals", "profile")
+    prof = arrivals.profile
+    if prof is None:
+        return []
+    out: list[Problem] = []
+    compact = [k for k in ("weekday", "hour") if getattr(prof, k) is not None]
+    if prof.hour_of_week is not None and compact:
+        out.append(Problem((*loc, compact[0]),
+                           f"give hour_of_week or weekday/hour, not both ('{compact[0]}' and 'hour_of_week')"))
+    elif prof.hour_of_week is None and not compact:
+        out.append(Problem(loc, "a profile needs hour_of_week (168 weights) or weekday (7) and/or hour (24)"))
+    for key in ("hour_of_week", "weekday", "hour"):
+        weights = getattr(prof, key)
+        if weights is not None and not any(w > 0 for w in weights):
+            out.append(Problem((*loc, key), f"every {key} weight is 0: incidents could never start"))
+    if prof.clock != "owner" and prof.clock not in teams and clock_offset_hours(prof.clock) is None:
+        out.append(Problem((*loc, "clock"),
+                           _unknown("clock", prof.clock, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]"))
     return out
 
 
@@ -92,6 +115,8 @@ def cross_checks(scn: Scenario) -> list[Problem]:
     total = sum(inc.mix.values())
     if not math.isclose(total, 1.0, abs_tol=1e-6):
         problems.append(Problem(("incidents", "mix"), f"incident mix sums to {total:g}, not 1"))
+    if inc.arrivals is not None:
+        problems += _arrival_checks(inc.arrivals, teams)
     for cat, p in inc.mix.items():
         if p > 0 and cat not in inc.categories:
             problems.append(Problem(("incidents", "mix", cat),

@@ -6,6 +6,7 @@ Every default below is documented with its source in ``scenarios/seed.yaml``.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
@@ -117,11 +118,58 @@ class FlagSpec(Strict):
     """Records exposed per minute until the first decision (containment) is taken."""
 
 
+Weight = Annotated[float, Field(ge=0.0)]
+
+
+class ArrivalProfile(Strict):
+    """Relative arrival rate by local hour of the week (Monday 00-01 first); scaled to mean 1.
+
+    Give either ``hour_of_week`` (168 weights) or the compact form ``weekday`` (7 weights,
+    Monday first) times ``hour`` (24 weights); a missing compact part is flat.
+    """
+
+    hour_of_week: Annotated[list[Weight], Field(min_length=168, max_length=168)] | None = None
+    weekday: Annotated[list[Weight], Field(min_length=7, max_length=7)] | None = None
+    hour: Annotated[list[Weight], Field(min_length=24, max_length=24)] | None = None
+    clock: Name = "owner"
+    """Whose local time the hours are in: ``owner`` (the failing service's team), a team's
+    name, ``utc`` or a fixed offset such as ``UTC-8`` or ``UTC+5:30`` (no daylight saving)."""
+
+
+def clock_offset_hours(clock: str) -> float | None:
+    """The offset from UTC of a fixed clock (``utc``, ``UTC-8``, ``UTC+5:30``); None for any other name."""
+    m = re.fullmatch(r"(?i)utc(?:([+-])(\d{1,2})(?::([0-5]\d))?)?", clock)
+    if m is None:
+        return None
+    if m.group(1) is None:
+        return 0.0
+    hours = int(m.group(2)) + int(m.group(3) or 0) / 60.0
+    offset = hours if m.group(1) == "+" else -hours
+    return offset if -12 <= offset <= 14 else None
+
+
+class Burst(Strict):
+    """A window in which incidents arrive ``factor`` times as often as the profile says."""
+
+    at_min: NonNegativeFloat
+    duration_min: PositiveFloat
+    factor: PositiveFloat
+    """Where windows overlap, the largest factor applies."""
+    every_days: PositiveFloat | None = None
+    """Repeat the window every so many days (``null``: once)."""
+
+
 class Arrivals(Strict):
     rate_per_week: PositiveFloat
-    """Poisson rate of P1 incidents (``per_service``: the rate of each service while it is up)."""
+    """Poisson rate of P1 incidents (``per_service``: the rate of each service while it is up).
+
+    With a ``profile`` this stays the weekly mean; ``bursts`` come on top of it.
+    """
     per_service: bool = False
     """Each service fails on its own, and only while it is up (a finite-source population)."""
+    profile: ArrivalProfile | None = None
+    """When in the week incidents start (``null``: uniformly at any hour)."""
+    bursts: list[Burst] = []
 
 
 class ScriptedIncident(Strict):
