@@ -944,8 +944,9 @@ def tornado_bars(sweep: Sweep, table: pd.DataFrame, protocol: str, metric: str) 
 class SweepInterrupted(Exception):
     """The sweep was interrupted; finished points are kept and a re-run resumes from them."""
 
-    def __init__(self, done: int, total: int, out_dir: Path) -> None:
+    def __init__(self, done: int, total: int, out_dir: Path, cause: BaseException | None = None) -> None:
         self.done, self.total, self.out_dir = done, total, out_dir
+        self.cause = cause if cause is not None else KeyboardInterrupt()
         super().__init__(f"interrupted: {done} of {total} points finished and kept in {out_dir}; "
                          f"run the same command with -o {out_dir} to resume")
 
@@ -1167,8 +1168,8 @@ def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False,
             atomic_write(_checkpoint_path(out, point.id), text, make_parents=True)
             records[point.id] = json.loads(text)  # exactly what a resumed run reads back
             computed += 1
-    except KeyboardInterrupt:
-        raise SweepInterrupted(len(records), len(sweep.points), out) from None
+    except KeyboardInterrupt as exc:
+        raise SweepInterrupted(len(records), len(sweep.points), out, exc) from None
 
     table = sweep_table(sweep, records)
     statements = break_evens(sweep, table)
