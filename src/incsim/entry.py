@@ -29,5 +29,6 @@ def main() -> None:
 def _interrupted(code: int) -> None:
     import signal
 
-    print(f"interrupted ({signal.Signals(code - 128).name})", file=sys.stderr)
+    name = signal.Signals(code - 128).name
+    print("interrupted" if name == "SIGINT" else f"interrupted by {name}", file=sys.stderr)
     sys.exit(code)

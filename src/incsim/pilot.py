@@ -71,6 +71,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from incsim.output import OutputError, verify_manifest
+
 STATISTICS = ("mttr", "median", "geomean")
 """Keys of the per-statistic figures: mean (MTTR), median, geometric mean."""
 
@@ -288,6 +290,11 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
     path = results / "incidents.csv" if results.is_dir() else results
     if not results.exists():
         raise PilotError(f"{results}: no such results folder")
+    if path.parent.joinpath("run.json").is_file():  # a results folder: whole and of one run, or refused
+        try:
+            verify_manifest(path.parent, "run.json")
+        except OutputError as exc:
+            raise PilotError(str(exc)) from None
     frame = _read_csv(path)
     for col in ("protocol", "ttr_min"):
         if col not in frame.columns:

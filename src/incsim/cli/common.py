@@ -30,7 +30,8 @@ def interrupted(message: str, exc: BaseException) -> NoReturn:
 
     name = getattr(exc, "name", "SIGINT")
     signals.mark_reported()
-    fail([f"interrupted ({name}): {message}"], code=signals.exit_code(exc))
+    by = "" if name == "SIGINT" else f" by {name}"  # a Ctrl-C needs no naming
+    fail([f"interrupted{by}: {message}"], code=signals.exit_code(exc))
 
 
 def plural(n: int, word: str) -> str:

@@ -41,6 +41,7 @@ from ruamel.yaml.error import YAMLError
 
 from incsim.intervals import subtract, union
 from incsim.metrics import NON_ESSENTIAL
+from incsim.output import OutputError, verify_manifest
 from incsim.scenario.loader import ScenarioError, load_scenario_text, scenario_sha256
 from incsim.scenario.schema import CATEGORIES, Scenario
 
@@ -142,6 +143,10 @@ def load_results(path: Path | str) -> Results:
         raise ReportError(f"{path}: not an incsim results folder (no {', '.join(REQUIRED_FILES)})")
     if missing:
         raise ReportError(f"{path}: incomplete results folder, missing {', '.join(missing)}")
+    try:  # every file whole and of this run before any of it is read
+        verify_manifest(path, "run.json")
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
     run = _read_json(path / "run.json", "the run manifest")
     absent = [k for k in RUN_NEEDS if k not in run]
     if absent:
