@@ -465,7 +465,7 @@ def test_markdown_report_with_chart_files(results, data, tmp_path):
         svg = (tmp_path / link).read_text()
         assert svg.startswith("<?xml") and "<svg" in svg and not RESOURCE.search(svg)
     assert md_escape(data.headline[0]["sentence"]) in md
-    assert "| protocol | TTR median / p90 |" in md and "### 6. Code access" in md
+    assert "| protocol | TTR median / p90 |" in md and "### 7.6 Code access" in md
     text = build_report(results, "md")
     assert text == md.replace("study_charts/", "report_charts/")
 

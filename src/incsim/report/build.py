@@ -89,6 +89,15 @@ class Results:
         """The protocol the others are compared against."""
         return self.protocols[0]
 
+    @property
+    def bootstrap_metrics(self) -> list[str]:
+        """Metrics with at least one interval made by the percentile bootstrap (``ci_method``),
+        because a t interval would have gone below zero; empty for results without that column."""
+        if "ci_method" not in self.summary.columns:
+            return []
+        rows = self.summary[self.summary["ci_method"].astype(str) == "bootstrap"]
+        return sorted(set(rows["metric"].astype(str)))
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
