@@ -125,11 +125,11 @@ def executor_for(jobs: int | None = None, scheduler: str | None = None,
     if jobs is None and tasks is not None and tasks < SMALL_RUN:
         jobs = 1
     if scheduler:
+        _probe_scheduler(scheduler, connect_timeout)  # before importing Dask, which takes seconds
         try:
             from distributed import Client
         except ImportError as exc:
             raise UsageError("--scheduler needs Dask: pip install 'incsim[dask]'") from exc
-        _probe_scheduler(scheduler, connect_timeout)
         try:
             client = Client(scheduler, timeout=connect_timeout)
         except (OSError, TimeoutError) as exc:

@@ -10,6 +10,24 @@ from typing import NoReturn
 
 import typer
 
+def _flag_type_hidden() -> None:
+    """Typer's help prints a type beside every option, ``<bool>`` for an on/off flag, which takes
+    no value; show the type of options that take one only (one patch, for every command)."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_incsim", False):
+        return
+
+    def display_type_rich(self, ctx):  # noqa: ANN001 - Typer's own signature
+        return None if getattr(self, "is_flag", False) and self.metavar is None else shown(self, ctx)
+
+    display_type_rich._incsim = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flag_type_hidden()
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Incident-response simulator: war rooms, async-first and hybrids compared.")
 

@@ -221,6 +221,34 @@ def check_flow_depth(text: str, file: str) -> None:
             depth = max(0, depth - 1)
 
 
+def block_depth_pos(text: str, limit: int = MAX_DEPTH) -> Pos | None:
+    """Where indentation and ``- `` entries first nest deeper than ``limit`` (0-based line, column).
+
+    The parser gives up on a very deep block structure with a bare recursion error and no
+    position; this finds the line from the indentation alone (an estimate: flow collections
+    are checked separately by ``check_flow_depth``)."""
+    open_cols: list[int] = []
+    for n, line in enumerate(text.splitlines()):
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        col = len(line) - len(body)
+        while open_cols and open_cols[-1] >= col:
+            open_cols.pop()
+        open_cols.append(col)
+        while body.startswith("- ") or body == "-":  # each entry marker on the line opens a level
+            rest = body[1:].lstrip(" ")
+            col += len(body) - len(rest)
+            body = rest
+            if body:
+                open_cols.append(col)
+            if len(open_cols) > limit:
+                return n, col
+        if len(open_cols) > limit:
+            return n, col
+    return None
+
+
 class _Constructor(RoundTripConstructor):
     """Round-trip constructor that checks the node graph first and keeps timestamps as text."""
 
@@ -265,7 +293,7 @@ def parse_yaml(text: str, file: str) -> Any:
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         _fail(file, f"character U+{char:04X} is not allowed in YAML", pos)
     except RecursionError:
-        _fail(file, "nesting is too deep")
+        _fail(file, f"nesting deeper than {MAX_DEPTH} levels", block_depth_pos(text))
     except YAMLError as exc:
         _fail(file, f"invalid YAML: {exc}")
 
