@@ -253,8 +253,23 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
                   command: list[str] | None = None, wall_time_s: float = 0.0, force: bool = False,
                   summary: pd.DataFrame | None = None, extra: dict | None = None) -> list[Path]:
     """Write incidents.csv, summary.csv, time.csv, scenario.yaml (the input as given), events/
-    and run.json (last, listing every other file with its size and sha256) into ``out``."""
+    and run.json (last, listing every other file with its size and sha256) into ``out``.
+
+    On any failure (a full disk, a file-size limit, a stop signal) a folder this call created is
+    removed again, and a folder that existed keeps its earlier content."""
+    created = not out.exists()
     prepare_dir(out, force)
+    try:
+        return _write_results(result, out, scenario_text, scenario_source, command, wall_time_s, summary, extra)
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _write_results(result: ExperimentResult, out: Path, scenario_text: str, scenario_source: str,
+                   command: list[str] | None, wall_time_s: float, summary: pd.DataFrame | None,
+                   extra: dict | None) -> list[Path]:
     summary = result.summary() if summary is None else summary
     files: list[tuple[Path, bytes]] = [
         (out / "incidents.csv", csv_text(result.incidents).encode("utf-8")),

@@ -301,11 +301,14 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
     path = results / "incidents.csv" if results.is_dir() else results
     if not results.exists():
         raise PilotError(f"{results}: no such results folder")
-    if path.parent.joinpath("run.json").is_file():  # a results folder: whole and of one run, or refused
+    folder = path.parent
+    if folder.joinpath("run.json").is_file():  # a results folder: whole and of one run, or refused
         try:
-            verify_manifest(path.parent, "run.json")
+            verify_manifest(folder, "run.json")
         except OutputError as exc:
             raise PilotError(str(exc)) from None
+    elif any(folder.joinpath(n).exists() for n in ("summary.csv", "scenario.yaml", "events")):
+        raise PilotError(f"{folder}: incomplete results folder, missing run.json (an interrupted or damaged run?)")
     frame = _read_csv(path)
     for col in ("protocol", "ttr_min"):
         if col not in frame.columns:

@@ -1158,11 +1158,21 @@ def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False,
     charts. A folder holding a sweep of the same sweep file (same sha256) and scenario resumes:
     its finished points are not run again; a different sweep is refused (``OutputError``), as is a
     non-empty folder that is not a sweep, unless ``force`` (which starts over). ``progress`` is
-    called with the number of replications done (finished points count at once).
+    called with the number of replications done (finished points count at once). A write that
+    fails (a full disk, a file-size limit) is an ``OutputError``: finished checkpoints are kept.
     """
+    out = out_dir if out_dir is not None else api.default_out_dir()
+    try:
+        return _run_sweep(sweep, out, force, executor, progress)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write: {exc.strerror or exc} ({getattr(exc, 'filename', '') or out}); "
+                          f"finished points are kept and the same command resumes") from None
+
+
+def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
+               progress: Callable[[int], None] | None) -> SweepOutcome:
     from incsim.sweep_charts import write_charts  # matplotlib is slow to import: only when writing
 
-    out = out_dir if out_dir is not None else api.default_out_dir()
     seed, drawn = _prepare(sweep, out, force)
     t0 = time.perf_counter()
     atomic_write(out / "sweep.json", sealed_json(_manifest(sweep, seed, drawn, complete=False)))
