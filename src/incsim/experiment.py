@@ -115,7 +115,9 @@ def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executo
 
 
 def _assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
-    frames = [results[r].rows for r in sorted(results)]
+    # a replication without incidents has an empty frame of untyped columns: concatenating it
+    # would turn every column to object dtype (no float formatting, no NaN arithmetic)
+    frames = [results[r].rows for r in sorted(results) if len(results[r].rows)]
     time_rows = [row for r in sorted(results) for row in results[r].time]
     incidents = (pd.concat(frames, ignore_index=True) if frames
                  else pd.DataFrame(columns=INCIDENT_COLUMNS))

@@ -26,8 +26,11 @@ class Interrupted(KeyboardInterrupt):
     """A stop signal arrived; ``code`` is the exit status to end with (128 + the signal number)."""
 
     def __init__(self, signum: int = signal.SIGINT) -> None:
-        super().__init__(signal.Signals(signum).name)
+        super().__init__(int(signum))  # args hold the number, so copies and pickles rebuild it
         self.signum = int(signum)
+
+    def __str__(self) -> str:
+        return self.name
 
     @property
     def code(self) -> int:

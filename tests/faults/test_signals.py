@@ -1,0 +1,85 @@
+"""Stop signals at seeded random moments: the command ends within seconds with 128 + the signal,
+one line, no worker left behind, nothing half-written; an interrupted sweep resumes to the bytes
+of an uninterrupted one."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+
+import pytest
+from faultkit import finish, half_written, no_orphans, start, tree
+
+from incsim.sweep import load_sweep, run_sweep
+
+RNG = random.Random(13)  # the moments the signals arrive: seeded, so a failure can be repeated
+CASES = [(sig, jobs, round(RNG.uniform(0.5, 4.0), 2))
+         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) for jobs in ("1", "2")]
+FAST = {(signal.SIGINT, "2"), (signal.SIGTERM, "1"), (signal.SIGHUP, "2")}
+
+
+def _case(sig, jobs, delay):
+    marks = () if (sig, jobs) in FAST else (pytest.mark.slow,)
+    return pytest.param(sig, jobs, delay, marks=marks, id=f"{sig.name}-jobs{jobs}-{delay}s")
+
+
+@pytest.mark.parametrize("sig, jobs, delay", [_case(*c) for c in CASES])
+def test_a_run_stops_cleanly_on_every_signal(tmp_path, sig, jobs, delay):
+    out = tmp_path / "X"
+    proc = start("run", "-n", "400", "--seed", "3", "-o", str(out), "--jobs", jobs, cwd=tmp_path)
+    time.sleep(delay)
+    import os
+
+    os.killpg(proc.pid, sig)  # to the whole group, as a terminal's Ctrl-C does
+    code, stdout, stderr = finish(proc, within=20)
+    assert code == 128 + sig, stderr
+    lines = stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("interrupted"), stderr
+    assert "Traceback" not in stderr
+    if sig != signal.SIGINT:
+        assert sig.name in lines[-1]
+    no_orphans(proc.pid)
+    assert not out.exists(), "an interrupted run left a folder behind"
+    assert half_written(tmp_path) == []
+
+
+def test_sigkill_leaves_no_worker_and_the_folder_stays_usable(tmp_path):
+    import os
+
+    out = tmp_path / "K"
+    proc = start("run", "-n", "400", "--seed", "3", "-o", str(out), "--jobs", "2", "-q", cwd=tmp_path)
+    time.sleep(RNG.uniform(1.5, 4.0))
+    os.kill(proc.pid, signal.SIGKILL)  # the parent only: its workers must follow it
+    finish(proc, within=10)
+    no_orphans(proc.pid)
+    # killed before writing: no folder at all (at most a staging folder, which is not results)
+    assert not out.exists() or all(p.name.startswith(".incsim-") for p in out.iterdir())
+    again = start("run", "-n", "2", "--seed", "3", "-o", str(out), "-q", "--format", "csv", cwd=tmp_path)
+    code, _, stderr = finish(again, within=60)
+    assert code == 0, stderr
+    assert half_written(out) == []
+
+
+def test_an_interrupted_sweep_resumes_to_the_bytes_of_an_uninterrupted_one(tmp_path, tiny_sweep):
+    import os
+
+    sweep_file = tiny_sweep(reps=15)
+    whole = tmp_path / "whole"
+    run_sweep(load_sweep(sweep_file), out_dir=whole)
+    cut = tmp_path / "cut"
+    proc = start("sweep", str(sweep_file), "-o", str(cut), "--jobs", "1", cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not list((cut / "points").glob("point-*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(RNG.uniform(0.0, 0.5))
+    os.killpg(proc.pid, signal.SIGTERM)
+    code, _, stderr = finish(proc, within=20)
+    if code == 0:
+        pytest.skip("the sweep finished before the signal arrived")
+    assert code == 143, stderr
+    assert "resume" in stderr.strip().splitlines()[-1]
+    assert half_written(cut) == []
+    outcome = run_sweep(load_sweep(sweep_file), out_dir=cut)
+    assert outcome.resumed >= 1
+    assert tree(cut) == tree(whole)
