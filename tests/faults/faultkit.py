@@ -28,6 +28,24 @@ parameters:
 """
 
 
+def minimal_yaml_text() -> str:
+    """The tiny scenario of the suite's top-level conftest (for fixtures wider than one test)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_top_conftest", Path(__file__).resolve().parents[1] / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MINIMAL_YAML
+
+
+def write_tiny_sweep(folder: Path, reps: int = 3) -> Path:
+    """A sweep file over the tiny scenario in ``folder``, the scenario beside it."""
+    (folder / "tiny.yaml").write_text(minimal_yaml_text(), encoding="utf-8")
+    path = folder / "tiny-sweep.yaml"
+    path.write_text(TINY_SWEEP.format(reps=reps), encoding="utf-8")
+    return path
+
+
 def start(*args: str, cwd: Path, limit_bytes: int | None = None) -> subprocess.Popen:
     """``python -m incsim ARGS`` in its own process group (as a terminal runs a command)."""
     env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
@@ -90,8 +108,5 @@ def tree(folder: Path) -> dict[str, bytes]:
 def tiny_sweep(tmp_path, minimal_yaml):
     """Write a sweep file over the tiny scenario; call with the replications per point."""
     def make(reps: int = 3) -> Path:
-        (tmp_path / "tiny.yaml").write_text(minimal_yaml, encoding="utf-8")
-        path = tmp_path / "tiny-sweep.yaml"
-        path.write_text(TINY_SWEEP.format(reps=reps), encoding="utf-8")
-        return path
+        return write_tiny_sweep(tmp_path, reps)
     return make
