@@ -83,3 +83,30 @@ def test_an_interrupted_sweep_resumes_to_the_bytes_of_an_uninterrupted_one(tmp_p
     outcome = run_sweep(load_sweep(sweep_file), out_dir=cut)
     assert outcome.resumed >= 1
     assert tree(cut) == tree(whole)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_dask_run_stops_cleanly_and_its_tasks_are_cancelled(tmp_path, sig):
+    import os
+
+    distributed = pytest.importorskip("distributed", reason="the 'dask' extra is not installed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        out = tmp_path / "D"
+        proc = start("run", "-n", "400", "--seed", "3", "-o", str(out), "--scheduler", cluster.scheduler_address,
+                     cwd=tmp_path)
+        deadline = time.monotonic() + 60
+        while not any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.1)  # wait until replications run on the cluster
+        time.sleep(RNG.uniform(0.2, 2.0))
+        os.killpg(proc.pid, sig)
+        code, _, stderr = finish(proc, within=30)
+        assert code == 128 + sig, stderr
+        assert "Traceback" not in stderr and stderr.strip().splitlines()[-1].startswith("interrupted")
+        no_orphans(proc.pid)
+        assert not out.exists()
+        deadline = time.monotonic() + 15
+        while any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(client.processing().values()), "the cluster still runs the interrupted replications"
