@@ -261,8 +261,8 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
     prepare_dir(out, force)
     try:
         return _write_results(result, out, scenario_text, scenario_source, command, wall_time_s, summary, extra)
-    except BaseException:
-        if created:
+    except BaseException as exc:
+        if created and getattr(exc, "published", None) is None:
             shutil.rmtree(out, ignore_errors=True)
         raise
 
@@ -310,16 +310,25 @@ def _publish(out: Path, files: list[tuple[Path, bytes]]) -> None:
         for _, path in staged:  # every folder first, so a failure here publishes nothing
             path.parent.mkdir(parents=True, exist_ok=True)
         keep = {path for path, _ in files}
-        with signals.deferred():
-            manifest = out / "run.json"
-            if manifest.exists():
-                manifest.unlink()  # a folder without run.json is plainly unfinished, never "whole"
-            events = out / "events"
-            if events.is_dir():
-                for old in events.glob("replication-*.jsonl"):
-                    if old not in keep:
-                        old.unlink()
-            for tmp, path in staged:
-                os.replace(tmp, path)
+        try:
+            _rename_all(out, staged, keep)
+        except KeyboardInterrupt as exc:
+            exc.published = out  # type: ignore[attr-defined]  # honoured only once all was renamed
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _rename_all(out: Path, staged: list[tuple[Path, Path]], keep: set[Path]) -> None:
+    """Move the staged files into place with stop signals held back (re-raised after the last)."""
+    with signals.deferred():
+        manifest = out / "run.json"
+        if manifest.exists():
+            manifest.unlink()  # a folder without run.json is plainly unfinished, never "whole"
+        events = out / "events"
+        if events.is_dir():
+            for old in events.glob("replication-*.jsonl"):
+                if old not in keep:
+                    old.unlink()
+        for tmp, path in staged:
+            os.replace(tmp, path)

@@ -110,3 +110,32 @@ def test_a_dask_run_stops_cleanly_and_its_tasks_are_cancelled(tmp_path, sig):
         while any(client.processing().values()) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(client.processing().values()), "the cluster still runs the interrupted replications"
+
+
+def test_a_signal_during_publishing_is_honoured_after_the_last_rename(tmp_path, monkeypatch):
+    import os
+
+    from incsim import api, output, signals
+
+    previous = {s: signal.getsignal(s) for s in signals.STOP_SIGNALS}
+    real_replace = os.replace
+    renames = []
+
+    def replace(src, dst):
+        if ".incsim-" not in str(dst):  # a rename into the results folder, not into staging
+            renames.append(dst)
+            if len(renames) == 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    signals.install()
+    try:
+        with pytest.raises(KeyboardInterrupt) as info:
+            api.run_scenario(api.load(None), replications=2, seed=1, out_dir=tmp_path / "o")
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert info.value.published == tmp_path / "o" and info.value.code == 143
+    assert len(renames) > 2  # every file was moved in before the signal took effect
+    output.verify_manifest(tmp_path / "o")

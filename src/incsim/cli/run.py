@@ -68,7 +68,8 @@ def run(
     except (OutputError, api.UsageError) as exc:
         problem = (str(exc), 2)
     except KeyboardInterrupt as exc:
-        interrupted("no results were written", exc)
+        done = getattr(exc, "published", None)
+        interrupted(f"the results were already written to {done}" if done else "no results were written", exc)
     if problem is not None:  # reported once the progress bar has cleared its line
         fail([problem[0]], code=problem[1])
     if not quiet:
