@@ -204,11 +204,13 @@ def _duration(seconds: float) -> str:
 
 
 def estimate_line(seconds_per_replication: float, replications: int, workers: int, incidents: int,
-                  protocols: int) -> str:
-    """The one line printed before a long run: how long it will take and why."""
+                  protocols: int, cap: bool = False) -> str:
+    """The one line printed before a long run: how long it will take and why (``cap``: the
+    replications are an upper bound, as with ``--precision``)."""
     total = seconds_per_replication * replications / max(workers, 1)
     on = f" on {workers} workers" if workers > 1 else ""
-    return (f"estimate: about {_duration(total)} for {replications:,} replications{on} "
+    upto = "up to " if cap else ""
+    return (f"estimate: {upto}about {_duration(total)} for {upto}{replications:,} replications{on} "
             f"({incidents:,} incidents x {protocols} protocols each; replication 0 took "
             f"{seconds_per_replication:.2f} s); Ctrl-C stops it")
 
@@ -243,7 +245,7 @@ def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, see
         if notice is not None and est > LONG_RUN_S:
             notice(estimate_line(secs, planned, executor_workers(executor),
                                  int(first.rows["incident_id"].nunique()) if len(first.rows) else 0,
-                                 len(scn.protocols)))
+                                 len(scn.protocols), cap=precision_pct is not None))
         precision = None
         if precision_pct is not None:
             result, precision = run_to_precision(scn, root_seed, precision_pct=precision_pct,

@@ -139,3 +139,41 @@ def test_a_signal_during_publishing_is_honoured_after_the_last_rename(tmp_path, 
     assert info.value.published == tmp_path / "o" and info.value.code == 143
     assert len(renames) > 2  # every file was moved in before the signal took effect
     output.verify_manifest(tmp_path / "o")
+
+
+READERS = [("report", signal.SIGTERM), ("report", signal.SIGINT), ("pilot", signal.SIGHUP),
+           ("schema", signal.SIGINT)]
+
+
+@pytest.mark.parametrize("command, sig", [
+    pytest.param(c, s, marks=() if (c, s) == ("report", signal.SIGTERM) else (pytest.mark.slow,),
+                 id=f"{c}-{s.name}") for c, s in READERS])
+def test_report_pilot_and_schema_stop_cleanly_and_write_all_or_nothing(tmp_path, command, sig):
+    import os
+
+    from incsim import api
+    from incsim.output import verify_manifest
+
+    results = tmp_path / "r"
+    api.run_scenario(api.load(None), replications=3, seed=6, out_dir=results)
+    target, args = {
+        "report": (tmp_path / "rep.md", ["report", str(results), "-o", str(tmp_path / "rep.md")]),
+        "pilot": (tmp_path / "p" / "pilot.json", ["pilot", "--from-results", str(results), "--protocol", "war-room",
+                                                  "--per-month", "4", "--trials", "20000", "--seed", "2",
+                                                  "-o", str(tmp_path / "p")]),
+        "schema": (tmp_path / "s.json", ["schema", "-o", str(tmp_path / "s.json")]),
+    }[command]
+    proc = start(*args, cwd=tmp_path)
+    time.sleep(RNG.uniform(0.3, 2.5))
+    os.killpg(proc.pid, sig)
+    code, _, stderr = finish(proc, within=20)
+    assert "Traceback" not in stderr
+    if code == 0:  # it finished first: then its output is whole
+        assert target.exists()
+    else:
+        assert code == 128 + sig, stderr
+        assert stderr.strip().splitlines()[-1].startswith("interrupted")
+        assert not target.exists()
+    no_orphans(proc.pid)
+    assert half_written(tmp_path) == []
+    verify_manifest(results)  # a reader never changes what it read
