@@ -98,7 +98,7 @@ def test_quiet_prints_only_results_and_json_parses(tmp_path):
 def test_csv_format(tmp_path):
     res = run("-n", "2", "--seed", "5", "-o", str(tmp_path / "c"), "--format", "csv", "-q")
     assert res.exit_code == 0
-    assert res.stdout.splitlines()[0] == "kind,category,protocol,metric,n_incidents,n_replications,mean,ci_low,ci_high,median,p90"
+    assert res.stdout.splitlines()[0] == "kind,category,protocol,metric,n_incidents,n_replications,mean,ci_low,ci_high,median,p90,ci_method"
 
 
 def test_a_left_out_seed_is_drawn_printed_and_recorded(tmp_path):

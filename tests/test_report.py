@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from incsim import api
 from incsim.metrics import NON_ESSENTIAL
+from incsim.output import sealed_json
 from incsim.cli.pilot import pilot
 from incsim.report import build as B
 from incsim.report import build_report, charts, md_escape, render_report
@@ -464,7 +465,7 @@ def test_markdown_report_with_chart_files(results, data, tmp_path):
         svg = (tmp_path / link).read_text()
         assert svg.startswith("<?xml") and "<svg" in svg and not RESOURCE.search(svg)
     assert md_escape(data.headline[0]["sentence"]) in md
-    assert "| protocol | TTR median / p90 |" in md and "### 6. Code access" in md
+    assert "| protocol | TTR median / p90 |" in md and "### 7.6 Code access" in md
     text = build_report(results, "md")
     assert text == md.replace("study_charts/", "report_charts/")
 
@@ -477,13 +478,13 @@ def test_markdown_report_with_chart_files(results, data, tmp_path):
     (lambda d: (d / "empty").mkdir() or d / "empty", ["empty", "not an incsim results folder"]),
     (lambda d: d / "partial", ["partial", "missing summary.csv"]),
     (lambda d: d / "badjson", ["run.json", "not valid JSON"]),
-    (lambda d: d / "badcsv", ["incidents.csv", "missing column"]),
+    (lambda d: d / "badcsv", ["incidents.csv", "damaged"]),
     (lambda d: d / "badpilot", ["pilot.json", "power_by_month"]),
 ])
 def test_bad_input_is_one_line_and_exit_2(results, tmp_path, make, words):
     for name, broken in (("partial", "summary.csv"), ("badjson", "run.json"), ("badcsv", "incidents.csv"),
                          ("badpilot", None)):
-        shutil.copytree(results, tmp_path / name, ignore=shutil.ignore_patterns("events", "report*"))
+        shutil.copytree(results, tmp_path / name, ignore=shutil.ignore_patterns("report*"))
         if name == "partial":
             (tmp_path / name / broken).unlink()
         elif name == "badjson":
@@ -523,6 +524,10 @@ def test_default_output_same_input_same_bytes(results, tmp_path):
 def test_without_event_logs_the_busy_chart_is_left_out(results, tmp_path):
     copy = tmp_path / "nolog"
     shutil.copytree(results, copy, ignore=shutil.ignore_patterns("events", "report*"))
+    run = json.loads((copy / "run.json").read_text())  # as a run that kept no event logs writes it
+    run["event_log_replications"] = []
+    run["files"] = [f for f in run["files"] if not f["path"].startswith("events/")]
+    (copy / "run.json").write_text(sealed_json(run))
     html = build_report(copy, "html")
     assert 'aria-label="Who was busy' not in html and "this chart is left out" in html
 

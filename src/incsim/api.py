@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from incsim.experiment import ExperimentResult, PrecisionOutcome, run_experiment, run_to_precision
-from incsim.output import prepare_dir, write_results
-from incsim.scenario.loader import default_scenario_text, load_scenario_text, read_scenario_text
+from incsim.experiment import (ExperimentResult, IncidentLimitError, PrecisionOutcome, calibrate, run_experiment,
+                               run_to_precision)
+from incsim.output import check_dir, write_results
+from incsim.scenario.loader import default_scenario_text, load_scenario_text, locate, read_scenario_text
 from incsim.scenario.schema import Scenario
+from incsim.signals import worker_init
 
 DEFAULT_SOURCE = "<embedded default: seed.yaml>"
 
@@ -47,6 +50,12 @@ class RunOutcome:
 SMALL_RUN = 8
 """Fewer tasks than this run serially unless ``--jobs`` asks otherwise."""
 
+LONG_RUN_S = 10.0
+"""A run expected to take longer than this (seconds) is announced with an estimate first."""
+
+STOP_GRACE_S = 3.0
+"""How long stopped workers get to exit before they are killed."""
+
 
 class UsageError(Exception):
     """An option combination or environment that cannot work; the message says why."""
@@ -57,17 +66,66 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def worker_count(jobs: int | None, tasks: int | None, oversubscribe: bool = False) -> int:
+    """How many worker processes to start: ``jobs`` (default the cores), never more than the tasks,
+    nor more than the cores unless ``oversubscribe``; 1 means serial."""
+    cores = default_jobs()
+    n = cores if jobs is None else jobs
+    if not oversubscribe:
+        n = min(n, cores)
+    if tasks is not None:
+        n = min(n, max(tasks, 1))
+    return max(n, 1)
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Fail at once when nothing listens at a ``tcp://host:port`` address (Dask would wait ``timeout``)."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme != "tcp":
+        return  # tls://, inproc:// and the like: leave it to Dask
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    if not colon or not port.isdigit():
+        raise UsageError(f"--scheduler {address}: expected tcp://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Drop queued work and end the workers now: a worker may be mid-replication or blocked on a
+    lock or pipe, so waiting for it can take as long as a replication (or forever)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join(1.0)
+
+
 @contextmanager
 def executor_for(jobs: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 20.0, tasks: int | None = None) -> Iterator[Executor | None]:
-    """A Dask cluster's executor (``scheduler``), a local process pool (``jobs`` > 1), or None (serial).
+                 connect_timeout: float = 20.0, tasks: int | None = None,
+                 oversubscribe: bool = False) -> Iterator[Executor | None]:
+    """A Dask cluster's executor (``scheduler``), a local process pool, or None (serial).
 
-    With ``jobs`` left out and only a few ``tasks`` to run, it stays serial: starting a pool
-    costs more than it saves on a handful of replications.
+    The pool has ``worker_count(jobs, tasks, oversubscribe)`` workers. With ``jobs`` left out
+    and only a few ``tasks`` to run, it stays serial: starting a pool costs more than it saves on
+    a handful of replications. An interruption (any stop signal) or failure inside the block
+    cancels the queued work and ends the workers before it propagates.
     """
     if jobs is None and tasks is not None and tasks < SMALL_RUN:
         jobs = 1
     if scheduler:
+        _probe_scheduler(scheduler, connect_timeout)  # before importing Dask, which takes seconds
         try:
             from distributed import Client
         except ImportError as exc:
@@ -76,21 +134,24 @@ def executor_for(jobs: int | None = None, scheduler: str | None = None,
             client = Client(scheduler, timeout=connect_timeout)
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        executor = client.get_executor()
         try:
-            yield client.get_executor()
+            yield executor
+        except BaseException:
+            executor.shutdown(wait=False)  # cancels the submitted replications on the cluster
+            raise
         finally:
-            client.close()
+            client.close(timeout=STOP_GRACE_S)
         return
-    n = default_jobs() if jobs is None else jobs
+    n = worker_count(jobs, tasks, oversubscribe)
     if n <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=n)
+    pool = ProcessPoolExecutor(max_workers=n, initializer=worker_init)
     try:
         yield pool
     except BaseException:
-        # interrupted or failed: drop the queued replications instead of waiting for them
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 
@@ -120,34 +181,84 @@ def draw_seed() -> int:
     return secrets.randbelow(2**32)
 
 
+def executor_workers(executor: Executor | None) -> int:
+    """How many replications ``executor`` runs at once (1 when serial or unknown)."""
+    if executor is None:
+        return 1
+    n = getattr(executor, "_max_workers", None)
+    if isinstance(n, int) and n > 0:
+        return n
+    client = getattr(executor, "_client", None)  # a Dask executor: its workers' threads
+    try:
+        return max(1, int(sum(client.nthreads().values())))
+    except Exception:  # noqa: BLE001 - an estimate only; any failure means "unknown"
+        return 1
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def estimate_line(seconds_per_replication: float, replications: int, workers: int, incidents: int,
+                  protocols: int, cap: bool = False) -> str:
+    """The one line printed before a long run: how long it will take and why (``cap``: the
+    replications are an upper bound, as with ``--precision``)."""
+    total = seconds_per_replication * replications / max(workers, 1)
+    on = f" on {workers} workers" if workers > 1 else ""
+    upto = "up to " if cap else ""
+    return (f"estimate: {upto}about {_duration(total)} for {upto}{replications:,} replications{on} "
+            f"({incidents:,} incidents x {protocols} protocols each; replication 0 took "
+            f"{seconds_per_replication:.2f} s); Ctrl-C stops it")
+
+
 def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, seed: int | None = None,
                  out_dir: Path | None = None, force: bool = False, command: list[str] | None = None,
                  executor: Executor | None = None, precision_pct: float | None = None,
                  precision_metric: str = "engineer_hours", max_replications: int = 1000,
-                 progress: Callable[[int], None] | None = None) -> RunOutcome:
+                 progress: Callable[[int], None] | None = None,
+                 notice: Callable[[str], None] | None = None) -> RunOutcome:
     """Run every protocol of a scenario, write the results, and return them.
 
     With ``precision_pct``, replications are added (from ``replications`` up to
     ``max_replications``) until the paired difference of the first two protocols in
-    ``precision_metric`` has a 95% half-width under that percentage of its mean.
+    ``precision_metric`` has a 95% half-width under that percentage of its mean. Replication 0
+    runs first, timed; when the whole run looks longer than ``LONG_RUN_S``, ``notice`` gets an
+    estimate. Nothing is created on disk before the results are written.
     """
     scn = loaded.scenario
     reps = replications if replications is not None else scn.simulation.replications
     drawn = seed is None and scn.simulation.seed is None
     root_seed = seed if seed is not None else (scn.simulation.seed if scn.simulation.seed is not None else draw_seed())
     out = out_dir if out_dir is not None else default_out_dir()
-    prepare_dir(out, force)  # refuse early, before minutes of simulation
+    check_dir(out, force)  # refuse early, before minutes of simulation
     t0 = time.perf_counter()
-    precision = None
-    if precision_pct is not None:
-        result, precision = run_to_precision(scn, root_seed, precision_pct=precision_pct,
-                                             metric=precision_metric, start=reps, cap=max_replications,
-                                             executor=executor, progress=progress)
-    else:
-        result = run_experiment(scn, reps, root_seed, executor=executor, progress=progress)
+    try:
+        first, secs = calibrate(scn, root_seed)
+        if progress:
+            progress(1)
+        planned = max_replications if precision_pct is not None else reps
+        est = secs * planned / executor_workers(executor)
+        if notice is not None and est > LONG_RUN_S:
+            notice(estimate_line(secs, planned, executor_workers(executor),
+                                 int(first.rows["incident_id"].nunique()) if len(first.rows) else 0,
+                                 len(scn.protocols), cap=precision_pct is not None))
+        precision = None
+        if precision_pct is not None:
+            result, precision = run_to_precision(scn, root_seed, precision_pct=precision_pct,
+                                                 metric=precision_metric, start=reps, cap=max_replications,
+                                                 executor=executor, progress=progress, done={0: first})
+        else:
+            result = run_experiment(scn, reps, root_seed, executor=executor, progress=progress, done={0: first})
+    except IncidentLimitError as exc:
+        where = locate(loaded.text, loaded.source, ("simulation", "max_incidents"))
+        raise UsageError(f"{where.file}:{where.line}:{where.col}: {exc}") from None
     summary = result.summary()
     wall = time.perf_counter() - t0
     extra = {"precision": asdict(precision)} if precision else {}
     write_results(result, out, scenario_text=loaded.text, scenario_source=loaded.source, command=command,
-                  wall_time_s=wall, force=True, summary=summary, extra=extra)
+                  wall_time_s=wall, force=force, summary=summary, extra=extra)
     return RunOutcome(result, summary, out, root_seed, drawn, wall, precision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
@@ -35,10 +36,18 @@ class ReplicationResult:
     logs: dict[str, list[Event]] = field(default_factory=dict)
 
 
+class IncidentLimitError(Exception):
+    """A replication drew more incidents than ``simulation.max_incidents`` allows."""
+
+
 def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool = False) -> ReplicationResult:
     """Simulate every protocol of ``scn`` on the same incidents of one replication."""
     horizon = scn.simulation.horizon_days * 1440.0
     incidents = generate_incidents(scn, Streams(seed, replication), horizon)
+    limit = scn.simulation.max_incidents
+    if len(incidents) > limit:
+        raise IncidentLimitError(f"replication {replication} has {len(incidents):,} incidents, over "
+                                 f"simulation.max_incidents = {limit:,}; raise it to allow such a run")
     roster = Roster(scn)
     rows: list[dict] = []
     time_rows: list[dict] = []
@@ -77,15 +86,27 @@ class ExperimentResult:
         return summarize(self.incidents, self.protocols)
 
 
+def calibrate(scn: Scenario, seed: int, log_sample: int | None = None) -> tuple[ReplicationResult, float]:
+    """Replication 0 run here and timed (seconds): the cost per replication a long run is estimated from.
+
+    Its result is replication 0 of the run proper (pass it in ``done``), so the estimate costs nothing.
+    """
+    keep = scn.simulation.event_log_sample if log_sample is None else log_sample
+    t0 = time.perf_counter()
+    first = run_replication(scn, 0, seed, 0 < keep)
+    return first, time.perf_counter() - t0
+
+
 def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executor | None,
              progress: Callable[[int], None] | None, into: dict[int, ReplicationResult]) -> None:
+    todo = [r for r in reps if r not in into]
     if executor is None:
-        for r in reps:
+        for r in todo:
             into[r] = run_replication(scn, r, seed, r < keep)
             if progress:
                 progress(1)
         return
-    futures = [executor.submit(run_replication, scn, r, seed, r < keep) for r in reps]
+    futures = [executor.submit(run_replication, scn, r, seed, r < keep) for r in todo]
     for fut in as_completed(futures):
         res = fut.result()
         into[res.replication] = res
@@ -94,7 +115,9 @@ def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executo
 
 
 def _assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
-    frames = [results[r].rows for r in sorted(results)]
+    # a replication without incidents has an empty frame of untyped columns: concatenating it
+    # would turn every column to object dtype (no float formatting, no NaN arithmetic)
+    frames = [results[r].rows for r in sorted(results) if len(results[r].rows)]
     time_rows = [row for r in sorted(results) for row in results[r].time]
     incidents = (pd.concat(frames, ignore_index=True) if frames
                  else pd.DataFrame(columns=INCIDENT_COLUMNS))
@@ -104,11 +127,12 @@ def _assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -
 
 
 def run_experiment(scn: Scenario, replications: int, seed: int, *, log_sample: int | None = None,
-                   executor: Executor | None = None,
-                   progress: Callable[[int], None] | None = None) -> ExperimentResult:
-    """Run ``replications`` replications; results are identical whatever executor runs them."""
+                   executor: Executor | None = None, progress: Callable[[int], None] | None = None,
+                   done: dict[int, ReplicationResult] | None = None) -> ExperimentResult:
+    """Run ``replications`` replications (those in ``done`` are not run again); results are
+    identical whatever executor runs them."""
     keep = scn.simulation.event_log_sample if log_sample is None else log_sample
-    results: dict[int, ReplicationResult] = {}
+    results: dict[int, ReplicationResult] = {r: v for r, v in (done or {}).items() if r < replications}
     _collect(scn, range(replications), seed, keep, executor, progress, results)
     return _assemble(scn, seed, results)
 
@@ -137,8 +161,8 @@ def relative_half_width(incidents: pd.DataFrame, a: str, b: str, metric: str) ->
 
 def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: str = "engineer_hours",
                      start: int = 10, cap: int = 1000, batch: int = 10, log_sample: int | None = None,
-                     executor: Executor | None = None,
-                     progress: Callable[[int], None] | None = None) -> tuple[ExperimentResult, PrecisionOutcome]:
+                     executor: Executor | None = None, progress: Callable[[int], None] | None = None,
+                     done: dict[int, ReplicationResult] | None = None) -> tuple[ExperimentResult, PrecisionOutcome]:
     """Add replications until the main paired difference's 95% half-width is under ``precision_pct``%
     of its mean (the first two protocols, ``metric``), or ``cap`` replications are reached.
 
@@ -150,8 +174,8 @@ def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: 
     if len(protos) < 2:
         raise ValueError("--precision needs at least two protocols to compare")
     a, b = protos[0], protos[1]
-    results: dict[int, ReplicationResult] = {}
     n = min(max(start, 2), cap)
+    results: dict[int, ReplicationResult] = {r: v for r, v in (done or {}).items() if r < n}
     _collect(scn, range(0, n), seed, keep, executor, progress, results)
     while True:
         res = _assemble(scn, seed, results)

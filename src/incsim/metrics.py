@@ -249,6 +249,32 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     return m, m - half, m + half
 
 
+BOOTSTRAP_RESAMPLES = 4000
+BOOTSTRAP_SEED = 20261130
+"""A fixed seed: the same replications always give the same interval (and the same bytes)."""
+CI_METHODS = {
+    "t": "Student-t interval over replication means",
+    "bootstrap": "percentile bootstrap over replication means (the t interval would cross zero, "
+                 "which a non-negative quantity cannot)",
+}
+
+
+def bounded_interval(values: Sequence[float], level: float = 0.95,
+                     lower: float = 0.0) -> tuple[float, float, float, str]:
+    """(mean, low, high, method) for a quantity that cannot fall below ``lower``: the Student-t
+    interval when it respects the bound, else a percentile bootstrap over the values (``method``
+    says which; see ``CI_METHODS``). The bounds are NaN for n < 2."""
+    m, lo, hi = t_interval(values, level)
+    if math.isnan(lo) or lo >= lower:
+        return m, lo, hi, "t"
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    means = x[rng.integers(0, len(x), size=(BOOTSTRAP_RESAMPLES, len(x)))].mean(axis=1)
+    q = np.quantile(means, [0.5 - level / 2, 0.5 + level / 2])
+    return m, max(float(q[0]), lower), float(q[1]), "bootstrap"
+
+
 def per_replication_means(incidents: pd.DataFrame, by: Sequence[str] = ("protocol",)) -> pd.DataFrame:
     """Mean of every metric per replication (the unit of replication for CIs)."""
     keys = ["replication", *by]
@@ -258,7 +284,9 @@ def per_replication_means(incidents: pd.DataFrame, by: Sequence[str] = ("protoco
 def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bool = True) -> pd.DataFrame:
     """Per protocol (and category) and metric: mean with 95% CI, median, p90; then paired differences.
 
-    CIs are over replications (each replication's mean per incident is one observation).
+    CIs are over replications (each replication's mean per incident is one observation);
+    ``ci_method`` names how each was made (``CI_METHODS``): a protocol's figure cannot be
+    negative, so its interval never is; a difference can be, and keeps the t interval.
     A paired difference ``B - A`` pairs the same replication, which met the same incidents
     under both protocols (common random numbers).
     """
@@ -272,7 +300,8 @@ def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bo
             sub = df[df["protocol"] == proto]
             rep = means[means["protocol"] == proto]
             for metric in METRICS:
-                m, lo, hi = t_interval(rep[metric].to_numpy())
+                # every metric is non-negative per incident: its interval must not go below 0
+                m, lo, hi, method = bounded_interval(rep[metric].to_numpy())
                 vals = sub[metric].to_numpy(dtype=float)
                 rows.append({
                     "kind": "protocol", "category": category, "protocol": proto, "metric": metric,
@@ -280,6 +309,7 @@ def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bo
                     "ci_low": lo, "ci_high": hi,
                     "median": float(np.median(vals)) if len(vals) else math.nan,
                     "p90": float(np.percentile(vals, 90)) if len(vals) else math.nan,
+                    "ci_method": method,
                 })
         wide = means.pivot(index="replication", columns="protocol")
         for i, a in enumerate(protocols):
@@ -293,6 +323,6 @@ def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bo
                         "kind": "difference", "category": category, "protocol": f"{b} - {a}",
                         "metric": metric, "n_incidents": int(len(df[df["protocol"] == a])),
                         "n_replications": int((~np.isnan(d)).sum()), "mean": m, "ci_low": lo,
-                        "ci_high": hi, "median": math.nan, "p90": math.nan,
+                        "ci_high": hi, "median": math.nan, "p90": math.nan, "ci_method": "t",
                     })
     return pd.DataFrame(rows)

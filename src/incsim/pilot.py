@@ -71,6 +71,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from incsim.output import OutputError, verify_manifest
+
 STATISTICS = ("mttr", "median", "geomean")
 """Keys of the per-statistic figures: mean (MTTR), median, geometric mean."""
 
@@ -83,6 +85,17 @@ MAX_MONTHS = 120
 MAX_INCIDENTS_PER_ARM = 3000  # per-arm search cap when no monthly rate is given
 _CELLS_PER_CHUNK = 4_000_000  # trials x incidents per block: about 50 MB of float32 draws
 _DURATION_HINTS = ("duration", "ttr")
+
+MIN_SAMPLE = 20
+"""Fewest historical durations a pilot analysis accepts. Resampling fewer cannot stand for a
+heavy-tailed distribution (one outlier is 5% of the data or more), and the figures it gives
+(sd, power, chance of looking worse) would be confident and meaningless; below it the command
+refuses. ``calibrate`` and ``review`` use the same floor."""
+
+WARN_SAMPLE = 100
+"""Below this many durations the analysis runs but says, in its output, that its figures are
+rough: the experiment this module follows worked with roughly 50-300 incidents and found even
+those too few for MTTR."""
 _Z90 = float(sps.norm.ppf(0.95))  # half-width of a central 90% normal interval, in sds
 
 
@@ -288,6 +301,14 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
     path = results / "incidents.csv" if results.is_dir() else results
     if not results.exists():
         raise PilotError(f"{results}: no such results folder")
+    folder = path.parent
+    if folder.joinpath("run.json").is_file():  # a results folder: whole and of one run, or refused
+        try:
+            verify_manifest(folder, "run.json")
+        except OutputError as exc:
+            raise PilotError(str(exc)) from None
+    elif any(folder.joinpath(n).exists() for n in ("summary.csv", "scenario.yaml", "events")):
+        raise PilotError(f"{folder}: incomplete results folder, missing run.json (an interrupted or damaged run?)")
     frame = _read_csv(path)
     for col in ("protocol", "ttr_min"):
         if col not in frame.columns:
@@ -575,6 +596,28 @@ TOP_LEVEL = ("p_worse", "p_phantom", "ci90_halfwidth_min", "months_for_80pct_pow
              "incidents_per_arm_for_80pct_power")
 
 
+def check_sample(n: int, what: str, minimum: int = MIN_SAMPLE) -> None:
+    """Refuse a sample of ``n`` (``what``: where it came from) below ``minimum``: ``PilotError``."""
+    if n < minimum:
+        raise PilotError(f"{what}: only {n} usable value{'s' if n != 1 else ''}; at least {minimum} are needed "
+                         f"for figures that mean anything (fewer cannot represent a heavy tail)")
+
+
+def sample_warnings(baseline: Baseline) -> list[str]:
+    """Refuse a historical baseline below ``MIN_SAMPLE`` durations (or without spread); the
+    warnings to print with the figures below ``WARN_SAMPLE``. A lognormal baseline has none."""
+    if baseline.durations is None:
+        return []
+    n = int(len(baseline.durations))
+    check_sample(n, baseline.source)
+    if float(np.ptp(baseline.durations)) == 0.0:
+        raise PilotError(f"{baseline.source}: every duration is the same; a baseline needs spread")
+    if n < WARN_SAMPLE:
+        return [f"only {n} historical durations (fewer than {WARN_SAMPLE}): the tail of the "
+                f"distribution is barely seen, so these figures are rough and likely too optimistic"]
+    return []
+
+
 def pilot_report(baseline: Baseline, *, improvement: float = 0.1, per_arm: int | None = None,
                  per_month: float | None = None, months: int | None = None,
                  threshold: float = DEFAULT_THRESHOLD, trials: int = DEFAULT_TRIALS,
@@ -596,6 +639,7 @@ def pilot_report(baseline: Baseline, *, improvement: float = 0.1, per_arm: int |
         months = DEFAULT_PILOT_MONTHS if months is None else months
         per_arm = max(1, round(per_month * months))
     _check(improvement, threshold, per_arm, trials)
+    warnings = sample_warnings(baseline)
     if seed is not None and seed < 0:
         raise PilotError(f"--seed must be non-negative, got {seed}")
     drawn = seed is None
@@ -613,6 +657,7 @@ def pilot_report(baseline: Baseline, *, improvement: float = 0.1, per_arm: int |
         "alpha": ALPHA, "target_power": TARGET_POWER, "max_months": max_months,
         "max_incidents_per_arm": None if per_month is not None else MAX_INCIDENTS_PER_ARM,
         "baseline": baseline.describe(),
+        "warnings": warnings,
         "definitions": {
             "p_worse": "P(statistic of the pilot arm > baseline arm) with the real improvement",
             "p_phantom": "P(pilot statistic <= (1 - threshold) x baseline statistic) with no real change",
@@ -672,7 +717,13 @@ def power_by_month(baseline: Baseline, report: dict) -> list[dict] | None:
 
 
 def answer_sentence(report: dict) -> str:
-    """One sentence answering "when will the pilot show the gain, and how likely is it to look worse?"."""
+    """One sentence answering "when will the pilot show the gain, and how likely is it to look worse?",
+    followed by the small-sample warnings, if any."""
+    caution = "".join(f" Caution: {w}." for w in report.get("warnings", []))
+    return _answer(report) + caution
+
+
+def _answer(report: dict) -> str:
     pct = f"{report['improvement'] * 100:g}%"
     worse = f"{report['p_worse'] * 100:.0f}%"
     rate, cap = report["per_month"], report["max_months"]

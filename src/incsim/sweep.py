@@ -100,7 +100,8 @@ from ruamel.yaml.comments import CommentedMap
 from incsim import api
 from incsim.experiment import ordered_protocols, run_experiment
 from incsim.metrics import METRICS, summarize
-from incsim.output import PACKAGES, OutputError, atomic_write, csv_text, package_versions
+from incsim.output import (PACKAGES, OutputError, atomic_write, csv_text, package_versions, read_sealed_json,
+                           sealed_json, write_manifest)
 from incsim.scenario.checks import cross_checks, did_you_mean
 from incsim.scenario.durations import Duration
 from incsim.scenario.loader import (
@@ -944,8 +945,9 @@ def tornado_bars(sweep: Sweep, table: pd.DataFrame, protocol: str, metric: str) 
 class SweepInterrupted(Exception):
     """The sweep was interrupted; finished points are kept and a re-run resumes from them."""
 
-    def __init__(self, done: int, total: int, out_dir: Path) -> None:
+    def __init__(self, done: int, total: int, out_dir: Path, cause: BaseException | None = None) -> None:
         self.done, self.total, self.out_dir = done, total, out_dir
+        self.cause = cause if cause is not None else KeyboardInterrupt()
         super().__init__(f"interrupted: {done} of {total} points finished and kept in {out_dir}; "
                          f"run the same command with -o {out_dir} to resume")
 
@@ -1034,15 +1036,33 @@ def _checkpoint_path(out: Path, pid: int) -> Path:
 
 
 def _read_checkpoint(path: Path, sweep: Sweep, point: Point, seed: int) -> dict | None:
-    try:
-        rec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The finished point's record, None when it has no checkpoint yet; ``OutputError`` naming the
+    file when the checkpoint is damaged or belongs to another sweep (a folder is never mixed)."""
+    if not path.exists():
         return None
-    ok = (isinstance(rec, dict) and rec.get("sweep_sha256") == sweep.sha256 and rec.get("seed") == seed
+    rec = read_sealed_json(path, "the point's checkpoint")
+    ok = (rec.get("sweep_sha256") == sweep.sha256 and rec.get("seed") == seed
           and rec.get("replications") == sweep.replications and rec.get("point") == point.id
           and rec.get("overrides") == json.loads(_canonical(point.overrides))
           and isinstance(rec.get("stats"), list) and isinstance(rec.get("diffs"), list))
-    return rec if ok else None
+    if not ok:
+        raise OutputError(f"{path}: a checkpoint of another sweep or seed (a mixed folder); "
+                          "pass --force to start over or choose another -o")
+    return rec
+
+
+def _check_resumable(out: Path, sweep: Sweep) -> None:
+    """Refuse to resume into a folder with foreign checkpoints (each one read is also checked
+    against its seal). Only checkpoints are read back; every other output is written anew, and a
+    missing checkpoint is simply computed again."""
+    points = out / POINTS_DIR
+    ids = {p.id for p in sweep.points}
+    if points.is_dir():
+        for f in sorted(points.iterdir()):
+            m = _CHECKPOINT.fullmatch(f.name)
+            if m and int(f.name[6:-5]) not in ids:
+                raise OutputError(f"{f}: not a point of this sweep (a mixed folder); "
+                                  "pass --force to start over or choose another -o")
 
 
 def _prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
@@ -1054,10 +1074,10 @@ def _prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
         if not manifest_path.is_file():
             raise OutputError(f"{out}: folder is not empty and holds no sweep to resume; "
                               "choose another -o or pass --force")
+        old = read_sealed_json(manifest_path, "the sweep manifest")
         try:
-            old = json.loads(manifest_path.read_text(encoding="utf-8"))
             old_sha, old_scn, seed = old["sweep_sha256"], old["scenario_sha256"], int(old["seed"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             raise OutputError(f"{manifest_path}: unreadable sweep manifest; pass --force to start over") from None
         if old_sha != sweep.sha256:
             raise OutputError(f"{out}: holds a sweep of a different sweep file (sha256 {old_sha[:12]}…, "
@@ -1065,6 +1085,7 @@ def _prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
         if old_scn != scenario_sha256(sweep.loaded.text):
             raise OutputError(f"{out}: the scenario {sweep.loaded.source} changed since this sweep started; "
                               "pass --force to start over or choose another -o")
+        _check_resumable(out, sweep)
         return seed, bool(old.get("seed_was_drawn", False))
     out.mkdir(parents=True, exist_ok=True)
     points = out / POINTS_DIR
@@ -1137,15 +1158,24 @@ def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False,
     charts. A folder holding a sweep of the same sweep file (same sha256) and scenario resumes:
     its finished points are not run again; a different sweep is refused (``OutputError``), as is a
     non-empty folder that is not a sweep, unless ``force`` (which starts over). ``progress`` is
-    called with the number of replications done (finished points count at once).
+    called with the number of replications done (finished points count at once). A write that
+    fails (a full disk, a file-size limit) is an ``OutputError``: finished checkpoints are kept.
     """
+    out = out_dir if out_dir is not None else api.default_out_dir()
+    try:
+        return _run_sweep(sweep, out, force, executor, progress)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write: {exc.strerror or exc} ({getattr(exc, 'filename', '') or out}); "
+                          f"finished points are kept and the same command resumes") from None
+
+
+def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
+               progress: Callable[[int], None] | None) -> SweepOutcome:
     from incsim.sweep_charts import write_charts  # matplotlib is slow to import: only when writing
 
-    out = out_dir if out_dir is not None else api.default_out_dir()
     seed, drawn = _prepare(sweep, out, force)
     t0 = time.perf_counter()
-    atomic_write(out / "sweep.json", json.dumps(_manifest(sweep, seed, drawn, complete=False), indent=2,
-                                                 default=_json_default) + "\n")
+    atomic_write(out / "sweep.json", sealed_json(_manifest(sweep, seed, drawn, complete=False)))
     records: dict[int, dict] = {}
     resumed = 0
     for point in sweep.points:
@@ -1163,12 +1193,12 @@ def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False,
             result = run_point(point.scenario, sweep.replications, seed, executor, progress)
             rec = {"point": point.id, "varied": point.varied, "overrides": json.loads(_canonical(point.overrides)),
                    "sweep_sha256": sweep.sha256, "seed": seed, "replications": sweep.replications, **result}
-            text = json.dumps(rec, indent=1, default=_json_default) + "\n"
+            text = sealed_json(rec)
             atomic_write(_checkpoint_path(out, point.id), text, make_parents=True)
             records[point.id] = json.loads(text)  # exactly what a resumed run reads back
             computed += 1
-    except KeyboardInterrupt:
-        raise SweepInterrupted(len(records), len(sweep.points), out) from None
+    except KeyboardInterrupt as exc:
+        raise SweepInterrupted(len(records), len(sweep.points), out, exc) from None
 
     table = sweep_table(sweep, records)
     statements = break_evens(sweep, table)
@@ -1186,8 +1216,8 @@ def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False,
         atomic_write(out / "tornado.csv", _tornado_csv(bars, sweep.baseline))
         files.append(out / "tornado.csv")
     files += write_charts(sweep, table, statements, bars, out)
-    atomic_write(out / "sweep.json", json.dumps(_manifest(sweep, seed, drawn, complete=True), indent=2,
-                                                 default=_json_default) + "\n")
+    checkpoints = [_checkpoint_path(out, p.id) for p in sweep.points]
+    write_manifest(out, [*files, *checkpoints], "sweep.json", _manifest(sweep, seed, drawn, complete=True))
     files.append(out / "sweep.json")
     return SweepOutcome(sweep, table, statements, bars, out, seed, drawn, computed, resumed,
                         time.perf_counter() - t0, files)

@@ -1,14 +1,38 @@
-"""What every command shares: the Typer app, one-line failures, plural words."""
+"""What every command shares: the Typer app, one-line failures, plural words, progress on stderr."""
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from collections.abc import Iterable
 from typing import NoReturn
 
 import typer
 
+def _flag_type_hidden() -> None:
+    """Typer's help prints a type beside every option, ``<bool>`` for an on/off flag, which takes
+    no value; show the type of options that take one only (one patch, for every command)."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_incsim", False):
+        return
+
+    def display_type_rich(self, ctx):  # noqa: ANN001 - Typer's own signature
+        return None if getattr(self, "is_flag", False) and self.metavar is None else shown(self, ctx)
+
+    display_type_rich._incsim = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flag_type_hidden()
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Incident-response simulator: war rooms, async-first and hybrids compared.")
+
+PROGRESS_EVERY_S = 5.0
+"""Off a terminal, a progress line at most this often (and at least this often while work runs)."""
 
 
 def fail(problems: Iterable[object], code: int = 2) -> NoReturn:
@@ -18,6 +42,96 @@ def fail(problems: Iterable[object], code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def interrupted(message: str, exc: BaseException) -> NoReturn:
+    """Report an interruption (``message``, naming the signal) and exit with 128 + the signal."""
+    from incsim import signals
+
+    name = getattr(exc, "name", "SIGINT")
+    signals.mark_reported()
+    by = "" if name == "SIGINT" else f" by {name}"  # a Ctrl-C needs no naming
+    fail([f"interrupted{by}: {message}"], code=signals.exit_code(exc))
+
+
 def plural(n: int, word: str) -> str:
     """``1 team``, ``2 teams``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class Progress:
+    """Progress on stderr: a bar on a terminal, a plain line every few seconds otherwise, nothing
+    when ``quiet``. Use as a context manager; ``advance`` counts work done, ``note`` prints a line."""
+
+    def __init__(self, label: str, total: int, *, quiet: bool = False, unit: str = "replications",
+                 every: float = PROGRESS_EVERY_S) -> None:
+        from incsim import render
+
+        self.label, self.total, self.quiet, self.unit, self.every = label, total, quiet, unit, every
+        self.done = 0
+        self.console = render.console(err=True)
+        self.tty = sys.stderr.isatty()
+        self._bar = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._t0 = time.monotonic()
+
+    def __enter__(self) -> "Progress":
+        self._t0 = time.monotonic()
+        if self.quiet:
+            return self
+        if self.tty:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+            self._bar = Bar(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=self.console, transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self.unit, total=self.total)
+        else:
+            self._thread = threading.Thread(target=self._tick, name="incsim-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(1.0)
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every):
+            self._line()
+
+    def _line(self) -> None:
+        with self._lock:
+            done, total = self.done, self.total
+        elapsed = time.monotonic() - self._t0
+        left = f", about {_clock(elapsed * (total - done) / done)} left" if 0 < done < total else ""
+        pct = f" ({100 * done / total:.0f}%)" if total else ""
+        print(f"{self.label}: {done}/{total} {self.unit}{pct}, {_clock(elapsed)} elapsed{left}",
+              file=sys.stderr, flush=True)
+
+    def advance(self, n: int = 1) -> None:
+        """Count ``n`` more units done."""
+        with self._lock:
+            self.done += n
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def note(self, message: str) -> None:
+        """Print ``message`` on stderr (above the bar on a terminal); nothing when quiet."""
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.console.print(message, highlight=False, soft_wrap=True)
+        else:
+            print(message, file=sys.stderr, flush=True)

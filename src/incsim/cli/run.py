@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail
+from incsim.cli.common import Progress, app, fail, interrupted
 
 
 class Format(str, Enum):
@@ -33,7 +33,10 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="Worker processes (default: the machine's cores).")] = None,
+                                             help="Worker processes (default and cap: the machine's cores, "
+                                                  "and no more than the replications).")] = None,
+    oversubscribe: Annotated[bool, typer.Option("--oversubscribe",
+                                                help="Allow --jobs above the machine's cores.")] = False,
     scheduler: Annotated[str | None, typer.Option("--scheduler",
                                                   help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
     precision: Annotated[float | None, typer.Option(
@@ -43,8 +46,6 @@ def run(
                                                   help="Cap for --precision.")] = 1000,
 ) -> None:
     """Simulate every protocol of a scenario and compare them (writes CSVs, run.json, event logs)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from incsim import api, render
     from incsim.output import OutputError, csv_text
     from incsim.scenario.loader import ScenarioError
@@ -55,20 +56,20 @@ def run(
         fail(exc.problems)
     err = render.console(err=True)
     reps = replications if replications is not None else loaded.scenario.simulation.replications
-    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err, transient=True, disable=quiet or not sys.stderr.isatty())
+    progress = Progress("simulating", max_replications if precision else reps, quiet=quiet)
     problem: tuple[str, int] | None = None
     try:
-        with progress, api.executor_for(jobs, scheduler, tasks=None if precision else reps) as executor:
-            task = progress.add_task("replications", total=max_replications if precision else reps)
+        with progress, api.executor_for(jobs, scheduler, tasks=max_replications if precision else reps,
+                                        oversubscribe=oversubscribe) as executor:
             outcome = api.run_scenario(loaded, replications=reps, seed=seed, out_dir=out, force=force,
                                        command=["incsim", *sys.argv[1:]], executor=executor,
                                        precision_pct=precision, max_replications=max_replications,
-                                       progress=lambda n: progress.advance(task, n))
+                                       progress=progress.advance, notice=progress.note)
     except (OutputError, api.UsageError) as exc:
         problem = (str(exc), 2)
-    except KeyboardInterrupt:
-        problem = ("interrupted: no results were written", 130)
+    except KeyboardInterrupt as exc:
+        done = getattr(exc, "published", None)
+        interrupted(f"the results were already written to {done}" if done else "no results were written", exc)
     if problem is not None:  # reported once the progress bar has cleared its line
         fail([problem[0]], code=problem[1])
     if not quiet:

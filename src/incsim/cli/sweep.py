@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail
+from incsim.cli.common import Progress, app, fail, interrupted
 
 
 def _fail(lines: list[str], code: int = 2) -> None:
@@ -23,15 +23,16 @@ def sweep(
                                                                  "results/); an interrupted sweep resumes "
                                                                  "in the same folder.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="Worker processes (default: the machine's cores).")] = None,
+                                             help="Worker processes (default and cap: the machine's cores, "
+                                                  "and no more than the replications).")] = None,
+    oversubscribe: Annotated[bool, typer.Option("--oversubscribe",
+                                                help="Allow --jobs above the machine's cores.")] = False,
     scheduler: Annotated[str | None, typer.Option("--scheduler",
                                                   help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty output folder.")] = False,
 ) -> None:
     """Run a scenario at every point of a parameter sweep; write sweep.csv, charts and break-even points."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from incsim import api, render
     from incsim.output import OutputError
     from incsim.scenario.loader import ScenarioError
@@ -44,20 +45,18 @@ def sweep(
     out_dir = out if out is not None else api.default_out_dir()
     err = render.console(err=True)
     total = len(spec.points) * spec.replications
-    progress = Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err, transient=True, disable=quiet or not sys.stderr.isatty())
+    progress = Progress("sweeping", total, quiet=quiet)
     try:
-        with progress, api.executor_for(jobs, scheduler, tasks=spec.replications) as executor:
-            task = progress.add_task("replications", total=total)
+        with progress, api.executor_for(jobs, scheduler, tasks=spec.replications,
+                                        oversubscribe=oversubscribe) as executor:
             outcome = run_sweep(spec, out_dir=out_dir, force=force, executor=executor,
-                                progress=lambda n: progress.advance(task, n))
+                                progress=progress.advance)
     except (OutputError, api.UsageError) as exc:
         _fail([str(exc)])
     except SweepInterrupted as exc:
-        _fail([str(exc)], code=130)
-    except KeyboardInterrupt:
-        _fail([(f"interrupted: finished points are kept in {out_dir}; run the same command with "
-                f"-o {out_dir} to resume")], code=130)
+        interrupted(str(exc).removeprefix("interrupted: "), exc.cause)
+    except KeyboardInterrupt as exc:
+        interrupted(f"finished points are kept in {out_dir}; run the same command with -o {out_dir} to resume", exc)
     if not quiet:
         drawn = " (drawn; recorded in sweep.json)" if outcome.seed_was_drawn else ""
         resumed = f", {outcome.resumed} resumed from checkpoints" if outcome.resumed else ""

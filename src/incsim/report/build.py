@@ -41,6 +41,7 @@ from ruamel.yaml.error import YAMLError
 
 from incsim.intervals import subtract, union
 from incsim.metrics import NON_ESSENTIAL
+from incsim.output import OutputError, verify_manifest
 from incsim.scenario.loader import ScenarioError, load_scenario_text, scenario_sha256
 from incsim.scenario.schema import CATEGORIES, Scenario
 
@@ -87,6 +88,15 @@ class Results:
     def baseline(self) -> str:
         """The protocol the others are compared against."""
         return self.protocols[0]
+
+    @property
+    def bootstrap_metrics(self) -> list[str]:
+        """Metrics with at least one interval made by the percentile bootstrap (``ci_method``),
+        because a t interval would have gone below zero; empty for results without that column."""
+        if "ci_method" not in self.summary.columns:
+            return []
+        rows = self.summary[self.summary["ci_method"].astype(str) == "bootstrap"]
+        return sorted(set(rows["metric"].astype(str)))
 
 
 def _one_line(text: str) -> str:
@@ -142,6 +152,10 @@ def load_results(path: Path | str) -> Results:
         raise ReportError(f"{path}: not an incsim results folder (no {', '.join(REQUIRED_FILES)})")
     if missing:
         raise ReportError(f"{path}: incomplete results folder, missing {', '.join(missing)}")
+    try:  # every file whole and of this run before any of it is read
+        verify_manifest(path, "run.json")
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
     run = _read_json(path / "run.json", "the run manifest")
     absent = [k for k in RUN_NEEDS if k not in run]
     if absent:

@@ -221,6 +221,34 @@ def check_flow_depth(text: str, file: str) -> None:
             depth = max(0, depth - 1)
 
 
+def block_depth_pos(text: str, limit: int = MAX_DEPTH) -> Pos | None:
+    """Where indentation and ``- `` entries first nest deeper than ``limit`` (0-based line, column).
+
+    The parser gives up on a very deep block structure with a bare recursion error and no
+    position; this finds the line from the indentation alone (an estimate: flow collections
+    are checked separately by ``check_flow_depth``)."""
+    open_cols: list[int] = []
+    for n, line in enumerate(text.splitlines()):
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        col = len(line) - len(body)
+        while open_cols and open_cols[-1] >= col:
+            open_cols.pop()
+        open_cols.append(col)
+        while body.startswith("- ") or body == "-":  # each entry marker on the line opens a level
+            rest = body[1:].lstrip(" ")
+            col += len(body) - len(rest)
+            body = rest
+            if body:
+                open_cols.append(col)
+            if len(open_cols) > limit:
+                return n, col
+        if len(open_cols) > limit:
+            return n, col
+    return None
+
+
 class _Constructor(RoundTripConstructor):
     """Round-trip constructor that checks the node graph first and keeps timestamps as text."""
 
@@ -265,7 +293,7 @@ def parse_yaml(text: str, file: str) -> Any:
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         _fail(file, f"character U+{char:04X} is not allowed in YAML", pos)
     except RecursionError:
-        _fail(file, "nesting is too deep")
+        _fail(file, f"nesting deeper than {MAX_DEPTH} levels", block_depth_pos(text))
     except YAMLError as exc:
         _fail(file, f"invalid YAML: {exc}")
 
@@ -521,7 +549,38 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
     problems = cross_checks(scenario)
     if problems:
         _raise_sorted([_check_problem(tuple(p.loc), p.message, root, filename) for p in problems])
+    too_many = _incident_limit_problem(scenario)
+    if too_many is not None:
+        _raise_sorted([_check_problem(too_many[0], too_many[1], root, filename)])
     return scenario
+
+
+def expected_incidents(scn: Scenario) -> float:
+    """Incidents one replication is expected to hold (an upper bound for per-service arrivals)."""
+    inc = scn.incidents
+    n = float(len(inc.scripted))
+    if inc.arrivals is not None:
+        sources = len(scn.org.services) if inc.arrivals.per_service else 1
+        n += inc.arrivals.rate_per_week * sources * scn.simulation.horizon_days / 7.0
+    return n
+
+
+def _incident_limit_problem(scn: Scenario) -> tuple[tuple[str, ...], str] | None:
+    """Refuse before any work a scenario whose expected incidents exceed ``simulation.max_incidents``."""
+    limit = scn.simulation.max_incidents
+    expected = expected_incidents(scn)
+    if expected <= limit:
+        return None
+    loc = ("incidents", "arrivals", "rate_per_week") if scn.incidents.arrivals is not None else ("incidents", "scripted")
+    return loc, (f"about {expected:,.0f} incidents per replication expected, over simulation.max_incidents "
+                 f"= {limit:,}; set simulation.max_incidents higher to run a scenario this large")
+
+
+def locate(text: str, filename: str, loc: tuple[Any, ...]) -> LocatedProblem:
+    """Where the field at ``loc`` (e.g. ``("simulation", "max_incidents")``) is in a valid scenario's
+    text, as a problem with an empty message (the nearest present parent when it is absent)."""
+    root = parse_yaml(text.removeprefix("\ufeff"), filename)
+    return _check_problem(tuple(loc), "", root, filename)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -546,7 +605,7 @@ def scenario_sha256(text: str) -> str:
 
 
 __all__ = [
-    "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text",
-    "load_default_scenario", "load_scenario", "load_scenario_text", "read_scenario_text",
+    "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
+    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_scenario_text",
     "scenario_sha256",
 ]

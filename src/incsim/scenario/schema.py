@@ -301,6 +301,8 @@ class Simulation(Strict):
     """Replications whose full event logs are written."""
     baseline: Name | None = None
     """The protocol the others are compared against (default: the first)."""
+    max_incidents: PositiveInt = 10_000
+    """Hard limit on incidents in one replication; a scenario that needs more must raise it here."""
 
 
 class Scenario(Strict):
