@@ -56,10 +56,9 @@ def test_too_few_incidents_in_the_window_is_refused():
         window(exp, days=5)
 
 
-def test_cli_writes_run_outputs_reproducibly(tmp_path):
+def test_cli_writes_run_outputs_reproducibly(tmp_path, minimal_yaml):
     scn = tmp_path / "tiny.yaml"
-    from conftest import MINIMAL_YAML
-    scn.write_text(MINIMAL_YAML)
+    scn.write_text(minimal_yaml)
     outs = []
     for name in ("a", "b"):
         out = tmp_path / name
