@@ -209,9 +209,9 @@ def time_rows(accounting: Accounting, roster, horizon: float) -> list[dict]:
     return rows
 
 
-def check_one_place(events: Iterable[Event], roles: Sequence[str] = ("debugger", "ic")) -> list[str]:
-    """Where someone holds one of ``roles`` in two incidents at once: one line per overlap (empty
-    when nobody does). Read from the raw log, before any resolution."""
+def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("debugger", "ic")) -> list[str]:
+    """Where someone holds one of ``roles`` (None: any role) in two incidents at once: one line
+    per overlap (empty when nobody does). Read from the raw log, before any resolution."""
     spans: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     open_: dict[tuple[int, str], tuple[float, str]] = {}
     last = 0.0
@@ -221,15 +221,15 @@ def check_one_place(events: Iterable[Event], roles: Sequence[str] = ("debugger",
         if e.kind is Kind.JOINED:
             if key in open_:
                 start, role = open_.pop(key)
-                if role in roles:
+                if roles is None or role in roles:
                     spans[e.who].append((start, e.t, e.incident))
             open_[key] = (e.t, str(e.data.get("role", "")))
         elif e.kind is Kind.LEFT and key in open_:
             start, role = open_.pop(key)
-            if role in roles:
+            if roles is None or role in roles:
                 spans[e.who].append((start, e.t, e.incident))
     for (incident, who), (start, role) in open_.items():
-        if role in roles:
+        if roles is None or role in roles:
             spans[who].append((start, last, incident))
     problems = []
     for who, ivs in sorted(spans.items()):
