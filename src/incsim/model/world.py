@@ -653,7 +653,6 @@ class World:
                 yield self.env.all_of(fixes)
             run.phase = "recover"
             yield from self._await_recovery(run)
-            yield from self._work(run, 0.0)  # questions still queued are answered, not dropped
         finally:
             self._release(self.debugging, eng.id)
             if req is not None:
