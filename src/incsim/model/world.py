@@ -917,6 +917,9 @@ class World:
         proto = self.strategy.spec
         b = self.scn.behaviour
         ic = run.ic
+        if ic is None and self.roster.ic_pool:
+            # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
+            yield run.debugger_ready | run.resolved
         while ic is None and self.roster.ic_pool and not run.resolved.triggered:
             # everyone on the rota is busy: the incident waits for the first to come free
             yield self.freed | run.resolved
