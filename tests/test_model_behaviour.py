@@ -410,3 +410,59 @@ def test_ic_never_debugs_or_owns_a_service(logs):
                 roles[(e.incident, e.who)].add(e.data["role"])
         bad += [(name, k, sorted(r)) for k, r in roles.items() if "ic" in r and r & {"debugger", "owner"}]
     assert not bad, f"{len(bad)} incident commanders also debugged or owned a service: {bad[:5]}"
+
+
+# -- 4. every cost counted where it falls ----------------------------------------------------------
+def _single_service_only(doc: dict, diagnosis: float, consults: float) -> dict:
+    doc = variant(doc, "incidents.categories.single-service.diagnosis", diagnosis)
+    doc = variant(doc, "incidents.categories.single-service.fix", None)
+    return variant(doc, "incidents.categories.single-service.consults_mean", consults)
+
+
+def test_the_night_slowdown_follows_the_clock_minute_by_minute():
+    """Paged an hour before their day starts, a debugger works slowly until it starts and at full
+    speed after: the debugging takes exactly what the clock says, not ``slowdown x work``."""
+    doc = load_seed()
+    team = next(t for t in doc["org"]["teams"] if t["name"] == "frontend")  # owns "web"
+    scn0 = Scenario.model_validate(doc)
+    start = scn0.org.teams[[t.name for t in scn0.org.teams].index(team["name"])].work_hours.start
+    at = 1440.0 + start * 60.0 - 60.0  # Tuesday, an hour before the team's day (UTC+0)
+    doc = scripted(short(doc, 3), [{"at_min": at, "service": "web"}])
+    doc = _single_service_only(doc, 120.0, 0.0)
+    doc = variant(doc, "behaviour.off_hours_slowdown", 2.0)
+    events = simulate_doc(only(doc, "async-first"), "async-first")
+    took = debugging_minutes(events)[0]
+    joined = next(e for e in events if e.kind is Kind.JOINED and e.data["role"] == "debugger")
+    eng = Roster(Scenario.model_validate(doc)).engineers[joined.who]
+    assert not eng.working(joined.t) and eng.working(at + 61.0)
+    assert took == pytest.approx(eng.work_done(joined.t, 120.0, 2.0), rel=1e-9)
+    assert 120.0 < took < 2 * 120.0 - 20.0, took
+
+
+def test_a_channel_answer_waits_for_the_reader_and_charges_the_reading():
+    """The expert sees the question after their reply latency, reads the thread (once per
+    incident) and answers: the debugger waits for all three, and all of the reading and answering
+    is charged to the expert as one interruption that starts when they pick the question up."""
+    doc = short(load_seed())
+    doc = _single_service_only(doc, 90.0, 2.0)
+    doc = variant(doc, "incidents.mix", {"single-service": 1.0})
+    doc = variant(doc, "incidents.flags", {})
+    doc = variant(doc, "incidents.categories.single-service.decisions", [])
+    for path, value in (("working", 7.0), ("engaged", 3.0), ("off_hours", 30.0)):
+        doc = variant(doc, f"behaviour.reply_latency.{path}", value)
+    doc = variant(doc, "behaviour.read_thread", 10.0)
+    doc = variant(doc, "behaviour.interruption.answer", 2.0)
+    events = simulate_doc(only(doc, "async-first"), "async-first")
+    firsts = 0
+    seen: set[tuple[int, str]] = set()
+    for ans in (e for e in events if e.kind is Kind.ANSWER and e.data["medium"] == "channel"):
+        key = (ans.incident, ans.who)
+        charged = [e for e in events if e.kind is Kind.INTERRUPTED and e.who == ans.who
+                   and e.incident == ans.incident and e.data["reason"] == "consult"
+                   and abs(e.t + e.data["answer_min"] - ans.t) < 1e-9]
+        if key not in seen and charged:
+            firsts += 1
+            assert charged[0].data["answer_min"] == pytest.approx(12.0)
+            assert ans.data["wait_min"] in (pytest.approx(7.0 + 12.0), pytest.approx(30.0 + 12.0))
+        seen.add(key)
+    assert firsts >= 3, firsts
