@@ -18,9 +18,9 @@ from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, 
 SOURCES = {
     "arrivals": 0,      # when incidents happen and what they are
     "incident": 1,      # an incident's intrinsic work (diagnosis, fix, consults, decisions)
-    "people": 2,        # who stays in a room, who is picked, spectator questions
-    "latency": 3,       # acknowledgement, joining, reply latencies
-    "overhead": 4,      # refocus, answer and reading times
+    "people": 2,        # retired (was: who stays in a room, invite sizes); kept so ids stay stable
+    "latency": 3,       # retired (was: joining and reply latencies, triage length)
+    "overhead": 4,      # retired (was: refocus, answer and reading times)
     "cascade": 5,       # which dependents a failure spreads to, and when
     "failures": 6,      # per-service failures in a finite-source population
     "questions": 7,     # spectators' questions in a room

@@ -578,29 +578,6 @@ def pick_incident(incidents: pd.DataFrame, protocols: Sequence[str], logged: Ite
     return Pick(rep, int(best["incident_id"]), category, target, reason)
 
 
-def read_incident_events(path: Path, incident: int) -> dict[str, list[dict]]:
-    """Per protocol, the events of one incident from an ``events/replication-NNN.jsonl`` file."""
-    out: dict[str, list[dict]] = defaultdict(list)
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    ev = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ReportError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-                if ev.get("incident") == incident:
-                    out[str(ev.get("protocol"))].append(ev)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read: {_one_line(exc)}") from None
-    return dict(out)
-
-
-
-
-
-
 def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int = -1,
                   incident: int | None = None) -> Timeline:
     """Who was busy in one incident: its share of ``accounting.Accounting`` over ``events``.
@@ -1076,11 +1053,13 @@ def model_description(results: Results, params: Sequence[Parameter], per_year: f
                  "follows from the scenario's parameters."),
             item("1.2", "Model outputs",
                  "Per incident, from its event log: TTR = resolved time - detected time (minutes); "
-                 "engineer-hours = the union of every person's time in the incident (responding or "
-                 "spectating) plus the refocus time charged after they leave or are interrupted at work; "
-                 "non-essential hours = time spent as spectator or channel watcher and not also in an "
-                 "essential role; customer impact = minutes each customer-facing service was affected; "
-                 "cost = (engineer-hours + extra for off-hours work) x hourly rate + impact minutes x "
+                 "engineer-hours = every minute people gave to the incident (responding or "
+                 "spectating) plus the refocus time charged after they leave or are interrupted at work, "
+                 "from one accounting of each person's time in which every minute counts once, for one "
+                 "incident (so the incidents' hours add up to the organisation's time table); "
+                 "non-essential hours = time spent as spectator or channel watcher; customer impact = "
+                 "minutes each customer-facing service was affected; cost = (engineer-hours + extra for "
+                 "minutes outside each person's working hours) x hourly rate + impact minutes x "
                  "impact cost.",
                  f"Each figure is averaged per incident within a replication; the mean over the "
                  f"{run['replications']} replications is reported with a Student-t {LEVEL:.0%} confidence "
