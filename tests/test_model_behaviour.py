@@ -22,7 +22,7 @@ from incsim.model.events import Event, Kind
 from incsim.model.incidents import generate_incidents
 from incsim.model.people import Roster
 from incsim.model.streams import Streams
-from incsim.model.world import simulate
+from incsim.model.world import World, simulate
 from incsim.scenario.schema import Scenario
 from scenario_helpers import load_seed, variant
 
@@ -466,3 +466,35 @@ def test_a_channel_answer_waits_for_the_reader_and_charges_the_reading():
             assert ans.data["wait_min"] in (pytest.approx(7.0 + 12.0), pytest.approx(30.0 + 12.0))
         seen.add(key)
     assert firsts >= 3, firsts
+
+
+def test_a_question_from_another_incident_delays_the_busy_debugger_by_its_minutes():
+    """One attention per person: an interruption from incident 1 of the person debugging
+    incident 0 is paid out of incident 0's debugging, minute for minute (answer + refocus)."""
+    doc = scripted(short(load_seed(), 3), [{"at_min": 600.0, "service": "web"},
+                                           {"at_min": 600.0, "service": "payments-api"}])
+    doc = _single_service_only(doc, 120.0, 0.0)
+    scn = Scenario.model_validate(only(doc, "async-first"))
+    horizon = scn.simulation.horizon_days * 1440.0
+
+    def fixed_at(interrupt: bool) -> tuple[float, float]:
+        specs = generate_incidents(scn, Streams(SEED, 0), horizon)
+        w = World(scn, "async-first", Streams(SEED, 0), specs, horizon)
+        w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == 0 and e.data["role"] == "debugger")
+        cost = 0.0
+        if interrupt:
+            w.run(until=w.env.now + 30.0)
+            other = w.runs[1]
+            dbg = w.runs[0].debugger
+            assert dbg is not None and dbg.id not in other.engaged
+            other.interrupt(dbg, 12.0, "consult", "expert")
+            ev = w.log.events[-1]
+            assert ev.kind is Kind.INTERRUPTED and ev.who == dbg.id and not ev.data["engaged"]
+            cost = ev.data["answer_min"] + ev.data["refocus_min"]
+        w.run()
+        return next(e.t for e in w.log.events if e.kind is Kind.FIXED and e.incident == 0), cost
+
+    base, _ = fixed_at(False)
+    later, cost = fixed_at(True)
+    assert cost >= 12.0
+    assert later - base == pytest.approx(cost, abs=1e-9)
