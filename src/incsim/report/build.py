@@ -40,7 +40,6 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from incsim.accounting import Accounting, event_from_dict
-from incsim.metrics import NON_ESSENTIAL
 from incsim.scenario.loader import ScenarioError, load_scenario_text, scenario_sha256
 from incsim.scenario.schema import CATEGORIES, Scenario
 
