@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from incsim.accounting import Accounting, check_one_place
 from incsim.experiment import run_experiment
 from incsim.metrics import STATES, time_accounting
 from incsim.model.events import Event, Kind
 from incsim.model.incidents import generate_incidents
 from incsim.model.people import Roster
 from incsim.model.streams import Streams
-from incsim.model.world import simulate
+from incsim.model.world import World, simulate
 from incsim.scenario.schema import Scenario
 from scenario_helpers import load_seed, variant
 
@@ -353,18 +354,14 @@ def test_people_in_overlapping_incidents_are_counted_once(logs):
     """responding + spectating equals the length of the union of everyone's incident time."""
     scn, horizon, runs = logs
     roster = Roster(scn)
-    overlaps = 0
     for name, events in runs:
         spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        engaged: dict[str, list[tuple[float, float]]] = defaultdict(list)
         start: dict[tuple[int, str], float] = {}
         for e in events:
             if e.kind is Kind.JOINED and not e.data.get("change"):
                 start[(e.incident, e.who)] = e.t
             elif e.kind is Kind.LEFT:
-                span = (start.pop((e.incident, e.who)), e.t)
-                spans[e.who].append(span)
-                engaged[e.who].append(span)
+                spans[e.who].append((start.pop((e.incident, e.who)), e.t))
             elif e.kind is Kind.INTERRUPTED and not e.data.get("engaged") and e.who in roster.engineers:
                 spans[e.who].append((e.t, e.t + e.data["answer_min"]))
         table = time_accounting(events, roster, horizon).set_index("engineer")
@@ -372,10 +369,31 @@ def test_people_in_overlapping_incidents_are_counted_once(logs):
             clipped = [(a, min(b, horizon)) for a, b in s if a < horizon]
             got = table.loc[who, "responding"] + table.loc[who, "spectating"]
             assert got == pytest.approx(_union_length(clipped), abs=1e-6), (name, who)
-            joined = sorted(engaged[who])
-            overlaps += sum(b > c for (_, b), (c, _) in zip(joined, joined[1:]))
+
+
+def test_nobody_is_in_two_incidents_at_once(logs):
+    """One person, one place: no one is part of two incidents at the same minute, in any role;
+    in the busy scenario the rule is exercised (someone paged was busy elsewhere and did not come)."""
+    scn, _, runs = logs
+    turned_away = 0
+    for name, events in runs:
+        problems = check_one_place(events, roles=None)
+        assert not problems, (name, problems[:5])
+        turned_away += sum(e.kind is Kind.BUSY for e in events)
     if scn.incidents.arrivals.rate_per_week > 10:
-        assert overlaps > 0, "the busy scenario should put someone in two incidents at once"
+        assert turned_away > 0, "the busy scenario should page someone who is busy elsewhere"
+
+
+def test_the_accounting_gives_each_minute_of_a_person_to_one_incident(logs):
+    scn, _, runs = logs
+    roster = Roster(scn)
+    for name, events in runs:
+        acct = Accounting(events)
+        assert acct.spans, name
+        for who, spans in acct.by_person().items():
+            assert who in roster.engineers, (name, who)
+            ordered = sorted((s.start, s.end) for s in spans)
+            assert all(b <= c + 1e-9 for (_, b), (c, _) in zip(ordered, ordered[1:])), (name, who)
 
 
 def test_ic_never_debugs_or_owns_a_service(logs):
@@ -389,3 +407,91 @@ def test_ic_never_debugs_or_owns_a_service(logs):
                 roles[(e.incident, e.who)].add(e.data["role"])
         bad += [(name, k, sorted(r)) for k, r in roles.items() if "ic" in r and r & {"debugger", "owner"}]
     assert not bad, f"{len(bad)} incident commanders also debugged or owned a service: {bad[:5]}"
+
+
+# -- 4. every cost counted where it falls ----------------------------------------------------------
+def _single_service_only(doc: dict, diagnosis: float, consults: float) -> dict:
+    doc = variant(doc, "incidents.categories.single-service.diagnosis", diagnosis)
+    doc = variant(doc, "incidents.categories.single-service.fix", None)
+    return variant(doc, "incidents.categories.single-service.consults_mean", consults)
+
+
+def test_the_night_slowdown_follows_the_clock_minute_by_minute():
+    """Paged an hour before their day starts, a debugger works slowly until it starts and at full
+    speed after: the debugging takes exactly what the clock says, not ``slowdown x work``."""
+    doc = load_seed()
+    team = next(t for t in doc["org"]["teams"] if t["name"] == "frontend")  # owns "web"
+    scn0 = Scenario.model_validate(doc)
+    start = scn0.org.teams[[t.name for t in scn0.org.teams].index(team["name"])].work_hours.start
+    at = 1440.0 + start * 60.0 - 60.0  # Tuesday, an hour before the team's day (UTC+0)
+    doc = scripted(short(doc, 3), [{"at_min": at, "service": "web"}])
+    doc = _single_service_only(doc, 120.0, 0.0)
+    doc = variant(doc, "behaviour.off_hours_slowdown", 2.0)
+    events = simulate_doc(only(doc, "async-first"), "async-first")
+    took = debugging_minutes(events)[0]
+    joined = next(e for e in events if e.kind is Kind.JOINED and e.data["role"] == "debugger")
+    eng = Roster(Scenario.model_validate(doc)).engineers[joined.who]
+    assert not eng.working(joined.t) and eng.working(at + 61.0)
+    assert took == pytest.approx(eng.work_done(joined.t, 120.0, 2.0), rel=1e-9)
+    assert 120.0 < took < 2 * 120.0 - 20.0, took
+
+
+def test_a_channel_answer_waits_for_the_reader_and_charges_the_reading():
+    """The expert sees the question after their reply latency, reads the thread (once per
+    incident) and answers: the debugger waits for all three, and all of the reading and answering
+    is charged to the expert as one interruption that starts when they pick the question up."""
+    doc = short(load_seed())
+    doc = _single_service_only(doc, 90.0, 2.0)
+    doc = variant(doc, "incidents.mix", {"single-service": 1.0})
+    doc = variant(doc, "incidents.flags", {})
+    doc = variant(doc, "incidents.categories.single-service.decisions", [])
+    for path, value in (("working", 7.0), ("engaged", 3.0), ("off_hours", 30.0)):
+        doc = variant(doc, f"behaviour.reply_latency.{path}", value)
+    doc = variant(doc, "behaviour.read_thread", 10.0)
+    doc = variant(doc, "behaviour.interruption.answer", 2.0)
+    events = simulate_doc(only(doc, "async-first"), "async-first")
+    firsts = 0
+    seen: set[tuple[int, str]] = set()
+    for ans in (e for e in events if e.kind is Kind.ANSWER and e.data["medium"] == "channel"):
+        key = (ans.incident, ans.who)
+        charged = [e for e in events if e.kind is Kind.INTERRUPTED and e.who == ans.who
+                   and e.incident == ans.incident and e.data["reason"] == "consult"
+                   and abs(e.t + e.data["answer_min"] - ans.t) < 1e-9]
+        if key not in seen and charged:
+            firsts += 1
+            assert charged[0].data["answer_min"] == pytest.approx(12.0)
+            assert ans.data["wait_min"] in (pytest.approx(7.0 + 12.0), pytest.approx(30.0 + 12.0))
+        seen.add(key)
+    assert firsts >= 3, firsts
+
+
+def test_a_question_from_another_incident_delays_the_busy_debugger_by_its_minutes():
+    """One attention per person: an interruption from incident 1 of the person debugging
+    incident 0 is paid out of incident 0's debugging, minute for minute (answer + refocus)."""
+    doc = scripted(short(load_seed(), 3), [{"at_min": 600.0, "service": "web"},
+                                           {"at_min": 600.0, "service": "payments-api"}])
+    doc = _single_service_only(doc, 120.0, 0.0)
+    scn = Scenario.model_validate(only(doc, "async-first"))
+    horizon = scn.simulation.horizon_days * 1440.0
+
+    def fixed_at(interrupt: bool) -> tuple[float, float]:
+        specs = generate_incidents(scn, Streams(SEED, 0), horizon)
+        w = World(scn, "async-first", Streams(SEED, 0), specs, horizon)
+        w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == 0 and e.data["role"] == "debugger")
+        cost = 0.0
+        if interrupt:
+            w.run(until=w.env.now + 30.0)
+            other = w.runs[1]
+            dbg = w.runs[0].debugger
+            assert dbg is not None and dbg.id not in other.engaged
+            other.interrupt(dbg, 12.0, "consult", "expert")
+            ev = w.log.events[-1]
+            assert ev.kind is Kind.INTERRUPTED and ev.who == dbg.id and not ev.data["engaged"]
+            cost = ev.data["answer_min"] + ev.data["refocus_min"]
+        w.run()
+        return next(e.t for e in w.log.events if e.kind is Kind.FIXED and e.incident == 0), cost
+
+    base, _ = fixed_at(False)
+    later, cost = fixed_at(True)
+    assert cost >= 12.0
+    assert later - base == pytest.approx(cost, abs=1e-9)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from incsim.accounting import check_one_place
 from incsim.metrics import STATES, incident_records, time_accounting
 from incsim.model.events import Kind
 from incsim.model.incidents import generate_incidents
@@ -141,7 +143,9 @@ def test_random_scenarios_keep_the_invariants(scn: Scenario, seed: int):
             for key in ("refocus_min", "answer_min", "wait_min"):
                 if key in e.data:
                     assert e.data[key] >= 0, (key, e)
-        for rec in incident_records(events, scn.costs):
+        assert check_one_place(events, roles=None) == [], "someone is in two incidents at once"
+        records = incident_records(events, scn.costs, roster)
+        for rec in records:
             assert rec["detected_at_min"] <= rec["engaged_at_min"] <= rec["mitigated_at_min"] <= rec["resolved_at_min"]
             for col in ("ttr_min", "customer_impact_min", "responder_hours", "non_essential_hours",
                         "refocus_hours", "war_room_minutes", "decision_wait_min", "data_exposure", "cost_usd"):
@@ -151,3 +155,7 @@ def test_random_scenarios_keep_the_invariants(scn: Scenario, seed: int):
         totals = acct[list(STATES)].sum(axis=1)
         assert (abs(totals - horizon) < 1e-6 * horizon).all(), "engineer time does not sum to the horizon"
         assert (acct[list(STATES)] >= -1e-9).all().all()
+        # one accounting: the incidents' hours are the org's busy minutes, to rounding
+        charged = sum(r["engineer_hours"] for r in records) * 60
+        busy = float(acct[["responding", "spectating", "refocusing", "after_horizon"]].to_numpy().sum())
+        assert charged == pytest.approx(busy, rel=1e-9, abs=1e-6)

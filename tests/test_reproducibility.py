@@ -8,8 +8,10 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 from incsim.experiment import run_experiment, run_replication
+from incsim.model.events import Kind
 from incsim.model.incidents import draw_incident, generate_incidents
 from incsim.model.streams import SOURCES, Streams
+from incsim.model.world import simulate
 from incsim.scenario.schema import Scenario
 from scenario_helpers import load_seed, variant
 
@@ -109,3 +111,44 @@ def test_streams_do_not_depend_on_the_order_they_are_asked_for():
     b.get("overhead", 7).random(3)
     assert list(b.get("latency", 0).random(3)) == list(a_first)
     assert list(Streams(5, 3).get("latency", 0).random(3)) != list(a_first)
+
+
+def test_a_person_s_draws_have_their_own_stream_per_purpose():
+    s = Streams(5, 2)
+    mine = list(s.get("refocus", 3, person=4).random(3))
+    assert list(Streams(5, 2).get("refocus", 3, person=4).random(3)) == mine
+    assert list(s.get("refocus", 3, person=5).random(3)) != mine
+    assert list(s.get("refocus", 3).random(3)) != mine
+    assert list(s.get("reading", 3, person=4).random(3)) != mine
+    assert len(set(SOURCES.values())) == len(SOURCES)
+
+
+def test_the_same_person_s_refocus_after_the_same_incident_is_the_same_draw_under_every_protocol(scn):
+    """With everyone at work around the clock (so no refocus is cut short by the end of a day),
+    the first refocus charged to a person after an incident is the same number under every
+    protocol that charges one: each purpose and person has its own stream."""
+    doc = load_seed()
+    for team in doc["org"]["teams"]:
+        team["work_hours"] = {"start": 0, "end": 24, "weekends_off": False}
+    doc = variant(doc, "simulation.horizon_days", 14)
+    s = Scenario.model_validate(doc)
+    horizon = 14 * 1440.0
+    specs = generate_incidents(s, Streams(3, 0), horizon)
+    firsts: dict[str, dict[tuple[int, str], float]] = {}
+    for proto in s.protocols:
+        events = simulate(s, proto.name, Streams(3, 0), specs, horizon).log.events
+        mine: dict[tuple[int, str], float] = {}
+        for e in events:
+            if e.kind is Kind.LEFT and e.data["refocus_min"] > 0:
+                mine.setdefault((e.incident, e.who), e.data["refocus_min"])
+        firsts[proto.name] = mine
+    common = 0
+    names = [p.name for p in s.protocols]
+    for a in names:
+        for b in names:
+            if a < b:
+                shared = set(firsts[a]) & set(firsts[b])
+                common += len(shared)
+                for key in shared:
+                    assert firsts[a][key] == firsts[b][key], (a, b, key)
+    assert common >= 5, common

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from incsim.accounting import Accounting
 from incsim.metrics import INCIDENT_COLUMNS, STATES, incident_records, summarize, t_interval, time_accounting
 from incsim.model.events import Event
 from incsim.model.incidents import generate_incidents
@@ -55,12 +56,14 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
     for proto in scn.protocols:
         # a fresh Streams per protocol: every protocol draws from identical streams
         world = simulate(scn, proto.name, Streams(seed, replication), incidents, horizon)
-        for rec in incident_records(world.log.events, scn.costs):
+        # one accounting of the log feeds both the incident rows and the time table
+        spans = Accounting(world.log.events)
+        for rec in incident_records(world.log.events, scn.costs, roster, spans):
             rows.append({"replication": replication, "protocol": proto.name, **rec})
-        acct = time_accounting(world.log.events, roster, horizon)
-        totals = acct[list(STATES)].sum()
-        time_rows.append({"replication": replication, "protocol": proto.name,
-                          "engineers": len(acct), **{s: float(totals[s]) for s in STATES}})
+        acct = time_accounting(world.log.events, roster, horizon, spans)
+        totals = acct[[*STATES, "after_horizon"]].sum()
+        time_rows.append({"replication": replication, "protocol": proto.name, "engineers": len(acct),
+                          **{s: float(totals[s]) for s in (*STATES, "after_horizon")}})
         if keep_log:
             logs[proto.name] = world.log.events
     return ReplicationResult(replication, pd.DataFrame(rows, columns=INCIDENT_COLUMNS), time_rows, logs)

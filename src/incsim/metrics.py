@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from incsim.intervals import clip, measure, subtract, union
+from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs
 
-NON_ESSENTIAL = ("spectator", "watcher")
-STATES = ("own_work", "responding", "spectating", "refocusing", "off")
+__all__ = ["INCIDENT_COLUMNS", "METRICS", "NON_ESSENTIAL", "STATES", "incident_record", "incident_records",
+           "per_replication_means", "summarize", "t_interval", "time_accounting"]
 
 INCIDENT_COLUMNS = [
     "replication", "protocol", "incident_id", "category", "flags", "services_affected",
@@ -45,19 +45,25 @@ def _by_incident(events: Iterable[Event]) -> dict[int, list[Event]]:
     return out
 
 
-def incident_record(events: Sequence[Event], costs: Costs) -> dict:
-    """One incident's row (without replication/protocol) from its own events."""
+def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span] | None = None,
+                    roster: Roster | None = None) -> dict:
+    """One incident's row (without replication/protocol) from its own events.
+
+    Its hours are ``spans``, the incident's share of the org's accounting (``accounting.py``);
+    without them they are accounted from ``events`` alone. Off-hours minutes (which cost the
+    off-hours multiplier) are read minute by minute from ``roster``'s working hours; without a
+    roster, from whether each person joined off hours.
+    """
     det = next(e for e in events if e.kind is Kind.DETECTED)
     resolved = next((e.t for e in events if e.kind is Kind.RESOLVED), math.nan)
     mitigated = next((e.t for e in events if e.kind is Kind.MITIGATED), resolved)
+    end = resolved if not math.isnan(resolved) else (events[-1].t if events else det.t)
+    if spans is None:
+        spans = Accounting(events, open_until=end).spans
     affected_at: dict[str, float] = {}
     facing: set[str] = set()
     recovered_at: dict[str, float] = {}
-    joined: dict[str, tuple[float, str, bool]] = {}
-    # per person: essential / non-essential / refocus / off-hours spans, merged at the end so
-    # that overlapping spans (re-paged during a refocus, two round-trips close together) count once
-    spans: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(
-        lambda: {"essential": [], "non_essential": [], "refocus": [], "off": []})
+    joined_off: set[str] = set()
     interruptions = 0
     present = peak = 0
     room_open_at: float | None = None
@@ -66,13 +72,6 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
     contained_at: float | None = None
     escalated = False
     engaged_at = math.nan
-
-    def close(who: str, t: float) -> None:
-        start, role, off = joined.pop(who)
-        spans[who]["non_essential" if role in NON_ESSENTIAL else "essential"].append((start, t))
-        if off:
-            spans[who]["off"].append((start, t))
-
     for e in events:
         k = e.kind
         if k is Kind.AFFECTED:
@@ -82,30 +81,17 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
         elif k is Kind.RECOVERED:
             recovered_at.setdefault(e.data["service"], e.t)
         elif k is Kind.JOINED:
-            if e.data.get("change"):
-                start, role, off = joined[e.who]
-                close(e.who, e.t)
-                joined[e.who] = (e.t, e.data["role"], off)
-                if e.data["role"] == "debugger" and math.isnan(engaged_at):
-                    engaged_at = e.t
-            else:
-                joined[e.who] = (e.t, e.data["role"], bool(e.data.get("off_hours")))
-                if e.data["role"] == "debugger" and math.isnan(engaged_at):
-                    engaged_at = e.t
+            if e.data["role"] == "debugger" and math.isnan(engaged_at):
+                engaged_at = e.t
+            if not e.data.get("change"):
+                if e.data.get("off_hours"):
+                    joined_off.add(e.who)
                 present += 1
                 peak = max(peak, present)
         elif k is Kind.LEFT:
-            close(e.who, e.t)
             present -= 1
-            spans[e.who]["refocus"].append((e.t, e.t + e.data["refocus_min"]))
         elif k is Kind.INTERRUPTED:
             interruptions += 1
-            if not e.data.get("engaged"):
-                # an engaged person's refocus falls inside time already counted as responding
-                a, r = e.data["answer_min"], e.data["refocus_min"]
-                kind = "non_essential" if e.data["role"] in NON_ESSENTIAL else "essential"
-                spans[e.who][kind].append((e.t, e.t + a))
-                spans[e.who]["refocus"].append((e.t + a, e.t + a + r))
         elif k is Kind.ROOM_OPENED:
             room_open_at = e.t
         elif k is Kind.ROOM_CLOSED and room_open_at is not None:
@@ -117,22 +103,16 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
                 contained_at = e.t
         elif k is Kind.ESCALATED:
             escalated = True
-    end = resolved if not math.isnan(resolved) else (events[-1].t if events else det.t)
-    for who in list(joined):
-        close(who, end)
-    person_time = non_essential = refocus = off_hours_time = 0.0
-    for s in spans.values():
-        essential = union(s["essential"])
-        involved = union(essential + s["non_essential"])
-        person_time += measure(involved)
-        non_essential += measure(subtract(union(s["non_essential"]), essential))
-        refocus += measure(subtract(union(s["refocus"]), involved))
-        off_hours_time += measure(union(s["off"]))
+    busy = minutes_by_state(spans)
+    if roster is not None:
+        off_hours_time = off_hours_minutes(spans, roster.engineers)
+    else:
+        off_hours_time = sum(s.minutes for s in spans if s.who in joined_off and s.state != "refocusing")
     impact = sum(recovered_at.get(s, end) - affected_at[s] for s in facing)
     exposure_rate = det.data.get("exposure_per_min", 0.0)
     exposure = exposure_rate * ((contained_at if contained_at is not None else end) - det.t)
-    responder_h = person_time / 60.0
-    refocus_h = refocus / 60.0
+    responder_h = (busy["responding"] + busy["spectating"]) / 60.0
+    refocus_h = busy["refocusing"] / 60.0
     engineer_h = responder_h + refocus_h
     labour = (engineer_h + (costs.off_hours_multiplier - 1.0) * off_hours_time / 60.0) * costs.hourly_usd
     impact_cost = impact * costs.customer_impact_usd_per_min
@@ -149,7 +129,7 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
         "engage_wait_min": engaged_at - det.t,
         "customer_impact_min": impact,
         "responder_hours": responder_h,
-        "non_essential_hours": non_essential / 60.0,
+        "non_essential_hours": busy["spectating"] / 60.0,
         "refocus_hours": refocus_h,
         "engineer_hours": engineer_h,
         "interruptions": interruptions,
@@ -164,74 +144,27 @@ def incident_record(events: Sequence[Event], costs: Costs) -> dict:
     }
 
 
-def incident_records(events: Iterable[Event], costs: Costs) -> list[dict]:
-    """A row per incident in the log, in incident order."""
+def incident_records(events: Iterable[Event], costs: Costs, roster: Roster | None = None,
+                     accounting: Accounting | None = None) -> list[dict]:
+    """A row per incident in the log, in incident order; the hours come from one accounting of
+    the whole log, so a minute someone gave to two incidents is charged to one of them."""
+    events = list(events)
+    acct = accounting if accounting is not None else Accounting(events)
+    shares = acct.by_incident()
     groups = _by_incident(events)
-    return [incident_record(groups[i], costs) for i in sorted(groups)]
+    return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
 
 
 # -- engineer time -----------------------------------------------------------------------
-
-
-
-
-
-
-def time_accounting(events: Iterable[Event], roster: Roster, horizon: float) -> pd.DataFrame:
+def time_accounting(events: Iterable[Event], roster: Roster, horizon: float,
+                    accounting: Accounting | None = None) -> pd.DataFrame:
     """Minutes per engineer in each state over ``[0, horizon]``; the states sum to the horizon.
 
-    Where states overlap (an engineer in two incidents, a refocus cut short by a new page),
-    the higher one counts: responding, then spectating, then refocusing, then off hours.
+    The states are ``accounting.py``'s spans (off hours and own work fill the rest); busy minutes
+    past the horizon are in ``after_horizon``. Engagements still open count up to the horizon.
     """
-    spans: dict[str, dict[str, list]] = defaultdict(lambda: {"responding": [], "spectating": [], "refocusing": []})
-    open_: dict[tuple[int, str], tuple[float, str]] = {}
-    for e in events:
-        if e.kind is Kind.JOINED:
-            key = (e.incident, e.who)
-            if e.data.get("change") and key in open_:
-                start, role = open_.pop(key)
-                state = "spectating" if role in NON_ESSENTIAL else "responding"
-                spans[e.who][state].append((start, e.t))
-            open_[key] = (e.t, e.data["role"])
-        elif e.kind is Kind.LEFT:
-            start, role = open_.pop((e.incident, e.who))
-            state = "spectating" if role in NON_ESSENTIAL else "responding"
-            spans[e.who][state].append((start, e.t))
-            r = e.data["refocus_min"]
-            if r > 0:
-                spans[e.who]["refocusing"].append((e.t, e.t + r))
-        elif e.kind is Kind.INTERRUPTED and e.who in roster.engineers:
-            a = e.data["answer_min"]
-            if not e.data.get("engaged"):
-                state = "spectating" if e.data["role"] in NON_ESSENTIAL else "responding"
-                spans[e.who][state].append((e.t, e.t + a))
-            r = e.data["refocus_min"]
-            if r > 0:
-                spans[e.who]["refocusing"].append((e.t + a, e.t + a + r))
-    for (inc, who), (start, role) in open_.items():
-        state = "spectating" if role in NON_ESSENTIAL else "responding"
-        spans[who][state].append((start, horizon))
-    rows = []
-    for eng in roster.engineers.values():
-        s = spans.get(eng.id, {"responding": [], "spectating": [], "refocusing": []})
-        taken: list[tuple[float, float]] = []
-        row = {"engineer": eng.id, "team": eng.team}
-        covered = 0.0
-        for state in ("responding", "spectating", "refocusing"):
-            taken = union(taken + clip(s[state], 0.0, horizon))
-            now_covered = measure(taken)
-            row[state] = now_covered - covered
-            covered = now_covered
-        work = union(eng.work_intervals(0.0, horizon))
-        off = union(clip([(0.0, horizon)], 0, horizon))
-        # off hours = complement of work, minus what a higher state already took
-        off_only = subtract(subtract(off, work), taken)
-        row["off"] = measure(off_only)
-        row["own_work"] = horizon - covered - row["off"]
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["engineer", "team", *STATES])
-
-
+    acct = accounting if accounting is not None else Accounting(events, open_until=horizon)
+    return pd.DataFrame(time_rows(acct, roster, horizon), columns=["engineer", "team", *STATES, "after_horizon"])
 
 
 # -- statistics --------------------------------------------------------------------------

@@ -55,12 +55,45 @@ class Engineer:
                 out.append((a, b))
         return out
 
+    def next_change(self, t: float) -> float:
+        """The first minute after ``t`` at which ``working`` changes (inf if it never does)."""
+        for a, b in union_sorted(self.work_intervals(t - DAY, t + 8 * DAY)):
+            if a <= t < b:
+                return b
+            if a > t:
+                return a
+        return math.inf
+
+    def work_done(self, start: float, minutes: float, slowdown: float) -> float:
+        """Wall-clock minutes from ``start`` to do ``minutes`` of work, ``slowdown`` times slower
+        outside working hours (followed minute by minute, not fixed at the start)."""
+        t, left = start, minutes
+        while left > 1e-12:
+            speed = 1.0 if self.working(t) else 1.0 / slowdown
+            change = self.next_change(t)
+            if t + left / speed <= change:
+                return t + left / speed - start
+            left -= (change - t) * speed
+            t = change
+        return t - start
+
     def minutes_left_at_work(self, t: float) -> float:
         """Minutes from ``t`` to the end of the current working period (0 when off)."""
         if not self.working(t):
             return 0.0
         day, hour = self._local(t)
         return (self.end_hour - hour) * 60.0
+
+
+def union_sorted(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Touching or overlapping intervals merged (a 24-hour day is one span, not many)."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 class Roster:
@@ -83,6 +116,8 @@ class Roster:
                 self.engineers[eng.id] = eng
             self.by_team[team.name] = members
         self.ic_pool = [e for e in self.engineers.values() if "ic" in e.roles]
+        # a stable number per person keys their own random streams (see streams.py)
+        self.number = {eid: i for i, eid in enumerate(self.engineers)}
         self.owner_of = {s.name: s.team for s in scenario.org.services}
 
     def oncall(self, team: str, t: float) -> list[Engineer]:

@@ -18,9 +18,9 @@ from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, 
 SOURCES = {
     "arrivals": 0,      # when incidents happen and what they are
     "incident": 1,      # an incident's intrinsic work (diagnosis, fix, consults, decisions)
-    "people": 2,        # who stays in a room, who is picked, spectator questions
-    "latency": 3,       # acknowledgement, joining, reply latencies
-    "overhead": 4,      # refocus, answer and reading times
+    "people": 2,        # retired (was: who stays in a room, invite sizes); kept so ids stay stable
+    "latency": 3,       # retired (was: joining and reply latencies, triage length)
+    "overhead": 4,      # retired (was: refocus, answer and reading times)
     "cascade": 5,       # which dependents a failure spreads to, and when
     "failures": 6,      # per-service failures in a finite-source population
     "questions": 7,     # spectators' questions in a room
@@ -28,6 +28,23 @@ SOURCES = {
     "watchers": 9,      # who follows the channel
     "debugger_ack": 10,  # the debugger acknowledging the page
     "ic_ack": 11,       # the IC acknowledging the page
+    # one stream per purpose (and, where a person is named, per person), so that the n-th draw
+    # of a stream means the same thing under every protocol
+    "join_delay": 12,       # someone at work joining a room or an incident after a page
+    "reply_latency": 13,    # someone answering in the channel
+    "refocus": 14,          # regaining focus after leaving an incident
+    "answer": 15,           # answering a channel question or interruption
+    "interruption_refocus": 16,  # the short refocus after an interruption
+    "reading": 17,          # reading the thread before answering or starting
+    "briefing": 18,         # briefing a late joiner
+    "write_update": 19,     # the IC writing a structured update
+    "read_update": 20,      # a watcher reading an update
+    "room_answer": 21,      # an answer given in the room
+    "triage": 22,           # the length of a triage call
+    "invite_size": 23,      # how many a fixed-size room invites
+    "linger": 24,           # whether and how long someone stays in a room with nothing to do
+    "off_hours_ack": 25,    # someone off hours acknowledging a page
+    "write_exec_update": 26,  # the IC writing the executive update
 }
 
 
@@ -37,11 +54,14 @@ class Streams:
     def __init__(self, root_seed: int, replication: int) -> None:
         self.root_seed = int(root_seed)
         self.replication = int(replication)
-        self._cache: dict[tuple[int, int], np.random.Generator] = {}
+        self._cache: dict[tuple[int, ...], np.random.Generator] = {}
 
-    def get(self, source: str, incident: int = -1) -> np.random.Generator:
-        """The generator for ``source`` (and ``incident``, when the source is per incident)."""
-        key = (SOURCES[source], incident + 1)
+    def get(self, source: str, incident: int = -1, person: int = -1) -> np.random.Generator:
+        """The generator for ``source`` (and ``incident``, when the source is per incident; and
+        ``person``, a roster number, when it is per person in an incident)."""
+        key: tuple[int, ...] = (SOURCES[source], incident + 1)
+        if person >= 0:
+            key = (*key, person + 1)
         gen = self._cache.get(key)
         if gen is None:
             seq = np.random.SeedSequence(self.root_seed, spawn_key=(self.replication, *key))

@@ -8,6 +8,7 @@ escalations injected from outside, which is what drills are built on.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 import simpy
@@ -44,7 +45,6 @@ class IncidentRun:
         self.pending: list[float] = []            # interruption costs waiting for the debugger
         self.answering = False
         self.rate_changed = env.event()
-        self.slow_factor = 1.0
         self.affected: set[str] = set(spec.roots)
         self.fixed: set[str] = set()
         self.recovered: set[str] = set()
@@ -62,18 +62,23 @@ class IncidentRun:
         self.extra_work = 0.0
 
     # each incident's streams are made on first use (most incidents need only some of them)
-    def _rng(self, source: str):
-        gen = self._rngs.get(source)
+    def _rng(self, source: str, eng: Engineer | None = None):
+        key = (source, eng.id if eng is not None else "")
+        gen = self._rngs.get(key)
         if gen is None:
-            gen = self._rngs[source] = self.world.streams.get(source, self.spec.key)
+            person = self.world.roster.number[eng.id] if eng is not None else -1
+            gen = self._rngs[key] = self.world.streams.get(source, self.spec.key, person)
         return gen
 
-    rng_people = property(lambda self: self._rng("people"))
+    def draw(self, dist, source: str, eng: Engineer | None = None) -> float:
+        """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
+        and ``eng``'s own one when a person is named: the n-th draw means the same thing under
+        every protocol."""
+        return sample_or_zero(dist, self._rng(source, eng))
+
     rng_questions = property(lambda self: self._rng("questions"))
     rng_leadership = property(lambda self: self._rng("leadership"))
     rng_watchers = property(lambda self: self._rng("watchers"))
-    rng_latency = property(lambda self: self._rng("latency"))
-    rng_overhead = property(lambda self: self._rng("overhead"))
 
     # -- bookkeeping -------------------------------------------------------------------
     def log(self, kind: Kind, who: str = "", **data) -> Event:
@@ -107,10 +112,14 @@ class IncidentRun:
         return sorted(p for p in self.present if self.engaged.get(p) == "spectator")
 
     def rate(self) -> float:
-        """The debugger's speed: 1 alone and rested; slower narrating or at 3 AM."""
+        """The debugger's speed: 1 alone and rested; slower narrating, or outside their working
+        hours (read now, so a night page that runs into the morning speeds up)."""
         n = self.world.scn.behaviour.narration
         narration = min(1.0 + n.per_listener * self.audience(), n.max_slowdown) if self.room_open else 1.0
-        return 1.0 / (narration * self.slow_factor)
+        night = 1.0
+        if self.debugger is not None and not self.debugger.working(self.world.env.now):
+            night = self.world.scn.behaviour.off_hours_slowdown
+        return 1.0 / (narration * night)
 
     def view(self) -> IncidentView:
         data = self.world.customer_data
@@ -136,7 +145,9 @@ class IncidentRun:
                 self.engaged[eng.id] = role
                 self.log(Kind.JOINED, eng.id, role=role, change=True)
             return
+        self.world._leave_elsewhere(eng, self)  # one person, one place
         self.engaged[eng.id] = role
+        self.world.where[eng.id].add(self.spec.id)
         self.joined_at_work[eng.id] = eng.working(now)
         self.log(Kind.JOINED, eng.id, role=role, off_hours=not eng.working(now), team=eng.team)
         if self.room_open:
@@ -148,22 +159,24 @@ class IncidentRun:
         self.present.add(eng.id)
         late = self.world.env.now - self.room_opened_at > self.world.scn.behaviour.late_joiner_after
         if late and self.debugger is not None and eng.id != self.debugger.id and self.debugger.id in self.present:
-            brief = sample_or_zero(self.world.scn.behaviour.brief_late_joiner, self.rng_overhead)
+            brief = self.draw(self.world.scn.behaviour.brief_late_joiner, "briefing", eng)
             self.log(Kind.INTERRUPTED, self.debugger.id, answer_min=brief, refocus_min=0.0,
                      reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
             self.pending.append(brief)
         self._room_changed()
 
-    def leave(self, eng_id: str) -> None:
-        """``eng_id`` leaves the incident; a refocus is charged if it pulled them off work."""
+    def leave(self, eng_id: str, refocus_after: bool = True) -> None:
+        """``eng_id`` leaves the incident; a refocus is charged if it pulled them off work (not
+        when they leave for another incident: they are not going back to their own work)."""
         if eng_id not in self.engaged:
             return
         eng = self.world.roster.engineers[eng_id]
         now = self.world.env.now
         role = self.engaged.pop(eng_id)
+        self.world.where[eng_id].discard(self.spec.id)
         refocus = 0.0
-        if self.joined_at_work.pop(eng_id, False) and eng.working(now):
-            refocus = min(sample_or_zero(self.world.scn.behaviour.refocus, self.rng_overhead),
+        if self.joined_at_work.pop(eng_id, False) and eng.working(now) and refocus_after:
+            refocus = min(self.draw(self.world.scn.behaviour.refocus, "refocus", eng),
                           eng.minutes_left_at_work(now))
         self.log(Kind.LEFT, eng_id, role=role, refocus_min=refocus)
         if eng_id in self.present:
@@ -176,20 +189,25 @@ class IncidentRun:
         if eng.id in self.engaged or eng.id in self.readers:
             return 0.0
         self.readers.add(eng.id)
-        return sample_or_zero(self.world.scn.behaviour.read_thread, self.rng_overhead)
+        return self.draw(self.world.scn.behaviour.read_thread, "reading", eng)
 
     def interrupt(self, eng: Engineer, answer: float, reason: str, role: str, refocus: bool = True) -> None:
-        """Charge ``eng`` an interruption: ``answer`` minutes plus a short refocus if at work."""
+        """Charge ``eng`` an interruption: ``answer`` minutes plus a short refocus if at work.
+
+        It goes into the person's one queue: if they are debugging (this incident or another),
+        their work waits for it, so the minutes are divided, not duplicated.
+        """
         now = self.world.env.now
         r = 0.0
         if refocus and eng.working(now):
-            r = min(sample_or_zero(self.world.scn.behaviour.interruption.refocus, self.rng_overhead),
+            r = min(self.draw(self.world.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
                     eng.minutes_left_at_work(now + answer))
         self.log(Kind.INTERRUPTED, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
                  engaged=eng.id in self.engaged)
-        if self.debugger is not None and eng.id == self.debugger.id:
-            self.pending.append(answer + r)
-            self.poke()
+        target = self.world.debugging.get(eng.id)
+        if target is not None and not target.resolved.triggered:
+            target.pending.append(answer + r)
+            target.poke()
 
     # -- rooms ---------------------------------------------------------------------------
     def open_room(self, reason: str, limit: int | None = None, invite: bool = True) -> None:
@@ -237,8 +255,13 @@ class World:
             for dep in svc.depends_on:
                 self.neighbours[svc.name].add(dep)
                 self.neighbours.setdefault(dep, set()).add(svc.name)
-        self.debugging: set[str] = set()
-        self.commanding: set[str] = set()
+        # one attention per person, across incidents: who is debugging, commanding or fixing
+        # which incident (they take no other part anywhere), and every incident each is in
+        self.debugging: dict[str, IncidentRun] = {}
+        self.commanding: dict[str, IncidentRun] = {}
+        self.fixing: dict[str, IncidentRun] = {}
+        self.where: dict[str, set[int]] = defaultdict(set)
+        self.freed = self.env.event()  # fires whenever someone stops debugging, commanding or fixing
         self.pools: dict[str, simpy.Resource] = {
             t.name: simpy.Resource(self.env, capacity=t.oncall.per_shift)
             for t in scenario.org.teams if t.oncall is not None
@@ -291,6 +314,36 @@ class World:
         self._escalate(run, reason)
 
     # -- people --------------------------------------------------------------------------
+    def hard_busy(self, eng: Engineer, run: IncidentRun | None = None) -> bool:
+        """Whether ``eng`` is debugging, commanding or fixing an incident other than ``run``."""
+        for held in (self.debugging, self.commanding, self.fixing):
+            other = held.get(eng.id)
+            if other is not None and other is not run:
+                return True
+        return False
+
+    def engaged_elsewhere(self, eng: Engineer, run: IncidentRun) -> bool:
+        """Whether ``eng`` is part of an incident other than ``run`` in any role."""
+        return bool(self.where[eng.id] - {run.spec.id})
+
+    def free_for(self, eng: Engineer, run: IncidentRun) -> bool:
+        """Whether ``eng`` can come to ``run`` without leaving anything: busy nowhere else."""
+        return not self.hard_busy(eng, run) and not self.engaged_elsewhere(eng, run)
+
+    def _leave_elsewhere(self, eng: Engineer, run: IncidentRun) -> None:
+        """``eng`` joins ``run``: they leave any other incident they were merely part of."""
+        for inc in sorted(self.where[eng.id] - {run.spec.id}):
+            other = self.runs.get(inc)
+            if other is not None and other.engaged.get(eng.id) not in ("debugger", "ic"):
+                other.leave(eng.id, refocus_after=False)
+
+    def _release(self, held: dict, eng_id: str) -> None:
+        """``eng_id`` stops a role that held all their attention; whoever waits for a free
+        person looks again."""
+        held.pop(eng_id, None)
+        ev, self.freed = self.freed, self.env.event()
+        ev.succeed()
+
     def ack_delay(self, run: IncidentRun, eng: Engineer, source: str) -> float:
         """How long ``eng`` takes to acknowledge a page now (own stream per page, so every
         protocol gives the debugger and the IC of an incident the same draw)."""
@@ -299,29 +352,67 @@ class World:
         return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run._rng(source))
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
+        """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
         lat = self.scn.behaviour.reply_latency
         if eng.id in run.engaged:
-            return sample_or_zero(lat.engaged, run.rng_latency)
-        if eng.working(self.env.now):
-            return sample_or_zero(lat.working, run.rng_latency)
-        return sample_or_zero(lat.off_hours, run.rng_latency)
-
-    def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
-        """Page ``eng`` into the incident; they join after their acknowledgement delay."""
-        if eng.id in run.engaged:
-            run.join(eng, role)
-            return
-        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
-        if eng.working(self.env.now):
-            delay = sample_or_zero(self.scn.behaviour.join_delay, run.rng_latency)
+            dist = lat.engaged
+        elif eng.working(self.env.now):
+            dist = lat.working
         else:
-            delay = sample_or_zero(self.scn.behaviour.page_ack_off_hours, run.rng_latency)
-        yield self.env.timeout(delay)
+            dist = lat.off_hours
+        return run.draw(dist, "reply_latency", eng)
+
+    def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str):
+        """A channel question to ``eng``: they see it after their reply latency, read the thread
+        (once per incident, unless already in it) and answer; returns when the answer is in.
+        Reading and answering are charged to them (and delay their own debugging, if any)."""
+        b = self.scn.behaviour
+        yield self.env.timeout(self.reply_latency(run, eng))
         if run.resolved.triggered:
             return
+        reading = run.reading_cost(eng)
+        answer = run.draw(b.interruption.answer, "answer", eng)
+        if eng.id not in run.engaged:
+            run.interrupt(eng, reading + answer, reason, role)
+        yield self.env.timeout(reading + answer)
+
+    def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
+        """Page ``eng`` into the incident; they join after their acknowledgement delay.
+
+        Returns whether they came: someone debugging, commanding or fixing another incident by
+        then does not (a ``busy`` event), and a would-be spectator already in another incident
+        stays there.
+        """
+        if eng.id in run.engaged:
+            run.join(eng, role)
+            return True
+        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
+            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            return False
+        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
+        if eng.working(self.env.now):
+            delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
+        else:
+            delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
+        yield self.env.timeout(delay)
+        if run.resolved.triggered:
+            return False
+        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
+            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            return False
         run.join(eng, role)
         if role == "spectator":
             self.env.process(self._linger(run, eng, "spectator"))
+        return True
+
+    def _join_or_ask(self, run: IncidentRun, eng: Engineer, role: str, reason: str):
+        """Bring ``eng`` into the room, or, if they are busy elsewhere, ask them in the channel."""
+        came = False
+        if not self.hard_busy(eng, run):
+            came = yield from self.pull_in(run, eng, role)
+        if not came and not run.resolved.triggered:
+            yield from self.ask(run, eng, reason, role)
+        return came
 
     def invitees(self, run: IncidentRun) -> list[Engineer]:
         """Who a room invites beyond those already engaged, by the protocol's rule."""
@@ -330,7 +421,7 @@ class World:
         if run.room_limit is not None:
             size = run.room_limit
         elif room.invite.rule == "fixed-size":
-            size = max(1, int(round(sample(room.invite.size, run.rng_people))))
+            size = max(1, int(round(sample(room.invite.size, run._rng("invite_size")))))
         else:
             size = 10 ** 6
         owner_team = self.roster.owner_of[run.spec.roots[0]]
@@ -353,6 +444,8 @@ class World:
             if eng.id in have or eng.id in seen:
                 continue
             seen.add(eng.id)
+            if not self.free_for(eng, run):
+                continue  # busy in another incident: not pulled away to watch this one
             is_oncall = eng in oncalls
             if not eng.working(now) and not is_oncall and not room.invite.include_off_hours:
                 continue
@@ -380,28 +473,30 @@ class World:
     def _linger(self, run: IncidentRun, eng: Engineer, role: str):
         """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
         room = self.strategy.spec.room
-        if run.rng_people.random() < room.stay_probability:
+        rng = run._rng("linger", eng)
+        if rng.random() < room.stay_probability:
             return
-        yield self.env.timeout(sample(room.leave_after, run.rng_people))
+        yield self.env.timeout(sample(room.leave_after, rng))
         if run.engaged.get(eng.id) == role and not run.resolved.triggered:
             run.leave(eng.id)
 
-    def pick_ic(self, exclude: set[str] = frozenset()) -> Engineer | None:
-        """The first free person on the IC rota (the IC never debugs, so not the owner's on-call)."""
+    def pick_ic(self, exclude: Iterable[str] = frozenset()) -> Engineer | None:
+        """The first free person on the IC rota, at work if the rota allows (follow the sun);
+        None when everyone on it is busy (the incident waits for one; nobody doubles up)."""
+        exclude = set(exclude)
         free = [e for e in self.roster.ic_candidates(self.env.now)
-                if e.id not in self.commanding and e.id not in self.debugging and e.id not in exclude]
-        at_work = [e for e in free if e.working(self.env.now)]  # follow the sun when the rota allows
-        if at_work or free:
-            return (at_work or free)[0]
-        # everyone is busy: double up on someone already commanding, but never the debugger
-        cands = [e for e in self.roster.ic_candidates(self.env.now) if e.id not in exclude]
-        return cands[0] if cands else None
+                if not self.hard_busy(e) and e.id not in exclude]
+        at_work = [e for e in free if e.working(self.env.now)]
+        pick = (at_work or free)[:1]
+        return pick[0] if pick else None
 
     def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
-        """Who ``team`` sends to an incident: its on-call, else a free colleague at work.
+        """Who ``team`` sends to an incident: its on-call, else a colleague at work.
 
-        Never this incident's IC (the IC coordinates and does nothing else), and preferably
-        nobody who is debugging or commanding another incident.
+        Never this incident's IC (the IC coordinates and does nothing else). Someone part of no
+        other incident first, then someone merely watching or helping elsewhere, and only then
+        someone debugging, commanding or fixing elsewhere (whom callers may only ask in the
+        channel, so their minutes are divided, never doubled).
         """
         now = self.env.now
         if run.debugger is not None and run.debugger.team == team:
@@ -409,17 +504,21 @@ class World:
         oncall = self.roster.oncall(team, now)
         others = [e for e in self.roster.by_team[team] if e not in oncall and e.working(now)]
         cands = [e for e in oncall + others if run.ic is None or e.id != run.ic.id]
-        free = [e for e in cands if e.id not in self.debugging and e.id not in self.commanding]
-        pick = (free or cands)[:1]
-        return pick[0] if pick else None
+        for ok in (lambda e: self.free_for(e, run), lambda e: not self.hard_busy(e, run), lambda e: True):
+            pick = [e for e in cands if ok(e)]
+            if pick:
+                return pick[0]
+        return None
 
     def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
-        """The person who takes ``role`` (security, leadership, ...) in this incident."""
+        """The person who takes ``role`` (security, leadership, ...) in this incident: someone
+        already in it, else a free person (at work first), else someone busy elsewhere."""
         now = self.env.now
         cands = [e for e in self.roster.with_role(role, now) if run.ic is None or e.id != run.ic.id]
         for pool in ([e for e in cands if e.id in run.engaged],
-                     [e for e in cands if e.working(now) and e.id not in self.debugging],
-                     [e for e in cands if e.id not in self.debugging], cands):
+                     [e for e in cands if e.working(now) and self.free_for(e, run)],
+                     [e for e in cands if self.free_for(e, run)],
+                     [e for e in cands if not self.hard_busy(e, run)], cands):
             if pool:
                 return pool[0]
         return None
@@ -446,7 +545,7 @@ class World:
         owner_oncall = {e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)}
         run.ic = self.pick_ic(exclude=owner_oncall)
         if run.ic is not None:
-            self.commanding.add(run.ic.id)
+            self.commanding[run.ic.id] = run
         run.log(Kind.DETECTED, category=spec.category, flags=list(spec.flags), roots=list(spec.roots),
                 diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
         if run.ic is not None:
@@ -516,37 +615,37 @@ class World:
             self._check_escalation(run)
 
     def _acquire_debugger(self, run: IncidentRun, team: str):
-        """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug."""
+        """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug: never
+        someone debugging, commanding or fixing another incident, nor this incident's IC; when
+        the whole team is, wait until someone is free."""
         pool = self.pools[team]
         oncall_spec = self.roster.teams[team].oncall
         now = self.env.now
-        req = None
+
+        def usable(e: Engineer) -> bool:
+            return not self.hard_busy(e) and (run.ic is None or e.id != run.ic.id)
+
         if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
-            backups = [e for e in self.roster.by_team[team] if e.id not in self.debugging
-                       and e.working(now) and e.id not in self.commanding]
+            backups = [e for e in self.roster.by_team[team] if usable(e) and e.working(now)]
             if backups:
                 return backups[0], None
         req = pool.request()
         yield req
-        now = self.env.now
-        everyone = self.roster.oncall(team, now) + self.roster.by_team[team]
-        for ok in (lambda e: e.id not in self.debugging and e.id not in self.commanding,
-                   lambda e: e.id not in self.debugging):
-            for eng in everyone:
-                if ok(eng) and (run.ic is None or eng.id != run.ic.id):
-                    return eng, req
-        return everyone[0], req  # the whole team is busy: someone takes a second incident
+        while True:
+            everyone = self.roster.oncall(team, self.env.now) + self.roster.by_team[team]
+            pick = ([e for e in everyone if usable(e) and self.free_for(e, run)]
+                    or [e for e in everyone if usable(e)])
+            if pick:
+                return pick[0], req
+            yield self.freed
 
     def _respond(self, run: IncidentRun):
         spec = run.spec
-        b = self.scn.behaviour
         team = self.roster.owner_of[spec.roots[0]]
         eng, req = yield from self._acquire_debugger(run, team)
-        self.debugging.add(eng.id)
+        self.debugging[eng.id] = run
         run.debugger = eng
         run.log(Kind.PAGED, eng.id, role="debugger", team=team)
-        if not eng.working(self.env.now):
-            run.slow_factor = b.off_hours_slowdown
         yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
         run.join(eng, "debugger")
         run.debugger_ready.succeed()
@@ -575,7 +674,7 @@ class World:
             run.phase = "recover"
             yield from self._await_recovery(run)
         finally:
-            self.debugging.discard(eng.id)
+            self._release(self.debugging, eng.id)
             if req is not None:
                 self.pools[team].release(req)
         run.log(Kind.RESOLVED)
@@ -583,29 +682,50 @@ class World:
         for pid in sorted(run.engaged):
             run.leave(pid)
         run.resolved.succeed()
-        if run.ic is not None:
-            self.commanding.discard(run.ic.id)
+        if run.ic is not None and self.commanding.get(run.ic.id) is run:
+            self._release(self.commanding, run.ic.id)
 
     def _bring_owner(self, run: IncidentRun, service: str):
-        """Page the owning team of ``service`` into the incident; returns who came (or None)."""
+        """Page the owning team of ``service`` into the incident; returns who came (or was asked)
+        and the minutes they spend reading the thread before they can act."""
         eng = self.responder_for(run, self.roster.owner_of[service])
         if eng is None or eng is run.debugger:  # the debugger joins on their own
-            return eng
+            return eng, 0.0
         first_time = eng.id not in run.engaged
-        yield from self.pull_in(run, eng, "owner")
-        if first_time and not run.room_open and eng.id in run.engaged:
-            run.interrupt(eng, sample_or_zero(self.scn.behaviour.read_thread, run.rng_overhead),
-                          "read the thread", "owner", refocus=False)
-        return eng
+        came = yield from self.pull_in(run, eng, "owner")
+        reading = 0.0
+        if came and first_time and not run.room_open and eng.id in run.engaged:
+            # catching up on the thread is part of their time in the incident, and it comes
+            # before their fix
+            reading = run.reading_cost(eng)
+            run.log(Kind.INTERRUPTED, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
+                    role="owner", engaged=True)
+        return eng, reading
 
     def _owner_joins(self, run: IncidentRun, service: str):
         yield from self._bring_owner(run, service)
 
     def _own_fix(self, run: IncidentRun, service: str, minutes: float):
-        """The owner of ``service`` repairs it (slower at night)."""
-        eng = yield from self._bring_owner(run, service)
-        working = eng is None or eng.working(self.env.now)
-        yield self.env.timeout(minutes * (1.0 if working else self.scn.behaviour.off_hours_slowdown))
+        """The owner of ``service`` repairs it, slower outside their working hours (followed as
+        the clock turns). An owner who is this incident's debugger, or who is debugging,
+        commanding or fixing another incident, does it between their other work: the minutes are
+        taken out of that work (an interruption), never done twice at once."""
+        slow = self.scn.behaviour.off_hours_slowdown
+        eng, reading = yield from self._bring_owner(run, service)
+        if reading:
+            yield self.env.timeout(reading)
+        if eng is None:
+            yield self.env.timeout(minutes)
+        elif eng is run.debugger or self.hard_busy(eng, run) or eng.id in self.fixing:
+            wall = eng.work_done(self.env.now, minutes, slow)
+            run.interrupt(eng, wall, f"fix {service}", "owner", refocus=False)
+            yield self.env.timeout(wall)
+        else:
+            self.fixing[eng.id] = run
+            try:
+                yield self.env.timeout(eng.work_done(self.env.now, minutes, slow))
+            finally:
+                self._release(self.fixing, eng.id)
         run.fixed.add(service)
         run.log(Kind.FIXED, service=service)
 
@@ -681,7 +801,8 @@ class World:
         """A short call of at most ``max_people`` for the containment decisions, then async."""
         triage = self.strategy.spec.triage
         assert triage is not None
-        yield run.ic_ready
+        if run.ic is not None:  # with no IC free, the call starts without one
+            yield run.ic_ready
         run.open_room("triage", limit=triage.max_people, invite=False)
         person = self.with_role(run, "security")
         sec = [person] if person is not None and person is not run.debugger else []
@@ -690,7 +811,7 @@ class World:
         if joins:
             yield self.env.all_of(joins)
         containment = [d for d in run.spec.decisions if d.containment]
-        end = self.env.now + sample(triage.duration, run.rng_latency)
+        end = self.env.now + sample(triage.duration, run._rng("triage"))
         for d in containment:
             yield from self._decide(run, d, limit=triage.max_people)
         if self.env.now < end:
@@ -701,7 +822,11 @@ class World:
                 run.leave(e.id)
 
     def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
-        """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate."""
+        """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate.
+
+        In a room, someone busy debugging, commanding or fixing elsewhere is asked in the
+        channel instead of being pulled away.
+        """
         if need.containment and run.contained:
             return
         b = self.scn.behaviour
@@ -712,11 +837,12 @@ class World:
                 if e not in people:
                     people.append(e)
         run.log(Kind.DECISION_REQUESTED, name=need.name, stakeholders=[e.id for e in people])
+        reason = f"decision: {need.name}"
         if run.room_open:
             missing = [e for e in people if e.id not in run.present]
             if limit is not None:
                 missing = missing[: max(0, limit - len(run.present))]
-            joins = [self.env.process(self.pull_in(run, e, "stakeholder")) for e in missing]
+            joins = [self.env.process(self._join_or_ask(run, e, "stakeholder", reason)) for e in missing]
             if joins:
                 yield self.env.all_of(joins)
             yield self.env.timeout(need.deliberation)
@@ -726,17 +852,11 @@ class World:
             medium = "room"
         else:
             others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
-            for rnd in range(b.channel_rounds):
-                reading = {e.id: run.reading_cost(e) for e in others}
-                waits = [self.reply_latency(run, e) + reading[e.id] for e in others]
-                if waits:
-                    yield self.env.timeout(max(waits))
-                for e in others:
-                    if e.id not in run.engaged:
-                        answer = sample_or_zero(b.interruption.answer, run.rng_overhead)
-                        run.interrupt(e, reading[e.id] + answer, f"decision: {need.name}", "stakeholder")
+            for _ in range(b.channel_rounds):
+                asks = [self.env.process(self.ask(run, e, reason, "stakeholder")) for e in others]
+                if asks:
+                    yield self.env.all_of(asks)
             yield self.env.timeout(need.deliberation)
-            run.pending.clear()  # questions that came in meanwhile were answered while waiting
             medium = "channel"
         if need.containment:
             run.contained = True
@@ -757,7 +877,13 @@ class World:
         yield from self._work(run, max(0.0, spec.diagnosis - done - credit))
 
     def _consult(self, run: IncidentRun, team: str):
-        """Ask ``team``'s on-call; returns the work the debugger got done while waiting."""
+        """Ask ``team``'s expert; returns the work the debugger got done while waiting
+        (``behaviour.progress_while_waiting`` of the wait, the same rule in a room and a channel).
+
+        In a room the expert is pulled in and answers there; an expert busy debugging,
+        commanding or fixing elsewhere is asked in the channel instead, like everyone under a
+        channel protocol.
+        """
         b = self.scn.behaviour
         expert = self.responder_for(run, team)
         if expert is None or expert is run.debugger:
@@ -765,29 +891,29 @@ class World:
         dbg = run.debugger
         assert dbg is not None
         t0 = self.env.now
-        if run.room_open:
+        rate = run.rate()
+        if run.room_open and not self.hard_busy(expert, run):
             run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="room", topic="consult")
             if expert.id not in run.present:
-                yield from self.pull_in(run, expert, "expert")
+                came = yield from self.pull_in(run, expert, "expert")
             else:
                 run.join(expert, "expert")
-            answer = sample_or_zero(b.room_answer, run.rng_overhead)
-            yield self.env.timeout(answer)
-            run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
-            if run.engaged.get(expert.id) == "expert":
-                self.env.process(self._linger(run, expert, "expert"))
-            return 0.0
+                came = True
+            if came:
+                answer = run.draw(b.room_answer, "room_answer", expert)
+                yield self.env.timeout(answer)
+                run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
+                if run.engaged.get(expert.id) == "expert":
+                    self.env.process(self._linger(run, expert, "expert"))
+                return b.progress_while_waiting * (self.env.now - t0) * rate
         run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="channel", topic="consult")
-        reading = run.reading_cost(expert)
-        wait = self.reply_latency(run, expert) + reading
-        yield self.env.timeout(wait)
-        run.pending.clear()
-        run.interrupt(expert, reading + sample_or_zero(b.interruption.answer, run.rng_overhead), "consult", "expert")
+        yield from self.ask(run, expert, "consult", "expert")
         run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
-        return b.progress_while_waiting * wait * run.rate()
+        return b.progress_while_waiting * (self.env.now - t0) * rate
 
     def _work(self, run: IncidentRun, amount: float):
-        """The debugger works ``amount`` minutes at their current speed, paying interruptions."""
+        """The debugger works ``amount`` minutes at their current speed, paying every interruption
+        queued for them first (including those that came while they waited)."""
         remaining = amount * run.work_factor
         applied = run.work_factor
         env = self.env
@@ -804,7 +930,10 @@ class World:
             rate = run.rate()
             run.rate_changed = env.event()
             start = env.now
-            yield env.timeout(remaining / rate) | run.rate_changed
+            step = remaining / rate
+            if run.debugger is not None:  # their speed changes when their working day starts or ends
+                step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
+            yield env.timeout(step) | run.rate_changed
             remaining -= (env.now - start) * rate
 
     def _command(self, run: IncidentRun):
@@ -812,12 +941,27 @@ class World:
         proto = self.strategy.spec
         b = self.scn.behaviour
         ic = run.ic
+        if ic is None and self.roster.ic_pool:
+            # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
+            yield run.debugger_ready | run.resolved
+        while ic is None and self.roster.ic_pool and not run.resolved.triggered:
+            # everyone on the rota is busy: the incident waits for the first to come free
+            yield self.freed | run.resolved
+            if run.resolved.triggered:
+                break
+            ic = self.pick_ic(exclude={run.debugger.id} if run.debugger is not None else ())
+            if ic is not None:
+                run.ic = ic
+                self.commanding[ic.id] = run
+                run.log(Kind.PAGED, ic.id, role="ic", team=ic.team)
         if ic is None:
             run.ic_ready.succeed()
             return
         yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
         if run.resolved.triggered:
             run.ic_ready.succeed()
+            if self.commanding.get(ic.id) is run:
+                self._release(self.commanding, ic.id)
             return
         run.join(ic, "ic")
         run.ic_ready.succeed()
@@ -829,7 +973,7 @@ class World:
             yield self.env.timeout(proto.update_cadence_min)
             if run.resolved.triggered:
                 break
-            write = sample_or_zero(b.write_update, run.rng_overhead)
+            write = run.draw(b.write_update, "write_update", ic)
             run.log(Kind.UPDATE, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                     impact=sorted(s for s in run.affected if s in self.customer_facing),
                     next_steps=run.phase, eta_min=None,
@@ -837,11 +981,11 @@ class World:
             if proto.executive_channel:
                 run.log(Kind.UPDATE, ic.id, channel="executive",
                         status="mitigated" if run.mitigated else "investigating",
-                        write_min=sample_or_zero(b.write_exec_update, run.rng_overhead))
+                        write_min=run.draw(b.write_exec_update, "write_exec_update", ic))
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    run.interrupt(w, sample_or_zero(b.read_update, run.rng_overhead), "read update", "watcher",
+                    run.interrupt(w, run.draw(b.read_update, "read_update", w), "read update", "watcher",
                                   refocus=False)
 
     def _watchers(self, run: IncidentRun) -> list[Engineer]:
@@ -871,7 +1015,7 @@ class World:
                 return
             run.log(Kind.QUESTION, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                     topic="any updates?")
-            run.interrupt(ic, sample_or_zero(b.interruption.answer, run.rng_overhead), "any updates?", "ic")
+            run.interrupt(ic, run.draw(b.interruption.answer, "answer", ic), "any updates?", "ic")
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -893,7 +1037,7 @@ class World:
                 continue
             asker = specs[int(run.rng_questions.integers(len(specs)))]
             run.log(Kind.QUESTION, asker, to=run.debugger.id, medium="room", topic="question")
-            run.interrupt(run.debugger, sample_or_zero(self.scn.behaviour.room_answer, run.rng_overhead),
+            run.interrupt(run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
                           "spectator question", "debugger")
 
 

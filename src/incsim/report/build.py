@@ -39,8 +39,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from incsim.intervals import subtract, union
-from incsim.metrics import NON_ESSENTIAL
+from incsim.accounting import Accounting, event_from_dict
 from incsim.output import OutputError, verify_manifest
 from incsim.scenario.loader import ScenarioError, load_scenario_text, scenario_sha256
 from incsim.scenario.schema import CATEGORIES, Scenario
@@ -592,8 +591,81 @@ def pick_incident(incidents: pd.DataFrame, protocols: Sequence[str], logged: Ite
     return Pick(rep, int(best["incident_id"]), category, target, reason)
 
 
-def read_incident_events(path: Path, incident: int) -> dict[str, list[dict]]:
-    """Per protocol, the events of one incident from an ``events/replication-NNN.jsonl`` file."""
+def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int = -1,
+                  incident: int | None = None) -> Timeline:
+    """Who was busy in one incident: its share of ``accounting.Accounting`` over ``events``.
+
+    ``events`` may hold the whole replication's log of one protocol (then a minute someone gave
+    to two incidents shows where the incident rows charge it) or one incident's events;
+    ``incident`` says which incident to draw (default: the first detected). An interruption of
+    someone engaged in the incident is a mark. Times are minutes since detection.
+    """
+    evs = sorted(events, key=lambda e: e["t"])  # stable: the log's order within one minute
+    det = next((e for e in evs if e.get("kind") == "detected"
+                and (incident is None or e.get("incident") == incident)), None)
+    if det is None:
+        raise ReportError(f"incident without a 'detected' event in the {protocol} log")
+    inc = int(det["incident"])
+    own = [e for e in evs if e.get("incident") == inc]
+    t0 = float(det["t"])
+    resolved = next((float(e["t"]) for e in own if e.get("kind") == "resolved"), None)
+    end = resolved if resolved is not None else float(own[-1]["t"])
+    mitigated = next((float(e["t"]) - t0 for e in own if e.get("kind") == "mitigated"), None)
+    try:
+        typed = [event_from_dict(e) for e in evs]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ReportError(f"a malformed event in the {protocol} log: {_one_line(exc)}") from None
+    last = max((e.t for e in typed), default=end)
+    shares = Accounting(typed, open_until=max(end, last)).by_incident().get(inc, [])
+    marks: dict[str, list[float]] = defaultdict(list)
+    roles: dict[str, set[str]] = defaultdict(set)
+    teams: dict[str, str] = {}
+    first_seen: dict[str, float] = {}
+    rooms: list[tuple[float, float]] = []
+    room_at: float | None = None
+    for e in own:
+        kind, who, t = e.get("kind"), str(e.get("who") or ""), float(e["t"])
+        if kind == "room_opened":
+            room_at = t
+        elif kind == "room_closed" and room_at is not None:
+            rooms.append((room_at - t0, t - t0))
+            room_at = None
+        if not who:
+            continue
+        if kind == "joined":
+            roles[who].add(str(e.get("role", "")))
+            teams.setdefault(who, str(e.get("team", "")))
+            first_seen.setdefault(who, t)
+        elif kind == "interrupted":
+            if e.get("engaged"):
+                marks[who].append(t - t0)
+            else:
+                roles[who].add(str(e.get("role", "")))
+                first_seen.setdefault(who, t)
+    if room_at is not None:
+        rooms.append((room_at - t0, end - t0))
+    mine: dict[str, list] = defaultdict(list)
+    for sp in shares:
+        mine[sp.who].append((sp.state, sp.start - t0, sp.end - t0))
+        first_seen.setdefault(sp.who, sp.start)
+    people = []
+    for who in sorted(first_seen, key=lambda w: (first_seen[w], w)):
+        # merge touching spans of one state (a role change within responding is one bar)
+        merged: list[tuple[str, float, float]] = []
+        for state, a, b in sorted(mine.get(who, []), key=lambda x: (x[1], x[0])):
+            if merged and merged[-1][0] == state and abs(merged[-1][2] - a) < 1e-9:
+                merged[-1] = (state, merged[-1][1], b)
+            else:
+                merged.append((state, a, b))
+        role = min(roles[who] or {""}, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
+        people.append(Person(who, teams.get(who, ""), role, tuple(merged), tuple(sorted(marks.get(who, ())))))
+    return Timeline(protocol=protocol or str(det.get("protocol", "")), replication=replication,
+                    incident=inc, category=str(det.get("category", "")), detected_at=t0,
+                    ttr=end - t0, people=tuple(people), rooms=tuple(rooms), mitigated=mitigated, events=len(own))
+
+
+def read_protocol_events(path: Path) -> dict[str, list[dict]]:
+    """Per protocol, every event of an ``events/replication-NNN.jsonl`` file."""
     out: dict[str, list[dict]] = defaultdict(list)
     try:
         with path.open(encoding="utf-8") as fh:
@@ -604,101 +676,10 @@ def read_incident_events(path: Path, incident: int) -> dict[str, list[dict]]:
                     ev = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ReportError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-                if ev.get("incident") == incident:
-                    out[str(ev.get("protocol"))].append(ev)
+                out[str(ev.get("protocol"))].append(ev)
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportError(f"{path}: cannot read: {_one_line(exc)}") from None
     return dict(out)
-
-
-
-
-
-
-def _state(role: str) -> str:
-    return "spectating" if role in NON_ESSENTIAL else "responding"
-
-
-def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int = -1) -> Timeline:
-    """Who was busy in one incident, from its events, by the rules of ``metrics.time_accounting``.
-
-    Joining starts a span (responding for essential roles, spectating for spectators and
-    watchers; a role change closes one span and opens the next); leaving ends it and starts the
-    refocus the event names; an interruption of someone not engaged in the incident is a span of
-    its answer time followed by its refocus; an interruption of someone engaged (a question to
-    the debugger, a late joiner's briefing) is a mark. Where states overlap, responding wins over
-    spectating, spectating over refocusing. Times are minutes since detection.
-    """
-    evs = sorted(events, key=lambda e: e["t"])  # stable: the log's order within one minute
-    det = next((e for e in evs if e.get("kind") == "detected"), None)
-    if det is None:
-        raise ReportError(f"incident without a 'detected' event in the {protocol} log")
-    t0 = float(det["t"])
-    resolved = next((float(e["t"]) for e in evs if e.get("kind") == "resolved"), None)
-    end = resolved if resolved is not None else float(evs[-1]["t"])
-    mitigated = next((float(e["t"]) - t0 for e in evs if e.get("kind") == "mitigated"), None)
-    spans: dict[str, dict[str, list]] = defaultdict(lambda: {s: [] for s in BUSY_STATES})
-    marks: dict[str, list[float]] = defaultdict(list)
-    open_: dict[str, tuple[float, str]] = {}
-    roles: dict[str, set[str]] = defaultdict(set)
-    teams: dict[str, str] = {}
-    first_seen: dict[str, float] = {}
-    rooms: list[tuple[float, float]] = []
-    room_at: float | None = None
-    for e in evs:
-        kind, who, t = e.get("kind"), str(e.get("who") or ""), float(e["t"])
-        if kind == "room_opened":
-            room_at = t
-        elif kind == "room_closed" and room_at is not None:
-            rooms.append((room_at - t0, t - t0))
-            room_at = None
-        if not who:
-            continue
-        if kind == "joined":
-            role = str(e.get("role", ""))
-            roles[who].add(role)
-            teams.setdefault(who, str(e.get("team", "")))
-            first_seen.setdefault(who, t)
-            if who in open_:
-                start, old = open_.pop(who)
-                spans[who][_state(old)].append((start, t))
-            open_[who] = (t, role)
-        elif kind == "left" and who in open_:
-            start, role = open_.pop(who)
-            spans[who][_state(role)].append((start, t))
-            r = float(e.get("refocus_min") or 0.0)
-            if r > 0:
-                spans[who]["refocusing"].append((t, t + r))
-        elif kind == "interrupted":
-            role = str(e.get("role", ""))
-            a, r = float(e.get("answer_min") or 0.0), float(e.get("refocus_min") or 0.0)
-            if e.get("engaged"):
-                marks[who].append(t - t0)
-            else:
-                roles[who].add(role)
-                first_seen.setdefault(who, t)
-                spans[who][_state(role)].append((t, t + a))
-            if r > 0:
-                spans[who]["refocusing"].append((t + a, t + a + r))
-    if room_at is not None:
-        rooms.append((room_at - t0, end - t0))
-    for who, (start, role) in open_.items():
-        spans[who][_state(role)].append((start, end))
-    people = []
-    for who in sorted(first_seen, key=lambda w: (first_seen[w], w)):
-        s = spans[who]
-        responding = union(s["responding"])
-        spectating = subtract(s["spectating"], responding)
-        refocusing = subtract(s["refocusing"], responding + spectating)
-        out = [(state, a - t0, b - t0) for state, ivs in
-               (("responding", responding), ("spectating", spectating), ("refocusing", refocusing))
-               for a, b in ivs]
-        role = min(roles[who], key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
-        people.append(Person(who, teams.get(who, ""), role, tuple(sorted(out, key=lambda x: (x[1], x[0]))),
-                             tuple(sorted(marks.get(who, ())))))
-    return Timeline(protocol=protocol or str(det.get("protocol", "")), replication=replication,
-                    incident=int(det["incident"]), category=str(det.get("category", "")), detected_at=t0,
-                    ttr=end - t0, people=tuple(people), rooms=tuple(rooms), mitigated=mitigated, events=len(evs))
 
 
 def busy_timelines(results: Results) -> tuple[Pick | None, list[Timeline]]:
@@ -706,12 +687,13 @@ def busy_timelines(results: Results) -> tuple[Pick | None, list[Timeline]]:
     pick = pick_incident(results.incidents, results.protocols, results.event_files)
     if pick is None:
         return None, []
-    logs = read_incident_events(results.event_files[pick.replication], pick.incident)
-    missing = [p for p in results.protocols if p not in logs]
+    path = results.event_files[pick.replication]
+    logs = read_protocol_events(path)
+    missing = [p for p in results.protocols
+               if not any(e.get("incident") == pick.incident for e in logs.get(p, ()))]
     if missing:
-        raise ReportError(f"{results.event_files[pick.replication]}: no events of incident {pick.incident} "
-                          f"under {', '.join(missing)}")
-    return pick, [busy_timeline(logs[p], p, pick.replication) for p in results.protocols]
+        raise ReportError(f"{path}: no events of incident {pick.incident} under {', '.join(missing)}")
+    return pick, [busy_timeline(logs[p], p, pick.replication, pick.incident) for p in results.protocols]
 
 
 # -- the assumptions table -------------------------------------------------------------------------
@@ -1084,11 +1066,13 @@ def model_description(results: Results, params: Sequence[Parameter], per_year: f
                  "follows from the scenario's parameters."),
             item("1.2", "Model outputs",
                  "Per incident, from its event log: TTR = resolved time - detected time (minutes); "
-                 "engineer-hours = the union of every person's time in the incident (responding or "
-                 "spectating) plus the refocus time charged after they leave or are interrupted at work; "
-                 "non-essential hours = time spent as spectator or channel watcher and not also in an "
-                 "essential role; customer impact = minutes each customer-facing service was affected; "
-                 "cost = (engineer-hours + extra for off-hours work) x hourly rate + impact minutes x "
+                 "engineer-hours = every minute people gave to the incident (responding or "
+                 "spectating) plus the refocus time charged after they leave or are interrupted at work, "
+                 "from one accounting of each person's time in which every minute counts once, for one "
+                 "incident (so the incidents' hours add up to the organisation's time table); "
+                 "non-essential hours = time spent as spectator or channel watcher; customer impact = "
+                 "minutes each customer-facing service was affected; cost = (engineer-hours + extra for "
+                 "minutes outside each person's working hours) x hourly rate + impact minutes x "
                  "impact cost.",
                  f"Each figure is averaged per incident within a replication; the mean over the "
                  f"{run['replications']} replications is reported with a Student-t {LEVEL:.0%} confidence "

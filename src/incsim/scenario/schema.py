@@ -235,8 +235,11 @@ class Behaviour(Strict):
     write_exec_update: Duration | None = 2.0
     read_update: Duration | None = 1.5
     off_hours_slowdown: Annotated[float, Field(ge=1.0)] = 1.3
+    """Debugging and fixing outside the person's working hours take this many times longer,
+    judged minute by minute by their local clock (a night page speeds up when their day starts)."""
     progress_while_waiting: Probability = 0.0
-    """Fraction of normal speed the debugger keeps while waiting for a reply in a channel."""
+    """Fraction of normal speed the debugger keeps while waiting for an expert's answer; the same
+    rule whether the answer comes in a room or in a channel."""
 
 
 class Invite(Strict):
