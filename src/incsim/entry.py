@@ -19,7 +19,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt as exc:
         _interrupted(signals.exit_code(exc))
-    except SystemExit as exc:
+    except SystemExit:
         # Typer turns any interruption a command did not handle into a silent exit 130
         if signals.received() is not None and not signals.reported():
             _interrupted(128 + signals.received())
