@@ -17,13 +17,22 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from incsim import api
+from incsim.cli.pilot import pilot
+from incsim.cli.report import report
 from incsim.metrics import NON_ESSENTIAL
 from incsim.output import sealed_json
-from incsim.cli.pilot import pilot
-from incsim.report import build as B
-from incsim.report import build_report, charts, md_escape, render_report
-from incsim.cli.report import report
-from incsim.report import write_report
+from incsim.report import (
+    assumptions,
+    build,
+    build_report,
+    charts,
+    findings,
+    md_escape,
+    render_report,
+    timeline,
+    wording,
+    write_report,
+)
 
 app = typer.Typer()
 app.command("report")(report)
@@ -71,8 +80,8 @@ def results(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def data(results) -> B.ReportData:
-    return B.gather(results)
+def data(results) -> build.ReportData:
+    return build.gather(results)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +98,7 @@ def hostile(tmp_path_factory) -> Path:
     return out
 
 
-def colours(d: B.ReportData) -> dict[str, str]:
+def colours(d: build.ReportData) -> dict[str, str]:
     return charts.protocol_colours(d.results.protocols)
 
 
@@ -132,15 +141,15 @@ def test_incidents_a_year_and_cost_per_year(results, data):
 
 
 def test_headline_wording_follows_the_interval():
-    fewer = B.Estimate(-10.1, -11.2, -9.0)
-    slower = B.Estimate(11.0, 2.0, 20.0)
-    text = B.headline_sentence("async-first", "war-room", fewer, slower, B.Estimate(-1000, -1200, -800))
+    fewer = wording.Estimate(-10.1, -11.2, -9.0)
+    slower = wording.Estimate(11.0, 2.0, 20.0)
+    text = wording.headline_sentence("async-first", "war-room", fewer, slower, wording.Estimate(-1000, -1200, -800))
     assert text.startswith("Async-first used 10.1 fewer engineer-hours per incident than war-room (95% CI 9.0–11.2)")
     assert "+11 min (95% CI +2 to +20): slower than war-room" in text
-    noise = B.headline_sentence("b", "a", B.Estimate(0.4, -0.5, 1.3), B.Estimate(-3, -9, 4), B.NAN_ESTIMATE)
+    noise = wording.headline_sentence("b", "a", wording.Estimate(0.4, -0.5, 1.3), wording.Estimate(-3, -9, 4), wording.NAN_ESTIMATE)
     assert "about as many engineer-hours" in noise and "no clear difference in speed" in noise
     # a bound that rounds to zero keeps the digit that shows the interval excludes zero
-    assert B.ci_text(B.Estimate(-17.0, -34.1, -0.3)) == "−34.1 to −0.3"
+    assert wording.ci_text(wording.Estimate(-17.0, -34.1, -0.3)) == "−34.1 to −0.3"
 
 
 # -- TTR distributions -------------------------------------------------------------------------
@@ -171,7 +180,7 @@ def test_ecdf_series_are_the_sorted_ttrs_with_percentile_marks(results, data):
 
 
 def test_long_ecdfs_are_thinned_to_exact_points():
-    e = B.ecdf(np.random.default_rng(1).lognormal(4, 1, 10_001))
+    e = findings.ecdf(np.random.default_rng(1).lognormal(4, 1, 10_001))
     xs, ys = charts.ecdf_points(e, limit=500)
     assert len(xs) == 501 and xs[1] == e.x[0] and xs[-1] == e.x[-1] and ys[-1] == 1.0
     ranks = np.searchsorted(e.x, xs[1:], side="right")
@@ -260,7 +269,7 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
         row = inc[(inc["replication"] == tl.replication) & (inc["protocol"] == tl.protocol)
                   & (inc["incident_id"] == tl.incident)].iloc[0]
         # the chart's states are the incident row's hours, computed independently by metrics.py
-        total = sum(p.minutes(s) for p in tl.people for s in B.BUSY_STATES) / 60
+        total = sum(p.minutes(s) for p in tl.people for s in timeline.BUSY_STATES) / 60
         assert total == pytest.approx(row["engineer_hours"], abs=1e-3)
         assert tl.minutes("spectating") / 60 == pytest.approx(row["non_essential_hours"], abs=1e-3)
         assert tl.minutes("refocusing") / 60 == pytest.approx(row["refocus_hours"], abs=1e-3)
@@ -276,7 +285,7 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
             roles = {e.get("role") for e in evs if e["who"] == person.who and e["kind"] == "joined"}
             if roles and roles <= set(NON_ESSENTIAL):
                 assert person.minutes("responding") == 0
-            for state in B.BUSY_STATES:
+            for state in timeline.BUSY_STATES:
                 spans = [(a, b) for s, a, b in person.spans if s == state]
                 drawn = by_gid(fig, f"busy-{tl.protocol}-{person.who}-{state}")
                 assert bool(drawn) == bool(spans)
@@ -305,7 +314,7 @@ def test_busy_timeline_rules_on_a_hand_written_log():
         {"t": 160, "incident": 3, "kind": "left", "who": "a-1", "refocus_min": 25},
         {"t": 160, "incident": 3, "kind": "left", "who": "b-1", "refocus_min": 20},
     ]
-    tl = B.busy_timeline(evs, "war-room", 0)
+    tl = timeline.busy_timeline(evs, "war-room", 0)
     people = {p.who: p for p in tl.people}
     assert [p.who for p in tl.people] == ["a-1", "b-1", "c-1"]
     assert people["a-1"].spans == (("responding", 5, 60), ("refocusing", 60, 85))
@@ -372,7 +381,7 @@ list:
   - {name: one, v: 1}
   - {name: two, v: 2}
 """
-    params, preamble = B.scenario_parameters(text)
+    params, preamble = assumptions.scenario_parameters(text)
     got = {p.path: (p.value, p.source, p.inherited_from) for p in params}
     assert preamble == "preamble"
     assert got["a"] == ("1", "own comment", "")
@@ -431,7 +440,7 @@ def test_scenario_text_is_escaped_in_html_and_markdown(hostile):
 
 
 def test_matplotlib_labels_cannot_run_mathtext(hostile):
-    data = B.gather(hostile)
+    data = build.gather(hostile)
     fig = charts.busy_figure(data.timelines, charts.protocol_colours(data.results.protocols))
     labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
     assert any("ops\\$x\\$" in t for t in labels)
@@ -555,7 +564,7 @@ def test_pilot_json_feeds_the_power_chart(results, tmp_path):
             assert by_month[m]["power"][stat] >= 0.8
             if m - 1 in by_month:
                 assert by_month[m - 1]["power"][stat] < 0.8
-    data = B.gather(copy)
+    data = build.gather(copy)
     fig = charts.power_figure(data.pilot)
     for stat in ("mttr", "median", "geomean"):
         (line,) = by_gid(fig, f"power-{stat}")
@@ -578,9 +587,9 @@ def test_pilot_without_a_monthly_rate_writes_no_curve(results, tmp_path):
 
 
 def test_numbers_read_like_a_person_wrote_them():
-    assert B.num(-1234.4, 0, money=True) == "−$1,234"
-    assert B.num(11.04, 0, sign=True) == "+11" and B.num(-0.2) == "0"
-    assert B.money_short(510782) == "$511k" and B.money_short(1_250_000) == "$1.25M" and B.money_short(980) == "$980"
-    assert B.mean_ci(B.Estimate(21.66, 18.58, 24.74), 1) == "21.7 [18.6–24.7]"
-    assert B.mean_ci(B.Estimate(5.0, math.nan, math.nan)) == "5"
-    assert B.clock(0) == "Mon 00:00 UTC" and B.clock(1440 + 153.5) == "Tue 02:33 UTC" and B.clock(7 * 1440) == "Mon 00:00 UTC"
+    assert wording.num(-1234.4, 0, money=True) == "−$1,234"
+    assert wording.num(11.04, 0, sign=True) == "+11" and wording.num(-0.2) == "0"
+    assert wording.money_short(510782) == "$511k" and wording.money_short(1_250_000) == "$1.25M" and wording.money_short(980) == "$980"
+    assert wording.mean_ci(wording.Estimate(21.66, 18.58, 24.74), 1) == "21.7 [18.6–24.7]"
+    assert wording.mean_ci(wording.Estimate(5.0, math.nan, math.nan)) == "5"
+    assert wording.clock(0) == "Mon 00:00 UTC" and wording.clock(1440 + 153.5) == "Tue 02:33 UTC" and wording.clock(7 * 1440) == "Mon 00:00 UTC"

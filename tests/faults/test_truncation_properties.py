@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from incsim import api
 from incsim.output import OutputError, read_sealed_json, verify_manifest
 from incsim.pilot import PilotError, baseline_from_results
-from incsim.report.build import ReportError, load_results
+from incsim.report.results import ReportError, load_results
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.sweep import load_sweep, run_sweep
 

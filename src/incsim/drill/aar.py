@@ -18,7 +18,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from incsim.drill.counterfactual import REPLICATIONS, TTR_METRICS, Variant, counterfactuals, sentence
+from incsim.drill.counterfactual import (
+    REPLICATIONS,
+    TTR_METRICS,
+    Variant,
+    counterfactuals,
+    sentence,
+)
 from incsim.model.events import Kind
 from incsim.output import OutputError, atomic_write, events_jsonl, package_versions
 
@@ -67,7 +73,8 @@ def _clock(t: float | None) -> str:
 def gather(session, replications: int = REPLICATIONS) -> AarData:
     """The report's data from a finished (played-out) session."""
     from incsim.metrics import incident_record
-    from incsim.report import build, charts
+    from incsim.report import charts
+    from incsim.report.timeline import busy_timeline
 
     drill = session.drill
     events = [e for e in session.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
@@ -115,7 +122,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
     people: list[dict] = []
     busy_svg = ""
     if any(e.kind is Kind.DETECTED for e in events):
-        tl = build.busy_timeline(dicts, session.protocol, 0)
+        tl = busy_timeline(dicts, session.protocol, 0)
         people = [{"who": p.who, "team": p.team, "role": p.role, "responding": p.minutes("responding"),
                    "spectating": p.minutes("spectating"), "refocusing": p.minutes("refocusing")}
                   for p in tl.people]

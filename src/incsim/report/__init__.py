@@ -20,8 +20,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from incsim.output import atomic_write
-from incsim.report import build, charts
-from incsim.report.build import ReportError
+from incsim.report import build, charts, wording
+from incsim.report.description import STRESS_CITATION
+from incsim.report.results import ReportError
 
 FORMATS = ("html", "md")
 
@@ -68,13 +69,13 @@ def _md_number(fn):
 
 
 def _filters(env: Environment, markdown: bool = False) -> Environment:
-    numbers = {"num": build.num, "money": lambda x: build.num(x, 0, money=True), "money_short": build.money_short,
-               "mean_ci": build.mean_ci, "ci": build.ci_text, "money_ci": build.money_ci, "pct": _pct,
-               "clock": build.clock}
+    numbers = {"num": wording.num, "money": lambda x: wording.num(x, 0, money=True),
+               "money_short": wording.money_short, "mean_ci": wording.mean_ci, "ci": wording.ci_text,
+               "money_ci": wording.money_ci, "pct": _pct, "clock": wording.clock}
     env.filters.update({k: _md_number(f) for k, f in numbers.items()} if markdown else numbers)
     env.globals.update(plural=lambda n, word: f"{n} {word}" if n == 1 else f"{n} {word}s",
-                       STRESS_CITATION=build.STRESS_CITATION, STATE_LABELS=charts.STATE_LABELS,
-                       STATISTIC_LABELS=build.STATISTIC_LABELS)
+                       STRESS_CITATION=STRESS_CITATION, STATE_LABELS=charts.STATE_LABELS,
+                       STATISTIC_LABELS=wording.STATISTIC_LABELS)
     return env
 
 

@@ -25,7 +25,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
-from incsim.report.build import STATISTIC_LABELS, Ecdf, Estimate, Timeline, money_short, num
+from incsim.report.findings import Ecdf
+from incsim.report.timeline import Timeline
+from incsim.report.wording import STATISTIC_LABELS, Estimate, money_short, num
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
