@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from incsim import sweep as sw
+from incsim.sweep import writing as sweep_writing
 from incsim.output import OutputError
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
@@ -271,7 +272,7 @@ def counted(monkeypatch):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sw, "run_point", fake)
+    monkeypatch.setattr(sweep_writing, "run_point", fake)
     return calls, stop_after
 
 

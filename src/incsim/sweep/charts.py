@@ -20,7 +20,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator, ScalarFormatter
 
 from incsim.output import atomic_write
-from incsim.sweep import Sweep, SweptParameter, TornadoBar, _lines, fmt_number
+from incsim.sweep.breakeven import parameter_lines
+from incsim.sweep.plan import Sweep, SweptParameter
+from incsim.sweep.tornado import TornadoBar
+from incsim.sweep.values import fmt_number
 
 MAX_TICKS = 12
 """Up to this many values, the x axis is ticked at the swept values themselves."""
@@ -68,7 +71,7 @@ def parameter_chart(sweep: Sweep, table: pd.DataFrame, par: SweptParameter,
                     statements: list[dict[str, Any]]) -> Figure:
     """Per protocol, each reported metric with its 95% CI band against ``par``; then the paired
     difference from the baseline in the sweep's metric, with its break-even crossings."""
-    lines = _lines(sweep, par)[:MAX_PANELS]
+    lines = parameter_lines(sweep, par)[:MAX_PANELS]
     rows = [*sweep.metrics, *(f"diff:{m}" for m in sweep.metrics)]
     ncols = len(lines)
     fig = Figure(figsize=(4.2 * ncols + 1.2, 2.6 * len(rows) + 0.8))

@@ -1,0 +1,337 @@
+"""Loading a sweep file: its schema, its base scenario, its overrides and every point's scenario
+validated before anything runs; each problem located at ``FILE:LINE:COL`` of the sweep file
+(or of the scenario, for a problem inside it)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedMap
+
+from incsim import api
+from incsim.scenario import typepath
+from incsim.scenario.checks import did_you_mean
+from incsim.scenario.loader import (
+    LocatedProblem,
+    ScenarioError,
+    check_flow_depth,
+    item_pos,
+    key_pos,
+    load_scenario_text,
+    parse_yaml,
+    pos_of,
+    read_scenario_text,
+    scenario_sha256,
+    to_plain,
+    value_pos,
+)
+from incsim.scenario.schema import Scenario
+from incsim.sweep.overrides import (
+    OverrideError,
+    apply_override,
+    get_path,
+    resolve_path,
+    scenario_data,
+    validate_scenario,
+)
+from incsim.sweep.plan import Point, Sweep, SweptParameter
+from incsim.sweep.schema import (
+    MAX_POINTS,
+    MAX_PROBLEMS,
+    RESERVED,
+    Range,
+    SweepFile,
+    SweepParameter,
+)
+from incsim.sweep.values import guess_unit, value_label, value_x
+
+Invalid = tuple[dict[str, int], dict[str, Any], list[str]]
+"""A point whose scenario is invalid: its setting, its overrides and the scenario's problems."""
+
+# --- loading ------------------------------------------------------------------------------------
+
+class _Where:
+    """Positions in the sweep file's round-trip tree, for located problems."""
+
+    def __init__(self, file: str, root: CommentedMap) -> None:
+        self.file = file
+        self.root = root
+
+    def locate(self, loc: Sequence[Any], key: bool = False) -> tuple[tuple[int, int], list[Any], Any]:
+        """(line, col), the part of ``loc`` present in the file, and the node there (0-based)."""
+        node: Any = self.root
+        pos = pos_of(self.root) or (0, 0)
+        path: list[Any] = []
+        for elem in loc:
+            if isinstance(node, dict) and elem in node:
+                pos = (key_pos(node, elem) if key else value_pos(node, elem)) or pos
+                node = node[elem]
+            elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
+                pos = item_pos(node, elem) or pos
+                node = node[elem]
+            else:
+                continue
+            path.append(elem)
+        return pos, path, node
+
+    def problem(self, loc: Sequence[Any], message: str, key: bool = False) -> LocatedProblem:
+        """``message`` located at ``loc`` (at its key with ``key``, else at its value)."""
+        pos, path, _ = self.locate(loc, key)
+        return LocatedProblem(self.file, pos[0] + 1, pos[1] + 1, ".".join(map(str, path)),
+                              " ".join(message.split()))
+
+
+def _fields_at(loc: Sequence[Any]) -> list[str]:
+    """The keys the sweep schema accepts in the mapping at ``loc`` (for did-you-mean)."""
+    tp: Any = SweepFile
+    for elem in loc:
+        nxt = Range if elem == "range" else typepath.step(tp, elem)  # "range": the union tag of a values range
+        if nxt is not None:
+            tp = nxt
+    return typepath.field_names(tp)
+
+
+def _schema_problems(exc: ValidationError, where: _Where) -> list[LocatedProblem]:
+    """The schema's complaints, each at its place in the file, in a reader's words."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if kind == "missing":
+            pos, path, _ = where.locate(loc)
+            name = loc[-1]
+            out.append(LocatedProblem(where.file, pos[0] + 1, pos[1] + 1, ".".join(map(str, [*path, name])),
+                                      f"missing required key '{name}'"))
+            continue
+        if kind == "extra_forbidden":
+            name = str(loc[-1])
+            msg = f"unknown key '{name}'{did_you_mean(name, _fields_at(loc[:-1]))}"
+            out.append(where.problem(loc, msg, key=True))
+            continue
+        if kind == "list_type" and "values" in loc:
+            msg = "expected a list of values or a range {from, to, steps, scale}"
+        if kind == "literal_error" and isinstance(err.get("input"), str):
+            expected = str((err.get("ctx") or {}).get("expected", "")).split("'")[1::2]
+            msg = f"unknown value '{err['input']}'{did_you_mean(err['input'], expected)}; " \
+                  f"expected one of: {', '.join(expected)}"
+        out.append(where.problem(loc, msg))
+    return out
+
+
+def _raise(problems: list[LocatedProblem]) -> NoReturn:
+    """Raise every distinct problem, in file order, at most ``MAX_PROBLEMS`` of them."""
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.file, p.line, p.col))
+    if len(unique) > MAX_PROBLEMS:
+        rest = len(unique) - MAX_PROBLEMS
+        last = unique[MAX_PROBLEMS - 1]
+        unique = unique[:MAX_PROBLEMS] + [LocatedProblem(last.file, last.line, last.col, "",
+                                                         f"... and {rest} more problems")]
+    raise ScenarioError(unique)
+
+
+
+
+def load_sweep_text(text: str, filename: str = "<string>", base_dir: Path | None = None) -> Sweep:
+    """The validated ``Sweep`` in YAML ``text``; a ``ScenarioError`` lists every problem, located."""
+    text = text.removeprefix("\ufeff")
+    spec, where = _read_spec(text, filename)
+    loaded = _base_scenario(spec, where, base_dir)
+    data_base, base = _apply_base_overrides(spec, loaded, where)
+    params, alone = _swept_parameters(spec, data_base, where)
+    points = _points(_settings(spec, params, where), params, data_base, base, alone, where)
+    reps = spec.replications if spec.replications is not None else base.simulation.replications
+    seed = spec.seed if spec.seed is not None else base.simulation.seed
+    return Sweep(filename, text, scenario_sha256(text), spec, loaded, base, params, points, reps, seed)
+
+
+def _read_spec(text: str, filename: str) -> tuple[SweepFile, _Where]:
+    """The sweep file parsed and checked against its schema, with the positions of its nodes."""
+    check_flow_depth(text, filename)
+    root = parse_yaml(text, filename)
+    if root is None:
+        raise ScenarioError([LocatedProblem(filename, 1, 1, "", "empty sweep file: no YAML document")])
+    if not isinstance(root, CommentedMap):
+        pos = pos_of(root) or (0, 0)
+        raise ScenarioError([LocatedProblem(filename, pos[0] + 1, pos[1] + 1, "",
+                                            "the top level must be a mapping (apiVersion, kind, metadata, ...)")])
+    where = _Where(filename, root)
+    data = to_plain(root, filename)
+    try:
+        return SweepFile.model_validate(data), where
+    except ValidationError as exc:
+        _raise(_schema_problems(exc, where))
+
+
+def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> api.LoadedScenario:
+    """The scenario the sweep starts from: its file (relative to the sweep file), or the embedded default."""
+    if spec.scenario is None:
+        return api.load(None)
+    scn_path = Path(spec.scenario)
+    if not scn_path.is_absolute() and base_dir is not None:
+        scn_path = base_dir / scn_path
+    try:
+        text_scn = read_scenario_text(scn_path)
+    except ScenarioError as exc:
+        _raise([where.problem(("scenario",), f"{spec.scenario}: {p.message}") for p in exc.problems])
+    # a problem inside the scenario is reported where it is: FILE:LINE:COL of the scenario
+    return api.LoadedScenario(load_scenario_text(text_scn, str(scn_path)), text_scn, str(scn_path))
+
+
+def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
+                          where: _Where) -> tuple[dict[str, Any], Scenario]:
+    """The base scenario's data and validated scenario after ``base_overrides``."""
+    problems: list[LocatedProblem] = []
+    data_base = scenario_data(loaded.scenario)
+    for path, value in spec.base_overrides.items():
+        if path in RESERVED:
+            problems.append(where.problem(("base_overrides", path), f"cannot override {path}: {RESERVED[path]}",
+                                          key=True))
+            continue
+        try:
+            data_base = apply_override(data_base, path, value)
+        except OverrideError as exc:
+            problems.append(where.problem(("base_overrides", path), str(exc), key=True))
+    if problems:
+        _raise(problems)
+    base, issues = validate_scenario(data_base)
+    if base is None:
+        # blame each override that is invalid on its own, at its value; else all of them together
+        original = scenario_data(loaded.scenario)
+        for path, value in spec.base_overrides.items():
+            problems += [where.problem(("base_overrides", path), f"{path} = {value_label(value)} makes an invalid "
+                                                                 f"scenario: {m}")
+                         for m in validate_scenario(apply_override(original, path, value))[1]]
+        _raise(problems or [where.problem(("base_overrides",), f"base_overrides make an invalid scenario: {m}",
+                                          key=True) for m in issues])
+    return data_base, base
+
+
+def _swept_parameters(spec: SweepFile, data_base: dict[str, Any], where: _Where
+                      ) -> tuple[list[SweptParameter], dict[tuple[str, int], list[LocatedProblem]]]:
+    """Every parameter resolved, and each value's problems on the base alone (located at the value).
+
+    Each path is checked once (a typo is reported once, not once per value); outside a grid a
+    value that is invalid on the base is a problem at once.
+    """
+    problems: list[LocatedProblem] = []
+    seen: dict[str, int] = {}
+    params: list[SweptParameter] = []
+    alone: dict[tuple[str, int], list[LocatedProblem]] = {}
+    for i, par in enumerate(spec.parameters):
+        path_loc = ("parameters", i, "path")
+        if par.path in RESERVED:
+            problems.append(where.problem(path_loc, f"cannot sweep {par.path}: {RESERVED[par.path]}"))
+            continue
+        if par.path in seen:
+            problems.append(where.problem(path_loc, f"{par.path} is already swept by parameter {seen[par.path]}"))
+            continue
+        seen[par.path] = i
+        try:
+            resolve_path(data_base, par.path)
+        except OverrideError as exc:
+            problems.append(where.problem(path_loc, str(exc)))
+            continue
+        swept = _resolve_parameter(par, data_base)
+        params.append(swept)
+        for j, value in enumerate(swept.values):
+            _, issues = validate_scenario(apply_override(data_base, swept.path, value))
+            value_loc = ("parameters", i, "values", j) if isinstance(par.values, list) else ("parameters", i, "values")
+            alone[(swept.path, j)] = [where.problem(value_loc, f"{swept.path} = {swept.labels[j]} makes an invalid "
+                                                               f"scenario: {m}") for m in issues]
+            if spec.mode != "grid":
+                problems += alone[(swept.path, j)]
+    if problems:
+        _raise(problems)
+    return params, alone
+
+
+def _settings(spec: SweepFile, params: list[SweptParameter], where: _Where) -> list[tuple[str, dict[str, int]]]:
+    """Every point as (what it varies, parameter path -> value index), within ``MAX_POINTS``."""
+    if spec.mode == "grid":
+        total = math.prod(len(p.values) for p in params)
+        if total > MAX_POINTS:
+            _raise([where.problem(("parameters",), f"the grid has {total:,} points; at most {MAX_POINTS:,} "
+                                                   "are allowed (fewer values, or mode: one-at-a-time)", key=True)])
+        return [("grid", {p.path: j for p, j in zip(params, combo)})
+                for combo in itertools.product(*(range(len(p.values)) for p in params))]
+    settings = [("base", {})] + [(p.path, {p.path: j}) for p in params for j in range(len(p.values))]
+    if len(settings) > MAX_POINTS:
+        _raise([where.problem(("parameters",), f"the sweep has {len(settings):,} points; at most "
+                                               f"{MAX_POINTS:,} are allowed", key=True)])
+    return settings
+
+
+def _points(settings: list[tuple[str, dict[str, int]]], params: list[SweptParameter], data_base: dict[str, Any],
+            base: Scenario, alone: dict[tuple[str, int], list[LocatedProblem]], where: _Where) -> list[Point]:
+    """Every point with its validated scenario; the invalid ones are problems, raised together."""
+    points: list[Point] = []
+    failed: list[Invalid] = []
+    for pid, (varied, setting) in enumerate(settings):
+        data = data_base
+        overrides = {}
+        for path, j in setting.items():
+            value = next(p for p in params if p.path == path).values[j]
+            overrides[path] = value
+            data = apply_override(data, path, value)
+        scn, issues = validate_scenario(data) if setting else (base, [])
+        if scn is None:
+            failed.append((setting, overrides, issues))
+            continue
+        points.append(Point(pid, varied, dict(setting), overrides, scn))
+    if failed:
+        _raise(_grid_problems(failed, alone, params, where))
+    return points
+
+
+def _grid_problems(failed: list[Invalid],
+                   alone: dict[tuple[str, int], list[LocatedProblem]], params: list[SweptParameter],
+                   where: _Where) -> list[LocatedProblem]:
+    """Problems of a grid's invalid points: at a value when it is invalid in every combination
+    (and alone), else at the combination (a value may be valid only with some others)."""
+    combos: dict[tuple[str, int], int] = {}
+    for p in params:
+        others = math.prod(len(q.values) for q in params if q is not p)
+        for j in range(len(p.values)):
+            combos[(p.path, j)] = others
+    bad: dict[tuple[str, int], int] = {}
+    for setting, _, _ in failed:
+        for key in setting.items():
+            bad[key] = bad.get(key, 0) + 1
+    always = {key for key, n in bad.items() if n == combos[key] and alone.get(key)}
+    out = [p for key in sorted(always) for p in alone[key]]
+    for setting, overrides, issues in failed:
+        if any(key in always for key in setting.items()):
+            continue
+        first = next(i for i, p in enumerate(params) if p.path in setting)
+        combo = ", ".join(f"{k} = {value_label(v)}" for k, v in overrides.items())
+        out += [where.problem(("parameters", first, "values"), f"the grid point {combo} makes an invalid scenario: {m}")
+                for m in issues]
+    return out
+
+
+def _resolve_parameter(par: SweepParameter, data: dict[str, Any]) -> SweptParameter:
+    """``par`` with its values listed, labelled and placed on an axis, and its unit and base value."""
+    values = tuple(par.values.values()) if isinstance(par.values, Range) else tuple(par.values)
+    labels = tuple(value_label(v) for v in values)
+    raw = [value_x(v) for v in values]
+    numeric = all(x is not None for x in raw) and len(set(raw)) == len(raw)
+    by_mean = numeric and any(isinstance(v, dict) for v in values)
+    base_value = get_path(data, par.path)
+    scale = par.values.scale if isinstance(par.values, Range) else "linear"
+    unit = par.unit if par.unit is not None else guess_unit(data, par.path)
+    return SweptParameter(par.path, values, labels, tuple(raw) if numeric else None,  # type: ignore[arg-type]
+                          by_mean, scale, unit, value_label(base_value), value_x(base_value))
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Load and validate the sweep file at ``path`` and every scenario it will run."""
+    text = read_scenario_text(path)
+    return load_sweep_text(text, str(path), Path(path).parent)
+

@@ -1,0 +1,143 @@
+"""Dotted paths into a scenario's data: resolving them, reading and replacing the value they name,
+and re-validating the scenario an override makes."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import ValidationError
+
+from incsim.scenario.checks import cross_checks, did_you_mean
+from incsim.scenario.schema import Scenario
+
+
+class OverrideError(ValueError):
+    """A dotted path that does not lead to a key of the scenario."""
+
+
+def scenario_data(scn: Scenario) -> dict[str, Any]:
+    """``scn`` as plain data with every default filled in: what override paths address."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            # a lognormal given by median+sigma dumps mean/sd as null: drop them, or a path
+            # could "set" a parameterisation the duration does not have
+            return {k: clean(v) for k, v in value.items() if not ("dist" in value and v is None)}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return clean(scn.model_dump(by_alias=True, mode="python"))
+
+
+def _segments(path: str) -> list[str]:
+    parts = path.split(".")
+    if any(p == "" for p in parts):
+        raise OverrideError(f"'{path}' is not a dotted path (empty segment)")
+    return parts
+
+
+def _step(node: Any, seg: str, where: str) -> Any:
+    """The key or list index that ``seg`` names in ``node`` (``where`` is the path so far)."""
+    here = where or "the scenario"
+    if isinstance(node, dict):
+        if seg in node:
+            return seg
+        keys = [str(k) for k in node]
+        if not keys:
+            raise OverrideError(f"{here} is empty; it has no '{seg}'")
+        if "dist" in node:
+            raise OverrideError(f"{here} is a {node['dist']} duration with {', '.join(k for k in keys if k != 'dist')}; "
+                                f"it has no '{seg}' (set {here} whole to change its form)")
+        raise OverrideError(f"no key '{seg}' in {here}{did_you_mean(seg, keys)}; known: {', '.join(keys)}")
+    if isinstance(node, list):
+        if seg.isdigit():
+            i = int(seg)
+            if i >= len(node):
+                raise OverrideError(f"{here} has {len(node)} items; there is no index {i}")
+            return i
+        names = [item.get("name") for item in node if isinstance(item, dict)]
+        hits = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == seg]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise OverrideError(f"{here} has {len(hits)} items named '{seg}'; address one by index")
+        if not any(isinstance(n, str) for n in names):
+            raise OverrideError(f"{here} is a list; address its items by index (0..{len(node) - 1}), not '{seg}'")
+        known = [str(n) for n in names if isinstance(n, str)]
+        raise OverrideError(f"no item named '{seg}' in {here}{did_you_mean(seg, known)}; "
+                            f"known: {', '.join(known)} (or an index)")
+    if node is None:
+        raise OverrideError(f"{here} is null; it has no '{seg}'")
+    raise OverrideError(f"{here} is a value ({node!r}), not a mapping or list; it has no '{seg}'")
+
+
+def resolve_path(data: dict[str, Any], path: str) -> tuple[Any, ...]:
+    """The concrete location (keys and indices) that dotted ``path`` names in scenario ``data``."""
+    node: Any = data
+    loc: list[Any] = []
+    where = ""
+    for seg in _segments(path):
+        key = _step(node, seg, where)
+        loc.append(key)
+        node = node[key]
+        where = f"{where}.{seg}" if where else seg
+    return tuple(loc)
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """The value at dotted ``path`` in scenario ``data``."""
+    node: Any = data
+    for key in resolve_path(data, path):
+        node = node[key]
+    return node
+
+
+def apply_override(scenario_dict: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of ``scenario_dict`` with the value at dotted ``path`` replaced by ``value``.
+
+    ``scenario_dict`` is scenario data as ``scenario_data`` gives it; an ``OverrideError`` says
+    why a path does not lead to an existing key. The input is left unchanged.
+    """
+    loc = resolve_path(scenario_dict, path)
+    out = copy.deepcopy(scenario_dict)
+    node: Any = out
+    for key in loc[:-1]:
+        node = node[key]
+    node[loc[-1]] = copy.deepcopy(value)
+    return out
+
+
+def validate_scenario(data: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
+    """The scenario in ``data``, or the schema's and cross-checks' problems with it."""
+    try:
+        scn = Scenario.model_validate(data)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors(include_url=False):
+            msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            where = _data_loc(data, tuple(err["loc"]))
+            out.append(f"{where}: {msg}" if where else msg)
+        return None, out
+    problems = cross_checks(scn)
+    if problems:
+        return None, [f"{'.'.join(map(str, p.loc))}: {p.message}" for p in problems]
+    return scn, []
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> str:
+    """A pydantic ``loc`` as a dotted path through ``data``, without pydantic's union tags."""
+    parts: list[str] = []
+    node = data
+    for elem in loc:
+        present = (isinstance(node, dict) and elem in node) or \
+                  (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node))
+        if present:
+            node = node[elem]
+        elif isinstance(elem, str) and ("[" in elem or (isinstance(node, dict) and "dist" in node)):
+            continue  # 'function-after[...]' or a duration family's tag
+        else:
+            node = None
+        parts.append(str(elem))
+    return ".".join(parts)
