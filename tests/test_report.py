@@ -352,10 +352,10 @@ def test_every_written_parameter_is_listed_once_with_its_source(results, data):
     assert params["behaviour.reply_latency.working"].value == "lognormal(median 10, sigma 0.7)"
     assert params["incidents.mix.cascading"].source.startswith("essay: 70% single-service")
     assert params["incidents.mix.cascading"].inherited_from == "incidents.mix"
-    assert params["org.teams[payments].size"].source.startswith("Team sizes and leads: assumption")
-    assert params["org.teams[legal-comms].roles"].value == "legal, pr, compliance"
-    assert params["org.teams[legal-comms].roles"].source.startswith("Decision-makers for data loss")
-    assert params["protocols[hybrid].escalation.services_affected_at_least"].source == (
+    assert params["org.teams.payments.size"].source.startswith("Team sizes and leads: assumption")
+    assert params["org.teams.legal-comms.roles"].value == "legal, pr, compliance"
+    assert params["org.teams.legal-comms.roles"].source.startswith("Decision-makers for data loss")
+    assert params["protocols.hybrid.escalation.services_affected_at_least"].source == (
         "essay: cascade over 3+ services, customer data at risk, or the async thread moving too slowly")
     assert params["apiVersion"].source == ""  # the file's preamble is not the first key's source
     assert "Each figure carries its source" in data.preamble
@@ -391,15 +391,15 @@ list:
     assert got["b.f"] == ("3", "first half, second half", "")
     assert got["b.g"] == ("4", "", "")  # a blank line ends a comment's reach
     assert got["h.i"] == ("5", "parent note", "h")
-    assert got["list[one].v"] == ("1", "items", "") and got["list[two].v"] == ("2", "items", "")
-    assert "list[one].name" not in got
+    assert got["list.one.v"] == ("1", "items", "") and got["list.two.v"] == ("2", "items", "")
+    assert "list.one.name" not in got
 
 
 def test_schema_defaults_are_listed_apart(data):
     defaults = {p.path: p.value for p in data.defaults}
     written = {p.path for p in data.parameters}
-    assert defaults["org.teams[platform].work_hours.start"] == "9"
-    assert defaults["protocols[async-first].triage"] == "null (off)"
+    assert defaults["org.teams.platform.work_hours.start"] == "9"
+    assert defaults["protocols.async-first.triage"] == "null (off)"
     assert not set(defaults) & written
     assert all(p.default and p.source == "schema default" for p in data.defaults)
 

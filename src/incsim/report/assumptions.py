@@ -20,8 +20,7 @@ never the source of the first key.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from ruamel.yaml.error import YAMLError
 from incsim.report.results import ReportError, one_line
 from incsim.report.wording import format_value, is_distribution
 from incsim.scenario.schema import Scenario
+from incsim.scenario.typepath import child_path, item_labels, parent_paths
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,19 @@ def _scalar(x: Any) -> bool:
     return not isinstance(x, (dict, list, tuple))
 
 
-def _item_labels(items: Sequence[Any]) -> tuple[list[str], bool]:
-    """Labels of list items: ``[name]`` when every item has a distinct name, else ``[index]``."""
-    names = [it.get("name") if isinstance(it, dict) and isinstance(it.get("name"), str) else None for it in items]
-    unique = all(n is not None for n in names) and len(set(names)) == len(names)
-    return [f"[{n}]" if unique else f"[{i}]" for i, n in enumerate(names)], unique
-
-
 def _flatten(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """``(dotted path, leaf value)``: distributions and lists of scalars are leaves; named list items
-    are labelled by name (``org.teams[platform].size``) and their ``name`` is not repeated."""
+    """``(path, leaf value)`` in the scenario path syntax (``typepath``): distributions and lists of
+    scalars are leaves; named list items are labelled by name (``org.teams.platform.size``) and
+    their ``name`` is not repeated."""
     if isinstance(node, dict) and not is_distribution(node) and node:
         for k, v in node.items():
-            yield from _flatten(v, f"{path}.{k}" if path else str(k))
+            yield from _flatten(v, child_path(path, k))
     elif isinstance(node, (list, tuple)) and node and not all(_scalar(v) for v in node):
-        labels, by_name = _item_labels(node)
+        labels, by_name = item_labels(node)
         for label, item in zip(labels, node):
             if by_name:
                 item = {k: v for k, v in item.items() if k != "name"}
-            yield from _flatten(item, path + label)
+            yield from _flatten(item, child_path(path, label))
     else:
         yield path, node
 
@@ -173,32 +167,19 @@ def _positions(root: Any) -> dict[str, tuple[int, int]]:
                     pos = tuple(node.lc.key(k))
                 except (KeyError, TypeError, AttributeError):
                     pos = (node.lc.line, node.lc.col)
-                child = f"{path}.{k}" if path else str(k)
+                child = child_path(path, k)
                 out[child] = pos  # type: ignore[assignment]
                 walk(node[k], child)
         elif isinstance(node, CommentedSeq) and node and not all(_scalar(v) for v in node):
-            for i, (label, item) in enumerate(zip(_item_labels(list(node))[0], node)):
+            for i, (label, item) in enumerate(zip(item_labels(list(node))[0], node)):
                 try:
                     pos = tuple(node.lc.item(i))
                 except (KeyError, TypeError, AttributeError):
                     pos = (node.lc.line, node.lc.col)
-                out[path + label] = pos  # type: ignore[assignment]
-                walk(item, path + label)
+                out[child_path(path, label)] = pos  # type: ignore[assignment]
+                walk(item, child_path(path, label))
 
     walk(root, "")
-    return out
-
-
-def _parents(path: str) -> list[str]:
-    """Ancestor paths, nearest first: ``a.b[x].c`` -> ``a.b[x]``, ``a.b``, ``a``."""
-    out = []
-    cur = path
-    while True:
-        m = re.match(r"^(.*)(\.[^.\[\]]+|\[[^\]]*\])$", cur)
-        if not m or not m.group(1):
-            break
-        cur = m.group(1)
-        out.append(cur)
     return out
 
 
@@ -224,7 +205,7 @@ def scenario_parameters(text: str) -> tuple[list[ScenarioParameter], str]:
 
     def source(path: str) -> tuple[str, str]:
         line, col = pos.get(path, (-1, 0))
-        chain = _parents(path)
+        chain = parent_paths(path)
         parent_line = pos[chain[0]][0] if chain and chain[0] in pos else -1
         if line >= 0:
             own = comments.own(line)
@@ -254,7 +235,7 @@ def schema_defaults(scenario: Scenario, written: Iterable[str]) -> list[Scenario
     dump = scenario.model_dump(mode="json", by_alias=True)
     out = []
     for path, value in _flatten(dump):
-        if path in written or any(p in written for p in _parents(path)):
+        if path in written or any(p in written for p in parent_paths(path)):
             continue
         out.append(ScenarioParameter(path=path, value=format_value(value), source="schema default", default=True))
     return out

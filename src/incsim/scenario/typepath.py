@@ -93,3 +93,41 @@ def type_at(root: Any, loc: tuple[Any, ...]) -> tuple[Any, bool]:
         if tp is None:
             break
     return tp, in_duration
+
+
+# -- the one spelling of a place in a scenario -----------------------------------------------------
+# Sweeps, the report's assumptions table and error messages all write a place in a scenario as
+# dotted segments: a mapping's key, or a list item's index, or (when the items have distinct
+# names that are neither numbers nor contain a dot) the item's name: ``org.teams.payments.size``,
+# ``protocols.war-room.room.stay_probability``, ``org.services.0.name``.
+
+def path_segments(path: str) -> list[str]:
+    """The segments of a dotted scenario path; ``ValueError`` when one is empty."""
+    parts = path.split(".")
+    if any(p == "" for p in parts):
+        raise ValueError(f"'{path}' is not a dotted path (empty segment)")
+    return parts
+
+
+def child_path(path: str, segment: Any) -> str:
+    """``path`` extended by one segment (a key, an index or an item's name)."""
+    return f"{path}.{segment}" if path else str(segment)
+
+
+def parent_paths(path: str) -> list[str]:
+    """Ancestor paths, nearest first: ``a.b.c`` -> ``a.b``, ``a``."""
+    parts = path.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
+
+
+def addressable_name(name: Any) -> bool:
+    """Whether a list item's ``name`` can stand for its index in a path (not a number, no dot)."""
+    return isinstance(name, str) and name != "" and not name.isdigit() and "." not in name
+
+
+def item_labels(items: Any) -> tuple[list[str], bool]:
+    """The path segment of each list item: its name when every item has a distinct addressable
+    name, else its index; and whether names were used."""
+    names = [it.get("name") if isinstance(it, dict) else None for it in items]
+    by_name = all(addressable_name(n) for n in names) and len(set(names)) == len(names)
+    return [str(n) if by_name else str(i) for i, n in enumerate(names)], by_name

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from incsim.scenario.checks import cross_checks, did_you_mean
 from incsim.scenario.schema import Scenario
+from incsim.scenario.typepath import path_segments
 
 
 class OverrideError(ValueError):
@@ -32,10 +33,11 @@ def scenario_data(scn: Scenario) -> dict[str, Any]:
 
 
 def _segments(path: str) -> list[str]:
-    parts = path.split(".")
-    if any(p == "" for p in parts):
-        raise OverrideError(f"'{path}' is not a dotted path (empty segment)")
-    return parts
+    """The segments of ``path`` in the one scenario path syntax (``typepath``)."""
+    try:
+        return path_segments(path)
+    except ValueError as exc:
+        raise OverrideError(str(exc)) from None
 
 
 def _step(node: Any, seg: str, where: str) -> Any:
