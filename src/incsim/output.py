@@ -49,17 +49,33 @@ def atomic_write(path: Path, data: str | bytes, make_parents: bool = False) -> N
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
+def _read_umask() -> int:
+    """The process umask: from ``/proc`` where the kernel shows it, else by setting and restoring it.
+
+    Read once, when this module is imported: setting the umask to learn it changes process-wide
+    state, and another thread creating a file meanwhile would get mode 0o666 or 0o777.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+UMASK = _read_umask()
+"""The umask files are written with (a temporary file from ``mkstemp`` starts at 0o600)."""
 
 
 def _stale_staging(out: Path) -> list[Path]:
@@ -153,8 +169,16 @@ def write_manifest(folder: Path, files: Iterable[Path | str], name: str = "manif
         rel = p.relative_to(folder).as_posix()
         entries.append(file_entry(rel, p.read_bytes()))
     path = folder / name
-    atomic_write(path, sealed_json({**(record or {}), "files": sorted(entries, key=lambda e: e["path"])}))
+    atomic_write(path, manifest_text(record or {}, entries))
     return path
+
+
+def manifest_text(record: dict, entries: Iterable[dict]) -> str:
+    """A manifest as sealed JSON: ``record`` plus ``files``, its ``file_entry`` rows sorted by path.
+
+    The one shape of ``run.json``, ``sweep.json`` and ``manifest.json``: ``write_manifest`` reads
+    the files back from disk, ``incsim run`` passes the bytes it is about to publish."""
+    return sealed_json({**record, "files": sorted(entries, key=lambda e: e["path"])})
 
 
 def find_manifest(folder: Path) -> Path | None:
@@ -241,7 +265,7 @@ def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: 
         "replications": result.replications,
         "protocols": result.protocols,
         "horizon_days": scn.simulation.horizon_days,
-        "incidents_simulated": int(len(result.incidents)),
+        "incidents_simulated": len(result.incidents),
         "event_log_replications": sorted(result.logs),
         "command": command if command is not None else sys.argv,
         "wall_time_s": round(wall_time_s, 3),
@@ -281,9 +305,8 @@ def _write_results(result: ExperimentResult, out: Path, scenario_text: str, scen
         files.append((out / "events" / f"replication-{rep:03d}.jsonl", events_jsonl(logs, rep).encode("utf-8")))
     manifest = run_manifest(result, scenario_text, scenario_source, command, wall_time_s)
     manifest.update(extra or {})
-    manifest["files"] = sorted((file_entry(p.relative_to(out).as_posix(), data) for p, data in files),
-                               key=lambda e: e["path"])
-    files.append((out / "run.json", sealed_json(manifest).encode("utf-8")))
+    entries = [file_entry(p.relative_to(out).as_posix(), data) for p, data in files]
+    files.append((out / "run.json", manifest_text(manifest, entries).encode("utf-8")))
     try:
         _publish(out, files)
     except OSError as exc:
