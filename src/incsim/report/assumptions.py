@@ -29,8 +29,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from incsim.report.results import ReportError, one_line
-from incsim.report.wording import format_value, is_distribution
 from incsim.scenario.schema import Scenario
+from incsim.scenario.spelling import format_value, is_distribution
 from incsim.scenario.typepath import child_path, item_labels, parent_paths
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from incsim.report.assumptions import ScenarioParameter
 from incsim.report.results import Results
-from incsim.report.wording import format_value, plain_number
 from incsim.scenario.loader import scenario_sha256
+from incsim.scenario.spelling import format_value, plain_number
 
 LEVEL = 0.95
 

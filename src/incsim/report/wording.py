@@ -1,15 +1,14 @@
 """Numbers, intervals and scenario values in words, as every report of incsim prints them.
 
 ``Estimate`` is a mean with its 95% CI; ``num``/``ci_text``/``money_*`` spell numbers the same
-way in the run report, the sweep, the drill's after-action report and the calibration pages;
-``format_value`` spells a scenario value (a distribution, a list, a scalar) in a few words.
+way in the run report, the drill's after-action report and the calibration pages. A scenario
+value is spelled by ``incsim.scenario.spelling.format_value``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 STATISTIC_LABELS = {"mttr": "MTTR (mean)", "median": "median", "geomean": "geometric mean"}
 
@@ -160,44 +159,3 @@ def headline_sentence(other: str, base: str, eh: Estimate, ttr: Estimate, cost_y
             if mag.has_ci else ""
         money = f" At the simulated incident rate that {verb} {money_short(mag.mean)} a year{ci}."
     return hours + time + "." + money
-
-
-# -- scenario values -------------------------------------------------------------------------------
-
-def is_distribution(node: Any) -> bool:
-    """Whether a plain scenario node is a distribution (a mapping with a ``dist`` name)."""
-    return isinstance(node, dict) and "dist" in node and isinstance(node.get("dist"), str)
-
-
-def plain_number(x: Any) -> str:
-    """A scalar as a reader writes it: ``true``, ``3`` for 3.0, else ``str``."""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return str(x)
-
-
-def format_value(value: Any) -> str:
-    """A parameter's value in a few words: ``uniform(20, 30)``, ``lognormal(median 30, sigma 0.9)``."""
-    if value is None:
-        return "null (off)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if is_distribution(value):
-        d = {k: v for k, v in value.items() if v is not None}
-        kind = d.pop("dist")
-        if kind == "fixed" and "value" in d:
-            return plain_number(d["value"])
-        if kind == "uniform":
-            return f"uniform({plain_number(d.get('low'))}, {plain_number(d.get('high'))})"
-        if kind == "triangular":
-            return f"triangular({plain_number(d.get('low'))}, {plain_number(d.get('mode'))}, {plain_number(d.get('high'))})"
-        if kind == "empirical":
-            return f"empirical({', '.join(plain_number(v) for v in d.get('values', []))})"
-        return f"{kind}({', '.join(f'{k} {plain_number(v)}' for k, v in d.items())})"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value) if value else "none"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
-    return plain_number(value)

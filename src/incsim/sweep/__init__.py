@@ -53,9 +53,9 @@ the sign change is stated between two values, without interpolation.
 **Outputs** (see ``run_sweep``), all written atomically:
 
 - ``sweep.csv``: a row per point x protocol x metric: ``point``, ``varied``, one column per swept
-  parameter (its value's label), ``protocol``, ``metric``, ``mean``, ``ci_low``, ``ci_high``,
-  ``n_replications``, ``baseline`` and the paired difference from it, ``diff_mean``,
-  ``diff_ci_low``, ``diff_ci_high`` (empty for the baseline itself);
+  parameter (its value spelled by ``incsim.scenario.spelling.format_value``), ``protocol``,
+  ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``n_replications``, ``baseline`` and the paired
+  difference from it, ``diff_mean``, ``diff_ci_low``, ``diff_ci_high`` (empty for the baseline itself);
 - ``breakeven.json``: every statement, with its crossings, the values around them and their CIs;
 - ``chart-<path>.svg`` per parameter (in a grid: one column per combination of the other
   parameters, at most six); ``tornado-<metric>.svg`` and ``tornado.csv`` (one-at-a-time only):

@@ -31,6 +31,7 @@ from incsim.scenario.loader import (
     value_pos,
 )
 from incsim.scenario.schema import Scenario
+from incsim.scenario.spelling import format_value
 from incsim.sweep.overrides import (
     OverrideError,
     apply_override,
@@ -48,7 +49,7 @@ from incsim.sweep.schema import (
     SweepFile,
     SweepParameter,
 )
-from incsim.sweep.values import guess_unit, value_label, value_x
+from incsim.sweep.values import guess_unit, value_x
 
 Invalid = tuple[dict[str, int], dict[str, Any], list[str]]
 """A point whose scenario is invalid: its setting, its overrides and the scenario's problems."""
@@ -205,7 +206,7 @@ def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
         # blame each override that is invalid on its own, at its value; else all of them together
         original = scenario_data(loaded.scenario)
         for path, value in spec.base_overrides.items():
-            problems += [where.problem(("base_overrides", path), f"{path} = {value_label(value)} makes an invalid "
+            problems += [where.problem(("base_overrides", path), f"{path} = {format_value(value)} makes an invalid "
                                                                  f"scenario: {m}")
                          for m in validate_scenario(apply_override(original, path, value))[1]]
         _raise(problems or [where.problem(("base_overrides",), f"base_overrides make an invalid scenario: {m}",
@@ -310,7 +311,7 @@ def _grid_problems(failed: list[Invalid],
         if any(key in always for key in setting.items()):
             continue
         first = next(i for i, p in enumerate(params) if p.path in setting)
-        combo = ", ".join(f"{k} = {value_label(v)}" for k, v in overrides.items())
+        combo = ", ".join(f"{k} = {format_value(v)}" for k, v in overrides.items())
         out += [where.problem(("parameters", first, "values"), f"the grid point {combo} makes an invalid scenario: {m}")
                 for m in issues]
     return out
@@ -319,7 +320,7 @@ def _grid_problems(failed: list[Invalid],
 def _resolve_parameter(par: SweepParameter, data: dict[str, Any]) -> SweptParameter:
     """``par`` with its values listed, labelled and placed on an axis, and its unit and base value."""
     values = tuple(par.values.values()) if isinstance(par.values, Range) else tuple(par.values)
-    labels = tuple(value_label(v) for v in values)
+    labels = tuple(format_value(v) for v in values)
     raw = [value_x(v) for v in values]
     numeric = all(x is not None for x in raw) and len(set(raw)) == len(raw)
     by_mean = numeric and any(isinstance(v, dict) for v in values)
@@ -327,7 +328,7 @@ def _resolve_parameter(par: SweepParameter, data: dict[str, Any]) -> SweptParame
     scale = par.values.scale if isinstance(par.values, Range) else "linear"
     unit = par.unit if par.unit is not None else guess_unit(data, par.path)
     return SweptParameter(par.path, values, labels, tuple(raw) if numeric else None,  # type: ignore[arg-type]
-                          by_mean, scale, unit, value_label(base_value), value_x(base_value))
+                          by_mean, scale, unit, format_value(base_value), value_x(base_value))
 
 
 def load_sweep(path: str | Path) -> Sweep:

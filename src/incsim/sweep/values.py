@@ -1,8 +1,8 @@
-"""Swept values in words and on an axis: labels, numbers for sentences, axis positions, units."""
+"""Swept values on an axis and in sentences: numbers, axis positions, units. A value's label is
+``incsim.scenario.spelling.format_value``, as in the report."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -22,26 +22,6 @@ def fmt_number(x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
-
-
-def value_label(value: Any) -> str:
-    """A short label for a swept value: ``20``, ``0.75``, ``uniform(low=4, high=6)``, ``null``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dict) and isinstance(value.get("dist"), str):
-        if value["dist"] == "fixed" and set(value) == {"dist", "value"}:
-            return value_label(value["value"])
-        inner = ", ".join(f"{k}={value_label(v)}" for k, v in value.items() if k != "dist" and v is not None)
-        return f"{value['dist']}({inner})"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"), sort_keys=False, default=str)
 
 
 _DURATION = TypeAdapter(Duration)
