@@ -27,6 +27,7 @@ DAYS_PER_YEAR = 365.0
 
 
 def estimate_from_row(row: pd.Series) -> Estimate:
+    """The ``Estimate`` in one row of ``summary.csv``."""
     return Estimate(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), float(row["median"]),
                     float(row["p90"]), int(row["n_incidents"]), int(row["n_replications"]))
 

@@ -69,6 +69,7 @@ class Results:
 
 
 def one_line(text: str) -> str:
+    """An error's text on one line, for a one-line failure message."""
     return " ".join(str(text).split())
 
 

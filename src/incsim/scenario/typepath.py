@@ -27,10 +27,12 @@ def members(tp: Any) -> list[Any]:
 
 
 def is_model(tp: Any) -> bool:
+    """Whether ``tp`` is a pydantic model class."""
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
 def field_type(model: type[BaseModel], key: str) -> tuple[bool, Any]:
+    """Whether ``model`` has a field named or aliased ``key``, and its annotation."""
     for name, info in model.model_fields.items():
         if key in (name, info.alias):
             return True, info.annotation
@@ -78,6 +80,7 @@ def step(tp: Any, elem: Any) -> Any:
 
 
 def is_duration(tp: Any) -> bool:
+    """Whether ``tp`` is a duration (a union that includes ``Fixed``)."""
     return any(m is Fixed for m in members(tp))
 
 

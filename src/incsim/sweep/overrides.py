@@ -21,6 +21,7 @@ def scenario_data(scn: Scenario) -> dict[str, Any]:
     """``scn`` as plain data with every default filled in: what override paths address."""
 
     def clean(value: Any) -> Any:
+        """``value`` without a duration's unused (null) parameters."""
         if isinstance(value, dict):
             # a lognormal given by median+sigma dumps mean/sd as null: drop them, or a path
             # could "set" a parameterisation the duration does not have

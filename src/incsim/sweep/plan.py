@@ -64,14 +64,17 @@ class Sweep:
 
     @property
     def name(self) -> str:
+        """The sweep's name (``metadata.name``)."""
         return self.spec.metadata.name
 
     @property
     def mode(self) -> str:
+        """``one-at-a-time`` or ``grid``."""
         return self.spec.mode
 
     @property
     def metric(self) -> str:
+        """The metric of the break-even statements."""
         return self.spec.metric
 
     @property
@@ -81,11 +84,14 @@ class Sweep:
 
     @property
     def protocols(self) -> list[str]:
+        """The scenario's protocols, the baseline first."""
         return ordered_protocols(self.base)
 
     @property
     def baseline(self) -> str:
+        """The protocol every other is compared with."""
         return self.protocols[0]
 
     def parameter(self, path: str) -> SweptParameter:
+        """The swept parameter at ``path``."""
         return next(p for p in self.parameters if p.path == path)

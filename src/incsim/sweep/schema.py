@@ -35,6 +35,8 @@ class _Strict(BaseModel):
 
 
 class SweepMetadata(_Strict):
+    """The sweep's name and an optional description."""
+
     name: Annotated[str, Field(min_length=1, max_length=200)]
     description: str = ""
 

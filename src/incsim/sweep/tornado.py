@@ -24,6 +24,7 @@ class TornadoBar:
 
     @property
     def swing(self) -> float:
+        """The difference at the highest value minus that at the lowest."""
         return self.diff_at_high - self.diff_at_low
 
 

@@ -61,6 +61,7 @@ class SweepOutcome:
 
     @property
     def sentences(self) -> list[str]:
+        """Every break-even statement in words."""
         return [r["sentence"] for r in self.break_evens]
 
 
