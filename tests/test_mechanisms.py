@@ -15,6 +15,7 @@ works around the clock unless a test says otherwise, so nobody is off hours by a
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 
@@ -23,7 +24,7 @@ from incsim.model.events import Event, Kind
 from incsim.model.incidents import DecisionNeed, IncidentSpec, Spread
 from incsim.model.streams import Streams
 from incsim.model.world import simulate
-from incsim.scenario.schema import Scenario
+from incsim.scenario.schema import Costs, Scenario
 
 T0 = 60.0        # detection: 01:00 on a Monday
 DIAGNOSIS = 60.0
@@ -144,7 +145,7 @@ def test_war_room_opens_a_room_at_detection_and_async_first_never_does():
     doc = base_doc()
     room = run(doc, "war-room")
     opened = of(room, Kind.ROOM_OPENED)
-    assert [e.t for e in opened] == [T0]
+    assert [(e.t, e.data["reason"]) for e in opened] == [(T0, "protocol: every P1 gets a war room")]
     assert [e.t for e in of(room, Kind.ROOM_CLOSED)] == [T0 + DIAGNOSIS + FIX]
     assert record(doc, "war-room")["war_room_minutes"] == pytest.approx(DIAGNOSIS + FIX)
     assert not record(doc, "war-room")["escalated"]
@@ -540,3 +541,83 @@ def test_off_hours_time_costs_the_multiplier():
     doc = setting(doc, "costs", {"hourly_usd": 60.0, "off_hours_multiplier": 2.0})
     rec = record(doc, "async-first", incident(at=120.0))
     assert rec["labour_cost_usd"] == pytest.approx((DIAGNOSIS + FIX) * 2.0 + (DIAGNOSIS + FIX) * 1.0)
+
+
+def test_a_triage_call_and_a_later_escalation_count_as_two_rooms():
+    """Triage holds a 10-min call, then diagnosis starts; no progress by T0 + 30 escalates to a
+    second room, open until the end at T0 + 10 + 80: 10 + 60 minutes of rooms."""
+    doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
+    doc = setting(doc, "protocols.hybrid.escalation", {"no_progress_min": 30.0})
+    rec = record(doc, "hybrid", incident(flags=("security",)))
+    assert rec["ttr_min"] == pytest.approx(10.0 + DIAGNOSIS + FIX)
+    assert rec["escalated"]
+    assert rec["war_room_minutes"] == pytest.approx(10.0 + (10.0 + DIAGNOSIS + FIX - 30.0))
+
+
+# -- the incidents table, read from hand-built logs ----------------------------------------------
+def ev(t: float, kind: Kind, who: str = "", **data) -> Event:
+    return Event(t, 0, kind, who, data)
+
+
+def room_log() -> list[Event]:
+    """b commands from 0; c spectates from 1, is asked as expert from 2 and leaves at 5; a
+    debugs from 3; d and e spectate from 6 and 7; rooms 0-10 and 20-30 (and a stray second
+    close); w reads an update (1.5 min), x answers a question from outside (2 min + 4 refocus),
+    b answers one while engaged at 39 (already counted); api recovers at 35, resolved at 40."""
+    return [
+        ev(0, Kind.DETECTED, category="single-service", flags=["security", "data-loss"], roots=["api"]),
+        ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
+        ev(0, Kind.ROOM_OPENED, reason="test", limit=None),
+        ev(0, Kind.JOINED, "b", role="ic", off_hours=False),
+        ev(1, Kind.JOINED, "c", role="spectator", off_hours=False),
+        ev(2, Kind.JOINED, "c", role="expert", change=True),
+        ev(3, Kind.JOINED, "a", role="debugger", off_hours=False),
+        ev(5, Kind.LEFT, "c", role="expert", refocus_min=0.0),
+        ev(6, Kind.JOINED, "d", role="spectator", off_hours=False),
+        ev(7, Kind.JOINED, "e", role="spectator", off_hours=False),
+        ev(10, Kind.ROOM_CLOSED),
+        ev(12, Kind.INTERRUPTED, "w", answer_min=1.5, refocus_min=0.0, reason="read update", role="watcher",
+           engaged=False),
+        ev(14, Kind.INTERRUPTED, "x", answer_min=2.0, refocus_min=4.0, reason="consult", role="expert",
+           engaged=False),
+        ev(20, Kind.ROOM_OPENED, reason="test", limit=None),
+        ev(30, Kind.ROOM_CLOSED),
+        ev(31, Kind.ROOM_CLOSED),
+        ev(35, Kind.RECOVERED, service="api"),
+        ev(39, Kind.INTERRUPTED, "b", answer_min=2.0, refocus_min=3.0, reason="any updates?", role="ic",
+           engaged=True),
+        ev(40, Kind.RESOLVED),
+        *[ev(40, Kind.LEFT, who, role=role, refocus_min=0.0)
+          for who, role in (("a", "debugger"), ("b", "ic"), ("d", "spectator"), ("e", "spectator"))],
+    ]
+
+
+def test_incident_row_from_a_hand_built_room_log():
+    rec = incident_records(room_log(), Costs(hourly_usd=60.0))[0]
+    assert rec["flags"] == "security;data-loss" and rec["services_affected"] == 1
+    assert rec["engaged_at_min"] == 3.0 and rec["ttr_min"] == 40.0
+    assert rec["peak_participants"] == 4  # b, a, d, e after c left
+    assert rec["war_room_minutes"] == 20.0
+    # in minutes: b 40, a 37, c 4 (1 watching, 3 as expert), d 34, e 33, w 1.5, x 2
+    assert rec["responder_hours"] * 60 == pytest.approx(40 + 37 + 4 + 34 + 33 + 1.5 + 2)
+    assert rec["non_essential_hours"] * 60 == pytest.approx(1 + 34 + 33 + 1.5)
+    assert rec["refocus_hours"] * 60 == pytest.approx(4.0)
+    assert rec["interruptions"] == 3
+    assert rec["customer_impact_min"] == 35.0
+    assert rec["data_exposure"] == 0.0  # no exposure rate in the log: none
+    assert rec["labour_cost_usd"] == pytest.approx(151.5 + 4.0)
+
+
+def test_an_unresolved_incident_is_measured_to_its_last_event():
+    log = [
+        ev(0, Kind.DETECTED, category="single-service", flags=[], roots=["api"], exposure_per_min=2.0),
+        ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
+        ev(1, Kind.JOINED, "a", role="debugger", off_hours=False),
+        ev(2, Kind.JOINED, "b", role="ic", off_hours=False),
+        ev(25, Kind.QUESTION, "a", to="b", medium="channel", topic="consult"),
+    ]
+    rec = incident_records(log, Costs(hourly_usd=60.0))[0]
+    assert math.isnan(rec["ttr_min"]) and math.isnan(rec["resolved_at_min"])
+    assert rec["responder_hours"] * 60 == pytest.approx(24 + 23)
+    assert rec["customer_impact_min"] == 25.0
+    assert rec["data_exposure"] == pytest.approx(2.0 * 25)

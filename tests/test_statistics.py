@@ -16,6 +16,7 @@ import pytest
 from scipy import stats
 
 from incsim.experiment import relative_half_width
+from incsim.intervals import clip, subtract, union
 from incsim.metrics import METRICS, summarize, t_interval
 from incsim.pilot import ALPHA, Baseline, analytic_pilot, simulate_pilot
 from incsim.report import charts
@@ -162,3 +163,38 @@ def test_hours_chart_whiskers_are_each_protocol_s_own_interval():
         got = [(seg[0][1], seg[1][1]) for seg in segments]
         want = [scipy_interval(rep_means(proto) * k[m]) for m in ("engineer_hours", "non_essential_hours")]
         assert got == [pytest.approx(w, rel=1e-9) for w in want], proto
+
+
+def test_t_interval_with_two_values_has_bounds_and_with_one_has_none():
+    m, lo, hi = t_interval([4.0, 10.0])
+    assert (m, lo, hi) == pytest.approx((7.0, *scipy_interval(np.array([4.0, 10.0]))), rel=1e-12)
+    m, lo, hi = t_interval([4.0])
+    assert m == 4.0 and math.isnan(lo) and math.isnan(hi)
+
+
+def test_summary_rows_have_the_documented_columns_and_skip_a_protocol_without_data():
+    summary = summarize(incidents_frame(), ["fast", "ghost", "slow"], by_category=False)
+    assert list(summary.columns) == ["kind", "category", "protocol", "metric", "n_incidents", "n_replications",
+                                     "mean", "ci_low", "ci_high", "median", "p90"]
+    diffs = summary[summary["kind"] == "difference"]
+    assert set(diffs["protocol"]) == {"slow - fast"}
+    assert (diffs["n_incidents"] == sum(len(v) for v in FAST.values())).all()
+    assert diffs["median"].isna().all() and diffs["p90"].isna().all()
+    pooled = [v for r in sorted(FAST) for v in FAST[r]]
+    row = summary[(summary["kind"] == "protocol") & (summary["protocol"] == "fast")
+                  & (summary["metric"] == "ttr_min")].iloc[0]
+    assert (row["median"], row["p90"]) == pytest.approx((np.median(pooled), np.percentile(pooled, 90)))
+
+
+# -- interval arithmetic behind the hours --------------------------------------------------------
+def test_union_merges_touching_spans_and_drops_empty_ones():
+    assert union([(0.0, 1.0), (1.0, 2.0), (5.0, 5.0), (3.0, 4.0)]) == [(0.0, 2.0), (3.0, 4.0)]
+
+
+def test_clip_drops_spans_that_only_touch_the_window():
+    assert clip([(0.0, 5.0), (5.0, 8.0), (9.0, 12.0)], 5.0, 10.0) == [(5.0, 8.0), (9.0, 10.0)]
+
+
+def test_subtract_leaves_no_empty_pieces():
+    assert subtract([(0.0, 10.0)], [(0.0, 3.0), (5.0, 10.0)]) == [(3.0, 5.0)]
+    assert subtract([(0.0, 10.0)], [(10.0, 12.0), (-2.0, 0.0)]) == [(0.0, 10.0)]
