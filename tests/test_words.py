@@ -21,7 +21,7 @@ from rich.console import Console
 from incsim import api, render
 from incsim.experiment import run_to_precision
 from incsim.metrics import INCIDENT_COLUMNS, METRICS, summarize, t_interval
-from incsim.pilot import DEFAULT_PILOT_MONTHS, baseline_from_csv
+from incsim.pilot import DEFAULT_PILOT_MONTHS, MAX_MONTHS, TARGET_POWER, baseline_from_csv, pilot_report
 from incsim.report import build as B
 from incsim.report import render_report
 from incsim.scenario.durations import Uniform
@@ -235,3 +235,22 @@ def test_break_even_uses_the_base_scenario_s_point(tmp_path, minimal_yaml):
     assert crossing["between"] == ["5", "15"]
     assert "exceeds 10 min (between 5 and 15)" in rec["sentence"]
     assert not math.isnan(crossing["diff_between"][1])
+
+
+@pytest.mark.skipif(not GITHUB.is_file(), reason=f"GitHub status data not found at {GITHUB}")
+def test_readme_github_pilot_answers_are_the_pilot_s():
+    """The README's months to 80% power and the chance a 3-month pilot looks worse, recomputed
+    (Monte Carlo, seed 2021) at the monthly rate the README states."""
+    text = readme_sentence("power, by Monte Carlo")
+    per_month = float(re.search(r"~([\d.]+) a\s+month", text).group(1))
+    gain, power, horizon = (int(x) for x in re.search(
+        r"a real (\d+)% MTTR gain does not reach (\d+)% power within (\d+) months", text).groups())
+    assert (power / 100, horizon) == (TARGET_POWER, MAX_MONTHS)
+    improvement = gain / 100
+    geomean_months = int(re.search(r"geometric mean\s+gets there after about (\d+) months", text).group(1))
+    worse = int(re.search(r"there is a (\d+)% chance that MTTR\s+looks \*worse\*", text).group(1))
+    base = baseline_from_csv(GITHUB, exclude=["impact=maintenance"])
+    report = pilot_report(base, improvement=improvement, per_month=per_month, months=DEFAULT_PILOT_MONTHS, seed=2021)
+    assert report["mttr"]["months_for_80pct_power"] is None  # beyond the 120 months searched
+    assert report["geomean"]["months_for_80pct_power"] == pytest.approx(geomean_months, abs=2)
+    assert round(100 * report["mttr"]["p_worse"]) == worse
