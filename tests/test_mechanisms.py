@@ -621,3 +621,36 @@ def test_an_unresolved_incident_is_measured_to_its_last_event():
     assert rec["responder_hours"] * 60 == pytest.approx(24 + 23)
     assert rec["customer_impact_min"] == 25.0
     assert rec["data_exposure"] == pytest.approx(2.0 * 25)
+
+
+# -- who is asked ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("who, people", [
+    ("service-owner", ["app-1"]),            # the debugger
+    ("ic", ["ops-1"]),
+    ("leadership", ["ops-2"]),               # ops' on-call is the IC, who does nothing else
+    ("affected-owners", ["app-1", "db-1"]),  # a responder of every team whose service is hit
+])
+def test_decision_stakeholders_are_resolved_by_role(who, people):
+    spec = incident(roots=("api", "db"), category="platform-wide", decisions=(DecisionNeed("d", (who,), 5.0),))
+    requested, = of(run(base_doc(), "async-first", spec), Kind.DECISION_REQUESTED)
+    assert requested.data["stakeholders"] == people
+
+
+def test_a_consult_goes_to_a_free_colleague_when_the_experts_on_call_is_busy():
+    """db-1 (db's on-call) is debugging an incident on ``db`` when the ``api`` incident asks db
+    a question: db-2 answers. Off hours db-2 is not disturbed and the busy on-call answers."""
+    doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
+    busy = incident(at=T0 - 10, roots=("db",), diagnosis=600.0, id=0)
+    ask = incident(at=T0, id=1, **CONSULT)
+    q, = of(run(doc, "async-first", busy, ask), Kind.QUESTION, topic="consult")
+    assert q.data["to"] == "db-2"
+    night = setting(doc, "org.teams.db.work_hours", dict(NINE_TO_FIVE))
+    q, = of(run(night, "async-first", busy, ask), Kind.QUESTION, topic="consult")
+    assert q.data["to"] == "db-1"
+
+
+def test_a_consult_within_the_debuggers_own_team_needs_no_question():
+    doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
+    spec = incident(consults=(0.5,), consult_teams=("app",))
+    assert not of(run(doc, "async-first", spec), Kind.QUESTION)
+    assert ttr(doc, "async-first", spec) == pytest.approx(DIAGNOSIS + FIX)
