@@ -329,8 +329,10 @@ def test_an_expert_interrupted_at_work_pays_the_answer_and_a_refocus():
     assert hit.who.startswith("db-") and not hit.data["engaged"]
     assert (hit.data["answer_min"], hit.data["refocus_min"]) == (2.0, 5.0)
     rec = record(doc, "async-first", incident(**CONSULT))
-    plain = DIAGNOSIS + FIX + 10.0
-    assert rec["responder_hours"] == pytest.approx((2 * plain + 2.0) / 60)
+    answer, = of(events, Kind.ANSWER)
+    assert rec["ttr_min"] == pytest.approx(DIAGNOSIS + FIX + answer.data["wait_min"])
+    # debugger and IC for the whole incident, the expert for the 2 minutes of the answer
+    assert rec["responder_hours"] == pytest.approx((2 * rec["ttr_min"] + 2.0) / 60)
     assert rec["refocus_hours"] == pytest.approx(5.0 / 60)
     assert rec["interruptions"] == 1
 
@@ -563,7 +565,7 @@ def room_log() -> list[Event]:
     """b commands from 0; c spectates from 1, is asked as expert from 2 and leaves at 5; a
     debugs from 3; d and e spectate from 6 and 7; rooms 0-10 and 20-30 (and a stray second
     close); w reads an update (1.5 min), x answers a question from outside (2 min + 4 refocus),
-    b answers one while engaged at 39 (already counted); api recovers at 35, resolved at 40."""
+    b answers one while engaged at 30 (time already counted); api recovers at 35, resolved at 40."""
     return [
         ev(0, Kind.DETECTED, category="single-service", flags=["security", "data-loss"], roots=["api"]),
         ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
@@ -582,10 +584,10 @@ def room_log() -> list[Event]:
            engaged=False),
         ev(20, Kind.ROOM_OPENED, reason="test", limit=None),
         ev(30, Kind.ROOM_CLOSED),
+        ev(30, Kind.INTERRUPTED, "b", answer_min=2.0, refocus_min=3.0, reason="any updates?", role="ic",
+           engaged=True),
         ev(31, Kind.ROOM_CLOSED),
         ev(35, Kind.RECOVERED, service="api"),
-        ev(39, Kind.INTERRUPTED, "b", answer_min=2.0, refocus_min=3.0, reason="any updates?", role="ic",
-           engaged=True),
         ev(40, Kind.RESOLVED),
         *[ev(40, Kind.LEFT, who, role=role, refocus_min=0.0)
           for who, role in (("a", "debugger"), ("b", "ic"), ("d", "spectator"), ("e", "spectator"))],
