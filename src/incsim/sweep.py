@@ -46,7 +46,10 @@ random numbers) and differences between points are paired as well.
 **Break-even.** For each protocol other than the baseline and each reported metric, the paired
 difference ``protocol - baseline`` (lower is better for every metric) is followed along each
 parameter; where it changes sign between two adjacent values the crossing is found by linear
-interpolation and stated in words. A parameter whose values are durations is placed on the axis
+interpolation and stated in words. In ``one-at-a-time`` mode the base scenario is a point of
+every numeric parameter's line too, at the base value (it ran with the same seed, so its
+difference is as paired as the others'), unless that value is one of the swept ones; a
+categorical parameter has no place on its line for the base, so there it is left out. A parameter whose values are durations is placed on the axis
 by the duration's mean; one whose values are not numbers (or have equal means) is categorical:
 the sign change is stated between two values, without interpolation.
 
@@ -78,7 +81,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
@@ -887,11 +890,29 @@ def _diff_series(table: pd.DataFrame, protocol: str, metric: str) -> dict[int, t
             for r in sub.itertuples(index=False)}
 
 
+def _with_base(sweep: Sweep, par: SweptParameter,
+               members: dict[int, int]) -> tuple[SweptParameter, dict[int, int]]:
+    """``par``'s line with the base scenario added as one more value, where it has a place on it.
+
+    Only in one-at-a-time mode (a grid has no base point), only on a numeric axis, and only
+    when the base value is not already one of the swept values (that point is the same run).
+    """
+    if sweep.mode == "grid" or par.xs is None or par.base_x is None or par.base_x in par.xs:
+        return par, members
+    base = next((p for p in sweep.points if p.varied == "base"), None)
+    if base is None:
+        return par, members
+    line = replace(par, values=(*par.values, None), labels=(*par.labels, par.base_label),
+                   xs=(*par.xs, par.base_x))
+    return line, {**members, len(par.values): base.id}
+
+
 def break_evens(sweep: Sweep, table: pd.DataFrame) -> list[dict[str, Any]]:
     """Every break-even record of a finished sweep: parameter x line x protocol x metric."""
     out = []
-    for par in sweep.parameters:
-        for context, members in _lines(sweep, par):
+    for swept in sweep.parameters:
+        for context, members in _lines(sweep, swept):
+            par, members = _with_base(sweep, swept, members)
             order = [i for i in par.order() if i in members]
             for proto in sweep.protocols[1:]:
                 for metric in sweep.metrics:

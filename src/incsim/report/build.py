@@ -265,9 +265,11 @@ def difference(summary: pd.DataFrame, base: str, other: str, metric: str, catego
 
 
 def incidents_per_year(incidents: pd.DataFrame, protocol: str, replications: int, horizon_days: float) -> float:
-    """Simulated incidents a year: incidents per replication / horizon (days) x 365."""
+    """Simulated incidents a year: incidents per replication / horizon (days) x 365, to one decimal."""
     per_replication = int((incidents["protocol"] == protocol).sum()) / replications
-    return per_replication / horizon_days * DAYS_PER_YEAR
+    # rounded to the decimal the report prints, so that a reader who multiplies the printed
+    # rate by the printed cost per incident gets the printed cost per year
+    return round(per_replication / horizon_days * DAYS_PER_YEAR, 1)
 
 
 def categories_in(incidents: pd.DataFrame) -> list[str]:
@@ -1078,7 +1080,7 @@ def model_description(results: Results, params: Sequence[Parameter], per_year: f
                  f"{run['replications']} replications is reported with a Student-t {LEVEL:.0%} confidence "
                  f"interval (replications are the independent units). Differences are paired: the same "
                  f"replication under two protocols, B - A. Medians and p90 are over all simulated incidents. "
-                 f"Cost per year = mean cost per incident x simulated incidents a year ({per_year:.0f})."),
+                 f"Cost per year = mean cost per incident x simulated incidents a year ({per_year:.1f})."),
             item("1.3", "Experimentation aims",
                  f"Scenario-based analysis of {len(protocols)} protocols, compared with the baseline "
                  f"'{base}': " + "; ".join(f"'{p.name}' ({p.kind}): {_protocol_summary(p)}"
