@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy import stats
 from typer.testing import CliRunner
 
 from incsim.cli import app
@@ -92,7 +93,13 @@ def test_quiet_prints_only_results_and_json_parses(tmp_path):
     rows = [r for r in doc["summary"] if r["kind"] == "protocol" and r["metric"] == "ttr_min"
             and r["category"] == "all"]
     assert {r["protocol"] for r in rows} == {"war-room", "async-first", "hybrid"}
-    assert all(r["ci_low"] <= r["mean"] <= r["ci_high"] for r in rows)
+    # each interval is the 95% t interval of the replications' mean TTRs, recomputed from incidents.csv
+    incidents = pd.read_csv(tmp_path / "j" / "incidents.csv")
+    for r in rows:
+        per_rep = incidents[incidents["protocol"] == r["protocol"]].groupby("replication")["ttr_min"].mean()
+        assert len(per_rep) == 2
+        lo, hi = stats.t.interval(0.95, len(per_rep) - 1, loc=per_rep.mean(), scale=stats.sem(per_rep))
+        assert (r["mean"], r["ci_low"], r["ci_high"]) == pytest.approx((per_rep.mean(), lo, hi), rel=1e-5), r  # the CSV is rounded
 
 
 def test_csv_format(tmp_path):

@@ -158,11 +158,31 @@ def test_narration_makes_the_war_room_debugger_slower():
     seed_narration = load_seed()["behaviour"]["narration"]["per_listener"]
     doc = variant(quiet_room(scripted(short(load_seed()), SCRIPT)), "behaviour.narration.per_listener",
                   seed_narration)
-    room = debugging_minutes(simulate_doc(doc, "war-room"))
+    room_log = simulate_doc(doc, "war-room")
+    room = debugging_minutes(room_log)
     chan = debugging_minutes(simulate_doc(doc, "async-first"))
     assert set(room) == set(chan) == set(range(len(SCRIPT)))
+    cap = load_seed()["behaviour"]["narration"]["max_slowdown"]
     for i in room:
+        # at most the largest audience the incident had (everyone present but the debugger)
+        audience = peak_present(room_log, i) - 1
         assert room[i] > chan[i] * (1 + 3 * seed_narration), (SCRIPT[i], room[i], chan[i])
+        assert room[i] <= chan[i] * min(1 + seed_narration * audience, cap) + 1e-6, (SCRIPT[i], room[i], chan[i],
+                                                                                    audience)
+
+
+def peak_present(events: list[Event], incident: int) -> int:
+    """The most people in incident ``incident`` at once, from its joins and leaves."""
+    now = peak = 0
+    for e in events:
+        if e.incident != incident:
+            continue
+        if e.kind is Kind.JOINED and not e.data.get("change"):
+            now += 1
+            peak = max(peak, now)
+        elif e.kind is Kind.LEFT:
+            now -= 1
+    return peak
 
 
 def test_slower_replies_delay_async_decisions_but_not_war_room_ones():
@@ -226,6 +246,15 @@ def test_war_room_spectating_is_several_times_async_first(seed_runs):
     assert r >= 4.0, f"war-room / async-first non-essential hours per incident = {r:.2f}"
     war, chan = per_rep(seed_runs, "non_essential_hours", "war-room"), per_rep(seed_runs, "non_essential_hours", "async-first")
     assert (war > chan).all()
+    # async-first's non-essential time is its channel watchers reading updates: never free (a
+    # ratio of infinity would mean they read for nothing), and at most every watcher reading
+    # every update for the longest reading time
+    assert (chan > 0).all(), chan
+    proto = next(p for p in load_seed()["protocols"] if p["name"] == "async-first")
+    longest_read = load_seed()["behaviour"]["read_update"]["high"]
+    rows = seed_runs[seed_runs["protocol"] == "async-first"]
+    most = proto["channel_watchers"] * (rows["ttr_min"] // proto["update_cadence_min"]) * longest_read / 60
+    assert (rows["non_essential_hours"] <= most + 1e-9).all()
 
 
 def test_async_first_costs_fewer_engineer_hours_in_every_replication(seed_runs):

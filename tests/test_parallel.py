@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from scipy import stats
 from typer.testing import CliRunner
 
 from incsim.api import UsageError, executor_for, load
@@ -48,11 +49,26 @@ def test_dask_local_cluster_matches_serial(scenario, serial):
         _same(serial, run_experiment(scenario, REPS, SEED, executor=client.get_executor()))
 
 
+def paired_half_width_pct(incidents, n: int) -> float:
+    """The 95% half-width of async-first - war-room engineer-hours over replications 0..n-1, in
+    percent of its mean: scipy's t interval on the per-replication paired differences."""
+    means = incidents[incidents["replication"] < n].groupby(["replication", "protocol"])["engineer_hours"].mean()
+    d = (means.xs("async-first", level="protocol") - means.xs("war-room", level="protocol")).to_numpy()
+    lo, hi = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
+    return abs((hi - lo) / 2 / d.mean()) * 100
+
+
 def test_precision_run_equals_plain_run_of_the_same_size(scenario):
-    res, outcome = run_to_precision(scenario, SEED, precision_pct=15, start=3, batch=2, cap=30)
+    res, outcome = run_to_precision(scenario, SEED, precision_pct=40, start=3, batch=2, cap=30)
     assert outcome.replications == res.replications
-    assert outcome.stopped_by_cap == (outcome.achieved_pct > 15)
-    assert outcome.stopped_by_cap or outcome.achieved_pct <= 15
+    assert outcome.difference == "async-first - war-room"
+    # it stops at the first batch boundary (3, 5, 7, ...) where the precision is reached
+    n = outcome.replications
+    assert not outcome.stopped_by_cap
+    assert paired_half_width_pct(res.incidents, n) <= 40
+    assert outcome.achieved_pct == pytest.approx(paired_half_width_pct(res.incidents, n), rel=1e-9)
+    assert all(paired_half_width_pct(res.incidents, k) > 40 for k in range(3, n, 2))
+    assert n > 3  # the search went past its first batch
     _same(res, run_experiment(scenario, outcome.replications, SEED))
 
 

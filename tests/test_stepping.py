@@ -21,8 +21,8 @@ SEED, REPLICATION = 5, 2
 
 @pytest.fixture(scope="module")
 def scn() -> Scenario:
-    """The seed organisation over one week."""
-    return Scenario.model_validate(variant(load_seed(), "simulation.horizon_days", 7))
+    """The seed organisation over two weeks (enough for several incidents under its arrival profile)."""
+    return Scenario.model_validate(variant(load_seed(), "simulation.horizon_days", 14))
 
 
 @pytest.fixture(scope="module")

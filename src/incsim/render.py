@@ -10,6 +10,12 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+MEANS = "mean per incident = average of the replications' own means [95% CI over replications]"
+"""What a table's "mean [CI]" cells are: each replication's mean per incident, averaged over
+replications (the unit the CI is over), not the mean of all incidents pooled."""
+SPREAD = "median and p90 over all incidents"
+"""What the median and p90 cells are: percentiles of every simulated incident, pooled."""
+
 COLUMNS = [  # (metric, heading, format)
     ("ttr_min", "TTR min", "{:.0f}"),
     ("engineer_hours", "eng-h", "{:.1f}"),
@@ -40,7 +46,7 @@ def comparison_table(summary: pd.DataFrame, protocols: list[str], category: str 
                      title: str | None = None) -> Table:
     """Per protocol: TTR median, mean with 95% CI and p90, then the cost metrics with CIs."""
     rows = _lookup(summary, "protocol", category)
-    table = Table(title=title or f"Protocol comparison ({category}; mean [95% CI] per incident)")
+    table = Table(title=title or f"Protocol comparison ({category}; {MEANS}; {SPREAD})")
     table.add_column("protocol", style="bold")
     table.add_column("incidents", justify="right")
     table.add_column("TTR median", justify="right")
@@ -63,7 +69,8 @@ def differences_table(summary: pd.DataFrame, category: str = "all") -> Table:
     """Paired differences between protocols (same incidents), mean [95% CI]."""
     rows = _lookup(summary, "difference", category)
     pairs = sorted({p for p, _ in rows}, key=lambda s: s)
-    table = Table(title=f"Paired differences ({category}; same incidents under both; mean [95% CI])")
+    table = Table(title=f"Paired differences ({category}; same incidents under both; mean over replications of "
+                        f"the difference of their means [95% CI])")
     table.add_column("difference", style="bold")
     for _, heading, _ in COLUMNS:
         table.add_column(heading, justify="right")
@@ -74,7 +81,7 @@ def differences_table(summary: pd.DataFrame, category: str = "all") -> Table:
 
 def category_table(summary: pd.DataFrame, protocols: list[str]) -> Table:
     """Category x protocol: TTR and engineer-hours means with CIs."""
-    table = Table(title="By category (mean [95% CI] per incident)")
+    table = Table(title=f"By category ({MEANS})")
     table.add_column("category", style="bold")
     table.add_column("protocol")
     table.add_column("incidents", justify="right")

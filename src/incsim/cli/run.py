@@ -95,6 +95,6 @@ def run(
         con = render.console()
         con.print(render.comparison_table(outcome.summary, protocols,
                                           title=f"{loaded.scenario.metadata.name}: protocol comparison "
-                                                f"(mean [95% CI] per incident)"))
+                                                f"({render.MEANS}; {render.SPREAD})"))
         con.print(render.differences_table(outcome.summary))
         con.print(render.category_table(outcome.summary, protocols))

@@ -9,7 +9,6 @@ script, no external resource, a CSP that forbids both); Markdown escapes every d
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,14 @@ from incsim.drill.counterfactual import (
     sentence,
 )
 from incsim.model.events import Kind
-from incsim.output import OutputError, atomic_write, events_jsonl, package_versions
+from incsim.output import (
+    OutputError,
+    atomic_write,
+    events_jsonl,
+    file_entry,
+    manifest_text,
+    package_versions,
+)
 
 JOURNAL = "transcript.journal.yaml"
 """The transcript appended action by action while a drill runs (kept on Ctrl-C; ``--resume``)."""
@@ -239,10 +245,11 @@ def write_outputs(session, out: Path, force: bool = False, replications: int = R
         "scenario_sha256": hashlib.sha256(loaded.scenario_text.encode("utf-8")).hexdigest(),
         "seed": session.seed, "protocol": session.protocol, "counterfactual_replications": replications,
         "ttr_min": None if data.ttr is None else round(data.ttr, 6),
-        "files": {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in files.items()},
         "versions": package_versions(),
     }
-    files["run.json"] = json.dumps(manifest, indent=2) + "\n"
+    # every file with its size and sha256, and the record sealed with its own hash, like a run's
+    files["run.json"] = manifest_text(manifest, (file_entry(name, text.encode("utf-8"))
+                                                 for name, text in files.items()))
     try:
         for name in FILES:
             atomic_write(out / name, files[name])

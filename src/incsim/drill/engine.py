@@ -22,7 +22,7 @@ from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Event, Kind
 from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
 from incsim.model.people import WEEK
-from incsim.model.streams import Streams, sample_or_zero
+from incsim.model.streams import Streams
 from incsim.model.world import IncidentRun, World
 from incsim.scenario.drill import (
     ChangeWork,
@@ -473,7 +473,7 @@ class DrillSession:
         elif isinstance(eff, StatusUpdate):
             who = run.ic.id if run.ic is not None else d.role
             run.log(Kind.UPDATE, who, channel="status", status="mitigated" if run.mitigated else "investigating",
-                    text=eff.text, write_min=sample_or_zero(world.scn.behaviour.write_update, run.rng_overhead))
+                    text=eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
 
     def _page(self, run: IncidentRun, names: list[str]) -> None:
         world = self.world

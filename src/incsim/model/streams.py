@@ -45,6 +45,7 @@ SOURCES = {
     "linger": 24,           # whether and how long someone stays in a room with nothing to do
     "off_hours_ack": 25,    # someone off hours acknowledging a page
     "write_exec_update": 26,  # the IC writing the executive update
+    "drill_update": 27,     # a status update a drill's decision asks for
 }
 
 

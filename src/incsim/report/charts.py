@@ -259,7 +259,7 @@ def cost_figure(rows: Sequence[dict], colours: Mapping[str, str], per_year: floa
     axes = fig.subplots(1, 2)
     protos = [r["protocol"] for r in rows]
     for ax, key, title in ((axes[0], "cost_usd", "per incident"),
-                           (axes[1], "cost_per_year", f"per year ({per_year:.0f} incidents)")):
+                           (axes[1], "cost_per_year", f"per year ({per_year:.1f} incidents)")):
         est = [r[key] for r in rows]
         xs = np.arange(len(rows))
         ax.bar(xs, [e.mean for e in est], 0.62, color=[colours[p] for p in protos], gid=f"{key}-bars",

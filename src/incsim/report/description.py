@@ -103,7 +103,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                  f"{run['replications']} replications is reported with a Student-t {LEVEL:.0%} confidence "
                  f"interval (replications are the independent units). Differences are paired: the same "
                  f"replication under two protocols, B - A. Medians and p90 are over all simulated incidents. "
-                 f"Cost per year = mean cost per incident x simulated incidents a year ({per_year:.0f})."),
+                 f"Cost per year = mean cost per incident x simulated incidents a year ({per_year:.1f})."),
             item("1.3", "Experimentation aims",
                  f"Scenario-based analysis of {len(protocols)} protocols, compared with the baseline "
                  f"'{base}': " + "; ".join(f"'{p.name}' ({p.kind}): {_protocol_summary(p)}"

@@ -53,9 +53,11 @@ def difference(summary: pd.DataFrame, base: str, other: str, metric: str, catego
 
 
 def incidents_per_year(incidents: pd.DataFrame, protocol: str, replications: int, horizon_days: float) -> float:
-    """Simulated incidents a year: incidents per replication / horizon (days) x 365."""
+    """Simulated incidents a year: incidents per replication / horizon (days) x 365, to one decimal."""
     per_replication = int((incidents["protocol"] == protocol).sum()) / replications
-    return per_replication / horizon_days * DAYS_PER_YEAR
+    # rounded to the decimal the report prints, so that a reader who multiplies the printed
+    # rate by the printed cost per incident gets the printed cost per year
+    return round(per_replication / horizon_days * DAYS_PER_YEAR, 1)
 
 
 def categories_in(incidents: pd.DataFrame) -> list[str]:

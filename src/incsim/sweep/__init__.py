@@ -46,7 +46,10 @@ random numbers) and differences between points are paired as well.
 **Break-even.** For each protocol other than the baseline and each reported metric, the paired
 difference ``protocol - baseline`` (lower is better for every metric) is followed along each
 parameter; where it changes sign between two adjacent values the crossing is found by linear
-interpolation and stated in words. A parameter whose values are durations is placed on the axis
+interpolation and stated in words. In ``one-at-a-time`` mode the base scenario is a point of
+every numeric parameter's line too, at the base value (it ran with the same seed, so its
+difference is as paired as the others'), unless that value is one of the swept ones; a
+categorical parameter has no place on its line for the base, so there it is left out. A parameter whose values are durations is placed on the axis
 by the duration's mean; one whose values are not numbers (or have equal means) is categorical:
 the sign change is stated between two values, without interpolation.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -152,11 +152,29 @@ def diff_series(table: pd.DataFrame, protocol: str, metric: str) -> dict[int, tu
             for r in sub.itertuples(index=False)}
 
 
+def _with_base(sweep: Sweep, par: SweptParameter,
+               members: dict[int, int]) -> tuple[SweptParameter, dict[int, int]]:
+    """``par``'s line with the base scenario added as one more value, where it has a place on it.
+
+    Only in one-at-a-time mode (a grid has no base point), only on a numeric axis, and only
+    when the base value is not already one of the swept values (that point is the same run).
+    """
+    if sweep.mode == "grid" or par.xs is None or par.base_x is None or par.base_x in par.xs:
+        return par, members
+    base = next((p for p in sweep.points if p.varied == "base"), None)
+    if base is None:
+        return par, members
+    line = replace(par, values=(*par.values, None), labels=(*par.labels, par.base_label),
+                   xs=(*par.xs, par.base_x))
+    return line, {**members, len(par.values): base.id}
+
+
 def break_evens(sweep: Sweep, table: pd.DataFrame) -> list[dict[str, Any]]:
     """Every break-even record of a finished sweep: parameter x line x protocol x metric."""
     out = []
-    for par in sweep.parameters:
-        for context, members in parameter_lines(sweep, par):
+    for swept in sweep.parameters:
+        for context, members in parameter_lines(sweep, swept):
+            par, members = _with_base(sweep, swept, members)
             order = [i for i in par.order() if i in members]
             for proto in sweep.protocols[1:]:
                 for metric in sweep.metrics:
