@@ -49,17 +49,18 @@ def table_rows(text: str) -> list[list[str]]:
             if line.startswith("\u2502")]
 
 
-def repair(seed: str):
+def repair(seed: str, level: str = "0.99"):
     return runner.invoke(app, ["verify", "repair", "--services", "4", "--engineers", "2", "--fail-rate", "0.2",
                                "--repair-rate", "1", "--horizon-days", "20", "-n", "6", "--jobs", "1",
-                               "--seed", seed])
+                               "--seed", seed, "--level", level])
 
 
-@pytest.mark.parametrize("seed, verdict", [("20240501", "PASS"), ("5", "FAIL")])
-def test_verify_repair_table_names_the_verdict(seed, verdict):
+@pytest.mark.parametrize("seed, level, verdict", [("20240501", "0.99", "PASS"), ("5", "0.5", "FAIL")])
+def test_verify_repair_table_names_the_verdict(seed, level, verdict):
     """Each row's verdict is whether its CI holds the analytic value; the run's verdict and
-    exit code follow the rows. Seed 20240501 agrees with theory, seed 5 misses the mean wait."""
-    res = repair(seed)
+    exit code follow the rows. At 99% seed 20240501 agrees with theory; 50% intervals are narrow
+    enough that some of the four metrics miss (for seed 5 they do)."""
+    res = repair(seed, level)
     assert f"verdict: {verdict}" in res.stdout and "Little's law" in res.stdout
     assert res.exit_code == (0 if verdict == "PASS" else 1)
     w, wq = machine_repair_by_hand(4, 2, 0.2, 1.0)
