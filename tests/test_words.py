@@ -21,7 +21,13 @@ from rich.console import Console
 from incsim import api, render
 from incsim.experiment import run_to_precision
 from incsim.metrics import INCIDENT_COLUMNS, METRICS, summarize, t_interval
-from incsim.pilot import DEFAULT_PILOT_MONTHS, MAX_MONTHS, TARGET_POWER, baseline_from_csv, pilot_report
+from incsim.pilot import (
+    DEFAULT_PILOT_MONTHS,
+    MAX_MONTHS,
+    TARGET_POWER,
+    baseline_from_csv,
+    pilot_report,
+)
 from incsim.report import build, render_report, wording
 from incsim.report.results import load_results
 from incsim.scenario.durations import Fixed, Uniform
