@@ -489,10 +489,11 @@ def test_markdown_report_with_chart_files(results, data, tmp_path):
     (lambda d: d / "badjson", ["run.json", "not valid JSON"]),
     (lambda d: d / "badcsv", ["incidents.csv", "damaged"]),
     (lambda d: d / "badpilot", ["pilot.json", "power_by_month"]),
+    (lambda d: d / "editedpilot", ["pilot.json", "self_sha256"]),
 ])
 def test_bad_input_is_one_line_and_exit_2(results, tmp_path, make, words):
     for name, broken in (("partial", "summary.csv"), ("badjson", "run.json"), ("badcsv", "incidents.csv"),
-                         ("badpilot", None)):
+                         ("badpilot", None), ("editedpilot", None)):
         shutil.copytree(results, tmp_path / name, ignore=shutil.ignore_patterns("report*"))
         if name == "partial":
             (tmp_path / name / broken).unlink()
@@ -500,8 +501,10 @@ def test_bad_input_is_one_line_and_exit_2(results, tmp_path, make, words):
             (tmp_path / name / broken).write_text("{not json")
         elif name == "badcsv":
             (tmp_path / name / broken).write_text("a,b\n1,2\n")
-        else:
-            (tmp_path / name / "pilot.json").write_text('{"months": 3}')
+        elif name == "badpilot":  # whole, but not written by `incsim pilot -o`
+            (tmp_path / name / "pilot.json").write_text(sealed_json({"months": 3}))
+        else:  # edited by hand: its seal no longer matches
+            (tmp_path / name / "pilot.json").write_text('{"months": 3, "self_sha256": "0"}')
     res = invoke("report", str(make(tmp_path)))
     assert res.exit_code == 2
     assert res.stdout == ""
@@ -551,7 +554,7 @@ def test_pilot_json_feeds_the_power_chart(results, tmp_path):
     assert res.exit_code == 0, res.stderr
     printed = json.loads(res.stdout)
     saved = json.loads((copy / "pilot.json").read_text())
-    assert {k: v for k, v in saved.items() if k != "power_by_month"} == printed
+    assert {k: v for k, v in saved.items() if k not in ("power_by_month", "self_sha256")} == printed
     curve = saved["power_by_month"]
     months = [r["month"] for r in curve]
     found = [saved[s]["months_for_80pct_power"] for s in ("mttr", "median", "geomean")]

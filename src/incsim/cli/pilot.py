@@ -58,7 +58,7 @@ PILOT_FILE = "pilot.json"
 
 def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), atomically."""
-    from incsim.output import atomic_write
+    from incsim.output import atomic_write, sealed_json
 
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")
@@ -66,7 +66,7 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         path = out / PILOT_FILE
         figures = {**report, "power_by_month": power_by_month(baseline, report)}
-        atomic_write(path, json.dumps(figures, indent=2) + "\n")
+        atomic_write(path, sealed_json(figures))
     except OSError as exc:
         raise PilotError(f"{out}: cannot write {PILOT_FILE}: {exc.strerror or exc}") from None
     return path

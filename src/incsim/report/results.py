@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, read_sealed_json, verify_manifest
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
 
@@ -163,7 +163,10 @@ def load_results(path: Path | str) -> Results:
         time = _read_csv(path / "time.csv", ("replication", "protocol"))
     pilot = None
     if (path / "pilot.json").is_file():
-        pilot = _read_json(path / "pilot.json", "incsim pilot -o output")
+        try:  # sealed with its own sha256, like run.json: an edited or cut file is refused
+            pilot = read_sealed_json(path / "pilot.json", "incsim pilot -o output")
+        except OutputError as exc:
+            raise ReportError(str(exc)) from None
         if "power_by_month" not in pilot:
             raise ReportError(f"{path / 'pilot.json'}: no 'power_by_month'; write it with `incsim pilot ... -o DIR`")
     return Results(path=path, run=run, incidents=incidents, summary=summary, scenario_text=text,
