@@ -9,7 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from incsim.cli import app
-from incsim.scenario.drill import Drill, is_drill_text, load_drill, load_drill_text, parse_start
+from incsim.scenario.drill import (
+    Drill,
+    is_drill_text,
+    load_drill,
+    load_drill_text,
+    parse_start,
+)
 from incsim.scenario.loader import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,6 +158,32 @@ def test_a_missing_scenario_file_is_located():
     text = BASE.replace("path: seed.yaml", "path: nowhere.yaml")
     (line,) = problems(text)
     assert line.startswith("d.yaml:4:18: scenario.path: cannot use scenario: ") and "no such file" in line
+
+
+def with_changes(*lines: str) -> str:
+    return BASE.replace("scenario: {path: seed.yaml, protocol: async-first}\n",
+                        "scenario:\n  path: seed.yaml\n  protocol: async-first\n  set:\n"
+                        + "".join(f"    {ln}\n" for ln in lines))
+
+
+def test_a_drill_changes_its_scenario_by_path():
+    base = load(BASE).scenario
+    changed = load(with_changes("protocols.async-first.executive_channel: false",
+                                "org.teams.payments.size: 9")).scenario
+    proto = {p.name: p for p in changed.protocols}
+    assert proto["async-first"].executive_channel is False
+    assert {p.name: p for p in base.protocols}["async-first"].executive_channel is True
+    assert {t.name: t.size for t in changed.org.teams}["payments"] == 9
+    assert changed.model_copy(update={"org": base.org, "protocols": base.protocols}) == base  # nothing else
+
+
+def test_a_bad_change_is_located_at_its_key():
+    (line,) = problems(with_changes("protocols.async-frist.executive_channel: false"))
+    assert line.startswith("d.yaml:8:5: scenario.set.protocols.async-frist.executive_channel: no item named "
+                           "'async-frist'") and "did you mean 'async-first'?" in line
+    (line,) = problems(with_changes("protocols.async-first.executive_channel: 3"))
+    assert line.startswith("d.yaml:8:5: scenario.set: the scenario with these changes is not valid: ")
+    assert "valid boolean" in line
 
 
 def test_an_inline_scenario_error_points_into_the_drill(minimal_yaml):

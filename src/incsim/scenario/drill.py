@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    ValidationError,
+    model_validator,
+)
 from ruamel.yaml.comments import CommentedMap
 
 from incsim.scenario.checks import did_you_mean
@@ -28,6 +36,12 @@ from incsim.scenario.loader import (
     read_scenario_text,
     to_plain,
     value_pos,
+)
+from incsim.scenario.overrides import (
+    OverrideError,
+    apply_override,
+    scenario_data,
+    validate_scenario,
 )
 from incsim.scenario.schema import Category, Flag, Scenario
 from incsim.scenario.typepath import field_names, is_model, literal_tags, members, step
@@ -64,6 +78,9 @@ class ScenarioRef(_Strict):
     inline: dict[str, Any] | None = None
     protocol: str
     """The protocol the drill starts under (a name from the scenario's ``protocols``)."""
+    set: dict[str, Any] = Field(default_factory=dict)
+    """Values changed for this drill, by scenario path in the sweeps' syntax, e.g.
+    ``protocols.async-first.executive_channel: false``; the changed scenario is validated again."""
 
     @model_validator(mode="after")
     def _one_source(self) -> ScenarioRef:
@@ -407,6 +424,7 @@ def load_drill_text(text: str, filename: str = "<string>", base: Path | None = N
                           key=lambda p: (p.line, p.col))
         raise ScenarioError(problems) from None
     scn_text, scn_source, scenario = _scenario(drill, root, filename, text, base)
+    scenario = _with_changes(drill, scenario, root, filename)
     problems = [LocatedProblem(filename, *(_p + 1 for _p in _pos(root, loc)), ".".join(map(str, loc)), msg)
                 for loc, msg in cross_check(drill, scenario)]
     if problems:
@@ -449,6 +467,25 @@ def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
                                 f"scenario.inline.{p.path}" if p.path else "scenario.inline", p.message)
                  for p in exc.problems]
         raise ScenarioError(moved) from None
+
+
+def _with_changes(drill: Drill, scenario: Scenario, root: CommentedMap, filename: str) -> Scenario:
+    """``scenario`` with the drill's ``scenario.set`` values, validated again (errors at their keys)."""
+    changes = drill.scenario.set
+    if not changes:
+        return scenario
+    data = scenario_data(scenario)
+    for path, value in changes.items():
+        try:
+            data = apply_override(data, path, value)
+        except OverrideError as exc:
+            _fail(filename, str(exc), _pos(root, ("scenario", "set", path)), f"scenario.set.{path}")
+    changed, problems = validate_scenario(data)
+    if changed is None:
+        first = next(iter(changes))
+        _fail(filename, f"the scenario with these changes is not valid: {problems[0]}",
+              _pos(root, ("scenario", "set", first)), "scenario.set")
+    return changed
 
 
 def _closest(name: str, known: list[str]) -> str:

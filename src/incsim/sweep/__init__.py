@@ -80,15 +80,15 @@ axis positions, units), ``plan`` (the resolved ``Sweep``), ``points`` (running o
 from __future__ import annotations
 
 from incsim.metrics import METRICS
-from incsim.sweep.breakeven import Crossing, break_even, break_evens, describe_line
-from incsim.sweep.loading import load_sweep, load_sweep_text
-from incsim.sweep.overrides import (
+from incsim.scenario.overrides import (
     OverrideError,
     apply_override,
     get_path,
     resolve_path,
     scenario_data,
 )
+from incsim.sweep.breakeven import Crossing, break_even, break_evens, describe_line
+from incsim.sweep.loading import load_sweep, load_sweep_text
 from incsim.sweep.plan import Point, Sweep, SweptParameter
 from incsim.sweep.points import run_point
 from incsim.sweep.schema import Range, SweepFile, SweepParameter

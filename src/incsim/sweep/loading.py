@@ -30,9 +30,7 @@ from incsim.scenario.loader import (
     to_plain,
     value_pos,
 )
-from incsim.scenario.schema import Scenario
-from incsim.scenario.spelling import format_value
-from incsim.sweep.overrides import (
+from incsim.scenario.overrides import (
     OverrideError,
     apply_override,
     get_path,
@@ -40,6 +38,8 @@ from incsim.sweep.overrides import (
     scenario_data,
     validate_scenario,
 )
+from incsim.scenario.schema import Scenario
+from incsim.scenario.spelling import format_value
 from incsim.sweep.plan import Point, Sweep, SweptParameter
 from incsim.sweep.schema import (
     MAX_POINTS,

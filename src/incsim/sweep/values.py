@@ -9,8 +9,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from incsim.scenario import typepath
 from incsim.scenario.durations import Duration
+from incsim.scenario.overrides import resolve_path
 from incsim.scenario.schema import Scenario
-from incsim.sweep.overrides import resolve_path
 
 
 def fmt_number(x: float) -> str:
