@@ -189,8 +189,18 @@ def time_rows(accounting: Accounting, roster, horizon: float) -> list[dict]:
     hours equal responding + spectating + refocusing + after_horizon)."""
     mine = accounting.by_person()
     rows = []
+    # Off hours over the horizon depend only on a person's working pattern, and someone who took
+    # no part has nothing else: both are worked out once per pattern, so the cost grows with the
+    # people who took part and the teams, not with the size of the org.
+    off_hours: dict[tuple, Spans] = {}
+    idle: dict[tuple, dict] = {}
     for eng in roster.engineers.values():
-        spans = mine.get(eng.id, [])
+        pattern = (eng.utc_offset_hours, eng.start_hour, eng.end_hour, eng.weekends_off)
+        spans = mine.get(eng.id)
+        if not spans and pattern in idle:
+            rows.append({"engineer": eng.id, "team": eng.team, **idle[pattern]})
+            continue
+        spans = spans or []
         row: dict = {"engineer": eng.id, "team": eng.team}
         taken: Spans = []
         after = 0.0
@@ -201,11 +211,15 @@ def time_rows(accounting: Accounting, roster, horizon: float) -> list[dict]:
             taken += inside
             after += sum(b - a for a, b in ivs) - row[state]
         taken = union(taken)
-        off = subtract(subtract([(0.0, horizon)], union(eng.work_intervals(0.0, horizon))), taken)
+        if pattern not in off_hours:
+            off_hours[pattern] = subtract([(0.0, horizon)], union(eng.work_intervals(0.0, horizon)))
+        off = subtract(off_hours[pattern], taken)
         row["off"] = measure(off)
         row["own_work"] = horizon - measure(taken) - row["off"]
         row["after_horizon"] = after
         rows.append(row)
+        if not spans:
+            idle[pattern] = {k: v for k, v in row.items() if k not in ("engineer", "team")}
     return rows
 
 

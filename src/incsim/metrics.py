@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
+from incsim.quantiles import t_ppf
 from incsim.scenario.schema import Costs
 
 __all__ = ["INCIDENT_COLUMNS", "METRICS", "NON_ESSENTIAL", "STATES", "incident_record", "incident_records",
@@ -178,7 +178,7 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     m = float(x.mean())
     if n < 2:
         return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = float(t_ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return m, m - half, m + half
 
 

@@ -73,11 +73,7 @@ from scipy import stats as sps
 
 from incsim.output import OutputError, verify_manifest
 
-STATISTICS = ("mttr", "median", "geomean")
-"""Keys of the per-statistic figures: mean (MTTR), median, geometric mean."""
-
-DEFAULT_TRIALS = 10_000
-DEFAULT_THRESHOLD = 0.1
+from incsim.pilot_defaults import DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, PilotError  # noqa: F401
 DEFAULT_PILOT_MONTHS = 3  # the seed essay's advice: run the pilot "for three months"
 ALPHA = 0.05
 TARGET_POWER = 0.8
@@ -97,10 +93,6 @@ WARN_SAMPLE = 100
 rough: the experiment this module follows worked with roughly 50-300 incidents and found even
 those too few for MTTR."""
 _Z90 = float(sps.norm.ppf(0.95))  # half-width of a central 90% normal interval, in sds
-
-
-class PilotError(Exception):
-    """Bad input for a pilot analysis; the message is one line naming the file or column."""
 
 
 @dataclass(frozen=True)

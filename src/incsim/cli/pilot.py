@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from incsim.cli.common import app
-from incsim.pilot import (DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, Baseline, PilotError, answer_sentence,
-                          baseline_from_csv, baseline_from_moments, baseline_from_results, pilot_report,
-                          power_by_month)
+from incsim.pilot_defaults import DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, PilotError
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from incsim.pilot import Baseline
 
 _LABELS = {"mttr": "MTTR (mean)", "median": "median", "geomean": "geometric mean"}
 
@@ -22,6 +22,8 @@ _LABELS = {"mttr": "MTTR (mean)", "median": "median", "geomean": "geometric mean
 def load_baseline(mean: float | None, sd: float | None, durations: Path | None, column: str | None,
                   exclude: list[str] | None, from_results: Path | None, protocol: str | None) -> Baseline:
     """The baseline named by exactly one of --mean/--sd, --durations, --from-results."""
+    from incsim.pilot import baseline_from_csv, baseline_from_moments, baseline_from_results
+
     given = [name for name, on in (("--mean/--sd", mean is not None or sd is not None),
                                    ("--durations", durations is not None),
                                    ("--from-results", from_results is not None)) if on]
@@ -59,6 +61,7 @@ PILOT_FILE = "pilot.json"
 def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), atomically."""
     from incsim.output import atomic_write, sealed_json
+    from incsim.pilot import power_by_month
 
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")
@@ -134,6 +137,8 @@ def pilot(
                             "e.g. into a results folder for `incsim report`.")] = None,
 ) -> None:
     """How often a pilot's monthly MTTR / median / geometric mean mislead, and months to 80% power."""
+    from incsim.pilot import answer_sentence, pilot_report
+
     try:
         baseline = load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
         report = pilot_report(baseline, improvement=improvement, per_arm=per_arm, per_month=per_month,

@@ -14,7 +14,7 @@ DAY = 1440.0
 WEEK = 7 * DAY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Engineer:
     """One person: their team, position in it, and when they work."""
 
@@ -27,6 +27,18 @@ class Engineer:
     end_hour: float
     weekends_off: bool
     roles: tuple[str, ...]
+
+    # Equal when every field is; the id settles almost every comparison at once (invitation lists
+    # are scanned with ``in``, which the generated field-by-field comparison made slow).
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is not Engineer:
+            return NotImplemented
+        return self.id == other.id and _fields(self) == _fields(other)  # type: ignore[arg-type]
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
     def _local(self, t: float) -> tuple[int, float]:
         local = t / 60.0 + self.utc_offset_hours
@@ -83,6 +95,11 @@ class Engineer:
             return 0.0
         day, hour = self._local(t)
         return (self.end_hour - hour) * 60.0
+
+
+def _fields(e: Engineer) -> tuple:
+    return (e.id, e.team, e.index, e.is_lead, e.utc_offset_hours, e.start_hour, e.end_hour, e.weekends_off,
+            e.roles)
 
 
 def union_sorted(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
 
@@ -56,6 +57,7 @@ class Streams:
         self.root_seed = int(root_seed)
         self.replication = int(replication)
         self._cache: dict[tuple[int, ...], np.random.Generator] = {}
+        self._prefixes: dict[int, _Pool] = {}
 
     def get(self, source: str, incident: int = -1, person: int = -1) -> np.random.Generator:
         """The generator for ``source`` (and ``incident``, when the source is per incident; and
@@ -65,10 +67,131 @@ class Streams:
             key = (*key, person + 1)
         gen = self._cache.get(key)
         if gen is None:
-            seq = np.random.SeedSequence(self.root_seed, spawn_key=(self.replication, *key))
-            gen = np.random.Generator(np.random.PCG64(seq))
+            # Exactly the stream of np.random.SeedSequence(root_seed, spawn_key=(replication, *key))
+            # fed to PCG64, at half the cost: the pool after the root, the replication and the
+            # source is kept, and only the incident (and person) words are mixed in per stream.
+            prefix = self._prefixes.get(key[0])
+            if prefix is None:
+                prefix = self._prefixes[key[0]] = _Pool.start(self.root_seed, (self.replication, key[0]))
+            gen = np.random.Generator(np.random.PCG64(_Words(prefix.absorb(key[1:]).state())))
             self._cache[key] = gen
         return gen
+
+
+# -- NumPy's SeedSequence hash, in Python ---------------------------------------------------------
+# The constants and steps of numpy.random.SeedSequence (numpy/random/bit_generator.pyx, after
+# M. E. O'Neill's seed_seq_fe): a pool of four 32-bit words; every entropy word is hashed with a
+# multiplier that advances at each use and mixed into each pool word; the state is the pool hashed
+# again. Keeping the pool after a key's common prefix lets a stream cost a few words of mixing.
+# tests/test_streams.py checks the result against NumPy for many keys.
+_M32 = 0xFFFFFFFF
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+
+
+def _powers(init: int, mult: int, n: int) -> list[int]:
+    out = [init]
+    for _ in range(n):
+        out.append(out[-1] * mult & _M32)
+    return out
+
+
+_HASH_A = _powers(_INIT_A, _MULT_A, 16 + 4 * 64)  # enough for 64 entropy words past the pool
+_HASH_B = _powers(_INIT_B, _MULT_B, 8)
+
+
+def _uint32_words(n: int) -> list[int]:
+    """``n`` as NumPy splits an entropy integer: 32-bit words, least significant first."""
+    if n < 0:
+        raise ValueError(f"seeds and keys must be non-negative, got {n}")
+    if n == 0:
+        return [0]
+    out = []
+    while n:
+        out.append(n & _M32)
+        n >>= 32
+    return out
+
+
+class _Pool:
+    """SeedSequence's entropy pool after some words: the four pool words and the hashes used."""
+
+    __slots__ = ("pool", "used")
+
+    def __init__(self, pool: tuple[int, int, int, int], used: int) -> None:
+        self.pool, self.used = pool, used
+
+    @classmethod
+    def start(cls, root: int, spawn_prefix: tuple[int, ...]) -> _Pool:
+        """The pool after ``root`` (padded to four words, as NumPy does when a spawn key
+        follows) and the first words of the spawn key."""
+        run = _uint32_words(root)
+        run += [0] * (4 - len(run))
+        ha = _HASH_A
+        pool = []
+        for i in range(4):
+            v = (run[i] ^ ha[i]) * ha[i + 1] & _M32
+            pool.append(v ^ (v >> 16))
+        k = 4
+        for src in range(4):
+            for dst in range(4):
+                if src != dst:
+                    v = (pool[src] ^ ha[k]) * ha[k + 1] & _M32
+                    k += 1
+                    r = (_MIX_L * pool[dst] - _MIX_R * (v ^ (v >> 16))) & _M32
+                    pool[dst] = r ^ (r >> 16)
+        rest = run[4:] + [w for n in spawn_prefix for w in _uint32_words(n)]
+        return cls((pool[0], pool[1], pool[2], pool[3]), k).absorb_words(rest)
+
+    def absorb(self, ints: tuple[int, ...]) -> _Pool:
+        """The pool after the entropy integers ``ints`` as well."""
+        return self.absorb_words([w for n in ints for w in _uint32_words(n)])
+
+    def absorb_words(self, words: list[int]) -> _Pool:
+        """The pool after the 32-bit ``words`` as well."""
+        if self.used + 4 * len(words) + 1 >= len(_HASH_A):
+            raise ValueError("key too long for the stream hash")
+        m0, m1, m2, m3 = self.pool
+        ha, k = _HASH_A, self.used
+        for w in words:
+            v = (w ^ ha[k]) * ha[k + 1] & _M32
+            r = (_MIX_L * m0 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m0 = r ^ (r >> 16)
+            v = (w ^ ha[k + 1]) * ha[k + 2] & _M32
+            r = (_MIX_L * m1 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m1 = r ^ (r >> 16)
+            v = (w ^ ha[k + 2]) * ha[k + 3] & _M32
+            r = (_MIX_L * m2 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m2 = r ^ (r >> 16)
+            v = (w ^ ha[k + 3]) * ha[k + 4] & _M32
+            r = (_MIX_L * m3 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m3 = r ^ (r >> 16)
+            k += 4
+        return _Pool((m0, m1, m2, m3), k)
+
+    def state(self) -> np.ndarray:
+        """``generate_state(4, np.uint64)``: what PCG64 seeds itself with."""
+        hb, pool = _HASH_B, self.pool
+        words = []
+        for i in range(8):
+            v = (pool[i & 3] ^ hb[i]) * hb[i + 1] & _M32
+            words.append(v ^ (v >> 16))
+        return np.array(words, dtype=np.uint32).view(np.uint64)
+
+
+class _Words(ISeedSequence):
+    """A seed sequence whose state is already computed (PCG64 asks it for four 64-bit words)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        """The precomputed words (PCG64 asks for exactly these: four of 64 bits)."""
+        if n_words != 4 or np.dtype(dtype) != np.uint64:
+            raise ValueError("only PCG64's request (4 words of 64 bits) is precomputed")
+        return self.words
 
 
 def sample(dist, rng: np.random.Generator) -> float:

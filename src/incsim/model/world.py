@@ -268,6 +268,7 @@ class World:
         }
         self.runs: dict[int, IncidentRun] = {}
         self._next_id = 0
+        self._by_id: list[Engineer] | None = None
         for spec in incidents:
             self.schedule(spec)
         arrivals = scenario.incidents.arrivals
@@ -992,8 +993,9 @@ class World:
         n = self.strategy.spec.channel_watchers
         if n == 0:
             return []
-        pool = sorted(self.roster.engineers.values(), key=lambda e: e.id)
-        pool = [e for e in pool if run.debugger is None or e.id != run.debugger.id]
+        if self._by_id is None:  # sorted once per world, not per incident: the org can be large
+            self._by_id = sorted(self.roster.engineers.values(), key=lambda e: e.id)
+        pool = [e for e in self._by_id if run.debugger is None or e.id != run.debugger.id]
         if run.ic is not None:
             pool = [e for e in pool if e.id != run.ic.id]
         idx = run.rng_watchers.choice(len(pool), size=min(n, len(pool)), replace=False)
