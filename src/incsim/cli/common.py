@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -27,6 +27,14 @@ def _flag_type_hidden() -> None:
 
 
 _flag_type_hidden()
+
+# options that several commands take, spelled once
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                          help="Worker processes (default and cap: the machine's cores, "
+                                               "and no more than the replications).")]
+Oversubscribe = Annotated[bool, typer.Option("--oversubscribe", help="Allow --jobs above the machine's cores.")]
+Scheduler = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Incident-response simulator: war rooms, async-first and hybrids compared.")

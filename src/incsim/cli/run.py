@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import Progress, app, fail, interrupted
+from incsim.cli.common import Jobs, Oversubscribe, Progress, Quiet, Scheduler, app, fail, interrupted
 
 
 class Format(str, Enum):
@@ -30,15 +30,11 @@ def run(
     out: Annotated[Path | None, typer.Option("-o", "--out",
                                              help="Output folder (default: a new one under results/).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="How to print the comparison.")] = Format.table,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
+    quiet: Quiet = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="Worker processes (default and cap: the machine's cores, "
-                                                  "and no more than the replications).")] = None,
-    oversubscribe: Annotated[bool, typer.Option("--oversubscribe",
-                                                help="Allow --jobs above the machine's cores.")] = False,
-    scheduler: Annotated[str | None, typer.Option("--scheduler",
-                                                  help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
+    jobs: Jobs = None,
+    oversubscribe: Oversubscribe = False,
+    scheduler: Scheduler = None,
     precision: Annotated[float | None, typer.Option(
         "--precision", min=0.0, help="Add replications until the main paired difference's 95% half-width "
                                      "is under this % of its mean.")] = None,

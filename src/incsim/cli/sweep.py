@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import Progress, app, fail, interrupted
+from incsim.cli.common import Jobs, Oversubscribe, Progress, Quiet, Scheduler, app, fail, interrupted
 
 
 def _fail(lines: list[str], code: int = 2) -> None:
@@ -21,14 +21,10 @@ def sweep(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder (default: a new one under "
                                                                  "results/); an interrupted sweep resumes "
                                                                  "in the same folder.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="Worker processes (default and cap: the machine's cores, "
-                                                  "and no more than the replications).")] = None,
-    oversubscribe: Annotated[bool, typer.Option("--oversubscribe",
-                                                help="Allow --jobs above the machine's cores.")] = False,
-    scheduler: Annotated[str | None, typer.Option("--scheduler",
-                                                  help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")] = False,
+    jobs: Jobs = None,
+    oversubscribe: Oversubscribe = False,
+    scheduler: Scheduler = None,
+    quiet: Quiet = False,
     force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty output folder.")] = False,
 ) -> None:
     """Run a scenario at every point of a parameter sweep; write sweep.csv, charts and break-even points."""
