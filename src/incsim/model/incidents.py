@@ -290,13 +290,15 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
 MECHANISMS = (
     Mechanism(
         "pooled-arrivals", "entry",
-        "Unless failures are per service, P1 incidents arrive as one Poisson process of "
+        "P1 incidents arrive as one Poisson process of "
         "{incidents.arrivals.rate_per_week} a week (shaped by the hour-of-week profile and any "
         "bursts), each on a service drawn by failure weight; the arrival list is drawn before any "
         "protocol runs, so every protocol meets the same incidents at the same times.",
         "incsim.model.incidents:generate_incidents",
         ("incidents.arrivals.rate_per_week", "incidents.arrivals.profile", "incidents.arrivals.bursts",
          "org.services.*.failure_weight"),
+        assumption="Incidents arrive independently of the protocol and of each other.",
+        when="!incidents.arrivals.per_service",
     ),
     Mechanism(
         "incident-work", "entry",
@@ -308,6 +310,7 @@ MECHANISMS = (
         ("incidents.mix", "incidents.flags", "incidents.categories.*.diagnosis",
          "incidents.categories.*.fix", "incidents.categories.*.consults_mean",
          "incidents.categories.*.decisions"),
+        assumption="The work an incident needs does not depend on how people respond to it.",
     ),
     Mechanism(
         "cascade", "work",

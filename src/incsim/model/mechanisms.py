@@ -49,6 +49,23 @@ class Mechanism:
     implemented_by: str
     params: tuple[str, ...] = ()
     protocols: tuple[str, ...] = ALL_KINDS
+    assumption: str = ""
+    """A structural assumption the mechanism makes, in a sentence (listed among the assumptions)."""
+    when: str = ""
+    """A scenario path that must be true (``!path``: false) for the mechanism to be in play."""
+
+    def in_play(self, scenario: Any) -> bool:
+        """Whether ``scenario`` uses this mechanism (its ``when`` holds and a protocol it applies to is there)."""
+        if not any(p.kind in self.protocols for p in scenario.protocols):
+            return False
+        if not self.when:
+            return True
+        negate = self.when.startswith("!")
+        try:
+            value = bool(value_at(scenario, self.when.lstrip("!")))
+        except AttributeError:  # a section left out (no arrivals: scripted incidents only)
+            value = False
+        return value != negate
 
     def fields(self) -> list[str]:
         """The parameter paths the sentence quotes, in order."""
@@ -83,3 +100,26 @@ def all_mechanisms() -> list[Mechanism]:
     for module in (incidents, people, world, protocols):
         out.extend(module.MECHANISMS)
     return out
+
+
+def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:
+    """The sentences of every mechanism ``scenario`` uses, filled with its values (``fmt`` turns a
+    value into words), by section in ``SECTIONS`` order; a sentence quoting a protocol's own
+    parameters comes once per protocol it applies to, named."""
+    out: dict[str, list[str]] = {s: [] for s in SECTIONS}
+    for m in all_mechanisms():
+        if not m.in_play(scenario):
+            continue
+        if m.per_protocol():
+            for p in scenario.protocols:
+                if p.kind in m.protocols:
+                    text = m.render(lambda path, p=p: fmt(value_at(scenario, path, p)))
+                    out[m.section].append(f"'{p.name}': {text}")
+        else:
+            out[m.section].append(m.render(lambda path: fmt(value_at(scenario, path))))
+    return out
+
+
+def assumptions(scenario: Any) -> list[str]:
+    """The structural assumptions of the mechanisms ``scenario`` uses, once each."""
+    return list(dict.fromkeys(m.assumption for m in all_mechanisms() if m.assumption and m.in_play(scenario)))

@@ -1063,6 +1063,8 @@ MECHANISMS = (
         "resolution.",
         "incsim.model.world:World._service_failures",
         ("incidents.arrivals.rate_per_week", "incidents.arrivals.per_service", "incidents.arrivals.profile"),
+        assumption="A service fails independently of the others and cannot fail again while down.",
+        when="incidents.arrivals.per_service",
     ),
     Mechanism(
         "debugger", "people",
@@ -1073,6 +1075,7 @@ MECHANISMS = (
         "so a person debugs one incident at a time.",
         "incsim.model.world:World._acquire_debugger",
         ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup"),
+        assumption="One person debugs each incident; others help only by answering, owning or fixing.",
     ),
     Mechanism(
         "incident-commander", "people",
@@ -1090,6 +1093,7 @@ MECHANISMS = (
         "channel, and their reading and answering delay their own work (minutes divided, not "
         "duplicated).",
         "incsim.model.world:World.pull_in",
+        assumption="A person is in one place at a time; questions from elsewhere queue for them.",
     ),
     Mechanism(
         "acknowledge", "people",
@@ -1131,6 +1135,7 @@ MECHANISMS = (
         "incsim.model.world:IncidentRun.rate",
         ("behaviour.narration.per_listener", "behaviour.narration.max_slowdown"),
         ("war-room", "hybrid"),
+        assumption="Spectators add no diagnostic progress.",
     ),
     Mechanism(
         "invitations", "room",
