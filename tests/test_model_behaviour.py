@@ -1,5 +1,6 @@
-"""Behaviour of the model: each knob moves results the way the issue says; the seed scenario
-reproduces the essay's direction as an emergent result; invariants hold over every event log.
+"""Behaviour of the model: each knob moves results the way the issue says; invariants hold over
+every event log. (How the default scenario compares with the essay's figures is calibration,
+not correctness: ``tests/calibration/``.)
 
 Comparisons are paired: two scenario variants under the same seed and replication meet the
 same incidents (common random numbers), so a per-replication difference is the signal.
@@ -229,70 +230,20 @@ def test_refocus_after_leaving_is_a_separate_knob_from_interruption_refocus():
     assert refocus_minutes(no_refocus, Kind.INTERRUPTED) > 0
 
 
-# -- 2. the essay's direction, emergent under the seed scenario ----------------------------
-@pytest.fixture(scope="module")
-def seed_runs() -> pd.DataFrame:
-    """The default scenario as shipped (28 days, the three protocols), 30 replications."""
-    return incidents_of(load_seed(), 30)
+# -- 2. the essay's figures on the default scenario: see tests/calibration/ ---------------
 
-
-def ratio(df: pd.DataFrame, metric: str, num: str = "async-first", den: str = "war-room") -> float:
-    return per_rep(df, metric, num).mean() / per_rep(df, metric, den).mean()
-
-
-def test_war_room_spectating_is_several_times_async_first(seed_runs):
-    """Essay: "40+ engineer-hours per P1" of non-essential time before, "under 10" after."""
-    r = ratio(seed_runs, "non_essential_hours", "war-room", "async-first")
-    assert r >= 4.0, f"war-room / async-first non-essential hours per incident = {r:.2f}"
-    war, chan = per_rep(seed_runs, "non_essential_hours", "war-room"), per_rep(seed_runs, "non_essential_hours", "async-first")
-    assert (war > chan).all()
-    # async-first's non-essential time is its channel watchers reading updates: never free (a
-    # ratio of infinity would mean they read for nothing), and at most every watcher reading
-    # every update for the longest reading time
+def test_async_first_non_essential_time_is_its_watchers_reading():
+    """async-first's non-essential time is its channel watchers reading updates: never free (a
+    ratio of infinity would mean they read for nothing), and at most every watcher reading
+    every update for the longest reading time."""
+    runs = incidents_of(load_seed(), 5)
+    chan = per_rep(runs, "non_essential_hours", "async-first")
     assert (chan > 0).all(), chan
     proto = next(p for p in load_seed()["protocols"] if p["name"] == "async-first")
     longest_read = load_seed()["behaviour"]["read_update"]["high"]
-    rows = seed_runs[seed_runs["protocol"] == "async-first"]
+    rows = runs[runs["protocol"] == "async-first"]
     most = proto["channel_watchers"] * (rows["ttr_min"] // proto["update_cadence_min"]) * longest_read / 60
     assert (rows["non_essential_hours"] <= most + 1e-9).all()
-
-
-def test_async_first_costs_fewer_engineer_hours_in_every_replication(seed_runs):
-    war, chan = per_rep(seed_runs, "engineer_hours", "war-room"), per_rep(seed_runs, "engineer_hours", "async-first")
-    assert (chan < war).all(), f"async-first / war-room per replication:\n{(chan / war).describe()}"
-
-
-def test_single_service_engineer_hours_drop_by_about_70_percent(seed_runs):
-    """Essay: "Engineer-hours per incident dropped by 70%" (about one quarter of the time);
-    checked with ten points of margin on the 70% of incidents the essay's case is built on."""
-    single = seed_runs[seed_runs["category"] == "single-service"]
-    r = ratio(single, "engineer_hours")
-    assert r <= 0.40, f"single-service engineer-hours, async-first / war-room = {r:.3f} (drop {1 - r:.0%})"
-
-
-def test_engineer_hours_per_p1_drop_by_about_70_percent(seed_runs):
-    """Essay: "Engineer-hours per incident dropped by 70%", over all P1s, ten points of margin."""
-    r = ratio(seed_runs, "engineer_hours")
-    assert r <= 0.40, f"engineer-hours per P1, async-first / war-room = {r:.3f} (drop {1 - r:.0%})"
-
-
-def test_single_service_resolution_time_is_comparable(seed_runs):
-    """Essay: single-service incidents resolve "just as fast" without the room."""
-    single = seed_runs[seed_runs["category"] == "single-service"]
-    r = ratio(single, "ttr_min")
-    assert 0.85 <= r <= 1.15, f"single-service TTR, async-first / war-room = {r:.3f}"
-
-
-def test_war_rooms_win_where_the_essay_says_they_do(seed_runs):
-    """DESIGN's honesty principle: platform-wide emergencies and security containment come out
-    better in a room ("these need real-time discussion")."""
-    pw = seed_runs[seed_runs["category"] == "platform-wide"]
-    r = ratio(pw, "ttr_min")
-    assert r > 1.2, f"platform-wide TTR, async-first / war-room = {r:.3f}"
-    sec = seed_runs[seed_runs["flags"].str.contains("security")]
-    assert len(sec) >= 3 * 10
-    e = ratio(sec, "data_exposure")
-    assert e > 1.5, f"security exposure, async-first / war-room = {e:.3f}"
 
 
 # -- 3. invariants over the event log -------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from incsim.model.mechanisms import Mechanism
 from incsim.model.streams import Streams, sample, sample_or_zero
 from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
 
@@ -284,3 +285,41 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
     raw.sort(key=lambda r: r[0])
     return [draw_incident(i, at, cat, flags, root, scn, streams)
             for i, (at, cat, flags, root) in enumerate(raw)]
+
+
+MECHANISMS = (
+    Mechanism(
+        "pooled-arrivals", "entry",
+        "P1 incidents arrive as one Poisson process of "
+        "{incidents.arrivals.rate_per_week} a week (shaped by the hour-of-week profile and any "
+        "bursts), each on a service drawn by failure weight; the arrival list is drawn before any "
+        "protocol runs, so every protocol meets the same incidents at the same times.",
+        "incsim.model.incidents:generate_incidents",
+        ("incidents.arrivals.rate_per_week", "incidents.arrivals.profile", "incidents.arrivals.bursts",
+         "org.services.*.failure_weight"),
+        assumption="Incidents arrive independently of the protocol and of each other.",
+        when="!incidents.arrivals.per_service",
+    ),
+    Mechanism(
+        "incident-work", "entry",
+        "Each incident's category comes from the mix and its flags from their probabilities; its "
+        "diagnosis and fix work, the points where the debugger needs another team's expert, its "
+        "decisions and its cascade are drawn from the incident's own streams before it starts, "
+        "so they do not depend on the protocol.",
+        "incsim.model.incidents:draw_incident",
+        ("incidents.mix", "incidents.flags", "incidents.categories.*.diagnosis",
+         "incidents.categories.*.fix", "incidents.categories.*.consults_mean",
+         "incidents.categories.*.decisions"),
+        assumption="The work an incident needs does not depend on how people respond to it.",
+    ),
+    Mechanism(
+        "cascade", "work",
+        "A failure spreads to each dependent service with its category's cascade probability "
+        "after its cascade delay, and stops spreading once the root is fixed; a dependent the "
+        "cascade damaged needs its own owner's fix before it recovers.",
+        "incsim.model.world:World._cascade",
+        ("incidents.categories.*.cascade_probability", "incidents.categories.*.cascade_delay",
+         "incidents.categories.*.damage_probability", "incidents.categories.*.damage_fix",
+         "org.services.*.depends_on"),
+    ),
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from incsim.model.mechanisms import Mechanism
 from incsim.scenario.schema import Scenario, Team
 
 DAY = 1440.0
@@ -163,3 +164,15 @@ class Roster:
                 rest = [e for e in self.by_team[team.name] if e not in first]
                 out.extend(first + rest)
         return out
+
+
+MECHANISMS = (
+    Mechanism(
+        "rotas-and-hours", "people",
+        "Each team has its engineers, a time zone and working hours (weekends off if set); its "
+        "on-call rota hands over every shift in a fixed order, and the IC rota weekly.",
+        "incsim.model.people:Roster.oncall",
+        ("org.teams.*.size", "org.teams.*.utc_offset_hours", "org.teams.*.work_hours",
+         "org.teams.*.oncall.shift_days", "org.teams.*.oncall.per_shift"),
+    ),
+)

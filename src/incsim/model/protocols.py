@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from incsim.model.mechanisms import Mechanism
 from incsim.scenario.schema import Protocol as ProtocolSpec
 
 
@@ -108,3 +109,41 @@ _KINDS: dict[str, type[Strategy]] = {"war-room": WarRoom, "async-first": AsyncFi
 def make_strategy(spec: ProtocolSpec) -> Strategy:
     """The strategy object for a scenario protocol entry."""
     return _KINDS[spec.kind](spec)
+
+
+MECHANISMS = (
+    Mechanism(
+        "war-room", "protocol",
+        "Under a war room every incident opens a room at detection.",
+        "incsim.model.protocols:WarRoom.opening_room", (), ("war-room",),
+    ),
+    Mechanism(
+        "async-first", "protocol",
+        "Under async-first no room is ever opened: everything happens in the channel.",
+        "incsim.model.protocols:AsyncFirst", (), ("async-first",),
+    ),
+    Mechanism(
+        "hybrid-escalation", "protocol",
+        "The hybrid starts in the channel and opens a room (an escalation) when the category is one "
+        "of {protocol.escalation.categories}, a flag is one of {protocol.escalation.flags}, at least "
+        "{protocol.escalation.services_affected_at_least} services are affected, customer data is at "
+        "risk (rule on: {protocol.escalation.customer_data_at_risk}), or the incident is not yet "
+        "mitigated {protocol.escalation.no_progress_min} min after detection (checked at each "
+        "multiple of that time, and whenever a further service is affected; for an incident with a "
+        "triage flag, not before its triage call ends or a further service is affected).",
+        "incsim.model.protocols:Hybrid.escalation",
+        ("protocol.escalation.categories", "protocol.escalation.flags",
+         "protocol.escalation.services_affected_at_least", "protocol.escalation.customer_data_at_risk",
+         "protocol.escalation.no_progress_min"),
+        ("hybrid",),
+    ),
+    Mechanism(
+        "hybrid-triage", "protocol",
+        "A hybrid incident with a triage flag opens with a call of at most {protocol.triage.max_people} "
+        "people for {protocol.triage.duration} min for its containment decisions, then goes on in "
+        "the channel, unless a further service affected has escalated it to a room first.",
+        "incsim.model.world:World._triage",
+        ("protocol.triage.flags", "protocol.triage.max_people", "protocol.triage.duration"),
+        ("hybrid",),
+    ),
+)

@@ -15,6 +15,7 @@ import simpy
 
 from incsim.model.events import Event, Kind, Log
 from incsim.model.incidents import DecisionNeed, IncidentSpec, arrival_rate, draw_incident, draw_kind
+from incsim.model.mechanisms import Mechanism
 from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import IncidentView, Strategy, make_strategy
 from incsim.model.streams import Streams, failure_stream_id, sample, sample_or_zero
@@ -1049,3 +1050,164 @@ def simulate(scenario: Scenario, protocol: str, streams: Streams, incidents: lis
     world = World(scenario, protocol, streams, incidents, horizon)
     world.run()
     return world
+
+
+MECHANISMS = (
+    Mechanism(
+        "per-service-failures", "entry",
+        "With failures per service, each service fails on its own at {incidents.arrivals.rate_per_week} "
+        "a week (times the hour-of-week profile) while it is up and stays down until its incident "
+        "is resolved; its n-th failure takes its category, flags and work from streams keyed by "
+        "(service, n), so what is paired across protocols is a service's n-th failure, which can "
+        "arrive at a different time under each protocol because it waits for the previous one's "
+        "resolution.",
+        "incsim.model.world:World._service_failures",
+        ("incidents.arrivals.rate_per_week", "incidents.arrivals.per_service", "incidents.arrivals.profile"),
+        assumption="A service fails independently of the others and cannot fail again while down.",
+        when="incidents.arrivals.per_service",
+    ),
+    Mechanism(
+        "debugger", "people",
+        "A member of the owning team of the first root service debugs: its on-call, or, when every "
+        "on-call place is taken, a colleague at work if the rota allows a backup (else the incident "
+        "waits for a place), or a free teammate when the on-call is busy elsewhere; the debugger is "
+        "never the incident's IC and never someone debugging, commanding or fixing another incident, "
+        "so a person debugs one incident at a time.",
+        "incsim.model.world:World._acquire_debugger",
+        ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup"),
+        assumption="One person debugs each incident; others help only by answering, owning or fixing.",
+    ),
+    Mechanism(
+        "incident-commander", "people",
+        "An IC is the first free person on the IC rota (at work first), never the owning team's "
+        "on-call; when everyone on the rota is debugging, commanding or fixing, the incident waits "
+        "for one. The IC only coordinates: they never debug, consult or fix.",
+        "incsim.model.world:World.pick_ic",
+        ("org.teams.*.roles",),
+    ),
+    Mechanism(
+        "one-attention", "people",
+        "A person is part of one incident at a time, except that a debugger or IC can be asked "
+        "about another: joining an incident, they leave any other they were merely part of; "
+        "someone debugging, commanding or fixing elsewhere is never paged away but asked in the "
+        "channel, and their reading and answering delay their own work (minutes divided, not "
+        "duplicated).",
+        "incsim.model.world:World.pull_in",
+        assumption="A person is in one place at a time; questions from elsewhere queue for them.",
+    ),
+    Mechanism(
+        "acknowledge", "people",
+        "The debugger and the IC acknowledge their page after {behaviour.page_ack} min at work or "
+        "{behaviour.page_ack_off_hours} min off hours; anyone else paged joins after "
+        "{behaviour.join_delay} min at work or {behaviour.page_ack_off_hours} min off hours.",
+        "incsim.model.world:World.pull_in",
+        ("behaviour.page_ack", "behaviour.page_ack_off_hours", "behaviour.join_delay"),
+    ),
+    Mechanism(
+        "diagnose-and-fix", "work",
+        "The debugger works through diagnosis, the incident's decisions and the fix at speed 1, "
+        "{behaviour.off_hours_slowdown}x slower while outside their working hours (read minute by "
+        "minute), paying every interruption queued for them before going on.",
+        "incsim.model.world:World._work",
+        ("behaviour.off_hours_slowdown",),
+    ),
+    Mechanism(
+        "consult", "work",
+        "Where the diagnosis needs another team's expert, the debugger waits for the answer and "
+        "gets {behaviour.progress_while_waiting} of the wait done meanwhile, in a room and in a "
+        "channel alike; in a room the expert is pulled in and answers in {behaviour.room_answer} min.",
+        "incsim.model.world:World._consult",
+        ("behaviour.progress_while_waiting", "behaviour.room_answer"),
+    ),
+    Mechanism(
+        "owners-fix", "work",
+        "Other root services and damaged dependents are fixed by their owning team's responder, "
+        "who reads the thread first when there is no room; an owner busy elsewhere does it between "
+        "their other work.",
+        "incsim.model.world:World._own_fix",
+        ("behaviour.read_thread",),
+    ),
+    Mechanism(
+        "narration", "room",
+        "In a room the debugger narrates: their speed is divided by 1 + "
+        "{behaviour.narration.per_listener} per listener, at most {behaviour.narration.max_slowdown}x "
+        "slower.",
+        "incsim.model.world:IncidentRun.rate",
+        ("behaviour.narration.per_listener", "behaviour.narration.max_slowdown"),
+        ("war-room", "hybrid"),
+        assumption="Spectators add no diagnostic progress.",
+    ),
+    Mechanism(
+        "invitations", "room",
+        "A room invites, closest teams to the failure first, by the rule '{protocol.room.invite.rule}' "
+        "(size {protocol.room.invite.size}), skipping anyone already in another incident; an invited "
+        "spectator stays to the end with probability {protocol.room.stay_probability}, else leaves "
+        "after {protocol.room.leave_after} min.",
+        "incsim.model.world:World.invitees",
+        ("protocol.room.invite.rule", "protocol.room.invite.size", "protocol.room.invite.include_off_hours",
+         "protocol.room.stay_probability", "protocol.room.leave_after"),
+        ("war-room", "hybrid"),
+    ),
+    Mechanism(
+        "spectator-questions", "room",
+        "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
+        "debugger, each answered in {behaviour.room_answer} min out of the debugger's work.",
+        "incsim.model.world:World._room_questions",
+        ("behaviour.spectator_questions_per_hour", "behaviour.room_answer"),
+        ("war-room", "hybrid"),
+    ),
+    Mechanism(
+        "late-joiners", "room",
+        "Someone joining a room more than {behaviour.late_joiner_after} min after it opened is "
+        "briefed by the debugger for {behaviour.brief_late_joiner} min.",
+        "incsim.model.world:IncidentRun._enter_room",
+        ("behaviour.late_joiner_after", "behaviour.brief_late_joiner"),
+        ("war-room", "hybrid"),
+    ),
+    Mechanism(
+        "channel-questions", "channel",
+        "A channel message waits for its recipient: {behaviour.reply_latency.engaged} min if they "
+        "are in the incident, {behaviour.reply_latency.working} min at work, "
+        "{behaviour.reply_latency.off_hours} min off hours; someone new to the incident reads the "
+        "thread once ({behaviour.read_thread} min) and answers in {behaviour.interruption.answer} min.",
+        "incsim.model.world:World.ask",
+        ("behaviour.reply_latency.engaged", "behaviour.reply_latency.working",
+         "behaviour.reply_latency.off_hours", "behaviour.read_thread", "behaviour.interruption.answer"),
+    ),
+    Mechanism(
+        "decisions", "work",
+        "A decision waits for every stakeholder: in a room those missing are pulled in (or asked in "
+        "the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
+        "round-trips; then it is deliberated.",
+        "incsim.model.world:World._decide",
+        ("behaviour.channel_rounds", "incidents.categories.*.decisions", "incidents.flags.*.decisions"),
+    ),
+    Mechanism(
+        "updates", "channel",
+        "The IC posts a structured update every {protocol.update_cadence_min} min (writing it takes "
+        "{behaviour.write_update} min), {protocol.channel_watchers} people follow the channel and read "
+        "each update ({behaviour.read_update} min, no refocus), and leadership asks \"any updates?\" "
+        "{behaviour.update_requests_per_hour} times an hour (x{behaviour.update_requests_factor_with_exec_channel} "
+        "with an executive channel: {protocol.executive_channel}).",
+        "incsim.model.world:World._command",
+        ("protocol.update_cadence_min", "protocol.channel_watchers", "protocol.executive_channel",
+         "behaviour.write_update", "behaviour.read_update", "behaviour.update_requests_per_hour",
+         "behaviour.update_requests_factor_with_exec_channel"),
+    ),
+    Mechanism(
+        "refocus", "cost",
+        "Leaving an incident that pulled them off work costs a person {behaviour.refocus} min to "
+        "regain focus (cut at the end of their working day, and not charged when they leave for "
+        "another incident); an interruption at work costs {behaviour.interruption.refocus} min.",
+        "incsim.model.world:IncidentRun.leave",
+        ("behaviour.refocus", "behaviour.interruption.refocus"),
+    ),
+    Mechanism(
+        "resolution", "work",
+        "The incident is mitigated when its roots are fixed and every affected customer-facing "
+        "service has recovered, and resolved when every affected service has; then the room closes "
+        "and everyone leaves.",
+        "incsim.model.world:World._respond",
+        ("incidents.categories.*.recovery", "org.services.*.customer_facing"),
+    ),
+)

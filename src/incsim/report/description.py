@@ -1,4 +1,8 @@
-"""The model described item by item in the shape of STRESS-DES (Monks et al. 2019), in own words."""
+"""The model described item by item in the shape of STRESS-DES (Monks et al. 2019), in own words.
+
+What the model does is not written here: it comes from the mechanisms the model declares beside
+its code (``incsim.model.mechanisms``), filled with the scenario's values.
+"""
 
 from __future__ import annotations
 
@@ -18,56 +22,47 @@ STRESS_CITATION = ("Monks T, Currie CSM, Onggo BS, Robinson S, Kunc M, Taylor SJ
                    "2019;13(1):55-67. doi:10.1080/17477778.2018.1442155")
 
 
-def _protocol_summary(p: Any) -> str:
-    room = p.room
-    inv = room.invite
-    size = format_value(inv.size.model_dump(mode="json", by_alias=True))
-    if p.kind == "war-room":
-        return (f"every incident opens a call; the room invites people by the rule '{inv.rule}' (size {size}); "
-                f"a spectator stays to the end with probability {plain_number(room.stay_probability)}; "
-                f"the IC posts an update every {plain_number(p.update_cadence_min)} min")
-    text = (f"a channel per incident with an IC update every {plain_number(p.update_cadence_min)} min"
-            f"{' and a short one to an executive channel' if p.executive_channel else ''}; "
-            f"{p.channel_watchers} people follow the channel")
-    if p.kind == "hybrid":
-        esc = p.escalation
-        rules = []
-        if esc.services_affected_at_least:
-            rules.append(f"{esc.services_affected_at_least}+ services affected")
-        if esc.customer_data_at_risk:
-            rules.append("customer data at risk")
-        if esc.no_progress_min:
-            rules.append(f"no resolution after {plain_number(esc.no_progress_min)} min")
-        if esc.categories:
-            rules.append("category " + "/".join(esc.categories))
-        if esc.flags:
-            rules.append("flag " + "/".join(esc.flags))
-        text += f"; escalates to a room of {size} on: {', '.join(rules) or 'no rule'}"
-        if p.triage is not None:
-            text += (f"; {'/'.join(p.triage.flags)} incidents open with a triage call of at most "
-                     f"{p.triage.max_people} people")
-    return text
+def _words(value: Any) -> str:
+    """A scenario value in a few words for a mechanism's sentence (``off`` for a switched-off one)."""
+    if value is None:
+        return "off"
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json", by_alias=True)
+    return format_value(value)
+
+
+def _protocol_rules(scn: Any, name: str) -> str:
+    """What the model does differently under protocol ``name``: its mechanisms' sentences."""
+    from incsim.model.mechanisms import all_mechanisms, value_at
+
+    p = scn.protocol(name)
+    own = [m for m in all_mechanisms() if m.section == "protocol" and p.kind in m.protocols and m.in_play(scn)]
+    own += [m for m in all_mechanisms() if m.section != "protocol" and m.per_protocol()
+            and p.kind in m.protocols and m.in_play(scn)]
+    return " ".join(m.render(lambda path: _words(value_at(scn, path, p))) for m in own)
 
 
 def model_description(results: Results, params: Sequence[ScenarioParameter], per_year: float) -> list[dict]:
-    """The model described item by item in the shape of STRESS-DES (Monks et al. 2019), own words."""
+    """The model described item by item in the shape of STRESS-DES (Monks et al. 2019).
+
+    What the model does (sections 2.2-2.5, 3.4 and the pairing in 4.3) is not written here: it
+    is assembled from the mechanisms the model declares beside its code
+    (``incsim.model.mechanisms``), filled with this scenario's values, so it cannot drift from
+    the code without ``tests/test_claims.py`` failing.
+    """
+    from incsim.model.mechanisms import SECTIONS, assumptions, described
+
     scn, run = results.scenario, results.run
     protocols = results.protocols
     base = protocols[0]
     teams = scn.org.teams
     people = sum(t.size for t in teams)
-    arrivals = scn.incidents.arrivals
-    if arrivals is None:
-        entry = f"{len(scn.incidents.scripted)} scripted incidents at fixed times"
-    elif arrivals.per_service:
-        entry = (f"each of the {len(scn.org.services)} services fails on its own at {plain_number(arrivals.rate_per_week)} "
-                 f"a week while it is up (a finite-source population)")
-    else:
-        entry = f"a Poisson process of {plain_number(arrivals.rate_per_week)} P1 incidents a week"
-    if scn.incidents.scripted and arrivals is not None:
-        entry += f", plus {len(scn.incidents.scripted)} scripted incidents"
+    says = described(scn, _words)
+    per_service = scn.incidents.arrivals is not None and scn.incidents.arrivals.per_service
     mix = ", ".join(f"{c} {v:.0%}" for c, v in scn.incidents.mix.items())
     flags = ", ".join(f"{f} {spec.probability:.0%}" for f, spec in scn.incidents.flags.items()) or "none"
+    scripted = (f"{len(scn.incidents.scripted)} scripted incidents at fixed times"
+                + ("; " if scn.incidents.arrivals is not None else ". ")) if scn.incidents.scripted else ""
     with_source = sum(1 for p in params if p.source)
     assumed = sum(1 for p in params if p.source_kind == "assumption")
     versions = run.get("versions") or {}
@@ -75,11 +70,21 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
     command = " ".join(str(c) for c in run.get("command") or []) or "not recorded"
     n_inc = int(run.get("incidents_simulated") or len(results.incidents))
     logged = ", ".join(str(r) for r in results.event_files) or "none"
-    b = scn.behaviour
-    narr = b.narration
+    ordered = sorted(scn.protocols, key=lambda p: protocols.index(p.name) if p.name in protocols else len(protocols))
 
     def item(num_: str, title: str, *text: str) -> dict:
         return {"id": num_, "title": title, "text": [t for t in text if t]}
+
+    def group(*sections: str) -> list[str]:
+        return [f"{SECTIONS[s][0].upper()}{SECTIONS[s][1:]}: " + " ".join(says[s]) for s in sections if says[s]]
+
+    if per_service:
+        pairing = ("a service's n-th failure is the same incident under every protocol (its category, flags "
+                   "and work come from streams keyed by service and failure number), though it can arrive at "
+                   "a different time under each, since a service fails again only once its previous incident "
+                   "is resolved")
+    else:
+        pairing = "every protocol meets the same incidents at the same times in a replication"
 
     return [
         {"section": "1. Objectives", "items": [
@@ -103,12 +108,10 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                  f"{run['replications']} replications is reported with a Student-t {LEVEL:.0%} confidence "
                  f"interval (replications are the independent units). Differences are paired: the same "
                  f"replication under two protocols, B - A. Medians and p90 are over all simulated incidents. "
-                 f"Cost per year = mean cost per incident x simulated incidents a year ({per_year:.1f})."),
+                 f"Cost per year = mean cost per incident x simulated incidents a year ({per_year:.0f})."),
             item("1.3", "Experimentation aims",
                  f"Scenario-based analysis of {len(protocols)} protocols, compared with the baseline "
-                 f"'{base}': " + "; ".join(f"'{p.name}' ({p.kind}): {_protocol_summary(p)}"
-                                           for p in sorted(scn.protocols, key=lambda p: protocols.index(p.name)
-                                                           if p.name in protocols else len(protocols))) + "."),
+                 f"'{base}'.", *[f"'{p.name}' ({p.kind}): {_protocol_rules(scn, p.name)}" for p in ordered]),
         ]},
         {"section": "2. Logic", "items": [
             item("2.1", "Base model overview diagram",
@@ -118,26 +121,11 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                  "repaired by their owners) -> resolved; everyone leaves and pays a refocus if pulled off "
                  "work. Meanwhile the failure may cascade along the service graph, the IC posts updates on "
                  "a cadence and fields \"any updates?\" requests, and a room (when open) holds spectators."),
-            item("2.2", "Base model logic",
-                 f"In a room, questions are answered at once and decisions are taken once every stakeholder "
-                 f"has joined, but the debugger narrates (speed divided by 1 + {plain_number(narr.per_listener)} per "
-                 f"listener, at most {plain_number(narr.max_slowdown)}x slower), spectators ask questions "
-                 f"({plain_number(b.spectator_questions_per_hour)} an hour each), late joiners are briefed by the "
-                 f"debugger and everyone present pays the time. In a channel, a message waits for its "
-                 f"recipient (reply latency by whether they are engaged, at work or off hours); late joiners "
-                 f"read the thread themselves; a decision takes {b.channel_rounds} message round-trips; the "
-                 f"debugger keeps {plain_number(b.progress_while_waiting)} of their speed while waiting. Off hours, "
-                 f"work is {plain_number(b.off_hours_slowdown)}x slower."),
+            item("2.2", "Base model logic", *group("work", "room", "channel", "cost")),
             item("2.3", "Scenario logic",
-                 "The protocols differ only in their rules (room or channel, who is invited, when to "
-                 "escalate, triage calls) and the data in their scenario entries; the world, the incidents "
-                 "and the people are the same. See 1.3."),
-            item("2.4", "Algorithms",
-                 "On-call: weekly rotas per team; when every on-call is busy a colleague at work backs up "
-                 "(if the rota allows) or the incident waits. IC: the first free person on the IC rota, never "
-                 "the owner's on-call. Cascade: each dependent of a failed service fails with the category's "
-                 "probability after a delay, until the root is fixed. Escalation (hybrid): checked whenever "
-                 "a service is affected and after the no-progress timer."),
+                 "The protocols differ only in their rules and the data in their scenario entries; the "
+                 "world, the incidents and the people are the same.", *group("protocol")),
+            item("2.4", "Algorithms", *group("people")),
             item("2.5.1", "Components: entities",
                  "Incidents, with a category, flags (security, data loss, regulatory), root services, diagnosis "
                  "and fix work, the points where the debugger needs another team's expert, the decisions they "
@@ -148,15 +136,17 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                  "thread, and regaining focus after leaving."),
             item("2.5.3", "Components: resources",
                  f"{people} engineers in {len(teams)} teams (time zone, working hours, roles, on-call rota) "
-                 f"and {len(scn.org.services)} services with owning teams and dependencies. An engineer "
-                 f"debugs one incident at a time; an IC commands one at a time."),
+                 f"and {len(scn.org.services)} services with owning teams and dependencies; how their "
+                 f"attention is shared is in 2.4."),
             item("2.5.4", "Components: queues",
-                 "An incident waits for its team's on-call, first come first served (a colleague at work "
-                 "backs up when the rota allows); channel messages wait for their recipient's reply latency; "
-                 "decisions wait for every stakeholder. No reneging or balking."),
+                 "An incident waits for a debugger and an IC when none is free (see 2.4); channel messages "
+                 "wait for their recipient's reply latency; decisions wait for every stakeholder; a "
+                 "debugger's interruptions, from any incident, queue before their work. No reneging or "
+                 "balking."),
             item("2.5.5", "Components: entry and exit points",
-                 f"Entry: {entry}; category mix {mix}; flags {flags}. Exit: when the root is fixed and every "
-                 f"affected service has recovered, the incident is resolved and everyone leaves."),
+                 f"Entry: {scripted}category mix {mix}; flags {flags}. " + " ".join(says["entry"]),
+                 "Exit: when the root is fixed and every affected service has recovered, the incident is "
+                 "resolved and everyone leaves."),
         ]},
         {"section": "3. Data", "items": [
             item("3.1", "Data sources",
@@ -172,9 +162,8 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                  "followed by the schema defaults the scenario did not override."),
             item("3.4", "Assumptions",
                  f"{assumed} of the written parameters are marked as assumptions in the scenario's comments; "
-                 f"every schema default is an assumption too. Structural assumptions: incidents arrive "
-                 f"independently of the protocol; people work one incident at a time as debugger; spectators "
-                 f"add no diagnostic progress."),
+                 f"every schema default is an assumption too. Structural assumptions of the mechanisms in "
+                 f"play: " + " ".join(assumptions(scn))),
         ]},
         {"section": "4. Experimentation", "items": [
             item("4.1", "Initialisation",
@@ -185,17 +174,19 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                  f"{plain_number(float(run['horizon_days']))} simulated days per replication; time unit: minutes."),
             item("4.3", "Estimation approach",
                  f"{run['replications']} independent replications ({n_inc} simulated incidents in all, across "
-                 f"protocols), common random numbers: every protocol meets the same incidents in a "
-                 f"replication, which keeps paired differences tight. Event logs of replication(s) {logged} "
-                 f"are kept."),
+                 f"protocols), common random numbers: {pairing}; within an incident each purpose (join "
+                 f"delay, acknowledgement, reply latency, reading, refocus, ...) draws from its own stream, "
+                 f"per person, so the n-th draw means the same thing under every protocol. Event logs of "
+                 f"replication(s) {logged} are kept."),
         ]},
         {"section": "5. Implementation", "items": [
             item("5.1", "Software", f"incsim on SimPy; {software}."),
             item("5.2", "Random sampling",
                  f"NumPy's PCG64 generator, seeded through SeedSequence from the root seed {run.get('seed')}: a "
                  f"stream per replication, per source of randomness (arrivals, work, latencies, people, "
-                 f"...) and, for incident-level sources, per incident, so an extra draw under one protocol "
-                 f"never shifts what another incident sees."),
+                 f"...) and, for incident-level sources, per incident (or per service and failure number) "
+                 f"and per person, so an extra draw under one protocol never shifts what another incident "
+                 f"or person sees."),
             item("5.3", "Model execution",
                  "Process interaction (SimPy): each incident, IC and cascade is a process; events at the same "
                  "time run in scheduling order. Replications may run in parallel (process pool or Dask); "

@@ -1,0 +1,125 @@
+"""What the model does, in words: one declaration per mechanism, kept beside the code that does it.
+
+A ``Mechanism`` names the function that implements it, says in one sentence what it does,
+and names the scenario parameters that sentence depends on by their path in the scenario
+(``behaviour.narration.per_listener``; ``protocol.room.invite.rule`` for a field of a
+protocol's entry). The report's model description is assembled from these sentences filled
+with the scenario's values, so the text cannot drift from the code without a test noticing
+(``tests/test_claims.py`` holds each sentence against simulated event logs).
+
+The declarations live in the modules that implement them, each as a module-level tuple
+``MECHANISMS``; ``all_mechanisms`` gathers them. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ALL_KINDS = ("war-room", "async-first", "hybrid")
+
+SECTIONS = {
+    "entry": "how incidents arrive",
+    "people": "who responds, and how their attention is shared",
+    "work": "how the work goes",
+    "room": "rooms",
+    "channel": "channels",
+    "protocol": "the protocols' rules",
+    "cost": "what is charged",
+}
+"""The groups the description lists mechanisms under, in this order."""
+
+_FIELD = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One mechanism of the model, declared beside the function that implements it.
+
+    ``text`` is one sentence; ``{path}`` in it stands for the value of that scenario
+    parameter (every path used must be listed in ``params``). ``protocols`` are the protocol
+    kinds it applies to. ``implemented_by`` is ``module:qualified.name`` of the code.
+    """
+
+    name: str
+    section: str
+    text: str
+    implemented_by: str
+    params: tuple[str, ...] = ()
+    protocols: tuple[str, ...] = ALL_KINDS
+    assumption: str = ""
+    """A structural assumption the mechanism makes, in a sentence (listed among the assumptions)."""
+    when: str = ""
+    """A scenario path that must be true (``!path``: false) for the mechanism to be in play."""
+
+    def in_play(self, scenario: Any) -> bool:
+        """Whether ``scenario`` uses this mechanism (its ``when`` holds and a protocol it applies to is there)."""
+        if not any(p.kind in self.protocols for p in scenario.protocols):
+            return False
+        if not self.when:
+            return True
+        negate = self.when.startswith("!")
+        try:
+            value = bool(value_at(scenario, self.when.lstrip("!")))
+        except AttributeError:  # a section left out (no arrivals: scripted incidents only)
+            value = False
+        return value != negate
+
+    def fields(self) -> list[str]:
+        """The parameter paths the sentence quotes, in order."""
+        return _FIELD.findall(self.text)
+
+    def per_protocol(self) -> bool:
+        """Whether the sentence quotes a protocol's own parameters (so it reads per protocol)."""
+        return any(p.startswith("protocol.") for p in self.fields())
+
+    def render(self, value: Callable[[str], str]) -> str:
+        """The sentence with each ``{path}`` replaced by ``value(path)``."""
+        return _FIELD.sub(lambda m: value(m.group(1)), self.text)
+
+
+def value_at(scenario: Any, path: str, protocol: Any = None) -> Any:
+    """The value at ``path`` in ``scenario`` (or in ``protocol``'s entry, for ``protocol.*``)."""
+    head, _, rest = path.partition(".")
+    obj = protocol if head == "protocol" else getattr(scenario, head)
+    if head == "protocol" and protocol is None:
+        raise ValueError(f"{path}: a protocol's parameter needs a protocol")
+    for part in rest.split(".") if rest else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+def all_mechanisms() -> list[Mechanism]:
+    """Every declared mechanism, gathered from the modules that implement them."""
+    # imported here: those modules import this one for the record type
+    from incsim.model import incidents, people, protocols, world
+
+    out: list[Mechanism] = []
+    for module in (incidents, people, world, protocols):
+        out.extend(module.MECHANISMS)
+    return out
+
+
+def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:
+    """The sentences of every mechanism ``scenario`` uses, filled with its values (``fmt`` turns a
+    value into words), by section in ``SECTIONS`` order; a sentence quoting a protocol's own
+    parameters comes once per protocol it applies to, named."""
+    out: dict[str, list[str]] = {s: [] for s in SECTIONS}
+    for m in all_mechanisms():
+        if not m.in_play(scenario):
+            continue
+        if m.per_protocol():
+            for p in scenario.protocols:
+                if p.kind in m.protocols:
+                    text = m.render(lambda path, p=p: fmt(value_at(scenario, path, p)))
+                    out[m.section].append(f"'{p.name}': {text}")
+        else:
+            out[m.section].append(m.render(lambda path: fmt(value_at(scenario, path))))
+    return out
+
+
+def assumptions(scenario: Any) -> list[str]:
+    """The structural assumptions of the mechanisms ``scenario`` uses, once each."""
+    return list(dict.fromkeys(m.assumption for m in all_mechanisms() if m.assumption and m.in_play(scenario)))
