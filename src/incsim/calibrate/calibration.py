@@ -136,6 +136,7 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     """The base scenario's text with fitted parameters written in, each with a comment naming the
     export, the group, n and the fit. Validated before it is returned."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
     from incsim.scenario.loader import load_scenario_text
 
@@ -149,13 +150,18 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     incidents = doc["incidents"]
     arr = calib["arrivals"]
     if incidents.get("arrivals") is None:
-        from ruamel.yaml.comments import CommentedMap
         incidents["arrivals"] = CommentedMap()
     incidents["arrivals"].fa.set_block_style()
     incidents.ca.items.pop("arrivals", None)  # the base's comment on the old rate no longer applies
     incidents["arrivals"]["rate_per_week"] = round(arr["per_week"], 3)
     incidents["arrivals"].yaml_add_eol_comment(
         f"calibrated: {export}, all incidents, n={arr['n']} over {arr['weeks']} weeks", "rate_per_week")
+    # when in the week they start, in UTC as the export stamps them (the scenario scales it to mean 1)
+    profile = CommentedMap(hour_of_week=[round(w * 168, 4) for w in arr["hour_of_week"]], clock="utc")
+    profile.fa.set_flow_style()
+    incidents["arrivals"]["profile"] = profile
+    incidents["arrivals"].yaml_add_eol_comment(
+        f"calibrated: {export}, starts per UTC hour of the week, n={arr['n']} (shares x 168)", "profile")
     for cat, spec in incidents["categories"].items():
         g = by_name.get(cat) if calib["by"] == "category" else None
         g = g or overall
