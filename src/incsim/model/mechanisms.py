@@ -94,10 +94,10 @@ def value_at(scenario: Any, path: str, protocol: Any = None) -> Any:
 def all_mechanisms() -> list[Mechanism]:
     """Every declared mechanism, gathered from the modules that implement them."""
     # imported here: those modules import this one for the record type
-    from incsim.model import incidents, people, protocols, world
+    from incsim.model import incidents, people, protocols, staffing, world
 
     out: list[Mechanism] = []
-    for module in (incidents, people, world, protocols):
+    for module in (incidents, people, staffing, world, protocols):
         out.extend(module.MECHANISMS)
     return out
 

@@ -14,230 +14,23 @@ from collections.abc import Callable, Iterable
 import simpy
 
 from incsim.model.events import Event, Kind, Log
-from incsim.model.incidents import DecisionNeed, IncidentSpec, arrival_rate, draw_incident, draw_kind
+from incsim.model.incident_run import IncidentRun
+from incsim.model.incidents import (
+    DecisionNeed,
+    IncidentSpec,
+    arrival_rate,
+    draw_incident,
+    draw_kind,
+)
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import WEEK, Engineer, Roster
-from incsim.model.protocols import IncidentView, Strategy, make_strategy
-from incsim.model.streams import Streams, failure_stream_id, sample, sample_or_zero
+from incsim.model.protocols import Strategy, make_strategy
+from incsim.model.staffing import Staffing
+from incsim.model.streams import Streams, failure_stream_id, sample
 from incsim.scenario.schema import Scenario
 
-ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
-NON_ESSENTIAL_ROLES = ("spectator", "watcher")
 
-
-class IncidentRun:
-    """The live state of one incident while it is simulated."""
-
-    def __init__(self, world: "World", spec: IncidentSpec) -> None:
-        self.world = world
-        self.spec = spec
-        env = world.env
-        self.detected_at = env.now
-        self.engaged: dict[str, str] = {}        # person -> role, while part of the incident
-        self.joined_at_work: dict[str, bool] = {}
-        self.present: set[str] = set()            # in the room, while a room is open
-        self.room_open = False
-        self.room_opened_at = 0.0
-        self.room_limit: int | None = None
-        self.debugger: Engineer | None = None
-        self.ic: Engineer | None = None
-        self.ic_ready = env.event()
-        self.debugger_ready = env.event()
-        self.pending: list[float] = []            # interruption costs waiting for the debugger
-        self.answering = False
-        self.rate_changed = env.event()
-        self.affected: set[str] = set(spec.roots)
-        self.fixed: set[str] = set()
-        self.recovered: set[str] = set()
-        self.mitigated = False
-        self.resolved = env.event()
-        self.escalated = False
-        self.contained = False
-        self.room_changed = env.event()
-        self.questions_started = False
-        self.phase = "diagnose"  # what the structured update names as next steps
-        self.readers: set[str] = set()  # people who have read the thread of this incident
-        self._rngs: dict = {}
-        # drills only: a rollback or failover decided from outside changes the work left
-        self.work_factor = 1.0
-        self.extra_work = 0.0
-
-    # each incident's streams are made on first use (most incidents need only some of them)
-    def _rng(self, source: str, eng: Engineer | None = None):
-        key = (source, eng.id if eng is not None else "")
-        gen = self._rngs.get(key)
-        if gen is None:
-            person = self.world.roster.number[eng.id] if eng is not None else -1
-            gen = self._rngs[key] = self.world.streams.get(source, self.spec.key, person)
-        return gen
-
-    def draw(self, dist, source: str, eng: Engineer | None = None) -> float:
-        """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
-        and ``eng``'s own one when a person is named: the n-th draw means the same thing under
-        every protocol."""
-        return sample_or_zero(dist, self._rng(source, eng))
-
-    rng_questions = property(lambda self: self._rng("questions"))
-    rng_leadership = property(lambda self: self._rng("leadership"))
-    rng_watchers = property(lambda self: self._rng("watchers"))
-
-    # -- bookkeeping -------------------------------------------------------------------
-    def log(self, kind: Kind, who: str = "", **data) -> Event:
-        return self.world.log.add(Event(self.world.env.now, self.spec.id, kind, who, data))
-
-    def change_work(self, factor: float, extra: float = 0.0) -> None:
-        """Scale the debugger's remaining work by ``factor`` and add ``extra`` minutes (a drill's
-        rollback or failover); the work loop picks it up at once."""
-        self.work_factor *= factor
-        self.extra_work += extra
-        self.poke()
-
-    def poke(self) -> None:
-        """Tell the debugger's work loop that its speed or its interruptions changed."""
-        if not self.rate_changed.triggered:
-            self.rate_changed.succeed()
-
-    def _room_changed(self) -> None:
-        if not self.room_changed.triggered:
-            self.room_changed.succeed()
-        self.room_changed = self.world.env.event()
-        self.poke()
-
-    def audience(self) -> int:
-        """People in the room other than the debugger."""
-        if not self.room_open:
-            return 0
-        return len(self.present) - (1 if self.debugger and self.debugger.id in self.present else 0)
-
-    def spectators(self) -> list[str]:
-        return sorted(p for p in self.present if self.engaged.get(p) == "spectator")
-
-    def rate(self) -> float:
-        """The debugger's speed: 1 alone and rested; slower narrating, or outside their working
-        hours (read now, so a night page that runs into the morning speeds up)."""
-        n = self.world.scn.behaviour.narration
-        narration = min(1.0 + n.per_listener * self.audience(), n.max_slowdown) if self.room_open else 1.0
-        night = 1.0
-        if self.debugger is not None and not self.debugger.working(self.world.env.now):
-            night = self.world.scn.behaviour.off_hours_slowdown
-        return 1.0 / (narration * night)
-
-    def view(self) -> IncidentView:
-        data = self.world.customer_data
-        return IncidentView(
-            category=self.spec.category, flags=self.spec.flags,
-            services_affected=len(self.affected),
-            customer_data_at_risk=("data-loss" in self.spec.flags) or (
-                "security" in self.spec.flags and any(s in data for s in self.affected)),
-            minutes_since_detected=self.world.env.now - self.detected_at, mitigated=self.mitigated,
-        )
-
-    def join(self, eng: Engineer, role: str) -> None:
-        """``eng`` becomes part of the incident (and of the room, when one is open)."""
-        now = self.world.env.now
-        if self.ic is not None and eng.id == self.ic.id:
-            role = "ic"  # paged early for a decision, the IC is still the IC
-        elif self.debugger is not None and eng.id == self.debugger.id:
-            role = "debugger"
-        if eng.id in self.engaged:
-            current = self.engaged[eng.id]
-            upgrade = current in NON_ESSENTIAL_ROLES and role in ESSENTIAL_ROLES
-            if upgrade or (role == "debugger" and current != "debugger"):
-                self.engaged[eng.id] = role
-                self.log(Kind.JOINED, eng.id, role=role, change=True)
-            return
-        self.world._leave_elsewhere(eng, self)  # one person, one place
-        self.engaged[eng.id] = role
-        self.world.where[eng.id].add(self.spec.id)
-        self.joined_at_work[eng.id] = eng.working(now)
-        self.log(Kind.JOINED, eng.id, role=role, off_hours=not eng.working(now), team=eng.team)
-        if self.room_open:
-            self._enter_room(eng)
-
-    def _enter_room(self, eng: Engineer) -> None:
-        if eng.id in self.present:
-            return
-        self.present.add(eng.id)
-        late = self.world.env.now - self.room_opened_at > self.world.scn.behaviour.late_joiner_after
-        if late and self.debugger is not None and eng.id != self.debugger.id and self.debugger.id in self.present:
-            brief = self.draw(self.world.scn.behaviour.brief_late_joiner, "briefing", eng)
-            self.log(Kind.INTERRUPTED, self.debugger.id, answer_min=brief, refocus_min=0.0,
-                     reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
-            self.pending.append(brief)
-        self._room_changed()
-
-    def leave(self, eng_id: str, refocus_after: bool = True) -> None:
-        """``eng_id`` leaves the incident; a refocus is charged if it pulled them off work (not
-        when they leave for another incident: they are not going back to their own work)."""
-        if eng_id not in self.engaged:
-            return
-        eng = self.world.roster.engineers[eng_id]
-        now = self.world.env.now
-        role = self.engaged.pop(eng_id)
-        self.world.where[eng_id].discard(self.spec.id)
-        refocus = 0.0
-        if self.joined_at_work.pop(eng_id, False) and eng.working(now) and refocus_after:
-            refocus = min(self.draw(self.world.scn.behaviour.refocus, "refocus", eng),
-                          eng.minutes_left_at_work(now))
-        self.log(Kind.LEFT, eng_id, role=role, refocus_min=refocus)
-        if eng_id in self.present:
-            self.present.discard(eng_id)
-            self._room_changed()
-
-    def reading_cost(self, eng: Engineer) -> float:
-        """Minutes ``eng`` spends reading the thread before answering: once per incident, and
-        not at all for someone already in it (they have been following)."""
-        if eng.id in self.engaged or eng.id in self.readers:
-            return 0.0
-        self.readers.add(eng.id)
-        return self.draw(self.world.scn.behaviour.read_thread, "reading", eng)
-
-    def interrupt(self, eng: Engineer, answer: float, reason: str, role: str, refocus: bool = True) -> None:
-        """Charge ``eng`` an interruption: ``answer`` minutes plus a short refocus if at work.
-
-        It goes into the person's one queue: if they are debugging (this incident or another),
-        their work waits for it, so the minutes are divided, not duplicated.
-        """
-        now = self.world.env.now
-        r = 0.0
-        if refocus and eng.working(now):
-            r = min(self.draw(self.world.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
-                    eng.minutes_left_at_work(now + answer))
-        self.log(Kind.INTERRUPTED, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
-                 engaged=eng.id in self.engaged)
-        target = self.world.debugging.get(eng.id)
-        if target is not None and not target.resolved.triggered:
-            target.pending.append(answer + r)
-            target.poke()
-
-    # -- rooms ---------------------------------------------------------------------------
-    def open_room(self, reason: str, limit: int | None = None, invite: bool = True) -> None:
-        if self.room_open:
-            return
-        self.room_open = True
-        self.room_opened_at = self.world.env.now
-        self.room_limit = limit
-        self.log(Kind.ROOM_OPENED, reason=reason, limit=limit)
-        if not self.questions_started and self.world.scn.behaviour.spectator_questions_per_hour > 0:
-            self.questions_started = True
-            self.world.env.process(self.world._room_questions(self))
-        for pid in sorted(self.engaged):
-            self.present.add(pid)
-        self._room_changed()
-        if invite:
-            for eng in self.world.invitees(self):
-                self.world.env.process(self.world.pull_in(self, eng, "spectator"))
-
-    def close_room(self) -> None:
-        if not self.room_open:
-            return
-        self.room_open = False
-        self.present.clear()
-        self.log(Kind.ROOM_CLOSED)
-        self._room_changed()
-
-
-class World:
+class World(Staffing):
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
     def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
@@ -316,229 +109,6 @@ class World:
         self._escalate(run, reason)
 
     # -- people --------------------------------------------------------------------------
-    def hard_busy(self, eng: Engineer, run: IncidentRun | None = None) -> bool:
-        """Whether ``eng`` is debugging, commanding or fixing an incident other than ``run``."""
-        for held in (self.debugging, self.commanding, self.fixing):
-            other = held.get(eng.id)
-            if other is not None and other is not run:
-                return True
-        return False
-
-    def engaged_elsewhere(self, eng: Engineer, run: IncidentRun) -> bool:
-        """Whether ``eng`` is part of an incident other than ``run`` in any role."""
-        return bool(self.where[eng.id] - {run.spec.id})
-
-    def free_for(self, eng: Engineer, run: IncidentRun) -> bool:
-        """Whether ``eng`` can come to ``run`` without leaving anything: busy nowhere else."""
-        return not self.hard_busy(eng, run) and not self.engaged_elsewhere(eng, run)
-
-    def _leave_elsewhere(self, eng: Engineer, run: IncidentRun) -> None:
-        """``eng`` joins ``run``: they leave any other incident they were merely part of."""
-        for inc in sorted(self.where[eng.id] - {run.spec.id}):
-            other = self.runs.get(inc)
-            if other is not None and other.engaged.get(eng.id) not in ("debugger", "ic"):
-                other.leave(eng.id, refocus_after=False)
-
-    def _release(self, held: dict, eng_id: str) -> None:
-        """``eng_id`` stops a role that held all their attention; whoever waits for a free
-        person looks again."""
-        held.pop(eng_id, None)
-        ev, self.freed = self.freed, self.env.event()
-        ev.succeed()
-
-    def ack_delay(self, run: IncidentRun, eng: Engineer, source: str) -> float:
-        """How long ``eng`` takes to acknowledge a page now (own stream per page, so every
-        protocol gives the debugger and the IC of an incident the same draw)."""
-        b = self.scn.behaviour
-        working = eng.working(self.env.now)
-        return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run._rng(source))
-
-    def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
-        """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
-        lat = self.scn.behaviour.reply_latency
-        if eng.id in run.engaged:
-            dist = lat.engaged
-        elif eng.working(self.env.now):
-            dist = lat.working
-        else:
-            dist = lat.off_hours
-        return run.draw(dist, "reply_latency", eng)
-
-    def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str):
-        """A channel question to ``eng``: they see it after their reply latency, read the thread
-        (once per incident, unless already in it) and answer; returns when the answer is in.
-        Reading and answering are charged to them (and delay their own debugging, if any)."""
-        b = self.scn.behaviour
-        yield self.env.timeout(self.reply_latency(run, eng))
-        if run.resolved.triggered:
-            return
-        reading = run.reading_cost(eng)
-        answer = run.draw(b.interruption.answer, "answer", eng)
-        if eng.id not in run.engaged:
-            run.interrupt(eng, reading + answer, reason, role)
-        yield self.env.timeout(reading + answer)
-
-    def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
-        """Page ``eng`` into the incident; they join after their acknowledgement delay.
-
-        Returns whether they came: someone debugging, commanding or fixing another incident by
-        then does not (a ``busy`` event), and a would-be spectator already in another incident
-        stays there.
-        """
-        if eng.id in run.engaged:
-            run.join(eng, role)
-            return True
-        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
-            return False
-        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
-        if eng.working(self.env.now):
-            delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
-        else:
-            delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
-        yield self.env.timeout(delay)
-        if run.resolved.triggered:
-            return False
-        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
-            return False
-        run.join(eng, role)
-        if role == "spectator":
-            self.env.process(self._linger(run, eng, "spectator"))
-        return True
-
-    def _join_or_ask(self, run: IncidentRun, eng: Engineer, role: str, reason: str):
-        """Bring ``eng`` into the room, or, if they are busy elsewhere, ask them in the channel."""
-        came = False
-        if not self.hard_busy(eng, run):
-            came = yield from self.pull_in(run, eng, role)
-        if not came and not run.resolved.triggered:
-            yield from self.ask(run, eng, reason, role)
-        return came
-
-    def invitees(self, run: IncidentRun) -> list[Engineer]:
-        """Who a room invites beyond those already engaged, by the protocol's rule."""
-        room = self.strategy.spec.room
-        now = self.env.now
-        if run.room_limit is not None:
-            size = run.room_limit
-        elif room.invite.rule == "fixed-size":
-            size = max(1, int(round(sample(room.invite.size, run._rng("invite_size")))))
-        else:
-            size = 10 ** 6
-        owner_team = self.roster.owner_of[run.spec.roots[0]]
-        have = set(run.engaged) | {e.id for e in (run.debugger, run.ic) if e is not None}
-        if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
-            have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
-        teams = self._teams_by_distance(run.affected)  # closest to the failure first
-        oncalls = [e for t in teams for e in self.roster.oncall(t, now)]
-        leads = [e for t in teams for e in self.roster.by_team[t] if e.is_lead]
-        order: list[Engineer] = list(oncalls)
-        if room.invite.rule in ("fixed-size", "oncalls-and-leads"):
-            order += leads
-        if room.invite.rule == "fixed-size":
-            order += [e for t in teams for e in self.roster.by_team[t]]
-        out: list[Engineer] = []
-        seen: set[str] = set()
-        for eng in order:
-            if len(have) + len(out) >= size:
-                break
-            if eng.id in have or eng.id in seen:
-                continue
-            seen.add(eng.id)
-            if not self.free_for(eng, run):
-                continue  # busy in another incident: not pulled away to watch this one
-            is_oncall = eng in oncalls
-            if not eng.working(now) and not is_oncall and not room.invite.include_off_hours:
-                continue
-            out.append(eng)
-        return out
-
-    def _teams_by_distance(self, affected: set[str]) -> list[str]:
-        """Every team, ordered by how many dependency hops separate its services from ``affected``."""
-        dist = {s: 0 for s in affected}
-        frontier = sorted(affected)
-        while frontier:
-            nxt = []
-            for svc in frontier:
-                for other in self.neighbours.get(svc, ()):
-                    if other not in dist:
-                        dist[other] = dist[svc] + 1
-                        nxt.append(other)
-            frontier = sorted(nxt)
-        far = len(self.neighbours) + 1
-        best: dict[str, int] = {}
-        for svc, team in self.roster.owner_of.items():
-            best[team] = min(best.get(team, far), dist.get(svc, far))
-        return sorted(self.roster.teams, key=lambda t: (best.get(t, far), t))
-
-    def _linger(self, run: IncidentRun, eng: Engineer, role: str):
-        """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
-        room = self.strategy.spec.room
-        rng = run._rng("linger", eng)
-        if rng.random() < room.stay_probability:
-            return
-        yield self.env.timeout(sample(room.leave_after, rng))
-        if run.engaged.get(eng.id) == role and not run.resolved.triggered:
-            run.leave(eng.id)
-
-    def pick_ic(self, exclude: Iterable[str] = frozenset()) -> Engineer | None:
-        """The first free person on the IC rota, at work if the rota allows (follow the sun);
-        None when everyone on it is busy (the incident waits for one; nobody doubles up)."""
-        exclude = set(exclude)
-        free = [e for e in self.roster.ic_candidates(self.env.now)
-                if not self.hard_busy(e) and e.id not in exclude]
-        at_work = [e for e in free if e.working(self.env.now)]
-        pick = (at_work or free)[:1]
-        return pick[0] if pick else None
-
-    def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
-        """Who ``team`` sends to an incident: its on-call, else a colleague at work.
-
-        Never this incident's IC (the IC coordinates and does nothing else). Someone part of no
-        other incident first, then someone merely watching or helping elsewhere, and only then
-        someone debugging, commanding or fixing elsewhere (whom callers may only ask in the
-        channel, so their minutes are divided, never doubled).
-        """
-        now = self.env.now
-        if run.debugger is not None and run.debugger.team == team:
-            return run.debugger
-        oncall = self.roster.oncall(team, now)
-        others = [e for e in self.roster.by_team[team] if e not in oncall and e.working(now)]
-        cands = [e for e in oncall + others if run.ic is None or e.id != run.ic.id]
-        for ok in (lambda e: self.free_for(e, run), lambda e: not self.hard_busy(e, run), lambda e: True):
-            pick = [e for e in cands if ok(e)]
-            if pick:
-                return pick[0]
-        return None
-
-    def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
-        """The person who takes ``role`` (security, leadership, ...) in this incident: someone
-        already in it, else a free person (at work first), else someone busy elsewhere."""
-        now = self.env.now
-        cands = [e for e in self.roster.with_role(role, now) if run.ic is None or e.id != run.ic.id]
-        for pool in ([e for e in cands if e.id in run.engaged],
-                     [e for e in cands if e.working(now) and self.free_for(e, run)],
-                     [e for e in cands if self.free_for(e, run)],
-                     [e for e in cands if not self.hard_busy(e, run)], cands):
-            if pool:
-                return pool[0]
-        return None
-
-    def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
-        """The people a named stakeholder stands for in this incident."""
-        if who == "service-owner":
-            return [run.debugger] if run.debugger else []
-        if who == "ic":
-            return [run.ic] if run.ic else []
-        if who == "affected-owners":
-            teams = sorted({self.roster.owner_of[s] for s in run.affected})
-            found = [self.responder_for(run, t) for t in teams]
-            return [e for e in found if e is not None]
-        person = self.with_role(run, who)
-        return [person] if person is not None else []
-
-    # -- the incident ----------------------------------------------------------------------
     def _arrive(self, spec: IncidentSpec):
         if spec.at > self.env.now:
             yield self.env.timeout(spec.at - self.env.now)
@@ -615,31 +185,6 @@ class World:
             if run.resolved.triggered or run.escalated:
                 return
             self._check_escalation(run)
-
-    def _acquire_debugger(self, run: IncidentRun, team: str):
-        """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug: never
-        someone debugging, commanding or fixing another incident, nor this incident's IC; when
-        the whole team is, wait until someone is free."""
-        pool = self.pools[team]
-        oncall_spec = self.roster.teams[team].oncall
-        now = self.env.now
-
-        def usable(e: Engineer) -> bool:
-            return not self.hard_busy(e) and (run.ic is None or e.id != run.ic.id)
-
-        if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
-            backups = [e for e in self.roster.by_team[team] if usable(e) and e.working(now)]
-            if backups:
-                return backups[0], None
-        req = pool.request()
-        yield req
-        while True:
-            everyone = self.roster.oncall(team, self.env.now) + self.roster.by_team[team]
-            pick = ([e for e in everyone if usable(e) and self.free_for(e, run)]
-                    or [e for e in everyone if usable(e)])
-            if pick:
-                return pick[0], req
-            yield self.freed
 
     def _respond(self, run: IncidentRun):
         spec = run.spec
@@ -990,18 +535,6 @@ class World:
                     run.interrupt(w, run.draw(b.read_update, "read_update", w), "read update", "watcher",
                                   refocus=False)
 
-    def _watchers(self, run: IncidentRun) -> list[Engineer]:
-        n = self.strategy.spec.channel_watchers
-        if n == 0:
-            return []
-        if self._by_id is None:  # sorted once per world, not per incident: the org can be large
-            self._by_id = sorted(self.roster.engineers.values(), key=lambda e: e.id)
-        pool = [e for e in self._by_id if run.debugger is None or e.id != run.debugger.id]
-        if run.ic is not None:
-            pool = [e for e in pool if e.id != run.ic.id]
-        idx = run.rng_watchers.choice(len(pool), size=min(n, len(pool)), replace=False)
-        return [pool[i] for i in sorted(idx)]
-
     def _update_request_rate(self) -> float:
         b = self.scn.behaviour
         rate = b.update_requests_per_hour
@@ -1067,43 +600,6 @@ MECHANISMS = (
         when="incidents.arrivals.per_service",
     ),
     Mechanism(
-        "debugger", "people",
-        "A member of the owning team of the first root service debugs: its on-call, or, when every "
-        "on-call place is taken, a colleague at work if the rota allows a backup (else the incident "
-        "waits for a place), or a free teammate when the on-call is busy elsewhere; the debugger is "
-        "never the incident's IC and never someone debugging, commanding or fixing another incident, "
-        "so a person debugs one incident at a time.",
-        "incsim.model.world:World._acquire_debugger",
-        ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup"),
-        assumption="One person debugs each incident; others help only by answering, owning or fixing.",
-    ),
-    Mechanism(
-        "incident-commander", "people",
-        "An IC is the first free person on the IC rota (at work first), never the owning team's "
-        "on-call; when everyone on the rota is debugging, commanding or fixing, the incident waits "
-        "for one. The IC only coordinates: they never debug, consult or fix.",
-        "incsim.model.world:World.pick_ic",
-        ("org.teams.*.roles",),
-    ),
-    Mechanism(
-        "one-attention", "people",
-        "A person is part of one incident at a time, except that a debugger or IC can be asked "
-        "about another: joining an incident, they leave any other they were merely part of; "
-        "someone debugging, commanding or fixing elsewhere is never paged away but asked in the "
-        "channel, and their reading and answering delay their own work (minutes divided, not "
-        "duplicated).",
-        "incsim.model.world:World.pull_in",
-        assumption="A person is in one place at a time; questions from elsewhere queue for them.",
-    ),
-    Mechanism(
-        "acknowledge", "people",
-        "The debugger and the IC acknowledge their page after {behaviour.page_ack} min at work or "
-        "{behaviour.page_ack_off_hours} min off hours; anyone else paged joins after "
-        "{behaviour.join_delay} min at work or {behaviour.page_ack_off_hours} min off hours.",
-        "incsim.model.world:World.pull_in",
-        ("behaviour.page_ack", "behaviour.page_ack_off_hours", "behaviour.join_delay"),
-    ),
-    Mechanism(
         "diagnose-and-fix", "work",
         "The debugger works through diagnosis, the incident's decisions and the fix at speed 1, "
         "{behaviour.off_hours_slowdown}x slower while outside their working hours (read minute by "
@@ -1138,17 +634,6 @@ MECHANISMS = (
         assumption="Spectators add no diagnostic progress.",
     ),
     Mechanism(
-        "invitations", "room",
-        "A room invites, closest teams to the failure first, by the rule '{protocol.room.invite.rule}' "
-        "(size {protocol.room.invite.size}), skipping anyone already in another incident; an invited "
-        "spectator stays to the end with probability {protocol.room.stay_probability}, else leaves "
-        "after {protocol.room.leave_after} min.",
-        "incsim.model.world:World.invitees",
-        ("protocol.room.invite.rule", "protocol.room.invite.size", "protocol.room.invite.include_off_hours",
-         "protocol.room.stay_probability", "protocol.room.leave_after"),
-        ("war-room", "hybrid"),
-    ),
-    Mechanism(
         "spectator-questions", "room",
         "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
         "debugger, each answered in {behaviour.room_answer} min out of the debugger's work.",
@@ -1163,16 +648,6 @@ MECHANISMS = (
         "incsim.model.world:IncidentRun._enter_room",
         ("behaviour.late_joiner_after", "behaviour.brief_late_joiner"),
         ("war-room", "hybrid"),
-    ),
-    Mechanism(
-        "channel-questions", "channel",
-        "A channel message waits for its recipient: {behaviour.reply_latency.engaged} min if they "
-        "are in the incident, {behaviour.reply_latency.working} min at work, "
-        "{behaviour.reply_latency.off_hours} min off hours; someone new to the incident reads the "
-        "thread once ({behaviour.read_thread} min) and answers in {behaviour.interruption.answer} min.",
-        "incsim.model.world:World.ask",
-        ("behaviour.reply_latency.engaged", "behaviour.reply_latency.working",
-         "behaviour.reply_latency.off_hours", "behaviour.read_thread", "behaviour.interruption.answer"),
     ),
     Mechanism(
         "decisions", "work",

@@ -1,0 +1,336 @@
+"""Staffing: who is free, who is paged, invited, picked as IC or asked, so that each person is in
+one place at a time. The world mixes this in; the incident lifecycle lives in ``world.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from incsim.model.events import Kind
+from incsim.model.incident_run import IncidentRun
+from incsim.model.mechanisms import Mechanism
+from incsim.model.people import Engineer
+from incsim.model.streams import sample, sample_or_zero
+
+
+class Staffing:
+    """Who takes part in an incident, and when (a part of ``World``: it uses the world's state)."""
+
+    def hard_busy(self, eng: Engineer, run: IncidentRun | None = None) -> bool:
+        """Whether ``eng`` is debugging, commanding or fixing an incident other than ``run``."""
+        for held in (self.debugging, self.commanding, self.fixing):
+            other = held.get(eng.id)
+            if other is not None and other is not run:
+                return True
+        return False
+
+    def engaged_elsewhere(self, eng: Engineer, run: IncidentRun) -> bool:
+        """Whether ``eng`` is part of an incident other than ``run`` in any role."""
+        return bool(self.where[eng.id] - {run.spec.id})
+
+    def free_for(self, eng: Engineer, run: IncidentRun) -> bool:
+        """Whether ``eng`` can come to ``run`` without leaving anything: busy nowhere else."""
+        return not self.hard_busy(eng, run) and not self.engaged_elsewhere(eng, run)
+
+    def _leave_elsewhere(self, eng: Engineer, run: IncidentRun) -> None:
+        """``eng`` joins ``run``: they leave any other incident they were merely part of."""
+        for inc in sorted(self.where[eng.id] - {run.spec.id}):
+            other = self.runs.get(inc)
+            if other is not None and other.engaged.get(eng.id) not in ("debugger", "ic"):
+                other.leave(eng.id, refocus_after=False)
+
+    def _release(self, held: dict, eng_id: str) -> None:
+        """``eng_id`` stops a role that held all their attention; whoever waits for a free
+        person looks again."""
+        held.pop(eng_id, None)
+        ev, self.freed = self.freed, self.env.event()
+        ev.succeed()
+
+    def ack_delay(self, run: IncidentRun, eng: Engineer, source: str) -> float:
+        """How long ``eng`` takes to acknowledge a page now (own stream per page, so every
+        protocol gives the debugger and the IC of an incident the same draw)."""
+        b = self.scn.behaviour
+        working = eng.working(self.env.now)
+        return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run._rng(source))
+
+    def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
+        """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
+        lat = self.scn.behaviour.reply_latency
+        if eng.id in run.engaged:
+            dist = lat.engaged
+        elif eng.working(self.env.now):
+            dist = lat.working
+        else:
+            dist = lat.off_hours
+        return run.draw(dist, "reply_latency", eng)
+
+    def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str):
+        """A channel question to ``eng``: they see it after their reply latency, read the thread
+        (once per incident, unless already in it) and answer; returns when the answer is in.
+        Reading and answering are charged to them (and delay their own debugging, if any)."""
+        b = self.scn.behaviour
+        yield self.env.timeout(self.reply_latency(run, eng))
+        if run.resolved.triggered:
+            return
+        reading = run.reading_cost(eng)
+        answer = run.draw(b.interruption.answer, "answer", eng)
+        if eng.id not in run.engaged:
+            run.interrupt(eng, reading + answer, reason, role)
+        yield self.env.timeout(reading + answer)
+
+    def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
+        """Page ``eng`` into the incident; they join after their acknowledgement delay.
+
+        Returns whether they came: someone debugging, commanding or fixing another incident by
+        then does not (a ``busy`` event), and a would-be spectator already in another incident
+        stays there.
+        """
+        if eng.id in run.engaged:
+            run.join(eng, role)
+            return True
+        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
+            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            return False
+        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
+        if eng.working(self.env.now):
+            delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
+        else:
+            delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
+        yield self.env.timeout(delay)
+        if run.resolved.triggered:
+            return False
+        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
+            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            return False
+        run.join(eng, role)
+        if role == "spectator":
+            self.env.process(self._linger(run, eng, "spectator"))
+        return True
+
+    def _join_or_ask(self, run: IncidentRun, eng: Engineer, role: str, reason: str):
+        """Bring ``eng`` into the room, or, if they are busy elsewhere, ask them in the channel."""
+        came = False
+        if not self.hard_busy(eng, run):
+            came = yield from self.pull_in(run, eng, role)
+        if not came and not run.resolved.triggered:
+            yield from self.ask(run, eng, reason, role)
+        return came
+
+    def invitees(self, run: IncidentRun) -> list[Engineer]:
+        """Who a room invites beyond those already engaged, by the protocol's rule."""
+        room = self.strategy.spec.room
+        now = self.env.now
+        if run.room_limit is not None:
+            size = run.room_limit
+        elif room.invite.rule == "fixed-size":
+            size = max(1, int(round(sample(room.invite.size, run._rng("invite_size")))))
+        else:
+            size = 10 ** 6
+        owner_team = self.roster.owner_of[run.spec.roots[0]]
+        have = set(run.engaged) | {e.id for e in (run.debugger, run.ic) if e is not None}
+        if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
+            have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
+        teams = self._teams_by_distance(run.affected)  # closest to the failure first
+        oncalls = [e for t in teams for e in self.roster.oncall(t, now)]
+        leads = [e for t in teams for e in self.roster.by_team[t] if e.is_lead]
+        order: list[Engineer] = list(oncalls)
+        if room.invite.rule in ("fixed-size", "oncalls-and-leads"):
+            order += leads
+        if room.invite.rule == "fixed-size":
+            order += [e for t in teams for e in self.roster.by_team[t]]
+        out: list[Engineer] = []
+        seen: set[str] = set()
+        for eng in order:
+            if len(have) + len(out) >= size:
+                break
+            if eng.id in have or eng.id in seen:
+                continue
+            seen.add(eng.id)
+            if not self.free_for(eng, run):
+                continue  # busy in another incident: not pulled away to watch this one
+            is_oncall = eng in oncalls
+            if not eng.working(now) and not is_oncall and not room.invite.include_off_hours:
+                continue
+            out.append(eng)
+        return out
+
+    def _teams_by_distance(self, affected: set[str]) -> list[str]:
+        """Every team, ordered by how many dependency hops separate its services from ``affected``."""
+        dist = {s: 0 for s in affected}
+        frontier = sorted(affected)
+        while frontier:
+            nxt = []
+            for svc in frontier:
+                for other in self.neighbours.get(svc, ()):
+                    if other not in dist:
+                        dist[other] = dist[svc] + 1
+                        nxt.append(other)
+            frontier = sorted(nxt)
+        far = len(self.neighbours) + 1
+        best: dict[str, int] = {}
+        for svc, team in self.roster.owner_of.items():
+            best[team] = min(best.get(team, far), dist.get(svc, far))
+        return sorted(self.roster.teams, key=lambda t: (best.get(t, far), t))
+
+    def _linger(self, run: IncidentRun, eng: Engineer, role: str):
+        """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
+        room = self.strategy.spec.room
+        rng = run._rng("linger", eng)
+        if rng.random() < room.stay_probability:
+            return
+        yield self.env.timeout(sample(room.leave_after, rng))
+        if run.engaged.get(eng.id) == role and not run.resolved.triggered:
+            run.leave(eng.id)
+
+    def pick_ic(self, exclude: Iterable[str] = frozenset()) -> Engineer | None:
+        """The first free person on the IC rota, at work if the rota allows (follow the sun);
+        None when everyone on it is busy (the incident waits for one; nobody doubles up)."""
+        exclude = set(exclude)
+        free = [e for e in self.roster.ic_candidates(self.env.now)
+                if not self.hard_busy(e) and e.id not in exclude]
+        at_work = [e for e in free if e.working(self.env.now)]
+        pick = (at_work or free)[:1]
+        return pick[0] if pick else None
+
+    def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
+        """Who ``team`` sends to an incident: its on-call, else a colleague at work.
+
+        Never this incident's IC (the IC coordinates and does nothing else). Someone part of no
+        other incident first, then someone merely watching or helping elsewhere, and only then
+        someone debugging, commanding or fixing elsewhere (whom callers may only ask in the
+        channel, so their minutes are divided, never doubled).
+        """
+        now = self.env.now
+        if run.debugger is not None and run.debugger.team == team:
+            return run.debugger
+        oncall = self.roster.oncall(team, now)
+        others = [e for e in self.roster.by_team[team] if e not in oncall and e.working(now)]
+        cands = [e for e in oncall + others if run.ic is None or e.id != run.ic.id]
+        for ok in (lambda e: self.free_for(e, run), lambda e: not self.hard_busy(e, run), lambda e: True):
+            pick = [e for e in cands if ok(e)]
+            if pick:
+                return pick[0]
+        return None
+
+    def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
+        """The person who takes ``role`` (security, leadership, ...) in this incident: someone
+        already in it, else a free person (at work first), else someone busy elsewhere."""
+        now = self.env.now
+        cands = [e for e in self.roster.with_role(role, now) if run.ic is None or e.id != run.ic.id]
+        for pool in ([e for e in cands if e.id in run.engaged],
+                     [e for e in cands if e.working(now) and self.free_for(e, run)],
+                     [e for e in cands if self.free_for(e, run)],
+                     [e for e in cands if not self.hard_busy(e, run)], cands):
+            if pool:
+                return pool[0]
+        return None
+
+    def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
+        """The people a named stakeholder stands for in this incident."""
+        if who == "service-owner":
+            return [run.debugger] if run.debugger else []
+        if who == "ic":
+            return [run.ic] if run.ic else []
+        if who == "affected-owners":
+            teams = sorted({self.roster.owner_of[s] for s in run.affected})
+            found = [self.responder_for(run, t) for t in teams]
+            return [e for e in found if e is not None]
+        person = self.with_role(run, who)
+        return [person] if person is not None else []
+
+    def _acquire_debugger(self, run: IncidentRun, team: str):
+        """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug: never
+        someone debugging, commanding or fixing another incident, nor this incident's IC; when
+        the whole team is, wait until someone is free."""
+        pool = self.pools[team]
+        oncall_spec = self.roster.teams[team].oncall
+        now = self.env.now
+
+        def usable(e: Engineer) -> bool:
+            return not self.hard_busy(e) and (run.ic is None or e.id != run.ic.id)
+
+        if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
+            backups = [e for e in self.roster.by_team[team] if usable(e) and e.working(now)]
+            if backups:
+                return backups[0], None
+        req = pool.request()
+        yield req
+        while True:
+            everyone = self.roster.oncall(team, self.env.now) + self.roster.by_team[team]
+            pick = ([e for e in everyone if usable(e) and self.free_for(e, run)]
+                    or [e for e in everyone if usable(e)])
+            if pick:
+                return pick[0], req
+            yield self.freed
+    def _watchers(self, run: IncidentRun) -> list[Engineer]:
+        n = self.strategy.spec.channel_watchers
+        if n == 0:
+            return []
+        if self._by_id is None:  # sorted once per world, not per incident: the org can be large
+            self._by_id = sorted(self.roster.engineers.values(), key=lambda e: e.id)
+        pool = [e for e in self._by_id if run.debugger is None or e.id != run.debugger.id]
+        if run.ic is not None:
+            pool = [e for e in pool if e.id != run.ic.id]
+        idx = run.rng_watchers.choice(len(pool), size=min(n, len(pool)), replace=False)
+        return [pool[i] for i in sorted(idx)]
+
+
+MECHANISMS = (
+    Mechanism(
+        "debugger", "people",
+        "A member of the owning team of the first root service debugs: its on-call, or, when every "
+        "on-call place is taken, a colleague at work if the rota allows a backup (else the incident "
+        "waits for a place), or a free teammate when the on-call is busy elsewhere; the debugger is "
+        "never the incident's IC and never someone debugging, commanding or fixing another incident, "
+        "so a person debugs one incident at a time.",
+        "incsim.model.staffing:Staffing._acquire_debugger",
+        ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup"),
+        assumption="One person debugs each incident; others help only by answering, owning or fixing.",
+    ),
+    Mechanism(
+        "incident-commander", "people",
+        "An IC is the first free person on the IC rota (at work first), never the owning team's "
+        "on-call; when everyone on the rota is debugging, commanding or fixing, the incident waits "
+        "for one. The IC only coordinates: they never debug, consult or fix.",
+        "incsim.model.staffing:Staffing.pick_ic",
+        ("org.teams.*.roles",),
+    ),
+    Mechanism(
+        "one-attention", "people",
+        "A person is part of one incident at a time, except that a debugger or IC can be asked "
+        "about another: joining an incident, they leave any other they were merely part of; "
+        "someone debugging, commanding or fixing elsewhere is never paged away but asked in the "
+        "channel, and their reading and answering delay their own work (minutes divided, not "
+        "duplicated).",
+        "incsim.model.staffing:Staffing.pull_in",
+        assumption="A person is in one place at a time; questions from elsewhere queue for them.",
+    ),
+    Mechanism(
+        "acknowledge", "people",
+        "The debugger and the IC acknowledge their page after {behaviour.page_ack} min at work or "
+        "{behaviour.page_ack_off_hours} min off hours; anyone else paged joins after "
+        "{behaviour.join_delay} min at work or {behaviour.page_ack_off_hours} min off hours.",
+        "incsim.model.staffing:Staffing.pull_in",
+        ("behaviour.page_ack", "behaviour.page_ack_off_hours", "behaviour.join_delay"),
+    ),
+    Mechanism(
+        "invitations", "room",
+        "A room invites, closest teams to the failure first, by the rule '{protocol.room.invite.rule}' "
+        "(size {protocol.room.invite.size}), skipping anyone already in another incident; an invited "
+        "spectator stays to the end with probability {protocol.room.stay_probability}, else leaves "
+        "after {protocol.room.leave_after} min.",
+        "incsim.model.staffing:Staffing.invitees",
+        ("protocol.room.invite.rule", "protocol.room.invite.size", "protocol.room.invite.include_off_hours",
+         "protocol.room.stay_probability", "protocol.room.leave_after"),
+        ("war-room", "hybrid"),
+    ),
+    Mechanism(
+        "channel-questions", "channel",
+        "A channel message waits for its recipient: {behaviour.reply_latency.engaged} min if they "
+        "are in the incident, {behaviour.reply_latency.working} min at work, "
+        "{behaviour.reply_latency.off_hours} min off hours; someone new to the incident reads the "
+        "thread once ({behaviour.read_thread} min) and answers in {behaviour.interruption.answer} min.",
+        "incsim.model.staffing:Staffing.ask",
+        ("behaviour.reply_latency.engaged", "behaviour.reply_latency.working",
+         "behaviour.reply_latency.off_hours", "behaviour.read_thread", "behaviour.interruption.answer"),
+    ),
+)
