@@ -108,7 +108,7 @@ class World(Staffing):
         self.log.add(Event(self.env.now, incident, Kind.INJECTED, "", {"what": "escalation"}))
         self._escalate(run, reason)
 
-    # -- people --------------------------------------------------------------------------
+    # -- the incident lifecycle (who takes part is in staffing.py) ----------------------
     def _arrive(self, spec: IncidentSpec):
         if spec.at > self.env.now:
             yield self.env.timeout(spec.at - self.env.now)
