@@ -93,7 +93,8 @@ MIN_SAMPLE = 20
 """Fewest historical durations a pilot analysis accepts. Resampling fewer cannot stand for a
 heavy-tailed distribution (one outlier is 5% of the data or more), and the figures it gives
 (sd, power, chance of looking worse) would be confident and meaningless; below it the command
-refuses. ``calibrate`` and ``review`` use the same floor."""
+refuses. ``calibrate`` has its own, lower floor (``calibrate.records.MIN_SAMPLE``): a fit by
+maximum likelihood says something from fewer incidents than a resampled pilot does."""
 
 WARN_SAMPLE = 100
 """Below this many durations the analysis runs but says, in its output, that its figures are
