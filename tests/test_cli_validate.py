@@ -34,8 +34,8 @@ def test_invalid_file_prints_located_lines_to_stderr(tmp_path, minimal_yaml):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{path}:6:7: org.teams.0.size: missing required key 'size'",
-        f"{path}:6:19: org.teams.0.szie: unknown key 'szie' (did you mean 'size'?)",
+        f"{path}:6:7: org.teams.app.size: missing required key 'size'",
+        f"{path}:6:19: org.teams.app.szie: unknown key 'szie' (did you mean 'size'?)",
         f"{path}:19:1: behavoir: unknown key 'behavoir' (did you mean 'behaviour'?)",
     ]
 
@@ -45,7 +45,7 @@ def test_cross_check_problem(tmp_path, minimal_yaml):
     path.write_text(minimal_yaml.replace("team: app}", "team: ap}"))
     result = run("validate", str(path))
     assert result.exit_code == 2
-    assert result.stderr == (f"{path}:8:19: org.services.0.team: unknown team 'ap' "
+    assert result.stderr == (f"{path}:8:19: org.services.api.team: unknown team 'ap' "
                              "(did you mean 'app'?); known: app\n")
 
 

@@ -191,7 +191,7 @@ def test_an_inline_scenario_error_points_into_the_drill(minimal_yaml):
     text = BASE.replace("scenario: {path: seed.yaml, protocol: async-first}\n",
                         "scenario:\n  protocol: async-first\n  inline:\n" + inline + "\n")
     (line,) = problems(text)
-    assert line == "d.yaml:12:29: scenario.inline.org.teams.0.size: Input should be greater than 0"
+    assert line == "d.yaml:12:29: scenario.inline.org.teams.app.size: Input should be greater than 0"
 
 
 def test_start_times():

@@ -64,8 +64,8 @@ def test_typo_at_top_level_suggests_the_key(minimal_yaml):
 def test_typo_deep_inside_points_at_the_key_and_the_mapping(minimal_yaml):
     text = edit(minimal_yaml, "size: 4", "szie: 4")
     assert problems(text) == [
-        "s.yaml:6:7: org.teams.0.size: missing required key 'size'",
-        "s.yaml:6:19: org.teams.0.szie: unknown key 'szie' (did you mean 'size'?)",
+        "s.yaml:6:7: org.teams.app.size: missing required key 'size'",
+        "s.yaml:6:19: org.teams.app.szie: unknown key 'szie' (did you mean 'size'?)",
     ]
 
 
@@ -99,7 +99,7 @@ def test_wrong_api_version_shows_the_json_name(minimal_yaml):
 def test_wrong_literal_suggests_the_closest(minimal_yaml):
     text = edit(minimal_yaml, "kind: war-room}", "kind: warroom}")
     assert problems(text) == [
-        "s.yaml:17:28: protocols.0.kind: Input should be 'war-room', 'async-first' or 'hybrid' "
+        "s.yaml:17:28: protocols.war-room.kind: Input should be 'war-room', 'async-first' or 'hybrid' "
         "(did you mean 'war-room'?)",
     ]
 
@@ -172,21 +172,33 @@ def test_mix_share_without_a_category_points_at_that_key(minimal_yaml):
 def test_service_of_an_unknown_team(minimal_yaml):
     text = edit(minimal_yaml, "team: app}", "team: ap}")
     assert problems(text) == [
-        "s.yaml:8:19: org.services.0.team: unknown team 'ap' (did you mean 'app'?); known: app",
+        "s.yaml:8:19: org.services.api.team: unknown team 'ap' (did you mean 'app'?); known: app",
     ]
 
 
 def test_depends_on_an_unknown_service(minimal_yaml):
     text = edit(minimal_yaml, "team: app}", "team: app, depends_on: [db]}")
     assert problems(text) == [
-        "s.yaml:8:43: org.services.0.depends_on.0: unknown service 'db'; known: api",
+        "s.yaml:8:43: org.services.api.depends_on.0: unknown service 'db'; known: api",
     ]
+
+
+def test_list_items_are_named_only_when_their_names_can_stand_for_them(minimal_yaml):
+    """Items of a list are named in a path when every item has a distinct name that is not a
+    number and has no dot (the sweep's path syntax); otherwise every item is numbered."""
+    two = edit(minimal_yaml, "    - {name: app, size: 4, roles: [ic]}",
+               "    - {name: app, size: 4, roles: [ic]}\n    - {name: web, size: 0}")
+    assert problems(two) == ["s.yaml:7:25: org.teams.web.size: Input should be greater than 0"]
+    same = edit(two, "name: web", "name: app")
+    assert [p.split(": ", 2)[1] for p in problems(same)] == ["org.teams.1.size"]
+    dotted = edit(two, "name: web", "name: web.eu")
+    assert [p.split(": ", 2)[1] for p in problems(dotted)] == ["org.teams.1.size"]
 
 
 def test_team_too_small_for_its_rota(minimal_yaml):
     text = edit(minimal_yaml, "size: 4", "size: 1")
     assert problems(text) == [
-        "s.yaml:6:19: org.teams.0.size: team 'app' of 1 is too small for its rota: "
+        "s.yaml:6:19: org.teams.app.size: team 'app' of 1 is too small for its rota: "
         "1 per shift with 1 rest shift(s) needs at least 2",
     ]
 
@@ -194,7 +206,7 @@ def test_team_too_small_for_its_rota(minimal_yaml):
 def test_cross_check_on_a_defaulted_key_points_at_the_nearest_present_one(minimal_yaml):
     text = edit(minimal_yaml, "size: 4,", "size: 4, work_hours: {start: 18},")
     assert problems(text) == [
-        "s.yaml:6:28: org.teams.0.work_hours.end: work_hours.end must be after start",
+        "s.yaml:6:28: org.teams.app.work_hours.end: work_hours.end must be after start",
     ]
 
 

@@ -259,6 +259,14 @@ def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, see
     summary = result.summary()
     wall = time.perf_counter() - t0
     extra = {"precision": asdict(precision)} if precision else {}
-    write_results(result, out, scenario_text=loaded.text, scenario_source=loaded.source, command=command,
-                  wall_time_s=wall, force=force, summary=summary, extra=extra)
+    write_run(loaded, result, out, command=command, wall_time_s=wall, force=force, summary=summary, extra=extra)
     return RunOutcome(result, summary, out, root_seed, drawn, wall, precision)
+
+
+def write_run(loaded: LoadedScenario, result: ExperimentResult, out: Path, *, command: list[str] | None = None,
+              wall_time_s: float = 0.0, force: bool = False, summary: pd.DataFrame | None = None,
+              extra: dict | None = None) -> list[Path]:
+    """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
+    ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
+    return write_results(result, out, scenario_text=loaded.text, scenario_source=loaded.source, command=command,
+                         wall_time_s=wall_time_s, force=force, summary=summary, extra=extra)

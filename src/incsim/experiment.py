@@ -117,7 +117,8 @@ def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executo
             progress(1)
 
 
-def _assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
+def assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
+    """The experiment made of finished replications (in replication order, whoever ran them)."""
     # a replication without incidents has an empty frame of untyped columns: concatenating it
     # would turn every column to object dtype (no float formatting, no NaN arithmetic)
     frames = [results[r].rows for r in sorted(results) if len(results[r].rows)]
@@ -137,7 +138,7 @@ def run_experiment(scn: Scenario, replications: int, seed: int, *, log_sample: i
     keep = scn.simulation.event_log_sample if log_sample is None else log_sample
     results: dict[int, ReplicationResult] = {r: v for r, v in (done or {}).items() if r < replications}
     _collect(scn, range(replications), seed, keep, executor, progress, results)
-    return _assemble(scn, seed, results)
+    return assemble(scn, seed, results)
 
 
 @dataclass
@@ -181,7 +182,7 @@ def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: 
     results: dict[int, ReplicationResult] = {r: v for r, v in (done or {}).items() if r < n}
     _collect(scn, range(0, n), seed, keep, executor, progress, results)
     while True:
-        res = _assemble(scn, seed, results)
+        res = assemble(scn, seed, results)
         m, half = relative_half_width(res.incidents, a, b, metric)
         pct = abs(half / m) * 100 if m and not math.isnan(half) else math.inf
         if pct <= precision_pct or n >= cap:

@@ -22,7 +22,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from incsim.scenario.typepath import field_names, is_duration, is_model, literal_tags, members, step, union_tag
+from incsim.scenario.typepath import (field_names, is_duration, is_model, item_labels, literal_tags, members, step,
+                                     union_tag)
 from incsim.scenario.checks import cross_checks, did_you_mean
 from incsim.scenario.schema import Scenario
 
@@ -444,6 +445,21 @@ def _dotted(parts: list[Any]) -> str:
     return ".".join(str(p) for p in parts)
 
 
+def _named(root: Any, parts: list[Any]) -> str:
+    """``parts`` spelled in the one scenario path syntax (``typepath``): an item of a list whose
+    items have distinct names is named (``org.teams.payments.size``), any other by its index."""
+    node: Any = root
+    out: list[str] = []
+    for part in parts:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(item_labels(node)[0][part])
+            node = node[part]
+        else:
+            out.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
+
+
 def _quoted(text: str) -> list[str]:
     """The quoted alternatives in a pydantic message such as ``'a', 'b' or 'c'``."""
     parts = text.split("'")
@@ -506,14 +522,14 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem
             message += did_you_mean(value, expected)
     if pos is None:
         pos = (0, 0)
-    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _dotted(path), _one_line(message))
+    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _named(root, path), _one_line(message))
 
 
 def _check_problem(loc: tuple[Any, ...], message: str, root: CommentedMap,
                    file: str) -> LocatedProblem:
     spot = _walk(root, loc)
     pos = spot.key_pos or (0, 0)
-    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _dotted(list(loc)), _one_line(message))
+    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _named(root, list(loc)), _one_line(message))
 
 
 def _raise_sorted(problems: list[LocatedProblem]) -> NoReturn:
@@ -541,18 +557,34 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
     if not isinstance(root, CommentedMap):
         _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...), "
                         f"not a {_kind(root)}", pos_of(root))
-    data = to_plain(root, filename)
+    scenario, problems = _validate(to_plain(root, filename), root, filename)
+    if scenario is None:
+        _raise_sorted(problems)
+    return scenario
+
+
+def _validate(data: dict[str, Any], root: Any, filename: str) -> tuple[Scenario | None, list[LocatedProblem]]:
+    """The scenario in plain ``data``, or its problems (schema, then cross-checks, then size),
+    located in ``root``: the round-trip tree ``data`` came from, or ``data`` itself (no positions)."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        _raise_sorted([_pydantic_problem(e, root, filename) for e in exc.errors(include_url=False)])
+        return None, [_pydantic_problem(e, root, filename) for e in exc.errors(include_url=False)]
     problems = cross_checks(scenario)
     if problems:
-        _raise_sorted([_check_problem(tuple(p.loc), p.message, root, filename) for p in problems])
+        return None, [_check_problem(tuple(p.loc), p.message, root, filename) for p in problems]
     too_many = _incident_limit_problem(scenario)
     if too_many is not None:
-        _raise_sorted([_check_problem(too_many[0], too_many[1], root, filename)])
-    return scenario
+        return None, [_check_problem(too_many[0], too_many[1], root, filename)]
+    return scenario, []
+
+
+def validate_data(data: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
+    """The scenario in plain ``data`` (as ``overrides.scenario_data`` gives it, e.g. with a sweep's
+    overrides applied), or its problems as ``path: message`` lines: the same checks, in the same
+    words, as a scenario file gets from ``load_scenario_text``, without file positions."""
+    scenario, problems = _validate(data, data, "<data>")
+    return scenario, [f"{p.path}: {p.message}" if p.path else p.message for p in problems]
 
 
 def expected_incidents(scn: Scenario) -> float:
@@ -607,5 +639,5 @@ def scenario_sha256(text: str) -> str:
 __all__ = [
     "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
     "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_scenario_text",
-    "scenario_sha256",
+    "scenario_sha256", "validate_data",
 ]
