@@ -259,20 +259,33 @@ def test_tornado_puts_the_widest_swing_first():
 
 # --- running, resuming, reproducibility -------------------------------------------------------
 
+REPS = 3  # replications per point in SWEEP
+
+
+class Points(list):
+    """Replications run (one entry each), counted in points (SWEEP's 3 replications each)."""
+
+    def __len__(self) -> int:
+        n = super().__len__()
+        assert n % REPS == 0, f"{n} replications is not a whole number of points"
+        return n // REPS
+
+
 @pytest.fixture
 def counted(monkeypatch):
-    """Count (and optionally interrupt) calls of the point runner."""
-    real = sw.run_point
-    calls: list[int] = []
+    """Count the points computed (the replications run, serially) and optionally interrupt the
+    sweep when a number of points has finished (at the next replication)."""
+    real = sweep_writing.run_replication
+    calls = Points()
     stop_after: list[int | None] = [None]
 
     def fake(*args, **kwargs):
-        if stop_after[0] is not None and len(calls) >= stop_after[0]:
+        if stop_after[0] is not None and list.__len__(calls) >= stop_after[0] * REPS:
             raise KeyboardInterrupt
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sweep_writing, "run_point", fake)
+    monkeypatch.setattr(sweep_writing, "run_replication", fake)
     return calls, stop_after
 
 
@@ -293,7 +306,8 @@ def test_resume_skips_finished_points_and_gives_the_same_bytes(tiny, tmp_path, c
     with pytest.raises(sw.SweepInterrupted) as info:
         run_sweep(load_sweep(tiny), out_dir=tmp_path / "cut")
     assert (info.value.done, info.value.total) == (2, n)
-    assert sorted(p.name for p in (tmp_path / "cut" / "points").iterdir()) == ["point-000.json", "point-001.json"]
+    assert sorted(p.name for p in (tmp_path / "cut" / "points").iterdir()) == [
+        "point-000", "point-000.json", "point-001", "point-001.json"]
     assert not (tmp_path / "cut" / "sweep.csv").exists()
     assert json.loads((tmp_path / "cut" / "sweep.json").read_text())["complete"] is False
 
@@ -306,6 +320,13 @@ def test_resume_skips_finished_points_and_gives_the_same_bytes(tiny, tmp_path, c
 
     # a lost checkpoint is recomputed alone
     (tmp_path / "whole" / "points" / "point-003.json").unlink()
+    calls.clear()
+    run_sweep(load_sweep(tiny), out_dir=tmp_path / "whole")
+    assert len(calls) == 1
+    assert outputs(tmp_path / "whole") == expected
+
+    # ... and so is a point whose run folder was damaged since its checkpoint was written
+    (tmp_path / "whole" / "points" / "point-004" / "incidents.csv").write_text("cut short")
     calls.clear()
     run_sweep(load_sweep(tiny), out_dir=tmp_path / "whole")
     assert len(calls) == 1
@@ -398,7 +419,7 @@ def test_cli_interrupt_exits_130_and_says_how_to_resume(tiny, tmp_path, counted)
     _, stop_after = counted
     stop_after[0] = 1
     out = tmp_path / "o"
-    res = invoke(str(tiny), "-o", str(out), "-q")
+    res = invoke(str(tiny), "-o", str(out), "-q", "-j", "1")  # serial: the counter runs in this process
     assert res.exit_code == 130
     assert res.stderr.strip() == (f"interrupted: 1 of 6 points finished and kept in {out}; "
                                   f"run the same command with -o {out} to resume")

@@ -264,7 +264,7 @@ def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, see
 
 
 def write_run(loaded: LoadedScenario, result: ExperimentResult, out: Path, *, command: list[str] | None = None,
-              wall_time_s: float = 0.0, force: bool = False, summary: pd.DataFrame | None = None,
+              wall_time_s: float | None = 0.0, force: bool = False, summary: pd.DataFrame | None = None,
               extra: dict | None = None) -> list[Path]:
     """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
     ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""

@@ -254,8 +254,9 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
 
 
 def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: str,
-                 command: list[str] | None, wall_time_s: float) -> dict:
-    """The ``run.json`` record: what ran, with which inputs and versions."""
+                 command: list[str] | None, wall_time_s: float | None) -> dict:
+    """The ``run.json`` record: what ran, with which inputs and versions (``wall_time_s`` None:
+    not recorded, as for a sweep's point, whose replications ran among other points')."""
     scn = result.scenario
     return {
         "scenario": scn.metadata.name,
@@ -268,13 +269,13 @@ def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: 
         "incidents_simulated": len(result.incidents),
         "event_log_replications": sorted(result.logs),
         "command": command if command is not None else sys.argv,
-        "wall_time_s": round(wall_time_s, 3),
+        **({"wall_time_s": round(wall_time_s, 3)} if wall_time_s is not None else {}),
         "versions": package_versions(),
     }
 
 
 def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, scenario_source: str,
-                  command: list[str] | None = None, wall_time_s: float = 0.0, force: bool = False,
+                  command: list[str] | None = None, wall_time_s: float | None = 0.0, force: bool = False,
                   summary: pd.DataFrame | None = None, extra: dict | None = None) -> list[Path]:
     """Write incidents.csv, summary.csv, time.csv, scenario.yaml (the input as given), events/
     and run.json (last, listing every other file with its size and sha256) into ``out``.
@@ -292,7 +293,7 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
 
 
 def _write_results(result: ExperimentResult, out: Path, scenario_text: str, scenario_source: str,
-                   command: list[str] | None, wall_time_s: float, summary: pd.DataFrame | None,
+                   command: list[str] | None, wall_time_s: float | None, summary: pd.DataFrame | None,
                    extra: dict | None) -> list[Path]:
     summary = result.summary() if summary is None else summary
     files: list[tuple[Path, bytes]] = [

@@ -42,7 +42,7 @@ def sweep(
     total = len(spec.points) * spec.replications
     progress = Progress("sweeping", total, quiet=quiet)
     try:
-        with progress, api.executor_for(jobs, scheduler, tasks=spec.replications,
+        with progress, api.executor_for(jobs, scheduler, tasks=total,
                                         oversubscribe=oversubscribe) as executor:
             outcome = run_sweep(spec, out_dir=out_dir, force=force, executor=executor,
                                 progress=progress.advance)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from incsim.sweep.plan import Point, Sweep
 
 POINTS_DIR = "points"
 _CHECKPOINT = re.compile(r"point-\d+\.json")
+_POINT_DIR = re.compile(r"point-\d+")
 
 
 def canonical(value: Any) -> str:
@@ -24,6 +26,11 @@ def canonical(value: Any) -> str:
 def checkpoint_path(out: Path, pid: int) -> Path:
     """Where point ``pid``'s checkpoint lives in ``out``."""
     return out / POINTS_DIR / f"point-{pid:03d}.json"
+
+
+def point_dir(out: Path, pid: int) -> Path:
+    """Where point ``pid``'s run folder (``incsim run``'s outputs for that scenario) lives in ``out``."""
+    return out / POINTS_DIR / f"point-{pid:03d}"
 
 
 def read_checkpoint(path: Path, sweep: Sweep, point: Point, seed: int) -> dict | None:
@@ -81,9 +88,11 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
     out.mkdir(parents=True, exist_ok=True)
     points = out / POINTS_DIR
     if force and points.is_dir():
-        for stale in points.iterdir():  # only our own checkpoint files: never the user's
+        for stale in points.iterdir():  # only our own checkpoints and point folders: never the user's
             if _CHECKPOINT.fullmatch(stale.name):
                 stale.unlink()
+            elif _POINT_DIR.fullmatch(stale.name) and stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale)
     if sweep.seed is not None:
         return sweep.seed, False
     return api.draw_seed(), True

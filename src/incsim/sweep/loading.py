@@ -1,6 +1,7 @@
 """Loading a sweep file: its schema, its base scenario, its overrides and every point's scenario
 validated before anything runs; each problem located at ``FILE:LINE:COL`` of the sweep file
-(or of the scenario, for a problem inside it)."""
+(or of the scenario, for a problem inside it). A point's scenario passes the checks of the
+scenario loader (``loader.validate_data``: schema, cross-checks, expected size), in its words."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from incsim.scenario.loader import (
     read_scenario_text,
     scenario_sha256,
     to_plain,
+    validate_data,
     value_pos,
 )
 from incsim.scenario.overrides import (
@@ -36,7 +38,6 @@ from incsim.scenario.overrides import (
     get_path,
     resolve_path,
     scenario_data,
-    validate_scenario,
 )
 from incsim.scenario.schema import Scenario
 from incsim.scenario.spelling import format_value
@@ -201,14 +202,14 @@ def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
             problems.append(where.problem(("base_overrides", path), str(exc), key=True))
     if problems:
         _raise(problems)
-    base, issues = validate_scenario(data_base)
+    base, issues = validate_data(data_base)
     if base is None:
         # blame each override that is invalid on its own, at its value; else all of them together
         original = scenario_data(loaded.scenario)
         for path, value in spec.base_overrides.items():
             problems += [where.problem(("base_overrides", path), f"{path} = {format_value(value)} makes an invalid "
                                                                  f"scenario: {m}")
-                         for m in validate_scenario(apply_override(original, path, value))[1]]
+                         for m in validate_data(apply_override(original, path, value))[1]]
         _raise(problems or [where.problem(("base_overrides",), f"base_overrides make an invalid scenario: {m}",
                                           key=True) for m in issues])
     return data_base, base
@@ -242,7 +243,7 @@ def _swept_parameters(spec: SweepFile, data_base: dict[str, Any], where: _Where
         swept = _resolve_parameter(par, data_base)
         params.append(swept)
         for j, value in enumerate(swept.values):
-            _, issues = validate_scenario(apply_override(data_base, swept.path, value))
+            _, issues = validate_data(apply_override(data_base, swept.path, value))
             value_loc = ("parameters", i, "values", j) if isinstance(par.values, list) else ("parameters", i, "values")
             alone[(swept.path, j)] = [where.problem(value_loc, f"{swept.path} = {swept.labels[j]} makes an invalid "
                                                                f"scenario: {m}") for m in issues]
@@ -281,7 +282,7 @@ def _points(settings: list[tuple[str, dict[str, int]]], params: list[SweptParame
             value = next(p for p in params if p.path == path).values[j]
             overrides[path] = value
             data = apply_override(data, path, value)
-        scn, issues = validate_scenario(data) if setting else (base, [])
+        scn, issues = validate_data(data) if setting else (base, [])
         if scn is None:
             failed.append((setting, overrides, issues))
             continue

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,17 @@ from incsim.output import (
     atomic_write,
     csv_text,
     package_versions,
+    read_sealed_json,
     sealed_json,
+    verify_manifest,
     write_manifest,
 )
 from incsim.scenario.loader import scenario_sha256
 from incsim.sweep.breakeven import break_evens
-from incsim.sweep.checkpoint import canonical, checkpoint_path, prepare, read_checkpoint
-from incsim.sweep.plan import Sweep
-from incsim.sweep.points import run_point
+from incsim.experiment import ExperimentResult, ReplicationResult, assemble, run_replication
+from incsim.sweep.checkpoint import canonical, checkpoint_path, point_dir, prepare, read_checkpoint
+from incsim.sweep.plan import Point, Sweep
+from incsim.sweep.points import point_record, point_scenario
 from incsim.sweep.tornado import TornadoBar, tornado_bars
 
 
@@ -175,22 +178,18 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
     resumed = 0
     for point in sweep.points:
         rec = read_checkpoint(checkpoint_path(out, point.id), sweep, point, seed)
+        if rec is not None and not _folder_whole(out, point.id):
+            rec = None  # its run folder was damaged or removed since: the point is computed again
         if rec is not None:
             records[point.id] = rec
             resumed += 1
             if progress:
                 progress(sweep.replications)
     computed = 0
+    todo = [p for p in sweep.points if p.id not in records]
     try:
-        for point in sweep.points:
-            if point.id in records:
-                continue
-            result = run_point(point.scenario, sweep.replications, seed, executor, progress)
-            rec = {"point": point.id, "varied": point.varied, "overrides": json.loads(canonical(point.overrides)),
-                   "sweep_sha256": sweep.sha256, "seed": seed, "replications": sweep.replications, **result}
-            text = sealed_json(rec)
-            atomic_write(checkpoint_path(out, point.id), text, make_parents=True)
-            records[point.id] = json.loads(text)  # exactly what a resumed run reads back
+        for point, result in _run_points(todo, sweep.replications, seed, executor, progress):
+            records[point.id] = _finish_point(sweep, point, result, seed, out)
             computed += 1
     except KeyboardInterrupt as exc:
         raise SweepInterrupted(len(records), len(sweep.points), out, exc) from None
@@ -211,8 +210,74 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
         atomic_write(out / "tornado.csv", _tornado_csv(bars, sweep.baseline))
         files.append(out / "tornado.csv")
     files += write_charts(sweep, table, statements, bars, out)
-    checkpoints = [checkpoint_path(out, p.id) for p in sweep.points]
-    write_manifest(out, [*files, *checkpoints], "sweep.json", sweep_manifest(sweep, seed, drawn, complete=True))
+    point_files = [f for p in sweep.points for f in _point_files(out, p.id)]
+    write_manifest(out, [*files, *point_files], "sweep.json", sweep_manifest(sweep, seed, drawn, complete=True))
     files.append(out / "sweep.json")
     return SweepOutcome(sweep, table, statements, bars, out, seed, drawn, computed, resumed,
                         time.perf_counter() - t0, files)
+
+
+def _run_points(points: list[Point], replications: int, seed: int, executor: Executor | None,
+                progress: Callable[[int], None] | None) -> Iterator[tuple[Point, ExperimentResult]]:
+    """Every replication of every point, each point's experiment as soon as its last replication is in.
+
+    With an executor, all (point x replication) tasks go to it at once, so every worker stays
+    busy until the last task; without one they run here, point by point. Replication r of a
+    point is the same whoever runs it, so the results do not depend on the executor.
+    """
+    if executor is None:
+        for point in points:
+            results: dict[int, ReplicationResult] = {}
+            for r in range(replications):
+                results[r] = run_replication(point.scenario, r, seed, False)
+                if progress:
+                    progress(1)
+            yield point, assemble(point.scenario, seed, results)
+        return
+    pending: dict[Future, Point] = {}
+    for point in points:  # point by point: the first points finish (and are checkpointed) first
+        for r in range(replications):
+            pending[executor.submit(run_replication, point.scenario, r, seed, False)] = point
+    done: dict[int, dict[int, ReplicationResult]] = {p.id: {} for p in points}
+    for fut in as_completed(pending):
+        point = pending.pop(fut)
+        res = fut.result()
+        done[point.id][res.replication] = res
+        if progress:
+            progress(1)
+        if len(done[point.id]) == replications:
+            yield point, assemble(point.scenario, seed, done.pop(point.id))
+
+
+def _finish_point(sweep: Sweep, point: Point, result: ExperimentResult, seed: int, out: Path) -> dict:
+    """Write the point's run folder (with ``incsim run``'s writer), then its checkpoint; the record
+    exactly as a resumed run reads it back. The checkpoint comes last: a point without one is
+    computed again, its folder overwritten."""
+    summary = result.summary()
+    loaded = point_scenario(sweep, point, seed)
+    api.write_run(loaded, result, point_dir(out, point.id), command=["incsim", "sweep", sweep.file],
+                  wall_time_s=None, force=True, summary=summary,
+                  extra={"sweep": {"name": sweep.name, "sweep_sha256": sweep.sha256, "point": point.id,
+                                   "varied": point.varied, "overrides": json.loads(canonical(point.overrides))}})
+    rec = {"point": point.id, "varied": point.varied, "overrides": json.loads(canonical(point.overrides)),
+           "sweep_sha256": sweep.sha256, "seed": seed, "replications": sweep.replications,
+           **point_record(summary, result.protocols)}
+    text = sealed_json(rec)
+    atomic_write(checkpoint_path(out, point.id), text, make_parents=True)
+    return json.loads(text)
+
+
+def _folder_whole(out: Path, pid: int) -> bool:
+    """Whether point ``pid``'s run folder holds every file its run.json lists, unchanged."""
+    try:
+        verify_manifest(point_dir(out, pid), "run.json")
+    except OutputError:
+        return False
+    return True
+
+
+def _point_files(out: Path, pid: int) -> list[Path]:
+    """A finished point's files: its checkpoint, and its run folder's files as its run.json lists them."""
+    folder = point_dir(out, pid)
+    run = read_sealed_json(folder / "run.json", "the point's run.json")
+    return [checkpoint_path(out, pid), *(folder / e["path"] for e in run["files"]), folder / "run.json"]
