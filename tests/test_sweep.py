@@ -376,6 +376,72 @@ def test_points_share_random_numbers(tiny, tmp_path):
             "diff_ci_high"} <= set(t.columns)
 
 
+def test_every_point_is_a_run_folder_that_incsim_run_reproduces(tiny, tmp_path):
+    """A point's folder is what `incsim run` writes (its writer, its run.json), and running the
+    point's scenario.yaml again gives its CSVs byte for byte."""
+    from incsim import api
+    from incsim.output import verify_manifest
+
+    spec = load_sweep(tiny)
+    run_sweep(spec, out_dir=tmp_path / "s")
+    folder = tmp_path / "s" / "points" / "point-004"
+    record = verify_manifest(folder)
+    assert record["sweep"]["point"] == 4 and record["replications"] == 3 and record["seed"] == 5
+    assert record["sweep"]["overrides"] == {"protocols.war-room.room.stay_probability": 0.6}
+    assert {e["path"] for e in record["files"]} == {"incidents.csv", "summary.csv", "time.csv", "scenario.yaml"}
+    listed = {e["path"] for e in json.loads((tmp_path / "s" / "sweep.json").read_text())["files"]}
+    assert {"points/point-004/run.json", "points/point-004/incidents.csv", "points/point-004.json"} <= listed
+    verify_manifest(tmp_path / "s")
+    loaded = api.load(folder / "scenario.yaml")
+    assert loaded.scenario.protocol("war-room").room.stay_probability == 0.6
+    again = api.run_scenario(loaded, out_dir=tmp_path / "again")
+    for name in ("incidents.csv", "summary.csv", "time.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (folder / name).read_bytes(), name
+    assert again.result.replications == 3 and again.seed == 5
+
+
+class _Recorder:
+    """An executor that runs each task when it is submitted and records the order of events."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        self.log.append("task")
+        fut: Future = Future()
+        fut.set_result(fn(*args))
+        return fut
+
+
+def test_an_executor_gets_every_replication_of_every_point_at_once(tiny, tmp_path, monkeypatch):
+    log: list[str] = []
+    real = sweep_writing._finish_point
+
+    def finish(*args, **kwargs):
+        log.append("point")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_writing, "_finish_point", finish)
+    spec = load_sweep(tiny)
+    run_sweep(spec, out_dir=tmp_path / "p", executor=_Recorder(log))
+    n = len(spec.points)
+    assert log == ["task"] * (n * REPS) + ["point"] * n
+    run_sweep(load_sweep(tiny), out_dir=tmp_path / "s")
+    assert outputs(tmp_path / "p") == outputs(tmp_path / "s")
+
+
+def test_a_point_over_the_incident_limit_is_refused_when_the_sweep_loads(tiny, tmp_path):
+    """Points pass the scenario loader's own checks, the expected size included."""
+    text = SWEEP.replace("behaviour.reply_latency.working\n    values: [5, 40]",
+                         "incidents.arrivals.rate_per_week\n    values: [2, 10000000]")
+    [line] = problems_of(text, tmp_path)
+    assert line.startswith("s.yaml:11:17: parameters.0.values.1: incidents.arrivals.rate_per_week = 10000000 "
+                           "makes an invalid scenario: incidents.arrivals.rate_per_week: about ")
+    assert "over simulation.max_incidents" in line
+
+
 # --- the command line --------------------------------------------------------------------------
 
 cli = typer.Typer()
