@@ -37,10 +37,10 @@ path must already exist: sweeping cannot add keys. ``simulation.seed`` and
 
 **Points.** In ``one-at-a-time`` mode point 0 is the base scenario (after ``base_overrides``)
 and every other point changes one parameter, the others staying at the base; in ``grid`` mode
-every combination is a point. Every point's scenario is re-validated through the scenario
-schema and cross-checks when the sweep is loaded, before anything runs: a path that does not
-exist, or a value the schema rejects, is a ``FILE:LINE:COL`` problem at that parameter of the
-sweep file. Every point runs with the same seed, so the points meet the same incidents (common
+every combination is a point. Every point's scenario passes the scenario loader's own checks
+(schema, cross-checks, expected size: ``loader.validate_data``) when the sweep is loaded, before
+anything runs: a path that does not exist, or a value the loader rejects, is a ``FILE:LINE:COL``
+problem at that parameter of the sweep file, with the loader's words for what is wrong. Every point runs with the same seed, so the points meet the same incidents (common
 random numbers) and differences between points are paired as well.
 
 **Break-even.** For each protocol other than the baseline and each reported metric, the paired
@@ -65,14 +65,26 @@ the sign change is stated between two values, without interpolation.
   the paired difference at each parameter's lowest and highest value, widest swing first;
 - ``sweep.json``: the manifest (sweep file and scenario sha256, seed, replications, points,
   package versions; ``complete`` once everything is written);
-- ``points/point-NNN.json``: one checkpoint per finished point. Running the same sweep file
-  into the same folder again resumes: finished points are read back, not recomputed, and the
-  outputs are byte-identical to an uninterrupted run. A folder holding a different sweep file
-  (or a changed scenario) is refused; ``--force`` starts over.
+- ``points/point-NNN/``: each point's run folder, written by ``incsim run``'s writer
+  (``api.write_run``): ``incidents.csv``, ``summary.csv``, ``time.csv``, ``run.json`` (with a
+  ``sweep`` entry naming the point; no wall time, as the point's replications ran among other
+  points') and ``scenario.yaml``, the point's complete scenario (every default filled in, the
+  sweep's seed and replications, no event logs): ``incsim run`` of it writes the same CSVs, and
+  ``incsim report`` reads the folder;
+- ``points/point-NNN.json``: one checkpoint per finished point, written after its folder.
+  Running the same sweep file into the same folder again resumes: finished points (checkpoint
+  and whole folder) are read back, not recomputed, and the outputs are byte-identical to an
+  uninterrupted run. A folder holding a different sweep file (or a changed scenario) is refused;
+  ``--force`` starts over.
+
+**Running.** Every replication of every unfinished point goes to one executor at once (``--jobs``
+workers, or a Dask cluster), so no worker waits at the end of a point; a point is written as
+soon as its last replication is in. Results do not depend on the executor.
 
 The package has one module per job: ``schema`` (the file as written), ``loading`` (the file
 validated, with locations), ``overrides`` (dotted paths into a scenario), ``values`` (labels,
-axis positions, units), ``plan`` (the resolved ``Sweep``), ``points`` (running one point),
+axis positions, units), ``plan`` (the resolved ``Sweep``), ``points`` (a point's scenario file
+and checkpoint record),
 ``breakeven`` and ``tornado`` (what the results say), ``checkpoint`` (resuming), ``writing``
 (running a whole sweep into a folder) and ``charts`` (SVG, imported only when writing).
 """
