@@ -401,33 +401,35 @@ def test_every_point_is_a_run_folder_that_incsim_run_reproduces(tiny, tmp_path):
 
 
 class _Recorder:
-    """An executor that runs each task when it is submitted and records the order of events."""
+    """An executor (of one worker) that runs each task when it is submitted, recording what it ran."""
 
-    def __init__(self, log: list[str]) -> None:
+    _max_workers = 1
+
+    def __init__(self, log: list[str], points: list) -> None:
         self.log = log
+        self.ids = {id(p.scenario): p.id for p in points}  # a replication is given the point's scenario
 
     def submit(self, fn, *args):
         from concurrent.futures import Future
 
-        self.log.append("task")
+        pid = args[0].id if fn.__name__ == "summarise_point" else self.ids[id(args[0])]
+        self.log.append(f"{fn.__name__} {pid}")
         fut: Future = Future()
         fut.set_result(fn(*args))
         return fut
 
 
-def test_an_executor_gets_every_replication_of_every_point_at_once(tiny, tmp_path, monkeypatch):
+def test_an_executor_runs_the_points_replications_and_summaries_without_waiting_between_points(tiny, tmp_path):
     log: list[str] = []
-    real = sweep_writing._finish_point
-
-    def finish(*args, **kwargs):
-        log.append("point")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(sweep_writing, "_finish_point", finish)
     spec = load_sweep(tiny)
-    run_sweep(spec, out_dir=tmp_path / "p", executor=_Recorder(log))
+    run_sweep(spec, out_dir=tmp_path / "p", executor=_Recorder(log, spec.points))
     n = len(spec.points)
-    assert log == ["task"] * (n * REPS) + ["point"] * n
+    assert sorted(log) == sorted([f"run_replication {p.id}" for p in spec.points for _ in range(REPS)]
+                                 + [f"summarise_point {p.id}" for p in spec.points])
+    # no barrier at the end of a point: the next point's replications start before its summary
+    assert log.index("run_replication 1") < log.index("summarise_point 0")
+    # ... and a point is summarised long before the last replications of the sweep
+    assert log.index("summarise_point 0") < log.index(f"run_replication {n - 1}")
     run_sweep(load_sweep(tiny), out_dir=tmp_path / "s")
     assert outputs(tmp_path / "p") == outputs(tmp_path / "s")
 

@@ -9,6 +9,7 @@ rounding.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 _NORMAL = NormalDist()
@@ -48,6 +49,7 @@ def _t_pdf(t: float, df: int) -> float:
     return math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
 
 
+@lru_cache(maxsize=1024)  # a summary asks for the same few quantiles hundreds of times
 def t_ppf(p: float, df: int) -> float:
     """The quantile at ``p`` of Student's t with ``df`` (a whole number >= 1) degrees of freedom."""
     if df != int(df) or df < 1:

@@ -12,6 +12,7 @@ import io
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -60,15 +61,29 @@ def point_scenario(sweep: Sweep, point: Point, seed: int) -> api.LoadedScenario:
     """The point's scenario as a complete scenario file: every default filled in, the sweep's seed
     and replications set, no event logs (a sweep keeps none). ``incsim run`` of this file gives
     the point's CSVs again, byte for byte."""
+    return point_loaded(point, seed, sweep.replications, PointOrigin(sweep.name, sweep.file, sweep.loaded.source))
+
+
+@dataclass(frozen=True)
+class PointOrigin:
+    """Where a point comes from, as its scenario file's header says: the sweep and its scenario."""
+
+    sweep: str
+    file: str
+    scenario: str
+
+
+def point_loaded(point: Point, seed: int, replications: int, origin: PointOrigin) -> api.LoadedScenario:
+    """``point_scenario`` from the few facts it needs (what a worker process is sent)."""
     data = scenario_data(point.scenario)
-    data["simulation"].update(seed=seed, replications=sweep.replications, event_log_sample=0)
+    data["simulation"].update(seed=seed, replications=replications, event_log_sample=0)
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
     yaml.width = 4096
     buf = io.StringIO()
     yaml.dump(data, buf)
-    set_ = ", ".join(f"{k} = {format_value(v)}" for k, v in point.overrides.items()) or "none (the base)"
-    header = (f"# Point {point.id} of the sweep '{sweep.name}' ({sweep.file}), written by incsim sweep.\n"
-              f"# The sweep's scenario {sweep.loaded.source} with every default filled in, its base_overrides\n"
-              f"# and this point's values applied: {' '.join(set_.split())}\n")
-    return api.LoadedScenario(point.scenario, header + buf.getvalue(), f"{sweep.file} point {point.id}")
+    values = ", ".join(f"{k} = {format_value(v)}" for k, v in point.overrides.items()) or "none (the base)"
+    header = (f"# Point {point.id} of the sweep '{origin.sweep}' ({origin.file}), written by incsim sweep.\n"
+              f"# The sweep's scenario {origin.scenario} with every default filled in, its base_overrides\n"
+              f"# and this point's values applied: {' '.join(values.split())}\n")
+    return api.LoadedScenario(point.scenario, header + buf.getvalue(), f"{origin.file} point {point.id}")

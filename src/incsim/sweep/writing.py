@@ -7,7 +7,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from incsim.sweep.breakeven import break_evens
 from incsim.experiment import ExperimentResult, ReplicationResult, assemble, run_replication
 from incsim.sweep.checkpoint import canonical, checkpoint_path, point_dir, prepare, read_checkpoint
 from incsim.sweep.plan import Point, Sweep
-from incsim.sweep.points import point_record, point_scenario
+from incsim.sweep.points import PointOrigin, point_loaded, point_record
 from incsim.sweep.tornado import TornadoBar, tornado_bars
 
 
@@ -188,8 +188,8 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
     computed = 0
     todo = [p for p in sweep.points if p.id not in records]
     try:
-        for point, result in _run_points(todo, sweep.replications, seed, executor, progress):
-            records[point.id] = _finish_point(sweep, point, result, seed, out)
+        for done in _run_points(sweep, todo, seed, executor, progress):
+            records[done.point.id] = _finish_point(sweep, done, seed, out)
             computed += 1
     except KeyboardInterrupt as exc:
         raise SweepInterrupted(len(records), len(sweep.points), out, exc) from None
@@ -217,51 +217,86 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
                         time.perf_counter() - t0, files)
 
 
-def _run_points(points: list[Point], replications: int, seed: int, executor: Executor | None,
-                progress: Callable[[int], None] | None) -> Iterator[tuple[Point, ExperimentResult]]:
-    """Every replication of every point, each point's experiment as soon as its last replication is in.
+def _run_points(sweep: Sweep, points: list[Point], seed: int, executor: Executor | None,
+                progress: Callable[[int], None] | None) -> Iterator[Finished]:
+    """Every replication of every point, then each point summarised, as soon as it can be.
 
-    With an executor, all (point x replication) tasks go to it at once, so every worker stays
-    busy until the last task; without one they run here, point by point. Replication r of a
-    point is the same whoever runs it, so the results do not depend on the executor.
+    Without an executor everything runs here, point by point. With one, replications of any
+    point keep every worker busy (a few more queued than there are workers, so a point's
+    summary, itself a task, is not queued behind the whole sweep); a point is summarised by a
+    worker as soon as its last replication is in, and handed back to be written here. Replication
+    r of a point is the same whoever runs it, so the results do not depend on the executor.
     """
+    reps = sweep.replications
+    origin = PointOrigin(sweep.name, sweep.file, sweep.loaded.source)
     if executor is None:
         for point in points:
             results: dict[int, ReplicationResult] = {}
-            for r in range(replications):
+            for r in range(reps):
                 results[r] = run_replication(point.scenario, r, seed, False)
                 if progress:
                     progress(1)
-            yield point, assemble(point.scenario, seed, results)
+            yield summarise_point(point, seed, results, origin)
         return
-    pending: dict[Future, Point] = {}
-    for point in points:  # point by point: the first points finish (and are checkpointed) first
-        for r in range(replications):
-            pending[executor.submit(run_replication, point.scenario, r, seed, False)] = point
-    done: dict[int, dict[int, ReplicationResult]] = {p.id: {} for p in points}
-    for fut in as_completed(pending):
-        point = pending.pop(fut)
-        res = fut.result()
-        done[point.id][res.replication] = res
-        if progress:
-            progress(1)
-        if len(done[point.id]) == replications:
-            yield point, assemble(point.scenario, seed, done.pop(point.id))
+    queue = iter([(p, r) for p in points for r in range(reps)])
+    window = 2 * api.executor_workers(executor)
+    running: dict[Future, tuple[Point, int | None]] = {}  # replication r of a point, or its summary (None)
+    got: dict[int, dict[int, ReplicationResult]] = {p.id: {} for p in points}
+
+    def top_up() -> None:
+        while sum(r is not None for _, r in running.values()) < window:
+            nxt = next(queue, None)
+            if nxt is None:
+                return
+            running[executor.submit(run_replication, nxt[0].scenario, nxt[1], seed, False)] = nxt
+
+    top_up()
+    while running:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in sorted(done, key=lambda f: running[f][0].id):
+            point, r = running.pop(fut)
+            if r is None:
+                yield fut.result()
+                continue
+            res = fut.result()
+            got[point.id][res.replication] = res
+            if progress:
+                progress(1)
+            if len(got[point.id]) == reps:
+                running[executor.submit(summarise_point, point, seed, got.pop(point.id), origin)] = (point, None)
+        top_up()
 
 
-def _finish_point(sweep: Sweep, point: Point, result: ExperimentResult, seed: int, out: Path) -> dict:
+@dataclass
+class Finished:
+    """A point's experiment with its summary and scenario file, ready to be written."""
+
+    point: Point
+    result: ExperimentResult
+    summary: pd.DataFrame
+    loaded: api.LoadedScenario
+
+
+def summarise_point(point: Point, seed: int, results: dict[int, ReplicationResult],
+                    origin: PointOrigin) -> Finished:
+    """A point's replications assembled and summarised as ``incsim run`` does, with its scenario
+    file (run by a worker when there is an executor)."""
+    result = assemble(point.scenario, seed, results)
+    return Finished(point, result, result.summary(), point_loaded(point, seed, len(results), origin))
+
+
+def _finish_point(sweep: Sweep, done: Finished, seed: int, out: Path) -> dict:
     """Write the point's run folder (with ``incsim run``'s writer), then its checkpoint; the record
     exactly as a resumed run reads it back. The checkpoint comes last: a point without one is
     computed again, its folder overwritten."""
-    summary = result.summary()
-    loaded = point_scenario(sweep, point, seed)
-    api.write_run(loaded, result, point_dir(out, point.id), command=["incsim", "sweep", sweep.file],
-                  wall_time_s=None, force=True, summary=summary,
+    point = done.point
+    api.write_run(done.loaded, done.result, point_dir(out, point.id), command=["incsim", "sweep", sweep.file],
+                  wall_time_s=None, force=True, summary=done.summary,
                   extra={"sweep": {"name": sweep.name, "sweep_sha256": sweep.sha256, "point": point.id,
                                    "varied": point.varied, "overrides": json.loads(canonical(point.overrides))}})
     rec = {"point": point.id, "varied": point.varied, "overrides": json.loads(canonical(point.overrides)),
            "sweep_sha256": sweep.sha256, "seed": seed, "replications": sweep.replications,
-           **point_record(summary, result.protocols)}
+           **point_record(done.summary, done.result.protocols)}
     text = sealed_json(rec)
     atomic_write(checkpoint_path(out, point.id), text, make_parents=True)
     return json.loads(text)
