@@ -1,10 +1,14 @@
-"""The protocols' decision rules, one at a time, on incident views written by hand: which
-incident opens a room, which escalates and why, which opens with a triage call."""
+"""The model's rules one at a time, on inputs written by hand: which incident opens a room,
+escalates (and why) or opens with a triage call; when people work, how fast work goes off
+hours, and who is on call."""
 
 from __future__ import annotations
 
+import pytest
+
+from incsim.model.people import DAY, WEEK, Engineer, Roster, union_sorted
 from incsim.model.protocols import AsyncFirst, Hybrid, IncidentView, WarRoom, make_strategy
-from incsim.scenario.schema import Protocol
+from incsim.scenario.schema import Protocol, Scenario
 
 
 def view(category="single-service", flags=(), services=1, data=False, minutes=0.0, mitigated=False):
@@ -69,3 +73,131 @@ def test_hybrid_triage_only_for_its_flags():
     assert h.wants_triage(view(flags=["data-loss"])) is False
     no_triage = make_strategy(Protocol(name="h", kind="hybrid"))
     assert no_triage.wants_triage(view(flags=["security"])) is False
+
+
+# -- people: working hours and rotas -----------------------------------------------------------
+def engineer(offset=0.0, start=9.0, end=17.0, weekends_off=True, id="x-1") -> Engineer:
+    return Engineer(id=id, team="x", index=0, is_lead=False, utc_offset_hours=offset, start_hour=start,
+                    end_hour=end, weekends_off=weekends_off, roles=())
+
+
+H = 60.0
+
+
+def test_working_hours_follow_the_local_clock_and_the_weekend():
+    e = engineer()
+    assert [e.working(t) for t in (9 * H - 0.01, 9 * H, 17 * H - 0.01, 17 * H)] == [False, True, True, False]
+    saturday_10 = 5 * DAY + 10 * H
+    assert e.working(saturday_10) is False
+    assert engineer(weekends_off=False).working(saturday_10) is True
+    # UTC+2 works 07:00-15:00 UTC
+    plus2 = engineer(offset=2.0)
+    assert [plus2.working(t) for t in (7 * H - 0.01, 7 * H, 15 * H - 0.01, 15 * H)] == [False, True, True, False]
+    # UTC-8 works 17:00-01:00 UTC: Saturday 00:30 UTC is still Friday 16:30 there
+    assert engineer(offset=-8.0).working(5 * DAY + 30) is True
+    assert engineer(offset=-8.0).working(5 * DAY + 90) is False
+
+
+def test_work_intervals_are_clipped_and_skip_the_weekend():
+    e = engineer()
+    assert e.work_intervals(0.0, 2 * DAY) == [(540.0, 1020.0), (1980.0, 2460.0)]
+    assert e.work_intervals(600.0, 700.0) == [(600.0, 700.0)]
+    assert e.work_intervals(1020.0, 1980.0) == []
+    assert e.work_intervals(5 * DAY, 7 * DAY) == []
+    # UTC-8: Monday's 09:00-17:00 there is 17:00 Monday to 01:00 Tuesday UTC; its Sunday is off
+    assert engineer(offset=-8.0).work_intervals(0.0, DAY) == [(1020.0, 1440.0)]
+
+
+def test_next_change_is_the_next_start_or_end_of_work():
+    e = engineer()
+    assert e.next_change(0.0) == 540.0
+    assert e.next_change(600.0) == 1020.0
+    assert e.next_change(1020.0) == DAY + 540.0
+    assert e.next_change(4 * DAY + 18 * H) == 7 * DAY + 540.0    # Friday evening -> Monday 09:00
+
+
+def test_work_done_slows_down_outside_working_hours():
+    e = engineer()
+    assert e.work_done(600.0, 60.0, 2.0) == 60.0
+    assert e.work_done(990.0, 60.0, 2.0) == pytest.approx(30 + 2 * 30)     # 30 at work, 30 at half speed
+    assert e.work_done(1020.0, 10.0, 4.0) == pytest.approx(40.0)
+    assert e.work_done(1000.0, 100.0, 1.0) == pytest.approx(100.0)
+    assert e.work_done(600.0, 0.0, 3.0) == 0.0
+    # starting off hours: 60 work minutes at a third of the speed from 07:00 take until 09:00
+    # (40 work minutes), the other 20 go at full speed
+    assert e.work_done(420.0, 60.0, 3.0) == pytest.approx(120 + 20)
+
+
+def test_minutes_left_at_work():
+    assert engineer().minutes_left_at_work(600.0) == 420.0
+    assert engineer().minutes_left_at_work(1100.0) == 0.0
+    assert engineer(offset=2.0).minutes_left_at_work(7 * H + 30) == 450.0
+
+
+def test_engineers_are_equal_only_when_every_field_is():
+    a = engineer()
+    assert a == engineer() and hash(a) == hash(engineer()) == hash("x-1")
+    assert a != engineer(id="x-2")
+    assert a != engineer(start=8.0)
+    assert a != "x-1"
+    assert a in [engineer(id="x-2"), engineer()]
+
+
+def test_union_sorted_merges_touching_and_overlapping_spans():
+    assert union_sorted([(5.0, 6.0), (0.0, 2.0), (2.0, 3.0), (1.0, 1.5)]) == [(0.0, 3.0), (5.0, 6.0)]
+    assert union_sorted([]) == []
+
+
+@pytest.fixture
+def roster() -> Roster:
+    scn = Scenario.model_validate({
+        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "rotas"},
+        "org": {"teams": [
+            {"name": "app", "size": 3, "roles": ["ic"]},
+            {"name": "db", "size": 3, "leads": 0, "utc_offset_hours": 2, "roles": ["security"],
+             "oncall": {"per_shift": 2, "shift_days": 1}},
+            {"name": "ops", "size": 2, "leads": 2, "roles": ["ic", "security"], "oncall": None,
+             "work_hours": {"start": 8, "end": 20, "weekends_off": False}},
+        ], "services": [{"name": "web", "team": "app"}, {"name": "pg", "team": "db"}]},
+        "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
+        "protocols": [{"name": "war-room", "kind": "war-room"}],
+    })
+    return Roster(scn)
+
+
+def ids(people) -> list[str]:
+    return [e.id for e in people]
+
+
+def test_the_roster_is_built_team_by_team(roster):
+    assert list(roster.engineers) == ["app-1", "app-2", "app-3", "db-1", "db-2", "db-3", "ops-1", "ops-2"]
+    assert [e.is_lead for e in roster.engineers.values()] == [True, False, False, False, False, False, True, True]
+    assert [e.index for e in roster.by_team["db"]] == [0, 1, 2]
+    db1, ops2 = roster.engineers["db-1"], roster.engineers["ops-2"]
+    assert (db1.team, db1.utc_offset_hours, db1.start_hour, db1.end_hour, db1.weekends_off, db1.roles) == (
+        "db", 2.0, 9.0, 17.0, True, ("security",))
+    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.roles) == (8.0, 20.0, False, ("ic", "security"))
+    assert ids(roster.ic_pool) == ["app-1", "app-2", "app-3", "ops-1", "ops-2"]
+    assert roster.number == {e: i for i, e in enumerate(roster.engineers)}
+    assert roster.owner_of == {"web": "app", "pg": "db"}
+    assert set(roster.teams) == {"app", "db", "ops"}
+
+
+def test_on_call_rotas_hand_over_each_shift(roster):
+    assert ids(roster.oncall("app", 0.0)) == ["app-1"]
+    assert ids(roster.oncall("app", WEEK - 1)) == ["app-1"]
+    assert ids(roster.oncall("app", WEEK)) == ["app-2"]
+    assert ids(roster.oncall("app", 3 * WEEK)) == ["app-1"]
+    assert ids(roster.oncall("db", 0.0)) == ["db-1", "db-2"]
+    assert ids(roster.oncall("db", DAY)) == ["db-3", "db-1"]
+    assert roster.oncall("ops", 0.0) == []
+
+
+def test_the_ic_rota_hands_over_weekly(roster):
+    assert ids(roster.ic_candidates(0.0)) == ["app-1", "app-2", "app-3", "ops-1", "ops-2"]
+    assert ids(roster.ic_candidates(2 * WEEK + 5)) == ["app-3", "ops-1", "ops-2", "app-1", "app-2"]
+
+
+def test_people_with_a_role_on_calls_first(roster):
+    assert ids(roster.with_role("security", DAY)) == ["db-3", "db-1", "db-2", "ops-1", "ops-2"]
+    assert ids(roster.with_role("legal", 0.0)) == []
