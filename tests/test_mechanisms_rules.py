@@ -4,10 +4,15 @@ hours, and who is on call."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from incsim.model.people import DAY, WEEK, Engineer, Roster, union_sorted
 from incsim.model.protocols import AsyncFirst, Hybrid, IncidentView, WarRoom, make_strategy
+from incsim.model.streams import Streams, failure_stream_id, sample, sample_or_zero
+from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
 from incsim.scenario.schema import Protocol, Scenario
 
 
@@ -201,3 +206,61 @@ def test_the_ic_rota_hands_over_weekly(roster):
 def test_people_with_a_role_on_calls_first(roster):
     assert ids(roster.with_role("security", DAY)) == ["db-3", "db-1", "db-2", "ops-1", "ops-2"]
     assert ids(roster.with_role("legal", 0.0)) == []
+
+
+# -- durations and stream keys ---------------------------------------------------------------
+N = 40_000
+
+
+def draws(dist, seed=11) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.array([sample(dist, rng) for _ in range(N)])
+
+
+def test_each_duration_draws_from_its_own_law():
+    """Sample moments of 40 000 fixed-seed draws against the closed forms (within ~4 standard
+    errors): exponential mean 10; lognormal median 40 and mean 40 exp(0.6^2 / 2) = 47.9;
+    uniform(2, 4) mean 3 inside its bounds; triangular(1, 2, 6) mean 3 and P(x < 2) = 1/5;
+    an empirical list gives back its values, each a third of the time."""
+    assert sample(Fixed(value=5.0), np.random.default_rng(0)) == 5.0
+    x = draws(Exponential(dist="exponential", mean=10.0))
+    assert x.min() > 0 and x.mean() == pytest.approx(10.0, rel=0.02)
+    x = draws(Lognormal(dist="lognormal", median=40.0, sigma=0.6))
+    assert np.median(x) == pytest.approx(40.0, rel=0.02)
+    assert x.mean() == pytest.approx(40.0 * math.exp(0.18), rel=0.02)
+    x = draws(Uniform(dist="uniform", low=2.0, high=4.0))
+    assert 2.0 <= x.min() and x.max() <= 4.0 and x.mean() == pytest.approx(3.0, rel=0.01)
+    x = draws(Triangular(dist="triangular", low=1.0, mode=2.0, high=6.0))
+    assert 1.0 <= x.min() and x.max() <= 6.0 and x.mean() == pytest.approx(3.0, rel=0.01)
+    assert (x < 2.0).mean() == pytest.approx(0.2, abs=0.01)
+    x = draws(Empirical(dist="empirical", values=[1.0, 5.0, 9.0]))
+    assert set(x.tolist()) == {1.0, 5.0, 9.0}
+    assert [(x == v).mean() for v in (1.0, 5.0, 9.0)] == pytest.approx([1 / 3] * 3, abs=0.01)
+
+
+def test_a_switched_off_cost_is_zero_and_anything_else_is_refused():
+    assert sample_or_zero(None, np.random.default_rng(0)) == 0.0
+    assert sample_or_zero(Fixed(value=3.0), np.random.default_rng(0)) == 3.0
+    with pytest.raises(TypeError, match="not a duration"):
+        sample(7.0, np.random.default_rng(0))
+
+
+def test_failure_stream_keys_are_one_block_per_service_above_every_incident_id():
+    assert failure_stream_id(0, 0) == 2**40
+    assert failure_stream_id(2, 5) == 2**40 + 2 * 2**24 + 5
+    assert failure_stream_id(1, 2**24 - 1) == 2**40 + 2 * 2**24 - 1
+    for bad in (-1, 2**24):
+        with pytest.raises(ValueError, match="out of range"):
+            failure_stream_id(0, bad)
+
+
+def test_stream_keys_that_cannot_be_hashed_are_refused():
+    with pytest.raises(ValueError, match="too long"):
+        Streams(1, 0).get("incident", 2**(32 * 70))
+    gen = Streams(1, 0).get("incident", 0)
+    with pytest.raises(ValueError, match="non-negative"):
+        Streams(1, 0).get("incident", -5)
+    assert gen.bit_generator.seed_seq.generate_state(4, np.uint64).shape == (4,)
+    for n, dtype in ((4, np.uint32), (3, np.uint64)):
+        with pytest.raises(ValueError, match="PCG64"):
+            gen.bit_generator.seed_seq.generate_state(n, dtype)
