@@ -236,3 +236,48 @@ def test_an_event_comes_back_from_its_json_form():
     assert event_from_dict({"t": 1.5, "incident": 0, "kind": "resolved"}).who == ""
     original = Event(7.25, 4, Kind.INTERRUPTED, "b-2", {"answer_min": 2.0, "role": "watcher"})
     assert event_from_dict(original.as_dict()) == original
+
+
+# -- claims of the weaker states never beat a stronger one -------------------------------------
+def test_spectating_loses_to_responding_whichever_came_first():
+    """a responds to incident 1 from 0 to 30; spectates incident 0 from 10 (a watcher from 20,
+    leaving at 25); b the same, but still spectating when the log is cut at 30: every minute is
+    incident 1's. c spectates until the cut, unopposed."""
+    log = [joined(0, "a-1", "expert", 1), joined(10, "a-1", "spectator", 0),
+           joined(20, "a-1", "watcher", 0, change=True), left(25, "a-1", "watcher", 0), left(30, "a-1", "expert", 1),
+           joined(0, "b-1", "expert", 1), joined(10, "b-1", "spectator", 0), left(30, "b-1", "expert", 1),
+           joined(5, "c-1", "spectator", 2)]
+    acct = Accounting(log, open_until=30.0)
+    assert spans_of(acct, "a-1") == [(1, "responding", "expert", 0, 30)]
+    assert spans_of(acct, "b-1") == [(1, "responding", "expert", 0, 30)]
+    assert spans_of(acct, "c-1") == [(2, "spectating", "spectator", 5, 30)]
+
+
+def test_a_log_inside_its_first_minute_is_cut_at_its_last_event():
+    log = [joined(0, "a-1", "ic"), ev(0.5, Kind.UPDATE, "", 0)]
+    assert spans_of(Accounting(log), "a-1") == [(0, "responding", "ic", 0, 0.5)]
+
+
+def test_a_record_without_a_role_keeps_an_empty_role():
+    log = [ev(0, Kind.JOINED, "a-1", 0), ev(10, Kind.LEFT, "a-1", 0),
+           ev(20, Kind.INTERRUPTED, "b-1", 0, answer_min=2.0, engaged=False)]
+    assert [s.role for s in Accounting(log).spans] == ["", ""]
+    log = [ev(0, Kind.JOINED, "a-1", 0), ev(5, Kind.JOINED, "a-1", 1), ev(9, Kind.UPDATE, "", 1)]
+    assert check_one_place(log, roles=("",)) == ["a-1: incident 0 until 9.0 and incident 1 from 5.0"]
+
+
+def test_off_hours_from_the_first_minute_and_teams_of_idle_people():
+    """A team at UTC+10 working 09-17 there works 00:00-07:00 and 23:00-24:00 UTC on Monday: 480
+    minutes of a one-day horizon, from minute 0. Idle people of two teams with the same hours
+    keep their own team."""
+    scn = Scenario.model_validate({
+        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "far"},
+        "org": {"teams": [{"name": "syd", "size": 1, "utc_offset_hours": 10, "roles": ["ic"]},
+                          {"name": "mel", "size": 1, "utc_offset_hours": 10}],
+                "services": [{"name": "web", "team": "syd"}]},
+        "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
+        "protocols": [{"name": "war-room", "kind": "war-room"}],
+    })
+    table = time_accounting([], Roster(scn), DAY)
+    assert table["team"].tolist() == ["syd", "mel"]
+    assert table["own_work"].tolist() == [480.0, 480.0] and table["off"].tolist() == [960.0, 960.0]

@@ -264,3 +264,12 @@ def test_stream_keys_that_cannot_be_hashed_are_refused():
     for n, dtype in ((4, np.uint32), (3, np.uint64)):
         with pytest.raises(ValueError, match="PCG64"):
             gen.bit_generator.seed_seq.generate_state(n, dtype)
+
+
+def test_at_the_first_minute_of_work_the_next_change_is_its_end():
+    assert engineer().next_change(540.0) == 1020.0
+
+
+def test_less_than_a_minute_of_work_still_takes_its_time():
+    assert engineer().work_done(600.0, 0.5, 2.0) == 0.5
+    assert engineer().work_done(1100.0, 0.5, 2.0) == 1.0

@@ -11,6 +11,7 @@ import pytest
 from incsim.accounting import Accounting
 from incsim.metrics import (
     METRICS,
+    time_accounting,
     bounded_interval,
     incident_record,
     incident_records,
@@ -19,7 +20,8 @@ from incsim.metrics import (
     t_interval,
 )
 from incsim.model.events import Event, Kind
-from incsim.scenario.schema import Costs
+from incsim.model.people import Roster
+from incsim.scenario.schema import Costs, Scenario
 
 
 def test_a_t_interval_of_two_values_by_hand():
@@ -234,3 +236,44 @@ def test_a_protocol_with_no_incidents_has_empty_figures_and_no_difference(small)
     assert (g["n_incidents"], g["n_replications"]) == (0, 0)
     assert all(math.isnan(g[k]) for k in ("mean", "ci_low", "ci_high", "median", "p90"))
     assert set(s["kind"]) == {"protocol"}
+
+
+def test_after_resolution_the_row_stops_at_the_resolution():
+    """Resolved at 30; a spectator still in, and a later event at 50, do not stretch it: the
+    debugger's and the spectator's engagements, the unrecovered impact and the uncontained
+    exposure all end at 30."""
+    log = [detected(0, 0, exposure_per_min=1.0), ev(0, Kind.AFFECTED, service="web", customer_facing=True),
+           joined(0, "a", "debugger"), joined(10, "b", "spectator"), ev(30, Kind.RESOLVED), left(30, "a", "debugger"),
+           ev(50, Kind.UPDATE, "a")]
+    rec = incident_record(log, Costs())
+    assert rec["responder_hours"] == pytest.approx((30 + 20) / 60)
+    assert rec["customer_impact_min"] == 30 and rec["data_exposure"] == 30
+
+
+def test_the_time_table_uses_the_accounting_handed_over_and_its_columns(roster_one):
+    log = [joined(600, "app-1", "debugger"), left(660, "app-1", "debugger")]
+    table = time_accounting(log, roster_one, 1440.0)
+    assert list(table.columns) == ["engineer", "team", "own_work", "responding", "spectating", "refocusing",
+                                   "off", "after_horizon"]
+    assert table["responding"].tolist() == [60.0]
+    assert time_accounting(log, roster_one, 1440.0, accounting=Accounting([]))["responding"].tolist() == [0.0]
+
+
+@pytest.fixture
+def roster_one() -> Roster:
+    return Roster(Scenario.model_validate({
+        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "one"},
+        "org": {"teams": [{"name": "app", "size": 1, "roles": ["ic"]}], "services": [{"name": "web", "team": "app"}]},
+        "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
+        "protocols": [{"name": "war-room", "kind": "war-room"}],
+    }))
+
+
+def test_bounded_interval_uses_the_level_asked_for_and_the_same_resamples_every_time():
+    values = [1.0, 2.0, 4.0, 8.0]
+    m, lo, hi, method = bounded_interval(values, level=0.5)
+    assert method == "t" and (m, lo, hi) == pytest.approx(t_interval(values, 0.5))
+    assert (lo, hi) != pytest.approx(t_interval(values)[1:])
+    skewed = [0.0, 0.3, 0.0, 1.7, 0.0, 9.2, 0.1]
+    first = bounded_interval(skewed)
+    assert first[3] == "bootstrap" and all(bounded_interval(skewed) == first for _ in range(3))
