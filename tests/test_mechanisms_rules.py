@@ -10,9 +10,22 @@ import numpy as np
 import pytest
 
 from incsim.model.people import DAY, WEEK, Engineer, Roster, union_sorted
-from incsim.model.protocols import AsyncFirst, Hybrid, IncidentView, WarRoom, make_strategy
+from incsim.model.protocols import (
+    AsyncFirst,
+    Hybrid,
+    IncidentView,
+    WarRoom,
+    make_strategy,
+)
 from incsim.model.streams import Streams, failure_stream_id, sample, sample_or_zero
-from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
+from incsim.scenario.durations import (
+    Empirical,
+    Exponential,
+    Fixed,
+    Lognormal,
+    Triangular,
+    Uniform,
+)
 from incsim.scenario.schema import Protocol, Scenario
 
 

@@ -11,13 +11,13 @@ import pytest
 from incsim.accounting import Accounting
 from incsim.metrics import (
     METRICS,
-    time_accounting,
     bounded_interval,
     incident_record,
     incident_records,
     per_replication_means,
     summarize,
     t_interval,
+    time_accounting,
 )
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
