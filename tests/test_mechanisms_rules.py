@@ -17,7 +17,13 @@ from incsim.model.protocols import (
     WarRoom,
     make_strategy,
 )
-from incsim.model.streams import Streams, failure_stream_id, sample, sample_or_zero
+from incsim.model.streams import (
+    Streams,
+    _Pool,
+    failure_stream_id,
+    sample,
+    sample_or_zero,
+)
 from incsim.scenario.durations import (
     Empirical,
     Exponential,
@@ -286,3 +292,28 @@ def test_at_the_first_minute_of_work_the_next_change_is_its_end():
 def test_less_than_a_minute_of_work_still_takes_its_time():
     assert engineer().work_done(600.0, 0.5, 2.0) == 0.5
     assert engineer().work_done(1100.0, 0.5, 2.0) == 1.0
+
+
+def _numpy_state(root: int, spawn_key: tuple[int, ...]) -> list[int]:
+    return np.random.SeedSequence(root, spawn_key=spawn_key).generate_state(4, np.uint64).tolist()
+
+
+def test_a_key_of_61_words_hashes_as_numpy_does():
+    pool = _Pool.start(1, (0, 1))
+    assert pool.absorb_words([7] * 61).state().tolist() == _numpy_state(1, (0, 1, *[7] * 61))
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="bug: absorb_words refuses a 62nd word although "
+                   "_HASH_A (273 multipliers, 'enough for 64 entropy words past the pool') still holds "
+                   "every multiplier it needs; the length check is one word short")
+def test_a_key_of_62_words_hashes_as_numpy_does():
+    pool = _Pool.start(1, (0, 1))
+    assert pool.absorb_words([7] * 62).state().tolist() == _numpy_state(1, (0, 1, *[7] * 62))
+
+
+def test_refusals_say_why():
+    with pytest.raises(ValueError, match="^key too long for the stream hash$"):
+        Streams(1, 0).get("incident", 2**(32 * 70))
+    gen = Streams(1, 0).get("incident", 0)
+    with pytest.raises(ValueError, match=r"^only PCG64's request \(4 words of 64 bits\) is precomputed$"):
+        gen.bit_generator.seed_seq.generate_state(3, np.uint64)
