@@ -69,7 +69,8 @@ def main() -> int:
     ap.add_argument("--metric", default="engineer_hours")
     ap.add_argument("--protocols", nargs=2, default=["war-room", "async-first"], metavar=("A", "B"))
     args = ap.parse_args()
-    scn = load(args.scenario).scenario
+    loaded = load(args.scenario)
+    scn = loaded.scenario
     a, b = args.protocols
     n = args.n
 
@@ -89,7 +90,7 @@ def main() -> int:
     ratio, lo, hi = variance_ratio(d_crn, d_ind, args.seed)
     k_crn, k_ind = len(d_crn) - 1, len(d_ind) - 1
     f_lo, f_hi = ratio / stats.f.ppf(0.975, k_ind, k_crn), ratio / stats.f.ppf(0.025, k_ind, k_crn)
-    print(f"scenario {load(args.scenario).source}; metric {args.metric}; d = {a} - {b}, mean per incident "
+    print(f"scenario {loaded.source}; metric {args.metric}; d = {a} - {b}, mean per incident "
           f"in each replication; R = {n}; root seed S = {args.seed}")
     print(f"CRN: both protocols from seed S; independent: {a} from S + {INDEPENDENT_OFFSETS[0]:,}, "
           f"{b} from S + {INDEPENDENT_OFFSETS[1]:,}")
