@@ -169,6 +169,19 @@ def test_a_scenario_can_let_the_rules_open_the_room_before_triage():
     assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [5.0 + DIAGNOSIS + FIX]
 
 
+@pytest.mark.parametrize("before, expected", [
+    (False, [(5.0, "triage"), (15.0, "escalated: category platform-wide")]),
+    (True, [(0.0, "escalated: category platform-wide")]),
+])
+def test_a_rule_met_at_detection_waits_for_triage_unless_the_scenario_says_otherwise(before, expected):
+    """A platform-wide security incident meets the category rule at detection: by default the
+    triage call (T0 + 5 to T0 + 15) comes first and the rule escalates when it ends; with
+    ``escalate_before_triage`` the full room opens at detection instead of the call."""
+    events = run(triage_doc(before, categories=["platform-wide"]), "hybrid",
+                 incident(flags=("security",), category="platform-wide"))
+    assert rooms(events) == expected
+
+
 # -- progress while a decision is reached --------------------------------------------------------
 LEADERSHIP = DecisionNeed("roll back", ("leadership",), deliberation=5.0)
 CONTAIN = DecisionNeed("contain", ("security",), deliberation=5.0, containment=True)

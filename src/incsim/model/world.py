@@ -133,7 +133,7 @@ class World(Staffing):
             # the triage call opens once IC and debugger are there (in _respond); until it has
             # ended the escalation rules wait, unless the protocol lets them open a room first
             run.triage_pending = True
-        else:
+        if not run.triage_pending or self._escalate_before_triage():
             reason = self.strategy.opening_room(view)
             if reason and self.strategy.opening_is_escalation:
                 self._escalate(run, reason)
