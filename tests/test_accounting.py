@@ -132,3 +132,35 @@ def test_nobody_debugs_or_commands_two_incidents_at_once(path):
         recs = incident_records(events, scn.costs, Roster(scn))
         assert sum(r["engineer_hours"] for r in recs) * 60 == pytest.approx(
             float(table[[*BUSY, "after_horizon"]].to_numpy().sum()), rel=1e-9)
+
+
+def _busy_week(scn: Scenario) -> Scenario:
+    """``scn`` for 7 days at 25 incidents a week, so people are often wanted in two at once."""
+    arrivals = scn.incidents.arrivals.model_copy(update={"rate_per_week": 25.0})
+    return scn.model_copy(update={
+        "incidents": scn.incidents.model_copy(update={"arrivals": arrivals}),
+        "simulation": scn.simulation.model_copy(update={"horizon_days": 7.0})})
+
+
+@pytest.mark.parametrize("rule", ["last", "when_free"])
+def test_one_place_and_one_accounting_hold_for_every_busy_invitee_setting(rule):
+    """The two invariants above with every room inviting busy people by ``rule`` (they come
+    when free), on the default and the fintech scenario in a busy week: nobody in two incidents
+    at once, and the incidents' hours are the org's busy minutes."""
+    waited = 0
+    for name in ("seed", "fintech"):
+        scn = _busy_week(load_scenario(EXAMPLES[0].with_name(f"{name}.yaml")))
+        protocols = [p.model_copy(update={"room": p.room.model_copy(update={"busy_invitees": rule})})
+                     for p in scn.protocols]
+        scn = scn.model_copy(update={"protocols": protocols})
+        horizon = scn.simulation.horizon_days * 1440.0
+        incidents = generate_incidents(scn, Streams(7, 0), horizon)
+        for proto in scn.protocols:
+            events = simulate(scn, proto.name, Streams(7, 0), incidents, horizon).log.events
+            assert check_one_place(events, roles=None) == [], (name, rule, proto.name)
+            table = time_accounting(events, Roster(scn), horizon)
+            recs = incident_records(events, scn.costs, Roster(scn))
+            assert sum(r["engineer_hours"] for r in recs) * 60 == pytest.approx(
+                float(table[[*BUSY, "after_horizon"]].to_numpy().sum()), rel=1e-9)
+            waited += sum(1 for e in events if e.kind is Kind.BUSY and e.data.get("waits"))
+    assert waited > 0, "no busy invitee was invited: the setting was not exercised"

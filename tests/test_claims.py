@@ -159,7 +159,18 @@ def quiet(doc: dict) -> dict:
     return variant(doc, "simulation.horizon_days", 14)
 
 
+def busy_invitees(doc: dict, rule: str) -> dict:
+    """The busy week with every room inviting busy people by ``rule``."""
+    doc = busy(doc)
+    for p in doc["protocols"]:
+        if p["kind"] != "async-first":
+            doc = variant(doc, f"protocols.{p['name']}.room.busy_invitees", rule)
+    return doc
+
+
 VARIANTS = {"quiet": (lambda: quiet(load_seed()), 1), "seed": (load_seed, 2), "busy": (lambda: busy(load_seed()), 2),
+            "busy-last": (lambda: busy_invitees(load_seed(), "last"), 1),
+            "busy-when-free": (lambda: busy_invitees(load_seed(), "when_free"), 1),
             "per-service": (lambda: per_service(load_seed()), 2),
             "fixed": (lambda: fixed_latencies(load_seed()), 1)}
 
@@ -346,16 +357,30 @@ def check_owners_fix(name: str = "busy") -> int:
 
 def check_invitations(name: str = "busy") -> int:
     """Nobody is paged as a spectator while part of another incident; only protocols with rooms
-    invite spectators."""
+    invite spectators; a busy invitee is invited only under "last" or "when_free", was indeed
+    part of another incident then, and joins (if at all) while the room is open."""
     r = runs(name)
     n = 0
     for label, proto, ev in r.each():
         spans = engaged_spans(ev)
+        by_inc = incidents(ev)
         for e in ev:
             if e.kind is Kind.PAGED and e.data.get("role") == "spectator":
                 assert proto.kind in ("war-room", "hybrid"), label
                 elsewhere = [s for s in spans[e.who] if s[2] != e.incident and s[0] <= e.t < s[1]]
                 assert not elsewhere, (label, e, elsewhere)
+                n += 1
+            elif e.kind is Kind.BUSY and e.data.get("waits"):
+                assert proto.room.busy_invitees in ("last", "when_free"), (label, e)
+                # part of another incident, or paged to debug, command or fix one
+                assert e.data["elsewhere"] and e.incident not in e.data["elsewhere"], (label, e)
+                for other in e.data["elsewhere"]:
+                    assert any(x.who == e.who and x.kind in (Kind.PAGED, Kind.JOINED) and x.t <= e.t
+                               for x in by_inc[other]), (label, e, other)
+                after = by_inc[e.incident][by_inc[e.incident].index(e):]  # in log order
+                came = first([j for j in after if j.who == e.who], Kind.JOINED)
+                end = first(after, Kind.ROOM_CLOSED)
+                assert came is None or end is None or came.t <= end.t, (label, e)
                 n += 1
     return n
 
@@ -566,7 +591,9 @@ def check_hybrid_escalation(name: str = "seed") -> int:
 
 
 def check_hybrid_triage(name: str = "seed") -> int:
-    """A triage call opens only for an incident with a triage flag, limited to its size."""
+    """A triage call opens only for an incident with a triage flag, limited to its size; the
+    escalation rules wait for it: no escalation before the call has ended (unless the protocol
+    lets one come first, and then there is no call)."""
     r = runs(name)
     n = 0
     for label, proto, ev in r.each("hybrid"):
@@ -574,10 +601,15 @@ def check_hybrid_triage(name: str = "seed") -> int:
             room = first(evs, Kind.ROOM_OPENED, reason="triage")
             det = first(evs, Kind.DETECTED)
             flagged = proto.triage is not None and bool(set(det.data["flags"]) & set(proto.triage.flags))
+            esc = first(evs, Kind.ESCALATED)
             if room is not None:
                 assert flagged, (label, inc)
                 assert room.data["limit"] == proto.triage.max_people, (label, inc)
+                closed = next(e for e in evs if e.kind is Kind.ROOM_CLOSED and e.t >= room.t)
+                assert esc is None or esc.t >= closed.t, (label, inc, "escalated before triage ended")
                 n += 1
+            elif flagged and esc is not None:
+                assert proto.triage.escalate_before_triage, (label, inc, "escalated instead of triage")
     return n
 
 
@@ -661,11 +693,13 @@ def check_cascade(name: str = "seed") -> int:
 CHECKS = {
     "debugger": [("busy", check_debugger), ("seed", check_debugger)],
     "incident-commander": [("busy", check_incident_commander), ("seed", check_incident_commander)],
-    "one-attention": [("busy", check_one_attention)],
+    "one-attention": [("busy", check_one_attention), ("busy-last", check_one_attention),
+                      ("busy-when-free", check_one_attention)],
     "acknowledge": [("fixed", check_acknowledge)],
     "diagnose-and-fix": [("quiet", check_diagnose_and_fix)],
     "owners-fix": [("busy", check_owners_fix)],
-    "invitations": [("busy", check_invitations)],
+    "invitations": [("busy", check_invitations), ("busy-last", check_invitations),
+                    ("busy-when-free", check_invitations)],
     "spectator-questions": [("seed", check_spectator_questions)],
     "late-joiners": [("seed", check_late_joiners)],
     "channel-questions": [("fixed", check_channel_questions)],

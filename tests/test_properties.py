@@ -90,14 +90,18 @@ def scenarios(draw) -> Scenario:
         {"name": "war-room", "kind": "war-room",
          "room": {"invite": {"rule": draw(st.sampled_from(["fixed-size", "all-oncalls", "oncalls-and-leads"])),
                              "size": draw(durations()), "include_off_hours": draw(st.booleans())},
-                  "stay_probability": draw(st.floats(0, 1)), "leave_after": draw(durations())}},
+                  "stay_probability": draw(st.floats(0, 1)), "leave_after": draw(durations()),
+                  "busy_invitees": draw(st.sampled_from(["skip", "last", "when_free"]))}},
         {"name": "async-first", "kind": "async-first", "channel_watchers": draw(st.integers(0, 4)),
          "executive_channel": draw(st.booleans()), "update_cadence_min": draw(st.sampled_from([5, 15, 30]))},
         {"name": "hybrid", "kind": "hybrid",
          "escalation": {"services_affected_at_least": draw(st.sampled_from([None, 2, 3])),
                         "customer_data_at_risk": draw(st.booleans()),
                         "no_progress_min": draw(st.sampled_from([None, 30, 90]))},
-         "triage": {"max_people": 3, "duration": draw(durations())} if draw(st.booleans()) else None},
+         "room": {"invite": {"rule": draw(st.sampled_from(["fixed-size", "all-oncalls"])), "size": draw(durations())},
+                  "busy_invitees": draw(st.sampled_from(["skip", "last", "when_free"]))},
+         "triage": {"max_people": 3, "duration": draw(durations()),
+                    "escalate_before_triage": draw(st.booleans())} if draw(st.booleans()) else None},
     ]
     behaviour = {
         "page_ack": draw(durations(optional=True)), "join_delay": draw(durations(optional=True)),
@@ -107,6 +111,7 @@ def scenarios(draw) -> Scenario:
         "spectator_questions_per_hour": draw(st.floats(0, 4)),
         "update_requests_per_hour": draw(st.floats(0, 4)),
         "progress_while_waiting": draw(st.floats(0, 1)),
+        "progress_while_deciding": draw(st.floats(0, 1)),
         "off_hours_slowdown": draw(st.floats(1, 2)),
     }
     doc = {

@@ -29,7 +29,7 @@ class Kind(str, Enum):
     MITIGATED = "mitigated"        # customer impact over
     RESOLVED = "resolved"
     INJECTED = "injected"          # something a facilitator injected; data: what
-    BUSY = "busy"                  # someone paged is busy elsewhere and does not come; data: role, elsewhere
+    BUSY = "busy"                  # someone paged is busy elsewhere and does not come (waits: invited, comes when free); data: role, elsewhere
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ class IncidentRun:
         self.mitigated = False
         self.resolved = env.event()
         self.escalated = False
+        self.triage_pending = False  # a triage call is due and has not ended yet
         self.contained = False
         self.room_changed = env.event()
         self.questions_started = False
@@ -176,6 +177,7 @@ class IncidentRun:
         if eng_id in self.present:
             self.present.discard(eng_id)
             self._room_changed()
+        self.world._vacated()
 
     def reading_cost(self, eng: Engineer) -> float:
         """Minutes ``eng`` spends reading the thread before answering: once per incident, and
@@ -218,8 +220,10 @@ class IncidentRun:
             self.present.add(pid)
         self._room_changed()
         if invite:
-            for eng in self.world.invitees(self):
-                self.world.env.process(self.world.pull_in(self, eng, "spectator"))
+            for eng, busy in self.world.invitees(self):
+                # someone part of another incident (invited under "last" or "when_free") comes when free
+                proc = self.world.come_when_free(self, eng) if busy else self.world.pull_in(self, eng, "spectator")
+                self.world.env.process(proc)
 
     def close_room(self) -> None:
         if not self.room_open:

@@ -115,9 +115,34 @@ class Staffing:
             yield from self.ask(run, eng, reason, role)
         return came
 
-    def invitees(self, run: IncidentRun) -> list[Engineer]:
-        """Who a room invites beyond those already engaged, by the protocol's rule."""
+    def _vacated(self) -> None:
+        """Someone left an incident: whoever waits for a person to be free looks again."""
+        ev, self.vacated = self.vacated, None
+        if ev is not None:
+            ev.succeed()
+
+    def come_when_free(self, run: IncidentRun, eng: Engineer):
+        """An invitee part of another incident comes to ``run``'s room once they are part of no
+        other (paged then, joining after the usual delay), if the room is still open; never
+        before. Returns whether they came."""
+        held = {h[eng.id].spec.id for h in (self.debugging, self.commanding, self.fixing) if eng.id in h}
+        run.log(Kind.BUSY, eng.id, role="spectator", elsewhere=sorted((self.where[eng.id] | held) - {run.spec.id}),
+                waits=True)
+        while not self.free_for(eng, run):
+            if self.vacated is None:  # made only when someone waits: no cost otherwise
+                self.vacated = self.env.event()
+            yield self.freed | self.vacated | run.resolved
+            if run.resolved.triggered or not run.room_open or eng.id in run.engaged:
+                return False
+        came = yield from self.pull_in(run, eng, "spectator")
+        return came
+
+    def invitees(self, run: IncidentRun) -> list[tuple[Engineer, bool]]:
+        """Who a room invites beyond those already engaged, by the protocol's rule, each with
+        whether they are part of another incident (then they come when free, if invited at all:
+        ``room.busy_invitees``)."""
         room = self.strategy.spec.room
+        busy_rule = room.busy_invitees
         now = self.env.now
         if run.room_limit is not None:
             size = run.room_limit
@@ -137,7 +162,8 @@ class Staffing:
             order += leads
         if room.invite.rule == "fixed-size":
             order += [e for t in teams for e in self.roster.by_team[t]]
-        out: list[Engineer] = []
+        out: list[tuple[Engineer, bool]] = []
+        later: list[tuple[Engineer, bool]] = []  # "last": the busy, after everyone free
         seen: set[str] = set()
         for eng in order:
             if len(have) + len(out) >= size:
@@ -145,13 +171,14 @@ class Staffing:
             if eng.id in have or eng.id in seen:
                 continue
             seen.add(eng.id)
-            if not self.free_for(eng, run):
+            busy = not self.free_for(eng, run)
+            if busy and busy_rule == "skip":
                 continue  # busy in another incident: not pulled away to watch this one
             is_oncall = eng in oncalls
             if not eng.working(now) and not is_oncall and not room.invite.include_off_hours:
                 continue
-            out.append(eng)
-        return out
+            (later if busy and busy_rule == "last" else out).append((eng, busy))
+        return out + later[: max(0, size - len(have) - len(out))]
 
     def _teams_by_distance(self, affected: set[str]) -> list[str]:
         """Every team, ordered by how many dependency hops separate its services from ``affected``."""
@@ -315,12 +342,14 @@ MECHANISMS = (
     Mechanism(
         "invitations", "room",
         "A room invites, closest teams to the failure first, by the rule '{protocol.room.invite.rule}' "
-        "(size {protocol.room.invite.size}), skipping anyone already in another incident; an invited "
-        "spectator stays to the end with probability {protocol.room.stay_probability}, else leaves "
-        "after {protocol.room.leave_after} min.",
+        "(size {protocol.room.invite.size}); someone already in another incident is, by the setting "
+        "'{protocol.room.busy_invitees}', skipped (skip), invited after everyone free (last) or in "
+        "their place (when_free), and an invited one comes only once part of no other incident, "
+        "paged then, if the room is still open; an invited spectator stays to the end with "
+        "probability {protocol.room.stay_probability}, else leaves after {protocol.room.leave_after} min.",
         "incsim.model.staffing:Staffing.invitees",
         ("protocol.room.invite.rule", "protocol.room.invite.size", "protocol.room.invite.include_off_hours",
-         "protocol.room.stay_probability", "protocol.room.leave_after"),
+         "protocol.room.busy_invitees", "protocol.room.stay_probability", "protocol.room.leave_after"),
         ("war-room", "hybrid"),
     ),
     Mechanism(

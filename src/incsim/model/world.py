@@ -56,6 +56,7 @@ class World(Staffing):
         self.fixing: dict[str, IncidentRun] = {}
         self.where: dict[str, set[int]] = defaultdict(set)
         self.freed = self.env.event()  # fires whenever someone stops debugging, commanding or fixing
+        self.vacated: simpy.Event | None = None  # fires when someone leaves an incident (made when awaited)
         self.pools: dict[str, simpy.Resource] = {
             t.name: simpy.Resource(self.env, capacity=t.oncall.per_shift)
             for t in scenario.org.teams if t.oncall is not None
@@ -129,8 +130,10 @@ class World(Staffing):
             self.env.process(self._cascade(run))
         view = run.view()
         if self.strategy.wants_triage(view):
-            pass  # the triage call opens once IC and debugger are there (in _respond)
-        else:
+            # the triage call opens once IC and debugger are there (in _respond); until it has
+            # ended the escalation rules wait, unless the protocol lets them open a room first
+            run.triage_pending = True
+        if not run.triage_pending or self._escalate_before_triage():
             reason = self.strategy.opening_room(view)
             if reason and self.strategy.opening_is_escalation:
                 self._escalate(run, reason)
@@ -172,9 +175,15 @@ class World(Staffing):
     def _check_escalation(self, run: IncidentRun) -> None:
         if run.room_open or run.escalated or run.resolved.triggered:
             return
+        if run.triage_pending and not self._escalate_before_triage():
+            return  # triage first: the rules are checked again when the call ends
         reason = self.strategy.escalation(run.view())
         if reason:
             self._escalate(run, reason)
+
+    def _escalate_before_triage(self) -> bool:
+        triage = self.strategy.spec.triage
+        return triage is not None and triage.escalate_before_triage
 
     def _watch_progress(self, run: IncidentRun):
         """Ask the protocol again every ``no_progress_min`` until the incident escalates or ends."""
@@ -199,22 +208,28 @@ class World(Staffing):
         for svc in spec.roots[1:]:
             self.env.process(self._owner_joins(run, svc))
         try:
-            if self.strategy.wants_triage(run.view()):
-                yield from self._triage(run)
+            # work the debugger gets done while decisions are reached (progress_while_deciding):
+            # a containment decision's goes to the diagnosis, the others' to the fix
+            ahead = 0.0
+            if run.triage_pending:
+                if not run.room_open:  # not replaced by an escalation (or a drill's inject) first
+                    ahead += yield from self._triage(run)
+                run.triage_pending = False
                 self._check_escalation(run)  # the rules apply once the triage call is over
             containment = [d for d in spec.decisions if d.containment]
             run.phase = "contain" if containment else "diagnose"
             for d in containment:
-                yield from self._decide(run, d)
+                ahead += yield from self._decide(run, d)
             run.phase = "diagnose"
-            yield from self._diagnose(run)
+            yield from self._diagnose(run, ahead)
             run.phase = "decide"
+            ahead = 0.0
             for d in spec.decisions:
                 if not d.containment:
-                    yield from self._decide(run, d)
+                    ahead += yield from self._decide(run, d)
             run.phase = "fix"
             fixes = [self.env.process(self._fix_other_root(run, svc)) for svc in spec.roots[1:]]
-            yield from self._work(run, spec.fix)  # 0 when the category has no separate fix
+            yield from self._work(run, max(0.0, spec.fix - ahead))  # 0 when the category has no separate fix
             self._service_fixed(run, spec.roots[0])
             if fixes:
                 yield self.env.all_of(fixes)
@@ -345,7 +360,8 @@ class World(Staffing):
             self._check_escalation(run)
 
     def _triage(self, run: IncidentRun):
-        """A short call of at most ``max_people`` for the containment decisions, then async."""
+        """A short call of at most ``max_people`` for the containment decisions, then async;
+        returns the work the debugger got done while those decisions were reached."""
         triage = self.strategy.spec.triage
         assert triage is not None
         if run.ic is not None:  # with no IC free, the call starts without one
@@ -359,25 +375,29 @@ class World(Staffing):
             yield self.env.all_of(joins)
         containment = [d for d in run.spec.decisions if d.containment]
         end = self.env.now + sample(triage.duration, run._rng("triage"))
+        ahead = 0.0
         for d in containment:
-            yield from self._decide(run, d, limit=triage.max_people)
+            ahead += yield from self._decide(run, d, limit=triage.max_people)
         if self.env.now < end:
             yield self.env.timeout(end - self.env.now)
         run.close_room()
         for e in sec:
             if run.engaged.get(e.id) == "stakeholder":
                 run.leave(e.id)
+        return ahead
 
     def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
         """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate.
 
         In a room, someone busy debugging, commanding or fixing elsewhere is asked in the
-        channel instead of being pulled away.
+        channel instead of being pulled away. Returns the work the debugger got done meanwhile
+        (``behaviour.progress_while_deciding`` of the wait, the same rule in a room and a channel).
         """
         if need.containment and run.contained:
-            return
+            return 0.0
         b = self.scn.behaviour
         t0 = self.env.now
+        rate = run.rate()
         people: list[Engineer] = []
         for who in need.stakeholders:
             for e in self.stakeholder(run, who):
@@ -409,12 +429,13 @@ class World(Staffing):
             run.contained = True
         run.log(Kind.DECISION, name=need.name, medium=medium, wait_min=self.env.now - t0,
                 containment=need.containment)
+        return b.progress_while_deciding * (self.env.now - t0) * rate
 
-    def _diagnose(self, run: IncidentRun):
-        """Diagnosis work, stopping at each point where another team's expert is needed."""
+    def _diagnose(self, run: IncidentRun, credit: float = 0.0):
+        """Diagnosis work, stopping at each point where another team's expert is needed;
+        ``credit`` is diagnosis already done (while waiting for decisions)."""
         spec = run.spec
         done = 0.0
-        credit = 0.0
         for frac, team in zip(spec.consults, spec.consult_teams):
             target = frac * spec.diagnosis
             yield from self._work(run, max(0.0, target - done - credit))
@@ -653,9 +674,12 @@ MECHANISMS = (
         "decisions", "work",
         "A decision waits for every stakeholder: in a room those missing are pulled in (or asked in "
         "the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
-        "round-trips; then it is deliberated.",
+        "round-trips; then it is deliberated. Meanwhile the debugger gets "
+        "{behaviour.progress_while_deciding} of the wait done, in a room and in a channel alike "
+        "(taken off the diagnosis after a containment decision, off the fix after the others).",
         "incsim.model.world:World._decide",
-        ("behaviour.channel_rounds", "incidents.categories.*.decisions", "incidents.flags.*.decisions"),
+        ("behaviour.channel_rounds", "behaviour.progress_while_deciding", "incidents.categories.*.decisions",
+         "incidents.flags.*.decisions"),
     ),
     Mechanism(
         "updates", "channel",

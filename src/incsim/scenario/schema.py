@@ -240,6 +240,10 @@ class Behaviour(Strict):
     progress_while_waiting: Probability = 0.0
     """Fraction of normal speed the debugger keeps while waiting for an expert's answer; the same
     rule whether the answer comes in a room or in a channel."""
+    progress_while_deciding: Probability = 0.0
+    """Fraction of normal speed the debugger keeps while a decision is reached and deliberated
+    (its stakeholders gathered, in a room or in a channel alike); the work done meanwhile is taken
+    off what comes next (diagnosis after a containment decision, the fix after the others)."""
 
 
 class Invite(Strict):
@@ -254,6 +258,11 @@ class Invite(Strict):
 
 class Room(Strict):
     invite: Invite = Invite()
+    busy_invitees: Literal["skip", "last", "when_free"] = "skip"
+    """Someone the room would invite who is part of another incident: ``skip`` them; invite them
+    ``last`` (after everyone free, so a capped room fills with free people first) and they come
+    when free; or invite them in their place (``when_free``) and they come when free. Either way
+    nobody is in two incidents at once, and nobody comes to a room that has closed."""
     stay_probability: Probability = 0.7
     """A spectator stays "in case they are needed" until the end."""
     leave_after: Duration = 20.0
@@ -276,6 +285,11 @@ class Triage(Strict):
     flags: list[Flag] = ["security"]
     max_people: PositiveInt = 3
     duration: Duration = 10.0
+    escalate_before_triage: bool = False
+    """Whether the escalation rules may open the full room while the incident waits for its
+    triage call (a further service affected, the no-progress timer). Off: the call comes first
+    and the rules are checked when it ends. On: such an escalation replaces the call, and the
+    containment decisions are taken in the full room."""
 
 
 class Protocol(Strict):
