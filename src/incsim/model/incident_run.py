@@ -3,9 +3,9 @@ room, the queue of questions, the remaining work, and the incident's own random 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from incsim.model.events import Event, Kind
+from incsim.model.events import Event, Interrupted, Joined, Left, RoomClosed, RoomOpened
 from incsim.model.incidents import IncidentSpec
 from incsim.model.people import Engineer
 from incsim.model.protocols import IncidentView
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
 NON_ESSENTIAL_ROLES = ("spectator", "watcher")
+
+E = TypeVar("E", bound=Event)
 
 
 class IncidentRun:
@@ -75,8 +77,9 @@ class IncidentRun:
     rng_watchers = property(lambda self: self._rng("watchers"))
 
     # -- bookkeeping -------------------------------------------------------------------
-    def log(self, kind: Kind, who: str = "", **data) -> Event:
-        return self.world.log.add(Event(self.world.env.now, self.spec.id, kind, who, data))
+    def log(self, record: type[E], who: str = "", **fields) -> E:
+        """Log a ``record`` (an ``events`` type) of this incident, now, with its ``fields``."""
+        return self.world.log.add(record(self.world.env.now, self.spec.id, who, **fields))
 
     def change_work(self, factor: float, extra: float = 0.0) -> None:
         """Scale the debugger's remaining work by ``factor`` and add ``extra`` minutes (a drill's
@@ -137,13 +140,13 @@ class IncidentRun:
             upgrade = current in NON_ESSENTIAL_ROLES and role in ESSENTIAL_ROLES
             if upgrade or (role == "debugger" and current != "debugger"):
                 self.engaged[eng.id] = role
-                self.log(Kind.JOINED, eng.id, role=role, change=True)
+                self.log(Joined, eng.id, role=role, change=True)
             return
         self.world._leave_elsewhere(eng, self)  # one person, one place
         self.engaged[eng.id] = role
         self.world.where[eng.id].add(self.spec.id)
         self.joined_at_work[eng.id] = eng.working(now)
-        self.log(Kind.JOINED, eng.id, role=role, off_hours=not eng.working(now), team=eng.team)
+        self.log(Joined, eng.id, role=role, off_hours=not eng.working(now), team=eng.team)
         if self.room_open:
             self._enter_room(eng)
 
@@ -154,7 +157,7 @@ class IncidentRun:
         late = self.world.env.now - self.room_opened_at > self.world.scn.behaviour.late_joiner_after
         if late and self.debugger is not None and eng.id != self.debugger.id and self.debugger.id in self.present:
             brief = self.draw(self.world.scn.behaviour.brief_late_joiner, "briefing", eng)
-            self.log(Kind.INTERRUPTED, self.debugger.id, answer_min=brief, refocus_min=0.0,
+            self.log(Interrupted, self.debugger.id, answer_min=brief, refocus_min=0.0,
                      reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
             self.pending.append(brief)
         self._room_changed()
@@ -172,7 +175,7 @@ class IncidentRun:
         if self.joined_at_work.pop(eng_id, False) and eng.working(now) and refocus_after:
             refocus = min(self.draw(self.world.scn.behaviour.refocus, "refocus", eng),
                           eng.minutes_left_at_work(now))
-        self.log(Kind.LEFT, eng_id, role=role, refocus_min=refocus)
+        self.log(Left, eng_id, role=role, refocus_min=refocus)
         if eng_id in self.present:
             self.present.discard(eng_id)
             self._room_changed()
@@ -196,7 +199,7 @@ class IncidentRun:
         if refocus and eng.working(now):
             r = min(self.draw(self.world.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
                     eng.minutes_left_at_work(now + answer))
-        self.log(Kind.INTERRUPTED, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
+        self.log(Interrupted, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
                  engaged=eng.id in self.engaged)
         target = self.world.debugging.get(eng.id)
         if target is not None and not target.resolved.triggered:
@@ -210,7 +213,7 @@ class IncidentRun:
         self.room_open = True
         self.room_opened_at = self.world.env.now
         self.room_limit = limit
-        self.log(Kind.ROOM_OPENED, reason=reason, limit=limit)
+        self.log(RoomOpened, reason=reason, limit=limit)
         if not self.questions_started and self.world.scn.behaviour.spectator_questions_per_hour > 0:
             self.questions_started = True
             self.world.env.process(self.world._room_questions(self))
@@ -226,5 +229,5 @@ class IncidentRun:
             return
         self.room_open = False
         self.present.clear()
-        self.log(Kind.ROOM_CLOSED)
+        self.log(RoomClosed)
         self._room_changed()

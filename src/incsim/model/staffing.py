@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from incsim.model.events import Kind
+from incsim.model.events import Busy, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
@@ -88,9 +88,9 @@ class Staffing:
             run.join(eng, role)
             return True
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            run.log(Busy, eng.id, role=role, elsewhere=tuple(sorted(self.where[eng.id])))
             return False
-        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
+        run.log(Paged, eng.id, role=role, team=eng.team)
         if eng.working(self.env.now):
             delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
         else:
@@ -99,7 +99,7 @@ class Staffing:
         if run.resolved.triggered:
             return False
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            run.log(Busy, eng.id, role=role, elsewhere=tuple(sorted(self.where[eng.id])))
             return False
         run.join(eng, role)
         if role == "spectator":

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 
 import simpy
 
-from incsim.model.events import Event, Kind, Log
+from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
+                                 Injected, Interrupted, Log, Mitigated, Paged, Question, Recovered, Resolved,
+                                 Update)
 from incsim.model.incident_run import IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
@@ -97,7 +99,7 @@ class World(Staffing):
 
     def inject_incident(self, spec: IncidentSpec) -> None:
         """Add an incident from outside (a drill's inject); it starts at ``max(spec.at, now)``."""
-        self.log.add(Event(self.env.now, spec.id, Kind.INJECTED, "", {"what": "incident"}))
+        self.log.add(Injected(self.env.now, spec.id, what="incident"))
         self.schedule(spec)
 
     def inject_escalation(self, incident: int, reason: str = "injected") -> None:
@@ -105,7 +107,7 @@ class World(Staffing):
         run = self.runs.get(incident)
         if run is None or run.resolved.triggered:
             raise KeyError(f"no running incident {incident}")
-        self.log.add(Event(self.env.now, incident, Kind.INJECTED, "", {"what": "escalation"}))
+        self.log.add(Injected(self.env.now, incident, what="escalation"))
         self._escalate(run, reason)
 
     # -- the incident lifecycle (who takes part is in staffing.py) ----------------------
@@ -118,12 +120,12 @@ class World(Staffing):
         run.ic = self.pick_ic(exclude=owner_oncall)
         if run.ic is not None:
             self.commanding[run.ic.id] = run
-        run.log(Kind.DETECTED, category=spec.category, flags=list(spec.flags), roots=list(spec.roots),
+        run.log(Detected, category=spec.category, flags=tuple(spec.flags), roots=tuple(spec.roots),
                 diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
         if run.ic is not None:
-            run.log(Kind.PAGED, run.ic.id, role="ic", team=run.ic.team)
+            run.log(Paged, run.ic.id, role="ic", team=run.ic.team)
         for svc in spec.roots:
-            run.log(Kind.AFFECTED, service=svc, via="", customer_facing=svc in self.customer_facing)
+            run.log(Affected, service=svc, via="", customer_facing=svc in self.customer_facing)
         self.env.process(self._command(run))
         if spec.spread:
             self.env.process(self._cascade(run))
@@ -166,7 +168,7 @@ class World(Staffing):
         if run.room_open or run.escalated:
             return
         run.escalated = True
-        run.log(Kind.ESCALATED, reason=reason)
+        run.log(Escalated, reason=reason)
         run.open_room(f"escalated: {reason}")
 
     def _check_escalation(self, run: IncidentRun) -> None:
@@ -192,7 +194,7 @@ class World(Staffing):
         eng, req = yield from self._acquire_debugger(run, team)
         self.debugging[eng.id] = run
         run.debugger = eng
-        run.log(Kind.PAGED, eng.id, role="debugger", team=team)
+        run.log(Paged, eng.id, role="debugger", team=team)
         yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
         run.join(eng, "debugger")
         run.debugger_ready.succeed()
@@ -224,7 +226,7 @@ class World(Staffing):
             self._release(self.debugging, eng.id)
             if req is not None:
                 self.pools[team].release(req)
-        run.log(Kind.RESOLVED)
+        run.log(Resolved)
         run.close_room()
         for pid in sorted(run.engaged):
             run.leave(pid)
@@ -245,7 +247,7 @@ class World(Staffing):
             # catching up on the thread is part of their time in the incident, and it comes
             # before their fix
             reading = run.reading_cost(eng)
-            run.log(Kind.INTERRUPTED, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
+            run.log(Interrupted, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
                     role="owner", engaged=True)
         return eng, reading
 
@@ -274,19 +276,19 @@ class World(Staffing):
             finally:
                 self._release(self.fixing, eng.id)
         run.fixed.add(service)
-        run.log(Kind.FIXED, service=service)
+        run.log(Fixed, service=service)
 
     def _fix_other_root(self, run: IncidentRun, service: str):
         yield from self._own_fix(run, service, run.spec.fix)
         run.recovered.add(service)
-        run.log(Kind.RECOVERED, service=service)
+        run.log(Recovered, service=service)
         self._maybe_mitigated(run)
 
     def _service_fixed(self, run: IncidentRun, service: str) -> None:
         run.fixed.add(service)
-        run.log(Kind.FIXED, service=service)
+        run.log(Fixed, service=service)
         run.recovered.add(service)
-        run.log(Kind.RECOVERED, service=service)
+        run.log(Recovered, service=service)
         self._maybe_mitigated(run)
 
     def _maybe_mitigated(self, run: IncidentRun) -> None:
@@ -295,7 +297,7 @@ class World(Staffing):
         facing = {s for s in run.affected if s in self.customer_facing}
         if facing <= run.recovered and set(run.spec.roots) <= run.fixed:
             run.mitigated = True
-            run.log(Kind.MITIGATED)
+            run.log(Mitigated)
 
     def _await_recovery(self, run: IncidentRun):
         by_service = {s.service: s for s in run.spec.spread}
@@ -318,7 +320,7 @@ class World(Staffing):
     def _recover(self, run: IncidentRun, service: str, minutes: float):
         yield self.env.timeout(minutes)
         run.recovered.add(service)
-        run.log(Kind.RECOVERED, service=service)
+        run.log(Recovered, service=service)
         self._maybe_mitigated(run)
 
     def _cascade(self, run: IncidentRun):
@@ -339,7 +341,7 @@ class World(Staffing):
                 return
             hit_at[sp.service] = self.env.now
             run.affected.add(sp.service)
-            run.log(Kind.AFFECTED, service=sp.service, via=sp.via,
+            run.log(Affected, service=sp.service, via=sp.via,
                     customer_facing=sp.service in self.customer_facing)
             self.env.process(self._owner_joins(run, sp.service))
             self._check_escalation(run)
@@ -383,7 +385,7 @@ class World(Staffing):
             for e in self.stakeholder(run, who):
                 if e not in people:
                     people.append(e)
-        run.log(Kind.DECISION_REQUESTED, name=need.name, stakeholders=[e.id for e in people])
+        run.log(DecisionRequested, name=need.name, stakeholders=tuple(e.id for e in people))
         reason = f"decision: {need.name}"
         if run.room_open:
             missing = [e for e in people if e.id not in run.present]
@@ -407,7 +409,7 @@ class World(Staffing):
             medium = "channel"
         if need.containment:
             run.contained = True
-        run.log(Kind.DECISION, name=need.name, medium=medium, wait_min=self.env.now - t0,
+        run.log(Decision, name=need.name, medium=medium, wait_min=self.env.now - t0,
                 containment=need.containment)
 
     def _diagnose(self, run: IncidentRun):
@@ -440,7 +442,7 @@ class World(Staffing):
         t0 = self.env.now
         rate = run.rate()
         if run.room_open and not self.hard_busy(expert, run):
-            run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="room", topic="consult")
+            run.log(Question, dbg.id, to=expert.id, medium="room", topic="consult")
             if expert.id not in run.present:
                 came = yield from self.pull_in(run, expert, "expert")
             else:
@@ -449,13 +451,13 @@ class World(Staffing):
             if came:
                 answer = run.draw(b.room_answer, "room_answer", expert)
                 yield self.env.timeout(answer)
-                run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
+                run.log(Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
                 if run.engaged.get(expert.id) == "expert":
                     self.env.process(self._linger(run, expert, "expert"))
                 return b.progress_while_waiting * (self.env.now - t0) * rate
-        run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="channel", topic="consult")
+        run.log(Question, dbg.id, to=expert.id, medium="channel", topic="consult")
         yield from self.ask(run, expert, "consult", "expert")
-        run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
+        run.log(Answer, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
         return b.progress_while_waiting * (self.env.now - t0) * rate
 
     def _work(self, run: IncidentRun, amount: float):
@@ -500,7 +502,7 @@ class World(Staffing):
             if ic is not None:
                 run.ic = ic
                 self.commanding[ic.id] = run
-                run.log(Kind.PAGED, ic.id, role="ic", team=ic.team)
+                run.log(Paged, ic.id, role="ic", team=ic.team)
         if ic is None:
             run.ic_ready.succeed()
             return
@@ -521,12 +523,12 @@ class World(Staffing):
             if run.resolved.triggered:
                 break
             write = run.draw(b.write_update, "write_update", ic)
-            run.log(Kind.UPDATE, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
-                    impact=sorted(s for s in run.affected if s in self.customer_facing),
-                    next_steps=run.phase, eta_min=None,
+            run.log(Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
+                    impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
+                    next_steps=run.phase,
                     write_min=write)
             if proto.executive_channel:
-                run.log(Kind.UPDATE, ic.id, channel="executive",
+                run.log(Update, ic.id, channel="executive",
                         status="mitigated" if run.mitigated else "investigating",
                         write_min=run.draw(b.write_exec_update, "write_exec_update", ic))
             for w in watchers:
@@ -549,7 +551,7 @@ class World(Staffing):
             yield self.env.timeout(run.rng_leadership.exponential(60.0 / rate))
             if run.resolved.triggered:
                 return
-            run.log(Kind.QUESTION, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
+            run.log(Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                     topic="any updates?")
             run.interrupt(ic, run.draw(b.interruption.answer, "answer", ic), "any updates?", "ic")
 
@@ -572,7 +574,7 @@ class World(Staffing):
             if not specs or run.answering or run.pending:
                 continue
             asker = specs[int(run.rng_questions.integers(len(specs)))]
-            run.log(Kind.QUESTION, asker, to=run.debugger.id, medium="room", topic="question")
+            run.log(Question, asker, to=run.debugger.id, medium="room", topic="question")
             run.interrupt(run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
                           "spectator question", "debugger")
 
