@@ -388,10 +388,10 @@ class DrillSession:
             return
         if isinstance(eff, OpenRoom):
             # named people: only they are paged in; none named: the protocol's invite rule decides
-            run.open_room(f"drill decision: {d.id}", invite=not eff.with_)
+            world.open_room(run, f"drill decision: {d.id}", invite=not eff.with_)
             self._page(run, eff.with_)
         elif isinstance(eff, CloseRoom):
-            run.close_room()
+            world.close_room(run)
         elif isinstance(eff, Page):
             self._page(run, eff.who)
         elif isinstance(eff, Escalate):
@@ -400,21 +400,21 @@ class DrillSession:
         elif isinstance(eff, Contain):
             if not run.contained:
                 run.contained = True
-                run.log(Decision, d.role, name=f"containment: {d.id}", medium="drill", wait_min=0.0,
-                        containment=True)
+                world.emit(run, Decision, d.role, name=f"containment: {d.id}", medium="drill", wait_min=0.0,
+                                containment=True)
             for svc in eff.take_offline:
                 if svc not in run.affected:
                     run.affected.add(svc)
                     run.recovered.discard(svc)
-                    run.log(Affected, service=svc, via="containment",
-                            customer_facing=svc in world.customer_facing)
+                    world.emit(run, Affected, service=svc, via="containment",
+                                    customer_facing=svc in world.customer_facing)
         elif isinstance(eff, ChangeWork):
             run.change_work(eff.remaining_work, eff.extra_min)
-            run.log(Injected, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
+            world.emit(run, Injected, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
         elif isinstance(eff, StatusUpdate):
             who = run.ic.id if run.ic is not None else d.role
-            run.log(Update, who, channel="status", status="mitigated" if run.mitigated else "investigating",
-                    text=eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+            world.emit(run, Update, who, channel="status", status="mitigated" if run.mitigated else "investigating",
+                            text=eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
 
     def _page(self, run: IncidentRun, names: list[str]) -> None:
         world = self.world
