@@ -12,7 +12,7 @@ import pytest
 from incsim.accounting import Accounting, check_one_place, minutes_by_state, off_hours_minutes
 from incsim.experiment import run_replication
 from incsim.metrics import incident_records, time_accounting
-from incsim.model.events import Event, Kind
+from incsim.model.events import RECORDS, Kind
 from incsim.model.incidents import generate_incidents
 from incsim.model.people import Roster
 from incsim.model.streams import Streams
@@ -26,7 +26,7 @@ BUSY = ("responding", "spectating", "refocusing")
 
 
 def ev(t, kind, who="", incident=0, **data):
-    return Event(float(t), incident, kind, who, data)
+    return RECORDS[kind](float(t), incident, who, **data)
 
 
 def joined(t, who, role, incident=0):
@@ -45,7 +45,8 @@ def spans_of(acct: Accounting, who: str) -> list[tuple[int, str, float, float]]:
 def test_an_answer_to_another_incident_takes_its_minutes_from_the_engagement():
     log = [
         joined(0, "a-1", "debugger", incident=0),
-        ev(30, Kind.INTERRUPTED, "a-1", 1, answer_min=10.0, refocus_min=5.0, role="expert", engaged=False),
+        ev(30, Kind.INTERRUPTED, "a-1", 1, answer_min=10.0, refocus_min=5.0, reason="consult", role="expert",
+           engaged=False),
         left(100, "a-1", "debugger", incident=0, refocus=20.0),
     ]
     acct = Accounting(log)
@@ -81,12 +82,13 @@ def test_off_hours_minutes_follow_the_clock_not_the_join():
     who = next(e for e in roster.engineers.values() if e.utc_offset_hours == 0 and e.start_hour == 9
                and e.end_hour == 17)
     log = [
-        ev(0, Kind.DETECTED, incident=0, category="single-service", flags=[], roots=["x"]),
+        ev(0, Kind.DETECTED, incident=0, category="single-service", flags=(), roots=("x",), diagnosis_min=60.0,
+           fix_min=30.0, exposure_per_min=0.0),
         joined(16 * 60, who.id, "debugger"),
         ev(19 * 60, Kind.RESOLVED),
         left(19 * 60, who.id, "debugger"),
-        ev(20 * 60, Kind.INTERRUPTED, who.id, 0, answer_min=12.0, refocus_min=0.0, role="stakeholder",
-           engaged=False),
+        ev(20 * 60, Kind.INTERRUPTED, who.id, 0, answer_min=12.0, refocus_min=0.0, reason="decision: x",
+           role="stakeholder", engaged=False),
     ]
     acct = Accounting(log)
     assert off_hours_minutes(acct.spans, roster.engineers) == pytest.approx(120 + 12)
@@ -162,5 +164,5 @@ def test_one_place_and_one_accounting_hold_for_every_busy_invitee_setting(rule):
             recs = incident_records(events, scn.costs, Roster(scn))
             assert sum(r["engineer_hours"] for r in recs) * 60 == pytest.approx(
                 float(table[[*BUSY, "after_horizon"]].to_numpy().sum()), rel=1e-9)
-            waited += sum(1 for e in events if e.kind is Kind.BUSY and e.data.get("waits"))
+            waited += sum(1 for e in events if e.kind is Kind.BUSY and e.waits)
     assert waited > 0, "no busy invitee was invited: the setting was not exercised"

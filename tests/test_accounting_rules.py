@@ -10,21 +10,18 @@ from incsim.accounting import (
     Accounting,
     Span,
     check_one_place,
-    event_from_dict,
     minutes_by_state,
     off_hours_minutes,
     state_of,
 )
 from incsim.metrics import time_accounting
-from incsim.model.events import Event, Kind
+from event_helpers import ev
+from incsim.model.events import Event, Interrupted, Joined, Kind, Resolved, event_from_dict
 from incsim.model.people import Roster
 from incsim.scenario.schema import Scenario
 
 DAY = 1440.0
 
-
-def ev(t, kind, who="", incident=0, **data):
-    return Event(float(t), incident, kind, who, data)
 
 
 def joined(t, who, role, incident=0, **data):
@@ -74,10 +71,10 @@ def test_a_leave_without_a_join_is_ignored_and_the_log_goes_on():
     assert spans_of(acct, "b-1") == [(0, "responding", "ic", 10, 20)]
 
 
-def test_a_missing_or_empty_refocus_or_answer_is_no_time():
+def test_a_zero_refocus_or_answer_is_no_time():
     log = [joined(0, "a-1", "ic"), ev(10, Kind.LEFT, "a-1", 0, role="ic"),
-           ev(20, Kind.INTERRUPTED, "b-1", 0, role="watcher", engaged=False, answer_min=None,
-              refocus_min=None),
+           ev(20, Kind.INTERRUPTED, "b-1", 0, role="watcher", engaged=False, answer_min=0.0,
+              refocus_min=0.0),
            ev(30, Kind.INTERRUPTED, "c-1", 0, role="watcher", engaged=False, answer_min=3.0)]
     acct = Accounting(log)
     assert spans_of(acct, "a-1") == [(0, "responding", "ic", 0, 10)]
@@ -229,12 +226,12 @@ def test_an_event_comes_back_from_its_json_form():
     d = {"t": 3, "incident": "2", "kind": "joined", "who": "a-1", "protocol": "war-room",
          "role": "ic", "off_hours": False}
     e = event_from_dict(d)
-    assert e == Event(3.0, 2, Kind.JOINED, "a-1", {"role": "ic", "off_hours": False})
+    assert e == Joined(3.0, 2, "a-1", role="ic", off_hours=False)
     assert isinstance(e.t, float) and isinstance(e.incident, int)
-    assert event_from_dict({"t": 1.5, "incident": 0, "kind": "resolved", "who": None}) == Event(
-        1.5, 0, Kind.RESOLVED, "", {})
+    assert event_from_dict({"t": 1.5, "incident": 0, "kind": "resolved", "who": None}) == Resolved(1.5, 0, "")
     assert event_from_dict({"t": 1.5, "incident": 0, "kind": "resolved"}).who == ""
-    original = Event(7.25, 4, Kind.INTERRUPTED, "b-2", {"answer_min": 2.0, "role": "watcher"})
+    original = ev(7.25, Kind.INTERRUPTED, "b-2", 4, answer_min=2.0, role="watcher")
+    assert isinstance(original, Interrupted)
     assert event_from_dict(original.as_dict()) == original
 
 
@@ -258,12 +255,10 @@ def test_a_log_inside_its_first_minute_is_cut_at_its_last_event():
     assert spans_of(Accounting(log), "a-1") == [(0, "responding", "ic", 0, 0.5)]
 
 
-def test_a_record_without_a_role_keeps_an_empty_role():
-    log = [ev(0, Kind.JOINED, "a-1", 0), ev(10, Kind.LEFT, "a-1", 0),
-           ev(20, Kind.INTERRUPTED, "b-1", 0, answer_min=2.0, engaged=False)]
-    assert [s.role for s in Accounting(log).spans] == ["", ""]
-    log = [ev(0, Kind.JOINED, "a-1", 0), ev(5, Kind.JOINED, "a-1", 1), ev(9, Kind.UPDATE, "", 1)]
-    assert check_one_place(log, roles=("",)) == ["a-1: incident 0 until 9.0 and incident 1 from 5.0"]
+def test_a_double_booking_is_found_only_in_the_roles_asked_about():
+    log = [joined(0, "a-1", "expert", 0), joined(5, "a-1", "expert", 1), ev(9, Kind.UPDATE, "", 1)]
+    assert check_one_place(log, roles=("expert",)) == ["a-1: incident 0 until 9.0 and incident 1 from 5.0"]
+    assert check_one_place(log, roles=("debugger", "ic")) == []
 
 
 def test_off_hours_from_the_first_minute_and_teams_of_idle_people():

@@ -53,25 +53,25 @@ def _world(damage: float, protocol: str = "async-first") -> World:
 @pytest.mark.parametrize("protocol", ["war-room", "async-first"])
 def test_a_cycle_spreads_to_each_service_once_and_ends(protocol):
     world = _world(0.0, protocol)
-    affected = [e.data["service"] for e in world.log.events if e.kind is Kind.AFFECTED]
+    affected = [e.service for e in world.log.events if e.kind is Kind.AFFECTED]
     assert sorted(affected) == ["s1", "s2", "s3"]  # s1 -> s2 -> s3 -> (s1 again: ignored)
     assert [e.kind for e in world.log.events].count(Kind.RESOLVED) == 1
     # each newly affected service paged its own team
-    paged = {e.data["team"] for e in world.log.events if e.kind is Kind.PAGED}
+    paged = {e.team for e in world.log.events if e.kind is Kind.PAGED}
     assert {"a", "b", "c"} <= paged
 
 
 def test_dependents_recover_after_the_root_is_fixed():
     ev = _world(0.0).log.events
-    fixed_root = next(e.t for e in ev if e.kind is Kind.FIXED and e.data["service"] == "s1")
+    fixed_root = next(e.t for e in ev if e.kind is Kind.FIXED and e.service == "s1")
     for svc in ("s2", "s3"):
-        rec = next(e.t for e in ev if e.kind is Kind.RECOVERED and e.data["service"] == svc)
+        rec = next(e.t for e in ev if e.kind is Kind.RECOVERED and e.service == svc)
         assert rec == pytest.approx(fixed_root + 7)  # their own recovery time, after the root
 
 
 def test_damage_needs_the_dependent_owners_own_fix():
     ev = _world(1.0).log.events
-    fixed = {e.data["service"]: e.t for e in ev if e.kind is Kind.FIXED}
+    fixed = {e.service: e.t for e in ev if e.kind is Kind.FIXED}
     assert set(fixed) == {"s1", "s2", "s3"}
     assert all(fixed[s] >= fixed["s1"] + 30 for s in ("s2", "s3"))
     resolved = next(e.t for e in ev if e.kind is Kind.RESOLVED)

@@ -213,7 +213,7 @@ def incidents(events: list[Event]) -> dict[int, list[Event]]:
 
 
 def first(evs: list[Event], kind: Kind, **data) -> Event | None:
-    return next((e for e in evs if e.kind is kind and all(e.data.get(k) == v for k, v in data.items())), None)
+    return next((e for e in evs if e.kind is kind and all(getattr(e, k, None) == v for k, v in data.items())), None)
 
 
 def engaged_spans(events: list[Event]) -> dict[str, list[tuple[float, float, int]]]:
@@ -244,7 +244,7 @@ def check_debugger(name: str) -> int:
             if det is None or dbg is None:
                 continue
             ic = first(evs, Kind.PAGED, role="ic")
-            assert r.roster.engineers[dbg.who].team == r.roster.owner_of[det.data["roots"][0]], (label, inc)
+            assert r.roster.engineers[dbg.who].team == r.roster.owner_of[det.roots[0]], (label, inc)
             assert ic is None or ic.who != dbg.who, (label, inc)
             n += 1
     return n
@@ -264,12 +264,12 @@ def check_incident_commander(name: str) -> int:
             n += 1
             assert ic.who in pool, (label, inc)
             det = first(evs, Kind.DETECTED)
-            owner_team = r.roster.owner_of[det.data["roots"][0]]
+            owner_team = r.roster.owner_of[det.roots[0]]
             assert ic.who not in {e.id for e in r.roster.oncall(owner_team, det.t)} or ic.t > det.t, (label, inc)
-            roles = {e.data.get("role") for e in evs if e.who == ic.who and e.kind in (Kind.JOINED, Kind.INTERRUPTED)}
+            roles = {e.role for e in evs if e.who == ic.who and e.kind in (Kind.JOINED, Kind.INTERRUPTED)}
             assert not roles & {"debugger", "expert", "owner"}, (label, inc, roles)
-            asked = [e for e in evs if e.kind is Kind.QUESTION and e.data.get("to") == ic.who
-                     and e.data.get("topic") == "consult"]
+            asked = [e for e in evs if e.kind is Kind.QUESTION and e.to == ic.who
+                     and e.topic == "consult"]
             assert not asked, (label, inc)
     return n
 
@@ -296,13 +296,13 @@ def check_acknowledge(name: str = "fixed") -> int:
             for e in evs:
                 if e.kind is Kind.PAGED:
                     paged.setdefault(e.who, []).append(e)
-                elif e.kind is Kind.JOINED and paged.get(e.who) and not e.data.get("change"):
+                elif e.kind is Kind.JOINED and paged.get(e.who) and not e.change:
                     # one person can be paged twice (two services to own); the join answers one page
                     pages = paged.pop(e.who)
                     fits = []
                     for p in pages:
                         at_work = r.roster.engineers[e.who].working(p.t)
-                        if p.data["role"] in ("debugger", "ic"):
+                        if p.role in ("debugger", "ic"):
                             want = b.page_ack.value if at_work else b.page_ack_off_hours.value
                         else:
                             want = b.join_delay.value if at_work else b.page_ack_off_hours.value
@@ -323,15 +323,15 @@ def check_diagnose_and_fix(name: str = "quiet") -> int:
             det, join = first(evs, Kind.DETECTED), first(evs, Kind.JOINED, role="debugger")
             if det is None or join is None:
                 continue
-            fixed = first(evs, Kind.FIXED, service=det.data["roots"][0])
-            if fixed is None or len(det.data["roots"]) > 1:
+            fixed = first(evs, Kind.FIXED, service=det.roots[0])
+            if fixed is None or len(det.roots) > 1:
                 continue
             eng = r.roster.engineers[join.who]
             quiet = not any((e.kind is Kind.DECISION_REQUESTED or (e.kind is Kind.QUESTION and e.who == eng.id))
                             for e in evs if e.t <= fixed.t) and not any(
                 e.kind is Kind.INTERRUPTED and e.who == eng.id and join.t <= e.t <= fixed.t for e in ev)
             if quiet:
-                work = det.data["diagnosis_min"] + det.data["fix_min"]
+                work = det.diagnosis_min + det.fix_min
                 at_work = sum(b - a for a, b in eng.work_intervals(join.t, fixed.t))
                 # minutes at work count once, minutes off hours 1/slowdown: together the work
                 done = at_work + (fixed.t - join.t - at_work) / r.scn.behaviour.off_hours_slowdown
@@ -346,11 +346,11 @@ def check_owners_fix(name: str = "busy") -> int:
     n = 0
     for label, _, ev in r.each():
         for e in ev:
-            if e.kind is Kind.INTERRUPTED and str(e.data.get("reason", "")).startswith("fix "):
-                svc = e.data["reason"][4:]
+            if e.kind is Kind.INTERRUPTED and e.reason.startswith("fix "):
+                svc = e.reason[4:]
                 assert r.roster.engineers[e.who].team == r.roster.owner_of[svc], (label, e)
                 n += 1
-            elif e.kind is Kind.JOINED and e.data.get("role") == "owner":
+            elif e.kind is Kind.JOINED and e.role == "owner":
                 n += 1
     return n
 
@@ -365,16 +365,16 @@ def check_invitations(name: str = "busy") -> int:
         spans = engaged_spans(ev)
         by_inc = incidents(ev)
         for e in ev:
-            if e.kind is Kind.PAGED and e.data.get("role") == "spectator":
+            if e.kind is Kind.PAGED and e.role == "spectator":
                 assert proto.kind in ("war-room", "hybrid"), label
                 elsewhere = [s for s in spans[e.who] if s[2] != e.incident and s[0] <= e.t < s[1]]
                 assert not elsewhere, (label, e, elsewhere)
                 n += 1
-            elif e.kind is Kind.BUSY and e.data.get("waits"):
+            elif e.kind is Kind.BUSY and e.waits:
                 assert proto.room.busy_invitees in ("last", "when_free"), (label, e)
                 # part of another incident, or paged to debug, command or fix one
-                assert e.data["elsewhere"] and e.incident not in e.data["elsewhere"], (label, e)
-                for other in e.data["elsewhere"]:
+                assert e.elsewhere and e.incident not in e.elsewhere, (label, e)
+                for other in e.elsewhere:
                     assert any(x.who == e.who and x.kind in (Kind.PAGED, Kind.JOINED) and x.t <= e.t
                                for x in by_inc[other]), (label, e, other)
                 after = by_inc[e.incident][by_inc[e.incident].index(e):]  # in log order
@@ -398,14 +398,14 @@ def check_spectator_questions(name: str = "seed") -> int:
                 elif e.kind is Kind.ROOM_CLOSED:
                     room = False
                 elif e.kind is Kind.JOINED:
-                    roles[e.who] = e.data["role"]
-                    if e.data["role"] == "debugger":
+                    roles[e.who] = e.role
+                    if e.role == "debugger":
                         dbg = e.who
                 elif e.kind is Kind.LEFT:
                     roles.pop(e.who, None)
-                elif e.kind is Kind.QUESTION and e.data.get("topic") == "question":
+                elif e.kind is Kind.QUESTION and e.topic == "question":
                     assert proto.kind in ("war-room", "hybrid") and room, (label, e)
-                    assert roles.get(e.who) == "spectator" and e.data["to"] == dbg, (label, e)
+                    assert roles.get(e.who) == "spectator" and e.to == dbg, (label, e)
                     n += 1
     return n
 
@@ -423,9 +423,9 @@ def check_late_joiners(name: str = "seed") -> int:
                     opened = e.t
                 elif e.kind is Kind.ROOM_CLOSED:
                     opened = None
-                elif e.kind is Kind.JOINED and e.data["role"] == "debugger":
+                elif e.kind is Kind.JOINED and e.role == "debugger":
                     dbg = e.who
-                elif e.kind is Kind.INTERRUPTED and e.data.get("reason") == "brief late joiner":
+                elif e.kind is Kind.INTERRUPTED and e.reason == "brief late joiner":
                     assert opened is not None and e.t - opened > after and e.who == dbg, (label, e)
                     n += 1
     return n
@@ -442,10 +442,10 @@ def check_channel_questions(name: str = "fixed") -> int:
     for label, _, ev in r.each():
         for evs in incidents(ev).values():
             for e in evs:
-                if e.kind is Kind.ANSWER and e.data.get("medium") == "channel":
+                if e.kind is Kind.ANSWER and e.medium == "channel":
                     waits = {x.value + extra + answer for x in (lat.engaged, lat.working, lat.off_hours)
                              for extra in (0.0, read)}
-                    assert any(e.data["wait_min"] == pytest.approx(w) for w in waits), (label, e, sorted(waits))
+                    assert any(e.wait_min == pytest.approx(w) for w in waits), (label, e, sorted(waits))
                     n += 1
     return n
 
@@ -458,7 +458,7 @@ def check_decisions(name: str = "seed") -> int:
         want = "room" if proto.kind == "war-room" else "channel"
         for e in ev:
             if e.kind is Kind.DECISION:
-                assert e.data["medium"] == want, (label, e)
+                assert e.medium == want, (label, e)
                 n += 1
     return n
 
@@ -470,15 +470,15 @@ def check_updates(name: str = "seed") -> int:
     n = 0
     for label, proto, ev in r.each():
         for inc, evs in incidents(ev).items():
-            times = [e.t for e in evs if e.kind is Kind.UPDATE and e.data["channel"] == "incident"]
+            times = [e.t for e in evs if e.kind is Kind.UPDATE and e.channel == "incident"]
             gaps = [b - a for a, b in itertools.pairwise(times)]
             assert all(g == pytest.approx(proto.update_cadence_min) for g in gaps), (label, inc, gaps)
             n += len(times)
-            exec_ = any(e.kind is Kind.UPDATE and e.data["channel"] == "executive" for e in evs)
+            exec_ = any(e.kind is Kind.UPDATE and e.channel == "executive" for e in evs)
             assert proto.executive_channel or not exec_, (label, inc)
         for e in ev:
-            if e.kind is Kind.INTERRUPTED and e.data.get("reason") == "read update":
-                assert e.data["refocus_min"] == 0.0, (label, e)
+            if e.kind is Kind.INTERRUPTED and e.reason == "read update":
+                assert e.refocus_min == 0.0, (label, e)
     return n
 
 
@@ -490,12 +490,12 @@ def check_refocus(name: str = "busy") -> int:
     for label, _, ev in r.each():
         joined_off: dict[tuple[int, str], bool] = {}
         for e in ev:
-            if e.kind is Kind.JOINED and not e.data.get("change"):
-                joined_off[(e.incident, e.who)] = bool(e.data.get("off_hours"))
-            elif e.kind is Kind.LEFT and e.data.get("refocus_min", 0) > 0:
+            if e.kind is Kind.JOINED and not e.change:
+                joined_off[(e.incident, e.who)] = bool(e.off_hours)
+            elif e.kind is Kind.LEFT and e.refocus_min > 0:
                 eng = r.roster.engineers[e.who]
                 assert not joined_off[(e.incident, e.who)] and eng.working(e.t), (label, e)
-                assert e.data["refocus_min"] <= eng.minutes_left_at_work(e.t) + 1e-9, (label, e)
+                assert e.refocus_min <= eng.minutes_left_at_work(e.t) + 1e-9, (label, e)
                 n += 1
     return n
 
@@ -511,8 +511,8 @@ def check_resolution(name: str = "seed") -> int:
             if res is None:
                 continue
             before = [e for e in evs if e.t <= res.t]
-            affected = {e.data["service"] for e in before if e.kind is Kind.AFFECTED}
-            recovered = {e.data["service"] for e in before if e.kind is Kind.RECOVERED}
+            affected = {e.service for e in before if e.kind is Kind.AFFECTED}
+            recovered = {e.service for e in before if e.kind is Kind.RECOVERED}
             assert affected <= recovered, (label, inc, affected - recovered)
             mit = first(evs, Kind.MITIGATED)
             assert mit is not None and mit.t <= res.t, (label, inc)
@@ -561,7 +561,7 @@ def check_hybrid_escalation(name: str = "seed") -> int:
             end = res.t if res else math.inf
             if esc is not None:
                 n += 1
-                reason = esc.data["reason"]
+                reason = esc.reason
                 affected = sum(1 for e in evs if e.kind is Kind.AFFECTED and e.t <= esc.t)
                 if reason.startswith("no progress"):
                     since = esc.t - det.t
@@ -571,11 +571,11 @@ def check_hybrid_escalation(name: str = "seed") -> int:
                 elif "services affected" in reason:
                     assert affected >= rules.services_affected_at_least, (label, inc, affected)
                 elif reason.startswith("category"):
-                    assert det.data["category"] in rules.categories, (label, inc)
+                    assert det.category in rules.categories, (label, inc)
                 elif reason.startswith("flag"):
-                    assert set(det.data["flags"]) & set(rules.flags), (label, inc)
+                    assert set(det.flags) & set(rules.flags), (label, inc)
             # the converse: a rule that fires while the incident is in the channel escalates it then
-            if proto.triage is not None and set(det.data["flags"]) & set(proto.triage.flags):
+            if proto.triage is not None and set(det.flags) & set(proto.triage.flags):
                 continue  # with a triage flag the rules wait for the triage call (or a further service)
             if rules.services_affected_at_least is not None:
                 hits = [e.t for e in evs if e.kind is Kind.AFFECTED]
@@ -600,11 +600,11 @@ def check_hybrid_triage(name: str = "seed") -> int:
         for inc, evs in incidents(ev).items():
             room = first(evs, Kind.ROOM_OPENED, reason="triage")
             det = first(evs, Kind.DETECTED)
-            flagged = proto.triage is not None and bool(set(det.data["flags"]) & set(proto.triage.flags))
+            flagged = proto.triage is not None and bool(set(det.flags) & set(proto.triage.flags))
             esc = first(evs, Kind.ESCALATED)
             if room is not None:
                 assert flagged, (label, inc)
-                assert room.data["limit"] == proto.triage.max_people, (label, inc)
+                assert room.limit == proto.triage.max_people, (label, inc)
                 closed = next(e for e in evs if e.kind is Kind.ROOM_CLOSED and e.t >= room.t)
                 assert esc is None or esc.t >= closed.t, (label, inc, "escalated before triage ended")
                 n += 1
@@ -614,8 +614,8 @@ def check_hybrid_triage(name: str = "seed") -> int:
 
 
 def _detections(ev: list[Event]) -> list[tuple]:
-    return [(e.incident, e.t, e.data["category"], tuple(e.data["flags"]), tuple(e.data["roots"]),
-             e.data["diagnosis_min"], e.data["fix_min"]) for e in ev if e.kind is Kind.DETECTED]
+    return [(e.incident, e.t, e.category, tuple(e.flags), tuple(e.roots),
+             e.diagnosis_min, e.fix_min) for e in ev if e.kind is Kind.DETECTED]
 
 
 def check_pooled_arrivals(name: str = "seed") -> int:
@@ -658,7 +658,7 @@ def check_per_service_failures(name: str = "per-service") -> int:
         open_root: dict[int, str] = {}
         for e in ev:
             if e.kind is Kind.DETECTED:
-                svc = e.data["roots"][0]
+                svc = e.roots[0]
                 assert svc not in down, (label, svc, e.t)
                 down[svc] = e.t
                 open_root[e.incident] = svc
@@ -677,16 +677,16 @@ def check_cascade(name: str = "seed") -> int:
             det = first(evs, Kind.DETECTED)
             if det is None:
                 continue
-            roots = set(det.data["roots"])
+            roots = set(det.roots)
             hit, fixed = set(), set()
             for e in evs:
                 if e.kind is Kind.AFFECTED:
-                    if e.data["via"]:
-                        assert e.data["via"] in hit and not roots <= fixed, (label, inc, e)
+                    if e.via:
+                        assert e.via in hit and not roots <= fixed, (label, inc, e)
                         n += 1
-                    hit.add(e.data["service"])
+                    hit.add(e.service)
                 elif e.kind is Kind.FIXED:
-                    fixed.add(e.data["service"])
+                    fixed.add(e.service)
     return n
 
 

@@ -96,7 +96,7 @@ def test_condition_injects_fire_when_the_state_holds():
     while not s.finished and "exposure-high" not in s.fired:
         s.step()
     assert "exposure-high" in s.fired
-    rate = next(e for e in s.world.log.events if e.kind is Kind.DETECTED).data["exposure_per_min"]
+    rate = next(e for e in s.world.log.events if e.kind is Kind.DETECTED).exposure_per_min
     assert s.fired["exposure-high"].t == pytest.approx(1500 / rate)  # exactly when exposure reaches 1500
 
 
@@ -279,7 +279,8 @@ def test_each_effect_reaches_the_world(option):
     s.decide("act", option)
     s.advance(15)
     after = s.world.log.events[start:]
-    got = {(e.kind, e.who, e.data.get("role"), e.data.get("reason"), e.data.get("channel")) for e in after}
+    got = {(e.kind, e.who, getattr(e, "role", None), getattr(e, "reason", None), getattr(e, "channel", None))
+           for e in after}
     paged = {e.who for e in after if e.kind is Kind.PAGED}
     if option == "call":
         assert any(e.kind is Kind.ROOM_OPENED for e in after)
@@ -335,7 +336,7 @@ def test_a_status_page_expectation_needs_a_status_page_update(choice, outcome):
     s.play_out()
     got, when = s.outcome("update-30")
     assert got == outcome
-    assert any(e.kind is Kind.UPDATE and e.data["channel"] == "incident" for e in s.world.log.events)
+    assert any(e.kind is Kind.UPDATE and e.channel == "incident" for e in s.world.log.events)
     if outcome == "met":
         assert when == pytest.approx(s.decided["status"].t)
 
@@ -343,7 +344,7 @@ def test_a_status_page_expectation_needs_a_status_page_update(choice, outcome):
 def test_an_expectation_with_a_role_waits_for_that_role(failover):
     s = DrillSession(failover, 7)
     s.advance(20)
-    joined = {e.data["role"]: e.t - s.t0 for e in s.world.log.events if e.kind is Kind.JOINED}
+    joined = {e.role: e.t - s.t0 for e in s.world.log.events if e.kind is Kind.JOINED}
     assert s.outcome("ack-5") == ("met", pytest.approx(joined["debugger"]))
     text = FAILOVER.read_text().replace("role: debugger, score: 2", "role: ic, score: 2")
     other = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)

@@ -20,7 +20,7 @@ import math
 import pytest
 
 from incsim.metrics import incident_records
-from incsim.model.events import Event, Kind
+from incsim.model.events import RECORDS, Event, Kind
 from incsim.model.incidents import DecisionNeed, IncidentSpec, Spread
 from incsim.model.streams import Streams
 from incsim.model.world import simulate
@@ -118,7 +118,7 @@ def ttr(doc: dict, protocol: str, *specs: IncidentSpec) -> float:
 
 def of(events: list[Event], kind: Kind, **match) -> list[Event]:
     """Events of ``kind`` whose data contain ``match``."""
-    return [e for e in events if e.kind is kind and all(e.data.get(k) == v for k, v in match.items())]
+    return [e for e in events if e.kind is kind and all(getattr(e, k, None) == v for k, v in match.items())]
 
 
 def joined_at(events: list[Event], role: str) -> list[float]:
@@ -136,7 +136,7 @@ def test_with_every_overhead_off_an_incident_takes_its_diagnosis_plus_its_fix(pr
     # debugger and IC, each for the whole incident; nobody else, no refocus
     assert rec["responder_hours"] == pytest.approx(2 * (DIAGNOSIS + FIX) / 60)
     assert rec["non_essential_hours"] == 0.0 and rec["refocus_hours"] == 0.0
-    assert sorted(e.data["role"] for e in of(events, Kind.JOINED)) == ["debugger", "ic"]
+    assert sorted(e.role for e in of(events, Kind.JOINED)) == ["debugger", "ic"]
     assert rec["peak_participants"] == 2
 
 
@@ -145,7 +145,7 @@ def test_war_room_opens_a_room_at_detection_and_async_first_never_does():
     doc = base_doc()
     room = run(doc, "war-room")
     opened = of(room, Kind.ROOM_OPENED)
-    assert [(e.t, e.data["reason"]) for e in opened] == [(T0, "protocol: every P1 gets a war room")]
+    assert [(e.t, e.reason) for e in opened] == [(T0, "protocol: every P1 gets a war room")]
     assert [e.t for e in of(room, Kind.ROOM_CLOSED)] == [T0 + DIAGNOSIS + FIX]
     assert record(doc, "war-room")["war_room_minutes"] == pytest.approx(DIAGNOSIS + FIX)
     assert not record(doc, "war-room")["escalated"]
@@ -170,7 +170,7 @@ def test_hybrid_escalates_when_the_cascade_reaches_the_rule_s_number_of_services
         assert not esc and not of(events, Kind.ROOM_OPENED)
     else:
         assert [e.t for e in esc] == [escalates_at]
-        assert f">= {threshold}" in esc[0].data["reason"]
+        assert f">= {threshold}" in esc[0].reason
         assert [e.t for e in of(events, Kind.ROOM_OPENED)] == [escalates_at]
 
 
@@ -190,7 +190,7 @@ def test_hybrid_escalates_at_detection_when_the_incident_already_meets_the_rule(
 def test_hybrid_escalation_rules_open_a_room_at_detection(rules, spec, reason):
     doc = setting(base_doc(), "protocols.hybrid.escalation", rules)
     events = run(doc, "hybrid", spec)
-    assert [(e.t, e.data["reason"]) for e in of(events, Kind.ESCALATED)] == [(T0, reason)]
+    assert [(e.t, e.reason) for e in of(events, Kind.ESCALATED)] == [(T0, reason)]
 
 
 @pytest.mark.parametrize("rules, spec", [
@@ -210,7 +210,7 @@ def test_hybrid_escalates_after_no_progress_for_the_rule_s_minutes(limit):
     doc = setting(base_doc(), "protocols.hybrid.escalation", {"no_progress_min": limit})
     events = run(doc, "hybrid")
     assert [e.t for e in of(events, Kind.ESCALATED)] == [T0 + limit]
-    assert of(events, Kind.ESCALATED)[0].data["reason"] == f"no progress for {limit:g} min"
+    assert of(events, Kind.ESCALATED)[0].reason == f"no progress for {limit:g} min"
     # an incident mitigated before the limit never escalates
     quick = run(doc, "hybrid", incident(diagnosis=limit / 2, fix=limit / 4))
     assert not of(quick, Kind.ESCALATED)
@@ -220,11 +220,11 @@ def test_triage_is_a_short_call_of_at_most_max_people_then_the_channel():
     doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
     doc = setting(doc, "protocols.hybrid.room.invite", {"rule": "fixed-size", "size": 8})
     events = run(doc, "hybrid", incident(flags=("security",)))
-    assert [(e.t, e.data["reason"], e.data["limit"]) for e in of(events, Kind.ROOM_OPENED)] == [(T0, "triage", 3)]
+    assert [(e.t, e.reason, e.limit) for e in of(events, Kind.ROOM_OPENED)] == [(T0, "triage", 3)]
     assert [e.t for e in of(events, Kind.ROOM_CLOSED)] == [T0 + 10.0]
     assert not of(events, Kind.ESCALATED)
     # debugger, IC and the security person; nobody invited beyond the call's limit
-    assert sorted(e.data["role"] for e in of(events, Kind.JOINED)) == ["debugger", "ic", "stakeholder"]
+    assert sorted(e.role for e in of(events, Kind.JOINED)) == ["debugger", "ic", "stakeholder"]
     assert record(doc, "hybrid", incident(flags=("security",)))["war_room_minutes"] == pytest.approx(10.0)
     plain = run(doc, "hybrid", incident())
     assert not of(plain, Kind.ROOM_OPENED)
@@ -285,7 +285,7 @@ def test_a_channel_consult_waits_for_the_working_reply_latency():
     q, = of(events, Kind.QUESTION, topic="consult")
     a, = of(events, Kind.ANSWER)
     assert q.t == pytest.approx(T0 + DIAGNOSIS / 2)
-    assert a.t - q.t == pytest.approx(10.0) and a.data["wait_min"] == pytest.approx(10.0)
+    assert a.t - q.t == pytest.approx(10.0) and a.wait_min == pytest.approx(10.0)
     assert ttr(doc, "async-first", incident(**CONSULT)) == pytest.approx(DIAGNOSIS + FIX + 10.0)
 
 
@@ -293,14 +293,14 @@ def test_a_channel_consult_out_of_hours_waits_for_the_off_hours_reply_latency():
     doc = setting(base_doc(), "behaviour.reply_latency", {"engaged": 1.0, "working": 10.0, "off_hours": 40.0})
     doc = setting(doc, "org.teams.db.work_hours", dict(NINE_TO_FIVE))
     a, = of(run(doc, "async-first", incident(**CONSULT)), Kind.ANSWER)  # 01:30: db is asleep
-    assert a.data["wait_min"] == pytest.approx(40.0)
+    assert a.wait_min == pytest.approx(40.0)
 
 
 def test_a_late_expert_reads_the_thread_before_answering():
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     doc = setting(doc, "behaviour.read_thread", 7.0)
     a, = of(run(doc, "async-first", incident(**CONSULT)), Kind.ANSWER)
-    assert a.data["wait_min"] == pytest.approx(17.0)
+    assert a.wait_min == pytest.approx(17.0)
 
 
 @pytest.mark.parametrize("progress", [0.0, 0.3, 0.5, 1.0])
@@ -317,7 +317,7 @@ def test_a_consult_in_a_room_is_answered_aloud_after_room_answer():
     doc = setting(doc, "behaviour.reply_latency.working", 30.0)  # the channel's latency plays no part
     events = run(doc, "war-room", incident(**CONSULT))
     a, = of(events, Kind.ANSWER)
-    assert a.data["medium"] == "room" and a.data["wait_min"] == pytest.approx(3.0)
+    assert a.medium == "room" and a.wait_min == pytest.approx(3.0)
     assert ttr(doc, "war-room", incident(**CONSULT)) == pytest.approx(DIAGNOSIS + FIX + 3.0)
 
 
@@ -325,12 +325,12 @@ def test_an_expert_interrupted_at_work_pays_the_answer_and_a_refocus():
     doc = setting(base_doc(), "behaviour.interruption", {"answer": 2.0, "refocus": 5.0})
     doc = setting(doc, "behaviour.reply_latency.working", 10.0)
     events = run(doc, "async-first", incident(**CONSULT))
-    hit, = [e for e in of(events, Kind.INTERRUPTED) if e.data["reason"] == "consult"]
-    assert hit.who.startswith("db-") and not hit.data["engaged"]
-    assert (hit.data["answer_min"], hit.data["refocus_min"]) == (2.0, 5.0)
+    hit, = [e for e in of(events, Kind.INTERRUPTED) if e.reason == "consult"]
+    assert hit.who.startswith("db-") and not hit.engaged
+    assert (hit.answer_min, hit.refocus_min) == (2.0, 5.0)
     rec = record(doc, "async-first", incident(**CONSULT))
     answer, = of(events, Kind.ANSWER)
-    assert rec["ttr_min"] == pytest.approx(DIAGNOSIS + FIX + answer.data["wait_min"])
+    assert rec["ttr_min"] == pytest.approx(DIAGNOSIS + FIX + answer.wait_min)
     # debugger and IC for the whole incident, the expert for the 2 minutes of the answer
     assert rec["responder_hours"] == pytest.approx((2 * rec["ttr_min"] + 2.0) / 60)
     assert rec["refocus_hours"] == pytest.approx(5.0 / 60)
@@ -347,7 +347,7 @@ def test_a_channel_decision_takes_channel_rounds_reply_latencies_then_deliberati
     doc = setting(doc, "behaviour.channel_rounds", rounds)
     spec = incident(decisions=(LEADERSHIP,))
     d, = of(run(doc, "async-first", spec), Kind.DECISION)
-    assert d.data["medium"] == "channel" and d.data["wait_min"] == pytest.approx(10.0 * rounds + 5.0)
+    assert d.medium == "channel" and d.wait_min == pytest.approx(10.0 * rounds + 5.0)
     rec = record(doc, "async-first", spec)
     assert rec["decision_wait_min"] == pytest.approx(10.0 * rounds + 5.0)
     assert rec["ttr_min"] == pytest.approx(DIAGNOSIS + FIX + 10.0 * rounds + 5.0)
@@ -357,14 +357,14 @@ def test_a_channel_decision_with_someone_already_engaged_waits_the_engaged_laten
     doc = setting(base_doc(), "behaviour.reply_latency", {"engaged": 3.0, "working": 10.0, "off_hours": 40.0})
     doc = setting(doc, "behaviour.channel_rounds", 2)
     d, = of(run(doc, "async-first", incident(decisions=(DecisionNeed("page", ("ic",), 5.0),))), Kind.DECISION)
-    assert d.data["wait_min"] == pytest.approx(2 * 3.0 + 5.0)
+    assert d.wait_min == pytest.approx(2 * 3.0 + 5.0)
 
 
 def test_a_room_decision_takes_only_the_deliberation():
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     doc = setting(doc, "behaviour.channel_rounds", 3)
     d, = of(run(doc, "war-room", incident(decisions=(LEADERSHIP,))), Kind.DECISION)
-    assert d.data["medium"] == "room" and d.data["wait_min"] == pytest.approx(5.0)
+    assert d.medium == "room" and d.wait_min == pytest.approx(5.0)
 
 
 def test_data_exposure_runs_at_its_rate_until_containment():
@@ -403,7 +403,7 @@ def test_a_late_joiner_is_briefed_by_the_debugger(after, briefs):
     doc = setting(doc, "behaviour.brief_late_joiner", 4.0)
     doc = setting(doc, "behaviour.late_joiner_after", after)
     events = run(doc, "war-room")
-    assert len([e for e in of(events, Kind.INTERRUPTED) if e.data["reason"] == "brief late joiner"]) == briefs
+    assert len([e for e in of(events, Kind.INTERRUPTED) if e.reason == "brief late joiner"]) == briefs
     assert ttr(doc, "war-room") == pytest.approx(DIAGNOSIS + FIX + 4.0 * briefs)
 
 
@@ -458,10 +458,10 @@ def test_updates_are_posted_every_cadence_and_watchers_pay_to_read_them():
     events = run(doc, "async-first")
     updates = of(events, Kind.UPDATE, channel="incident")
     assert [e.t - T0 for e in updates] == pytest.approx([15.0, 30.0, 45.0, 60.0, 75.0])
-    assert all(e.data["write_min"] == 4.0 for e in updates)
-    reads = [e for e in of(events, Kind.INTERRUPTED) if e.data["reason"] == "read update"]
+    assert all(e.write_min == 4.0 for e in updates)
+    reads = [e for e in of(events, Kind.INTERRUPTED) if e.reason == "read update"]
     assert len(reads) == 10 and len({e.who for e in reads}) == 2
-    assert all(e.data["answer_min"] == 3.0 and e.data["role"] == "watcher" for e in reads)
+    assert all(e.answer_min == 3.0 and e.role == "watcher" for e in reads)
     rec = record(doc, "async-first")
     assert rec["non_essential_hours"] == pytest.approx(30.0 / 60)
     assert rec["interruptions"] == 10
@@ -476,7 +476,7 @@ def test_an_executive_channel_gets_its_own_update_on_the_same_cadence():
     doc = setting(doc, "behaviour.write_exec_update", 2.0)
     execs = of(run(doc, "async-first"), Kind.UPDATE, channel="executive")
     assert [e.t - T0 for e in execs] == pytest.approx([15.0, 30.0, 45.0, 60.0, 75.0])
-    assert all(e.data["write_min"] == 2.0 for e in execs)
+    assert all(e.write_min == 2.0 for e in execs)
 
 
 @pytest.mark.parametrize("exec_channel, factor", [(False, 1.0), (True, 0.3)])
@@ -490,14 +490,14 @@ def test_leadership_asks_for_updates_at_its_hourly_rate_cut_by_an_executive_chan
                                             topic="any updates?")]
     mean = 3 * 2.0 * factor * 100.0
     assert abs(len(asks) - mean) < 4 * mean ** 0.5, (len(asks), mean)
-    assert all(e.data["to"] == "ops-1" for e in asks)
+    assert all(e.to == "ops-1" for e in asks)
 
 
 # -- behaviour: refocus --------------------------------------------------------------------
 def test_refocus_is_charged_to_people_pulled_off_their_work_when_they_leave():
     doc = setting(base_doc(), "behaviour.refocus", 25.0)
     events = run(doc, "async-first")
-    assert sorted((e.who, e.data["refocus_min"]) for e in of(events, Kind.LEFT)) == [("app-1", 25.0), ("ops-1", 25.0)]
+    assert sorted((e.who, e.refocus_min) for e in of(events, Kind.LEFT)) == [("app-1", 25.0), ("ops-1", 25.0)]
     rec = record(doc, "async-first")
     assert rec["refocus_hours"] == pytest.approx(2 * 25.0 / 60)
     assert rec["engineer_hours"] == pytest.approx(2 * (DIAGNOSIS + FIX + 25.0) / 60)
@@ -506,7 +506,7 @@ def test_refocus_is_charged_to_people_pulled_off_their_work_when_they_leave():
 def test_no_refocus_for_someone_paged_from_off_hours():
     doc = setting(base_doc(), "behaviour.refocus", 25.0)
     doc = setting(doc, "org.teams.app.work_hours", dict(NINE_TO_FIVE))
-    left = {e.who: e.data["refocus_min"] for e in of(run(doc, "async-first", incident(at=120.0)), Kind.LEFT)}
+    left = {e.who: e.refocus_min for e in of(run(doc, "async-first", incident(at=120.0)), Kind.LEFT)}
     assert left == {"app-1": 0.0, "ops-1": 25.0}
 
 
@@ -515,7 +515,7 @@ def test_refocus_stops_at_the_end_of_the_working_day():
     doc = setting(base_doc(), "behaviour.refocus", 25.0)
     doc = setting(doc, "org.teams.app.work_hours", dict(NINE_TO_FIVE))
     at = 16 * 60.0 + 50 - (DIAGNOSIS + FIX)
-    left = {e.who: e.data["refocus_min"] for e in of(run(doc, "async-first", incident(at=at)), Kind.LEFT)}
+    left = {e.who: e.refocus_min for e in of(run(doc, "async-first", incident(at=at)), Kind.LEFT)}
     assert left["app-1"] == pytest.approx(10.0)
 
 
@@ -558,7 +558,7 @@ def test_a_triage_call_and_a_later_escalation_count_as_two_rooms():
 
 # -- the incidents table, read from hand-built logs ----------------------------------------------
 def ev(t: float, kind: Kind, who: str = "", **data) -> Event:
-    return Event(t, 0, kind, who, data)
+    return RECORDS[kind](t, 0, who, **data)
 
 
 def room_log() -> list[Event]:
@@ -567,7 +567,8 @@ def room_log() -> list[Event]:
     close); w reads an update (1.5 min), x answers a question from outside (2 min + 4 refocus),
     b answers one while engaged at 30 (time already counted); api recovers at 35, resolved at 40."""
     return [
-        ev(0, Kind.DETECTED, category="single-service", flags=["security", "data-loss"], roots=["api"]),
+        ev(0, Kind.DETECTED, category="single-service", flags=("security", "data-loss"), roots=("api",),
+           diagnosis_min=30.0, fix_min=10.0, exposure_per_min=0.0),
         ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
         ev(0, Kind.ROOM_OPENED, reason="test", limit=None),
         ev(0, Kind.JOINED, "b", role="ic", off_hours=False),
@@ -612,7 +613,8 @@ def test_incident_row_from_a_hand_built_room_log():
 
 def test_an_unresolved_incident_is_measured_to_its_last_event():
     log = [
-        ev(0, Kind.DETECTED, category="single-service", flags=[], roots=["api"], exposure_per_min=2.0),
+        ev(0, Kind.DETECTED, category="single-service", flags=(), roots=("api",), diagnosis_min=30.0, fix_min=10.0,
+           exposure_per_min=2.0),
         ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
         ev(1, Kind.JOINED, "a", role="debugger", off_hours=False),
         ev(2, Kind.JOINED, "b", role="ic", off_hours=False),
@@ -635,7 +637,7 @@ def test_an_unresolved_incident_is_measured_to_its_last_event():
 def test_decision_stakeholders_are_resolved_by_role(who, people):
     spec = incident(roots=("api", "db"), category="platform-wide", decisions=(DecisionNeed("d", (who,), 5.0),))
     requested, = of(run(base_doc(), "async-first", spec), Kind.DECISION_REQUESTED)
-    assert requested.data["stakeholders"] == people
+    assert requested.stakeholders == tuple(people)
 
 
 def test_a_consult_goes_to_a_free_colleague_when_the_experts_on_call_is_busy():
@@ -645,10 +647,10 @@ def test_a_consult_goes_to_a_free_colleague_when_the_experts_on_call_is_busy():
     busy = incident(at=T0 - 10, roots=("db",), diagnosis=600.0, id=0)
     ask = incident(at=T0, id=1, **CONSULT)
     q, = of(run(doc, "async-first", busy, ask), Kind.QUESTION, topic="consult")
-    assert q.data["to"] == "db-2"
+    assert q.to == "db-2"
     night = setting(doc, "org.teams.db.work_hours", dict(NINE_TO_FIVE))
     q, = of(run(night, "async-first", busy, ask), Kind.QUESTION, topic="consult")
-    assert q.data["to"] == "db-1"
+    assert q.to == "db-1"
 
 
 def test_a_consult_within_the_debuggers_own_team_needs_no_question():

@@ -303,12 +303,16 @@ def test_a_key_of_61_words_hashes_as_numpy_does():
     assert pool.absorb_words([7] * 61).state().tolist() == _numpy_state(1, (0, 1, *[7] * 61))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="bug: absorb_words refuses a 62nd word although "
-                   "_HASH_A (273 multipliers, 'enough for 64 entropy words past the pool') still holds "
-                   "every multiplier it needs; the length check is one word short")
 def test_a_key_of_62_words_hashes_as_numpy_does():
     pool = _Pool.start(1, (0, 1))
     assert pool.absorb_words([7] * 62).state().tolist() == _numpy_state(1, (0, 1, *[7] * 62))
+
+
+def test_a_key_of_63_words_is_refused():
+    """After the root and a two-word spawn prefix 24 multipliers are used; 62 more words read up
+    to multiplier 24 + 4 * 62 = 272, the last of the 273; a 63rd would need 276."""
+    with pytest.raises(ValueError, match="key too long"):
+        _Pool.start(1, (0, 1)).absorb_words([7] * 63)
 
 
 def test_refusals_say_why():

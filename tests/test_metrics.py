@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from incsim.metrics import METRICS, incident_record, summarize, t_interval, time_accounting
-from incsim.model.events import Event, Kind
+from incsim.model.events import RECORDS, Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs, Scenario
 
@@ -19,14 +19,14 @@ DAY = 1440.0
 
 
 def ev(t: float, kind: Kind, who: str = "", incident: int = 0, **data) -> Event:
-    """One hand-written event."""
-    return Event(t, incident, kind, who, data)
+    """One hand-written event: the record of ``kind`` with the fields ``data``."""
+    return RECORDS[kind](t, incident, who, **data)
 
 
 def detected(t: float = 0.0, incident: int = 0, category: str = "single-service",
              flags: tuple[str, ...] = (), exposure_per_min: float = 0.0) -> Event:
-    return ev(t, Kind.DETECTED, incident=incident, category=category, flags=list(flags),
-              roots=["web"], exposure_per_min=exposure_per_min)
+    return ev(t, Kind.DETECTED, incident=incident, category=category, flags=tuple(flags),
+              roots=("web",), diagnosis_min=30.0, fix_min=10.0, exposure_per_min=exposure_per_min)
 
 
 def joined(t: float, who: str, role: str, incident: int = 0, off_hours: bool = False) -> Event:

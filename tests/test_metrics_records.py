@@ -19,6 +19,7 @@ from incsim.metrics import (
     t_interval,
     time_accounting,
 )
+from event_helpers import ev
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs, Scenario
@@ -37,9 +38,6 @@ def test_a_t_interval_needs_two_values_not_three():
 
 
 # -- one incident's row ------------------------------------------------------------------------
-def ev(t, kind, who="", incident=0, **data):
-    return Event(float(t), incident, kind, who, data)
-
 
 def detected(t=0.0, incident=0, flags=(), **data):
     return ev(t, Kind.DETECTED, incident=incident, category="cascading", flags=list(flags), roots=["web"], **data)

@@ -97,7 +97,7 @@ def debugging_minutes(events: list[Event]) -> dict[int, float]:
     joined: dict[int, float] = {}
     out: dict[int, float] = {}
     for e in events:
-        if e.kind is Kind.JOINED and e.data.get("role") == "debugger":
+        if e.kind is Kind.JOINED and e.role == "debugger":
             joined.setdefault(e.incident, e.t)
         elif e.kind is Kind.FIXED and e.incident in joined and e.incident not in out:
             out[e.incident] = e.t - joined[e.incident]
@@ -178,7 +178,7 @@ def peak_present(events: list[Event], incident: int) -> int:
     for e in events:
         if e.incident != incident:
             continue
-        if e.kind is Kind.JOINED and not e.data.get("change"):
+        if e.kind is Kind.JOINED and not e.change:
             now += 1
             peak = max(peak, now)
         elif e.kind is Kind.LEFT:
@@ -218,7 +218,7 @@ def test_no_refocus_means_no_refocus_hours():
 
 def refocus_minutes(doc: dict, kind: Kind) -> float:
     """Refocus charged on ``kind`` events over a few replications of every protocol."""
-    return sum(e.data["refocus_min"] for p in ("war-room", "async-first") for r in range(3)
+    return sum(e.refocus_min for p in ("war-room", "async-first") for r in range(3)
                for e in simulate_doc(doc, p, replication=r) if e.kind is kind)
 
 
@@ -288,7 +288,7 @@ def test_incident_milestones_are_in_order(logs):
             assert kinds.count(Kind.DETECTED) == 1 and kinds.count(Kind.RESOLVED) == 1, (name, i)
             assert kinds.count(Kind.MITIGATED) <= 1, (name, i)
             detected = next(e.t for e in evs if e.kind is Kind.DETECTED)
-            engaged = next(e.t for e in evs if e.kind is Kind.JOINED and e.data["role"] == "debugger")
+            engaged = next(e.t for e in evs if e.kind is Kind.JOINED and e.role == "debugger")
             resolved = next(e.t for e in evs if e.kind is Kind.RESOLVED)
             mitigated = next((e.t for e in evs if e.kind is Kind.MITIGATED), resolved)
             assert detected <= engaged <= mitigated <= resolved, (name, i, detected, engaged, mitigated, resolved)
@@ -301,7 +301,7 @@ def test_every_join_is_matched_by_a_leave(logs):
         inside: dict[tuple[int, str], bool] = {}
         for e in events:
             key = (e.incident, e.who)
-            if e.kind is Kind.JOINED and not e.data.get("change"):
+            if e.kind is Kind.JOINED and not e.change:
                 assert not inside.get(key), (name, e)
                 inside[key] = True
             elif e.kind is Kind.JOINED:
@@ -341,12 +341,12 @@ def test_people_in_overlapping_incidents_are_counted_once(logs):
         spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
         start: dict[tuple[int, str], float] = {}
         for e in events:
-            if e.kind is Kind.JOINED and not e.data.get("change"):
+            if e.kind is Kind.JOINED and not e.change:
                 start[(e.incident, e.who)] = e.t
             elif e.kind is Kind.LEFT:
                 spans[e.who].append((start.pop((e.incident, e.who)), e.t))
-            elif e.kind is Kind.INTERRUPTED and not e.data.get("engaged") and e.who in roster.engineers:
-                spans[e.who].append((e.t, e.t + e.data["answer_min"]))
+            elif e.kind is Kind.INTERRUPTED and not e.engaged and e.who in roster.engineers:
+                spans[e.who].append((e.t, e.t + e.answer_min))
         table = time_accounting(events, roster, horizon).set_index("engineer")
         for who, s in spans.items():
             clipped = [(a, min(b, horizon)) for a, b in s if a < horizon]
@@ -387,7 +387,7 @@ def test_ic_never_debugs_or_owns_a_service(logs):
         roles: dict[tuple[int, str], set[str]] = defaultdict(set)
         for e in events:
             if e.kind is Kind.JOINED:
-                roles[(e.incident, e.who)].add(e.data["role"])
+                roles[(e.incident, e.who)].add(e.role)
         bad += [(name, k, sorted(r)) for k, r in roles.items() if "ic" in r and r & {"debugger", "owner"}]
     assert not bad, f"{len(bad)} incident commanders also debugged or owned a service: {bad[:5]}"
 
@@ -412,7 +412,7 @@ def test_the_night_slowdown_follows_the_clock_minute_by_minute():
     doc = variant(doc, "behaviour.off_hours_slowdown", 2.0)
     events = simulate_doc(only(doc, "async-first"), "async-first")
     took = debugging_minutes(events)[0]
-    joined = next(e for e in events if e.kind is Kind.JOINED and e.data["role"] == "debugger")
+    joined = next(e for e in events if e.kind is Kind.JOINED and e.role == "debugger")
     eng = Roster(Scenario.model_validate(doc)).engineers[joined.who]
     assert not eng.working(joined.t) and eng.working(at + 61.0)
     assert took == pytest.approx(eng.work_done(joined.t, 120.0, 2.0), rel=1e-9)
@@ -435,15 +435,15 @@ def test_a_channel_answer_waits_for_the_reader_and_charges_the_reading():
     events = simulate_doc(only(doc, "async-first"), "async-first")
     firsts = 0
     seen: set[tuple[int, str]] = set()
-    for ans in (e for e in events if e.kind is Kind.ANSWER and e.data["medium"] == "channel"):
+    for ans in (e for e in events if e.kind is Kind.ANSWER and e.medium == "channel"):
         key = (ans.incident, ans.who)
         charged = [e for e in events if e.kind is Kind.INTERRUPTED and e.who == ans.who
-                   and e.incident == ans.incident and e.data["reason"] == "consult"
-                   and abs(e.t + e.data["answer_min"] - ans.t) < 1e-9]
+                   and e.incident == ans.incident and e.reason == "consult"
+                   and abs(e.t + e.answer_min - ans.t) < 1e-9]
         if key not in seen and charged:
             firsts += 1
-            assert charged[0].data["answer_min"] == pytest.approx(12.0)
-            assert ans.data["wait_min"] in (pytest.approx(7.0 + 12.0), pytest.approx(30.0 + 12.0))
+            assert charged[0].answer_min == pytest.approx(12.0)
+            assert ans.wait_min in (pytest.approx(7.0 + 12.0), pytest.approx(30.0 + 12.0))
         seen.add(key)
     assert firsts >= 3, firsts
 
@@ -460,17 +460,17 @@ def test_a_question_from_another_incident_delays_the_busy_debugger_by_its_minute
     def fixed_at(interrupt: bool) -> tuple[float, float]:
         specs = generate_incidents(scn, Streams(SEED, 0), horizon)
         w = World(scn, "async-first", Streams(SEED, 0), specs, horizon)
-        w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == 0 and e.data["role"] == "debugger")
+        w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == 0 and e.role == "debugger")
         cost = 0.0
         if interrupt:
             w.run(until=w.env.now + 30.0)
             other = w.runs[1]
             dbg = w.runs[0].debugger
             assert dbg is not None and dbg.id not in other.engaged
-            other.interrupt(dbg, 12.0, "consult", "expert")
+            w.interrupt(other, dbg, 12.0, "consult", "expert")
             ev = w.log.events[-1]
-            assert ev.kind is Kind.INTERRUPTED and ev.who == dbg.id and not ev.data["engaged"]
-            cost = ev.data["answer_min"] + ev.data["refocus_min"]
+            assert ev.kind is Kind.INTERRUPTED and ev.who == dbg.id and not ev.engaged
+            cost = ev.answer_min + ev.refocus_min
         w.run()
         return next(e.t for e in w.log.events if e.kind is Kind.FIXED and e.incident == 0), cost
 

@@ -146,8 +146,9 @@ def test_random_scenarios_keep_the_invariants(scn: Scenario, seed: int):
         assert resolved == {i.id for i in incidents}, "every incident resolves"
         for e in events:
             for key in ("refocus_min", "answer_min", "wait_min"):
-                if key in e.data:
-                    assert e.data[key] >= 0, (key, e)
+                value = getattr(e, key, None)
+                if value is not None:
+                    assert value >= 0, (key, e)
         assert check_one_place(events, roles=None) == [], "someone is in two incidents at once"
         records = incident_records(events, scn.costs, roster)
         for rec in records:

@@ -137,7 +137,7 @@ def triage_doc(before: bool | None = None, **rules) -> dict:
 
 
 def rooms(events) -> list[tuple[float, str]]:
-    return [(e.t - T0, e.data["reason"]) for e in of(events, Kind.ROOM_OPENED)]
+    return [(e.t - T0, e.reason) for e in of(events, Kind.ROOM_OPENED)]
 
 
 def test_triage_comes_first_and_the_rules_are_checked_when_it_ends():

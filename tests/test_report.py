@@ -20,6 +20,7 @@ from incsim import api
 from incsim.cli.pilot import pilot
 from incsim.cli.report import report
 from incsim.metrics import NON_ESSENTIAL
+from incsim.model.events import Detected, Interrupted, Joined, Left, Resolved, RoomClosed, RoomOpened
 from incsim.output import sealed_json
 from incsim.report import (
     assumptions,
@@ -300,19 +301,20 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
 
 def test_busy_timeline_rules_on_a_hand_written_log():
     evs = [
-        {"t": 100, "incident": 3, "kind": "detected", "who": "", "category": "single-service"},
-        {"t": 100, "incident": 3, "kind": "room_opened", "who": ""},
-        {"t": 105, "incident": 3, "kind": "joined", "who": "a-1", "role": "debugger", "team": "a"},
-        {"t": 110, "incident": 3, "kind": "joined", "who": "b-1", "role": "spectator", "team": "b"},
-        {"t": 120, "incident": 3, "kind": "interrupted", "who": "a-1", "answer_min": 2, "refocus_min": 0,
-         "engaged": True, "role": "debugger"},
-        {"t": 130, "incident": 3, "kind": "joined", "who": "b-1", "role": "expert", "change": True},
-        {"t": 140, "incident": 3, "kind": "interrupted", "who": "c-1", "answer_min": 3, "refocus_min": 5,
-         "engaged": False, "role": "watcher"},
-        {"t": 160, "incident": 3, "kind": "resolved", "who": ""},
-        {"t": 160, "incident": 3, "kind": "room_closed", "who": ""},
-        {"t": 160, "incident": 3, "kind": "left", "who": "a-1", "refocus_min": 25},
-        {"t": 160, "incident": 3, "kind": "left", "who": "b-1", "refocus_min": 20},
+        Detected(100, 3, category="single-service", flags=(), roots=("web",), diagnosis_min=40.0, fix_min=20.0,
+                 exposure_per_min=0.0),
+        RoomOpened(100, 3, reason="test", limit=None),
+        Joined(105, 3, "a-1", role="debugger", off_hours=False, team="a"),
+        Joined(110, 3, "b-1", role="spectator", off_hours=False, team="b"),
+        Interrupted(120, 3, "a-1", answer_min=2, refocus_min=0, reason="spectator question", role="debugger",
+                    engaged=True),
+        Joined(130, 3, "b-1", role="expert", change=True),
+        Interrupted(140, 3, "c-1", answer_min=3, refocus_min=5, reason="read update", role="watcher",
+                    engaged=False),
+        Resolved(160, 3),
+        RoomClosed(160, 3),
+        Left(160, 3, "a-1", role="debugger", refocus_min=25),
+        Left(160, 3, "b-1", role="expert", refocus_min=20),
     ]
     tl = timeline.busy_timeline(evs, "war-room", 0)
     people = {p.who: p for p in tl.people}

@@ -139,8 +139,8 @@ def test_the_same_person_s_refocus_after_the_same_incident_is_the_same_draw_unde
         events = simulate(s, proto.name, Streams(3, 0), specs, horizon).log.events
         mine: dict[tuple[int, str], float] = {}
         for e in events:
-            if e.kind is Kind.LEFT and e.data["refocus_min"] > 0:
-                mine.setdefault((e.incident, e.who), e.data["refocus_min"])
+            if e.kind is Kind.LEFT and e.refocus_min > 0:
+                mine.setdefault((e.incident, e.who), e.refocus_min)
         firsts[proto.name] = mine
     common = 0
     names = [p.name for p in s.protocols]

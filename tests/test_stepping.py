@@ -114,11 +114,11 @@ def test_an_injected_incident_is_simulated(scn, incidents):
     w.inject_incident(spec)
     w.run()
     mine = [e for e in w.log.events if e.incident == new_id]
-    assert mine[0].kind is Kind.INJECTED and mine[0].t == now and mine[0].data["what"] == "incident"
+    assert mine[0].kind is Kind.INJECTED and mine[0].t == now and mine[0].what == "incident"
     kinds = [e.kind for e in mine]
     assert Kind.DETECTED in kinds and Kind.RESOLVED in kinds
     assert next(e.t for e in mine if e.kind is Kind.DETECTED) == pytest.approx(now + 20.0)
-    assert any(e.kind is Kind.DECISION and e.data["containment"] for e in mine)
+    assert any(e.kind is Kind.DECISION and e.containment for e in mine)
     records = {r["incident_id"]: r for r in incident_records(w.log.events, scn.costs)}
     assert set(records) == {i.id for i in incidents} | {new_id}
     assert records[new_id]["data_exposure"] > 0
@@ -142,16 +142,16 @@ def test_an_injected_escalation_opens_a_room_under_async_first(scn, incidents):
 
     w = world(scn, incidents, "async-first")
     joined = w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == target
-                         and e.data.get("role") == "debugger")
+                         and e.role == "debugger")
     assert joined is not None
     w.inject_escalation(target, reason="facilitator")
     now = w.env.now
     at_now = [e for e in w.log.events if e.t == now and e.incident == target]
     assert [e.kind for e in at_now[-3:]] == [Kind.INJECTED, Kind.ESCALATED, Kind.ROOM_OPENED]
-    assert at_now[-2].data["reason"] == "facilitator"
+    assert at_now[-2].reason == "facilitator"
     w.run()
     mine = [e for e in w.log.events if e.incident == target]
-    assert any(e.kind is Kind.JOINED and e.data.get("role") == "spectator" for e in mine)
+    assert any(e.kind is Kind.JOINED and e.role == "spectator" for e in mine)
     assert sum(e.kind is Kind.ROOM_CLOSED for e in mine) == 1
     rec = next(r for r in incident_records(w.log.events, scn.costs) if r["incident_id"] == target)
     assert rec["escalated"] and rec["war_room_minutes"] > 0 and rec["non_essential_hours"] > 0

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from incsim.intervals import Spans, clip, measure, subtract, union
-from incsim.model.events import Event, Kind
+from incsim.model.events import Event, Interrupted, Joined, Left
 
 NON_ESSENTIAL = ("spectator", "watcher")
 BUSY = ("responding", "spectating", "refocusing")
@@ -80,26 +80,24 @@ def _claims(events: Iterable[Event], open_until: float | None) -> dict[str, list
 
     for e in events:
         last = max(last, e.t)
-        if e.kind is Kind.JOINED:
+        if isinstance(e, Joined):
             key = (e.incident, e.who)
-            role = str(e.data.get("role", ""))
+            role = e.role
             if key in open_:
                 start, old = open_.pop(key)
                 claim(e.who, _LEVEL[state_of(old)], start, e.t, e.incident, state_of(old), old)
             open_[key] = (e.t, role)
-        elif e.kind is Kind.LEFT:
+        elif isinstance(e, Left):
             key = (e.incident, e.who)
             if key not in open_:
                 continue
             start, role = open_.pop(key)
             claim(e.who, _LEVEL[state_of(role)], start, e.t, e.incident, state_of(role), role)
-            r = float(e.data.get("refocus_min") or 0.0)
-            claim(e.who, _REFOCUSING, e.t, e.t + r, e.incident, "refocusing", role)
-        elif e.kind is Kind.INTERRUPTED and e.who:
-            role = str(e.data.get("role", ""))
-            a = float(e.data.get("answer_min") or 0.0)
-            r = float(e.data.get("refocus_min") or 0.0)
-            if not e.data.get("engaged"):
+            claim(e.who, _REFOCUSING, e.t, e.t + e.refocus_min, e.incident, "refocusing", role)
+        elif isinstance(e, Interrupted) and e.who:
+            role = e.role
+            a, r = e.answer_min, e.refocus_min
+            if not e.engaged:
                 claim(e.who, _ANSWER, e.t, e.t + a, e.incident, state_of(role), role)
             claim(e.who, _REFOCUSING, e.t + a, e.t + a + r, e.incident, "refocusing", role)
     end = last if open_until is None else open_until
@@ -232,13 +230,13 @@ def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("deb
     for e in events:
         last = max(last, e.t)
         key = (e.incident, e.who)
-        if e.kind is Kind.JOINED:
+        if isinstance(e, Joined):
             if key in open_:
                 start, role = open_.pop(key)
                 if roles is None or role in roles:
                     spans[e.who].append((start, e.t, e.incident))
-            open_[key] = (e.t, str(e.data.get("role", "")))
-        elif e.kind is Kind.LEFT and key in open_:
+            open_[key] = (e.t, e.role)
+        elif isinstance(e, Left) and key in open_:
             start, role = open_.pop(key)
             if roles is None or role in roles:
                 spans[e.who].append((start, e.t, e.incident))
@@ -257,11 +255,5 @@ def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("deb
     return problems
 
 
-def event_from_dict(d: Mapping) -> Event:
-    """An ``Event`` back from its JSON form (``Event.as_dict`` plus, maybe, ``protocol``)."""
-    data = {k: v for k, v in d.items() if k not in ("t", "incident", "kind", "who", "protocol")}
-    return Event(float(d["t"]), int(d["incident"]), Kind(d["kind"]), str(d.get("who") or ""), data)
-
-
-__all__ = ["Accounting", "BUSY", "NON_ESSENTIAL", "STATES", "Span", "check_one_place", "event_from_dict",
+__all__ = ["Accounting", "BUSY", "NON_ESSENTIAL", "STATES", "Span", "check_one_place",
            "minutes_by_state", "off_hours_minutes", "state_of", "time_rows"]

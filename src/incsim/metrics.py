@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
-from incsim.model.events import Event, Kind
+from incsim.model.events import (Affected, Decision, Detected, Event, Interrupted, Joined, Kind, Left, Recovered,
+                                 RoomClosed, RoomOpened)
 from incsim.model.people import Roster
 from incsim.quantiles import t_ppf
 from incsim.scenario.schema import Costs
@@ -54,7 +55,7 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
     off-hours multiplier) are read minute by minute from ``roster``'s working hours; without a
     roster, from whether each person joined off hours.
     """
-    det = next(e for e in events if e.kind is Kind.DETECTED)
+    det = next(e for e in events if isinstance(e, Detected))
     resolved = next((e.t for e in events if e.kind is Kind.RESOLVED), math.nan)
     mitigated = next((e.t for e in events if e.kind is Kind.MITIGATED), resolved)
     end = resolved if not math.isnan(resolved) else (events[-1].t if events else det.t)
@@ -73,35 +74,34 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
     escalated = False
     engaged_at = math.nan
     for e in events:
-        k = e.kind
-        if k is Kind.AFFECTED:
-            affected_at.setdefault(e.data["service"], e.t)
-            if e.data.get("customer_facing"):
-                facing.add(e.data["service"])
-        elif k is Kind.RECOVERED:
-            recovered_at.setdefault(e.data["service"], e.t)
-        elif k is Kind.JOINED:
-            if e.data["role"] == "debugger" and math.isnan(engaged_at):
+        if isinstance(e, Affected):
+            affected_at.setdefault(e.service, e.t)
+            if e.customer_facing:
+                facing.add(e.service)
+        elif isinstance(e, Recovered):
+            recovered_at.setdefault(e.service, e.t)
+        elif isinstance(e, Joined):
+            if e.role == "debugger" and math.isnan(engaged_at):
                 engaged_at = e.t
-            if not e.data.get("change"):
-                if e.data.get("off_hours"):
+            if not e.change:
+                if e.off_hours:
                     joined_off.add(e.who)
                 present += 1
                 peak = max(peak, present)
-        elif k is Kind.LEFT:
+        elif isinstance(e, Left):
             present -= 1
-        elif k is Kind.INTERRUPTED:
+        elif isinstance(e, Interrupted):
             interruptions += 1
-        elif k is Kind.ROOM_OPENED:
+        elif isinstance(e, RoomOpened):
             room_open_at = e.t
-        elif k is Kind.ROOM_CLOSED and room_open_at is not None:
+        elif isinstance(e, RoomClosed) and room_open_at is not None:
             room_minutes += e.t - room_open_at
             room_open_at = None
-        elif k is Kind.DECISION:
-            decision_wait += e.data["wait_min"]
-            if e.data.get("containment") and contained_at is None:
+        elif isinstance(e, Decision):
+            decision_wait += e.wait_min
+            if e.containment and contained_at is None:
                 contained_at = e.t
-        elif k is Kind.ESCALATED:
+        elif e.kind is Kind.ESCALATED:
             escalated = True
     busy = minutes_by_state(spans)
     if roster is not None:
@@ -109,8 +109,7 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
     else:
         off_hours_time = sum(s.minutes for s in spans if s.who in joined_off and s.state != "refocusing")
     impact = sum(recovered_at.get(s, end) - affected_at[s] for s in facing)
-    exposure_rate = det.data.get("exposure_per_min", 0.0)
-    exposure = exposure_rate * ((contained_at if contained_at is not None else end) - det.t)
+    exposure = det.exposure_per_min * ((contained_at if contained_at is not None else end) - det.t)
     responder_h = (busy["responding"] + busy["spectating"]) / 60.0
     refocus_h = busy["refocusing"] / 60.0
     engineer_h = responder_h + refocus_h
@@ -118,8 +117,8 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
     impact_cost = impact * costs.customer_impact_usd_per_min
     return {
         "incident_id": det.incident,
-        "category": det.data["category"],
-        "flags": ";".join(det.data["flags"]),
+        "category": det.category,
+        "flags": ";".join(det.flags),
         "services_affected": len(affected_at),
         "detected_at_min": det.t,
         "engaged_at_min": engaged_at,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from incsim import signals
 from incsim.experiment import ExperimentResult
-from incsim.model.events import Event
+from incsim.model.events import Event, record
 from incsim.scenario.loader import scenario_sha256
 
 FLOAT_FORMAT = "%.4f"
@@ -233,12 +233,12 @@ def csv_text(df: pd.DataFrame) -> str:
 
 
 def events_jsonl(logs: dict[str, list[Event]], replication: int) -> str:
-    """One replication's event logs (every protocol) as JSON lines."""
+    """One replication's event logs (every protocol) as JSON lines, each with its schema
+    version (``events.record``)."""
     lines = []
     for proto, events in logs.items():
         for ev in events:
-            lines.append(json.dumps({"replication": replication, "protocol": proto, **ev.as_dict()},
-                                    sort_keys=False, default=str))
+            lines.append(json.dumps(record(ev, replication=replication, protocol=proto), sort_keys=False, default=str))
     return "\n".join(lines) + ("\n" if lines else "")
 
 

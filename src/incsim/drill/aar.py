@@ -124,11 +124,10 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
     timeline = [{"t": f.t, "clock": _clock(f.t), "channel": f.channel, "sender": f.sender, "text": f.text,
                  "kind": f.kind, "after": f.t > session.duration + 1e-9} for f in session.feed()]
     # who was busy: the report's own rules, from the same event log
-    dicts = [{"protocol": session.protocol, **e.as_dict()} for e in events]
     people: list[dict] = []
     busy_svg = ""
     if any(e.kind is Kind.DETECTED for e in events):
-        tl = busy_timeline(dicts, session.protocol, 0)
+        tl = busy_timeline(events, session.protocol, 0)
         people = [{"who": p.who, "team": p.team, "role": p.role, "responding": p.minutes("responding"),
                    "spectating": p.minutes("spectating"), "refocusing": p.minutes("refocusing")}
                   for p in tl.people]

@@ -28,7 +28,7 @@ from incsim.drill.records import (
     Upcoming,
 )
 from incsim.drill.transcript import Action, Transcript
-from incsim.model.events import Event, Kind
+from incsim.model.events import Affected, Decision, Detected, Event, Injected, Kind, Update
 from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
 from incsim.model.people import WEEK
 from incsim.model.streams import Streams
@@ -205,8 +205,8 @@ class DrillSession:
         if run is None:
             return []
         out = []
-        det = next((e for e in self.world.log.events if e.kind is Kind.DETECTED), None)
-        rate = det.data.get("exposure_per_min", 0.0) if det is not None else 0.0
+        det = next((e for e in self.world.log.events if isinstance(e, Detected)), None)
+        rate = det.exposure_per_min if det is not None else 0.0
         for item in [*self.drill.injects, *self.drill.decisions]:
             c = item.when
             if c is None or item.id in self._due:
@@ -346,7 +346,7 @@ class DrillSession:
     def _fire(self, inj: Inject, on_demand: bool) -> None:
         now = self.world.env.now
         self.fired[inj.id] = Fired(inj.id, now - self.t0, on_demand)
-        self.world.log.add(Event(now, INCIDENT, Kind.INJECTED, inj.sender, {"what": "inject", "id": inj.id}))
+        self.world.log.add(Injected(now, INCIDENT, inj.sender, what="inject", id=inj.id))
         head = f"{inj.title}: " if inj.title and inj.channel != "page" else ""
         to = f" → {inj.to}" if inj.to else ""
         self._post(now - self.t0, inj.channel, inj.sender or "facilitator", f"{head}{inj.text}{to}", "inject")
@@ -372,9 +372,8 @@ class DrillSession:
             self._queue.remove(did)
         self.decided[did] = Decided(did, self.prompted[did] - self.t0, now - self.t0, option, by)
         opt = next(o for o in d.options if o.id == option)
-        self.world.log.add(Event(now, INCIDENT, Kind.INJECTED, d.role,
-                                 {"what": "decision", "id": did, "option": option, "by": by,
-                                  "wait_min": round(now - self.prompted[did], 6)}))
+        self.world.log.add(Injected(now, INCIDENT, d.role, what="decision", id=did, option=option, by=by,
+                                    wait_min=round(now - self.prompted[did], 6)))
         how = {"room": "decided", "default": "timed out, default", "model": "(simulated) chose"}[by]
         self._post(now - self.t0, "facilitator", d.role,
                    f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)", "decision")
@@ -389,10 +388,10 @@ class DrillSession:
             return
         if isinstance(eff, OpenRoom):
             # named people: only they are paged in; none named: the protocol's invite rule decides
-            run.open_room(f"drill decision: {d.id}", invite=not eff.with_)
+            world.open_room(run, f"drill decision: {d.id}", invite=not eff.with_)
             self._page(run, eff.with_)
         elif isinstance(eff, CloseRoom):
-            run.close_room()
+            world.close_room(run)
         elif isinstance(eff, Page):
             self._page(run, eff.who)
         elif isinstance(eff, Escalate):
@@ -401,21 +400,21 @@ class DrillSession:
         elif isinstance(eff, Contain):
             if not run.contained:
                 run.contained = True
-                run.log(Kind.DECISION, d.role, name=f"containment: {d.id}", medium="drill", wait_min=0.0,
-                        containment=True)
+                world.emit(run, Decision, d.role, name=f"containment: {d.id}", medium="drill", wait_min=0.0,
+                                containment=True)
             for svc in eff.take_offline:
                 if svc not in run.affected:
                     run.affected.add(svc)
                     run.recovered.discard(svc)
-                    run.log(Kind.AFFECTED, service=svc, via="containment",
-                            customer_facing=svc in world.customer_facing)
+                    world.emit(run, Affected, service=svc, via="containment",
+                                    customer_facing=svc in world.customer_facing)
         elif isinstance(eff, ChangeWork):
             run.change_work(eff.remaining_work, eff.extra_min)
-            run.log(Kind.INJECTED, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
+            world.emit(run, Injected, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
         elif isinstance(eff, StatusUpdate):
             who = run.ic.id if run.ic is not None else d.role
-            run.log(Kind.UPDATE, who, channel="status", status="mitigated" if run.mitigated else "investigating",
-                    text=eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+            world.emit(run, Update, who, channel="status", status="mitigated" if run.mitigated else "investigating",
+                            text=eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
 
     def _page(self, run: IncidentRun, names: list[str]) -> None:
         world = self.world
@@ -563,8 +562,8 @@ class DrillSession:
         start = fired.t + self.t0
         hit = next((e.t for e in self.world.log.events
                     if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
-                    and (channel is None or e.data.get("channel") == channel)
-                    and (exp.role is None or e.data.get("role") == exp.role)), None)
+                    and (channel is None or (isinstance(e, Update) and e.channel == channel))
+                    and (exp.role is None or getattr(e, "role", None) == exp.role)), None)
         deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
         if hit is not None and hit <= deadline + TICK:
             return "met", hit - self.t0
@@ -576,13 +575,12 @@ class DrillSession:
 
     def exposure(self) -> float:
         """Records exposed so far (security incidents): rate times minutes until containment."""
-        det = next((e for e in self.world.log.events if e.kind is Kind.DETECTED), None)
+        det = next((e for e in self.world.log.events if isinstance(e, Detected)), None)
         if det is None:
             return 0.0
-        contained = next((e.t for e in self.world.log.events if e.kind is Kind.DECISION
-                          and e.data.get("containment")), None)
+        contained = next((e.t for e in self.world.log.events if isinstance(e, Decision) and e.containment), None)
         end = contained if contained is not None else self.world.env.now
-        return det.data.get("exposure_per_min", 0.0) * max(0.0, end - det.t)
+        return det.exposure_per_min * max(0.0, end - det.t)
 
     def status(self) -> Status:
         """The simulated state now."""

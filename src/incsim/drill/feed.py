@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from incsim.model.events import Event, Kind
+from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
+                                 Joined, Left, Mitigated, Paged, Question, Recovered, Resolved, RoomClosed,
+                                 RoomOpened, Update)
 
 
 def condition_text(c) -> str:
@@ -23,47 +25,44 @@ def condition_text(c) -> str:
 
 def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     """How a world event reads in the feed (t since T0, channel, sender, text, kind), or None to leave it out."""
-    d = ev.data
     t = ev.t - t0
-    k = ev.kind
-    if k is Kind.DETECTED:
-        return t, "incident", "monitoring", f"detected: {d.get('category')} incident on {', '.join(d.get('roots', []))}" + \
-            (f" [{', '.join(d['flags'])}]" if d.get("flags") else ""), "event"
-    if k is Kind.AFFECTED and d.get("via"):
-        return t, "incident", "monitoring", f"{d.get('service')} is failing too (via {d.get('via')})", "event"
-    if k is Kind.PAGED:
-        return t, "page", "pager", f"paged {ev.who} ({d.get('role')})", "event"
-    if k is Kind.JOINED and not d.get("change"):
-        return t, "incident", ev.who, f"{ev.who} joined as {d.get('role')}", "event"
-    if k is Kind.LEFT:
+    if isinstance(ev, Detected):
+        return t, "incident", "monitoring", f"detected: {ev.category} incident on {', '.join(ev.roots)}" + \
+            (f" [{', '.join(ev.flags)}]" if ev.flags else ""), "event"
+    if isinstance(ev, Affected) and ev.via:
+        return t, "incident", "monitoring", f"{ev.service} is failing too (via {ev.via})", "event"
+    if isinstance(ev, Paged):
+        return t, "page", "pager", f"paged {ev.who} ({ev.role})", "event"
+    if isinstance(ev, Joined) and not ev.change:
+        return t, "incident", ev.who, f"{ev.who} joined as {ev.role}", "event"
+    if isinstance(ev, Left):
         return t, "incident", ev.who, f"{ev.who} left", "event"
-    if k is Kind.QUESTION:
-        return t, "exec" if ev.who == "leadership" else "incident", ev.who, f"{d.get('topic')} → {d.get('to')}", "event"
-    if k is Kind.ANSWER:
-        return t, "incident", ev.who, f"answered {d.get('to')} after {d.get('wait_min', 0):.0f} min", "event"
-    if k is Kind.UPDATE:
-        chan = {"executive": "exec", "status": "status"}.get(d.get("channel"), "incident")
-        text = d.get("text") or f"status: {d.get('status')}" + (
-            f"; impact: {', '.join(d['impact'])}" if d.get("impact") else "") + (
-            f"; next: {d['next_steps']}" if d.get("next_steps") else "")
+    if isinstance(ev, Question):
+        return t, "exec" if ev.who == "leadership" else "incident", ev.who, f"{ev.topic} → {ev.to}", "event"
+    if isinstance(ev, Answer):
+        return t, "incident", ev.who, f"answered {ev.to} after {ev.wait_min:.0f} min", "event"
+    if isinstance(ev, Update):
+        chan = {"executive": "exec", "status": "status"}.get(ev.channel, "incident")
+        text = ev.text or f"status: {ev.status}" + (
+            f"; impact: {', '.join(ev.impact)}" if ev.impact else "") + (
+            f"; next: {ev.next_steps}" if ev.next_steps else "")
         return t, chan, ev.who, text, "update"
-    if k is Kind.DECISION_REQUESTED:
-        return t, "incident", "ic", f"decision needed: {d.get('name')}", "event"
-    if k is Kind.DECISION:
-        return t, "incident", ev.who or "ic", (f"decided: {d.get('name')} ({d.get('medium')}, "\
-            f"{d.get('wait_min', 0):.0f} min)"), "event"
-    if k is Kind.ROOM_OPENED:
-        return t, "incident", "ic", f"call opened ({d.get('reason')})", "event"
-    if k is Kind.ROOM_CLOSED:
+    if isinstance(ev, DecisionRequested):
+        return t, "incident", "ic", f"decision needed: {ev.name}", "event"
+    if isinstance(ev, Decision):
+        return t, "incident", ev.who or "ic", f"decided: {ev.name} ({ev.medium}, {ev.wait_min:.0f} min)", "event"
+    if isinstance(ev, RoomOpened):
+        return t, "incident", "ic", f"call opened ({ev.reason})", "event"
+    if isinstance(ev, RoomClosed):
         return t, "incident", "ic", "call closed", "event"
-    if k is Kind.ESCALATED:
-        return t, "incident", "ic", f"escalated: {d.get('reason')}", "event"
-    if k is Kind.FIXED:
-        return t, "incident", "monitoring", f"{d.get('service')} fixed", "event"
-    if k is Kind.RECOVERED:
-        return t, "incident", "monitoring", f"{d.get('service')} recovered", "event"
-    if k is Kind.MITIGATED:
+    if isinstance(ev, Escalated):
+        return t, "incident", "ic", f"escalated: {ev.reason}", "event"
+    if isinstance(ev, Fixed):
+        return t, "incident", "monitoring", f"{ev.service} fixed", "event"
+    if isinstance(ev, Recovered):
+        return t, "incident", "monitoring", f"{ev.service} recovered", "event"
+    if isinstance(ev, Mitigated):
         return t, "incident", "monitoring", "customer impact over (mitigated)", "event"
-    if k is Kind.RESOLVED:
+    if isinstance(ev, Resolved):
         return t, "incident", "ic", "resolved", "event"
     return None

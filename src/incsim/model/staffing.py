@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from incsim.model.events import Kind
+from incsim.model.events import Busy, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
@@ -36,7 +36,7 @@ class Staffing:
         for inc in sorted(self.where[eng.id] - {run.spec.id}):
             other = self.runs.get(inc)
             if other is not None and other.engaged.get(eng.id) not in ("debugger", "ic"):
-                other.leave(eng.id, refocus_after=False)
+                self.leave(other, eng.id, refocus_after=False)
 
     def _release(self, held: dict, eng_id: str) -> None:
         """``eng_id`` stops a role that held all their attention; whoever waits for a free
@@ -71,10 +71,10 @@ class Staffing:
         yield self.env.timeout(self.reply_latency(run, eng))
         if run.resolved.triggered:
             return
-        reading = run.reading_cost(eng)
+        reading = self.reading_cost(run, eng)
         answer = run.draw(b.interruption.answer, "answer", eng)
         if eng.id not in run.engaged:
-            run.interrupt(eng, reading + answer, reason, role)
+            self.interrupt(run, eng, reading + answer, reason, role)
         yield self.env.timeout(reading + answer)
 
     def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
@@ -85,12 +85,12 @@ class Staffing:
         stays there.
         """
         if eng.id in run.engaged:
-            run.join(eng, role)
+            self.join(run, eng, role)
             return True
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            self.emit(run, Busy, eng.id, role=role, elsewhere=tuple(sorted(self.where[eng.id])))
             return False
-        run.log(Kind.PAGED, eng.id, role=role, team=eng.team)
+        self.emit(run, Paged, eng.id, role=role, team=eng.team)
         if eng.working(self.env.now):
             delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
         else:
@@ -99,9 +99,9 @@ class Staffing:
         if run.resolved.triggered:
             return False
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            run.log(Kind.BUSY, eng.id, role=role, elsewhere=sorted(self.where[eng.id]))
+            self.emit(run, Busy, eng.id, role=role, elsewhere=tuple(sorted(self.where[eng.id])))
             return False
-        run.join(eng, role)
+        self.join(run, eng, role)
         if role == "spectator":
             self.env.process(self._linger(run, eng, "spectator"))
         return True
@@ -126,8 +126,8 @@ class Staffing:
         other (paged then, joining after the usual delay), if the room is still open; never
         before. Returns whether they came."""
         held = {h[eng.id].spec.id for h in (self.debugging, self.commanding, self.fixing) if eng.id in h}
-        run.log(Kind.BUSY, eng.id, role="spectator", elsewhere=sorted((self.where[eng.id] | held) - {run.spec.id}),
-                waits=True)
+        self.emit(run, Busy, eng.id, role="spectator",
+                  elsewhere=tuple(sorted((self.where[eng.id] | held) - {run.spec.id})), waits=True)
         while not self.free_for(eng, run):
             if self.vacated is None:  # made only when someone waits: no cost otherwise
                 self.vacated = self.env.event()
@@ -206,7 +206,7 @@ class Staffing:
             return
         yield self.env.timeout(sample(room.leave_after, rng))
         if run.engaged.get(eng.id) == role and not run.resolved.triggered:
-            run.leave(eng.id)
+            self.leave(run, eng.id)
 
     def pick_ic(self, exclude: Iterable[str] = frozenset()) -> Engineer | None:
         """The first free person on the IC rota, at work if the rota allows (follow the sun);

@@ -149,7 +149,7 @@ class _Pool:
 
     def absorb_words(self, words: list[int]) -> _Pool:
         """The pool after the 32-bit ``words`` as well."""
-        if self.used + 4 * len(words) + 1 >= len(_HASH_A):
+        if self.used + 4 * len(words) + 1 > len(_HASH_A):  # the last word reads ha[used + 4n]
             raise ValueError("key too long for the stream hash")
         m0, m1, m2, m3 = self.pool
         ha, k = _HASH_A, self.used

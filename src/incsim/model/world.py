@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 
 import simpy
 
-from incsim.model.events import Event, Kind, Log
+from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
+                                 Injected, Interrupted, Log, Mitigated, Paged, Question, Recovered, Resolved,
+                                 Update)
 from incsim.model.incident_run import IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
@@ -23,6 +25,7 @@ from incsim.model.incidents import (
     draw_kind,
 )
 from incsim.model.mechanisms import Mechanism
+from incsim.model.participation import Participation
 from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.staffing import Staffing
@@ -30,7 +33,7 @@ from incsim.model.streams import Streams, failure_stream_id, sample
 from incsim.scenario.schema import Scenario
 
 
-class World(Staffing):
+class World(Staffing, Participation):
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
     def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
@@ -98,7 +101,7 @@ class World(Staffing):
 
     def inject_incident(self, spec: IncidentSpec) -> None:
         """Add an incident from outside (a drill's inject); it starts at ``max(spec.at, now)``."""
-        self.log.add(Event(self.env.now, spec.id, Kind.INJECTED, "", {"what": "incident"}))
+        self.log.add(Injected(self.env.now, spec.id, what="incident"))
         self.schedule(spec)
 
     def inject_escalation(self, incident: int, reason: str = "injected") -> None:
@@ -106,29 +109,29 @@ class World(Staffing):
         run = self.runs.get(incident)
         if run is None or run.resolved.triggered:
             raise KeyError(f"no running incident {incident}")
-        self.log.add(Event(self.env.now, incident, Kind.INJECTED, "", {"what": "escalation"}))
+        self.log.add(Injected(self.env.now, incident, what="escalation"))
         self._escalate(run, reason)
 
     # -- the incident lifecycle (who takes part is in staffing.py) ----------------------
     def _arrive(self, spec: IncidentSpec):
         if spec.at > self.env.now:
             yield self.env.timeout(spec.at - self.env.now)
-        run = IncidentRun(self, spec)
+        run = IncidentRun(spec, self.env, self.streams, self.roster.number)
         self.runs[spec.id] = run
         owner_oncall = {e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)}
         run.ic = self.pick_ic(exclude=owner_oncall)
         if run.ic is not None:
             self.commanding[run.ic.id] = run
-        run.log(Kind.DETECTED, category=spec.category, flags=list(spec.flags), roots=list(spec.roots),
-                diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
+        self.emit(run, Detected, category=spec.category, flags=tuple(spec.flags), roots=tuple(spec.roots),
+                       diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
         if run.ic is not None:
-            run.log(Kind.PAGED, run.ic.id, role="ic", team=run.ic.team)
+            self.emit(run, Paged, run.ic.id, role="ic", team=run.ic.team)
         for svc in spec.roots:
-            run.log(Kind.AFFECTED, service=svc, via="", customer_facing=svc in self.customer_facing)
+            self.emit(run, Affected, service=svc, via="", customer_facing=svc in self.customer_facing)
         self.env.process(self._command(run))
         if spec.spread:
             self.env.process(self._cascade(run))
-        view = run.view()
+        view = run.view(self.customer_data, self.env.now)
         if self.strategy.wants_triage(view):
             # the triage call opens once IC and debugger are there (in _respond); until it has
             # ended the escalation rules wait, unless the protocol lets them open a room first
@@ -138,7 +141,7 @@ class World(Staffing):
             if reason and self.strategy.opening_is_escalation:
                 self._escalate(run, reason)
             elif reason:
-                run.open_room(reason)
+                self.open_room(run, reason)
         if self.strategy.no_progress_timer() is not None:
             self.env.process(self._watch_progress(run))
         yield from self._respond(run)
@@ -169,15 +172,15 @@ class World(Staffing):
         if run.room_open or run.escalated:
             return
         run.escalated = True
-        run.log(Kind.ESCALATED, reason=reason)
-        run.open_room(f"escalated: {reason}")
+        self.emit(run, Escalated, reason=reason)
+        self.open_room(run, f"escalated: {reason}")
 
     def _check_escalation(self, run: IncidentRun) -> None:
         if run.room_open or run.escalated or run.resolved.triggered:
             return
         if run.triage_pending and not self._escalate_before_triage():
             return  # triage first: the rules are checked again when the call ends
-        reason = self.strategy.escalation(run.view())
+        reason = self.strategy.escalation(run.view(self.customer_data, self.env.now))
         if reason:
             self._escalate(run, reason)
 
@@ -201,9 +204,9 @@ class World(Staffing):
         eng, req = yield from self._acquire_debugger(run, team)
         self.debugging[eng.id] = run
         run.debugger = eng
-        run.log(Kind.PAGED, eng.id, role="debugger", team=team)
+        self.emit(run, Paged, eng.id, role="debugger", team=team)
         yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
-        run.join(eng, "debugger")
+        self.join(run, eng, "debugger")
         run.debugger_ready.succeed()
         for svc in spec.roots[1:]:
             self.env.process(self._owner_joins(run, svc))
@@ -239,10 +242,10 @@ class World(Staffing):
             self._release(self.debugging, eng.id)
             if req is not None:
                 self.pools[team].release(req)
-        run.log(Kind.RESOLVED)
-        run.close_room()
+        self.emit(run, Resolved)
+        self.close_room(run)
         for pid in sorted(run.engaged):
-            run.leave(pid)
+            self.leave(run, pid)
         run.resolved.succeed()
         if run.ic is not None and self.commanding.get(run.ic.id) is run:
             self._release(self.commanding, run.ic.id)
@@ -259,9 +262,9 @@ class World(Staffing):
         if came and first_time and not run.room_open and eng.id in run.engaged:
             # catching up on the thread is part of their time in the incident, and it comes
             # before their fix
-            reading = run.reading_cost(eng)
-            run.log(Kind.INTERRUPTED, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
-                    role="owner", engaged=True)
+            reading = self.reading_cost(run, eng)
+            self.emit(run, Interrupted, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
+                           role="owner", engaged=True)
         return eng, reading
 
     def _owner_joins(self, run: IncidentRun, service: str):
@@ -280,7 +283,7 @@ class World(Staffing):
             yield self.env.timeout(minutes)
         elif eng is run.debugger or self.hard_busy(eng, run) or eng.id in self.fixing:
             wall = eng.work_done(self.env.now, minutes, slow)
-            run.interrupt(eng, wall, f"fix {service}", "owner", refocus=False)
+            self.interrupt(run, eng, wall, f"fix {service}", "owner", refocus=False)
             yield self.env.timeout(wall)
         else:
             self.fixing[eng.id] = run
@@ -289,19 +292,19 @@ class World(Staffing):
             finally:
                 self._release(self.fixing, eng.id)
         run.fixed.add(service)
-        run.log(Kind.FIXED, service=service)
+        self.emit(run, Fixed, service=service)
 
     def _fix_other_root(self, run: IncidentRun, service: str):
         yield from self._own_fix(run, service, run.spec.fix)
         run.recovered.add(service)
-        run.log(Kind.RECOVERED, service=service)
+        self.emit(run, Recovered, service=service)
         self._maybe_mitigated(run)
 
     def _service_fixed(self, run: IncidentRun, service: str) -> None:
         run.fixed.add(service)
-        run.log(Kind.FIXED, service=service)
+        self.emit(run, Fixed, service=service)
         run.recovered.add(service)
-        run.log(Kind.RECOVERED, service=service)
+        self.emit(run, Recovered, service=service)
         self._maybe_mitigated(run)
 
     def _maybe_mitigated(self, run: IncidentRun) -> None:
@@ -310,7 +313,7 @@ class World(Staffing):
         facing = {s for s in run.affected if s in self.customer_facing}
         if facing <= run.recovered and set(run.spec.roots) <= run.fixed:
             run.mitigated = True
-            run.log(Kind.MITIGATED)
+            self.emit(run, Mitigated)
 
     def _await_recovery(self, run: IncidentRun):
         by_service = {s.service: s for s in run.spec.spread}
@@ -333,7 +336,7 @@ class World(Staffing):
     def _recover(self, run: IncidentRun, service: str, minutes: float):
         yield self.env.timeout(minutes)
         run.recovered.add(service)
-        run.log(Kind.RECOVERED, service=service)
+        self.emit(run, Recovered, service=service)
         self._maybe_mitigated(run)
 
     def _cascade(self, run: IncidentRun):
@@ -354,8 +357,8 @@ class World(Staffing):
                 return
             hit_at[sp.service] = self.env.now
             run.affected.add(sp.service)
-            run.log(Kind.AFFECTED, service=sp.service, via=sp.via,
-                    customer_facing=sp.service in self.customer_facing)
+            self.emit(run, Affected, service=sp.service, via=sp.via,
+                           customer_facing=sp.service in self.customer_facing)
             self.env.process(self._owner_joins(run, sp.service))
             self._check_escalation(run)
 
@@ -366,7 +369,7 @@ class World(Staffing):
         assert triage is not None
         if run.ic is not None:  # with no IC free, the call starts without one
             yield run.ic_ready
-        run.open_room("triage", limit=triage.max_people, invite=False)
+        self.open_room(run, "triage", limit=triage.max_people, invite=False)
         person = self.with_role(run, "security")
         sec = [person] if person is not None and person is not run.debugger else []
         joins = [self.env.process(self.pull_in(run, e, "stakeholder"))
@@ -380,10 +383,10 @@ class World(Staffing):
             ahead += yield from self._decide(run, d, limit=triage.max_people)
         if self.env.now < end:
             yield self.env.timeout(end - self.env.now)
-        run.close_room()
+        self.close_room(run)
         for e in sec:
             if run.engaged.get(e.id) == "stakeholder":
-                run.leave(e.id)
+                self.leave(run, e.id)
         return ahead
 
     def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
@@ -397,13 +400,13 @@ class World(Staffing):
             return 0.0
         b = self.scn.behaviour
         t0 = self.env.now
-        rate = run.rate()
+        rate = run.rate(b, self.env.now)
         people: list[Engineer] = []
         for who in need.stakeholders:
             for e in self.stakeholder(run, who):
                 if e not in people:
                     people.append(e)
-        run.log(Kind.DECISION_REQUESTED, name=need.name, stakeholders=[e.id for e in people])
+        self.emit(run, DecisionRequested, name=need.name, stakeholders=tuple(e.id for e in people))
         reason = f"decision: {need.name}"
         if run.room_open:
             missing = [e for e in people if e.id not in run.present]
@@ -427,8 +430,8 @@ class World(Staffing):
             medium = "channel"
         if need.containment:
             run.contained = True
-        run.log(Kind.DECISION, name=need.name, medium=medium, wait_min=self.env.now - t0,
-                containment=need.containment)
+        self.emit(run, Decision, name=need.name, medium=medium, wait_min=self.env.now - t0,
+                  containment=need.containment)
         return b.progress_while_deciding * (self.env.now - t0) * rate
 
     def _diagnose(self, run: IncidentRun, credit: float = 0.0):
@@ -459,24 +462,24 @@ class World(Staffing):
         dbg = run.debugger
         assert dbg is not None
         t0 = self.env.now
-        rate = run.rate()
+        rate = run.rate(self.scn.behaviour, self.env.now)
         if run.room_open and not self.hard_busy(expert, run):
-            run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="room", topic="consult")
+            self.emit(run, Question, dbg.id, to=expert.id, medium="room", topic="consult")
             if expert.id not in run.present:
                 came = yield from self.pull_in(run, expert, "expert")
             else:
-                run.join(expert, "expert")
+                self.join(run, expert, "expert")
                 came = True
             if came:
                 answer = run.draw(b.room_answer, "room_answer", expert)
                 yield self.env.timeout(answer)
-                run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
+                self.emit(run, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
                 if run.engaged.get(expert.id) == "expert":
                     self.env.process(self._linger(run, expert, "expert"))
                 return b.progress_while_waiting * (self.env.now - t0) * rate
-        run.log(Kind.QUESTION, dbg.id, to=expert.id, medium="channel", topic="consult")
+        self.emit(run, Question, dbg.id, to=expert.id, medium="channel", topic="consult")
         yield from self.ask(run, expert, "consult", "expert")
-        run.log(Kind.ANSWER, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
+        self.emit(run, Answer, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
         return b.progress_while_waiting * (self.env.now - t0) * rate
 
     def _work(self, run: IncidentRun, amount: float):
@@ -495,7 +498,7 @@ class World(Staffing):
                 applied, run.extra_work = run.work_factor, 0.0
             if remaining <= 1e-9:
                 return
-            rate = run.rate()
+            rate = run.rate(self.scn.behaviour, self.env.now)
             run.rate_changed = env.event()
             start = env.now
             step = remaining / rate
@@ -521,7 +524,7 @@ class World(Staffing):
             if ic is not None:
                 run.ic = ic
                 self.commanding[ic.id] = run
-                run.log(Kind.PAGED, ic.id, role="ic", team=ic.team)
+                self.emit(run, Paged, ic.id, role="ic", team=ic.team)
         if ic is None:
             run.ic_ready.succeed()
             return
@@ -531,7 +534,7 @@ class World(Staffing):
             if self.commanding.get(ic.id) is run:
                 self._release(self.commanding, ic.id)
             return
-        run.join(ic, "ic")
+        self.join(run, ic, "ic")
         run.ic_ready.succeed()
         watchers = self._watchers(run)
         if self._update_request_rate() > 0:
@@ -542,19 +545,19 @@ class World(Staffing):
             if run.resolved.triggered:
                 break
             write = run.draw(b.write_update, "write_update", ic)
-            run.log(Kind.UPDATE, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
-                    impact=sorted(s for s in run.affected if s in self.customer_facing),
-                    next_steps=run.phase, eta_min=None,
-                    write_min=write)
+            self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
+                           impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
+                           next_steps=run.phase,
+                           write_min=write)
             if proto.executive_channel:
-                run.log(Kind.UPDATE, ic.id, channel="executive",
-                        status="mitigated" if run.mitigated else "investigating",
-                        write_min=run.draw(b.write_exec_update, "write_exec_update", ic))
+                self.emit(run, Update, ic.id, channel="executive",
+                               status="mitigated" if run.mitigated else "investigating",
+                               write_min=run.draw(b.write_exec_update, "write_exec_update", ic))
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    run.interrupt(w, run.draw(b.read_update, "read_update", w), "read update", "watcher",
-                                  refocus=False)
+                    self.interrupt(run, w, run.draw(b.read_update, "read_update", w), "read update", "watcher",
+                                        refocus=False)
 
     def _update_request_rate(self) -> float:
         b = self.scn.behaviour
@@ -570,9 +573,9 @@ class World(Staffing):
             yield self.env.timeout(run.rng_leadership.exponential(60.0 / rate))
             if run.resolved.triggered:
                 return
-            run.log(Kind.QUESTION, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
-                    topic="any updates?")
-            run.interrupt(ic, run.draw(b.interruption.answer, "answer", ic), "any updates?", "ic")
+            self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
+                           topic="any updates?")
+            self.interrupt(run, ic, run.draw(b.interruption.answer, "answer", ic), "any updates?", "ic")
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -593,9 +596,9 @@ class World(Staffing):
             if not specs or run.answering or run.pending:
                 continue
             asker = specs[int(run.rng_questions.integers(len(specs)))]
-            run.log(Kind.QUESTION, asker, to=run.debugger.id, medium="room", topic="question")
-            run.interrupt(run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
-                          "spectator question", "debugger")
+            self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
+            self.interrupt(run, run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
+                                "spectator question", "debugger")
 
 
 def simulate(scenario: Scenario, protocol: str, streams: Streams, incidents: list[IncidentSpec],
@@ -649,7 +652,7 @@ MECHANISMS = (
         "In a room the debugger narrates: their speed is divided by 1 + "
         "{behaviour.narration.per_listener} per listener, at most {behaviour.narration.max_slowdown}x "
         "slower.",
-        "incsim.model.world:IncidentRun.rate",
+        "incsim.model.incident_run:IncidentRun.rate",
         ("behaviour.narration.per_listener", "behaviour.narration.max_slowdown"),
         ("war-room", "hybrid"),
         assumption="Spectators add no diagnostic progress.",
@@ -666,7 +669,7 @@ MECHANISMS = (
         "late-joiners", "room",
         "Someone joining a room more than {behaviour.late_joiner_after} min after it opened is "
         "briefed by the debugger for {behaviour.brief_late_joiner} min.",
-        "incsim.model.world:IncidentRun._enter_room",
+        "incsim.model.participation:Participation._enter_room",
         ("behaviour.late_joiner_after", "behaviour.brief_late_joiner"),
         ("war-room", "hybrid"),
     ),
@@ -698,7 +701,7 @@ MECHANISMS = (
         "Leaving an incident that pulled them off work costs a person {behaviour.refocus} min to "
         "regain focus (cut at the end of their working day, and not charged when they leave for "
         "another incident); an interruption at work costs {behaviour.interruption.refocus} min.",
-        "incsim.model.world:IncidentRun.leave",
+        "incsim.model.participation:Participation.leave",
         ("behaviour.refocus", "behaviour.interruption.refocus"),
     ),
     Mechanism(

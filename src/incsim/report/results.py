@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from incsim.model.events import Event, event_from_dict
 from incsim.output import OutputError, read_sealed_json, verify_manifest
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
@@ -175,9 +176,10 @@ def load_results(path: Path | str) -> Results:
                                 if r in set(run.get("event_log_replications", []))})
 
 
-def read_protocol_events(path: Path) -> dict[str, list[dict]]:
-    """Per protocol, every event of an ``events/replication-NNN.jsonl`` file."""
-    out: dict[str, list[dict]] = defaultdict(list)
+def read_protocol_events(path: Path) -> dict[str, list[Event]]:
+    """Per protocol, every event of an ``events/replication-NNN.jsonl`` file, as its typed record
+    (``model.events``); a line that is not one is a ``ReportError`` naming it."""
+    out: dict[str, list[Event]] = defaultdict(list)
     try:
         with path.open(encoding="utf-8") as fh:
             for n, line in enumerate(fh, 1):
@@ -187,7 +189,13 @@ def read_protocol_events(path: Path) -> dict[str, list[dict]]:
                     ev = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ReportError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-                out[str(ev.get("protocol"))].append(ev)
+                if not isinstance(ev, dict):
+                    raise ReportError(f"{path}:{n}: expected a JSON object (an event)")
+                try:
+                    typed = event_from_dict(ev)
+                except (ValueError, TypeError) as exc:
+                    raise ReportError(f"{path}:{n}: not an event record ({one_line(exc)})") from None
+                out[str(ev.get("protocol"))].append(typed)
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportError(f"{path}: cannot read: {one_line(exc)}") from None
     return dict(out)

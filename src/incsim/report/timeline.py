@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from incsim.accounting import BUSY as BUSY_STATES
-from incsim.accounting import Accounting, event_from_dict
-from incsim.report.results import ReportError, Results, one_line, read_protocol_events
+from incsim.accounting import Accounting
+from incsim.model.events import Detected, Event, Interrupted, Joined, Mitigated, Resolved, RoomClosed, RoomOpened
+from incsim.report.results import ReportError, Results, read_protocol_events
 from incsim.report.wording import num
 
 __all__ = ["BUSY_STATES", "ROLE_ORDER", "Person", "Pick", "Timeline", "busy_timeline", "busy_timelines",
@@ -104,7 +105,7 @@ def pick_incident(incidents: pd.DataFrame, protocols: Sequence[str], logged: Ite
     return Pick(rep, int(best["incident_id"]), category, target, reason)
 
 
-def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int = -1,
+def busy_timeline(events: Sequence[Event], protocol: str = "", replication: int = -1,
                   incident: int | None = None) -> Timeline:
     """Who was busy in one incident: its share of ``accounting.Accounting`` over ``events``.
 
@@ -113,23 +114,18 @@ def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int =
     ``incident`` says which incident to draw (default: the first detected). An interruption of
     someone engaged in the incident is a mark. Times are minutes since detection.
     """
-    evs = sorted(events, key=lambda e: e["t"])  # stable: the log's order within one minute
-    det = next((e for e in evs if e.get("kind") == "detected"
-                and (incident is None or e.get("incident") == incident)), None)
+    evs = sorted(events, key=lambda e: e.t)  # stable: the log's order within one minute
+    det = next((e for e in evs if isinstance(e, Detected) and (incident is None or e.incident == incident)), None)
     if det is None:
         raise ReportError(f"incident without a 'detected' event in the {protocol} log")
-    inc = int(det["incident"])
-    own = [e for e in evs if e.get("incident") == inc]
-    t0 = float(det["t"])
-    resolved = next((float(e["t"]) for e in own if e.get("kind") == "resolved"), None)
-    end = resolved if resolved is not None else float(own[-1]["t"])
-    mitigated = next((float(e["t"]) - t0 for e in own if e.get("kind") == "mitigated"), None)
-    try:
-        typed = [event_from_dict(e) for e in evs]
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ReportError(f"a malformed event in the {protocol} log: {one_line(exc)}") from None
-    last = max((e.t for e in typed), default=end)
-    shares = Accounting(typed, open_until=max(end, last)).by_incident().get(inc, [])
+    inc = det.incident
+    own = [e for e in evs if e.incident == inc]
+    t0 = det.t
+    resolved = next((e.t for e in own if isinstance(e, Resolved)), None)
+    end = resolved if resolved is not None else own[-1].t
+    mitigated = next((e.t - t0 for e in own if isinstance(e, Mitigated)), None)
+    last = max((e.t for e in evs), default=end)
+    shares = Accounting(evs, open_until=max(end, last)).by_incident().get(inc, [])
     marks: dict[str, list[float]] = defaultdict(list)
     roles: dict[str, set[str]] = defaultdict(set)
     teams: dict[str, str] = {}
@@ -137,23 +133,23 @@ def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int =
     rooms: list[tuple[float, float]] = []
     room_at: float | None = None
     for e in own:
-        kind, who, t = e.get("kind"), str(e.get("who") or ""), float(e["t"])
-        if kind == "room_opened":
+        who, t = e.who, e.t
+        if isinstance(e, RoomOpened):
             room_at = t
-        elif kind == "room_closed" and room_at is not None:
+        elif isinstance(e, RoomClosed) and room_at is not None:
             rooms.append((room_at - t0, t - t0))
             room_at = None
         if not who:
             continue
-        if kind == "joined":
-            roles[who].add(str(e.get("role", "")))
-            teams.setdefault(who, str(e.get("team", "")))
+        if isinstance(e, Joined):
+            roles[who].add(e.role)
+            teams.setdefault(who, e.team or "")
             first_seen.setdefault(who, t)
-        elif kind == "interrupted":
-            if e.get("engaged"):
+        elif isinstance(e, Interrupted):
+            if e.engaged:
                 marks[who].append(t - t0)
             else:
-                roles[who].add(str(e.get("role", "")))
+                roles[who].add(e.role)
                 first_seen.setdefault(who, t)
     if room_at is not None:
         rooms.append((room_at - t0, end - t0))
@@ -172,8 +168,8 @@ def busy_timeline(events: Sequence[dict], protocol: str = "", replication: int =
                 merged.append((state, a, b))
         role = min(roles[who] or {""}, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
         people.append(Person(who, teams.get(who, ""), role, tuple(merged), tuple(sorted(marks.get(who, ())))))
-    return Timeline(protocol=protocol or str(det.get("protocol", "")), replication=replication,
-                    incident=inc, category=str(det.get("category", "")), detected_at=t0,
+    return Timeline(protocol=protocol, replication=replication,
+                    incident=inc, category=det.category, detected_at=t0,
                     ttr=end - t0, people=tuple(people), rooms=tuple(rooms), mitigated=mitigated, events=len(own))
 
 
@@ -185,7 +181,7 @@ def busy_timelines(results: Results) -> tuple[Pick | None, list[Timeline]]:
     path = results.event_files[pick.replication]
     logs = read_protocol_events(path)
     missing = [p for p in results.protocols
-               if not any(e.get("incident") == pick.incident for e in logs.get(p, ()))]
+               if not any(e.incident == pick.incident for e in logs.get(p, ()))]
     if missing:
         raise ReportError(f"{path}: no events of incident {pick.incident} under {', '.join(missing)}")
     return pick, [busy_timeline(logs[p], p, pick.replication, pick.incident) for p in results.protocols]
