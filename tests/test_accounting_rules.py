@@ -16,7 +16,7 @@ from incsim.accounting import (
 )
 from incsim.metrics import time_accounting
 from event_helpers import ev
-from incsim.model.events import Event, Interrupted, Joined, Kind, Resolved, event_from_dict
+from incsim.model.events import Interrupted, Joined, Kind, Resolved, event_from_dict
 from incsim.model.people import Roster
 from incsim.scenario.schema import Scenario
 

@@ -113,19 +113,19 @@ VERIFY_METRICS = [("mean_wait_min", "mean wait (min)"), ("mean_ttr_min", "mean T
 
 
 def verification_table(records: list[dict], level: float = 0.95) -> Table:
-    """Analytic vs simulated (with CI) per case and metric, and a verdict per row."""
+    """Analytic vs simulated (with CI) per case and metric, and a verdict per result."""
     table = Table(title=f"incsim verify: analytic vs simulated ({level:.0%} CI over replications)")
     for col in ("case", "metric", "analytic", "simulated", "CI", "verdict"):
         table.add_column(col, justify="left" if col in ("case", "metric", "verdict") else "right")
-    for rec in records:
+    for result in records:
         for key, label in VERIFY_METRICS:
-            m = rec.get(key)
+            m = result.get(key)
             if not m:
                 continue
-            table.add_row(rec["case"], label, f"{m['analytic']:.4g}", f"{m['simulated']:.4g}",
+            table.add_row(result["case"], label, f"{m['analytic']:.4g}", f"{m['simulated']:.4g}",
                           f"[{m['ci_low']:.4g}, {m['ci_high']:.4g}]", "pass" if m["passed"] else "FAIL")
-        lit = rec.get("littles_law")
+        lit = result.get("littles_law")
         if lit:
-            table.add_row(rec["case"], "Little's law L = lambda W", f"{lit['lambda_w']:.4g}", f"{lit['L']:.4g}",
+            table.add_row(result["case"], "Little's law L = lambda W", f"{lit['lambda_w']:.4g}", f"{lit['L']:.4g}",
                           f"gap {lit['relative_gap']:.2%}", "pass" if lit["passed"] else "FAIL")
     return table

@@ -88,8 +88,8 @@ def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
     rows, time_rows, logs = [], [], {}
     for proto in scn.protocols:
         world = simulate(scn, proto.name, Streams(seed, r), specs, horizon)
-        rows += [{"replication": r, "protocol": proto.name, **rec}
-                 for rec in incident_records(world.log.events, scn.costs)]
+        rows += [{"replication": r, "protocol": proto.name, **row}
+                 for row in incident_records(world.log.events, scn.costs)]
         totals = time_accounting(world.log.events, roster, horizon)
         time_rows.append({"replication": r, "protocol": proto.name, "engineers": len(totals),
                           **{s: float(totals[list(STATES)].sum()[s]) for s in STATES}})

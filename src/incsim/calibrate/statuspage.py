@@ -46,27 +46,27 @@ def _names(items: object) -> list[str]:
 def read(path: Path, strict: bool = False) -> Export:
     """Read a Statuspage ``incidents.json`` or the GitHub status history JSON Lines."""
     intake = Intake(path, "statuspage", strict)
-    for where, rec in records(path, LIST_KEYS, intake.problem):
+    for where, item in records(path, LIST_KEYS, intake.problem):
         try:
-            github = "updates" in rec and "incident_updates" not in rec
-            raw_updates = rec.get("updates" if github else "incident_updates") or []
+            github = "updates" in item and "incident_updates" not in item
+            raw_updates = item.get("updates" if github else "incident_updates") or []
             if not isinstance(raw_updates, list):
                 intake.problem(where, "updates must be a list")
                 continue
             statuses = [str((u or {}).get("status", "")).strip().lower() for u in raw_updates]
-            impact = str(rec.get("impact") or "").lower()
+            impact = str(item.get("impact") or "").lower()
             if impact == "maintenance" or (statuses and statuses[0] in MAINTENANCE_STATUSES):
                 intake.drop("maintenance")
                 continue
-            rid = text(rec.get("id"))
-            start = parse_time(rec.get("started_at")) or parse_time(rec.get("created_at"))
+            rid = text(item.get("id"))
+            start = parse_time(item.get("started_at")) or parse_time(item.get("created_at"))
             if rid is None or start is None:
                 intake.problem(where, "needs 'id' and 'started_at' or 'created_at'")
                 continue
-            resolved = parse_time(rec.get("resolved_at"))
+            resolved = parse_time(item.get("resolved_at"))
             times = sorted(t for t in (parse_time((u or {}).get("at" if github else "created_at"))
                                        for u in raw_updates) if t is not None)
-            components = _names(rec.get("components"))
+            components = _names(item.get("components"))
             duration = None if resolved is None else (resolved - start).total_seconds() / 60.0
             intake.add(Incident(
                 id=rid, start=start, resolved=resolved,
@@ -74,7 +74,7 @@ def read(path: Path, strict: bool = False) -> Export:
                 severity=impact or None, category=_category(components), updates=tuple(times),
                 customer_impact_min=None if duration is None else (0.0 if impact == "none" else duration),
             ))
-            intake.seen(parse_time(rec.get("updated_at")))
+            intake.seen(parse_time(item.get("updated_at")))
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))
     return intake.export()

@@ -84,7 +84,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
 
     drill = session.drill
     events = [e for e in session.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
-    rec = incident_record(events, session.scenario.costs) if any(e.kind is Kind.RESOLVED for e in events) else {}
+    incident_row = incident_record(events, session.scenario.costs) if any(e.kind is Kind.RESOLVED for e in events) else {}
     ttr = session.ttr()
     mitigated = next((e.t - session.t0 for e in events if e.kind is Kind.MITIGATED), None)
     # objectives and expectations
@@ -155,10 +155,10 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                   "start": inc.start if inc.draw is None else f"drawn from the scenario (seed {inc.draw.seed})"},
         duration=session.duration, ttr=ttr, mitigated_at=mitigated, objectives=objectives, score=(got, total),
         decisions=decisions, timeline=timeline,
-        time={k: float(rec[k]) for k in ("responder_hours", "non_essential_hours", "refocus_hours",
-                                           "engineer_hours", "interruptions", "war_room_minutes",
-                                           "peak_participants", "customer_impact_min", "data_exposure",
-                                           "cost_usd") if k in rec},
+        time={k: float(incident_row[k]) for k in ("responder_hours", "non_essential_hours", "refocus_hours",
+                                                  "engineer_hours", "interruptions", "war_room_minutes",
+                                                  "peak_participants", "customer_impact_min", "data_exposure",
+                                                  "cost_usd") if k in incident_row},
         people=people, busy_svg=busy_svg, variants=variants, replications=replications, hotwash=hotwash,
         plan=list(session.plan), notes=list(session.notes),
         modules=[{"title": m.title, "questions": m.questions} for m in drill.modules], metrics=metrics,

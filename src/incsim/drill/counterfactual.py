@@ -59,8 +59,8 @@ def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy) -
     events = [e for e in s.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
     if not any(e.kind is Kind.RESOLVED for e in events):
         return {m: math.nan for m in TTR_METRICS}
-    rec = incident_record(events, s.scenario.costs)
-    return {m: float(rec[m]) for m in TTR_METRICS}
+    row = incident_record(events, s.scenario.costs)
+    return {m: float(row[m]) for m in TTR_METRICS}
 
 
 def _interval(values: list[float]) -> Interval:

@@ -41,8 +41,8 @@ class IncidentRun:
         self.ic: Engineer | None = None
         self.ic_ready = env.event()
         self.debugger_ready = env.event()
-        self.pending: list[float] = []            # interruption costs waiting for the debugger
-        self.answering = False
+        self.interruptions_due: list[float] = []  # minutes of interruptions the debugger has still to pay
+        self.paying_interruptions = False  # the debugger is paying them now (new questions wait)
         self.rate_changed = env.event()
         self.affected: set[str] = set(spec.roots)
         self.fixed: set[str] = set()
@@ -86,9 +86,9 @@ class IncidentRun:
         rollback or failover); the work loop picks it up at once."""
         self.work_factor *= factor
         self.extra_work += extra
-        self.poke()
+        self.wake_work()
 
-    def poke(self) -> None:
+    def wake_work(self) -> None:
         """Tell the debugger's work loop that its speed or its interruptions changed."""
         if not self.rate_changed.triggered:
             self.rate_changed.succeed()
@@ -98,7 +98,7 @@ class IncidentRun:
         if not self.room_changed.triggered:
             self.room_changed.succeed()
         self.room_changed = self.env.event()
-        self.poke()
+        self.wake_work()
 
     def audience(self) -> int:
         """People in the room other than the debugger."""

@@ -53,7 +53,7 @@ class Participation:
             brief = run.draw(self.scn.behaviour.brief_late_joiner, "briefing", eng)
             self.emit(run, Interrupted, run.debugger.id, answer_min=brief, refocus_min=0.0,
                       reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
-            run.pending.append(brief)
+            run.interruptions_due.append(brief)
         run.room_changed_now()
 
     def leave(self, run: IncidentRun, eng_id: str, refocus_after: bool = True) -> None:
@@ -99,8 +99,8 @@ class Participation:
                   engaged=eng.id in run.engaged)
         target = self.debugging.get(eng.id)
         if target is not None and not target.resolved.triggered:
-            target.pending.append(answer + r)
-            target.poke()
+            target.interruptions_due.append(answer + r)
+            target.wake_work()
 
     # -- rooms ---------------------------------------------------------------------------
     def open_room(self, run: IncidentRun, reason: str, limit: int | None = None, invite: bool = True) -> None:

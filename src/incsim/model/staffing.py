@@ -48,9 +48,9 @@ class Staffing:
     def ack_delay(self, run: IncidentRun, eng: Engineer, source: str) -> float:
         """How long ``eng`` takes to acknowledge a page now (own stream per page, so every
         protocol gives the debugger and the IC of an incident the same draw)."""
-        b = self.scn.behaviour
+        beh = self.scn.behaviour
         working = eng.working(self.env.now)
-        return sample_or_zero(b.page_ack if working else b.page_ack_off_hours, run._rng(source))
+        return sample_or_zero(beh.page_ack if working else beh.page_ack_off_hours, run._rng(source))
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
@@ -67,12 +67,12 @@ class Staffing:
         """A channel question to ``eng``: they see it after their reply latency, read the thread
         (once per incident, unless already in it) and answer; returns when the answer is in.
         Reading and answering are charged to them (and delay their own debugging, if any)."""
-        b = self.scn.behaviour
+        beh = self.scn.behaviour
         yield self.env.timeout(self.reply_latency(run, eng))
         if run.resolved.triggered:
             return
         reading = self.reading_cost(run, eng)
-        answer = run.draw(b.interruption.answer, "answer", eng)
+        answer = run.draw(beh.interruption.answer, "answer", eng)
         if eng.id not in run.engaged:
             self.interrupt(run, eng, reading + answer, reason, role)
         yield self.env.timeout(reading + answer)

@@ -319,19 +319,19 @@ class World(Staffing, Participation):
         by_service = {s.service: s for s in run.spec.spread}
         waits = []
         for svc in sorted(run.affected - run.recovered):
-            sp = by_service.get(svc)
-            if sp is not None and sp.damage_fix > 0:
-                waits.append(self.env.process(self._repair_damage(run, sp)))
+            spread = by_service.get(svc)
+            if spread is not None and spread.damage_fix > 0:
+                waits.append(self.env.process(self._repair_damage(run, spread)))
             else:
-                waits.append(self.env.process(self._recover(run, svc, sp.recovery if sp else 0.0)))
+                waits.append(self.env.process(self._recover(run, svc, spread.recovery if spread else 0.0)))
         if waits:
             yield self.env.all_of(waits)
         self._maybe_mitigated(run)
 
-    def _repair_damage(self, run: IncidentRun, sp):
+    def _repair_damage(self, run: IncidentRun, spread):
         """A dependent the cascade left broken needs its own owner's fix, not just time."""
-        yield from self._own_fix(run, sp.service, sp.damage_fix)
-        yield from self._recover(run, sp.service, 0.0)
+        yield from self._own_fix(run, spread.service, spread.damage_fix)
+        yield from self._recover(run, spread.service, 0.0)
 
     def _recover(self, run: IncidentRun, service: str, minutes: float):
         yield self.env.timeout(minutes)
@@ -341,25 +341,25 @@ class World(Staffing, Participation):
 
     def _cascade(self, run: IncidentRun):
         """Spread the failure to dependents until the roots are fixed."""
-        pending = sorted(run.spec.spread, key=lambda s: s.delay)
+        to_come = sorted(run.spec.spread, key=lambda s: s.delay)
         hit_at = {svc: self.env.now for svc in run.spec.roots}
-        queue = list(pending)
+        queue = list(to_come)
         while queue:
             # the next spread whose upstream has been hit, by absolute time
             ready = [(hit_at[s.via] + s.delay, i, s) for i, s in enumerate(queue) if s.via in hit_at]
             if not ready:
                 return
-            when, i, sp = min(ready)
+            when, i, spread = min(ready)
             queue.pop(i)
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
             if set(run.spec.roots) <= run.fixed:
                 return
-            hit_at[sp.service] = self.env.now
-            run.affected.add(sp.service)
-            self.emit(run, Affected, service=sp.service, via=sp.via,
-                           customer_facing=sp.service in self.customer_facing)
-            self.env.process(self._owner_joins(run, sp.service))
+            hit_at[spread.service] = self.env.now
+            run.affected.add(spread.service)
+            self.emit(run, Affected, service=spread.service, via=spread.via,
+                           customer_facing=spread.service in self.customer_facing)
+            self.env.process(self._owner_joins(run, spread.service))
             self._check_escalation(run)
 
     def _triage(self, run: IncidentRun):
@@ -398,9 +398,9 @@ class World(Staffing, Participation):
         """
         if need.containment and run.contained:
             return 0.0
-        b = self.scn.behaviour
+        beh = self.scn.behaviour
         t0 = self.env.now
-        rate = run.rate(b, self.env.now)
+        rate = run.rate(beh, self.env.now)
         people: list[Engineer] = []
         for who in need.stakeholders:
             for e in self.stakeholder(run, who):
@@ -422,7 +422,7 @@ class World(Staffing, Participation):
             medium = "room"
         else:
             others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
-            for _ in range(b.channel_rounds):
+            for _ in range(beh.channel_rounds):
                 asks = [self.env.process(self.ask(run, e, reason, "stakeholder")) for e in others]
                 if asks:
                     yield self.env.all_of(asks)
@@ -432,20 +432,20 @@ class World(Staffing, Participation):
             run.contained = True
         self.emit(run, Decision, name=need.name, medium=medium, wait_min=self.env.now - t0,
                   containment=need.containment)
-        return b.progress_while_deciding * (self.env.now - t0) * rate
+        return beh.progress_while_deciding * (self.env.now - t0) * rate
 
-    def _diagnose(self, run: IncidentRun, credit: float = 0.0):
+    def _diagnose(self, run: IncidentRun, done_ahead: float = 0.0):
         """Diagnosis work, stopping at each point where another team's expert is needed;
-        ``credit`` is diagnosis already done (while waiting for decisions)."""
+        ``done_ahead`` is diagnosis already done (while waiting for decisions)."""
         spec = run.spec
         done = 0.0
         for frac, team in zip(spec.consults, spec.consult_teams):
             target = frac * spec.diagnosis
-            yield from self._work(run, max(0.0, target - done - credit))
-            credit = max(0.0, credit - (target - done))
+            yield from self._work(run, max(0.0, target - done - done_ahead))
+            done_ahead = max(0.0, done_ahead - (target - done))
             done = target
-            credit += yield from self._consult(run, team)
-        yield from self._work(run, max(0.0, spec.diagnosis - done - credit))
+            done_ahead += yield from self._consult(run, team)
+        yield from self._work(run, max(0.0, spec.diagnosis - done - done_ahead))
 
     def _consult(self, run: IncidentRun, team: str):
         """Ask ``team``'s expert; returns the work the debugger got done while waiting
@@ -455,7 +455,7 @@ class World(Staffing, Participation):
         commanding or fixing elsewhere is asked in the channel instead, like everyone under a
         channel protocol.
         """
-        b = self.scn.behaviour
+        beh = self.scn.behaviour
         expert = self.responder_for(run, team)
         if expert is None or expert is run.debugger:
             return 0.0
@@ -471,16 +471,16 @@ class World(Staffing, Participation):
                 self.join(run, expert, "expert")
                 came = True
             if came:
-                answer = run.draw(b.room_answer, "room_answer", expert)
+                answer = run.draw(beh.room_answer, "room_answer", expert)
                 yield self.env.timeout(answer)
                 self.emit(run, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
                 if run.engaged.get(expert.id) == "expert":
                     self.env.process(self._linger(run, expert, "expert"))
-                return b.progress_while_waiting * (self.env.now - t0) * rate
+                return beh.progress_while_waiting * (self.env.now - t0) * rate
         self.emit(run, Question, dbg.id, to=expert.id, medium="channel", topic="consult")
         yield from self.ask(run, expert, "consult", "expert")
         self.emit(run, Answer, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
-        return b.progress_while_waiting * (self.env.now - t0) * rate
+        return beh.progress_while_waiting * (self.env.now - t0) * rate
 
     def _work(self, run: IncidentRun, amount: float):
         """The debugger works ``amount`` minutes at their current speed, paying every interruption
@@ -489,10 +489,10 @@ class World(Staffing, Participation):
         applied = run.work_factor
         env = self.env
         while True:
-            run.answering = True  # questions wait while the debugger is already answering one
-            while run.pending:
-                yield env.timeout(run.pending.pop(0))
-            run.answering = False
+            run.paying_interruptions = True  # questions wait while the debugger is already answering one
+            while run.interruptions_due:
+                yield env.timeout(run.interruptions_due.pop(0))
+            run.paying_interruptions = False
             if run.work_factor != applied or run.extra_work:  # changed from outside (drills)
                 remaining = remaining * run.work_factor / applied + run.extra_work
                 applied, run.extra_work = run.work_factor, 0.0
@@ -510,7 +510,7 @@ class World(Staffing, Participation):
     def _command(self, run: IncidentRun):
         """The IC: joins, posts the structured updates on cadence, fields "any updates?"."""
         proto = self.strategy.spec
-        b = self.scn.behaviour
+        beh = self.scn.behaviour
         ic = run.ic
         if ic is None and self.roster.ic_pool:
             # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
@@ -544,7 +544,7 @@ class World(Staffing, Participation):
             yield self.env.timeout(proto.update_cadence_min)
             if run.resolved.triggered:
                 break
-            write = run.draw(b.write_update, "write_update", ic)
+            write = run.draw(beh.write_update, "write_update", ic)
             self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                            impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
                            next_steps=run.phase,
@@ -552,22 +552,22 @@ class World(Staffing, Participation):
             if proto.executive_channel:
                 self.emit(run, Update, ic.id, channel="executive",
                                status="mitigated" if run.mitigated else "investigating",
-                               write_min=run.draw(b.write_exec_update, "write_exec_update", ic))
+                               write_min=run.draw(beh.write_exec_update, "write_exec_update", ic))
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    self.interrupt(run, w, run.draw(b.read_update, "read_update", w), "read update", "watcher",
+                    self.interrupt(run, w, run.draw(beh.read_update, "read_update", w), "read update", "watcher",
                                         refocus=False)
 
     def _update_request_rate(self) -> float:
-        b = self.scn.behaviour
-        rate = b.update_requests_per_hour
+        beh = self.scn.behaviour
+        rate = beh.update_requests_per_hour
         if self.strategy.spec.executive_channel:
-            rate *= b.update_requests_factor_with_exec_channel
+            rate *= beh.update_requests_factor_with_exec_channel
         return rate
 
     def _update_requests(self, run: IncidentRun, ic: Engineer):
-        b = self.scn.behaviour
+        beh = self.scn.behaviour
         rate = self._update_request_rate()
         while True:
             yield self.env.timeout(run.rng_leadership.exponential(60.0 / rate))
@@ -575,7 +575,7 @@ class World(Staffing, Participation):
                 return
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                            topic="any updates?")
-            self.interrupt(run, ic, run.draw(b.interruption.answer, "answer", ic), "any updates?", "ic")
+            self.interrupt(run, ic, run.draw(beh.interruption.answer, "answer", ic), "any updates?", "ic")
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -593,7 +593,7 @@ class World(Staffing, Participation):
             if run.resolved.triggered or changed in fired:
                 continue
             specs = run.spectators()
-            if not specs or run.answering or run.pending:
+            if not specs or run.paying_interruptions or run.interruptions_due:
                 continue
             asker = specs[int(run.rng_questions.integers(len(specs)))]
             self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")

@@ -154,9 +154,9 @@ def busy_timeline(events: Sequence[Event], protocol: str = "", replication: int 
     if room_at is not None:
         rooms.append((room_at - t0, end - t0))
     mine: dict[str, list] = defaultdict(list)
-    for sp in shares:
-        mine[sp.who].append((sp.state, sp.start - t0, sp.end - t0))
-        first_seen.setdefault(sp.who, sp.start)
+    for share in shares:
+        mine[share.who].append((share.state, share.start - t0, share.end - t0))
+        first_seen.setdefault(share.who, share.start)
     people = []
     for who in sorted(first_seen, key=lambda w: (first_seen[w], w)):
         # merge touching spans of one state (a role change within responding is one bar)
