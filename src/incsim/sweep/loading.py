@@ -138,8 +138,6 @@ def _raise(problems: list[LocatedProblem]) -> NoReturn:
     raise ScenarioError(unique)
 
 
-
-
 def load_sweep_text(text: str, filename: str = "<string>", base_dir: Path | None = None) -> Sweep:
     """The validated ``Sweep`` in YAML ``text``; a ``ScenarioError`` lists every problem, located."""
     text = text.removeprefix("\ufeff")
