@@ -212,3 +212,17 @@ def test_progress_while_deciding_comes_off_the_fix_and_no_further():
     follows it: the incident takes 60 + 25 + 0, not 60 + 25 - 5."""
     spec = incident(decisions=(LEADERSHIP,))
     assert ttr(deciding_doc(1.0), "async-first", spec) == pytest.approx(DIAGNOSIS + 25.0)
+
+
+def test_a_hybrid_without_a_triage_call_is_described_without_one():
+    """fintech.yaml's 'hybrid-strict' has no ``triage`` section: its description says nothing of
+    a triage call, while the essay's hybrid beside it still gets that sentence, with its values."""
+    from incsim.model.mechanisms import described
+
+    scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "fintech.yaml")
+    kinds = {p.name: (p.kind, p.triage is not None) for p in scn.protocols}
+    assert kinds["hybrid"] == ("hybrid", True) and kinds["hybrid-strict"] == ("hybrid", False)
+    text = [line for lines in described(scn, str).values() for line in lines]
+    triage = [line for line in text if "with a triage flag opens with a call" in line]
+    assert [line.split(":")[0] for line in triage] == ["'hybrid'"]
+    assert "at most 3 people" in triage[0]

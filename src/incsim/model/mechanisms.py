@@ -75,6 +75,21 @@ class Mechanism:
         """Whether the sentence quotes a protocol's own parameters (so it reads per protocol)."""
         return any(p.startswith("protocol.") for p in self.fields())
 
+    def applies_to(self, scenario: Any, protocol: Any) -> bool:
+        """Whether the mechanism is at work under ``protocol`` of ``scenario``: one of its kinds, in
+        play, and every section its sentence quotes is there (a hybrid without a ``triage``
+        section has no triage call)."""
+        if protocol.kind not in self.protocols or not self.in_play(scenario):
+            return False
+        for path in self.fields():
+            head, _, rest = path.partition(".")
+            obj = protocol if head == "protocol" else getattr(scenario, head)
+            for part in rest.split(".")[:-1] if rest else ():
+                obj = getattr(obj, part)
+                if obj is None:
+                    return False
+        return True
+
     def render(self, value: Callable[[str], str]) -> str:
         """The sentence with each ``{path}`` replaced by ``value(path)``."""
         return _FIELD.sub(lambda m: value(m.group(1)), self.text)
@@ -112,7 +127,7 @@ def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:
             continue
         if m.per_protocol():
             for p in scenario.protocols:
-                if p.kind in m.protocols:
+                if m.applies_to(scenario, p):
                     text = m.render(lambda path, p=p: fmt(value_at(scenario, path, p)))
                     out[m.section].append(f"'{p.name}': {text}")
         else:

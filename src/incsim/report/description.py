@@ -36,9 +36,8 @@ def _protocol_rules(scn: Any, name: str) -> str:
     from incsim.model.mechanisms import all_mechanisms, value_at
 
     p = scn.protocol(name)
-    own = [m for m in all_mechanisms() if m.section == "protocol" and p.kind in m.protocols and m.in_play(scn)]
-    own += [m for m in all_mechanisms() if m.section != "protocol" and m.per_protocol()
-            and p.kind in m.protocols and m.in_play(scn)]
+    own = [m for m in all_mechanisms() if m.section == "protocol" and m.applies_to(scn, p)]
+    own += [m for m in all_mechanisms() if m.section != "protocol" and m.per_protocol() and m.applies_to(scn, p)]
     return " ".join(m.render(lambda path: _words(value_at(scn, path, p))) for m in own)
 
 
