@@ -61,8 +61,9 @@ class IncidentRun:
         self.work_factor = 1.0
         self.extra_work = 0.0
 
-    # each incident's streams are made on first use (most incidents need only some of them)
-    def _rng(self, source: str, eng: Engineer | None = None):
+    def stream(self, source: str, eng: Engineer | None = None):
+        """This incident's random stream for ``source`` (``eng``'s own one when a person is
+        named), made on first use: most incidents need only some of them."""
         key = (source, eng.id if eng is not None else "")
         gen = self._rngs.get(key)
         if gen is None:
@@ -74,11 +75,7 @@ class IncidentRun:
         """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
         and ``eng``'s own one when a person is named: the n-th draw means the same thing under
         every protocol."""
-        return sample_or_zero(dist, self._rng(source, eng))
-
-    rng_questions = property(lambda self: self._rng("questions"))
-    rng_leadership = property(lambda self: self._rng("leadership"))
-    rng_watchers = property(lambda self: self._rng("watchers"))
+        return sample_or_zero(dist, self.stream(source, eng))
 
     # -- state changes that touch nobody else -------------------------------------------
     def change_work(self, factor: float, extra: float = 0.0) -> None:

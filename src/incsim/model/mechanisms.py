@@ -109,10 +109,17 @@ def value_at(scenario: Any, path: str, protocol: Any = None) -> Any:
 def all_mechanisms() -> list[Mechanism]:
     """Every declared mechanism, gathered from the modules that implement them."""
     # imported here: those modules import this one for the record type
-    from incsim.model import incidents, people, protocols, staffing, world
+    from incsim.model import (
+        incidents,
+        participation,
+        people,
+        protocols,
+        staffing,
+        world,
+    )
 
     out: list[Mechanism] = []
-    for module in (incidents, people, staffing, world, protocols):
+    for module in (incidents, people, staffing, world, participation, protocols):
         out.extend(module.MECHANISMS)
     return out
 

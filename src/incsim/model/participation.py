@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from incsim.model.events import Event, Interrupted, Joined, Left, RoomClosed, RoomOpened
 from incsim.model.incident_run import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, IncidentRun
+from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
 
 E = TypeVar("E", bound=Event)
@@ -132,3 +133,23 @@ class Participation:
         run.present.clear()
         self.emit(run, RoomClosed)
         run.room_changed_now()
+
+
+MECHANISMS = (
+    Mechanism(
+        "late-joiners", "room",
+        "Someone joining a room more than {behaviour.late_joiner_after} min after it opened is "
+        "briefed by the debugger for {behaviour.brief_late_joiner} min.",
+        "incsim.model.participation:Participation._enter_room",
+        ("behaviour.late_joiner_after", "behaviour.brief_late_joiner"),
+        ("war-room", "hybrid"),
+    ),
+    Mechanism(
+        "refocus", "cost",
+        "Leaving an incident that pulled them off work costs a person {behaviour.refocus} min to "
+        "regain focus (cut at the end of their working day, and not charged when they leave for "
+        "another incident); an interruption at work costs {behaviour.interruption.refocus} min.",
+        "incsim.model.participation:Participation.leave",
+        ("behaviour.refocus", "behaviour.interruption.refocus"),
+    ),
+)

@@ -50,7 +50,7 @@ class Staffing:
         protocol gives the debugger and the IC of an incident the same draw)."""
         beh = self.scn.behaviour
         working = eng.working(self.env.now)
-        return sample_or_zero(beh.page_ack if working else beh.page_ack_off_hours, run._rng(source))
+        return sample_or_zero(beh.page_ack if working else beh.page_ack_off_hours, run.stream(source))
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
@@ -147,7 +147,7 @@ class Staffing:
         if run.room_limit is not None:
             size = run.room_limit
         elif room.invite.rule == "fixed-size":
-            size = max(1, int(round(sample(room.invite.size, run._rng("invite_size")))))
+            size = max(1, int(round(sample(room.invite.size, run.stream("invite_size")))))
         else:
             size = 10 ** 6
         owner_team = self.roster.owner_of[run.spec.roots[0]]
@@ -201,7 +201,7 @@ class Staffing:
     def _linger(self, run: IncidentRun, eng: Engineer, role: str):
         """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
         room = self.strategy.spec.room
-        rng = run._rng("linger", eng)
+        rng = run.stream("linger", eng)
         if rng.random() < room.stay_probability:
             return
         yield self.env.timeout(sample(room.leave_after, rng))
@@ -297,7 +297,7 @@ class Staffing:
         pool = [e for e in self._by_id if run.debugger is None or e.id != run.debugger.id]
         if run.ic is not None:
             pool = [e for e in pool if e.id != run.ic.id]
-        idx = run.rng_watchers.choice(len(pool), size=min(n, len(pool)), replace=False)
+        idx = run.stream("watchers").choice(len(pool), size=min(n, len(pool)), replace=False)
         return [pool[i] for i in sorted(idx)]
 
 

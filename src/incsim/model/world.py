@@ -377,7 +377,7 @@ class World(Staffing, Participation):
         if joins:
             yield self.env.all_of(joins)
         containment = [d for d in run.spec.decisions if d.containment]
-        end = self.env.now + sample(triage.duration, run._rng("triage"))
+        end = self.env.now + sample(triage.duration, run.stream("triage"))
         ahead = 0.0
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
@@ -570,7 +570,7 @@ class World(Staffing, Participation):
         beh = self.scn.behaviour
         rate = self._update_request_rate()
         while True:
-            yield self.env.timeout(run.rng_leadership.exponential(60.0 / rate))
+            yield self.env.timeout(run.stream("leadership").exponential(60.0 / rate))
             if run.resolved.triggered:
                 return
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
@@ -587,7 +587,7 @@ class World(Staffing, Participation):
             if n == 0 or run.debugger is None or run.debugger.id not in run.present:
                 yield run.room_changed | run.resolved
                 continue
-            gap = run.rng_questions.exponential(60.0 / (q * n))
+            gap = run.stream("questions").exponential(60.0 / (q * n))
             changed = run.room_changed
             fired = yield self.env.timeout(gap) | changed | run.resolved
             if run.resolved.triggered or changed in fired:
@@ -595,7 +595,7 @@ class World(Staffing, Participation):
             specs = run.spectators()
             if not specs or run.paying_interruptions or run.interruptions_due:
                 continue
-            asker = specs[int(run.rng_questions.integers(len(specs)))]
+            asker = specs[int(run.stream("questions").integers(len(specs)))]
             self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
             self.interrupt(run, run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
                                 "spectator question", "debugger")
@@ -666,14 +666,6 @@ MECHANISMS = (
         ("war-room", "hybrid"),
     ),
     Mechanism(
-        "late-joiners", "room",
-        "Someone joining a room more than {behaviour.late_joiner_after} min after it opened is "
-        "briefed by the debugger for {behaviour.brief_late_joiner} min.",
-        "incsim.model.participation:Participation._enter_room",
-        ("behaviour.late_joiner_after", "behaviour.brief_late_joiner"),
-        ("war-room", "hybrid"),
-    ),
-    Mechanism(
         "decisions", "work",
         "A decision waits for every stakeholder: in a room those missing are pulled in (or asked in "
         "the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
@@ -695,14 +687,6 @@ MECHANISMS = (
         ("protocol.update_cadence_min", "protocol.channel_watchers", "protocol.executive_channel",
          "behaviour.write_update", "behaviour.read_update", "behaviour.update_requests_per_hour",
          "behaviour.update_requests_factor_with_exec_channel"),
-    ),
-    Mechanism(
-        "refocus", "cost",
-        "Leaving an incident that pulled them off work costs a person {behaviour.refocus} min to "
-        "regain focus (cut at the end of their working day, and not charged when they leave for "
-        "another incident); an interruption at work costs {behaviour.interruption.refocus} min.",
-        "incsim.model.participation:Participation.leave",
-        ("behaviour.refocus", "behaviour.interruption.refocus"),
     ),
     Mechanism(
         "resolution", "work",
