@@ -14,33 +14,7 @@ from incsim.pilot_defaults import DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS,
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from incsim.pilot import Baseline
-
 _LABELS = {"mttr": "MTTR (mean)", "median": "median", "geomean": "geometric mean"}
-
-
-def load_baseline(mean: float | None, sd: float | None, durations: Path | None, column: str | None,
-                  exclude: list[str] | None, from_results: Path | None, protocol: str | None) -> Baseline:
-    """The baseline named by exactly one of --mean/--sd, --durations, --from-results."""
-    from incsim.pilot import baseline_from_csv, baseline_from_moments, baseline_from_results
-
-    given = [name for name, on in (("--mean/--sd", mean is not None or sd is not None),
-                                   ("--durations", durations is not None),
-                                   ("--from-results", from_results is not None)) if on]
-    if len(given) != 1:
-        raise PilotError("give exactly one baseline: --mean M --sd S, --durations FILE.csv, "
-                         f"or --from-results DIR (got {', '.join(given) or 'none'})")
-    if (column is not None or exclude) and durations is None:
-        raise PilotError("--column and --exclude apply to --durations only")
-    if protocol is not None and from_results is None:
-        raise PilotError("--protocol applies to --from-results only")
-    if durations is not None:
-        return baseline_from_csv(durations, column, exclude or ())
-    if from_results is not None:
-        return baseline_from_results(from_results, protocol)
-    if mean is None or sd is None:
-        raise PilotError("a lognormal baseline needs both --mean and --sd (minutes)")
-    return baseline_from_moments(mean, sd)
 
 
 def _pct(p: float) -> str:
@@ -53,26 +27,6 @@ def _months(fig: dict, cap: int, per_month: float | None, cap_n: int | None) -> 
         return f"> {cap}" if m is None else str(m)
     n = fig["incidents_per_arm_for_80pct_power"]
     return f"> {cap_n} inc." if n is None else f"{n} inc."
-
-
-PILOT_FILE = "pilot.json"
-
-
-def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
-    """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), atomically."""
-    from incsim.output import atomic_write, sealed_json
-    from incsim.pilot import power_by_month
-
-    if out.exists() and not out.is_dir():
-        raise PilotError(f"{out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / PILOT_FILE
-        figures = {**report, "power_by_month": power_by_month(baseline, report)}
-        atomic_write(path, sealed_json(figures))
-    except OSError as exc:
-        raise PilotError(f"{out}: cannot write {PILOT_FILE}: {exc.strerror or exc}") from None
-    return path
 
 
 def report_table(report: dict) -> Table:
@@ -137,14 +91,15 @@ def pilot(
                             "e.g. into a results folder for `incsim report`.")] = None,
 ) -> None:
     """How often a pilot's monthly MTTR / median / geometric mean mislead, and months to 80% power."""
+    from incsim import api
     from incsim.pilot import answer_sentence, pilot_report
 
     try:
-        baseline = load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
+        baseline = api.load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
         report = pilot_report(baseline, improvement=improvement, per_arm=per_arm, per_month=per_month,
                               months=months, threshold=threshold, trials=trials, seed=seed)
         if out is not None:
-            write_pilot_json(out, baseline, report)
+            api.write_pilot_json(out, baseline, report)
     except PilotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
