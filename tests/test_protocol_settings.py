@@ -226,3 +226,82 @@ def test_a_hybrid_without_a_triage_call_is_described_without_one():
     triage = [line for line in text if "with a triage flag opens with a call" in line]
     assert [line.split(":")[0] for line in triage] == ["'hybrid'"]
     assert "at most 3 people" in triage[0]
+
+
+def world_of(doc: dict, protocol: str, *specs):
+    """A world to step by hand (``run`` plays one to its end)."""
+    from incsim.model.streams import Streams
+    from incsim.model.world import World
+
+    scn = Scenario.model_validate(doc)
+    return World(scn, protocol, Streams(7, 0), list(specs), scn.simulation.horizon_days * 1440.0)
+
+
+def test_an_escalation_during_the_triage_call_replaces_it_and_stays_open():
+    """With ``escalate_before_triage``, ``web`` hit at T0 + 8, inside the call (T0 + 5 to T0 + 15):
+    the call ends at T0 + 8, the full room opens then and the debugger, who was in the call,
+    goes on with the work: the room stays to the end (T0 + 8 + 80); the call's planned end at
+    T0 + 15 neither closes it nor holds the debugger."""
+    events = run(triage_doc(True, services_affected_at_least=2), "hybrid",
+                 incident(flags=("security",), category="cascading", spread=cascade(8.0)))
+    assert rooms(events) == [(5.0, "triage"), (8.0, "escalated: 2 services affected (rule: >= 2)")]
+    assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [8.0, 8.0 + DIAGNOSIS + FIX]
+
+
+def test_a_room_opened_before_the_triage_call_is_not_closed_by_it():
+    """The IC's team (ops) is off hours at T0 and acknowledges at T0 + 20; the debugger is there
+    at T0 + 5 and waits for the IC to start the call. An escalation injected at T0 + 8 opens
+    the full room; when the IC arrives the call is not held: the containment decision is taken
+    in the room (the security lead, also off hours, is paged at T0 + 20 and there at T0 + 40;
+    5 min of deliberation, to T0 + 45), then diagnosis and fix (to T0 + 125), and the room
+    stays open to the end."""
+    contain = DecisionNeed("contain", ("security",), deliberation=5.0, containment=True)
+    doc = setting(triage_doc(), "org.teams.ops.work_hours", {"start": 9.0, "end": 17.0, "weekends_off": False})
+    doc = setting(doc, "behaviour.page_ack_off_hours", 20.0)
+    world = world_of(doc, "hybrid", incident(flags=("security",), decisions=(contain,)))
+    world.run(until=T0 + 8.0)
+    world.inject_escalation(0, "drill")
+    world.run()
+    events = world.log.events
+    assert [e.t - T0 for e in of(events, Kind.JOINED, role="ic")] == [20.0]
+    assert rooms(events) == [(8.0, "escalated: drill")]
+    assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [45.0 + DIAGNOSIS + FIX]
+    assert [(e.t - T0, e.medium) for e in of(events, Kind.DECISION)] == [(45.0, "room")]
+
+
+def test_a_reopened_room_does_not_invite_twice_and_a_lapsed_invitation_is_not_kept():
+    """B's room (when_free) closes at T0 + 10 and opens again at T0 + 15: db-1 and ops-1, waiting
+    for A to end at 130, are invited by each room (two ``busy`` records) but paged and joined
+    once, at 130, for the room that is open then."""
+    world = world_of(busy_doc("when_free"), "hybrid", *a_and_b())
+    world.run(until=T0 + 10.0)
+    b = world.runs[1]
+    world.close_room(b)
+    world.run(until=T0 + 15.0)
+    world.open_room(b, "reopened")
+    world.run()
+    events = world.log.events
+    for who in ("db-1", "ops-1"):
+        waits = [e.t for e in of(events, Kind.BUSY, waits=True) if e.incident == 1 and e.who == who]
+        assert waits == [T0, T0 + 15.0], who
+        assert [e.t for e in of(events, Kind.PAGED, role="spectator") if e.incident == 1 and e.who == who] \
+            == [A_RESOLVES], who
+        assert [e.t for e in of(events, Kind.JOINED) if e.incident == 1 and e.who == who] == [A_RESOLVES], who
+    assert check_one_place(events, roles=None) == []
+
+
+def test_an_invitee_busy_by_the_time_they_could_join_comes_when_free_under_last():
+    """``last``, join delay 4: ops-3 is free at T0 and invited to B; at T0 + 2 incident C (on
+    ``db``, db-2 debugging as db-1 is in A) takes ops-3 as its IC until T0 + 2 + 80 = 142. At
+    T0 + 4 ops-3 cannot join B: they wait for C, which ends after B (140), so they never come.
+    With C 40 min shorter (resolved at 62 + 20 + 20 = 102) they are paged then and join at 106."""
+    def ops3(c_diagnosis: float) -> tuple[list, list]:
+        doc = setting(busy_doc("last"), "behaviour.join_delay", 4.0)
+        c = incident(at=T0 + 2.0, roots=("db",), diagnosis=c_diagnosis, id=2)
+        events = run(doc, "hybrid", *a_and_b(), c)
+        joins = [e.t for e in of(events, Kind.JOINED) if e.incident == 1 and e.who == "ops-3"]
+        waits = [e.t for e in of(events, Kind.BUSY, waits=True) if e.incident == 1 and e.who == "ops-3"]
+        assert check_one_place(events, roles=None) == []
+        return joins, waits
+    assert ops3(DIAGNOSIS) == ([], [T0 + 4.0])
+    assert ops3(DIAGNOSIS - 40.0) == ([T0 + 2.0 + (DIAGNOSIS - 40.0) + FIX + 4.0], [T0 + 4.0])

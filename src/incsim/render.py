@@ -113,7 +113,7 @@ VERIFY_METRICS = [("mean_wait_min", "mean wait (min)"), ("mean_ttr_min", "mean T
 
 
 def verification_table(records: list[dict], level: float = 0.95) -> Table:
-    """Analytic vs simulated (with CI) per case and metric, and a verdict per result."""
+    """Analytic vs simulated (with CI) per case and metric, and a verdict per row."""
     table = Table(title=f"incsim verify: analytic vs simulated ({level:.0%} CI over replications)")
     for col in ("case", "metric", "analytic", "simulated", "CI", "verdict"):
         table.add_column(col, justify="left" if col in ("case", "metric", "verdict") else "right")

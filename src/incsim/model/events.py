@@ -322,8 +322,9 @@ class Injected(Event):
 
 @_frozen
 class Busy(Event):
-    """``who``, paged as ``role``, is busy in the incidents ``elsewhere``: they do not come, or, with
-    ``waits``, stay invited and come when free."""
+    """``who``, wanted as ``role``, is busy in the incidents ``elsewhere`` (part of them, or holding
+    them as debugger, IC or fixer): they do not come, or, with ``waits``, an invited spectator
+    not yet paged, they stay invited and are paged when free."""
 
     kind: ClassVar[Kind] = Kind.BUSY
     role: Role

@@ -37,6 +37,9 @@ class IncidentRun:
         self.room_open = False
         self.room_opened_at = 0.0
         self.room_limit: int | None = None
+        self.room_reason = ""  # why the open room opened ("triage" for the hybrid's triage call)
+        self.rooms_opened = 0  # rooms opened so far (the triage call counts)
+        self.awaited: dict[str, int] = {}  # invitees busy elsewhere who come when free -> the room (number) they await
         self.debugger: Engineer | None = None
         self.ic: Engineer | None = None
         self.ic_ready = env.event()

@@ -106,12 +106,17 @@ class Participation:
     # -- rooms ---------------------------------------------------------------------------
     def open_room(self, run: IncidentRun, reason: str, limit: int | None = None, invite: bool = True) -> None:
         """Open a room for ``run``, for ``reason``: everyone engaged is in it, and (with
-        ``invite``) the protocol's invitees are paged in as spectators."""
+        ``invite``) the protocol's invitees are paged in as spectators. A room opened while the
+        hybrid's triage call is on replaces the call (it ends and the room opens at that minute)."""
         if run.room_open:
-            return
+            if run.room_reason != "triage" or reason == "triage":
+                return
+            self.close_room(run)
         run.room_open = True
         run.room_opened_at = self.env.now
         run.room_limit = limit
+        run.room_reason = reason
+        run.rooms_opened += 1
         self.emit(run, RoomOpened, reason=reason, limit=limit)
         if not run.questions_started and self.scn.behaviour.spectator_questions_per_hour > 0:
             run.questions_started = True
@@ -131,6 +136,7 @@ class Participation:
             return
         run.room_open = False
         run.present.clear()
+        run.awaited.clear()  # the invitations of a closed room lapse
         self.emit(run, RoomClosed)
         run.room_changed_now()
 

@@ -130,7 +130,7 @@ MECHANISMS = (
         "risk (rule on: {protocol.escalation.customer_data_at_risk}), or the incident is not yet "
         "mitigated {protocol.escalation.no_progress_min} min after detection (checked at each "
         "multiple of that time, and whenever a further service is affected; for an incident with a "
-        "triage flag, first when its triage call ends).",
+        "triage flag, first when its triage call ends, unless the protocol lets a rule come first).",
         "incsim.model.protocols:Hybrid.escalation",
         ("protocol.escalation.categories", "protocol.escalation.flags",
          "protocol.escalation.services_affected_at_least", "protocol.escalation.customer_data_at_risk",
@@ -142,8 +142,9 @@ MECHANISMS = (
         "A hybrid incident with a triage flag opens with a call of at most {protocol.triage.max_people} "
         "people for {protocol.triage.duration} min for its containment decisions, then goes on in "
         "the channel, and the escalation rules are checked when the call ends; whether a rule met "
-        "while the call is awaited opens the full room instead of it: "
-        "{protocol.triage.escalate_before_triage}.",
+        "at detection, while the call is awaited or during it opens the full room instead (which "
+        "then replaces the call and stays open): {protocol.triage.escalate_before_triage}. A room "
+        "opened from outside (a drill's) replaces the call too.",
         "incsim.model.world:World._triage",
         ("protocol.triage.flags", "protocol.triage.max_people", "protocol.triage.duration",
          "protocol.triage.escalate_before_triage"),

@@ -23,6 +23,12 @@ class Staffing:
                 return True
         return False
 
+    def elsewhere(self, eng: Engineer, run: IncidentRun) -> tuple[int, ...]:
+        """The incidents other than ``run`` that ``eng`` is part of or holds (as debugger, IC or
+        fixer, paged but not yet there included), in order."""
+        held = {h[eng.id].spec.id for h in (self.debugging, self.commanding, self.fixing) if eng.id in h}
+        return tuple(sorted((self.where[eng.id] | held) - {run.spec.id}))
+
     def engaged_elsewhere(self, eng: Engineer, run: IncidentRun) -> bool:
         """Whether ``eng`` is part of an incident other than ``run`` in any role."""
         return bool(self.where[eng.id] - {run.spec.id})
@@ -88,7 +94,7 @@ class Staffing:
             self.join(run, eng, role)
             return True
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            self.emit(run, Busy, eng.id, role=role, elsewhere=tuple(sorted(self.where[eng.id])))
+            self.emit(run, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, run))
             return False
         self.emit(run, Paged, eng.id, role=role, team=eng.team)
         if eng.working(self.env.now):
@@ -99,7 +105,11 @@ class Staffing:
         if run.resolved.triggered:
             return False
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            self.emit(run, Busy, eng.id, role=role, elsewhere=tuple(sorted(self.where[eng.id])))
+            if role == "spectator" and run.room_open and self.strategy.spec.room.busy_invitees != "skip":
+                # busy by the time they could join: under "last" and "when_free" they come when free
+                came = yield from self.come_when_free(run, eng)
+                return came
+            self.emit(run, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, run))
             return False
         self.join(run, eng, role)
         if role == "spectator":
@@ -123,17 +133,20 @@ class Staffing:
 
     def come_when_free(self, run: IncidentRun, eng: Engineer):
         """An invitee part of another incident comes to ``run``'s room once they are part of no
-        other (paged then, joining after the usual delay), if the room is still open; never
-        before. Returns whether they came."""
-        held = {h[eng.id].spec.id for h in (self.debugging, self.commanding, self.fixing) if eng.id in h}
-        self.emit(run, Busy, eng.id, role="spectator",
-                  elsewhere=tuple(sorted((self.where[eng.id] | held) - {run.spec.id})), waits=True)
-        while not self.free_for(eng, run):
-            if self.vacated is None:  # made only when someone waits: no cost otherwise
-                self.vacated = self.env.event()
-            yield self.freed | self.vacated | run.resolved
-            if run.resolved.triggered or not run.room_open or eng.id in run.engaged:
-                return False
+        other (paged then, joining after the usual delay), if the room that invited them is still
+        open; never before, and never to a later room. Returns whether they came."""
+        self.emit(run, Busy, eng.id, role="spectator", elsewhere=self.elsewhere(eng, run), waits=True)
+        room = run.awaited[eng.id] = run.rooms_opened
+        try:
+            while not self.free_for(eng, run):
+                if self.vacated is None:  # made only when someone waits: no cost otherwise
+                    self.vacated = self.env.event()
+                yield self.freed | self.vacated | run.resolved
+                if run.resolved.triggered or run.awaited.get(eng.id) != room or eng.id in run.engaged:
+                    return False  # over, or the room that invited them closed (its invitations lapse)
+        finally:
+            if run.awaited.get(eng.id) == room:
+                del run.awaited[eng.id]
         came = yield from self.pull_in(run, eng, "spectator")
         return came
 
@@ -151,7 +164,7 @@ class Staffing:
         else:
             size = 10 ** 6
         owner_team = self.roster.owner_of[run.spec.roots[0]]
-        have = set(run.engaged) | {e.id for e in (run.debugger, run.ic) if e is not None}
+        have = set(run.engaged) | set(run.awaited) | {e.id for e in (run.debugger, run.ic) if e is not None}
         if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
             have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
         teams = self._teams_by_distance(run.affected)  # closest to the failure first

@@ -112,7 +112,7 @@ class World(Staffing, Participation):
         self.log.add(Injected(self.env.now, incident, what="escalation"))
         self._escalate(run, reason)
 
-    # -- the incident lifecycle (who takes part is in staffing.py) ----------------------
+    # -- the incident lifecycle (who takes part: staffing.py; joining, leaving, rooms: participation.py)
     def _arrive(self, spec: IncidentSpec):
         if spec.at > self.env.now:
             yield self.env.timeout(spec.at - self.env.now)
@@ -169,14 +169,15 @@ class World(Staffing, Participation):
             yield from self._arrive(spec)
 
     def _escalate(self, run: IncidentRun, reason: str) -> None:
-        if run.room_open or run.escalated:
+        """Open the full room for ``reason``, once; it replaces a triage call that is on."""
+        if run.escalated or (run.room_open and run.room_reason != "triage"):
             return
         run.escalated = True
         self.emit(run, Escalated, reason=reason)
         self.open_room(run, f"escalated: {reason}")
 
     def _check_escalation(self, run: IncidentRun) -> None:
-        if run.room_open or run.escalated or run.resolved.triggered:
+        if (run.room_open and run.room_reason != "triage") or run.escalated or run.resolved.triggered:
             return
         if run.triage_pending and not self._escalate_before_triage():
             return  # triage first: the rules are checked again when the call ends
@@ -364,11 +365,15 @@ class World(Staffing, Participation):
 
     def _triage(self, run: IncidentRun):
         """A short call of at most ``max_people`` for the containment decisions, then async;
-        returns the work the debugger got done while those decisions were reached."""
+        returns the work the debugger got done while those decisions were reached. A room opened
+        before the call (a drill's, or an escalation the protocol lets come first) or during it
+        (which replaces it) stays open: the call does not close it."""
         triage = self.strategy.spec.triage
         assert triage is not None
         if run.ic is not None:  # with no IC free, the call starts without one
             yield run.ic_ready
+        if run.room_open:
+            return 0.0  # a room opened while the IC was on the way: the decisions are taken there
         self.open_room(run, "triage", limit=triage.max_people, invite=False)
         person = self.with_role(run, "security")
         sec = [person] if person is not None and person is not run.debugger else []
@@ -381,8 +386,10 @@ class World(Staffing, Participation):
         ahead = 0.0
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
-        if self.env.now < end:
-            yield self.env.timeout(end - self.env.now)
+        while self.env.now < end and run.room_open and run.room_reason == "triage":
+            yield self.env.timeout(end - self.env.now) | run.room_changed  # the call ends early if replaced
+        if not (run.room_open and run.room_reason == "triage"):
+            return ahead  # the call was replaced by a room, which goes on
         self.close_room(run)
         for e in sec:
             if run.engaged.get(e.id) == "stakeholder":

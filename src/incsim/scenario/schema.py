@@ -262,7 +262,9 @@ class Room(Strict):
     """Someone the room would invite who is part of another incident: ``skip`` them; invite them
     ``last`` (after everyone free, so a capped room fills with free people first) and they come
     when free; or invite them in their place (``when_free``) and they come when free. Either way
-    nobody is in two incidents at once, and nobody comes to a room that has closed."""
+    nobody is in two incidents at once, and nobody comes to a room that has closed (its
+    invitations lapse; a room opened later invites afresh). Under ``last`` and ``when_free``,
+    someone free when invited but busy by the time they could join comes when free too."""
     stay_probability: Probability = 0.7
     """A spectator stays "in case they are needed" until the end."""
     leave_after: Duration = 20.0
@@ -286,10 +288,11 @@ class Triage(Strict):
     max_people: PositiveInt = 3
     duration: Duration = 10.0
     escalate_before_triage: bool = False
-    """Whether the escalation rules may open the full room while the incident waits for its
-    triage call (a further service affected, the no-progress timer). Off: the call comes first
-    and the rules are checked when it ends. On: such an escalation replaces the call, and the
-    containment decisions are taken in the full room."""
+    """Whether the escalation rules may open the full room before the triage call has ended: a
+    rule met at detection, or while the incident waits for its call or is in it (a further
+    service affected, the no-progress timer). Off: the call comes first and the rules are
+    checked when it ends. On: such an escalation replaces the call (ending it then), and the
+    containment decisions are taken in the full room, which stays open."""
 
 
 class Protocol(Strict):
