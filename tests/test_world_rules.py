@@ -109,6 +109,17 @@ def test_a_decision_for_the_ic_with_no_ic_waits_for_nobody():
         assert [e.t for e in of(events, Kind.RESOLVED)] == [pytest.approx(RESOLVES + 10.0)]
 
 
+def test_an_incident_with_the_whole_ic_rota_busy_pages_its_ic_when_one_is_free():
+    """One person on the IC rota (ops-1). Incident 0 on ``db`` at minute 0 takes ops-1 as IC and
+    resolves at 0 + 60 + 20 = 80; incident 1 on ``api`` at minute 60 finds nobody free, waits,
+    and pages ops-1 at minute 80, who joins at once (no acknowledgement delay)."""
+    doc = setting(base_doc(), "org.teams.ops.size", 1)
+    events = run(doc, "async-first", incident(at=0.0, roots=("db",), id=0), incident(id=1))
+    assert [(e.t, e.who) for e in of(events, Kind.PAGED, incident=1, role="ic")] == [(80.0, "ops-1")]
+    assert [(e.t, e.who) for e in of(events, Kind.JOINED, incident=1, role="ic")] == [(80.0, "ops-1")]
+    assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(RESOLVES)]
+
+
 # -- per-service failures --------------------------------------------------------------------------
 def test_each_service_fails_on_its_own_stream():
     """Four services failing independently at 3 a week: their first failure times are four
