@@ -120,6 +120,21 @@ def test_an_incident_with_the_whole_ic_rota_busy_pages_its_ic_when_one_is_free()
     assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(RESOLVES)]
 
 
+@pytest.mark.parametrize("backup, b_debugger, b_resolves", [
+    # app-1 (app's one on-call) debugs incident 0 from 60 to 140; incident 1 on ``web`` (also
+    # app's) comes at 70: with a backup allowed the first free colleague at work, app-2, takes it
+    # at once (70 + 80 = 150); without, it waits for the on-call place, free at 140 (140 + 80)
+    (True, "app-2", 70.0 + DIAGNOSIS + FIX),
+    (False, "app-1", RESOLVES + DIAGNOSIS + FIX),
+])
+def test_a_second_incident_on_a_team_goes_to_a_backup_or_waits_for_the_on_call(backup, b_debugger, b_resolves):
+    doc = setting(base_doc(), "org.teams.app.oncall", {"per_shift": 1, "backup": backup})
+    events = run(doc, "async-first", incident(id=0), incident(at=70.0, roots=("web",), id=1))
+    assert [e.who for e in of(events, Kind.JOINED, incident=0, role="debugger")] == ["app-1"]
+    assert [e.who for e in of(events, Kind.JOINED, incident=1, role="debugger")] == [b_debugger]
+    assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(b_resolves)]
+
+
 # -- per-service failures --------------------------------------------------------------------------
 def test_each_service_fails_on_its_own_stream():
     """Four services failing independently at 3 a week: their first failure times are four
