@@ -148,3 +148,36 @@ def test_each_service_fails_on_its_own_stream():
         first.setdefault(e.roots[0], e.t)
     assert len(first) == 4
     assert len(set(np.round(list(first.values()), 6))) == 4
+
+
+def failure_gaps(fix: float) -> dict[str, list[float]]:
+    """Per service, the wait from the start (then from each resolution) to its next failure."""
+    doc = setting(base_doc(), "incidents.categories.single-service.fix", fix)
+    doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+    w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [], horizon=4 * WEEK)
+    w.run()
+    service = {e.incident: e.roots[0] for e in of(w.log.events, Kind.DETECTED)}
+    free_since = {s: 0.0 for s in service.values()}
+    gaps: dict[str, list[float]] = {s: [] for s in service.values()}
+    for e in w.log.events:
+        if e.kind is Kind.DETECTED:
+            gaps[e.roots[0]].append(e.t - free_since[e.roots[0]])
+        elif e.kind is Kind.RESOLVED:
+            free_since[service[e.incident]] = e.t
+    return gaps
+
+
+def test_a_service_s_waits_between_failures_do_not_depend_on_how_long_the_others_take():
+    """Each service draws the waits to its failures from its own stream, so lengthening every
+    fix from 20 to 50 minutes moves the failures but leaves each service's n-th wait (from the
+    end of its previous incident) the same draw; a stream shared by the services would hand the
+    draws out in the order the incidents end, which the longer fixes change."""
+    short, long = failure_gaps(20.0), failure_gaps(50.0)
+    assert sorted(short) == sorted(long) and len(short) == 4
+    compared = 0
+    for svc in short:
+        n = min(len(short[svc]), len(long[svc]))
+        assert n >= 5, (svc, n)  # 3 a week over four weeks: a dozen each
+        assert long[svc][:n] == pytest.approx(short[svc][:n])
+        compared += n
+    assert compared >= 30
