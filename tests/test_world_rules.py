@@ -135,6 +135,39 @@ def test_a_second_incident_on_a_team_goes_to_a_backup_or_waits_for_the_on_call(b
     assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(b_resolves)]
 
 
+def test_an_owner_busy_debugging_elsewhere_is_logged_busy_under_their_name():
+    """db is a team of one. db-1 debugs incident 0 on ``db`` from minute 0; incident 1 at minute
+    60 hits ``api`` and ``db``, so db's responder, db-1, is paged as owner at detection and again
+    for the fix of ``db`` when the diagnosis ends (60 + 60 = 120): they are debugging elsewhere,
+    so each time a ``busy`` record names db-1, the role and the incident they are in."""
+    doc = setting(base_doc(), "org.teams.db.size", 1)
+    busy = incident(at=0.0, roots=("db",), diagnosis=580.0, id=0)
+    both = incident(roots=("api", "db"), category="platform-wide", id=1)
+    events = run(doc, "async-first", busy, both)
+    refused = of(events, Kind.BUSY, incident=1)
+    assert [(e.t, e.who, e.role, e.elsewhere) for e in refused] == [(T0, "db-1", "owner", (0,)),
+                                                                      (T0 + DIAGNOSIS, "db-1", "owner", (0,))]
+    assert not of(events, Kind.JOINED, incident=1, who="db-1")
+
+
+def test_a_room_inviting_every_on_call_has_no_cap_in_a_large_org():
+    """35 teams of 4, two on call at a time: 70 on-calls. One of the owner's is the debugger,
+    and the IC (ops-1) is on no team's call, so an ``all-oncalls`` room invites the other 69."""
+    doc = base_doc()
+    team = {"size": 4, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+            "oncall": {"per_shift": 2}}
+    doc["org"]["teams"] = [{"name": f"t{i:02d}", **team} for i in range(35)] + [
+        {"name": "ops", "size": 1, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+         "roles": ["ic"], "oncall": None}]
+    doc["org"]["services"] = [{"name": "api", "team": "t00"}]
+    doc = setting(doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0})
+    events = run(doc, "war-room")
+    assert [e.who for e in of(events, Kind.JOINED, role="ic")] == ["ops-1"]
+    spectators = {e.who for e in of(events, Kind.JOINED, role="spectator")}
+    assert len(spectators) == 69
+    assert {w.split("-")[0] for w in spectators} == {f"t{i:02d}" for i in range(35)}
+
+
 # -- per-service failures --------------------------------------------------------------------------
 def test_each_service_fails_on_its_own_stream():
     """Four services failing independently at 3 a week: their first failure times are four
