@@ -1,5 +1,5 @@
 """Incident generation rules that the arrival tests leave open: scripted incidents beside the
-Poisson arrivals, whatever shape the arrival rate has.
+Poisson arrivals, whatever shape the arrival rate has, and overlapping burst windows.
 
 A scripted incident takes no draw from the ``arrivals`` stream (it is read from the scenario),
 so adding one to a scenario leaves every random arrival where it was: the list gains exactly
@@ -8,12 +8,14 @@ not from an earlier run."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from incsim.model.incidents import generate_incidents
+from incsim.model.incidents import ArrivalRate, generate_incidents
 from incsim.model.people import WEEK
 from incsim.model.streams import Streams
 from incsim.scenario.loader import load_scenario_text
+from incsim.scenario.schema import Burst
 
 SCENARIO = """\
 apiVersion: incsim/v1
@@ -64,3 +66,14 @@ def test_a_scripted_incident_is_added_to_the_random_arrivals_and_moves_none(rate
     # ids follow arrival order
     assert [i.id for i in with_one] == list(range(len(with_one)))
     assert [i.at for i in with_one] == sorted(i.at for i in with_one)
+
+
+def test_a_burst_not_yet_begun_does_not_hide_one_listed_after_it():
+    """Two windows listed latest first: ×3 from minute 1000 to 1100, ×2 from 0 to 500. At
+    minute 100 only the second is open (×2); at 1050 both are, and the larger applies (×3);
+    at 700 neither (×1)."""
+    rate = ArrivalRate(weights=np.ones(168), offsets={"api": 0.0}, bursts=(
+        Burst(at_min=1000.0, duration_min=100.0, factor=3.0),
+        Burst(at_min=0.0, duration_min=500.0, factor=2.0)))
+    assert [rate.burst(t) for t in (100.0, 1050.0, 700.0)] == [2.0, 3.0, 1.0]
+    assert rate.factor("api", 100.0) == 2.0
