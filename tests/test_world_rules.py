@@ -1,0 +1,216 @@
+"""Rules of the incident lifecycle and of staffing that the mechanism tests leave open, on the
+tiny org of ``test_mechanisms`` (every overhead off unless a test turns it on; the incident at
+minute 60 has 60 minutes of diagnosis and 20 of fix, so it resolves at 140 when nothing else
+costs time). Each expected time is derived by hand in the test's docstring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from incsim.model.events import Kind
+from incsim.model.incidents import DecisionNeed
+from incsim.model.people import WEEK
+from incsim.model.streams import Streams
+from incsim.model.world import World
+from incsim.scenario.schema import Scenario
+from test_mechanisms import DIAGNOSIS, FIX, T0, base_doc, incident, of, run, setting
+
+RESOLVES = T0 + DIAGNOSIS + FIX  # 140
+
+
+def world(doc: dict, protocol: str, *specs) -> World:
+    scn = Scenario.model_validate(doc)
+    return World(scn, protocol, Streams(7, 0), list(specs or (incident(),)))
+
+
+def resolved_at(w: World, incident_id: int = 0) -> float:
+    t, = [e.t for e in of(w.log.events, Kind.RESOLVED) if e.incident == incident_id]
+    return t
+
+
+# -- work changed from outside (a drill's rollback or failover) ----------------------------------
+@pytest.mark.parametrize("factor, expected", [
+    # 20 min of diagnosis done at minute 80; the 40 left and the 20 of fix are both scaled
+    (0.5, T0 + 20 + 40 * 0.5 + FIX * 0.5),   # 110
+    (2.0, T0 + 20 + 40 * 2.0 + FIX * 2.0),   # 200
+])
+def test_changing_the_work_scales_what_is_left_and_the_fix(factor, expected):
+    w = world(base_doc(), "async-first")
+    w.run(until=T0 + 20)
+    w.runs[0].change_work(factor)
+    w.run()
+    assert resolved_at(w) == pytest.approx(expected)
+
+
+def test_extra_work_added_twice_in_the_same_minute_counts_twice():
+    """10 and then 5 extra minutes at minute 80, before the debugger's work loop wakes: the
+    diagnosis left grows from 40 to 55, so the incident resolves at 60 + 20 + 55 + 20 = 155."""
+    w = world(base_doc(), "async-first")
+    w.run(until=T0 + 20)
+    w.runs[0].change_work(1.0, 10.0)
+    w.runs[0].change_work(1.0, 5.0)
+    w.run()
+    assert resolved_at(w) == pytest.approx(T0 + 20 + 40 + 15 + FIX)
+
+
+def test_an_injected_escalation_is_logged_as_one_and_opens_a_room_now():
+    w = world(base_doc(), "async-first")
+    w.run(until=T0 + 30)
+    w.inject_escalation(0)
+    w.run()
+    inj, = of(w.log.events, Kind.INJECTED)
+    assert (inj.t, inj.incident, inj.what) == (T0 + 30, 0, "escalation")
+    assert [(e.t, e.reason) for e in of(w.log.events, Kind.ROOM_OPENED)] == [(T0 + 30, "escalated: injected")]
+    with pytest.raises(KeyError):
+        w.inject_escalation(0)  # resolved by now
+
+
+# -- decisions ---------------------------------------------------------------------------------
+def busy_security_doc() -> dict:
+    """A security team of one (sec-1, owning ``vault``) is the only holder of the security role."""
+    doc = base_doc()
+    doc["org"]["teams"].append({"name": "sec", "size": 1, "work_hours": {"start": 0.0, "end": 24.0,
+                                                                         "weekends_off": False},
+                                "roles": ["security"]})
+    doc = setting(doc, "org.teams.ops.roles", ["ic", "leadership"])
+    doc["org"]["services"].append({"name": "vault", "team": "sec"})
+    doc = setting(doc, "behaviour.reply_latency.working", 7.0)
+    return setting(doc, "behaviour.interruption.answer", 3.0)
+
+
+def test_a_room_decision_asks_a_stakeholder_busy_elsewhere_in_the_channel():
+    """sec-1 debugs incident 0 on ``vault`` from minute 0 to 600. Incident 1 (war room) needs a
+    decision of security after its diagnosis, at minute 120: sec-1 is not pulled away but asked
+    in the channel: 7 min reply latency (at work) + 3 min answer, then 10 min of deliberation,
+    so the decision is reached at 140 after a 20-minute wait and the incident resolves at 160."""
+    doc = busy_security_doc()
+    busy = incident(at=0.0, roots=("vault",), diagnosis=580.0, id=0)
+    needs = incident(id=1, decisions=(DecisionNeed("contain", ("security",), 10.0),))
+    events = run(doc, "war-room", busy, needs)
+    dec, = of(events, Kind.DECISION, incident=1)
+    assert (dec.t, dec.wait_min, dec.medium) == (pytest.approx(T0 + DIAGNOSIS + 20.0), pytest.approx(20.0), "room")
+    q, = of(events, Kind.INTERRUPTED, incident=1, who="sec-1")
+    assert q.answer_min == pytest.approx(3.0) and q.role == "stakeholder"
+    assert not of(events, Kind.JOINED, incident=1, who="sec-1")
+    # the 3 minutes are taken out of sec-1's own debugging: incident 0 ends 3 min later
+    assert [e.t for e in of(events, Kind.RESOLVED, incident=0)] == [pytest.approx(600.0 + 3.0)]
+
+
+def test_a_decision_for_the_ic_with_no_ic_waits_for_nobody():
+    """Nobody holds the IC role, so the incident has no IC: a decision of the IC has no
+    stakeholder and takes only its 10 minutes of deliberation: 60 + 60 + 10 + 20 = 150."""
+    doc = setting(base_doc(), "org.teams.ops.roles", ["leadership", "security"])
+    spec = incident(decisions=(DecisionNeed("go", ("ic",), 10.0),))
+    for protocol in ("async-first", "war-room"):
+        events = run(doc, protocol, spec)
+        req, = of(events, Kind.DECISION_REQUESTED)
+        assert req.stakeholders == ()
+        assert [e.t for e in of(events, Kind.RESOLVED)] == [pytest.approx(RESOLVES + 10.0)]
+
+
+def test_an_incident_with_the_whole_ic_rota_busy_pages_its_ic_when_one_is_free():
+    """One person on the IC rota (ops-1). Incident 0 on ``db`` at minute 0 takes ops-1 as IC and
+    resolves at 0 + 60 + 20 = 80; incident 1 on ``api`` at minute 60 finds nobody free, waits,
+    and pages ops-1 at minute 80, who joins at once (no acknowledgement delay)."""
+    doc = setting(base_doc(), "org.teams.ops.size", 1)
+    events = run(doc, "async-first", incident(at=0.0, roots=("db",), id=0), incident(id=1))
+    assert [(e.t, e.who) for e in of(events, Kind.PAGED, incident=1, role="ic")] == [(80.0, "ops-1")]
+    assert [(e.t, e.who) for e in of(events, Kind.JOINED, incident=1, role="ic")] == [(80.0, "ops-1")]
+    assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(RESOLVES)]
+
+
+@pytest.mark.parametrize("backup, b_debugger, b_resolves", [
+    # app-1 (app's one on-call) debugs incident 0 from 60 to 140; incident 1 on ``web`` (also
+    # app's) comes at 70: with a backup allowed the first free colleague at work, app-2, takes it
+    # at once (70 + 80 = 150); without, it waits for the on-call place, free at 140 (140 + 80)
+    (True, "app-2", 70.0 + DIAGNOSIS + FIX),
+    (False, "app-1", RESOLVES + DIAGNOSIS + FIX),
+])
+def test_a_second_incident_on_a_team_goes_to_a_backup_or_waits_for_the_on_call(backup, b_debugger, b_resolves):
+    doc = setting(base_doc(), "org.teams.app.oncall", {"per_shift": 1, "backup": backup})
+    events = run(doc, "async-first", incident(id=0), incident(at=70.0, roots=("web",), id=1))
+    assert [e.who for e in of(events, Kind.JOINED, incident=0, role="debugger")] == ["app-1"]
+    assert [e.who for e in of(events, Kind.JOINED, incident=1, role="debugger")] == [b_debugger]
+    assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(b_resolves)]
+
+
+def test_an_owner_busy_debugging_elsewhere_is_logged_busy_under_their_name():
+    """db is a team of one. db-1 debugs incident 0 on ``db`` from minute 0; incident 1 at minute
+    60 hits ``api`` and ``db``, so db's responder, db-1, is paged as owner at detection and again
+    for the fix of ``db`` when the diagnosis ends (60 + 60 = 120): they are debugging elsewhere,
+    so each time a ``busy`` record names db-1, the role and the incident they are in."""
+    doc = setting(base_doc(), "org.teams.db.size", 1)
+    busy = incident(at=0.0, roots=("db",), diagnosis=580.0, id=0)
+    both = incident(roots=("api", "db"), category="platform-wide", id=1)
+    events = run(doc, "async-first", busy, both)
+    refused = of(events, Kind.BUSY, incident=1)
+    assert [(e.t, e.who, e.role, e.elsewhere) for e in refused] == [(T0, "db-1", "owner", (0,)),
+                                                                      (T0 + DIAGNOSIS, "db-1", "owner", (0,))]
+    assert not of(events, Kind.JOINED, incident=1, who="db-1")
+
+
+def test_a_room_inviting_every_on_call_has_no_cap_in_a_large_org():
+    """35 teams of 4, two on call at a time: 70 on-calls. One of the owner's is the debugger,
+    and the IC (ops-1) is on no team's call, so an ``all-oncalls`` room invites the other 69."""
+    doc = base_doc()
+    team = {"size": 4, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+            "oncall": {"per_shift": 2}}
+    doc["org"]["teams"] = [{"name": f"t{i:02d}", **team} for i in range(35)] + [
+        {"name": "ops", "size": 1, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+         "roles": ["ic"], "oncall": None}]
+    doc["org"]["services"] = [{"name": "api", "team": "t00"}]
+    doc = setting(doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0})
+    events = run(doc, "war-room")
+    assert [e.who for e in of(events, Kind.JOINED, role="ic")] == ["ops-1"]
+    spectators = {e.who for e in of(events, Kind.JOINED, role="spectator")}
+    assert len(spectators) == 69
+    assert {w.split("-")[0] for w in spectators} == {f"t{i:02d}" for i in range(35)}
+
+
+# -- per-service failures --------------------------------------------------------------------------
+def test_each_service_fails_on_its_own_stream():
+    """Four services failing independently at 3 a week: their first failure times are four
+    distinct draws (one shared stream would give the four the same first time)."""
+    doc = base_doc()
+    doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+    w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [], horizon=4 * WEEK)
+    w.run()
+    first: dict[str, float] = {}
+    for e in of(w.log.events, Kind.DETECTED):
+        first.setdefault(e.roots[0], e.t)
+    assert len(first) == 4
+    assert len(set(np.round(list(first.values()), 6))) == 4
+
+
+def failure_gaps(fix: float) -> dict[str, list[float]]:
+    """Per service, the wait from the start (then from each resolution) to its next failure."""
+    doc = setting(base_doc(), "incidents.categories.single-service.fix", fix)
+    doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+    w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [], horizon=4 * WEEK)
+    w.run()
+    service = {e.incident: e.roots[0] for e in of(w.log.events, Kind.DETECTED)}
+    free_since = {s: 0.0 for s in service.values()}
+    gaps: dict[str, list[float]] = {s: [] for s in service.values()}
+    for e in w.log.events:
+        if e.kind is Kind.DETECTED:
+            gaps[e.roots[0]].append(e.t - free_since[e.roots[0]])
+        elif e.kind is Kind.RESOLVED:
+            free_since[service[e.incident]] = e.t
+    return gaps
+
+
+def test_a_service_s_waits_between_failures_do_not_depend_on_how_long_the_others_take():
+    """Each service draws the waits to its failures from its own stream, so lengthening every
+    fix from 20 to 50 minutes moves the failures but leaves each service's n-th wait (from the
+    end of its previous incident) the same draw; a stream shared by the services would hand the
+    draws out in the order the incidents end, which the longer fixes change."""
+    short, long = failure_gaps(20.0), failure_gaps(50.0)
+    assert sorted(short) == sorted(long) and len(short) == 4
+    compared = 0
+    for svc in short:
+        n = min(len(short[svc]), len(long[svc]))
+        assert n >= 5, (svc, n)  # 3 a week over four weeks: a dozen each
+        assert long[svc][:n] == pytest.approx(short[svc][:n])
+        compared += n
+    assert compared >= 30
