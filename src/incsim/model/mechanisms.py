@@ -110,6 +110,7 @@ def all_mechanisms() -> list[Mechanism]:
     """Every declared mechanism, gathered from the modules that implement them."""
     # imported here: those modules import this one for the record type
     from incsim.model import (
+        communication,
         incidents,
         participation,
         people,
@@ -119,7 +120,7 @@ def all_mechanisms() -> list[Mechanism]:
     )
 
     out: list[Mechanism] = []
-    for module in (incidents, people, staffing, world, participation, protocols):
+    for module in (incidents, people, staffing, world, communication, participation, protocols):
         out.extend(module.MECHANISMS)
     return out
 
