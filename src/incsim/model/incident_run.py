@@ -19,6 +19,10 @@ ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
 NON_ESSENTIAL_ROLES = ("spectator", "watcher")
 
 
+TRIAGE_CALL = "triage"
+"""The reason a hybrid's triage call opens with: the one room another room may replace."""
+
+
 class IncidentRun:
     """The live state of one incident while it is simulated."""
 
@@ -37,7 +41,7 @@ class IncidentRun:
         self.room_open = False
         self.room_opened_at = 0.0
         self.room_limit: int | None = None
-        self.room_reason = ""  # why the open room opened ("triage" for the hybrid's triage call)
+        self.room_reason = ""  # why the open room opened (TRIAGE_CALL for the hybrid's triage call)
         self.rooms_opened = 0  # rooms opened so far (the triage call counts)
         self.awaited: dict[str, int] = {}  # invitees busy elsewhere who come when free -> the room (number) they await
         self.debugger: Engineer | None = None
@@ -99,6 +103,11 @@ class IncidentRun:
             self.room_changed.succeed()
         self.room_changed = self.env.event()
         self.wake_work()
+
+    @property
+    def in_triage_call(self) -> bool:
+        """Whether the open room is the hybrid's triage call (which a full room replaces)."""
+        return self.room_open and self.room_reason == TRIAGE_CALL
 
     def audience(self) -> int:
         """People in the room other than the debugger."""

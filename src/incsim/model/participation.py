@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from incsim.model.events import Event, Interrupted, Joined, Left, RoomClosed, RoomOpened
-from incsim.model.incident_run import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, IncidentRun
+from incsim.model.incident_run import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, TRIAGE_CALL, IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
 
@@ -109,7 +109,7 @@ class Participation:
         ``invite``) the protocol's invitees are paged in as spectators. A room opened while the
         hybrid's triage call is on replaces the call (it ends and the room opens at that minute)."""
         if run.room_open:
-            if run.room_reason != "triage" or reason == "triage":
+            if not run.in_triage_call or reason == TRIAGE_CALL:
                 return
             self.close_room(run)
         run.room_open = True

@@ -16,7 +16,7 @@ import simpy
 from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
                                  Injected, Interrupted, Log, Mitigated, Paged, Question, Recovered, Resolved)
 from incsim.model.communication import Communication
-from incsim.model.incident_run import IncidentRun
+from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
     IncidentSpec,
@@ -170,14 +170,14 @@ class World(Staffing, Participation, Communication):
 
     def _escalate(self, run: IncidentRun, reason: str) -> None:
         """Open the full room for ``reason``, once; it replaces a triage call that is on."""
-        if run.escalated or (run.room_open and run.room_reason != "triage"):
+        if run.escalated or (run.room_open and not run.in_triage_call):
             return
         run.escalated = True
         self.emit(run, Escalated, reason=reason)
         self.open_room(run, f"escalated: {reason}")
 
     def _check_escalation(self, run: IncidentRun) -> None:
-        if (run.room_open and run.room_reason != "triage") or run.escalated or run.resolved.triggered:
+        if (run.room_open and not run.in_triage_call) or run.escalated or run.resolved.triggered:
             return
         if run.triage_pending and not self._escalate_before_triage():
             return  # triage first: the rules are checked again when the call ends
@@ -374,7 +374,7 @@ class World(Staffing, Participation, Communication):
             yield run.ic_ready
         if run.room_open:
             return 0.0  # a room opened while the IC was on the way: the decisions are taken there
-        self.open_room(run, "triage", limit=triage.max_people, invite=False)
+        self.open_room(run, TRIAGE_CALL, limit=triage.max_people, invite=False)
         person = self.with_role(run, "security")
         sec = [person] if person is not None and person is not run.debugger else []
         joins = [self.env.process(self.pull_in(run, e, "stakeholder"))
@@ -386,9 +386,9 @@ class World(Staffing, Participation, Communication):
         ahead = 0.0
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
-        while self.env.now < end and run.room_open and run.room_reason == "triage":
+        while self.env.now < end and run.in_triage_call:
             yield self.env.timeout(end - self.env.now) | run.room_changed  # the call ends early if replaced
-        if not (run.room_open and run.room_reason == "triage"):
+        if not run.in_triage_call:
             return ahead  # the call was replaced by a room, which goes on
         self.close_room(run)
         for e in sec:
