@@ -12,7 +12,8 @@ import pytest
 from incsim.accounting import Accounting, check_one_place, minutes_by_state, off_hours_minutes
 from incsim.experiment import run_replication
 from incsim.metrics import incident_records, time_accounting
-from incsim.model.events import RECORDS, Kind
+from event_helpers import ev
+from incsim.model.events import Kind
 from incsim.model.incidents import generate_incidents
 from incsim.model.people import Roster
 from incsim.model.streams import Streams
@@ -23,10 +24,6 @@ from scenario_helpers import load_seed
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 BUSY = ("responding", "spectating", "refocusing")
-
-
-def ev(t, kind, who="", incident=0, **data):
-    return RECORDS[kind](float(t), incident, who, **data)
 
 
 def joined(t, who, role, incident=0):

@@ -11,16 +11,12 @@ import pytest
 from scipy import stats
 
 from incsim.metrics import METRICS, incident_record, summarize, t_interval, time_accounting
-from incsim.model.events import RECORDS, Event, Kind
+from event_helpers import ev
+from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs, Scenario
 
 DAY = 1440.0
-
-
-def ev(t: float, kind: Kind, who: str = "", incident: int = 0, **data) -> Event:
-    """One hand-written event: the record of ``kind`` with the fields ``data``."""
-    return RECORDS[kind](t, incident, who, **data)
 
 
 def detected(t: float = 0.0, incident: int = 0, category: str = "single-service",
