@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,8 +58,6 @@ class IncidentSpec:
     decisions: tuple[DecisionNeed, ...]
     spread: tuple[Spread, ...] = ()
     exposure_per_min: float = 0.0
-    root_recovery: float = 0.0
-    extras: dict = field(default_factory=dict)
     stream_id: int | None = None
     """Key of the incident's random streams when it is not ``id`` (a service's n-th failure)."""
 
@@ -147,7 +145,7 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
     return IncidentSpec(
         id=i, at=at, category=category, flags=flags, roots=tuple(roots), diagnosis=diagnosis,
         fix=fix, consults=consults, consult_teams=consult_teams, decisions=tuple(decisions),
-        spread=tuple(spread), exposure_per_min=exposure, root_recovery=0.0, stream_id=stream_id,
+        spread=tuple(spread), exposure_per_min=exposure, stream_id=stream_id,
     )
 
 
