@@ -40,3 +40,32 @@ def pytest_configure(config) -> None:
     here = Path(incsim.__file__).resolve().parent
     if here != src:
         raise pytest.UsageError(f"tests would import incsim from {here}, not the working tree's {src}")
+
+
+# CPU seconds of the heaviest test files, each run alone (measured 2026-12-01 on the 2-core
+# machine under load; only their order matters). The suite runs a file per worker
+# (``--dist loadfile``) in collection order (``--no-loadscope-reorder``): handing out the heaviest
+# first keeps a long file from starting last while the other worker idles.
+HEAVY_FILES = {
+    "validation/test_queueing.py": 97, "test_report.py": 43, "test_sweep.py": 42,
+    "faults/test_signals.py": 25, "faults/test_disk.py": 23, "test_parallel.py": 19,
+    "test_arrivals.py": 19, "test_words.py": 17, "test_drill_console.py": 16, "test_cli_run.py": 16,
+    "faults/test_damage.py": 16, "test_claims.py": 15, "test_example_scenarios.py": 14,
+    "test_calibrate.py": 14, "test_pilot.py": 13, "test_report_browser.py": 12,
+    "test_model_behaviour.py": 11, "test_cli_verify.py": 11, "faults/test_truncation_properties.py": 11,
+    "test_drill_plain.py": 10, "test_accounting.py": 10, "calibration/test_essay_honesty.py": 10,
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The heaviest files first, the rest in their usual order (a stable sort)."""
+    tests = Path(__file__).resolve().parent
+
+    def cost(item) -> int:
+        try:
+            rel = Path(item.fspath).resolve().relative_to(tests).as_posix()
+        except ValueError:
+            return 0
+        return HEAVY_FILES.get(rel, 0)
+
+    items.sort(key=lambda item: -cost(item))
