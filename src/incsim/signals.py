@@ -9,6 +9,7 @@ parent (Linux ``PR_SET_PDEATHSIG``), so a SIGKILL of the parent leaves no orphan
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import sys
 import threading
@@ -71,10 +72,45 @@ def reported() -> bool:
     return bool(_state["reported"])
 
 
+def _deliver_again(unraisable) -> None:
+    """``sys.unraisablehook``: an ``Interrupted`` raised where Python cannot pass it on is sent again.
+
+    A signal's handler runs wherever the main thread is, and that may be inside a callback whose
+    exceptions Python only prints and drops (a weak reference's, such as the one the import
+    system keeps for its module locks, or a ``__del__``): a stop signal arriving while a module
+    was imported was lost that way, with a traceback, and the command ran on. Here the same
+    signal is sent again a moment later from another thread (raised at once, its handler would
+    run inside this hook, where an exception is dropped too), so the handler runs again at the
+    next point Python can raise from.
+    """
+    exc = unraisable.exc_value
+    if not isinstance(exc, Interrupted):
+        _previous_unraisablehook[0](unraisable)
+        return
+    while True:
+        signal.signal(exc.signum, _raise_interrupted)
+        try:
+            again = threading.Timer(_REDELIVERY_DELAY_S, os.kill, (os.getpid(), exc.signum))
+            again.daemon = True  # never holds up the exit
+            again.start()
+            return
+        except Interrupted:  # it came back before this hook returned: send it once more
+            continue
+
+
+_REDELIVERY_DELAY_S = 0.05
+
+
+_previous_unraisablehook = [sys.unraisablehook]
+
+
 def install() -> None:
     """Make every stop signal raise ``Interrupted`` in the main thread (the command's process)."""
     for s in STOP_SIGNALS:
         signal.signal(s, _raise_interrupted)
+    if sys.unraisablehook is not _deliver_again:
+        _previous_unraisablehook[0] = sys.unraisablehook
+        sys.unraisablehook = _deliver_again
 
 
 @contextmanager

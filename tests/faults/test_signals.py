@@ -177,3 +177,45 @@ def test_report_pilot_and_schema_stop_cleanly_and_write_all_or_nothing(tmp_path,
     no_orphans(proc.pid)
     assert half_written(tmp_path) == []
     verify_manifest(results)  # a reader never changes what it read
+
+
+# A signal's handler runs wherever the main thread is: inside a callback whose exceptions Python
+# prints and drops (a weak reference's, as the import system keeps for its module locks, or a
+# __del__), the interruption used to be lost with a traceback, and the command ran on.
+SWALLOWING = {
+    "weakref-callback": "class X: pass\nx = X()\nr = weakref.ref(x, lambda ref: os.kill(os.getpid(), SIG))\ndel x\n",
+    "__del__": "class X:\n    def __del__(self): os.kill(os.getpid(), SIG)\nx = X()\ndel x\n",
+}
+CHILD = """\
+import os, signal, sys, time, weakref
+sys.path.insert(0, {src!r})
+from incsim import signals
+SIG = signal.{sig}
+signals.install()
+try:
+{body}
+    for _ in range(200):  # the rest of the command (10 s), which a lost signal lets run on
+        time.sleep(0.05)
+    print("ran on")
+except signals.Interrupted as stop:
+    print("stopped by", stop.name)
+    sys.exit(stop.code)
+"""
+
+
+@pytest.mark.parametrize("where", sorted(SWALLOWING))
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_inside_a_callback_that_drops_exceptions_still_stops_the_command(where, sig, tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    from faultkit import SRC
+
+    body = textwrap.indent(SWALLOWING[where], "    ")
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(src=str(SRC), sig=sig.name, body=body), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 128 + sig, (proc.stdout, proc.stderr)
+    assert proc.stdout.strip() == f"stopped by {sig.name}"
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
