@@ -121,3 +121,15 @@ def test_the_log_keeps_every_event_in_order_and_tells_each_listener_from_when_it
     log.add(third)
     assert log.events == [first, second, third] and len(log) == 3
     assert heard_a == [second, third] and heard_b == [third]
+
+
+@pytest.mark.parametrize("line, message", [
+    ({"t": 1.0, "incident": 2}, "an event without a 'kind'"),
+    ({"t": 1.0, "incident": 2, "kind": "exploded"}, "unknown event kind 'exploded'"),
+    ({"v": "1", "t": 1.0, "incident": 2, "kind": "mitigated"},
+     "event schema version '1': this version of incsim reads version 1"),
+])
+def test_the_whole_message_of_a_refusal(line, message):
+    with pytest.raises(ValueError) as err:
+        event_from_dict(line)
+    assert str(err.value) == message
