@@ -91,8 +91,8 @@ class Event:
         return out
 
 
-def _frozen(cls):
-    return dataclass(frozen=True, slots=True, kw_only=True)(cls)
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+"""The decorator of every kind: immutable, slotted, its own fields by name only."""
 
 
 # -- the kinds ---------------------------------------------------------------------------------
