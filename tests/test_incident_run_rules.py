@@ -208,12 +208,13 @@ def test_a_room_change_fires_the_awaited_signal_and_arms_a_new_one():
 
 def test_only_an_open_room_opened_for_triage_is_the_triage_call():
     run = make_run()
+    assert run.in_triage_call is False  # a new incident has no room
     run.room_reason = TRIAGE_CALL
-    assert not run.in_triage_call  # closed
+    assert run.in_triage_call is False  # closed
     run.room_open = True
-    assert run.in_triage_call
+    assert run.in_triage_call is True
     run.room_reason = "category outage"
-    assert not run.in_triage_call
+    assert run.in_triage_call is False
 
 
 def test_spectators_are_those_in_the_room_engaged_as_spectators_sorted():

@@ -73,7 +73,9 @@ class IncidentRun:
     def stream(self, source: str, eng: Engineer | None = None):
         """This incident's random stream for ``source`` (``eng``'s own one when a person is
         named), made on first use (``Streams.get`` keeps it): most incidents need only some."""
-        return self._streams.get(source, self.spec.key, self._number[eng.id] if eng is not None else -1)
+        if eng is None:
+            return self._streams.get(source, self.spec.key)
+        return self._streams.get(source, self.spec.key, self._number[eng.id])
 
     def draw(self, dist, source: str, eng: Engineer | None = None) -> float:
         """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
