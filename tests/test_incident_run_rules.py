@@ -222,3 +222,19 @@ def test_spectators_are_those_in_the_room_engaged_as_spectators_sorted():
     run.present = {"cy", "ann", "bob", "dee"}
     run.engaged = {"cy": "spectator", "ann": "spectator", "bob": "expert", "dee": "debugger", "eve": "spectator"}
     assert run.spectators() == ["ann", "cy"]
+
+
+# -- a new incident -------------------------------------------------------------------------
+def test_a_new_incident_has_nobody_no_room_nothing_done_and_its_roots_affected():
+    run = make_run(spec(roots=("api", "db")), now=42.0)
+    flags = ("room_open", "paying_interruptions", "mitigated", "escalated", "triage_pending", "contained",
+             "questions_started")
+    assert {f: getattr(run, f) for f in flags} == dict.fromkeys(flags, False)
+    assert all(type(getattr(run, f)) is bool for f in flags), {f: getattr(run, f) for f in flags}
+    assert (run.room_reason, run.rooms_opened, run.phase) == ("", 0, "diagnose")
+    assert (run.work_factor, run.extra_work, run.detected_at) == (1.0, 0.0, 42.0)
+    assert run.affected == {"api", "db"} and run.debugger is None
+    assert (run.engaged, run.joined_at_work, run.awaited, run.interruptions_due) == ({}, {}, {}, [])
+    assert (run.present, run.fixed, run.recovered, run.readers) == (set(), set(), set(), set())
+    signals = (run.ic_ready, run.debugger_ready, run.rate_changed, run.resolved, run.room_changed)
+    assert len({id(s) for s in signals}) == 5 and not any(s.triggered for s in signals)
