@@ -83,7 +83,7 @@ class Event:
         minute, tuples as lists, optional fields at their default left out."""
         out: dict[str, Any] = {"t": round(self.t, 6), "incident": self.incident, "kind": self.kind.value,
                                "who": self.who}
-        for name, optional, default in _columns(type(self)):
+        for name, optional, default in _COLUMNS[type(self)]:
             value = getattr(self, name)
             if optional and value == default:
                 continue
@@ -91,8 +91,8 @@ class Event:
         return out
 
 
-def _frozen(cls):
-    return dataclass(frozen=True, slots=True, kw_only=True)(cls)
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+"""The decorator of every kind: immutable, slotted, its own fields by name only."""
 
 
 # -- the kinds ---------------------------------------------------------------------------------
@@ -340,17 +340,12 @@ assert set(RECORDS) == set(Kind)
 
 _COMMON = ("t", "incident", "who")
 _CONTEXT = ("v", "replication", "protocol")  # what a written line adds around a record
-_COLUMNS: dict[type, tuple[tuple[str, bool, Any], ...]] = {}
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _columns(cls: type) -> tuple[tuple[str, bool, Any], ...]:
-    """(name, optional, default) of each of ``cls``'s own fields, in order."""
-    cols = _COLUMNS.get(cls)
-    if cols is None:
-        cols = _COLUMNS[cls] = tuple((f.name, f.default is not MISSING, f.default)
-                                     for f in fields(cls) if f.name not in _COMMON)
-    return cols
+# Two tables per kind, made once here: (name, optional, default) of each of its own fields in
+# order, and the type hints the reader checks values against.
+_COLUMNS: dict[type, tuple[tuple[str, bool, Any], ...]] = {
+    cls: tuple((f.name, f.default is not MISSING, f.default) for f in fields(cls) if f.name not in _COMMON)
+    for cls in RECORDS.values()}
+_HINTS: dict[type, dict[str, Any]] = {cls: typing.get_type_hints(cls) for cls in RECORDS.values()}
 
 
 def record(event: Event, **context: Any) -> dict[str, Any]:
@@ -387,7 +382,7 @@ def event_from_dict(d: Mapping[str, Any]) -> Event:
     except ValueError:
         raise ValueError(f"unknown event kind {d['kind']!r}") from None
     cls = RECORDS[kind]
-    cols = _columns(cls)
+    cols = _COLUMNS[cls]
     names = {name for name, _, _ in cols}
     unknown = sorted(k for k in d if k not in names and k not in _COMMON and k not in _CONTEXT and k != "kind")
     if unknown:
@@ -395,9 +390,7 @@ def event_from_dict(d: Mapping[str, Any]) -> Event:
     missing = [k for k in ("t", "incident") if k not in d] + [n for n, opt, _ in cols if not opt and n not in d]
     if missing:
         raise ValueError(f"{kind.value}: missing field(s) {', '.join(missing)}")
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    hints = _HINTS[cls]
     values: dict[str, Any] = {}
     for name, _, _ in cols:
         if name not in d:

@@ -26,6 +26,12 @@ TRIAGE_CALL = "triage"
 class IncidentRun:
     """The live state of one incident while it is simulated."""
 
+    # Set by the world before anything reads them: the IC when the incident arrives (None when
+    # nobody could be paged), the room's opening minute and cap each time a room opens.
+    ic: Engineer | None
+    room_opened_at: float
+    room_limit: int | None  # None: no cap
+
     def __init__(self, spec: IncidentSpec, env: simpy.Environment, streams: Streams,
                  number: Mapping[str, int]) -> None:
         """``env`` makes the run's signals (``resolved``, ``rate_changed``, ...); ``streams``
@@ -39,13 +45,10 @@ class IncidentRun:
         self.joined_at_work: dict[str, bool] = {}
         self.present: set[str] = set()            # in the room, while a room is open
         self.room_open = False
-        self.room_opened_at = 0.0
-        self.room_limit: int | None = None
         self.room_reason = ""  # why the open room opened (TRIAGE_CALL for the hybrid's triage call)
         self.rooms_opened = 0  # rooms opened so far (the triage call counts)
         self.awaited: dict[str, int] = {}  # invitees busy elsewhere who come when free -> the room (number) they await
         self.debugger: Engineer | None = None
-        self.ic: Engineer | None = None
         self.ic_ready = env.event()
         self.debugger_ready = env.event()
         self.interruptions_due: list[float] = []  # minutes of interruptions the debugger has still to pay
@@ -63,20 +66,16 @@ class IncidentRun:
         self.questions_started = False
         self.phase = "diagnose"  # what the structured update names as next steps
         self.readers: set[str] = set()  # people who have read the thread of this incident
-        self._rngs: dict = {}
         # drills only: a rollback or failover decided from outside changes the work left
         self.work_factor = 1.0
         self.extra_work = 0.0
 
     def stream(self, source: str, eng: Engineer | None = None):
         """This incident's random stream for ``source`` (``eng``'s own one when a person is
-        named), made on first use: most incidents need only some of them."""
-        key = (source, eng.id if eng is not None else "")
-        gen = self._rngs.get(key)
-        if gen is None:
-            person = self._number[eng.id] if eng is not None else -1
-            gen = self._rngs[key] = self._streams.get(source, self.spec.key, person)
-        return gen
+        named), made on first use (``Streams.get`` keeps it): most incidents need only some."""
+        if eng is None:
+            return self._streams.get(source, self.spec.key)
+        return self._streams.get(source, self.spec.key, self._number[eng.id])
 
     def draw(self, dist, source: str, eng: Engineer | None = None) -> float:
         """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
@@ -110,10 +109,10 @@ class IncidentRun:
         return self.room_open and self.room_reason == TRIAGE_CALL
 
     def audience(self) -> int:
-        """People in the room other than the debugger."""
+        """People in the room other than the debugger (0 with no room open)."""
         if not self.room_open:
             return 0
-        return len(self.present) - (1 if self.debugger and self.debugger.id in self.present else 0)
+        return len(self.present - {self.debugger.id}) if self.debugger is not None else len(self.present)
 
     def spectators(self) -> list[str]:
         return sorted(p for p in self.present if self.engaged.get(p) == "spectator")
@@ -123,7 +122,7 @@ class IncidentRun:
         hours (read ``now``, so a night page that runs into the morning speeds up).
         ``behaviour`` is the scenario's."""
         n = behaviour.narration
-        narration = min(1.0 + n.per_listener * self.audience(), n.max_slowdown) if self.room_open else 1.0
+        narration = min(1.0 + n.per_listener * self.audience(), n.max_slowdown)  # 1 with no room: max_slowdown >= 1
         night = 1.0
         if self.debugger is not None and not self.debugger.working(now):
             night = behaviour.off_hours_slowdown

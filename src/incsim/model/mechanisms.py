@@ -62,7 +62,7 @@ class Mechanism:
             return True
         negate = self.when.startswith("!")
         try:
-            value = bool(value_at(scenario, self.when.lstrip("!")))
+            value = bool(value_at(scenario, self.when.removeprefix("!")))
         except AttributeError:  # a section left out (no arrivals: scripted incidents only)
             value = False
         return value != negate
@@ -84,7 +84,7 @@ class Mechanism:
         for path in self.fields():
             head, _, rest = path.partition(".")
             obj = protocol if head == "protocol" else getattr(scenario, head)
-            for part in rest.split(".")[:-1] if rest else ():
+            for part in rest.split(".")[:-1]:  # the sections on the way (none for "a" or "a.b")
                 obj = getattr(obj, part)
                 if obj is None:
                     return False

@@ -77,15 +77,16 @@ class Hybrid(Strategy):
         return t is not None and any(f in view.flags for f in t.flags)
 
     def opening_room(self, view: IncidentView) -> str | None:
-        return self._rule_reason(view, include_timer=False)
+        return self._rule_reason(view)
 
     def escalation(self, view: IncidentView) -> str | None:
-        return self._rule_reason(view, include_timer=True)
+        return self._rule_reason(view) or self._timer_reason(view)
 
     def no_progress_timer(self) -> float | None:
         return self.spec.escalation.no_progress_min
 
-    def _rule_reason(self, view: IncidentView, include_timer: bool) -> str | None:
+    def _rule_reason(self, view: IncidentView) -> str | None:
+        """The first rule the incident meets, whenever it is asked (the timer is not one)."""
         rules = self.spec.escalation
         if view.category in rules.categories:
             return f"category {view.category}"
@@ -97,8 +98,12 @@ class Hybrid(Strategy):
             return f"{view.services_affected} services affected (rule: >= {n})"
         if rules.customer_data_at_risk and view.customer_data_at_risk:
             return "customer data at risk"
-        limit = rules.no_progress_min
-        if include_timer and limit is not None and not view.mitigated and view.minutes_since_detected >= limit:
+        return None
+
+    def _timer_reason(self, view: IncidentView) -> str | None:
+        """The no-progress timer's reason, once it has run out on an incident not yet mitigated."""
+        limit = self.spec.escalation.no_progress_min
+        if limit is not None and not view.mitigated and view.minutes_since_detected >= limit:
             return f"no progress for {limit:g} min"
         return None
 
