@@ -19,6 +19,7 @@ from incsim.model.communication import Communication
 from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
+    DrawTables,
     IncidentSpec,
     arrival_rate,
     draw_incident,
@@ -151,6 +152,7 @@ class World(Staffing, Participation, Communication):
         down until resolved; its n-th failure draws from streams keyed by (service, n)."""
         rng = self.streams.get("failures", index)
         rate = arrival_rate(self.scn)
+        tables = DrawTables(self.scn)
         bound = rate.bound
         number = 0
         while True:
@@ -162,9 +164,9 @@ class World(Staffing, Participation, Communication):
                 continue
             key = failure_stream_id(index, number)
             number += 1
-            category, flags = draw_kind(self.scn, self.streams.get("failures", key))
+            category, flags = draw_kind(self.scn, self.streams.get("failures", key), tables)
             spec = draw_incident(self._next_id, self.env.now, category, flags, service, self.scn,
-                                 self.streams, stream_id=key)
+                                 self.streams, stream_id=key, tables=tables)
             self._next_id += 1
             yield from self._arrive(spec)
 
