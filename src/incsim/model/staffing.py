@@ -17,11 +17,15 @@ class Staffing:
 
     def hard_busy(self, eng: Engineer, run: IncidentRun | None = None) -> bool:
         """Whether ``eng`` is debugging, commanding or fixing an incident other than ``run``."""
-        for held in (self.debugging, self.commanding, self.fixing):
-            other = held.get(eng.id)
-            if other is not None and other is not run:
-                return True
-        return False
+        i = eng.id
+        other = self.debugging.get(i)
+        if other is not None and other is not run:
+            return True
+        other = self.commanding.get(i)
+        if other is not None and other is not run:
+            return True
+        other = self.fixing.get(i)
+        return other is not None and other is not run
 
     def elsewhere(self, eng: Engineer, run: IncidentRun) -> tuple[int, ...]:
         """The incidents other than ``run`` that ``eng`` is part of or holds (as debugger, IC or
@@ -31,7 +35,8 @@ class Staffing:
 
     def engaged_elsewhere(self, eng: Engineer, run: IncidentRun) -> bool:
         """Whether ``eng`` is part of an incident other than ``run`` in any role."""
-        return bool(self.where[eng.id] - {run.spec.id})
+        inside = self.where[eng.id]
+        return len(inside) > 1 or (len(inside) == 1 and run.spec.id not in inside)
 
     def free_for(self, eng: Engineer, run: IncidentRun) -> bool:
         """Whether ``eng`` can come to ``run`` without leaving anything: busy nowhere else."""
@@ -225,11 +230,16 @@ class Staffing:
         """The first free person on the IC rota, at work if the rota allows (follow the sun);
         None when everyone on it is busy (the incident waits for one; nobody doubles up)."""
         exclude = set(exclude)
-        free = [e for e in self.roster.ic_candidates(self.env.now)
-                if not self.hard_busy(e) and e.id not in exclude]
-        at_work = [e for e in free if e.working(self.env.now)]
-        pick = (at_work or free)[:1]
-        return pick[0] if pick else None
+        now = self.env.now
+        first_free = None
+        for e in self.roster.ic_candidates(now):
+            if self.hard_busy(e) or e.id in exclude:
+                continue
+            if e.working(now):
+                return e
+            if first_free is None:
+                first_free = e
+        return first_free
 
     def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
         """Who ``team`` sends to an incident: its on-call, else a colleague at work.
@@ -296,10 +306,16 @@ class Staffing:
         yield req
         while True:
             everyone = self.roster.oncall(team, self.env.now) + self.roster.by_team[team]
-            pick = ([e for e in everyone if usable(e) and self.free_for(e, run)]
-                    or [e for e in everyone if usable(e)])
-            if pick:
-                return pick[0], req
+            # the first usable one free of other incidents, else the first usable one
+            first_usable = None
+            for e in everyone:
+                if usable(e):
+                    if self.free_for(e, run):
+                        return e, req
+                    if first_usable is None:
+                        first_usable = e
+            if first_usable is not None:
+                return first_usable, req
             yield self.freed
     def _watchers(self, run: IncidentRun) -> list[Engineer]:
         n = self.strategy.spec.channel_watchers
