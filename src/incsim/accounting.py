@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from incsim.collector import fewer_collections
 from incsim.intervals import Spans, clip, measure, subtract, union
 from incsim.model.events import Event, Interrupted, Joined, Left
 
@@ -139,8 +140,9 @@ class Accounting:
         """Account ``events``; engagements still open are counted up to ``open_until`` (default:
         the last event's time)."""
         self.spans: list[Span] = []
-        for who, cs in sorted(_claims(events, open_until).items()):
-            self.spans.extend(_resolve(who, cs))
+        with fewer_collections():
+            for who, cs in sorted(_claims(events, open_until).items()):
+                self.spans.extend(_resolve(who, cs))
 
     def by_incident(self) -> dict[int, list[Span]]:
         """The spans charged to each incident."""

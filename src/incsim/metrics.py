@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from incsim.collector import fewer_collections
 from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
 from incsim.model.events import (RECORDS, Affected, Decision, Detected, Escalated, Event, Interrupted, Joined, Kind,
                                  Left, Recovered, RoomClosed, RoomOpened)
@@ -158,11 +159,12 @@ def incident_records(events: Iterable[Event], costs: Costs, roster: Roster | Non
                      accounting: Accounting | None = None) -> list[dict]:
     """A row per incident in the log, in incident order; the hours come from one accounting of
     the whole log, so a minute someone gave to two incidents is charged to one of them."""
-    events = list(events)
-    acct = accounting if accounting is not None else Accounting(events)
-    shares = acct.by_incident()
-    groups = _by_incident(events)
-    return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
+    with fewer_collections():
+        events = list(events)
+        acct = accounting if accounting is not None else Accounting(events)
+        shares = acct.by_incident()
+        groups = _by_incident(events)
+        return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
 
 
 # -- engineer time -----------------------------------------------------------------------

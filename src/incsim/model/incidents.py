@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from incsim.collector import fewer_collections
 from incsim.model.mechanisms import Mechanism
 from incsim.model.streams import Streams, sample, sample_or_zero
 from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
@@ -332,8 +333,9 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
             cat, flags = kind(u)
             raw.append((t, cat, flags, services[bisect_right(cdf, u[-1])]))
     raw.sort(key=lambda r: r[0])
-    return [draw_incident(i, at, cat, flags, root, scn, streams, tables=tables)
-            for i, (at, cat, flags, root) in enumerate(raw)]
+    with fewer_collections():
+        return [draw_incident(i, at, cat, flags, root, scn, streams, tables=tables)
+                for i, (at, cat, flags, root) in enumerate(raw)]
 
 
 MECHANISMS = (

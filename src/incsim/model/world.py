@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 import simpy
 
+from incsim.collector import fewer_collections
 from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
                                  Injected, Interrupted, Log, Mitigated, Paged, Question, Recovered, Resolved)
 from incsim.model.communication import Communication
@@ -83,10 +84,11 @@ class World(Staffing, Participation, Communication):
 
     def run(self, until: float | None = None) -> None:
         """Advance to ``until`` minutes, or until nothing is left to happen."""
-        if until is None:
-            self.env.run()
-        elif until > self.env.now:
-            self.env.run(until=until)
+        with fewer_collections():
+            if until is None:
+                self.env.run()
+            elif until > self.env.now:
+                self.env.run(until=until)
 
     def run_until(self, predicate: Callable[[Event], bool], limit: float = math.inf) -> Event | None:
         """Step until an event satisfying ``predicate`` is logged (returned) or time passes ``limit``."""
