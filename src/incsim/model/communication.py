@@ -8,6 +8,7 @@ from incsim.model.events import Paged, Question, Update
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
+from incsim.model.waiting import FirstOf
 
 
 class Communication:
@@ -20,10 +21,10 @@ class Communication:
         ic = run.ic
         if ic is None and self.roster.ic_pool:
             # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
-            yield run.debugger_ready | run.resolved
+            yield FirstOf(self.env, run.debugger_ready, run.resolved)
         while ic is None and self.roster.ic_pool and not run.resolved.triggered:
             # everyone on the rota is busy: the incident waits for the first to come free
-            yield self.freed | run.resolved
+            yield FirstOf(self.env, self.freed, run.resolved)
             if run.resolved.triggered:
                 break
             ic = self.pick_ic(exclude={run.debugger.id} if run.debugger is not None else ())
@@ -91,7 +92,7 @@ class Communication:
         while not run.resolved.triggered:
             n = len(run.spectators()) if run.room_open else 0
             if n == 0 or run.debugger is None or run.debugger.id not in run.present:
-                yield run.room_changed | run.resolved
+                yield FirstOf(self.env, run.room_changed, run.resolved)
                 continue
             gap = run.stream("questions").exponential(60.0 / (q * n))
             changed = run.room_changed

@@ -9,6 +9,7 @@ from incsim.model.events import Busy, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
+from incsim.model.waiting import FirstOf
 from incsim.model.streams import sample
 
 
@@ -146,7 +147,8 @@ class Staffing:
             while not self.free_for(eng, run):
                 if self.vacated is None:  # made only when someone waits: no cost otherwise
                     self.vacated = self.env.event()
-                yield self.freed | self.vacated | run.resolved
+                # freed | vacated | resolved, nested as SimPy nests it
+                yield FirstOf(self.env, FirstOf(self.env, self.freed, self.vacated), run.resolved)
                 if run.resolved.triggered or run.awaited.get(eng.id) != room or eng.id in run.engaged:
                     return False  # over, or the room that invited them closed (its invitations lapse)
         finally:

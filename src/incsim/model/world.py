@@ -32,6 +32,7 @@ from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.staffing import Staffing
 from incsim.model.streams import Streams, failure_stream_id, sample
+from incsim.model.waiting import FirstOf
 from incsim.scenario.schema import Scenario
 
 
@@ -391,7 +392,8 @@ class World(Staffing, Participation, Communication):
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
         while self.env.now < end and run.in_triage_call:
-            yield self.env.timeout(end - self.env.now) | run.room_changed  # the call ends early if replaced
+            # the call ends early if replaced (timeout | room_changed)
+            yield FirstOf(self.env, self.env.timeout(end - self.env.now), run.room_changed)
         if not run.in_triage_call:
             return ahead  # the call was replaced by a room, which goes on
         self.close_room(run)
@@ -515,7 +517,7 @@ class World(Staffing, Participation, Communication):
             step = remaining / rate
             if run.debugger is not None:  # their speed changes when their working day starts or ends
                 step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
-            yield env.timeout(step) | run.rate_changed
+            yield FirstOf(env, env.timeout(step), run.rate_changed)  # timeout | rate_changed
             remaining -= (env.now - start) * rate
 
 
