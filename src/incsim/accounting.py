@@ -80,22 +80,24 @@ def _claims(events: Iterable[Event], open_until: float | None) -> dict[str, list
             out[who].append(_Claim(level, a, b, incident, state, role))
 
     for e in events:
-        last = max(last, e.t)
-        if isinstance(e, Joined):
+        if e.t > last:
+            last = e.t
+        cls = e.__class__  # the exact record type (none derives from another): cheaper than isinstance
+        if cls is Joined:
             key = (e.incident, e.who)
             role = e.role
             if key in open_:
                 start, old = open_.pop(key)
                 claim(e.who, _LEVEL[state_of(old)], start, e.t, e.incident, state_of(old), old)
             open_[key] = (e.t, role)
-        elif isinstance(e, Left):
+        elif cls is Left:
             key = (e.incident, e.who)
             if key not in open_:
                 continue
             start, role = open_.pop(key)
             claim(e.who, _LEVEL[state_of(role)], start, e.t, e.incident, state_of(role), role)
             claim(e.who, _REFOCUSING, e.t, e.t + e.refocus_min, e.incident, "refocusing", role)
-        elif isinstance(e, Interrupted) and e.who:
+        elif cls is Interrupted and e.who:
             role = e.role
             a, r = e.answer_min, e.refocus_min
             if not e.engaged:

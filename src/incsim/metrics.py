@@ -15,7 +15,8 @@ import pandas as pd
 
 from incsim.collector import fewer_collections
 from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
-from incsim.model.events import (RECORDS, Affected, Decision, Detected, Escalated, Event, Interrupted, Joined, Kind,
+from incsim.model.events import (RECORDS, Affected, Decision, Detected, Escalated, Event, Injected, Interrupted, Joined,
+                                 Kind,
                                  Left, Recovered, RoomClosed, RoomOpened)
 from incsim.model.people import Roster
 from incsim.quantiles import t_ppf
@@ -47,7 +48,7 @@ _IGNORED = frozenset(RECORDS.values()) - frozenset(_READ)
 def _by_incident(events: Iterable[Event]) -> dict[int, list[Event]]:
     out: dict[int, list[Event]] = defaultdict(list)
     for ev in events:
-        if ev.incident >= 0 and ev.kind is not Kind.INJECTED:
+        if ev.incident >= 0 and ev.__class__ is not Injected:  # the one record type of Kind.INJECTED
             out[ev.incident].append(ev)
     return out
 
