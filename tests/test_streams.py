@@ -36,3 +36,27 @@ def test_a_stream_is_made_once_and_continues() -> None:
 def test_negative_seeds_are_refused() -> None:
     with pytest.raises(ValueError):
         Streams(-1, 0).get("arrivals")
+
+
+def test_a_new_streams_seed_is_the_pools_state_after_its_words() -> None:
+    """``seed_after`` (one pass, what ``get`` uses) equals absorbing the words and then hashing
+    the state, for keys of one to 62 words and for words of every size."""
+    from incsim.model.streams import _Pool
+
+    rng = np.random.default_rng(3)
+    pool = _Pool.start(20261130, (0, 1))
+    for n in [1, 2, 3, 7, 62]:
+        for _ in range(20):
+            words = [int(w) for w in rng.integers(0, 2**32, size=n, dtype=np.uint64)]
+            assert pool.seed_after(words).tolist() == pool.absorb_words(words).state().tolist(), words
+    assert pool.seed_after([0, 2**32 - 1]).tolist() == pool.absorb_words([0, 2**32 - 1]).state().tolist()
+    with pytest.raises(ValueError, match="key too long"):
+        pool.seed_after([7] * 63)
+
+
+@pytest.mark.parametrize("incident,person", [(2**32 - 2, -1), (2**32 - 1, -1), (5, 2**32 - 2), (5, 2**32 - 1),
+                                             (2**40, 2**33)])
+def test_keys_at_the_word_boundary_equal_numpy(incident: int, person: int) -> None:
+    key = (SOURCES["reply_latency"], incident + 1) + ((person + 1,) if person >= 0 else ())
+    ours, theirs = Streams(9, 2).get("reply_latency", incident, person), _numpy(9, 2, key)
+    assert ours.bit_generator.state == theirs.bit_generator.state

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from incsim.collector import fewer_collections
 from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
-from incsim.model.events import (Affected, Decision, Detected, Event, Interrupted, Joined, Kind, Left, Recovered,
-                                 RoomClosed, RoomOpened)
+from incsim.model.events import (RECORDS, Affected, Decision, Detected, Escalated, Event, Injected, Interrupted, Joined,
+                                 Kind,
+                                 Left, Recovered, RoomClosed, RoomOpened)
 from incsim.model.people import Roster
 from incsim.quantiles import t_ppf
 from incsim.scenario.schema import Costs
@@ -38,10 +40,15 @@ METRICS = [
 ]
 
 
+_READ = (Affected, Decision, Escalated, Interrupted, Joined, Left, Recovered, RoomClosed, RoomOpened)
+_IGNORED = frozenset(RECORDS.values()) - frozenset(_READ)
+"""The record types ``incident_record``'s pass over the events has nothing to do with."""
+
+
 def _by_incident(events: Iterable[Event]) -> dict[int, list[Event]]:
     out: dict[int, list[Event]] = defaultdict(list)
     for ev in events:
-        if ev.incident >= 0 and ev.kind is not Kind.INJECTED:
+        if ev.incident >= 0 and ev.__class__ is not Injected:  # the one record type of Kind.INJECTED
             out[ev.incident].append(ev)
     return out
 
@@ -73,14 +80,13 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
     contained_at: float | None = None
     escalated = False
     engaged_at = math.nan
+    # one record type per kind and none derived from another, so the exact class says the kind
+    # (cheaper than a chain of isinstance tests over every update and page)
     for e in events:
-        if isinstance(e, Affected):
-            affected_at.setdefault(e.service, e.t)
-            if e.customer_facing:
-                facing.add(e.service)
-        elif isinstance(e, Recovered):
-            recovered_at.setdefault(e.service, e.t)
-        elif isinstance(e, Joined):
+        cls = e.__class__
+        if cls in _IGNORED:
+            continue
+        if cls is Joined:
             if e.role == "debugger" and math.isnan(engaged_at):
                 engaged_at = e.t
             if not e.change:
@@ -88,20 +94,27 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
                     joined_off.add(e.who)
                 present += 1
                 peak = max(peak, present)
-        elif isinstance(e, Left):
+        elif cls is Left:
             present -= 1
-        elif isinstance(e, Interrupted):
+        elif cls is Affected:
+            affected_at.setdefault(e.service, e.t)
+            if e.customer_facing:
+                facing.add(e.service)
+        elif cls is Recovered:
+            recovered_at.setdefault(e.service, e.t)
+        elif cls is Interrupted:
             interruptions += 1
-        elif isinstance(e, RoomOpened):
+        elif cls is RoomOpened:
             room_open_at = e.t
-        elif isinstance(e, RoomClosed) and room_open_at is not None:
-            room_minutes += e.t - room_open_at
-            room_open_at = None
-        elif isinstance(e, Decision):
+        elif cls is RoomClosed:
+            if room_open_at is not None:
+                room_minutes += e.t - room_open_at
+                room_open_at = None
+        elif cls is Decision:
             decision_wait += e.wait_min
             if e.containment and contained_at is None:
                 contained_at = e.t
-        elif e.kind is Kind.ESCALATED:
+        elif cls is Escalated:
             escalated = True
     busy = minutes_by_state(spans)
     if roster is not None:
@@ -147,11 +160,12 @@ def incident_records(events: Iterable[Event], costs: Costs, roster: Roster | Non
                      accounting: Accounting | None = None) -> list[dict]:
     """A row per incident in the log, in incident order; the hours come from one accounting of
     the whole log, so a minute someone gave to two incidents is charged to one of them."""
-    events = list(events)
-    acct = accounting if accounting is not None else Accounting(events)
-    shares = acct.by_incident()
-    groups = _by_incident(events)
-    return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
+    with fewer_collections():
+        events = list(events)
+        acct = accounting if accounting is not None else Accounting(events)
+        shares = acct.by_incident()
+        groups = _by_incident(events)
+        return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
 
 
 # -- engineer time -----------------------------------------------------------------------

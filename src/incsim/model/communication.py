@@ -8,6 +8,7 @@ from incsim.model.events import Paged, Question, Update
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
+from incsim.model.waiting import FirstOf
 
 
 class Communication:
@@ -20,10 +21,10 @@ class Communication:
         ic = run.ic
         if ic is None and self.roster.ic_pool:
             # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
-            yield run.debugger_ready | run.resolved
+            yield FirstOf(self.env, run.debugger_ready, run.resolved)
         while ic is None and self.roster.ic_pool and not run.resolved.triggered:
             # everyone on the rota is busy: the incident waits for the first to come free
-            yield self.freed | run.resolved
+            yield FirstOf(self.env, self.freed, run.resolved)
             if run.resolved.triggered:
                 break
             ic = self.pick_ic(exclude={run.debugger.id} if run.debugger is not None else ())
@@ -50,7 +51,7 @@ class Communication:
             yield self.env.timeout(proto.update_cadence_min)
             if run.resolved.triggered:
                 break
-            write = run.draw(beh.write_update, "write_update", ic)
+            write = self.draw(run, beh.write_update, "write_update", ic)
             self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                            impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
                            next_steps=run.phase,
@@ -58,11 +59,11 @@ class Communication:
             if proto.executive_channel:
                 self.emit(run, Update, ic.id, channel="executive",
                                status="mitigated" if run.mitigated else "investigating",
-                               write_min=run.draw(beh.write_exec_update, "write_exec_update", ic))
+                               write_min=self.draw(run, beh.write_exec_update, "write_exec_update", ic))
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    self.interrupt(run, w, run.draw(beh.read_update, "read_update", w), "read update", "watcher",
+                    self.interrupt(run, w, self.draw(run, beh.read_update, "read_update", w), "read update", "watcher",
                                         refocus=False)
 
     def _update_request_rate(self) -> float:
@@ -81,7 +82,7 @@ class Communication:
                 return
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                            topic="any updates?")
-            self.interrupt(run, ic, run.draw(beh.interruption.answer, "answer", ic), "any updates?", "ic")
+            self.interrupt(run, ic, self.draw(run, beh.interruption.answer, "answer", ic), "any updates?", "ic")
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -91,7 +92,7 @@ class Communication:
         while not run.resolved.triggered:
             n = len(run.spectators()) if run.room_open else 0
             if n == 0 or run.debugger is None or run.debugger.id not in run.present:
-                yield run.room_changed | run.resolved
+                yield FirstOf(self.env, run.room_changed, run.resolved)
                 continue
             gap = run.stream("questions").exponential(60.0 / (q * n))
             changed = run.room_changed
@@ -103,7 +104,7 @@ class Communication:
                 continue
             asker = specs[int(run.stream("questions").integers(len(specs)))]
             self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
-            self.interrupt(run, run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
+            self.interrupt(run, run.debugger, self.draw(run, self.scn.behaviour.room_answer, "room_answer", run.debugger),
                                 "spectator question", "debugger")
 
 

@@ -9,11 +9,13 @@ scenario's hour-of-week profile and bursts (a non-homogeneous Poisson process, b
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from incsim.collector import fewer_collections
 from incsim.model.mechanisms import Mechanism
 from incsim.model.streams import Streams, sample, sample_or_zero
 from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
@@ -75,21 +77,68 @@ def _dependents(scn: Scenario) -> dict[str, list[str]]:
     return out
 
 
+def choice_cdf(p) -> list[float]:
+    """The cumulative table ``Generator.choice(n, p=p)`` searches, computed as NumPy does
+    (``cumsum``, then divided by its last value): with it, ``bisect_right(cdf, rng.random())`` is
+    the same draw as ``rng.choice(len(p), p=p)`` (one uniform, searched from the right), without
+    choice's checks and arrays on every call. ``tests/test_incident_draws.py`` checks the two
+    agree over many seeds and tables."""
+    cdf = np.asarray(p, dtype=float).cumsum()
+    cdf /= cdf[-1]
+    return cdf.tolist()
+
+
+class DrawTables:
+    """What drawing an incident needs from the scenario, computed once per list of incidents
+    instead of once per incident: the category table, the flag probabilities, the services and
+    their failure weights, owners and dependents."""
+
+    def __init__(self, scn: Scenario) -> None:
+        self.scn = scn
+        inc = scn.incidents
+        self.cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
+        probs = np.array([inc.mix[c] for c in self.cats], dtype=float)
+        self.cat_cdf = choice_cdf(probs / probs.sum())
+        # per flag (in FLAGS order), its probability, or None when the scenario does not have it
+        self.flag_probability = [inc.flags[f].probability if f in inc.flags else None for f in FLAGS]
+        self.services = [s.name for s in scn.org.services]
+        self.weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
+        self.service_cdf = choice_cdf(self.weights / self.weights.sum())
+        owner = {s.name: s.team for s in scn.org.services}
+        teams = {owner[s] for s in self.services}
+        self.owner = owner
+        self.other_teams = {svc: sorted(teams - {owner[svc]}) or [owner[svc]] for svc in self.services}
+        self._deps: dict[str, list[str]] | None = None
+
+    @property
+    def dependents(self) -> dict[str, list[str]]:
+        """Each service's dependents, sorted (made when a cascade first needs them)."""
+        if self._deps is None:
+            self._deps = {svc: sorted(ds) for svc, ds in _dependents(self.scn).items()}
+        return self._deps
+
+    def kind(self, u: list[float]) -> tuple[str, tuple[str, ...]]:
+        """The category and flags of an incident from its ``1 + len(FLAGS)`` uniforms."""
+        cat = self.cats[bisect_right(self.cat_cdf, u[0])]
+        flags = tuple(f for f, p, x in zip(FLAGS, self.flag_probability, u[1:]) if p is not None and x < p)
+        return cat, flags
+
+
 def _cascade(roots: list[str], scn: Scenario, category: str, rng: Callable[[], np.random.Generator],
-             recovery_dist) -> list[Spread]:
+             recovery_dist, tables: DrawTables | None = None) -> list[Spread]:
     """Breadth-first spread to dependents; a visited set makes cycles harmless."""
     spec = scn.incidents.categories[category]
     if spec.cascade_probability <= 0:
         return []
     rng = rng()  # made only when a cascade is possible
-    deps = _dependents(scn)
+    deps = (tables or DrawTables(scn)).dependents
     hit = set(roots)
     frontier = list(roots)
     out: list[Spread] = []
     while frontier:
         nxt = []
         for svc in frontier:
-            for d in sorted(deps.get(svc, [])):
+            for d in deps.get(svc, ()):
                 reaches = rng.random() < spec.cascade_probability
                 delay = sample(spec.cascade_delay, rng)
                 recovery = sample(recovery_dist, rng)
@@ -110,13 +159,17 @@ def _decisions(specs, rng: np.random.Generator, containment: bool = False) -> li
 
 
 def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root: str,
-                  scn: Scenario, streams: Streams, stream_id: int | None = None) -> IncidentSpec:
-    """Draw the intrinsic work of incident ``i`` from its own streams (keyed ``stream_id`` if given)."""
+                  scn: Scenario, streams: Streams, stream_id: int | None = None,
+                  tables: DrawTables | None = None) -> IncidentSpec:
+    """Draw the intrinsic work of incident ``i`` from its own streams (keyed ``stream_id`` if
+    given); ``tables``, the scenario's ``DrawTables``, saves computing them again."""
     key = i if stream_id is None else stream_id
     rng = streams.get("incident", key)
     spec = scn.incidents.categories[category]
-    services = [s.name for s in scn.org.services]
-    weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
+    if tables is None:
+        tables = DrawTables(scn)
+    services = tables.services
+    weights = tables.weights
     roots = [root]
     extra_needed = max(0, min(spec.min_services, len(services)) - 1)
     if extra_needed:
@@ -127,21 +180,24 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
     diagnosis = sample(spec.diagnosis, rng)
     fix = sample_or_zero(spec.fix, rng)
     n_consults = int(rng.poisson(spec.consults_mean))
-    consults = tuple(sorted(float(x) for x in rng.random(n_consults)))
-    owner = {s.name: s.team for s in scn.org.services}
-    own_team = owner[root]
-    other_teams = sorted({owner[s] for s in services} - {own_team}) or [own_team]
-    consult_teams = tuple(other_teams[int(rng.integers(len(other_teams)))] for _ in consults)
+    consult_teams: tuple[str, ...] = ()
+    consults: tuple[float, ...] = ()
+    if n_consults:  # no draw at all for none
+        consults = tuple(sorted(float(x) for x in rng.random(n_consults)))
+        other_teams = tables.other_teams[root]
+        consult_teams = tuple(other_teams[int(rng.integers(len(other_teams)))] for _ in consults)
     decisions = []
     exposure = 0.0
-    for flag in FLAGS:  # containment first: a security incident contains before it diagnoses
-        if flag in flags and flag in scn.incidents.flags:
-            fspec = scn.incidents.flags[flag]
-            decisions += _decisions(fspec.decisions, rng, containment=(flag == "security"))
-            exposure += fspec.exposure_per_min if flag == "security" else 0.0
-    decisions = sorted(decisions, key=lambda d: not d.containment)
-    decisions += _decisions(spec.decisions, rng)
-    spread = _cascade(roots, scn, category, lambda: streams.get("cascade", key), spec.recovery)
+    if flags:
+        for flag in FLAGS:  # containment first: a security incident contains before it diagnoses
+            if flag in flags and flag in scn.incidents.flags:
+                fspec = scn.incidents.flags[flag]
+                decisions += _decisions(fspec.decisions, rng, containment=(flag == "security"))
+                exposure += fspec.exposure_per_min if flag == "security" else 0.0
+        decisions = sorted(decisions, key=lambda d: not d.containment)
+    if spec.decisions:
+        decisions += _decisions(spec.decisions, rng)
+    spread = _cascade(roots, scn, category, lambda: streams.get("cascade", key), spec.recovery, tables)
     return IncidentSpec(
         id=i, at=at, category=category, flags=flags, roots=tuple(roots), diagnosis=diagnosis,
         fix=fix, consults=consults, consult_teams=consult_teams, decisions=tuple(decisions),
@@ -149,15 +205,10 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
     )
 
 
-def draw_kind(scn: Scenario, rng: np.random.Generator) -> tuple[str, tuple[str, ...]]:
-    """A category from the mix and the flags an incident carries."""
-    inc = scn.incidents
-    cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
-    probs = np.array([inc.mix[c] for c in cats], dtype=float)
-    cat = cats[int(rng.choice(len(cats), p=probs / probs.sum()))]
-    flag_draws = {f: rng.random() for f in FLAGS}
-    flags = tuple(f for f in FLAGS if f in inc.flags and flag_draws[f] < inc.flags[f].probability)
-    return cat, flags
+def draw_kind(scn: Scenario, rng: np.random.Generator, tables: DrawTables | None = None) -> tuple[str, tuple[str, ...]]:
+    """A category from the mix and the flags an incident carries: one uniform for the category
+    (as ``rng.choice`` over the mix would draw it) and one per flag, all in one call."""
+    return (tables or DrawTables(scn)).kind(rng.random(1 + len(FLAGS)).tolist())
 
 
 HOURS_PER_WEEK = 168
@@ -233,12 +284,12 @@ def arrival_rate(scn: Scenario) -> ArrivalRate:
 
 
 def _thinned_arrivals(scn: Scenario, rng: np.random.Generator, horizon: float,
-                      rate: ArrivalRate) -> list[tuple[float, str, tuple[str, ...], str]]:
+                      rate: ArrivalRate, tables: DrawTables | None = None) -> list[tuple[float, str, tuple[str, ...], str]]:
     """A non-homogeneous Poisson process by thinning: candidates at the envelope rate, each
     kept with the ratio of its service's rate at that time to the envelope."""
-    services = [s.name for s in scn.org.services]
-    weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
-    weights = weights / weights.sum()
+    if tables is None:
+        tables = DrawTables(scn)
+    services, cdf = tables.services, tables.service_cdf
     bound = rate.bound
     mean_gap = 7 * 1440.0 / (scn.incidents.arrivals.rate_per_week * bound)
     out = []
@@ -248,10 +299,10 @@ def _thinned_arrivals(scn: Scenario, rng: np.random.Generator, horizon: float,
         if t >= horizon:
             return out
         # the service comes first because its owner's clock decides the rate
-        root = services[int(rng.choice(len(services), p=weights))]
+        root = services[bisect_right(cdf, rng.random())]  # rng.choice by failure weight
         if rng.random() * bound >= rate.factor(root, t):
             continue
-        cat, flags = draw_kind(scn, rng)
+        cat, flags = tables.kind(rng.random(1 + len(FLAGS)).tolist())
         out.append((t, cat, flags, root))
 
 
@@ -264,25 +315,27 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
         if s.at_min < horizon:
             raw.append((s.at_min, s.category, tuple(f for f in FLAGS if f in s.flags), s.service))
     rate = arrival_rate(scn)
+    tables = DrawTables(scn)
     if inc.arrivals is not None and not inc.arrivals.per_service and rate.varies:
-        raw += _thinned_arrivals(scn, rng, horizon, rate)
+        raw += _thinned_arrivals(scn, rng, horizon, rate, tables)
     elif inc.arrivals is not None and not inc.arrivals.per_service:
-        # a flat rate keeps the draws of a plain Poisson process (and so earlier results)
+        # a flat rate keeps the draws of a plain Poisson process (and so earlier results): the gap,
+        # then the kind's uniforms and the service's (as rng.choice by failure weight), together
         mean_gap = 7 * 1440.0 / inc.arrivals.rate_per_week
-        services = [s.name for s in scn.org.services]
-        weights = np.array([s.failure_weight for s in scn.org.services], dtype=float)
-        weights = weights / weights.sum()
+        services, cdf, kind, n = tables.services, tables.service_cdf, tables.kind, 2 + len(FLAGS)
+        exponential, uniforms = rng.exponential, rng.random
         t = 0.0
         while True:
-            t += float(rng.exponential(mean_gap))
+            t += float(exponential(mean_gap))
             if t >= horizon:
                 break
-            cat, flags = draw_kind(scn, rng)
-            root = services[int(rng.choice(len(services), p=weights))]
-            raw.append((t, cat, flags, root))
+            u = uniforms(n).tolist()
+            cat, flags = kind(u)
+            raw.append((t, cat, flags, services[bisect_right(cdf, u[-1])]))
     raw.sort(key=lambda r: r[0])
-    return [draw_incident(i, at, cat, flags, root, scn, streams)
-            for i, (at, cat, flags, root) in enumerate(raw)]
+    with fewer_collections():
+        return [draw_incident(i, at, cat, flags, root, scn, streams, tables=tables)
+                for i, (at, cat, flags, root) in enumerate(raw)]
 
 
 MECHANISMS = (

@@ -6,7 +6,7 @@ Simulated time is in minutes from a Monday, 00:00 UTC.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from incsim.model.mechanisms import Mechanism
 from incsim.scenario.schema import Scenario, Team
@@ -28,6 +28,12 @@ class Engineer:
     end_hour: float
     weekends_off: bool
     roles: tuple[str, ...]
+    _around_the_clock: bool = field(init=False, repr=False, compare=False)
+    """Works every hour of every day (the degenerate queues' engineers): no change of speed ahead."""
+
+    def __post_init__(self) -> None:
+        always = self.start_hour == 0 and self.end_hour == 24 and not self.weekends_off
+        object.__setattr__(self, "_around_the_clock", always)
 
     # Equal when every field is; the id settles almost every comparison at once (invitation lists
     # are scanned with ``in``, which the generated field-by-field comparison made slow).
@@ -69,7 +75,13 @@ class Engineer:
         return out
 
     def next_change(self, t: float) -> float:
-        """The first minute after ``t`` at which ``working`` changes (inf if it never does)."""
+        """The first minute after ``t`` at which ``working`` changes (inf if it never does).
+        Looked for over the next eight days: someone working around the clock every day gets
+        the end of that window."""
+        if self._around_the_clock:
+            # every day's span touches the next, so the union is one span across the window,
+            # clipped to its end (what the search below finds, without building it)
+            return t + 8 * DAY
         for a, b in union_sorted(self.work_intervals(t - DAY, t + 8 * DAY)):
             if a <= t < b:
                 return b

@@ -9,7 +9,8 @@ from incsim.model.events import Busy, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
-from incsim.model.streams import sample, sample_or_zero
+from incsim.model.waiting import FirstOf
+from incsim.model.streams import sample
 
 
 class Staffing:
@@ -17,11 +18,15 @@ class Staffing:
 
     def hard_busy(self, eng: Engineer, run: IncidentRun | None = None) -> bool:
         """Whether ``eng`` is debugging, commanding or fixing an incident other than ``run``."""
-        for held in (self.debugging, self.commanding, self.fixing):
-            other = held.get(eng.id)
-            if other is not None and other is not run:
-                return True
-        return False
+        i = eng.id
+        other = self.debugging.get(i)
+        if other is not None and other is not run:
+            return True
+        other = self.commanding.get(i)
+        if other is not None and other is not run:
+            return True
+        other = self.fixing.get(i)
+        return other is not None and other is not run
 
     def elsewhere(self, eng: Engineer, run: IncidentRun) -> tuple[int, ...]:
         """The incidents other than ``run`` that ``eng`` is part of or holds (as debugger, IC or
@@ -31,7 +36,8 @@ class Staffing:
 
     def engaged_elsewhere(self, eng: Engineer, run: IncidentRun) -> bool:
         """Whether ``eng`` is part of an incident other than ``run`` in any role."""
-        return bool(self.where[eng.id] - {run.spec.id})
+        inside = self.where[eng.id]
+        return len(inside) > 1 or (len(inside) == 1 and run.spec.id not in inside)
 
     def free_for(self, eng: Engineer, run: IncidentRun) -> bool:
         """Whether ``eng`` can come to ``run`` without leaving anything: busy nowhere else."""
@@ -56,7 +62,7 @@ class Staffing:
         protocol gives the debugger and the IC of an incident the same draw)."""
         beh = self.scn.behaviour
         working = eng.working(self.env.now)
-        return sample_or_zero(beh.page_ack if working else beh.page_ack_off_hours, run.stream(source))
+        return self.draw(run, beh.page_ack if working else beh.page_ack_off_hours, source)
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
@@ -67,7 +73,7 @@ class Staffing:
             dist = lat.working
         else:
             dist = lat.off_hours
-        return run.draw(dist, "reply_latency", eng)
+        return self.draw(run, dist, "reply_latency", eng)
 
     def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str):
         """A channel question to ``eng``: they see it after their reply latency, read the thread
@@ -78,7 +84,7 @@ class Staffing:
         if run.resolved.triggered:
             return
         reading = self.reading_cost(run, eng)
-        answer = run.draw(beh.interruption.answer, "answer", eng)
+        answer = self.draw(run, beh.interruption.answer, "answer", eng)
         if eng.id not in run.engaged:
             self.interrupt(run, eng, reading + answer, reason, role)
         yield self.env.timeout(reading + answer)
@@ -98,9 +104,9 @@ class Staffing:
             return False
         self.emit(run, Paged, eng.id, role=role, team=eng.team)
         if eng.working(self.env.now):
-            delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
+            delay = self.draw(run, self.scn.behaviour.join_delay, "join_delay", eng)
         else:
-            delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
+            delay = self.draw(run, self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
         yield self.env.timeout(delay)
         if run.resolved.triggered:
             return False
@@ -141,7 +147,8 @@ class Staffing:
             while not self.free_for(eng, run):
                 if self.vacated is None:  # made only when someone waits: no cost otherwise
                     self.vacated = self.env.event()
-                yield self.freed | self.vacated | run.resolved
+                # freed | vacated | resolved, nested as SimPy nests it
+                yield FirstOf(self.env, FirstOf(self.env, self.freed, self.vacated), run.resolved)
                 if run.resolved.triggered or run.awaited.get(eng.id) != room or eng.id in run.engaged:
                     return False  # over, or the room that invited them closed (its invitations lapse)
         finally:
@@ -225,11 +232,16 @@ class Staffing:
         """The first free person on the IC rota, at work if the rota allows (follow the sun);
         None when everyone on it is busy (the incident waits for one; nobody doubles up)."""
         exclude = set(exclude)
-        free = [e for e in self.roster.ic_candidates(self.env.now)
-                if not self.hard_busy(e) and e.id not in exclude]
-        at_work = [e for e in free if e.working(self.env.now)]
-        pick = (at_work or free)[:1]
-        return pick[0] if pick else None
+        now = self.env.now
+        first_free = None
+        for e in self.roster.ic_candidates(now):
+            if self.hard_busy(e) or e.id in exclude:
+                continue
+            if e.working(now):
+                return e
+            if first_free is None:
+                first_free = e
+        return first_free
 
     def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
         """Who ``team`` sends to an incident: its on-call, else a colleague at work.
@@ -296,10 +308,16 @@ class Staffing:
         yield req
         while True:
             everyone = self.roster.oncall(team, self.env.now) + self.roster.by_team[team]
-            pick = ([e for e in everyone if usable(e) and self.free_for(e, run)]
-                    or [e for e in everyone if usable(e)])
-            if pick:
-                return pick[0], req
+            # the first usable one free of other incidents, else the first usable one
+            first_usable = None
+            for e in everyone:
+                if usable(e):
+                    if self.free_for(e, run):
+                        return e, req
+                    if first_usable is None:
+                        first_usable = e
+            if first_usable is not None:
+                return first_usable, req
             yield self.freed
     def _watchers(self, run: IncidentRun) -> list[Engineer]:
         n = self.strategy.spec.channel_watchers

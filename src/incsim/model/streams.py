@@ -62,18 +62,21 @@ class Streams:
     def get(self, source: str, incident: int = -1, person: int = -1) -> np.random.Generator:
         """The generator for ``source`` (and ``incident``, when the source is per incident; and
         ``person``, a roster number, when it is per person in an incident)."""
-        key: tuple[int, ...] = (SOURCES[source], incident + 1)
-        if person >= 0:
-            key = (*key, person + 1)
+        src = SOURCES[source]
+        key = (src, incident + 1) if person < 0 else (src, incident + 1, person + 1)
         gen = self._cache.get(key)
         if gen is None:
             # Exactly the stream of np.random.SeedSequence(root_seed, spawn_key=(replication, *key))
-            # fed to PCG64, at half the cost: the pool after the root, the replication and the
-            # source is kept, and only the incident (and person) words are mixed in per stream.
-            prefix = self._prefixes.get(key[0])
+            # fed to PCG64, at a fraction of the cost: the pool after the root, the replication and
+            # the source is kept, and only the incident (and person) words are mixed in per stream.
+            prefix = self._prefixes.get(src)
             if prefix is None:
-                prefix = self._prefixes[key[0]] = _Pool.start(self.root_seed, (self.replication, key[0]))
-            gen = np.random.Generator(np.random.PCG64(_Words(prefix.absorb(key[1:]).state())))
+                prefix = self._prefixes[src] = _Pool.start(self.root_seed, (self.replication, src))
+            if 0 <= key[1] <= _M32 and (person < 0 or key[2] <= _M32):  # one word each: the usual case
+                words = key[1:]
+            else:
+                words = [w for n in key[1:] for w in _uint32_words(n)]
+            gen = np.random.Generator(np.random.PCG64(_Words(prefix.seed_after(words))))
             self._cache[key] = gen
         return gen
 
@@ -168,6 +171,44 @@ class _Pool:
             m3 = r ^ (r >> 16)
             k += 4
         return _Pool((m0, m1, m2, m3), k)
+
+    def seed_after(self, words) -> np.ndarray:
+        """``absorb_words(words).state()`` in one pass, without the intermediate pool (what every
+        new stream pays; the two are checked against each other and against NumPy in the tests)."""
+        k = self.used
+        if k + 4 * len(words) + 1 > len(_HASH_A):
+            raise ValueError("key too long for the stream hash")
+        m0, m1, m2, m3 = self.pool
+        ha = _HASH_A
+        for w in words:
+            h0, h1, h2, h3, h4 = ha[k:k + 5]
+            v = (w ^ h0) * h1 & _M32
+            r = (_MIX_L * m0 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m0 = r ^ (r >> 16)
+            v = (w ^ h1) * h2 & _M32
+            r = (_MIX_L * m1 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m1 = r ^ (r >> 16)
+            v = (w ^ h2) * h3 & _M32
+            r = (_MIX_L * m2 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m2 = r ^ (r >> 16)
+            v = (w ^ h3) * h4 & _M32
+            r = (_MIX_L * m3 - _MIX_R * (v ^ (v >> 16))) & _M32
+            m3 = r ^ (r >> 16)
+            k += 4
+        # the state: pool word i & 3 hashed with the i-th B multiplier; two 32-bit words per
+        # 64-bit one, the lower first (as ``view(np.uint64)`` reads them on a little-endian machine)
+        b0, b1, b2, b3, b4, b5, b6, b7, b8 = _HASH_B
+        v0 = (m0 ^ b0) * b1 & _M32
+        v1 = (m1 ^ b1) * b2 & _M32
+        v2 = (m2 ^ b2) * b3 & _M32
+        v3 = (m3 ^ b3) * b4 & _M32
+        v4 = (m0 ^ b4) * b5 & _M32
+        v5 = (m1 ^ b5) * b6 & _M32
+        v6 = (m2 ^ b6) * b7 & _M32
+        v7 = (m3 ^ b7) * b8 & _M32
+        return np.array([(v0 ^ (v0 >> 16)) | (v1 ^ (v1 >> 16)) << 32, (v2 ^ (v2 >> 16)) | (v3 ^ (v3 >> 16)) << 32,
+                         (v4 ^ (v4 >> 16)) | (v5 ^ (v5 >> 16)) << 32, (v6 ^ (v6 >> 16)) | (v7 ^ (v7 >> 16)) << 32],
+                        dtype=np.uint64)
 
     def state(self) -> np.ndarray:
         """``generate_state(4, np.uint64)``: what PCG64 seeds itself with."""

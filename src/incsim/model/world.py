@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable
 
 import simpy
 
+from incsim.collector import fewer_collections
 from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
                                  Injected, Interrupted, Log, Mitigated, Paged, Question, Recovered, Resolved)
 from incsim.model.communication import Communication
 from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
+    DrawTables,
     IncidentSpec,
     arrival_rate,
     draw_incident,
@@ -30,6 +32,7 @@ from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.staffing import Staffing
 from incsim.model.streams import Streams, failure_stream_id, sample
+from incsim.model.waiting import FirstOf
 from incsim.scenario.schema import Scenario
 
 
@@ -82,10 +85,11 @@ class World(Staffing, Participation, Communication):
 
     def run(self, until: float | None = None) -> None:
         """Advance to ``until`` minutes, or until nothing is left to happen."""
-        if until is None:
-            self.env.run()
-        elif until > self.env.now:
-            self.env.run(until=until)
+        with fewer_collections():
+            if until is None:
+                self.env.run()
+            elif until > self.env.now:
+                self.env.run(until=until)
 
     def run_until(self, predicate: Callable[[Event], bool], limit: float = math.inf) -> Event | None:
         """Step until an event satisfying ``predicate`` is logged (returned) or time passes ``limit``."""
@@ -151,6 +155,7 @@ class World(Staffing, Participation, Communication):
         down until resolved; its n-th failure draws from streams keyed by (service, n)."""
         rng = self.streams.get("failures", index)
         rate = arrival_rate(self.scn)
+        tables = DrawTables(self.scn)
         bound = rate.bound
         number = 0
         while True:
@@ -162,9 +167,9 @@ class World(Staffing, Participation, Communication):
                 continue
             key = failure_stream_id(index, number)
             number += 1
-            category, flags = draw_kind(self.scn, self.streams.get("failures", key))
+            category, flags = draw_kind(self.scn, self.streams.get("failures", key), tables)
             spec = draw_incident(self._next_id, self.env.now, category, flags, service, self.scn,
-                                 self.streams, stream_id=key)
+                                 self.streams, stream_id=key, tables=tables)
             self._next_id += 1
             yield from self._arrive(spec)
 
@@ -387,7 +392,8 @@ class World(Staffing, Participation, Communication):
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
         while self.env.now < end and run.in_triage_call:
-            yield self.env.timeout(end - self.env.now) | run.room_changed  # the call ends early if replaced
+            # the call ends early if replaced (timeout | room_changed)
+            yield FirstOf(self.env, self.env.timeout(end - self.env.now), run.room_changed)
         if not run.in_triage_call:
             return ahead  # the call was replaced by a room, which goes on
         self.close_room(run)
@@ -478,7 +484,7 @@ class World(Staffing, Participation, Communication):
                 self.join(run, expert, "expert")
                 came = True
             if came:
-                answer = run.draw(beh.room_answer, "room_answer", expert)
+                answer = self.draw(run, beh.room_answer, "room_answer", expert)
                 yield self.env.timeout(answer)
                 self.emit(run, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
                 if run.engaged.get(expert.id) == "expert":
@@ -511,7 +517,7 @@ class World(Staffing, Participation, Communication):
             step = remaining / rate
             if run.debugger is not None:  # their speed changes when their working day starts or ends
                 step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
-            yield env.timeout(step) | run.rate_changed
+            yield FirstOf(env, env.timeout(step), run.rate_changed)  # timeout | rate_changed
             remaining -= (env.now - start) * rate
 
 
