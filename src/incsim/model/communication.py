@@ -51,7 +51,7 @@ class Communication:
             yield self.env.timeout(proto.update_cadence_min)
             if run.resolved.triggered:
                 break
-            write = self.draw(run, beh.write_update, "write_update", ic)
+            write = run.draw(beh.write_update, "write_update", ic)
             self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                            impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
                            next_steps=run.phase,
@@ -59,11 +59,11 @@ class Communication:
             if proto.executive_channel:
                 self.emit(run, Update, ic.id, channel="executive",
                                status="mitigated" if run.mitigated else "investigating",
-                               write_min=self.draw(run, beh.write_exec_update, "write_exec_update", ic))
+                               write_min=run.draw(beh.write_exec_update, "write_exec_update", ic))
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    self.interrupt(run, w, self.draw(run, beh.read_update, "read_update", w), "read update", "watcher",
+                    self.interrupt(run, w, run.draw(beh.read_update, "read_update", w), "read update", "watcher",
                                         refocus=False)
 
     def _update_request_rate(self) -> float:
@@ -82,7 +82,7 @@ class Communication:
                 return
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                            topic="any updates?")
-            self.interrupt(run, ic, self.draw(run, beh.interruption.answer, "answer", ic), "any updates?", "ic")
+            self.interrupt(run, ic, run.draw(beh.interruption.answer, "answer", ic), "any updates?", "ic")
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -104,7 +104,7 @@ class Communication:
                 continue
             asker = specs[int(run.stream("questions").integers(len(specs)))]
             self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
-            self.interrupt(run, run.debugger, self.draw(run, self.scn.behaviour.room_answer, "room_answer", run.debugger),
+            self.interrupt(run, run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
                                 "spectator question", "debugger")
 
 

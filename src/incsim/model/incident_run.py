@@ -13,7 +13,8 @@ import simpy
 from incsim.model.incidents import IncidentSpec
 from incsim.model.people import Engineer
 from incsim.model.protocols import IncidentView
-from incsim.model.streams import Streams, sample_or_zero
+from incsim.model.streams import Streams, sample
+from incsim.scenario.durations import Fixed
 
 ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
 NON_ESSENTIAL_ROLES = ("spectator", "watcher")
@@ -80,8 +81,13 @@ class IncidentRun:
     def draw(self, dist, source: str, eng: Engineer | None = None) -> float:
         """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
         and ``eng``'s own one when a person is named: the n-th draw means the same thing under
-        every protocol."""
-        return sample_or_zero(dist, self.stream(source, eng))
+        every protocol. A cost switched off or fixed reads no stream, so its stream is not even
+        made (making one draws nothing from any other: the results are the same)."""
+        if dist is None:
+            return 0.0
+        if isinstance(dist, Fixed):
+            return dist.value
+        return sample(dist, self.stream(source, eng))
 
     # -- state changes that touch nobody else -------------------------------------------
     def change_work(self, factor: float, extra: float = 0.0) -> None:

@@ -12,8 +12,6 @@ from incsim.model.events import Event, Interrupted, Joined, Left, RoomClosed, Ro
 from incsim.model.incident_run import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, TRIAGE_CALL, IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
-from incsim.model.streams import sample
-from incsim.scenario.durations import Fixed
 
 E = TypeVar("E", bound=Event)
 
@@ -24,17 +22,6 @@ class Participation:
     def emit(self, run: IncidentRun, record: type[E], who: str = "", **fields) -> E:
         """Log a ``record`` (an ``events`` type) of ``run``'s incident, now, with its ``fields``."""
         return self.log.add(record(self.env.now, run.spec.id, who, **fields))
-
-    def draw(self, run: IncidentRun, dist, source: str, eng: Engineer | None = None) -> float:
-        """``run.draw(dist, source, eng)``: a draw from ``dist`` (0 when switched off) on the
-        incident's stream for ``source`` (``eng``'s own when a person is named). A cost that is
-        switched off or fixed reads no stream, so that stream is not even made (making one
-        draws nothing from any other: results are the same)."""
-        if dist is None:
-            return 0.0
-        if isinstance(dist, Fixed):
-            return dist.value
-        return sample(dist, run.stream(source, eng))
 
     def join(self, run: IncidentRun, eng: Engineer, role: str) -> None:
         """``eng`` becomes part of ``run`` (and of the room, when one is open)."""
@@ -64,7 +51,7 @@ class Participation:
         run.present.add(eng.id)
         late = self.env.now - run.room_opened_at > self.scn.behaviour.late_joiner_after
         if late and run.debugger is not None and eng.id != run.debugger.id and run.debugger.id in run.present:
-            brief = self.draw(run, self.scn.behaviour.brief_late_joiner, "briefing", eng)
+            brief = run.draw(self.scn.behaviour.brief_late_joiner, "briefing", eng)
             self.emit(run, Interrupted, run.debugger.id, answer_min=brief, refocus_min=0.0,
                       reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
             run.interruptions_due.append(brief)
@@ -81,7 +68,7 @@ class Participation:
         self.where[eng_id].discard(run.spec.id)
         refocus = 0.0
         if run.joined_at_work.pop(eng_id, False) and eng.working(now) and refocus_after:
-            refocus = min(self.draw(run, self.scn.behaviour.refocus, "refocus", eng), eng.minutes_left_at_work(now))
+            refocus = min(run.draw(self.scn.behaviour.refocus, "refocus", eng), eng.minutes_left_at_work(now))
         self.emit(run, Left, eng_id, role=role, refocus_min=refocus)
         if eng_id in run.present:
             run.present.discard(eng_id)
@@ -94,7 +81,7 @@ class Participation:
         if eng.id in run.engaged or eng.id in run.readers:
             return 0.0
         run.readers.add(eng.id)
-        return self.draw(run, self.scn.behaviour.read_thread, "reading", eng)
+        return run.draw(self.scn.behaviour.read_thread, "reading", eng)
 
     def interrupt(self, run: IncidentRun, eng: Engineer, answer: float, reason: str, role: str,
                   refocus: bool = True) -> None:
@@ -107,7 +94,7 @@ class Participation:
         now = self.env.now
         r = 0.0
         if refocus and eng.working(now):
-            r = min(self.draw(run, self.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
+            r = min(run.draw(self.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
                     eng.minutes_left_at_work(now + answer))
         self.emit(run, Interrupted, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
                   engaged=eng.id in run.engaged)

@@ -62,7 +62,7 @@ class Staffing:
         protocol gives the debugger and the IC of an incident the same draw)."""
         beh = self.scn.behaviour
         working = eng.working(self.env.now)
-        return self.draw(run, beh.page_ack if working else beh.page_ack_off_hours, source)
+        return run.draw(beh.page_ack if working else beh.page_ack_off_hours, source)
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
         """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
@@ -73,7 +73,7 @@ class Staffing:
             dist = lat.working
         else:
             dist = lat.off_hours
-        return self.draw(run, dist, "reply_latency", eng)
+        return run.draw(dist, "reply_latency", eng)
 
     def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str):
         """A channel question to ``eng``: they see it after their reply latency, read the thread
@@ -84,7 +84,7 @@ class Staffing:
         if run.resolved.triggered:
             return
         reading = self.reading_cost(run, eng)
-        answer = self.draw(run, beh.interruption.answer, "answer", eng)
+        answer = run.draw(beh.interruption.answer, "answer", eng)
         if eng.id not in run.engaged:
             self.interrupt(run, eng, reading + answer, reason, role)
         yield self.env.timeout(reading + answer)
@@ -104,9 +104,9 @@ class Staffing:
             return False
         self.emit(run, Paged, eng.id, role=role, team=eng.team)
         if eng.working(self.env.now):
-            delay = self.draw(run, self.scn.behaviour.join_delay, "join_delay", eng)
+            delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
         else:
-            delay = self.draw(run, self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
+            delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
         yield self.env.timeout(delay)
         if run.resolved.triggered:
             return False

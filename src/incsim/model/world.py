@@ -484,7 +484,7 @@ class World(Staffing, Participation, Communication):
                 self.join(run, expert, "expert")
                 came = True
             if came:
-                answer = self.draw(run, beh.room_answer, "room_answer", expert)
+                answer = run.draw(beh.room_answer, "room_answer", expert)
                 yield self.env.timeout(answer)
                 self.emit(run, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
                 if run.engaged.get(expert.id) == "expert":
