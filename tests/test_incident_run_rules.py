@@ -16,7 +16,7 @@ from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import IncidentSpec
 from incsim.model.people import Engineer
 from incsim.model.streams import SOURCES, Streams
-from incsim.scenario.durations import Exponential
+from incsim.scenario.durations import Exponential, Fixed
 
 # works 09:00-17:00 UTC every day: minute 600 (10:00) is inside, minute 1200 (20:00) outside
 DAY_WORKER = dict(team="db", index=0, is_lead=False, utc_offset_hours=0.0, start_hour=9.0,
@@ -157,6 +157,18 @@ def test_draw_samples_on_the_named_stream_and_gives_0_when_switched_off():
     expected = numpy_stream(11, 2, SOURCES["briefing"], 4, 2).exponential(5.0)
     assert run.draw(dist, "briefing", person("ann")) == pytest.approx(expected)
 
+
+
+def test_a_cost_switched_off_or_fixed_makes_no_stream():
+    streams = Streams(11, 2)
+    run = make_run(spec(id=3), streams=streams)
+    fixed = Fixed.model_validate({"dist": "fixed", "value": 4.5})
+    assert run.draw(None, "briefing", person("ann")) == 0.0
+    assert run.draw(fixed, "refocus", person("ann")) == 4.5
+    assert streams._cache == {}  # neither made a stream: nothing else's draws can move
+    dist = Exponential.model_validate({"dist": "exponential", "mean": 5.0})
+    run.draw(dist, "briefing", person("ann"))
+    assert len(streams._cache) == 1
 
 # -- what the protocol sees -----------------------------------------------------------------
 @pytest.mark.parametrize("flags, affected, at_risk", [
