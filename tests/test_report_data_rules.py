@@ -522,3 +522,86 @@ def test_the_timeline_of_one_incident_among_several():
     assert first.incident == 1 and first.category == "cascading"
     with pytest.raises(ReportError, match="without a 'detected' event in the p log"):
         timeline.busy_timeline(evs, "p", incident=9)
+
+
+# -- the model description (STRESS-DES) ---------------------------------------------------------------
+
+def described_scenario() -> str:
+    from conftest import MINIMAL_YAML
+
+    text = MINIMAL_YAML.replace("    - {name: app, size: 4, roles: [ic]}",
+                                "    - {name: app, size: 4, roles: [ic]}  # assumption: a small team")
+    text = text.replace("  arrivals: {rate_per_week: 2}", "  arrivals: {rate_per_week: 2}  # essay: twice a week")
+    assert text.count("#") == 2
+    return text
+
+
+def description(tmp_path, run: dict | None = None, per_year: float = 36.6, **kw) -> dict[str, str]:
+    """``model_description`` of a hand-written folder: item id -> its text, paragraphs joined by " | "."""
+    from incsim.report.assumptions import scenario_parameters
+    from incsim.report.description import model_description
+    from incsim.report.results import load_results
+
+    res = load_results(results_folder(tmp_path, files={"scenario.yaml": described_scenario()}, run=run, **kw))
+    params, _ = scenario_parameters(res.scenario_text)
+    sections = model_description(res, params, per_year)
+    assert [s["section"] for s in sections] == ["1. Objectives", "2. Logic", "3. Data", "4. Experimentation",
+                                                "5. Implementation", "6. Code access"]
+    return {i["id"]: " | ".join(i["text"]) for s in sections for i in s["items"]}
+
+
+def test_the_description_counts_what_the_folder_holds(tmp_path):
+    # MINIMAL_YAML writes 12 parameters: apiVersion, kind, metadata.name, the team's size and
+    # roles, the service's team, the arrival rate, the mix, diagnosis and fix, two protocol kinds;
+    # the team's line carries an assumption (size and roles: 2), the arrivals line a citation (1)
+    d = description(tmp_path / "a")
+    assert "the mean over the 1 replications is reported with a Student-t 95% confidence interval" in d["1.2"]
+    assert "x simulated incidents a year (37)." in d["1.2"]
+    assert "Scenario-based analysis of 2 protocols, compared with the baseline 'war-room'." in d["1.3"]
+    assert d["1.3"].index("'war-room' (war-room): ") < d["1.3"].index("'async-first' (async-first): ")
+    assert "4 engineers in 1 teams" in d["2.5.3"] and "and 1 services with owning teams" in d["2.5.3"]
+    assert d["2.5.5"].startswith("Entry: category mix single-service 100%; flags none. ")
+    assert "Of the 12 parameters written in it, 3 carry a source comment (their own, or their section's) and 9 none" \
+        in d["3.1"]
+    assert d["3.4"].startswith("2 of the written parameters are marked as assumptions")
+    assert d["4.2"] == "7 simulated days per replication; time unit: minutes."
+    assert d["4.3"].startswith("1 independent replications (2 simulated incidents in all, across protocols), "
+                               "common random numbers: every protocol meets the same incidents at the same times")
+    assert d["4.3"].endswith("Event logs of replication(s) 0 are kept.")
+    assert d["5.1"] == "incsim on SimPy; not recorded in run.json."
+    assert "from the root seed None:" in d["5.2"]
+    assert d["5.4"].startswith("Wall time of this run: not recorded s.")
+    assert d["6.1"].endswith("rerun with: not recorded.")
+
+
+def test_the_description_reads_the_run_record(tmp_path):
+    run = {"protocols": ["async-first", "war-room"], "replications": 3, "horizon_days": 2.5, "seed": 7,
+           "versions": {"incsim": "1.2", "simpy": "4.1"}, "command": ["incsim", "run", "-n", "3"],
+           "wall_time_s": 3.5, "incidents_simulated": 50, "scenario_sha256": "abc123"}
+    d = description(tmp_path / "b", run=run, per_year=1000.4, logged=(0, 2))
+    assert "the mean over the 3 replications" in d["1.2"] and "incidents a year (1000)." in d["1.2"]
+    assert "compared with the baseline 'async-first'." in d["1.3"]
+    assert d["1.3"].index("'async-first' (async-first): ") < d["1.3"].index("'war-room' (war-room): ")
+    assert "(sha256 abc123)" in d["3.1"]
+    assert d["4.2"].startswith("2.5 simulated days per replication")
+    assert d["4.3"].startswith("3 independent replications (50 simulated incidents in all")
+    assert d["4.3"].endswith("Event logs of replication(s) 0, 2 are kept.")
+    assert d["5.1"] == "incsim on SimPy; incsim 1.2, simpy 4.1."
+    assert "from the root seed 7:" in d["5.2"]
+    assert d["5.4"].startswith("Wall time of this run: 3.5 s.")
+    assert d["6.1"] == ("incsim 1.2. The results folder holds the scenario exactly as run (scenario.yaml); "
+                        "rerun with: incsim run -n 3.")
+
+
+def test_the_description_says_how_pairing_works_per_service(tmp_path):
+    from conftest import MINIMAL_YAML
+
+    from incsim.report.assumptions import scenario_parameters
+    from incsim.report.description import model_description
+    from incsim.report.results import load_results
+
+    text = MINIMAL_YAML.replace("{rate_per_week: 2}", "{rate_per_week: 2, per_service: true}")
+    res = load_results(results_folder(tmp_path, files={"scenario.yaml": text}))
+    d = {i["id"]: " ".join(i["text"]) for s in model_description(res, scenario_parameters(text)[0], 1.0)
+         for i in s["items"]}
+    assert "common random numbers: a service's n-th failure is the same incident under every protocol" in d["4.3"]
