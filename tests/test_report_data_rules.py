@@ -245,6 +245,8 @@ def test_num_rounds_signs_and_spells_money():
     assert wording.num(-2.6) == MINUS + "3" and wording.num(2.6, sign=True) == "+3"
     assert wording.num(5, sign=True, money=True) == "+$5" and wording.num(-5, money=True) == MINUS + "$5"
     assert wording.num(7.25, 1) == "7.2"  # round half to even, as format() does
+    # below half the last digit (0.05 at one decimal) is zero, sign and all
+    assert wording.num(0.047, 1, sign=True) == "0.0" and wording.num(-0.047, 1) == "0.0"
 
 
 def test_money_short_switches_units_at_1k_10k_and_1m():
@@ -275,6 +277,10 @@ def test_mean_ci_money_ci_clock_and_capitals():
     assert wording.money_ci(Estimate(1500, math.nan, math.nan)) == "$1.5k"
     assert wording.money_ci(Estimate(12_000, 10_000, 14_000)) == f"$12k [$10k{DASH}$14k]"
     assert wording.money_ci(Estimate(-5_000, -9_000, 2_000)) == f"{MINUS}$5.0k [{MINUS}$9.0k to $2.0k]"
+    assert wording.money_ci(Estimate(500, 0, 1_000)) == f"$500 [$0{DASH}$1.0k]"  # a bound of 0 is not negative
+    assert wording.mean_ci(Estimate(1234, 1000, 1500), money=True) == f"$1,234 [$1,000{DASH}$1,500]"
+    days = [wording.clock(d * 1440 + 600) for d in range(7)]
+    assert days == [f"{d} 10:00 UTC" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
     assert wording.clock(None) == "n/a" and wording.clock(math.nan) == "n/a"
     assert wording.clock(6 * 1440 + 23 * 60 + 59.9) == "Sun 23:59 UTC"
     assert wording.clock(8 * 1440 + 61) == "Tue 01:01 UTC"
@@ -291,6 +297,13 @@ def test_headline_sentence_in_each_case():
     assert more == ("B used 2.2 more engineer-hours per incident than a (95% CI 1.0" + DASH + "3.5), with a TTR "
                     "difference of " + MINUS + "12 min (95% CI " + MINUS + "20 to " + MINUS + "4): faster than a. "
                     "At the simulated incident rate that costs $3.0k a year (95% CI $1.0k" + DASH + "$5.0k).")
+    about = wording.headline_sentence("b", "a", Estimate(0.44, -0.5, 1.3), Estimate(-3, -9, 4), nan)
+    assert about == ("B used about as many engineer-hours per incident as a (difference +0.4 h, 95% CI "
+                     + MINUS + "0.5 to +1.3), with a TTR difference of " + MINUS + "3 min (95% CI " + MINUS
+                     + "9 to +4): no clear difference in speed.")
+    # a cost interval starting at 0 is joined by a dash, not "to"
+    assert wording.headline_sentence("b", "a", Estimate(1, 0.5, 1.5), nan, Estimate(3_000, 0, 6_000)).endswith(
+        "that costs $3.0k a year (95% CI $0" + DASH + "$6.0k).")
     # one replication: no interval, no "(95% CI"; a TTR without a number leaves its clause out
     single = wording.headline_sentence("b", "a", Estimate(-1.5, math.nan, math.nan), nan, Estimate(0, 0, 0))
     assert single == "B used 1.5 fewer engineer-hours per incident than a."
@@ -501,25 +514,36 @@ def test_the_timeline_of_one_incident_among_several():
         ev(10, Kind.DETECTED, incident=2, category="single-service"),
         ev(10, Kind.ROOM_OPENED, incident=2),
         ev(12, Kind.JOINED, "x", incident=2, role="ic", team="t1"),
-        ev(12, Kind.JOINED, "x", incident=2, role="debugger", change=True),
         ev(15, Kind.JOINED, "y", incident=2, role="owner", team="t2"),
+        ev(16, Kind.JOINED, "w", incident=2, role="spectator"),  # no team given
+        ev(18, Kind.JOINED, "w", incident=2, role="scribe", change=True),  # a role the chart does not rank
+        ev(20, Kind.JOINED, "x", incident=2, role="debugger", change=True),
         ev(20, Kind.ROOM_CLOSED, incident=2),
         ev(25, Kind.ROOM_OPENED, incident=2),
         ev(30, Kind.MITIGATED, incident=2),
         ev(40, Kind.LEFT, "y", incident=2, role="owner", refocus_min=0),
         ev(50, Kind.JOINED, "z", incident=1, role="debugger", team="t3"),
         ev(55, Kind.FIXED, incident=2),
+        ev(60, Kind.RESOLVED, incident=1),
+        ev(70, Kind.LEFT, "z", incident=1, role="debugger", refocus_min=0),
     ]
     tl = timeline.busy_timeline(evs, "p", 3, incident=2)
     assert (tl.protocol, tl.replication, tl.incident, tl.category, tl.detected_at) == ("p", 3, 2, "single-service", 10)
-    assert tl.ttr == 45 and tl.mitigated == 20 and tl.events == 10  # unresolved: up to its last event, 55
+    assert tl.ttr == 45 and tl.mitigated == 20 and tl.events == 12  # unresolved: up to its last event, 55
     assert tl.rooms == ((0, 10), (15, 45))  # the second room still open at the end
-    assert [(p.who, p.team, p.role) for p in tl.people] == [("x", "t1", "debugger"), ("y", "t2", "owner")]
+    assert [(p.who, p.team, p.role) for p in tl.people] == [
+        ("x", "t1", "debugger"), ("y", "t2", "owner"), ("w", "", "spectator")]
+    # the incident is still open when the log ends (70, incident 1's last event), so whoever is in
+    # it is busy until then: x, IC from 12 and debugger from 20, is one responding bar from 2 to 60
+    assert tl.people[0].spans == (("responding", 2, 60),)
     assert tl.people[1].spans == (("responding", 5, 30),)
+    # w spectated from 16 to 18, then worked in a role that is not a spectator's
+    assert tl.people[2].spans == (("spectating", 6, 8), ("responding", 8, 60))
     assert tl.people[1].minutes("responding") == 25 and tl.people[1].minutes("spectating") == 0
-    assert tl.minutes("responding") == 25 + 43
+    assert tl.minutes("responding") == 58 + 25 + 52 and tl.minutes("spectating") == 2
     first = timeline.busy_timeline(evs)
     assert first.incident == 1 and first.category == "cascading"
+    assert first.ttr == 60  # resolved at 60, though its log goes on to 70
     with pytest.raises(ReportError, match="without a 'detected' event in the p log"):
         timeline.busy_timeline(evs, "p", incident=9)
 
