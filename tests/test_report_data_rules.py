@@ -9,6 +9,7 @@ decoy (the decoys all carry the mean 999).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -330,7 +331,7 @@ protocol,all,async-first,ttr_min,1,1,1,,,1,1,t
 """
 
 
-def results_folder(root, *, run: dict | None = None, files: dict | None = None, logged=(0,)) -> "object":
+def results_folder(root: Path, *, run: dict | None = None, files: dict | None = None, logged=(0,)) -> Path:
     """A small results folder written by hand and sealed like ``incsim run``'s (run.json lists every file)."""
     from incsim.output import write_manifest
 
