@@ -630,3 +630,53 @@ def test_the_description_says_how_pairing_works_per_service(tmp_path):
     d = {i["id"]: " ".join(i["text"]) for s in model_description(res, scenario_parameters(text)[0], 1.0)
          for i in s["items"]}
     assert "common random numbers: a service's n-th failure is the same incident under every protocol" in d["4.3"]
+
+
+# -- source comments of the assumptions table ---------------------------------------------------------
+
+@pytest.mark.parametrize("line, found", [
+    ('a: "x" # note', (7, "note")),  # after a closed quote, a comment is seen again
+    ("'a # b' # c", (8, "c")),  # a quote opening the line
+    ("it's # c", (5, "c")),  # an apostrophe inside a word opens no quote
+    ("k: 'it''s # x' # c", (15, "c")),  # '' inside single quotes is a quote, not the end
+    ('k: "a\\" # b" # c', (13, "c")),  # \" inside double quotes is a quote, not the end
+    ('k: "\\"" # c', (8, "c")),  # a backslash escapes one character only
+    ("# c", (0, "c")),
+    ("'a # b'", None),
+    ("a: b#c", None),  # a # inside a word is not a comment
+])
+def test_trailing_comment_outside_quotes(line, found):
+    from incsim.report.assumptions import _trailing_comment
+
+    assert _trailing_comment(line) == found
+
+
+def test_comment_rules_at_the_edges_of_a_file():
+    from incsim.report.assumptions import _Comments, scenario_parameters
+
+    assert _Comments("# a\n\n# b\n").preamble() == "a b"  # a file of comments is all preamble
+    text = """\
+a: 1   # own
+# about b,
+# over two lines
+b: 2
+# about h
+h:
+  i: 5
+c:
+  e: 1  # first half,
+  f: 3  # second half
+  # heads g
+  g: 4
+"""
+    params, preamble = scenario_parameters(text)
+    got = {p.path: (p.line, p.source, p.inherited_from) for p in params}
+    assert preamble == ""  # the first line is a key: no preamble, and its comment is its own
+    assert got["a"] == (1, "own", "")
+    assert got["b"] == (4, "about b, over two lines", "")
+    assert got["h.i"] == (7, "about h", "h")  # h's heading, inherited: it sits above h, not inside it
+    assert got["c.e"] == (9, "first half, second half", "")
+    assert got["c.f"] == (10, "first half, second half", "")
+    assert got["c.g"] == (12, "heads g", "")
+    with pytest.raises(ReportError, match=r"^scenario.yaml: cannot parse: "):
+        scenario_parameters("a: [1,\nb: {")
