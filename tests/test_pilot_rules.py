@@ -152,6 +152,9 @@ def test_analytic_months_are_the_first_month_whose_closed_form_power_reaches_80p
     for name in STATISTICS:
         assert strict[name] > months[name] and loose[name] < months[name]
     assert months_for_power(baseline, per_month, 0.0, method="analytic") == {name: None for name in STATISTICS}
+    # a rate under one incident a month is accepted, and needs more months than six a month
+    slow = months_for_power(baseline, 0.5, 0.2, method="analytic")
+    assert all(slow[name] is None or slow[name] > months[name] for name in STATISTICS)
     with pytest.raises(PilotError, match="unknown method"):
         months_for_power(baseline, per_month, 0.2, method="bayes")
     for bad in (0.0, -1.0, math.inf, math.nan):
@@ -258,22 +261,22 @@ def test_a_sample_below_the_floor_is_refused_and_a_small_one_warned():
     assert sample_warnings(Baseline(source="h", durations=spread)) == []
     (warning,) = sample_warnings(Baseline(source="h", durations=spread[:99]))
     assert warning.startswith("only 99 historical durations (fewer than 100)")
-    with pytest.raises(PilotError, match="only 19 usable values"):
+    with pytest.raises(PilotError, match="^h: only 19 usable values"):
         sample_warnings(Baseline(source="h", durations=spread[:19]))
-    with pytest.raises(PilotError, match="every duration is the same"):
+    with pytest.raises(PilotError, match="^h: every duration is the same"):
         sample_warnings(Baseline(source="h", durations=np.full(30, 7.0)))
 
 
 @pytest.mark.parametrize("kw, message", [
-    ({"per_arm": 10, "per_month": 5.0}, "either --per-arm or --per-month"),
-    ({"per_arm": 10, "months": 2}, "either --per-arm or --per-month"),
-    ({}, "give the pilot's size"),
-    ({"per_month": 5.0, "months": 0}, "--months must be at least 1"),
-    ({"per_month": 0.0}, "--per-month must be positive"),
-    ({"per_month": -2.0}, "--per-month must be positive"),
-    ({"per_month": math.inf}, "--per-month must be positive"),
-    ({"per_arm": 10, "seed": -1}, "--seed must be non-negative"),
-    ({"per_arm": 0, "seed": 1}, "incidents per arm must be at least 1"),
+    ({"per_arm": 10, "per_month": 5.0}, "^give either --per-arm or --per-month"),
+    ({"per_arm": 10, "months": 2}, "^give either --per-arm or --per-month"),
+    ({}, "^give the pilot's size: --per-arm N"),
+    ({"per_month": 5.0, "months": 0}, "^--months must be at least 1, got 0$"),
+    ({"per_month": 0.0}, "^--per-month must be positive"),
+    ({"per_month": -2.0}, "^--per-month must be positive"),
+    ({"per_month": math.inf}, "^--per-month must be positive"),
+    ({"per_arm": 10, "seed": -1}, "^--seed must be non-negative, got -1$"),
+    ({"per_arm": 0, "seed": 1}, "^incidents per arm must be at least 1, got 0$"),
 ])
 def test_pilot_report_refuses_inconsistent_sizes(kw, message):
     with pytest.raises(PilotError, match=message):
@@ -287,6 +290,14 @@ def test_pilot_report_sizes_and_inputs():
     assert (monthly["n_per_arm"], monthly["months"], monthly["per_month"]) == (13, 3, 4.4)
     assert monthly["max_incidents_per_arm"] is None and monthly["max_months"] == 6
     assert (monthly["alpha"], monthly["target_power"], monthly["seed"], monthly["seed_was_drawn"]) == (0.05, 0.8, 2, False)
+    assert monthly["warnings"] == []  # a lognormal baseline has no sample to be short of
+    # every figure the report gives is defined in it, the test's one-sidedness included
+    assert {"p_worse", "p_phantom", "ci90_halfwidth_min", "power", "months_for_80pct_power",
+            "analytic"} <= set(monthly["definitions"])
+    assert monthly["definitions"]["power"].startswith("P(one-sided test at alpha rejects no-change)")
+    short = pilot_report(Baseline(source="h", durations=np.arange(1.0, 51.0)), per_arm=5, trials=100, seed=1)
+    assert short["warnings"] == ["only 50 historical durations (fewer than 100): the tail of the distribution "
+                                 "is barely seen, so these figures are rough and likely too optimistic"]
     tiny = pilot_report(baseline, per_month=0.1, months=1, trials=100, seed=2, max_months=2)
     assert tiny["n_per_arm"] == 1  # round(0.1) = 0, but an arm has at least one incident
     fixed = pilot_report(baseline, per_arm=25, trials=100, seed=2, improvement=0.3, threshold=0.2)
@@ -301,3 +312,10 @@ def test_pilot_report_sizes_and_inputs():
         assert fixed[name]["analytic"]["power"] == approx[name]["power"]
     drawn = pilot_report(baseline, per_arm=5, trials=100)
     assert drawn["seed_was_drawn"] is True and 0 <= drawn["seed"] < 2**32
+
+
+def test_the_monte_carlo_seed_defaults_to_zero():
+    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    default = simulate_pilot(baseline, 12, 0.2, trials=300, power_search=False)
+    assert default == simulate_pilot(baseline, 12, 0.2, trials=300, seed=0, power_search=False)
+    assert default != simulate_pilot(baseline, 12, 0.2, trials=300, seed=1, power_search=False)
