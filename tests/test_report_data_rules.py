@@ -680,3 +680,36 @@ c:
     assert got["c.g"] == (12, "heads g", "")
     with pytest.raises(ReportError, match=r"^scenario.yaml: cannot parse: "):
         scenario_parameters("a: [1,\nb: {")
+
+
+def test_busy_timelines_draw_the_picked_incident_under_every_protocol(tmp_path):
+    from event_helpers import ev
+
+    from incsim.model.events import Kind
+    from incsim.output import events_jsonl
+    from incsim.report import timeline
+    from incsim.report.results import load_results
+
+    def log(ttr: float) -> list:
+        return [ev(0, Kind.DETECTED, incident=1, category="single-service"),
+                ev(5, Kind.JOINED, "d", incident=1, role="debugger", team="app"),
+                ev(ttr, Kind.RESOLVED, incident=1), ev(ttr, Kind.LEFT, "d", incident=1, role="debugger")]
+
+    incidents = ("replication,protocol,incident_id,category,ttr_min,engineer_hours,non_essential_hours,cost_usd\n"
+                 "0,war-room,1,single-service,30,1,0,10\n0,async-first,1,single-service,50,1,0,10\n")
+    events = events_jsonl({"war-room": log(30), "async-first": log(50)}, 0)
+    res = load_results(results_folder(tmp_path / "run", files={"incidents.csv": incidents,
+                                                               "events/replication-000.jsonl": events}))
+    pick, lines = timeline.busy_timelines(res)
+    assert (pick.replication, pick.incident) == (0, 1)
+    assert [(t.protocol, t.replication, t.incident, t.ttr) for t in lines] == [("war-room", 0, 1, 30), ("async-first", 0, 1, 50)]
+    assert [t.people[0].spans for t in lines] == [(("responding", 5, 30),), (("responding", 5, 50),)]
+    # a log without the picked incident under one protocol is named
+    partial = events_jsonl({"war-room": log(30)}, 0)
+    res = load_results(results_folder(tmp_path / "partial", files={"incidents.csv": incidents,
+                                                                   "events/replication-000.jsonl": partial}))
+    with pytest.raises(ReportError, match=r"replication-000.jsonl: no events of incident 1 under async-first$"):
+        timeline.busy_timelines(res)
+    # no logged replication: nothing to draw
+    res = load_results(results_folder(tmp_path / "unlogged", files={"incidents.csv": incidents}, logged=()))
+    assert timeline.busy_timelines(res) == (None, [])
