@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from incsim.output import sealed_json
 from incsim.report import findings, wording
 from incsim.report.results import ReportError
 from incsim.report.wording import DASH, MINUS, Estimate
@@ -56,6 +57,8 @@ def summary() -> pd.DataFrame:
         srow("protocol", "b - a", "ttr_min", 999, 998, 1000),
         srow("difference", "a - c", "ttr_min", 6, 1, 11, n=80, reps=4),
         srow("difference", "a - c", "engineer_hours", 3, -1, 7, n=80, reps=4),
+        srow("protocol", "b", "non_essential_hours", 0.5, 0.4, 0.6, category="cascading", n=4, reps=4),
+        srow("protocol", "b", "non_essential_hours", 0.7, 0.6, 0.8),
     ]
     return pd.DataFrame(rows)
 
@@ -135,7 +138,8 @@ def test_category_rows_mark_the_baseline_and_difference_the_others(summary):
     assert fields(rows[1]["hours_diff"])[:3] == (-2, -2.5, -1.5)
     assert fields(rows[3]["ttr_diff"])[:3] == (-30, -50, -10)
     assert fields(rows[1]["engineer_hours"])[:3] == (5, 4.5, 5.5)
-    assert fields(rows[1]["non_essential_hours"]) == NAN_FIELDS
+    assert fields(rows[1]["non_essential_hours"])[:3] == (0.7, 0.6, 0.8)
+    assert fields(rows[3]["non_essential_hours"])[:3] == (0.5, 0.4, 0.6)  # the category's own row
 
 
 def test_category_findings_name_only_differences_beyond_noise():
@@ -149,10 +153,12 @@ def test_category_findings_name_only_differences_beyond_noise():
         row("cascading", "async", False, Estimate(-25.0, -40.0, -10.0), 7),
         row("platform-wide", "async", False, Estimate(5.0, -1.0, 11.0)),  # noise: the CI holds 0
         row("platform-wide", "hybrid", False, Estimate(5.0, 0.0, 10.0)),  # touches 0: not beyond it
+        row("platform-wide", "solo", False, Estimate(0.8, 0.2, 1.4), 12),  # under a minute, still slower
     ]
     assert findings.category_findings(rows) == [
         f"single-service incidents: Async resolved 12 min slower than war-room (95% CI 4{DASH}20; 30 incidents).",
         f"cascading incidents: Async resolved 25 min faster than war-room (95% CI 10{DASH}40; 7 incidents).",
+        f"platform-wide incidents: Solo resolved 1 min slower than war-room (95% CI 0.2{DASH}1.4; 12 incidents).",
     ]
 
 
@@ -371,27 +377,75 @@ def test_a_hand_written_results_folder_loads(tmp_path):
     assert plain.bootstrap_metrics == []
 
 
-@pytest.mark.parametrize("run, files, words", [
-    ({"protocols": None}, {}, "run.json: missing protocols"),
-    ({"protocols": []}, {}, "'protocols' must be a non-empty list"),
-    ({"protocols": "war-room"}, {}, "'protocols' must be a non-empty list"),
-    ({"replications": "two"}, {}, "must be numbers"),
-    ({"horizon_days": None, "replications": None}, {}, "missing replications, horizon_days"),
-    ({"replications": 0}, {}, "needs replications >= 1 and horizon_days > 0"),
-    ({"horizon_days": 0}, {}, "needs replications >= 1 and horizon_days > 0"),
-    ({"protocols": ["war-room", "hybrid"]}, {}, "incidents.csv: no rows for protocol(s) hybrid named in run.json"),
-    ({}, {"summary.csv": "kind,category\nprotocol,all\n"}, "summary.csv: missing column(s) protocol, metric"),
-    ({}, {"incidents.csv": ""}, "incidents.csv: empty file"),
-    ({}, {"scenario.yaml": "apiVersion: incsim/v1\nkind: Scenario\n"}, "scenario.yaml"),
-    ({}, {"time.csv": "replication\n0\n"}, "time.csv: missing column(s) protocol"),
-    ({}, {"pilot.json": '{"months": 3}'}, "pilot.json: has no self_sha256"),
+@pytest.mark.parametrize("run, files, where, words", [
+    ({"protocols": None}, {}, "run.json", "missing protocols; is this an incsim run's run.json?"),
+    ({"protocols": []}, {}, "run.json", "'protocols' must be a non-empty list"),
+    ({"protocols": "war-room"}, {}, "run.json", "'protocols' must be a non-empty list"),
+    ({"replications": "two"}, {}, "run.json", "'replications' and 'horizon_days' must be numbers"),
+    ({"horizon_days": None, "replications": None}, {}, "run.json", "missing replications, horizon_days;"),
+    ({"replications": 0}, {}, "run.json", "needs replications >= 1 and horizon_days > 0"),
+    ({"horizon_days": 0}, {}, "run.json", "needs replications >= 1 and horizon_days > 0"),
+    ({"protocols": ["war-room", "hybrid"]}, {}, "incidents.csv", "no rows for protocol(s) hybrid named in run.json"),
+    ({}, {"summary.csv": "kind,category\nprotocol,all\n"}, "summary.csv",
+     "missing column(s) protocol, metric, n_incidents"),
+    ({}, {"incidents.csv": ""}, "incidents.csv", "empty file"),
+    ({}, {"incidents.csv": INCIDENTS_CSV + "1,2,3\n1,2,3,4,5,6,7,8,9,10\n"}, "incidents.csv",
+     "cannot read as CSV: Error tokenizing data. C error: Expected 8 fields in line 5, saw 10"),
+    # the first of the scenario's errors, which names the file, line and column
+    ({}, {"scenario.yaml": "apiVersion: incsim/v1\nkind: Scenario\n"}, "scenario.yaml",
+     "1:1: metadata: missing required key 'metadata'"),
+    ({}, {"time.csv": "replication\n0\n"}, "time.csv", "missing column(s) protocol;"),
+    ({}, {"pilot.json": '{"months": 3}'}, "pilot.json", "has no self_sha256"),
+    ({}, {"pilot.json": sealed_json({"months": 3})}, "pilot.json",
+     "no 'power_by_month'; write it with `incsim pilot ... -o DIR`"),
 ])
-def test_a_broken_results_folder_is_one_report_error_naming_the_file(tmp_path, run, files, words):
+def test_a_broken_results_folder_is_one_report_error_naming_the_file(tmp_path, run, files, where, words):
     from incsim.report.results import load_results
 
+    folder = results_folder(tmp_path / "run", run=run, files=files)
     with pytest.raises(ReportError) as err:
-        load_results(results_folder(tmp_path / "run", run=run, files=files))
-    assert words in str(err.value) and "\n" not in str(err.value)
+        load_results(folder)
+    assert str(err.value).startswith(f"{folder / where}:") and words in str(err.value), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_the_optional_files_are_read_when_present(tmp_path):
+    from incsim.report.results import load_results
+
+    pilot = {"months": 3, "power_by_month": [{"month": 1, "n_per_arm": 4, "power": {"mttr": 0.2}}]}
+    folder = results_folder(tmp_path / "run", files={"time.csv": "replication,protocol,minutes\n0,war-room,5\n",
+                                                     "pilot.json": sealed_json(pilot)})
+    res = load_results(folder)
+    assert res.path == folder
+    assert res.time.to_dict("records") == [{"replication": 0, "protocol": "war-room", "minutes": 5}]
+    assert res.pilot["power_by_month"] == pilot["power_by_month"] and res.pilot["months"] == 3
+    # a run.json without the list of logged replications has no event logs to offer
+    bare = load_results(results_folder(tmp_path / "bare", run={"event_log_replications": None}))
+    assert bare.event_files == {}
+
+
+def test_protocol_names_that_look_like_numbers_stay_names(tmp_path):
+    from incsim.report.results import load_results
+
+    incidents = INCIDENTS_CSV.replace("war-room", "1").replace("async-first", "2")
+    summary = SUMMARY_CSV.replace("war-room", "1").replace("async-first", "2")
+    res = load_results(results_folder(tmp_path / "run", run={"protocols": [1, 2]},
+                                      files={"incidents.csv": incidents, "summary.csv": summary}))
+    assert res.protocols == ["1", "2"]
+    assert res.incidents["protocol"].tolist() == ["1", "2"] and res.summary["protocol"].tolist()[:2] == ["1", "2"]
+
+
+def test_an_unreadable_scenario_is_named(tmp_path):
+    from incsim.report.results import load_results
+
+    folder = results_folder(tmp_path / "run")
+    (folder / "scenario.yaml").write_bytes(b"\xff\xfe not text")
+    from incsim.output import write_manifest
+    write_manifest(folder, ["incidents.csv", "summary.csv", "scenario.yaml", "events/replication-000.jsonl",
+                            "events/replication-002.jsonl"], name="run.json",
+                   record={"protocols": ["war-room", "async-first"], "replications": 1, "horizon_days": 7})
+    with pytest.raises(ReportError, match=r"scenario.yaml: cannot read: 'utf-8' codec can't decode byte 0xff"):
+        load_results(folder)
 
 
 def test_results_folder_shapes_refused_before_reading(tmp_path):
@@ -447,7 +501,8 @@ def test_protocol_events_are_read_per_protocol_and_a_bad_line_is_named(tmp_path)
         with pytest.raises(ReportError) as err:
             read_protocol_events(tmp_path / "bad.jsonl")
         assert str(err.value).startswith(words)
-    with pytest.raises(ReportError, match="cannot read"):
+    assert str(err.value).endswith("(unknown event kind 'nonsense')")  # the reason, not only the line
+    with pytest.raises(ReportError, match=r"absent.jsonl: cannot read: \[Errno 2\] No such file"):
         read_protocol_events(tmp_path / "absent.jsonl")
 
 
