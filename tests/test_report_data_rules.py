@@ -800,11 +800,16 @@ def test_the_description_has_the_stress_des_items_and_groups_the_mechanisms(tmp_
     heads = [t.split(": ", 1)[0] for t in by_id["2.2"]]
     groups = [SECTIONS[s][0].upper() + SECTIONS[s][1:] for s in ("work", "room", "channel", "cost")]
     assert heads == [g for g in groups if g in heads] and heads[0] == "How the work goes" and len(heads) >= 3
+    assert "Rooms" in heads  # the war-room protocol opens rooms, so their rules are in play
     # 1.3: a paragraph per protocol, each sentence once, every value filled in
     for text, name in zip(by_id["1.3"][1:], ("war-room", "async-first")):
         assert text.startswith(f"'{name}' ({name}): ")
         sentences = [x for x in text.split(": ", 1)[1].split(". ") if x]
         assert len(sentences) == len(set(sentences)) and "None" not in text, text
+        # what differs by protocol only: the update cadence (the schema's 15 min) is there, the
+        # arrivals every protocol shares are not
+        assert "The IC posts a structured update every 15 min" in text and "arrive" not in text
+    assert "A room invites" in by_id["1.3"][1] and "A room invites" not in by_id["1.3"][2]
     assert _words(None) == "off"
 
 
@@ -840,3 +845,21 @@ def test_scripted_incidents_alone_are_described(tmp_path):
     sections = model_description(res, scenario_parameters(only)[0], 1.0)
     entry = next(i["text"][0] for s in sections for i in s["items"] if i["id"] == "2.5.5")
     assert entry.startswith("Entry: 1 scripted incidents at fixed times. category mix single-service 100%")
+
+
+def test_schema_defaults_are_what_the_scenario_leaves_out():
+    from conftest import MINIMAL_YAML
+
+    from incsim.report.assumptions import scenario_parameters, schema_defaults
+    from incsim.scenario.loader import load_scenario_text
+
+    written = [p.path for p in scenario_parameters(MINIMAL_YAML)[0]]
+    defaults = schema_defaults(load_scenario_text(MINIMAL_YAML, "tiny.yaml"), written)
+    got = {p.path: p for p in defaults}
+    # the working day of the schema (9 to 17), filled in for the one team the file writes
+    assert got["org.teams.app.work_hours.start"].value == "9" and got["org.teams.app.work_hours.end"].value == "17"
+    assert all(p.source == "schema default" and p.default and p.line == 0 for p in defaults)
+    # nothing written, nor anything under a written value (the diagnosis distribution's own fields)
+    assert not set(got) & set(written)
+    assert not [p for p in got if p.startswith("incidents.categories.single-service.diagnosis.")]
+    assert "apiVersion" not in got and "api_version" not in got  # written under its alias
