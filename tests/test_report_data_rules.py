@@ -863,3 +863,15 @@ def test_schema_defaults_are_what_the_scenario_leaves_out():
     assert not set(got) & set(written)
     assert not [p for p in got if p.startswith("incidents.categories.single-service.diagnosis.")]
     assert "apiVersion" not in got and "api_version" not in got  # written under its alias
+
+
+def test_a_hybrid_protocol_s_rules_are_listed_once():
+    from conftest import MINIMAL_YAML
+
+    from incsim.report.description import _protocol_rules
+    from incsim.scenario.loader import load_scenario_text
+
+    text = MINIMAL_YAML + "  - {name: hybrid, kind: hybrid}\n"
+    rules = _protocol_rules(load_scenario_text(text, "tiny.yaml"), "hybrid")
+    sentences = [x for x in rules.split(". ") if x]
+    assert rules.startswith("The hybrid starts in the channel") and len(sentences) == len(set(sentences)), rules
