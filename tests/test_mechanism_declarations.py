@@ -48,10 +48,10 @@ def test_when_names_a_path_that_must_be_true_and_bang_one_that_must_be_false():
     assert mech(when="behaviour.rate").in_play(off)
 
 
-def test_a_when_in_a_section_left_out_is_false():
+def test_a_when_in_a_section_left_out_is_neither_true_nor_false():
     scn = scenario(proto("war-room"))  # no arrivals section: scripted incidents only
     assert not mech(when="arrivals.clock").in_play(scn)
-    assert mech(when="!arrivals.clock").in_play(scn)
+    assert not mech(when="!arrivals.clock").in_play(scn)  # no pooled arrivals without arrivals
 
 
 def test_the_kind_is_checked_before_when():

@@ -52,7 +52,8 @@ class Mechanism:
     assumption: str = ""
     """A structural assumption the mechanism makes, in a sentence (listed among the assumptions)."""
     when: str = ""
-    """A scenario path that must be true (``!path``: false) for the mechanism to be in play."""
+    """A scenario path that must be true (``!path``: false) for the mechanism to be in play; in a
+    section the scenario leaves out, it is neither, and the mechanism is not in play."""
 
     def in_play(self, scenario: Any) -> bool:
         """Whether ``scenario`` uses this mechanism (its ``when`` holds and a protocol it applies to is there)."""
@@ -64,7 +65,7 @@ class Mechanism:
         try:
             value = bool(value_at(scenario, self.when.removeprefix("!")))
         except AttributeError:  # a section left out (no arrivals: scripted incidents only)
-            value = False
+            return False
         return value != negate
 
     def fields(self) -> list[str]:
