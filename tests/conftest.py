@@ -3,27 +3,7 @@
 from pathlib import Path
 
 import pytest
-
-MINIMAL_YAML = """\
-apiVersion: incsim/v1
-kind: Scenario
-metadata: {name: tiny}
-org:
-  teams:
-    - {name: app, size: 4, roles: [ic]}
-  services:
-    - {name: api, team: app}
-incidents:
-  arrivals: {rate_per_week: 2}
-  mix: {single-service: 1.0}
-  categories:
-    single-service:
-      diagnosis: {dist: lognormal, median: 40, sigma: 0.6}
-      fix: 15
-protocols:
-  - {name: war-room, kind: war-room}
-  - {name: async-first, kind: async-first}
-"""
+from scenario_helpers import MINIMAL_YAML
 
 
 @pytest.fixture

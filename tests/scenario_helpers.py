@@ -7,6 +7,28 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+# a small valid scenario (18 lines); tests derive broken variants by editing its text
+MINIMAL_YAML = """\
+apiVersion: incsim/v1
+kind: Scenario
+metadata: {name: tiny}
+org:
+  teams:
+    - {name: app, size: 4, roles: [ic]}
+  services:
+    - {name: api, team: app}
+incidents:
+  arrivals: {rate_per_week: 2}
+  mix: {single-service: 1.0}
+  categories:
+    single-service:
+      diagnosis: {dist: lognormal, median: 40, sigma: 0.6}
+      fix: 15
+protocols:
+  - {name: war-room, kind: war-room}
+  - {name: async-first, kind: async-first}
+"""
+
 SEED_YAML = Path(__file__).resolve().parents[1] / "scenarios" / "seed.yaml"
 
 

@@ -13,35 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scenario_helpers import MINIMAL_YAML
 
 from incsim.output import sealed_json
 from incsim.report import findings, wording
 from incsim.report.results import ReportError
 from incsim.report.wording import DASH, MINUS, Estimate
-
-
-# a small valid scenario, written here: `from conftest import ...` is ambiguous in a whole-suite
-# run (tests/faults has a conftest.py of its own)
-TINY_YAML = """\
-apiVersion: incsim/v1
-kind: Scenario
-metadata: {name: tiny}
-org:
-  teams:
-    - {name: app, size: 4, roles: [ic]}
-  services:
-    - {name: api, team: app}
-incidents:
-  arrivals: {rate_per_week: 2}
-  mix: {single-service: 1.0}
-  categories:
-    single-service:
-      diagnosis: {dist: lognormal, median: 40, sigma: 0.6}
-      fix: 15
-protocols:
-  - {name: war-room, kind: war-room}
-  - {name: async-first, kind: async-first}
-"""
 
 
 def srow(kind: str, protocol: str, metric: str, mean: float, low: float, high: float, *,
@@ -366,7 +343,7 @@ def results_folder(root: Path, *, run: dict | None = None, files: dict | None = 
     from incsim.output import write_manifest
 
     root.mkdir(parents=True, exist_ok=True)
-    contents = {"incidents.csv": INCIDENTS_CSV, "summary.csv": SUMMARY_CSV, "scenario.yaml": TINY_YAML,
+    contents = {"incidents.csv": INCIDENTS_CSV, "summary.csv": SUMMARY_CSV, "scenario.yaml": MINIMAL_YAML,
                 "events/replication-000.jsonl": "", "events/replication-002.jsonl": "", **(files or {})}
     for name, text in contents.items():
         if text is None:
@@ -629,7 +606,7 @@ def test_the_timeline_of_one_incident_among_several():
 # -- the model description (STRESS-DES) ---------------------------------------------------------------
 
 def described_scenario() -> str:
-    text = TINY_YAML.replace("    - {name: app, size: 4, roles: [ic]}",
+    text = MINIMAL_YAML.replace("    - {name: app, size: 4, roles: [ic]}",
                                 "    - {name: app, size: 4, roles: [ic]}  # assumption: a small team")
     text = text.replace("  arrivals: {rate_per_week: 2}", "  arrivals: {rate_per_week: 2}  # essay: twice a week")
     assert text.count("#") == 2
@@ -651,7 +628,7 @@ def description(tmp_path, run: dict | None = None, per_year: float = 36.6, **kw)
 
 
 def test_the_description_counts_what_the_folder_holds(tmp_path):
-    # TINY_YAML writes 12 parameters: apiVersion, kind, metadata.name, the team's size and
+    # MINIMAL_YAML writes 12 parameters: apiVersion, kind, metadata.name, the team's size and
     # roles, the service's team, the arrival rate, the mix, diagnosis and fix, two protocol kinds;
     # the team's line carries an assumption (size and roles: 2), the arrivals line a citation (1)
     d = description(tmp_path / "a")
@@ -698,7 +675,7 @@ def test_the_description_says_how_pairing_works_per_service(tmp_path):
     from incsim.report.description import model_description
     from incsim.report.results import load_results
 
-    text = TINY_YAML.replace("{rate_per_week: 2}", "{rate_per_week: 2, per_service: true}")
+    text = MINIMAL_YAML.replace("{rate_per_week: 2}", "{rate_per_week: 2, per_service: true}")
     res = load_results(results_folder(tmp_path, files={"scenario.yaml": text}))
     d = {i["id"]: " ".join(i["text"]) for s in model_description(res, scenario_parameters(text)[0], 1.0)
          for i in s["items"]}
@@ -841,20 +818,17 @@ def test_scripted_incidents_open_the_entry_item(tmp_path):
         sections = model_description(res, scenario_parameters(text)[0], 1.0)
         return next(i["text"][0] for s in sections for i in s["items"] if i["id"] == "2.5.5")
 
-    both = TINY_YAML.replace("  arrivals: {rate_per_week: 2}\n",
+    both = MINIMAL_YAML.replace("  arrivals: {rate_per_week: 2}\n",
                                 "  arrivals: {rate_per_week: 2}\n  scripted: [{at_min: 60, service: api}]\n")
     assert entry(both).startswith("Entry: 1 scripted incidents at fixed times; category mix single-service 100%")
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="known bug: with scripted incidents and no arrivals, model.mechanisms.described "
-                          "fills the arrival rate's sentence from incidents.arrivals, which is None")
 def test_scripted_incidents_alone_are_described(tmp_path):
     from incsim.report.assumptions import scenario_parameters
     from incsim.report.description import model_description
     from incsim.report.results import load_results
 
-    only = TINY_YAML.replace("  arrivals: {rate_per_week: 2}\n", "  scripted: [{at_min: 60, service: api}]\n")
+    only = MINIMAL_YAML.replace("  arrivals: {rate_per_week: 2}\n", "  scripted: [{at_min: 60, service: api}]\n")
     res = load_results(results_folder(tmp_path / "run", files={"scenario.yaml": only}))
     sections = model_description(res, scenario_parameters(only)[0], 1.0)
     entry = next(i["text"][0] for s in sections for i in s["items"] if i["id"] == "2.5.5")
@@ -865,8 +839,8 @@ def test_schema_defaults_are_what_the_scenario_leaves_out():
     from incsim.report.assumptions import scenario_parameters, schema_defaults
     from incsim.scenario.loader import load_scenario_text
 
-    written = [p.path for p in scenario_parameters(TINY_YAML)[0]]
-    defaults = schema_defaults(load_scenario_text(TINY_YAML, "tiny.yaml"), written)
+    written = [p.path for p in scenario_parameters(MINIMAL_YAML)[0]]
+    defaults = schema_defaults(load_scenario_text(MINIMAL_YAML, "tiny.yaml"), written)
     got = {p.path: p for p in defaults}
     # the working day of the schema (9 to 17), filled in for the one team the file writes
     assert got["org.teams.app.work_hours.start"].value == "9" and got["org.teams.app.work_hours.end"].value == "17"
@@ -881,7 +855,7 @@ def test_a_hybrid_protocol_s_rules_are_listed_once():
     from incsim.report.description import _protocol_rules
     from incsim.scenario.loader import load_scenario_text
 
-    text = TINY_YAML + "  - {name: hybrid, kind: hybrid}\n"
+    text = MINIMAL_YAML + "  - {name: hybrid, kind: hybrid}\n"
     rules = _protocol_rules(load_scenario_text(text, "tiny.yaml"), "hybrid")
     sentences = [x.rstrip(".") for x in rules.split(". ") if x]  # the last one keeps its full stop
     assert rules.startswith("The hybrid starts in the channel") and len(sentences) == len(set(sentences)), rules

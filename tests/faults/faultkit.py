@@ -29,13 +29,10 @@ parameters:
 
 
 def minimal_yaml_text() -> str:
-    """The tiny scenario of the suite's top-level conftest (for fixtures wider than one test)."""
-    import importlib.util
+    """The suite's tiny scenario (``scenario_helpers.MINIMAL_YAML``)."""
+    from scenario_helpers import MINIMAL_YAML
 
-    spec = importlib.util.spec_from_file_location("_top_conftest", Path(__file__).resolve().parents[1] / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MINIMAL_YAML
+    return MINIMAL_YAML
 
 
 def write_tiny_sweep(folder: Path, reps: int = 3) -> Path:
