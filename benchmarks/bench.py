@@ -269,7 +269,7 @@ def org_replication(scn, seed: int) -> tuple[float, int, float, float]:
         roster = Roster(scn)
         for proto in scn.protocols:
             t = time.process_time()
-            world = simulate(scn, proto.name, Streams(seed, 0), incidents, horizon)
+            world = simulate(scn, proto.name, Streams(seed, 0), incidents, horizon, roster)
             parts["simulate"] += time.process_time() - t
             spans = Accounting(world.log.events)
             incident_records(world.log.events, scn.costs, roster, spans)

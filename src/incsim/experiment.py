@@ -55,7 +55,7 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
     logs: dict[str, list[Event]] = {}
     for proto in scn.protocols:
         # a fresh Streams per protocol: every protocol draws from identical streams
-        world = simulate(scn, proto.name, Streams(seed, replication), incidents, horizon)
+        world = simulate(scn, proto.name, Streams(seed, replication), incidents, horizon, roster)
         # one accounting of the log feeds both the incident rows and the time table
         spans = Accounting(world.log.events)
         for rec in incident_records(world.log.events, scn.costs, roster, spans):

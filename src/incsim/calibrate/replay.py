@@ -87,7 +87,7 @@ def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
     roster = Roster(scn)
     rows, time_rows, logs = [], [], {}
     for proto in scn.protocols:
-        world = simulate(scn, proto.name, Streams(seed, r), specs, horizon)
+        world = simulate(scn, proto.name, Streams(seed, r), specs, horizon, roster)
         rows += [{"replication": r, "protocol": proto.name, **row}
                  for row in incident_records(world.log.events, scn.costs)]
         totals = time_accounting(world.log.events, roster, horizon)

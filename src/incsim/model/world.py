@@ -40,13 +40,16 @@ class World(Staffing, Participation, Communication):
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
     def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
-                 incidents: Iterable[IncidentSpec] = (), horizon: float | None = None) -> None:
+                 incidents: Iterable[IncidentSpec] = (), horizon: float | None = None,
+                 roster: Roster | None = None) -> None:
+        """``roster``: the org's people, built from ``scenario`` unless given (it is never
+        changed, so the protocols of a replication can share one)."""
         self.scn = scenario
         self.strategy: Strategy = make_strategy(scenario.protocol(protocol))
         self.streams = streams
         self.env = simpy.Environment()
         self.log = Log()
-        self.roster = Roster(scenario)
+        self.roster = roster if roster is not None else Roster(scenario)
         self.horizon = horizon if horizon is not None else scenario.simulation.horizon_days * 1440.0
         self.customer_facing = {s.name for s in scenario.org.services if s.customer_facing}
         self.customer_data = {s.name for s in scenario.org.services if s.holds_customer_data}
@@ -70,6 +73,7 @@ class World(Staffing, Participation, Communication):
         self.runs: dict[int, IncidentRun] = {}
         self._next_id = 0
         self._by_id: list[Engineer] | None = None
+        self._place: dict[str, int] = {}  # each person's place in _by_id
         for spec in incidents:
             self.schedule(spec)
         arrivals = scenario.incidents.arrivals
@@ -522,9 +526,10 @@ class World(Staffing, Participation, Communication):
 
 
 def simulate(scenario: Scenario, protocol: str, streams: Streams, incidents: list[IncidentSpec],
-             horizon: float) -> World:
-    """Run one replication of ``protocol`` over ``incidents`` to completion."""
-    world = World(scenario, protocol, streams, incidents, horizon)
+             horizon: float, roster: Roster | None = None) -> World:
+    """Run one replication of ``protocol`` over ``incidents`` to completion (with ``roster``, the
+    org's people built once for every protocol, when given)."""
+    world = World(scenario, protocol, streams, incidents, horizon, roster)
     world.run()
     return world
 
