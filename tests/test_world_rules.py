@@ -5,6 +5,8 @@ costs time). Each expected time is derived by hand in the test's docstring."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -214,3 +216,23 @@ def test_a_service_s_waits_between_failures_do_not_depend_on_how_long_the_others
         assert long[svc][:n] == pytest.approx(short[svc][:n])
         compared += n
     assert compared >= 30
+
+
+# -- the channel's watchers -----------------------------------------------------------------------
+@pytest.mark.parametrize("watchers", [1, 3, 50])
+def test_watchers_are_drawn_from_everyone_but_the_debugger_and_the_ic_by_id(watchers):
+    """The pool is the whole org sorted by id less the debugger and the IC; the watchers are the
+    draw of ``watchers`` distinct places in it (all of it when it is smaller) on the incident's
+    own "watchers" stream, in pool order: built here as a list, which the model does not build."""
+    doc = setting(base_doc(), "protocols.async-first.channel_watchers", watchers)
+    w = world(doc, "async-first")
+    w.run(until=T0 + 1)
+    run_ = w.runs[0]
+    assert run_.debugger is not None
+    rng = copy.deepcopy(run_.stream("watchers"))  # the stream where the model's draw starts
+    out = w._watchers(run_)
+    gone = {p.id for p in (run_.debugger, run_.ic) if p is not None}
+    pool = sorted((e for e in w.roster.engineers.values() if e.id not in gone), key=lambda e: e.id)
+    picks = rng.choice(len(pool), size=min(watchers, len(pool)), replace=False)
+    assert [e.id for e in out] == [pool[i].id for i in sorted(picks)]
+    assert not gone & {e.id for e in out} and len(out) == min(watchers, len(pool))

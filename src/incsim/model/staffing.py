@@ -325,11 +325,19 @@ class Staffing:
             return []
         if self._by_id is None:  # sorted once per world, not per incident: the org can be large
             self._by_id = sorted(self.roster.engineers.values(), key=lambda e: e.id)
-        pool = [e for e in self._by_id if run.debugger is None or e.id != run.debugger.id]
-        if run.ic is not None:
-            pool = [e for e in pool if e.id != run.ic.id]
-        idx = run.stream("watchers").choice(len(pool), size=min(n, len(pool)), replace=False)
-        return [pool[i] for i in sorted(idx)]
+            self._place = {e.id: i for i, e in enumerate(self._by_id)}
+        # the pool is everyone but the debugger and the IC, by id; it is not built (the org can be
+        # large): the k-th of the pool is the k-th of everyone with their places stepped over
+        skip = sorted({self._place[p.id] for p in (run.debugger, run.ic) if p is not None})
+        size = len(self._by_id) - len(skip)
+        idx = run.stream("watchers").choice(size, size=min(n, size), replace=False)
+        out = []
+        for k in sorted(idx):
+            for place in skip:
+                if k >= place:
+                    k += 1
+            out.append(self._by_id[k])
+        return out
 
 
 MECHANISMS = (
