@@ -214,3 +214,34 @@ def test_a_service_s_waits_between_failures_do_not_depend_on_how_long_the_others
         assert long[svc][:n] == pytest.approx(short[svc][:n])
         compared += n
     assert compared >= 30
+
+
+def test_incidents_of_per_service_failures_are_numbered_from_zero_in_arrival_order():
+    """Failures drawn by the services themselves get the next incident number, like any other:
+    over four weeks the incidents detected are 0, 1, 2, ... in the order they arrive."""
+    doc = base_doc()
+    doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+    w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [], horizon=4 * WEEK)
+    w.run()
+    detected = [e.incident for e in of(w.log.events, Kind.DETECTED)]
+    assert len(detected) >= 30  # four services at 3 a week
+    assert detected == list(range(len(detected)))
+
+
+# -- triage --------------------------------------------------------------------------------------
+def test_a_triage_call_with_nobody_holding_the_security_role_has_only_debugger_and_ic():
+    """The ops team loses the security role: the triage call for a security incident has nobody
+    to pull in as stakeholder, so it holds the debugger and the IC only and closes after its 10
+    minutes; the diagnosis starts when the call ends: 60 + 10 + 60 + 20 = 150."""
+    doc = setting(base_doc(), "org.teams.ops.roles", ["ic", "leadership"])
+    doc = setting(doc, "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
+    events = run(doc, "hybrid", incident(flags=("security",)))
+    assert [(e.t, e.reason) for e in of(events, Kind.ROOM_OPENED)] == [(T0, "triage")]
+    assert [e.t for e in of(events, Kind.ROOM_CLOSED)] == [T0 + 10.0]
+    assert sorted(e.role for e in of(events, Kind.JOINED)) == ["debugger", "ic"]
+    assert resolved_at_of(events) == pytest.approx(RESOLVES + 10.0)
+
+
+def resolved_at_of(events) -> float:
+    t, = [e.t for e in of(events, Kind.RESOLVED)]
+    return t
