@@ -245,3 +245,34 @@ def test_a_triage_call_with_nobody_holding_the_security_role_has_only_debugger_a
 def resolved_at_of(events) -> float:
     t, = [e.t for e in of(events, Kind.RESOLVED)]
     return t
+
+
+# -- driving -------------------------------------------------------------------------------------
+def test_an_incident_scheduled_during_a_run_starts_at_its_own_minute():
+    """Run to minute 100, then schedule an incident on ``db`` for minute 300: it is detected at
+    300 (not 100 + 300) and, with nothing else costing time, resolves at 300 + 60 + 20 = 380."""
+    w = world(base_doc(), "async-first")
+    w.run(until=100.0)
+    w.schedule(incident(at=300.0, roots=("db",), id=1))
+    w.run()
+    assert [e.t for e in of(w.log.events, Kind.DETECTED, incident=1)] == [300.0]
+    assert resolved_at(w, 1) == pytest.approx(300.0 + DIAGNOSIS + FIX)
+    assert resolved_at(w, 0) == pytest.approx(RESOLVES)
+
+
+def test_without_a_horizon_per_service_failures_run_for_the_scenario_s_days():
+    """No horizon given: the world runs for ``simulation.horizon_days``. Each service draws its
+    failures from its own stream, so 7 days give exactly the failures of the first 7 of 14 days,
+    and 14 days give more (four services at 3 a week: about 12 a week)."""
+    def detected(days: float) -> list[tuple[float, str]]:
+        doc = setting(base_doc(), "simulation.horizon_days", days)
+        doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+        w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [])
+        w.run()
+        return [(e.t, e.roots[0]) for e in of(w.log.events, Kind.DETECTED)]
+
+    week, two = detected(7.0), detected(14.0)
+    assert len(week) >= 4
+    assert all(t < 7 * 1440.0 for t, _ in week)
+    assert week == [d for d in two if d[0] < 7 * 1440.0]
+    assert len(two) > len(week) and two[-1][0] < 14 * 1440.0
