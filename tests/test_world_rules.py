@@ -276,3 +276,14 @@ def test_without_a_horizon_per_service_failures_run_for_the_scenario_s_days():
     assert all(t < 7 * 1440.0 for t, _ in week)
     assert week == [d for d in two if d[0] < 7 * 1440.0]
     assert len(two) > len(week) and two[-1][0] < 14 * 1440.0
+
+
+def test_work_done_while_two_decisions_are_reached_adds_up_against_the_fix():
+    """Two decisions without stakeholders after the diagnosis (10 and 6 minutes of deliberation)
+    with ``progress_while_deciding`` 0.5: the debugger gets 5 + 3 = 8 minutes of the fix done
+    meanwhile, so the 20 of fix take 12: 60 + 60 + 10 + 6 + 12 = 148."""
+    doc = setting(base_doc(), "behaviour.progress_while_deciding", 0.5)
+    spec = incident(decisions=(DecisionNeed("a", (), 10.0), DecisionNeed("b", (), 6.0)))
+    events = run(doc, "async-first", spec)
+    assert [e.t for e in of(events, Kind.DECISION)] == [pytest.approx(130.0), pytest.approx(136.0)]
+    assert resolved_at_of(events) == pytest.approx(T0 + DIAGNOSIS + 10.0 + 6.0 + (FIX - 8.0))
