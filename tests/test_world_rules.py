@@ -92,6 +92,7 @@ def test_a_room_decision_asks_a_stakeholder_busy_elsewhere_in_the_channel():
     assert (dec.t, dec.wait_min, dec.medium) == (pytest.approx(T0 + DIAGNOSIS + 20.0), pytest.approx(20.0), "room")
     q, = of(events, Kind.INTERRUPTED, incident=1, who="sec-1")
     assert q.answer_min == pytest.approx(3.0) and q.role == "stakeholder"
+    assert q.reason == "decision: contain"  # what the question was about, as in the channel
     assert not of(events, Kind.JOINED, incident=1, who="sec-1")
     # the 3 minutes are taken out of sec-1's own debugging: incident 0 ends 3 min later
     assert [e.t for e in of(events, Kind.RESOLVED, incident=0)] == [pytest.approx(600.0 + 3.0)]
