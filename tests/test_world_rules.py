@@ -288,3 +288,19 @@ def test_work_done_while_two_decisions_are_reached_adds_up_against_the_fix():
     events = run(doc, "async-first", spec)
     assert [e.t for e in of(events, Kind.DECISION)] == [pytest.approx(130.0), pytest.approx(136.0)]
     assert resolved_at_of(events) == pytest.approx(T0 + DIAGNOSIS + 10.0 + 6.0 + (FIX - 8.0))
+
+
+def test_a_team_sends_someone_merely_watching_elsewhere_before_someone_debugging_elsewhere():
+    """db has two on-calls (db-1 first) and every room invites every on-call. At minute 41:
+    db-2 watches incident 0's room (on ``api``) as a spectator, db-1 debugs incident 1 (on
+    ``db``). Asked for its responder to incident 2 (on ``web``), db has nobody free, so it sends
+    the one merely watching elsewhere, db-2, not db-1 who is debugging."""
+    doc = setting(base_doc(), "org.teams.db.oncall", {"per_shift": 2})
+    doc = setting(doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0})
+    w = world(doc, "war-room", incident(at=0.0, id=0, diagnosis=600.0),
+              incident(at=30.0, roots=("db",), id=1, diagnosis=600.0),
+              incident(at=40.0, roots=("web",), id=2, diagnosis=600.0))
+    w.run(until=41.0)
+    assert w.runs[0].engaged.get("db-2") == "spectator" and w.runs[1].debugger.id == "db-1"
+    assert [e.id for e in w.roster.oncall("db", 41.0)] == ["db-1", "db-2"]
+    assert w.responder_for(w.runs[2], "db").id == "db-2"
