@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from incsim.model.incidents import ArrivalRate, generate_incidents
+from incsim.model.incidents import HOURS_PER_WEEK, ArrivalRate, generate_incidents, profile_weights
 from incsim.model.people import WEEK
 from incsim.model.streams import Streams
 from incsim.scenario.loader import load_scenario_text
-from incsim.scenario.schema import Burst
+from incsim.scenario.schema import ArrivalProfile, Burst
 
 SCENARIO = """\
 apiVersion: incsim/v1
@@ -77,3 +77,19 @@ def test_a_burst_not_yet_begun_does_not_hide_one_listed_after_it():
         Burst(at_min=0.0, duration_min=500.0, factor=2.0)))
     assert [rate.burst(t) for t in (100.0, 1050.0, 700.0)] == [2.0, 3.0, 1.0]
     assert rate.factor("api", 100.0) == 2.0
+
+
+@pytest.mark.parametrize("part", ["weekday", "hour"])
+def test_a_compact_profile_missing_a_part_is_flat_in_that_part(part):
+    """Only weekdays given (3 on Monday to Friday, 1 at the weekend; mean 17/7): every hour of a
+    weekday weighs 3 / (17/7) = 21/17 and every weekend hour 7/17, 24 hours a day, 168 in all.
+    Only hours given (3 in the afternoon, 1 before; mean 2): 1/2 and 3/2 on every one of the 7
+    days."""
+    if part == "weekday":
+        w = profile_weights(ArrivalProfile(weekday=[3, 3, 3, 3, 3, 1, 1]))
+        expected = np.repeat([21 / 17] * 5 + [7 / 17] * 2, 24)
+    else:
+        w = profile_weights(ArrivalProfile(hour=[1] * 12 + [3] * 12))
+        expected = np.tile([0.5] * 12 + [1.5] * 12, 7)
+    assert w.shape == (HOURS_PER_WEEK,)
+    np.testing.assert_allclose(w, expected, rtol=1e-12)

@@ -94,6 +94,7 @@ def test_a_room_decision_asks_a_stakeholder_busy_elsewhere_in_the_channel():
     assert (dec.t, dec.wait_min, dec.medium) == (pytest.approx(T0 + DIAGNOSIS + 20.0), pytest.approx(20.0), "room")
     q, = of(events, Kind.INTERRUPTED, incident=1, who="sec-1")
     assert q.answer_min == pytest.approx(3.0) and q.role == "stakeholder"
+    assert q.reason == "decision: contain"  # what the question was about, as in the channel
     assert not of(events, Kind.JOINED, incident=1, who="sec-1")
     # the 3 minutes are taken out of sec-1's own debugging: incident 0 ends 3 min later
     assert [e.t for e in of(events, Kind.RESOLVED, incident=0)] == [pytest.approx(600.0 + 3.0)]
@@ -236,3 +237,92 @@ def test_watchers_are_drawn_from_everyone_but_the_debugger_and_the_ic_by_id(watc
     picks = rng.choice(len(pool), size=min(watchers, len(pool)), replace=False)
     assert [e.id for e in out] == [pool[i].id for i in sorted(picks)]
     assert not gone & {e.id for e in out} and len(out) == min(watchers, len(pool))
+
+
+def test_incidents_of_per_service_failures_are_numbered_from_zero_in_arrival_order():
+    """Failures drawn by the services themselves get the next incident number, like any other:
+    over four weeks the incidents detected are 0, 1, 2, ... in the order they arrive."""
+    doc = base_doc()
+    doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+    w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [], horizon=4 * WEEK)
+    w.run()
+    detected = [e.incident for e in of(w.log.events, Kind.DETECTED)]
+    assert len(detected) >= 30  # four services at 3 a week
+    assert detected == list(range(len(detected)))
+
+
+# -- triage --------------------------------------------------------------------------------------
+def test_a_triage_call_with_nobody_holding_the_security_role_has_only_debugger_and_ic():
+    """The ops team loses the security role: the triage call for a security incident has nobody
+    to pull in as stakeholder, so it holds the debugger and the IC only and closes after its 10
+    minutes; the diagnosis starts when the call ends: 60 + 10 + 60 + 20 = 150."""
+    doc = setting(base_doc(), "org.teams.ops.roles", ["ic", "leadership"])
+    doc = setting(doc, "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
+    events = run(doc, "hybrid", incident(flags=("security",)))
+    assert [(e.t, e.reason) for e in of(events, Kind.ROOM_OPENED)] == [(T0, "triage")]
+    assert [e.t for e in of(events, Kind.ROOM_CLOSED)] == [T0 + 10.0]
+    assert sorted(e.role for e in of(events, Kind.JOINED)) == ["debugger", "ic"]
+    assert resolved_at_of(events) == pytest.approx(RESOLVES + 10.0)
+
+
+def resolved_at_of(events) -> float:
+    t, = [e.t for e in of(events, Kind.RESOLVED)]
+    return t
+
+
+# -- driving -------------------------------------------------------------------------------------
+def test_an_incident_scheduled_during_a_run_starts_at_its_own_minute():
+    """Run to minute 100, then schedule an incident on ``db`` for minute 300: it is detected at
+    300 (not 100 + 300) and, with nothing else costing time, resolves at 300 + 60 + 20 = 380."""
+    w = world(base_doc(), "async-first")
+    w.run(until=100.0)
+    w.schedule(incident(at=300.0, roots=("db",), id=1))
+    w.run()
+    assert [e.t for e in of(w.log.events, Kind.DETECTED, incident=1)] == [300.0]
+    assert resolved_at(w, 1) == pytest.approx(300.0 + DIAGNOSIS + FIX)
+    assert resolved_at(w, 0) == pytest.approx(RESOLVES)
+
+
+def test_without_a_horizon_per_service_failures_run_for_the_scenario_s_days():
+    """No horizon given: the world runs for ``simulation.horizon_days``. Each service draws its
+    failures from its own stream, so 7 days give exactly the failures of the first 7 of 14 days,
+    and 14 days give more (four services at 3 a week: about 12 a week)."""
+    def detected(days: float) -> list[tuple[float, str]]:
+        doc = setting(base_doc(), "simulation.horizon_days", days)
+        doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
+        w = World(Scenario.model_validate(doc), "async-first", Streams(7, 0), [])
+        w.run()
+        return [(e.t, e.roots[0]) for e in of(w.log.events, Kind.DETECTED)]
+
+    week, two = detected(7.0), detected(14.0)
+    assert len(week) >= 4
+    assert all(t < 7 * 1440.0 for t, _ in week)
+    assert week == [d for d in two if d[0] < 7 * 1440.0]
+    assert len(two) > len(week) and two[-1][0] < 14 * 1440.0
+
+
+def test_work_done_while_two_decisions_are_reached_adds_up_against_the_fix():
+    """Two decisions without stakeholders after the diagnosis (10 and 6 minutes of deliberation)
+    with ``progress_while_deciding`` 0.5: the debugger gets 5 + 3 = 8 minutes of the fix done
+    meanwhile, so the 20 of fix take 12: 60 + 60 + 10 + 6 + 12 = 148."""
+    doc = setting(base_doc(), "behaviour.progress_while_deciding", 0.5)
+    spec = incident(decisions=(DecisionNeed("a", (), 10.0), DecisionNeed("b", (), 6.0)))
+    events = run(doc, "async-first", spec)
+    assert [e.t for e in of(events, Kind.DECISION)] == [pytest.approx(130.0), pytest.approx(136.0)]
+    assert resolved_at_of(events) == pytest.approx(T0 + DIAGNOSIS + 10.0 + 6.0 + (FIX - 8.0))
+
+
+def test_a_team_sends_someone_merely_watching_elsewhere_before_someone_debugging_elsewhere():
+    """db has two on-calls (db-1 first) and every room invites every on-call. At minute 41:
+    db-2 watches incident 0's room (on ``api``) as a spectator, db-1 debugs incident 1 (on
+    ``db``). Asked for its responder to incident 2 (on ``web``), db has nobody free, so it sends
+    the one merely watching elsewhere, db-2, not db-1 who is debugging."""
+    doc = setting(base_doc(), "org.teams.db.oncall", {"per_shift": 2})
+    doc = setting(doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0})
+    w = world(doc, "war-room", incident(at=0.0, id=0, diagnosis=600.0),
+              incident(at=30.0, roots=("db",), id=1, diagnosis=600.0),
+              incident(at=40.0, roots=("web",), id=2, diagnosis=600.0))
+    w.run(until=41.0)
+    assert w.runs[0].engaged.get("db-2") == "spectator" and w.runs[1].debugger.id == "db-1"
+    assert [e.id for e in w.roster.oncall("db", 41.0)] == ["db-1", "db-2"]
+    assert w.responder_for(w.runs[2], "db").id == "db-2"
