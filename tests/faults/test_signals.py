@@ -16,7 +16,9 @@ from incsim.sweep import load_sweep, run_sweep
 RNG = random.Random(13)  # the moments the signals arrive: seeded, so a failure can be repeated
 CASES = [(sig, jobs, round(RNG.uniform(0.5, 4.0), 2))
          for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) for jobs in ("1", "2")]
-FAST = {(signal.SIGINT, "2"), (signal.SIGTERM, "1"), (signal.SIGHUP, "2")}
+# (SIGHUP, "2") is left to the slow run: at 1.31 s it hung (no exit within 20 s) in two of about
+# ten whole-suite runs on a loaded machine, and could not be made to hang alone; a known fault, open
+FAST = {(signal.SIGINT, "2"), (signal.SIGTERM, "1")}
 
 
 def _case(sig, jobs, delay):
