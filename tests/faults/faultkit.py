@@ -45,7 +45,8 @@ def write_tiny_sweep(folder: Path, reps: int = 3) -> Path:
 
 def start(*args: str, cwd: Path, limit_bytes: int | None = None) -> subprocess.Popen:
     """``python -m incsim ARGS`` in its own process group (as a terminal runs a command)."""
-    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
+    # faulthandler: a SIGABRT makes every process of the group print where each of its threads is
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200", "PYTHONFAULTHANDLER": "1"}
 
     def setup() -> None:
         if limit_bytes is not None:
@@ -58,13 +59,28 @@ def start(*args: str, cwd: Path, limit_bytes: int | None = None) -> subprocess.P
 
 
 def finish(proc: subprocess.Popen, within: float) -> tuple[int, str, str]:
-    """Wait at most ``within`` seconds for ``proc``; a hang kills its group and fails the test."""
+    """Wait at most ``within`` seconds for ``proc``; a hang fails the test with the stacks of every
+    thread of every process left in the group (faulthandler's dump on SIGABRT), then kills it."""
     try:
         out, err = proc.communicate(timeout=within)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+        left = group_members(proc.pid)
+        for pid in left:
+            try:
+                os.kill(pid, 6)  # SIGABRT: faulthandler prints the stacks and the process ends
+            except ProcessLookupError:
+                pass
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            err = "(no stacks: the group did not end on SIGABRT)"
+        try:
+            os.killpg(proc.pid, 9)
+        except ProcessLookupError:
+            pass  # every member ended on SIGABRT
         proc.communicate()
-        pytest.fail(f"the process did not end within {within} s of the fault")
+        pytest.fail(f"the process did not end within {within} s of the fault; {len(left)} process(es) of "
+                    f"its group were left: {left}; their stacks:\n{err[-12000:]}")
     return proc.returncode, out, err
 
 
