@@ -326,3 +326,20 @@ def test_a_team_sends_someone_merely_watching_elsewhere_before_someone_debugging
     assert w.runs[0].engaged.get("db-2") == "spectator" and w.runs[1].debugger.id == "db-1"
     assert [e.id for e in w.roster.oncall("db", 41.0)] == ["db-1", "db-2"]
     assert w.responder_for(w.runs[2], "db").id == "db-2"
+
+
+# -- rooms -------------------------------------------------------------------------------------
+def test_asking_to_open_a_room_that_is_open_changes_nothing():
+    """The war room opens at detection (minute 60). Asked at minute 80 to open a room for
+    another reason, the world keeps the room it has: no second opening, no closing before the
+    resolution at 140, and the reason stays the first one (only a triage call is replaced)."""
+    w = world(base_doc(), "war-room")
+    w.run(until=T0 + 20)
+    run0 = w.runs[0]
+    first, = of(w.log.events, Kind.ROOM_OPENED)
+    assert run0.room_open and not run0.in_triage_call
+    w.open_room(run0, "escalated: asked again")
+    w.run()
+    assert [(e.t, e.reason) for e in of(w.log.events, Kind.ROOM_OPENED)] == [(T0, first.reason)]
+    assert [e.t for e in of(w.log.events, Kind.ROOM_CLOSED)] == [RESOLVES]
+    assert run0.rooms_opened == 1

@@ -90,7 +90,7 @@ class Communication:
         if q <= 0:
             return
         while not run.resolved.triggered:
-            n = len(run.spectators()) if run.room_open else 0
+            n = len(run.spectators())  # none with no room: a closed room has nobody present
             if n == 0 or run.debugger is None or run.debugger.id not in run.present:
                 yield FirstOf(self.env, run.room_changed, run.resolved)
                 continue

@@ -67,7 +67,7 @@ class Participation:
         role = run.engaged.pop(eng_id)
         self.where[eng_id].discard(run.spec.id)
         refocus = 0.0
-        if run.joined_at_work.pop(eng_id, False) and eng.working(now) and refocus_after:
+        if run.joined_at_work.pop(eng_id) and eng.working(now) and refocus_after:  # set by join
             refocus = min(run.draw(self.scn.behaviour.refocus, "refocus", eng), eng.minutes_left_at_work(now))
         self.emit(run, Left, eng_id, role=role, refocus_min=refocus)
         if eng_id in run.present:
