@@ -16,7 +16,7 @@ from incsim.model.people import WEEK
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.schema import Scenario
-from test_mechanisms import DIAGNOSIS, FIX, T0, base_doc, incident, of, run, setting
+from test_mechanisms import DIAGNOSIS, FIX, NINE_TO_FIVE, T0, base_doc, incident, of, run, setting
 
 RESOLVES = T0 + DIAGNOSIS + FIX  # 140
 
@@ -121,6 +121,22 @@ def test_an_incident_with_the_whole_ic_rota_busy_pages_its_ic_when_one_is_free()
     assert [(e.t, e.who) for e in of(events, Kind.PAGED, incident=1, role="ic")] == [(80.0, "ops-1")]
     assert [(e.t, e.who) for e in of(events, Kind.JOINED, incident=1, role="ic")] == [(80.0, "ops-1")]
     assert [e.t for e in of(events, Kind.RESOLVED, incident=1)] == [pytest.approx(RESOLVES)]
+
+
+def test_an_ic_whose_incident_resolved_before_they_acknowledged_is_free_for_the_next():
+    """One person on the IC rota (ops-1), working 9 to 5, acknowledges a page at night in 200
+    minutes. Incident 0 (minute 60, 01:00) resolves at 140, before ops-1 acknowledges (260):
+    ops-1 never joins it and is free again, so incident 1 (minute 300, on ``db``) pages ops-1
+    as its IC at once. That one resolves at 300 + 60 + 20 = 380, also before ops-1 would
+    acknowledge (500), so ops-1 joins neither."""
+    doc = setting(base_doc(), "org.teams.ops.size", 1)
+    doc = setting(doc, "org.teams.ops.work_hours", dict(NINE_TO_FIVE))
+    doc = setting(doc, "behaviour.page_ack_off_hours", 200.0)
+    events = run(doc, "async-first", incident(id=0), incident(at=300.0, roots=("db",), id=1))
+    assert [(e.t, e.incident, e.who) for e in of(events, Kind.PAGED, role="ic")] == [(T0, 0, "ops-1"),
+                                                                                     (300.0, 1, "ops-1")]
+    assert of(events, Kind.JOINED, who="ops-1") == []
+    assert [(e.t, e.incident) for e in of(events, Kind.RESOLVED)] == [(RESOLVES, 0), (300.0 + DIAGNOSIS + FIX, 1)]
 
 
 @pytest.mark.parametrize("backup, b_debugger, b_resolves", [
@@ -343,3 +359,36 @@ def test_asking_to_open_a_room_that_is_open_changes_nothing():
     assert [(e.t, e.reason) for e in of(w.log.events, Kind.ROOM_OPENED)] == [(T0, first.reason)]
     assert [e.t for e in of(w.log.events, Kind.ROOM_CLOSED)] == [RESOLVES]
     assert run0.rooms_opened == 1
+
+
+def test_someone_taking_part_becomes_the_debugger_once():
+    """app-3 takes part in incident 0 as an expert; joined again as its debugger, they are the
+    debugger from then on, logged once as a change of role; joined as debugger a third time,
+    nothing more is logged. A spectator asked to be an expert is upgraded the same way."""
+    w = world(base_doc(), "async-first")
+    w.run(until=T0 + 10)
+    run0, eng = w.runs[0], w.roster.engineers["app-3"]
+    w.join(run0, eng, "expert")
+    w.join(run0, eng, "debugger")
+    w.join(run0, eng, "debugger")
+    assert run0.engaged["app-3"] == "debugger"
+    assert [(e.role, e.change) for e in of(w.log.events, Kind.JOINED, who="app-3")] == [
+        ("expert", False), ("debugger", True)]
+    w.join(run0, w.roster.engineers["app-4"], "spectator")
+    w.join(run0, w.roster.engineers["app-4"], "expert")
+    w.join(run0, w.roster.engineers["app-4"], "spectator")
+    assert run0.engaged["app-4"] == "expert"
+
+
+@pytest.mark.parametrize("held", ["debugging", "commanding", "fixing"])
+def test_debugging_commanding_or_fixing_another_incident_is_hard_busy(held):
+    """Whoever holds another incident (as its debugger, IC or fixer) is hard busy for this one,
+    not for the incident they hold; nobody else is."""
+    w = world(base_doc(), "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))
+    w.run(until=T0 + 10)
+    run0, run1 = w.runs[0], w.runs[1]
+    db1 = w.roster.engineers["db-1"]
+    assert not w.hard_busy(db1, run1)
+    getattr(w, held)["db-1"] = run0
+    assert w.hard_busy(db1, run1) and w.hard_busy(db1) and not w.hard_busy(db1, run0)
+    assert not w.hard_busy(w.roster.engineers["db-2"], run1)

@@ -36,10 +36,8 @@ class Communication:
             run.ic_ready.succeed()
             return
         yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
-        if run.resolved.triggered:
+        if run.resolved.triggered:  # the resolution released the IC already
             run.ic_ready.succeed()
-            if self.commanding.get(ic.id) is run:
-                self._release(self.commanding, ic.id)
             return
         self.join(run, ic, "ic")
         run.ic_ready.succeed()
