@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import secrets
 import socket
@@ -100,10 +101,16 @@ def _probe_scheduler(address: str, timeout: float) -> None:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
+def _stop_pool(pool: ProcessPoolExecutor, others: set) -> None:
     """Drop queued work and end the workers now: a worker may be mid-replication or blocked on a
-    lock or pipe, so waiting for it can take as long as a replication (or forever)."""
+    lock or pipe, so waiting for it can take as long as a replication (or forever).
+
+    Every child process started since the pool was made (not in ``others``) is ended, not only
+    those in the pool's table: a signal that lands just after a worker started and before the
+    pool noted it leaves that worker out of the table, waiting for work that never comes, and
+    Python's exit would wait for it forever."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    procs += [p for p in multiprocessing.active_children() if p not in procs and p not in others]
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
         if proc.is_alive():
@@ -152,11 +159,12 @@ def executor_for(jobs: int | None = None, scheduler: str | None = None,
     if n <= 1:
         yield None
         return
+    others = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(max_workers=n, initializer=worker_init)
     try:
         yield pool
     except BaseException:
-        _stop_pool(pool)
+        _stop_pool(pool, others)
         raise
     pool.shutdown(wait=True)
 

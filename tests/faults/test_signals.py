@@ -17,7 +17,10 @@ RNG = random.Random(13)  # the moments the signals arrive: seeded, so a failure 
 CASES = [(sig, jobs, round(RNG.uniform(0.5, 4.0), 2))
          for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) for jobs in ("1", "2")]
 # (SIGHUP, "2") is left to the slow run: at 1.31 s it hung (no exit within 20 s) in two of about
-# ten whole-suite runs on a loaded machine, and could not be made to hang alone; a known fault, open
+# ten whole-suite runs on a loaded machine, and could not be made to hang alone (120 tries under
+# load). One way to that hang is found and mended (a worker started as the signal came, outside the
+# pool's table: test_a_worker_started_as_the_signal_came_is_ended_with_the_pool); whether it was the
+# only one is not known, and a hang now fails with every process's stacks (faultkit.finish)
 FAST = {(signal.SIGINT, "2"), (signal.SIGTERM, "1")}
 
 
@@ -221,3 +224,39 @@ def test_a_signal_inside_a_callback_that_drops_exceptions_still_stops_the_comman
     assert proc.returncode == 128 + sig, (proc.stdout, proc.stderr)
     assert proc.stdout.strip() == f"stopped by {sig.name}"
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_a_worker_started_as_the_signal_came_is_ended_with_the_pool(monkeypatch):
+    """A stop signal can land in the moment between a worker's start and the pool's noting it
+    (``ProcessPoolExecutor._spawn_process``). That worker is in no table the pool keeps, waits
+    for work that never comes, and at exit Python waits for it forever: the command hangs. The
+    pool is stopped with every child this process started, so it ends too."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from incsim.api import executor_for
+    from incsim.signals import Interrupted
+
+    started = []
+    spawn = ProcessPoolExecutor._spawn_process
+
+    def spawn_then_signal(pool):
+        before = set(pool._processes)
+        spawn(pool)
+        new, = set(pool._processes) - before
+        started.append(pool._processes.pop(new))  # the signal came before the pool noted it
+        raise Interrupted(signal.SIGHUP)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "_spawn_process", spawn_then_signal)
+    try:
+        with pytest.raises(Interrupted), executor_for(jobs=2) as pool:
+            pool.submit(int, 1)
+        assert len(started) == 1
+        started[0].join(5.0)
+        assert not started[0].is_alive(), "a worker outlived its pool"
+        assert multiprocessing.active_children() == []
+    finally:
+        for proc in started:  # without the fix, never leave it for Python's exit to wait on
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
