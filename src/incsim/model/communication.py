@@ -27,7 +27,7 @@ class Communication:
             yield FirstOf(self.env, self.freed, run.resolved)
             if run.resolved.triggered:
                 break
-            ic = self.pick_ic(exclude={run.debugger.id} if run.debugger is not None else ())
+            ic = self.pick_ic(exclude={run.debugger.id})  # known: the wait above was for the debugger
             if ic is not None:
                 run.ic = ic
                 self.commanding[ic.id] = run
