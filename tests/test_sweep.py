@@ -412,8 +412,11 @@ class _Recorder:
     def submit(self, fn, *args):
         from concurrent.futures import Future
 
-        pid = args[0].id if fn.__name__ == "summarise_point" else self.ids[id(args[0])]
-        self.log.append(f"{fn.__name__} {pid}")
+        if fn.__name__ == "render":  # a chart: the function that draws it
+            self.log.append(f"render {args[0].__name__}")
+        else:
+            pid = args[0].id if fn.__name__ == "summarise_point" else self.ids[id(args[0])]
+            self.log.append(f"{fn.__name__} {pid}")
         fut: Future = Future()
         fut.set_result(fn(*args))
         return fut
@@ -424,8 +427,15 @@ def test_an_executor_runs_the_points_replications_and_summaries_without_waiting_
     spec = load_sweep(tiny)
     run_sweep(spec, out_dir=tmp_path / "p", executor=_Recorder(log, spec.points))
     n = len(spec.points)
-    assert sorted(log) == sorted([f"run_replication {p.id}" for p in spec.points for _ in range(REPS)]
-                                 + [f"summarise_point {p.id}" for p in spec.points])
+    charts = [line for line in log if line.startswith("render ")]
+    work = [line for line in log if not line.startswith("render ")]
+    assert sorted(work) == sorted([f"run_replication {p.id}" for p in spec.points for _ in range(REPS)]
+                                  + [f"summarise_point {p.id}" for p in spec.points])
+    # the charts are drawn by the executor too, once every point is in: one per parameter, then
+    # one tornado per metric
+    assert charts == (["render parameter_chart"] * len(spec.parameters)
+                      + ["render tornado_chart"] * len(spec.metrics))
+    assert log[-len(charts):] == charts
     # no barrier at the end of a point: the next point's replications start before its summary
     assert log.index("run_replication 1") < log.index("summarise_point 0")
     # ... and a point is summarised long before the last replications of the sweep

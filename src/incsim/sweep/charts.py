@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -160,23 +161,42 @@ def tornado_chart(sweep: Sweep, metric: str, bars: dict[str, list[TornadoBar]], 
     return fig
 
 
-def write_charts(sweep: Sweep, table: pd.DataFrame, statements: list[dict[str, Any]],
-                 bars: dict[str, dict[str, list[TornadoBar]]], out: Path) -> list[Path]:
-    """Write ``chart-<parameter>.svg`` for every parameter and ``tornado-<metric>.svg`` (one-at-a-time
-    sweeps) into ``out``; the paths written."""
-    written = []
+def chart_tasks(sweep: Sweep, table: pd.DataFrame, statements: list[dict[str, Any]],
+                bars: dict[str, dict[str, list[TornadoBar]]]) -> list[tuple[str, Any, tuple]]:
+    """Every chart of the sweep as (file name, the function that draws it, its arguments):
+    ``chart-<parameter>.svg`` for every parameter, ``tornado-<metric>.svg`` (one-at-a-time sweeps)."""
+    tasks: list[tuple[str, Any, tuple]] = [(f"chart-{_slug(par.path)}.svg", parameter_chart,
+                                            (sweep, table, par, statements)) for par in sweep.parameters]
+    base = table[table["point"] == 0]
+    for metric, per in bars.items():
+        if not any(per.values()):
+            continue
+        centre = {p: float(base[(base["protocol"] == p) & (base["metric"] == metric)]["diff_mean"].iloc[0])
+                  for p in per if not base[(base["protocol"] == p) & (base["metric"] == metric)].empty}
+        tasks.append((f"tornado-{_slug(metric)}.svg", tornado_chart, (sweep, metric, per, centre)))
+    return tasks
+
+
+def render(draw: Any, args: tuple) -> bytes:
+    """The SVG of the chart ``draw(*args)`` (a task a worker can run: the settings come with it)."""
     with rc_context(RC):
-        for par in sweep.parameters:
-            path = out / f"chart-{_slug(par.path)}.svg"
-            atomic_write(path, svg_bytes(parameter_chart(sweep, table, par, statements)))
-            written.append(path)
-        base = table[table["point"] == 0]
-        for metric, per in bars.items():
-            if not any(per.values()):
-                continue
-            centre = {p: float(base[(base["protocol"] == p) & (base["metric"] == metric)]["diff_mean"].iloc[0])
-                      for p in per if not base[(base["protocol"] == p) & (base["metric"] == metric)].empty}
-            path = out / f"tornado-{_slug(metric)}.svg"
-            atomic_write(path, svg_bytes(tornado_chart(sweep, metric, per, centre)))
-            written.append(path)
+        return svg_bytes(draw(*args))
+
+
+def write_charts(sweep: Sweep, table: pd.DataFrame, statements: list[dict[str, Any]],
+                 bars: dict[str, dict[str, list[TornadoBar]]], out: Path,
+                 executor: Executor | None = None) -> list[Path]:
+    """Write every chart of ``chart_tasks`` into ``out``; the paths written. With an ``executor``
+    the charts are drawn by its workers, side by side (the same bytes: each is drawn with the
+    same settings wherever it runs), and written here in order."""
+    tasks = chart_tasks(sweep, table, statements, bars)
+    if executor is None:
+        svgs = [render(draw, args) for _, draw, args in tasks]
+    else:
+        futures = [executor.submit(render, draw, args) for _, draw, args in tasks]
+        svgs = [f.result() for f in futures]
+    written = []
+    for (name, _, _), svg in zip(tasks, svgs, strict=True):
+        atomic_write(out / name, svg)
+        written.append(out / name)
     return written

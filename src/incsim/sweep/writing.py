@@ -209,7 +209,7 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
     if bars:
         atomic_write(out / "tornado.csv", _tornado_csv(bars, sweep.baseline))
         files.append(out / "tornado.csv")
-    files += write_charts(sweep, table, statements, bars, out)
+    files += write_charts(sweep, table, statements, bars, out, executor)
     point_files = [f for p in sweep.points for f in _point_files(out, p.id)]
     write_manifest(out, [*files, *point_files], "sweep.json", sweep_manifest(sweep, seed, drawn, complete=True))
     files.append(out / "sweep.json")
