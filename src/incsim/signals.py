@@ -8,6 +8,7 @@ parent (Linux ``PR_SET_PDEATHSIG``), so a SIGKILL of the parent leaves no orphan
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import signal
@@ -108,9 +109,22 @@ def install() -> None:
     """Make every stop signal raise ``Interrupted`` in the main thread (the command's process)."""
     for s in STOP_SIGNALS:
         signal.signal(s, _raise_interrupted)
+    if not _state.get("exit_registered"):
+        atexit.register(_ignore_at_exit)  # registered first, so it runs after every other exit handler
+        _state["exit_registered"] = True
     if sys.unraisablehook is not _deliver_again:
         _previous_unraisablehook[0] = sys.unraisablehook
         sys.unraisablehook = _deliver_again
+
+
+def _ignore_at_exit() -> None:
+    """The last exit handler: the command and every other exit handler are done, so a stop signal
+    has nothing left to stop. Python's shutdown then sets every signal with a Python handler back
+    to the default (which kills the process) for its last moments, tearing down modules, a
+    quarter of a second after a report: a signal landing there ended a finished command as
+    killed. Ignored signals stay ignored through the shutdown."""
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
 
 
 @contextmanager

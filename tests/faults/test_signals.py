@@ -260,3 +260,36 @@ def test_a_worker_started_as_the_signal_came_is_ended_with_the_pool(monkeypatch)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
+
+
+_LATE_SIGNAL = """
+import os, signal, sys, time
+from incsim import signals
+
+signals.install()
+
+
+class Late:
+    def __del__(self):  # runs while Python tears its modules down, after its signal handling ended
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+        sys.stderr.write("survived\\n")
+
+
+late = Late()
+sys.exit(0)
+"""
+
+
+def test_a_stop_signal_after_the_command_finished_leaves_its_exit_status(tmp_path):
+    """A signal landing in Python's last moments (module teardown, once the command has done its
+    work and every exit handler has run) does not kill the process: the status stays 0."""
+    import os
+    import subprocess
+    import sys
+
+    from faultkit import SRC
+
+    proc = subprocess.run([sys.executable, "-c", _LATE_SIGNAL], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60, check=False)
+    assert (proc.returncode, proc.stderr) == (0, "survived\n")
