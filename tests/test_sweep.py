@@ -361,6 +361,18 @@ def test_same_seed_same_bytes_serial_or_parallel_other_seed_differs(tiny, tmp_pa
     assert (tmp_path / "a" / "sweep.csv").read_bytes() != (tmp_path / "c" / "sweep.csv").read_bytes()
 
 
+def test_a_sweep_into_a_relative_folder_is_written_and_sealed(tiny, tmp_path, monkeypatch):
+    """``-o results/x`` names a folder from where the command runs: the sweep finishes there and
+    its manifest lists its files within it (once, a relative folder was joined to itself)."""
+    from incsim.output import verify_manifest
+
+    monkeypatch.chdir(tmp_path)
+    outcome = run_sweep(load_sweep(tiny), out_dir=Path("rel") / "s")
+    record = verify_manifest(tmp_path / "rel" / "s")
+    assert "sweep.csv" in {e["path"] for e in record["files"]}
+    assert outcome.computed == len(outcome.sweep.points)
+
+
 def test_points_share_random_numbers(tiny, tmp_path):
     """A war room never waits for channel replies: its figures are identical at every reply latency."""
     out = run_sweep(load_sweep(tiny), out_dir=tmp_path / "o")

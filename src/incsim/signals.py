@@ -106,7 +106,10 @@ _previous_unraisablehook = [sys.unraisablehook]
 
 
 def install() -> None:
-    """Make every stop signal raise ``Interrupted`` in the main thread (the command's process)."""
+    """Make every stop signal raise ``Interrupted`` in the main thread (the command's process).
+
+    Call it before importing the libraries (as ``entry.main`` does): its exit handler runs last
+    only if it is registered before theirs (``multiprocessing``'s, which waits for workers)."""
     for s in STOP_SIGNALS:
         signal.signal(s, _raise_interrupted)
     if not _state.get("exit_registered"):

@@ -211,7 +211,8 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
         files.append(out / "tornado.csv")
     files += write_charts(sweep, table, statements, bars, out, executor)
     point_files = [f for p in sweep.points for f in _point_files(out, p.id)]
-    write_manifest(out, [*files, *point_files], "sweep.json", sweep_manifest(sweep, seed, drawn, complete=True))
+    listed = [f.relative_to(out) for f in (*files, *point_files)]  # the manifest reads names within the folder
+    write_manifest(out, listed, "sweep.json", sweep_manifest(sweep, seed, drawn, complete=True))
     files.append(out / "sweep.json")
     return SweepOutcome(sweep, table, statements, bars, out, seed, drawn, computed, resumed,
                         time.perf_counter() - t0, files)
