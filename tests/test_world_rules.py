@@ -68,6 +68,44 @@ def test_an_injected_escalation_is_logged_as_one_and_opens_a_room_now():
         w.inject_escalation(0)  # resolved by now
 
 
+def test_an_incident_escalates_once_even_after_its_room_closed():
+    """Escalated at minute 90 (injected), the incident's room is closed at 100 (as a drill may);
+    escalated again at 110, nothing happens: one escalation, one room, closed at 100."""
+    w = world(base_doc(), "async-first")
+    w.run(until=T0 + 30)
+    w.inject_escalation(0)
+    w.run(until=T0 + 40)
+    w.close_room(w.runs[0])
+    w.run(until=T0 + 50)
+    w.inject_escalation(0)
+    w.run()
+    assert [e.t for e in of(w.log.events, Kind.ESCALATED)] == [T0 + 30]
+    assert [e.t for e in of(w.log.events, Kind.ROOM_OPENED)] == [T0 + 30]
+    assert [e.t for e in of(w.log.events, Kind.ROOM_CLOSED)] == [T0 + 40]
+
+
+def test_an_injected_incident_is_logged_as_one_and_runs_from_its_minute():
+    """Injected at minute 30 with a start at minute 50, the incident is logged as injected at 30
+    and resolves at 50 + 60 + 20 = 130."""
+    w = world(base_doc(), "async-first", incident(at=10_000.0))
+    w.run(until=30.0)
+    w.inject_incident(incident(at=50.0, id=1))
+    w.run(until=1000.0)
+    inj, = of(w.log.events, Kind.INJECTED)
+    assert (inj.t, inj.incident, inj.what) == (30.0, 1, "incident")
+    assert resolved_at(w, 1) == pytest.approx(50.0 + DIAGNOSIS + FIX)
+
+
+def test_running_to_the_present_minute_is_no_step_at_all():
+    """``run(until=now)`` (a drill asking for the minute it is at) does nothing, and says nothing."""
+    w = world(base_doc(), "async-first")
+    w.run(until=T0 + 5)
+    before = len(w.log.events)
+    w.run(until=T0 + 5)
+    w.run(until=T0)
+    assert (w.env.now, len(w.log.events)) == (T0 + 5, before)
+
+
 # -- decisions ---------------------------------------------------------------------------------
 def busy_security_doc() -> dict:
     """A security team of one (sec-1, owning ``vault``) is the only holder of the security role."""
