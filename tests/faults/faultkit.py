@@ -72,16 +72,14 @@ def finish(proc: subprocess.Popen, within: float) -> tuple[int, str, str]:
                 pass
         try:
             _, err = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # one did not end on SIGABRT: kill it, keep what the others printed
-            try:
-                os.killpg(proc.pid, 9)
-            except ProcessLookupError:
-                pass
-            _, err = proc.communicate()
+        except subprocess.TimeoutExpired:
+            err = None  # one did not end on SIGABRT: what the others printed is read once it is killed
         try:
             os.killpg(proc.pid, 9)
         except ProcessLookupError:
             pass  # every member has ended
+        if err is None:
+            _, err = proc.communicate()
         pytest.fail(f"the process did not end within {within} s of the fault; {len(left)} process(es) of "
                     f"its group were left: {left}; their stacks:\n{err[-12000:]}")
     return proc.returncode, out, err
