@@ -430,3 +430,85 @@ def test_debugging_commanding_or_fixing_another_incident_is_hard_busy(held):
     getattr(w, held)["db-1"] = run0
     assert w.hard_busy(db1, run1) and w.hard_busy(db1) and not w.hard_busy(db1, run0)
     assert not w.hard_busy(w.roster.engineers["db-2"], run1)
+
+
+# -- who is sent: the order of preference, read only as far as needed ----------------------------
+def _role_world() -> World:
+    """The tiny org plus two legal teams, ``night`` (09-17, so off hours at minute 70, 01:10
+    on Monday) and ``day`` (always at work), two people each, the first of each on call. The role's
+    order is night-1, night-2, day-1, day-2 (team by team, on-calls first). Incident 0 (on
+    ``api``) is running at minute 70; incident 1 is the "elsewhere" someone can be held by."""
+    doc = base_doc()
+    doc["org"]["teams"] += [
+        {"name": "night", "size": 2, "work_hours": dict(NINE_TO_FIVE), "roles": ["legal"]},
+        {"name": "day", "size": 2, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+         "roles": ["legal"]},
+    ]
+    w = world(doc, "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))
+    w.run(until=T0 + 10)
+    assert [e.id for e in w.roster.with_role("legal", T0 + 10)] == ["night-1", "night-2", "day-1", "day-2"]
+    assert w.runs[0].ic is not None and w.runs[0].ic.team == "ops"
+    return w
+
+
+def _hold(w: World, how: str, *people: str) -> None:
+    """Make ``people`` part of incident 1 (``watching``) or its debugger (``debugging``)."""
+    for p in people:
+        if how == "watching":
+            w.where[p].add(1)
+        else:
+            w.debugging[p] = w.runs[1]
+
+
+@pytest.mark.parametrize("watching, debugging, in_it, ic, expected", [
+    # everyone free: the first at work, though night-1 comes first in the role's order
+    ((), (), (), None, "day-1"),
+    # day's two are watching elsewhere: the first free one, off hours or not
+    (("day-1", "day-2"), (), (), None, "night-1"),
+    # nobody free; night's watch elsewhere, day's debug elsewhere: the first not held elsewhere
+    (("night-1", "night-2"), ("day-1", "day-2"), (), None, "night-1"),
+    (("night-1", "night-2", "day-2"), ("day-1",), (), None, "night-1"),
+    (("day-1", "day-2"), ("night-1", "night-2"), (), None, "day-1"),
+    # everyone debugging elsewhere: the first of all
+    ((), ("night-1", "night-2", "day-1", "day-2"), (), None, "night-1"),
+    # someone already in the incident comes first, free or not, at work or not
+    ((), (), ("day-2",), None, "day-2"),
+    (("night-2",), (), ("night-2", "day-2"), None, "night-2"),
+    # the incident's IC never takes the role: not day-1, nor day-2 when it is in it
+    ((), (), (), "day-1", "day-2"),
+    ((), (), ("day-2",), "day-2", "day-1"),
+    ((), (), ("day-1", "day-2"), "day-1", "day-2"),
+])
+def test_a_role_goes_to_someone_in_it_then_free_at_work_then_free_then_not_held_then_anyone(
+        watching, debugging, in_it, ic, expected):
+    w = _role_world()
+    run0 = w.runs[0]
+    _hold(w, "watching", *watching)
+    _hold(w, "debugging", *debugging)
+    for p in in_it:
+        run0.engaged[p] = "stakeholder"
+    if ic is not None:
+        run0.ic = w.roster.engineers[ic]
+    assert w.with_role(run0, "legal").id == expected
+
+
+@pytest.mark.parametrize("team, watching, debugging, ic, expected", [
+    ("day", (), (), None, "day-1"),                        # the on-call
+    ("day", ("day-1",), (), None, "day-2"),                # a free colleague at work before a busy on-call
+    ("day", ("day-1",), ("day-2",), None, "day-1"),        # nobody free: the one not held elsewhere
+    ("day", ("day-2",), ("day-1",), None, "day-2"),        # ... on call or not
+    ("day", (), ("day-1", "day-2"), None, "day-1"),        # everyone held: the on-call
+    ("day", (), (), "day-1", "day-2"),                     # never the incident's IC
+    # night-2 is off hours and not on call, so never sent: the on-call is, busy or not
+    ("night", ("night-1",), (), None, "night-1"),
+    ("night", (), ("night-1",), None, "night-1"),
+])
+def test_a_team_sends_its_free_on_call_then_a_free_colleague_at_work_then_the_least_busy(
+        team, watching, debugging, ic, expected):
+    w = _role_world()
+    run0 = w.runs[0]
+    _hold(w, "watching", *watching)
+    _hold(w, "debugging", *debugging)
+    if ic is not None:
+        run0.ic = w.roster.engineers[ic]
+    assert w.responder_for(run0, team).id == expected

@@ -6,6 +6,7 @@ Simulated time is in minutes from a Monday, 00:00 UTC.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from incsim.model.mechanisms import Mechanism
@@ -159,23 +160,26 @@ class Roster:
         shift = math.floor(t / (spec.shift_days * DAY))
         return [members[(shift * spec.per_shift + j) % len(members)] for j in range(spec.per_shift)]
 
-    def ic_candidates(self, t: float) -> list[Engineer]:
-        """The IC rota in order of preference at ``t`` (weekly hand-over)."""
-        if not self.ic_pool:
-            return []
-        shift = math.floor(t / WEEK)
+    def ic_candidates(self, t: float) -> Iterator[Engineer]:
+        """The IC rota in order of preference at ``t`` (weekly hand-over), one at a time: callers
+        stop at the first who will do, so a long rota costs only as far as it is read."""
         n = len(self.ic_pool)
-        return [self.ic_pool[(shift + k) % n] for k in range(n)]
+        if n == 0:
+            return
+        shift = math.floor(t / WEEK)
+        for k in range(n):
+            yield self.ic_pool[(shift + k) % n]
 
-    def with_role(self, role: str, t: float) -> list[Engineer]:
-        """People who can act in ``role`` at ``t``: on-calls of teams with it first, then others."""
-        out: list[Engineer] = []
+    def with_role(self, role: str, t: float) -> Iterator[Engineer]:
+        """People who can act in ``role`` at ``t``: on-calls of teams with it first, then others
+        (one at a time, as ``ic_candidates``)."""
         for team in self.teams.values():
             if role in team.roles:
                 first = self.oncall(team.name, t)
-                rest = [e for e in self.by_team[team.name] if e not in first]
-                out.extend(first + rest)
-        return out
+                yield from first
+                for e in self.by_team[team.name]:
+                    if e not in first:
+                        yield e
 
 
 MECHANISMS = (

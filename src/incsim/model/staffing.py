@@ -4,6 +4,7 @@ one place at a time. The world mixes this in; the incident lifecycle lives in ``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
 from incsim.model.events import Busy, Paged
 from incsim.model.incident_run import IncidentRun
@@ -176,12 +177,13 @@ class Staffing:
             have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
         teams = self._teams_by_distance(run.affected)  # closest to the failure first
         oncalls = [e for t in teams for e in self.roster.oncall(t, now)]
-        leads = [e for t in teams for e in self.roster.by_team[t] if e.is_lead]
-        order: list[Engineer] = list(oncalls)
+        # read only as far as the room fills (the org can be large); a team's leads are its first members
+        order: Iterable[Engineer] = oncalls
         if room.invite.rule in ("fixed-size", "oncalls-and-leads"):
-            order += leads
+            leads = (e for t in teams for e in self.roster.by_team[t][: self.roster.teams[t].leads])
+            order = chain(order, leads)
         if room.invite.rule == "fixed-size":
-            order += [e for t in teams for e in self.roster.by_team[t]]
+            order = chain(order, (e for t in teams for e in self.roster.by_team[t]))
         out: list[tuple[Engineer, bool]] = []
         later: list[tuple[Engineer, bool]] = []  # "last": the busy, after everyone free
         seen: set[str] = set()
@@ -255,25 +257,48 @@ class Staffing:
         if run.debugger is not None and run.debugger.team == team:
             return run.debugger
         oncall = self.roster.oncall(team, now)
-        others = [e for e in self.roster.by_team[team] if e not in oncall and e.working(now)]
-        cands = [e for e in oncall + others if run.ic is None or e.id != run.ic.id]
-        for ok in (lambda e: self.free_for(e, run), lambda e: not self.hard_busy(e, run), lambda e: True):
-            pick = [e for e in cands if ok(e)]
-            if pick:
-                return pick[0]
-        return None
+        ic = run.ic.id if run.ic is not None else None
+        # one pass, read only as far as needed (a team can be large): the first free person wins
+        # at once; failing that, the first not busy elsewhere, then the first of all
+        others = (e for e in self.roster.by_team[team] if e not in oncall and e.working(now))
+        not_held = first = None
+        for e in chain(oncall, others):
+            if e.id == ic:
+                continue
+            if self.free_for(e, run):
+                return e
+            if not_held is None and not self.hard_busy(e, run):
+                not_held = e
+            if first is None:
+                first = e
+        return not_held if not_held is not None else first
 
     def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
         """The person who takes ``role`` (security, leadership, ...) in this incident: someone
         already in it, else a free person (at work first), else someone busy elsewhere."""
         now = self.env.now
-        cands = [e for e in self.roster.with_role(role, now) if run.ic is None or e.id != run.ic.id]
-        for pool in ([e for e in cands if e.id in run.engaged],
-                     [e for e in cands if e.working(now) and self.free_for(e, run)],
-                     [e for e in cands if self.free_for(e, run)],
-                     [e for e in cands if not self.hard_busy(e, run)], cands):
-            if pool:
-                return pool[0]
+        ic = run.ic.id if run.ic is not None else None
+        people = self.roster.engineers
+        if any(i != ic and i in people and role in people[i].roles for i in run.engaged):
+            # someone in it has the role: the first of them in the role's order
+            return next(e for e in self.roster.with_role(role, now) if e.id != ic and e.id in run.engaged)
+        # else one pass, read only as far as needed, keeping the first of each lesser kind
+        free = not_held = first = None
+        for e in self.roster.with_role(role, now):
+            if e.id == ic:
+                continue
+            if self.free_for(e, run):
+                if e.working(now):
+                    return e
+                if free is None:
+                    free = e
+            elif not_held is None and not self.hard_busy(e, run):
+                not_held = e
+            if first is None:
+                first = e
+        for pick in (free, not_held, first):
+            if pick is not None:
+                return pick
         return None
 
     def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
@@ -301,13 +326,13 @@ class Staffing:
             return not self.hard_busy(e) and (run.ic is None or e.id != run.ic.id)
 
         if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
-            backups = [e for e in self.roster.by_team[team] if usable(e) and e.working(now)]
-            if backups:
-                return backups[0], None
+            backup = next((e for e in self.roster.by_team[team] if usable(e) and e.working(now)), None)
+            if backup is not None:
+                return backup, None
         req = pool.request()
         yield req
         while True:
-            everyone = self.roster.oncall(team, self.env.now) + self.roster.by_team[team]
+            everyone = chain(self.roster.oncall(team, self.env.now), self.roster.by_team[team])
             # the first usable one free of other incidents, else the first usable one
             first_usable = None
             for e in everyone:
