@@ -18,6 +18,7 @@ from incsim.metrics import (
     summarize,
     t_interval,
     time_accounting,
+    time_totals,
 )
 from event_helpers import ev
 from incsim.model.events import Event, Kind
@@ -255,6 +256,32 @@ def test_the_time_table_uses_the_accounting_handed_over_and_its_columns(roster_o
                                    "off", "after_horizon"]
     assert table["responding"].tolist() == [60.0]
     assert time_accounting(log, roster_one, 1440.0, accounting=Accounting([]))["responding"].tolist() == [0.0]
+
+
+@pytest.mark.parametrize("name", ["large-org", "fintech"])
+def test_a_replication_s_time_totals_are_its_time_table_s_sums_to_the_bit(name):
+    """A replication's time row (``time_totals``) is the time table's column sums, exactly: the
+    same figures per person, in the same order, summed the same way, for every protocol (over an
+    org where most people take no part, so their shared rows are in it too)."""
+    from pathlib import Path
+
+    from incsim.api import load
+    from incsim.model.incidents import generate_incidents
+    from incsim.model.streams import Streams
+    from incsim.model.world import simulate
+
+    scn = load(Path(__file__).resolve().parent.parent / "scenarios" / f"{name}.yaml").scenario
+    horizon = scn.simulation.horizon_days * 1440.0
+    incidents = generate_incidents(scn, Streams(3, 0), horizon)
+    roster = Roster(scn)
+    for proto in scn.protocols:
+        events = simulate(scn, proto.name, Streams(3, 0), incidents, horizon, roster).log.events
+        spans = Accounting(events)
+        table = time_accounting(events, roster, horizon, spans)
+        engineers, totals = time_totals(events, roster, horizon, spans)
+        assert engineers == len(table) == len(roster.engineers)
+        assert table["responding"].sum() > 0
+        assert totals == {c: float(table[c].sum()) for c in table.columns[2:]}
 
 
 @pytest.fixture

@@ -185,25 +185,34 @@ def off_hours_minutes(spans: Iterable[Span], work: Mapping[str, object]) -> floa
     return total
 
 
-def time_rows(accounting: Accounting, roster, horizon: float) -> list[dict]:
-    """Minutes per engineer in each of ``STATES`` over ``[0, horizon]`` (they sum to it), plus
-    ``after_horizon``: busy minutes of incidents that ran past the horizon (so the incident rows'
-    hours equal responding + spectating + refocusing + after_horizon)."""
+TIME_COLUMNS = ("engineer", "team", *STATES, "after_horizon")
+
+
+def time_columns(accounting: Accounting, roster, horizon: float) -> dict[str, list]:
+    """The time table by column (``TIME_COLUMNS``), a row per engineer in the roster's order:
+    minutes in each of ``STATES`` over ``[0, horizon]`` (they sum to it), plus ``after_horizon``:
+    busy minutes of incidents that ran past the horizon (so the incident rows' hours equal
+    responding + spectating + refocusing + after_horizon)."""
     mine = accounting.by_person()
-    rows = []
+    cols: dict[str, list] = {c: [] for c in TIME_COLUMNS}
+    figures = [cols[c] for c in (*STATES, "after_horizon")]
     # Off hours over the horizon depend only on a person's working pattern, and someone who took
     # no part has nothing else: both are worked out once per pattern, so the cost grows with the
-    # people who took part and the teams, not with the size of the org.
+    # people who took part and the teams, not with the size of the org (but for one append per
+    # figure per person: the table has a row for everyone).
     off_hours: dict[tuple, Spans] = {}
-    idle: dict[tuple, dict] = {}
+    idle: dict[tuple, tuple[float, ...]] = {}
     for eng in roster.engineers.values():
+        cols["engineer"].append(eng.id)
+        cols["team"].append(eng.team)
         pattern = (eng.utc_offset_hours, eng.start_hour, eng.end_hour, eng.weekends_off)
         spans = mine.get(eng.id)
         if not spans and pattern in idle:
-            rows.append({"engineer": eng.id, "team": eng.team, **idle[pattern]})
+            for col, v in zip(figures, idle[pattern]):
+                col.append(v)
             continue
         spans = spans or []
-        row: dict = {"engineer": eng.id, "team": eng.team}
+        row: dict[str, float] = {}
         taken: Spans = []
         after = 0.0
         for state in BUSY:
@@ -219,10 +228,12 @@ def time_rows(accounting: Accounting, roster, horizon: float) -> list[dict]:
         row["off"] = measure(off)
         row["own_work"] = horizon - measure(taken) - row["off"]
         row["after_horizon"] = after
-        rows.append(row)
+        values = tuple(row[c] for c in (*STATES, "after_horizon"))
+        for col, v in zip(figures, values):
+            col.append(v)
         if not spans:
-            idle[pattern] = {k: v for k, v in row.items() if k not in ("engineer", "team")}
-    return rows
+            idle[pattern] = values
+    return cols
 
 
 def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("debugger", "ic")) -> list[str]:
@@ -259,5 +270,5 @@ def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("deb
     return problems
 
 
-__all__ = ["Accounting", "BUSY", "NON_ESSENTIAL", "STATES", "Span", "check_one_place",
-           "minutes_by_state", "off_hours_minutes", "state_of", "time_rows"]
+__all__ = ["Accounting", "BUSY", "NON_ESSENTIAL", "STATES", "TIME_COLUMNS", "Span", "check_one_place",
+           "minutes_by_state", "off_hours_minutes", "state_of", "time_columns"]

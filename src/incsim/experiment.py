@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from incsim.accounting import Accounting
-from incsim.metrics import INCIDENT_COLUMNS, STATES, incident_records, summarize, t_interval, time_accounting
+from incsim.metrics import INCIDENT_COLUMNS, incident_records, summarize, t_interval, time_totals
 from incsim.model.events import Event
 from incsim.model.incidents import generate_incidents
 from incsim.model.people import Roster
@@ -60,10 +60,8 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
         spans = Accounting(world.log.events)
         for rec in incident_records(world.log.events, scn.costs, roster, spans):
             rows.append({"replication": replication, "protocol": proto.name, **rec})
-        acct = time_accounting(world.log.events, roster, horizon, spans)
-        totals = acct[[*STATES, "after_horizon"]].sum()
-        time_rows.append({"replication": replication, "protocol": proto.name, "engineers": len(acct),
-                          **{s: float(totals[s]) for s in (*STATES, "after_horizon")}})
+        engineers, totals = time_totals(world.log.events, roster, horizon, spans)
+        time_rows.append({"replication": replication, "protocol": proto.name, "engineers": engineers, **totals})
         if keep_log:
             logs[proto.name] = world.log.events
     return ReplicationResult(replication, pd.DataFrame(rows, columns=INCIDENT_COLUMNS), time_rows, logs)

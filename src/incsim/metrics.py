@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from incsim.collector import fewer_collections
-from incsim.accounting import NON_ESSENTIAL, STATES, Accounting, Span, minutes_by_state, off_hours_minutes, time_rows
+from incsim.accounting import (NON_ESSENTIAL, STATES, TIME_COLUMNS, Accounting, Span, minutes_by_state,
+                               off_hours_minutes, time_columns)
 from incsim.model.events import (RECORDS, Affected, Decision, Detected, Escalated, Event, Injected, Interrupted, Joined,
                                  Kind,
                                  Left, Recovered, RoomClosed, RoomOpened)
@@ -23,7 +24,7 @@ from incsim.quantiles import t_ppf
 from incsim.scenario.schema import Costs
 
 __all__ = ["INCIDENT_COLUMNS", "METRICS", "NON_ESSENTIAL", "STATES", "incident_record", "incident_records",
-           "per_replication_means", "summarize", "t_interval", "time_accounting"]
+           "per_replication_means", "summarize", "t_interval", "time_accounting", "time_totals"]
 
 INCIDENT_COLUMNS = [
     "replication", "protocol", "incident_id", "category", "flags", "services_affected",
@@ -177,7 +178,17 @@ def time_accounting(events: Iterable[Event], roster: Roster, horizon: float,
     past the horizon are in ``after_horizon``. Engagements still open count up to the horizon.
     """
     acct = accounting if accounting is not None else Accounting(events, open_until=horizon)
-    return pd.DataFrame(time_rows(acct, roster, horizon), columns=["engineer", "team", *STATES, "after_horizon"])
+    return pd.DataFrame(time_columns(acct, roster, horizon), columns=list(TIME_COLUMNS))
+
+
+def time_totals(events: Iterable[Event], roster: Roster, horizon: float,
+                accounting: Accounting | None = None) -> tuple[int, dict[str, float]]:
+    """The engineers of ``time_accounting``'s table and its column sums (``STATES`` and
+    ``after_horizon``), without building the table: what a replication's time row needs. Each
+    sum is NumPy's over the column in the table's order, as the table's own ``sum()`` is."""
+    acct = accounting if accounting is not None else Accounting(events, open_until=horizon)
+    cols = time_columns(acct, roster, horizon)
+    return len(cols["engineer"]), {c: float(np.sum(np.asarray(cols[c], dtype=float))) for c in TIME_COLUMNS[2:]}
 
 
 # -- statistics --------------------------------------------------------------------------

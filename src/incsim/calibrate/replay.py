@@ -76,7 +76,7 @@ def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
         INCIDENT_COLUMNS,
         STATES,
         incident_records,
-        time_accounting,
+        time_totals,
     )
     from incsim.model.people import Roster
     from incsim.model.streams import Streams
@@ -90,9 +90,9 @@ def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
         world = simulate(scn, proto.name, Streams(seed, r), specs, horizon, roster)
         rows += [{"replication": r, "protocol": proto.name, **row}
                  for row in incident_records(world.log.events, scn.costs)]
-        totals = time_accounting(world.log.events, roster, horizon)
-        time_rows.append({"replication": r, "protocol": proto.name, "engineers": len(totals),
-                          **{s: float(totals[list(STATES)].sum()[s]) for s in STATES}})
+        engineers, totals = time_totals(world.log.events, roster, horizon)
+        time_rows.append({"replication": r, "protocol": proto.name, "engineers": engineers,
+                          **{s: totals[s] for s in STATES}})
         if keep_log:
             logs[proto.name] = world.log.events
     return ReplicationResult(r, pd.DataFrame(rows, columns=INCIDENT_COLUMNS), time_rows, logs)
