@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from incsim.model.mechanisms import Mechanism
 from incsim.scenario.schema import Scenario, Team
@@ -150,6 +151,16 @@ class Roster:
         # a stable number per person keys their own random streams (see streams.py)
         self.number = {eid: i for i, eid in enumerate(self.engineers)}
         self.owner_of = {s.name: s.team for s in scenario.org.services}
+
+    @cached_property
+    def by_id(self) -> list[Engineer]:
+        """Everyone, by id (sorted once per roster, which the protocols of a replication share)."""
+        return sorted(self.engineers.values(), key=lambda e: e.id)
+
+    @cached_property
+    def place(self) -> dict[str, int]:
+        """Each person's place in ``by_id``."""
+        return {e.id: i for i, e in enumerate(self.by_id)}
 
     def oncall(self, team: str, t: float) -> list[Engineer]:
         """The people on call for ``team`` at ``t``, primary first (empty if no rota)."""

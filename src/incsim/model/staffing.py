@@ -348,20 +348,18 @@ class Staffing:
         n = self.strategy.spec.channel_watchers
         if n == 0:
             return []
-        if self._by_id is None:  # sorted once per world, not per incident: the org can be large
-            self._by_id = sorted(self.roster.engineers.values(), key=lambda e: e.id)
-            self._place = {e.id: i for i, e in enumerate(self._by_id)}
+        by_id, place = self.roster.by_id, self.roster.place
         # the pool is everyone but the debugger and the IC, by id; it is not built (the org can be
         # large): the k-th of the pool is the k-th of everyone with their places stepped over
-        skip = sorted({self._place[p.id] for p in (run.debugger, run.ic) if p is not None})
-        size = len(self._by_id) - len(skip)
+        skip = sorted({place[p.id] for p in (run.debugger, run.ic) if p is not None})
+        size = len(by_id) - len(skip)
         idx = run.stream("watchers").choice(size, size=min(n, size), replace=False)
         out = []
         for k in sorted(idx):
             for place in skip:
                 if k >= place:
                     k += 1
-            out.append(self._by_id[k])
+            out.append(by_id[k])
         return out
 
 

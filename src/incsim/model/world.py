@@ -72,8 +72,6 @@ class World(Staffing, Participation, Communication):
         }
         self.runs: dict[int, IncidentRun] = {}
         self._next_id = 0
-        self._by_id: list[Engineer] | None = None
-        self._place: dict[str, int] = {}  # each person's place in _by_id
         for spec in incidents:
             self.schedule(spec)
         arrivals = scenario.incidents.arrivals
