@@ -69,6 +69,12 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
+def events_scheduled(env: simpy.Environment) -> int:
+    """How many events ``env`` has scheduled so far: SimPy numbers them from one counter (a private
+    attribute, read once, after the run)."""
+    return next(env._eid)
+
+
 def cpu(fn: Callable[[], object]) -> tuple[float, object]:
     """(CPU seconds of this process spent in ``fn()``, its result), after a collection."""
     gc.collect()
@@ -112,11 +118,11 @@ def verdict(value: float, target: float, at_most: bool = True) -> dict:
 
 # -- queue: M/M/4 three ways ----------------------------------------------------------------------
 
-def incsim_queue(seed: int) -> tuple[float, int, dict[str, float]]:
+def incsim_queue(seed: int) -> tuple[float, int, dict[str, float], float]:
     """CPU seconds of one replication's whole path on the M/M/4 scenario, its customers, and the
-    CPU of each stage."""
+    CPU of each stage (with the SimPy events the simulation scheduled, per customer)."""
     from incsim.accounting import Accounting
-    from incsim.metrics import incident_records, time_accounting
+    from incsim.metrics import incident_records, time_totals
     from incsim.model.incidents import generate_incidents
     from incsim.model.people import Roster
     from incsim.model.streams import Streams
@@ -126,6 +132,7 @@ def incsim_queue(seed: int) -> tuple[float, int, dict[str, float]]:
     scn = mmc_scenario(C, RHO, WORK_MEAN, DAYS)
     horizon = DAYS * 1440.0
     stages: dict[str, float] = {}
+    events = [0]
 
     def path() -> int:
         # the steps of incsim.experiment.run_replication, one protocol, each timed
@@ -136,21 +143,23 @@ def incsim_queue(seed: int) -> tuple[float, int, dict[str, float]]:
         t = time.process_time()
         world = simulate(scn, scn.protocols[0].name, Streams(seed, 0), incidents, horizon)
         stages["simulate"] = time.process_time() - t
+        events[0] = events_scheduled(world.env)
         t = time.process_time()
         spans = Accounting(world.log.events)
         incident_records(world.log.events, scn.costs, roster, spans)
         stages["records"] = time.process_time() - t
         t = time.process_time()
-        time_accounting(world.log.events, roster, horizon, spans)
+        time_totals(world.log.events, roster, horizon, spans)
         stages["accounting"] = time.process_time() - t
         return len(incidents)
 
     seconds, n = cpu(path)
-    return seconds, n, stages
+    return seconds, n, stages, events[0] / n
 
 
-def simpy_queue(seed: int) -> tuple[float, int]:
-    """CPU seconds and customers of a bare SimPy M/M/4 over the same horizon."""
+def simpy_queue(seed: int) -> tuple[float, int, None, float]:
+    """CPU seconds and customers of a bare SimPy M/M/4 over the same horizon (and its SimPy events
+    per customer)."""
     lam, horizon = RHO * C / WORK_MEAN, DAYS * 1440.0
 
     def run() -> int:
@@ -174,9 +183,12 @@ def simpy_queue(seed: int) -> tuple[float, int]:
 
         env.process(source())
         env.run()  # to the last departure, as incsim runs every incident to its end
+        events[0] = events_scheduled(env)
         return arrived[0]
 
-    return cpu(run)  # type: ignore[return-value]
+    events = [0]
+    seconds, n = cpu(run)
+    return seconds, n, None, events[0] / n  # type: ignore[return-value]
 
 
 def ciw_queue(seed: int) -> tuple[float, int]:
@@ -206,13 +218,16 @@ def bench_queue(repeats: int) -> dict:
         have_ciw = False
     counts: dict[str, list[int]] = {"incsim": [], "simpy": [], "ciw": []}
     stages: list[dict[str, float]] = []
+    events: dict[str, list[float]] = {"incsim": [], "simpy": []}
 
     def side(name: str, fn: Callable) -> Callable[[int], float]:
         def run(seed: int) -> float:
             seconds, n, *rest = fn(seed)
             counts[name].append(n)
-            if rest:
+            if rest and rest[0] is not None:
                 stages.append(rest[0])
+            if len(rest) > 1:
+                events[name].append(rest[1])
             return 1e6 * seconds / n
         return run
 
@@ -228,8 +243,12 @@ def bench_queue(repeats: int) -> dict:
         "customers": {k: spread(v) for k, v in counts.items() if v},
         "us_per_customer": {k: spread(v) for k, v in us.items()},
         "incsim_stage_share": {k: v / whole for k, v in total.items()},
+        "simpy_events_per_customer": {k: spread(v) for k, v in events.items()},
         "vs_simpy": ratios(us["incsim"], us["simpy"]),
     }
+    # at bare SimPy's cost per event, incsim's events alone (no model code, no records) would cost
+    # this many times the bare queue per customer: a floor for a model that schedules that many
+    out["events_vs_simpy"] = ratios(events["incsim"], events["simpy"])
     out["target_vs_simpy"] = verdict(out["vs_simpy"]["median"], TARGETS["queue_vs_simpy"])
     if have_ciw:
         out["vs_ciw"] = ratios(us["incsim"], us["ciw"])
@@ -255,7 +274,7 @@ def org_replication(scn, seed: int) -> tuple[float, int, float, float]:
     """CPU of one replication (all protocols), its incidents, and the CPU of simulating and of
     the time accounting within it."""
     from incsim.accounting import Accounting
-    from incsim.metrics import incident_records, time_accounting
+    from incsim.metrics import incident_records, time_totals
     from incsim.model.incidents import generate_incidents
     from incsim.model.people import Roster
     from incsim.model.streams import Streams
@@ -274,7 +293,7 @@ def org_replication(scn, seed: int) -> tuple[float, int, float, float]:
             spans = Accounting(world.log.events)
             incident_records(world.log.events, scn.costs, roster, spans)
             t = time.process_time()
-            time_accounting(world.log.events, roster, horizon, spans)
+            time_totals(world.log.events, roster, horizon, spans)
             parts["accounting"] += time.process_time() - t
         return len(incidents)
 
