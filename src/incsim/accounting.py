@@ -194,46 +194,58 @@ def time_columns(accounting: Accounting, roster, horizon: float) -> dict[str, li
     busy minutes of incidents that ran past the horizon (so the incident rows' hours equal
     responding + spectating + refocusing + after_horizon)."""
     mine = accounting.by_person()
-    cols: dict[str, list] = {c: [] for c in TIME_COLUMNS}
-    figures = [cols[c] for c in (*STATES, "after_horizon")]
-    # Off hours over the horizon depend only on a person's working pattern, and someone who took
-    # no part has nothing else: both are worked out once per pattern, so the cost grows with the
-    # people who took part and the teams, not with the size of the org (but for one append per
-    # figure per person: the table has a row for everyone).
+    people = roster.in_order
+    took_part = sorted(roster.number[w] for w in mine if w in roster.number)
+    cols: dict[str, list] = {"engineer": [e.id for e in people], "team": [e.team for e in people]}
+    figures = [cols.setdefault(c, []) for c in (*STATES, "after_horizon")]
+    # Someone who took no part has the row of anyone with their working hours, and the roster
+    # comes in runs of people with the same hours (its teams): the rows are worked out for the
+    # people who took part and once per working pattern, and a run's idle stretches are copied
+    # in at once, so the cost grows with the people who took part and the teams, not with the
+    # size of the org.
     off_hours: dict[tuple, Spans] = {}
     idle: dict[tuple, tuple[float, ...]] = {}
-    for eng in roster.engineers.values():
-        cols["engineer"].append(eng.id)
-        cols["team"].append(eng.team)
-        pattern = (eng.utc_offset_hours, eng.start_hour, eng.end_hour, eng.weekends_off)
-        spans = mine.get(eng.id)
-        if not spans and pattern in idle:
-            for col, v in zip(figures, idle[pattern]):
-                col.append(v)
-            continue
-        spans = spans or []
-        row: dict[str, float] = {}
-        taken: Spans = []
-        after = 0.0
-        for state in BUSY:
-            ivs = [(s.start, s.end) for s in spans if s.state == state]
-            inside = clip(ivs, 0.0, horizon)
-            row[state] = measure(inside)
-            taken += inside
-            after += sum(b - a for a, b in ivs) - row[state]
-        taken = union(taken)
-        if pattern not in off_hours:
-            off_hours[pattern] = subtract([(0.0, horizon)], union(eng.work_intervals(0.0, horizon)))
-        off = subtract(off_hours[pattern], taken)
-        row["off"] = measure(off)
-        row["own_work"] = horizon - measure(taken) - row["off"]
-        row["after_horizon"] = after
-        values = tuple(row[c] for c in (*STATES, "after_horizon"))
-        for col, v in zip(figures, values):
-            col.append(v)
-        if not spans:
-            idle[pattern] = values
+    k = 0
+    for first, stop, pattern, eng in roster.hour_runs:
+        i = first
+        while i < stop:
+            nxt = took_part[k] if k < len(took_part) and took_part[k] < stop else stop
+            if i < nxt:
+                if pattern not in idle:
+                    idle[pattern] = _time_row(eng, [], horizon, off_hours, pattern)
+                for col, v in zip(figures, idle[pattern]):
+                    col += [v] * (nxt - i)
+                i = nxt
+            if i < stop:  # i == took_part[k]
+                person = people[i]
+                for col, v in zip(figures, _time_row(person, mine[person.id], horizon, off_hours, pattern)):
+                    col.append(v)
+                k += 1
+                i += 1
     return cols
+
+
+def _time_row(eng, spans: list[Span], horizon: float, off_hours: dict[tuple, Spans],
+              pattern: tuple) -> tuple[float, ...]:
+    """``eng``'s figures of the time table (``STATES``, then ``after_horizon``) from their spans;
+    ``off_hours`` caches the off hours over the horizon by working ``pattern``."""
+    row: dict[str, float] = {}
+    taken: Spans = []
+    after = 0.0
+    for state in BUSY:
+        ivs = [(s.start, s.end) for s in spans if s.state == state]
+        inside = clip(ivs, 0.0, horizon)
+        row[state] = measure(inside)
+        taken += inside
+        after += sum(b - a for a, b in ivs) - row[state]
+    taken = union(taken)
+    if pattern not in off_hours:
+        off_hours[pattern] = subtract([(0.0, horizon)], union(eng.work_intervals(0.0, horizon)))
+    off = subtract(off_hours[pattern], taken)
+    row["off"] = measure(off)
+    row["own_work"] = horizon - measure(taken) - row["off"]
+    row["after_horizon"] = after
+    return tuple(row[c] for c in (*STATES, "after_horizon"))
 
 
 def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("debugger", "ic")) -> list[str]:

@@ -153,6 +153,25 @@ class Roster:
         self.owner_of = {s.name: s.team for s in scenario.org.services}
 
     @cached_property
+    def in_order(self) -> list[Engineer]:
+        """Everyone in the roster's order (team by team), the order of ``number``."""
+        return list(self.engineers.values())
+
+    @cached_property
+    def hour_runs(self) -> list[tuple[int, int, tuple, Engineer]]:
+        """The roster's order cut into runs of consecutive people with the same working hours:
+        (first place, place past the last, the hours as (UTC offset, start, end, weekends off),
+        the first of them)."""
+        runs: list[tuple[int, int, tuple, Engineer]] = []
+        for i, e in enumerate(self.in_order):
+            pattern = (e.utc_offset_hours, e.start_hour, e.end_hour, e.weekends_off)
+            if runs and runs[-1][2] == pattern:
+                runs[-1] = (runs[-1][0], i + 1, pattern, runs[-1][3])
+            else:
+                runs.append((i, i + 1, pattern, e))
+        return runs
+
+    @cached_property
     def by_id(self) -> list[Engineer]:
         """Everyone, by id (sorted once per roster, which the protocols of a replication share)."""
         return sorted(self.engineers.values(), key=lambda e: e.id)
