@@ -109,6 +109,22 @@ def test_incident_row_from_a_busy_log(busy_log):
     assert rec["cost_usd"] == pytest.approx(136.0)
 
 
+def test_customer_impact_adds_its_services_in_name_order_whatever_the_hash_order():
+    """Four customer-facing services, each hit at 0 and recovered after 1e-16, 1e-16, 1 and 2**53
+    minutes (services a, b, c, d). Floating-point addition depends on the order: only the order
+    a, b, c, d (or b, a, c, d) gives 2**53 + 2; every other order of the four gives something else.
+    Summed in the order of a set of names, the row would change with Python's hash seed, that is
+    from run to run (this failed under most hash seeds before the services were sorted)."""
+    minutes = {"a": 1e-16, "b": 1e-16, "c": 1.0, "d": 2.0 ** 53}
+    log = [detected(0, 0)]
+    for svc in ("d", "c", "b", "a"):
+        log.append(ev(0, Kind.AFFECTED, service=svc, customer_facing=True))
+    for svc in ("d", "c", "b", "a"):
+        log.append(ev(minutes[svc], Kind.RECOVERED, service=svc))
+    log.append(ev(2.0 ** 53, Kind.RESOLVED))
+    assert incident_record(log, Costs())["customer_impact_min"] == 2.0 ** 53 + 2
+
+
 def test_off_hours_without_a_roster_are_the_off_hours_joiners_busy_minutes_less_refocus():
     """a joins off hours and debugs 0-10 then refocuses 10-15; b joins in hours (0-20). At a 3x
     multiplier the 10 off-hours minutes cost twice extra: 15 + 20 + 2 * 10 minutes of pay."""

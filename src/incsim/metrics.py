@@ -122,7 +122,8 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
         off_hours_time = off_hours_minutes(spans, roster.engineers)
     else:
         off_hours_time = sum(s.minutes for s in spans if s.who in joined_off and s.state != "refocusing")
-    impact = sum(recovered_at.get(s, end) - affected_at[s] for s in facing)
+    # in service order: a sum over a set would follow its hash order, which changes between runs
+    impact = sum(recovered_at.get(s, end) - affected_at[s] for s in sorted(facing))
     exposure = det.exposure_per_min * ((contained_at if contained_at is not None else end) - det.t)
     responder_h = (busy["responding"] + busy["spectating"]) / 60.0
     refocus_h = busy["refocusing"] / 60.0
