@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from incsim.accounting import Accounting
@@ -29,12 +30,59 @@ def ordered_protocols(scn: Scenario) -> list[str]:
 
 @dataclass
 class ReplicationResult:
-    """What one replication leaves behind: incident rows, time totals, maybe its event logs."""
+    """What one replication leaves behind: incident rows, time totals, maybe its event logs.
+
+    The rows are kept by column (``INCIDENT_COLUMNS``, one NumPy array each) until the
+    replications are joined into one table (``incident_frame``): a pandas table per replication
+    costs several times its data in overhead, which a run of a thousand replications holds at once.
+    """
 
     replication: int
-    rows: pd.DataFrame
+    columns: dict[str, np.ndarray]
     time: list[dict]
     logs: dict[str, list[Event]] = field(default_factory=dict)
+
+    @classmethod
+    def of_rows(cls, replication: int, rows: list[dict], time: list[dict],
+                logs: dict[str, list[Event]] | None = None) -> ReplicationResult:
+        """From incident rows as dicts (keyed by ``INCIDENT_COLUMNS``)."""
+        return cls(replication, {c: _column([r[c] for r in rows]) for c in INCIDENT_COLUMNS}, time, logs or {})
+
+    def __len__(self) -> int:
+        """Its incident rows."""
+        return len(self.columns[INCIDENT_COLUMNS[0]])
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """Its incident rows as a table, as ``incident_frame`` would make it of this replication alone."""
+        return incident_frame([self])
+
+
+def _column(values: list) -> np.ndarray:
+    """``values`` as one array, of the type pandas gives such a column of dicts: truths bool,
+    whole numbers int64, numbers with a float among them float64, text objects; anything else
+    (a None, truths mixed with numbers) as pandas reads it."""
+    truths = sum(isinstance(v, (bool, np.bool_)) for v in values)
+    if values and truths == len(values):
+        return np.array(values, dtype=bool)
+    if not truths and all(isinstance(v, (int, np.integer)) for v in values):
+        return np.array(values, dtype=np.int64)
+    if not truths and all(isinstance(v, (int, float, np.integer, np.floating)) for v in values):
+        return np.array(values, dtype=float)
+    if all(isinstance(v, str) for v in values):
+        return np.array(values, dtype=object)
+    return pd.Series(values).to_numpy()
+
+
+def incident_frame(results: Iterable[ReplicationResult]) -> pd.DataFrame:
+    """The incident rows of ``results``, in the order given, as one table."""
+    # a replication without incidents has untyped columns: joining it would turn every column
+    # to object dtype (no float formatting, no NaN arithmetic), so it is left out
+    parts = [res for res in results if len(res)]
+    if not parts:
+        return pd.DataFrame(columns=INCIDENT_COLUMNS)
+    return pd.DataFrame({c: np.concatenate([res.columns[c] for res in parts]) for c in INCIDENT_COLUMNS},
+                        columns=INCIDENT_COLUMNS)
 
 
 class IncidentLimitError(Exception):
@@ -64,7 +112,7 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
         time_rows.append({"replication": replication, "protocol": proto.name, "engineers": engineers, **totals})
         if keep_log:
             logs[proto.name] = world.log.events
-    return ReplicationResult(replication, pd.DataFrame(rows, columns=INCIDENT_COLUMNS), time_rows, logs)
+    return ReplicationResult.of_rows(replication, rows, time_rows, logs)
 
 
 @dataclass
@@ -117,12 +165,8 @@ def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executo
 
 def assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) -> ExperimentResult:
     """The experiment made of finished replications (in replication order, whoever ran them)."""
-    # a replication without incidents has an empty frame of untyped columns: concatenating it
-    # would turn every column to object dtype (no float formatting, no NaN arithmetic)
-    frames = [results[r].rows for r in sorted(results) if len(results[r].rows)]
+    incidents = incident_frame(results[r] for r in sorted(results))
     time_rows = [row for r in sorted(results) for row in results[r].time]
-    incidents = (pd.concat(frames, ignore_index=True) if frames
-                 else pd.DataFrame(columns=INCIDENT_COLUMNS))
     time = pd.DataFrame(time_rows)
     logs = {r: results[r].logs for r in sorted(results) if results[r].logs}
     return ExperimentResult(scn, seed, len(results), incidents, time, logs)

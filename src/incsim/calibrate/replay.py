@@ -73,7 +73,6 @@ def replay_incidents(scn, win: Window, streams) -> list:
 def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
     from incsim.experiment import ReplicationResult
     from incsim.metrics import (
-        INCIDENT_COLUMNS,
         STATES,
         incident_records,
         time_totals,
@@ -95,19 +94,19 @@ def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
                           **{s: totals[s] for s in STATES}})
         if keep_log:
             logs[proto.name] = world.log.events
-    return ReplicationResult(r, pd.DataFrame(rows, columns=INCIDENT_COLUMNS), time_rows, logs)
+    return ReplicationResult.of_rows(r, rows, time_rows, logs)
 
 
 def replay(scn, export: Export, *, days: float = DEFAULT_DAYS, replications: int = 20, seed: int = 1,
            log_sample: int = 2):
     """Replay the export's last ``days`` days under every protocol; an ``ExperimentResult`` and the window."""
-    from incsim.experiment import ExperimentResult
+    from incsim.experiment import ExperimentResult, incident_frame
 
     win = window(export, days)
     results = [_replication(scn, win, r, seed, r < log_sample) for r in range(replications)]
     sim = scn.simulation.model_copy(update={"horizon_days": float(days), "replications": replications})
     scn = scn.model_copy(update={"simulation": sim})
-    incidents = pd.concat([res.rows for res in results], ignore_index=True)
+    incidents = incident_frame(results)
     time = pd.DataFrame([row for res in results for row in res.time])
     logs = {res.replication: res.logs for res in results if res.logs}
     return ExperimentResult(scn, seed, replications, incidents, time, logs), win
