@@ -8,7 +8,8 @@
 queue    M/M/4, utilisation 0.8, 60 days: the degenerate scenario (``incsim.verify.mmc_scenario``)
          through the whole path of a replication (generate -> simulate -> incident records and
          time accounting), against a bare SimPy M/M/4 and Ciw (``pip install incsim[benchmarks]``)
-         on the same queue. Headline: CPU per customer.
+         on the same queue. Headline: CPU per customer; beside it, the SimPy events scheduled per
+         customer by incsim and by the bare queue (what the model asks of the engine).
 org      ``scenarios/large-org.yaml`` against the same file with every team four times as big
          (the same incidents): CPU per incident of the whole replication, of the simulation alone
          and of the time accounting alone.
