@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from incsim.model.events import Kind
+from incsim.model.incident_run import IncidentRun
 from incsim.model.incidents import DecisionNeed
 from incsim.model.people import WEEK
 from incsim.model.streams import Streams
@@ -451,13 +452,20 @@ def _role_world() -> World:
     return w
 
 
-def _hold(w: World, how: str, *people: str) -> None:
-    """Make ``people`` part of incident 1 (``watching``) or its debugger (``debugging``)."""
-    for p in people:
-        if how == "watching":
-            w.where[p].add(1)
-        else:
-            w.debugging[p] = w.runs[1]
+def _held(watching=(), debugging=(), in_it=(), ic=None) -> tuple[World, IncidentRun]:
+    """``_role_world`` with ``watching`` part of incident 1, ``debugging`` its debugger, ``in_it``
+    part of incident 0 and ``ic`` its IC; the world and incident 0."""
+    w = _role_world()
+    run0 = w.runs[0]
+    for p in watching:
+        w.where[p].add(1)
+    for p in debugging:
+        w.debugging[p] = w.runs[1]
+    for p in in_it:
+        run0.engaged[p] = "stakeholder"
+    if ic is not None:
+        run0.ic = w.roster.engineers[ic]
+    return w, run0
 
 
 @pytest.mark.parametrize("watching, debugging, in_it, ic, expected", [
@@ -481,14 +489,7 @@ def _hold(w: World, how: str, *people: str) -> None:
 ])
 def test_a_role_goes_to_someone_in_it_then_free_at_work_then_free_then_not_held_then_anyone(
         watching, debugging, in_it, ic, expected):
-    w = _role_world()
-    run0 = w.runs[0]
-    _hold(w, "watching", *watching)
-    _hold(w, "debugging", *debugging)
-    for p in in_it:
-        run0.engaged[p] = "stakeholder"
-    if ic is not None:
-        run0.ic = w.roster.engineers[ic]
+    w, run0 = _held(watching, debugging, in_it, ic)
     assert w.with_role(run0, "legal").id == expected
 
 
@@ -505,10 +506,5 @@ def test_a_role_goes_to_someone_in_it_then_free_at_work_then_free_then_not_held_
 ])
 def test_a_team_sends_its_free_on_call_then_a_free_colleague_at_work_then_the_least_busy(
         team, watching, debugging, ic, expected):
-    w = _role_world()
-    run0 = w.runs[0]
-    _hold(w, "watching", *watching)
-    _hold(w, "debugging", *debugging)
-    if ic is not None:
-        run0.ic = w.roster.engineers[ic]
+    w, run0 = _held(watching, debugging, ic=ic)
     assert w.responder_for(run0, team).id == expected
