@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incsim.experiment import ReplicationResult, incident_frame, run_replication
-from incsim.metrics import INCIDENT_COLUMNS
+from incsim.experiment import ReplicationResult, incident_frame
+from incsim.metrics import INCIDENT_COLUMNS, incident_records
+from incsim.model.incidents import generate_incidents
+from incsim.model.streams import Streams
+from incsim.model.world import simulate
 from scenario_helpers import load_seed, variant
 from incsim.scenario.schema import Scenario
 
@@ -40,6 +43,15 @@ def row(i: int, **values) -> dict:
     ("decision_wait_min", [[None, 1.0], [2.0]]),          # a None
     ("war_room_minutes", [[True, 2], [0.5]]),             # truths mixed with numbers
     ("cost_usd", [[1.0], [], [2.0]]),                     # a replication without incidents
+    # kinds the model does not write, which pandas still reads its own way
+    ("escalated", [[True], [1]]),                         # truths in one, numbers in another
+    ("cost_usd", [[1], [True]]),
+    ("flags", [["a"], [None]]),
+    ("flags", [["a"], [1]]),
+    ("cost_usd", [[np.float32(1.1)], [np.float32(2.0)]]),
+    ("cost_usd", [[np.uint64(3)]]),
+    ("cost_usd", [[2 ** 63]]),                            # past int64
+    ("cost_usd", [[1.5], [pd.NA]]),
 ])
 def test_rows_kept_by_column_make_the_table_pandas_makes_of_them(column, per_replication):
     reps = [[row(i, **{column: v}) for i, v in enumerate(values)] for values in per_replication]
@@ -57,11 +69,27 @@ def test_no_incidents_at_all_is_an_empty_table_with_the_columns():
     assert list(got.columns) == INCIDENT_COLUMNS and len(got) == 0
 
 
-def test_a_real_replication_s_rows_are_pandas_own_table_of_them():
-    """The seed organisation over two weeks, two replications: the rows as dicts, as the model
-    makes them, give the same table by either road."""
+def test_a_key_left_out_of_a_row_is_nan_as_in_a_table_of_the_rows():
+    rows = [row(0), {k: v for k, v in row(1).items() if k != "cost_usd"}]
+    got = ReplicationResult.of_rows(0, rows, []).rows
+    pd.testing.assert_frame_equal(got, plain([rows]), check_exact=True)
+    assert math.isnan(got["cost_usd"][1])
+
+
+def test_the_model_s_own_rows_make_the_table_pandas_makes_of_them():
+    """The seed organisation over two weeks, two replications: the rows as the model writes them
+    (``incident_records``' dicts, with replication and protocol), kept by column and joined, are
+    pandas' own table of those dicts."""
     scn = Scenario.model_validate(variant(load_seed(), "simulation.horizon_days", 14))
-    results = [run_replication(scn, r, 5) for r in range(2)]
-    reps = [res.rows.to_dict("records") for res in results]
+    horizon = scn.simulation.horizon_days * 1440.0
+    reps = []
+    for r in range(2):
+        incidents = generate_incidents(scn, Streams(5, r), horizon)
+        rows = []
+        for proto in scn.protocols:
+            events = simulate(scn, proto.name, Streams(5, r), incidents, horizon).log.events
+            rows += [{"replication": r, "protocol": proto.name, **rec} for rec in incident_records(events, scn.costs)]
+        reps.append(rows)
     assert sum(map(len, reps)) > 6
+    results = [ReplicationResult.of_rows(r, rows, []) for r, rows in enumerate(reps)]
     pd.testing.assert_frame_equal(incident_frame(results), plain(reps), check_exact=True)

@@ -38,15 +38,17 @@ class ReplicationResult:
     """
 
     replication: int
-    columns: dict[str, np.ndarray]
+    columns: dict[str, np.ndarray | pd.Series]
     time: list[dict]
     logs: dict[str, list[Event]] = field(default_factory=dict)
 
     @classmethod
     def of_rows(cls, replication: int, rows: list[dict], time: list[dict],
                 logs: dict[str, list[Event]] | None = None) -> ReplicationResult:
-        """From incident rows as dicts (keyed by ``INCIDENT_COLUMNS``)."""
-        return cls(replication, {c: _column([r[c] for r in rows]) for c in INCIDENT_COLUMNS}, time, logs or {})
+        """From incident rows as dicts (keyed by ``INCIDENT_COLUMNS``; a key left out is NaN, as
+        in a table of them)."""
+        cols = {c: _column([r.get(c, math.nan) for r in rows]) for c in INCIDENT_COLUMNS}
+        return cls(replication, cols, time, logs or {})
 
     def __len__(self) -> int:
         """Its incident rows."""
@@ -58,31 +60,46 @@ class ReplicationResult:
         return incident_frame([self])
 
 
-def _column(values: list) -> np.ndarray:
-    """``values`` as one array, of the type pandas gives such a column of dicts: truths bool,
-    whole numbers int64, numbers with a float among them float64, text objects; anything else
-    (a None, truths mixed with numbers) as pandas reads it."""
-    truths = sum(isinstance(v, (bool, np.bool_)) for v in values)
-    if values and truths == len(values):
+_INTS = (int, np.int64)
+_NUMBERS = (int, float, np.int64, np.float64)
+
+
+def _column(values: list) -> np.ndarray | pd.Series:
+    """``values`` as one column, of the type pandas gives such a column of dicts. What the model
+    writes (Python truths, whole numbers, floats, text) becomes a plain array at once: bool,
+    int64, float64, or objects that are all text; anything else is left to pandas."""
+    kinds = {type(v) for v in values}
+    if not kinds:
+        return np.array([], dtype=float)
+    if kinds <= {bool, np.bool_}:
         return np.array(values, dtype=bool)
-    if not truths and all(isinstance(v, (int, np.integer)) for v in values):
-        return np.array(values, dtype=np.int64)
-    if not truths and all(isinstance(v, (int, float, np.integer, np.floating)) for v in values):
-        return np.array(values, dtype=float)
-    if all(isinstance(v, str) for v in values):
+    if kinds <= {str}:
         return np.array(values, dtype=object)
-    return pd.Series(values).to_numpy()
+    if all(k in _NUMBERS for k in kinds):
+        try:
+            return np.array(values, dtype=np.int64 if all(k in _INTS for k in kinds) else float)
+        except OverflowError:  # past int64: pandas' own reading
+            pass
+    return pd.Series(values)
 
 
 def incident_frame(results: Iterable[ReplicationResult]) -> pd.DataFrame:
-    """The incident rows of ``results``, in the order given, as one table."""
+    """The incident rows of ``results``, in the order given, as one table: the table pandas makes
+    of each replication's rows, joined."""
     # a replication without incidents has untyped columns: joining it would turn every column
     # to object dtype (no float formatting, no NaN arithmetic), so it is left out
     parts = [res for res in results if len(res)]
     if not parts:
         return pd.DataFrame(columns=INCIDENT_COLUMNS)
-    return pd.DataFrame({c: np.concatenate([res.columns[c] for res in parts]) for c in INCIDENT_COLUMNS},
-                        columns=INCIDENT_COLUMNS)
+    table = {}
+    for c in INCIDENT_COLUMNS:
+        pieces = [res.columns[c] for res in parts]
+        first = pieces[0]
+        if isinstance(first, np.ndarray) and all(isinstance(p, np.ndarray) and p.dtype == first.dtype for p in pieces):
+            table[c] = np.concatenate(pieces)  # one kind throughout: joined as it is
+        else:  # kinds that differ between replications join as pandas joins the tables
+            table[c] = pd.concat([pd.DataFrame({c: p}) for p in pieces], ignore_index=True)[c]
+    return pd.DataFrame(table, columns=INCIDENT_COLUMNS)
 
 
 class IncidentLimitError(Exception):
