@@ -153,3 +153,19 @@ def test_unusable_output_places_are_one_line_and_publish_nothing(tmp_path):
     res = run("-n", "1", "--seed", "1", "-o", str(blocked), "--force")
     assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "cannot write results" in res.stderr
     assert sorted(p.name for p in blocked.iterdir()) == ["events"]  # nothing half-published
+
+
+def test_the_long_run_estimate_counts_replication_0_s_incidents(tmp_path, monkeypatch):
+    """Made to count as long, a run announces its estimate before it goes on: the replications,
+    and replication 0's incidents (each counted once, not once per protocol) times the protocols."""
+    from incsim import api
+    from incsim.experiment import run_replication
+
+    monkeypatch.setattr(api, "LONG_RUN_S", -1.0)
+    loaded = api.load(None)
+    lines: list[str] = []
+    api.run_scenario(loaded, replications=2, seed=5, out_dir=tmp_path / "out", notice=lines.append)
+    incidents = run_replication(loaded.scenario, 0, 5).rows["incident_id"].nunique()
+    assert incidents > 5
+    line, = lines
+    assert f"for 2 replications ({incidents:,} incidents x 3 protocols each;" in line

@@ -257,7 +257,7 @@ def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, see
         est = secs * planned / executor_workers(executor)
         if notice is not None and est > LONG_RUN_S:
             notice(estimate_line(secs, planned, executor_workers(executor),
-                                 int(first.rows["incident_id"].nunique()) if len(first.rows) else 0,
+                                 len(set(first.columns["incident_id"].tolist())),
                                  len(scn.protocols), cap=precision_pct is not None))
         precision = None
         if precision_pct is not None:
