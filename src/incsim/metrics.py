@@ -178,8 +178,15 @@ def time_accounting(events: Iterable[Event], roster: Roster, horizon: float,
     The states are ``accounting.py``'s spans (off hours and own work fill the rest); busy minutes
     past the horizon are in ``after_horizon``. Engagements still open count up to the horizon.
     """
+    return pd.DataFrame(_time_columns(events, roster, horizon, accounting), columns=list(TIME_COLUMNS))
+
+
+def _time_columns(events: Iterable[Event], roster: Roster, horizon: float,
+                  accounting: Accounting | None) -> dict[str, list]:
+    """The time table by column, from ``accounting`` or, without one, from ``events`` with the
+    engagements still open counted up to the horizon."""
     acct = accounting if accounting is not None else Accounting(events, open_until=horizon)
-    return pd.DataFrame(time_columns(acct, roster, horizon), columns=list(TIME_COLUMNS))
+    return time_columns(acct, roster, horizon)
 
 
 def time_totals(events: Iterable[Event], roster: Roster, horizon: float,
@@ -187,8 +194,7 @@ def time_totals(events: Iterable[Event], roster: Roster, horizon: float,
     """The engineers of ``time_accounting``'s table and its column sums (``STATES`` and
     ``after_horizon``), without building the table: what a replication's time row needs. Each
     sum is NumPy's over the column in the table's order, as the table's own ``sum()`` is."""
-    acct = accounting if accounting is not None else Accounting(events, open_until=horizon)
-    cols = time_columns(acct, roster, horizon)
+    cols = _time_columns(events, roster, horizon, accounting)
     return len(cols["engineer"]), {c: float(np.sum(np.asarray(cols[c], dtype=float))) for c in TIME_COLUMNS[2:]}
 
 

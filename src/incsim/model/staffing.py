@@ -258,20 +258,8 @@ class Staffing:
             return run.debugger
         oncall = self.roster.oncall(team, now)
         ic = run.ic.id if run.ic is not None else None
-        # one pass, read only as far as needed (a team can be large): the first free person wins
-        # at once; failing that, the first not busy elsewhere, then the first of all
         others = (e for e in self.roster.by_team[team] if e not in oncall and e.working(now))
-        not_held = first = None
-        for e in chain(oncall, others):
-            if e.id == ic:
-                continue
-            if self.free_for(e, run):
-                return e
-            if not_held is None and not self.hard_busy(e, run):
-                not_held = e
-            if first is None:
-                first = e
-        return not_held if not_held is not None else first
+        return self._first_free(run, (e for e in chain(oncall, others) if e.id != ic))
 
     def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
         """The person who takes ``role`` (security, leadership, ...) in this incident: someone
@@ -282,13 +270,18 @@ class Staffing:
         if any(i != ic and i in people and role in people[i].roles for i in run.engaged):
             # someone in it has the role: the first of them in the role's order
             return next(e for e in self.roster.with_role(role, now) if e.id != ic and e.id in run.engaged)
-        # else one pass, read only as far as needed, keeping the first of each lesser kind
+        return self._first_free(run, (e for e in self.roster.with_role(role, now) if e.id != ic), at_work=now)
+
+    def _first_free(self, run: IncidentRun, people: Iterable[Engineer],
+                    at_work: float | None = None) -> Engineer | None:
+        """The first of ``people`` free for ``run`` (with ``at_work``, a time, the first free and at
+        work then, before any free one off hours); failing that, the first not busy debugging,
+        commanding or fixing elsewhere; then the first of all (None if there is nobody). One
+        pass, read only as far as needed: a team or a role can hold many people."""
         free = not_held = first = None
-        for e in self.roster.with_role(role, now):
-            if e.id == ic:
-                continue
+        for e in people:
             if self.free_for(e, run):
-                if e.working(now):
+                if at_work is None or e.working(at_work):
                     return e
                 if free is None:
                     free = e
@@ -296,10 +289,7 @@ class Staffing:
                 not_held = e
             if first is None:
                 first = e
-        for pick in (free, not_held, first):
-            if pick is not None:
-                return pick
-        return None
+        return next((pick for pick in (free, not_held, first) if pick is not None), None)
 
     def stakeholder(self, run: IncidentRun, who: str) -> list[Engineer]:
         """The people a named stakeholder stands for in this incident."""
