@@ -32,15 +32,16 @@ class Communication:
                 run.ic = ic
                 self.commanding[ic.id] = run
                 self.emit(run, Paged, ic.id, role="ic", team=ic.team)
+                run.coming[ic.id] = run.ic_ready
         if ic is None:
             run.ic_ready.succeed()
             return
         yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
         if run.resolved.triggered:  # the resolution released the IC already
-            run.ic_ready.succeed()
+            self.answered(run, ic.id, run.ic_ready)
             return
         self.join(run, ic, "ic")
-        run.ic_ready.succeed()
+        self.answered(run, ic.id, run.ic_ready)
         watchers = self._watchers(run)
         if self._update_request_rate() > 0:
             self.env.process(self._update_requests(run, ic))

@@ -49,6 +49,7 @@ class IncidentRun:
         self.room_reason = ""  # why the open room opened (TRIAGE_CALL for the hybrid's triage call)
         self.rooms_opened = 0  # rooms opened so far (the triage call counts)
         self.awaited: dict[str, int] = {}  # invitees busy elsewhere who come when free -> the room (number) they await
+        self.coming: dict[str, simpy.Event] = {}  # paged and on the way -> fires when their page is answered
         self.debugger: Engineer | None = None
         self.ic_ready = env.event()
         self.debugger_ready = env.event()

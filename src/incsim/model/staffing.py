@@ -100,28 +100,50 @@ class Staffing:
         if eng.id in run.engaged:
             self.join(run, eng, role)
             return True
+        on_the_way = run.coming.get(eng.id)
+        if on_the_way is not None:
+            # paged already (for another role or need): one page; they take this part on arrival
+            yield on_the_way
+            if eng.id in run.engaged and not run.resolved.triggered:
+                self.join(run, eng, role)
+                return True
+            return False
         if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
             self.emit(run, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, run))
             return False
         self.emit(run, Paged, eng.id, role=role, team=eng.team)
-        if eng.working(self.env.now):
-            delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
-        else:
-            delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
-        yield self.env.timeout(delay)
-        if run.resolved.triggered:
-            return False
-        if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
-            if role == "spectator" and run.room_open and self.strategy.spec.room.busy_invitees != "skip":
-                # busy by the time they could join: under "last" and "when_free" they come when free
-                came = yield from self.come_when_free(run, eng)
-                return came
-            self.emit(run, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, run))
-            return False
-        self.join(run, eng, role)
-        if role == "spectator":
-            self.env.process(self._linger(run, eng, "spectator"))
-        return True
+        page = run.coming[eng.id] = self.env.event()
+        try:
+            if eng.working(self.env.now):
+                delay = run.draw(self.scn.behaviour.join_delay, "join_delay", eng)
+            else:
+                delay = run.draw(self.scn.behaviour.page_ack_off_hours, "off_hours_ack", eng)
+            yield self.env.timeout(delay)
+            if run.resolved.triggered:
+                return False
+            if self.hard_busy(eng, run) or (role == "spectator" and self.engaged_elsewhere(eng, run)):
+                if role == "spectator" and run.room_open and self.strategy.spec.room.busy_invitees != "skip":
+                    # busy by the time they could join: under "last" and "when_free" they come when free
+                    self.answered(run, eng.id, page)
+                    came = yield from self.come_when_free(run, eng)
+                    return came
+                self.emit(run, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, run))
+                return False
+            self.join(run, eng, role)
+            if role == "spectator":
+                self.env.process(self._linger(run, eng, "spectator"))
+            return True
+        finally:
+            self.answered(run, eng.id, page)
+
+    @staticmethod
+    def answered(run: IncidentRun, eng_id: str, page) -> None:
+        """``eng_id``'s ``page`` to ``run`` is answered (they came, or will not): whoever waits
+        for them to arrive looks again."""
+        if run.coming.get(eng_id) is page:
+            del run.coming[eng_id]
+        if not page.triggered:
+            page.succeed()
 
     def _join_or_ask(self, run: IncidentRun, eng: Engineer, role: str, reason: str):
         """Bring ``eng`` into the room, or, if they are busy elsewhere, ask them in the channel."""
@@ -172,7 +194,7 @@ class Staffing:
         else:
             size = 10 ** 6
         owner_team = self.roster.owner_of[run.spec.roots[0]]
-        have = set(run.engaged) | set(run.awaited) | {e.id for e in (run.debugger, run.ic) if e is not None}
+        have = set(run.engaged) | set(run.awaited) | set(run.coming) | {e.id for e in (run.debugger, run.ic) if e is not None}
         if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
             have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
         teams = self._teams_by_distance(run.affected)  # closest to the failure first
@@ -387,7 +409,9 @@ MECHANISMS = (
         "acknowledge", "people",
         "The debugger and the IC acknowledge their page after {behaviour.page_ack} min at work or "
         "{behaviour.page_ack_off_hours} min off hours; anyone else paged joins after "
-        "{behaviour.join_delay} min at work or {behaviour.page_ack_off_hours} min off hours.",
+        "{behaviour.join_delay} min at work or {behaviour.page_ack_off_hours} min off hours. A "
+        "person is paged once per incident: someone already part of it or on the way (paged as "
+        "IC, debugger or spectator, say) is not paged again, and takes any further part on arrival.",
         "incsim.model.staffing:Staffing.pull_in",
         ("behaviour.page_ack", "behaviour.page_ack_off_hours", "behaviour.join_delay"),
     ),

@@ -132,6 +132,7 @@ class World(Staffing, Participation, Communication):
                        diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
         if run.ic is not None:
             self.emit(run, Paged, run.ic.id, role="ic", team=run.ic.team)
+            run.coming[run.ic.id] = run.ic_ready
         for svc in spec.roots:
             self.emit(run, Affected, service=svc, via="", customer_facing=svc in self.customer_facing)
         self.env.process(self._command(run))
@@ -212,10 +213,15 @@ class World(Staffing, Participation, Communication):
         eng, req = yield from self._acquire_debugger(run, team)
         self.debugging[eng.id] = run
         run.debugger = eng
-        self.emit(run, Paged, eng.id, role="debugger", team=team)
-        yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
+        invited = run.coming.get(eng.id)
+        if invited is not None:
+            yield invited  # already paged into the room: one page, and they debug on arrival
+        else:
+            self.emit(run, Paged, eng.id, role="debugger", team=team)
+            run.coming[eng.id] = run.debugger_ready
+            yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
         self.join(run, eng, "debugger")
-        run.debugger_ready.succeed()
+        self.answered(run, eng.id, run.debugger_ready)
         for svc in spec.roots[1:]:
             self.env.process(self._owner_joins(run, svc))
         try:
