@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from incsim.accounting import Accounting, check_one_place
 from incsim.metrics import incident_records, time_totals
 from incsim.model.events import (Affected, Answer, Busy, Decision, DecisionRequested, Detected, Escalated, Event,
-                                 Fixed, Joined, Left, Mitigated, Paged, Recovered, Resolved, RoomClosed,
+                                 Fixed, Interrupted, Joined, Left, Mitigated, Paged, Recovered, Resolved, RoomClosed,
                                  RoomOpened)
 from incsim.model.people import Roster
 from incsim.scenario.durations import Fixed as FixedDuration
@@ -88,15 +88,17 @@ def no_overlapping_engagements(events, roster, scn) -> list[str]:
 
 
 def night_minutes_paged(events, roster: Roster, scn) -> list[str]:
-    """Whoever answers or is interrupted for an incident outside their working hours is, at that
-    minute, part of an incident (paged and woken for it)."""
+    """Whoever starts to act for an incident outside their working hours (an interruption: an
+    answer, a reading, a fix between other work) is, at that minute, part of an incident (paged
+    and woken for it). An answer by someone not part of the incident starts with such an
+    interruption; one begun at work may end after hours."""
     eng = _engagements(events)
     mine: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for (_, who), spans in eng.items():
         mine[who].extend(spans)
     out = []
     for e in events:
-        if e.__class__.__name__ not in ("Interrupted", "Answer") or e.who not in roster.engineers:
+        if not isinstance(e, Interrupted) or e.who not in roster.engineers:
             continue
         if roster.engineers[e.who].working(e.t):
             continue

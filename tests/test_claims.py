@@ -432,21 +432,32 @@ def check_late_joiners(name: str = "seed") -> int:
 
 
 def check_channel_questions(name: str = "fixed") -> int:
-    """With fixed latencies, a channel consult is answered exactly reply latency (by where the
-    expert is) + reading the thread (first time only) + answer after it is asked."""
+    """With fixed latencies, a channel answer comes exactly reply latency (by where its author
+    is) + reading the thread (first time only) + answer after the question; someone woken for it
+    answers that long after arriving (engaged: no reading); and only someone whose working day
+    began or ended meanwhile answers at another time (the latency of their state then)."""
     r = runs(name)
     b = r.scn.behaviour
     lat = b.reply_latency
     read, answer = b.read_thread.value, b.interruption.answer.value
-    n = 0
+    waits = {x.value + extra + answer for x in (lat.engaged, lat.working, lat.off_hours) for extra in (0.0, read)}
+    n = woken = 0
     for label, _, ev in r.each():
         for evs in incidents(ev).values():
             for e in evs:
-                if e.kind is Kind.ANSWER and e.medium == "channel":
-                    waits = {x.value + extra + answer for x in (lat.engaged, lat.working, lat.off_hours)
-                             for extra in (0.0, read)}
-                    assert any(e.wait_min == pytest.approx(w) for w in waits), (label, e, sorted(waits))
+                if e.kind is not Kind.ANSWER or e.medium != "channel":
+                    continue
+                asked = e.t - e.wait_min
+                if any(e.wait_min == pytest.approx(w) for w in waits):
                     n += 1
+                    continue
+                came = first([x for x in evs if asked - 1e-9 <= x.t <= e.t], Kind.JOINED, who=e.who)
+                if came is not None and e.t - came.t == pytest.approx(lat.engaged.value + answer):
+                    woken += 1
+                    continue
+                eng = r.roster.engineers[e.who]
+                assert eng.next_change(asked) < e.t, (label, e, sorted(waits))
+    assert woken > 0
     return n
 
 

@@ -3,13 +3,18 @@ scenario, seed 1, replications chosen where each showed), each held against the 
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 from incsim import api
-from incsim.experiment import run_replication
-from incsim.model.events import Decision, DecisionRequested, Joined, Left
+from incsim.experiment import run_experiment, run_replication
+import numpy as np
+
+from incsim.model.events import Answer, Decision, DecisionRequested, Joined, Left
 from incsim.model.people import Roster
+from incsim.scenario.schema import Scenario
 from log_invariants import check_log
+from scenario_helpers import load_seed, variant
 
 SEED = 1
 
@@ -32,6 +37,17 @@ def breaches(check: str, replications, protocols=None) -> list[str]:
             if protocols is None or proto in protocols:
                 out += [f"rep {r} {proto}: {p}" for p in check_log(events, roster, scn, only=[check])[check]]
     return out
+
+
+def figures(path: str, value, protocol: str, replications: int = 3):
+    """The incident rows of ``protocol`` with the default's ``path`` set to ``value``."""
+    doc = variant(only(load_seed(), protocol), path, value)
+    inc = run_experiment(Scenario.model_validate(doc), replications, SEED, log_sample=0).incidents
+    return inc[inc.protocol == protocol]
+
+
+def only(doc: dict, protocol: str) -> dict:
+    return variant(doc, "protocols", [p for p in doc["protocols"] if p["name"] == protocol])
 
 
 def deliberation(name: str) -> float:
@@ -70,3 +86,49 @@ def test_a_room_decision_waits_for_its_stakeholders_to_arrive_then_only_for_its_
                 start = max([req.t, *came])
                 assert abs(e.t - start - deliberation(e.name)) < 1e-6, (r, e)
     assert seen > 20
+
+
+# -- every night minute is paid ----------------------------------------------------------------
+def test_nobody_answers_an_incident_at_night_without_being_paged_for_it():
+    """628 channel answers were given off hours by people never paged, at no wake-up cost."""
+    problems = breaches("no off-hours action without a page", (0, 1, 2), ("async-first", "hybrid"))
+    assert not problems, problems[:3]
+
+
+def test_woken_for_a_channel_question_costs_a_night_page_and_waiting_for_the_morning_costs_time():
+    """``behaviour.off_hours_questions``: paging pays night hours, waiting for the day pays TTR."""
+    night = {}
+    for rule in ("page", "wait"):
+        inc = figures("behaviour.off_hours_questions", rule, "async-first")
+        night[rule] = inc[["ttr_min", "labour_cost_usd"]].mean()
+    assert night["wait"]["ttr_min"] > night["page"]["ttr_min"] + 10
+
+
+# -- answers at the right speed, and seen --------------------------------------------------------
+def test_every_answer_to_a_channel_decision_is_logged():
+    problems = breaches("decisions have their deciders", (0, 1), ("async-first",))
+    assert not problems, problems[:3]
+
+
+def test_someone_asked_just_before_arriving_answers_at_the_speed_of_someone_there():
+    """The IC asked 0.6 min before joining answered 92 min later, at the off-hours latency."""
+    lags = []
+    for r in (0, 1, 2, 3):
+        events = logs(r)["async-first"]
+        arrived: dict[tuple[int, str], float] = {}
+        asked: dict[int, float] = {}
+        answered: set[tuple[int, str]] = set()  # the first answer to each decision: its first round
+        for e in events:
+            if isinstance(e, Joined) and not e.change:
+                arrived[(e.incident, e.who)] = e.t
+            elif isinstance(e, DecisionRequested):
+                asked[e.incident] = e.t
+                answered = {k for k in answered if k[0] != e.incident}
+            elif isinstance(e, Answer) and (e.incident, e.who) not in answered:
+                answered.add((e.incident, e.who))
+                joined = arrived.get((e.incident, e.who), math.inf)
+                if asked.get(e.incident, joined) < joined < e.t:  # asked before they arrived
+                    lags.append(e.t - joined)
+    assert len(lags) >= 5
+    # engaged: exponential mean 3 min, then 1-4 min answering: median about 4.6 min
+    assert float(np.median(lags)) < 8.0, sorted(lags)

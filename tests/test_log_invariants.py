@@ -20,8 +20,7 @@ SEED = 1
 # way; rep 36: a security containment without its security engineer), beside the first ones
 DEFAULT_REPLICATIONS = (0, 1, 4, 36)
 
-TODAY = ("no off-hours action without a page",
-         "decisions have their deciders", "escalation reasons true at their minute", "triage size and length")
+TODAY = ("decisions have their deciders", "escalation reasons true at their minute", "triage size and length")
 """The checks the model still breaks: expected to fail until it keeps them."""
 
 

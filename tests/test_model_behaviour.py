@@ -187,11 +187,14 @@ def peak_present(events: list[Event], incident: int) -> int:
 
 
 def test_slower_replies_delay_async_decisions_but_not_war_room_ones():
-    base = short(only(load_seed(), "war-room", "async-first"))
+    # a question at night wakes its recipient with a page, acknowledged at once here (in both),
+    # so that every wait for a channel answer is made of reply latencies
+    base = variant(short(only(load_seed(), "war-room", "async-first")), "behaviour.page_ack_off_hours", None)
     slow = copy.deepcopy(base)
     latency = slow["behaviour"]["reply_latency"]
     for key in list(latency):
         latency[key] = scaled(latency[key], 3.0)
+
     a, b = incidents_of(base, 8), incidents_of(slow, 8)
 
     chan = paired(a, b, "async-first")

@@ -175,7 +175,9 @@ class Question(Event):
 
 @_frozen
 class Answer(Event):
-    """``who`` answers ``to``'s consult in ``medium``, ``wait_min`` after it was asked."""
+    """``who`` answers ``to``'s question in ``medium``, ``wait_min`` after it was asked: a consult
+    (``to`` is the debugger), or, in a channel, input to a decision (``to`` is the IC, else the
+    debugger). Every answer is logged, whether its author was part of the incident or not."""
 
     kind: ClassVar[Kind] = Kind.ANSWER
     to: str

@@ -68,6 +68,7 @@ class IncidentRun:
         self.questions_started = False
         self.phase = "diagnose"  # what the structured update names as next steps
         self.readers: set[str] = set()  # people who have read the thread of this incident
+        self.woken: set[str] = set()  # paged in off hours for a channel question, until their part is done
         # drills only: a rollback or failover decided from outside changes the work left
         self.work_factor = 1.0
         self.extra_work = 0.0

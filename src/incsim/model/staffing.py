@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 
-from incsim.model.events import Busy, Paged
+from incsim.model.events import Answer, Busy, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
@@ -66,7 +66,8 @@ class Staffing:
         return run.draw(beh.page_ack if working else beh.page_ack_off_hours, source)
 
     def reply_latency(self, run: IncidentRun, eng: Engineer) -> float:
-        """How long ``eng`` takes to see a channel message: engaged, at work or off hours."""
+        """How long ``eng`` takes to see a channel message, by what they are doing now: engaged,
+        at work or off hours."""
         lat = self.scn.behaviour.reply_latency
         if eng.id in run.engaged:
             dist = lat.engaged
@@ -76,19 +77,76 @@ class Staffing:
             dist = lat.off_hours
         return run.draw(dist, "reply_latency", eng)
 
-    def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str):
-        """A channel question to ``eng``: they see it after their reply latency, read the thread
-        (once per incident, unless already in it) and answer; returns when the answer is in.
-        Reading and answering are charged to them (and delay their own debugging, if any)."""
+    def _reply_state(self, run: IncidentRun, eng: Engineer) -> tuple[bool, bool]:
+        return eng.id in run.engaged, eng.working(self.env.now)
+
+    def _reply_wait(self, run: IncidentRun, eng: Engineer):
+        """Wait until ``eng`` sees a channel message. The latency is the one of their state at the
+        moment they answer: when it changes first (they arrive in the incident, their working day
+        starts or ends), a latency is drawn for the new state and the earlier reply is kept."""
+        env = self.env
+        due = env.now + self.reply_latency(run, eng)
+        state = self._reply_state(run, eng)
+        while env.now < due - 1e-9:
+            waits = [env.timeout(due - env.now)]
+            change = eng.next_change(env.now)
+            if change < due:
+                waits.append(env.timeout(change - env.now))
+            arriving = run.coming.get(eng.id)
+            if arriving is not None:
+                waits.append(arriving)
+            yield FirstOf(env, *waits)
+            now_state = self._reply_state(run, eng)
+            if now_state != state:
+                state = now_state
+                due = min(due, env.now + self.reply_latency(run, eng))
+
+    def ask(self, run: IncidentRun, eng: Engineer, reason: str, role: str, asker: str = ""):
+        """A channel question to ``eng`` from ``asker``: they see it after their reply latency, read
+        the thread (once per incident, unless already in it) and answer (an ``answer`` event);
+        returns when the answer is in. Reading and answering are charged to them (and delay their
+        own debugging, if any).
+
+        Someone off hours and part of no incident is woken for it: paged in (their wake-up's
+        delay and minutes as any night page's; ``behaviour.off_hours_questions`` "page"), or
+        answers once their working day has started ("wait"). Callers let the woken go when their
+        part is done (``release_woken``)."""
         beh = self.scn.behaviour
-        yield self.env.timeout(self.reply_latency(run, eng))
-        if run.resolved.triggered:
-            return
+        t0 = self.env.now
+        for _ in range(2):  # asleep when asked, or when the reply comes (their day ended meanwhile)
+            if self._asleep_for(run, eng):
+                if beh.off_hours_questions == "page":
+                    came = yield from self.pull_in(run, eng, role)
+                    if came:
+                        run.woken.add(eng.id)
+                else:
+                    yield self.env.timeout(max(0.0, eng.next_change(self.env.now) - self.env.now))
+                if run.resolved.triggered:
+                    return
+            yield from self._reply_wait(run, eng)
+            if run.resolved.triggered:
+                return
+            if not self._asleep_for(run, eng):
+                break
         reading = self.reading_cost(run, eng)
         answer = run.draw(beh.interruption.answer, "answer", eng)
         if eng.id not in run.engaged:
             self.interrupt(run, eng, reading + answer, reason, role)
         yield self.env.timeout(reading + answer)
+        if not run.resolved.triggered:
+            self.emit(run, Answer, eng.id, to=asker, medium="channel", wait_min=self.env.now - t0)
+
+    def _asleep_for(self, run: IncidentRun, eng: Engineer) -> bool:
+        """Whether ``eng`` is off hours and part of no incident (nor on the way to ``run``)."""
+        return (eng.id not in run.engaged and eng.id not in run.coming and not eng.working(self.env.now)
+                and not self.hard_busy(eng, run) and not self.engaged_elsewhere(eng, run))
+
+    def release_woken(self, run: IncidentRun, people) -> None:
+        """Those of ``people`` woken for a channel question, their part done, leave the incident."""
+        for eng in people:
+            if eng.id in run.woken and run.engaged.get(eng.id) in ("stakeholder", "expert"):
+                run.woken.discard(eng.id)
+                self.leave(run, eng.id)
 
     def pull_in(self, run: IncidentRun, eng: Engineer, role: str):
         """Page ``eng`` into the incident; they join after their acknowledgement delay.
@@ -151,7 +209,7 @@ class Staffing:
         if not self.hard_busy(eng, run):
             came = yield from self.pull_in(run, eng, role)
         if not came and not run.resolved.triggered:
-            yield from self.ask(run, eng, reason, role)
+            yield from self.ask(run, eng, reason, role, asker=run.ic.id if run.ic is not None else "")
         return came
 
     def _vacated(self) -> None:
@@ -432,10 +490,16 @@ MECHANISMS = (
         "channel-questions", "channel",
         "A channel message waits for its recipient: {behaviour.reply_latency.engaged} min if they "
         "are in the incident, {behaviour.reply_latency.working} min at work, "
-        "{behaviour.reply_latency.off_hours} min off hours; someone new to the incident reads the "
-        "thread once ({behaviour.read_thread} min) and answers in {behaviour.interruption.answer} min.",
+        "{behaviour.reply_latency.off_hours} min off hours, by their state when they answer (drawn "
+        "again when they arrive or their day starts or ends first); someone new to the incident "
+        "reads the thread once ({behaviour.read_thread} min) and answers in "
+        "{behaviour.interruption.answer} min, and every answer is logged. Every night minute is "
+        "paid: someone off hours and in no incident is, by the rule '{behaviour.off_hours_questions}', "
+        "paged and woken for the question as for any night page, leaving once their part is done "
+        "(page), or answers when their working day starts (wait), in a channel as in a room.",
         "incsim.model.staffing:Staffing.ask",
         ("behaviour.reply_latency.engaged", "behaviour.reply_latency.working",
-         "behaviour.reply_latency.off_hours", "behaviour.read_thread", "behaviour.interruption.answer"),
+         "behaviour.reply_latency.off_hours", "behaviour.read_thread", "behaviour.interruption.answer",
+         "behaviour.off_hours_questions"),
     ),
 )

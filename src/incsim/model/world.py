@@ -443,11 +443,13 @@ class World(Staffing, Participation, Communication):
             medium = "room"
         else:
             others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
+            asker = run.ic.id if run.ic is not None else (run.debugger.id if run.debugger is not None else "")
             for _ in range(beh.channel_rounds):
-                asks = [self.env.process(self.ask(run, e, reason, "stakeholder")) for e in others]
+                asks = [self.env.process(self.ask(run, e, reason, "stakeholder", asker)) for e in others]
                 if asks:
                     yield self.env.all_of(asks)
             yield self.env.timeout(need.deliberation)
+            self.release_woken(run, others)
             medium = "channel"
         if need.containment:
             run.contained = True
@@ -499,8 +501,8 @@ class World(Staffing, Participation, Communication):
                     self.env.process(self._linger(run, expert, "expert"))
                 return beh.progress_while_waiting * (self.env.now - t0) * rate
         self.emit(run, Question, dbg.id, to=expert.id, medium="channel", topic="consult")
-        yield from self.ask(run, expert, "consult", "expert")
-        self.emit(run, Answer, expert.id, to=dbg.id, medium="channel", wait_min=self.env.now - t0)
+        yield from self.ask(run, expert, "consult", "expert", dbg.id)
+        self.release_woken(run, (expert,))
         return beh.progress_while_waiting * (self.env.now - t0) * rate
 
     def _work(self, run: IncidentRun, amount: float):

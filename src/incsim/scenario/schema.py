@@ -237,6 +237,11 @@ class Behaviour(Strict):
     off_hours_slowdown: Annotated[float, Field(ge=1.0)] = 1.3
     """Debugging and fixing outside the person's working hours take this many times longer,
     judged minute by minute by their local clock (a night page speeds up when their day starts)."""
+    off_hours_questions: Literal["page", "wait"] = "page"
+    """A channel question (a consult, a decision's input) to someone off hours and part of no
+    incident: ``page`` wakes them (paged into the incident as for any night page, leaving when
+    their part is done), ``wait`` has them answer once their working day starts. The same rule
+    holds in a room, whose invitees off hours are paged."""
     progress_while_waiting: Probability = 0.0
     """Fraction of normal speed the debugger keeps while waiting for an expert's answer; the same
     rule whether the answer comes in a room or in a channel."""
