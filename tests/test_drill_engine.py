@@ -92,12 +92,15 @@ def test_chunking_the_clock_does_not_change_what_happens(failover):
 
 
 def test_condition_injects_fire_when_the_state_holds():
-    s = DrillSession(load_drill(SECURITY), 3)
+    # a threshold the exposure passes before the triage call's containment decision (T+12 here)
+    text = SECURITY.read_text().replace("exposure_over: 1500", "exposure_over: 1000")
+    assert "exposure_over: 1000" in text
+    s = DrillSession(load_drill_text(text, str(SECURITY), SECURITY.parent), 3)
     while not s.finished and "exposure-high" not in s.fired:
         s.step()
     assert "exposure-high" in s.fired
     rate = next(e for e in s.world.log.events if e.kind is Kind.DETECTED).exposure_per_min
-    assert s.fired["exposure-high"].t == pytest.approx(1500 / rate)  # exactly when exposure reaches 1500
+    assert s.fired["exposure-high"].t == pytest.approx(1000 / rate)  # exactly when exposure reaches 1000
 
 
 def test_containment_stops_the_exposure():

@@ -252,9 +252,9 @@ def test_a_room_opened_before_the_triage_call_is_not_closed_by_it():
     """The IC's team (ops) is off hours at T0 and acknowledges at T0 + 20; the debugger is there
     at T0 + 5 and waits for the IC to start the call. An escalation injected at T0 + 8 opens
     the full room; when the IC arrives the call is not held: the containment decision is taken
-    in the room (the security lead, also off hours, is paged at T0 + 20 and there at T0 + 40;
-    5 min of deliberation, to T0 + 45), then diagnosis and fix (to T0 + 125), and the room
-    stays open to the end."""
+    in the room (the security lead, also off hours, is paged with the IC at T0, one of the
+    call's three, and there at T0 + 20; 5 min of deliberation, to T0 + 25), then diagnosis and
+    fix (to T0 + 105), and the room stays open to the end."""
     contain = DecisionNeed("contain", ("security",), deliberation=5.0, containment=True)
     doc = setting(triage_doc(), "org.teams.ops.work_hours", {"start": 9.0, "end": 17.0, "weekends_off": False})
     doc = setting(doc, "behaviour.page_ack_off_hours", 20.0)
@@ -265,8 +265,8 @@ def test_a_room_opened_before_the_triage_call_is_not_closed_by_it():
     events = world.log.events
     assert [e.t - T0 for e in of(events, Kind.JOINED, role="ic")] == [20.0]
     assert rooms(events) == [(8.0, "escalated: drill")]
-    assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [45.0 + DIAGNOSIS + FIX]
-    assert [(e.t - T0, e.medium) for e in of(events, Kind.DECISION)] == [(45.0, "room")]
+    assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [25.0 + DIAGNOSIS + FIX]
+    assert [(e.t - T0, e.medium) for e in of(events, Kind.DECISION)] == [(25.0, "room")]
 
 
 def test_a_reopened_room_does_not_invite_twice_and_a_lapsed_invitation_is_not_kept():

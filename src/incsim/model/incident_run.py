@@ -63,6 +63,9 @@ class IncidentRun:
         self.resolved = env.event()
         self.escalated = False
         self.triage_pending = False  # a triage call is due and has not ended yet
+        self.triage_over = env.event()  # fires when the triage call (if any) is over: others are paged then
+        self.deciding: dict[str, int] = {}  # person -> open decisions that need them (they stay meanwhile)
+        self.decided = env.event()  # fires whenever a decision is taken
         self.contained = False
         self.room_changed = env.event()
         self.questions_started = False

@@ -145,8 +145,10 @@ MECHANISMS = (
     Mechanism(
         "hybrid-triage", "protocol",
         "A hybrid incident with a triage flag opens with a call of at most {protocol.triage.max_people} "
-        "people for {protocol.triage.duration} min for its containment decisions, then goes on in "
-        "the channel, and the escalation rules are checked when the call ends; whether a rule met "
+        "people, everyone counted (the IC, the security engineer, paged at detection beside them, and "
+        "the debugger; other owners are paged once it is over), for {protocol.triage.duration} min "
+        "from its start for its containment decisions (running over only until they are taken), "
+        "then goes on in the channel, and the escalation rules are checked when the call ends; whether a rule met "
         "at detection, while the call is awaited or during it opens the full room instead (which "
         "then replaces the call and stays open): {protocol.triage.escalate_before_triage}. A room "
         "opened from outside (a drill's) replaces the call too.",

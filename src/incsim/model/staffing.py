@@ -307,6 +307,9 @@ class Staffing:
         if rng.random() < room.stay_probability:
             return
         yield self.env.timeout(sample(room.leave_after, rng))
+        while run.deciding.get(eng.id) and not run.resolved.triggered:
+            # a decision that needs them is open: they stay until it is taken
+            yield FirstOf(self.env, run.decided, run.resolved)
         if run.engaged.get(eng.id) == role and not run.resolved.triggered:
             self.leave(run, eng.id)
 

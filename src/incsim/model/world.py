@@ -143,6 +143,10 @@ class World(Staffing, Participation, Communication):
             # the triage call opens once IC and debugger are there (in _respond); until it has
             # ended the escalation rules wait, unless the protocol lets them open a room first
             run.triage_pending = True
+            # its three are paged at once: the security engineer beside the IC and the debugger
+            security = self.with_role(run, "security")
+            if security is not None and security.team != self.roster.owner_of[spec.roots[0]]:
+                self.env.process(self.pull_in(run, security, "stakeholder"))
         if not run.triage_pending or self._escalate_before_triage():
             reason = self.strategy.opening_room(view)
             if reason and self.strategy.opening_is_escalation:
@@ -232,6 +236,7 @@ class World(Staffing, Participation, Communication):
                 if not run.room_open:  # not replaced by an escalation (or a drill's inject) first
                     ahead += yield from self._triage(run)
                 run.triage_pending = False
+                run.triage_over.succeed()
                 self._check_escalation(run)  # the rules apply once the triage call is over
             containment = [d for d in spec.decisions if d.containment]
             run.phase = "contain" if containment else "diagnose"
@@ -267,6 +272,10 @@ class World(Staffing, Participation, Communication):
     def _bring_owner(self, run: IncidentRun, service: str):
         """Page the owning team of ``service`` into the incident; returns who came (or was asked)
         and the minutes they spend reading the thread before they can act."""
+        if run.triage_pending:
+            # the triage call holds only IC, security and the debugger: the other owners are
+            # paged once containment is decided and the work goes async
+            yield FirstOf(self.env, run.triage_over, run.resolved)
         eng = self.responder_for(run, self.roster.owner_of[service])
         if eng is None or eng is run.debugger:  # the debugger joins on their own
             return eng, 0.0
@@ -388,19 +397,21 @@ class World(Staffing, Participation, Communication):
         if run.room_open:
             return 0.0  # a room opened while the IC was on the way: the decisions are taken there
         self.open_room(run, TRIAGE_CALL, limit=triage.max_people, invite=False)
+        end = self.env.now + sample(triage.duration, run.stream("triage"))  # its clock runs from its start
         person = self.with_role(run, "security")
+        # the call's places: the security engineer always, then the debugger and the IC (in the
+        # call already); nobody else is paged into the incident while it is on (_bring_owner)
         sec = [person] if person is not None and person is not run.debugger else []
-        joins = [self.env.process(self.pull_in(run, e, "stakeholder"))
-                 for e in sec if len(run.present) < triage.max_people]
+        joins = [self.env.process(self.pull_in(run, e, "stakeholder")) for e in sec]
         if joins:
             yield self.env.all_of(joins)
         containment = [d for d in run.spec.decisions if d.containment]
-        end = self.env.now + sample(triage.duration, run.stream("triage"))
         ahead = 0.0
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
         while self.env.now < end and run.in_triage_call:
-            # the call ends early if replaced (timeout | room_changed)
+            # the call ends early if replaced (timeout | room_changed); it runs over its length
+            # only while its containment decisions are reached (the close is then at the decision)
             yield FirstOf(self.env, self.env.timeout(end - self.env.now), run.room_changed)
         if not run.in_triage_call:
             return ahead  # the call was replaced by a room, which goes on
@@ -428,6 +439,8 @@ class World(Staffing, Participation, Communication):
                 if e not in people:
                     people.append(e)
         self.emit(run, DecisionRequested, name=need.name, stakeholders=tuple(e.id for e in people))
+        for e in people:  # they stay while it is open
+            run.deciding[e.id] = run.deciding.get(e.id, 0) + 1
         reason = f"decision: {need.name}"
         if run.room_open:
             missing = [e for e in people if e.id not in run.present]
@@ -455,6 +468,10 @@ class World(Staffing, Participation, Communication):
             run.contained = True
         self.emit(run, Decision, name=need.name, medium=medium, wait_min=self.env.now - t0,
                   containment=need.containment)
+        for e in people:
+            run.deciding[e.id] -= 1
+        done, run.decided = run.decided, self.env.event()
+        done.succeed()
         return beh.progress_while_deciding * (self.env.now - t0) * rate
 
     def _diagnose(self, run: IncidentRun, done_ahead: float = 0.0):
@@ -590,8 +607,8 @@ MECHANISMS = (
     ),
     Mechanism(
         "decisions", "work",
-        "A decision waits for every stakeholder: in a room those missing are pulled in (or asked in "
-        "the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
+        "A decision waits for every stakeholder, who stays while it is open: in a room those missing "
+        "are pulled in (or asked in the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
         "round-trips; then it is deliberated. Meanwhile the debugger gets "
         "{behaviour.progress_while_deciding} of the wait done, in a room and in a channel alike "
         "(taken off the diagnosis after a containment decision, off the fix after the others).",
