@@ -239,6 +239,23 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     return out
 
 
+def repairs_by_the_owning_team(events, roster: Roster, scn: Scenario) -> list[str]:
+    """Every service is repaired with someone of its owning team part of the incident (its
+    debugger, or an owner paged for it)."""
+    owner = {svc.name: svc.team for svc in scn.org.services}
+    out = []
+    for inc, evs in _by_incident(events).items():
+        eng = _engagements(evs)
+        for e in evs:
+            if not isinstance(e, Fixed):
+                continue
+            team = owner[e.service]
+            if not any(i == inc and roster.engineers[who].team == team and _inside(spans, e.t)
+                       for (i, who), spans in eng.items() if who in roster.engineers):
+                out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} with nobody of {team} in it")
+    return out
+
+
 def hours_reconcile(events, roster: Roster, scn: Scenario) -> list[str]:
     """The incidents' hours add up to the organisation's busy hours, and every engineer's states
     to the horizon."""
@@ -266,6 +283,7 @@ CHECKS: dict[str, Callable[[Sequence[Event], Roster, Scenario], list[str]]] = {
     "decisions have their deciders": decisions_have_their_deciders,
     "escalation reasons true at their minute": escalations_tell_the_truth,
     "triage size and length": triage_calls_as_stated,
+    "repairs by the owning team": repairs_by_the_owning_team,
     "hours reconcile": hours_reconcile,
 }
 

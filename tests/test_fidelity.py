@@ -10,7 +10,7 @@ from incsim import api
 from incsim.experiment import run_experiment, run_replication
 import numpy as np
 
-from incsim.model.events import Answer, Decision, DecisionRequested, Joined, Left
+from incsim.model.events import Answer, Decision, DecisionRequested, Joined, Kind, Left
 from incsim.model.people import Roster
 from incsim.scenario.schema import Scenario
 from log_invariants import check_log
@@ -177,3 +177,38 @@ def test_the_triage_call_holds_three_people_and_lasts_ten_minutes_from_its_start
                 opened = None
     assert len(lengths) >= 5
     assert 10.0 - 1e-9 <= float(np.median(lengths)) <= 12.0, sorted(lengths)
+
+
+# -- rules that test what they say ----------------------------------------------------------------
+def _hybrid(**escalation) -> dict:
+    from test_mechanisms import base_doc, setting
+    return setting(base_doc(), "protocols.hybrid.escalation", escalation)
+
+
+def test_no_progress_does_not_fire_while_the_debugger_works():
+    """Sixty minutes of diagnosis then twenty of fix, worked without a break: nothing stalls, so
+    "no progress for 30 min" never fires (it used to at T0 + 30, the incident not mitigated)."""
+    from test_mechanisms import incident, of, run
+
+    events = run(_hybrid(no_progress_min=30.0), "hybrid", incident())
+    assert of(events, Kind.ESCALATED) == []
+
+
+def test_no_progress_fires_when_nothing_has_moved_for_its_minutes():
+    """The debugger works 30 min, then waits for db's expert, whose reply takes 50 min: the last
+    progress is at T0 + 30, so the rule fires at T0 + 60, not at T0 + 30."""
+    from test_mechanisms import T0, incident, of, run, setting
+
+    doc = setting(_hybrid(no_progress_min=30.0), "behaviour.reply_latency.working", 50.0)
+    events = run(doc, "hybrid", incident(consults=(0.5,), consult_teams=("db",)))
+    assert [(e.t - T0, e.reason) for e in of(events, Kind.ESCALATED)] == [(60.0, "no progress for 30 min")]
+
+
+def test_an_escalation_for_customer_data_brings_the_security_engineer():
+    """The rule names customer data: the room it opens pages security (ops), not only spectators."""
+    from test_mechanisms import T0, incident, of, run
+
+    events = run(_hybrid(customer_data_at_risk=True), "hybrid", incident(flags=("data-loss",)))
+    assert [e.reason for e in of(events, Kind.ESCALATED)] == ["customer data at risk"]
+    pages = [(e.t - T0, e.role) for e in of(events, Kind.PAGED) if e.team == "ops" and e.role != "ic"]
+    assert pages == [(0.0, "stakeholder")]

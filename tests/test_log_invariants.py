@@ -20,7 +20,7 @@ SEED = 1
 # way; rep 36: a security containment without its security engineer), beside the first ones
 DEFAULT_REPLICATIONS = (0, 1, 4, 36)
 
-TODAY = ("escalation reasons true at their minute",)
+TODAY: tuple[str, ...] = ()
 """The checks the model still breaks: expected to fail until it keeps them."""
 
 

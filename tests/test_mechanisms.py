@@ -207,11 +207,15 @@ def test_hybrid_stays_in_the_channel_when_no_rule_matches(rules, spec):
 
 @pytest.mark.parametrize("limit", [30.0, 45.0])
 def test_hybrid_escalates_after_no_progress_for_the_rule_s_minutes(limit):
+    """The debugger works 30 min, then waits 100 min for db's expert: nothing moves from T0 + 30,
+    so the rule fires ``limit`` minutes later; worked without a stall, however long, it never
+    fires, and neither does it for an incident mitigated before the limit."""
     doc = setting(base_doc(), "protocols.hybrid.escalation", {"no_progress_min": limit})
-    events = run(doc, "hybrid")
-    assert [e.t for e in of(events, Kind.ESCALATED)] == [T0 + limit]
+    doc = setting(doc, "behaviour.reply_latency.working", 100.0)
+    events = run(doc, "hybrid", incident(consults=(0.5,), consult_teams=("db",)))
+    assert [e.t for e in of(events, Kind.ESCALATED)] == [T0 + 30.0 + limit]
     assert of(events, Kind.ESCALATED)[0].reason == f"no progress for {limit:g} min"
-    # an incident mitigated before the limit never escalates
+    assert not of(run(doc, "hybrid", incident(diagnosis=4 * limit)), Kind.ESCALATED)
     quick = run(doc, "hybrid", incident(diagnosis=limit / 2, fix=limit / 4))
     assert not of(quick, Kind.ESCALATED)
 
@@ -289,11 +293,19 @@ def test_a_channel_consult_waits_for_the_working_reply_latency():
     assert ttr(doc, "async-first", incident(**CONSULT)) == pytest.approx(DIAGNOSIS + FIX + 10.0)
 
 
-def test_a_channel_consult_out_of_hours_waits_for_the_off_hours_reply_latency():
+@pytest.mark.parametrize("rule, wait", [("page", 12.0 + 1.0), ("wait", 7.5 * 60 + 10.0)])
+def test_a_channel_consult_out_of_hours_wakes_the_expert_or_waits_for_their_day(rule, wait):
+    """At 01:30 db's expert is asleep: paged, they are there after the night acknowledgement
+    (12 min) and answer at the engaged latency (1); or they answer at 09:00 at the working one (10)."""
     doc = setting(base_doc(), "behaviour.reply_latency", {"engaged": 1.0, "working": 10.0, "off_hours": 40.0})
+    doc = setting(doc, "behaviour.page_ack_off_hours", 12.0)
+    doc = setting(doc, "behaviour.off_hours_questions", rule)
     doc = setting(doc, "org.teams.db.work_hours", dict(NINE_TO_FIVE))
-    a, = of(run(doc, "async-first", incident(**CONSULT)), Kind.ANSWER)  # 01:30: db is asleep
-    assert a.wait_min == pytest.approx(40.0)
+    events = run(doc, "async-first", incident(**CONSULT))
+    a, = of(events, Kind.ANSWER)
+    assert a.wait_min == pytest.approx(wait)
+    woken = [(e.who, e.role) for e in of(events, Kind.JOINED) if e.who.startswith("db")]
+    assert woken == ([("db-1", "expert")] if rule == "page" else [])
 
 
 def test_a_late_expert_reads_the_thread_before_answering():
@@ -546,14 +558,16 @@ def test_off_hours_time_costs_the_multiplier():
 
 
 def test_a_triage_call_and_a_later_escalation_count_as_two_rooms():
-    """Triage holds a 10-min call, then diagnosis starts; no progress by T0 + 30 escalates to a
-    second room, open until the end at T0 + 10 + 80: 10 + 60 minutes of rooms."""
+    """Triage holds a 10-min call, then 30 min of diagnosis, then a wait of 50 min for db's
+    expert: nothing has moved from T0 + 40, so at T0 + 70 the no-progress rule opens a second
+    room, open until the end at T0 + 10 + 50 + 80 = T0 + 140: 10 + 70 minutes of rooms."""
     doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
     doc = setting(doc, "protocols.hybrid.escalation", {"no_progress_min": 30.0})
-    rec = record(doc, "hybrid", incident(flags=("security",)))
-    assert rec["ttr_min"] == pytest.approx(10.0 + DIAGNOSIS + FIX)
+    doc = setting(doc, "behaviour.reply_latency.working", 50.0)
+    rec = record(doc, "hybrid", incident(flags=("security",), **CONSULT))
+    assert rec["ttr_min"] == pytest.approx(10.0 + 50.0 + DIAGNOSIS + FIX)
     assert rec["escalated"]
-    assert rec["war_room_minutes"] == pytest.approx(10.0 + (10.0 + DIAGNOSIS + FIX - 30.0))
+    assert rec["war_room_minutes"] == pytest.approx(10.0 + 70.0)
 
 
 # -- the incidents table, read from hand-built logs ----------------------------------------------

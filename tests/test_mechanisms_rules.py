@@ -35,8 +35,10 @@ from incsim.scenario.durations import (
 from incsim.scenario.schema import Protocol, Scenario
 
 
-def view(category="single-service", flags=(), services=1, data=False, minutes=0.0, mitigated=False):
-    return IncidentView(category, tuple(flags), services, data, minutes, mitigated)
+def view(category="single-service", flags=(), services=1, data=False, minutes=0.0, mitigated=False, stalled=None):
+    """``minutes`` since detection, and (unless ``stalled`` says otherwise) without progress."""
+    return IncidentView(category, tuple(flags), services, data, minutes, mitigated,
+                        minutes if stalled is None else stalled)
 
 
 def hybrid(**escalation) -> Hybrid:
@@ -79,6 +81,9 @@ def test_hybrid_rules_in_order_with_their_reasons():
     assert h.escalation(view(minutes=45)) == "no progress for 45 min"
     assert h.escalation(view(minutes=44.9)) is None
     assert h.escalation(view(minutes=90, mitigated=True)) is None
+    # the rule tests progress, not age: long after detection, with work done lately, it does not fire
+    assert h.escalation(view(minutes=200, stalled=44.9)) is None
+    assert h.escalation(view(minutes=200, stalled=0.0)) is None
     # at detection the timer cannot have run: the opening room ignores it
     assert h.opening_room(view(minutes=45)) is None
     assert h.opening_room(view(services=4)) == "4 services affected (rule: >= 3)"

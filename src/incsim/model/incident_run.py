@@ -60,6 +60,8 @@ class IncidentRun:
         self.fixed: set[str] = set()
         self.recovered: set[str] = set()
         self.mitigated = False
+        self.working = 0  # people working on it now (the debugger at their work, owners at a fix)
+        self.last_progress = env.now  # the last minute work was done, or a decision, answer, fix or recovery came
         self.resolved = env.event()
         self.escalated = False
         self.triage_pending = False  # a triage call is due and has not ended yet
@@ -148,4 +150,5 @@ class IncidentRun:
             customer_data_at_risk=("data-loss" in self.spec.flags) or (
                 "security" in self.spec.flags and any(s in customer_data for s in self.affected)),
             minutes_since_detected=now - self.detected_at, mitigated=self.mitigated,
+            minutes_without_progress=0.0 if self.working else now - self.last_progress,
         )

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from incsim.model.events import Event, Interrupted, Joined, Left, RoomClosed, RoomOpened
+from incsim.model.events import (Answer, Decision, DecisionRequested, Event, Fixed, Interrupted, Joined, Left,
+                                 Recovered, RoomClosed, RoomOpened)
 from incsim.model.incident_run import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, TRIAGE_CALL, IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
 
 E = TypeVar("E", bound=Event)
+
+PROGRESS = (Answer, Decision, DecisionRequested, Fixed, Recovered)
+"""What moves an incident forward besides work itself (a decision asked for ends a diagnosis)."""
 
 
 class Participation:
@@ -21,6 +25,8 @@ class Participation:
 
     def emit(self, run: IncidentRun, record: type[E], who: str = "", **fields) -> E:
         """Log a ``record`` (an ``events`` type) of ``run``'s incident, now, with its ``fields``."""
+        if record in PROGRESS:
+            run.last_progress = self.env.now
         return self.log.add(record(self.env.now, run.spec.id, who, **fields))
 
     def join(self, run: IncidentRun, eng: Engineer, role: str) -> None:

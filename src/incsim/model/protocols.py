@@ -24,6 +24,9 @@ class IncidentView:
     customer_data_at_risk: bool
     minutes_since_detected: float
     mitigated: bool
+    minutes_without_progress: float = 0.0
+    """Minutes since work was last done on it (0 while someone works), or a decision, an
+    answer, a fix or a recovery came."""
 
 
 class Strategy:
@@ -52,7 +55,7 @@ class Strategy:
         return None
 
     def no_progress_timer(self) -> float | None:
-        """Minutes without mitigation after which ``escalation`` is asked again."""
+        """Minutes without progress after which ``escalation`` is asked again."""
         return None
 
 
@@ -101,9 +104,10 @@ class Hybrid(Strategy):
         return None
 
     def _timer_reason(self, view: IncidentView) -> str | None:
-        """The no-progress timer's reason, once it has run out on an incident not yet mitigated."""
+        """The no-progress rule's reason: an incident not yet mitigated on which nothing has moved
+        for ``no_progress_min`` (nobody working, no decision, answer, fix or recovery)."""
         limit = self.spec.escalation.no_progress_min
-        if limit is not None and not view.mitigated and view.minutes_since_detected >= limit:
+        if limit is not None and not view.mitigated and view.minutes_without_progress >= limit - 1e-9:
             return f"no progress for {limit:g} min"
         return None
 
@@ -132,10 +136,13 @@ MECHANISMS = (
         "The hybrid starts in the channel and opens a room (an escalation) when the category is one "
         "of {protocol.escalation.categories}, a flag is one of {protocol.escalation.flags}, at least "
         "{protocol.escalation.services_affected_at_least} services are affected, customer data is at "
-        "risk (rule on: {protocol.escalation.customer_data_at_risk}), or the incident is not yet "
-        "mitigated {protocol.escalation.no_progress_min} min after detection (checked at each "
-        "multiple of that time, and whenever a further service is affected; for an incident with a "
-        "triage flag, first when its triage call ends, unless the protocol lets a rule come first).",
+        "risk (rule on: {protocol.escalation.customer_data_at_risk}), or nothing has moved on an "
+        "incident not yet mitigated for {protocol.escalation.no_progress_min} min (nobody working on "
+        "it, no decision, answer, fix or recovery; checked when that time has passed since the last "
+        "progress, and whenever a further service is affected; for an incident with a triage flag, "
+        "first when its triage call ends, unless the protocol lets a rule come first). The room an "
+        "escalation opens brings the people its rule names: the owners of the affected services, "
+        "and for customer data at risk or a flag, the security engineer.",
         "incsim.model.protocols:Hybrid.escalation",
         ("protocol.escalation.categories", "protocol.escalation.flags",
          "protocol.escalation.services_affected_at_least", "protocol.escalation.customer_data_at_risk",

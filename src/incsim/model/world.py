@@ -187,6 +187,20 @@ class World(Staffing, Participation, Communication):
         run.escalated = True
         self.emit(run, Escalated, reason=reason)
         self.open_room(run, f"escalated: {reason}")
+        self._bring_named(run, reason)
+
+    def _bring_named(self, run: IncidentRun, reason: str) -> None:
+        """Page into an escalated incident the people its rule names: the owners of every affected
+        service (the debugger's team is there already), and the security engineer when customer
+        data is at risk or a flag fired it. Nobody already in it or on the way is paged again."""
+        first = self.roster.owner_of[run.spec.roots[0]]
+        for svc in sorted(run.affected):
+            if self.roster.owner_of[svc] != first:
+                self.env.process(self._owner_joins(run, svc))
+        if reason == "customer data at risk" or reason.startswith("flag "):
+            person = self.with_role(run, "security")
+            if person is not None and person is not run.debugger:
+                self.env.process(self.pull_in(run, person, "stakeholder"))
 
     def _check_escalation(self, run: IncidentRun) -> None:
         if (run.room_open and not run.in_triage_call) or run.escalated or run.resolved.triggered:
@@ -202,14 +216,17 @@ class World(Staffing, Participation, Communication):
         return triage is not None and triage.escalate_before_triage
 
     def _watch_progress(self, run: IncidentRun):
-        """Ask the protocol again every ``no_progress_min`` until the incident escalates or ends."""
+        """Ask the protocol again once ``no_progress_min`` have passed since the last progress
+        (while someone works, a full period later), until the incident escalates or ends."""
         limit = self.strategy.no_progress_timer()
         assert limit is not None
         while True:
-            yield self.env.timeout(limit)
+            due = run.last_progress + limit
+            yield self.env.timeout(due - self.env.now if due > self.env.now + 1e-9 else limit)
             if run.resolved.triggered or run.escalated:
                 return
-            self._check_escalation(run)
+            if not run.working and self.env.now - run.last_progress >= limit - 1e-9:
+                self._check_escalation(run)
 
     def _respond(self, run: IncidentRun):
         spec = run.spec
@@ -307,12 +324,16 @@ class World(Staffing, Participation, Communication):
         elif eng is run.debugger or self.hard_busy(eng, run) or eng.id in self.fixing:
             wall = eng.work_done(self.env.now, minutes, slow)
             self.interrupt(run, eng, wall, f"fix {service}", "owner", refocus=False)
+            run.working += 1
             yield self.env.timeout(wall)
+            run.working -= 1
         else:
             self.fixing[eng.id] = run
+            run.working += 1
             try:
                 yield self.env.timeout(eng.work_done(self.env.now, minutes, slow))
             finally:
+                run.working -= 1
                 self._release(self.fixing, eng.id)
         run.fixed.add(service)
         self.emit(run, Fixed, service=service)
@@ -544,7 +565,11 @@ class World(Staffing, Participation, Communication):
             step = remaining / rate
             if run.debugger is not None:  # their speed changes when their working day starts or ends
                 step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
+            run.working += 1
             yield FirstOf(env, env.timeout(step), run.rate_changed)  # timeout | rate_changed
+            run.working -= 1
+            if env.now > start:
+                run.last_progress = env.now
             remaining -= (env.now - start) * rate
 
 
