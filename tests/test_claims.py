@@ -476,21 +476,25 @@ def check_decisions(name: str = "seed") -> int:
 
 
 def check_updates(name: str = "seed") -> int:
-    """Incident updates come exactly one cadence apart; executive ones only with an executive
-    channel; reading an update costs no refocus."""
+    """Incident updates come at least a cadence and the update's own writing apart (the IC writes
+    once free of other work, slower off hours), and not always the same gap; executive ones only
+    with an executive channel; reading an update costs no refocus."""
     r = runs(name)
     n = 0
+    gaps_seen = set()
     for label, proto, ev in r.each():
         for inc, evs in incidents(ev).items():
-            times = [e.t for e in evs if e.kind is Kind.UPDATE and e.channel == "incident"]
-            gaps = [b - a for a, b in itertools.pairwise(times)]
-            assert all(g == pytest.approx(proto.update_cadence_min) for g in gaps), (label, inc, gaps)
-            n += len(times)
+            ups = [e for e in evs if e.kind is Kind.UPDATE and e.channel == "incident"]
+            for a, b in itertools.pairwise(ups):
+                assert b.t - a.t >= proto.update_cadence_min + b.write_min - 1e-9, (label, inc, a, b)
+                gaps_seen.add(round(b.t - a.t, 3))
+            n += len(ups)
             exec_ = any(e.kind is Kind.UPDATE and e.channel == "executive" for e in evs)
             assert proto.executive_channel or not exec_, (label, inc)
         for e in ev:
             if e.kind is Kind.INTERRUPTED and e.reason == "read update":
                 assert e.refocus_min == 0.0, (label, e)
+    assert n == 0 or len(gaps_seen) > 1, gaps_seen
     return n
 
 
@@ -594,7 +598,9 @@ def check_hybrid_escalation(name: str = "seed") -> int:
                 if len(hits) >= rules.services_affected_at_least:
                     t = hits[rules.services_affected_at_least - 1]
                     if t < end:
-                        assert esc is not None and esc.t <= t + 1e-9, (label, inc, "services rule")
+                        # the IC escalates then, or once free of what they are doing (an update's
+                        # writing, an answer, a deliberation: minutes, not hours)
+                        assert esc is not None and esc.t <= t + 30.0, (label, inc, "services rule")
     return n
 
 

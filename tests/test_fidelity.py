@@ -64,10 +64,14 @@ def test_nobody_is_paged_into_an_incident_they_are_part_of_or_on_the_way_to():
 
 def test_a_room_decision_waits_for_its_stakeholders_to_arrive_then_only_for_its_deliberation():
     """Someone paged into the room already (as a spectator, say) is not paged again: the
-    decision starts when the last stakeholder arrives (rep 4 inc 4: containment was 16 min late)."""
+    decision starts when the last stakeholder arrives (rep 4 inc 4: containment was 16 min late).
+    The IC writes no updates and fields no requests here, so they are free to deliberate at once."""
+    doc = variant(variant(only(load_seed(), "war-room"), "behaviour.update_requests_per_hour", 0.0),
+                  "protocols.war-room.update_cadence_min", 1e6)
+    scn = Scenario.model_validate(doc)
     seen = 0
     for r in (0, 1, 4):
-        events = logs(r)["war-room"]
+        events = run_replication(scn, r, SEED, keep_log=True).logs["war-room"]
         arrived: dict[tuple[int, str], float] = {}
         asked: dict[tuple[int, str], DecisionRequested] = {}
         for e in events:
@@ -212,3 +216,71 @@ def test_an_escalation_for_customer_data_brings_the_security_engineer():
     assert [e.reason for e in of(events, Kind.ESCALATED)] == ["customer data at risk"]
     pages = [(e.t - T0, e.role) for e in of(events, Kind.PAGED) if e.team == "ops" and e.role != "ic"]
     assert pages == [(0.0, "stakeholder")]
+
+
+# -- every parameter moves something ----------------------------------------------------------------
+def test_the_update_cadence_takes_the_ics_time_and_through_it_the_decisions():
+    """Writing updates every 5 min keeps the IC busier than every 60: decisions wait for them."""
+    often = figures("protocols.async-first.update_cadence_min", 5.0, "async-first", 4)
+    rarely = figures("protocols.async-first.update_cadence_min", 60.0, "async-first", 4)
+    assert often["decision_wait_min"].mean() > rarely["decision_wait_min"].mean() + 0.5
+    assert often["ttr_min"].mean() != rarely["ttr_min"].mean()
+
+
+def test_leaderships_any_updates_interrupt_the_ic_and_delay_the_decisions():
+    """0 against 20 requests an hour changed no figure; now the IC's answers delay decisions."""
+    none = figures("behaviour.update_requests_per_hour", 0.0, "async-first", 4)
+    many = figures("behaviour.update_requests_per_hour", 20.0, "async-first", 4)
+    assert many["decision_wait_min"].mean() > none["decision_wait_min"].mean() + 0.5
+    assert many["ttr_min"].mean() > none["ttr_min"].mean()
+
+
+def test_the_triage_limit_binds():
+    """A security incident on api and db: with three places (IC, security, the debugger) db's
+    owner is paged when the call ends at T0 + 10; with four, at once, into the call."""
+    from test_mechanisms import T0, base_doc, incident, of, run, setting
+
+    joined = {}
+    for places in (3, 4):
+        doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": places,
+                                                               "duration": 10.0})
+        events = run(doc, "hybrid", incident(flags=("security",), roots=("api", "db")))
+        joined[places] = [e.t - T0 for e in of(events, Kind.PAGED) if e.role == "owner"]
+    assert joined == {3: [10.0], 4: [0.0]}
+
+
+def test_updates_vary_with_the_ics_work_and_name_an_eta_once_the_cause_is_known():
+    """Every gap was exactly 15.000 min, even at 03:00, and the ETA was never filled."""
+    from incsim.model.events import Update
+
+    gaps, etas, phases = [], [], []
+    for r in (0, 1):
+        last: dict[int, float] = {}
+        for e in logs(r)["async-first"]:
+            if isinstance(e, Update) and e.channel == "incident":
+                if e.incident in last:
+                    gaps.append(round(e.t - last[e.incident], 3))
+                last[e.incident] = e.t
+                phases.append(e.next_steps)
+                etas.append(e.eta_min)
+    assert len(set(gaps)) > 10 and min(gaps) >= 15.0
+    assert all(eta is None for eta, p in zip(etas, phases) if p == "diagnose")
+    known = [eta for eta, p in zip(etas, phases) if p in ("decide", "fix", "recover")]
+    assert known and all(eta is not None and eta >= 0 for eta in known)
+
+
+def test_a_war_room_holds_the_essays_eight_to_twelve_watchers():
+    """Spectators per room were bimodal (5 at night, 13 by day; 2.8% of rooms held 8-12)."""
+    peaks = []
+    for r in (0, 1, 2):
+        now: dict[int, set[str]] = {}
+        peak: dict[int, int] = {}
+        for e in logs(r)["war-room"]:
+            if isinstance(e, Joined) and e.role == "spectator" and not e.change:
+                now.setdefault(e.incident, set()).add(e.who)
+                peak[e.incident] = max(peak.get(e.incident, 0), len(now[e.incident]))
+            elif isinstance(e, Left) or (isinstance(e, Joined) and e.change):
+                now.get(e.incident, set()).discard(e.who)
+        peaks += peak.values()
+    share = sum(8 <= p <= 12 for p in peaks) / len(peaks)
+    assert len(peaks) > 20 and share > 0.75, sorted(peaks)

@@ -50,20 +50,54 @@ class Communication:
             yield self.env.timeout(proto.update_cadence_min)
             if run.resolved.triggered:
                 break
+            # the IC writes when free of what came before (an answer, a deliberation), at their
+            # speed of the hour, and posts when it is written: the gaps vary as their work does
             write = run.draw(beh.write_update, "write_update", ic)
+            posted = self.ic_work(run, ic, write)
+            if posted > self.env.now:
+                yield self.env.timeout(posted - self.env.now)
+            if run.resolved.triggered:
+                break
             self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
                            impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
-                           next_steps=run.phase,
+                           next_steps=run.phase, eta_min=self.eta(run),
                            write_min=write)
             if proto.executive_channel:
+                write_exec = run.draw(beh.write_exec_update, "write_exec_update", ic)
+                posted = self.ic_work(run, ic, write_exec)
+                if posted > self.env.now:
+                    yield self.env.timeout(posted - self.env.now)
+                if run.resolved.triggered:
+                    break
                 self.emit(run, Update, ic.id, channel="executive",
                                status="mitigated" if run.mitigated else "investigating",
-                               write_min=run.draw(beh.write_exec_update, "write_exec_update", ic))
+                               write_min=write_exec)
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
                     self.interrupt(run, w, run.draw(beh.read_update, "read_update", w), "read update", "watcher",
                                         refocus=False)
+
+    def ic_work(self, run: IncidentRun, ic: Engineer, minutes: float, slow: bool = True) -> float:
+        """Queue ``minutes`` of the IC's own work (writing, answering, deliberating) after what
+        they already have, at their speed of the hour (with ``slow``; a deliberation's talking
+        time is the same at any hour); returns the minute it is done."""
+        start = max(self.env.now, run.ic_free_at)
+        run.ic_free_at = start + (ic.work_done(start, minutes, self.scn.behaviour.off_hours_slowdown)
+                                  if slow else minutes)
+        return run.ic_free_at
+
+    def eta(self, run: IncidentRun) -> float | None:
+        """The update's ETA, in minutes from now: unknown (None) while diagnosing; once the
+        cause is known, the work left at full speed (the decisions' deliberations and the fix)
+        plus the slowest recovery still to come."""
+        if run.phase in ("diagnose", "contain"):
+            return None
+        spec = run.spec
+        left = run.work_left if run.phase == "fix" else spec.fix + sum(
+            d.deliberation for d in spec.decisions if not d.containment)
+        recovery = max((s.recovery for s in spec.spread if s.service in run.affected - run.recovered), default=0.0)
+        return round(left + recovery, 1) if run.phase != "recover" else round(recovery, 1)
 
     def _update_request_rate(self) -> float:
         beh = self.scn.behaviour
@@ -81,7 +115,9 @@ class Communication:
                 return
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                            topic="any updates?")
-            self.interrupt(run, ic, run.draw(beh.interruption.answer, "answer", ic), "any updates?", "ic")
+            answer = run.draw(beh.interruption.answer, "answer", ic)
+            self.interrupt(run, ic, answer, "any updates?", "ic")
+            self.ic_work(run, ic, answer)  # the IC's coordination waits while they answer
 
     def _room_questions(self, run: IncidentRun):
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
@@ -118,11 +154,15 @@ MECHANISMS = (
     ),
     Mechanism(
         "updates", "channel",
-        "The IC posts a structured update every {protocol.update_cadence_min} min (writing it takes "
-        "{behaviour.write_update} min), {protocol.channel_watchers} people follow the channel and read "
+        "The IC posts a structured update {protocol.update_cadence_min} min after the last (writing "
+        "it takes {behaviour.write_update} min of their time, once free of what they are doing, "
+        "slower off hours, so the gaps vary), with an ETA once the cause is known (the work left at "
+        "full speed and the slowest recovery to come; unknown while diagnosing); "
+        "{protocol.channel_watchers} people follow the channel and read "
         "each update ({behaviour.read_update} min, no refocus), and leadership asks \"any updates?\" "
         "{behaviour.update_requests_per_hour} times an hour (x{behaviour.update_requests_factor_with_exec_channel} "
-        "with an executive channel: {protocol.executive_channel}).",
+        "with an executive channel: {protocol.executive_channel}), each answer taking the IC's time. "
+        "The IC's decisions and escalations wait until they are free of that work.",
         "incsim.model.communication:Communication._command",
         ("protocol.update_cadence_min", "protocol.channel_watchers", "protocol.executive_channel",
          "behaviour.write_update", "behaviour.read_update", "behaviour.update_requests_per_hour",

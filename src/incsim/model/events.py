@@ -211,7 +211,8 @@ class Update(Event):
     ``write_min`` the minutes writing it took.
 
     Optional: an incident-channel update names the customer-facing services hit (``impact``),
-    the phase of the work (``next_steps``) and an ETA (``eta_min``; the model makes none yet);
+    the phase of the work (``next_steps``) and an ETA (``eta_min``, minutes from the update; left
+    out while the cause is unknown);
     a drill's status update carries the facilitator's ``text``.
     """
 

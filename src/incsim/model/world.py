@@ -208,7 +208,18 @@ class World(Staffing, Participation, Communication):
         if run.triage_pending and not self._escalate_before_triage():
             return  # triage first: the rules are checked again when the call ends
         reason = self.strategy.escalation(run.view(self.customer_data, self.env.now))
-        if reason:
+        if reason and run.ic is not None and run.ic.id in run.engaged and run.ic_free_at > self.env.now:
+            if not run.escalation_due:  # the IC escalates once free of what they are doing
+                run.escalation_due = True
+                self.env.process(self._escalate_when_ic_free(run, reason))
+        elif reason:
+            self._escalate(run, reason)
+
+    def _escalate_when_ic_free(self, run: IncidentRun, reason: str):
+        while run.ic_free_at > self.env.now:
+            yield self.env.timeout(run.ic_free_at - self.env.now)
+        run.escalation_due = False
+        if not run.resolved.triggered:
             self._escalate(run, reason)
 
     def _escalate_before_triage(self) -> bool:
@@ -289,9 +300,10 @@ class World(Staffing, Participation, Communication):
     def _bring_owner(self, run: IncidentRun, service: str):
         """Page the owning team of ``service`` into the incident; returns who came (or was asked)
         and the minutes they spend reading the thread before they can act."""
-        if run.triage_pending:
-            # the triage call holds only IC, security and the debugger: the other owners are
-            # paged once containment is decided and the work goes async
+        triage = self.strategy.spec.triage
+        if run.triage_pending and triage is not None and len(set(run.engaged) | set(run.coming)) >= triage.max_people:
+            # the triage call's places are taken (IC, security and the debugger first): the other
+            # owners are paged once containment is decided and the work goes async
             yield FirstOf(self.env, run.triage_over, run.resolved)
         eng = self.responder_for(run, self.roster.owner_of[service])
         if eng is None or eng is run.debugger:  # the debugger joins on their own
@@ -470,7 +482,7 @@ class World(Staffing, Participation, Communication):
             joins = [self.env.process(self._join_or_ask(run, e, "stakeholder", reason)) for e in missing]
             if joins:
                 yield self.env.all_of(joins)
-            yield self.env.timeout(need.deliberation)
+            yield from self._deliberate(run, people, need.deliberation)
             for e in missing:
                 if run.engaged.get(e.id) == "stakeholder":
                     self.env.process(self._linger(run, e, "stakeholder"))
@@ -482,7 +494,7 @@ class World(Staffing, Participation, Communication):
                 asks = [self.env.process(self.ask(run, e, reason, "stakeholder", asker)) for e in others]
                 if asks:
                     yield self.env.all_of(asks)
-            yield self.env.timeout(need.deliberation)
+            yield from self._deliberate(run, people, need.deliberation)
             self.release_woken(run, others)
             medium = "channel"
         if need.containment:
@@ -494,6 +506,16 @@ class World(Staffing, Participation, Communication):
         done, run.decided = run.decided, self.env.event()
         done.succeed()
         return beh.progress_while_deciding * (self.env.now - t0) * rate
+
+    def _deliberate(self, run: IncidentRun, people: list[Engineer], minutes: float):
+        """The deciders deliberate for ``minutes``; an IC among them first finishes what they are
+        doing (an update, an answer to "any updates?") and is busy with it meanwhile."""
+        ic = run.ic
+        if ic is not None and ic in people and ic.id in run.engaged:
+            done = self.ic_work(run, ic, minutes, slow=False)
+            yield self.env.timeout(done - self.env.now)
+        else:
+            yield self.env.timeout(minutes)
 
     def _diagnose(self, run: IncidentRun, done_ahead: float = 0.0):
         """Diagnosis work, stopping at each point where another team's expert is needed;
@@ -557,6 +579,7 @@ class World(Staffing, Participation, Communication):
             if run.work_factor != applied or run.extra_work:  # changed from outside (drills)
                 remaining = remaining * run.work_factor / applied + run.extra_work
                 applied, run.extra_work = run.work_factor, 0.0
+            run.work_left = remaining
             if remaining <= 1e-9:
                 return
             rate = run.rate(self.scn.behaviour, self.env.now)
