@@ -263,7 +263,7 @@ def test_updates_vary_with_the_ics_work_and_name_an_eta_once_the_cause_is_known(
                 last[e.incident] = e.t
                 phases.append(e.next_steps)
                 etas.append(e.eta_min)
-    assert len(set(gaps)) > 10 and min(gaps) >= 15.0
+    assert len(set(gaps)) > 10 and 15.0 <= float(np.median(gaps)) <= 20.0, sorted(gaps)
     assert all(eta is None for eta, p in zip(etas, phases) if p == "diagnose")
     known = [eta for eta, p in zip(etas, phases) if p in ("decide", "fix", "recover")]
     assert known and all(eta is not None and eta >= 0 for eta in known)

@@ -462,37 +462,37 @@ def test_people_off_hours_are_invited_only_when_the_rule_says_so():
 
 # -- behaviour: the IC's updates -------------------------------------------------------------
 def test_updates_are_posted_every_cadence_and_watchers_pay_to_read_them():
-    """An 80-minute incident, updates 15 min after the last, each written in 4 min of the IC's
-    time: posted at 19, 38, 57, 76. Two watchers read each one for 3 min: 8 readings, 24
+    """An 80-minute incident, updates begun every 15 min, each written in 4 min of the IC's
+    time: posted at 19, 34, 49, 64, 79. Two watchers read each one for 3 min: 10 readings, 30
     non-essential minutes."""
     doc = setting(base_doc(), "protocols.async-first.channel_watchers", 2)
     doc = setting(doc, "behaviour.read_update", 3.0)
     doc = setting(doc, "behaviour.write_update", 4.0)
     events = run(doc, "async-first")
     updates = of(events, Kind.UPDATE, channel="incident")
-    assert [e.t - T0 for e in updates] == pytest.approx([19.0, 38.0, 57.0, 76.0])
+    assert [e.t - T0 for e in updates] == pytest.approx([19.0, 34.0, 49.0, 64.0, 79.0])
     assert all(e.write_min == 4.0 for e in updates)
     reads = [e for e in of(events, Kind.INTERRUPTED) if e.reason == "read update"]
-    assert len(reads) == 8 and len({e.who for e in reads}) == 2
+    assert len(reads) == 10 and len({e.who for e in reads}) == 2
     assert all(e.answer_min == 3.0 and e.role == "watcher" for e in reads)
     rec = record(doc, "async-first")
-    assert rec["non_essential_hours"] == pytest.approx(24.0 / 60)
-    assert rec["interruptions"] == 8
+    assert rec["non_essential_hours"] == pytest.approx(30.0 / 60)
+    assert rec["interruptions"] == 10
     # no watchers, no reading; a slower cadence, fewer updates
     assert record(setting(doc, "protocols.async-first.channel_watchers", 0), "async-first")["non_essential_hours"] == 0
     slow = run(setting(doc, "protocols.async-first.update_cadence_min", 25.0), "async-first")
-    assert [e.t - T0 for e in of(slow, Kind.UPDATE, channel="incident")] == pytest.approx([29.0, 58.0])
+    assert [e.t - T0 for e in of(slow, Kind.UPDATE, channel="incident")] == pytest.approx([29.0, 54.0, 79.0])
 
 
 def test_an_executive_channel_gets_its_own_update_on_the_same_cadence():
-    """The incident update takes no writing here; the executive one 2 min, posted after it, and
-    the next pair comes 15 min after that: 15 and 17, 32 and 34, 49 and 51, 66 and 68."""
+    """The incident update takes no writing here; the executive one 2 min, posted after it, on
+    the same cadence: 15 and 17, 30 and 32, ..., 75 and 77."""
     doc = setting(base_doc(), "protocols.async-first.executive_channel", True)
     doc = setting(doc, "behaviour.write_exec_update", 2.0)
     events = run(doc, "async-first")
     execs = of(events, Kind.UPDATE, channel="executive")
-    assert [e.t - T0 for e in execs] == pytest.approx([17.0, 34.0, 51.0, 68.0])
-    assert [e.t - T0 for e in of(events, Kind.UPDATE, channel="incident")] == pytest.approx([15.0, 32.0, 49.0, 66.0])
+    assert [e.t - T0 for e in execs] == pytest.approx([17.0, 32.0, 47.0, 62.0, 77.0])
+    assert [e.t - T0 for e in of(events, Kind.UPDATE, channel="incident")] == pytest.approx([15.0, 30.0, 45.0, 60.0, 75.0])
     assert all(e.write_min == 2.0 for e in execs)
 
 

@@ -45,13 +45,17 @@ class Communication:
         watchers = self._watchers(run)
         if self._update_request_rate() > 0:
             self.env.process(self._update_requests(run, ic))
+        due = self.env.now + proto.update_cadence_min
         while True:
             # a plain timeout, not "timeout | resolved": the loop just ends one tick late
-            yield self.env.timeout(proto.update_cadence_min)
+            yield self.env.timeout(max(0.0, due - self.env.now))
             if run.resolved.triggered:
                 break
-            # the IC writes when free of what came before (an answer, a deliberation), at their
-            # speed of the hour, and posts when it is written: the gaps vary as their work does
+            # the IC starts writing on the cadence, or once free of what came before (an answer,
+            # a deliberation), at their speed of the hour, and posts when it is written: the gaps
+            # vary as their work does; the next one is due a cadence after this one was begun
+            start = max(self.env.now, run.ic_free_at)
+            due = start + proto.update_cadence_min
             write = run.draw(beh.write_update, "write_update", ic)
             posted = self.ic_work(run, ic, write)
             if posted > self.env.now:
@@ -154,9 +158,9 @@ MECHANISMS = (
     ),
     Mechanism(
         "updates", "channel",
-        "The IC posts a structured update {protocol.update_cadence_min} min after the last (writing "
-        "it takes {behaviour.write_update} min of their time, once free of what they are doing, "
-        "slower off hours, so the gaps vary), with an ETA once the cause is known (the work left at "
+        "The IC begins a structured update every {protocol.update_cadence_min} min, or once free of "
+        "what they are doing, and posts it when written (it takes {behaviour.write_update} min of "
+        "their time, slower off hours, so the gaps vary), with an ETA once the cause is known (the work left at "
         "full speed and the slowest recovery to come; unknown while diagnosing); "
         "{protocol.channel_watchers} people follow the channel and read "
         "each update ({behaviour.read_update} min, no refocus), and leadership asks \"any updates?\" "
