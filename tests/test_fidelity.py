@@ -284,3 +284,25 @@ def test_a_war_room_holds_the_essays_eight_to_twelve_watchers():
         peaks += peak.values()
     share = sum(8 <= p <= 12 for p in peaks) / len(peaks)
     assert len(peaks) > 20 and share > 0.75, sorted(peaks)
+
+
+# -- the assumptions that decide the answer, as parameters -------------------------------------------
+def test_a_spectators_useful_suggestion_saves_the_debugger_time():
+    """Off by default (the audience adds nothing); when every question helps, rooms resolve sooner."""
+    none = figures("behaviour.spectator_suggestion_helps", 0.0, "war-room", 3)
+    helps = figures("behaviour.spectator_suggestion_helps", 1.0, "war-room", 3)
+    assert helps["ttr_min"].mean() < none["ttr_min"].mean() - 2.0
+
+
+def test_async_firsts_ic_may_escalate_to_a_call_by_the_rules():
+    """Off by default (no call ever); on, with the platform-wide rule, the IC calls one once there."""
+    doc = variant(only(load_seed(), "async-first"), "protocols.async-first.escalation",
+                  {"categories": ["platform-wide"]})
+    runs = {}
+    for may in (False, True):
+        scn = Scenario.model_validate(variant(doc, "protocols.async-first.ic_may_escalate", may))
+        runs[may] = run_experiment(scn, 3, SEED, log_sample=0).incidents
+    assert runs[False]["war_room_minutes"].sum() == 0
+    wide = runs[True][runs[True].category == "platform-wide"]
+    assert len(wide) > 0 and (wide["war_room_minutes"] > 0).all() and wide["escalated"].all()
+    assert (runs[True][runs[True].category != "platform-wide"]["war_room_minutes"] == 0).all()

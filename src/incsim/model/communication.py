@@ -42,6 +42,7 @@ class Communication:
             return
         self.join(run, ic, "ic")
         self.answered(run, ic.id, run.ic_ready)
+        self._check_escalation(run)  # the IC, now there, may call for a room by the rules
         watchers = self._watchers(run)
         if self._update_request_rate() > 0:
             self.env.process(self._update_requests(run, ic))
@@ -145,15 +146,22 @@ class Communication:
             self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
             self.interrupt(run, run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
                                 "spectator question", "debugger")
+            beh = self.scn.behaviour
+            if beh.spectator_suggestion_helps > 0 and run.stream("suggestions").random() < beh.spectator_suggestion_helps:
+                # a suggestion not already tried: it takes that much off the debugger's work left
+                run.change_work(1.0, -run.draw(beh.spectator_suggestion_saves, "suggestion_saves"))
 
 
 MECHANISMS = (
     Mechanism(
         "spectator-questions", "room",
         "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
-        "debugger, each answered in {behaviour.room_answer} min out of the debugger's work.",
+        "debugger, each answered in {behaviour.room_answer} min out of the debugger's work; with "
+        "chance {behaviour.spectator_suggestion_helps} a question is a suggestion that saves the "
+        "debugger {behaviour.spectator_suggestion_saves} min of the work left.",
         "incsim.model.communication:Communication._room_questions",
-        ("behaviour.spectator_questions_per_hour", "behaviour.room_answer"),
+        ("behaviour.spectator_questions_per_hour", "behaviour.room_answer", "behaviour.spectator_suggestion_helps",
+         "behaviour.spectator_suggestion_saves"),
         ("war-room", "hybrid"),
     ),
     Mechanism(

@@ -66,27 +66,8 @@ class WarRoom(Strategy):
         return "protocol: every P1 gets a war room"
 
 
-class AsyncFirst(Strategy):
-    """The channel only; no call is ever opened."""
-
-
-class Hybrid(Strategy):
-    """Async by default, escalating to a room on the scenario's rules."""
-
-    opening_is_escalation = True
-
-    def wants_triage(self, view: IncidentView) -> bool:
-        t = self.spec.triage
-        return t is not None and any(f in view.flags for f in t.flags)
-
-    def opening_room(self, view: IncidentView) -> str | None:
-        return self._rule_reason(view)
-
-    def escalation(self, view: IncidentView) -> str | None:
-        return self._rule_reason(view) or self._timer_reason(view)
-
-    def no_progress_timer(self) -> float | None:
-        return self.spec.escalation.no_progress_min
+class _Rules(Strategy):
+    """The escalation rules a protocol may apply (``protocol.escalation``)."""
 
     def _rule_reason(self, view: IncidentView) -> str | None:
         """The first rule the incident meets, whenever it is asked (the timer is not one)."""
@@ -112,6 +93,40 @@ class Hybrid(Strategy):
         return None
 
 
+class AsyncFirst(_Rules):
+    """The channel only: no call is opened, unless its IC may escalate to one (``ic_may_escalate``),
+    by the escalation rules, once they are in the incident; never at detection."""
+
+    opening_is_escalation = True
+
+    def escalation(self, view: IncidentView) -> str | None:
+        if not self.spec.ic_may_escalate:
+            return None
+        return self._rule_reason(view) or self._timer_reason(view)
+
+    def no_progress_timer(self) -> float | None:
+        return self.spec.escalation.no_progress_min if self.spec.ic_may_escalate else None
+
+
+class Hybrid(_Rules):
+    """Async by default, escalating to a room on the scenario's rules."""
+
+    opening_is_escalation = True
+
+    def wants_triage(self, view: IncidentView) -> bool:
+        t = self.spec.triage
+        return t is not None and any(f in view.flags for f in t.flags)
+
+    def opening_room(self, view: IncidentView) -> str | None:
+        return self._rule_reason(view)
+
+    def escalation(self, view: IncidentView) -> str | None:
+        return self._rule_reason(view) or self._timer_reason(view)
+
+    def no_progress_timer(self) -> float | None:
+        return self.spec.escalation.no_progress_min
+
+
 _KINDS: dict[str, type[Strategy]] = {"war-room": WarRoom, "async-first": AsyncFirst, "hybrid": Hybrid}
 
 
@@ -128,8 +143,10 @@ MECHANISMS = (
     ),
     Mechanism(
         "async-first", "protocol",
-        "Under async-first no room is ever opened: everything happens in the channel.",
-        "incsim.model.protocols:AsyncFirst", (), ("async-first",),
+        "Under async-first everything happens in the channel; no room is opened unless its IC may "
+        "escalate to one ({protocol.ic_may_escalate}), by the hybrid's escalation rules, checked "
+        "once the IC is in the incident and thereafter as the hybrid's are.",
+        "incsim.model.protocols:AsyncFirst", ("protocol.ic_may_escalate",), ("async-first",),
     ),
     Mechanism(
         "hybrid-escalation", "protocol",

@@ -47,6 +47,9 @@ SOURCES = {
     "off_hours_ack": 25,    # someone off hours acknowledging a page
     "write_exec_update": 26,  # the IC writing the executive update
     "drill_update": 27,     # a status update a drill's decision asks for
+    "suggestions": 28,      # whether a spectator's question is a suggestion that saves work
+    "suggestion_saves": 29,  # how much work a useful suggestion saves
+    "helpers": 30,          # further debuggers acknowledging their page
 }
 
 

@@ -228,6 +228,11 @@ class Behaviour(Strict):
     """Message round-trips a decision takes in a channel before deliberation ends it."""
     spectator_questions_per_hour: NonNegativeFloat = 1.0
     """Questions each spectator in a room puts to the debugger."""
+    spectator_suggestion_helps: Probability = 0.0
+    """Chance that a spectator's question is a suggestion that saves the debugger work (0: the
+    audience adds nothing, the essay's view)."""
+    spectator_suggestion_saves: Duration | None = 10.0
+    """Minutes of the debugger's remaining work a helpful suggestion saves."""
     update_requests_per_hour: NonNegativeFloat = 1.0
     """Ad-hoc "any updates?" requests to the IC from leadership."""
     update_requests_factor_with_exec_channel: Probability = 0.3
@@ -307,6 +312,9 @@ class Protocol(Strict):
     executive_channel: bool = True
     channel_watchers: Annotated[int, Field(ge=0)] = 3
     """People who follow the channel and read each update."""
+    ic_may_escalate: bool = False
+    """Async-first only: the IC may escalate to a call by the ``escalation`` rules (the essay's
+    "clear escalation path from async to synchronous"); off, no call is ever opened."""
     room: Room = Room()
     escalation: Escalation = Escalation()
     triage: Triage | None = None
