@@ -306,3 +306,11 @@ def test_async_firsts_ic_may_escalate_to_a_call_by_the_rules():
     wide = runs[True][runs[True].category == "platform-wide"]
     assert len(wide) > 0 and (wide["war_room_minutes"] > 0).all() and wide["escalated"].all()
     assert (runs[True][runs[True].category != "platform-wide"]["war_room_minutes"] == 0).all()
+
+
+def test_a_second_debugger_resolves_sooner_for_more_hours():
+    """One debugger by default; with two, a free teammate at work joins and adds half a person's speed."""
+    one = figures("behaviour.debuggers", 1, "async-first", 3)
+    two = figures("behaviour.debuggers", 2, "async-first", 3)
+    assert two["ttr_min"].mean() < one["ttr_min"].mean() - 2.0
+    assert two["engineer_hours"].mean() > one["engineer_hours"].mean()

@@ -27,7 +27,7 @@ kind gains, loses or renames a field, or a field changes meaning."""
 
 Role = Literal["debugger", "ic", "expert", "owner", "stakeholder", "spectator", "watcher"]
 """What someone is in an incident. ``debugger`` works the fault; ``ic`` coordinates;
-``expert`` is consulted; ``owner`` repairs a further root service of their own team; a
+``expert`` is consulted (or debugs beside the debugger, ``behaviour.debuggers``); ``owner`` repairs a further root service of their own team; a
 ``stakeholder`` is needed for a decision; a ``spectator`` is in the room without being needed;
 a ``watcher`` reads the channel's updates."""
 

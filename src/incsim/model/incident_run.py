@@ -75,6 +75,7 @@ class IncidentRun:
         self.room_changed = env.event()
         self.questions_started = False
         self.phase = "diagnose"  # what the structured update names as next steps
+        self.helpers: list[str] = []  # teammates debugging beside the debugger (behaviour.debuggers)
         self.readers: set[str] = set()  # people who have read the thread of this incident
         self.woken: set[str] = set()  # paged in off hours for a channel question, until their part is done
         # drills only: a rollback or failover decided from outside changes the work left
@@ -142,7 +143,8 @@ class IncidentRun:
         night = 1.0
         if self.debugger is not None and not self.debugger.working(now):
             night = behaviour.off_hours_slowdown
-        return 1.0 / (narration * night)
+        helping = sum(1 for h in self.helpers if h in self.engaged)
+        return (1.0 + behaviour.extra_debugger_speed * helping) / (narration * night)
 
     def view(self, customer_data: set[str], now: float) -> IncidentView:
         """What the protocol sees of the incident ``now``; ``customer_data`` are the services

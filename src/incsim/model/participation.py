@@ -79,6 +79,8 @@ class Participation:
         if eng_id in run.present:
             run.present.discard(eng_id)
             run.room_changed_now()
+        elif eng_id in run.helpers:
+            run.wake_work()  # the debugger's speed changes
         self._vacated()
 
     def reading_cost(self, run: IncidentRun, eng: Engineer) -> float:

@@ -417,6 +417,20 @@ class Staffing:
             if first_usable is not None:
                 return first_usable, req
             yield self.freed
+    def bring_helper(self, run: IncidentRun, team: str):
+        """Page a teammate of the debugger, at work and free, to debug beside them; their speed is
+        added to the debugger's once they are there (``IncidentRun.rate``). Nobody free: none."""
+        now = self.env.now
+        taken = {e.id for e in (run.debugger, run.ic) if e is not None} | set(run.helpers) | set(run.coming)
+        helper = next((e for e in self.roster.by_team[team]
+                       if e.id not in taken and e.working(now) and self.free_for(e, run)), None)
+        if helper is None:
+            return
+        run.helpers.append(helper.id)
+        came = yield from self.pull_in(run, helper, "expert")
+        if came:
+            run.wake_work()
+
     def _watchers(self, run: IncidentRun) -> list[Engineer]:
         n = self.strategy.spec.channel_watchers
         if n == 0:
@@ -443,10 +457,13 @@ MECHANISMS = (
         "on-call place is taken, a colleague at work if the rota allows a backup (else the incident "
         "waits for a place), or a free teammate when the on-call is busy elsewhere; the debugger is "
         "never the incident's IC and never someone debugging, commanding or fixing another incident, "
-        "so a person debugs one incident at a time.",
+        "so a person debugs one incident at a time. With {behaviour.debuggers} debuggers, teammates "
+        "at work and free are paged in beside them, each adding {behaviour.extra_debugger_speed} of "
+        "a person's speed once there.",
         "incsim.model.staffing:Staffing._acquire_debugger",
-        ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup"),
-        assumption="One person debugs each incident; others help only by answering, owning or fixing.",
+        ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup",
+         "behaviour.debuggers", "behaviour.extra_debugger_speed"),
+        assumption="One person debugs each incident unless behaviour.debuggers says more; others help only by answering, owning or fixing.",
     ),
     Mechanism(
         "incident-commander", "people",

@@ -256,6 +256,8 @@ class World(Staffing, Participation, Communication):
         self.answered(run, eng.id, run.debugger_ready)
         for svc in spec.roots[1:]:
             self.env.process(self._owner_joins(run, svc))
+        for _ in range(self.scn.behaviour.debuggers - 1):
+            self.env.process(self.bring_helper(run, team))
         try:
             # work the debugger gets done while decisions are reached (progress_while_deciding):
             # a containment decision's goes to the diagnosis, the others' to the fix

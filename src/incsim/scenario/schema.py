@@ -239,6 +239,12 @@ class Behaviour(Strict):
     write_update: Duration | None = 4.0
     write_exec_update: Duration | None = 2.0
     read_update: Duration | None = 1.5
+    debuggers: PositiveInt = 1
+    """People of the owning team who debug an incident together: the debugger and, beyond one,
+    teammates at work and free, paged in beside them."""
+    extra_debugger_speed: NonNegativeFloat = 0.5
+    """The speed each further debugger adds, as a fraction of one person's (below 1: they share
+    the work less than perfectly)."""
     off_hours_slowdown: Annotated[float, Field(ge=1.0)] = 1.3
     """Debugging and fixing outside the person's working hours take this many times longer,
     judged minute by minute by their local clock (a night page speeds up when their day starts)."""
