@@ -22,6 +22,7 @@ from incsim.drill.counterfactual import (
     TTR_METRICS,
     Variant,
     counterfactuals,
+    scored,
     sentence,
 )
 from incsim.model.events import Kind
@@ -78,13 +79,12 @@ def _clock(t: float | None) -> str:
 
 def gather(session, replications: int = REPLICATIONS) -> AarData:
     """The report's data from a finished (played-out) session."""
-    from incsim.metrics import incident_record
     from incsim.report import charts
     from incsim.report.timeline import busy_timeline
 
     drill = session.drill
     events = [e for e in session.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
-    incident_row = incident_record(events, session.scenario.costs) if any(e.kind is Kind.RESOLVED for e in events) else {}
+    incident_row = scored(session)
     ttr = session.ttr()
     mitigated = next((e.t - session.t0 for e in events if e.kind is Kind.MITIGATED), None)
     # objectives and expectations
