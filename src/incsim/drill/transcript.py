@@ -16,6 +16,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from incsim.files import atomic_write
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
@@ -86,8 +87,9 @@ class Transcript:
                 os.fsync(fh.fileno())
 
     def start_journal(self, path: Path) -> None:
-        """Write the header and the actions so far to ``path``, then append every new action."""
-        path.write_text(self.text(), encoding="utf-8", newline="")
+        """Write the header and the actions so far to ``path`` (whole or not at all: on ``--resume``
+        it replaces the journal it was read from), then append every new action."""
+        atomic_write(path, self.text())
         self.journal = path
 
 
