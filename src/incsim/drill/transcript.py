@@ -22,8 +22,8 @@ from incsim.scenario.loader import (
     ScenarioError,
     item_pos,
     key_pos,
-    parse_yaml,
     pos_of,
+    read_document,
     read_scenario_text,
     to_plain,
 )
@@ -102,14 +102,14 @@ def load_transcript(path: str | Path) -> Transcript:
 
 def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
     """A transcript from YAML ``text``."""
-    root = parse_yaml(text, file)
+    root = read_document(text, file, "drill transcript")
 
     def bad(message: str, pos: tuple[int, int] | None, path: str = "") -> ScenarioError:
         line, col = pos or (0, 0)
         return ScenarioError([LocatedProblem(file, line + 1, col + 1, path, message)])
 
-    if not isinstance(root, CommentedMap) or root.get("kind") != "DrillTranscript":
-        raise bad("not a drill transcript (expected 'kind: DrillTranscript')", pos_of(root) if root is not None else None)
+    if root.get("kind") != "DrillTranscript":
+        raise bad("not a drill transcript (expected 'kind: DrillTranscript')", pos_of(root))
     data = to_plain(root, file)
     seq = root.get("actions")
     acts = data.get("actions") or []

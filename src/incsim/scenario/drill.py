@@ -31,8 +31,8 @@ from incsim.scenario.loader import (
     item_pos,
     key_pos,
     load_scenario_text,
-    parse_yaml,
     pos_of,
+    read_document,
     read_scenario_text,
     to_plain,
     value_pos,
@@ -411,11 +411,7 @@ def _fail(file: str, message: str, pos: tuple[int, int] | None = None, path: str
 
 def load_drill_text(text: str, filename: str = "<string>", base: Path | None = None) -> LoadedDrill:
     """The validated drill in YAML ``text``; a ``ScenarioError`` lists every problem, located."""
-    root = parse_yaml(text.removeprefix("\ufeff"), filename)
-    if root is None:
-        _fail(filename, "empty drill: no YAML document")
-    if not isinstance(root, CommentedMap):
-        _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...)", pos_of(root))
+    root = read_document(text, filename, "drill")  # the limits every input file gets (flow depth too)
     data = to_plain(root, filename)
     try:
         drill = Drill.model_validate(data)

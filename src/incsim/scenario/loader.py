@@ -541,10 +541,13 @@ def _raise_sorted(problems: list[LocatedProblem]) -> NoReturn:
 # --- public API ----------------------------------------------------------------------------
 
 
-def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
-    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem."""
+def read_document(text: str, filename: str, what: str = "scenario") -> CommentedMap:
+    """The top-level mapping of the YAML ``text`` of any incsim input file (a scenario, drill,
+    sweep or transcript: ``what`` names it in messages), read with the same limits (size, NUL
+    bytes, flow and block depth, aliases) and with every node's position; a ``ScenarioError``
+    with ``FILE:LINE:COL`` otherwise."""
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        _fail(filename, "scenario is over 2 MB; a scenario may be at most 2 MB")
+        _fail(filename, f"{what} is over 2 MB; a {what} may be at most 2 MB")
     if "\x00" in text:
         _fail(filename, "not a text file (contains NUL bytes)",
               _offset_pos(text.encode("utf-8", "surrogatepass"),
@@ -553,10 +556,16 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
     check_flow_depth(text, filename)
     root = parse_yaml(text, filename)
     if root is None:
-        _fail(filename, "empty scenario: no YAML document (only blank lines or comments)")
+        _fail(filename, f"empty {what}: no YAML document (only blank lines or comments)")
     if not isinstance(root, CommentedMap):
         _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...), "
                         f"not a {_kind(root)}", pos_of(root))
+    return root
+
+
+def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
+    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem."""
+    root = read_document(text, filename)
     scenario, problems = _validate(to_plain(root, filename), root, filename)
     if scenario is None:
         _raise_sorted(problems)
@@ -638,6 +647,6 @@ def scenario_sha256(text: str) -> str:
 
 __all__ = [
     "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
-    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_scenario_text",
+    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_document", "read_scenario_text",
     "scenario_sha256", "validate_data",
 ]

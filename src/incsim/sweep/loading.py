@@ -20,12 +20,11 @@ from incsim.scenario.checks import did_you_mean
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
-    check_flow_depth,
     item_pos,
     key_pos,
     load_scenario_text,
-    parse_yaml,
     pos_of,
+    read_document,
     read_scenario_text,
     scenario_sha256,
     to_plain,
@@ -153,14 +152,7 @@ def load_sweep_text(text: str, filename: str = "<string>", base_dir: Path | None
 
 def _read_spec(text: str, filename: str) -> tuple[SweepFile, _Where]:
     """The sweep file parsed and checked against its schema, with the positions of its nodes."""
-    check_flow_depth(text, filename)
-    root = parse_yaml(text, filename)
-    if root is None:
-        raise ScenarioError([LocatedProblem(filename, 1, 1, "", "empty sweep file: no YAML document")])
-    if not isinstance(root, CommentedMap):
-        pos = pos_of(root) or (0, 0)
-        raise ScenarioError([LocatedProblem(filename, pos[0] + 1, pos[1] + 1, "",
-                                            "the top level must be a mapping (apiVersion, kind, metadata, ...)")])
+    root = read_document(text, filename, "sweep file")
     where = _Where(filename, root)
     data = to_plain(root, filename)
     try:
