@@ -226,3 +226,11 @@ def test_cli_schema_kind_drill():
 def test_is_drill_text():
     assert is_drill_text(BASE) and not is_drill_text(BASE.replace("kind: Drill", "kind: Scenario"))
     assert Drill.model_fields["api_version"].alias == "apiVersion"
+
+
+def test_a_change_gets_every_check_a_scenario_file_gets():
+    """A drill's ``scenario.set`` is validated as a scenario file is (``validate_data``), the
+    expected-size guard included: a change that would draw millions of incidents is refused."""
+    (line,) = problems(with_changes("incidents.arrivals.rate_per_week: 1000000000"))
+    assert line.startswith("d.yaml:8:5: scenario.set: the scenario with these changes is not valid: ")
+    assert "simulation.max_incidents" in line

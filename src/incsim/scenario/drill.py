@@ -35,13 +35,13 @@ from incsim.scenario.loader import (
     read_document,
     read_scenario_text,
     to_plain,
+    validate_data,
     value_pos,
 )
 from incsim.scenario.overrides import (
     OverrideError,
     apply_override,
     scenario_data,
-    validate_scenario,
 )
 from incsim.scenario.schema import Category, Flag, Scenario
 from incsim.scenario.typepath import field_names, is_model, literal_tags, members, step
@@ -476,7 +476,7 @@ def _with_changes(drill: Drill, scenario: Scenario, root: CommentedMap, filename
             data = apply_override(data, path, value)
         except OverrideError as exc:
             _fail(filename, str(exc), _pos(root, ("scenario", "set", path)), f"scenario.set.{path}")
-    changed, problems = validate_scenario(data)
+    changed, problems = validate_data(data)  # the checks a scenario file gets, expected size included
     if changed is None:
         first = next(iter(changes))
         _fail(filename, f"the scenario with these changes is not valid: {problems[0]}",
