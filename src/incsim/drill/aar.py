@@ -28,7 +28,7 @@ from incsim.drill.counterfactual import (
 from incsim.model.events import Kind
 from incsim import signals
 from incsim.files import check_dir, prepare_dir
-from incsim.output import OutputError, events_jsonl, package_versions, write_folder
+from incsim.output import events_jsonl, package_versions, write_folder
 
 JOURNAL = "transcript.journal.yaml"
 """The transcript appended action by action while a drill runs (kept on Ctrl-C; ``--resume``)."""

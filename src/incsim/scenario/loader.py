@@ -409,10 +409,10 @@ class _Spot:
     key_mode: bool  # pydantic's '[key]': the error is about the key itself
 
 
-def _walk(root: CommentedMap, loc: tuple[Any, ...]) -> _Spot:
+def _walk(root: CommentedMap, loc: tuple[Any, ...], model: Any = Scenario) -> _Spot:
     node: Any = root
     pos = pos_of(root)
-    spot = _Spot([], [], root, pos, pos, pos, None, Scenario, False)
+    spot = _Spot([], [], root, pos, pos, pos, None, model, False)
     for elem in loc:
         if elem == "[key]":
             spot.key_mode = True
@@ -466,12 +466,21 @@ def _quoted(text: str) -> list[str]:
     return parts[1::2]
 
 
-def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem:
+def schema_problems(exc: ValidationError, root: CommentedMap, file: str, model: Any = Scenario,
+                    nouns: dict[str, str] | None = None) -> list[LocatedProblem]:
+    """Pydantic's complaints about the file whose round-trip tree is ``root`` (validated as
+    ``model``: a scenario, a drill, a sweep), each at its ``FILE:LINE:COL`` in a reader's words;
+    ``nouns`` names what a union's tag chooses (a drill's ``do`` chooses an ``effect``)."""
+    return [_pydantic_problem(e, root, file, model, nouns or {}) for e in exc.errors(include_url=False)]
+
+
+def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scenario,
+                      nouns: dict[str, str] | None = None) -> LocatedProblem:
     kind = err["type"]
     loc = tuple(err["loc"])
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    spot = _walk(root, loc)
+    spot = _walk(root, loc, model)
     path = list(spot.path)
     pos = spot.value_pos
     message = str(err["msg"])
@@ -501,7 +510,7 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem
             path.append(disc)
             pos = value_pos(spot.node, disc)
             tag = str(ctx.get("tag", ""))
-            message = f"unknown {disc} '{tag}'{did_you_mean(tag, expected)}; " \
+            message = f"unknown {(nouns or {}).get(disc, disc)} '{tag}'{did_you_mean(tag, expected)}; " \
                       f"expected one of: {', '.join(expected)}"
         else:
             pos = spot.node_pos
@@ -578,7 +587,7 @@ def _validate(data: dict[str, Any], root: Any, filename: str) -> tuple[Scenario 
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, [_pydantic_problem(e, root, filename) for e in exc.errors(include_url=False)]
+        return None, schema_problems(exc, root, filename)
     problems = cross_checks(scenario)
     if problems:
         return None, [_check_problem(tuple(p.loc), p.message, root, filename) for p in problems]
@@ -648,5 +657,5 @@ def scenario_sha256(text: str) -> str:
 __all__ = [
     "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
     "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_document", "read_scenario_text",
-    "scenario_sha256", "validate_data",
+    "scenario_sha256", "schema_problems", "validate_data",
 ]
