@@ -172,3 +172,35 @@ def test_publish_keeps_unrelated_files_and_drops_what_the_earlier_manifest_liste
     files.write_folder(out, [("c.txt", b"c")], {"kind": "demo"}, force=True)
     assert tree(out) == {"c.txt": b"c", "notes.txt": b"mine", "run.json": (out / "run.json").read_bytes()}
     assert [e["path"] for e in verify_manifest(out)["files"]] == ["c.txt"]
+
+
+def _pilot(out: Path) -> None:
+    from incsim import api
+    from incsim.pilot import pilot_report
+
+    baseline = api.load_baseline(90.0, 120.0, None, None, (), None, None)
+    api.write_pilot_json(out, baseline, pilot_report(baseline, improvement=0.2, per_arm=20, per_month=None,
+                                                     months=None, threshold=0.1, trials=200, seed=1))
+
+
+def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(tmp_path, monkeypatch):
+    from incsim import api
+
+    fresh = tmp_path / "p"
+    _pilot(fresh)
+    record = verify_manifest(fresh, "run.json")
+    assert record["kind"] == "pilot" and [e["path"] for e in record["files"]] == ["pilot.json"]
+    results = tmp_path / "r"
+    api.run_scenario(api.load(None), replications=1, seed=1, out_dir=results)
+    run = verify_manifest(results, "run.json")
+    before = tree(results)
+    _stopped_at_the_second_file(monkeypatch, results)
+    with pytest.raises(KeyboardInterrupt):
+        _pilot(results)
+    monkeypatch.undo()
+    assert tree(results) == before
+    _pilot(results)
+    joined = verify_manifest(results, "run.json")
+    assert {e["path"] for e in joined["files"]} == {e["path"] for e in run["files"]} | {"pilot.json"}
+    assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == \
+        {k: v for k, v in run.items() if k not in ("files", "self_sha256")}

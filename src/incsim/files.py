@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -250,28 +250,29 @@ def _listed(out: Path) -> list[str]:
     return found
 
 
-def _old_files(out: Path, new: Sequence[str], stale: Sequence[str]) -> list[str]:
+def _old_files(out: Path, new: Sequence[str], stale: Sequence[str], keep: Collection[str] = ()) -> list[str]:
     """What of ``out`` the new folder replaces: its manifests first, then the files they list, the
-    new names that exist already and the earlier files matching a ``stale`` pattern."""
+    new names that exist already and the earlier files matching a ``stale`` pattern (but for the
+    files in ``keep``, which stay where they are)."""
     names = [n for n in MANIFEST_NAMES if (out / n).is_file()]
     names += _listed(out) + list(new)
     for pattern in stale:
         names += sorted(p.relative_to(out).as_posix() for p in out.glob(pattern))
     seen: dict[str, None] = {}
     for n in names:
-        if n not in seen and (out / n).is_file() and not (out / n).is_symlink():
+        if n not in seen and n not in keep and (out / n).is_file() and not (out / n).is_symlink():
             seen[n] = None
     return list(seen)
 
 
-def publish(out: Path, files: Sequence[tuple[str, bytes]], *, stale: Sequence[str] = (),
+def publish(out: Path, files: Sequence[tuple[str, bytes]], *, stale: Sequence[str] = (), keep: Collection[str] = (),
             hold: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> list[Path]:
     """Write ``files`` (path relative to ``out``, bytes; the manifest last) into ``out`` as one change.
 
     Every file is first written to a staging folder (``.incsim-*``) inside ``out``. Then, inside
     ``hold()`` (which may hold stop signals back), the earlier folder's manifest, the files it
-    lists, the files the new ones replace and those matching a ``stale`` glob are moved aside,
-    and the new files moved in, the manifest last. A failure at any point puts the earlier files
+    lists (but for those in ``keep``), the files the new ones replace and those matching a
+    ``stale`` glob are moved aside, and the new files moved in, the manifest last. A failure at any point puts the earlier files
     back: ``out`` holds either the earlier results or the new ones, never a mix. Returns the
     paths written.
     """
@@ -286,7 +287,7 @@ def publish(out: Path, files: Sequence[tuple[str, bytes]], *, stale: Sequence[st
         aside = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + "old-", dir=out))
         try:
             with hold():
-                _swap(out, staging, aside, [rel for rel, _ in files], stale)
+                _swap(out, staging, aside, [rel for rel, _ in files], stale, keep)
                 done = True
         except BaseException as exc:
             if done:
@@ -299,11 +300,12 @@ def publish(out: Path, files: Sequence[tuple[str, bytes]], *, stale: Sequence[st
     return [out / rel for rel, _ in files]
 
 
-def _swap(out: Path, staging: Path, aside: Path, new: list[str], stale: Sequence[str]) -> None:
+def _swap(out: Path, staging: Path, aside: Path, new: list[str], stale: Sequence[str],
+          keep: Collection[str]) -> None:
     moved: list[str] = []
     placed: list[str] = []
     try:
-        for rel in _old_files(out, new, stale):
+        for rel in _old_files(out, new, stale, keep):
             (aside / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(out / rel, aside / rel)
             moved.append(rel)
@@ -345,7 +347,24 @@ def write_folder(out: Path, files: Sequence[tuple[str, bytes]], record: dict, *,
         raise
 
 
-__all__ = ["MANIFEST", "MANIFEST_NAMES", "SEAL_KEY", "STAGING_PREFIX", "UMASK", "OutputError", "atomic_write",
+def add_to_folder(out: Path, files: Sequence[tuple[str, bytes]],
+                  hold: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> list[Path]:
+    """Add ``files`` to the sealed folder ``out`` (checked first): they and a ``run.json`` that
+    lists them beside the folder's own files are published as one change; the rest stays."""
+    record = verify_manifest(out, MANIFEST)
+    names = {rel for rel, _ in files}
+    kept = [e for e in record["files"] if e["path"] not in names]
+    body = {k: v for k, v in record.items() if k not in ("files", SEAL_KEY)}
+    text = manifest_text(body, [*kept, *(file_entry(rel, data) for rel, data in files)])
+    try:
+        return publish(out, [*files, (MANIFEST, text.encode("utf-8"))], keep={e["path"] for e in kept}, hold=hold)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write results: {exc.strerror or exc} "
+                          f"({getattr(exc, 'filename', '') or out}); nothing was changed") from None
+
+
+__all__ = ["MANIFEST", "MANIFEST_NAMES", "SEAL_KEY", "STAGING_PREFIX", "UMASK", "OutputError", "add_to_folder",
+           "atomic_write",
            "check_dir", "file_entry", "find_manifest", "manifest_text", "prepare_dir", "publish",
            "read_sealed_json", "sealed_json", "sha256_bytes", "verify_manifest", "write_folder",
            "write_manifest"]
