@@ -407,6 +407,7 @@ class _Spot:
     owner: Any  # the type of the mapping holding the last element of loc
     tp: Any  # the type at the end of loc
     key_mode: bool  # pydantic's '[key]': the error is about the key itself
+    union: Any = None  # the union whose tag the last loc element chose, if one did
 
 
 def _walk(root: CommentedMap, loc: tuple[Any, ...], model: Any = Scenario) -> _Spot:
@@ -422,7 +423,7 @@ def _walk(root: CommentedMap, loc: tuple[Any, ...], model: Any = Scenario) -> _S
             (isinstance(node, dict) and isinstance(elem, str) and elem in node)
             or (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node)))
         if member is not None and not present:
-            spot.tp = member
+            spot.union, spot.tp = spot.tp, member
             continue
         if not present and isinstance(elem, str) and elem.endswith("]") and "[" in elem:
             continue  # 'function-before[...]', 'tagged-union[...]': pydantic's own wrappers
@@ -467,15 +468,16 @@ def _quoted(text: str) -> list[str]:
 
 
 def schema_problems(exc: ValidationError, root: CommentedMap, file: str, model: Any = Scenario,
-                    nouns: dict[str, str] | None = None) -> list[LocatedProblem]:
+                    nouns: dict[str, str] | None = None, name_values: bool = False) -> list[LocatedProblem]:
     """Pydantic's complaints about the file whose round-trip tree is ``root`` (validated as
     ``model``: a scenario, a drill, a sweep), each at its ``FILE:LINE:COL`` in a reader's words;
-    ``nouns`` names what a union's tag chooses (a drill's ``do`` chooses an ``effect``)."""
-    return [_pydantic_problem(e, root, file, model, nouns or {}) for e in exc.errors(include_url=False)]
+    ``nouns`` names what a union's tag chooses (a drill's ``do`` chooses an ``effect``);
+    ``name_values`` words a value outside its choices as "unknown value 'x'; expected one of: ..."."""
+    return [_pydantic_problem(e, root, file, model, nouns or {}, name_values) for e in exc.errors(include_url=False)]
 
 
 def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scenario,
-                      nouns: dict[str, str] | None = None) -> LocatedProblem:
+                      nouns: dict[str, str] | None = None, name_values: bool = False) -> LocatedProblem:
     kind = err["type"]
     loc = tuple(err["loc"])
     ctx = err.get("ctx") or {}
@@ -524,10 +526,15 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scen
         else:
             message = f"expected a mapping, got a {_kind(value)}"
     elif kind in ("list_type", "tuple_type"):
-        message = f"expected a list, got a {_kind(value)}"
+        # a list that could also be a mapping (a union chosen by the value's shape) names both
+        maps = [m for m in members(spot.union) if is_model(m)]
+        alt = f" or a mapping {{{', '.join(field_names(maps[0]))}}}" if maps else ""
+        message = f"expected a list{alt}, got a {_kind(value)}"
     elif kind == "literal_error" and isinstance(value, str):
         expected = _quoted(str(ctx.get("expected", "")))
-        if len(expected) > 1:
+        if name_values:
+            message = f"unknown value '{value}'{did_you_mean(value, expected)}; expected one of: {', '.join(expected)}"
+        elif len(expected) > 1:
             message += did_you_mean(value, expected)
     if pos is None:
         pos = (0, 0)
