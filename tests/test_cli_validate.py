@@ -101,3 +101,70 @@ def test_no_arguments_shows_help():
     result = runner.invoke(app, [])
     assert "validate" in result.stdout + result.stderr
     assert "schema" in result.stdout + result.stderr
+
+
+# -- every kind of input file through the one front door -------------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+SWEEP = ROOT / "scenarios" / "sweeps" / "war-room-size.yaml"
+DRILL = ROOT / "scenarios" / "drills" / "db-failover.yaml"
+
+
+def test_validate_reads_a_sweep_as_a_sweep():
+    result = run("validate", str(SWEEP))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{SWEEP}: ok (sweep 'war-room-size', 15 points, 10 replications each)\n"
+
+
+def test_a_bad_sweep_is_located_in_the_sweep_file(tmp_path):
+    bad = tmp_path / "sweep.yaml"
+    bad.write_text(SWEEP.read_text().replace("scenario: ../seed.yaml", f"scenario: {ROOT / 'scenarios' / 'seed.yaml'}")
+                   .replace("replications: 10", "replicatoins: 10"))
+    result = run("validate", str(bad))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad}:17:1: replicatoins: unknown key 'replicatoins' (did you mean 'replications'?)"]
+
+
+def test_validate_reads_a_transcript_and_locates_its_problems(tmp_path):
+    from incsim.drill.transcript import Action, Transcript
+
+    good = tmp_path / "t.yaml"
+    good.write_text(Transcript("Payments database failover", 4, "async-first",
+                               [Action(9.0, "decide", {"decision": "failover", "option": "failover"})]).text())
+    result = run("validate", str(good))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{good}: ok (drill transcript of 'Payments database failover', 1 action, seed 4)\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace('"do": "decide"', '"do": "decied"'))
+    result = run("validate", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bad}:8:3: actions.0: expected an action with 'do' one of: decide")
+
+
+def test_a_drill_file_gets_the_flow_depth_guard(tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(DRILL.read_text().replace("hotwash:\n", "hotwash: " + "[" * 3000 + "]" * 3000 + "\nx:\n", 1))
+    line = DRILL.read_text().split("hotwash:\n")[0].count("\n") + 1
+    result = run("validate", str(deep))
+    assert result.exit_code == 2
+    assert result.stderr == f"{deep}:{line}:74: nesting deeper than 64 levels\n"
+
+
+@pytest.mark.parametrize("kind, title, key", [
+    ("scenario", "Scenario", "org"), ("drill", "Drill", "decisions"), ("sweep", "SweepFile", "parameters"),
+    ("transcript", "DrillTranscript", "actions")])
+def test_schema_covers_every_kind(kind, title, key):
+    result = run("schema", "--kind", kind)
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == title and key in schema["properties"]
+    assert schema["$schema"].startswith("https://json-schema.org/")
+
+
+def test_the_transcript_schema_names_every_action_the_reader_accepts():
+    from incsim.drill.transcript import KINDS
+
+    schema = json.loads(run("schema", "--kind", "transcript").stdout)
+    actions = schema["properties"]["actions"]["items"]["oneOf"]
+    assert {a["properties"]["do"]["const"]: a["required"][2:] for a in actions} == {k: list(v) for k, v in KINDS.items()}

@@ -69,3 +69,29 @@ def test_the_aar_renders_in_a_browser_without_errors_or_network(aar, tmp_path):
     assert seen["scroll_width"] <= WIDTH
     width, height = png_size(seen["png"])
     assert width == WIDTH and height >= 2000
+
+
+def test_the_aar_scores_the_incident_as_run_scores_it():
+    """The AAR's figures are ``incsim run``'s for the same event log: one accounting of the whole
+    log and off-hours minutes by the roster's working hours (an incident paged at 16:30 runs past
+    the working day, where the two rules for the off-hours cost part)."""
+    from incsim.drill.aar import gather, render
+    from incsim.drill.counterfactual import TTR_METRICS, counterfactuals
+    from incsim.metrics import score_log
+    from incsim.model.people import Roster
+
+    text = FAILOVER.read_text().replace("start: Tue 14:10", "start: Tue 16:30")
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 8)
+    s.play_out()
+    rows, _, _ = score_log(s.world.log.events, s.scenario.costs, Roster(s.scenario), s.world.env.now)
+    (run_row,) = rows
+    data = gather(s, replications=0)
+    assert set(data.time) >= {"responder_hours", "engineer_hours", "cost_usd"}
+    assert data.time == {k: float(run_row[k]) for k in data.time}
+    assert run_row["labour_cost_usd"] > run_row["engineer_hours"] * s.scenario.costs.hourly_usd  # off hours
+    played = counterfactuals(s, 1)[0]
+    assert played.kind == "played"
+    assert played.same_numbers == {m: float(run_row[m]) for m in TTR_METRICS}
+    html, md = render(data)
+    for page in (html, md):  # the label says what the number includes
+        assert "essential roles" not in page and "Hours in the incident (responders and spectators)" in page

@@ -226,3 +226,28 @@ def test_cli_schema_kind_drill():
 def test_is_drill_text():
     assert is_drill_text(BASE) and not is_drill_text(BASE.replace("kind: Drill", "kind: Scenario"))
     assert Drill.model_fields["api_version"].alias == "apiVersion"
+
+
+def test_a_change_gets_every_check_a_scenario_file_gets():
+    """A drill's ``scenario.set`` is validated as a scenario file is (``validate_data``), the
+    expected-size guard included: a change that would draw millions of incidents is refused."""
+    (line,) = problems(with_changes("incidents.arrivals.rate_per_week: 1000000000"))
+    assert line.startswith("d.yaml:8:5: scenario.set: the scenario with these changes is not valid: ")
+    assert "simulation.max_incidents" in line
+
+
+def test_a_drill_s_schema_errors_are_mapped_as_a_scenario_s_are(minimal_yaml):
+    """One mapper from pydantic's errors to FILE:LINE:COL: a value of the wrong type is placed at
+    the value and named in the same words in a drill as in a scenario."""
+    from incsim.scenario.loader import load_scenario_text
+
+    drill = (SCENARIOS / "drills" / "db-failover.yaml").read_text().replace(
+        "roots: [payments-api]", "roots: payments-api")
+    with pytest.raises(ScenarioError) as drill_error:
+        load_drill_text(drill, "d.yaml", base=SCENARIOS / "drills")
+    (problem,) = drill_error.value.problems
+    line = drill.split("roots: payments-api")[0].count("\n") + 1
+    assert str(problem) == f"d.yaml:{line}:10: incident.roots: expected a list, got a string"
+    with pytest.raises(ScenarioError) as scenario_error:
+        load_scenario_text(minimal_yaml.replace("roles: [ic]", "roles: ic"), "s.yaml")
+    assert str(scenario_error.value.problems[0]).endswith("roles: expected a list, got a string")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from incsim import output
+from incsim import files as output
 
 
 def test_atomic_write_leaves_the_umask_alone_and_honours_it(tmp_path, monkeypatch):

@@ -75,3 +75,30 @@ def test_cli_writes_run_outputs_reproducibly(tmp_path, minimal_yaml):
     bad = runner.invoke(app, ["replay", str(FIX / "statuspage.json"), "--scenario", str(scn), "--days", "2",
                               "-o", str(tmp_path / "c")])
     assert bad.exit_code == 2 and "a replay needs at least" in bad.output and "Traceback" not in bad.output
+
+
+def test_replay_scores_its_incidents_exactly_as_run_does(minimal_yaml, monkeypatch):
+    """The window's incidents handed to ``incsim run``'s replication give replay's very rows and
+    time table: the same roster (off-hours cost by working hours), the same time accounting
+    (``after_horizon`` included)."""
+    from dataclasses import replace as copy
+    from datetime import timedelta
+
+    import incsim.experiment as experiment
+    from incsim.calibrate.replay import replay_incidents
+    from incsim.model.streams import Streams
+
+    scenario = load_scenario_text(minimal_yaml + "costs: {off_hours_multiplier: 2.0}\n", "tiny.yaml")
+    exp = read_export(FIX / "statuspage.json")
+    # ten-hour incidents: work that runs past the working day costs the off-hours rate by the clock
+    exp = copy(exp, incidents=[i if i.censored else copy(i, resolved=i.start + timedelta(hours=10))
+                               for i in exp.incidents])
+    result, win = replay(scenario, exp, days=30, replications=2, seed=4)
+    monkeypatch.setattr(experiment, "generate_incidents",
+                        lambda scn, streams, horizon: replay_incidents(scn, win, Streams(4, streams.replication)))
+    sim = scenario.simulation.model_copy(update={"horizon_days": 30.0})
+    ran = experiment.run_experiment(scenario.model_copy(update={"simulation": sim}), 2, 4, log_sample=0)
+    assert "after_horizon" in result.time.columns
+    pd.testing.assert_frame_equal(result.time.reset_index(drop=True), ran.time.reset_index(drop=True))
+    pd.testing.assert_frame_equal(result.incidents, ran.incidents)
+    assert (result.incidents["labour_cost_usd"] > 0).all()

@@ -522,3 +522,11 @@ def test_example_sweeps_load(name):
     s = load_sweep(ROOT / "scenarios" / "sweeps" / name)
     assert s.seed is not None and len(s.points) * s.replications <= 400
     assert s.base.metadata.name == "seed-org"
+
+
+def test_the_sweep_file_is_mapped_by_the_scenario_s_mapper(tiny, tmp_path):
+    """One pydantic-error mapper for every input kind: a sweep's wrong types read as a scenario's do."""
+    assert problems_of(SWEEP.replace("values: [5, 40]", "values: 5"), tmp_path) == [
+        "s.yaml:11:13: parameters.0.values: expected a list or a mapping {from, to, steps, scale}, got a number"]
+    assert problems_of(SWEEP.replace("metadata: {name: tiny-sweep}", "metadata: 3"), tmp_path) == [
+        "s.yaml:3:11: metadata: expected a mapping, got a number"]

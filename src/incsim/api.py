@@ -315,17 +315,28 @@ PILOT_FILE = "pilot.json"
 
 
 def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
-    """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), atomically."""
-    from incsim.output import atomic_write, sealed_json
+    """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), as
+    every folder is written (``incsim.files``). Into a results folder it joins that folder's
+    sealed ``run.json``; anywhere else it comes with a ``run.json`` of its own."""
+    import sys
+
+    from incsim import signals
+    from incsim.files import OutputError, add_to_folder, sealed_json, write_folder
+    from incsim.output import package_versions
     from incsim.pilot import power_by_month
 
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")
+    figures = {**report, "power_by_month": power_by_month(baseline, report)}
+    data = [(PILOT_FILE, sealed_json(figures).encode("utf-8"))]
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / PILOT_FILE
-        figures = {**report, "power_by_month": power_by_month(baseline, report)}
-        atomic_write(path, sealed_json(figures))
+        if (out / "run.json").is_file():
+            add_to_folder(out, data, hold=signals.deferred)
+        else:
+            write_folder(out, data, {"kind": "pilot", "command": sys.argv, "versions": package_versions()},
+                         force=True, hold=signals.deferred)
+    except OutputError as exc:
+        raise PilotError(str(exc)) from None
     except OSError as exc:
         raise PilotError(f"{out}: cannot write {PILOT_FILE}: {exc.strerror or exc}") from None
-    return path
+    return out / PILOT_FILE

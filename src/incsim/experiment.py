@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from incsim.accounting import Accounting
-from incsim.metrics import INCIDENT_COLUMNS, incident_records, summarize, t_interval, time_totals
+from incsim.metrics import INCIDENT_COLUMNS, score_log, summarize, t_interval
 from incsim.model.events import Event
-from incsim.model.incidents import generate_incidents
+from incsim.model.incidents import IncidentSpec, generate_incidents
 from incsim.model.people import Roster
 from incsim.model.streams import Streams
 from incsim.model.world import simulate
@@ -114,6 +113,13 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
     if len(incidents) > limit:
         raise IncidentLimitError(f"replication {replication} has {len(incidents):,} incidents, over "
                                  f"simulation.max_incidents = {limit:,}; raise it to allow such a run")
+    return replicate(scn, replication, seed, incidents, horizon, keep_log)
+
+
+def replicate(scn: Scenario, replication: int, seed: int, incidents: Sequence[IncidentSpec], horizon: float,
+              keep_log: bool = False) -> ReplicationResult:
+    """Simulate every protocol of ``scn`` on ``incidents`` (drawn or replayed) and score each log
+    with ``score_log``: the one path from incidents to a replication's rows."""
     roster = Roster(scn)
     rows: list[dict] = []
     time_rows: list[dict] = []
@@ -121,11 +127,9 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
     for proto in scn.protocols:
         # a fresh Streams per protocol: every protocol draws from identical streams
         world = simulate(scn, proto.name, Streams(seed, replication), incidents, horizon, roster)
-        # one accounting of the log feeds both the incident rows and the time table
-        spans = Accounting(world.log.events)
-        for rec in incident_records(world.log.events, scn.costs, roster, spans):
+        recs, engineers, totals = score_log(world.log.events, scn.costs, roster, horizon)
+        for rec in recs:
             rows.append({"replication": replication, "protocol": proto.name, **rec})
-        engineers, totals = time_totals(world.log.events, roster, horizon, spans)
         time_rows.append({"replication": replication, "protocol": proto.name, "engineers": engineers, **totals})
         if keep_log:
             logs[proto.name] = world.log.events

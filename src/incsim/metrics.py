@@ -24,7 +24,7 @@ from incsim.quantiles import t_ppf
 from incsim.scenario.schema import Costs
 
 __all__ = ["INCIDENT_COLUMNS", "METRICS", "NON_ESSENTIAL", "STATES", "incident_record", "incident_records",
-           "per_replication_means", "summarize", "t_interval", "time_accounting", "time_totals"]
+           "per_replication_means", "score_log", "summarize", "t_interval", "time_accounting", "time_totals"]
 
 INCIDENT_COLUMNS = [
     "replication", "protocol", "incident_id", "category", "flags", "services_affected",
@@ -168,6 +168,17 @@ def incident_records(events: Iterable[Event], costs: Costs, roster: Roster | Non
         shares = acct.by_incident()
         groups = _by_incident(events)
         return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
+
+
+def score_log(events: Sequence[Event], costs: Costs, roster: Roster,
+              horizon: float) -> tuple[list[dict], int, dict[str, float]]:
+    """One protocol's event log scored as every replication is (run, sweep, replay): its incident
+    rows, its engineers and its time totals, all from one accounting of the log, with off-hours
+    minutes read from ``roster``'s working hours."""
+    spans = Accounting(events)
+    rows = incident_records(events, costs, roster, spans)
+    engineers, totals = time_totals(events, roster, horizon, spans)
+    return rows, engineers, totals
 
 
 # -- engineer time -----------------------------------------------------------------------

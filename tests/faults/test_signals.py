@@ -120,7 +120,7 @@ def test_a_dask_run_stops_cleanly_and_its_tasks_are_cancelled(tmp_path, sig):
 def test_a_signal_during_publishing_is_honoured_after_the_last_rename(tmp_path, monkeypatch):
     import os
 
-    from incsim import api, output, signals
+    from incsim import api, files, output, signals
 
     previous = {s: signal.getsignal(s) for s in signals.STOP_SIGNALS}
     real_replace = os.replace
@@ -133,7 +133,7 @@ def test_a_signal_during_publishing_is_honoured_after_the_last_rename(tmp_path, 
                 os.kill(os.getpid(), signal.SIGTERM)
         return real_replace(src, dst)
 
-    monkeypatch.setattr(output.os, "replace", replace)
+    monkeypatch.setattr(files.os, "replace", replace)
     signals.install()
     try:
         with pytest.raises(KeyboardInterrupt) as info:

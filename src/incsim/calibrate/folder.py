@@ -1,14 +1,15 @@
-"""Writing a calibration, check or review folder: each file atomically, then a
-``manifest.json`` listing every file with its size and sha256, so a reader can tell whole from damaged."""
+"""Writing a calibration, check or review folder: staged and sealed like every results folder
+(``incsim.files``), its ``run.json`` listing every file with its size and sha256, so a reader can
+tell whole from damaged."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
 
-from incsim.output import atomic_write, prepare_dir
+from incsim.output import package_versions
+from incsim.output import write_folder as write_sealed_folder
 
 
 def plain_json(value):
@@ -27,13 +28,11 @@ def dumps(value) -> str:
     return json.dumps(plain_json(value), indent=2, allow_nan=False) + "\n"
 
 
-def write_folder(out: Path, files: dict[str, str], force: bool = False, command: list[str] | None = None) -> Path:
-    """Write ``files`` (name -> text) into ``out`` and a manifest of them; return the folder."""
-    prepare_dir(out, force)
-    listing = {}
-    for name, text in files.items():
-        data = text.encode("utf-8")
-        atomic_write(out / name, data, make_parents=True)
-        listing[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    atomic_write(out / "manifest.json", dumps({"command": command, "files": listing}))
+def write_folder(out: Path, files: dict[str, str], force: bool = False, command: list[str] | None = None,
+                 kind: str = "calibration") -> Path:
+    """Write ``files`` (name -> text) into ``out`` with a sealed ``run.json`` of them (``kind``
+    says which command wrote it), staged so that ``--force`` replaces an earlier folder whole;
+    return the folder."""
+    record = {"kind": kind, "command": command, "versions": package_versions()}
+    write_sealed_folder(out, [(name, text.encode("utf-8")) for name, text in files.items()], record, force=force)
     return out

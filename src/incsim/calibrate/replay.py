@@ -71,30 +71,12 @@ def replay_incidents(scn, win: Window, streams) -> list:
 
 
 def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
-    from incsim.experiment import ReplicationResult
-    from incsim.metrics import (
-        STATES,
-        incident_records,
-        time_totals,
-    )
-    from incsim.model.people import Roster
+    """Replication ``r`` of the window: its incidents, then the run's own path (``replicate``)."""
+    from incsim.experiment import replicate
     from incsim.model.streams import Streams
-    from incsim.model.world import simulate
 
-    horizon = win.days * 1440.0
     specs = replay_incidents(scn, win, Streams(seed, r))
-    roster = Roster(scn)
-    rows, time_rows, logs = [], [], {}
-    for proto in scn.protocols:
-        world = simulate(scn, proto.name, Streams(seed, r), specs, horizon, roster)
-        rows += [{"replication": r, "protocol": proto.name, **row}
-                 for row in incident_records(world.log.events, scn.costs)]
-        engineers, totals = time_totals(world.log.events, roster, horizon)
-        time_rows.append({"replication": r, "protocol": proto.name, "engineers": engineers,
-                          **{s: totals[s] for s in STATES}})
-        if keep_log:
-            logs[proto.name] = world.log.events
-    return ReplicationResult.of_rows(r, rows, time_rows, logs)
+    return replicate(scn, r, seed, specs, win.days * 1440.0, keep_log)
 
 
 def replay(scn, export: Export, *, days: float = DEFAULT_DAYS, replications: int = 20, seed: int = 1,

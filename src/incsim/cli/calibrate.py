@@ -128,7 +128,7 @@ def _check(scenario_path, data, replications, seed, out, as_json, force) -> None
     if out is not None:
         from incsim.calibrate.report import check_html
         write_folder(out, {"check.json": dumps(result), "check.html": check_html(result, history, simulated)},
-                     force, ["incsim", *sys.argv[1:]])
+                     force, ["incsim", *sys.argv[1:]], kind="check")
     if as_json:
         typer.echo(dumps(result), nl=False)
         return

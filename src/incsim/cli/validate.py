@@ -12,42 +12,50 @@ from incsim.cli.common import app, fail, plural
 
 @app.command()
 def validate(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file to check.", show_default=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False,
+                                         help="Scenario, drill, sweep or drill transcript YAML file to check.")],
 ) -> None:
-    """Check a scenario or drill file; print FILE:LINE:COL for every problem (exit 2) or a summary."""
-    from incsim.scenario.drill import is_drill_text, load_drill
-    from incsim.scenario.loader import ScenarioError, load_scenario, read_scenario_text
+    """Check a scenario, drill, sweep or transcript file (by its kind:); print FILE:LINE:COL for
+    every problem (exit 2) or a summary."""
+    from incsim.inputs import load_input
+    from incsim.scenario.loader import ScenarioError
 
     try:
-        if is_drill_text(read_scenario_text(file)):
-            d = load_drill(file).drill
-            typer.echo(f"{file}: ok (drill '{d.metadata.title}', {plural(len(d.injects), 'inject')}, "
-                       f"{plural(len(d.decisions), 'decision')})")
-            return
-        scn = load_scenario(file)
+        found = load_input(file)
     except ScenarioError as exc:
         fail(exc.problems)
-    summary = ", ".join([scn.metadata.name, plural(len(scn.org.teams), "team"),
-                         plural(len(scn.org.services), "service"),
-                         plural(len(scn.protocols), "protocol")])
-    typer.echo(f"{file}: ok ({summary})")
+    typer.echo(f"{file}: ok ({_summary(found.kind, found.value)})")
+
+
+def _summary(kind: str, value) -> str:
+    """What a valid input file holds, in a few words."""
+    if kind == "Drill":
+        d = value.drill
+        return (f"drill '{d.metadata.title}', {plural(len(d.injects), 'inject')}, "
+                f"{plural(len(d.decisions), 'decision')}")
+    if kind == "Sweep":
+        return (f"sweep '{value.name}', {plural(len(value.points), 'point')}, "
+                f"{plural(value.replications, 'replication')} each")
+    if kind == "DrillTranscript":
+        return (f"drill transcript of '{value.drill}', {plural(len(value.actions), 'action')}, "
+                f"seed {value.seed}")
+    return ", ".join([value.metadata.name, plural(len(value.org.teams), "team"),
+                      plural(len(value.org.services), "service"), plural(len(value.protocols), "protocol")])
 
 
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write to this file instead of stdout.")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="scenario or drill.")] = "scenario",
+    kind: Annotated[str, typer.Option("--kind", help="scenario, drill, sweep or transcript.")] = "scenario",
 ) -> None:
-    """Print the JSON Schema of scenario (or --kind drill) files (for editors and CI)."""
+    """Print the JSON Schema of scenario (or --kind drill, sweep, transcript) files (for editors and CI)."""
+    from incsim.inputs import SCHEMA_KINDS, json_schema
     from incsim.output import atomic_write
-    from incsim.scenario.drill import drill_json_schema
-    from incsim.scenario.jsonschema import scenario_json_schema
 
-    schemas = {"scenario": scenario_json_schema, "drill": drill_json_schema}
-    if kind not in schemas:
-        fail([f"--kind: unknown kind '{kind}'; expected one of: {', '.join(schemas)}"])
-    text = schemas[kind]()
+    if kind not in SCHEMA_KINDS:
+        fail([f"--kind: unknown kind '{kind}'; expected one of: {', '.join(SCHEMA_KINDS)}"])
+    text = json_schema(kind)
     if output is None:
         typer.echo(text, nl=False)
         return

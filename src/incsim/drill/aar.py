@@ -22,17 +22,13 @@ from incsim.drill.counterfactual import (
     TTR_METRICS,
     Variant,
     counterfactuals,
+    scored,
     sentence,
 )
 from incsim.model.events import Kind
-from incsim.output import (
-    OutputError,
-    atomic_write,
-    events_jsonl,
-    file_entry,
-    manifest_text,
-    package_versions,
-)
+from incsim import signals
+from incsim.files import check_dir, prepare_dir
+from incsim.output import events_jsonl, package_versions, write_folder
 
 JOURNAL = "transcript.journal.yaml"
 """The transcript appended action by action while a drill runs (kept on Ctrl-C; ``--resume``)."""
@@ -78,13 +74,12 @@ def _clock(t: float | None) -> str:
 
 def gather(session, replications: int = REPLICATIONS) -> AarData:
     """The report's data from a finished (played-out) session."""
-    from incsim.metrics import incident_record
     from incsim.report import charts
     from incsim.report.timeline import busy_timeline
 
     drill = session.drill
     events = [e for e in session.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
-    incident_row = incident_record(events, session.scenario.costs) if any(e.kind is Kind.RESOLVED for e in events) else {}
+    incident_row = scored(session)
     ttr = session.ttr()
     mitigated = next((e.t - session.t0 for e in events if e.kind is Kind.MITIGATED), None)
     # objectives and expectations
@@ -210,26 +205,16 @@ def render(data: AarData) -> tuple[str, str]:
     return html, re.sub(r"\n{3,}", "\n\n", md)
 
 
-def _check_dir(out: Path, force: bool) -> None:
-    try:
-        if out.exists() and not out.is_dir():
-            raise OutputError(f"{out}: exists and is not a folder")
-        if out.exists() and not force and any(p.name != JOURNAL for p in out.iterdir()):
-            raise OutputError(f"{out}: folder is not empty (earlier results?); choose another -o or pass --force")
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
-
-
 def prepare(out: Path, force: bool) -> None:
     """Make ``out`` ready for a drill's results: new, empty (but for a journal), or ``force``."""
-    _check_dir(out, force)
+    prepare_dir(out, force, allowed=(JOURNAL,))
 
 
 def write_outputs(session, out: Path, force: bool = False, replications: int = REPLICATIONS) -> Path:
-    """Play the incident out, then write events.jsonl, transcript.yaml, aar.html, aar.md, run.json
-    (last) into ``out``, each through a temporary file; the journal is removed at the end."""
-    _check_dir(out, force)
+    """Play the incident out, then write events.jsonl, transcript.yaml, aar.html, aar.md and a
+    sealed run.json into ``out`` as one staged change (``files.write_folder``) that also takes the
+    journal away: a failure or a stop leaves the journal and any earlier results as they were."""
+    check_dir(out, force, allowed=(JOURNAL,))
     session.play_out()
     data = gather(session, replications)
     html, md = render(data)
@@ -246,15 +231,9 @@ def write_outputs(session, out: Path, force: bool = False, replications: int = R
         "ttr_min": None if data.ttr is None else round(data.ttr, 6),
         "versions": package_versions(),
     }
-    # every file with its size and sha256, and the record sealed with its own hash, like a run's
-    files["run.json"] = manifest_text(manifest, (file_entry(name, text.encode("utf-8"))
-                                                 for name, text in files.items()))
-    try:
-        for name in FILES:
-            atomic_write(out / name, files[name])
-        (out / JOURNAL).unlink(missing_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write results: {exc.strerror or exc}") from None
+    # the journal goes in the same change: the folder holds either it or the finished results
+    write_folder(out, [(name, files[name].encode("utf-8")) for name in FILES if name != "run.json"], manifest,
+                 force=True, allowed=(JOURNAL,), stale=(JOURNAL,), hold=signals.deferred)
     session.transcript.journal = None
     return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from incsim.metrics import incident_record, t_interval
+from incsim.metrics import incident_records, t_interval
 from incsim.model.events import Kind
 
 TTR_METRICS = ("ttr_min", "engineer_hours", "customer_impact_min", "data_exposure")
@@ -51,16 +51,24 @@ def _policy(session) -> dict[str, tuple[str, float]]:
     return {d.id: (d.option, d.t - d.prompted) for d in session.decided.values() if d.by == "room"}
 
 
+def scored(session) -> dict:
+    """The drill's incident row as ``incsim run`` scores a replication's: one accounting of the
+    whole log, off-hours minutes from the world's roster (``metrics.incident_records``); empty
+    while the incident is unresolved."""
+    world = session.world
+    if not any(e.kind is Kind.RESOLVED and e.incident == 0 for e in world.log.events):
+        return {}
+    rows = incident_records(world.log.events, session.scenario.costs, world.roster)
+    return next(r for r in rows if r["incident_id"] == 0)
+
+
 def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy) -> dict[str, float]:
     from incsim.drill.engine import DrillSession
 
     s = DrillSession(loaded, seed, protocol=protocol, replication=replication, spec=spec, policy=policy)
     s.play_out()
-    events = [e for e in s.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
-    if not any(e.kind is Kind.RESOLVED for e in events):
-        return {m: math.nan for m in TTR_METRICS}
-    row = incident_record(events, s.scenario.costs)
-    return {m: float(row[m]) for m in TTR_METRICS}
+    row = scored(s)
+    return {m: float(row[m]) if row else math.nan for m in TTR_METRICS}
 
 
 def _interval(values: list[float]) -> Interval:

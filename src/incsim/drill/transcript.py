@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedSeq
 
+from incsim.files import atomic_write
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
     item_pos,
     key_pos,
-    parse_yaml,
     pos_of,
+    read_document,
     read_scenario_text,
     to_plain,
 )
@@ -86,8 +87,9 @@ class Transcript:
                 os.fsync(fh.fileno())
 
     def start_journal(self, path: Path) -> None:
-        """Write the header and the actions so far to ``path``, then append every new action."""
-        path.write_text(self.text(), encoding="utf-8", newline="")
+        """Write the header and the actions so far to ``path`` (whole or not at all: on ``--resume``
+        it replaces the journal it was read from), then append every new action."""
+        atomic_write(path, self.text())
         self.journal = path
 
 
@@ -100,14 +102,14 @@ def load_transcript(path: str | Path) -> Transcript:
 
 def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
     """A transcript from YAML ``text``."""
-    root = parse_yaml(text, file)
+    root = read_document(text, file, "drill transcript")
 
     def bad(message: str, pos: tuple[int, int] | None, path: str = "") -> ScenarioError:
         line, col = pos or (0, 0)
         return ScenarioError([LocatedProblem(file, line + 1, col + 1, path, message)])
 
-    if not isinstance(root, CommentedMap) or root.get("kind") != "DrillTranscript":
-        raise bad("not a drill transcript (expected 'kind: DrillTranscript')", pos_of(root) if root is not None else None)
+    if root.get("kind") != "DrillTranscript":
+        raise bad("not a drill transcript (expected 'kind: DrillTranscript')", pos_of(root))
     data = to_plain(root, file)
     seq = root.get("actions")
     acts = data.get("actions") or []

@@ -289,7 +289,8 @@ class Recovered(Event):
 
 @_frozen
 class Mitigated(Event):
-    """Customer impact is over: every affected service has recovered."""
+    """Customer impact is over: every root service is fixed and every affected customer-facing
+    service has recovered (services not facing customers may still be recovering)."""
 
     kind: ClassVar[Kind] = Kind.MITIGATED
 

@@ -31,20 +31,20 @@ from incsim.scenario.loader import (
     item_pos,
     key_pos,
     load_scenario_text,
-    parse_yaml,
     pos_of,
+    read_document,
     read_scenario_text,
+    schema_problems,
     to_plain,
+    validate_data,
     value_pos,
 )
 from incsim.scenario.overrides import (
     OverrideError,
     apply_override,
     scenario_data,
-    validate_scenario,
 )
 from incsim.scenario.schema import Category, Flag, Scenario
-from incsim.scenario.typepath import field_names, is_model, literal_tags, members, step
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 Channel = Literal["incident", "exec", "page", "status", "email", "facilitator"]
@@ -346,64 +346,6 @@ def _pos(root: Any, loc: tuple[Any, ...], key: bool = True) -> tuple[int, int]:
     return best
 
 
-def _present(root: Any, loc: tuple[Any, ...]) -> tuple[list[Any], Any, Any]:
-    """The part of ``loc`` present in the tree, the deepest node, and the type there."""
-    node, tp, path = root, Drill, []
-    for elem in loc:
-        if isinstance(elem, str) and elem.endswith("]") and "[" in elem:
-            continue
-        tags = {str(t) for m in members(tp) if is_model(m) for t in literal_tags(m)}
-        if elem in tags:
-            tp = next(m for m in members(tp) if is_model(m) and elem in {str(t) for t in literal_tags(m)})
-            continue
-        if (isinstance(node, dict) and elem in node) or (isinstance(node, list) and isinstance(elem, int)
-                                                        and 0 <= elem < len(node)):
-            node = node[elem]
-            path.append(elem)
-            tp = step(tp, elem)
-        else:
-            return path, node, tp
-    return path, node, tp
-
-
-def _problem(err: dict, root: Any, file: str) -> LocatedProblem:
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    path, node, tp = _present(root, loc)
-    message = str(err["msg"]).removeprefix("Value error, ")
-    pos = _pos(root, tuple(path))
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        name = loc[-1]
-        pos = pos_of(node) or pos
-        path = [*path, name]
-        message = f"missing required key '{name}'"
-    elif kind == "extra_forbidden":
-        owner = _present(root, tuple(path[:-1]))[2]
-        name = str(path[-1]) if path else str(loc[-1])
-        message = f"unknown key '{name}'{did_you_mean(name, field_names(owner))}"
-    elif kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = sorted({str(t) for m in members(tp) if is_model(m) for t in literal_tags(m)})
-        if kind == "union_tag_invalid" and isinstance(node, dict) and "do" in node:
-            tag = str(ctx.get("tag", node.get("do")))
-            pos = value_pos(node, "do") or pos
-            path = [*path, "do"]
-            message = f"unknown effect '{tag}'{did_you_mean(tag, tags)}; expected one of: {', '.join(tags)}"
-        else:
-            pos = pos_of(node) or pos
-            message = f"missing 'do' (one of: {', '.join(tags)})"
-    elif kind == "literal_error" and isinstance(err.get("input"), str):
-        expected = str(ctx.get("expected", "")).split("'")[1::2]
-        message = f"{message}{did_you_mean(err['input'], expected)}"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        message = "expected a mapping"
-    elif kind in ("list_type",):
-        message = "expected a list"
-    if kind not in ("missing", "extra_forbidden", "union_tag_invalid", "union_tag_not_found"):
-        pos = _pos(root, tuple(path), key=not isinstance(node, (dict, list)))
-    return LocatedProblem(file, pos[0] + 1, pos[1] + 1, ".".join(map(str, path)), " ".join(message.split()))
-
-
 def _fail(file: str, message: str, pos: tuple[int, int] | None = None, path: str = "") -> NoReturn:
     line, col = pos or (0, 0)
     raise ScenarioError([LocatedProblem(file, line + 1, col + 1, path, message)])
@@ -411,16 +353,12 @@ def _fail(file: str, message: str, pos: tuple[int, int] | None = None, path: str
 
 def load_drill_text(text: str, filename: str = "<string>", base: Path | None = None) -> LoadedDrill:
     """The validated drill in YAML ``text``; a ``ScenarioError`` lists every problem, located."""
-    root = parse_yaml(text.removeprefix("\ufeff"), filename)
-    if root is None:
-        _fail(filename, "empty drill: no YAML document")
-    if not isinstance(root, CommentedMap):
-        _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...)", pos_of(root))
+    root = read_document(text, filename, "drill")  # the limits every input file gets (flow depth too)
     data = to_plain(root, filename)
     try:
         drill = Drill.model_validate(data)
     except ValidationError as exc:
-        problems = sorted(dict.fromkeys(_problem(e, root, filename) for e in exc.errors(include_url=False)),
+        problems = sorted(dict.fromkeys(schema_problems(exc, root, filename, Drill, {"do": "effect"})),
                           key=lambda p: (p.line, p.col))
         raise ScenarioError(problems) from None
     scn_text, scn_source, scenario = _scenario(drill, root, filename, text, base)
@@ -480,7 +418,7 @@ def _with_changes(drill: Drill, scenario: Scenario, root: CommentedMap, filename
             data = apply_override(data, path, value)
         except OverrideError as exc:
             _fail(filename, str(exc), _pos(root, ("scenario", "set", path)), f"scenario.set.{path}")
-    changed, problems = validate_scenario(data)
+    changed, problems = validate_data(data)  # the checks a scenario file gets, expected size included
     if changed is None:
         first = next(iter(changes))
         _fail(filename, f"the scenario with these changes is not valid: {problems[0]}",

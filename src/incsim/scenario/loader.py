@@ -407,12 +407,13 @@ class _Spot:
     owner: Any  # the type of the mapping holding the last element of loc
     tp: Any  # the type at the end of loc
     key_mode: bool  # pydantic's '[key]': the error is about the key itself
+    union: Any = None  # the union whose tag the last loc element chose, if one did
 
 
-def _walk(root: CommentedMap, loc: tuple[Any, ...]) -> _Spot:
+def _walk(root: CommentedMap, loc: tuple[Any, ...], model: Any = Scenario) -> _Spot:
     node: Any = root
     pos = pos_of(root)
-    spot = _Spot([], [], root, pos, pos, pos, None, Scenario, False)
+    spot = _Spot([], [], root, pos, pos, pos, None, model, False)
     for elem in loc:
         if elem == "[key]":
             spot.key_mode = True
@@ -422,7 +423,7 @@ def _walk(root: CommentedMap, loc: tuple[Any, ...]) -> _Spot:
             (isinstance(node, dict) and isinstance(elem, str) and elem in node)
             or (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node)))
         if member is not None and not present:
-            spot.tp = member
+            spot.union, spot.tp = spot.tp, member
             continue
         if not present and isinstance(elem, str) and elem.endswith("]") and "[" in elem:
             continue  # 'function-before[...]', 'tagged-union[...]': pydantic's own wrappers
@@ -466,12 +467,22 @@ def _quoted(text: str) -> list[str]:
     return parts[1::2]
 
 
-def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem:
+def schema_problems(exc: ValidationError, root: CommentedMap, file: str, model: Any = Scenario,
+                    nouns: dict[str, str] | None = None, name_values: bool = False) -> list[LocatedProblem]:
+    """Pydantic's complaints about the file whose round-trip tree is ``root`` (validated as
+    ``model``: a scenario, a drill, a sweep), each at its ``FILE:LINE:COL`` in a reader's words;
+    ``nouns`` names what a union's tag chooses (a drill's ``do`` chooses an ``effect``);
+    ``name_values`` words a value outside its choices as "unknown value 'x'; expected one of: ..."."""
+    return [_pydantic_problem(e, root, file, model, nouns or {}, name_values) for e in exc.errors(include_url=False)]
+
+
+def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scenario,
+                      nouns: dict[str, str] | None = None, name_values: bool = False) -> LocatedProblem:
     kind = err["type"]
     loc = tuple(err["loc"])
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    spot = _walk(root, loc)
+    spot = _walk(root, loc, model)
     path = list(spot.path)
     pos = spot.value_pos
     message = str(err["msg"])
@@ -501,7 +512,7 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem
             path.append(disc)
             pos = value_pos(spot.node, disc)
             tag = str(ctx.get("tag", ""))
-            message = f"unknown {disc} '{tag}'{did_you_mean(tag, expected)}; " \
+            message = f"unknown {(nouns or {}).get(disc, disc)} '{tag}'{did_you_mean(tag, expected)}; " \
                       f"expected one of: {', '.join(expected)}"
         else:
             pos = spot.node_pos
@@ -515,10 +526,15 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str) -> LocatedProblem
         else:
             message = f"expected a mapping, got a {_kind(value)}"
     elif kind in ("list_type", "tuple_type"):
-        message = f"expected a list, got a {_kind(value)}"
+        # a list that could also be a mapping (a union chosen by the value's shape) names both
+        maps = [m for m in members(spot.union) if is_model(m)]
+        alt = f" or a mapping {{{', '.join(field_names(maps[0]))}}}" if maps else ""
+        message = f"expected a list{alt}, got a {_kind(value)}"
     elif kind == "literal_error" and isinstance(value, str):
         expected = _quoted(str(ctx.get("expected", "")))
-        if len(expected) > 1:
+        if name_values:
+            message = f"unknown value '{value}'{did_you_mean(value, expected)}; expected one of: {', '.join(expected)}"
+        elif len(expected) > 1:
             message += did_you_mean(value, expected)
     if pos is None:
         pos = (0, 0)
@@ -541,10 +557,13 @@ def _raise_sorted(problems: list[LocatedProblem]) -> NoReturn:
 # --- public API ----------------------------------------------------------------------------
 
 
-def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
-    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem."""
+def read_document(text: str, filename: str, what: str = "scenario") -> CommentedMap:
+    """The top-level mapping of the YAML ``text`` of any incsim input file (a scenario, drill,
+    sweep or transcript: ``what`` names it in messages), read with the same limits (size, NUL
+    bytes, flow and block depth, aliases) and with every node's position; a ``ScenarioError``
+    with ``FILE:LINE:COL`` otherwise."""
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        _fail(filename, "scenario is over 2 MB; a scenario may be at most 2 MB")
+        _fail(filename, f"{what} is over 2 MB; a {what} may be at most 2 MB")
     if "\x00" in text:
         _fail(filename, "not a text file (contains NUL bytes)",
               _offset_pos(text.encode("utf-8", "surrogatepass"),
@@ -553,10 +572,16 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
     check_flow_depth(text, filename)
     root = parse_yaml(text, filename)
     if root is None:
-        _fail(filename, "empty scenario: no YAML document (only blank lines or comments)")
+        _fail(filename, f"empty {what}: no YAML document (only blank lines or comments)")
     if not isinstance(root, CommentedMap):
         _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...), "
                         f"not a {_kind(root)}", pos_of(root))
+    return root
+
+
+def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
+    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem."""
+    root = read_document(text, filename)
     scenario, problems = _validate(to_plain(root, filename), root, filename)
     if scenario is None:
         _raise_sorted(problems)
@@ -569,7 +594,7 @@ def _validate(data: dict[str, Any], root: Any, filename: str) -> tuple[Scenario 
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, [_pydantic_problem(e, root, filename) for e in exc.errors(include_url=False)]
+        return None, schema_problems(exc, root, filename)
     problems = cross_checks(scenario)
     if problems:
         return None, [_check_problem(tuple(p.loc), p.message, root, filename) for p in problems]
@@ -638,6 +663,6 @@ def scenario_sha256(text: str) -> str:
 
 __all__ = [
     "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
-    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_scenario_text",
-    "scenario_sha256", "validate_data",
+    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_document", "read_scenario_text",
+    "scenario_sha256", "schema_problems", "validate_data",
 ]

@@ -1,14 +1,13 @@
-"""Dotted paths into a scenario's data: resolving them, reading and replacing the value they name,
-and re-validating the scenario an override makes."""
+"""Dotted paths into a scenario's data: resolving them, reading and replacing the value they name.
+The scenario an override makes is validated again by ``loader.validate_data``, the checks every
+scenario file gets."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from pydantic import ValidationError
-
-from incsim.scenario.checks import cross_checks, did_you_mean
+from incsim.scenario.checks import did_you_mean
 from incsim.scenario.schema import Scenario
 from incsim.scenario.typepath import path_segments
 
@@ -110,37 +109,3 @@ def apply_override(scenario_dict: dict[str, Any], path: str, value: Any) -> dict
         node = node[key]
     node[loc[-1]] = copy.deepcopy(value)
     return out
-
-
-def validate_scenario(data: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
-    """The scenario in ``data``, or the schema's and cross-checks' problems with it."""
-    try:
-        scn = Scenario.model_validate(data)
-    except ValidationError as exc:
-        out = []
-        for err in exc.errors(include_url=False):
-            msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-            where = _data_loc(data, tuple(err["loc"]))
-            out.append(f"{where}: {msg}" if where else msg)
-        return None, out
-    problems = cross_checks(scn)
-    if problems:
-        return None, [f"{'.'.join(map(str, p.loc))}: {p.message}" for p in problems]
-    return scn, []
-
-
-def _data_loc(data: Any, loc: tuple[Any, ...]) -> str:
-    """A pydantic ``loc`` as a dotted path through ``data``, without pydantic's union tags."""
-    parts: list[str] = []
-    node = data
-    for elem in loc:
-        present = (isinstance(node, dict) and elem in node) or \
-                  (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node))
-        if present:
-            node = node[elem]
-        elif isinstance(elem, str) and ("[" in elem or (isinstance(node, dict) and "dist" in node)):
-            continue  # 'function-after[...]' or a duration family's tag
-        else:
-            node = None
-        parts.append(str(elem))
-    return ".".join(parts)

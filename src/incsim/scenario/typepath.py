@@ -51,11 +51,28 @@ def field_names(tp: Any) -> list[str]:
             for name, info in m.model_fields.items()]
 
 
+def _tagged(tp: Any) -> list[tuple[Any, Any]]:
+    """(tag, member) of a union whose members carry pydantic ``Tag``s (a callable discriminator)."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) is not Union and get_origin(tp) is not types.UnionType:
+        return []
+    out = []
+    for arg in get_args(tp):
+        if get_origin(arg) is Annotated:
+            tags = [m.tag for m in arg.__metadata__ if isinstance(getattr(m, "tag", None), str)]
+            out += [(t, get_args(arg)[0]) for t in tags]
+    return out
+
+
 def union_tag(tp: Any, elem: Any) -> Any:
     """The union member that pydantic's loc element ``elem`` names, if it is such a tag."""
     alts = members(tp)
     if len(alts) < 2 or not isinstance(elem, str):
         return None
+    for tag, m in _tagged(tp):
+        if elem == tag:
+            return m
     for m in alts:
         if elem == getattr(m, "__name__", None) or (is_model(m) and elem in literal_tags(m)):
             return m

@@ -15,19 +15,17 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from incsim import api
-from incsim.scenario import typepath
-from incsim.scenario.checks import did_you_mean
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
-    check_flow_depth,
     item_pos,
     key_pos,
     load_scenario_text,
-    parse_yaml,
     pos_of,
+    read_document,
     read_scenario_text,
     scenario_sha256,
+    schema_problems,
     to_plain,
     validate_data,
     value_pos,
@@ -88,44 +86,6 @@ class _Where:
                               " ".join(message.split()))
 
 
-def _fields_at(loc: Sequence[Any]) -> list[str]:
-    """The keys the sweep schema accepts in the mapping at ``loc`` (for did-you-mean)."""
-    tp: Any = SweepFile
-    for elem in loc:
-        nxt = Range if elem == "range" else typepath.step(tp, elem)  # "range": the union tag of a values range
-        if nxt is not None:
-            tp = nxt
-    return typepath.field_names(tp)
-
-
-def _schema_problems(exc: ValidationError, where: _Where) -> list[LocatedProblem]:
-    """The schema's complaints, each at its place in the file, in a reader's words."""
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if kind == "missing":
-            pos, path, _ = where.locate(loc)
-            name = loc[-1]
-            out.append(LocatedProblem(where.file, pos[0] + 1, pos[1] + 1, ".".join(map(str, [*path, name])),
-                                      f"missing required key '{name}'"))
-            continue
-        if kind == "extra_forbidden":
-            name = str(loc[-1])
-            msg = f"unknown key '{name}'{did_you_mean(name, _fields_at(loc[:-1]))}"
-            out.append(where.problem(loc, msg, key=True))
-            continue
-        if kind == "list_type" and "values" in loc:
-            msg = "expected a list of values or a range {from, to, steps, scale}"
-        if kind == "literal_error" and isinstance(err.get("input"), str):
-            expected = str((err.get("ctx") or {}).get("expected", "")).split("'")[1::2]
-            msg = f"unknown value '{err['input']}'{did_you_mean(err['input'], expected)}; " \
-                  f"expected one of: {', '.join(expected)}"
-        out.append(where.problem(loc, msg))
-    return out
-
-
 def _raise(problems: list[LocatedProblem]) -> NoReturn:
     """Raise every distinct problem, in file order, at most ``MAX_PROBLEMS`` of them."""
     unique = list(dict.fromkeys(problems))
@@ -153,20 +113,13 @@ def load_sweep_text(text: str, filename: str = "<string>", base_dir: Path | None
 
 def _read_spec(text: str, filename: str) -> tuple[SweepFile, _Where]:
     """The sweep file parsed and checked against its schema, with the positions of its nodes."""
-    check_flow_depth(text, filename)
-    root = parse_yaml(text, filename)
-    if root is None:
-        raise ScenarioError([LocatedProblem(filename, 1, 1, "", "empty sweep file: no YAML document")])
-    if not isinstance(root, CommentedMap):
-        pos = pos_of(root) or (0, 0)
-        raise ScenarioError([LocatedProblem(filename, pos[0] + 1, pos[1] + 1, "",
-                                            "the top level must be a mapping (apiVersion, kind, metadata, ...)")])
+    root = read_document(text, filename, "sweep file")
     where = _Where(filename, root)
     data = to_plain(root, filename)
     try:
         return SweepFile.model_validate(data), where
     except ValidationError as exc:
-        _raise(_schema_problems(exc, where))
+        _raise(schema_problems(exc, root, filename, SweepFile, name_values=True))
 
 
 def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> api.LoadedScenario:

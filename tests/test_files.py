@@ -1,0 +1,206 @@
+"""One kind of results folder: every command's folder is staged and sealed with the same
+``run.json``, ``verify_manifest`` accepts each of them, and a ``--force`` stopped between two files
+leaves the earlier folder whole (never half old, half new)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from incsim.output import OutputError, verify_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+FAILOVER = ROOT / "scenarios" / "drills" / "db-failover.yaml"
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (staging folders included) by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _stopped_at_the_second_file(monkeypatch, folder: Path):
+    """Make the second rename of a results file into ``folder`` raise as a stop signal would
+    (temporary and staging names do not count: only a name a reader would see)."""
+    real = os.replace
+    seen = []
+
+    def replace(src, dst):
+        dst = Path(dst)
+        if dst.parent == folder and not dst.name.startswith(".") and len(seen) < 2:
+            seen.append(dst.name)
+            if len(seen) == 2:
+                raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return seen
+
+
+def _calibration(out: Path, force: bool, value: str) -> None:
+    from incsim.calibrate.folder import write_folder
+
+    write_folder(out, {"calibration.json": f'{{"v": "{value}"}}\n', "report.html": f"<p>{value}</p>\n",
+                       "scenario.yaml": f"# {value}\n"}, force, ["incsim", "calibrate"])
+
+
+def _run(out: Path, force: bool, value: str) -> None:
+    from incsim import api
+
+    api.run_scenario(api.load(None), replications=1, seed={"old": 1, "new": 2}[value], out_dir=out, force=force)
+
+
+def _drill(out: Path, force: bool, value: str) -> None:
+    from incsim.drill.engine import DrillSession
+    from incsim.scenario.drill import load_drill
+
+    s = DrillSession(load_drill(FAILOVER), {"old": 1, "new": 2}[value])
+    s.finish(out, force=force, replications=0)
+
+
+@pytest.mark.parametrize("write", [_calibration, _run, _drill], ids=["calibrate", "run", "drill"])
+def test_force_stopped_between_two_files_leaves_the_earlier_folder_whole(tmp_path, monkeypatch, write):
+    out = tmp_path / "out"
+    write(out, False, "old")
+    before = tree(out)
+    verify_manifest(out, "run.json")
+    seen = _stopped_at_the_second_file(monkeypatch, out)
+    with pytest.raises(KeyboardInterrupt):
+        write(out, True, "new")
+    monkeypatch.undo()
+    assert len(seen) == 2  # the stop came between two files of the new folder
+    assert tree(out) == before  # the earlier folder, whole: no new file beside old ones
+    verify_manifest(out, "run.json")
+    write(out, True, "new")  # and the next try replaces it whole
+    assert verify_manifest(out, "run.json") and tree(out) != before
+
+
+def test_a_failed_publish_into_a_new_folder_leaves_no_folder(tmp_path, monkeypatch):
+    out = tmp_path / "fresh"
+    _stopped_at_the_second_file(monkeypatch, out)
+    with pytest.raises(KeyboardInterrupt):
+        _calibration(out, False, "x")
+    assert not out.exists()
+
+
+def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path):
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    runner = CliRunner()
+    export = str(EXPORTS / "incidentio.json")
+    res = runner.invoke(app, ["calibrate", export, "-o", str(tmp_path / "cal")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["review", export, "-o", str(tmp_path / "rev")])
+    assert res.exit_code == 0, res.output
+    for name, kind in (("cal", "calibration"), ("rev", "review")):
+        folder = tmp_path / name
+        assert not (folder / "manifest.json").exists()
+        record = verify_manifest(folder, "run.json")
+        assert record["kind"] == kind and record["command"][0] == "incsim"
+        listed = {e["path"] for e in record["files"]}
+        assert listed == set(tree(folder)) - {"run.json"}
+        first = sorted(listed)[0]
+        (folder / first).write_bytes((folder / first).read_bytes() + b" ")
+        with pytest.raises(OutputError, match="damaged"):
+            verify_manifest(folder)
+
+
+def test_a_folder_the_journal_lives_in_is_published_with_the_journal_taken_away(tmp_path, monkeypatch):
+    """The drill's journal leaves in the same change as the results arrive: stopped halfway, the
+    folder holds the journal (so ``--resume`` still works) and nothing else."""
+    from incsim.drill.aar import JOURNAL, prepare
+    from incsim.drill.engine import DrillSession
+    from incsim.scenario.drill import load_drill
+
+    out = tmp_path / "live"
+    prepare(out, False)
+    s = DrillSession(load_drill(FAILOVER), 3)
+    s.transcript.start_journal(out / JOURNAL)
+    s.advance(9)
+    s.decide("failover", "failover")
+    journal = (out / JOURNAL).read_bytes()
+    _stopped_at_the_second_file(monkeypatch, out)
+    with pytest.raises(KeyboardInterrupt):
+        s.finish(out, replications=0)
+    monkeypatch.undo()
+    assert tree(out) == {JOURNAL: journal}
+
+
+def test_rewriting_the_journal_on_resume_is_all_or_nothing(tmp_path):
+    """A journal rewritten under a file-size limit (the write fails part-way) keeps its earlier
+    content instead of being cut short."""
+    journal = tmp_path / "transcript.journal.yaml"
+    journal.write_text("# an earlier journal\n" + "x" * 4000 + "\n")
+    before = journal.read_bytes()
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from incsim.drill.transcript import Transcript\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))\n"
+        "t = Transcript(drill='d' * 3000, seed=1, protocol='war-room')\n"
+        "try:\n"
+        "    t.start_journal(Path(sys.argv[1]))\n"
+        "except OSError as exc:\n"
+        "    print(exc.errno)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(journal)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "27"  # EFBIG: the write did fail
+    assert journal.read_bytes() == before
+
+
+def test_the_folder_module_imports_nothing_of_incsim_and_output_not_the_simulator():
+    code = ("import sys, incsim.files; a = sorted(m for m in sys.modules if m.startswith('incsim.'));"
+            "import incsim.output, incsim.calibrate.folder, incsim.report, incsim.pilot_baseline;"
+            "print(a, 'incsim.experiment' in sys.modules, 'incsim.model.world' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "['incsim.files'] False False"
+
+
+def test_publish_keeps_unrelated_files_and_drops_what_the_earlier_manifest_listed(tmp_path):
+    from incsim import files
+
+    out = tmp_path / "o"
+    files.write_folder(out, [("a.txt", b"a"), ("sub/b.txt", b"b")], {"kind": "demo"})
+    (out / "notes.txt").write_text("mine")
+    files.write_folder(out, [("c.txt", b"c")], {"kind": "demo"}, force=True)
+    assert tree(out) == {"c.txt": b"c", "notes.txt": b"mine", "run.json": (out / "run.json").read_bytes()}
+    assert [e["path"] for e in verify_manifest(out)["files"]] == ["c.txt"]
+
+
+def _pilot(out: Path) -> None:
+    from incsim import api
+    from incsim.pilot import pilot_report
+
+    baseline = api.load_baseline(90.0, 120.0, None, None, (), None, None)
+    api.write_pilot_json(out, baseline, pilot_report(baseline, improvement=0.2, per_arm=20, per_month=None,
+                                                     months=None, threshold=0.1, trials=200, seed=1))
+
+
+def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(tmp_path, monkeypatch):
+    from incsim import api
+
+    fresh = tmp_path / "p"
+    _pilot(fresh)
+    record = verify_manifest(fresh, "run.json")
+    assert record["kind"] == "pilot" and [e["path"] for e in record["files"]] == ["pilot.json"]
+    results = tmp_path / "r"
+    api.run_scenario(api.load(None), replications=1, seed=1, out_dir=results)
+    run = verify_manifest(results, "run.json")
+    before = tree(results)
+    _stopped_at_the_second_file(monkeypatch, results)
+    with pytest.raises(KeyboardInterrupt):
+        _pilot(results)
+    monkeypatch.undo()
+    assert tree(results) == before
+    _pilot(results)
+    joined = verify_manifest(results, "run.json")
+    assert {e["path"] for e in joined["files"]} == {e["path"] for e in run["files"]} | {"pilot.json"}
+    assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == \
+        {k: v for k, v in run.items() if k not in ("files", "self_sha256")}
