@@ -1,0 +1,259 @@
+"""Reading call attendance reports: who was in a call, from when to when.
+
+One report is one call. The vendors' documented columns:
+
+- Zoom, the meeting's participants export: ``Name (Original Name)``, ``User Email``,
+  ``Join Time``, ``Leave Time``, ``Duration (Minutes)``, ``Guest``, ``In Waiting Room``
+  (rows in the waiting room are not time in the call); the meeting's own lines may come first.
+- Google Meet, the attendance report: ``First name``, ``Last name`` (or ``Participant name``),
+  ``Email``, ``Duration``, ``Time joined``, ``Time exited``.
+- Microsoft Teams, the attendance report (tab-separated, often UTF-16): its section
+  ``In-Meeting Activities`` (``Name``, ``Join Time``, ``Leave Time``, ``Duration``, ``Email``,
+  ``Role``), else ``Participants`` (``Name``, ``First Join``, ``Last Leave``, ...), or the older
+  one-line-per-action report (``Full Name``, ``User Action`` Joined/Left, ``Timestamp``).
+- Any other CSV with ``--mapping cols.yaml`` naming its ``name``, ``join`` and ``leave``
+  columns (and optionally ``email`` and ``call``, a column that splits the rows into calls).
+
+Times without an offset are UTC, as for incident exports. Problems: ``FILE:LINE``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from incsim.calibrate.records import ExportError, parse_time
+from incsim.calibrate.source import MAX_BYTES
+
+FORMATS = ("zoom", "meet", "teams", "teams-actions", "mapped")
+_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+                 "%m/%d/%y, %I:%M:%S %p", "%m/%d/%y, %H:%M:%S", "%m/%d/%Y, %I:%M:%S %p", "%Y-%m-%d %I:%M:%S %p")
+
+
+@dataclass(frozen=True)
+class Session:
+    """One stretch of one person in a call (someone who drops and rejoins has several)."""
+
+    name: str
+    email: str | None
+    join: datetime
+    leave: datetime
+
+
+@dataclass
+class Call:
+    """One call: its sessions, its start (the first join) and end (the last leave)."""
+
+    id: str
+    source: str
+    format: str
+    sessions: list[Session]
+
+    @property
+    def start(self) -> datetime:
+        """The first join."""
+        return min(s.join for s in self.sessions)
+
+    @property
+    def end(self) -> datetime:
+        """The last leave."""
+        return max(s.leave for s in self.sessions)
+
+
+def call_time(value: str | None) -> datetime:
+    """A report's timestamp (ISO 8601 or the vendors' month-first forms) as UTC; ValueError otherwise."""
+    if value is None or not value.strip():
+        raise ValueError("empty time")
+    text = value.strip()
+    try:
+        t = parse_time(text)
+    except ValueError:
+        t = None
+    if t is not None:
+        return t
+    for f in _TIME_FORMATS:
+        try:
+            return datetime.strptime(text, f).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise ValueError(f"not a time this reader knows: {value!r}")
+
+
+def _text(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ExportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; is this a call report?")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    for bom, codec in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig")):
+        if data.startswith(bom):
+            return data.decode(codec)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{path}: neither UTF-8 nor UTF-16 text (byte {exc.start})") from None
+
+
+def _table(lines: list[str], start: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header at ``lines[start]`` and the rows under it, up to a blank line or a new section."""
+    delim = "\t" if "\t" in lines[start] else ","
+    rows = list(csv.reader(lines[start:], delimiter=delim))
+    header = [h.strip() for h in rows[0]]
+    out = []
+    for k, row in enumerate(rows[1:], start=start + 2):
+        if not any(c.strip() for c in row) or re.match(r"^\d+\.\s", row[0] or ""):
+            break
+        out.append((k, [c.strip() for c in row]))
+    return header, out
+
+
+def _find(lines: list[str], *needles: str) -> int | None:
+    for i, line in enumerate(lines):
+        low = line.lower()
+        if all(n in low for n in needles):
+            return i
+    return None
+
+
+def _cell(header: list[str], row: list[str], *names: str) -> str | None:
+    for n in names:
+        if n in header:
+            i = header.index(n)
+            return row[i] if i < len(row) and row[i] != "" else None
+    return None
+
+
+def _zoom_name(name: str) -> str:
+    return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip() or name  # "Name (Original Name)": keep the first
+
+
+def detect(lines: list[str]) -> tuple[str, int]:
+    """The report's format and the line index of its header."""
+    if (i := _find(lines, "join time", "leave time", "in waiting room")) is not None:
+        return "zoom", i
+    if (i := _find(lines, "time joined", "time exited")) is not None:
+        return "meet", i
+    if (i := _find(lines, "name", "join time", "leave time")) is not None:
+        return "teams", i
+    if (i := _find(lines, "name", "first join", "last leave")) is not None:
+        return "teams", i
+    if (i := _find(lines, "full name", "user action", "timestamp")) is not None:
+        return "teams-actions", i
+    raise ExportError("not a Zoom, Google Meet or Microsoft Teams attendance report (give --mapping for "
+                      "another CSV)")
+
+
+def read_call(path: Path | str, mapping: Path | None = None) -> list[Call]:
+    """The calls in one attendance report (one, unless a mapping names a ``call`` column)."""
+    path = Path(path)
+    if mapping is not None:
+        return _mapped(path, mapping)
+    lines = _text(path).splitlines()
+    try:
+        fmt, at = detect(lines)
+    except ExportError as exc:
+        raise ExportError(f"{path}: {exc}") from None
+    header, rows = _table(lines, at)
+    sessions: list[Session] = []
+    open_: dict[str, datetime] = {}
+    for line, row in rows:
+        where = f"{path}:{line}"
+        try:
+            if fmt == "zoom":
+                if (_cell(header, row, "In Waiting Room") or "").lower() in ("yes", "true"):
+                    continue
+                name = _zoom_name(_cell(header, row, "Name (Original Name)", "Name (original name)", "Name") or "")
+                email = _cell(header, row, "User Email", "Email")
+                join, leave = call_time(_cell(header, row, "Join Time")), call_time(_cell(header, row, "Leave Time"))
+            elif fmt == "meet":
+                name = _cell(header, row, "Participant name") or " ".join(
+                    x for x in (_cell(header, row, "First name"), _cell(header, row, "Last name")) if x)
+                email = _cell(header, row, "Email", "Participant email")
+                join = call_time(_cell(header, row, "Time joined"))
+                leave = call_time(_cell(header, row, "Time exited"))
+            elif fmt == "teams":
+                name = _cell(header, row, "Name", "Full Name") or ""
+                email = _cell(header, row, "Email", "Participant ID (UPN)")
+                join = call_time(_cell(header, row, "Join Time", "First Join"))
+                leave = call_time(_cell(header, row, "Leave Time", "Last Leave"))
+            else:  # one line per action: pair each Joined with the same person's next Left
+                name = _cell(header, row, "Full Name") or ""
+                action = (_cell(header, row, "User Action") or "").lower()
+                t = call_time(_cell(header, row, "Timestamp"))
+                if action.startswith("join"):
+                    open_.setdefault(name, t)
+                    continue
+                if not action.startswith("left") or name not in open_:
+                    raise ValueError(f"a {action or 'blank'!r} action with no join before it")
+                email, join, leave = None, open_.pop(name), t
+        except ValueError as exc:
+            raise ExportError(f"{where}: {exc}") from None
+        if not name:
+            raise ExportError(f"{where}: no participant name")
+        if leave < join:
+            raise ExportError(f"{where}: leaves before joining ({leave:%Y-%m-%d %H:%M} < {join:%Y-%m-%d %H:%M})")
+        sessions.append(Session(name, email.lower() if email else None, join, leave))
+    if open_:
+        raise ExportError(f"{path}: {', '.join(sorted(open_))} joined and never left")
+    if not sessions:
+        raise ExportError(f"{path}: no participants in the report")
+    return [Call(path.stem, str(path), fmt, sessions)]
+
+
+def _mapped(path: Path, mapping: Path) -> list[Call]:
+    from incsim.calibrate.csvmap import _at
+    from incsim.scenario.loader import ScenarioError, key_pos, parse_yaml, value_pos
+
+    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
+    header = list(reader.fieldnames or [])
+    if not header:
+        raise ExportError(f"{path}: empty CSV (no header)")
+    try:
+        root = parse_yaml(_text(mapping), str(mapping))
+    except ScenarioError as exc:
+        raise ExportError(str(exc.problems[0])) from None
+    if not isinstance(root, dict):
+        raise ExportError(f"{mapping}:1:1: the mapping must be a YAML mapping of field: column")
+    known = ("name", "join", "leave", "email", "call")
+    for key in root:
+        if key not in known:
+            raise ExportError(f"{_at(str(mapping), key_pos(root, key))}: unknown key {key!r} "
+                              f"(known: {', '.join(known)})")
+    for key in ("name", "join", "leave"):
+        if key not in root:
+            raise ExportError(f"{mapping}:1:1: the mapping needs {key!r} (the column holding it)")
+    for key, col in root.items():
+        if not isinstance(col, str) or col not in header:
+            raise ExportError(f"{_at(str(mapping), value_pos(root, key))}: {key}: column {col!r} is not in "
+                              f"the CSV's header ({', '.join(header)})")
+    calls: dict[str, list[Session]] = {}
+    for row in reader:
+        where = f"{path}:{reader.line_num}"
+        try:
+            join, leave = call_time(row[root["join"]]), call_time(row[root["leave"]])
+        except ValueError as exc:
+            raise ExportError(f"{where}: {exc}") from None
+        name = (row[root["name"]] or "").strip()
+        if not name:
+            raise ExportError(f"{where}: no participant name")
+        if leave < join:
+            raise ExportError(f"{where}: leaves before joining")
+        email = row[root["email"]].strip().lower() if "email" in root and row[root["email"]] else None
+        key = row[root["call"]] if "call" in root else path.stem
+        calls.setdefault(key, []).append(Session(name, email, join, leave))
+    if not calls:
+        raise ExportError(f"{path}: no participants in the report")
+    return [Call(k if "call" in root else path.stem, str(path), "mapped", v) for k, v in calls.items()]
+
+
+def read_calls(paths: list[Path], mapping: Path | None = None) -> list[Call]:
+    """Every call in the given reports, in start order."""
+    calls = [c for p in paths for c in read_call(p, mapping)]
+    return sorted(calls, key=lambda c: (c.start, c.id))

@@ -1,0 +1,170 @@
+"""Incident channels and call reports read from hand-written fixtures in the vendors' formats,
+with every expected figure worked out by hand from the fixture (see each test's comments)."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from incsim.calibrate import people
+from incsim.calibrate.calls import read_call, read_calls
+from incsim.calibrate.records import ExportError
+from incsim.calibrate.slack import read_workspace
+
+FIX = Path(__file__).parent / "fixtures" / "people"
+
+
+def t(s: str) -> datetime:
+    return datetime.fromisoformat(s).replace(tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def measured():
+    ws = read_workspace(FIX / "slack")
+    calls = read_calls([FIX / "zoom-orders-db.csv", FIX / "meet-auth.csv"])
+    incidents, orphans = people.measure(ws, calls)
+    return ws, incidents, orphans
+
+
+def test_incident_channels_picked_by_pattern_and_list():
+    ws = read_workspace(FIX / "slack")
+    assert [c.name for c in ws.channels] == ["incident-2026-03-02-orders-db", "incident-2026-03-07-auth"]
+    assert ws.skipped == {"message_changed": 1}  # the edit's own record is not a second post
+    ws = read_workspace(FIX / "slack", names=["incident-2026-03-07-auth"])
+    assert [c.name for c in ws.channels] == ["incident-2026-03-07-auth"]
+    with pytest.raises(ExportError, match="no channel named nope"):
+        read_workspace(FIX / "slack", names=["nope"])
+    with pytest.raises(ExportError, match="no incident channel"):
+        read_workspace(FIX / "slack", pattern="sev-*")
+
+
+def test_zip_reads_as_the_folder(tmp_path):
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for f in (FIX / "slack").rglob("*.json"):
+            zf.write(f, "Acme Slack export/" + f.relative_to(FIX / "slack").as_posix())
+    a, b = read_workspace(z), read_workspace(FIX / "slack")
+    assert [(c.name, c.messages) for c in a.channels] == [(c.name, c.messages) for c in b.channels]
+
+
+def test_bad_json_is_located(tmp_path):
+    shutil.copytree(FIX / "slack", tmp_path / "s")
+    day = tmp_path / "s" / "incident-2026-03-07-auth" / "2026-03-07.json"
+    day.write_text('[\n {"ts": "1.0",\n  "user": }\n]\n')
+    with pytest.raises(ExportError, match=r"incident-2026-03-07-auth/2026-03-07\.json:3:11: not valid JSON"):
+        read_workspace(tmp_path / "s")
+    day.write_text('[{"ts": "soon", "user": "U01"}]')
+    with pytest.raises(ExportError, match=r"2026-03-07\.json: message 0: not a Slack timestamp"):
+        read_workspace(tmp_path / "s")
+    with pytest.raises(ExportError, match="no channels.json"):
+        read_workspace(tmp_path / "s" / "general")
+
+
+def test_first_channel_by_hand(measured):
+    _, incidents, _ = measured
+    inc = incidents[0]
+    # the bot's alert opens the channel at 10:00 and is nobody's post; Alice's first post is 10:02
+    assert inc.posters == ["U01", "U03", "U02"]
+    assert sorted(inc.participants) == ["U01", "U02", "U03"]
+    assert inc.ic == "U01"
+    assert inc.first_responder_min == pytest.approx(2.0)
+    # updates at 10:05, 10:20, 10:40, 11:00
+    assert inc.update_gaps_min == pytest.approx([15, 20, 20])
+    # "any updates?" at 10:11 and "What's the status?" at 10:30, both by Carol
+    assert inc.requests == [("U03", t("2026-03-02T10:11:00")), ("U03", t("2026-03-02T10:30:00"))]
+    assert inc.joins == [("U01", t("2026-03-02T10:01:00")), ("U02", t("2026-03-02T10:03:00")),
+                         ("U03", t("2026-03-02T10:10:00"))]
+    assert inc.leaves == [("U03", t("2026-03-02T10:45:00"))]
+    # Bob answers Alice in the thread 4 min later (Monday 11:12 in Berlin); Alice answers Carol
+    # with her next post at 10:40 (10 min, Monday 10:30 in London)
+    qs = [(q["who"], q["to"], q["latency_min"], q["business"]) for q in inc.questions]
+    assert qs == [("U01", "U02", 4.0, True), ("U03", "U01", 10.0, True)]
+    assert inc.hours == pytest.approx(1.0)
+
+
+def test_second_channel_by_hand(measured):
+    _, incidents, _ = measured
+    inc = incidents[1]
+    assert inc.first_responder_min == pytest.approx(5.0)
+    assert inc.update_gaps_min == pytest.approx([30, 30])
+    assert [w for w, _ in inc.requests] == ["U03"]
+    # Saturday night: Dave (London) answers after 30 min, off hours; Carol never answers
+    qs = [(q["to"], q["latency_min"], q["business"]) for q in inc.questions]
+    assert qs == [("U04", 30.0, False), ("U03", None, False)]
+    assert inc.hours == pytest.approx(1.5)
+
+
+def test_zoom_call_by_hand(measured):
+    _, incidents, orphans = measured
+    assert orphans == []
+    (call,) = incidents[0].calls
+    # Alice 10:06-11:00, Bob 10:07-10:30 + 10:32-11:00, Dave 10:08-11:00, Erin 10:10-10:40,
+    # Carol (matched by name, no e-mail) 10:15-10:59:30; her waiting-room row does not count
+    assert call.size == 5
+    assert call.hours["U02"] == pytest.approx(51 / 60)
+    assert call.hours["U03"] == pytest.approx(44.5 / 60)
+    assert call.stayed == {"U01", "U02", "U03", "U04"}
+    assert call.essential == {"U01", "U02", "U03"}
+    # Dave never posted in that channel and Erin is not in the workspace: 52 + 30 minutes
+    assert call.non_essential_hours == pytest.approx(82 / 60)
+    assert max(n for _, n in call.over_time) == 5
+
+
+def test_meet_call_by_hand(measured):
+    _, incidents, _ = measured
+    (call,) = incidents[1].calls
+    assert call.call.format == "meet"
+    assert call.size == 3
+    assert call.stayed == {"U01", "U04"}
+    assert call.non_essential_hours == pytest.approx(20 / 60)  # Frank; Dave posted in this channel
+
+
+def test_people_summary_by_hand(measured):
+    _, incidents, _ = measured
+    s = people.summary(incidents)
+    assert s == {
+        "incidents": 2,
+        "update_gap_median_min": 20.0,                        # of 15, 20, 20, 30, 30
+        "update_requests_per_hour": pytest.approx(3 / 2.5),   # 3 requests over 1 h + 1.5 h
+        "answer_latency_median_min": {"business_hours": 7.0, "off_hours": 30.0},  # of 4, 10 | 30
+        "call_size_median": 4.0,                              # of 5, 3
+        "stay_to_end_share": pytest.approx(6 / 8),
+        "non_essential_hours_per_incident": pytest.approx((82 + 20) / 60 / 2),
+    }
+
+
+def test_teams_reports():
+    (call,) = read_call(FIX / "teams-payments.csv")  # UTF-16, tab-separated, in sections
+    assert call.format == "teams"
+    gina = sorted((s.join, s.leave) for s in call.sessions if s.name == "Gina Guest")
+    assert gina == [(t("2026-03-09T14:05:00"), t("2026-03-09T14:15:00")),
+                    (t("2026-03-09T14:20:00"), t("2026-03-09T14:35:00"))]
+    (legacy,) = read_call(FIX / "teams-actions.csv")
+    assert legacy.format == "teams-actions"
+    assert sorted((s.name, s.join, s.leave) for s in legacy.sessions) == [
+        ("Alice Adams", t("2026-03-09T14:00:00"), t("2026-03-09T14:40:00")),
+        ("Gina Guest", t("2026-03-09T14:05:00"), t("2026-03-09T14:15:00"))]
+
+
+def test_mapped_csv_and_its_errors(tmp_path):
+    csv = tmp_path / "calls.csv"
+    csv.write_text("who,in,out,bridge\nAl,2026-03-02T10:00:00Z,2026-03-02T11:30:00+01:00,a\n"
+                   "Bo,2026-03-02T10:00:00,2026-03-02T10:20:00,b\n")
+    m = tmp_path / "m.yaml"
+    m.write_text("name: who\njoin: in\nleave: out\ncall: bridge\n")
+    calls = read_call(csv, m)
+    assert [(c.id, len(c.sessions)) for c in calls] == [("a", 1), ("b", 1)]
+    assert calls[0].end == t("2026-03-02T10:30:00")  # 11:30+01:00; a time with no offset is UTC
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,in,out,bridge\nAl,2026-03-02T10:00:00Z,2026-03-02T10:30:00+01:00,a\n")
+    with pytest.raises(ExportError, match=r"bad\.csv:2: leaves before joining"):
+        read_call(bad, m)  # 10:30+01:00 is 09:30 UTC, before the 10:00 join
+    m.write_text("name: who\njoin: in\nleave: gone\n")
+    with pytest.raises(ExportError, match=r"m\.yaml:3:8: leave: column 'gone' is not in"):
+        read_call(csv, m)
+    with pytest.raises(ExportError, match="not a Zoom, Google Meet or Microsoft Teams"):
+        read_call(csv)
