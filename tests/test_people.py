@@ -168,3 +168,39 @@ def test_mapped_csv_and_its_errors(tmp_path):
         read_call(csv, m)
     with pytest.raises(ExportError, match="not a Zoom, Google Meet or Microsoft Teams"):
         read_call(csv)
+
+
+def test_calibrate_json_people_object_from_the_fixtures():
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls",
+                                   str(FIX / "zoom-orders-db.csv"), "--calls", str(FIX / "meet-auth.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    import json
+    got = json.loads(res.stdout)["people"]
+    assert got["update_gap_median_min"] == 20.0
+    assert got["update_requests_per_hour"] == pytest.approx(1.2)
+    assert got["answer_latency_median_min"] == {"business_hours": 7.0, "off_hours": 30.0}
+    assert got["call_size_median"] == 4.0
+    assert got["stay_to_end_share"] == pytest.approx(0.75)
+    assert got["non_essential_hours_per_incident"] == pytest.approx(0.85)
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "give an incident export (EXPORT), a Slack export (--slack), or both"),
+    (["--calls", "x.csv"], "--calls needs --slack"),
+    (["--slack", "SLACK", "--update-pattern", "(unclosed"], "not a regular expression"),
+    (["--slack", "SLACK", "--calls", "nope.csv"], "nope.csv: no such file"),
+])
+def test_calibrate_people_errors_are_one_line(args, message):
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    args = [str(FIX / "slack") if a == "SLACK" else a for a in args]
+    res = CliRunner().invoke(app, ["calibrate", *args])
+    assert res.exit_code == 2
+    assert message in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1

@@ -49,9 +49,9 @@ def _delays_min(values: list[float | None]) -> dict | None:
     s = fit.summary(mins)
     if s is None:
         return None
-    pos = np.asarray([m for m in mins if m > 0])
-    if len(pos) >= MIN_SAMPLE:
-        s["lognormal"] = {"median_min": float(np.exp(np.log(pos).mean())), "sigma": float(np.log(pos).std())}
+    logn = fit.lognormal_of_logs(mins, MIN_SAMPLE)
+    if logn is not None:
+        s["lognormal"] = {"median_min": logn["median_min"], "sigma": logn["sigma"]}
     return s
 
 

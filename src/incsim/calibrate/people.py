@@ -7,7 +7,7 @@ took to post next, split by the question's time in *their* zone (business hours:
 scenario's default working hours, Monday to Friday), and the time to the first person's post.
 
 A call belongs to the incident whose channel is open (first to last message) when the call
-starts; its people are matched to the workspace by e-mail, then by name. Who posted in the
+starts (of several open at once, the one with most of the call's people among its members); its people are matched to the workspace by e-mail, then by name. Who posted in the
 channel or held the IC role is essential; everyone else in the call watched, and their call
 hours are the essay's "time spent by non-essential participants". Someone still in the call
 within ``END_TOLERANCE_S`` of its last leave stayed to the end.
@@ -24,8 +24,10 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
-from incsim.calibrate.calls import Call
-from incsim.calibrate.slack import Message, SlackChannel, Workspace
+from incsim.calibrate import fit
+from incsim.calibrate.calls import Call, read_calls
+from incsim.calibrate.records import MIN_SAMPLE, ExportError
+from incsim.calibrate.slack import DEFAULT_PATTERN, Message, SlackChannel, Workspace, read_workspace
 from incsim.scenario.schema import WorkHours
 
 UPDATE_PATTERN = r"(?is)\bstatus\b\W{0,3}:.*\bimpact\b\W{0,3}:.*\bnext steps?\b\W{0,3}:"
@@ -222,10 +224,13 @@ def measure(ws: Workspace, calls: list[Call] = (), options: Options = Options(),
     index = person_index(ws)
     orphans = []
     for call in calls:
-        home = next((i for i in incidents if i.channel.first <= call.start <= i.channel.last), None)
-        if home is None:
+        open_ = [i for i in incidents if i.channel.first <= call.start <= i.channel.last]
+        if not open_:
             orphans.append(call)
             continue
+        # several channels open at once: the one whose people are most in the call, then the newest
+        keys = set(call_people(call, open_[0], index).hours)
+        home = max(open_, key=lambda i: (len(keys & set(i.participants)), i.channel.first))
         home.calls.append(call_people(call, home, index))
     if export is not None:
         for inc in incidents:  # the export's incident that started nearest the channel's opening
@@ -330,7 +335,24 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
               "spectators": len(s["spectator_stayed"])},
         "spectator_stay_share": (sum(s["spectator_stayed"]) / len(s["spectator_stayed"]))
         if s["spectator_stayed"] else None,
+        "fits": {"call_size": fit.lognormal_of_logs(s["call_size"], MIN_SAMPLE),
+                 "answer_business_hours_min": fit.lognormal_of_logs(s["answer_business_min"], MIN_SAMPLE),
+                 "answer_off_hours_min": fit.lognormal_of_logs(s["answer_off_min"], MIN_SAMPLE)},
         "calls_outside_channels": [c.id for c in orphans],
         "incidents": [incident_row(i) for i in incidents],
         "months": monthly(incidents),
     }
+
+
+def read_people(slack, calls=(), *, calls_mapping=None, pattern: str = DEFAULT_PATTERN,
+                channels: list[str] | None = None, options: Options = Options(), export=None) \
+        -> tuple[Workspace, list[IncidentPeople], list[Call]]:
+    """Read a Slack export and call reports and measure them (what ``calibrate --slack`` does)."""
+    for p in (options.update_pattern, *options.request_patterns):
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ExportError(f"pattern {p!r}: not a regular expression ({exc})") from None
+    ws = read_workspace(slack, pattern, channels)
+    incidents, orphans = measure(ws, read_calls(list(calls), calls_mapping), options, export)
+    return ws, incidents, orphans
