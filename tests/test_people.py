@@ -204,3 +204,33 @@ def test_calibrate_people_errors_are_one_line(args, message):
     assert res.exit_code == 2
     assert message in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_review_shows_people_per_month_beside_mttr():
+    import json
+
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    args = ["review", str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml"),
+            "--slack", str(FIX / "slack"), "--calls", str(FIX / "zoom-orders-db.csv"),
+            "--calls", str(FIX / "meet-auth.csv")]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    months = {m["month"]: m for m in json.loads(res.stdout)["months"]}
+    assert months["2026-02"]["people"] is None  # no channel that month
+    march = months["2026-03"]
+    assert march["mttr_min"] == pytest.approx((60 + 70 + 50) / 3)
+    p = march["people"]
+    assert p["incidents"] == 2 and p["update_gap_median_min"] == 20.0
+    assert p["non_essential_hours_per_incident"] == pytest.approx(0.85)
+    # engineer-hours: call hours (54+51+52+30+44.5 | 50+45+20 min) and each poster's first-to-last
+    # post (Alice 10:02-11:00, Carol 10:11-10:30, Bob one post | Bob one post, Alice 22:10-23:30,
+    # Dave and Carol one post each), over two incidents
+    calls_min = 54 + 51 + 52 + 30 + 44.5 + 50 + 45 + 20
+    channel_min = 58 + 19 + 80
+    assert p["engineer_hours_per_incident"] == pytest.approx((calls_min + channel_min) / 60 / 2)
+    assert p["time_to_first_responder_median_min"] == pytest.approx(3.5)  # of 2 and 5
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "people per month" in table.output and "2026-03" in table.output

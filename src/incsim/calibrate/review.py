@@ -113,3 +113,12 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
             "has_customer_impact": any(r["customer_impact_min"] is not None for r in shown),
             "noise_band": {"level": 0.9, "trials": BAND_TRIALS, "seed": BAND_SEED, "min_month": MIN_MONTH,
                            "baseline_incidents": len(resolved_all)}}
+
+
+def with_people(result: dict, people_months: dict[str, dict]) -> dict:
+    """The review with each month's people figures (``people.monthly``) beside its MTTR, under
+    ``people`` (None for a month with no incident channel)."""
+    for row in result["months"]:
+        row["people"] = people_months.get(row["month"])
+    result["has_people"] = True
+    return result

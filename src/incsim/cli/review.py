@@ -24,6 +24,10 @@ def review(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    slack: Annotated[Path | None, typer.Option("--slack", metavar="DIR|ZIP",
+                                               help="Slack workspace export: people figures per month.")] = None,
+    calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
+                                                     help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
 ) -> None:
     """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""
     from incsim import render
@@ -36,6 +40,13 @@ def review(
     try:
         data = read_export(export, fmt.value if fmt else None, strict=strict, mapping=mapping)
         result = monthly(data, months)
+        if calls and slack is None:
+            fail(["--calls needs --slack: a call belongs to the incident whose channel is open when it starts"])
+        if slack is not None:
+            from incsim.calibrate import people as pm
+            from incsim.calibrate.review import with_people
+            _, incidents, _ = pm.read_people(slack, calls or [], export=data)
+            result = with_people(result, pm.monthly(incidents))
         if out is not None:
             from incsim.calibrate.report import review_pages
             write_folder(out, {"review.json": dumps(result), **review_pages(result)}, force,
@@ -60,5 +71,29 @@ def review(
         table.add_row(m["month"], str(m["incidents"]), cell(m["mttr_min"]), cell(m["median_min"]), cell(m["p90_min"]),
                       cell(m["change_min"], sign=True), cell(m["noise_band_min"]), m["verdict"])
     con.print(table)
+    if result.get("has_people"):
+        con.print(_people_table(result), highlight=False)
     if out is not None:
         con.print(f"written to {out}", highlight=False)
+
+
+def _people_table(result):
+    """The essay's people figures per month, beside MTTR."""
+    from rich.table import Table
+
+    def cell(x, fmt="{:.1f}"):
+        return "–" if x is None else fmt.format(x)
+
+    table = Table(title="people per month (from the incident channels and calls)")
+    for col in ("month", "MTTR min", "channels", "non-essential h/inc", "engineer h/inc", "update gap min",
+                "requests/h", "first responder min", "call size", "stay to end"):
+        table.add_column(col, justify="left" if col == "month" else "right")
+    for m in result["months"]:
+        p = m.get("people") or {}
+        table.add_row(m["month"], cell(m["mttr_min"], "{:.0f}"), str(p.get("incidents", 0)),
+                      cell(p.get("non_essential_hours_per_incident"), "{:.2f}"),
+                      cell(p.get("engineer_hours_per_incident"), "{:.2f}"), cell(p.get("update_gap_median_min")),
+                      cell(p.get("update_requests_per_hour"), "{:.2f}"),
+                      cell(p.get("time_to_first_responder_median_min")), cell(p.get("call_size_median"), "{:.0f}"),
+                      cell(p.get("stay_to_end_share"), "{:.0%}"))
+    return table
