@@ -75,6 +75,8 @@ class CallPeople:
     essential: set[str]
     over_time: list[tuple[datetime, int]]
     """People in the call after each join or leave."""
+    joined: dict[str, datetime] = field(default_factory=dict)
+    """Each person's first join."""
 
     @property
     def size(self) -> int:
@@ -214,7 +216,8 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
     for t, d in steps:
         n += d
         over.append((t, n))
-    return CallPeople(call, {k: _merged_hours(v) for k, v in spans.items()}, stayed, essential, over)
+    return CallPeople(call, {k: _merged_hours(v) for k, v in spans.items()}, stayed, essential, over,
+                      {k: min(a for a, _ in v) for k, v in spans.items()})
 
 
 def measure(ws: Workspace, calls: list[Call] = (), options: Options = Options(), export=None) \
