@@ -234,3 +234,16 @@ def test_review_shows_people_per_month_beside_mttr():
     assert p["time_to_first_responder_median_min"] == pytest.approx(3.5)  # of 2 and 5
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0 and "people per month" in table.output and "2026-03" in table.output
+
+
+def test_spectator_questions_by_hand(measured):
+    ws, incidents, orphans = measured
+    # Carol's "is this hitting EU customers too?" (10:25, during the call) is the only question
+    # from someone with no role; spectators' call time: Carol 44.5, Dave 52, Erin 30 min in the
+    # first call (Bob was asked by name, Alice is IC), Frank 20 min in the second (Dave was asked)
+    first, second = incidents[0].calls[0], incidents[1].calls[0]
+    assert first.spectator_questions == 1 and second.spectator_questions == 0
+    assert first.spectator_hours == pytest.approx(126.5 / 60)
+    assert second.spectator_hours == pytest.approx(20 / 60)
+    d = people.detail(incidents, orphans, ws)
+    assert d["spectator_questions_per_hour"] == pytest.approx(60 / 146.5)

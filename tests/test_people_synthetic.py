@@ -51,6 +51,11 @@ def test_recovers_the_generating_values(org):
     assert s["call_size_median"] >= 7 and s["update_gap_median_min"] < 20
 
 
+def scn_value(text: str, key: str) -> float:
+    from incsim.scenario.loader import load_scenario_text
+    return getattr(load_scenario_text(text, "calibrated").behaviour, key)
+
+
 def _base(tmp_path: Path) -> Path:
     """The seed scenario with only its war room, whose invitations reach people off hours too
     (as the synthetic org's calls do) and a horizon long enough for a few dozen rooms."""
@@ -83,11 +88,14 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     text = (out / "scenario.yaml").read_text()
     lines = {ln.split(":")[0].strip(): ln for ln in text.splitlines() if "calibrated:" in ln}
     for key in ("update_cadence_min", "stay_probability", "size", "update_requests_per_hour", "working",
-                "off_hours"):
+                "off_hours", "spectator_questions_per_hour"):
         assert key in lines, f"{key} not calibrated:\n{text}"
-        assert "slack" in lines[key] and "n=" in lines[key] or "requests over" in lines[key]
+        assert "calibrated: slack, " in lines[key]
+        assert "n=" in lines[key] or " over " in lines[key]
+    # the synthetic watchers never ask: a measured zero, over their hours in calls
+    assert scn_value(text, "spectator_questions_per_hour") == 0.0
     # what had no data keeps its assumption label
-    assert "spectator_questions_per_hour: 0.3                       # assumption" in text
+    assert "channel_rounds: 2                                       # assumption" in text
     scn = load_scenario_text(text, "calibrated")
     war = scn.protocol("war-room")
     assert war.room.stay_probability == pytest.approx(calib["people_detail"]["spectator_stay_share"], abs=1e-3)

@@ -10,7 +10,9 @@ A call belongs to the incident whose channel is open (first to last message) whe
 starts (of several open at once, the one with most of the call's people among its members); its people are matched to the workspace by e-mail, then by name. Who posted in the
 channel or held the IC role is essential; everyone else in the call watched, and their call
 hours are the essay's "time spent by non-essential participants". Someone still in the call
-within ``END_TOLERANCE_S`` of its last leave stayed to the end.
+within ``END_TOLERANCE_S`` of its last leave stayed to the end. Spectator questions: posts with a
+question mark (not updates, not update requests) put in the channel while the call is on by the
+call's people with no role (not the IC, never asked anything by name), per hour they spent in it.
 
 Engineer-hours: call hours of everyone in the incident's calls plus, for each poster, the time
 from their first to their last post in the channel (time in a channel shows only as posts).
@@ -77,6 +79,10 @@ class CallPeople:
     """People in the call after each join or leave."""
     joined: dict[str, datetime] = field(default_factory=dict)
     """Each person's first join."""
+    spectator_hours: float = 0.0
+    """Call hours of the people in it with no role (not the IC, never asked a question by name)."""
+    spectator_questions: int = 0
+    """Questions those people posted in the channel while the call was on."""
 
     @property
     def size(self) -> int:
@@ -103,6 +109,8 @@ class IncidentPeople:
     joins: list[tuple[str, datetime]]
     leaves: list[tuple[str, datetime]]
     first_responder_min: float | None
+    asks: list[tuple[str, datetime]] = field(default_factory=list)
+    """Posts with a question mark that are neither an update nor an update request: who, when."""
     calls: list[CallPeople] = field(default_factory=list)
     incident_id: str | None = None
 
@@ -168,6 +176,8 @@ def channel_people(chan: SlackChannel, ws: Workspace, options: Options = Options
         updates=[m.t for m in update_msgs],
         requests=[(m.user, m.t) for m in msgs if options.is_request(m)],
         questions=_questions(msgs, ws), joins=joins, leaves=leaves,
+        asks=[(m.user, m.t) for m in msgs if m.is_post and "?" in m.text and not options.is_update(m)
+              and not options.is_request(m)],
         first_responder_min=None if first_post is None else (first_post - chan.first).total_seconds() / 60)
 
 
@@ -216,8 +226,12 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
     for t, d in steps:
         n += d
         over.append((t, n))
-    return CallPeople(call, {k: _merged_hours(v) for k, v in spans.items()}, stayed, essential, over,
-                      {k: min(a for a, _ in v) for k, v in spans.items()})
+    hours = {k: _merged_hours(v) for k, v in spans.items()}
+    roles = {inc.ic, *(q["to"] for q in inc.questions)}
+    spectators = {k for k in spans if k not in roles}
+    asked = sum(1 for who, t in inc.asks if who in spectators and call.start <= t <= end)
+    return CallPeople(call, hours, stayed, essential, over, {k: min(a for a, _ in v) for k, v in spans.items()},
+                      sum(hours[k] for k in spectators), asked)
 
 
 def measure(ws: Workspace, calls: list[Call] = (), options: Options = Options(), export=None) \
@@ -328,6 +342,8 @@ def monthly(incidents: list[IncidentPeople]) -> dict[str, dict]:
 def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) -> dict:
     """Everything behind ``summary``: counts, per-incident rows and months (``people_detail`` in JSON)."""
     s = samples(incidents)
+    calls = [c for i in incidents for c in i.calls]
+    spectator_hours = sum(c.spectator_hours for c in calls)
     return {
         "source": ws.source, "skipped_messages": ws.skipped,
         "n": {"update_gaps": len(s["update_gap_min"]), "calls": len(s["call_size"]),
@@ -335,7 +351,10 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
               "answers_off_hours": len(s["answer_off_min"]),
               "update_requests": sum(len(i.requests) for i in incidents),
               "channel_hours": sum(i.hours for i in incidents),
-              "spectators": len(s["spectator_stayed"])},
+              "spectators": len(s["spectator_stayed"]),
+              "spectator_questions": sum(c.spectator_questions for c in calls), "spectator_hours": spectator_hours},
+        "spectator_questions_per_hour": sum(c.spectator_questions for c in calls) / spectator_hours
+        if spectator_hours > 0 else None,
         "spectator_stay_share": (sum(s["spectator_stayed"]) / len(s["spectator_stayed"]))
         if s["spectator_stayed"] else None,
         "fits": {"call_size": fit.lognormal_of_logs(s["call_size"], MIN_SAMPLE),

@@ -9,7 +9,9 @@ What is written, each with a ``calibrated:`` comment naming the source, n and th
 - every protocol's ``update_cadence_min``: the median gap between the IC's structured updates;
 - ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour;
 - ``behaviour.reply_latency.working`` and ``.off_hours``: answer latencies by the answerer's
-  hours, lognormal by the moments of the logs.
+  hours, lognormal by the moments of the logs;
+- ``behaviour.spectator_questions_per_hour``: questions the calls' spectators posted in the
+  channel while the call was on, per spectator hour (given at least ``MIN_SPECTATOR_HOURS``).
 
 A parameter without enough data (fewer than ``MIN_SAMPLE`` observations) is left as the base
 has it, with its assumption comment and range, ready for a robustness study.
@@ -21,6 +23,9 @@ import io
 from pathlib import Path
 
 from incsim.calibrate.records import MIN_SAMPLE
+
+MIN_SPECTATOR_HOURS = 1.0
+"""Fewer spectator hours than this in calls say too little about how often spectators ask."""
 
 
 def _lognormal(fit: dict):
@@ -71,6 +76,9 @@ def written(people: dict, detail: dict) -> dict[str, str]:
         out["reply_latency.working"] = f"answers in business hours, n={fits['answer_business_hours_min']['n']}"
     if fits["answer_off_hours_min"]:
         out["reply_latency.off_hours"] = f"answers off hours, n={fits['answer_off_hours_min']['n']}"
+    if n["spectator_hours"] >= MIN_SPECTATOR_HOURS:
+        out["spectator_questions_per_hour"] = (f"{n['spectator_questions']} questions over "
+                                               f"{n['spectator_hours']:.1f} spectator hours in calls")
     return out
 
 
@@ -105,6 +113,9 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
     if "update_requests_per_hour" in what:
         _put(beh, "update_requests_per_hour", round(float(people["update_requests_per_hour"]), 3),
              f"{src}, {what['update_requests_per_hour']} (requests seen in the incident channel)")
+    if "spectator_questions_per_hour" in what:
+        _put(beh, "spectator_questions_per_hour", round(float(detail["spectator_questions_per_hour"]), 3),
+             f"{src}, {what['spectator_questions_per_hour']}")
     for key, name in (("working", "answer_business_hours_min"), ("off_hours", "answer_off_hours_min")):
         if f"reply_latency.{key}" in what:
             _put(_child(beh, "reply_latency"), key, _lognormal(fits[name]),
