@@ -72,7 +72,6 @@ def _base(tmp_path: Path) -> Path:
 
 
 def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
-    from incsim.calibrate.people_check import people_check
     from incsim.scenario.loader import load_scenario_text
 
     slack, reports = org
@@ -102,8 +101,11 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     assert scn.behaviour.update_requests_per_hour == pytest.approx(calib["people"]["update_requests_per_hour"],
                                                                    abs=1e-3)
 
-    measured = pm.samples(pm.read_people(slack, reports)[1])
-    result = people_check(scn, measured, replications=3, seed=11)
+    check = runner.invoke(app, ["calibrate", "--slack", str(slack), *calls, "--check", str(out / "scenario.yaml"),
+                                "-n", "3", "--seed", "11", "--json"])
+    assert check.exit_code == 0, check.output
+    result = json.loads(check.stdout)
+    assert result["replications"] == 3 and result["seed"] == 11
     sizes = result["call_size"]["protocols"]["war-room"]
     assert sizes["n"] >= 20
     assert sizes["ks_distance"] < 0.25, result["call_size"]

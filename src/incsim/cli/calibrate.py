@@ -80,17 +80,18 @@ def calibrate(
             fail(["give an incident export (EXPORT), a Slack export (--slack), or both"])
         data = None if export is None else read_export(export, fmt.value if fmt else None, strict=strict,
                                                        mapping=mapping, responses=responses)
-        if check is not None:
-            if data is None:
-                fail(["--check compares times to resolve: give the incident export (EXPORT)"])
-            _check(check, data, replications, seed, out, as_json, force)
-            return
         measured = None
         if slack is not None:
             measured = read_people_options(slack, calls or [], data, calls_mapping=calls_mapping,
                                            channels=[c.strip() for c in channels.split(",") if c.strip()]
                                            if channels else None, pattern=channel_pattern,
                                            update_pattern=update_pattern, request_patterns=request_patterns)
+        if check is not None:
+            if data is None:
+                _people_check(check, measured, replications, seed, out, as_json, force)
+                return
+            _check(check, data, replications, seed, out, as_json, force)
+            return
         _calibrate(data, by.value if by else None, base, out, as_json, force, measured)
     except (ExportError, OutputError) as exc:
         fail([exc])
@@ -108,7 +109,7 @@ def _calibrate(data, by, base, out, as_json, force, measured=None) -> None:
 
     calib = fit_export(data, by) if data is not None else {}
     if measured is not None:
-        calib.update(measured)
+        calib.update({k: v for k, v in measured.items() if not k.startswith("_")})
     files: dict[str, str] = {}
     if base is not None:
         try:
@@ -209,7 +210,8 @@ def read_people_options(slack, calls, data, *, update_pattern=None, request_patt
 
     options = pm.Options(update_pattern or pm.UPDATE_PATTERN, tuple(request_patterns or pm.REQUEST_PATTERNS))
     ws, incidents, orphans = pm.read_people(slack, calls, export=data, options=options, **kw)
-    return {"people": pm.summary(incidents), "people_detail": pm.detail(incidents, orphans, ws)}
+    return {"people": pm.summary(incidents), "people_detail": pm.detail(incidents, orphans, ws),
+            "_samples": pm.samples(incidents)}
 
 
 def _print_people(con, measured) -> None:
@@ -229,3 +231,43 @@ def _print_people(con, measured) -> None:
     con.print(f"  call size median {num(p['call_size_median'], '{:.0f}')}; stay to end "
               f"{num(p['stay_to_end_share'], '{:.0%}')}; non-essential hours per incident with a call "
               f"{num(p['non_essential_hours_per_incident'], '{:.2f}')}", highlight=False)
+
+
+def _people_check(scenario_path, measured, replications, seed, out, as_json, force) -> None:
+    """``--check`` with only a Slack export: the scenario's simulated people figures against the measured."""
+    from incsim import api, render
+    from incsim.calibrate.folder import dumps, write_folder
+    from incsim.calibrate.people_check import people_check
+    from incsim.scenario.loader import ScenarioError
+
+    try:
+        loaded = api.load(scenario_path)
+    except ScenarioError as exc:
+        fail(exc.problems)
+    result = people_check(loaded.scenario, measured["_samples"], replications=replications, seed=seed)
+    if out is not None:
+        write_folder(out, {"people-check.json": dumps(result)}, force, ["incsim", *sys.argv[1:]])
+    if as_json:
+        typer.echo(dumps(result), nl=False)
+        return
+    from rich.table import Table
+    con = render.console()
+    for key, title in (("call_size", "people per call"), ("update_gap_min", "minutes between updates")):
+        if key not in result:
+            continue
+        r = result[key]
+        table = Table(title=f"{result['scenario']} vs the channels: {title}")
+        for col in ("", "n", "p10", "p50", "p90", "KS distance"):
+            table.add_column(col, justify="left" if not col else "right")
+        h = r["history"]
+        table.add_row("measured", str(h["n"]), *(f"{h['quantiles_min'][q]:.1f}" for q in ("0.1", "0.5", "0.9")), "")
+        for p, x in r["protocols"].items():
+            qs = x["quantiles_min"]
+            table.add_row(p, str(x["n"]), *(f"{qs[q]:.1f}" if q in qs else "–" for q in ("0.1", "0.5", "0.9")),
+                          "–" if x["ks_distance"] is None else f"{x['ks_distance']:.3f}")
+        con.print(table)
+    st = result["spectator_stay_share"]
+    shares = ", ".join(f"{p} {x['share']:.0%} (n={x['n']})" for p, x in st["protocols"].items() if x["share"] is not None)
+    if st["history"]["share"] is not None:
+        con.print(f"spectators staying to the end: measured {st['history']['share']:.0%} (n={st['history']['n']}); "
+                  f"simulated {shares or '–'}", highlight=False)
