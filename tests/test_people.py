@@ -247,3 +247,16 @@ def test_spectator_questions_by_hand(measured):
     assert second.spectator_hours == pytest.approx(20 / 60)
     d = people.detail(incidents, orphans, ws)
     assert d["spectator_questions_per_hour"] == pytest.approx(60 / 146.5)
+
+
+def test_private_channels_from_groups_json(tmp_path):
+    import json
+
+    shutil.copytree(FIX / "slack", tmp_path / "s")
+    (tmp_path / "s" / "groups.json").write_text(json.dumps([{"id": "G01", "name": "incident-2026-03-09-private"}]))
+    (tmp_path / "s" / "incident-2026-03-09-private").mkdir()
+    (tmp_path / "s" / "incident-2026-03-09-private" / "2026-03-09.json").write_text(json.dumps(
+        [{"type": "message", "ts": "1773064800.000100", "user": "U01", "text": "private one"}]))
+    ws = read_workspace(tmp_path / "s")
+    assert [c.name for c in ws.channels][-1] == "incident-2026-03-09-private"
+    assert ws.channels[-1].first == t("2026-03-09T14:00:00.000100")

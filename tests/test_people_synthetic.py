@@ -89,7 +89,7 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     for key in ("update_cadence_min", "stay_probability", "size", "update_requests_per_hour", "working",
                 "off_hours", "spectator_questions_per_hour"):
         assert key in lines, f"{key} not calibrated:\n{text}"
-        assert "calibrated: slack, " in lines[key]
+        assert "calibrated: Slack export slack, " in lines[key]
         assert "n=" in lines[key] or " over " in lines[key]
     # the synthetic watchers never ask: a measured zero, over their hours in calls
     assert scn_value(text, "spectator_questions_per_hour") == 0.0

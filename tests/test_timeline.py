@@ -34,7 +34,7 @@ def test_default_is_pseudonymised_and_without_text():
     assert f"{pseudonym('U04')} joins the call (watching)" in first  # Dave never posted there
     assert f"{pseudonym('U04')} joins the call |" in second           # ... but did in the second
     assert "incident INC-4 starts (the export)" in first and "incident INC-5 resolved (the export)" in second
-    assert "call ends: 5 people in it, 4 to the end, 1.37 non-essential hours" in first
+    assert "call ends: 5 people in it (at most 5 at once), 4 to the end, 1.37 non-essential hours" in first
     assert "decision stated by" in first
 
 

@@ -92,7 +92,7 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
     yaml.preserve_quotes = True
     yaml.width = 110
     doc = yaml.load(base_text)
-    src = Path(detail["source"]).name
+    src = f"Slack export {Path(detail['source']).name}"
     what = written(people, detail)
     fits = detail["fits"]
     logs = "lognormal by moments of logs"
@@ -103,8 +103,10 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
         if proto.get("kind") == "async-first" and proto.get("room") is None:
             continue  # no room to size
         if "room.invite.size" in what:
-            invite = _child(_child(proto, "room"), "invite")
+            room = _child(proto, "room")
+            invite = _child(room, "invite")
             if invite.get("rule", "fixed-size") == "fixed-size":
+                room.ca.items.pop("invite", None)  # the base's comment on the invitation spoke of the old size
                 _put(invite, "size", _lognormal(fits["call_size"]), f"{src}, {what['room.invite.size']}, {logs}")
         if "room.stay_probability" in what:
             _put(_child(proto, "room"), "stay_probability", round(float(detail["spectator_stay_share"]), 3),
@@ -120,6 +122,9 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
         if f"reply_latency.{key}" in what:
             _put(_child(beh, "reply_latency"), key, _lognormal(fits[name]),
                  f"{src}, {what[f'reply_latency.{key}']}, {logs}")
+    name = str(doc["metadata"]["name"])
+    if not name.endswith("-calibrated"):
+        doc["metadata"]["name"] = f"{name}-calibrated"
     buf = io.StringIO()
     yaml.dump(doc, buf)
     text = buf.getvalue()

@@ -2,7 +2,8 @@
 
 The export is a folder or a zip holding ``users.json`` (the members, with their e-mail in
 ``profile.email`` and their clock in ``tz_offset``, seconds east of UTC), ``channels.json``
-(the public channels: ``id``, ``name``, ``created``) and a folder per channel with one file per
+(the public channels: ``id``, ``name``, ``created``; private ones in ``groups.json`` when the
+export has them) and a folder per channel with one file per
 day (``YYYY-MM-DD.json``, a list of messages). A message has ``ts`` (Unix seconds as text,
 also its id), ``user``, ``text`` and, for anything but a plain post, a ``subtype``
 (``channel_join``, ``channel_leave``, ``bot_message``, ...). A thread reply carries the
@@ -207,6 +208,11 @@ def read_workspace(path: Path | str, pattern: str = DEFAULT_PATTERN, names: list
     doc = files.json("channels.json")
     if not isinstance(doc, list):
         raise ExportError(f"{files.where('channels.json')}: expected a list of channels")
+    if files.root + "groups.json" in files.names:  # private channels, in exports that include them
+        groups = files.json("groups.json")
+        if not isinstance(groups, list):
+            raise ExportError(f"{files.where('groups.json')}: expected a list of channels")
+        doc = doc + groups
     wanted = set(names) if names else None
     channels, skipped = [], {}
     seen_names = set()

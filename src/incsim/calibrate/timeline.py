@@ -101,7 +101,9 @@ def entries(inc: IncidentPeople, names: Names, include_text: bool, export=None,
         for key, t in sorted(c.joined.items(), key=lambda kv: (kv[1], people[kv[0]])):
             role = "" if key in c.essential else " (watching)"
             out.append(Entry(t, f"{people[key]} joins the call{role}"))
-        out.append(Entry(c.call.end, f"call ends: {c.size} people in it, {len(c.stayed)} to the end, "
+        peak = max((n for _, n in c.over_time), default=0)
+        out.append(Entry(c.call.end, f"call ends: {c.size} people in it (at most {peak} at once), "
+                                     f"{len(c.stayed)} to the end, "
                                      f"{c.non_essential_hours:.2f} non-essential hours"))
     if export is not None and inc.incident_id is not None:
         rec = next((i for i in export.incidents if i.id == inc.incident_id), None)
