@@ -260,3 +260,32 @@ def test_private_channels_from_groups_json(tmp_path):
     ws = read_workspace(tmp_path / "s")
     assert [c.name for c in ws.channels][-1] == "incident-2026-03-09-private"
     assert ws.channels[-1].first == t("2026-03-09T14:00:00.000100")
+
+
+@pytest.mark.parametrize("when, offset_h, business", [
+    ("2026-03-02T09:00:00", 0, True),     # Monday 09:00 opens the day
+    ("2026-03-02T16:59:59", 0, True),
+    ("2026-03-02T17:00:00", 0, False),    # 17:00 closes it
+    ("2026-03-02T08:30:00", 1, True),     # 09:30 in Berlin
+    ("2026-03-02T13:30:00", -5, False),   # 08:30 in New York
+    ("2026-03-07T12:00:00", 0, False),    # Saturday
+    ("2026-03-09T02:00:00", 8, True),     # Monday 10:00 in Singapore, still Monday 02:00 in London
+    ("2026-03-08T23:30:00", 10, True),    # Sunday night in London is Monday 09:30 in Sydney
+])
+def test_business_hours_on_the_answerers_clock(when, offset_h, business):
+    assert people.business_hours(t(when), offset_h * 3600) is business
+
+
+def test_calibrate_with_export_and_slack_links_incidents():
+    import json
+
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    res = CliRunner().invoke(app, ["calibrate", str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml"),
+                                   "--slack", str(FIX / "slack"), "--json"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert got["n"] == 6 and got["people"]["incidents"] == 2
+    assert [r["incident"] for r in got["people_detail"]["incidents"]] == ["INC-4", "INC-5"]
