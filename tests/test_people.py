@@ -236,6 +236,24 @@ def test_review_shows_people_per_month_beside_mttr():
     assert table.exit_code == 0 and "people per month" in table.output and "2026-03" in table.output
 
 
+def test_review_pages_show_people_per_month(tmp_path):
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    res = CliRunner().invoke(app, ["review", str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml"),
+                                   "--slack", str(FIX / "slack"), "--calls", str(FIX / "zoom-orders-db.csv"),
+                                   "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "r" / "review.md").read_text()
+    # March: two channels, Dave + Erin's 82 min in the one call, update gaps' median 20, 3 requests
+    # over 2.5 h, first responders after 2 and 5 min, 5 people in the call, 4 of them to the end
+    assert "| 2026-03 | 60 min | 2 | 1.37 |" in md and "| 20.0 | 1.20 | 3.5 | 5 | 80% |" in md
+    assert "| 2026-02 | 63 min | – | – |" in md
+    html = (tmp_path / "r" / "review.html").read_text()
+    assert "<h2>People per month</h2>" in html and "<td>80%</td>" in html
+
+
 def test_spectator_questions_by_hand(measured):
     ws, incidents, orphans = measured
     # Carol's "is this hitting EU customers too?" (10:25, during the call) is the only question

@@ -115,6 +115,25 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
                            "baseline_incidents": len(resolved_all)}}
 
 
+PEOPLE_COLUMNS = (
+    ("incidents", "channels", "{:.0f}"),
+    ("non_essential_hours_per_incident", "non-essential h/incident", "{:.2f}"),
+    ("engineer_hours_per_incident", "engineer h/incident", "{:.2f}"),
+    ("update_gap_median_min", "update gap min", "{:.1f}"),
+    ("update_requests_per_hour", "update requests/h", "{:.2f}"),
+    ("time_to_first_responder_median_min", "first responder min", "{:.1f}"),
+    ("call_size_median", "call size", "{:.0f}"),
+    ("stay_to_end_share", "stay to end", "{:.0%}"),
+)
+"""The people figures a review shows per month: key, heading, format (every output uses these)."""
+
+
+def people_cell(people: dict | None, key: str, fmt: str) -> str:
+    """One month's people figure as table text; a dash when the month has none."""
+    value = (people or {}).get(key)
+    return "–" if value is None else fmt.format(value)
+
+
 def with_people(result: dict, people_months: dict[str, dict]) -> dict:
     """The review with each month's people figures (``people.monthly``) beside its MTTR, under
     ``people`` (None for a month with no incident channel)."""

@@ -81,19 +81,12 @@ def _people_table(result):
     """The essay's people figures per month, beside MTTR."""
     from rich.table import Table
 
-    def cell(x, fmt="{:.1f}"):
-        return "–" if x is None else fmt.format(x)
+    from incsim.calibrate.review import PEOPLE_COLUMNS, people_cell
 
     table = Table(title="people per month (from the incident channels and calls)")
-    for col in ("month", "MTTR min", "channels", "non-essential h/inc", "engineer h/inc", "update gap min",
-                "requests/h", "first responder min", "call size", "stay to end"):
-        table.add_column(col, justify="left" if col == "month" else "right")
+    for heading in ("month", "MTTR min", *(h for _, h, _ in PEOPLE_COLUMNS)):
+        table.add_column(heading, justify="left" if heading == "month" else "right")
     for m in result["months"]:
-        p = m.get("people") or {}
-        table.add_row(m["month"], cell(m["mttr_min"], "{:.0f}"), str(p.get("incidents", 0)),
-                      cell(p.get("non_essential_hours_per_incident"), "{:.2f}"),
-                      cell(p.get("engineer_hours_per_incident"), "{:.2f}"), cell(p.get("update_gap_median_min")),
-                      cell(p.get("update_requests_per_hour"), "{:.2f}"),
-                      cell(p.get("time_to_first_responder_median_min")), cell(p.get("call_size_median"), "{:.0f}"),
-                      cell(p.get("stay_to_end_share"), "{:.0%}"))
+        table.add_row(m["month"], "–" if m["mttr_min"] is None else f"{m['mttr_min']:.0f}",
+                      *(people_cell(m.get("people"), k, f) for k, _, f in PEOPLE_COLUMNS))
     return table
