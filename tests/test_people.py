@@ -193,13 +193,16 @@ def test_calibrate_json_people_object_from_the_fixtures():
     (["--calls", "x.csv"], "--calls needs --slack"),
     (["--slack", "SLACK", "--update-pattern", "(unclosed"], "not a regular expression"),
     (["--slack", "SLACK", "--calls", "nope.csv"], "nope.csv: no such file"),
+    (["--slack", "SLACK", "EXPORT", "--mapping", "MAP", "--check", "scenarios/seed.yaml"],
+     "--check compares either times to resolve (EXPORT) or people figures (--slack)"),
 ])
 def test_calibrate_people_errors_are_one_line(args, message):
     from typer.testing import CliRunner
 
     from incsim.cli import app
 
-    args = [str(FIX / "slack") if a == "SLACK" else a for a in args]
+    places = {"SLACK": FIX / "slack", "EXPORT": FIX / "incidents.csv", "MAP": FIX / "incidents_cols.yaml"}
+    args = [str(places.get(a, a)) for a in args]
     res = CliRunner().invoke(app, ["calibrate", *args])
     assert res.exit_code == 2
     assert message in res.output and "Traceback" not in res.output

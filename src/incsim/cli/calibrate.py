@@ -87,6 +87,9 @@ def calibrate(
                                            if channels else None, pattern=channel_pattern,
                                            update_pattern=update_pattern, request_patterns=request_patterns)
         if check is not None:
+            if data is not None and measured is not None:
+                fail(["--check compares either times to resolve (EXPORT) or people figures (--slack): "
+                      "give one of them"])
             if data is None:
                 _people_check(check, measured, replications, seed, out, as_json, force)
                 return
