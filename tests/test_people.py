@@ -310,3 +310,20 @@ def test_calibrate_with_export_and_slack_links_incidents():
     got = json.loads(res.stdout)
     assert got["n"] == 6 and got["people"]["incidents"] == 2
     assert [r["incident"] for r in got["people_detail"]["incidents"]] == ["INC-4", "INC-5"]
+
+
+def test_updates_posted_by_a_bot_count_but_name_no_ic():
+    from incsim.calibrate.slack import Message, SlackChannel, Workspace
+
+    upd = "Status: degraded\nImpact: search\nNext steps: reindex"
+    msgs = [Message(t("2026-03-02T10:00:00"), None, upd, "bot_message", True),
+            Message(t("2026-03-02T10:12:00"), "U01", upd, None, False),
+            Message(t("2026-03-02T10:30:00"), None, upd, "bot_message", True),
+            Message(t("2026-03-02T10:31:00"), "U02", "Status: fine, Impact: none", None, False)]  # no Next steps
+    chan = SlackChannel("C9", "incident-x", None, msgs)
+    inc = people.channel_people(chan, Workspace("w", {}, [chan]))
+    assert inc.update_gaps_min == pytest.approx([12, 18])
+    assert inc.ic == "U01"
+    custom = people.Options(update_pattern=r"(?i)^status:")
+    assert people.channel_people(chan, Workspace("w", {}, [chan]), custom).update_gaps_min == \
+        pytest.approx([12, 18, 1])

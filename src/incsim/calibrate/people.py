@@ -58,8 +58,9 @@ class Options:
     request_patterns: tuple[str, ...] = REQUEST_PATTERNS
 
     def is_update(self, m: Message) -> bool:
-        """A structured update."""
-        return m.is_post and re.search(self.update_pattern, m.text) is not None
+        """A structured update (a bot may post it for the IC, as incident tools do)."""
+        said = m.is_post or (m.bot and m.subtype not in ("channel_join", "channel_leave"))
+        return said and re.search(self.update_pattern, m.text) is not None
 
     def is_request(self, m: Message) -> bool:
         """An "any updates?" request (a structured update never is one)."""
@@ -168,7 +169,8 @@ def channel_people(chan: SlackChannel, ws: Workspace, options: Options = Options
     update_msgs = [m for m in msgs if options.is_update(m)]
     by_poster: dict[str, int] = {}
     for m in update_msgs:
-        by_poster[m.user] = by_poster.get(m.user, 0) + 1
+        if m.is_post:  # the IC is a person: updates a bot posted name nobody
+            by_poster[m.user] = by_poster.get(m.user, 0) + 1
     ic = max(by_poster, key=lambda u: (by_poster[u], -posters.index(u))) if by_poster else None
     first_post = next((m.t for m in msgs if m.is_post), None)
     return IncidentPeople(
