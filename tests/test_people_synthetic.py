@@ -114,3 +114,21 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     assert abs(stay["protocols"]["war-room"]["share"] - stay["history"]["share"]) < 0.1, stay
     gaps = result["update_gap_min"]["protocols"]["war-room"]
     assert abs(gaps["quantiles_min"]["0.5"] - result["update_gap_min"]["history"]["quantiles_min"]["0.5"]) < 1.0
+
+
+def test_base_with_every_protocol(org):
+    from incsim.calibrate.people_scenario import people_scenario
+    from incsim.scenario.loader import load_scenario, load_scenario_text
+
+    slack, reports = org
+    ws, incidents, orphans = pm.read_people(slack, reports)
+    seed = SCENARIOS / "seed.yaml"
+    text = people_scenario(seed.read_text(), "seed.yaml", pm.summary(incidents), pm.detail(incidents, orphans, ws))
+    before, after = load_scenario(seed), load_scenario_text(text, "calibrated")
+    assert after.metadata.name == "seed-org-calibrated"
+    assert after.protocol("war-room").room.invite.size.dist == "lognormal"
+    # the hybrid's room is a design ("only who is needed"): its size stays; its spectators' habit does not
+    assert after.protocol("hybrid").room.invite.size == before.protocol("hybrid").room.invite.size
+    assert after.protocol("hybrid").room.stay_probability == after.protocol("war-room").room.stay_probability
+    assert {p.update_cadence_min for p in after.protocols} == {round(pm.summary(incidents)["update_gap_median_min"], 2)}
+    assert "assumption: only who is needed" in text

@@ -2,8 +2,9 @@
 
 What is written, each with a ``calibrated:`` comment naming the source, n and the fit:
 
-- every room's ``invite.size`` (rule ``fixed-size``): distinct people per call, a lognormal by
-  the moments of the logs (the model rounds each draw);
+- the war rooms' ``invite.size`` (rule ``fixed-size``): distinct people per call, a lognormal by
+  the moments of the logs (the model rounds each draw). A hybrid's room is sized by its own
+  design ("only who is needed"), which the calls of a war-room habit do not measure;
 - every room's ``stay_probability``: the share of watchers (people in a call who never posted
   in the channel) still there at the call's end;
 - every protocol's ``update_cadence_min``: the median gap between the IC's structured updates;
@@ -102,7 +103,7 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
                  f"{src}, {what['update_cadence_min']}")
         if proto.get("kind") == "async-first" and proto.get("room") is None:
             continue  # no room to size
-        if "room.invite.size" in what:
+        if "room.invite.size" in what and proto.get("kind") == "war-room":
             room = _child(proto, "room")
             invite = _child(room, "invite")
             if invite.get("rule", "fixed-size") == "fixed-size":
