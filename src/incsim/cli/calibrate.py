@@ -31,7 +31,7 @@ class ExportFormat(str, Enum):
 @app.command("calibrate")
 def calibrate(
     export: Annotated[Path | None, typer.Argument(help="Incident export (JSON, JSON Lines or CSV); optional "
-                                                       "with --slack.", metavar="[EXPORT]", show_default=False)] = None,
+                                                       "with --slack.", metavar="EXPORT", show_default=False)] = None,
     fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
     by: Annotated[GroupBy | None, typer.Option("--by", help="Fit each group separately.")] = None,
     base: Annotated[Path | None, typer.Option("--base", metavar="SCENARIO",

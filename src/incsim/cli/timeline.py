@@ -17,7 +17,7 @@ def timeline(
     slack: Annotated[Path, typer.Option("--slack", metavar="DIR|ZIP", help="Slack workspace export.",
                                         show_default=False)],
     export: Annotated[Path | None, typer.Argument(help="Incident export, for each incident's start and "
-                                                       "resolution (optional).", metavar="[EXPORT]",
+                                                       "resolution (optional).", metavar="EXPORT",
                                                   show_default=False)] = None,
     calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
                                                      help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
