@@ -253,6 +253,9 @@ def test_review_pages_show_people_per_month(tmp_path):
     # over 2.5 h, first responders after 2 and 5 min, 5 people in the call, 4 of them to the end
     assert "| 2026-03 | 60 min | 2 | 1.37 |" in md and "| 20.0 | 1.20 | 3.5 | 5 | 80% |" in md
     assert "| 2026-02 | 63 min | – | – |" in md
+    # two channels in the month: fewer than the three a noise band needs, and the page says so
+    assert "resampled from all 2 read" in md
+    assert not [line for line in md.splitlines() if line.startswith("| 2026-03") and "±" in line]
     html = (tmp_path / "r" / "review.html").read_text()
     assert "<h2>People per month</h2>" in html and "<td>80%</td>" in html
 

@@ -114,6 +114,7 @@ class IncidentPeople:
     """Posts with a question mark that are neither an update nor an update request: who, when."""
     calls: list[CallPeople] = field(default_factory=list)
     incident_id: str | None = None
+    _channel_hours: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def hours(self) -> float:
@@ -132,11 +133,13 @@ class IncidentPeople:
 
     def channel_hours(self) -> float:
         """Each poster's first-to-last post span, summed."""
-        spans: dict[str, list[datetime]] = {}
-        for m in self.channel.messages:
-            if m.is_post:
-                spans.setdefault(m.user, []).append(m.t)
-        return sum((max(ts) - min(ts)).total_seconds() / 3600 for ts in spans.values())
+        if self._channel_hours is None:  # the review's noise bands ask for it thousands of times
+            spans: dict[str, list[datetime]] = {}
+            for m in self.channel.messages:
+                if m.is_post:
+                    spans.setdefault(m.user, []).append(m.t)
+            self._channel_hours = sum((max(ts) - min(ts)).total_seconds() / 3600 for ts in spans.values())
+        return self._channel_hours
 
     def engineer_hours(self) -> float:
         """Call hours of everyone plus channel hours of the posters."""
@@ -331,14 +334,16 @@ def monthly(incidents: list[IncidentPeople]) -> dict[str, dict]:
     months: dict[str, list[IncidentPeople]] = {}
     for inc in incidents:
         months.setdefault(inc.month, []).append(inc)
-    out = {}
-    for label in sorted(months):
-        incs = months[label]
-        row = summary(incs)
-        row["engineer_hours_per_incident"] = sum(i.engineer_hours() for i in incs) / len(incs)
-        row["time_to_first_responder_median_min"] = _median(i.first_responder_min for i in incs)
-        out[label] = row
-    return out
+    return {label: month_figures(months[label]) for label in sorted(months)}
+
+
+def month_figures(incs: list[IncidentPeople]) -> dict:
+    """One month's people figures from its incidents (``monthly``'s row; the review's noise bands
+    compute the same row on resampled months)."""
+    row = summary(incs)
+    row["engineer_hours_per_incident"] = sum(i.engineer_hours() for i in incs) / len(incs)
+    row["time_to_first_responder_median_min"] = _median(i.first_responder_min for i in incs)
+    return row
 
 
 def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) -> dict:

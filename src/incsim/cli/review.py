@@ -46,7 +46,7 @@ def review(
             from incsim.calibrate import people as pm
             from incsim.calibrate.review import with_people
             _, incidents, _ = pm.read_people(slack, calls or [], export=data)
-            result = with_people(result, pm.monthly(incidents))
+            result = with_people(result, incidents)
         if out is not None:
             from incsim.calibrate.report import review_pages
             write_folder(out, {"review.json": dumps(result), **review_pages(result)}, force,
@@ -81,9 +81,9 @@ def _people_table(result):
     """The essay's people figures per month, beside MTTR."""
     from rich.table import Table
 
-    from incsim.calibrate.review import PEOPLE_COLUMNS, people_cell
+    from incsim.calibrate.review import PEOPLE_COLUMNS, people_band_note, people_cell
 
-    table = Table(title="people per month (from the incident channels and calls)")
+    table = Table(title="people per month (from the incident channels and calls)", caption=people_band_note(result))
     for heading in ("month", "MTTR min", *(h for _, h, _ in PEOPLE_COLUMNS)):
         table.add_column(heading, justify="left" if heading == "month" else "right")
     for m in result["months"]:
