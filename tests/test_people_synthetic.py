@@ -114,6 +114,19 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     assert abs(stay["protocols"]["war-room"]["share"] - stay["history"]["share"]) < 0.1, stay
     gaps = result["update_gap_min"]["protocols"]["war-room"]
     assert abs(gaps["quantiles_min"]["0.5"] - result["update_gap_min"]["history"]["quantiles_min"]["0.5"]) < 1.0
+    rq = result["update_requests_per_hour"]
+    assert rq["history"]["per_hour"] == pytest.approx(calib["people"]["update_requests_per_hour"])
+    assert rq["history"]["requests"] == calib["people_detail"]["n"]["update_requests"]
+    sim = rq["protocols"]["war-room"]
+    assert sim["requests"] >= 50, rq
+    # the seed's war room has an executive channel: the written (measured) rate times its 0.25
+    assert sim["scenario_per_hour"] == pytest.approx(0.25 * rq["history"]["per_hour"])
+    # leadership asks from the IC's arrival to the end, a little short of the whole channel span;
+    # Poisson noise on some 80 requests is about 11%
+    assert 0.7 * sim["scenario_per_hour"] < sim["per_hour"] < 1.3 * sim["scenario_per_hour"], rq
+    table = runner.invoke(app, ["calibrate", "--slack", str(slack), *calls, "--check", str(out / "scenario.yaml"),
+                                "-n", "1", "--seed", "11"])
+    assert table.exit_code == 0 and "'any updates?' requests per channel hour: measured" in table.output
 
 
 def test_base_with_every_protocol(org):

@@ -272,8 +272,8 @@ def _median(values) -> float | None:
 def summary(incidents: list[IncidentPeople]) -> dict:
     """The ``people`` object of ``calibrate --json``."""
     gaps = [g for i in incidents for g in i.update_gaps_min]
-    hours = sum(i.hours for i in incidents)
-    requests = sum(len(i.requests) for i in incidents)
+    rate = request_rate({"update_requests": [len(i.requests) for i in incidents],
+                         "channel_hours": [i.hours for i in incidents]})
     qs = [q for i in incidents for q in i.questions if q["latency_min"] is not None]
     calls = [c for i in incidents for c in i.calls]
     people_in_calls = sum(c.size for c in calls)
@@ -281,7 +281,7 @@ def summary(incidents: list[IncidentPeople]) -> dict:
     return {
         "incidents": len(incidents),
         "update_gap_median_min": _median(gaps),
-        "update_requests_per_hour": requests / hours if hours > 0 else None,
+        "update_requests_per_hour": rate["per_hour"],
         "answer_latency_median_min": {
             "business_hours": _median(q["latency_min"] for q in qs if q["business"]),
             "off_hours": _median(q["latency_min"] for q in qs if not q["business"])},
@@ -304,7 +304,16 @@ def samples(incidents: list[IncidentPeople]) -> dict[str, list[float]]:
         "answer_business_min": [q["latency_min"] for q in qs if q["business"]],
         "answer_off_min": [q["latency_min"] for q in qs if not q["business"]],
         "non_essential_hours": [sum(c.non_essential_hours for c in i.calls) for i in incidents if i.calls],
+        "update_requests": [float(len(i.requests)) for i in incidents],
+        "channel_hours": [i.hours for i in incidents],
     }
+
+
+def request_rate(s: dict[str, list[float]]) -> dict:
+    """"Any updates?" requests per hour over the summed channel hours, from ``samples`` (or the same
+    keys read from simulated event logs): requests, hours and the rate (None with no hours)."""
+    requests, hours = sum(s["update_requests"]), sum(s["channel_hours"])
+    return {"requests": int(requests), "hours": float(hours), "per_hour": requests / hours if hours > 0 else None}
 
 
 def incident_row(inc: IncidentPeople) -> dict:

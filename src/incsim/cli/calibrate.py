@@ -274,3 +274,10 @@ def _people_check(scenario_path, measured, replications, seed, out, as_json, for
     if st["history"]["share"] is not None:
         con.print(f"spectators staying to the end: measured {st['history']['share']:.0%} (n={st['history']['n']}); "
                   f"simulated {shares or '–'}", highlight=False)
+    rq = result["update_requests_per_hour"]
+    if rq["history"]["per_hour"] is not None:
+        rates = ", ".join(f"{p} {x['per_hour']:.2f} (the scenario asks {x['scenario_per_hour']:.2f})"
+                          for p, x in rq["protocols"].items() if x["per_hour"] is not None)
+        con.print(f"'any updates?' requests per channel hour: measured {rq['history']['per_hour']:.2f} "
+                  f"({rq['history']['requests']} in {rq['history']['hours']:.1f} h); simulated {rates or '–'}",
+                  highlight=False)
