@@ -155,7 +155,7 @@ def test_mapped_csv_and_its_errors(tmp_path):
     csv.write_text("who,in,out,bridge\nAl,2026-03-02T10:00:00Z,2026-03-02T11:30:00+01:00,a\n"
                    "Bo,2026-03-02T10:00:00,2026-03-02T10:20:00,b\n")
     m = tmp_path / "m.yaml"
-    m.write_text("name: who\njoin: in\nleave: out\ncall: bridge\n")
+    m.write_text("for: calls\nname: who\njoin: in\nleave: out\ncall: bridge\n")
     calls = read_call(csv, m)
     assert [(c.id, len(c.sessions)) for c in calls] == [("a", 1), ("b", 1)]
     assert calls[0].end == t("2026-03-02T10:30:00")  # 11:30+01:00; a time with no offset is UTC
@@ -163,8 +163,8 @@ def test_mapped_csv_and_its_errors(tmp_path):
     bad.write_text("who,in,out,bridge\nAl,2026-03-02T10:00:00Z,2026-03-02T10:30:00+01:00,a\n")
     with pytest.raises(ExportError, match=r"bad\.csv:2: leaves before joining"):
         read_call(bad, m)  # 10:30+01:00 is 09:30 UTC, before the 10:00 join
-    m.write_text("name: who\njoin: in\nleave: gone\n")
-    with pytest.raises(ExportError, match=r"m\.yaml:3:8: leave: column 'gone' is not in"):
+    m.write_text("for: calls\nname: who\njoin: in\nleave: gone\n")
+    with pytest.raises(ExportError, match=r"m\.yaml:4:8: leave: column 'gone' is not in"):
         read_call(csv, m)
     with pytest.raises(ExportError, match="not a Zoom, Google Meet or Microsoft Teams"):
         read_call(csv)

@@ -11,8 +11,9 @@ One report is one call. The vendors' documented columns:
   ``In-Meeting Activities`` (``Name``, ``Join Time``, ``Leave Time``, ``Duration``, ``Email``,
   ``Role``), else ``Participants`` (``Name``, ``First Join``, ``Last Leave``, ...), or the older
   one-line-per-action report (``Full Name``, ``User Action`` Joined/Left, ``Timestamp``).
-- Any other CSV with ``--mapping cols.yaml`` naming its ``name``, ``join`` and ``leave``
-  columns (and optionally ``email`` and ``call``, a column that splits the rows into calls).
+- Any other CSV with ``--mapping cols.yaml`` saying ``for: calls`` and naming its ``name``,
+  ``join`` and ``leave`` columns (and optionally ``email`` and ``call``, a column that splits
+  the rows into calls); ``csvmap.py`` reads the mapping.
 
 Times without an offset are UTC, as for incident exports. Problems: ``FILE:LINE``.
 """
@@ -146,8 +147,8 @@ def detect(lines: list[str]) -> tuple[str, int]:
         return "teams", i
     if (i := _find(lines, "full name", "user action", "timestamp")) is not None:
         return "teams-actions", i
-    raise ExportError("not a Zoom, Google Meet or Microsoft Teams attendance report (give --mapping for "
-                      "another CSV)")
+    raise ExportError("not a Zoom, Google Meet or Microsoft Teams attendance report (for another CSV, give "
+                      "--mapping with a file that says 'for: calls')")
 
 
 def read_call(path: Path | str, mapping: Path | None = None) -> list[Call]:
@@ -208,49 +209,36 @@ def read_call(path: Path | str, mapping: Path | None = None) -> list[Call]:
 
 
 def _mapped(path: Path, mapping: Path) -> list[Call]:
-    from incsim.calibrate.csvmap import _at
-    from incsim.scenario.loader import ScenarioError, key_pos, parse_yaml, value_pos
+    from incsim.calibrate.csvmap import load_mapping
 
     reader = csv.DictReader(io.StringIO(_text(path), newline=""))
     header = list(reader.fieldnames or [])
     if not header:
         raise ExportError(f"{path}: empty CSV (no header)")
-    try:
-        root = parse_yaml(_text(mapping), str(mapping))
-    except ScenarioError as exc:
-        raise ExportError(str(exc.problems[0])) from None
-    if not isinstance(root, dict):
-        raise ExportError(f"{mapping}:1:1: the mapping must be a YAML mapping of field: column")
-    known = ("name", "join", "leave", "email", "call")
-    for key in root:
-        if key not in known:
-            raise ExportError(f"{_at(str(mapping), key_pos(root, key))}: unknown key {key!r} "
-                              f"(known: {', '.join(known)})")
-    for key in ("name", "join", "leave"):
-        if key not in root:
-            raise ExportError(f"{mapping}:1:1: the mapping needs {key!r} (the column holding it)")
-    for key, col in root.items():
-        if not isinstance(col, str) or col not in header:
-            raise ExportError(f"{_at(str(mapping), value_pos(root, key))}: {key}: column {col!r} is not in "
-                              f"the CSV's header ({', '.join(header)})")
+    cols = load_mapping(mapping, header, "calls")[0]
     calls: dict[str, list[Session]] = {}
-    for row in reader:
-        where = f"{path}:{reader.line_num}"
-        try:
-            join, leave = call_time(row[root["join"]]), call_time(row[root["leave"]])
-        except ValueError as exc:
-            raise ExportError(f"{where}: {exc}") from None
-        name = (row[root["name"]] or "").strip()
-        if not name:
-            raise ExportError(f"{where}: no participant name")
-        if leave < join:
-            raise ExportError(f"{where}: leaves before joining")
-        email = row[root["email"]].strip().lower() if "email" in root and row[root["email"]] else None
-        key = row[root["call"]] if "call" in root else path.stem
-        calls.setdefault(key, []).append(Session(name, email, join, leave))
+    try:
+        for row in reader:
+            where = f"{path}:{reader.line_num}"
+            if None in row or None in row.values():
+                raise ExportError(f"{where}: {'more' if None in row else 'fewer'} cells than the header has columns")
+            try:
+                join, leave = call_time(row[cols["join"]]), call_time(row[cols["leave"]])
+            except ValueError as exc:
+                raise ExportError(f"{where}: {exc}") from None
+            name = row[cols["name"]].strip()
+            if not name:
+                raise ExportError(f"{where}: no participant name")
+            if leave < join:
+                raise ExportError(f"{where}: leaves before joining")
+            email = row[cols["email"]].strip().lower() if "email" in cols and row[cols["email"]] else None
+            key = row[cols["call"]] if "call" in cols else path.stem
+            calls.setdefault(key, []).append(Session(name, email, join, leave))
+    except csv.Error as exc:
+        raise ExportError(f"{path}:{reader.line_num}: CSV error: {exc}") from None
     if not calls:
         raise ExportError(f"{path}: no participants in the report")
-    return [Call(k if "call" in root else path.stem, str(path), "mapped", v) for k, v in calls.items()]
+    return [Call(k if "call" in cols else path.stem, str(path), "mapped", v) for k, v in calls.items()]
 
 
 def read_calls(paths: list[Path], mapping: Path | None = None) -> list[Call]:

@@ -19,6 +19,13 @@ class GroupBy(str, Enum):
     category = "category"
 
 
+MappingOption = Annotated[list[Path] | None, typer.Option(
+    "--mapping", metavar="COLS.YAML",
+    help="Column mapping (YAML) for a CSV: of the incident EXPORT, or, when the file says 'for: calls', of the "
+         "--calls reports; repeatable, one of each.")]
+"""``--mapping``, the same in every command that reads a CSV of incidents or of calls."""
+
+
 class ExportFormat(str, Enum):
     pagerduty = "pagerduty"
     incidentio = "incidentio"
@@ -40,8 +47,7 @@ def calibrate(
                                                                  "(and scenario.yaml with --base).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the fits as JSON.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed record.")] = False,
-    mapping: Annotated[Path | None, typer.Option("--mapping", metavar="COLS.YAML",
-                                                 help="Column mapping for a CSV export.")] = None,
+    mapping: MappingOption = None,
     responses: Annotated[Path | None, typer.Option("--responses", metavar="FILE",
                                                    help="PagerDuty responses JSON for the same incidents.")] = None,
     check: Annotated[Path | None, typer.Option("--check", metavar="SCENARIO",
@@ -53,9 +59,6 @@ def calibrate(
                                                help="Slack workspace export: measure its incident channels.")] = None,
     calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
                                                      help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
-    calls_mapping: Annotated[Path | None, typer.Option("--calls-mapping", metavar="COLS.YAML",
-                                                       help="Columns (name, join, leave; email, call) of a call "
-                                                            "report in another CSV.")] = None,
     channels: Annotated[str | None, typer.Option("--channels", metavar="A,B",
                                                  help="Incident channels by name (default: by --channel-pattern).")] = None,
     channel_pattern: Annotated[str, typer.Option("--channel-pattern", metavar="GLOB",
@@ -69,6 +72,7 @@ def calibrate(
 ) -> None:
     """Fit durations, arrivals and response delays from a real incident export (and, with --slack,
     the people figures of its incident channels and calls)."""
+    from incsim.calibrate.csvmap import split_mappings
     from incsim.calibrate.readers import read_export
     from incsim.calibrate.records import ExportError
     from incsim.output import OutputError
@@ -78,6 +82,7 @@ def calibrate(
             fail(["--calls needs --slack: a call belongs to the incident whose channel is open when it starts"])
         if export is None and slack is None:
             fail(["give an incident export (EXPORT), a Slack export (--slack), or both"])
+        mapping, calls_mapping = split_mappings(mapping)
         data = None if export is None else read_export(export, fmt.value if fmt else None, strict=strict,
                                                        mapping=mapping, responses=responses)
         measured = None

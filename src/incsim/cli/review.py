@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.calibrate import ExportFormat
+from incsim.cli.calibrate import ExportFormat, MappingOption
 from incsim.cli.common import app, fail
 
 
@@ -18,8 +18,7 @@ def review(
                                            show_default=False)],
     months: Annotated[int, typer.Option("--months", min=1, help="Months to show (the most recent).")] = 6,
     fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", metavar="COLS.YAML",
-                                                 help="Column mapping for a CSV export.")] = None,
+    mapping: MappingOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed record.")] = False,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
@@ -31,6 +30,7 @@ def review(
 ) -> None:
     """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""
     from incsim import render
+    from incsim.calibrate.csvmap import split_mappings
     from incsim.calibrate.folder import dumps, write_folder
     from incsim.calibrate.readers import read_export
     from incsim.calibrate.records import ExportError
@@ -38,6 +38,7 @@ def review(
     from incsim.output import OutputError
 
     try:
+        mapping, calls_mapping = split_mappings(mapping)
         data = read_export(export, fmt.value if fmt else None, strict=strict, mapping=mapping)
         result = monthly(data, months)
         if calls and slack is None:
@@ -45,7 +46,7 @@ def review(
         if slack is not None:
             from incsim.calibrate import people as pm
             from incsim.calibrate.review import with_people
-            _, incidents, _ = pm.read_people(slack, calls or [], export=data)
+            _, incidents, _ = pm.read_people(slack, calls or [], calls_mapping=calls_mapping, export=data)
             result = with_people(result, incidents)
         if out is not None:
             from incsim.calibrate.report import review_pages

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.calibrate import ExportFormat
+from incsim.cli.calibrate import ExportFormat, MappingOption
 from incsim.cli.common import app, fail
 
 
@@ -21,16 +21,13 @@ def timeline(
                                                   show_default=False)] = None,
     calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
                                                      help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
-    calls_mapping: Annotated[Path | None, typer.Option("--calls-mapping", metavar="COLS.YAML",
-                                                       help="Columns of a call report in another CSV.")] = None,
     incident: Annotated[str | None, typer.Option("--incident", metavar="CHANNEL|ID",
                                                  help="One incident, by channel name or export id "
                                                       "(default: all).")] = None,
     channel_pattern: Annotated[str, typer.Option("--channel-pattern", metavar="GLOB",
                                                  help="Incident channels by name pattern.")] = "incident-*",
     fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", metavar="COLS.YAML",
-                                                 help="Column mapping for a CSV export.")] = None,
+    mapping: MappingOption = None,
     include_text: Annotated[bool, typer.Option("--include-text", help="Include message text.")] = False,
     real_names: Annotated[bool, typer.Option("--real-names", help="Name people (default: stable pseudonyms).")] = False,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for CHANNEL.md and CHANNEL.html "
@@ -45,6 +42,8 @@ def timeline(
     from incsim.output import OutputError
 
     try:
+        from incsim.calibrate.csvmap import split_mappings
+        mapping, calls_mapping = split_mappings(mapping)
         data = None
         if export is not None:
             from incsim.calibrate.readers import read_export
