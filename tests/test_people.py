@@ -330,3 +330,28 @@ def test_updates_posted_by_a_bot_count_but_name_no_ic():
     custom = people.Options(update_pattern=r"(?i)^status:")
     assert people.channel_people(chan, Workspace("w", {}, [chan]), custom).update_gaps_min == \
         pytest.approx([12, 18, 1])
+
+
+def test_a_damaged_zip_member_is_one_located_line(tmp_path):
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    good = tmp_path / "slack.zip"
+    with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted((FIX / "slack").rglob("*.json")):
+            z.write(f, f.relative_to(FIX / "slack").as_posix())
+    member = "incident-2026-03-02-orders-db/2026-03-02.json"
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo(member)
+    data = bytearray(good.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
+    data[start:start + 8] = bytes(b ^ 0xFF for b in data[start:start + 8])  # inside the compressed data
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    res = CliRunner().invoke(app, ["calibrate", "--slack", str(bad)])
+    assert res.exit_code == 2, res.output
+    assert f"bad.zip:{member}: cannot unpack it from the zip" in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -138,6 +139,9 @@ class _Files:
                 data = (self.path / full).read_bytes()
         except KeyError:
             raise ExportError(f"{self.where(name)}: missing from the export") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            # a damaged member (bad CRC, truncated data), an unsupported compression, a password
+            raise ExportError(f"{self.where(name)}: cannot unpack it from the zip: {exc}") from None
         except OSError as exc:
             raise ExportError(f"{self.where(name)}: cannot read: {exc.strerror or exc}") from None
         try:
