@@ -333,8 +333,6 @@ def test_updates_posted_by_a_bot_count_but_name_no_ic():
 
 
 def test_a_damaged_zip_member_is_one_located_line(tmp_path):
-    import zipfile
-
     from typer.testing import CliRunner
 
     from incsim.cli import app
@@ -355,3 +353,13 @@ def test_a_damaged_zip_member_is_one_located_line(tmp_path):
     assert res.exit_code == 2, res.output
     assert f"bad.zip:{member}: cannot unpack it from the zip" in res.output
     assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("ts", ["1e300", "inf", "nan", "-1e20", "soon"])
+def test_a_timestamp_out_of_range_is_located(tmp_path, ts):
+    root = tmp_path / "slack"
+    shutil.copytree(FIX / "slack", root)
+    day = root / "incident-2026-03-02-orders-db" / "2026-03-02.json"
+    day.write_text(day.read_text().replace('"ts": "1772445600.000000"', f'"ts": "{ts}"', 1))
+    with pytest.raises(ExportError, match=rf"2026-03-02\.json: message 0: not a Slack timestamp: '{ts}'"):
+        read_workspace(root)

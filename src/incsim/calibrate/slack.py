@@ -161,10 +161,9 @@ def slack_time(value: object) -> datetime:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected a Slack timestamp, got {value!r}")
     try:
-        seconds = float(value)
-    except ValueError:
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    except (ValueError, OverflowError, OSError):  # not a number, NaN, infinite, beyond the calendar
         raise ValueError(f"not a Slack timestamp: {value!r}") from None
-    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _people(files: _Files) -> dict[str, Person]:
