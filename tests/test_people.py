@@ -363,3 +363,17 @@ def test_a_timestamp_out_of_range_is_located(tmp_path, ts):
     day.write_text(day.read_text().replace('"ts": "1772445600.000000"', f'"ts": "{ts}"', 1))
     with pytest.raises(ExportError, match=rf"2026-03-02\.json: message 0: not a Slack timestamp: '{ts}'"):
         read_workspace(root)
+
+
+def test_both_scenario_writers_share_the_lognormal_line():
+    import io
+
+    from incsim.calibrate.calibration import lognormal_map, scenario_yaml
+    from incsim.calibrate.people_scenario import _lognormal
+
+    def line(m):
+        buf = io.StringIO()
+        scenario_yaml().dump({"x": m}, buf)
+        return buf.getvalue().strip()
+    assert line(_lognormal({"median_min": 8.126, "sigma": 0.004})) == "x: {dist: lognormal, median: 8.13, sigma: 0.01}"
+    assert line(lognormal_map(8.126, 0.5)) == "x: {dist: lognormal, median: 8.1, sigma: 0.5}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from incsim.calibrate.calibration import lognormal_map, scenario_yaml
 from incsim.calibrate.records import MIN_SAMPLE
 
 MIN_SPECTATOR_HOURS = 1.0
@@ -30,14 +31,7 @@ MIN_SPECTATOR_HOURS = 1.0
 
 
 def _lognormal(fit: dict):
-    from ruamel.yaml.comments import CommentedMap
-
-    m = CommentedMap()
-    m.fa.set_flow_style()
-    m["dist"] = "lognormal"
-    m["median"] = round(float(fit["median_min"]), 2)
-    m["sigma"] = round(max(float(fit["sigma"]), 0.01), 3)
-    return m
+    return lognormal_map(fit["median_min"], fit["sigma"], digits=2)
 
 
 def _put(parent, key: str, value, comment: str) -> None:
@@ -85,13 +79,9 @@ def written(people: dict, detail: dict) -> dict[str, str]:
 
 def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) -> str:
     """The scenario's text with the measured people parameters written in. Validated before it is returned."""
-    from ruamel.yaml import YAML
-
     from incsim.scenario.loader import load_scenario_text
 
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 110
+    yaml = scenario_yaml()
     doc = yaml.load(base_text)
     src = f"Slack export {Path(detail['source']).name}"
     what = written(people, detail)
