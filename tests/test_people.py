@@ -377,3 +377,30 @@ def test_both_scenario_writers_share_the_lognormal_line():
         return buf.getvalue().strip()
     assert line(_lognormal({"median_min": 8.126, "sigma": 0.004})) == "x: {dist: lognormal, median: 8.13, sigma: 0.01}"
     assert line(lognormal_map(8.126, 0.5)) == "x: {dist: lognormal, median: 8.1, sigma: 0.5}"
+
+
+def test_calibrate_slack_prints_the_people_figures():
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls",
+                                   str(FIX / "zoom-orders-db.csv"), "--calls", str(FIX / "meet-auth.csv")])
+    assert res.exit_code == 0, res.output
+    words = " ".join(res.output.split())
+    assert "people: 2 incident channels, 2 calls (0 outside any channel)" in words
+    assert "update gap median 20.0 min" in words and "update requests 1.20/h" in words
+    assert "answer latency median 7.0 min in business hours (n=2), 30.0 min off hours (n=1)" in words
+    assert "call size median 4; stay to end 75%" in words
+
+
+def test_people_check_with_a_bad_scenario_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from incsim.cli import app
+
+    scn = tmp_path / "s.yaml"
+    scn.write_text("metadata: {name: x}\nprotocols: 7\n")
+    res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--check", str(scn)])
+    assert res.exit_code == 2, res.output
+    assert "s.yaml:" in res.output and "Traceback" not in res.output
