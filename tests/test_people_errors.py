@@ -63,3 +63,21 @@ def test_malformed_call_reports(tmp_path, name, content, message):
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1, res.output
+
+
+def test_call_reports_are_read_by_the_exports_reader(tmp_path):
+    from incsim.calibrate.calls import read_call
+    from incsim.calibrate.records import ExportError
+    from incsim.calibrate.source import read_text
+
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(ExportError, match=r"folder\.csv: is a folder, not a call report"):
+        read_call(tmp_path / "folder.csv")
+    with pytest.raises(ExportError, match=r"gone\.csv: no such file"):
+        read_call(tmp_path / "gone.csv")
+    (tmp_path / "latin.csv").write_bytes(b"Name\xe9\n")
+    with pytest.raises(ExportError, match=r"latin\.csv: neither UTF-8 nor UTF-16 text \(byte 4\)"):
+        read_call(tmp_path / "latin.csv")
+    # UTF-16 with its byte-order mark, as Teams writes it, for a report and an export alike
+    (tmp_path / "u16.csv").write_bytes("start,end\n".encode("utf-16"))
+    assert read_text(tmp_path / "u16.csv") == "start,end\n"

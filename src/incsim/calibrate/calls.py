@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from incsim.calibrate.records import ExportError, parse_time
-from incsim.calibrate.source import MAX_BYTES
+from incsim.calibrate.source import read_text
 
 FORMATS = ("zoom", "meet", "teams", "teams-actions", "mapped")
 _TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
@@ -85,21 +85,7 @@ def call_time(value: str | None) -> datetime:
 
 
 def _text(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ExportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; is this a call report?")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ExportError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    for bom, codec in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig")):
-        if data.startswith(bom):
-            return data.decode(codec)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{path}: neither UTF-8 nor UTF-16 text (byte {exc.start})") from None
+    return read_text(path, "a call report")
 
 
 def _table(lines: list[str], start: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
