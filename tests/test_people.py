@@ -404,3 +404,12 @@ def test_people_check_with_a_bad_scenario_is_one_line(tmp_path):
     res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--check", str(scn)])
     assert res.exit_code == 2, res.output
     assert "s.yaml:" in res.output and "Traceback" not in res.output
+
+
+def test_a_channel_and_an_incident_fall_in_the_same_month(measured):
+    from incsim.calibrate.review import month_label
+
+    # the month of a channel is the review's month of its first message, in UTC
+    incidents = measured[1]
+    assert [i.month for i in incidents] == [month_label(i.channel.first) for i in incidents] == ["2026-03"] * 2
+    assert month_label(datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == "2026-03"

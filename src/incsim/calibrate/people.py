@@ -29,6 +29,7 @@ from statistics import median
 from incsim.calibrate import fit
 from incsim.calibrate.calls import Call, read_calls
 from incsim.calibrate.records import MIN_SAMPLE, ExportError
+from incsim.calibrate.review import month_label
 from incsim.calibrate.slack import DEFAULT_PATTERN, Message, SlackChannel, Workspace, read_workspace
 from incsim.scenario.schema import WorkHours
 
@@ -129,7 +130,7 @@ class IncidentPeople:
     @property
     def month(self) -> str:
         """The month the channel opened (UTC), ``YYYY-MM``."""
-        return f"{self.channel.first:%Y-%m}"
+        return month_label(self.channel.first)
 
     def channel_hours(self) -> float:
         """Each poster's first-to-last post span, summed."""

@@ -39,7 +39,8 @@ PEOPLE_BAND_TRIALS = 1000
 1000 pairs put the 5% and 95% quantiles within a few per cent of the band's width."""
 
 
-def _month(t) -> str:
+def month_label(t) -> str:
+    """The month a UTC time falls in, ``YYYY-MM`` (incidents and incident channels alike)."""
     return f"{t.year:04d}-{t.month:02d}"
 
 
@@ -74,7 +75,7 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
     end = export.end or export.incidents[-1].start
     by_month: dict[str, list] = defaultdict(list)
     for inc in export.incidents:
-        by_month[_month(inc.start)].append(inc)
+        by_month[month_label(inc.start)].append(inc)
     labels = _months_between(min(by_month), max(by_month))
     if months is not None:
         labels = labels[-(months + 1):]  # one month more, so the first shown has a change
