@@ -49,9 +49,9 @@ def _delays_min(values: list[float | None]) -> dict | None:
     s = fit.summary(mins)
     if s is None:
         return None
-    pos = np.asarray([m for m in mins if m > 0])
-    if len(pos) >= MIN_SAMPLE:
-        s["lognormal"] = {"median_min": float(np.exp(np.log(pos).mean())), "sigma": float(np.log(pos).std())}
+    logn = fit.lognormal_of_logs(mins, MIN_SAMPLE)
+    if logn is not None:
+        s["lognormal"] = {"median_min": logn["median_min"], "sigma": logn["sigma"]}
     return s
 
 
@@ -122,27 +122,35 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     return out
 
 
-def _lognormal_map(median: float, sigma: float):
+def lognormal_map(median: float, sigma: float, digits: int = 1):
+    """A scenario's ``{dist: lognormal, median, sigma}`` as one YAML line (sigma at least 0.01)."""
     from ruamel.yaml.comments import CommentedMap
     m = CommentedMap()
     m.fa.set_flow_style()
     m["dist"] = "lognormal"
-    m["median"] = round(float(median), 1)
+    m["median"] = round(float(median), digits)
     m["sigma"] = round(max(float(sigma), 0.01), 3)
     return m
+
+
+def scenario_yaml():
+    """The YAML reader and writer that keeps a base scenario's comments and quoting when values are written in."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 110
+    return yaml
 
 
 def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     """The base scenario's text with fitted parameters written in, each with a comment naming the
     export, the group, n and the fit. Validated before it is returned."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
     from incsim.scenario.loader import load_scenario_text
 
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 110
+    yaml = scenario_yaml()
     doc = yaml.load(base_text)
     export = Path(calib["export"]).name
     by_name = {g["group"]: g for g in calib["groups"]}
@@ -165,7 +173,7 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     for cat, spec in incidents["categories"].items():
         g = by_name.get(cat) if calib["by"] == "category" else None
         g = g or overall
-        spec["diagnosis"] = _lognormal_map(g["lognormal"]["median_min"], g["lognormal"]["sigma"])
+        spec["diagnosis"] = lognormal_map(g["lognormal"]["median_min"], g["lognormal"]["sigma"])
         spec.yaml_add_eol_comment(
             f"calibrated: {export}, group {g['group']}, n={g['n']}, lognormal by censored ML "
             f"(best by AIC: {g['best_family']}); the observed duration is charged as diagnosis, "
@@ -176,7 +184,7 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         if "behaviour" not in doc:
             from ruamel.yaml.comments import CommentedMap
             doc["behaviour"] = CommentedMap()
-        doc["behaviour"]["page_ack"] = _lognormal_map(ack["lognormal"]["median_min"], ack["lognormal"]["sigma"])
+        doc["behaviour"]["page_ack"] = lognormal_map(ack["lognormal"]["median_min"], ack["lognormal"]["sigma"])
         doc["behaviour"].yaml_add_eol_comment(
             f"calibrated: {export}, acknowledgement delays, n={ack['n']}, lognormal by moments of logs",
             "page_ack")

@@ -1,10 +1,14 @@
-"""Any CSV of incidents, with a ``--mapping cols.yaml`` naming its columns.
+"""Any CSV of incidents, with a ``--mapping cols.yaml`` naming its columns; and the mapping files
+themselves, for incidents and for call attendance reports (``calls.py``).
 
-The mapping (YAML) names the columns: ``start`` and ``end`` (required: ISO 8601 timestamps;
-an empty ``end`` is an open incident), and optionally ``id``, ``service``, ``team``,
-``severity``, ``category``, ``acknowledged``, ``responders`` and ``engineer_hours``.
-``skip: {column: [values...]}`` drops rows whose column holds one of the values (counted as
-``skipped: column=value``). A mapping problem is reported at ``cols.yaml:LINE:COL``.
+A mapping (YAML) says what it maps with ``for: incidents`` (the default) or ``for: calls``, so
+one ``--mapping`` option takes both and each file is read for the CSV it names. For incidents
+it names the columns ``start`` and ``end`` (required: ISO 8601 timestamps; an empty ``end`` is an
+open incident), and optionally ``id``, ``service``, ``team``, ``severity``, ``category``,
+``acknowledged``, ``responders`` and ``engineer_hours``. ``skip: {column: [values...]}`` drops
+rows whose column holds one of the values (counted as ``skipped: column=value``). For calls:
+``name``, ``join`` and ``leave`` (optionally ``email``, and ``call``, a column that splits the
+rows into calls). A mapping problem is reported at ``cols.yaml:LINE:COL``.
 """
 
 from __future__ import annotations
@@ -28,15 +32,17 @@ from incsim.calibrate.source import read_text
 
 REQUIRED = ("start", "end")
 OPTIONAL = ("id", "service", "team", "severity", "category", "acknowledged", "responders", "engineer_hours")
+KINDS = {"incidents": (REQUIRED, OPTIONAL), "calls": (("name", "join", "leave"), ("email", "call"))}
+"""What a mapping may be ``for``: its required and optional fields."""
 
 
 def _at(file: str, pos: tuple[int, int] | None) -> str:
     return f"{file}:{pos[0] + 1}:{pos[1] + 1}" if pos else file
 
 
-def load_mapping(path: Path, header: list[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """The column mapping and skip rules, checked against the CSV's header."""
-    from incsim.scenario.loader import ScenarioError, key_pos, parse_yaml, value_pos
+def _root(path: Path) -> tuple[dict, str]:
+    """A mapping file's YAML and what it is for."""
+    from incsim.scenario.loader import ScenarioError, parse_yaml, value_pos
 
     try:
         root = parse_yaml(read_text(path), str(path))
@@ -44,16 +50,46 @@ def load_mapping(path: Path, header: list[str]) -> tuple[dict[str, str], dict[st
         raise ExportError(str(exc.problems[0])) from None
     if not isinstance(root, dict):
         raise ExportError(f"{path}:1:1: the mapping must be a YAML mapping of field: column")
-    known = set(REQUIRED) | set(OPTIONAL) | {"skip"}
+    kind = root.get("for", "incidents")
+    if kind not in KINDS:
+        raise ExportError(f"{_at(str(path), value_pos(root, 'for'))}: for: {kind!r} is not one of "
+                          f"{', '.join(KINDS)}")
+    return root, kind
+
+
+def split_mappings(paths: list[Path] | None) -> tuple[Path | None, Path | None]:
+    """The incident export's mapping and the call reports' mapping among the ``--mapping`` files
+    (each says which with ``for:``; at most one of each)."""
+    found: dict[str, Path] = {}
+    for path in paths or []:
+        kind = _root(Path(path))[1]
+        if kind in found:
+            raise ExportError(f"{path}: a second mapping for {kind} (the first is {found[kind]}); give one of each")
+        found[kind] = Path(path)
+    return found.get("incidents"), found.get("calls")
+
+
+def load_mapping(path: Path, header: list[str], kind: str = "incidents") -> tuple[dict[str, str], dict[str, set[str]]]:
+    """The column mapping (and, for incidents, the skip rules), checked against the CSV's header."""
+    from incsim.scenario.loader import key_pos, value_pos
+
+    root, said = _root(path)
+    if said != kind:
+        raise ExportError(f"{_at(str(path), value_pos(root, 'for') if 'for' in root else None)}: the mapping is "
+                          f"for {said}, not {kind}")
+    required, optional = KINDS[kind]
+    known = {*required, *optional, "for", *(("skip",) if kind == "incidents" else ())}
     for key in root:
         if key not in known:
-            raise ExportError(f"{_at(str(path), key_pos(root, key))}: unknown key {key!r} "
-                              f"(known: {', '.join(sorted(known))})")
-    for key in REQUIRED:
+            hint = next((f"; a mapping of {k} needs 'for: {k}'" for k, (req, opt) in KINDS.items()
+                         if k != kind and key in (*req, *opt)), "")
+            raise ExportError(f"{_at(str(path), key_pos(root, key))}: unknown key {key!r} in a mapping of {kind} "
+                              f"(known: {', '.join(sorted(known))}){hint}")
+    for key in required:
         if key not in root:
             raise ExportError(f"{path}:1:1: the mapping needs {key!r} (the column holding it)")
     cols: dict[str, str] = {}
-    for key in (*REQUIRED, *OPTIONAL):
+    for key in (*required, *optional):
         if key not in root:
             continue
         col = root[key]

@@ -146,6 +146,16 @@ def summary(values) -> dict | None:
             "p90": float(np.quantile(v, 0.9))}
 
 
+def lognormal_of_logs(values, min_n: int) -> dict | None:
+    """A lognormal by the moments of the logs of the positive values (``median_min``, ``sigma``,
+    ``n``); None with fewer than ``min_n`` of them."""
+    pos = np.asarray([v for v in values if v is not None and v > 0], dtype=float)
+    if len(pos) < min_n:
+        return None
+    logs = np.log(pos)
+    return {"median_min": float(np.exp(logs.mean())), "sigma": float(logs.std()), "n": len(pos)}
+
+
 def _monday(t: datetime) -> datetime:
     day = t.replace(hour=0, minute=0, second=0, microsecond=0)
     return day - timedelta(days=day.weekday())

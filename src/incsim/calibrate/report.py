@@ -80,8 +80,11 @@ def review_pages(result: dict) -> dict[str, str]:
     inline = rc.svg(fig, "review-mttr", "MTTR per month with the noise band")
     standalone = rc.svg(fig, "review-mttr", "MTTR per month with the noise band", inline=False)
     r = _wrap({**result, "export_name": Path(result["export"]).name})
-    html = environment().get_template("review.html.j2").render(r=r, chart=Markup(inline), fmt=_fmt)
+    from incsim.calibrate.review import PEOPLE_COLUMNS, people_band_note, people_cell
+    people = {"people_columns": PEOPLE_COLUMNS, "people_cell": people_cell, "people_note": people_band_note(result)}
+    html = environment().get_template("review.html.j2").render(r=r, chart=Markup(inline), fmt=_fmt, **people)
     md_env = environment(markdown=True)
     md = md_env.get_template("review.md.j2").render(r=r, chart=Markup("review_charts/mttr.svg"),
-                                                    fmt=lambda *a: Markup(str(_fmt(*a)).replace("&ndash;", "–")))
+                                                    fmt=lambda *a: Markup(str(_fmt(*a)).replace("&ndash;", "–")),
+                                                    **people)
     return {"review.html": html, "review.md": tidy_md(md), "review_charts/mttr.svg": standalone}

@@ -17,22 +17,25 @@ from incsim.calibrate.records import ExportError
 MAX_BYTES = 512 * 1024 * 1024  # a bigger file is almost certainly not an incident export
 
 
-def read_text(path: Path) -> str:
-    """The file's text (UTF-8, a BOM tolerated), or ExportError naming the file."""
+def read_text(path: Path, what: str = "an incident export") -> str:
+    """The file's text (UTF-8, a BOM tolerated; UTF-16 with its BOM, as Microsoft Teams writes its
+    reports), or ExportError naming the file; ``what`` the file should be, for the messages."""
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise ExportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; is this an incident export?")
+            raise ExportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; is this {what}?")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise ExportError(f"{path}: is a folder, not an export file") from None
+        raise ExportError(f"{path}: is a folder, not {what}") from None
     except OSError as exc:
         raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ExportError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ExportError(f"{path}: neither UTF-8 nor UTF-16 text (byte {exc.start})") from None
 
 
 def _clean_key(key: object) -> str:

@@ -11,6 +11,15 @@ from incsim.model.people import Engineer
 from incsim.model.waiting import FirstOf
 
 
+def update_request_rate(behaviour, protocol) -> float:
+    """"Any updates?" requests per hour an incident's IC fields under ``protocol``: fewer with an
+    executive channel, where leadership reads the simplified updates instead of asking."""
+    rate = behaviour.update_requests_per_hour
+    if protocol.executive_channel:
+        rate *= behaviour.update_requests_factor_with_exec_channel
+    return rate
+
+
 class Communication:
     """Who tells whom what, and what it costs them (a part of ``World``: it uses the world's state)."""
 
@@ -105,11 +114,7 @@ class Communication:
         return round(left + recovery, 1) if run.phase != "recover" else round(recovery, 1)
 
     def _update_request_rate(self) -> float:
-        beh = self.scn.behaviour
-        rate = beh.update_requests_per_hour
-        if self.strategy.spec.executive_channel:
-            rate *= beh.update_requests_factor_with_exec_channel
-        return rate
+        return update_request_rate(self.scn.behaviour, self.strategy.spec)
 
     def _update_requests(self, run: IncidentRun, ic: Engineer):
         beh = self.scn.behaviour

@@ -1,0 +1,39 @@
+"""The people figures read from simulated event logs, by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from incsim.calibrate.people import request_rate
+from incsim.calibrate.people_check import simulated_samples
+from incsim.model import events as ev
+
+
+def _detected(t: float, incident: int) -> ev.Detected:
+    return ev.Detected(t, incident, category="single-service", flags=(), roots=("api",), diagnosis_min=30.0,
+                       fix_min=10.0, exposure_per_min=0.0)
+
+
+def test_update_request_rate_from_an_event_log_by_hand():
+    log = [
+        _detected(0.0, 1),
+        ev.Question(10.0, 1, "leadership", to="ic-1", medium="channel", topic="any updates?"),
+        ev.Question(20.0, 1, "app-1", to="db-1", medium="channel", topic="consult"),  # not a request
+        ev.Question(50.0, 1, "leadership", to="ic-1", medium="room", topic="any updates?"),
+        ev.Question(80.0, 1, "leadership", to="ic-1", medium="channel", topic="any updates?"),
+        ev.Resolved(120.0, 1),
+        _detected(200.0, 2),
+        ev.Question(230.0, 2, "leadership", to="ic-2", medium="channel", topic="any updates?"),
+        ev.Resolved(260.0, 2),
+        _detected(300.0, 3),  # still open when the run ends: counted to its last event
+        ev.Question(330.0, 3, "spectator-1", to="app-1", medium="room", topic="question"),
+    ]
+    s = simulated_samples(log)
+    assert sorted(s["update_requests"]) == [0.0, 1.0, 3.0]
+    assert sorted(s["channel_hours"]) == pytest.approx([0.5, 1.0, 2.0])
+    rate = request_rate(s)
+    assert rate == {"requests": 4, "hours": pytest.approx(3.5), "per_hour": pytest.approx(4 / 3.5)}
+
+
+def test_no_hours_no_rate():
+    assert request_rate({"update_requests": [], "channel_hours": []})["per_hour"] is None
