@@ -55,7 +55,12 @@ class Inputs:
     @property
     def pilot_curve(self) -> dict | None:
         """Power by month from the pilot given (or the run folder's own pilot.json), as the report reads it."""
-        return pilot_curve(self.pilot) if self.pilot is not None else self.run.pilot
+        if self.pilot is None:
+            return self.run.pilot
+        try:
+            return pilot_curve(self.pilot)
+        except ReportError as exc:
+            raise PresentError(f"{self.pilot_path}: {exc}") from None
 
 
 def kind_of(path: Path) -> str:
@@ -188,17 +193,15 @@ def gather_inputs(paths: list[Path | str]) -> Inputs:
         found[kind] = path
     if "run" not in found:
         raise PresentError("no run folder among the folders given; a deck needs the folder `incsim run -o DIR` wrote")
+    readers = {"review": read_review, "calibration": read_calibration, "pilot": read_pilot,
+               "robustness": read_robustness}
+    # the others first: they are quicker to read, and to refuse, than the run
+    extra = {}
+    for kind, read in readers.items():
+        if kind in found:
+            extra[kind], extra[f"{kind}_path"] = read(found[kind]), found[kind]
     try:
         run = gather(found["run"])
     except ReportError as exc:
         raise PresentError(str(exc)) from None
-    inputs = Inputs(run=run)
-    if "review" in found:
-        inputs.review, inputs.review_path = read_review(found["review"]), found["review"]
-    if "calibration" in found:
-        inputs.calibration, inputs.calibration_path = read_calibration(found["calibration"]), found["calibration"]
-    if "pilot" in found:
-        inputs.pilot, inputs.pilot_path = read_pilot(found["pilot"]), found["pilot"]
-    if "robustness" in found:
-        inputs.robustness, inputs.robustness_path = read_robustness(found["robustness"]), found["robustness"]
-    return inputs
+    return Inputs(run=run, **extra)

@@ -206,12 +206,12 @@ def robustness_slide(inp: Inputs, audience: str) -> Slide | None:
 
 def pilot_slide(inp: Inputs) -> Slide | None:
     """The pilot: months before the data can speak, and the chance a real gain looks worse after 3 months."""
-    from incsim.pilot import answer_sentence
-
     curve = inp.pilot_curve
     report = inp.pilot if inp.pilot is not None else inp.run.results.pilot
     if curve is None or report is None:
         return None
+    from incsim.pilot import answer_sentence
+
     from incsim.report.wording import STATISTIC_LABELS
 
     chart = Chart("line", "Chance the pilot shows the gain, by month",
