@@ -37,13 +37,13 @@ body { font-family: "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: #1b1
 .slide figure { flex: 1 1 45%; margin: 0; min-width: 0; display: flex; align-items: flex-start; }
 .slide .body.chart-only figure { flex-basis: 100%; }
 .slide svg.chart { width: 100%; height: auto; max-height: 100%; }
-.slide ul { margin: 0; padding-left: 1.1em; font-size: 0.95em; line-height: 1.35; }
+.slide ul { margin: 0; padding-left: 1.1em; font-size: 1.05em; line-height: 1.35; }
 .slide li { margin-bottom: 0.45em; overflow-wrap: anywhere; }
-.slide table { border-collapse: collapse; font-size: 0.8em; width: 100%; }
+.slide table { border-collapse: collapse; font-size: 0.88em; width: 100%; }
 .slide th, .slide td { text-align: left; padding: 0.25em 0.5em; border-bottom: 1px solid #ddd;
   overflow-wrap: anywhere; vertical-align: top; }
 .slide th { background: #eef3f7; }
-.slide table.long { font-size: 0.62em; }
+.slide table.long { font-size: 0.7em; }
 .slide .num { position: absolute; right: 2.2em; bottom: 0.6em; font-size: 0.55em; color: #777; }
 .slide .notes { display: none; }
 #panel { display: none; }
