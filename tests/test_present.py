@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
 from typer.testing import CliRunner
 
 from incsim.cli import app
@@ -126,6 +127,10 @@ def test_the_answer_states_the_paired_differences_and_what_it_covers(prs, csv):
     lo, hi = sorted((-diff.low, -diff.high))
     assert f"{-diff.mean:.1f} fewer engineer-hours" in text or f"{diff.mean:.1f} more" in text
     assert f"95% CI {lo:.1f}\u2013{hi:.1f}" in text
+    want = [est(csv["summary"], "difference", f"{p} - {WAR_ROOM}", "engineer_hours").mean
+            for p in csv["run"]["protocols"][1:]]
+    assert categories(s) == csv["run"]["protocols"][1:]
+    assert all(close(a, b) for a, b in zip(series(s)[f"engineer-hours vs {WAR_ROOM}"], want, strict=True))
     n = int((csv["incidents"]["protocol"] == WAR_ROOM).sum())
     assert f"Covers {n} simulated incidents per protocol" in text
     assert f"in {csv['run']['replications']} replications of 21 days of {HOSTILE_NAME}" in text
@@ -242,13 +247,16 @@ def test_the_pilot_slide_is_pilot_json(full):
     folders, prs = full
     pilot = json.loads((folders[2] / "pilot.json").read_text())
     s = slide_by_title(prs, "The pilot: when can the data speak?")
-    assert categories(s) == [str(r["month"]) for r in pilot["power_by_month"]]
-    got = series(s)
-    assert all(close(a, r["power"]["mttr"]) for a, r in zip(got["MTTR (mean)"], pilot["power_by_month"], strict=True))
+    chart = shape(s, "chart").chart
+    assert chart.chart_type == XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS  # months where they belong
+    mttr = next(x for x in chart.plots[0].series if x.name == "MTTR (mean)")
+    months = [float(v) for v in mttr._element.xpath("./c:xVal//c:pt/c:v/text()")]
+    assert months == [r["month"] for r in pilot["power_by_month"]]
+    assert all(close(a, r["power"]["mttr"]) for a, r in zip(mttr.values, pilot["power_by_month"], strict=True))
     text = texts(s)
     assert f"{pilot['p_worse'] * 100:.0f}% chance its MTTR looks worse" in text
     m = pilot["mttr"]["months_for_80pct_power"]
-    assert (f"MTTR (mean): 80% power after {m} month" in text) if m else "not within the months searched" in text
+    assert (f"MTTR (mean): 80% power after {m} month" in text) if m else "MTTR (mean): 80% power not reached" in text
     assert "Davidovi" in texts(slide_by_title(prs, "Sources and how to reproduce"))
 
 

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
-from pptx.chart.xlsx import CategoryWorkbookWriter
+from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches, Pt
@@ -34,8 +34,8 @@ FIXED_TIME = dt.datetime(2000, 1, 1)  # document dates: the deck's bytes depend 
 _TITLE_ONLY = 5  # the default template's "Title Only" layout
 
 
-class _StableWorkbook(CategoryWorkbookWriter):
-    """The chart's embedded workbook dated ``FIXED_TIME`` rather than now."""
+class _StableWorkbook:
+    """A chart's embedded workbook dated ``FIXED_TIME`` rather than now (mixed into python-pptx's writers)."""
 
     @contextmanager
     def _open_worksheet(self, xlsx_file):
@@ -48,12 +48,28 @@ class _StableWorkbook(CategoryWorkbookWriter):
         workbook.close()
 
 
+class _CategoryWorkbook(_StableWorkbook, CategoryWorkbookWriter):
+    pass
+
+
+class _XyWorkbook(_StableWorkbook, XyWorkbookWriter):
+    pass
+
+
 class _ChartData(CategoryChartData):
     """Category chart data whose embedded workbook has fixed bytes."""
 
     @cached_property
     def _workbook_writer(self) -> CategoryWorkbookWriter:
-        return _StableWorkbook(self)
+        return _CategoryWorkbook(self)
+
+
+class _XyData(XyChartData):
+    """XY chart data whose embedded workbook has fixed bytes."""
+
+    @cached_property
+    def _workbook_writer(self) -> XyWorkbookWriter:
+        return _XyWorkbook(self)
 
 
 def _text_box(slide, name: str, left, top, width, height, paragraphs: list[str], size: float,
@@ -94,12 +110,25 @@ def _table(slide, table: Table, left, top, width, height) -> None:
                     run.font.bold = r == 0
 
 
-def _chart(slide, chart: Chart, left, top, width, height) -> None:
+def _chart_data(chart: Chart):
+    if chart.x is not None:  # a numeric x axis: an XY chart, points where they belong
+        xy = _XyData(number_format=chart.number_format)
+        for s in chart.series:
+            series = xy.add_series(s.name, number_format=chart.number_format)
+            for x, v in zip(chart.x, s.values, strict=True):
+                if math.isfinite(v):
+                    series.add_data_point(x, v)
+        return XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, xy
     data = _ChartData(number_format=chart.number_format)
     data.categories = list(chart.categories)
     for s in chart.series:
         data.add_series(s.name, [v if math.isfinite(v) else None for v in s.values], chart.number_format)
     kind = XL_CHART_TYPE.LINE_MARKERS if chart.kind == "line" else XL_CHART_TYPE.COLUMN_CLUSTERED
+    return kind, data
+
+
+def _chart(slide, chart: Chart, left, top, width, height) -> None:
+    kind, data = _chart_data(chart)
     frame = slide.shapes.add_chart(kind, left, top, width, height, data)
     frame.name = "chart"
     ch = frame.chart

@@ -50,6 +50,8 @@ class Chart:
     series: tuple[Series, ...]
     unit: str = ""
     digits: int = 0
+    x: tuple[float, ...] | None = None
+    """For a line over a numeric axis (months): each point's x; the categories are its labels."""
 
     @property
     def number_format(self) -> str:
@@ -110,8 +112,14 @@ def question_slide(inp: Inputs) -> Slide:
              f"incidents. {cover_sentence(d)} What it does not say: it is a model of this organisation as the "
              "scenario describes it, not a measurement of it; a difference whose interval includes zero is "
              "not a difference we can claim.")
+    chart = None
+    if d.headline:
+        chart = Chart("bar", f"Engineer-hours per incident, difference to {base}",
+                      tuple(h["protocol"] for h in d.headline),
+                      (_series(f"engineer-hours vs {base}", (h["engineer_hours"].mean for h in d.headline)),),
+                      unit="hours per incident", digits=1)
     return Slide("answer", "The question and the answer", question, notes,
-                 points=(*points, cover_sentence(d)))
+                 points=(*points, cover_sentence(d)), chart=chart)
 
 
 def history_slide(inp: Inputs) -> Slide:
@@ -217,11 +225,12 @@ def pilot_slide(inp: Inputs) -> Slide | None:
     chart = Chart("line", "Chance the pilot shows the gain, by month",
                   tuple(str(m) for m in curve["months"]),
                   tuple(_series(STATISTIC_LABELS[s], curve["power"][s]) for s in curve["power"]),
-                  unit="power", digits=2)
+                  unit="power", digits=2, x=tuple(float(m) for m in curve["months"]))
     points = []
     for s, m in curve["months_for_80pct"].items():
-        when = f"{m} month{'s' if m != 1 else ''}" if m is not None else "not within the months searched"
-        points.append(f"{STATISTIC_LABELS[s]}: 80% power after {when}.")
+        when = (f"after {m} month{'s' if m != 1 else ''}" if m is not None
+                else "not reached within the months searched")
+        points.append(f"{STATISTIC_LABELS[s]}: 80% power {when}.")
     if report.get("months") is not None and report.get("p_worse") is not None:
         points.append(f"After {report['months']} months, the chance a real {report['improvement'] * 100:g}% gain "
                       f"looks worse in MTTR: {report['p_worse'] * 100:.0f}%.")

@@ -47,8 +47,9 @@ def _label(text: str, limit: int = 22) -> str:
 def chart_svg(chart: Chart, protocol_colours: dict[str, str]) -> str:
     """The chart as an ``<svg>`` element (its data also in ``data-values`` on each mark, for checking)."""
     values = [v for s in chart.series for v in s.values if math.isfinite(v)]
-    lo = min([0.0, *values])
-    top = 1.0 if chart.kind == "line" and chart.unit == "power" else _nice_top(max([0.0, *values]))
+    low, high = min([0.0, *values]), max([0.0, *values])
+    lo = -_nice_top(-low) if low < 0 else 0.0
+    top = 1.0 if chart.unit == "power" else (_nice_top(high) if high > 0 or lo == 0 else 0.0)
     span = (top - lo) or 1.0
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
 
@@ -70,17 +71,28 @@ def chart_svg(chart: Chart, protocol_colours: dict[str, str]) -> str:
     n_cat, n_ser = len(chart.categories), max(1, len(chart.series))
     slot = plot_w / max(1, n_cat)
     if chart.kind == "line":
+        xs = chart.x if chart.x is not None else tuple(float(i) for i in range(n_cat))
+        x_lo, x_hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
+
+        def px(x: float) -> float:
+            return LEFT + 8 + (plot_w - 16) * ((x - x_lo) / ((x_hi - x_lo) or 1.0))
+
         for s, colour in zip(chart.series, colours, strict=True):
-            pts = [(LEFT + slot * (i + 0.5), y(v)) for i, v in enumerate(s.values) if math.isfinite(v)]
+            pts = [(px(x), y(v)) for x, v in zip(xs, s.values, strict=True) if math.isfinite(v)]
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
             out.append(f'<polyline class="mark" data-series="{escape(s.name)}" '
                        f'data-values="{escape(",".join(repr(v) for v in s.values))}" points="{path}" '
                        f'fill="none" stroke="{colour}" stroke-width="2.5"/>')
-        every = max(1, math.ceil(n_cat / 12))
-        for i, c in enumerate(chart.categories):
-            if i % every == 0:
-                out.append(f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{TOP + plot_h + 18:.0f}" font-size="12" '
-                           f'text-anchor="middle" fill="#333">{escape(_label(c, 10))}</text>')
+        if chart.x is not None:  # ticks at round values of a numeric axis
+            step = _nice_top((x_hi - x_lo) / 6) if x_hi > x_lo else 1.0
+            ticks = [k * step for k in range(math.ceil(x_lo / step), math.floor(x_hi / step) + 1)]
+            labels = [(px(t), num(t)) for t in ticks]
+        else:
+            every = max(1, math.ceil(n_cat / 12))
+            labels = [(px(float(i)), c) for i, c in enumerate(chart.categories) if i % every == 0]
+        for at, text in labels:
+            out.append(f'<text x="{at:.1f}" y="{TOP + plot_h + 18:.0f}" font-size="12" '
+                       f'text-anchor="middle" fill="#333">{escape(_label(text, 10))}</text>')
     else:
         bar = slot * 0.8 / n_ser
         for j, (s, colour) in enumerate(zip(chart.series, colours, strict=True)):
@@ -93,7 +105,8 @@ def chart_svg(chart: Chart, protocol_colours: dict[str, str]) -> str:
                            f'{escape(chart.categories[i])}" data-value="{v!r}" x="{x:.1f}" y="{y0:.1f}" '
                            f'width="{bar:.1f}" height="{max(y1 - y0, 0.5):.1f}" fill="{colour}"/>')
                 if n_cat * n_ser <= 12:
-                    out.append(f'<text x="{x + bar / 2:.1f}" y="{y0 - 4:.1f}" font-size="12" text-anchor="middle" '
+                    at = y0 - 4 if v >= 0 else y1 + 14
+                    out.append(f'<text x="{x + bar / 2:.1f}" y="{at:.1f}" font-size="12" text-anchor="middle" '
                                f'fill="#222">{escape(_tick(v, chart.digits))}</text>')
         for i, c in enumerate(chart.categories):
             out.append(f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{TOP + plot_h + 18:.0f}" font-size="13" '

@@ -226,9 +226,14 @@ def assumption_parts(inp: Inputs, audience: str) -> tuple[str, tuple[str, ...], 
         points.append("Not calibrated: no `incsim calibrate` folder was given; the durations are the scenario's.")
     if inp.review is not None:
         points.append(f"History reviewed: {len(inp.review['months'])} months of {inp.review.get('export', '')}.")
-    checked = [p.path for p in d.parameters if p.source_kind == "assumption"][:3]
+    # the behaviour parameters are the mechanisms' knobs (refocus, narration, latencies): the ones
+    # whose values the comparison leans on, so those are named first
+    guesses = [p for p in d.parameters if p.source_kind == "assumption"]
+    checked = [p for p in guesses if p.path.startswith("behaviour.")] or guesses
     if checked:
-        points.append("Assumptions to check first: " + ", ".join(checked) + ".")
+        points.append("Assumptions to check first: " + ", ".join(f"{p.path} = {p.value}" for p in checked[:3]) + ".")
+    points.append("The simulator itself is checked against queueing theory (Erlang C, machine repair, "
+                  "Little's law) by `incsim verify`.")
     if inp.robustness is None:
         points.append("Not studied: how the answer moves when the uncertain parameters move (no robustness study).")
     table = None
