@@ -108,3 +108,18 @@ def close(a: float, b: float) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def calibration_folder(root: Path) -> Path:
+    """``incsim calibrate tests/fixtures/exports/pagerduty.json -o DIR``."""
+    from incsim.calibrate.calibration import calibrate
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.report import calibration_html
+
+    export = Path(__file__).resolve().parent / "fixtures" / "exports" / "pagerduty.json"
+    data = read_export(export, None)
+    calib = calibrate(data, None)
+    out = root / "calibration"
+    write_folder(out, {"calibration.json": dumps(calib), "report.html": calibration_html(calib, data)},
+                 command=["incsim", "calibrate"])
+    return out

@@ -28,6 +28,7 @@ from present_helpers import (
     HOSTILE_NAME,
     ROBUSTNESS,
     WAR_ROOM,
+    calibration_folder,
     close,
     hostile_run,
     pilot_folder,
@@ -274,6 +275,22 @@ def test_the_robustness_slide_is_robustness_json(full):
     assert titles.index("What would change the answer") < titles.index("The pilot: when can the data speak?")
 
 
+def test_every_pptx_shape_lies_on_its_slide_and_none_overlap(full):
+    folders, _ = full
+    prs = _pptx(gather_inputs(folders), "engineering")
+    for slide in prs.slides:
+        boxes = []
+        for sh in slide.shapes:
+            assert sh.left >= 0 and sh.top >= 0, (slide.shapes.title.text, sh.name)
+            assert sh.left + sh.width <= prs.slide_width and sh.top + sh.height <= prs.slide_height, \
+                (slide.shapes.title.text, sh.name)
+            boxes.append((sh.name, sh.left, sh.top, sh.left + sh.width, sh.top + sh.height))
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+                assert apart, (slide.shapes.title.text, a[0], b[0])
+
+
 def test_engineering_adds_every_paired_difference(inputs, csv):
     prs = _pptx(inputs, "engineering")
     rows = table_rows(slide_by_title(prs, "Every paired difference"))
@@ -283,6 +300,19 @@ def test_engineering_adds_every_paired_difference(inputs, csv):
     for r in rows[1:]:
         assert r[2] == mean_ci(est(csv["summary"], "difference", r[0], "engineer_hours"), 1, sign=True)
     assert len(prs.slides) == len(EXEC_TITLES) + 1
+
+
+def test_a_calibration_folder_is_named_on_the_assumptions_slide(run, tmp_path):
+    cal = calibration_folder(tmp_path)
+    calib = json.loads((cal / "calibration.json").read_text())
+    inputs = gather_inputs([cal, run])  # any order
+    text = "\n".join(build_deck(inputs).slides[-2].points)
+    assert f"Calibration of pagerduty.json: {calib['n']} incidents; durations best fit " \
+           f"{calib['overall']['best_family']}" in text
+    assert "scenario does not use these fits" in text  # the seed scenario is not calibrated
+    (cal / "report.html").write_text((cal / "report.html").read_text() + " ")
+    with pytest.raises(PresentError, match=r"report.html: damaged"):
+        gather_inputs([run, cal])
 
 
 # -- refusals ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import shlex
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from incsim.report.build import ReportData
@@ -219,9 +220,13 @@ def assumption_parts(inp: Inputs, audience: str) -> tuple[str, tuple[str, ...], 
     if cal is not None:
         overall = cal.get("overall") or {}
         gof = (overall.get("gof") or {}).get("statistic")
-        points.append(f"Calibrated from {cal['export']}: {cal['n']} incidents; durations best fit "
+        export = Path(str(cal["export"])).name
+        # ``incsim calibrate --base`` marks every fitted value "calibrated: EXPORT, ..."
+        used = f"calibrated: {export}" in d.results.scenario_text
+        points.append(f"Calibration of {export}: {cal['n']} incidents; durations best fit "
                       f"{overall.get('best_family', 'n/a')}" + (f" (KS {gof:.3f})" if isinstance(gof, float) else "")
-                      + f"; {num(float(cal['arrivals'].get('per_week', math.nan)), 2)} incidents a week.")
+                      + f"; {num(float(cal['arrivals'].get('per_week', math.nan)), 2)} incidents a week; the run's "
+                      + ("scenario uses these fits." if used else "scenario does not use these fits."))
     else:
         points.append("Not calibrated: no `incsim calibrate` folder was given; the durations are the scenario's.")
     if inp.review is not None:
