@@ -214,6 +214,23 @@ def test_hostile_names_are_text_in_the_pptx_and_escaped_in_the_html(prs, inputs)
         assert raw not in page and html.escape(raw) in page
 
 
+def test_the_page_allows_only_its_own_style_and_script(inputs):
+    import base64
+    import hashlib
+    import re
+
+    page = render_deck(build_deck(inputs), "html").decode()
+    csp = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
+    assert "default-src 'none'" in csp and "unsafe" not in csp and "http" not in csp
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(styles) == len(scripts) == 1
+    for kind, body in (("style-src", styles[0]), ("script-src", scripts[0])):
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"{kind} 'sha256-{digest}'" in csp
+    assert ' style="' not in page and "<link" not in page and "<img" not in page and " on" + "error=" not in page
+
+
 # -- review, pilot and robustness folders ------------------------------------------------------
 
 @pytest.fixture(scope="module")
