@@ -332,6 +332,21 @@ def test_a_calibration_folder_is_named_on_the_assumptions_slide(run, tmp_path):
         gather_inputs([run, cal])
 
 
+def test_a_run_without_incidents_still_gives_a_deck(tmp_path):
+    from incsim import api
+
+    from present_helpers import SEED
+
+    src = tmp_path / "empty.yaml"
+    src.write_text(SEED.read_text().replace("  horizon_days: 28", "  horizon_days: 0.01"))
+    api.run_scenario(api.load(src), replications=2, seed=1, out_dir=tmp_path / "run")
+    deck = build_deck(gather_inputs([tmp_path / "run"]))
+    prs = Presentation(io.BytesIO(render_deck(deck, "pptx")))
+    assert [s.shapes.title.text for s in prs.slides] == EXEC_TITLES
+    assert "Covers 0 simulated incidents" in texts(prs.slides[0])
+    assert b"<section" in render_deck(deck, "html")
+
+
 # -- refusals ----------------------------------------------------------------------------------
 
 def _copy(src: Path, dst: Path) -> Path:

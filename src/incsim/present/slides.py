@@ -11,7 +11,7 @@ would change the answer, the pilot, the executive channel, the assumptions, the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from incsim.present.folders import Inputs
 from incsim.present.words import (
@@ -304,4 +304,6 @@ def build_deck(inp: Inputs, audience: str = "exec") -> Deck:
         slides.append(differences_slide(inp))
     slides += [s for s in (robustness_slide(inp, audience), pilot_slide(inp)) if s is not None]
     slides += [exec_channel_slide(inp), assumptions_slide(inp, audience), sources_slide(inp)]
+    # a chart with nothing to show (a run without incidents) is left out rather than drawn empty
+    slides = [replace(s, chart=None) if s.chart is not None and not s.chart.categories else s for s in slides]
     return Deck(title, audience, protocols, slides)
