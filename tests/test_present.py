@@ -415,3 +415,19 @@ def test_a_pilot_json_with_its_seal_broken_is_refused(run, tmp_path):
     (pilot / "pilot.json").write_text(sealed_json({"months": 3}))
     with pytest.raises(PresentError, match="no 'power_by_month'"):
         gather_inputs([run, pilot / "pilot.json"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_opens_the_pptx_one_page_per_slide(full, tmp_path):
+    import re
+    import subprocess
+
+    folders, prs = full
+    deck = tmp_path / "deck.pptx"
+    deck.write_bytes(render_deck(build_deck(gather_inputs(folders)), "pptx"))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
+                   check=True, capture_output=True, timeout=300)
+    pdf = (tmp_path / "deck.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == len(prs.slides)

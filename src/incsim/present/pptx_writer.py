@@ -20,7 +20,7 @@ from functools import cached_property
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
 from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches, Pt
 
@@ -142,6 +142,18 @@ def _chart(slide, chart: Chart, left, top, width, height) -> None:
         ch.legend.include_in_layout = False
     axis = ch.value_axis
     axis.has_major_gridlines = True
+    values = [v for ser in chart.series for v in ser.values if math.isfinite(v)]
+    if chart.x is not None:
+        ch.category_axis.has_title = True
+        ch.category_axis.axis_title.text_frame.text = "months"
+    if chart.unit == "power":
+        axis.minimum_scale, axis.maximum_scale = 0.0, 1.0
+    elif chart.kind == "bar" and values:  # bars start at zero, never at an automatic floor
+        if min(values) >= 0:
+            axis.minimum_scale = 0.0
+        elif max(values) <= 0:
+            axis.maximum_scale = 0.0
+        ch.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     axis.tick_labels.number_format = chart.number_format
     axis.tick_labels.number_format_is_linked = False
     if chart.unit:
@@ -161,7 +173,8 @@ def _slide(prs, s: Slide) -> None:
     title.text = s.title
     for run in title.text_frame.paragraphs[0].runs:
         run.font.size = Pt(30)
-    _text_box(slide, "lead", MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.9), [s.lead], 18, bold=True)
+    lead_size = 18 if len(s.lead) <= 120 else 15 if len(s.lead) <= 200 else 13  # at most three lines
+    _text_box(slide, "lead", MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.9), [s.lead], lead_size, bold=True)
     full = WIDTH - 2 * MARGIN
     left_w = Inches(6.6) if s.chart is not None and (s.points or s.table) else full
     top = BODY_TOP
