@@ -100,6 +100,11 @@ def _table(slide, table: Table, left, top, width, height) -> None:
                                    Emu(min(int(height), int(Pt(size * 2.2)) * (len(table.rows) + 1))))
     shape.name = "table"
     grid = shape.table
+    if len(table.header) <= 4:  # the first column names things (a parameter, a protocol): give it room
+        first = int(width * 0.4)
+        grid.columns[0].width = Emu(first)
+        for c in range(1, len(table.header)):
+            grid.columns[c].width = Emu((int(width) - first) // (len(table.header) - 1))
     for r, row in enumerate((table.header, *table.rows)):
         for c, text in enumerate(row):
             cell = grid.cell(r, c)
@@ -123,8 +128,8 @@ def _chart_data(chart: Chart):
     data.categories = list(chart.categories)
     for s in chart.series:
         data.add_series(s.name, [v if math.isfinite(v) else None for v in s.values], chart.number_format)
-    kind = XL_CHART_TYPE.LINE_MARKERS if chart.kind == "line" else XL_CHART_TYPE.COLUMN_CLUSTERED
-    return kind, data
+    kinds = {"line": XL_CHART_TYPE.LINE_MARKERS, "hbar": XL_CHART_TYPE.BAR_CLUSTERED}
+    return kinds.get(chart.kind, XL_CHART_TYPE.COLUMN_CLUSTERED), data
 
 
 def _chart(slide, chart: Chart, left, top, width, height) -> None:
@@ -143,12 +148,14 @@ def _chart(slide, chart: Chart, left, top, width, height) -> None:
     axis = ch.value_axis
     axis.has_major_gridlines = True
     values = [v for ser in chart.series for v in ser.values if math.isfinite(v)]
+    if chart.kind == "hbar":  # the first category on top, as it is read
+        ch.category_axis.reverse_order = True
     if chart.x is not None:
         ch.category_axis.has_title = True
         ch.category_axis.axis_title.text_frame.text = "months"
     if chart.unit == "power":
         axis.minimum_scale, axis.maximum_scale = 0.0, 1.0
-    elif chart.kind == "bar" and values:  # bars start at zero, never at an automatic floor
+    elif chart.kind in ("bar", "hbar") and values:  # bars start at zero, never at an automatic floor
         if min(values) >= 0:
             axis.minimum_scale = 0.0
         elif max(values) <= 0:
@@ -159,7 +166,7 @@ def _chart(slide, chart: Chart, left, top, width, height) -> None:
     if chart.unit:
         axis.has_title = True
         axis.axis_title.text_frame.text = chart.unit
-    if chart.kind == "bar" and len(chart.categories) * len(chart.series) <= 12:
+    if chart.kind in ("bar", "hbar") and len(chart.categories) * len(chart.series) <= 12:
         plot = ch.plots[0]
         plot.has_data_labels = True
         plot.data_labels.number_format = chart.number_format
@@ -180,7 +187,9 @@ def _slide(prs, s: Slide) -> None:
     top = BODY_TOP
     if s.points:
         size = 14 if _lines(list(s.points), left_w / 914400, 14) <= 12 else 12
-        height = Pt(size * 1.75) * _lines(list(s.points), left_w / 914400, size)
+        # lines at 1.25 x the size, half a line after each paragraph, and the box's own margins
+        height = (Pt(size * 1.25) * _lines(list(s.points), left_w / 914400, size)
+                  + Pt(size * 0.5) * len(s.points) + Inches(0.1))
         _text_box(slide, "points", MARGIN, top, left_w, Emu(int(height)), list(s.points), size)
         top = Emu(int(top + height + Inches(0.1)))
     if s.table is not None:

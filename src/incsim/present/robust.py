@@ -71,7 +71,7 @@ def robustness_parts(study: dict, audience: str) -> tuple[str, tuple[str, ...], 
         rows = [s for s in study["sensitivity"] if (s["baseline"], s["alternative"], s["metric"]) == key]
         rows = sorted(rows, key=lambda s: -float(s["total"]))[:DRIVERS_SHOWN]
         if rows:
-            chart = Chart("bar", f"Drivers of {first['alternative']} vs {first['baseline']}, {first['metric']}",
+            chart = Chart("hbar", f"Drivers of {first['alternative']} vs {first['baseline']}, {first['metric']}",
                           tuple(str(s["parameter"]) for s in rows),
                           (Series("total effect", tuple(float(s["total"]) for s in rows)),
                            Series("first order", tuple(float(s["first_order"]) for s in rows))),

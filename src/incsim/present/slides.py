@@ -42,7 +42,8 @@ class Series:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart's data: ``bar`` (clustered columns) or ``line``; values are the folder's numbers."""
+    """A chart's data: ``bar`` (clustered columns), ``hbar`` (clustered bars, for long category
+    names) or ``line``; values are the folder's numbers."""
 
     kind: str
     title: str
@@ -55,8 +56,10 @@ class Chart:
 
     @property
     def number_format(self) -> str:
-        """The Excel number format of the values (as shown on the slide)."""
-        return "0" if self.digits == 0 else "0." + "0" * self.digits
+        """The Excel number format of the values (as shown on the slide): dollars for a ``$`` unit."""
+        if self.unit.startswith("$"):
+            return '"$"#,##0'
+        return "#,##0" if self.digits == 0 else "#,##0." + "0" * self.digits
 
 
 @dataclass(frozen=True)

@@ -243,9 +243,17 @@ def assumption_parts(inp: Inputs, audience: str) -> tuple[str, tuple[str, ...], 
         points.append("Not studied: how the answer moves when the uncertain parameters move (no robustness study).")
     table = None
     if audience == "engineering":
-        rows = tuple((p.path, p.value, p.source_kind) for p in d.parameters if p.source_kind != "cited")[:10]
+        # the parameters that cite nothing, the model's own first (not the file's header or names)
+        uncited = [p for p in d.parameters if p.source_kind != "cited"
+                   and p.path.split(".")[0] not in ("apiVersion", "kind", "metadata")]
+        uncited.sort(key=lambda p: not p.path.startswith("behaviour."))  # the mechanisms' knobs first
+        rows = tuple((p.path, _short(p.value), p.source_kind) for p in uncited)[:5]
         table = Table(("parameter", "value", "source"), rows) if rows else None
     return lead, tuple(points), table, chart
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def command_line(run: dict) -> str:
