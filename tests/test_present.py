@@ -20,7 +20,7 @@ from incsim.cli import app
 from incsim.output import sealed_json
 from incsim.present import PresentError, build_deck, gather_inputs, render_deck
 from incsim.report.results import ReportError, load_results
-from incsim.report.wording import Estimate, mean_ci, money_ci
+from incsim.report.wording import Estimate, mean_ci, money_ci, money_short
 from present_helpers import (
     ASYNC,
     COMMAND,
@@ -186,6 +186,15 @@ def test_the_cost_per_year_is_cost_per_incident_times_the_incident_rate(prs, csv
     assert f"{per_year:,.1f} incidents a year" in text
     assert "not priced in this scenario ($0 a minute)" in text  # the seed leaves customer impact unpriced
     assert text.count(f"vs {WAR_ROOM}: customer impact") == len(protocols) - 1
+    for p in protocols[1:]:  # cost = labour + price x impact, price 0: the labour difference is the cost's
+        cost = est(csv["summary"], "difference", f"{p} - {WAR_ROOM}", "cost_usd").mean
+        impact = est(csv["summary"], "difference", f"{p} - {WAR_ROOM}", "customer_impact_min").mean
+        price = -cost / impact
+        if price > 0:
+            side = "below" if impact > 0 else "above"
+            assert f"worth {side} {money_short(price)} (break-even price" in text, (p, price, text)
+        else:
+            assert "whatever a minute of customer impact is worth" in text
 
 
 def test_the_executive_channel_slide_reads_the_scenario(prs, csv):

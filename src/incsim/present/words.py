@@ -104,20 +104,20 @@ def break_even_line(d: ReportData, item: dict) -> str:
 
     other, base = capitalised(item["protocol"]), item["baseline"]
     impact = difference(d.results.summary, base, item["protocol"], "customer_impact_min")
+    head = f"{other} vs {base}: customer impact {mean_ci(impact, 0, sign=True)} min per incident"
+    noise = "" if impact.excludes_zero else " (the impact difference is within noise)"
     p = break_even_price(d, item)
-    if p is None or not impact.excludes_zero:
-        return (f"{other} vs {base}: customer impact {mean_ci(impact, 0, sign=True)} min per incident, "
-                f"no difference beyond noise, so its price does not change which is cheaper.")
-    labour_cheaper = (item["cost_usd"].mean - float(d.results.scenario.costs.customer_impact_usd_per_min)
-                      * impact.mean) < 0
-    more = impact.mean > 0
-    if p <= 0:
+    if p is None:
+        return f"{head}; no cost difference to price{noise}."
+    if p <= 0:  # labour and impact differ in the same direction: no price reverses the order
+        labour_cheaper = (item["cost_usd"].mean - float(d.results.scenario.costs.customer_impact_usd_per_min)
+                          * impact.mean) < 0
         word = "cheaper" if labour_cheaper else "dearer"
-        return (f"{other} vs {base}: customer impact {mean_ci(impact, 0, sign=True)} min per incident; "
-                f"{other} stays {word} whatever a minute of customer impact is worth.")
-    side = "below" if more else "above"
-    return (f"{other} vs {base}: customer impact {mean_ci(impact, 0, sign=True)} min per incident; {other} is "
-            f"cheaper while a minute of customer impact is worth {side} {money_short(p)} (break-even price).")
+        return f"{head}; {other} stays {word} whatever a minute of customer impact is worth{noise}."
+    side = "below" if impact.mean > 0 else "above"
+    caveat = "; the impact difference is within noise, so this price is uncertain" if noise else ""
+    return (f"{head}; {other} is cheaper while a minute of customer impact is worth {side} "
+            f"{money_short(p)} (break-even price{caveat}).")
 
 
 def difference_table(d: ReportData) -> Table:
