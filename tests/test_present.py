@@ -440,3 +440,12 @@ def test_libreoffice_opens_the_pptx_one_page_per_slide(full, tmp_path):
                    check=True, capture_output=True, timeout=300)
     pdf = (tmp_path / "deck.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == len(prs.slides)
+
+
+def test_the_reproduce_command_carries_the_seed_run_json_records():
+    from incsim.present.words import command_line
+
+    assert command_line({"command": ["incsim", "run", "-o", "my run"], "seed": 5}) == "incsim run -o 'my run' --seed 5"
+    assert command_line({"command": ["incsim", "run", "--seed", "7"], "seed": 7}) == "incsim run --seed 7"
+    assert command_line({"command": ["incsim", "run", "--seed=7"], "seed": 7}) == "incsim run --seed=7"
+    assert command_line({"seed": 7}).startswith("n/a")

@@ -251,14 +251,16 @@ def exec_channel_slide(inp: Inputs) -> Slide:
     d = inp.run
     lead, points = exec_channel_points(d)
     protocols = d.results.protocols
-    chart = Chart("bar", "Interruptions per incident (mean)", tuple(protocols),
+    chart = Chart("bar", "Interruptions per incident, every kind (mean)", tuple(protocols),
                   (_series("interruptions", (protocol_stat(d.results.summary, p, "interruptions").mean
                                              for p in protocols)),), unit="per incident", digits=1)
     notes = ("The executive channel is the deal with leadership: the incident commander posts a short update "
              "there on a fixed cadence, and leadership stays out of the engineering channel unless asked in. "
              "Every ad-hoc 'any updates?' interrupts the incident commander, who has to stop and write a "
-             "summary; the interruptions shown are the simulated ones per incident (questions, briefings, "
-             "update requests). What it does not say: that leadership is not informed; they are, on schedule.")
+             "summary. The chart counts every simulated interruption of anyone in an incident: a question, a "
+             "briefing, an 'any updates?', and a watcher reading a channel update (short, with no refocus), "
+             "so a channel with watchers counts more of them. What it does not say: that leadership is not "
+             "informed; they are, on schedule.")
     return Slide("exec-channel", "The executive channel", lead, notes, points=points, chart=chart)
 
 

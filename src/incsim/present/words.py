@@ -257,11 +257,15 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def command_line(run: dict) -> str:
-    """The command that wrote the run folder (run.json's ``command``), as a shell line."""
+    """The command that wrote the run folder (run.json's ``command``) as a shell line, with the
+    seed run.json records added when the command let incsim draw one (else it would not reproduce)."""
     cmd = run.get("command")
-    if isinstance(cmd, list) and cmd:
-        return " ".join(shlex.quote(str(c)) for c in cmd)
-    return "n/a (run.json records no command)"
+    if not (isinstance(cmd, list) and cmd):
+        return "n/a (run.json records no command)"
+    words = [str(c) for c in cmd]
+    if not any(w == "--seed" or w.startswith("--seed=") for w in words) and run.get("seed") is not None:
+        words += ["--seed", str(run["seed"])]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def source_lines(inp: Inputs) -> tuple[str, tuple[str, ...]]:
@@ -273,9 +277,10 @@ def source_lines(inp: Inputs) -> tuple[str, tuple[str, ...]]:
     cited = list(dict.fromkeys(p.source for p in d.parameters if p.source_kind == "cited"))
     points = [f"Seed {run.get('seed', 'n/a')}; scenario sha256 {str(run.get('scenario_sha256', 'n/a'))[:16]}\u2026; "
               f"incsim {versions.get('incsim', 'n/a')}, python {versions.get('python', 'n/a')}.",
-              f"Folders: run {d.results.path.name}" + "".join(
-                  f", {k} {getattr(inp, k + '_path').name}" for k in ("review", "calibration", "pilot", "robustness")
-                  if getattr(inp, k + "_path") is not None) + ".",
+              "Folders read: " + "; ".join(
+                  [f"run {d.results.path.name}"] + [f"{k} {getattr(inp, k + '_path').name}"
+                                                   for k in ("review", "calibration", "pilot", "robustness")
+                                                   if getattr(inp, k + "_path") is not None]) + ".",
               f"Essay: {ESSAY}."]
     if inp.pilot_curve is not None:
         points.append(f"Pilot method: {PILOT_SOURCE}.")
