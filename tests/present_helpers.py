@@ -38,10 +38,10 @@ def hostile_run(root: Path) -> Path:
 
 
 def pilot_folder(run: Path, root: Path) -> Path:
-    """``incsim pilot --from-results RUN --per-month 20 -o DIR`` with few trials (fast)."""
+    """``incsim pilot --from-results RUN --improvement 0.3 --per-month 20 -o DIR``: few trials and months (fast)."""
     baseline = baseline_from_results(run, WAR_ROOM)
     out = root / "pilot"
-    api.write_pilot_json(out, baseline, pilot_report(baseline, per_month=20, trials=100, seed=3))
+    api.write_pilot_json(out, baseline, pilot_report(baseline, improvement=0.3, per_month=20, trials=100, seed=3))
     return out
 
 
