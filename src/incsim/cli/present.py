@@ -21,7 +21,7 @@ def present(
     folders: Annotated[list[Path], typer.Argument(
         help="A run folder (`incsim run -o DIR`, required) and any of: a review folder (`incsim review -o`), "
              "a calibration folder (`incsim calibrate -o`), a pilot (pilot.json or its folder), "
-             "a robustness study's folder.", metavar="DIR...", show_default=False)],
+             "a robustness study's folder.", metavar="DIR", show_default=False)],
     out: Annotated[Path | None, typer.Option(
         "-o", "--out", help="deck.pptx (editable slides) or deck.html (one page to present); "
                             "default: RUN_DIR/deck.pptx.")] = None,

@@ -164,9 +164,15 @@ def category_slide(inp: Inputs, audience: str) -> Slide:
     chart = Chart("bar", "Time to resolve by category (mean, minutes)", tuple(d.categories), tuple(
         _series(p, (protocol_stat(d.results.summary, p, "ttr_min", c).mean for c in d.categories))
         for p in protocols), unit="minutes", digits=0)
-    lead = (f"The verdict differs by category in {len(d.category_findings)} case(s)."
-            if d.category_findings else
-            f"In no category does a protocol resolve faster or slower than {base} beyond noise.")
+    # where the baseline (a war room, in the essay) still wins on speed: its TTR lower beyond noise
+    wins = [f"{r['category']} (vs {r['protocol']})" for r in d.category_rows
+            if not r["is_baseline"] and r["ttr_diff"].excludes_zero and r["ttr_diff"].mean > 0]
+    if wins:
+        lead = f"{capitalised(base)} still resolves faster for: {', '.join(wins)}."
+    elif d.category_findings:
+        lead = f"No category where {base} resolves faster beyond noise; where the verdict differs, it is slower."
+    else:
+        lead = f"In no category does a protocol resolve faster or slower than {base} beyond noise."
     notes = ("Each category's time to resolve per protocol, against the baseline, paired by replication. A line "
              "here means the 95% interval of the difference excludes zero: the category where a war room "
              "still wins (or loses) on speed. What it does not say: a category with few incidents has wide "

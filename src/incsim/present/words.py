@@ -173,7 +173,7 @@ def history_slide_parts(inp: Inputs) -> tuple[str, tuple[str, ...], Table | None
     lead = (f"{total} incidents in {len(months)} months; {len(beyond)} month-to-month MTTR change(s) beyond "
             f"the noise band.")
     points = ("By category: " + ", ".join(f"{c} {n}" for c, n in sorted(by_cat.items())) + ".",)
-    notes = (f"From the review of {review.get('export', 'the export')}. Each month's change in MTTR is set against "
+    notes = (f"From the review of {Path(str(review.get('export', 'the export'))).name}. Each month's change in MTTR is set against "
              f"its noise band: the change two months with nothing different would show nine times in ten, "
              f"for that month's number of incidents. What it does not say: why a month moved; a change within "
              f"the band is not a trend.")
