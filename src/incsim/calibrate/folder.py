@@ -36,3 +36,33 @@ def write_folder(out: Path, files: dict[str, str], force: bool = False, command:
     record = {"kind": kind, "command": command, "versions": package_versions()}
     write_sealed_folder(out, [(name, text.encode("utf-8")) for name, text in files.items()], record, force=force)
     return out
+
+
+def verify_folder(out: Path) -> dict:
+    """Check every file ``write_folder``'s manifest lists (present, same size, same sha256);
+    return the manifest, or raise ``OutputError`` naming the first bad file."""
+    from incsim.output import OutputError, sha256_bytes
+
+    path = out / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(f"{path}: missing (write the folder again)") from None
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise OutputError(f"{path}: damaged (not valid JSON; cut short or overwritten?)") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        raise OutputError(f"{path}: damaged (no 'files' listing)")
+    for name, entry in files.items():
+        if not isinstance(entry, dict) or ".." in Path(name).parts or Path(name).is_absolute():
+            raise OutputError(f"{path}: damaged (a malformed entry in 'files')")
+        try:
+            data = (out / name).read_bytes()
+        except FileNotFoundError:
+            raise OutputError(f"{out / name}: missing (listed in manifest.json)") from None
+        except OSError as exc:
+            raise OutputError(f"{out / name}: cannot read: {exc.strerror or exc}") from None
+        if len(data) != entry.get("bytes") or sha256_bytes(data) != entry.get("sha256"):
+            raise OutputError(f"{out / name}: damaged or from another run (its size or sha256 differs "
+                              f"from manifest.json)")
+    return manifest
