@@ -25,8 +25,9 @@ class PresentError(Exception):
 
 
 KINDS = ("run", "review", "calibration", "pilot", "robustness")
-_MARKERS = (("run", "run.json"), ("review", "review.json"), ("calibration", "calibration.json"),
-            ("robustness", "robustness.json"), ("pilot", "pilot.json"))
+# every folder incsim writes carries a sealed run.json, so a folder is told by its own data file first
+_MARKERS = (("review", "review.json"), ("calibration", "calibration.json"), ("robustness", "robustness.json"),
+            ("run", "incidents.csv"), ("pilot", "pilot.json"))
 
 # the robustness study's sealed shape: every list and the fields each of its entries must carry
 ROBUSTNESS_SHAPE = {
@@ -71,8 +72,6 @@ def kind_of(path: Path) -> str:
         raise PresentError(f"{path}: no such folder")
     if not path.is_dir():
         raise PresentError(f"{path}: not a folder an incsim command wrote (give a folder, or a pilot.json)")
-    if (path / "incidents.csv").is_file() or (path / "run.json").is_file():
-        return "run"
     for kind, marker in _MARKERS:
         if (path / marker).is_file():
             return kind
