@@ -291,3 +291,19 @@ def test_the_reader_finds_every_marked_block_and_its_output(tmp_path: Path):
     assert substituted(["replay", "x.json"]) == ["replay", "x.json", "-n", "2"]
     assert substituted(["drill", "d.yaml", "-n", "0"]) == ["drill", "d.yaml", "-n", "0"]
     assert substituted_text("python -m incsim run -n 40 --seed 1") == "python -m incsim run -n 2 --seed 1"
+
+
+def test_the_readme_links_to_pages_that_exist():
+    """The README is read on its own (on GitHub, in a checkout), outside the site's strict build:
+    each of its links into the checkout names a file that is there, and an anchor a heading of it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)\s]+)\)", readme)
+    local = [link for link in links if not link.startswith(("http://", "https://"))]
+    assert len(local) >= 20
+    for link in local:
+        path, _, anchor = link.partition("#")
+        assert (ROOT / path).is_file(), f"README.md links to {path}, which is not there"
+        if anchor:
+            headings = re.findall(r"(?m)^#+ (.+)$", (ROOT / path).read_text(encoding="utf-8"))
+            slugs = {re.sub(r"[^\w\- ]", "", h.lower()).strip().replace(" ", "-") for h in headings}
+            assert anchor in slugs, f"README.md links to {link}: no such heading"
