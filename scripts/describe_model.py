@@ -1,11 +1,11 @@
-"""Write the README's "How the model works" list from the mechanisms the model declares.
+"""Write the mechanism list of ``docs/model.md`` from the mechanisms the model declares.
 
 Each mechanism (``incsim.model.mechanisms``) says in a sentence what it does; here the
 parameters it quotes are shown by their path in a scenario file, so the list holds for any
 scenario. The report fills the same sentences with a scenario's own values.
 
 Usage: python scripts/describe_model.py            print the list
-       python scripts/describe_model.py --write    replace it in README.md between its markers
+       python scripts/describe_model.py --write    replace it in docs/model.md between its markers
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "model.md"
+"""The page that holds the list, between ``START`` and ``END``."""
 sys.path.insert(0, str(ROOT / "src"))
 
 from incsim.model.mechanisms import SECTIONS, all_mechanisms
@@ -39,18 +41,18 @@ def mechanism_list() -> str:
     return "\n".join(lines) + "\n"
 
 
-def replaced(readme: str) -> str:
-    """``readme`` with the text between the markers (markers included) replaced by the list."""
-    i, j = readme.index(START), readme.index(END) + len(END) + 1
-    return readme[:i] + mechanism_list() + readme[j:]
+def replaced(page: str) -> str:
+    """``page`` with the text between the markers (markers included) replaced by the list."""
+    i, j = page.index(START), page.index(END) + len(END) + 1
+    return page[:i] + mechanism_list() + page[j:]
 
 
 def main() -> int:
-    """Print the list, or write it into README.md with ``--write``."""
+    """Print the list, or write it into ``PAGE`` with ``--write``."""
     if "--write" in sys.argv[1:]:
-        path = ROOT / "README.md"
+        path = PAGE
         text = replaced(path.read_text())
-        tmp = path.with_name("README.md.tmp")
+        tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text)
         tmp.replace(path)
         return 0

@@ -34,6 +34,7 @@ HEAVY_FILES = {
     "test_calibrate.py": 14, "test_pilot.py": 13, "test_report_browser.py": 12,
     "test_model_behaviour.py": 11, "test_cli_verify.py": 11, "faults/test_truncation_properties.py": 11,
     "test_drill_plain.py": 10, "test_accounting.py": 10, "calibration/test_essay_honesty.py": 10,
+    "test_docs_examples.py": 34,  # measured 2026-12-07, alone, on the machine under load
 }
 
 

@@ -797,13 +797,14 @@ def test_the_report_describes_the_model_from_its_declarations(tmp_path, which):
         assert "n-th failure" in flat
 
 
-def test_the_readme_lists_the_declared_mechanisms():
-    """README's "How the model works" list is the one ``scripts/describe_model.py`` writes."""
+def test_the_model_page_lists_the_declared_mechanisms():
+    """The mechanism list of ``docs/model.md`` is the one ``scripts/describe_model.py`` writes."""
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("describe_model", root / "scripts" / "describe_model.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    readme = (root / "README.md").read_text()
-    assert module.replaced(readme) == readme, (
-        "README.md's mechanism list is out of date: python scripts/describe_model.py --write")
+    assert module.PAGE == root / "docs" / "model.md"
+    page = module.PAGE.read_text()
+    assert module.replaced(page) == page, (
+        "docs/model.md's mechanism list is out of date: python scripts/describe_model.py --write")
     assert "debugs one incident at a time" in module.mechanism_list()

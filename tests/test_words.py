@@ -1,9 +1,9 @@
 """Words that name a number or a rule, held against the code that produces it.
 
-Each test reads a statement where a reader reads it (the README, the report, the console
-table, the sweep's break-even line), takes the number or rule out of the words, and checks it
-against the scenario, the code or the event log, so that a change to one without the other
-fails here.
+Each test reads a statement where a reader reads it (the README and the documentation site's
+pages, the report, the console table, the sweep's break-even line), takes the number or rule out
+of the words, and checks it against the scenario, the code or the event log, so that a change to
+one without the other fails here.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ from incsim.scenario.loader import load_default_scenario
 from incsim.sweep import break_evens, load_sweep_text
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# what a reader reads: the README and the documentation site's pages, one text (a statement is
+# found wherever it lives, and checked once)
+README = "\n\n".join(p.read_text(encoding="utf-8")
+                     for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
 # the shared data sit beside the checkout (or beside the folder of worktrees)
 GITHUB = next((p / "shared/data/github-status/downtime_windows.csv" for p in (ROOT.parent, ROOT.parent.parent)
                if (p / "shared/data/github-status/downtime_windows.csv").is_file()),
