@@ -11,7 +11,7 @@ _late, _sleeping``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from incsim.calibrate.records import (
@@ -19,9 +19,11 @@ from incsim.calibrate.records import (
     Export,
     Incident,
     Intake,
-    number,
+    after,
+    amount,
     parse_time,
     record_error,
+    seconds,
     text,
 )
 from incsim.calibrate.source import records
@@ -56,7 +58,7 @@ def _duration_s(rec: dict, word: str) -> float | None:
     for m in rec.get("duration_metrics") or []:
         name = str(((m or {}).get("duration_metric") or {}).get("name", "")).lower()
         if word in name and str(m.get("status", "")).lower() == "success":
-            return number(m.get("value_seconds"))
+            return seconds(m.get("value_seconds"), f"duration metric {name!r}")
     return None
 
 
@@ -84,15 +86,15 @@ def read(path: Path, strict: bool = False) -> Export:
                 resolved = _first(ts, RESOLVED)
                 if resolved is None:
                     secs = _duration_s(rec, "resolve") or _duration_s(rec, "duration")
-                    resolved = None if secs is None else start + timedelta(seconds=secs)
+                    resolved = None if secs is None else after(start, secs, "duration metric")
                 if resolved is None:
                     intake.drop("closed without a resolution time")
                     continue
             people = {str((a.get("assignee") or {}).get("id") or (a.get("assignee") or {}).get("name"))
                       for a in rec.get("incident_role_assignments") or [] if a and a.get("assignee")}
-            work = {k: number(rec.get(f"workload_minutes_{f}")) for k, f in
+            work = {k: amount(rec.get(f"workload_minutes_{f}"), f"workload_minutes_{f}") for k, f in
                     (("business", "working"), ("off", "late"), ("sleep", "sleeping"))}
-            total = number(rec.get("workload_minutes_total"))
+            total = amount(rec.get("workload_minutes_total"), "workload_minutes_total")
             ack = _first(ts, ACKS)
             intake.add(Incident(
                 id=rid, start=start, resolved=resolved, acknowledged=ack, engaged=ack,

@@ -45,15 +45,36 @@ def clean_keys(record: dict) -> dict:
     return {_clean_key(k): v for k, v in record.items()}
 
 
+def _int(digits: str) -> int | float:
+    # an integer too long for int() (Python refuses over 4,300 digits) or for a float is read as
+    # infinity, which every number check then refuses with the record's place
+    return int(digits) if len(digits) <= 400 else float("inf")
+
+
+def loads(text: str) -> object:
+    """``json.loads`` with integers of any length readable (see ``_int``)."""
+    return json.loads(text, parse_int=_int)
+
+
 def json_document(path: Path, text: str | None = None) -> object:
     """The parsed JSON document, or ExportError at FILE:LINE:COL."""
     text = read_text(path) if text is None else text
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise ExportError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise ExportError(f"{path}: JSON nested too deeply") from None
+
+
+def row_shape(row: dict, columns: int) -> str | None:
+    """Why a CSV row (from ``csv.DictReader``) has the wrong number of cells, or None."""
+    if None in row:
+        return "more cells than the header has columns"
+    short = sum(1 for k, v in row.items() if v is None)
+    if short:  # DictReader fills a short row's missing cells with None; an empty cell is ""
+        return f"{columns - short} cell(s) where the header has {columns} columns"
+    return None
 
 
 def is_json_lines(path: Path, text: str) -> bool:
@@ -80,8 +101,9 @@ def records(path: Path, list_keys: Sequence[str],
         reader.fieldnames = [_clean_key(k) for k in reader.fieldnames]
         try:
             for row in reader:
-                if None in row:
-                    bad(f"{path}:{reader.line_num}", "more cells than the header has columns")
+                problem = row_shape(row, len(reader.fieldnames))
+                if problem:
+                    bad(f"{path}:{reader.line_num}", problem)
                     continue
                 yield f"{path}:{reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
         except csv.Error as exc:
@@ -92,9 +114,12 @@ def records(path: Path, list_keys: Sequence[str],
             if not line.strip():
                 continue
             try:
-                rec = json.loads(line)
+                rec = loads(line)
             except json.JSONDecodeError as exc:
                 bad(f"{path}:{n}", f"not valid JSON: {exc.msg} (column {exc.colno})")
+                continue
+            except RecursionError:
+                bad(f"{path}:{n}", "JSON nested too deeply")
                 continue
             if not isinstance(rec, dict):
                 bad(f"{path}:{n}", "expected a JSON object")
