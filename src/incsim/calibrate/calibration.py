@@ -87,7 +87,7 @@ def calibrate(export: Export, by: str | None = None) -> dict:
         d, c = export.durations()
         overall = _group_entry("all", d, c)
     out: dict = {
-        "export": export.source, "format": export.format, "by": by, "n": n,
+        "export": export.source, "format": export.format, "detected": export.detected, "by": by, "n": n,
         "censored": sum(i.censored for i in export.incidents),
         "groups": groups, "too_small": too_small, "overall": overall,
         "arrivals": fit.arrivals([i.start for i in export.incidents]),

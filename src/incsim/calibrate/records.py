@@ -111,6 +111,8 @@ class Export:
     problems: list[str] = field(default_factory=list)
     end: datetime | None = None
     """End of observation: the latest time the export mentions (open incidents are censored here)."""
+    detected: str | None = None
+    """How the format was chosen: the keys that decided it, or the option that named it."""
 
     def durations(self, key: str | None = None, group: str | None = None) -> tuple[list[float], list[bool]]:
         """Durations in minutes and censoring flags, optionally of one group.

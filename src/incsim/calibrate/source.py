@@ -85,12 +85,37 @@ def is_json_lines(path: Path, text: str) -> bool:
     return len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines[:3])
 
 
-def records(path: Path, list_keys: Sequence[str],
-            on_bad: Callable[[str, str], None]) -> Iterator[tuple[str, dict]]:
-    """Yield ``(place, record)`` for each record of a JSON, JSON Lines or CSV export.
+SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
+MAX_FILES = 100_000
 
-    A line or item that is not an object goes to ``on_bad(place, message)`` and is skipped.
+
+def folder_files(path: Path) -> list[Path]:
+    """The export files of a folder (by suffix, in name order), or ExportError when there are none."""
+    try:
+        files = sorted(f for f in path.iterdir() if f.suffix.lower() in SUFFIXES and f.is_file())
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot list the folder: {exc.strerror or exc}") from None
+    if not files:
+        raise ExportError(f"{path}: a folder with no export files ({', '.join(SUFFIXES)})")
+    if len(files) > MAX_FILES:
+        raise ExportError(f"{path}: {len(files):,} files; more than {MAX_FILES:,} is not an incident export")
+    return files
+
+
+def records(path: Path, list_keys: Sequence[str],
+            on_bad: Callable[[str, str], None], *, keyed: bool = False) -> Iterator[tuple[str, dict]]:
+    """Yield ``(place, record)`` for each record of a JSON, JSON Lines or CSV export, or of every
+    such file in a folder (a folder of single-incident responses, say).
+
+    A JSON object holds its records in a list under one of ``list_keys`` (``keyed``: under every
+    one of them, each record placed as ``FILE: KEY[INDEX]``), or is one incident itself: under
+    ``incident`` (Statuspage's single-incident response ``{"page": ..., "incident": ...}``) or
+    as the object. A line or item that is not an object goes to ``on_bad(place, message)``.
     """
+    if path.is_dir():
+        for f in folder_files(path):
+            yield from records(f, list_keys, on_bad, keyed=keyed)
+        return
     text = read_text(path)
     bad = on_bad
 
@@ -128,14 +153,27 @@ def records(path: Path, list_keys: Sequence[str],
         return
     doc = json_document(path, text)
     items = doc
+    if isinstance(doc, dict) and keyed:
+        for key in list_keys:
+            for i, rec in enumerate(doc.get(key) or [] if isinstance(doc.get(key), list) else []):
+                if isinstance(rec, dict):
+                    yield f"{path}: {key}[{i}]", clean_keys(rec)
+                else:
+                    bad(f"{path}: {key}[{i}]", "expected a JSON object")
+        if not any(isinstance(doc.get(k), list) for k in list_keys):
+            raise ExportError(f"{path}: no list of incidents found (looked for "
+                              f"{', '.join(repr(k) for k in list_keys)})")
+        return
     if isinstance(doc, dict):
         items = next((doc[k] for k in list_keys if isinstance(doc.get(k), list)), None)
         if items is None:
-            if any(k in doc for k in ("id", "started_at", "created_at")):
+            if isinstance(doc.get("incident"), dict):
+                items = [doc["incident"]]  # a single-incident response
+            elif any(k in doc for k in ("id", "started_at", "created_at", "begin")):
                 items = [doc]  # a single incident object
             else:
                 raise ExportError(f"{path}: no list of incidents found (looked for "
-                                  f"{', '.join(repr(k) for k in list_keys)})")
+                                  f"{', '.join(repr(k) for k in list_keys)}, or an 'incident')")
     if not isinstance(items, list):
         raise ExportError(f"{path}: expected a list of incidents, got {type(items).__name__}")
     for i, rec in enumerate(items):
