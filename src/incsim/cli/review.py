@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.calibrate import ExportFormat
-from incsim.cli.common import app, fail
+from incsim.cli.common import FormatOption, Quiet, app, fail, read_or_print
 
 
 @app.command("review")
@@ -17,13 +16,14 @@ def review(
     export: Annotated[Path, typer.Argument(help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT",
                                            show_default=False)],
     months: Annotated[int, typer.Option("--months", min=1, help="Months to show (the most recent).")] = 6,
-    fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
+    formats: FormatOption = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", metavar="COLS.YAML",
                                                  help="Column mapping for a CSV export.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed record.")] = False,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""
     from incsim import render
@@ -33,8 +33,10 @@ def review(
     from incsim.calibrate.review import review as monthly
     from incsim.output import OutputError
 
+    fmt, output = read_or_print(formats)
+    as_json = as_json or output == "json"
     try:
-        data = read_export(export, fmt.value if fmt else None, strict=strict, mapping=mapping)
+        data = read_export(export, fmt, strict=strict, mapping=mapping)
         result = monthly(data, months)
         if out is not None:
             from incsim.calibrate.report import review_pages
@@ -45,14 +47,17 @@ def review(
     if as_json:
         typer.echo(dumps(result), nl=False)
         return
+    if output == "csv":
+        _months_csv(result["months"])
+        return
     from rich.table import Table
 
     def cell(x, unit="", sign=False):
         return "–" if x is None else (f"{x:+.0f}{unit}" if sign else f"{x:.0f}{unit}")
 
     con = render.console()
-    for w in result["warnings"]:
-        con.print(f"warning: {w}", highlight=False)
+    for w in [] if quiet else result["warnings"]:
+        render.console(err=True).print(f"warning: {w}", highlight=False)
     table = Table(title=f"{Path(result['export']).name}: monthly review (minutes)")
     for col in ("month", "incidents", "MTTR", "median", "p90", "change", "noise ±", "verdict"):
         table.add_column(col, justify="left" if col in ("month", "verdict") else "right")
@@ -60,5 +65,18 @@ def review(
         table.add_row(m["month"], str(m["incidents"]), cell(m["mttr_min"]), cell(m["median_min"]), cell(m["p90_min"]),
                       cell(m["change_min"], sign=True), cell(m["noise_band_min"]), m["verdict"])
     con.print(table)
-    if out is not None:
-        con.print(f"written to {out}", highlight=False)
+    if out is not None and not quiet:
+        render.console(err=True).print(f"written to {out}", highlight=False)
+
+
+def _months_csv(months: list[dict]) -> None:
+    """The monthly rows as CSV on stdout (their scalar fields, as ``--format json`` names them)."""
+    import csv
+    import io
+
+    cols = [k for k, v in months[0].items() if not isinstance(v, (dict, list))] if months else ["month"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, cols, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(months)
+    typer.echo(buf.getvalue(), nl=False)
