@@ -113,6 +113,10 @@ class Export:
     """End of observation: the latest time the export mentions (open incidents are censored here)."""
     detected: str | None = None
     """How the format was chosen: the keys that decided it, or the option that named it."""
+    outliers: list[dict] = field(default_factory=list)
+    """Records set aside by a rule of ``outliers.py``: ``{id, start, rule}``."""
+    warnings: list[str] = field(default_factory=list)
+    """What the import wants said about itself (outliers set aside)."""
 
     def durations(self, key: str | None = None, group: str | None = None) -> tuple[list[float], list[bool]]:
         """Durations in minutes and censoring flags, optionally of one group.
@@ -148,14 +152,12 @@ class Intake:
         self.incidents: list[Incident] = []
         self.dropped: Counter = Counter()
         self.problems: list[str] = []
-        self.latest: datetime | None = None
+        self.times: list[datetime] = []
         self._ids: set[str] = set()
 
     def seen(self, *times: datetime | None) -> None:
         """Note times the export mentions, so the end of observation is the latest of them."""
-        for t in times:
-            if t is not None and (self.latest is None or t > self.latest):
-                self.latest = t
+        self.times.extend(t for t in times if t is not None)
 
     def drop(self, reason: str) -> None:
         """Count a record left out on purpose (maintenance, test mode, ...)."""
@@ -182,10 +184,27 @@ class Intake:
         self.incidents.append(inc)
 
     def export(self) -> Export:
-        """The finished import, incidents in start order."""
-        incidents = sorted(self.incidents, key=lambda i: (i.start, i.id))
-        end = self.latest
-        return Export(self.path, self.format, incidents, self.dropped, self.problems, end)
+        """The finished import, incidents in start order; an incident dated far from the others
+        set aside (``outliers.RULES["starts"]``), counted, listed and warned about, and no time
+        outside the same fences taken as the end of observation."""
+        from incsim.calibrate import outliers
+
+        bounds = outliers.fences([i.start for i in self.incidents])
+        kept, far = [], []
+        for inc in sorted(self.incidents, key=lambda i: (i.start, i.id)):
+            (kept if outliers.inside(inc.start, bounds) else far).append(inc)
+        warnings = []
+        if far:
+            self.dropped["outlier: start far from the others"] += len(far)
+            lo, hi = kept[0].start, kept[-1].start
+            named = ", ".join(f"{i.id} ({i.start:%Y-%m-%d})" for i in far[:5]) + (", ..." if len(far) > 5 else "")
+            warnings.append(f"{len(far)} incident(s) dated far from the others set aside as outliers: {named}; "
+                            f"the rest start between {lo:%Y-%m-%d} and {hi:%Y-%m-%d} (rule: "
+                            f"{outliers.RULES['starts']})")
+        end = max((t for t in self.times if outliers.inside(t, bounds)), default=None)
+        return Export(self.path, self.format, kept, self.dropped, self.problems, end,
+                      outliers=[{"id": i.id, "start": i.start.isoformat(), "rule": "starts"} for i in far],
+                      warnings=warnings)
 
 
 def parse_time(value: object) -> datetime | None:
