@@ -59,7 +59,7 @@ def test_one_incident_dated_far_away_is_set_aside_named_and_warned(tmp_path, yea
     cal = calibrate(exp)
     assert cal["arrivals"]["per_week"] == pytest.approx(3.0, rel=0.05)  # 156 incidents over 52 weeks
     assert cal["outliers"]["starts"][0]["id"] == "P999"
-    assert any(f"P999 ({year}-03-01)" in w and "Tukey" in w for w in cal["warnings"])
+    assert any(f"P999 ({year}-03-01)" in w and "Q3 + 10 IQR" in w for w in cal["warnings"])
     assert {m["month"] for m in review(exp, 2)["months"]} == {"2025-12", "2026-01"}  # not the outlier's
     res = runner.invoke(app, ["calibrate", str(tmp_path / "pd.json")])
     assert res.exit_code == 0 and "set aside as outliers: P999" in res.output
@@ -111,3 +111,15 @@ def test_base_refuses_an_absurd_fitted_value(tmp_path):
     cal["arrivals"]["per_week"] = 0.0001
     with pytest.raises(ExportError, match="incidents.arrivals.rate_per_week"):
         calibrated_scenario((ROOT / "scenarios" / "seed.yaml").read_text(), "seed.yaml", cal)
+
+
+def test_start_fences_by_hand():
+    # nine starts a day apart: Q1 = day 2, Q3 = day 6 (numpy's linear quantiles), IQR = 4 days,
+    # so the fences sit 40 days out: day -38 and day 46
+    times = [T0 + timedelta(days=d) for d in range(9)]
+    lo, hi = outliers.fences(times)
+    assert (lo, hi) == ((T0 - timedelta(days=38)).timestamp(), (T0 + timedelta(days=46)).timestamp())
+    assert outliers.inside(T0 + timedelta(days=46), (lo, hi))
+    assert not outliers.inside(T0 + timedelta(days=46, seconds=1), (lo, hi))
+    assert outliers.fences(times[:7]) is None  # under MIN_N
+    assert outliers.fences([T0] * 9) is None  # no spread

@@ -108,3 +108,49 @@ def test_duration_metric_status_other_than_success_is_not_a_duration():
     exp = read_export(PUB / "incidentio_duration_metrics.json")
     assert "01HIO7" not in {i.id for i in exp.incidents}
     assert {i.id: round(i.duration_min(exp.end)) for i in exp.incidents}["01HIO4"] == 60
+
+
+SNAP = PUB / "snapshots"
+# AWS: the 12 events with more than one stamp, first to last stamp, worked out by hand (README)
+AWS_BY_HAND = [14, 28, 31, 38, 115, 118, 181, 249, 340, 446, 454, 525]
+
+
+def _median_logsd(minutes):
+    logs = np.log(np.asarray(minutes, dtype=float))
+    return float(np.median(minutes)), float(logs.std())
+
+
+def test_real_aws_snapshot_against_durations_worked_by_hand():
+    exp = read_export(SNAP / "aws_shd_data.json")
+    assert exp.format == "aws-shd" and exp.problems == []
+    assert dict(exp.dropped) == {"a single update: no duration": 2}
+    assert len(exp.incidents) == 12
+    assert sorted(i.duration_min(exp.end) for i in exp.incidents) == pytest.approx(AWS_BY_HAND, abs=1e-9)
+    by = {i.service + "-" + i.category if i.category != "global" else i.service: i for i in exp.incidents}
+    assert by["dynamodb-us-east-1"].resolved.isoformat() == "2021-08-07T09:53:00+00:00"  # Aug 7, 2:53 AM PDT
+    raw = json.loads((SNAP / "aws_shd_data.json").read_text())["archive"]
+    posted = {e["service"]: int(e["date"]) for e in raw}
+    for inc in exp.incidents:  # the feed's own 'date' is the first stamp, to the minute
+        code = inc.id.split("@")[0]
+        assert abs(inc.start.timestamp() - posted[code]) < 60, code
+    calib = calibrate(exp)
+    median, logsd = _median_logsd(AWS_BY_HAND)
+    assert calib["n"] == 12 and calib["overall"]["observed"]["median_min"] == pytest.approx(median)
+    assert calib["overall"]["lognormal"]["sigma"] == pytest.approx(logsd, rel=1e-3)
+
+
+def test_real_gcloud_snapshot_against_durations_computed_apart():
+    from datetime import datetime
+
+    raw = json.loads((SNAP / "gcloud_incidents.json").read_text())
+    apart = sorted((datetime.fromisoformat(r["end"]) - datetime.fromisoformat(r["begin"])).total_seconds() / 60
+                   for r in raw)
+    exp = read_export(SNAP / "gcloud_incidents.json")
+    assert exp.format == "gcloud" and dict(exp.dropped) == {} and exp.problems == []
+    assert len(exp.incidents) == len(raw) == 10 and not any(i.censored for i in exp.incidents)
+    assert sorted(i.duration_min(exp.end) for i in exp.incidents) == pytest.approx(apart, abs=1e-9)
+    calib = calibrate(exp)
+    median, logsd = _median_logsd(apart)
+    assert calib["overall"]["observed"]["median_min"] == pytest.approx(median)
+    assert calib["overall"]["lognormal"]["sigma"] == pytest.approx(logsd, rel=1e-3)
+    assert {i.severity for i in exp.incidents} == {"high", "medium"}
