@@ -10,11 +10,12 @@ from __future__ import annotations
 import io
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from incsim.calibrate import fit
+from incsim.calibrate import fit, outliers
 from incsim.calibrate.records import (
     GROUP_KEYS,
     MIN_SAMPLE,
@@ -44,6 +45,30 @@ def _group_entry(name: str, durations: list[float], censored: list[bool]) -> dic
     }
 
 
+def _set_aside(export: Export) -> tuple[Export, list[dict]]:
+    """The export without resolved incidents whose duration is an outlier (``outliers.log_mad``),
+    and those incidents as ``{id, minutes, rule}``. Open incidents are not judged."""
+    resolved = [i for i in export.incidents if not i.censored]
+    minutes = [i.duration_min(export.end) for i in resolved]
+    far = {i.id: m for i, m, f in zip(resolved, minutes, outliers.log_mad(minutes)) if f}
+    if not far:
+        return export, []
+    kept = replace(export, incidents=[i for i in export.incidents if i.id not in far])
+    return kept, [{"id": k, "minutes": m, "rule": "durations"} for k, m in far.items()]
+
+
+def _delay_outliers(export: Export, how) -> tuple[list[float | None], list[dict]]:
+    """Each incident's delay in seconds (``how``), outliers by the log-MAD rule as None, and those."""
+    values = [how(i) for i in export.incidents]
+    known = [(k, v) for k, v in enumerate(values) if v is not None and v > 0]
+    flags = outliers.log_mad([v for _, v in known])
+    far = [k for (k, _), f in zip(known, flags) if f]
+    out = [{"id": export.incidents[k].id, "minutes": values[k] / 60.0, "rule": "durations"} for k in far]
+    for k in far:
+        values[k] = None
+    return values, out
+
+
 def _delays_min(values: list[float | None]) -> dict | None:
     mins = [v / 60.0 for v in values if v is not None and v >= 0]
     s = fit.summary(mins)
@@ -59,11 +84,24 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     """Every fit of the export, JSON-ready (``groups``, ``arrivals``, ``updates`` when it has them, ...)."""
     if by is not None and by not in GROUP_KEYS:
         raise ExportError(f"--by must be one of {', '.join(GROUP_KEYS)}, not {by!r}")
+    arrival_starts = [i.start for i in export.incidents]  # a long incident still arrived when it did
+    export, far_durations = _set_aside(export)
     n = len(export.incidents)
     if n < MIN_SAMPLE:
         raise ExportError(f"{export.source}: {n} usable incident(s); calibration needs at least {MIN_SAMPLE} "
                           f"(dropped: {dict(export.dropped) or 'none'})")
-    warnings = []
+    warnings = list(export.warnings)
+    if far_durations:
+        named = ", ".join(f"{o['id']} ({o['minutes']:.3g} min)" for o in far_durations[:5])
+        warnings.append(f"{len(far_durations)} duration(s) set aside as outliers from the fits: {named}"
+                        f"{', ...' if len(far_durations) > 5 else ''} (rule: {outliers.RULES['durations']})")
+    ack_s, far_ack = _delay_outliers(export, lambda i: i.ack_delay_s())
+    engage_s, far_engage = _delay_outliers(export, lambda i: i.engage_delay_s())
+    for what, far in (("acknowledgement", far_ack), ("engagement", far_engage)):
+        if far:
+            named = ", ".join(f"{o['id']} ({o['minutes']:.3g} min)" for o in far[:5])
+            warnings.append(f"{len(far)} {what} delay(s) set aside as outliers: {named} "
+                            f"(rule: {outliers.RULES['durations']})")
     counts = Counter(i.group(by) for i in export.incidents)
     groups, too_small = [], {}
     for name in sorted(counts, key=lambda g: (-counts[g], g)):
@@ -87,10 +125,12 @@ def calibrate(export: Export, by: str | None = None) -> dict:
         d, c = export.durations()
         overall = _group_entry("all", d, c)
     out: dict = {
-        "export": export.source, "format": export.format, "by": by, "n": n,
+        "export": export.source, "format": export.format, "detected": export.detected, "by": by, "n": n,
         "censored": sum(i.censored for i in export.incidents),
         "groups": groups, "too_small": too_small, "overall": overall,
-        "arrivals": fit.arrivals([i.start for i in export.incidents]),
+        "arrivals": fit.arrivals(arrival_starts),
+        "outliers": {"rules": dict(outliers.RULES), "starts": export.outliers, "durations": far_durations,
+                     "acknowledgement": far_ack, "engagement": far_engage},
         "dropped": dict(sorted(export.dropped.items())), "problems": export.problems,
         "warnings": warnings,
         "limits": {"min_sample": MIN_SAMPLE, "warn_sample": WARN_SAMPLE},
@@ -98,8 +138,8 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     if export.has_updates:
         out["updates"] = fit.update_gaps([i.updates for i in export.incidents])
     extras = {
-        "acknowledgement": _delays_min([i.ack_delay_s() for i in export.incidents]),
-        "engagement": _delays_min([i.engage_delay_s() for i in export.incidents]),
+        "acknowledgement": _delays_min(ack_s),
+        "engagement": _delays_min(engage_s),
     }
     out["delays"] = {k: v for k, v in extras.items() if v is not None}
     resp = fit.summary([i.responders for i in export.incidents])
@@ -120,6 +160,26 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     if hours is not None:
         out["engineer_hours"] = hours
     return out
+
+
+PLAUSIBLE = {
+    "rate_per_week": (1e-3, 10_000.0),
+    "diagnosis median (min)": (0.1, 30 * 1440.0),
+    "page_ack median (min)": (0.0, 1440.0),
+    "sigma": (0.0, 4.0),
+}
+"""What ``--base`` will write into a scenario: a fitted value outside these bounds is refused (it
+would describe no real organisation, and a scenario built on it can run for ever). An
+acknowledgement takes at most a day; a diagnosis at most thirty days; a lognormal's sigma of 4
+already puts its 99th percentile 11,000 times its median."""
+
+
+def _plausible(name: str, where: str, value: float, bound: str | None = None) -> None:
+    lo, hi = PLAUSIBLE[bound or name]
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise ExportError(f"calibrate --base: refusing to write {where}: the fitted {name} {value:.4g} is outside "
+                          f"{lo:g} to {hi:,g}; look at the export's outliers (--json: 'outliers') and its "
+                          f"dropped records before using this fit")
 
 
 def lognormal_map(median: float, sigma: float, digits: int = 1):
@@ -161,6 +221,7 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         incidents["arrivals"] = CommentedMap()
     incidents["arrivals"].fa.set_block_style()
     incidents.ca.items.pop("arrivals", None)  # the base's comment on the old rate no longer applies
+    _plausible("rate_per_week", "incidents.arrivals.rate_per_week", arr["per_week"])
     incidents["arrivals"]["rate_per_week"] = round(arr["per_week"], 3)
     incidents["arrivals"].yaml_add_eol_comment(
         f"calibrated: {export}, all incidents, n={arr['n']} over {arr['weeks']} weeks", "rate_per_week")
@@ -173,6 +234,8 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     for cat, spec in incidents["categories"].items():
         g = by_name.get(cat) if calib["by"] == "category" else None
         g = g or overall
+        _plausible("diagnosis median (min)", f"incidents.categories.{cat}.diagnosis", g["lognormal"]["median_min"])
+        _plausible("sigma", f"incidents.categories.{cat}.diagnosis", g["lognormal"]["sigma"])
         spec["diagnosis"] = lognormal_map(g["lognormal"]["median_min"], g["lognormal"]["sigma"])
         spec.yaml_add_eol_comment(
             f"calibrated: {export}, group {g['group']}, n={g['n']}, lognormal by censored ML "
@@ -181,6 +244,8 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         spec["fix"] = None
     ack = calib.get("delays", {}).get("acknowledgement")
     if ack and "lognormal" in ack:
+        _plausible("page_ack median (min)", "behaviour.page_ack", ack["lognormal"]["median_min"])
+        _plausible("sigma", "behaviour.page_ack", ack["lognormal"]["sigma"])
         if "behaviour" not in doc:
             from ruamel.yaml.comments import CommentedMap
             doc["behaviour"] = CommentedMap()

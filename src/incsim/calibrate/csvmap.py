@@ -23,12 +23,12 @@ from incsim.calibrate.records import (
     ExportError,
     Incident,
     Intake,
-    number,
+    amount,
     parse_time,
     record_error,
     text,
 )
-from incsim.calibrate.source import read_text
+from incsim.calibrate.source import read_text, row_shape
 
 REQUIRED = ("start", "end")
 OPTIONAL = ("id", "service", "team", "severity", "category", "acknowledged", "responders", "engineer_hours")
@@ -118,8 +118,9 @@ def read(path: Path, mapping: Path, strict: bool = False) -> Export:
     try:
         for row in reader:
             where = f"{path}:{reader.line_num}"
-            if None in row:
-                intake.problem(where, "more cells than the header has columns")
+            shape = row_shape(row, len(reader.fieldnames))
+            if shape:
+                intake.problem(where, shape)
                 continue
             hit = next(((c, row[c]) for c, vals in skip.items() if row.get(c) in vals), None)
             if hit:
@@ -130,7 +131,7 @@ def read(path: Path, mapping: Path, strict: bool = False) -> Export:
                 if start is None:
                     intake.problem(where, f"empty start ({cols['start']})")
                     continue
-                resp = number(row[cols["responders"]]) if "responders" in cols else None
+                resp = amount(row[cols["responders"]], "responders") if "responders" in cols else None
                 intake.add(Incident(
                     id=(text(row[cols["id"]]) if "id" in cols else None) or f"row {reader.line_num}",
                     start=start, resolved=parse_time(row[cols["end"]]),
@@ -139,7 +140,7 @@ def read(path: Path, mapping: Path, strict: bool = False) -> Export:
                     severity=text(row.get(cols.get("severity", ""))),
                     category=text(row.get(cols.get("category", ""))),
                     responders=None if resp is None else int(resp),
-                    engineer_hours=number(row[cols["engineer_hours"]]) if "engineer_hours" in cols else None,
+                    engineer_hours=amount(row[cols["engineer_hours"]], "engineer_hours") if "engineer_hours" in cols else None,
                 ))
             except RECORD_ERRORS as exc:
                 intake.problem(where, record_error(exc))

@@ -4,14 +4,15 @@ Fields read: ``id, reference, mode`` (``test`` and ``tutorial`` dropped), ``inci
 {category}`` (``declined``, ``merged``, ``canceled`` dropped; ``triage``, ``live`` and ``paused``
 are open), ``severity {name, rank}``, ``incident_type {name}``, ``created_at``,
 ``incident_timestamp_values[] {incident_timestamp {name}, value {value}}``,
-``duration_metrics[] {duration_metric {name}, value_seconds, status}`` (only ``success``),
+``duration_metrics[] {duration_metric {name}, value_seconds, status}`` (the whole incident's:
+see ``DURATIONS``; a ``status`` other than ``success`` skipped, a missing one read),
 ``incident_role_assignments[] {role, assignee}`` and ``workload_minutes_total, _working,
 _late, _sleeping``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from incsim.calibrate.records import (
@@ -19,9 +20,11 @@ from incsim.calibrate.records import (
     Export,
     Incident,
     Intake,
-    number,
+    after,
+    amount,
     parse_time,
     record_error,
+    seconds,
     text,
 )
 from incsim.calibrate.source import records
@@ -52,11 +55,21 @@ def _first(ts: dict[str, datetime], names: tuple[str, ...]) -> datetime | None:
     return next((ts[n] for n in names if n in ts), None)
 
 
-def _duration_s(rec: dict, word: str) -> float | None:
-    for m in rec.get("duration_metrics") or []:
-        name = str(((m or {}).get("duration_metric") or {}).get("name", "")).lower()
-        if word in name and str(m.get("status", "")).lower() == "success":
-            return number(m.get("value_seconds"))
+DURATIONS = ("resolve", "lasted", "duration")
+"""Duration metrics that measure the whole incident, by a word in their name, first match first
+(``Time to resolve``; ``Lasted``, the API's own example; a custom ``... duration``)."""
+
+
+def _duration_s(rec: dict) -> float | None:
+    """Seconds of the first whole-incident duration metric with a value. A metric's ``status``
+    is optional in the API: missing, it counts; present, only ``success`` counts."""
+    metrics = [m for m in rec.get("duration_metrics") or [] if isinstance(m, dict)]
+    for word in DURATIONS:
+        for m in metrics:
+            name = str((m.get("duration_metric") or {}).get("name", "")).lower()
+            status = str(m.get("status") or "success").lower()
+            if word in name and status == "success" and m.get("value_seconds") is not None:
+                return seconds(m.get("value_seconds"), f"duration metric {name!r}")
     return None
 
 
@@ -83,16 +96,16 @@ def read(path: Path, strict: bool = False) -> Export:
             if status not in OPEN_STATUS:
                 resolved = _first(ts, RESOLVED)
                 if resolved is None:
-                    secs = _duration_s(rec, "resolve") or _duration_s(rec, "duration")
-                    resolved = None if secs is None else start + timedelta(seconds=secs)
+                    secs = _duration_s(rec)
+                    resolved = None if secs is None else after(start, secs, "duration metric")
                 if resolved is None:
                     intake.drop("closed without a resolution time")
                     continue
             people = {str((a.get("assignee") or {}).get("id") or (a.get("assignee") or {}).get("name"))
                       for a in rec.get("incident_role_assignments") or [] if a and a.get("assignee")}
-            work = {k: number(rec.get(f"workload_minutes_{f}")) for k, f in
+            work = {k: amount(rec.get(f"workload_minutes_{f}"), f"workload_minutes_{f}") for k, f in
                     (("business", "working"), ("off", "late"), ("sleep", "sleeping"))}
-            total = number(rec.get("workload_minutes_total"))
+            total = amount(rec.get("workload_minutes_total"), "workload_minutes_total")
             ack = _first(ts, ACKS)
             intake.add(Incident(
                 id=rid, start=start, resolved=resolved, acknowledged=ack, engaged=ack,

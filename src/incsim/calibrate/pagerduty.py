@@ -17,7 +17,6 @@ and as category ``major`` (PagerDuty's major-incident flag) or ``standard``. Eng
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 
 from incsim.calibrate.records import (
@@ -25,9 +24,11 @@ from incsim.calibrate.records import (
     Export,
     Incident,
     Intake,
-    number,
+    after,
+    amount,
     parse_time,
     record_error,
+    seconds,
     text,
 )
 from incsim.calibrate.source import json_document, read_text, records
@@ -39,7 +40,7 @@ INTERRUPTIONS = {"business": "business_hour_interruptions", "off": "off_hour_int
 
 
 def _count(rec: dict, key: str) -> int | None:
-    x = number(rec.get(key))
+    x = amount(rec.get(key), key)
     return None if x is None else int(x)
 
 
@@ -61,13 +62,13 @@ def _responses(path: Path, intake: Intake) -> dict[str, dict]:
             try:
                 responded = parse_time(r.get("responded_at"))
                 requested = parse_time(r.get("requested_at"))
-                delay = number(r.get("time_to_respond_seconds"))
+                delay = seconds(r.get("time_to_respond_seconds"), "time_to_respond_seconds")
             except RECORD_ERRORS as exc:
                 intake.problem(where, record_error(exc))
                 continue
             key = str(r.get("incident_id", inc_id))
             if responded is None and requested is not None and delay is not None:
-                responded = requested + timedelta(seconds=delay)
+                responded = after(requested, delay, "time_to_respond_seconds")
             if responded is None or str(r.get("response_status", "")).lower() in ("declined", "no_response"):
                 continue
             who = r.get("responder_id") or r.get("responder_name") or f"#{i}"
@@ -90,17 +91,17 @@ def read(path: Path, strict: bool = False, responses: Path | None = None) -> Exp
                 continue
             resolved = parse_time(rec.get("resolved_at"))
             status = str(rec.get("status") or "").lower()
-            to_resolve = number(rec.get("seconds_to_resolve"))
+            to_resolve = seconds(rec.get("seconds_to_resolve"), "seconds_to_resolve")
             if resolved is None and to_resolve is not None and status not in OPEN_STATUSES:
-                resolved = start + timedelta(seconds=to_resolve)
+                resolved = after(start, to_resolve, "seconds_to_resolve")
             if status in OPEN_STATUSES:
                 resolved = None
             inter = {k: _count(rec, f) for k, f in INTERRUPTIONS.items()}
-            engaged_s = number(rec.get("engaged_seconds"))
+            engaged_s = seconds(rec.get("engaged_seconds"), "engaged_seconds")
             responders = _count(rec, "engaged_user_count")
             if responders is None:
                 responders = _count(rec, "active_user_count")
-            engage_s = number(rec.get("seconds_to_engage"))
+            engage_s = seconds(rec.get("seconds_to_engage"), "seconds_to_engage")
             extra = resp.get(rid)
             if extra is not None:
                 responders = len(extra["responders"]) or responders
@@ -115,7 +116,7 @@ def read(path: Path, strict: bool = False, responses: Path | None = None) -> Exp
                 responders=responders,
                 interruptions=inter if any(v is not None for v in inter.values()) else None,
                 engineer_hours=None if engaged_s is None else engaged_s / 3600.0,
-                ack_s=number(rec.get("seconds_to_first_ack")), engage_s=engage_s,
+                ack_s=seconds(rec.get("seconds_to_first_ack"), "seconds_to_first_ack"), engage_s=engage_s,
             ))
             intake.seen(start, resolved)
         except RECORD_ERRORS as exc:

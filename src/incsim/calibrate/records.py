@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 GROUP_KEYS = ("service", "team", "severity", "category")
@@ -21,6 +21,16 @@ MIN_SAMPLE = 5
 """Fewer usable incidents than this (in the export, or in a group) and nothing is fitted."""
 WARN_SAMPLE = 30
 """Fewer than this and every output carries a warning that the fit is rough."""
+
+
+YEARS = (1900, 2999)
+"""Timestamps outside these years are refused as malformed (nothing else is plausible in an incident
+export, and every later sum of times stays representable); dates inside them but far from the other
+records are outliers, set aside where the export is read (``Intake.export``)."""
+MAX_SECONDS = 10 * 365.25 * 86400
+"""A duration an export gives in seconds (to resolve, to acknowledge) is refused above ten years."""
+MAX_AMOUNT = 1e6
+"""Counts and hours (responders, interruptions, engineer-hours, workload minutes) are refused above this."""
 
 
 class ExportError(Exception):
@@ -101,6 +111,12 @@ class Export:
     problems: list[str] = field(default_factory=list)
     end: datetime | None = None
     """End of observation: the latest time the export mentions (open incidents are censored here)."""
+    detected: str | None = None
+    """How the format was chosen: the keys that decided it, or the option that named it."""
+    outliers: list[dict] = field(default_factory=list)
+    """Records set aside by a rule of ``outliers.py``: ``{id, start, rule}``."""
+    warnings: list[str] = field(default_factory=list)
+    """What the import wants said about itself (outliers set aside)."""
 
     def durations(self, key: str | None = None, group: str | None = None) -> tuple[list[float], list[bool]]:
         """Durations in minutes and censoring flags, optionally of one group.
@@ -136,14 +152,12 @@ class Intake:
         self.incidents: list[Incident] = []
         self.dropped: Counter = Counter()
         self.problems: list[str] = []
-        self.latest: datetime | None = None
+        self.times: list[datetime] = []
         self._ids: set[str] = set()
 
     def seen(self, *times: datetime | None) -> None:
         """Note times the export mentions, so the end of observation is the latest of them."""
-        for t in times:
-            if t is not None and (self.latest is None or t > self.latest):
-                self.latest = t
+        self.times.extend(t for t in times if t is not None)
 
     def drop(self, reason: str) -> None:
         """Count a record left out on purpose (maintenance, test mode, ...)."""
@@ -170,10 +184,27 @@ class Intake:
         self.incidents.append(inc)
 
     def export(self) -> Export:
-        """The finished import, incidents in start order."""
-        incidents = sorted(self.incidents, key=lambda i: (i.start, i.id))
-        end = self.latest
-        return Export(self.path, self.format, incidents, self.dropped, self.problems, end)
+        """The finished import, incidents in start order; an incident dated far from the others
+        set aside (``outliers.RULES["starts"]``), counted, listed and warned about, and no time
+        outside the same fences taken as the end of observation."""
+        from incsim.calibrate import outliers
+
+        bounds = outliers.fences([i.start for i in self.incidents])
+        kept, far = [], []
+        for inc in sorted(self.incidents, key=lambda i: (i.start, i.id)):
+            (kept if outliers.inside(inc.start, bounds) else far).append(inc)
+        warnings = []
+        if far:
+            self.dropped["outlier: start far from the others"] += len(far)
+            lo, hi = kept[0].start, kept[-1].start
+            named = ", ".join(f"{i.id} ({i.start:%Y-%m-%d})" for i in far[:5]) + (", ..." if len(far) > 5 else "")
+            warnings.append(f"{len(far)} incident(s) dated far from the others set aside as outliers: {named}; "
+                            f"the rest start between {lo:%Y-%m-%d} and {hi:%Y-%m-%d} (rule: "
+                            f"{outliers.RULES['starts']})")
+        end = max((t for t in self.times if outliers.inside(t, bounds)), default=None)
+        return Export(self.path, self.format, kept, self.dropped, self.problems, end,
+                      outliers=[{"id": i.id, "start": i.start.isoformat(), "rule": "starts"} for i in far],
+                      warnings=warnings)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -192,9 +223,28 @@ def parse_time(value: object) -> datetime | None:
         t = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
-    if t.tzinfo is None:  # exports without an offset are read as UTC (say so in the README)
+    if t.tzinfo is None:  # exports without an offset are read as UTC (docs/importing-history.md)
         t = t.replace(tzinfo=UTC)
-    return t.astimezone(UTC)
+    try:
+        t = t.astimezone(UTC)  # 0001-01-01T00:00:00+14:00 has no UTC time
+    except OverflowError:
+        raise ValueError(f"timestamp out of range: {value!r}") from None
+    return in_range(t, value)
+
+
+def in_range(t: datetime, value: object = None) -> datetime:
+    """``t`` when its year is in ``YEARS``, else ValueError naming the value as the export wrote it."""
+    if not YEARS[0] <= t.year <= YEARS[1]:
+        raise ValueError(f"timestamp out of range: {value if value is not None else t.isoformat()!r} "
+                         f"(years {YEARS[0]} to {YEARS[1]} are read)")
+    return t
+
+
+def after(start: datetime, seconds: float, field: str) -> datetime:
+    """``start`` plus a duration the export gives in seconds, checked against ``MAX_SECONDS``."""
+    if not 0 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"{field} {seconds:g} s is out of range (0 to {MAX_SECONDS:.3g} s, ten years)")
+    return in_range(start + timedelta(seconds=seconds))
 
 
 def number(value: object) -> float | None:
@@ -206,10 +256,34 @@ def number(value: object) -> float | None:
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {_short(value)}") from None
+    except OverflowError:  # an integer above 1e308
+        raise ValueError(f"expected a finite number, got {_short(value)}") from None
     if not math.isfinite(x):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {_short(value)}")
     return x
+
+
+def _short(value: object) -> str:
+    """The value for a one-line message: a huge integer by its length, long text cut."""
+    if isinstance(value, int) and abs(value) > 10**30:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"  # str() refuses > 4300
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def amount(value: object, field: str, maximum: float = MAX_AMOUNT) -> float | None:
+    """A number that counts or measures something (hours, people, seconds): finite, not negative,
+    not above ``maximum``; None when empty; ValueError naming ``field`` otherwise."""
+    x = number(value)
+    if x is not None and not 0 <= x <= maximum:
+        raise ValueError(f"{field} {x:g} is out of range (0 to {maximum:g})")
+    return x
+
+
+def seconds(value: object, field: str) -> float | None:
+    """A duration in seconds (0 to ``MAX_SECONDS``); None when empty."""
+    return amount(value, f"{field} (s)", MAX_SECONDS)
 
 
 def text(value: object) -> str | None:

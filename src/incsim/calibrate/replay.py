@@ -79,13 +79,42 @@ def _replication(scn, win: Window, r: int, seed: int, keep_log: bool):
     return replicate(scn, r, seed, specs, win.days * 1440.0, keep_log)
 
 
+def check_size(scn, win: Window, replications: int) -> str:
+    """Refuse a window over the scenario's ``simulation.max_incidents`` (as ``run`` refuses a
+    scenario); else the size of the work in words, for an estimate before it starts."""
+    limit = scn.simulation.max_incidents
+    n = len(win.incidents)
+    if n > limit:
+        raise ExportError(f"{n:,} incidents in the last {win.days:g} days, over simulation.max_incidents = "
+                          f"{limit:,}; replay fewer --days or set simulation.max_incidents higher")
+    runs = n * replications * len(scn.protocols)
+    return (f"replaying {n:,} incidents x {replications} replications x {len(scn.protocols)} protocols "
+            f"({runs:,} incident runs)")
+
+
 def replay(scn, export: Export, *, days: float = DEFAULT_DAYS, replications: int = 20, seed: int = 1,
-           log_sample: int = 2):
-    """Replay the export's last ``days`` days under every protocol; an ``ExperimentResult`` and the window."""
+           log_sample: int = 2, progress=None, executor=None):
+    """Replay the export's last ``days`` days under every protocol; an ``ExperimentResult`` and the window.
+
+    ``progress(1)`` is called as each replication finishes; ``executor`` (a process pool) runs
+    them in parallel with the same results."""
     from incsim.experiment import ExperimentResult, incident_frame
 
     win = window(export, days)
-    results = [_replication(scn, win, r, seed, r < log_sample) for r in range(replications)]
+    check_size(scn, win, replications)
+    if executor is None:
+        results = []
+        for r in range(replications):
+            results.append(_replication(scn, win, r, seed, r < log_sample))
+            if progress:
+                progress(1)
+    else:
+        futures = [executor.submit(_replication, scn, win, r, seed, r < log_sample) for r in range(replications)]
+        results = []
+        for fut in futures:
+            results.append(fut.result())
+            if progress:
+                progress(1)
     sim = scn.simulation.model_copy(update={"horizon_days": float(days), "replications": replications})
     scn = scn.model_copy(update={"simulation": sim})
     incidents = incident_frame(results)

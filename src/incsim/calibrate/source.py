@@ -48,15 +48,36 @@ def clean_keys(record: dict) -> dict:
     return {_clean_key(k): v for k, v in record.items()}
 
 
+def _int(digits: str) -> int | float:
+    # an integer too long for int() (Python refuses over 4,300 digits) or for a float is read as
+    # infinity, which every number check then refuses with the record's place
+    return int(digits) if len(digits) <= 400 else float("inf")
+
+
+def loads(text: str) -> object:
+    """``json.loads`` with integers of any length readable (see ``_int``)."""
+    return json.loads(text, parse_int=_int)
+
+
 def json_document(path: Path, text: str | None = None) -> object:
     """The parsed JSON document, or ExportError at FILE:LINE:COL."""
     text = read_text(path) if text is None else text
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise ExportError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise ExportError(f"{path}: JSON nested too deeply") from None
+
+
+def row_shape(row: dict, columns: int) -> str | None:
+    """Why a CSV row (from ``csv.DictReader``) has the wrong number of cells, or None."""
+    if None in row:
+        return "more cells than the header has columns"
+    short = sum(1 for k, v in row.items() if v is None)
+    if short:  # DictReader fills a short row's missing cells with None; an empty cell is ""
+        return f"{columns - short} cell(s) where the header has {columns} columns"
+    return None
 
 
 def is_json_lines(path: Path, text: str) -> bool:
@@ -67,12 +88,37 @@ def is_json_lines(path: Path, text: str) -> bool:
     return len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines[:3])
 
 
-def records(path: Path, list_keys: Sequence[str],
-            on_bad: Callable[[str, str], None]) -> Iterator[tuple[str, dict]]:
-    """Yield ``(place, record)`` for each record of a JSON, JSON Lines or CSV export.
+SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
+MAX_FILES = 100_000
 
-    A line or item that is not an object goes to ``on_bad(place, message)`` and is skipped.
+
+def folder_files(path: Path) -> list[Path]:
+    """The export files of a folder (by suffix, in name order), or ExportError when there are none."""
+    try:
+        files = sorted(f for f in path.iterdir() if f.suffix.lower() in SUFFIXES and f.is_file())
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot list the folder: {exc.strerror or exc}") from None
+    if not files:
+        raise ExportError(f"{path}: a folder with no export files ({', '.join(SUFFIXES)})")
+    if len(files) > MAX_FILES:
+        raise ExportError(f"{path}: {len(files):,} files; more than {MAX_FILES:,} is not an incident export")
+    return files
+
+
+def records(path: Path, list_keys: Sequence[str],
+            on_bad: Callable[[str, str], None], *, keyed: bool = False) -> Iterator[tuple[str, dict]]:
+    """Yield ``(place, record)`` for each record of a JSON, JSON Lines or CSV export, or of every
+    such file in a folder (a folder of single-incident responses, say).
+
+    A JSON object holds its records in a list under one of ``list_keys`` (``keyed``: under every
+    one of them, each record placed as ``FILE: KEY[INDEX]``), or is one incident itself: under
+    ``incident`` (Statuspage's single-incident response ``{"page": ..., "incident": ...}``) or
+    as the object. A line or item that is not an object goes to ``on_bad(place, message)``.
     """
+    if path.is_dir():
+        for f in folder_files(path):
+            yield from records(f, list_keys, on_bad, keyed=keyed)
+        return
     text = read_text(path)
     bad = on_bad
 
@@ -83,8 +129,9 @@ def records(path: Path, list_keys: Sequence[str],
         reader.fieldnames = [_clean_key(k) for k in reader.fieldnames]
         try:
             for row in reader:
-                if None in row:
-                    bad(f"{path}:{reader.line_num}", "more cells than the header has columns")
+                problem = row_shape(row, len(reader.fieldnames))
+                if problem:
+                    bad(f"{path}:{reader.line_num}", problem)
                     continue
                 yield f"{path}:{reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
         except csv.Error as exc:
@@ -95,9 +142,12 @@ def records(path: Path, list_keys: Sequence[str],
             if not line.strip():
                 continue
             try:
-                rec = json.loads(line)
+                rec = loads(line)
             except json.JSONDecodeError as exc:
                 bad(f"{path}:{n}", f"not valid JSON: {exc.msg} (column {exc.colno})")
+                continue
+            except RecursionError:
+                bad(f"{path}:{n}", "JSON nested too deeply")
                 continue
             if not isinstance(rec, dict):
                 bad(f"{path}:{n}", "expected a JSON object")
@@ -106,14 +156,27 @@ def records(path: Path, list_keys: Sequence[str],
         return
     doc = json_document(path, text)
     items = doc
+    if isinstance(doc, dict) and keyed:
+        for key in list_keys:
+            for i, rec in enumerate(doc.get(key) or [] if isinstance(doc.get(key), list) else []):
+                if isinstance(rec, dict):
+                    yield f"{path}: {key}[{i}]", clean_keys(rec)
+                else:
+                    bad(f"{path}: {key}[{i}]", "expected a JSON object")
+        if not any(isinstance(doc.get(k), list) for k in list_keys):
+            raise ExportError(f"{path}: no list of incidents found (looked for "
+                              f"{', '.join(repr(k) for k in list_keys)})")
+        return
     if isinstance(doc, dict):
         items = next((doc[k] for k in list_keys if isinstance(doc.get(k), list)), None)
         if items is None:
-            if any(k in doc for k in ("id", "started_at", "created_at")):
+            if isinstance(doc.get("incident"), dict):
+                items = [doc["incident"]]  # a single-incident response
+            elif any(k in doc for k in ("id", "started_at", "created_at", "begin")):
                 items = [doc]  # a single incident object
             else:
                 raise ExportError(f"{path}: no list of incidents found (looked for "
-                                  f"{', '.join(repr(k) for k in list_keys)})")
+                                  f"{', '.join(repr(k) for k in list_keys)}, or an 'incident')")
     if not isinstance(items, list):
         raise ExportError(f"{path}: expected a list of incidents, got {type(items).__name__}")
     for i, rec in enumerate(items):

@@ -2,7 +2,9 @@
 
 Statuspage (``/api/v2/incidents.json``: ``{"page": ..., "incidents": [...]}``): ``id, name,
 status, impact, created_at, started_at, resolved_at, updated_at, components[] {name},
-incident_updates[] {status, created_at}``. Scheduled maintenance (impact ``maintenance``, or
+incident_updates[] {status, created_at}``; also its single-incident response
+(``/api/v2/incidents/{id}.json``: ``{"page": ..., "incident": {...}}``) and a folder of them.
+Offsets are read as written (``-08:00`` with milliseconds, as pages in other zones write them). Scheduled maintenance (impact ``maintenance``, or
 updates with maintenance statuses) is dropped; an incident without ``resolved_at`` is open.
 
 GitHub's history as parsed in ``shared/data/github-status`` (one object per line): ``id,

@@ -30,6 +30,8 @@ class ExportFormat(str, Enum):
     pagerduty = "pagerduty"
     incidentio = "incidentio"
     statuspage = "statuspage"
+    gcloud = "gcloud"
+    aws_shd = "aws-shd"
     rootly = "rootly"
     firehydrant = "firehydrant"
     csv = "csv"
@@ -159,6 +161,7 @@ def _calibrate(data, by, base, out, as_json, force, measured=None) -> None:
         table.add_row(g["group"], str(g["n"]), str(g["censored"]), g["best_family"], f"{g['median_min']:.0f} min",
                       f"{g['mean_min']:.0f} min", f"{g['log_sd']:.2f}", f"{g['gof']['statistic']:.3f}")
     con.print(table)
+    con.print(f"read as {calib['format']}: {calib['detected']}", highlight=False)
     a = calib["arrivals"]
     con.print(f"arrivals: {a['per_week']:.2f}/week, weekday share {a['weekday_share']:.0%}, weekly counts "
               f"{'over-dispersed' if a['weekly_counts']['overdispersed'] else 'Poisson-like'}", highlight=False)

@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from enum import Enum
 from typing import Annotated, NoReturn
 
 import typer
@@ -35,6 +36,39 @@ Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1,
 Oversubscribe = Annotated[bool, typer.Option("--oversubscribe", help="Allow --jobs above the machine's cores.")]
 Scheduler = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")]
+
+class ReadOrPrint(str, Enum):
+    """``--format`` of ``review`` and ``replay``: how to print (``run``'s ``table``, ``json``,
+    ``csv``), or, as ``calibrate --format`` says it, which export format to read."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    pagerduty = "pagerduty"
+    incidentio = "incidentio"
+    statuspage = "statuspage"
+    gcloud = "gcloud"
+    aws_shd = "aws-shd"
+    rootly = "rootly"
+    firehydrant = "firehydrant"
+
+
+PRINTS = ("table", "json", "csv")
+
+
+def read_or_print(values: list[ReadOrPrint] | None) -> tuple[str | None, str]:
+    """The export format (None: detected) and the output format (``table`` unless given) that one
+    or two ``--format`` options name; UsageError-free: a clash is a one-line failure."""
+    export = [v.value for v in values or [] if v.value not in PRINTS]
+    shown = [v.value for v in values or [] if v.value in PRINTS]
+    if len(export) > 1 or len(shown) > 1:
+        fail([f"--format given twice for the same thing: {', '.join(v.value for v in values or [])}"])
+    return (export[0] if export else None), (shown[0] if shown else "table")
+
+
+FormatOption = Annotated[list[ReadOrPrint] | None, typer.Option(
+    "--format", metavar="FORMAT", help="How to print (table, json or csv, as for `run`), and/or the export's format "
+                     "(default: detected); may be given twice, e.g. --format gcloud --format json.")]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Incident-response simulator: war rooms, async-first and hybrids compared.")

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.calibrate import ExportFormat, MappingOption
-from incsim.cli.common import app, fail
+from incsim.cli.calibrate import MappingOption
+from incsim.cli.common import FormatOption, Quiet, app, fail, read_or_print
 
 
 @app.command("review")
@@ -17,7 +17,7 @@ def review(
     export: Annotated[Path, typer.Argument(help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT",
                                            show_default=False)],
     months: Annotated[int, typer.Option("--months", min=1, help="Months to show (the most recent).")] = 6,
-    fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
+    formats: FormatOption = None,
     mapping: MappingOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed record.")] = False,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")] = None,
@@ -27,6 +27,7 @@ def review(
                                                help="Slack workspace export: people figures per month.")] = None,
     calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
                                                      help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""
     from incsim import render
@@ -37,9 +38,11 @@ def review(
     from incsim.calibrate.review import review as monthly
     from incsim.output import OutputError
 
+    fmt, output = read_or_print(formats)
+    as_json = as_json or output == "json"
     try:
         mapping, calls_mapping = split_mappings(mapping)
-        data = read_export(export, fmt.value if fmt else None, strict=strict, mapping=mapping)
+        data = read_export(export, fmt, strict=strict, mapping=mapping)
         result = monthly(data, months)
         if calls and slack is None:
             fail(["--calls needs --slack: a call belongs to the incident whose channel is open when it starts"])
@@ -51,11 +54,14 @@ def review(
         if out is not None:
             from incsim.calibrate.report import review_pages
             write_folder(out, {"review.json": dumps(result), **review_pages(result)}, force,
-                         ["incsim", *sys.argv[1:]], kind="review")
+                         ["incsim", *sys.argv[1:]])
     except (ExportError, OutputError) as exc:
         fail([exc])
     if as_json:
         typer.echo(dumps(result), nl=False)
+        return
+    if output == "csv":
+        _months_csv(result["months"])
         return
     from rich.table import Table
 
@@ -63,8 +69,8 @@ def review(
         return "–" if x is None else (f"{x:+.0f}{unit}" if sign else f"{x:.0f}{unit}")
 
     con = render.console()
-    for w in result["warnings"]:
-        con.print(f"warning: {w}", highlight=False)
+    for w in [] if quiet else result["warnings"]:
+        render.console(err=True).print(f"warning: {w}", highlight=False)
     table = Table(title=f"{Path(result['export']).name}: monthly review (minutes)")
     for col in ("month", "incidents", "MTTR", "median", "p90", "change", "noise ±", "verdict"):
         table.add_column(col, justify="left" if col in ("month", "verdict") else "right")
@@ -74,8 +80,8 @@ def review(
     con.print(table)
     if result.get("has_people"):
         con.print(_people_table(result), highlight=False)
-    if out is not None:
-        con.print(f"written to {out}", highlight=False)
+    if out is not None and not quiet:
+        render.console(err=True).print(f"written to {out}", highlight=False)
 
 
 def _people_table(result):
@@ -91,3 +97,16 @@ def _people_table(result):
         table.add_row(m["month"], "–" if m["mttr_min"] is None else f"{m['mttr_min']:.0f}",
                       *(people_cell(m.get("people"), k, f) for k, _, f in PEOPLE_COLUMNS))
     return table
+
+
+def _months_csv(months: list[dict]) -> None:
+    """The monthly rows as CSV on stdout (their scalar fields, as ``--format json`` names them)."""
+    import csv
+    import io
+
+    cols = [k for k, v in months[0].items() if not isinstance(v, (dict, list))] if months else ["month"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, cols, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(months)
+    typer.echo(buf.getvalue(), nl=False)
