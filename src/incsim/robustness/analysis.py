@@ -140,5 +140,6 @@ def flip_points(design: Design, means: Means, protocols: Sequence[str]) -> list[
                 out.append({"baseline": a, "alternative": b, "metric": metric, "parameter": p.path,
                             "value": _num(crossings[0].x) if crossings else None, "base": p.base,
                             "alternative_better_above": (not crossings[0].rising) if crossings else None,
-                            "flips": len(crossings), "sentence": rec["sentence"]})
+                            "flips": len(crossings), "diff_at_low": _num(diffs[0]), "diff_at_high": _num(diffs[-1]),
+                            "sentence": rec["sentence"]})
     return out
