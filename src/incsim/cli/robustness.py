@@ -47,7 +47,7 @@ def robustness(
     except DesignError as exc:
         fail([str(exc)])
     out_dir = out if out is not None else api.default_out_dir()
-    progress = Progress("parameter sets", total, quiet=quiet)
+    progress = Progress("studying", total, quiet=quiet, unit="parameter sets")
     try:
         with progress, api.executor_for(jobs, scheduler, tasks=total, oversubscribe=oversubscribe) as executor:
             outcome = run_study(loaded, samples=samples, replications=replications, seed=seed, out_dir=out_dir,
