@@ -265,5 +265,5 @@ def test_the_robustness_sections_render(tmp_path):
     assert got["heading"] == "What would change the answer"
     assert got["changes"] == 6  # one line per decision metric against the baseline
     assert got["tornados"] == 2  # engineer-hours and time to resolve
-    assert len(got["prices"]) == 1 and "unless a service-minute of customer impact costs more than $" in got["prices"][0]
+    assert len(got["prices"]) == 2 and "unless a service-minute of customer impact costs more than $" in got["prices"][1]
     assert any("costs.customer_impact_usd_per_min is above" in f for f in got["flips"]), got["flips"]

@@ -11,7 +11,7 @@ from test_report_data_rules import srow
 
 from incsim import api
 from incsim.report import ReportError, build_report
-from incsim.report.verdicts import break_even_price, price_sentence, verdicts
+from incsim.report.verdicts import break_even_price, price_sentence, pricing_sentence, verdicts
 from incsim.robustness import run_study
 from test_robustness import FLIP_YAML
 
@@ -32,7 +32,7 @@ def test_every_metric_beyond_noise_is_stated_both_ways_and_categories_that_diffe
     got = verdicts(pd.DataFrame(rows), ["war-room", "async-first"], ["single-service", "platform-wide"])
     assert got == [
         "Async-first is better than war-room in engineer-hours: −13.0 per incident (95% CI −14.0 to −12.0, "
-        "simulation noise only; -65% on war-room).",
+        "simulation noise only; −65% on war-room).",
         "Async-first is worse than war-room in service-minutes of customer impact: +70 per incident (95% CI +40 to "
         "+100, simulation noise only; +35% on war-room).",
         "Async-first is worse than war-room on platform-wide incidents in minutes to resolve: +60 per incident "
@@ -52,17 +52,18 @@ def test_the_break_even_price_is_labour_saved_over_impact_added():
     est = break_even_price(inc, "a", "b")
     assert est.mean == pytest.approx(300 / 30)
     assert est.low <= est.mean <= est.high and est.high < 12
-    text = price_sentence(inc, "a", "b", 0.0)
-    assert text.startswith("Customer impact is not priced: costs.customer_impact_usd_per_min is 0")
-    assert "B is cheaper than a unless a service-minute of customer impact costs more than $10.00 (95% CI $" in text
+    assert pricing_sentence(0.0).startswith("Customer impact is not priced: costs.customer_impact_usd_per_min is 0")
+    assert pricing_sentence(2.5).startswith("Customer impact is priced at $2.50 per service-minute")
+    text = price_sentence(inc, "a", "b")
+    assert text.startswith("B is cheaper than a unless a service-minute of customer impact costs more than $10.00 (95% CI $")
     # both differences pull the same way: no price turns the verdict
     same = _incidents({"a": [1000, 1000], "b": [900, 950]}, {"a": [100, 100], "b": [90, 95]})
     assert break_even_price(same, "a", "b") is None
-    assert price_sentence(same, "a", "b", 2.5).endswith("B is cheaper than a at any price of a service-minute.")
+    assert price_sentence(same, "a", "b") == "B is cheaper than a at any price of a service-minute."
     # an impact difference that may be either sign: the interval has no upper bound
     loose = _incidents({"a": [1000, 1000, 1000], "b": [700, 700, 700]}, {"a": [100, 100, 100], "b": [160, 90, 95]})
     assert math.isinf(break_even_price(loose, "a", "b").high)
-    assert "no upper bound" in price_sentence(loose, "a", "b", 0)
+    assert "no upper bound" in price_sentence(loose, "a", "b")
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from incsim.report.findings import (
 from incsim.report.changes import Changes, find_study, load_changes
 from incsim.report.results import Results, load_results
 from incsim.report.timeline import Pick, Timeline, busy_timelines
-from incsim.report.verdicts import price_sentence, verdicts
+from incsim.report.verdicts import price_sentence, pricing_sentence, verdicts
 
 
 @dataclass
@@ -62,7 +62,7 @@ class ReportData:
     verdicts: list[str] = field(default_factory=list)
     """Every decision metric whose paired interval excludes zero, both ways, and where a category differs."""
     prices: list[str] = field(default_factory=list)
-    """Per alternative: whether customer impact is priced and the price at which the cost verdict turns."""
+    """Whether customer impact is priced; then per alternative the price at which the cost verdict turns."""
     changes: Changes | None = None
     """What a robustness study says (``incsim report --robustness DIR``), if one is given or present."""
 
@@ -99,7 +99,7 @@ def gather(results_dir: Path | str, robustness_dir: Path | None = None) -> Repor
         stress=model_description(results, params, per_year),
         notes=notes,
         verdicts=verdicts(summary, protocols, cats),
-        prices=[price_sentence(incidents, protocols[0], p, results.scenario.costs.customer_impact_usd_per_min)
-                for p in protocols[1:]],
+        prices=[pricing_sentence(results.scenario.costs.customer_impact_usd_per_min),
+                *(price_sentence(incidents, protocols[0], p) for p in protocols[1:])],
         changes=load_changes(study, results) if study is not None else None,
     )

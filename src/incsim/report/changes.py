@@ -54,10 +54,19 @@ def load_changes(folder: Path, results: Results) -> Changes:
         study = json.loads((folder / "robustness.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReportError(f"{folder / 'robustness.json'}: unreadable ({exc})") from None
+    if not isinstance(study, dict):
+        raise ReportError(f"{folder / 'robustness.json'}: not a robustness study (not a JSON object)")
     if study.get("scenario_sha256") != results.run.get("scenario_sha256"):
         raise ReportError(f"{folder}: a robustness study of another scenario than the run's "
                           f"({study.get('scenario')!r}, sha256 {str(study.get('scenario_sha256'))[:12]}…)")
-    base = results.baseline
+    try:
+        return _changes(folder, study, results.baseline)
+    except (KeyError, TypeError, ValueError, StopIteration) as exc:
+        raise ReportError(f"{folder / 'robustness.json'}: malformed or written by an older incsim "
+                          f"({type(exc).__name__}: {exc}); run incsim robustness with -o {folder} again") from None
+
+
+def _changes(folder: Path, study: dict, base: str) -> Changes:
     out = Changes(folder, int(study["samples"]), int(study["replications"]), len(study["parameters"]))
     for c in study["comparisons"]:
         if c["baseline"] != base:
@@ -66,8 +75,8 @@ def load_changes(folder: Path, results: Results) -> Changes:
         out.lines.append({
             "alternative": c["alternative"], "metric": METRIC_WORDS.get(c["metric"], c["metric"]),
             "verdict": verdict_line(c),
-            "drivers": [f"{d['parameter']} (explains {d['total'] * 100:.0f}% of the spread with its interactions)"
-                        for d in drivers(study, *key)],
+            "drivers": [f"{d['parameter']} (total Sobol' index {d['total']:.2f}: its share of the spread, "
+                        f"interactions included)" for d in drivers(study, *key)],
             "flips": [flip_sentence(f) for f in flips(study, *key)],
         })
         if c["metric"] in TORNADO_METRICS:

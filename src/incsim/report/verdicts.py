@@ -22,7 +22,7 @@ METRIC_UNITS = {
     "ttr_min": ("minutes to resolve", 0),
     "customer_impact_min": ("service-minutes of customer impact", 0),
     "data_exposure": ("records exposed", 0),
-    "cost_usd": ("dollars of cost", 0),
+    "cost_usd": ("cost in dollars", 0),
 }
 """Each decision metric in words, with the decimals it is printed to."""
 
@@ -36,7 +36,7 @@ def verdict_sentence(other: str, base: str, metric: str, d: Estimate, base_mean:
     to +114, simulation noise only; +35% on war-room)"."""
     words, digits = METRIC_UNITS.get(metric, (metric, 1))
     verdict = "worse" if d.mean > 0 else "better"
-    pct = f"; {d.mean / base_mean * 100:+.0f}% on {base}" if base_mean and math.isfinite(base_mean) else ""
+    pct = f"; {num(d.mean / base_mean * 100, 0, sign=True)}% on {base}" if base_mean and math.isfinite(base_mean) else ""
     scope = f" on {where} incidents" if where else ""
     return (f"{capitalised(other)} is {verdict} than {base}{scope} in {words}: {num(d.mean, digits, sign=True)} per "
             f"incident (95% CI {ci_text(d, digits, sign=True)}, simulation noise only{pct}).")
@@ -94,21 +94,24 @@ def break_even_price(incidents: pd.DataFrame, base: str, other: str) -> Estimate
     return Estimate(point, float(lo), float(hi))
 
 
-def price_sentence(incidents: pd.DataFrame, base: str, other: str, price: float) -> str:
-    """Whether customer impact is priced, and the price of a service-minute at which the cost verdict turns."""
-    priced = (f"Customer impact is priced at ${num(price, 2)} per service-minute (costs.customer_impact_usd_per_min)"
-              if price > 0 else "Customer impact is not priced: costs.customer_impact_usd_per_min is 0, so the "
-                                "cost figures count engineers' time only")
+def pricing_sentence(price: float) -> str:
+    """Whether the scenario prices a service-minute of customer impact (never silent when it does not)."""
+    if price > 0:
+        return f"Customer impact is priced at ${num(price, 2)} per service-minute (costs.customer_impact_usd_per_min)."
+    return ("Customer impact is not priced: costs.customer_impact_usd_per_min is 0, so the cost figures count "
+            "engineers' time only.")
+
+
+def price_sentence(incidents: pd.DataFrame, base: str, other: str) -> str:
+    """The price of a service-minute at which the cost verdict of ``other`` against ``base`` turns."""
     est = break_even_price(incidents, base, other)
+    dl, di = _replication_deltas(incidents, base, other)
+    if len(dl) == 0:
+        return f"{capitalised(other)} and {base} have no replication in common to price."
+    word = "cheaper" if dl.mean() < 0 else "more expensive"
     if est is None:
-        dl, di = _replication_deltas(incidents, base, other)
-        if len(dl) == 0:
-            return priced + "."
-        word = "cheaper" if dl.mean() < 0 else "more expensive"
-        return f"{priced}. {capitalised(other)} is {word} than {base} at any price of a service-minute."
-    dl, _ = _replication_deltas(incidents, base, other)
-    word, turn = ("cheaper", "unless") if dl.mean() < 0 else ("more expensive", "unless")
+        return f"{capitalised(other)} is {word} than {base} at any price of a service-minute."
     hi = "no upper bound" if not math.isfinite(est.high) else f"${num(est.high, 2)}"
     ci = f" (95% CI ${num(est.low, 2)}{DASH}{hi}, simulation noise only)" if math.isfinite(est.low) else ""
-    return (f"{priced}. {capitalised(other)} is {word} than {base} {turn} a service-minute of customer impact "
+    return (f"{capitalised(other)} is {word} than {base} unless a service-minute of customer impact "
             f"costs more than ${num(est.mean, 2)}{ci}.")
