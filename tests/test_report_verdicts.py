@@ -10,8 +10,9 @@ import pytest
 from test_report_data_rules import srow
 
 from incsim import api
+from incsim.metrics import METRICS
 from incsim.report import ReportError, build_report
-from incsim.report.verdicts import break_even_price, price_sentence, pricing_sentence, verdicts
+from incsim.report.verdicts import break_even_price, flag_verdicts, price_sentence, pricing_sentence, verdicts
 from incsim.robustness import run_study
 from test_robustness import FLIP_YAML
 
@@ -100,3 +101,37 @@ def test_a_study_of_another_scenario_is_refused(folders, tmp_path):
     (damaged / "robustness.json").write_text("{}")
     with pytest.raises(ReportError, match="damaged"):
         build_report(folders / "run", "md", robustness_dir=damaged)
+
+
+def test_a_flag_whose_verdict_differs_from_the_overall_one_is_stated():
+    # b is faster overall (unflagged incidents: 60 min less) but slower on security incidents (30 min more)
+    rows = []
+    for r in range(3):
+        for p, plain_ttr, sec_ttr in (("a", 200 + r, 100 + 2 * r), ("b", 140 + r, 130 + 3 * r)):
+            for i in range(3):
+                rows.append({"replication": r, "protocol": p, "flags": None, "ttr_min": plain_ttr + i})
+            rows.append({"replication": r, "protocol": p, "flags": "security;data-loss", "ttr_min": sec_ttr})
+    inc = pd.DataFrame(rows)
+    for m in METRICS:
+        if m != "ttr_min":
+            inc[m] = 1.0
+    got = flag_verdicts(inc, ["a", "b"])
+    assert [g.split(":")[0] for g in got] == [
+        "B is worse than a on security-flagged incidents in minutes to resolve",
+        "B is worse than a on data-loss-flagged incidents in minutes to resolve",
+    ]
+    assert "+31 per incident" in got[0] and "+30% on a" in got[0]  # (30 + 31 + 32) / 3 over 101 on a
+    # the same flag, but b slower overall too: nothing to add to the overall verdict
+    inc.loc[inc["flags"].isna() & (inc["protocol"] == "b"), "ttr_min"] += 120
+    assert flag_verdicts(inc, ["a", "b"]) == []
+
+
+def test_a_flip_within_noise_says_so():
+    from incsim.robustness.words import flip_sentence
+
+    f = {"alternative": "b", "baseline": "a", "metric": "ttr_min", "parameter": "behaviour.channel_rounds",
+         "value": 1.47, "base": 2.0, "alternative_better_above": False, "within_noise": True}
+    assert flip_sentence(f) == ("b becomes worse than a in time to resolve (min) when behaviour.channel_rounds is "
+                                "above 1.47 (the scenario has 2), within simulation noise: the difference's 95% CI "
+                                "includes zero on both sides")
+    assert flip_sentence({**f, "within_noise": False}).endswith("(the scenario has 2)")

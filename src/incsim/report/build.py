@@ -34,7 +34,7 @@ from incsim.report.findings import (
 from incsim.report.changes import Changes, find_study, load_changes
 from incsim.report.results import Results, load_results
 from incsim.report.timeline import Pick, Timeline, busy_timelines
-from incsim.report.verdicts import price_sentence, pricing_sentence, verdicts
+from incsim.report.verdicts import flag_verdicts, price_sentence, pricing_sentence, verdicts
 
 
 @dataclass
@@ -98,7 +98,7 @@ def gather(results_dir: Path | str, robustness_dir: Path | None = None) -> Repor
         pilot=pilot_curve(results.pilot) if results.pilot is not None else None,
         stress=model_description(results, params, per_year),
         notes=notes,
-        verdicts=verdicts(summary, protocols, cats),
+        verdicts=verdicts(summary, protocols, cats) + flag_verdicts(incidents, protocols),
         prices=[pricing_sentence(results.scenario.costs.customer_impact_usd_per_min),
                 *(price_sentence(incidents, protocols[0], p) for p in protocols[1:])],
         changes=load_changes(study, results) if study is not None else None,

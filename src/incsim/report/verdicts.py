@@ -11,10 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from incsim.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+from incsim.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, per_replication_means, t_interval
 from incsim.report.findings import difference, protocol_stat
 from incsim.report.wording import DASH, Estimate, capitalised, ci_text, num
 from incsim.robustness.analysis import DECISION_METRICS
+from incsim.scenario.schema import FLAGS
 
 METRIC_UNITS = {
     "engineer_hours": ("engineer-hours", 1),
@@ -63,6 +64,40 @@ def verdicts(summary: pd.DataFrame, protocols: Sequence[str], categories: Sequen
                     out.append(verdict_sentence(other, base, metric, d,
                                                 protocol_stat(summary, base, metric, cat).mean, cat))
     return out
+
+
+def flag_verdicts(incidents: pd.DataFrame, protocols: Sequence[str]) -> list[str]:
+    """For incidents carrying each flag (security, data-loss, regulatory): every decision metric whose
+    paired 95% interval excludes zero and whose verdict differs from the overall one (the essay's
+    exceptions: a war room may win security containment where it loses overall)."""
+    if len(protocols) < 2 or "flags" not in incidents or incidents.empty:
+        return []
+    base = protocols[0]
+    flags = incidents["flags"].map(lambda v: v.split(";") if isinstance(v, str) else [])
+    out = []
+    for other in protocols[1:]:
+        overall = {m: _sign(_paired(incidents, base, other, m)) for m in DECISION_METRICS}
+        for flag in FLAGS:
+            sub = incidents[flags.apply(lambda fs, f=flag: f in fs)]
+            for metric in DECISION_METRICS:
+                d = _paired(sub, base, other, metric)
+                if d.excludes_zero and _sign(d) != overall[metric]:
+                    mean = float(per_replication_means(sub[sub["protocol"] == base])[metric].mean()) \
+                        if len(sub) else math.nan
+                    out.append(verdict_sentence(other, base, metric, d, mean, f"{flag}-flagged"))
+    return out
+
+
+def _paired(incidents: pd.DataFrame, base: str, other: str, metric: str) -> Estimate:
+    """The paired difference ``other - base`` of ``metric`` over replications, as ``metrics.summarize``
+    makes it (each replication's mean per incident; replications where both have incidents)."""
+    if incidents.empty:
+        return Estimate(math.nan, math.nan, math.nan)
+    wide = per_replication_means(incidents).pivot(index="replication", columns="protocol")
+    if (metric, base) not in wide or (metric, other) not in wide:
+        return Estimate(math.nan, math.nan, math.nan)
+    m, lo, hi = t_interval((wide[(metric, other)] - wide[(metric, base)]).to_numpy())
+    return Estimate(m, lo, hi)
 
 
 def _replication_deltas(incidents: pd.DataFrame, base: str, other: str) -> tuple[np.ndarray, np.ndarray]:

@@ -137,9 +137,12 @@ def flip_points(design: Design, means: Means, protocols: Sequence[str]) -> list[
                     highs.append(hi)
                 crossings = break_even(xs, diffs)
                 rec = describe_line(b, a, metric, par, order, diffs, lows, highs)
+                # as the sweep words it: a flip whose neighbours' CIs both include zero is within noise
+                noisy = bool(crossings) and all(not math.isnan(lows[k]) and lows[k] <= 0 <= highs[k]
+                                                for k in (crossings[0].left, crossings[0].right))
                 out.append({"baseline": a, "alternative": b, "metric": metric, "parameter": p.path,
                             "value": _num(crossings[0].x) if crossings else None, "base": p.base,
                             "alternative_better_above": (not crossings[0].rising) if crossings else None,
-                            "flips": len(crossings), "diff_at_low": _num(diffs[0]), "diff_at_high": _num(diffs[-1]),
+                            "flips": len(crossings), "within_noise": noisy, "diff_at_low": _num(diffs[0]), "diff_at_high": _num(diffs[-1]),
                             "sentence": rec["sentence"]})
     return out

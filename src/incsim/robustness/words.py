@@ -46,7 +46,8 @@ def flip_sentence(f: dict[str, Any]) -> str:
     better = "better" if f["alternative_better_above"] else "worse"
     return (f"{f['alternative']} becomes {better} than {f['baseline']} in {METRIC_WORDS.get(f['metric'], f['metric'])} "
             f"when {f['parameter']} is above {fmt_number(f['value'])} (the scenario has "
-            f"{fmt_number(f['base'])})")
+            f"{fmt_number(f['base'])})" + (", within simulation noise: the difference's 95% CI includes zero on "
+                                            "both sides" if f.get("within_noise") else ""))
 
 
 def verdict_line(c: dict[str, Any]) -> str:
