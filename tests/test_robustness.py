@@ -14,7 +14,7 @@ from incsim import api
 from incsim.cli import app
 from incsim.experiment import run_experiment
 from incsim.output import OutputError, verify_manifest
-from incsim.robustness import run_study
+from incsim.robustness import StudyInterrupted, run_study
 from incsim.scenario.loader import load_scenario_text
 
 # The war room (12 people, no narration slowdown) resolves faster than the channel, whose
@@ -142,7 +142,7 @@ def _bytes(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_resumes_byte_for_byte_and_refuses_another_study(tmp_path):
+def test_resumes_byte_for_byte_after_a_loss_or_a_stop_and_refuses_another_study(tmp_path):
     first = tmp_path / "a"
     run_study(loaded(), samples=8, replications=2, seed=5, out_dir=first)  # 42 sets: two checkpoint files
     whole = _bytes(first)
@@ -155,6 +155,22 @@ def test_resumes_byte_for_byte_and_refuses_another_study(tmp_path):
         run_study(loaded(), samples=6, replications=2, seed=5, out_dir=first)
     with pytest.raises(OutputError, match="holds another study"):
         run_study(loaded(), samples=8, replications=2, seed=6, out_dir=first)
+    # stopped after 40 sets: the first chunk of 32 is kept, the rest is run again on resuming
+    done = []
+
+    def stop_after_40(n: int) -> None:
+        done.append(n)
+        if sum(done) == 40:
+            raise KeyboardInterrupt
+
+    cut = tmp_path / "cut"
+    with pytest.raises(StudyInterrupted, match="32 of 42 parameter sets finished and kept"):
+        run_study(loaded(), samples=8, replications=2, seed=5, out_dir=cut, progress=stop_after_40)
+    assert sorted(p.name for p in (cut / "checkpoints").iterdir()) == ["chunk-000.json"]
+    assert not (cut / "robustness.json").exists()
+    again = run_study(loaded(), samples=8, replications=2, seed=5, out_dir=cut)
+    assert (again.resumed, again.computed) == (32, 10)
+    assert _bytes(cut) == whole
     chunk = first / "checkpoints" / "chunk-000.json"
     chunk.write_text(chunk.read_text().replace('"id": 1,', '"id": 1 ,').replace("0.", "1.", 1))
     with pytest.raises(OutputError, match="damaged"):
