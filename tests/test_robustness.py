@@ -184,6 +184,17 @@ def test_a_process_pool_writes_the_same_bytes(tmp_path):
     assert _bytes(tmp_path / "serial") == _bytes(tmp_path / "pool")
 
 
+@pytest.mark.slow
+def test_a_dask_cluster_writes_the_same_bytes(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the 'dask' extra is not installed")
+    run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "serial")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "dask",
+                  executor=client.get_executor())
+    assert _bytes(tmp_path / "serial") == _bytes(tmp_path / "dask")
+
+
 def test_cli_json_and_one_line_errors(tmp_path):
     runner = CliRunner()
     path = tmp_path / "flip.yaml"
