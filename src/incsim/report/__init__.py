@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from incsim.output import atomic_write
-from incsim.report import build, charts, wording
+from incsim.report import build, changes, charts, wording
 from incsim.report.description import STRESS_CITATION
 from incsim.report.results import ReportError
 
@@ -113,7 +113,8 @@ def chart_svgs(data: build.ReportData, inline: bool) -> dict[str, str]:
         from incsim.sweep.charts import tornado_figure
 
         for metric, bars in data.changes.tornado.items():
-            title = f"How far each assumption alone moves the difference in {metric} (ends of its range)"
+            title = (f"How far each assumption alone moves the difference in {metric} (ends of its range; "
+                     f"the {changes.TORNADO_BARS} widest)")
             figs[f"tornado-{metric}"] = (tornado_figure(title, protocols[0], metric, bars,
                                                         data.changes.at_scenario.get(metric, {})), title)
     return {name: charts.svg(fig, name, title, inline=inline) for name, (fig, title) in figs.items()}

@@ -17,6 +17,9 @@ from incsim.sweep.tornado import TornadoBar, tornado
 TORNADO_METRICS = ("engineer_hours", "ttr_min")
 """The headline's differences, drawn as tornado charts."""
 
+TORNADO_BARS = 10
+"""Bars per chart: the widest swings (every parameter's are in robustness.json)."""
+
 
 @dataclass
 class Changes:
@@ -87,7 +90,7 @@ def _changes(folder: Path, study: dict, base: str) -> Changes:
             out.tornado.setdefault(f["metric"], {}).setdefault(f["alternative"], []).append(TornadoBar(
                 f["parameter"], f"{p['low']:g}", f"{p['high']:g}", _float(f["diff_at_low"]),
                 _float(f["diff_at_high"])))
-    out.tornado = {m: {a: tornado(bars) for a, bars in per.items()} for m, per in out.tornado.items()}
+    out.tornado = {m: {a: tornado(bars)[:TORNADO_BARS] for a, bars in per.items()} for m, per in out.tornado.items()}
     return out
 
 
