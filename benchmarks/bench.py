@@ -20,6 +20,10 @@ run      ``incsim run -n 1 scenarios/seed.yaml``: the share of its CPU spent imp
 jobs     ``scenarios/sweeps/reply-latency.yaml`` (``--sweep-replications`` per point) with 2 jobs vs 1:
          the speed-up, by wall clock (CPU time cannot show a parallel gain).
 memory   peak RSS of 1,000 replications of the default scenario vs 10 (slow; only when named).
+robustness  ``incsim robustness scenarios/seed.yaml --samples S -n R`` (``--robustness-samples``,
+         ``--robustness-replications``; the target is stated for 64 x 10) by wall clock on a process
+         pool of 2, then on a Dask ``LocalCluster`` of 2 and of 4 workers: the speed-up 4 vs 2 and
+         whether every file of the three folders is byte-identical (slow; only when named).
 
 How it measures: CPU time (``time.process_time`` in this process, ``getrusage(RUSAGE_CHILDREN)``
 deltas for child processes), not the wall clock, so other work on a shared machine matters less.
@@ -57,6 +61,8 @@ TARGETS = {
     "run_import_share": 1 / 3,    # imports in `incsim run -n 1`: under a third
     "sweep_speedup_2_jobs": 1.8,  # 2 jobs vs 1: at least 1.8x
     "memory_ratio_1000_vs_10": 1.5,
+    "robustness_64x10_wall_s": 60.0,  # incsim robustness seed.yaml --samples 64 -n 10: within a minute
+    "robustness_dask_4_vs_2": 1.8,    # LocalCluster 4 workers vs 2: near-linear (on 4+ free cores)
 }
 
 C, RHO, WORK_MEAN, DAYS = 4, 0.8, 60.0, 60.0
@@ -458,8 +464,51 @@ def bench_memory(_repeats: int) -> dict:
     return out
 
 
+# -- robustness: a study on a pool and on Dask clusters --------------------------------------------
+
+def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) -> dict:
+    """Wall time of a robustness study of the default scenario on 2 processes and on Dask clusters of
+    2 and 4 workers (one repeat: a study is long), and whether the three folders are byte-identical."""
+    import hashlib
+
+    from incsim import api
+    from incsim.robustness import build_design, run_study
+
+    loaded = api.load(ROOT / "scenarios" / "seed.yaml")
+    sets = len(build_design(loaded.scenario, samples, 1).sets)
+    walls: dict[str, float] = {}
+    digests: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        def study(name: str, executor) -> None:
+            out = Path(tmp) / name
+            t0 = time.perf_counter()
+            run_study(loaded, samples=samples, replications=replications, seed=1, out_dir=out, executor=executor)
+            walls[name] = time.perf_counter() - t0
+            digests[name] = {f.relative_to(out).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+                             for f in sorted(out.rglob("*")) if f.is_file()}
+
+        with api.executor_for(2, oversubscribe=True) as pool:
+            study("pool_2", pool)
+        from distributed import Client, LocalCluster
+
+        for n in (2, 4):
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                study(f"dask_{n}", client.get_executor())
+    first = next(iter(digests.values()))
+    out = {"samples": samples, "replications": replications, "parameter_sets": sets,
+           "replications_run": sets * replications, "wall_s": walls,
+           "dask_speedup_4_vs_2": walls["dask_2"] / walls["dask_4"],
+           "same_bytes": all(d == first for d in digests.values()), "files": len(first),
+           "load_average_1min": os.getloadavg()[0], "cores": os.cpu_count()}
+    if (samples, replications) == (64, 10):
+        out["target_wall"] = verdict(walls["pool_2"], TARGETS["robustness_64x10_wall_s"])
+    out["target_dask"] = verdict(out["dask_speedup_4_vs_2"], TARGETS["robustness_dask_4_vs_2"], at_most=False)
+    return out
+
+
 BENCHMARKS = {"queue": bench_queue, "org": bench_org, "cli": bench_cli, "run": bench_run, "jobs": bench_jobs,
-              "memory": bench_memory}
+              "memory": bench_memory, "robustness": bench_robustness}
 DEFAULT = ["queue", "org", "cli", "run", "jobs"]
 
 
@@ -482,6 +531,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="repeats per figure (default 5)")
     parser.add_argument("--sweep-replications", type=int, default=4,
                         help="replications per point of the jobs benchmark (default 4; the sweep file says 20)")
+    parser.add_argument("--robustness-samples", type=int, default=64, help="--samples of the robustness study (64)")
+    parser.add_argument("--robustness-replications", type=int, default=10, help="-n of the robustness study (10)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
     which = args.which or DEFAULT
@@ -494,6 +545,8 @@ def main() -> None:
     for name in which:
         if name == "jobs":
             results[name] = bench_jobs(args.repeats, args.sweep_replications)
+        elif name == "robustness":
+            results[name] = bench_robustness(args.repeats, args.robustness_samples, args.robustness_replications)
         else:
             results[name] = BENCHMARKS[name](args.repeats)
         if not args.json:

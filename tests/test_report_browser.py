@@ -143,17 +143,18 @@ class DevTools:
                 return ev
 
 
-def render(url: str, height: int = 900) -> dict:
-    """Load ``url`` in headless Chromium; return console errors, requests and a full-page PNG."""
+def render(url: str, height: int = 900, probe: str = "null") -> dict:
+    """Load ``url`` in headless Chromium; return console errors, requests, a full-page PNG and the
+    value of the JavaScript expression ``probe`` on the rendered page."""
     # a short profile path: Chromium's singleton socket lives there and Unix socket paths are short
     profile = Path(tempfile.mkdtemp(prefix="incsim-chromium-"))
     try:
-        return _render(url, profile, height)
+        return _render(url, profile, height, probe)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _render(url: str, profile: Path, height: int) -> dict:
+def _render(url: str, profile: Path, height: int, probe: str) -> dict:
     tools = DevTools(CHROMIUM, profile)
     try:
         target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -176,6 +177,7 @@ def _render(url: str, profile: Path, height: int) -> dict:
                           session=session)
         widest = tools.send("Runtime.evaluate", {"expression": "document.documentElement.scrollWidth"},
                             session=session)
+        probed = tools.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)
     except (OSError, TimeoutError, RuntimeError) as exc:
         log = "\n".join(line for line in tools.close().splitlines() if "dbus" not in line)[-2000:]
         raise AssertionError(f"Chromium failed: {exc}\n{log}") from None
@@ -193,7 +195,7 @@ def _render(url: str, profile: Path, height: int) -> dict:
     requests = [e["params"]["request"]["url"] for e in mine if e["method"] == "Network.requestWillBeSent"]
     return {"errors": errors, "requests": requests, "png": base64.b64decode(shot["data"]),
             "height": size["height"], "title": title["result"].get("value"), "svgs": svgs["result"].get("value"),
-            "scroll_width": widest["result"].get("value"), "stderr": stderr}
+            "scroll_width": widest["result"].get("value"), "probe": probed["result"].get("value"), "stderr": stderr}
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -229,3 +231,39 @@ def test_the_report_renders_without_errors_or_network(report_file, tmp_path):
     assert width == WIDTH and height >= 3000 and len(seen["png"]) > 100_000
     keep = os.environ.get("INCSIM_REPORT_SCREENSHOT")
     (Path(keep) if keep else tmp_path / "report.png").write_bytes(seen["png"])
+
+
+# what a reader sees of the headline's verdicts and of "What would change the answer": each item
+# rendered with a height (not hidden, not collapsed) and its text
+SECTION_PROBE = """(() => {
+  const shown = el => el.getBoundingClientRect().height > 0;
+  const texts = sel => [...document.querySelectorAll(sel)].filter(shown).map(el => el.textContent.trim());
+  const heading = document.getElementById('what-would-change');
+  return {heading: heading && shown(heading) ? heading.textContent : null, verdicts: texts('#verdicts li'),
+          prices: texts('[data-price]'), flips: texts('[data-flip]'), changes: texts('ul.changes > li').length,
+          tornados: [...document.querySelectorAll('svg.chart')].filter(shown)
+                      .filter(s => (s.getAttribute('aria-label') || s.textContent).includes('assumption alone')).length};
+})()"""
+
+
+def test_the_robustness_sections_render(tmp_path):
+    from test_robustness import FLIP_YAML
+
+    scenario = tmp_path / "flip.yaml"
+    scenario.write_text(FLIP_YAML)
+    loaded = api.load(scenario)
+    api.run_scenario(loaded, replications=4, seed=2, out_dir=tmp_path / "run")
+    from incsim.robustness import run_study
+
+    run_study(loaded, samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
+    page = write_report(tmp_path / "run", robustness_dir=tmp_path / "rob")
+    seen = render(page.as_uri(), probe=SECTION_PROBE)
+    assert seen["errors"] == [], seen["errors"]
+    assert seen["requests"] == [page.as_uri()], seen["requests"]
+    assert seen["scroll_width"] <= WIDTH
+    got = seen["probe"]
+    assert got["heading"] == "What would change the answer"
+    assert got["changes"] == 6  # one line per decision metric against the baseline
+    assert got["tornados"] == 2  # engineer-hours and time to resolve
+    assert len(got["prices"]) == 2 and "unless a service-minute of customer impact costs more than $" in got["prices"][1]
+    assert any("costs.customer_impact_usd_per_min is above" in f for f in got["flips"]), got["flips"]

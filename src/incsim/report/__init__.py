@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from incsim.output import atomic_write
-from incsim.report import build, charts, wording
+from incsim.report import build, changes, charts, wording
 from incsim.report.description import STRESS_CITATION
 from incsim.report.results import ReportError
 
@@ -109,14 +109,24 @@ def chart_svgs(data: build.ReportData, inline: bool) -> dict[str, str]:
                                 "Who was busy during one representative incident, per protocol")
     if data.pilot is not None:
         figs["pilot-power"] = (charts.power_figure(data.pilot), "Chance a pilot detects the gain, by months")
+    if data.changes is not None:
+        from incsim.sweep.charts import tornado_figure
+
+        for metric, bars in data.changes.tornado.items():
+            title = (f"How far each assumption alone moves the difference in {metric} (ends of its range; "
+                     f"the {changes.TORNADO_BARS} widest)")
+            figs[f"tornado-{metric}"] = (tornado_figure(title, protocols[0], metric, bars,
+                                                        data.changes.at_scenario.get(metric, {})), title)
     return {name: charts.svg(fig, name, title, inline=inline) for name, (fig, title) in figs.items()}
 
 
-def render_report(results_dir: Path | str, fmt: str = "html", charts_dir: str = "report_charts") -> Report:
-    """The report on ``results_dir`` as ``fmt`` (html or md); Markdown charts go to ``charts_dir``/."""
+def render_report(results_dir: Path | str, fmt: str = "html", charts_dir: str = "report_charts",
+                  robustness_dir: Path | None = None) -> Report:
+    """The report on ``results_dir`` as ``fmt`` (html or md); Markdown charts go to ``charts_dir``/.
+    A robustness study (``robustness_dir``, or one inside ``results_dir``) adds "What would change the answer"."""
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}' (html or md)")
-    data = build.gather(results_dir)
+    data = build.gather(results_dir, robustness_dir)
     svgs = chart_svgs(data, inline=fmt == "html")
     protocols = data.results.protocols
     run = data.results.run
@@ -134,9 +144,9 @@ def render_report(results_dir: Path | str, fmt: str = "html", charts_dir: str = 
     return Report(re.sub(r"\n{3,}", "\n\n", text), files)
 
 
-def build_report(results_dir: Path | str, fmt: str = "html") -> str:
+def build_report(results_dir: Path | str, fmt: str = "html", robustness_dir: Path | None = None) -> str:
     """The report on an ``incsim run`` results folder as text (html or md)."""
-    return render_report(results_dir, fmt).text
+    return render_report(results_dir, fmt, robustness_dir=robustness_dir).text
 
 
 def output_path(results_dir: Path, out: Path | None, fmt: str) -> Path:
@@ -144,14 +154,16 @@ def output_path(results_dir: Path, out: Path | None, fmt: str) -> Path:
     return out if out is not None else results_dir / f"report.{fmt}"
 
 
-def write_report(results_dir: Path, out: Path | None = None, fmt: str | None = None) -> Path:
+def write_report(results_dir: Path, out: Path | None = None, fmt: str | None = None,
+                 robustness_dir: Path | None = None) -> Path:
     """Render the report on ``results_dir`` and write it (with its chart files, for Markdown) atomically."""
     if fmt is None:
         fmt = "md" if out is not None and out.suffix.lower() in (".md", ".markdown") else "html"
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}' (html or md)")
     path = output_path(results_dir, out, fmt)
-    report = render_report(results_dir, fmt, charts_dir=f"{path.stem}_charts")  # bad results fail first
+    report = render_report(results_dir, fmt, charts_dir=f"{path.stem}_charts",
+                           robustness_dir=robustness_dir)  # bad results fail first
     if path.is_dir():
         raise ReportError(f"{path}: is a folder; give a file name with -o")
     if not path.parent.is_dir():

@@ -31,8 +31,10 @@ from incsim.report.findings import (
     pilot_curve,
     ttr_ecdfs,
 )
+from incsim.report.changes import Changes, find_study, load_changes
 from incsim.report.results import Results, load_results
 from incsim.report.timeline import Pick, Timeline, busy_timelines
+from incsim.report.verdicts import flag_verdicts, price_sentence, pricing_sentence, verdicts
 
 
 @dataclass
@@ -57,11 +59,19 @@ class ReportData:
     pilot: dict | None
     stress: list[dict]
     notes: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+    """Every decision metric whose paired interval excludes zero, both ways, and where a category differs."""
+    prices: list[str] = field(default_factory=list)
+    """Whether customer impact is priced; then per alternative the price at which the cost verdict turns."""
+    changes: Changes | None = None
+    """What a robustness study says (``incsim report --robustness DIR``), if one is given or present."""
 
 
-def gather(results_dir: Path | str) -> ReportData:
-    """Read a results folder and compute every figure, table and chart series of the report."""
+def gather(results_dir: Path | str, robustness_dir: Path | None = None) -> ReportData:
+    """Read a results folder (and a robustness study's, if given or inside it) and compute every
+    figure, table and chart series of the report."""
     results = load_results(results_dir)
+    study = find_study(results, robustness_dir)
     protocols = results.protocols
     summary, incidents = results.summary, results.incidents
     per_year = incidents_per_year(incidents, protocols[0], int(results.run["replications"]),
@@ -88,4 +98,8 @@ def gather(results_dir: Path | str) -> ReportData:
         pilot=pilot_curve(results.pilot) if results.pilot is not None else None,
         stress=model_description(results, params, per_year),
         notes=notes,
+        verdicts=verdicts(summary, protocols, cats) + flag_verdicts(incidents, protocols),
+        prices=[pricing_sentence(results.scenario.costs.customer_impact_usd_per_min),
+                *(price_sentence(incidents, protocols[0], p) for p in protocols[1:])],
+        changes=load_changes(study, results) if study is not None else None,
     )

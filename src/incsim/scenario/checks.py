@@ -152,4 +152,61 @@ def cross_checks(scn: Scenario) -> list[Problem]:
         if proto.triage is not None and proto.triage.max_people < 2:
             problems.append(Problem(("protocols", i, "triage", "max_people"),
                                     "a triage call needs at least the IC and one other person"))
+    if scn.uncertainty:
+        problems += uncertainty_checks(scn)
     return problems
+
+
+def uncertainty_checks(scn: Scenario) -> list[Problem]:
+    """Problems with the ``uncertainty:`` section: a path that leads nowhere or not to a number
+    (or a duration), a range that excludes the scenario's own value, an end the field refuses."""
+    # imported here: the path rules live beside the overrides, which import this module
+    from incsim.scenario.overrides import OverrideError, scenario_data
+    from incsim.scenario.uncertainty import value_at, with_value
+
+    data = scenario_data(scn)
+    data.pop("uncertainty", None)
+    out: list[Problem] = []
+    for path, spec in scn.uncertainty.items():
+        loc: Loc = ("uncertainty", path)
+        try:
+            value = value_at(data, path)
+        except OverrideError as exc:
+            out.append(Problem(loc, str(exc)))
+            continue
+        if not spec.low <= value <= spec.high:
+            out.append(Problem(loc, f"the range [{spec.low:g}, {spec.high:g}] of '{path}' excludes the "
+                                    f"scenario's own value {value:g}"))
+            continue
+        for end in ("low", "high"):
+            wrong = _refused_at(with_value(data, path, getattr(spec, end)), path)
+            if wrong:
+                out.append(Problem((*loc, end), f"{end} = {getattr(spec, end):g} is not a valid value of "
+                                                 f"'{path}': {wrong}"))
+    return out
+
+
+def _refused_at(data: dict, path: str) -> str:
+    """Why the part of ``data`` that holds ``path`` is refused by its schema (empty when it is not)."""
+    from pydantic import ValidationError
+
+    from incsim.scenario.overrides import resolve_path
+    from incsim.scenario.typepath import type_at
+    from incsim.scenario.uncertainty import adapter
+
+    loc = resolve_path(data, path)
+    # the nearest enclosing model: its own validators (a uniform's low <= high) judge the value too
+    for cut in range(len(loc) - 1, -1, -1):
+        tp, _ = type_at(Scenario, loc[:cut])
+        if tp is None:
+            continue
+        node = data
+        for key in loc[:cut]:
+            node = node[key]
+        try:
+            adapter(tp).validate_python(node)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            return str(err["msg"]).removeprefix("Value error, ")
+        return ""
+    return ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
 from incsim.scenario.durations import Duration, Fixed, Lognormal, Uniform
 
@@ -344,6 +344,44 @@ class Simulation(Strict):
     """Hard limit on incidents in one replication; a scenario that needs more must raise it here."""
 
 
+class Uncertain(Strict):
+    """The plausible range of one scenario value that is an assumption, not a measurement.
+
+    ``{low, high}`` alone is uniform over the range; ``loguniform`` is uniform in the logarithm
+    (for a quantity known to within a factor); ``triangular`` peaks at ``mode``; ``lognormal``
+    has ``median`` and ``sigma`` and is cut to ``[low, high]``. Robustness studies draw from it.
+    """
+
+    low: float
+    high: float
+    dist: Literal["uniform", "loguniform", "triangular", "lognormal"] = "uniform"
+    mode: float | None = None
+    """For ``triangular``: the most plausible value."""
+    median: PositiveFloat | None = None
+    """For ``lognormal``: its median before it is cut to the range."""
+    sigma: PositiveFloat | None = None
+    """For ``lognormal``: the standard deviation of its logarithm."""
+    source: str = ""
+    """Why this range: a measurement, the essay, or the assumption it is."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Uncertain:
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError(f"a loguniform range needs low above 0, got {self.low:g}")
+        if self.dist == "triangular" and (self.mode is None or not self.low <= self.mode <= self.high):
+            raise ValueError("a triangular range needs a mode between low and high")
+        if self.dist != "triangular" and self.mode is not None:
+            raise ValueError(f"mode is for a triangular range, not {self.dist}")
+        lognormal_keys = self.median is not None and self.sigma is not None
+        if self.dist == "lognormal" and not (lognormal_keys and self.low >= 0):
+            raise ValueError("a lognormal range needs median and sigma, and low of 0 or more")
+        if self.dist != "lognormal" and (self.median is not None or self.sigma is not None):
+            raise ValueError(f"median and sigma are for a lognormal range, not {self.dist}")
+        return self
+
+
 class Scenario(Strict):
     api_version: Literal["incsim/v1"] = Field(alias="apiVersion")
     kind: Literal["Scenario"]
@@ -354,6 +392,8 @@ class Scenario(Strict):
     protocols: Annotated[list[Protocol], Field(min_length=1)]
     costs: Costs = Costs()
     simulation: Simulation = Simulation()
+    uncertainty: dict[Name, Uncertain] = {}
+    """Dotted path of a value (the sweeps' path syntax) -> its plausible range."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
                               allow_inf_nan=False)
@@ -369,5 +409,5 @@ class Scenario(Strict):
 
 __all__ = [
     "API_VERSION", "CATEGORIES", "FLAGS", "Scenario", "Protocol", "Team", "Service", "Decision",
-    "CategorySpec", "FlagSpec", "Behaviour", "Duration", "Fixed", "Lognormal", "Uniform",
+    "CategorySpec", "FlagSpec", "Behaviour", "Duration", "Fixed", "Lognormal", "Uniform", "Uncertain",
 ]

@@ -130,6 +130,13 @@ def parameter_chart(sweep: Sweep, table: pd.DataFrame, par: SweptParameter,
 def tornado_chart(sweep: Sweep, metric: str, bars: dict[str, list[TornadoBar]], base_diffs: dict[str, float]) -> Figure:
     """For each protocol, the paired difference from the baseline at each parameter's lowest and
     highest value, widest swing on top, drawn from the base scenario's difference."""
+    return tornado_figure(f"{sweep.name}: one-at-a-time sensitivity of the paired difference in {metric}",
+                          sweep.baseline, metric, bars, base_diffs)
+
+
+def tornado_figure(title: str, baseline: str, metric: str, bars: dict[str, list[TornadoBar]],
+                   base_diffs: dict[str, float]) -> Figure:
+    """``tornado_chart``'s figure for any source of bars (a sweep, a robustness study)."""
     protos = list(bars)
     n = max((len(b) for b in bars.values()), default=1)
     fig = Figure(figsize=(8.5, 1.2 + 0.45 * n * len(protos) + 0.6 * len(protos)))
@@ -153,10 +160,10 @@ def tornado_chart(sweep: Sweep, metric: str, bars: dict[str, list[TornadoBar]], 
         ax.axvline(0.0, color="black", linewidth=0.8)
         if not math.isnan(centre):
             ax.axvline(centre, color="grey", linestyle=":", linewidth=0.9)
-        ax.set_xlabel(f"{proto} − {sweep.baseline}: Δ {LABELS.get(metric, metric)} (dotted: base scenario)")
+        ax.set_xlabel(f"{proto} − {baseline}: Δ {LABELS.get(metric, metric)} (dotted: base scenario)")
         ax.legend(loc="best", fontsize=7, frameon=False)
         ax.margins(x=0.35, y=0.15)
-    fig.suptitle(f"{sweep.name}: one-at-a-time sensitivity of the paired difference in {metric}")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 

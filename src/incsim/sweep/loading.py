@@ -137,11 +137,19 @@ def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> api
     return api.LoadedScenario(load_scenario_text(text_scn, str(scn_path)), text_scn, str(scn_path))
 
 
+def point_data(scn: Scenario) -> dict[str, Any]:
+    """``scn`` as data for a point: without its ``uncertainty:`` ranges, which describe what a
+    robustness study may vary, not one scenario (a sweep may well go beyond them)."""
+    data = scenario_data(scn)
+    data.pop("uncertainty", None)
+    return data
+
+
 def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
                           where: _Where) -> tuple[dict[str, Any], Scenario]:
     """The base scenario's data and validated scenario after ``base_overrides``."""
     problems: list[LocatedProblem] = []
-    data_base = scenario_data(loaded.scenario)
+    data_base = point_data(loaded.scenario)
     for path, value in spec.base_overrides.items():
         if path in RESERVED:
             problems.append(where.problem(("base_overrides", path), f"cannot override {path}: {RESERVED[path]}",
@@ -156,7 +164,7 @@ def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
     base, issues = validate_data(data_base)
     if base is None:
         # blame each override that is invalid on its own, at its value; else all of them together
-        original = scenario_data(loaded.scenario)
+        original = point_data(loaded.scenario)
         for path, value in spec.base_overrides.items():
             problems += [where.problem(("base_overrides", path), f"{path} = {format_value(value)} makes an invalid "
                                                                  f"scenario: {m}")
