@@ -413,3 +413,14 @@ def test_a_channel_and_an_incident_fall_in_the_same_month(measured):
     incidents = measured[1]
     assert [i.month for i in incidents] == [month_label(i.channel.first) for i in incidents] == ["2026-03"] * 2
     assert month_label(datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == "2026-03"
+
+
+def test_a_persons_overlapping_sessions_count_once():
+    from incsim.calibrate.people import _merged_hours
+
+    def at(hm):
+        return t(f"2026-03-02T{hm}:00")
+    # a laptop 10:00-10:30 and a phone 10:20-10:40, then a rejoin 11:00-11:10: 40 + 10 minutes
+    spans = [(at("11:00"), at("11:10")), (at("10:00"), at("10:30")), (at("10:20"), at("10:40"))]
+    assert _merged_hours(spans) == pytest.approx(50 / 60)
+    assert _merged_hours([(at("10:00"), at("10:00"))]) == 0.0

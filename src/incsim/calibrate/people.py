@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
+from incsim import intervals
 from incsim.calibrate import fit
 from incsim.calibrate.calls import Call, read_calls
 from incsim.calibrate.records import MIN_SAMPLE, ExportError
@@ -202,17 +203,8 @@ def person_index(ws: Workspace) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _merged_hours(spans: list[tuple[datetime, datetime]]) -> float:
-    total, cur_start, cur_end = 0.0, None, None
-    for a, b in sorted(spans):
-        if cur_end is None or a > cur_end:
-            if cur_end is not None:
-                total += (cur_end - cur_start).total_seconds()
-            cur_start, cur_end = a, b
-        else:
-            cur_end = max(cur_end, b)
-    if cur_end is not None:
-        total += (cur_end - cur_start).total_seconds()
-    return total / 3600
+    """Hours covered by a person's sessions (a second device or an overlap counted once)."""
+    return intervals.measure(intervals.union([(a.timestamp(), b.timestamp()) for a, b in spans])) / 3600
 
 
 def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], dict[str, str]]) -> CallPeople:
