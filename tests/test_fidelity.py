@@ -270,12 +270,18 @@ def test_updates_vary_with_the_ics_work_and_name_an_eta_once_the_cause_is_known(
 
 
 def test_a_war_room_holds_the_essays_eight_to_twelve_watchers():
-    """Spectators per room were bimodal (5 at night, 13 by day; 2.8% of rooms held 8-12)."""
+    """Spectators per room were 13 by day (5 at night; 2.8% of rooms held 8-12). A room opened in
+    the org's working day (weekdays 09:00-16:00 UTC, everyone's hours in the default) now holds
+    the essay's 8-12; at night only on-calls are invited (``include_off_hours``)."""
     peaks = []
-    for r in (0, 1, 2):
+    for r in (0, 1, 2, 3, 4, 5):
         now: dict[int, set[str]] = {}
         peak: dict[int, int] = {}
+        day = {e.incident for e in logs(r)["war-room"]
+               if e.kind is Kind.DETECTED and (e.t // 1440) % 7 < 5 and 9 * 60 <= e.t % 1440 < 16 * 60}
         for e in logs(r)["war-room"]:
+            if e.incident not in day:
+                continue
             if isinstance(e, Joined) and e.role == "spectator" and not e.change:
                 now.setdefault(e.incident, set()).add(e.who)
                 peak[e.incident] = max(peak.get(e.incident, 0), len(now[e.incident]))
@@ -283,7 +289,7 @@ def test_a_war_room_holds_the_essays_eight_to_twelve_watchers():
                 now.get(e.incident, set()).discard(e.who)
         peaks += peak.values()
     share = sum(8 <= p <= 12 for p in peaks) / len(peaks)
-    assert len(peaks) > 20 and share > 0.75, sorted(peaks)
+    assert len(peaks) > 10 and share > 0.75, sorted(peaks)
 
 
 # -- the assumptions that decide the answer, as parameters -------------------------------------------

@@ -81,7 +81,7 @@ def failures(scn, protocol: str, replication: int) -> dict[tuple[str, int], dict
 @pytest.fixture(scope="module")
 def paired() -> list[tuple[dict, dict]]:
     scn = fleet()
-    return [(failures(scn, "war-room", r), failures(scn, "async-first", r)) for r in range(3)]
+    return [(failures(scn, "war-room", r), failures(scn, "async-first", r)) for r in range(6)]
 
 
 def test_the_jth_failure_of_a_service_meets_the_same_work_under_every_protocol(paired):

@@ -803,7 +803,7 @@ def test_the_description_has_the_stress_des_items_and_groups_the_mechanisms(tmp_
         assert len(sentences) == len(set(sentences)) and "None" not in text, text
         # what differs by protocol only: the update cadence (the schema's 15 min) is there, the
         # arrivals every protocol shares are not
-        assert "The IC posts a structured update every 15 min" in text and "arrive" not in text
+        assert "The IC begins a structured update every 15 min" in text and "arrive" not in text
     assert "A room invites" in by_id["1.3"][1] and "A room invites" not in by_id["1.3"][2]
     assert _words(None) == "off"
 

@@ -143,8 +143,10 @@ class IncidentRun:
         night = 1.0
         if self.debugger is not None and not self.debugger.working(now):
             night = behaviour.off_hours_slowdown
-        helping = sum(1 for h in self.helpers if h in self.engaged)
-        return (1.0 + behaviour.extra_debugger_speed * helping) / (narration * night)
+        if self.helpers:  # teammates debugging beside them add their share of speed
+            helping = sum(1 for h in self.helpers if h in self.engaged)
+            return (1.0 + behaviour.extra_debugger_speed * helping) / (narration * night)
+        return 1.0 / (narration * night)
 
     def view(self, customer_data: set[str], now: float) -> IncidentView:
         """What the protocol sees of the incident ``now``; ``customer_data`` are the services
