@@ -30,7 +30,7 @@ from incsim.pilot import (
 )
 from incsim.report import build, render_report, wording
 from incsim.report.results import load_results
-from incsim.scenario.durations import Fixed, Uniform
+from incsim.scenario.durations import Triangular, Uniform
 from incsim.scenario.loader import load_default_scenario
 from incsim.sweep import break_evens, load_sweep_text
 
@@ -65,10 +65,12 @@ def uniform_range(dist) -> tuple[float, float]:
 
 # -- README, the protocols paragraph ----------------------------------------------------------
 def test_readme_war_room_size_is_the_default_invite(default):
-    size = float(re.search(r"every P1 gets a call; (\d+) people are invited", README).group(1))
+    m = re.search(r"every P1 gets a call; (\d+) to (\d+) people are invited, (\d+) most often", README)
+    low, high, mode = (float(g) for g in m.groups())
     room = default.protocol("war-room").room
     assert room.invite.rule == "fixed-size"
-    assert isinstance(room.invite.size, Fixed) and room.invite.size.value == size
+    size = room.invite.size
+    assert isinstance(size, Triangular) and (size.low, size.high, size.mode) == (low, high, mode)
     assert "all stay" in readme_sentence("- **war-room**") and room.stay_probability == 1.0
 
 
