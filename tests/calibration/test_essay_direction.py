@@ -15,6 +15,7 @@ import pytest
 from scenario_helpers import load_seed
 
 from incsim.experiment import run_experiment
+from incsim.metrics import t_interval
 from incsim.scenario.schema import Scenario
 
 SEED = 2024
@@ -86,10 +87,17 @@ def test_single_service_resolution_time_is_not_slower_without_the_room(seed_runs
 def test_war_rooms_win_where_the_essay_says_they_do(seed_runs):
     """Essay: for "True platform-wide emergencies ... war rooms genuinely help because real-time
     coordination is essential"; for security, "Rapid containment decisions ... need real-time
-    discussion"."""
+    discussion".
+
+    The essay gives no size for the war room's advantage on platform-wide emergencies, so the
+    test is that the advantage is real: the 95% interval of async-first's extra TTR, paired per
+    replication, lies above zero (it held a ratio above 1.2 while nights in the channel were
+    free and decisions could go ahead without their deciders; with those mended the war room
+    still wins, by about 13%)."""
     pw = seed_runs[seed_runs["category"] == "platform-wide"]
-    r = ratio(pw, "ttr_min")
-    assert r > 1.2, f"platform-wide TTR, async-first / war-room = {r:.3f}"
+    extra = (per_rep(pw, "ttr_min", "async-first") - per_rep(pw, "ttr_min", "war-room")).dropna()
+    m, lo, hi = t_interval(extra.to_numpy())
+    assert lo > 0, f"platform-wide TTR, async-first - war-room per replication: {m:.0f} [{lo:.0f}, {hi:.0f}] min"
     sec = seed_runs[seed_runs["flags"].str.contains("security")]
     assert len(sec) >= 3 * 10
     e = ratio(sec, "data_exposure")

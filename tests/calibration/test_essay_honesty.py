@@ -87,9 +87,14 @@ def test_hybrid_close_to_async_engineer_hours_overall(incidents):
 def test_hybrid_close_to_war_room_where_the_war_room_wins(incidents):
     """Essay (hybrid reply): "security incidents have a containment phase that's fundamentally
     synchronous"; escalation for "cascading failure across 3+ services, customer data at risk"."""
-    pw = paired(incidents[incidents["category"] == "platform-wide"], "ttr_min").mean()
+    platform = incidents[incidents["category"] == "platform-wide"]
+    pw = paired(platform, "ttr_min").mean()
     assert pw["hybrid"] < 1.15 * pw["war-room"], pw.to_dict()
-    assert pw["hybrid"] < 0.8 * pw["async-first"], pw.to_dict()
+    # the hybrid escalates platform-wide emergencies to a call, so it beats async-first there:
+    # the paired interval lies below zero (no size is claimed; it was 20% or more before the
+    # channel paid for its nights, and about 17% after)
+    m, lo, hi = diff_ci(platform, "ttr_min", "hybrid", "async-first")
+    assert hi < 0, f"hybrid - async-first TTR on platform-wide: {m:.0f} [{lo:.0f}, {hi:.0f}] min"
     sec = paired(incidents[incidents["flags"].fillna("").str.contains("security")], "data_exposure").mean()
     assert sec["hybrid"] < 1.5 * sec["war-room"], sec.to_dict()
     assert sec["hybrid"] < 0.6 * sec["async-first"], sec.to_dict()
