@@ -343,10 +343,13 @@ def test_a_status_page_expectation_needs_a_status_page_update(choice, outcome):
 
 def test_an_expectation_with_a_role_waits_for_that_role(failover):
     s = DrillSession(failover, 7)
-    s.advance(20)
+    s.advance(3)
+    s.act("oncall", "ack")
+    s.advance(17)
     joined = {e.role: e.t - s.t0 for e in s.world.log.events if e.kind is Kind.JOINED}
+    assert joined["debugger"] == pytest.approx(3.0)
     assert s.outcome("ack-5") == ("met", pytest.approx(joined["debugger"]))
-    text = FAILOVER.read_text().replace("role: debugger, score: 2", "role: ic, score: 2")
+    text = FAILOVER.read_text().replace("role: oncall, score: 2", "role: ic, score: 2")
     other = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
     other.advance(20)
     assert other.outcome("ack-5") == ("met", pytest.approx(joined["ic"]))

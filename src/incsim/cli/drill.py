@@ -33,8 +33,8 @@ def drill(
     plain: Annotated[bool, typer.Option("--plain", help="Line mode: commands on stdin, the feed on stdout.")] = False,
     script: Annotated[Path | None, typer.Option("--script", metavar="TRANSCRIPT.yaml",
                                                 help="Replay a recorded transcript without a person.")] = None,
-    auto: Annotated[bool, typer.Option("--auto", help="No players: every decision takes its default at its "
-                                                      "timeout.")] = False,
+    auto: Annotated[bool, typer.Option("--auto", help="Nobody plays: played roles stay empty (unless the drill "
+                                                      "names a stand-in); decisions take their defaults.")] = False,
     serve: Annotated[str | None, typer.Option("--serve", metavar="HOST:PORT",
                                               help="Serve the read-only projector page.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: the transcript's, else "
@@ -92,7 +92,7 @@ def drill(
             prepare(out, force)
     except OutputError as exc:
         fail([str(exc)])
-    session = DrillSession(loaded, seed, transcript)
+    session = DrillSession(loaded, seed, transcript, players=frozenset() if auto else None)
     headless = auto or script is not None
     if resume is not None:
         session.catch_up()

@@ -70,6 +70,8 @@ class AarData:
     notes: list[dict]
     modules: list[dict] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
+    cast: list[dict] = field(default_factory=list)
+    """Each role and who played it: a person, the model, or nobody (an empty played role)."""
 
 
 def _clock(t: float | None) -> str:
@@ -162,7 +164,17 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         people=people, busy_svg=busy_svg, variants=variants, replications=replications, hotwash=hotwash,
         plan=list(session.plan), notes=list(session.notes),
         modules=[{"title": m.title, "questions": m.questions} for m in drill.modules], metrics=metrics,
+        cast=_cast(session),
     )
+
+
+def _cast(session) -> list[dict]:
+    """Who played each role: a person, the model (not played, or standing in), or nobody."""
+    model = set(session.model_played())
+    return [{"id": r.id, "title": r.title,
+             "by": "played by a person" if r.id in session.playing else
+                   "played by the model" + (" (stand-in)" if r.played else "") if r.id in model else
+                   "nobody played it (its actions did not happen)"} for r in session.drill.roles]
 
 
 DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}

@@ -51,10 +51,19 @@ def _policy(session) -> dict[str, tuple[str, float]]:
     return {d.id: (d.option, d.t - d.prompted) for d in session.decided.values() if d.by == "room"}
 
 
-def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy) -> dict[str, float]:
+def _plays(session):
+    """Who played, and the players' own actions (acknowledgements, updates, ...) to replay."""
+    from incsim.drill.transcript import Transcript
+
+    return session.playing, Transcript(actions=[a for a in session.transcript.actions if a.kind == "play"])
+
+
+def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy, plays=None) -> dict[str, float]:
     from incsim.drill.engine import DrillSession
 
-    s = DrillSession(loaded, seed, protocol=protocol, replication=replication, spec=spec, policy=policy)
+    players, acts = plays if plays is not None else (None, None)
+    s = DrillSession(loaded, seed, acts, protocol=protocol, replication=replication, spec=spec, policy=policy,
+                     players=players)
     s.play_out()
     events = [e for e in s.world.log.events if e.incident == 0 and e.kind is not Kind.INJECTED]
     if not any(e.kind is Kind.RESOLVED for e in events):
@@ -73,10 +82,11 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
     loaded, seed, spec = session.loaded, session.seed, session.spec
     played_policy = _policy(session)
     protocols = [p.name for p in session.scenario.protocols]
-    base = [_outcome(loaded, seed, spec, session.protocol, r, played_policy) for r in range(replications)]
+    plays = _plays(session)
+    base = [_outcome(loaded, seed, spec, session.protocol, r, played_policy, plays) for r in range(replications)]
 
     def variant(kind: str, label: str, protocol: str, policy, decision=None, option=None, at=None) -> Variant:
-        runs = base if kind == "played" else [_outcome(loaded, seed, spec, protocol, r, policy)
+        runs = base if kind == "played" else [_outcome(loaded, seed, spec, protocol, r, policy, plays)
                                                for r in range(replications)]
         figures = {m: _interval([x[m] for x in runs]) for m in TTR_METRICS}
         diff = {m: _interval([x[m] - b[m] for x, b in zip(runs, base)]) for m in TTR_METRICS}

@@ -19,6 +19,7 @@ from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
 from incsim.drill.feed import condition_text, describe
+from incsim.drill.players import Playing
 from incsim.drill.records import (
     FeedItem,
     Option,
@@ -119,12 +120,14 @@ def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
     return dataclasses.replace(spec, roots=tuple(roots))
 
 
-class DrillSession:
+class DrillSession(Playing):
     """One run of a drill on the simulated world, driven by a person, a transcript or defaults."""
 
     def __init__(self, loaded: LoadedDrill, seed: int, transcript: Transcript | None = None, *,
                  protocol: str | None = None, replication: int = 0, spec: IncidentSpec | None = None,
-                 policy: dict[str, tuple[str, float]] | None = None) -> None:
+                 policy: dict[str, tuple[str, float]] | None = None,
+                 players: frozenset[str] | set[str] | None = None) -> None:
+        """``players``: the played roles a person plays (None: all of them; empty: nobody, ``--auto``)."""
         self.loaded = loaded
         self.drill: Drill = loaded.drill
         self.seed = int(seed)
@@ -154,6 +157,7 @@ class DrillSession:
         self._injects = {i.id: i for i in self.drill.injects}
         self._decisions = {d.id: d for d in self.drill.decisions}
         self._roles = {r.id: r for r in self.drill.roles}
+        self._cast(players)
         self.world.log.subscribe(self._on_event)
         self.world.run(until=self.t0)
         self.world.run_until(lambda ev: False, limit=self.t0)  # the incident is detected at T0, before any inject
@@ -358,7 +362,7 @@ class DrillSession:
         role = self._roles.get(d.role)
         self._post(now - self.t0, "facilitator", d.role, f"Decision for {role.title if role else d.role}: "
                    f"{d.prompt} (default in {d.timeout_min:g} min: {d.default})", "decision")
-        if role is not None and not role.played and d.id not in self._policy:
+        if role is not None and (not role.played or role.id in self.stand_ins) and d.id not in self._policy:
             self._take(d.id, d.default, "model")  # a simulated role: the model's person takes the default
             return
         self._queue.append(d.id)
@@ -438,7 +442,11 @@ class DrillSession:
         if option_id not in {o.id for o in d.options}:
             raise KeyError(f"decision '{decision_id}' has no option '{option_id}'")
         self._record(Action(self.now, "decide", {"decision": decision_id, "option": option_id}))
-        self._take(decision_id, option_id, "room")
+        if d.role in self.playing:  # the player's decision: its events are theirs
+            with self._as_player(d.role, "decide"):
+                self._take(decision_id, option_id, "room")
+        else:
+            self._take(decision_id, option_id, "room")
         self._settle()
 
     def fire(self, inject_id: str) -> None:
@@ -500,6 +508,12 @@ class DrillSession:
             self.hotwash(a["question"], a["answer"])
         elif act.kind == "action":
             self.action(a["action"], a["owner"], a["due"])
+        elif act.kind == "play":
+            rest = {k: v for k, v in a.items() if k not in ("role", "action")}
+            try:
+                self.act(a["role"], a["action"], **rest)
+            except (KeyError, ValueError):
+                pass  # no longer fits the world (like a decision not waiting)
 
     def catch_up(self) -> None:
         """Apply every action still waiting in the replayed transcript (``--resume``): the clock
@@ -560,10 +574,10 @@ class DrillSession:
         channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
         kind = Kind.UPDATE if channel else Kind(exp.event)
         start = fired.t + self.t0
-        hit = next((e.t for e in self.world.log.events
+        hit = next((e.t for i, e in enumerate(self.world.log.events)
                     if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
                     and (channel is None or (isinstance(e, Update) and e.channel == channel))
-                    and (exp.role is None or getattr(e, "role", None) == exp.role)), None)
+                    and self.counts_for(i, e, exp.role)), None)
         deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
         if hit is not None and hit <= deadline + TICK:
             return "met", hit - self.t0

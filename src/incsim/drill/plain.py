@@ -21,6 +21,10 @@ commands (one per line):
   m EXPECTATION met|partial|missed
   w N ANSWER             a hot-wash answer to question N (numbered by 'w')
   p ACTION | OWNER | DUE add a row to the improvement plan
+  pl ROLE ACTION [KEY=VALUE ...]   what a player does: ack, join, leave, answer,
+                         update status=investigating|mitigated [channel=incident|exec|status]
+                           [next_steps="..."] [eta=MIN] [text="..."], ask team=T, page who=W,
+                         escalate [reason="..."]
   st  status    u  upcoming injects    i  on-demand injects    r  roles    e  expectations
   mo  tabletop modules with their discussion questions
   h   this help
@@ -84,7 +88,25 @@ class Plain:
             if cmd in ("h", "help", "?"):
                 self.say(HELP)
             elif cmd == "s":
-                s.step()
+                p = s.pending_decision()
+                if p is not None:  # stepping would run out the countdown and take the default unseen
+                    self.say(f"! decision {p.id} is waiting: answer it (d OPTION), or let the clock run with a N")
+                else:
+                    s.step()
+            elif cmd == "pl":
+                import shlex
+
+                words = shlex.split(line)[1:]
+                if len(words) < 2:
+                    self.say("usage: pl ROLE ACTION [KEY=VALUE ...]")
+                else:
+                    args = {}
+                    for w in words[2:]:
+                        key, sep, value = w.partition("=")
+                        if not sep:
+                            raise ValueError(f"'{w}' is not KEY=VALUE")
+                        args[key] = float(value) if key == "eta" else value
+                    s.act(words[0], words[1], **args)
             elif cmd == "a":
                 s.advance(float(rest[0]) if rest else 1.0)
             elif cmd == "d":

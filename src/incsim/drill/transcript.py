@@ -34,6 +34,7 @@ KINDS = {
     "mark": ("expectation", "outcome"),
     "hotwash": ("question", "answer"),
     "action": ("action", "owner", "due"),
+    "play": ("role", "action"),
 }
 """Action kinds and the keys each one needs."""
 

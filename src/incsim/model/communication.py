@@ -35,6 +35,14 @@ class Communication:
         if ic is None:
             run.ic_ready.succeed()
             return
+        if "ic" in self.held:  # a drill's player (players.py): they join when they acknowledge
+            holder = yield from self.player_page(run, ic, "ic")
+            if holder is ic:
+                run.ic_ready.succeed()
+                if self._update_request_rate() > 0:
+                    self.env.process(self._update_requests(run, ic))
+                return  # the player posts the updates
+            ic = holder
         yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
         if run.resolved.triggered:  # the resolution released the IC already
             run.ic_ready.succeed()

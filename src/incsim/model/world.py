@@ -28,6 +28,7 @@ from incsim.model.incidents import (
 )
 from incsim.model.mechanisms import Mechanism
 from incsim.model.participation import Participation
+from incsim.model.players import Players
 from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.staffing import Staffing
@@ -36,7 +37,7 @@ from incsim.model.waiting import FirstOf
 from incsim.scenario.schema import Scenario
 
 
-class World(Staffing, Participation, Communication):
+class World(Staffing, Participation, Communication, Players):
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
     def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
@@ -213,8 +214,13 @@ class World(Staffing, Participation, Communication):
         self.debugging[eng.id] = run
         run.debugger = eng
         self.emit(run, Paged, eng.id, role="debugger", team=team)
-        yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
-        self.join(run, eng, "debugger")
+        played = False
+        if "debugger" in self.held:  # a drill's player (players.py): they join when they acknowledge
+            holder = yield from self.player_page(run, eng, "debugger")
+            played, eng = holder is eng, holder
+        if not played:
+            yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
+            self.join(run, eng, "debugger")
         run.debugger_ready.succeed()
         for svc in spec.roots[1:]:
             self.env.process(self._owner_joins(run, svc))

@@ -69,6 +69,9 @@ class DrillMetadata(_Strict):
     """Planned length of the exercise in simulated minutes from the incident's start (T0)."""
     facilitator_notes: str = ""
     how_to_run: str = ""
+    page_timeout_min: PositiveFloat = 15.0
+    """Minutes a page to a played role waits for its player's acknowledgement before it goes to
+    the next person of the rota (the secondary), whom the model then plays."""
 
 
 class ScenarioRef(_Strict):
@@ -123,7 +126,14 @@ class Role(_Strict):
     title: str
     briefing: str = ""
     played: bool = True
-    """Whether a person in the room plays it; a role not played is left to the model's people."""
+    """Whether a person plays it; a role not played is left to the model's people."""
+    holds: Literal["ic", "debugger"] | None = None
+    """The place in the simulated incident the role holds: the incident commander, or the
+    debugger (the owning team's on-call). When a person plays it, the model takes none of that
+    place's actions (no updates for a played IC, no acknowledgement for a played on-call)."""
+    stand_in: bool = False
+    """With nobody playing it (``--auto``), the model's person stands in: the role's actions are
+    the model's and its expectations count them. Without a stand-in an empty role does nothing."""
 
 
 class Objective(_Strict):
@@ -162,7 +172,9 @@ class Expectation(_Strict):
                    "mitigated", "resolved", "exec_update", "status_update"] | None = None
     """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
     role: str | None = None
-    """With ``event``: only events of this role count (``debugger``, ``ic``, ``expert``, ...)."""
+    """With ``event``: only events of this role count: a drill role's id (a played role's
+    expectation counts only what its player does), or a place in the incident (``debugger``,
+    ``ic``, ``expert``, ...; the drill role holding it, if any, stands for it)."""
 
 
 class _Timed(_Strict):
@@ -514,6 +526,12 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
     injects = [i.id for i in drill.injects]
     decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
     _dupes(out, "roles", roles)
+    held: dict[str, str] = {}
+    for i, r in enumerate(drill.roles):
+        if r.holds is not None and r.holds in held:
+            out.append((("roles", i, "holds"), f"'{r.holds}' is held by role '{held[r.holds]}' already"))
+        elif r.holds is not None:
+            held[r.holds] = r.id
     _dupes(out, "objectives", objectives)
     _dupes(out, "injects", injects)
     _dupes(out, "decisions", list(decisions))
