@@ -123,7 +123,10 @@ def drill(
         else:
             from incsim.drill.console import run_console
 
-            run_console(session, speed, stepped, out_dir=out, force=True, replications=replications)
+            if resume is not None and session.clock_state is not None:
+                speed = session.clock_state[0]  # where the interrupted console left its clock
+            run_console(session, speed, stepped, out_dir=out, force=True, paused=resume is not None,
+                        replications=replications)
             if not (out / "aar.html").is_file():
                 typer.echo(f"the drill was left unfinished; the transcript so far is in {out / JOURNAL}; "
                            f"continue with: incsim drill {file} --resume {out}", err=True)

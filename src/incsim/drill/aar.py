@@ -75,7 +75,9 @@ class AarData:
 
 
 def _clock(t: float | None) -> str:
-    return "—" if t is None else f"T+{t:.0f}"
+    from incsim.drill.feed import clock
+
+    return "—" if t is None else clock(t)
 
 
 def gather(session, replications: int = REPLICATIONS) -> AarData:
@@ -101,8 +103,12 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                    "outcome": outcome or "not reached", "when": _clock(when), "score": e.score,
                    "points": e.score * SCORES.get(outcome or "missed", 0.0),
                    "how": "facilitator" if e.id in session.marks else ("event log" if outcome else "")}
-            got += row["points"]
-            total += e.score
+            if outcome is None:  # never reached (its inject never fired): no part of the score
+                row["points"] = 0.0
+                row["outcome"] = "not reached" if fired is None else "open"
+            else:
+                got += row["points"]
+                total += e.score
             exp_rows.setdefault(e.objective, []).append(row)
     objectives = [{"id": o.id, "text": o.text, "expectations": exp_rows.get(o.id, []),
                    "notes": [n for n in session.notes if n["objective"] == o.id]} for o in drill.objectives]

@@ -112,18 +112,39 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
     return out
 
 
-def sentence(v: Variant, played_ttr: float | None) -> str:
-    """The counterfactual in words, e.g. "had ... at T+20, TTR 54 min [48–61] instead of 81"."""
+def _signed(x: float) -> str:
+    """A whole number of minutes with its sign, never "-0" or "+0" ("±0")."""
+    r = round(x)
+    return "±0" if r == 0 else f"{r:+d}"
+
+
+def sentence(v: Variant, played_ttr: float | None = None) -> str:
+    """The counterfactual in words, e.g. "Had ... at T+20:00: TTR 54 min [48–61] instead of 81 as
+    played over the same replications (paired difference -27 min [-33 to -21])".
+
+    Both figures are means over the same replications (the variant's and the as-played history's),
+    so "instead of" and the paired difference say the same thing; ``played_ttr`` (the session's
+    own TTR, one history) is not compared with a mean.
+    """
+    from incsim.drill.feed import clock
+
     f = v.figures["ttr_min"]
     ttr = f"TTR {f.mean:.0f} min [{f.low:.0f}–{f.high:.0f}]" if math.isfinite(f.low) else f"TTR {f.mean:.0f} min"
-    instead = f" instead of {played_ttr:.0f}" if played_ttr is not None else ""
+    if v.kind == "played":
+        return f"As played, over the same replications: {ttr}"
     d = v.difference["ttr_min"]
-    diff = (f" (paired difference {d.mean:+.0f} min [{d.low:+.0f} to {d.high:+.0f}])"
-            if math.isfinite(d.low) else "")
+    base = f.mean - d.mean
+    if not math.isfinite(d.mean):
+        diff = ""
+    elif math.isfinite(d.low) and d.low == d.high == 0.0:
+        diff = " (the same on every replication)"
+    elif math.isfinite(d.low):
+        diff = f" (paired difference {_signed(d.mean)} min [{_signed(d.low)} to {_signed(d.high)}])"
+    else:
+        diff = f" (paired difference {_signed(d.mean)} min)"
+    instead = f" instead of {base:.0f} as played over the same replications" if math.isfinite(base) else ""
     if v.kind == "protocol":
         head = f"Under {v.protocol}"
-    elif v.kind == "option":
-        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at T+{v.decided_at:.0f}"
     else:
-        return f"As played, over the same replications: {ttr}"
+        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {clock(v.decided_at or 0.0)}"
     return f"{head}: {ttr}{instead}{diff}"

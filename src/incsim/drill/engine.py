@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
-from incsim.drill.feed import condition_text, describe
+from incsim.drill.feed import clock, condition_text, describe, time_of_day
 from incsim.drill.players import Playing
 from incsim.drill.records import (
     FeedItem,
@@ -136,6 +136,9 @@ class DrillSession(Playing):
         self.scenario = drill_scenario(loaded.scenario)
         self.spec = spec if spec is not None else incident_spec(loaded, self.seed)
         self.t0 = self.spec.at
+        owner = next(s.team for s in self.scenario.org.services if s.name == self.spec.roots[0])
+        self.local_t0 = self.t0 + self.scenario.team(owner).utc_offset_hours * 60.0
+        self.clock_state: tuple[float, bool] | None = None  # the console's last speed and pause
         self.duration = self.drill.metadata.duration_min
         self.streams = Streams(self.seed, replication)
         self.world = World(self.scenario, self.protocol, self.streams, [self.spec],
@@ -258,7 +261,10 @@ class DrillSession(Playing):
             self._settle()
             if limit >= target - TICK or self._halt:
                 break
-        # the same instant, finished: what a person sees is never half of one moment
+        self._quiet()
+
+    def _quiet(self) -> None:
+        """Finish the present instant: what a person sees, and acts on, is never half of one moment."""
         self.world.run_until(lambda ev: False, limit=self.world.env.now)
         self._settle()
 
@@ -279,11 +285,16 @@ class DrillSession(Playing):
                 elif self._deadline(did) <= now + TICK:
                     self._take(did, self._decisions[did].default, "default")
                     changed = True
-            while self._replay and self._replay[0].t + self.t0 <= now + TICK:
-                self._apply(self._replay.pop(0))
-                changed = True
-            if not changed:
-                return
+            if changed:
+                continue
+            if self._replay and self._replay[0].t + self.t0 <= now + TICK:
+                # a person acted on a quiet world: everything of this instant had happened first
+                if self.world.env.peek() <= now:
+                    self.world.run_until(lambda ev: False, limit=now)
+                else:
+                    self._apply(self._replay.pop(0))
+                continue
+            return
 
     # -- triggers -------------------------------------------------------------------------------
     def _trigger(self, iid: str) -> None:
@@ -447,7 +458,7 @@ class DrillSession(Playing):
                 self._take(decision_id, option_id, "room")
         else:
             self._take(decision_id, option_id, "room")
-        self._settle()
+        self._quiet()
 
     def fire(self, inject_id: str) -> None:
         """Fire an inject now (an on-demand one, or a scheduled one early)."""
@@ -458,7 +469,7 @@ class DrillSession(Playing):
             raise ValueError(f"inject '{inject_id}' has fired already")
         self._record(Action(self.now, "fire", {"inject": inject_id}))
         self._fire(inj, on_demand=True)
-        self._settle()
+        self._quiet()
 
     def note(self, text: str, objective: str | None = None) -> None:
         """A timestamped facilitator note, optionally tagged to an objective."""
@@ -488,6 +499,15 @@ class DrillSession(Playing):
         self._record(Action(self.now, "action", {"action": action, "owner": owner, "due": due}))
         self.plan.append({"action": action, "owner": owner, "due": due})
 
+    def clock(self, speed: float, paused: bool) -> None:
+        """Record the console clock's speed and pause here (``--resume`` starts from the last)."""
+        self._record(Action(self.now, "clock", {"speed": float(speed), "paused": bool(paused)}))
+        self.clock_state = (float(speed), bool(paused))
+
+    def when(self, minutes: float) -> str:
+        """T+MM:SS of simulated time with the local day and time, e.g. ``T+09:00 (Tue 14:19)``."""
+        return f"{clock(minutes)} ({time_of_day(self.local_t0 + minutes)})"
+
     def _record(self, act: Action) -> None:
         self.transcript.add(act)
 
@@ -508,6 +528,8 @@ class DrillSession(Playing):
             self.hotwash(a["question"], a["answer"])
         elif act.kind == "action":
             self.action(a["action"], a["owner"], a["due"])
+        elif act.kind == "clock":
+            self.clock(a["speed"], a["paused"])
         elif act.kind == "play":
             rest = {k: v for k, v in a.items() if k not in ("role", "action")}
             try:
@@ -602,19 +624,26 @@ class DrillSession(Playing):
         return Status(now=self.now, services_affected=len(run.affected) if run else 0,
                       mitigated=bool(run and run.mitigated), resolved=self.resolved,
                       room_open=bool(run and run.room_open), people_engaged=len(run.engaged) if run else 0,
-                      exposure=self.exposure(), protocol=self.protocol)
+                      exposure=self.exposure(), protocol=self.protocol,
+                      local=time_of_day(self.local_t0 + self.now))
 
     def snapshot(self) -> dict:
-        """A JSON-able picture for the projector: status, the last feed items, current inject, decision."""
+        """A JSON-able picture for the room (the projector): status, the last feed items, the
+        current inject and the decision asked, without the facilitator's material (no notes, no
+        recommended option)."""
         injects = [f for f in self._feed if f.kind == "inject"]
         pending = self.pending_decision()
+        decision = None
+        if pending is not None:
+            decision = dataclasses.asdict(pending)
+            decision["options"] = [{"id": o.id, "label": o.label} for o in pending.options]
         return {
             "title": self.title,
             "status": dataclasses.asdict(self.status()),
             "finished": self.finished,
-            "feed": [dataclasses.asdict(f) for f in self._feed[-FEED_TAIL:]],
+            "feed": [dataclasses.asdict(f) for f in [f for f in self._feed if f.kind != "note"][-FEED_TAIL:]],
             "inject": dataclasses.asdict(injects[-1]) if injects else None,
-            "decision": dataclasses.asdict(pending) if pending else None,
+            "decision": decision,
         }
 
     # -- the end ------------------------------------------------------------------------------------
@@ -622,7 +651,7 @@ class DrillSession(Playing):
         """Let the model finish the incident: pending and later decisions take their defaults."""
         if self.world.env.now < self.t0 + self.duration:
             self._run_to(self.t0 + self.duration)
-        self._replay.clear()
+        self.catch_up()  # what was done after the planned end (hot wash, plan, notes) is replayed too
         while not self.resolved:
             stops = [t for t in self._stops() if t > self.world.env.now + TICK]
             if stops:

@@ -7,6 +7,22 @@ from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, 
                                  RoomOpened, Update)
 
 
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def clock(minutes: float) -> str:
+    """Simulated minutes since T0 as ``T+MM:SS``, the drill's one clock (minutes not wrapped into hours)."""
+    sign = "-" if minutes < 0 else "+"
+    secs = round(abs(minutes) * 60)
+    return f"T{sign}{secs // 60:02d}:{secs % 60:02d}"
+
+
+def time_of_day(local_minutes: float) -> str:
+    """Minutes from a local Monday 00:00 as the day and time there, e.g. ``Tue 14:19``."""
+    m = int(round(local_minutes)) % (7 * 1440)
+    return f"{DAY_NAMES[m // 1440]} {m % 1440 // 60:02d}:{m % 60:02d}"
+
+
 def condition_text(c) -> str:
     """A condition in a facilitator's words, e.g. ``3+ services down``."""
     parts = []

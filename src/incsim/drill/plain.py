@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
+from incsim.drill.feed import clock
+
 HELP = """\
 commands (one per line):
   s                      step to the next inject or decision (or the end)
@@ -32,7 +34,7 @@ commands (one per line):
 
 
 def _clock(t: float) -> str:
-    return f"T+{t:5.1f}"
+    return clock(t)
 
 
 class Plain:
@@ -68,7 +70,8 @@ class Plain:
     def intro(self) -> None:
         """The drill's title, roles and a hint."""
         s = self.s
-        self.say(f"{s.title}  (seed {s.seed}, protocol {s.protocol}, {s.drill.metadata.duration_min:g} min planned)")
+        self.say(f"{s.title}  (seed {s.seed}, protocol {s.protocol}, {s.drill.metadata.duration_min:g} min planned; "
+                 f"T+00:00 is {s.when(0.0).split('(')[1].rstrip(')')} local)")
         for r in s.roles():
             self.say(f"  role {r.id}: {r.title}{'' if r.played else ' (simulated)'}")
         self.say("type h for help")
@@ -146,7 +149,7 @@ class Plain:
                     s.action(*parts)
             elif cmd == "st":
                 st = s.status()
-                self.say(f"{_clock(st.now)}  {st.protocol}; services affected {st.services_affected}; "
+                self.say(f"{s.when(st.now)}  {st.protocol}; services affected {st.services_affected}; "
                          f"call {'open' if st.room_open else 'closed'}; people engaged {st.people_engaged}; "
                          f"{'resolved' if st.resolved else 'mitigated' if st.mitigated else 'ongoing'}"
                          + (f"; exposure {st.exposure:.0f}" if st.exposure else ""))

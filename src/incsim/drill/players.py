@@ -93,7 +93,7 @@ class Playing:
         with self._as_player(role_id, action):
             self._do(role, action, args)
         self._record_play(role_id, action, args)
-        self._settle()
+        self._quiet()
 
     def _record_play(self, role_id: str, action: str, args: dict) -> None:
         from incsim.drill.transcript import Action

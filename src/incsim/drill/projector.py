@@ -146,7 +146,7 @@ _SCRIPT = """
     body.replaceChildren();
     body.appendChild(el("div", "text", d.prompt));
     var ol = el("ol");
-    (d.options || []).forEach(function (o) { ol.appendChild(el("li", "", o.label + (o.recommended ? " \u2605" : ""))); });
+    (d.options || []).forEach(function (o) { ol.appendChild(el("li", "", o.label)); });
     body.appendChild(ol);
     var left = d.deadline !== undefined ? " \u00b7 " + clock(d.deadline - now).slice(2) + " left" : "";
     body.appendChild(el("div", "meta", "for: " + (d.role || "?") + left));
@@ -155,7 +155,7 @@ _SCRIPT = """
     var st = snap.status || {};
     var now = st.now !== undefined ? st.now : snap.now;
     if (snap.title) { byId("title").textContent = snap.title; document.title = snap.title + " \u2014 drill"; }
-    byId("clock").textContent = clock(now);
+    byId("clock").textContent = clock(now) + (st.local ? " \u00b7 " + st.local : "");
     status(st, snap.finished);
     feeds(snap.feed || snap.items || []);
     inject(snap.current_inject || snap.inject || null);

@@ -35,6 +35,7 @@ KINDS = {
     "hotwash": ("question", "answer"),
     "action": ("action", "owner", "due"),
     "play": ("role", "action"),
+    "clock": ("speed", "paused"),
 }
 """Action kinds and the keys each one needs."""
 
