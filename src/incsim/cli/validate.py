@@ -13,6 +13,8 @@ from incsim.cli.common import app, fail, plural
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file to check.", show_default=False)],
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="A drill: also print its run sheet (injects, "
+                                                                   "decisions, milestones) for this seed.")] = None,
 ) -> None:
     """Check a scenario or drill file; print FILE:LINE:COL for every problem (exit 2) or a summary."""
     from incsim.scenario.drill import is_drill_text, load_drill
@@ -20,9 +22,14 @@ def validate(
 
     try:
         if is_drill_text(read_scenario_text(file)):
-            d = load_drill(file).drill
+            loaded = load_drill(file)
+            d = loaded.drill
             typer.echo(f"{file}: ok (drill '{d.metadata.title}', {plural(len(d.injects), 'inject')}, "
                        f"{plural(len(d.decisions), 'decision')})")
+            if seed is not None:
+                from incsim.drill.runsheet import run_sheet
+
+                typer.echo(run_sheet(loaded, seed), nl=False)
             return
         scn = load_scenario(file)
     except ScenarioError as exc:

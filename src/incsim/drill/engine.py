@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
-from incsim.drill.feed import clock, condition_text, describe, time_of_day
+from incsim.drill.feed import clock, condition_text, describe, effect_text, time_of_day
+from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
 from incsim.drill.records import (
     FeedItem,
@@ -30,8 +31,7 @@ from incsim.drill.records import (
 )
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Affected, Decision, Detected, Event, Injected, Kind, Update
-from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
-from incsim.model.people import WEEK
+from incsim.model.incidents import IncidentSpec
 from incsim.model.streams import Streams
 from incsim.model.world import IncidentRun, World
 from incsim.scenario.drill import (
@@ -47,9 +47,7 @@ from incsim.scenario.drill import (
     OpenRoom,
     Page,
     StatusUpdate,
-    parse_start,
 )
-from incsim.scenario.schema import Scenario
 
 INCIDENT = 0
 FEED_TAIL = 50
@@ -77,47 +75,6 @@ class Decided:
     t: float
     option: str
     by: str  # "room", "default" (timed out) or "model" (a simulated role)
-
-
-def drill_scenario(scn: Scenario) -> Scenario:
-    """The scenario without its own arrivals: a drill meets only its own incident."""
-    return scn.model_copy(update={"incidents": scn.incidents.model_copy(update={"arrivals": None, "scripted": []})})
-
-
-def _second_week(at: float) -> float:
-    """The same weekday and time in the simulation's second week.
-
-    With T0 at least a week in, ``t - T0`` and ``(t - T0) + T0`` are exact in floating point for
-    every moment of a drill (Sterbenz), so a transcript's times replay at the very same instants.
-    """
-    return at + WEEK if at < WEEK else at
-
-
-def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
-    """The drill's incident, fully drawn with ``seed`` (its intrinsic work is fixed by the seed)."""
-    drill, scn = loaded.drill, loaded.scenario
-    inc = drill.incident
-    if inc.draw is not None:
-        horizon = scn.simulation.horizon_days * 1440.0
-        drawn = generate_incidents(scn, Streams(inc.draw.seed, 0), horizon)
-        if not drawn:
-            raise ValueError(f"the scenario produced no incident with seed {inc.draw.seed}")
-        first = drawn[0]
-        # redraw its work with the drill's seed, so --seed varies the incident as it does a run
-        return draw_incident(INCIDENT, _second_week(first.at), first.category, first.flags, first.roots[0],
-                             scn, Streams(seed, 0))
-    team = next(s.team for s in scn.org.services if s.name == inc.roots[0])
-    offset = scn.team(team).utc_offset_hours
-    local = parse_start(inc.start or "")
-    assert local is not None  # the schema checked it
-    at = _second_week((local - offset * 60.0) % WEEK)
-    flags = tuple(f for f in ("security", "data-loss", "regulatory") if f in inc.flags)
-    spec = draw_incident(INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0))
-    # the named roots first; a category that needs more (platform-wide) keeps the drawn extras
-    roots = list(dict.fromkeys(inc.roots))
-    extras = [r for r in spec.roots if r not in roots]
-    roots += extras[: max(0, len(spec.roots) - len(roots))]
-    return dataclasses.replace(spec, roots=tuple(roots))
 
 
 class DrillSession(Playing):
@@ -274,7 +231,8 @@ class DrillSession(Playing):
             now = self.world.env.now
             changed = False
             for iid in sorted(self._due, key=lambda k: (self._due[k], k)):
-                if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted:
+                if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted \
+                        and self._premise(iid):
                     self._trigger(iid)
                     changed = True
             changed |= self._check_conditions()
@@ -341,6 +299,17 @@ class DrillSession(Playing):
         late = c.minutes_without_mitigation
         return late is None or (not run.mitigated and self.now >= late - TICK)
 
+    def _premise(self, iid: str) -> bool:
+        """Whether the item's premise (``only_if``) holds now (no premise: it does)."""
+        item = self._injects.get(iid) or self._decisions[iid]
+        return item.only_if is None or self._holds(item.only_if)
+
+    def _blocked(self) -> list[str]:
+        """Items due but waiting for their premise."""
+        now = self.world.env.now
+        return [i for i, t in self._due.items() if t <= now + TICK and i not in self.fired
+                and i not in self.prompted and not self._premise(i)]
+
     def _on_event(self, ev: Event) -> None:
         """Every world event: to the feed, and a chance for conditions to hold."""
         item = describe(ev, self.t0)
@@ -349,8 +318,10 @@ class DrillSession(Playing):
         if ev.kind in (Kind.DETECTED, Kind.AFFECTED, Kind.ROOM_OPENED, Kind.ROOM_CLOSED, Kind.MITIGATED, Kind.DECISION,
                        Kind.RESOLVED):
             before = len(self._queue)
+            blocked = self._blocked()
             self._check_conditions()
-            if len(self._queue) > before or ev.kind is Kind.RESOLVED:
+            if len(self._queue) > before or ev.kind is Kind.RESOLVED or \
+                    any(self._premise(i) for i in blocked):
                 self._halt = True  # the room should see this before the clock moves on
 
     def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
@@ -392,7 +363,10 @@ class DrillSession(Playing):
         how = {"room": "decided", "default": "timed out, default", "model": "(simulated) chose"}[by]
         self._post(now - self.t0, "facilitator", d.role,
                    f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)", "decision")
+        run = self.run
         for eff in opt.effects:
+            if run is not None and not run.resolved.triggered:
+                self._post(now - self.t0, "incident", "model", effect_text(eff, now - self.t0, run.phase), "effect")
             self._effect(eff, d)
         self._followers(did, option)
 
@@ -561,12 +535,14 @@ class DrillSession(Playing):
             channel = getattr(item, "channel", "facilitator")
             if item.id in self._due:
                 at = self._due[item.id] - self.t0
-                out.append(Upcoming(item.id, f"T+{at:.0f}", channel, at))
+                out.append(Upcoming(item.id, clock(at), channel, at))
             elif item.after is not None:
                 out.append(Upcoming(item.id, f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
                                     channel, None))
             elif item.when is not None:
                 out.append(Upcoming(item.id, condition_text(item.when), channel, None))
+            if item.only_if is not None and out and out[-1].id == item.id:
+                out[-1] = dataclasses.replace(out[-1], when=f"{out[-1].when}, if {condition_text(item.only_if)}")
         return sorted(out, key=lambda u: (u.at is None, u.at or 0.0, u.id))
 
     def on_demand(self) -> list[tuple[str, str]]:

@@ -23,6 +23,35 @@ def time_of_day(local_minutes: float) -> str:
     return f"{DAY_NAMES[m // 1440]} {m % 1440 // 60:02d}:{m % 60:02d}"
 
 
+def effect_text(eff, now: float, phase: str) -> str:
+    """What a decision's effect does to the simulated incident, in words with its timing
+    (``now``: minutes since T0; ``phase``: the debugger's current work)."""
+    do = eff.do
+    if do in ("roll_back", "fail_over"):
+        what = {"roll_back": "rollback", "fail_over": "failover"}[do]
+        work = f"about {eff.extra_min:g} min of work" if eff.extra_min else "no work of its own"
+        left = ("the work left before the fix is unchanged" if eff.remaining_work == 1 else
+                f"then {round((1 - eff.remaining_work) * 100):d}% less of the remaining work"
+                if eff.remaining_work < 1 else f"then {round((eff.remaining_work - 1) * 100):d}% more of the remaining work")
+        end = f"; done near {clock(now + eff.extra_min)}" if eff.extra_min else ""
+        return f"{what} started ({work}{end}); {left} (the debugger is at: {phase})"
+    if do == "open_room":
+        who = ", ".join(eff.with_) if eff.with_ else "the protocol's invitees"
+        return f"call opened; paged into it: {who} (they join after acknowledging)"
+    if do == "close_room":
+        return "call closed; the incident carries on in the channel"
+    if do == "page":
+        return f"paged: {', '.join(eff.who)} (they join after acknowledging)"
+    if do == "escalate":
+        return f"escalated to a call: {eff.reason}"
+    if do == "contain":
+        off = f"; taken offline until mitigated: {', '.join(eff.take_offline)}" if eff.take_offline else ""
+        return f"contained: the exposure stops growing at {clock(now)}{off}"
+    if do == "status_update":
+        return "status page updated"
+    return "nothing changes in the simulation"
+
+
 def condition_text(c) -> str:
     """A condition in a facilitator's words, e.g. ``3+ services down``."""
     parts = []

@@ -47,6 +47,7 @@ SOURCES = {
     "off_hours_ack": 25,    # someone off hours acknowledging a page
     "write_exec_update": 26,  # the IC writing the executive update
     "drill_update": 27,     # a status update a drill's decision asks for
+    "drill_work": 28,       # a drill's own diagnosis and fix work, when its author gives a range
 }
 
 

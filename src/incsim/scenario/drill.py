@@ -25,6 +25,7 @@ from pydantic import (
 from ruamel.yaml.comments import CommentedMap
 
 from incsim.scenario.checks import did_you_mean
+from incsim.scenario.durations import Duration
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
@@ -107,6 +108,12 @@ class IncidentDef(_Strict):
     start: str | None = None
     """Local day and time in the first root's owner team's zone, e.g. ``Tue 14:10``."""
     draw: Draw | None = None
+    diagnosis_min: Duration | None = None
+    """The debugger's diagnosis work at full speed (minutes, or a distribution such as
+    ``{dist: uniform, low: 20, high: 30}`` drawn with the drill's seed); without it, the
+    scenario's category draws it."""
+    fix_min: Duration | None = None
+    """The fix work after the diagnosis and the decisions, as ``diagnosis_min``."""
 
     @model_validator(mode="after")
     def _stated_or_drawn(self) -> IncidentDef:
@@ -185,6 +192,9 @@ class _Timed(_Strict):
     """An inject id, a decision id (any option) or ``decision.option``."""
     delay_min: NonNegativeFloat = 0.0
     when: Condition | None = None
+    only_if: Condition | None = None
+    """Its premise: once due, it waits until this holds (a decision to close the call is asked
+    only while a call is open); never holding, it never happens."""
 
 
 class Inject(_Timed):

@@ -1,0 +1,89 @@
+"""Consequences the room can believe and read: effects in words with their timing, decisions
+asked only when their premise holds, the author's own incident work, and the run sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from incsim.cli import app
+from incsim.drill.engine import DrillSession, incident_spec
+from incsim.drill.runsheet import run_sheet
+from incsim.scenario.drill import load_drill, load_drill_text
+
+ROOT = Path(__file__).resolve().parents[1]
+FAILOVER = ROOT / "scenarios" / "drills" / "db-failover.yaml"
+CASCADE = ROOT / "scenarios" / "drills" / "cascading-outage.yaml"
+
+
+def until_pending(s, did: str) -> None:
+    while (p := s.pending_decision()) is None or p.id != did:
+        if p is not None:
+            s.decide(p.id, p.default)
+        elif s.finished:
+            raise AssertionError(f"{did} was never asked")
+        else:
+            s.step()
+
+
+def test_an_effect_is_told_in_words_with_its_timing():
+    s = DrillSession(load_drill(FAILOVER), 4)
+    until_pending(s, "failover")
+    s.decide("failover", "failover")
+    told = [f for f in s.feed() if f.kind == "effect"]
+    assert len(told) == 1 and told[0].t == pytest.approx(9.0)
+    assert told[0].text.startswith("failover started (about 5 min of work; done near T+14:00); then 75% less")
+
+
+def test_a_decision_is_asked_only_while_its_premise_holds():
+    loaded = load_drill(CASCADE)
+    s = DrillSession(loaded, 3)
+    until_pending(s, "bridge")
+    s.decide("bridge", "call-owners")  # a call is open
+    until_pending(s, "rollback")
+    s.decide("rollback", "roll-back")
+    until_pending(s, "close-call")
+    assert s.run.room_open and not s.run.mitigated
+    quiet = DrillSession(loaded, 3)
+    until_pending(quiet, "bridge")
+    quiet.decide("bridge", "channel")  # no call: "close the call" makes no sense
+    until_pending(quiet, "rollback")
+    quiet.decide("rollback", "roll-back")
+    while not quiet.finished:
+        assert quiet.pending_decision() is None or quiet.pending_decision().id != "close-call"
+        quiet.step()
+    assert "close-call" not in quiet.prompted
+    waiting = {u.id: u.when for u in DrillSession(loaded, 3).upcoming()}
+    assert waiting["close-call"] == "after rollback.roll-back +10, if call open and not mitigated"
+
+
+def test_the_author_sets_the_incident_work():
+    text = FAILOVER.read_text().replace("  start: Tue 14:10\n",
+                                        "  start: Tue 14:10\n  diagnosis_min: 25\n"
+                                        "  fix_min: {dist: uniform, low: 5, high: 10}\n")
+    loaded = load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
+    specs = [incident_spec(loaded, seed) for seed in range(1, 9)]
+    assert {s.diagnosis for s in specs} == {25.0}
+    fixes = [s.fix for s in specs]
+    assert all(5 <= f <= 10 for f in fixes) and len(set(fixes)) == len(fixes)
+    assert incident_spec(loaded, 3) == incident_spec(loaded, 3)
+    drawn = [incident_spec(load_drill(FAILOVER), seed).diagnosis for seed in range(1, 9)]
+    assert len(set(drawn)) > 1  # without the author's figure the scenario draws it
+
+
+def test_the_run_sheet_is_the_dry_run_of_that_seed(tmp_path):
+    loaded = load_drill(CASCADE)
+    sheet = run_sheet(loaded, 3)
+    dry = DrillSession(loaded, 3, players=frozenset())
+    while not dry.finished:
+        dry.step()
+    dry.play_out()
+    for d in dry.decided.values():
+        assert f"decision {d.id} asked of" in sheet
+    assert f"time to resolve: {dry.ttr():.0f} min" in sheet
+    assert "T+00:00 is Wed 10:40 local" in sheet
+    res = CliRunner().invoke(app, ["validate", str(CASCADE), "--seed", "3"])
+    assert res.exit_code == 0 and res.output.endswith(sheet)
+    assert run_sheet(loaded, 3) == sheet
