@@ -15,7 +15,8 @@ from incsim.drill.aar import gather
 from incsim.drill.counterfactual import Interval, Variant, sentence
 from incsim.drill.engine import DrillSession
 from incsim.drill.feed import clock, time_of_day
-from incsim.drill.projector import page, snapshot_json
+from incsim.drill.server import _shell
+from incsim.drill.views import player_view, room_view
 from incsim.drill.transcript import transcript_from_text
 from incsim.output import events_jsonl
 from incsim.scenario.drill import load_drill, load_drill_text
@@ -38,12 +39,14 @@ def test_the_projector_shows_no_recommendation_and_no_notes(failover):
     s = DrillSession(failover, 4)
     s.note("watch whether they look at the replica lag")
     at_decision(s)
-    snap = json.loads(snapshot_json(s))
-    assert [o["label"] for o in snap["decision"]["options"]] == [o.label for o in s.pending_decision().options]
-    assert "recommended" not in json.dumps(snap)
-    assert "replica lag" not in json.dumps(snap)
-    html = page(s)
-    assert "\u2605" not in html and "\\u2605" not in html and "recommended" not in html
+    for snap in (room_view(s), player_view(s, "oncall")):
+        assert [o["label"] for o in snap["decision"]["options"]] == [o.label for o in s.pending_decision().options]
+        assert "recommended" not in json.dumps(snap)
+        assert "replica lag" not in json.dumps(snap)
+    js = (Path(__file__).resolve().parents[1] / "src" / "incsim" / "drill" / "static" / "app.js").read_text()
+    assert "recommended" not in _shell("room", s.title)
+    # the star is drawn only where the facilitator picks (a decision box with a pick handler)
+    assert 'o.recommended ? " \\u2605"' in js and "if (onPick)" in js
 
 
 def replay_of(live, loaded):

@@ -1,7 +1,8 @@
 """``incsim drill``: run a game day or tabletop exercise from a drill file.
 
 The console (default), line mode (``--plain``), a recorded transcript (``--script``) or the
-defaults (``--auto``) drive one ``DrillSession``; ``--serve`` adds the projector page. The
+defaults (``--auto``) drive one ``DrillSession``; ``--serve`` adds the projector, a page per played role
+and the facilitator's page (``drill/server.py``). The
 transcript is journalled into the output folder as actions happen, so an interrupted drill
 keeps what was done and ``--resume DIR`` continues it.
 """
@@ -36,7 +37,8 @@ def drill(
     auto: Annotated[bool, typer.Option("--auto", help="Nobody plays: played roles stay empty (unless the drill "
                                                       "names a stand-in); decisions take their defaults.")] = False,
     serve: Annotated[str | None, typer.Option("--serve", metavar="HOST:PORT",
-                                              help="Serve the read-only projector page.")] = None,
+                                              help="Serve the projector, the players' and the facilitator's "
+                                                   "pages (a session code off loopback).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: the transcript's, else "
                                                                    "drawn and printed).")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder (default: "
@@ -101,15 +103,18 @@ def drill(
     stop = None
     lock: AbstractContextManager = nullcontext()
     if address is not None:
-        from incsim.drill.projector import guard, serve_projector
+        from incsim.drill.lock import guard
+        from incsim.drill.server import serve as serve_views
 
-        lock = guard(session)  # the projector's threads read the session between steps, never during one
+        lock = guard(session)  # the server's threads read the session between steps, never during one
         host, port = address
         try:
-            stop = serve_projector(session, host, port)
+            stop = serve_views(session, host, port,
+                               finish=lambda: session.finish(out, force=True, replications=replications))
         except OSError as exc:
             fail([f"--serve {serve}: cannot listen: {exc.strerror or exc}"])
-        typer.echo(f"projector: {getattr(stop, 'url', f'http://{host}:{port}/')}", err=True)
+        typer.echo(f"projector: {stop.room_url}\nplayers join: {stop.join_url} (code {stop.served.code})\n"
+                   f"facilitator: {stop.facilitator_url}", err=True)
     typer.echo(f"drill '{session.title}', seed {seed}, results in {out}", err=True)
     try:
         if headless:

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option as ListOption
 
 from incsim.drill.feed import clock
-from incsim.drill.projector import guard
+from incsim.drill.lock import guard
 
 if TYPE_CHECKING:
     from incsim.drill.engine import DrillSession

@@ -50,7 +50,6 @@ from incsim.scenario.drill import (
 )
 
 INCIDENT = 0
-FEED_TAIL = 50
 HORIZON_DAYS = 100
 """How far the world may run: far past any incident's resolution (no arrivals end it sooner)."""
 TICK = 1e-9
@@ -602,25 +601,6 @@ class DrillSession(Playing):
                       room_open=bool(run and run.room_open), people_engaged=len(run.engaged) if run else 0,
                       exposure=self.exposure(), protocol=self.protocol,
                       local=time_of_day(self.local_t0 + self.now))
-
-    def snapshot(self) -> dict:
-        """A JSON-able picture for the room (the projector): status, the last feed items, the
-        current inject and the decision asked, without the facilitator's material (no notes, no
-        recommended option)."""
-        injects = [f for f in self._feed if f.kind == "inject"]
-        pending = self.pending_decision()
-        decision = None
-        if pending is not None:
-            decision = dataclasses.asdict(pending)
-            decision["options"] = [{"id": o.id, "label": o.label} for o in pending.options]
-        return {
-            "title": self.title,
-            "status": dataclasses.asdict(self.status()),
-            "finished": self.finished,
-            "feed": [dataclasses.asdict(f) for f in [f for f in self._feed if f.kind != "note"][-FEED_TAIL:]],
-            "inject": dataclasses.asdict(injects[-1]) if injects else None,
-            "decision": decision,
-        }
 
     # -- the end ------------------------------------------------------------------------------------
     def play_out(self) -> None:
