@@ -87,3 +87,22 @@ def test_the_run_sheet_is_the_dry_run_of_that_seed(tmp_path):
     res = CliRunner().invoke(app, ["validate", str(CASCADE), "--seed", "3"])
     assert res.exit_code == 0 and res.output.endswith(sheet)
     assert run_sheet(loaded, 3) == sheet
+
+
+def test_a_status_text_follows_the_choice_taken():
+    loaded = load_drill(FAILOVER)
+    posted = {}
+    for choice in ("failover", "debug"):
+        s = DrillSession(loaded, 4)
+        until_pending(s, "failover")
+        s.decide("failover", choice)
+        until_pending(s, "status")
+        s.decide("status", "post")
+        posted[choice] = [e.text for e in s.world.log.events if getattr(e, "channel", None) == "status"]
+    assert posted["debug"] == ["Some payments are failing; we are investigating the payments database."]
+    assert posted["failover"] == ["Some payments are failing; we are failing over the payments database."]
+    bad = FAILOVER.read_text().replace("failover.room: Some", "failover.nope: Some")
+    from incsim.scenario.loader import ScenarioError
+
+    with pytest.raises(ScenarioError, match="failover.nope' is no decision.option"):
+        load_drill_text(bad, str(FAILOVER), base=FAILOVER.parent)

@@ -266,6 +266,9 @@ class StatusUpdate(_Strict):
 
     do: Literal["status_update"]
     text: str = ""
+    if_chosen: dict[str, str] = {}
+    """Texts that follow the room's earlier choices: ``decision.option`` -> the text posted when
+    that option was taken (the first that was, in order); ``text`` otherwise."""
 
 
 class Nothing(_Strict):
@@ -605,6 +608,10 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                     for n, svc in enumerate(getattr(eff, "take_offline", [])):
                         if svc not in services:
                             out.append(((*where, "take_offline", n), f"unknown service '{svc}'{_closest(svc, services)}"))
+                    for ref in getattr(eff, "if_chosen", {}):
+                        dec, _, opt = ref.partition(".")
+                        if dec not in decisions or opt not in decisions[dec]:
+                            out.append(((*where, "if_chosen", ref), f"'{ref}' is no decision.option of this drill"))
     out += _cycles(deps, {x.id: (sect, i) for sect, i, x in items})
     for i, m in enumerate(drill.modules):
         for j, ref in enumerate(m.injects):
