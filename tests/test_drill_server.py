@@ -109,3 +109,71 @@ def test_off_loopback_every_view_needs_the_code():
         assert client.get("/qr.svg").status_code == 403
         assert client.get(f"/?code={code}").status_code == 200
         assert client.get("/qr.svg").status_code == 200  # the cookie the projector page set
+
+
+def test_requests_for_another_host_name_are_refused(served):
+    session, stop, client = served
+    assert client.get("/", headers={"Host": "attacker.example"}).status_code == 421
+    r = client.get("/events", headers={"Host": "rebound.example:80"})
+    assert r.status_code == 421 and r.headers["content-security-policy"] == CSP
+    assert client.get("/", headers={"Host": f"localhost:{stop.port}"}).status_code == 200
+
+
+def test_an_allowed_host_and_an_ipv6_literal():
+    from incsim.cli.drill import _address
+
+    assert _address("[::1]:8765") == ("::1", 8765) and _address("127.0.0.1:0") == ("127.0.0.1", 0)
+    session = DrillSession(load_drill(CASCADE), 3)
+    try:
+        stop = serve(session, "::1", 0, allow_hosts=("drill.example",))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        assert stop.url.startswith("http://[::1]:")
+        with httpx.Client(base_url=stop.url, timeout=5) as client:
+            assert client.get("/").status_code == 200
+            assert client.get("/", headers={"Host": "drill.example"}).status_code == 200
+            assert client.get("/", headers={"Host": "other.example"}).status_code == 421
+    finally:
+        stop()
+
+
+def test_control_and_bidi_characters_are_neutralised():
+    from incsim.drill.feed import safe_text
+    from incsim.drill.views import room_view
+
+    assert safe_text("pay\u202eKCOLB\u202c ok\x1b]0;x\x07\r\n") == "pay\ufffdKCOLB\ufffd ok\ufffd]0;x\ufffd\ufffd\n"
+    text = CASCADE.read_text().replace("title: Cascading outage across three teams",
+                                       'title: "Cascading \\u202eoutage\\x1b[31m"')
+    from incsim.scenario.drill import load_drill_text
+
+    s = DrillSession(load_drill_text(text, str(CASCADE), base=CASCADE.parent), 3)
+    s.note("look \u202e here")
+    assert all("\u202e" not in f.text and "\x1b" not in f.text for f in s.feed())
+    from incsim.drill.server import _clean
+
+    assert "\u202e" not in json.dumps(_clean(room_view(s)), ensure_ascii=False)
+
+
+def test_the_journal_survives_a_failed_write(tmp_path):
+    from incsim.drill.transcript import load_transcript
+
+    session = DrillSession(load_drill(CASCADE), 3)
+    journal = tmp_path / "journal.yaml"
+    session.transcript.start_journal(journal)
+    session.note("one")
+    journal.chmod(0o400)
+    blocked = tmp_path / "journal.yaml"
+    import os
+
+    if os.access(blocked, os.W_OK):  # root writes read-only files: take the folder away instead
+        journal.chmod(0o600)
+        session.transcript.journal = tmp_path / "gone" / "journal.yaml"
+    session.note("two")
+    assert session.transcript.journal_error and "kept" in session.transcript.journal_error
+    assert [a.args["text"] for a in session.transcript.actions] == ["one", "two"]
+    journal.chmod(0o600)
+    session.transcript.journal = journal
+    session.note("three")
+    assert session.transcript.journal_error is None
+    assert [a.args["text"] for a in load_transcript(journal).actions] == ["one", "two", "three"]

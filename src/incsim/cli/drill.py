@@ -23,9 +23,10 @@ from incsim.cli.common import app, fail
 
 def _address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        fail([f"--serve: '{text}' is not HOST:PORT (e.g. 127.0.0.1:8765)"])
-    return host or "127.0.0.1", int(port)
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or (":" in host and not (
+            host.startswith("[") and host.endswith("]"))):
+        fail([f"--serve: '{text}' is not HOST:PORT (e.g. 127.0.0.1:8765, or [::1]:8765 for IPv6)"])
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 @app.command("drill")
@@ -52,6 +53,9 @@ def drill(
                                                                    "real minute.")] = 1.0,
     stepped: Annotated[bool, typer.Option("--stepped", help="Console clock: stepped to the next inject or "
                                                             "decision.")] = False,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", metavar="NAME",
+                                                         help="With --serve: a further host name the devices "
+                                                              "use to reach it (repeatable).")] = None,
 ) -> None:
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare
@@ -110,7 +114,8 @@ def drill(
         host, port = address
         try:
             stop = serve_views(session, host, port,
-                               finish=lambda: session.finish(out, force=True, replications=replications))
+                               finish=lambda: session.finish(out, force=True, replications=replications),
+                               allow_hosts=tuple(allow_host or ()))
         except OSError as exc:
             fail([f"--serve {serve}: cannot listen: {exc.strerror or exc}"])
         typer.echo(f"projector: {stop.room_url}\nplayers join: {stop.join_url} (code {stop.served.code})\n"

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option as ListOption
 
-from incsim.drill.feed import clock
+from incsim.drill.feed import clock, safe_text
 from incsim.drill.lock import guard
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ class DrillConsole(App[Path | None]):
         self._finishing = False
         self.wall = time.monotonic  # the real clock; tests give a fake one
         self._last_tick = self.wall()
-        self.title = session.title
+        self.title = safe_text(session.title)
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -434,7 +434,9 @@ class DrillConsole(App[Path | None]):
             self.notify(str(exc), severity="error")
             self.refresh_view()
             return False
-        if done:
+        if self.session.transcript.journal_error:
+            self.notify(self.session.transcript.journal_error, severity="error", timeout=10)
+        elif done:
             self.notify(done, timeout=2)
         self.refresh_view()
         return True

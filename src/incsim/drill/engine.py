@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
-from incsim.drill.feed import clock, condition_text, describe, effect_text, time_of_day
+from incsim.drill.feed import clock, condition_text, describe, effect_text, safe_text, time_of_day
 from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
 from incsim.drill.records import (
@@ -324,7 +324,7 @@ class DrillSession(Playing):
                 self._halt = True  # the room should see this before the clock moves on
 
     def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
-        item = FeedItem(len(self._feed), round(t, 6), channel, sender, text, kind)
+        item = FeedItem(len(self._feed), round(t, 6), channel, safe_text(sender), safe_text(text), kind)
         self._feed.append(item)
         return item
 
@@ -525,7 +525,7 @@ class DrillSession(Playing):
 
     def roles(self) -> list[RoleCard]:
         """The drill's roles."""
-        return [RoleCard(r.id, r.title, r.briefing, r.played) for r in self.drill.roles]
+        return [RoleCard(r.id, safe_text(r.title), safe_text(r.briefing), r.played) for r in self.drill.roles]
 
     def upcoming(self) -> list[Upcoming]:
         """Scheduled injects (and decisions) that have not happened yet, soonest first."""
@@ -555,7 +555,8 @@ class DrillSession(Playing):
         if not self._queue:
             return None
         d = self._decisions[self._queue[0]]
-        return PendingDecision(d.id, d.prompt, d.role, tuple(Option(o.id, o.label, o.recommended) for o in d.options),
+        return PendingDecision(d.id, safe_text(d.prompt), d.role,
+                               tuple(Option(o.id, safe_text(o.label), o.recommended) for o in d.options),
                                d.default, self._deadline(d.id) - self.t0)
 
     def expectations(self) -> list[tuple[str, str, str | None]]:

@@ -8,6 +8,14 @@ from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, 
 
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_UNSAFE = {c: "\ufffd" for c in (*range(0x00, 0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20), *range(0x7F, 0xA0), *_BIDI)}
+
+
+def safe_text(text: str) -> str:
+    """``text`` with control characters and bidirectional overrides replaced by U+FFFD: shown
+    on a page or a terminal, it cannot reorder what follows it or send an escape sequence."""
+    return str(text).translate(_UNSAFE)
 
 
 def clock(minutes: float) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
-from incsim.drill.feed import clock
+from incsim.drill.feed import clock, safe_text
 
 HELP = """\
 commands (one per line):
@@ -47,7 +47,7 @@ class Plain:
 
     def say(self, text: str = "") -> None:
         """Print one line and flush (a screen-share shows it at once)."""
-        self.out.write(text + "\n")
+        self.out.write(safe_text(text) + "\n")
         self.out.flush()
 
     def show_feed(self) -> None:
@@ -175,6 +175,8 @@ class Plain:
         except (KeyError, ValueError, IndexError) as exc:
             msg = exc.args[0] if exc.args else str(exc)
             self.say(f"! {msg}" if not isinstance(exc, IndexError) or exc.args else "! missing argument")
+        if s.transcript.journal_error:
+            self.say(f"! {s.transcript.journal_error}")
         self.show_feed()
         self.show_pending()
         if s.finished:

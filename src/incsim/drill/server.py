@@ -26,6 +26,7 @@ from typing import Any
 
 import anyio
 
+from incsim.drill.feed import safe_text
 from incsim.drill.lock import guard
 from incsim.drill.views import facilitator_view, player_view, room_view
 
@@ -40,6 +41,10 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
            "X-Frame-Options": "DENY", "Cache-Control": "no-store", "Cross-Origin-Opener-Policy": "same-origin",
            "Cross-Origin-Resource-Policy": "same-origin"}
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 60.0)
+MAX_CONNECTIONS = 200
+"""Connections served at once; beyond it uvicorn answers 503 at once, so a flood of idle
+connections cannot use up the process's descriptors (the journal and the outputs need some)."""
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def is_loopback(host: str) -> bool:
@@ -101,6 +106,35 @@ class Served:
         ev.set()
 
 
+def host_name(header: str) -> str:
+    """The name in a ``Host`` header, without its port (``[::1]:8765`` -> ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class HostCheck:
+    """Answer only requests addressed to an allowed name (DNS rebinding gets a 421), and put the
+    security headers on every reply this application makes."""
+
+    def __init__(self, app, allowed: set[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        if host_name(host) not in self.allowed:
+            headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+            await send({"type": "http.response.start", "status": 421,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers]})
+            await send({"type": "http.response.body", "body": b"misdirected request: unknown host name\n"})
+            return
+        return await self.app(scope, receive, send)
+
+
 def build_app(session: Any, require_code: bool = False, finish: Any = None):
     """The Starlette application serving ``session``; ``app.state.served`` holds its ``Served``."""
     from sse_starlette.sse import EventSourceResponse
@@ -137,7 +171,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
     async def read_view(build) -> str:
         def run() -> str:
             with guard(session):
-                return json.dumps(build(), separators=(",", ":"), allow_nan=False, default=str)
+                return json.dumps(_clean(build()), separators=(",", ":"), allow_nan=False, default=str)
         return await anyio.to_thread.run_sync(run)
 
     async def stream(request: Request, build) -> Response:
@@ -322,6 +356,17 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
     return app
 
 
+def _clean(value: Any) -> Any:
+    """Every string of a view with control and bidirectional characters neutralised."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _refuse(message: str) -> None:
     raise ValueError(message)
 
@@ -410,16 +455,22 @@ class Serving:
         self._thread.join(timeout=5)
 
 
-def serve(session: Any, host: str, port: int, finish: Any = None) -> Serving:
+def serve(session: Any, host: str, port: int, finish: Any = None, allow_hosts: tuple[str, ...] = ()) -> Serving:
     """Serve ``session`` on ``host:port`` (port 0: a free one) in a thread; returns the stop function.
 
-    On an address other than loopback every view needs the session code."""
+    On an address other than loopback every view needs the session code. Requests must name this
+    server by a loopback name, the bound address or one of ``allow_hosts`` (``--allow-host``)."""
     import uvicorn
 
+    host = host.strip("[]")
     app = build_app(session, require_code=not is_loopback(host), finish=finish)
     served = app.state.served
-    config = uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning", lifespan="off",
-                            access_log=False, timeout_keep_alive=5)
+    allowed = {*LOOPBACK_NAMES, host.lower(), *(h.lower().strip("[]") for h in allow_hosts)}
+    if host in ("0.0.0.0", "::"):
+        allowed |= _own_addresses()
+    config = uvicorn.Config(HostCheck(app, allowed), host=host, port=port, log_level="warning", lifespan="off",
+                            access_log=False, timeout_keep_alive=5, limit_concurrency=MAX_CONNECTIONS,
+                            server_header=False)
     server = uvicorn.Server(config)
     stop = threading.Event()
 
@@ -439,4 +490,18 @@ def serve(session: Any, host: str, port: int, finish: Any = None) -> Serving:
             raise OSError(f"cannot listen on {host}:{port}")
         time.sleep(0.02)
     bound = server.servers[0].sockets[0].getsockname()
-    return Serving(server, thread, served, host.strip("[]"), int(bound[1]))
+    return Serving(server, thread, served, host, int(bound[1]))
+
+
+def _own_addresses() -> set[str]:
+    """This machine's addresses (a server on every interface answers to each of them)."""
+    import socket
+
+    out = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            out.add(str(info[4][0]).lower())
+        out.add(socket.gethostname().lower())
+    except OSError:
+        pass
+    return out
