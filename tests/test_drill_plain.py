@@ -143,5 +143,7 @@ def test_ctrl_c_keeps_the_journal_and_exits_130(tmp_path):
 def test_a_bad_serve_address_is_one_line_and_writes_nothing(tmp_path):
     res = drill("--auto", "--serve", "nope", "-o", str(tmp_path / "o"))
     assert res.exit_code == 2
-    assert res.output.strip() == "--serve: 'nope' is not HOST:PORT (e.g. 127.0.0.1:8765)"
+    assert res.output.strip() == "--serve: 'nope' is not HOST:PORT (e.g. 127.0.0.1:8765, or [::1]:8765 for IPv6)"
+    res = drill("--auto", "--serve", "::1:8765", "-o", str(tmp_path / "o"))
+    assert res.exit_code == 2 and "[::1]:8765 for IPv6" in res.output
     assert not (tmp_path / "o").exists()
