@@ -118,7 +118,8 @@ def test_a_whole_drill_by_keys(tmp_path):
 
     for name in ("events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    actions = [(a.kind, a.args) for a in load_transcript(out / "transcript.yaml").actions]
+    actions = [(a.kind, {k: v for k, v in a.args.items() if k != "real_s"})  # real_s: the real clock's
+               for a in load_transcript(out / "transcript.yaml").actions]
     at = seen["at"]
     assert ("decide", {"decision": did, "option": option}) in actions
     assert ("note", {"text": "db looks saturated", "objective": objective}) in actions
@@ -151,6 +152,28 @@ def test_step_does_not_run_out_a_waiting_decision():
     drive(app, script)
     assert seen["pending"] is not None and seen["then"] == seen["at"]
     assert not session.decided, "no default was taken behind the room's back"
+
+
+def test_time_to_decide_counts_the_room_s_real_time_when_paused():
+    from incsim.drill.aar import gather
+
+    session = make_session()
+    app = DrillConsole(session, stepped=True)
+    wall = [100.0]
+    app.wall = lambda: wall[0]
+
+    async def script(pilot):
+        await step_until(pilot, lambda: session.pending_decision() is not None)
+        wall[0] += 90.0  # the room talks for a minute and a half; simulated time stands still
+        await pilot.press("1")
+        await pilot.pause()
+
+    drive(app, script)
+    taken = next(iter(session.decided.values()))
+    assert taken.t == taken.prompted and taken.real_s == 90.0
+    row = next(d for d in gather(session, replications=0).decisions if d["id"] == taken.id)
+    assert row["time_to_decide"] == "0.0 min simulated, 1.5 min in the room"
+    assert '"real_s": 90.0' in session.transcript.text()
 
 
 def test_a_resumed_console_starts_paused_where_it_stood(tmp_path):

@@ -234,11 +234,15 @@ def test_counterfactuals_replay_the_drill_with_the_same_numbers(failover):
 def test_snapshot_is_json_ready(failover):
     import json
 
+    from incsim.drill.views import FEED_TAIL, facilitator_view, player_view, room_view
+
     s = DrillSession(failover, 2)
     s.step()
-    snap = json.loads(json.dumps(s.snapshot()))
-    assert snap["status"]["protocol"] == "async-first" and snap["inject"]["channel"] == "incident"
-    assert len(snap["feed"]) <= 50
+    for view in (room_view(s), player_view(s, "oncall"), facilitator_view(s, {})):
+        snap = json.loads(json.dumps(view, allow_nan=False))
+        assert snap["status"]["protocol"] == "async-first"
+        assert any(f["kind"] == "inject" and f["channel"] == "incident" for f in snap["feed"])
+        assert len(snap["feed"]) <= 2 * FEED_TAIL
 
 
 def test_transcript_header_names_the_drill():

@@ -123,7 +123,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         decisions.append({
             "id": d.id, "prompt": d.prompt, "role": d.role,
             "asked": _clock(taken.prompted if taken else None), "decided": _clock(taken.t if taken else None),
-            "time_to_decide": f"{taken.t - taken.prompted:.1f} min" if taken else "—",
+            "time_to_decide": _time_to_decide(taken) if taken else "—",
             "choice": label or "never asked", "by": {"room": "the room", "default": "default (timed out)",
                                                      "model": "simulated role"}.get(taken.by, "") if taken else "",
             "recommended": rec_opt.label if rec_opt else "—",
@@ -172,6 +172,15 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         modules=[{"title": m.title, "questions": m.questions} for m in drill.modules], metrics=metrics,
         cast=_cast(session),
     )
+
+
+def _time_to_decide(taken) -> str:
+    """Simulated minutes, and the room's real time when a screen measured it (a paused clock
+    takes no simulated time however long the room talks)."""
+    sim = f"{taken.t - taken.prompted:.1f} min"
+    if taken.real_s is None:
+        return sim
+    return f"{sim} simulated, {taken.real_s / 60:.1f} min in the room"
 
 
 def _cast(session) -> list[dict]:

@@ -375,6 +375,7 @@ class DrillConsole(App[Path | None]):
             (r["action"], r["owner"], r["due"]) for r in getattr(session, "plan", None) or []]
         self.written: Path | None = None
         self._seen = 0
+        self._asked: dict[str, float] = {}  # decision id -> real time it first showed
         self._finishing = False
         self.wall = time.monotonic  # the real clock; tests give a fake one
         self._last_tick = self.wall()
@@ -474,6 +475,7 @@ class DrillConsole(App[Path | None]):
         # a pending decision takes the whole column: long prompts and options must fit at 80×24
         self.query_one("#upcoming", Static).display = pending is None
         if pending is not None:
+            self._asked.setdefault(pending.id, self.wall())  # when the room first saw it
             box.border_title = f"decide: {pending.role}"
             text = Text(f"{pending.prompt}\n", style="bold")
             left = pending.deadline - st.now
@@ -547,7 +549,8 @@ class DrillConsole(App[Path | None]):
             self.notify(f"no option {number}", severity="warning")
             return
         option = pending.options[number - 1]
-        self.act(lambda s: s.decide(pending.id, option.id), f"{pending.id}: {option.label}")
+        real = self.wall() - self._asked.get(pending.id, self.wall())
+        self.act(lambda s: s.decide(pending.id, option.id, real), f"{pending.id}: {option.label}")
 
     def action_note(self) -> None:
         """Open the note dialog."""

@@ -74,6 +74,7 @@ class Decided:
     t: float
     option: str
     by: str  # "room", "default" (timed out) or "model" (a simulated role)
+    real_s: float | None = None  # seconds the room took in real time (the clock may have been paused)
 
 
 class DrillSession(Playing):
@@ -418,8 +419,9 @@ class DrillSession(Playing):
                 world.env.process(world.pull_in(run, eng, "stakeholder"))
 
     # -- what the room does -------------------------------------------------------------------------
-    def decide(self, decision_id: str, option_id: str) -> None:
-        """Take ``option_id`` for the pending decision ``decision_id`` now."""
+    def decide(self, decision_id: str, option_id: str, real_s: float | None = None) -> None:
+        """Take ``option_id`` for the pending decision ``decision_id`` now; ``real_s``: the seconds
+        the room took in real time, when a screen measured them (a paused clock shows none)."""
         d = self._decisions.get(decision_id)
         if d is None:
             raise KeyError(f"no decision '{decision_id}'")
@@ -427,12 +429,17 @@ class DrillSession(Playing):
             raise ValueError(f"decision '{decision_id}' is not waiting for an answer")
         if option_id not in {o.id for o in d.options}:
             raise KeyError(f"decision '{decision_id}' has no option '{option_id}'")
-        self._record(Action(self.now, "decide", {"decision": decision_id, "option": option_id}))
+        args = {"decision": decision_id, "option": option_id}
+        if real_s is not None:
+            args["real_s"] = round(float(real_s), 1)
+        self._record(Action(self.now, "decide", args))
         if d.role in self.playing:  # the player's decision: its events are theirs
             with self._as_player(d.role, "decide"):
                 self._take(decision_id, option_id, "room")
         else:
             self._take(decision_id, option_id, "room")
+        if real_s is not None:
+            self.decided[decision_id] = dataclasses.replace(self.decided[decision_id], real_s=args["real_s"])
         self._quiet()
 
     def fire(self, inject_id: str) -> None:
@@ -491,7 +498,7 @@ class DrillSession(Playing):
         a = act.args
         if act.kind == "decide":
             if a["decision"] in self._queue:
-                self.decide(a["decision"], a["option"])
+                self.decide(a["decision"], a["option"], a.get("real_s"))
         elif act.kind == "fire":
             if a["inject"] not in self.fired:
                 self.fire(a["inject"])
