@@ -86,6 +86,12 @@ class Served:
         self.finish = finish  # called (in a thread) when the facilitator finishes the drill
         self.finished_path: str | None = None
         self.base_url = ""
+        self.asked: dict[str, float] = {}  # decision id -> real time a screen first showed it
+
+    def real_s(self, decision: str) -> float | None:
+        """Seconds since a screen first showed ``decision`` (None if none has)."""
+        seen = self.asked.get(decision)
+        return None if seen is None else time.monotonic() - seen
 
     def joined(self) -> dict[str, int]:
         """Devices per role."""
@@ -184,6 +190,8 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
                 if sig != seen:
                     seen = sig
                     payload = await read_view(build)
+                    if session._queue:
+                        served.asked.setdefault(session._queue[0], time.monotonic())
                     if payload != last:
                         last, quiet = payload, 0.0
                         yield {"data": payload}
@@ -304,7 +312,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         action = str(data.pop("action", ""))
         role = who[1]
         if action == "decide":
-            return await run_locked(lambda: _player_decides(session, role, data))
+            return await run_locked(lambda: _player_decides(session, role, data, served))
         args = {k: v for k, v in data.items() if k in ("channel", "status", "impact", "next_steps", "eta", "text",
                                                         "team", "who", "reason")}
         return await run_locked(lambda: session.act(role, action, **args))
@@ -371,11 +379,11 @@ def _refuse(message: str) -> None:
     raise ValueError(message)
 
 
-def _player_decides(session: Any, role: str, data: dict) -> None:
+def _player_decides(session: Any, role: str, data: dict, served: Served) -> None:
     p = session.pending_decision()
     if p is None or p.role != role or p.id != data.get("decision"):
         raise ValueError("no decision of yours is waiting")
-    session.decide(p.id, str(data.get("option", "")))
+    session.decide(p.id, str(data.get("option", "")), served.real_s(p.id))
 
 
 async def _facilitate(served: Served, data: dict, run_locked) -> Any:
@@ -386,7 +394,8 @@ async def _facilitate(served: Served, data: dict, run_locked) -> Any:
         "step": lambda: s.step(),
         "advance": lambda: s.advance(float(data.get("minutes", 1.0))),
         "fire": lambda: s.fire(str(data["inject"])),
-        "decide": lambda: s.decide(str(data["decision"]), str(data["option"])),
+        "decide": lambda: s.decide(str(data["decision"]), str(data["option"]),
+                                   served.real_s(str(data["decision"]))),
         "note": lambda: s.note(str(data["text"]), data.get("objective") or None),
         "mark": lambda: s.mark(str(data["expectation"]), str(data["outcome"])),
         "hotwash": lambda: s.hotwash(str(data["question"]), str(data["answer"])),
