@@ -405,7 +405,8 @@ class DrillSession(Playing):
             chosen = [ref for ref in eff.if_chosen
                        if (taken := self.decided.get(ref.partition(".")[0])) and taken.option == ref.partition(".")[2]]
             world.emit(run, Update, who, channel="status", status="mitigated" if run.mitigated else "investigating",
-                            text=eff.if_chosen[chosen[0]] if chosen else eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+                            text=eff.if_chosen[chosen[0]] if chosen else eff.text,
+                            write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
 
     def _page(self, run: IncidentRun, names: list[str]) -> None:
         world = self.world

@@ -38,9 +38,9 @@ def effect_text(eff, now: float, phase: str) -> str:
     if do in ("roll_back", "fail_over"):
         what = {"roll_back": "rollback", "fail_over": "failover"}[do]
         work = f"about {eff.extra_min:g} min of work" if eff.extra_min else "no work of its own"
+        change = round(abs(1 - eff.remaining_work) * 100)
         left = ("the work left before the fix is unchanged" if eff.remaining_work == 1 else
-                f"then {round((1 - eff.remaining_work) * 100):d}% less of the remaining work"
-                if eff.remaining_work < 1 else f"then {round((eff.remaining_work - 1) * 100):d}% more of the remaining work")
+                f"then {change:d}% {'less' if eff.remaining_work < 1 else 'more'} of the remaining work")
         end = f"; done near {clock(now + eff.extra_min)}" if eff.extra_min else ""
         return f"{what} started ({work}{end}); {left} (the debugger is at: {phase})"
     if do == "open_room":
