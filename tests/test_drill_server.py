@@ -177,3 +177,14 @@ def test_the_journal_survives_a_failed_write(tmp_path):
     session.note("three")
     assert session.transcript.journal_error is None
     assert [a.args["text"] for a in load_transcript(journal).actions] == ["one", "two", "three"]
+
+
+def test_a_player_sees_only_the_pages_addressed_to_them():
+    from incsim.drill.views import player_view
+
+    session = DrillSession(load_drill(CASCADE), 3)
+    platform = [f["text"] for f in player_view(session, "platform")["feed"] if f["channel"] == "page"]
+    ic = [f["text"] for f in player_view(session, "ic")["feed"] if f["channel"] == "page"]
+    assert any("consumer lag" in t for t in platform)  # the alert goes to the platform on-call
+    assert not any("consumer lag" in t for t in ic)
+    assert any("(ic)" in t for t in ic) and not any("(ic)" in t for t in platform)

@@ -9,6 +9,7 @@ expectations, upcoming injects and other roles' pages are never in them.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from incsim.drill.feed import clock
@@ -63,7 +64,8 @@ def player_view(session, role_id: str) -> dict[str, Any]:
     for f in session.feed():
         if f.channel in PLAYER_CHANNELS:
             feed.append(f)
-        elif f.channel == "page" and any(m in f.text.lower() for m in marks):
+        elif f.channel == "page" and any(re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", f.text.lower())
+                                         for m in marks):
             feed.append(f)
         elif f.channel == "facilitator" and f.kind == "decision" and f.sender == role_id:
             feed.append(f)
