@@ -188,3 +188,68 @@ def test_a_player_sees_only_the_pages_addressed_to_them():
     assert any("consumer lag" in t for t in platform)  # the alert goes to the platform on-call
     assert not any("consumer lag" in t for t in ic)
     assert any("(ic)" in t for t in ic) and not any("(ic)" in t for t in platform)
+
+
+def _raw(port: int, data: bytes, wait_s: float = 3.0, until_closed: bool = True) -> bytes:
+    """Send ``data`` on a fresh connection and read until the server closes it (or, unless
+    ``until_closed``, until a reply's head has come); fails after ``wait_s``."""
+    import socket
+    import time
+
+    with socket.create_connection(("127.0.0.1", port), timeout=wait_s) as sock:
+        sock.sendall(data)
+        out, deadline = b"", time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
+            if not chunk:
+                return out
+            out += chunk
+            if b"\r\n\r\n" in out and not until_closed:
+                return out
+    raise AssertionError(f"the server kept the connection open; it sent {out[:200]!r}")
+
+
+def test_protocol_errors_carry_the_security_headers(served):
+    session, stop, client = served
+    for odd, status in ((b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", "404"),  # h11 has no
+                        (b"GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", "200")):  # bound on these: served
+        reply = _raw(stop.port, odd, until_closed=False).decode("latin-1").lower()
+        assert reply.startswith(f"http/1.1 {status}") and f"content-security-policy: {CSP.lower()}" in reply
+    for bad in (b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"b" * 20000,  # a head beyond h11's buffer
+                b"GET / HTTP/1.1\r\nHost localhost\r\n\r\n",                    # a header without a colon
+                b"G(T / HTTP/1.1\r\nHost: localhost\r\n\r\n",                   # a bad method token
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n"):  # unsupported coding
+        reply = _raw(stop.port, bad).decode("latin-1").lower()  # answered by uvicorn, then closed
+        assert reply.startswith("http/1.1 400"), reply[:80]
+        assert f"content-security-policy: {CSP.lower()}" in reply and "x-content-type-options: nosniff" in reply
+
+
+def test_a_slow_client_is_dropped_and_the_connection_bound_answers_with_the_headers():
+    import socket
+    import time
+
+    session = DrillSession(load_drill(CASCADE), 3)
+    stop = serve(session, "127.0.0.1", 0, max_connections=3, request_timeout_s=0.5)
+    try:
+        start = time.monotonic()
+        reply = _raw(stop.port, b"GET / HTTP/1.1\r\nHost: loc", wait_s=5)  # never finishes its request
+        assert reply == b"" and 0.4 < time.monotonic() - start < 3
+        idle = [socket.create_connection(("127.0.0.1", stop.port)) for _ in range(3)]
+        try:
+            over = _raw(stop.port, b"", wait_s=2).decode("latin-1").lower()
+            assert over.startswith("http/1.1 503") and f"content-security-policy: {CSP.lower()}" in over
+            time.sleep(0.8)  # the idle ones are dropped: a place is free again
+            with httpx.Client(base_url=stop.url, timeout=5) as client:
+                assert client.get("/").status_code == 200
+        finally:
+            for s in idle:
+                s.close()
+        with httpx.Client(base_url=stop.url, timeout=5) as client:  # a streamed reply is not cut
+            with client.stream("GET", "/events") as resp:
+                time.sleep(1.0)
+                assert resp.status_code == 200 and next(resp.iter_lines()) is not None
+    finally:
+        stop()

@@ -42,8 +42,12 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
            "Cross-Origin-Resource-Policy": "same-origin"}
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 60.0)
 MAX_CONNECTIONS = 200
-"""Connections served at once; beyond it uvicorn answers 503 at once, so a flood of idle
-connections cannot use up the process's descriptors (the journal and the outputs need some)."""
+"""Connections served at once; beyond it a new one gets a 503 and is closed at once, so a flood
+of idle connections cannot use up the process's descriptors (the journal and the outputs need
+some; ``wire.py``)."""
+REQUEST_TIMEOUT_S = 10.0
+"""A connection that has not delivered a whole request this long after opening (or after its
+previous reply) is closed: a slow-loris client cannot hold a place (``wire.py``)."""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
@@ -464,12 +468,15 @@ class Serving:
         self._thread.join(timeout=5)
 
 
-def serve(session: Any, host: str, port: int, finish: Any = None, allow_hosts: tuple[str, ...] = ()) -> Serving:
+def serve(session: Any, host: str, port: int, finish: Any = None, allow_hosts: tuple[str, ...] = (),
+          max_connections: int = MAX_CONNECTIONS, request_timeout_s: float = REQUEST_TIMEOUT_S) -> Serving:
     """Serve ``session`` on ``host:port`` (port 0: a free one) in a thread; returns the stop function.
 
     On an address other than loopback every view needs the session code. Requests must name this
     server by a loopback name, the bound address or one of ``allow_hosts`` (``--allow-host``)."""
     import uvicorn
+
+    from incsim.drill.wire import guarded_protocol
 
     host = host.strip("[]")
     app = build_app(session, require_code=not is_loopback(host), finish=finish)
@@ -478,8 +485,8 @@ def serve(session: Any, host: str, port: int, finish: Any = None, allow_hosts: t
     if host in ("0.0.0.0", "::"):
         allowed |= _own_addresses()
     config = uvicorn.Config(HostCheck(app, allowed), host=host, port=port, log_level="warning", lifespan="off",
-                            access_log=False, timeout_keep_alive=5, limit_concurrency=MAX_CONNECTIONS,
-                            server_header=False)
+                            access_log=False, timeout_keep_alive=5, server_header=False,
+                            http=guarded_protocol(HEADERS, max_connections, request_timeout_s))
     server = uvicorn.Server(config)
     stop = threading.Event()
 
