@@ -106,3 +106,72 @@ def test_a_status_text_follows_the_choice_taken():
 
     with pytest.raises(ScenarioError, match="failover.nope' is no decision.option"):
         load_drill_text(bad, str(FAILOVER), base=FAILOVER.parent)
+
+
+def _late_failover() -> object:
+    """The failover drill with a long fix (60 min, diagnosis 3), the decision asked at T+40 and
+    150 minutes to run."""
+    text = FAILOVER.read_text(encoding="utf-8")
+    text = text.replace("  start: Tue 14:10\n", "  start: Tue 14:10\n  diagnosis_min: 3\n  fix_min: 60\n")
+    text = text.replace("    after: replica-note\n    delay_min: 1\n", "    at: 40\n")
+    text = text.replace("  duration_min: 60\n", "  duration_min: 150\n")
+    return load_drill_text(text, "late-failover.yaml", base=FAILOVER.parent)
+
+
+def _play_out(s) -> None:
+    while not s.finished:
+        p = s.pending_decision()
+        if p is not None:
+            s.decide(p.id, p.default)
+        else:
+            s.step()
+
+
+def test_the_feed_says_when_the_service_should_recover_only_where_the_schedule_knows():
+    import re
+
+    from incsim.model.events import Recovered
+
+    said = {}
+    for seed in (1, 2, 3):
+        s = DrillSession(_late_failover(), seed)
+        until_pending(s, "failover")
+        phase = s.run.phase
+        s.decide("failover", "failover")
+        text = [f.text for f in s.feed() if f.kind == "effect" and f.text.startswith("failover")][0]
+        _play_out(s)
+        near = re.search(r"should recover near T\+(\d+):(\d\d)", text)
+        said[seed] = (phase, near is not None)
+        if phase == "fix":  # the fix alone is ahead: the schedule is known
+            back = [e.t - s.t0 for e in s.world.log.events if isinstance(e, Recovered) and e.service == "payments-api"]
+            assert near is not None and back, text
+            assert abs(int(near[1]) + int(near[2]) / 60 - back[0]) < 0.05  # the minute it did recover
+    assert said[1] == ("fix", True) and said[3] == ("decide", False)  # a model decision ahead: not said
+    s = DrillSession(load_drill(FAILOVER), 4)  # asked during a diagnosis with a drawn decision ahead
+    until_pending(s, "failover")
+    s.decide("failover", "failover")
+    assert not any("should recover" in f.text for f in s.feed())
+
+
+def test_the_debugger_waits_for_the_decision_they_need():
+    s = DrillSession(_late_failover(), 1)
+    until_pending(s, "failover")
+    left = s.run.work_left(s.world.env.now)[0]
+    s.advance(3)  # within the countdown: the room is still deciding
+    assert s.pending_decision() is not None and s.pending_decision().id == "failover"
+    assert s.run.work_left(s.world.env.now)[0] == pytest.approx(left)  # not a minute of work meanwhile
+    s.decide("failover", "debug")  # keep debugging: the work goes on from where it stood
+    s.advance(2)
+    assert s.run.work_left(s.world.env.now)[0] == pytest.approx(left - 2, abs=0.01)
+    late = DrillSession(_late_failover(), 1)
+    until_pending(late, "failover")
+    late.advance(4)
+    late.decide("failover", "debug")
+    soon = DrillSession(_late_failover(), 1)
+    until_pending(soon, "failover")
+    soon.decide("failover", "debug")
+    _play_out(late)
+    _play_out(soon)
+    assert late.run.resolved.triggered == soon.run.resolved.triggered
+    ends = [next(e.t for e in x.world.log.events if type(e).__name__ == "Recovered") for x in (late, soon)]
+    assert ends[0] - ends[1] == pytest.approx(4, abs=0.01)  # four minutes of deciding, four minutes later

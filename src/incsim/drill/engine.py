@@ -19,6 +19,7 @@ from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
 from incsim.drill.feed import clock, condition_text, describe, effect_text, safe_text, time_of_day
+from incsim.drill.schedule import expected_recovery, needs_debugger
 from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
 from incsim.drill.records import (
@@ -349,6 +350,8 @@ class DrillSession(Playing):
             return
         self._queue.append(d.id)
         self._halt = True
+        if self.run is not None and needs_debugger(d):
+            self.run.wait_on(d.id, True)
 
     # -- decisions and their effects ----------------------------------------------------------------
     def _take(self, did: str, option: str, by: str) -> None:
@@ -366,8 +369,13 @@ class DrillSession(Playing):
         run = self.run
         for eff in opt.effects:
             if run is not None and not run.resolved.triggered:
-                self._post(now - self.t0, "incident", "model", effect_text(eff, now - self.t0, run.phase), "effect")
+                near = expected_recovery(self.world, run, eff, now)
+                self._post(now - self.t0, "incident", "model",
+                           effect_text(eff, now - self.t0, run.phase, None if near is None else near - self.t0),
+                           "effect")
             self._effect(eff, d)
+        if run is not None:
+            run.wait_on(did, False)
         self._followers(did, option)
 
     def _effect(self, eff: Any, d: DecisionDef) -> None:

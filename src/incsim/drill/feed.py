@@ -31,9 +31,10 @@ def time_of_day(local_minutes: float) -> str:
     return f"{DAY_NAMES[m // 1440]} {m % 1440 // 60:02d}:{m % 60:02d}"
 
 
-def effect_text(eff, now: float, phase: str) -> str:
+def effect_text(eff, now: float, phase: str, recovery: float | None = None) -> str:
     """What a decision's effect does to the simulated incident, in words with its timing
-    (``now``: minutes since T0; ``phase``: the debugger's current work)."""
+    (``now``: minutes since T0; ``phase``: the debugger's current work; ``recovery``: when the
+    model's schedule says the service recovers, minutes since T0, None when it cannot say)."""
     do = eff.do
     if do in ("roll_back", "fail_over"):
         what = {"roll_back": "rollback", "fail_over": "failover"}[do]
@@ -42,7 +43,8 @@ def effect_text(eff, now: float, phase: str) -> str:
         left = ("the work left before the fix is unchanged" if eff.remaining_work == 1 else
                 f"then {change:d}% {'less' if eff.remaining_work < 1 else 'more'} of the remaining work")
         end = f"; done near {clock(now + eff.extra_min)}" if eff.extra_min else ""
-        return f"{what} started ({work}{end}); {left} (the debugger is at: {phase})"
+        near = f"; the service should recover near {clock(recovery)}" if recovery is not None else ""
+        return f"{what} started ({work}{end}); {left} (the debugger is at: {phase}){near}"
     if do == "open_room":
         who = ", ".join(eff.with_) if eff.with_ else "the protocol's invitees"
         return f"call opened; paged into it: {who} (they join after acknowledging)"

@@ -518,10 +518,15 @@ class World(Staffing, Participation, Communication, Players):
                 remaining = remaining * run.work_factor / applied + run.extra_work
                 applied, run.extra_work = run.work_factor, 0.0
             if remaining <= 1e-9:
+                run.work_plan = None
                 return
             rate = run.rate(self.scn.behaviour, self.env.now)
             run.rate_changed = env.event()
             start = env.now
+            run.work_plan = (start, remaining, rate, not run.waiting_on)
+            if run.waiting_on:  # a drill's decision the debugger needs is pending: they wait for it
+                yield run.rate_changed
+                continue
             step = remaining / rate
             if run.debugger is not None:  # their speed changes when their working day starts or ends
                 step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
