@@ -169,3 +169,36 @@ def test_a_role_nobody_plays_cannot_act(failover):
         s.act("oncall", "ack")
     with pytest.raises(KeyError, match="no played role"):
         DrillSession(failover, 7, players=frozenset({"ic"}))
+
+
+def test_a_played_ic_hands_over_and_the_model_commands_from_then(cascade):
+    s = DrillSession(cascade, 5)
+    advance_to(s, s.now + 2)
+    with pytest.raises(ValueError, match="taken command"):
+        s.act("ic", "handover", to="data")  # not yet acknowledged: nothing to hand over
+    s.act("ic", "ack")
+    advance_to(s, s.now + 10)
+    old = s.run.ic.id
+    with pytest.raises(ValueError, match="debugger"):
+        s.act("ic", "handover", to=s.run.debugger.id)
+    at = s.world.env.now
+    s.act("ic", "handover", to="data")
+    new = s.run.ic.id
+    assert new != old and s.world.commanding.get(new) is s.run and old not in s.world.commanding
+    changes = [e for e in s.world.log.events if isinstance(e, Joined) and e.t == at]
+    assert [(j.who, j.role) for j in changes] == [(old, "stakeholder"), (new, "ic")]
+    assert changes[0].change
+    with pytest.raises(ValueError, match="does not hold command"):
+        s.act("ic", "handover", to="checkout")
+    assert s.person("ic") == old  # the player is still who they played
+    advance_to(s, s.now + 60)
+    posted = [e for e in s.world.log.events if isinstance(e, Update) and e.t > at]
+    assert posted and all(u.who == new for u in posted)  # the model's IC posts on cadence
+    asks = [e for e in s.world.log.events if isinstance(e, Question) and e.topic == "any updates?" and e.t > at]
+    assert all(q.to == new for q in asks)
+    assert not any(s.counts_for(i, e, "ic") for i, e in enumerate(s.world.log.events)
+                   if isinstance(e, Update)), "the model's updates are not the player's"
+    run_through(s)
+    replay = DrillSession(cascade, 5, transcript_from_text(s.transcript.text()))
+    run_through(replay)
+    assert events_jsonl({"x": replay.world.log.events}, 0) == events_jsonl({"x": s.world.log.events}, 0)

@@ -25,6 +25,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "ask": ("team",),
     "page": ("who",),
     "escalate": (),
+    "handover": ("to",),
 }
 """A player's actions and the arguments each needs (``decide`` goes through ``decide``)."""
 CHANNELS = {"incident": "incident", "exec": "executive", "executive": "executive", "status": "status"}
@@ -49,6 +50,7 @@ class Playing:
         held = {r.holds for r in roles if r.holds is not None and (r.id in self.playing or r.id in self.vacant)}
         self.world.hold(held, self.drill.metadata.page_timeout_min)
         self.player_events: dict[int, str] = {}  # index in the log -> the role whose action caused it
+        self.handed_over: dict[str, str] = {}  # a played IC's role -> the person they played, once handed over
 
     def model_played(self) -> list[str]:
         """The roles the model's people played: those not played, and the stand-ins of empty ones."""
@@ -67,6 +69,8 @@ class Playing:
         """Who a player is in the log: the person whose place the role holds, else the role id."""
         role = self._roles[role_id]
         run = self.run
+        if role_id in self.handed_over:
+            return self.handed_over[role_id]
         if role.holds is None or run is None:
             return role_id
         eng = run.ic if role.holds == "ic" else run.debugger
@@ -90,10 +94,27 @@ class Playing:
         run = self.run
         if run is None or run.resolved.triggered:
             raise ValueError("the incident is not running")
+        if action == "handover":  # refused before anything is logged
+            why = self.world.hand_over_refused(run, self._successor(role, args["to"]))
+            if why:
+                raise ValueError(why)
         with self._as_player(role_id, action):
             self._do(role, action, args)
         self._record_play(role_id, action, args)
         self._quiet()
+
+    def _successor(self, role, name: Any):
+        """Who takes command from the played IC ``role`` when handing over to ``name`` (a person,
+        or a team: its responder); a ``ValueError`` says why nobody can."""
+        world = self.world
+        if role.holds != "ic" or role.id in self.handed_over:
+            raise ValueError(f"{role.title} does not hold command to hand over")
+        to = world.roster.engineers.get(str(name))
+        if to is None and str(name) in world.roster.teams:
+            to = world.responder_for(self.run, str(name))
+        if to is None:
+            raise ValueError(f"nobody '{name}' can take command (a person or a team)")
+        return to
 
     def _record_play(self, role_id: str, action: str, args: dict) -> None:
         from incsim.drill.transcript import Action
@@ -166,6 +187,9 @@ class Playing:
             world.env.process(world.ask(run, expert, "consult", "expert"))
         elif action == "page":
             self._page(run, [str(a["who"])])
+        elif action == "handover":
+            world.hand_over(run, self._successor(role, a["to"]))
+            self.handed_over[role.id] = who
         elif action == "escalate":
             if run.room_open and not run.in_triage_call:
                 raise ValueError("a call is open already")

@@ -49,13 +49,20 @@ class Communication:
             return
         self.join(run, ic, "ic")
         run.ic_ready.succeed()
-        watchers = self._watchers(run)
         if self._update_request_rate() > 0:
             self.env.process(self._update_requests(run, ic))
+        yield from self.ic_duties(run, ic)
+
+    def ic_duties(self, run: IncidentRun, ic: Engineer):
+        """The IC ``ic`` posts the structured updates on cadence until the incident is resolved
+        (or someone else commands it: a drill's handover, ``players.py``)."""
+        proto = self.strategy.spec
+        beh = self.scn.behaviour
+        watchers = self._watchers(run)
         while True:
             # a plain timeout, not "timeout | resolved": the loop just ends one tick late
             yield self.env.timeout(proto.update_cadence_min)
-            if run.resolved.triggered:
+            if run.resolved.triggered or run.ic is not ic:
                 break
             write = run.draw(beh.write_update, "write_update", ic)
             self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
@@ -86,6 +93,7 @@ class Communication:
             yield self.env.timeout(run.stream("leadership").exponential(60.0 / rate))
             if run.resolved.triggered:
                 return
+            ic = run.ic or ic  # whoever commands now (a drill's IC may hand over)
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                            topic="any updates?")
             self.interrupt(run, ic, run.draw(beh.interruption.answer, "answer", ic), "any updates?", "ic")

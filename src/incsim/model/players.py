@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import simpy
 
-from incsim.model.events import Paged
+from incsim.model.events import Joined, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.people import Engineer
 from incsim.model.waiting import FirstOf
@@ -89,3 +89,32 @@ class Players:
         self.emit(run, Paged, other.id, role=role, team=other.team)
         return other
 
+
+    def hand_over_refused(self, run: IncidentRun, to: Engineer) -> str:
+        """Why the played IC cannot hand command to ``to`` now ('' when they can)."""
+        old = run.ic
+        if "ic" not in self.held or old is None or old.id not in run.engaged:
+            return "only an IC who has taken command can hand it over"
+        if to is old or (run.debugger is not None and to.id == run.debugger.id):
+            return f"{to.id} cannot take command: they are the IC or the debugger"
+        if self.hard_busy(to, run):
+            return f"{to.id} is busy elsewhere"
+        return ""
+
+    def hand_over(self, run: IncidentRun, to: Engineer) -> None:
+        """The played IC hands command to ``to`` now, whom the model plays from then on: ``to``
+        joins as the IC (a ``Joined`` record, ``change`` true when already in the incident), the
+        former IC stays as a stakeholder (a ``Joined`` record with ``change`` true: the role
+        change), and the model's IC duties (updates on cadence) start with ``to``."""
+        why = self.hand_over_refused(run, to)
+        if why:
+            raise ValueError(why)
+        old = run.ic
+        self._release(self.commanding, old.id)
+        run.ic = to
+        self.commanding[to.id] = run
+        run.engaged[old.id] = "stakeholder"
+        self.emit(run, Joined, old.id, role="stakeholder", change=True)
+        self.join(run, to, "ic")
+        self.held = self.held - {"ic"}
+        self.env.process(self.ic_duties(run, to))
