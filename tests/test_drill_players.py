@@ -202,3 +202,28 @@ def test_a_played_ic_hands_over_and_the_model_commands_from_then(cascade):
     replay = DrillSession(cascade, 5, transcript_from_text(s.transcript.text()))
     run_through(replay)
     assert events_jsonl({"x": replay.world.log.events}, 0) == events_jsonl({"x": s.world.log.events}, 0)
+
+
+def test_declaring_mitigated_is_checked_against_the_model(cascade):
+    s = DrillSession(cascade, 5)
+    advance_to(s, s.now + 2)
+    s.act("ic", "ack")
+    advance_to(s, s.now + 10)
+    assert not s.run.mitigated
+    at = s.world.env.now
+    s.act("ic", "mitigated")
+    told = [f.text for f in s.feed() if f.kind == "effect"]
+    assert told[-1].startswith("declared mitigated too early: in the simulation ")
+    down = sorted(x for x in s.run.affected if x in s.world.customer_facing and x not in s.run.recovered)
+    assert down and all(x in told[-1] for x in down)
+    said = [e for e in s.world.log.events if isinstance(e, Update) and e.t == at]
+    assert [(u.channel, u.status) for u in said] == [("incident", "mitigated"), ("status", "mitigated")]
+    assert all(s.counts_for(s.world.log.events.index(u), u, "ic") for u in said)
+    later = DrillSession(cascade, 4)  # a seed whose incident is mitigated a while before it is resolved
+    advance_to(later, later.now + 2)
+    later.act("ic", "ack")
+    while not later.run.mitigated and not later.resolved:
+        later.advance(1)
+    assert later.run.mitigated and not later.run.resolved.triggered
+    later.act("ic", "mitigated")
+    assert [f.text for f in later.feed() if f.kind == "effect"][-1].startswith("declared mitigated; the simulation agrees")

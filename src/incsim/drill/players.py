@@ -26,6 +26,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "page": ("who",),
     "escalate": (),
     "handover": ("to",),
+    "mitigated": (),
 }
 """A player's actions and the arguments each needs (``decide`` goes through ``decide``)."""
 CHANNELS = {"incident": "incident", "exec": "executive", "executive": "executive", "status": "status"}
@@ -187,6 +188,8 @@ class Playing:
             world.env.process(world.ask(run, expert, "consult", "expert"))
         elif action == "page":
             self._page(run, [str(a["who"])])
+        elif action == "mitigated":
+            self._declare_mitigated(run, who)
         elif action == "handover":
             world.hand_over(run, self._successor(role, a["to"]))
             self.handed_over[role.id] = who
@@ -194,6 +197,26 @@ class Playing:
             if run.room_open and not run.in_triage_call:
                 raise ValueError("a call is open already")
             world.inject_escalation(INCIDENT, str(a.get("reason") or f"{role.title} escalated"))
+
+    def _declare_mitigated(self, run, who: str) -> None:
+        """Declare the incident mitigated: a ``mitigated`` update to the incident channel and the
+        status page, and the model's verdict in the feed. The model's own ``mitigated`` (every
+        customer-facing service back, the roots fixed) is what customers meet; a declaration
+        ahead of it is told as premature, naming what is still down."""
+        world = self.world
+        down = sorted(s for s in run.affected if s in world.customer_facing and s not in run.recovered)
+        unfixed = sorted(set(run.spec.roots) - run.fixed)
+        for channel in ("incident", "status"):
+            world.emit(run, Update, who, channel=channel, status="mitigated", impact=tuple(down) or None,
+                       write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+        if run.mitigated:
+            verdict = "declared mitigated; the simulation agrees: every customer-facing service is back"
+        else:
+            still = down or unfixed
+            verdict = (f"declared mitigated too early: in the simulation {', '.join(still)} "
+                       f"{'is' if len(still) == 1 else 'are'} still {'down' if down else 'unfixed'}; "
+                       f"customers keep failing while the status page says mitigated")
+        self._post(self.now, "incident", "model", verdict, "effect")
 
     def counts_for(self, index: int, event, name: str | None) -> bool:
         """Whether the event at ``index`` of the log counts for an expectation of role ``name``."""
