@@ -253,3 +253,17 @@ def test_a_slow_client_is_dropped_and_the_connection_bound_answers_with_the_head
                 assert resp.status_code == 200 and next(resp.iter_lines()) is not None
     finally:
         stop()
+
+
+def test_a_served_ic_declares_mitigated_and_hands_over(served):
+    session, stop, client = served
+    url, token = join(client, stop.served.code, "ic")
+    post = lambda body: client.post(url + "/act", json=body, headers={"X-Incsim-Token": token})  # noqa: E731
+    assert post({"action": "ack"}).status_code == 200
+    before = session.run.ic.id
+    assert post({"action": "mitigated"}).status_code == 200
+    assert any(f.text.startswith("declared mitigated") for f in session.feed())
+    assert post({"action": "handover", "to": "nobody-here"}).status_code == 409
+    assert post({"action": "handover", "to": "data"}).status_code == 200
+    assert session.run.ic.id != before and session.handed_over == {"ic": before}
+    assert "Hand over" in client.get("/static/app.js").text

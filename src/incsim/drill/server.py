@@ -318,7 +318,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         if action == "decide":
             return await run_locked(lambda: _player_decides(session, role, data, served))
         args = {k: v for k, v in data.items() if k in ("channel", "status", "impact", "next_steps", "eta", "text",
-                                                        "team", "who", "reason")}
+                                                        "team", "who", "reason", "to")}
         return await run_locked(lambda: session.act(role, action, **args))
 
     # -- the facilitator -------------------------------------------------------------------------

@@ -170,6 +170,9 @@
     more.appendChild(button("Page", function () { act({action: "page", who: drafts.who || ""}); }));
     more.appendChild(field("team", "Ask a team's expert"));
     more.appendChild(button("Ask", function () { act({action: "ask", team: drafts.team || ""}); }));
+    more.appendChild(button("Declare mitigated", function () { act({action: "mitigated"}); }));
+    more.appendChild(field("to", "Hand command to (person or team)"));
+    more.appendChild(button("Hand over", function () { act({action: "handover", to: drafts.to || ""}); }));
     out.push(more);
     out.push(feed(s.feed, "your channels", null));
     return out;
