@@ -38,9 +38,9 @@ def test_the_aar_has_every_section(aar):
                     "## Engineer time and who was busy", "## Timeline", "## Hot wash", "## Improvement plan"):
         assert heading in md
     assert "| partial | T+" in md  # the facilitator's mark, with its time
-    assert "Had failover been “Keep debugging the primary” at T+9" in md
+    assert "Had failover been “Keep debugging the primary” at T+09:00" in md
     assert "Under war-room" in md and "Under hybrid" in md
-    assert "| T+9 | facilitator | facilitator |" in md  # the note is in the timeline
+    assert "| T+09:00 | facilitator | facilitator |" in md  # the note is in the timeline
 
 
 def test_drill_text_is_escaped(aar):

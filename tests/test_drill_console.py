@@ -10,7 +10,7 @@ from textual.keys import _character_to_key
 
 from incsim.drill.console import DrillConsole, clock
 from incsim.drill.engine import DrillSession
-from incsim.drill.transcript import load_transcript
+from incsim.drill.transcript import load_transcript, transcript_from_text
 from incsim.scenario.drill import load_drill, load_drill_text
 
 WIDTH, HEIGHT = 80, 24
@@ -46,11 +46,13 @@ def drive(app, script) -> None:
 
 
 async def step_until(pilot, done, limit=40) -> None:
-    """Press ``n`` (step) until ``done()``."""
+    """Press ``n`` (step) until ``done()``, answering a waiting decision with its first option
+    (``n`` does not step past one)."""
+    app = pilot.app
     for _ in range(limit):
         if done():
             return
-        await pilot.press("n")
+        await pilot.press("1" if app.session.pending_decision() is not None else "n")
         await pilot.pause()
     raise AssertionError("the drill never got there by stepping")
 
@@ -116,7 +118,8 @@ def test_a_whole_drill_by_keys(tmp_path):
 
     for name in ("events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    actions = [(a.kind, a.args) for a in load_transcript(out / "transcript.yaml").actions]
+    actions = [(a.kind, {k: v for k, v in a.args.items() if k != "real_s"})  # real_s: the real clock's
+               for a in load_transcript(out / "transcript.yaml").actions]
     at = seen["at"]
     assert ("decide", {"decision": did, "option": option}) in actions
     assert ("note", {"text": "db looks saturated", "objective": objective}) in actions
@@ -124,11 +127,86 @@ def test_a_whole_drill_by_keys(tmp_path):
     assert ("mark", {"expectation": expectation, "outcome": "missed"}) in actions
     assert ("hotwash", {"question": question, "answer": "the replica lag graph"}) in actions
     assert ("action", {"action": "write a failover runbook", "owner": "dba team", "due": "2026-12-15"}) in actions
-    times = {a.kind: a.t for a in load_transcript(out / "transcript.yaml").actions}
+    times: dict[str, float] = {}
+    for a in load_transcript(out / "transcript.yaml").actions:
+        times.setdefault(a.kind, a.t)
     assert times["decide"] == pytest.approx(when) and times["note"] == pytest.approx(at)
     aar = (out / "aar.md").read_text(encoding="utf-8")
     for needle in ("db looks saturated", "the replica lag graph", "write a failover runbook", "dba team"):
         assert needle in aar, needle
+
+
+def test_step_does_not_run_out_a_waiting_decision():
+    session = make_session()
+    app = DrillConsole(session, stepped=True)
+    seen = {}
+
+    async def script(pilot):
+        await step_until(pilot, lambda: session.pending_decision() is not None)
+        seen["at"] = session.now
+        await pilot.press("n", "n")
+        await pilot.pause()
+        seen["pending"] = session.pending_decision()
+        seen["then"] = session.now
+
+    drive(app, script)
+    assert seen["pending"] is not None and seen["then"] == seen["at"]
+    assert not session.decided, "no default was taken behind the room's back"
+
+
+def test_time_to_decide_counts_the_room_s_real_time_when_paused():
+    from incsim.drill.aar import gather
+
+    session = make_session()
+    app = DrillConsole(session, stepped=True)
+    wall = [100.0]
+    app.wall = lambda: wall[0]
+
+    async def script(pilot):
+        await step_until(pilot, lambda: session.pending_decision() is not None)
+        wall[0] += 90.0  # the room talks for a minute and a half; simulated time stands still
+        await pilot.press("1")
+        await pilot.pause()
+
+    drive(app, script)
+    taken = next(iter(session.decided.values()))
+    assert taken.t == taken.prompted and taken.real_s == 90.0
+    row = next(d for d in gather(session, replications=0).decisions if d["id"] == taken.id)
+    assert row["time_to_decide"] == "0.0 min simulated, 1.5 min in the room"
+    assert '"real_s": 90.0' in session.transcript.text()
+
+
+def test_a_resumed_console_starts_paused_where_it_stood(tmp_path):
+    session = make_session()
+    app = DrillConsole(session, speed=20)
+    wall = [0.0]
+    app.wall = lambda: wall[0]
+    app._last_tick = 0.0
+
+    async def script(pilot):
+        await pilot.press("plus")  # x20 -> x60
+        wall[0] += 6.0
+        app._tick()
+        await pilot.press("q")
+
+    drive(app, script)
+    moved = session.now
+    assert moved == pytest.approx(6.0) and session.clock_state == (60.0, True)
+    again = DrillSession(session.loaded, SEED, transcript_from_text(session.transcript.text()))
+    again.catch_up()
+    assert again.now == pytest.approx(moved) and again.clock_state == (60.0, True)
+    resumed = DrillConsole(again, speed=again.clock_state[0], paused=True)
+    resumed.wall = lambda: wall[0]
+    seen = {}
+
+    async def later(pilot):
+        wall[0] += 30.0
+        resumed._tick()
+        seen["now"] = again.now
+        seen["bar"] = screen_text(resumed)[0]
+
+    drive(resumed, later)
+    assert seen["now"] == pytest.approx(moved) and "PAUSED" in seen["bar"]
 
 
 def test_the_screen_fits_80x24():

@@ -237,11 +237,15 @@ def test_counterfactuals_replay_the_drill_with_the_same_numbers(failover):
 def test_snapshot_is_json_ready(failover):
     import json
 
+    from incsim.drill.views import FEED_TAIL, facilitator_view, player_view, room_view
+
     s = DrillSession(failover, 2)
     s.step()
-    snap = json.loads(json.dumps(s.snapshot()))
-    assert snap["status"]["protocol"] == "async-first" and snap["inject"]["channel"] == "incident"
-    assert len(snap["feed"]) <= 50
+    for view in (room_view(s), player_view(s, "oncall"), facilitator_view(s, {})):
+        snap = json.loads(json.dumps(view, allow_nan=False))
+        assert snap["status"]["protocol"] == "async-first"
+        assert any(f["kind"] == "inject" and f["channel"] == "incident" for f in snap["feed"])
+        assert len(snap["feed"]) <= 2 * FEED_TAIL
 
 
 def test_transcript_header_names_the_drill():
@@ -325,7 +329,9 @@ def test_every_ready_drill_runs_to_the_end_on_defaults(path):
         s.step()
     s.play_out()
     assert s.ttr() is not None and s.ttr() > 0
-    assert s.pending_decision() is None and set(s.decided) == {d.id for d in s.drill.decisions}
+    # on defaults, a decision whose premise never holds (only_if, or after an option not taken) is never asked
+    expected = {d.id for d in s.drill.decisions if d.only_if is None and (d.after is None or "." not in d.after)}
+    assert s.pending_decision() is None and expected <= set(s.decided) <= {d.id for d in s.drill.decisions}
     assert any(f.kind == "inject" for f in s.feed())
 
 
@@ -346,10 +352,13 @@ def test_a_status_page_expectation_needs_a_status_page_update(choice, outcome):
 
 def test_an_expectation_with_a_role_waits_for_that_role(failover):
     s = DrillSession(failover, 7)
-    s.advance(20)
+    s.advance(3)
+    s.act("oncall", "ack")
+    s.advance(17)
     joined = {e.role: e.t - s.t0 for e in s.world.log.events if e.kind is Kind.JOINED}
+    assert joined["debugger"] == pytest.approx(3.0)
     assert s.outcome("ack-5") == ("met", pytest.approx(joined["debugger"]))
-    text = FAILOVER.read_text().replace("role: debugger, score: 2", "role: ic, score: 2")
+    text = FAILOVER.read_text().replace("role: oncall, score: 2", "role: ic, score: 2")
     other = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
     other.advance(20)
     assert other.outcome("ack-5") == ("met", pytest.approx(joined["ic"]))

@@ -14,9 +14,13 @@ FAILOVER = str(ROOT / "scenarios" / "drills" / "db-failover.yaml")
 OUTPUTS = ("aar.html", "aar.md", "events.jsonl", "run.json", "transcript.yaml")
 PLAY = "\n".join([
     "h",
+    "a 2",
+    "pl oncall ack",                   # the player takes the page at T+2
     "s",                               # to the replica note at T+8
+    'pl oncall update status=investigating next_steps="primary CPU at 100%, failover?"',
     "n mitigate the replica looks healthy",
     "s",                               # to the failover decision at T+9
+    "s",                               # refused: the decision waits for the room
     "d failover",                      # the pending decision's option
     "a 25",
     "m ack-5 met",
@@ -39,9 +43,12 @@ def test_plain_mode_plays_a_drill_from_stdin(tmp_path):
     assert "DECISION failover for oncall" in text and "commands (one per line)" in text
     assert "failover: decided: Fail over to the replica" in text
     assert "[mitigate] the replica looks healthy" in text
+    assert "! decision failover is waiting" in text
+    assert "payments-2 joined as debugger" in text and "primary CPU at 100%, failover?" in text
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)  # the journal is gone
     transcript = (out / "transcript.yaml").read_text()
     assert '"do": "decide", "decision": "failover", "option": "failover"' in transcript
+    assert '"do": "play", "role": "oncall", "action": "ack"' in transcript
     aar = (out / "aar.md").read_text()
     assert "Automate failover" in aar and "we failed over fast" in aar and "| met | T+" in aar
 
@@ -136,5 +143,7 @@ def test_ctrl_c_keeps_the_journal_and_exits_130(tmp_path):
 def test_a_bad_serve_address_is_one_line_and_writes_nothing(tmp_path):
     res = drill("--auto", "--serve", "nope", "-o", str(tmp_path / "o"))
     assert res.exit_code == 2
-    assert res.output.strip() == "--serve: 'nope' is not HOST:PORT (e.g. 127.0.0.1:8765)"
+    assert res.output.strip() == "--serve: 'nope' is not HOST:PORT (e.g. 127.0.0.1:8765, or [::1]:8765 for IPv6)"
+    res = drill("--auto", "--serve", "::1:8765", "-o", str(tmp_path / "o"))
+    assert res.exit_code == 2 and "[::1]:8765 for IPv6" in res.output
     assert not (tmp_path / "o").exists()

@@ -80,8 +80,8 @@ def test_every_ready_drill_loads_and_says_how_to_run_it(path):
     assert loaded.drill.decisions and loaded.drill.hotwash
 
 
-def test_four_ready_drills():
-    assert len(DRILLS) == 4
+def test_five_ready_drills():
+    assert len(DRILLS) == 5
 
 
 def test_unknown_after_reference_with_did_you_mean():

@@ -87,12 +87,16 @@ def record_transcript(path: Path) -> None:
     from incsim.scenario.drill import load_drill
 
     live = DrillSession(load_drill(DRILL), 9)
-    live.advance(3.25)
+    live.advance(3.0)
+    live.act("oncall", "ack")
+    live.advance(0.25)
     live.note("slow to join")
     live.step()
     live.step()
     live.decide("failover", "room")
-    live.advance(20)
+    live.advance(3.0)
+    live.act("oncall", "update", status="investigating", next_steps="call with the data team")
+    live.advance(17)
     while not live.finished:
         live.step()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,8 @@
 """``incsim drill``: run a game day or tabletop exercise from a drill file.
 
 The console (default), line mode (``--plain``), a recorded transcript (``--script``) or the
-defaults (``--auto``) drive one ``DrillSession``; ``--serve`` adds the projector page. The
+defaults (``--auto``) drive one ``DrillSession``; ``--serve`` adds the projector, a page per played role
+and the facilitator's page (``drill/server.py``). The
 transcript is journalled into the output folder as actions happen, so an interrupted drill
 keeps what was done and ``--resume DIR`` continues it.
 """
@@ -22,9 +23,10 @@ from incsim.cli.common import app, fail
 
 def _address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        fail([f"--serve: '{text}' is not HOST:PORT (e.g. 127.0.0.1:8765)"])
-    return host or "127.0.0.1", int(port)
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or (":" in host and not (
+            host.startswith("[") and host.endswith("]"))):
+        fail([f"--serve: '{text}' is not HOST:PORT (e.g. 127.0.0.1:8765, or [::1]:8765 for IPv6)"])
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 @app.command("drill")
@@ -33,10 +35,11 @@ def drill(
     plain: Annotated[bool, typer.Option("--plain", help="Line mode: commands on stdin, the feed on stdout.")] = False,
     script: Annotated[Path | None, typer.Option("--script", metavar="TRANSCRIPT.yaml",
                                                 help="Replay a recorded transcript without a person.")] = None,
-    auto: Annotated[bool, typer.Option("--auto", help="No players: every decision takes its default at its "
-                                                      "timeout.")] = False,
+    auto: Annotated[bool, typer.Option("--auto", help="Nobody plays: played roles stay empty (unless the drill "
+                                                      "names a stand-in); decisions take their defaults.")] = False,
     serve: Annotated[str | None, typer.Option("--serve", metavar="HOST:PORT",
-                                              help="Serve the read-only projector page.")] = None,
+                                              help="Serve the projector, the players' and the facilitator's "
+                                                   "pages (a session code off loopback).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: the transcript's, else "
                                                                    "drawn and printed).")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder (default: "
@@ -50,6 +53,9 @@ def drill(
                                                                    "real minute.")] = 1.0,
     stepped: Annotated[bool, typer.Option("--stepped", help="Console clock: stepped to the next inject or "
                                                             "decision.")] = False,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", metavar="NAME",
+                                                         help="With --serve: a further host name the devices "
+                                                              "use to reach it (repeatable).")] = None,
 ) -> None:
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare
@@ -92,7 +98,7 @@ def drill(
             prepare(out, force)
     except OutputError as exc:
         fail([str(exc)])
-    session = DrillSession(loaded, seed, transcript)
+    session = DrillSession(loaded, seed, transcript, players=frozenset() if auto else None)
     headless = auto or script is not None
     if resume is not None:
         session.catch_up()
@@ -101,15 +107,19 @@ def drill(
     stop = None
     lock: AbstractContextManager = nullcontext()
     if address is not None:
-        from incsim.drill.projector import guard, serve_projector
+        from incsim.drill.lock import guard
+        from incsim.drill.server import serve as serve_views
 
-        lock = guard(session)  # the projector's threads read the session between steps, never during one
+        lock = guard(session)  # the server's threads read the session between steps, never during one
         host, port = address
         try:
-            stop = serve_projector(session, host, port)
+            stop = serve_views(session, host, port,
+                               finish=lambda: session.finish(out, force=True, replications=replications),
+                               allow_hosts=tuple(allow_host or ()))
         except OSError as exc:
             fail([f"--serve {serve}: cannot listen: {exc.strerror or exc}"])
-        typer.echo(f"projector: {getattr(stop, 'url', f'http://{host}:{port}/')}", err=True)
+        typer.echo(f"projector: {stop.room_url}\nplayers join: {stop.join_url} (code {stop.served.code})\n"
+                   f"facilitator: {stop.facilitator_url}", err=True)
     typer.echo(f"drill '{session.title}', seed {seed}, results in {out}", err=True)
     try:
         if headless:
@@ -123,7 +133,10 @@ def drill(
         else:
             from incsim.drill.console import run_console
 
-            run_console(session, speed, stepped, out_dir=out, force=True, replications=replications)
+            if resume is not None and session.clock_state is not None:
+                speed = session.clock_state[0]  # where the interrupted console left its clock
+            run_console(session, speed, stepped, out_dir=out, force=True, paused=resume is not None,
+                        replications=replications)
             if not (out / "aar.html").is_file():
                 typer.echo(f"the drill was left unfinished; the transcript so far is in {out / JOURNAL}; "
                            f"continue with: incsim drill {file} --resume {out}", err=True)

@@ -14,6 +14,8 @@ from incsim.cli.common import app, fail, plural
 def validate(
     file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False,
                                          help="Scenario, drill, sweep or drill transcript YAML file to check.")],
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="A drill: also print its run sheet (injects, "
+                                                                   "decisions, milestones) for this seed.")] = None,
 ) -> None:
     """Check a scenario, drill, sweep or transcript file (by its kind:); print FILE:LINE:COL for
     every problem (exit 2) or a summary."""
@@ -25,6 +27,12 @@ def validate(
     except ScenarioError as exc:
         fail(exc.problems)
     typer.echo(f"{file}: ok ({_summary(found.kind, found.value)})")
+    if seed is not None:
+        if found.kind != "Drill":
+            fail([f"{file}: --seed prints a drill's run sheet; this is a {found.kind.lower()} file"])
+        from incsim.drill.runsheet import run_sheet
+
+        typer.echo(run_sheet(found.value, seed), nl=False)
 
 
 def _summary(kind: str, value) -> str:

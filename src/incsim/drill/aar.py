@@ -66,10 +66,14 @@ class AarData:
     notes: list[dict]
     modules: list[dict] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
+    cast: list[dict] = field(default_factory=list)
+    """Each role and who played it: a person, the model, or nobody (an empty played role)."""
 
 
 def _clock(t: float | None) -> str:
-    return "—" if t is None else f"T+{t:.0f}"
+    from incsim.drill.feed import clock
+
+    return "—" if t is None else clock(t)
 
 
 def gather(session, replications: int = REPLICATIONS) -> AarData:
@@ -94,8 +98,12 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                    "outcome": outcome or "not reached", "when": _clock(when), "score": e.score,
                    "points": e.score * SCORES.get(outcome or "missed", 0.0),
                    "how": "facilitator" if e.id in session.marks else ("event log" if outcome else "")}
-            got += row["points"]
-            total += e.score
+            if outcome is None:  # never reached (its inject never fired): no part of the score
+                row["points"] = 0.0
+                row["outcome"] = "not reached" if fired is None else "open"
+            else:
+                got += row["points"]
+                total += e.score
             exp_rows.setdefault(e.objective, []).append(row)
     objectives = [{"id": o.id, "text": o.text, "expectations": exp_rows.get(o.id, []),
                    "notes": [n for n in session.notes if n["objective"] == o.id]} for o in drill.objectives]
@@ -110,7 +118,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         decisions.append({
             "id": d.id, "prompt": d.prompt, "role": d.role,
             "asked": _clock(taken.prompted if taken else None), "decided": _clock(taken.t if taken else None),
-            "time_to_decide": f"{taken.t - taken.prompted:.1f} min" if taken else "—",
+            "time_to_decide": _time_to_decide(taken) if taken else "—",
             "choice": label or "never asked", "by": {"room": "the room", "default": "default (timed out)",
                                                      "model": "simulated role"}.get(taken.by, "") if taken else "",
             "recommended": rec_opt.label if rec_opt else "—",
@@ -157,7 +165,26 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         people=people, busy_svg=busy_svg, variants=variants, replications=replications, hotwash=hotwash,
         plan=list(session.plan), notes=list(session.notes),
         modules=[{"title": m.title, "questions": m.questions} for m in drill.modules], metrics=metrics,
+        cast=_cast(session),
     )
+
+
+def _time_to_decide(taken) -> str:
+    """Simulated minutes, and the room's real time when a screen measured it (a paused clock
+    takes no simulated time however long the room talks)."""
+    sim = f"{taken.t - taken.prompted:.1f} min"
+    if taken.real_s is None:
+        return sim
+    return f"{sim} simulated, {taken.real_s / 60:.1f} min in the room"
+
+
+def _cast(session) -> list[dict]:
+    """Who played each role: a person, the model (not played, or standing in), or nobody."""
+    model = set(session.model_played())
+    return [{"id": r.id, "title": r.title,
+             "by": "played by a person" if r.id in session.playing else
+                   "played by the model" + (" (stand-in)" if r.played else "") if r.id in model else
+                   "nobody played it (its actions did not happen)"} for r in session.drill.roles]
 
 
 DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}

@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option as ListOption
 
-from incsim.drill.projector import guard
+from incsim.drill.feed import clock, safe_text
+from incsim.drill.lock import guard
 
 if TYPE_CHECKING:
     from incsim.drill.engine import DrillSession
@@ -31,13 +32,6 @@ SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 60.0, 120.0)
 DEFAULT_HOTWASH = ("What went well?", "What went badly?", "What should change before the next incident?")
 OUTCOME_KEYS = {"y": "met", "p": "partial", "x": "missed"}
 OTHER_CHANNELS = {"page": "PAGE", "status": "STATUS PAGE", "email": "EMAIL", "facilitator": "FACILITATOR"}
-
-
-def clock(minutes: float) -> str:
-    """Simulated minutes since T0 as ``T+MM:SS`` (minutes are not wrapped into hours)."""
-    sign = "-" if minutes < 0 else "+"
-    secs = round(abs(minutes) * 60)
-    return f"T{sign}{secs // 60:02d}:{secs % 60:02d}"
 
 
 def feed_line(item: Any) -> Text:
@@ -367,12 +361,13 @@ class DrillConsole(App[Path | None]):
     }
 
     def __init__(self, session: DrillSession, speed: float | None = None, stepped: bool = False,
-                 out_dir: Path | None = None, force: bool = False, finish_options: dict | None = None) -> None:
+                 out_dir: Path | None = None, force: bool = False, finish_options: dict | None = None,
+                 paused: bool = False) -> None:
         super().__init__()
         self.session = session
         self.stepped = stepped
         self.speed = float(speed) if speed else 1.0
-        self.paused = False
+        self.paused = paused
         self.out_dir = out_dir
         self.force = force
         self.finish_options = dict(finish_options or {})  # passed on to session.finish (e.g. replications)
@@ -380,10 +375,11 @@ class DrillConsole(App[Path | None]):
             (r["action"], r["owner"], r["due"]) for r in getattr(session, "plan", None) or []]
         self.written: Path | None = None
         self._seen = 0
+        self._asked: dict[str, float] = {}  # decision id -> real time it first showed
         self._finishing = False
         self.wall = time.monotonic  # the real clock; tests give a fake one
         self._last_tick = self.wall()
-        self.title = session.title
+        self.title = safe_text(session.title)
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -439,7 +435,9 @@ class DrillConsole(App[Path | None]):
             self.notify(str(exc), severity="error")
             self.refresh_view()
             return False
-        if done:
+        if self.session.transcript.journal_error:
+            self.notify(self.session.transcript.journal_error, severity="error", timeout=10)
+        elif done:
             self.notify(done, timeout=2)
         self.refresh_view()
         return True
@@ -460,7 +458,7 @@ class DrillConsole(App[Path | None]):
             upcoming = s.upcoming()
             finished = s.finished
         bar = Text()
-        bar.append(f"{clock(st.now)} ", style="bold")
+        bar.append(f"{clock(st.now)} {st.local} ", style="bold")
         bar.append(f"{self.mode():<9} ", style="bold reverse" if self.paused or finished else "bold")
         bar.append(f"{st.protocol} · {st.services_affected} svc affected · {st.people_engaged} engaged")
         bar.append(" · room open" if st.room_open else "")
@@ -477,6 +475,7 @@ class DrillConsole(App[Path | None]):
         # a pending decision takes the whole column: long prompts and options must fit at 80×24
         self.query_one("#upcoming", Static).display = pending is None
         if pending is not None:
+            self._asked.setdefault(pending.id, self.wall())  # when the room first saw it
             box.border_title = f"decide: {pending.role}"
             text = Text(f"{pending.prompt}\n", style="bold")
             left = pending.deadline - st.now
@@ -511,12 +510,21 @@ class DrillConsole(App[Path | None]):
         """Pause or resume the running clock."""
         self.paused = not self.paused
         self._last_tick = self.wall()
+        self._journal_clock()
         self.refresh_view()
 
+    def _journal_clock(self) -> None:
+        """Keep the clock's position, speed and pause in the transcript (``--resume`` restores them)."""
+        with guard(self.session):
+            self.session.clock(self.speed, self.paused)
+
     def action_step(self) -> None:
-        """Run to the next inject or decision."""
+        """Run to the next inject or decision (not past a decision waiting for the room)."""
         if self.session.finished:
             self.notify("the drill is over: F writes the outputs", severity="warning")
+            return
+        if self.session.pending_decision() is not None:  # stepping would run out its countdown unseen
+            self.notify("a decision is waiting: choose an option (1-9) first", severity="warning")
             return
         self.act(lambda s: s.step())
 
@@ -528,6 +536,7 @@ class DrillConsole(App[Path | None]):
             self.speed = faster[0]
         elif direction < 0 and slower:
             self.speed = slower[-1]
+        self._journal_clock()
         self.refresh_view()
 
     def action_choose(self, number: int) -> None:
@@ -540,7 +549,8 @@ class DrillConsole(App[Path | None]):
             self.notify(f"no option {number}", severity="warning")
             return
         option = pending.options[number - 1]
-        self.act(lambda s: s.decide(pending.id, option.id), f"{pending.id}: {option.label}")
+        real = self.wall() - self._asked.get(pending.id, self.wall())
+        self.act(lambda s: s.decide(pending.id, option.id, real), f"{pending.id}: {option.label}")
 
     def action_note(self) -> None:
         """Open the note dialog."""
@@ -567,7 +577,9 @@ class DrillConsole(App[Path | None]):
         self._open(ActionScreen())
 
     def action_quit_console(self) -> None:
-        """Leave without writing the outputs."""
+        """Leave without writing the outputs (the journal keeps where the clock stood)."""
+        self.paused = True
+        self._journal_clock()
         self.exit(None)
 
     def action_finish(self) -> None:
@@ -608,7 +620,8 @@ class DrillConsole(App[Path | None]):
 
 
 def run_console(session: DrillSession, speed: float | None, stepped: bool,
-                out_dir: Path | None = None, force: bool = False, **finish_options: Any) -> None:
+                out_dir: Path | None = None, force: bool = False, paused: bool = False,
+                **finish_options: Any) -> None:
     """Run the facilitator's console on ``session`` until the facilitator finishes or quits.
 
     With ``out_dir``, finishing writes the session's outputs there (``session.finish``);
@@ -616,4 +629,4 @@ def run_console(session: DrillSession, speed: float | None, stepped: bool,
     arguments go to ``session.finish`` (for instance ``replications``).
     """
     DrillConsole(session, speed=speed, stepped=stepped, out_dir=out_dir, force=force,
-                 finish_options=finish_options).run()
+                 finish_options=finish_options, paused=paused).run()

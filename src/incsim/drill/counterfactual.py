@@ -62,10 +62,19 @@ def scored(session) -> dict:
     return next(r for r in rows if r["incident_id"] == 0)
 
 
-def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy) -> dict[str, float]:
+def _plays(session):
+    """Who played, and the players' own actions (acknowledgements, updates, ...) to replay."""
+    from incsim.drill.transcript import Transcript
+
+    return session.playing, Transcript(actions=[a for a in session.transcript.actions if a.kind == "play"])
+
+
+def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy, plays=None) -> dict[str, float]:
     from incsim.drill.engine import DrillSession
 
-    s = DrillSession(loaded, seed, protocol=protocol, replication=replication, spec=spec, policy=policy)
+    players, acts = plays if plays is not None else (None, None)
+    s = DrillSession(loaded, seed, acts, protocol=protocol, replication=replication, spec=spec, policy=policy,
+                     players=players)
     s.play_out()
     row = scored(s)
     return {m: float(row[m]) if row else math.nan for m in TTR_METRICS}
@@ -81,10 +90,11 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
     loaded, seed, spec = session.loaded, session.seed, session.spec
     played_policy = _policy(session)
     protocols = [p.name for p in session.scenario.protocols]
-    base = [_outcome(loaded, seed, spec, session.protocol, r, played_policy) for r in range(replications)]
+    plays = _plays(session)
+    base = [_outcome(loaded, seed, spec, session.protocol, r, played_policy, plays) for r in range(replications)]
 
     def variant(kind: str, label: str, protocol: str, policy, decision=None, option=None, at=None) -> Variant:
-        runs = base if kind == "played" else [_outcome(loaded, seed, spec, protocol, r, policy)
+        runs = base if kind == "played" else [_outcome(loaded, seed, spec, protocol, r, policy, plays)
                                                for r in range(replications)]
         figures = {m: _interval([x[m] for x in runs]) for m in TTR_METRICS}
         diff = {m: _interval([x[m] - b[m] for x, b in zip(runs, base)]) for m in TTR_METRICS}
@@ -110,18 +120,39 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
     return out
 
 
-def sentence(v: Variant, played_ttr: float | None) -> str:
-    """The counterfactual in words, e.g. "had ... at T+20, TTR 54 min [48–61] instead of 81"."""
+def _signed(x: float) -> str:
+    """A whole number of minutes with its sign, never "-0" or "+0" ("±0")."""
+    r = round(x)
+    return "±0" if r == 0 else f"{r:+d}"
+
+
+def sentence(v: Variant, played_ttr: float | None = None) -> str:
+    """The counterfactual in words, e.g. "Had ... at T+20:00: TTR 54 min [48–61] instead of 81 as
+    played over the same replications (paired difference -27 min [-33 to -21])".
+
+    Both figures are means over the same replications (the variant's and the as-played history's),
+    so "instead of" and the paired difference say the same thing; ``played_ttr`` (the session's
+    own TTR, one history) is not compared with a mean.
+    """
+    from incsim.drill.feed import clock
+
     f = v.figures["ttr_min"]
     ttr = f"TTR {f.mean:.0f} min [{f.low:.0f}–{f.high:.0f}]" if math.isfinite(f.low) else f"TTR {f.mean:.0f} min"
-    instead = f" instead of {played_ttr:.0f}" if played_ttr is not None else ""
+    if v.kind == "played":
+        return f"As played, over the same replications: {ttr}"
     d = v.difference["ttr_min"]
-    diff = (f" (paired difference {d.mean:+.0f} min [{d.low:+.0f} to {d.high:+.0f}])"
-            if math.isfinite(d.low) else "")
+    base = f.mean - d.mean
+    if not math.isfinite(d.mean):
+        diff = ""
+    elif math.isfinite(d.low) and d.low == d.high == 0.0:
+        diff = " (the same on every replication)"
+    elif math.isfinite(d.low):
+        diff = f" (paired difference {_signed(d.mean)} min [{_signed(d.low)} to {_signed(d.high)}])"
+    else:
+        diff = f" (paired difference {_signed(d.mean)} min)"
+    instead = f" instead of {base:.0f} as played over the same replications" if math.isfinite(base) else ""
     if v.kind == "protocol":
         head = f"Under {v.protocol}"
-    elif v.kind == "option":
-        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at T+{v.decided_at:.0f}"
     else:
-        return f"As played, over the same replications: {ttr}"
+        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {clock(v.decided_at or 0.0)}"
     return f"{head}: {ttr}{instead}{diff}"

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
-from incsim.drill.feed import condition_text, describe
+from incsim.drill.feed import clock, condition_text, describe, effect_text, safe_text, time_of_day
+from incsim.drill.schedule import expected_recovery, needs_debugger
+from incsim.drill.incident import drill_scenario, incident_spec
+from incsim.drill.players import Playing
 from incsim.drill.records import (
     FeedItem,
     Option,
@@ -29,8 +32,7 @@ from incsim.drill.records import (
 )
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Affected, Decision, Detected, Event, Injected, Kind, Update
-from incsim.model.incidents import IncidentSpec, draw_incident, generate_incidents
-from incsim.model.people import WEEK
+from incsim.model.incidents import IncidentSpec
 from incsim.model.streams import Streams
 from incsim.model.world import IncidentRun, World
 from incsim.scenario.drill import (
@@ -46,12 +48,9 @@ from incsim.scenario.drill import (
     OpenRoom,
     Page,
     StatusUpdate,
-    parse_start,
 )
-from incsim.scenario.schema import Scenario
 
 INCIDENT = 0
-FEED_TAIL = 50
 HORIZON_DAYS = 100
 """How far the world may run: far past any incident's resolution (no arrivals end it sooner)."""
 TICK = 1e-9
@@ -76,55 +75,17 @@ class Decided:
     t: float
     option: str
     by: str  # "room", "default" (timed out) or "model" (a simulated role)
+    real_s: float | None = None  # seconds the room took in real time (the clock may have been paused)
 
 
-def drill_scenario(scn: Scenario) -> Scenario:
-    """The scenario without its own arrivals: a drill meets only its own incident."""
-    return scn.model_copy(update={"incidents": scn.incidents.model_copy(update={"arrivals": None, "scripted": []})})
-
-
-def _second_week(at: float) -> float:
-    """The same weekday and time in the simulation's second week.
-
-    With T0 at least a week in, ``t - T0`` and ``(t - T0) + T0`` are exact in floating point for
-    every moment of a drill (Sterbenz), so a transcript's times replay at the very same instants.
-    """
-    return at + WEEK if at < WEEK else at
-
-
-def incident_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
-    """The drill's incident, fully drawn with ``seed`` (its intrinsic work is fixed by the seed)."""
-    drill, scn = loaded.drill, loaded.scenario
-    inc = drill.incident
-    if inc.draw is not None:
-        horizon = scn.simulation.horizon_days * 1440.0
-        drawn = generate_incidents(scn, Streams(inc.draw.seed, 0), horizon)
-        if not drawn:
-            raise ValueError(f"the scenario produced no incident with seed {inc.draw.seed}")
-        first = drawn[0]
-        # redraw its work with the drill's seed, so --seed varies the incident as it does a run
-        return draw_incident(INCIDENT, _second_week(first.at), first.category, first.flags, first.roots[0],
-                             scn, Streams(seed, 0))
-    team = next(s.team for s in scn.org.services if s.name == inc.roots[0])
-    offset = scn.team(team).utc_offset_hours
-    local = parse_start(inc.start or "")
-    assert local is not None  # the schema checked it
-    at = _second_week((local - offset * 60.0) % WEEK)
-    flags = tuple(f for f in ("security", "data-loss", "regulatory") if f in inc.flags)
-    spec = draw_incident(INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0))
-    # the named roots first; a category that needs more (platform-wide) keeps the drawn extras
-    roots = list(dict.fromkeys(inc.roots))
-    extras = [r for r in spec.roots if r not in roots]
-    roots += extras[: max(0, len(spec.roots) - len(roots))]
-    return dataclasses.replace(spec, roots=tuple(roots))
-
-
-class DrillSession:
+class DrillSession(Playing):
     """One run of a drill on the simulated world, driven by a person, a transcript or defaults."""
 
     def __init__(self, loaded: LoadedDrill, seed: int, transcript: Transcript | None = None, *,
                  protocol: str | None = None, replication: int = 0, spec: IncidentSpec | None = None,
-                 policy: dict[str, tuple[str, float]] | None = None) -> None:
+                 policy: dict[str, tuple[str, float]] | None = None,
+                 players: frozenset[str] | set[str] | None = None) -> None:
+        """``players``: the played roles a person plays (None: all of them; empty: nobody, ``--auto``)."""
         self.loaded = loaded
         self.drill: Drill = loaded.drill
         self.seed = int(seed)
@@ -133,6 +94,9 @@ class DrillSession:
         self.scenario = drill_scenario(loaded.scenario)
         self.spec = spec if spec is not None else incident_spec(loaded, self.seed)
         self.t0 = self.spec.at
+        owner = next(s.team for s in self.scenario.org.services if s.name == self.spec.roots[0])
+        self.local_t0 = self.t0 + self.scenario.team(owner).utc_offset_hours * 60.0
+        self.clock_state: tuple[float, bool] | None = None  # the console's last speed and pause
         self.duration = self.drill.metadata.duration_min
         self.streams = Streams(self.seed, replication)
         self.world = World(self.scenario, self.protocol, self.streams, [self.spec],
@@ -154,6 +118,7 @@ class DrillSession:
         self._injects = {i.id: i for i in self.drill.injects}
         self._decisions = {d.id: d for d in self.drill.decisions}
         self._roles = {r.id: r for r in self.drill.roles}
+        self._cast(players)
         self.world.log.subscribe(self._on_event)
         self.world.run(until=self.t0)
         self.world.run_until(lambda ev: False, limit=self.t0)  # the incident is detected at T0, before any inject
@@ -254,7 +219,10 @@ class DrillSession:
             self._settle()
             if limit >= target - TICK or self._halt:
                 break
-        # the same instant, finished: what a person sees is never half of one moment
+        self._quiet()
+
+    def _quiet(self) -> None:
+        """Finish the present instant: what a person sees, and acts on, is never half of one moment."""
         self.world.run_until(lambda ev: False, limit=self.world.env.now)
         self._settle()
 
@@ -264,7 +232,8 @@ class DrillSession:
             now = self.world.env.now
             changed = False
             for iid in sorted(self._due, key=lambda k: (self._due[k], k)):
-                if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted:
+                if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted \
+                        and self._premise(iid):
                     self._trigger(iid)
                     changed = True
             changed |= self._check_conditions()
@@ -275,11 +244,16 @@ class DrillSession:
                 elif self._deadline(did) <= now + TICK:
                     self._take(did, self._decisions[did].default, "default")
                     changed = True
-            while self._replay and self._replay[0].t + self.t0 <= now + TICK:
-                self._apply(self._replay.pop(0))
-                changed = True
-            if not changed:
-                return
+            if changed:
+                continue
+            if self._replay and self._replay[0].t + self.t0 <= now + TICK:
+                # a person acted on a quiet world: everything of this instant had happened first
+                if self.world.env.peek() <= now:
+                    self.world.run_until(lambda ev: False, limit=now)
+                else:
+                    self._apply(self._replay.pop(0))
+                continue
+            return
 
     # -- triggers -------------------------------------------------------------------------------
     def _trigger(self, iid: str) -> None:
@@ -326,6 +300,17 @@ class DrillSession:
         late = c.minutes_without_mitigation
         return late is None or (not run.mitigated and self.now >= late - TICK)
 
+    def _premise(self, iid: str) -> bool:
+        """Whether the item's premise (``only_if``) holds now (no premise: it does)."""
+        item = self._injects.get(iid) or self._decisions[iid]
+        return item.only_if is None or self._holds(item.only_if)
+
+    def _blocked(self) -> list[str]:
+        """Items due but waiting for their premise."""
+        now = self.world.env.now
+        return [i for i, t in self._due.items() if t <= now + TICK and i not in self.fired
+                and i not in self.prompted and not self._premise(i)]
+
     def _on_event(self, ev: Event) -> None:
         """Every world event: to the feed, and a chance for conditions to hold."""
         item = describe(ev, self.t0)
@@ -334,12 +319,14 @@ class DrillSession:
         if ev.kind in (Kind.DETECTED, Kind.AFFECTED, Kind.ROOM_OPENED, Kind.ROOM_CLOSED, Kind.MITIGATED, Kind.DECISION,
                        Kind.RESOLVED):
             before = len(self._queue)
+            blocked = self._blocked()
             self._check_conditions()
-            if len(self._queue) > before or ev.kind is Kind.RESOLVED:
+            if len(self._queue) > before or ev.kind is Kind.RESOLVED or \
+                    any(self._premise(i) for i in blocked):
                 self._halt = True  # the room should see this before the clock moves on
 
     def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
-        item = FeedItem(len(self._feed), round(t, 6), channel, sender, text, kind)
+        item = FeedItem(len(self._feed), round(t, 6), channel, safe_text(sender), safe_text(text), kind)
         self._feed.append(item)
         return item
 
@@ -358,11 +345,13 @@ class DrillSession:
         role = self._roles.get(d.role)
         self._post(now - self.t0, "facilitator", d.role, f"Decision for {role.title if role else d.role}: "
                    f"{d.prompt} (default in {d.timeout_min:g} min: {d.default})", "decision")
-        if role is not None and not role.played and d.id not in self._policy:
+        if role is not None and (not role.played or role.id in self.stand_ins) and d.id not in self._policy:
             self._take(d.id, d.default, "model")  # a simulated role: the model's person takes the default
             return
         self._queue.append(d.id)
         self._halt = True
+        if self.run is not None and needs_debugger(d):
+            self.run.wait_on(d.id, True)
 
     # -- decisions and their effects ----------------------------------------------------------------
     def _take(self, did: str, option: str, by: str) -> None:
@@ -377,8 +366,16 @@ class DrillSession:
         how = {"room": "decided", "default": "timed out, default", "model": "(simulated) chose"}[by]
         self._post(now - self.t0, "facilitator", d.role,
                    f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)", "decision")
+        run = self.run
         for eff in opt.effects:
+            if run is not None and not run.resolved.triggered:
+                near = expected_recovery(self.world, run, eff, now)
+                self._post(now - self.t0, "incident", "model",
+                           effect_text(eff, now - self.t0, run.phase, None if near is None else near - self.t0),
+                           "effect")
             self._effect(eff, d)
+        if run is not None:
+            run.wait_on(did, False)
         self._followers(did, option)
 
     def _effect(self, eff: Any, d: DecisionDef) -> None:
@@ -413,8 +410,11 @@ class DrillSession:
             world.emit(run, Injected, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
         elif isinstance(eff, StatusUpdate):
             who = run.ic.id if run.ic is not None else d.role
+            chosen = [ref for ref in eff.if_chosen
+                       if (taken := self.decided.get(ref.partition(".")[0])) and taken.option == ref.partition(".")[2]]
             world.emit(run, Update, who, channel="status", status="mitigated" if run.mitigated else "investigating",
-                            text=eff.text, write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+                            text=eff.if_chosen[chosen[0]] if chosen else eff.text,
+                            write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
 
     def _page(self, run: IncidentRun, names: list[str]) -> None:
         world = self.world
@@ -428,8 +428,9 @@ class DrillSession:
                 world.env.process(world.pull_in(run, eng, "stakeholder"))
 
     # -- what the room does -------------------------------------------------------------------------
-    def decide(self, decision_id: str, option_id: str) -> None:
-        """Take ``option_id`` for the pending decision ``decision_id`` now."""
+    def decide(self, decision_id: str, option_id: str, real_s: float | None = None) -> None:
+        """Take ``option_id`` for the pending decision ``decision_id`` now; ``real_s``: the seconds
+        the room took in real time, when a screen measured them (a paused clock shows none)."""
         d = self._decisions.get(decision_id)
         if d is None:
             raise KeyError(f"no decision '{decision_id}'")
@@ -437,9 +438,18 @@ class DrillSession:
             raise ValueError(f"decision '{decision_id}' is not waiting for an answer")
         if option_id not in {o.id for o in d.options}:
             raise KeyError(f"decision '{decision_id}' has no option '{option_id}'")
-        self._record(Action(self.now, "decide", {"decision": decision_id, "option": option_id}))
-        self._take(decision_id, option_id, "room")
-        self._settle()
+        args = {"decision": decision_id, "option": option_id}
+        if real_s is not None:
+            args["real_s"] = round(float(real_s), 1)
+        self._record(Action(self.now, "decide", args))
+        if d.role in self.playing:  # the player's decision: its events are theirs
+            with self._as_player(d.role, "decide"):
+                self._take(decision_id, option_id, "room")
+        else:
+            self._take(decision_id, option_id, "room")
+        if real_s is not None:
+            self.decided[decision_id] = dataclasses.replace(self.decided[decision_id], real_s=args["real_s"])
+        self._quiet()
 
     def fire(self, inject_id: str) -> None:
         """Fire an inject now (an on-demand one, or a scheduled one early)."""
@@ -450,7 +460,7 @@ class DrillSession:
             raise ValueError(f"inject '{inject_id}' has fired already")
         self._record(Action(self.now, "fire", {"inject": inject_id}))
         self._fire(inj, on_demand=True)
-        self._settle()
+        self._quiet()
 
     def note(self, text: str, objective: str | None = None) -> None:
         """A timestamped facilitator note, optionally tagged to an objective."""
@@ -480,6 +490,15 @@ class DrillSession:
         self._record(Action(self.now, "action", {"action": action, "owner": owner, "due": due}))
         self.plan.append({"action": action, "owner": owner, "due": due})
 
+    def clock(self, speed: float, paused: bool) -> None:
+        """Record the console clock's speed and pause here (``--resume`` starts from the last)."""
+        self._record(Action(self.now, "clock", {"speed": float(speed), "paused": bool(paused)}))
+        self.clock_state = (float(speed), bool(paused))
+
+    def when(self, minutes: float) -> str:
+        """T+MM:SS of simulated time with the local day and time, e.g. ``T+09:00 (Tue 14:19)``."""
+        return f"{clock(minutes)} ({time_of_day(self.local_t0 + minutes)})"
+
     def _record(self, act: Action) -> None:
         self.transcript.add(act)
 
@@ -488,7 +507,7 @@ class DrillSession:
         a = act.args
         if act.kind == "decide":
             if a["decision"] in self._queue:
-                self.decide(a["decision"], a["option"])
+                self.decide(a["decision"], a["option"], a.get("real_s"))
         elif act.kind == "fire":
             if a["inject"] not in self.fired:
                 self.fire(a["inject"])
@@ -500,6 +519,14 @@ class DrillSession:
             self.hotwash(a["question"], a["answer"])
         elif act.kind == "action":
             self.action(a["action"], a["owner"], a["due"])
+        elif act.kind == "clock":
+            self.clock(a["speed"], a["paused"])
+        elif act.kind == "play":
+            rest = {k: v for k, v in a.items() if k not in ("role", "action")}
+            try:
+                self.act(a["role"], a["action"], **rest)
+            except (KeyError, ValueError):
+                pass  # no longer fits the world (like a decision not waiting)
 
     def catch_up(self) -> None:
         """Apply every action still waiting in the replayed transcript (``--resume``): the clock
@@ -514,7 +541,7 @@ class DrillSession:
 
     def roles(self) -> list[RoleCard]:
         """The drill's roles."""
-        return [RoleCard(r.id, r.title, r.briefing, r.played) for r in self.drill.roles]
+        return [RoleCard(r.id, safe_text(r.title), safe_text(r.briefing), r.played) for r in self.drill.roles]
 
     def upcoming(self) -> list[Upcoming]:
         """Scheduled injects (and decisions) that have not happened yet, soonest first."""
@@ -525,12 +552,14 @@ class DrillSession:
             channel = getattr(item, "channel", "facilitator")
             if item.id in self._due:
                 at = self._due[item.id] - self.t0
-                out.append(Upcoming(item.id, f"T+{at:.0f}", channel, at))
+                out.append(Upcoming(item.id, clock(at), channel, at))
             elif item.after is not None:
                 out.append(Upcoming(item.id, f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
                                     channel, None))
             elif item.when is not None:
                 out.append(Upcoming(item.id, condition_text(item.when), channel, None))
+            if item.only_if is not None and out and out[-1].id == item.id:
+                out[-1] = dataclasses.replace(out[-1], when=f"{out[-1].when}, if {condition_text(item.only_if)}")
         return sorted(out, key=lambda u: (u.at is None, u.at or 0.0, u.id))
 
     def on_demand(self) -> list[tuple[str, str]]:
@@ -542,7 +571,8 @@ class DrillSession:
         if not self._queue:
             return None
         d = self._decisions[self._queue[0]]
-        return PendingDecision(d.id, d.prompt, d.role, tuple(Option(o.id, o.label, o.recommended) for o in d.options),
+        return PendingDecision(d.id, safe_text(d.prompt), d.role,
+                               tuple(Option(o.id, safe_text(o.label), o.recommended) for o in d.options),
                                d.default, self._deadline(d.id) - self.t0)
 
     def expectations(self) -> list[tuple[str, str, str | None]]:
@@ -560,10 +590,10 @@ class DrillSession:
         channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
         kind = Kind.UPDATE if channel else Kind(exp.event)
         start = fired.t + self.t0
-        hit = next((e.t for e in self.world.log.events
+        hit = next((e.t for i, e in enumerate(self.world.log.events)
                     if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
                     and (channel is None or (isinstance(e, Update) and e.channel == channel))
-                    and (exp.role is None or getattr(e, "role", None) == exp.role)), None)
+                    and self.counts_for(i, e, exp.role)), None)
         deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
         if hit is not None and hit <= deadline + TICK:
             return "met", hit - self.t0
@@ -588,27 +618,15 @@ class DrillSession:
         return Status(now=self.now, services_affected=len(run.affected) if run else 0,
                       mitigated=bool(run and run.mitigated), resolved=self.resolved,
                       room_open=bool(run and run.room_open), people_engaged=len(run.engaged) if run else 0,
-                      exposure=self.exposure(), protocol=self.protocol)
-
-    def snapshot(self) -> dict:
-        """A JSON-able picture for the projector: status, the last feed items, current inject, decision."""
-        injects = [f for f in self._feed if f.kind == "inject"]
-        pending = self.pending_decision()
-        return {
-            "title": self.title,
-            "status": dataclasses.asdict(self.status()),
-            "finished": self.finished,
-            "feed": [dataclasses.asdict(f) for f in self._feed[-FEED_TAIL:]],
-            "inject": dataclasses.asdict(injects[-1]) if injects else None,
-            "decision": dataclasses.asdict(pending) if pending else None,
-        }
+                      exposure=self.exposure(), protocol=self.protocol,
+                      local=time_of_day(self.local_t0 + self.now))
 
     # -- the end ------------------------------------------------------------------------------------
     def play_out(self) -> None:
         """Let the model finish the incident: pending and later decisions take their defaults."""
         if self.world.env.now < self.t0 + self.duration:
             self._run_to(self.t0 + self.duration)
-        self._replay.clear()
+        self.catch_up()  # what was done after the planned end (hot wash, plan, notes) is replayed too
         while not self.resolved:
             stops = [t for t in self._stops() if t > self.world.env.now + TICK]
             if stops:

@@ -7,6 +7,61 @@ from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, 
                                  RoomOpened, Update)
 
 
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_UNSAFE = {c: "\ufffd" for c in (*range(0x00, 0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20), *range(0x7F, 0xA0), *_BIDI)}
+
+
+def safe_text(text: str) -> str:
+    """``text`` with control characters and bidirectional overrides replaced by U+FFFD: shown
+    on a page or a terminal, it cannot reorder what follows it or send an escape sequence."""
+    return str(text).translate(_UNSAFE)
+
+
+def clock(minutes: float) -> str:
+    """Simulated minutes since T0 as ``T+MM:SS``, the drill's one clock (minutes not wrapped into hours)."""
+    sign = "-" if minutes < 0 else "+"
+    secs = round(abs(minutes) * 60)
+    return f"T{sign}{secs // 60:02d}:{secs % 60:02d}"
+
+
+def time_of_day(local_minutes: float) -> str:
+    """Minutes from a local Monday 00:00 as the day and time there, e.g. ``Tue 14:19``."""
+    m = int(round(local_minutes)) % (7 * 1440)
+    return f"{DAY_NAMES[m // 1440]} {m % 1440 // 60:02d}:{m % 60:02d}"
+
+
+def effect_text(eff, now: float, phase: str, recovery: float | None = None) -> str:
+    """What a decision's effect does to the simulated incident, in words with its timing
+    (``now``: minutes since T0; ``phase``: the debugger's current work; ``recovery``: when the
+    model's schedule says the service recovers, minutes since T0, None when it cannot say)."""
+    do = eff.do
+    if do in ("roll_back", "fail_over"):
+        what = {"roll_back": "rollback", "fail_over": "failover"}[do]
+        work = f"about {eff.extra_min:g} min of work" if eff.extra_min else "no work of its own"
+        change = round(abs(1 - eff.remaining_work) * 100)
+        left = ("the work left before the fix is unchanged" if eff.remaining_work == 1 else
+                f"then {change:d}% {'less' if eff.remaining_work < 1 else 'more'} of the remaining work")
+        end = f"; done near {clock(now + eff.extra_min)}" if eff.extra_min else ""
+        near = f"; the service should recover near {clock(recovery)}" if recovery is not None else ""
+        return f"{what} started ({work}{end}); {left} (the debugger is at: {phase}){near}"
+    if do == "open_room":
+        who = ", ".join(eff.with_) if eff.with_ else "the protocol's invitees"
+        return f"call opened; paged into it: {who} (they join after acknowledging)"
+    if do == "close_room":
+        return "call closed; the incident carries on in the channel"
+    if do == "page":
+        return f"paged: {', '.join(eff.who)} (they join after acknowledging)"
+    if do == "escalate":
+        return f"escalated to a call: {eff.reason}"
+    if do == "contain":
+        off = f"; taken offline until mitigated: {', '.join(eff.take_offline)}" if eff.take_offline else ""
+        return f"contained: the exposure stops growing at {clock(now)}{off}"
+    if do == "status_update":
+        return "status page updated"
+    return "nothing changes in the simulation"
+
+
 def condition_text(c) -> str:
     """A condition in a facilitator's words, e.g. ``3+ services down``."""
     parts = []

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
+from incsim.drill.feed import clock, safe_text
+
 HELP = """\
 commands (one per line):
   s                      step to the next inject or decision (or the end)
@@ -21,6 +23,10 @@ commands (one per line):
   m EXPECTATION met|partial|missed
   w N ANSWER             a hot-wash answer to question N (numbered by 'w')
   p ACTION | OWNER | DUE add a row to the improvement plan
+  pl ROLE ACTION [KEY=VALUE ...]   what a player does: ack, join, leave, answer,
+                         update status=investigating|mitigated [channel=incident|exec|status]
+                           [next_steps="..."] [eta=MIN] [text="..."], ask team=T, page who=W,
+                         escalate [reason="..."]
   st  status    u  upcoming injects    i  on-demand injects    r  roles    e  expectations
   mo  tabletop modules with their discussion questions
   h   this help
@@ -28,7 +34,7 @@ commands (one per line):
 
 
 def _clock(t: float) -> str:
-    return f"T+{t:5.1f}"
+    return clock(t)
 
 
 class Plain:
@@ -41,7 +47,7 @@ class Plain:
 
     def say(self, text: str = "") -> None:
         """Print one line and flush (a screen-share shows it at once)."""
-        self.out.write(text + "\n")
+        self.out.write(safe_text(text) + "\n")
         self.out.flush()
 
     def show_feed(self) -> None:
@@ -64,7 +70,8 @@ class Plain:
     def intro(self) -> None:
         """The drill's title, roles and a hint."""
         s = self.s
-        self.say(f"{s.title}  (seed {s.seed}, protocol {s.protocol}, {s.drill.metadata.duration_min:g} min planned)")
+        self.say(f"{s.title}  (seed {s.seed}, protocol {s.protocol}, {s.drill.metadata.duration_min:g} min planned; "
+                 f"T+00:00 is {s.when(0.0).split('(')[1].rstrip(')')} local)")
         for r in s.roles():
             self.say(f"  role {r.id}: {r.title}{'' if r.played else ' (simulated)'}")
         self.say("type h for help")
@@ -84,7 +91,25 @@ class Plain:
             if cmd in ("h", "help", "?"):
                 self.say(HELP)
             elif cmd == "s":
-                s.step()
+                p = s.pending_decision()
+                if p is not None:  # stepping would run out the countdown and take the default unseen
+                    self.say(f"! decision {p.id} is waiting: answer it (d OPTION), or let the clock run with a N")
+                else:
+                    s.step()
+            elif cmd == "pl":
+                import shlex
+
+                words = shlex.split(line)[1:]
+                if len(words) < 2:
+                    self.say("usage: pl ROLE ACTION [KEY=VALUE ...]")
+                else:
+                    args = {}
+                    for w in words[2:]:
+                        key, sep, value = w.partition("=")
+                        if not sep:
+                            raise ValueError(f"'{w}' is not KEY=VALUE")
+                        args[key] = float(value) if key == "eta" else value
+                    s.act(words[0], words[1], **args)
             elif cmd == "a":
                 s.advance(float(rest[0]) if rest else 1.0)
             elif cmd == "d":
@@ -124,7 +149,7 @@ class Plain:
                     s.action(*parts)
             elif cmd == "st":
                 st = s.status()
-                self.say(f"{_clock(st.now)}  {st.protocol}; services affected {st.services_affected}; "
+                self.say(f"{s.when(st.now)}  {st.protocol}; services affected {st.services_affected}; "
                          f"call {'open' if st.room_open else 'closed'}; people engaged {st.people_engaged}; "
                          f"{'resolved' if st.resolved else 'mitigated' if st.mitigated else 'ongoing'}"
                          + (f"; exposure {st.exposure:.0f}" if st.exposure else ""))
@@ -150,6 +175,8 @@ class Plain:
         except (KeyError, ValueError, IndexError) as exc:
             msg = exc.args[0] if exc.args else str(exc)
             self.say(f"! {msg}" if not isinstance(exc, IndexError) or exc.args else "! missing argument")
+        if s.transcript.journal_error:
+            self.say(f"! {s.transcript.journal_error}")
         self.show_feed()
         self.show_pending()
         if s.finished:

@@ -71,3 +71,5 @@ class Status:
     people_engaged: int
     exposure: float
     protocol: str
+    local: str = ""
+    """The local day and time now where the incident started (the first root's owner team)."""

@@ -35,6 +35,8 @@ KINDS = {
     "mark": ("expectation", "outcome"),
     "hotwash": ("question", "answer"),
     "action": ("action", "owner", "due"),
+    "play": ("role", "action"),
+    "clock": ("speed", "paused"),
 }
 """Action kinds and the keys each one needs."""
 
@@ -65,6 +67,9 @@ class Transcript:
     protocol: str = ""
     actions: list[Action] = field(default_factory=list)
     journal: Path | None = None
+    journal_error: str | None = None
+    """Why the journal could not be written last time (the actions are kept; the next action
+    writes the whole journal again), or None."""
 
     def header(self) -> str:
         """The YAML before the first action."""
@@ -80,11 +85,22 @@ class Transcript:
     def add(self, action: Action) -> None:
         """Record ``action``; with a journal, append and flush it to disk at once."""
         self.actions.append(action)
-        if self.journal is not None:
-            with open(self.journal, "a", encoding="utf-8", newline="") as fh:
-                fh.write(action.line())
-                fh.flush()
-                os.fsync(fh.fileno())
+        if self.journal is None:
+            return
+        try:
+            if self.journal_error is not None:  # a line was lost: the whole journal again, atomically
+                from incsim.output import atomic_write
+
+                atomic_write(self.journal, self.text())
+            else:
+                with open(self.journal, "a", encoding="utf-8", newline="") as fh:
+                    fh.write(action.line())
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            self.journal_error = None
+        except OSError as exc:
+            self.journal_error = (f"{self.journal}: cannot write the journal ({exc.strerror or exc}); the action "
+                                  "is kept and the journal is written again with the next one")
 
     def start_journal(self, path: Path) -> None:
         """Write the header and the actions so far to ``path`` (whole or not at all: on ``--resume``

@@ -45,6 +45,17 @@ class Communication:
         if ic is None:
             run.ic_ready.succeed()
             return
+        if "ic" in self.held:  # a drill's player (players.py): they join when they acknowledge
+            holder = yield from self.player_page(run, ic, "ic")
+            if holder is ic:
+                self.answered(run, ic.id, run.ic_ready)
+                if self._update_request_rate() > 0:
+                    self.env.process(self._update_requests(run, ic))
+                return  # the player posts the updates
+            if run.coming.get(ic.id) is run.ic_ready:  # the page went on to the secondary
+                del run.coming[ic.id]
+                run.coming[holder.id] = run.ic_ready
+            ic = holder
         yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
         if run.resolved.triggered:  # the resolution released the IC already
             self.answered(run, ic.id, run.ic_ready)
@@ -52,14 +63,21 @@ class Communication:
         self.join(run, ic, "ic")
         self.answered(run, ic.id, run.ic_ready)
         self._check_escalation(run)  # the IC, now there, may call for a room by the rules
-        watchers = self._watchers(run)
         if self._update_request_rate() > 0:
             self.env.process(self._update_requests(run, ic))
+        yield from self.ic_duties(run, ic)
+
+    def ic_duties(self, run: IncidentRun, ic: Engineer):
+        """The IC ``ic`` posts the structured updates on cadence until the incident is resolved
+        (or someone else commands it: a drill's handover, ``players.py``)."""
+        proto = self.strategy.spec
+        beh = self.scn.behaviour
+        watchers = self._watchers(run)
         due = self.env.now + proto.update_cadence_min
         while True:
             # a plain timeout, not "timeout | resolved": the loop just ends one tick late
             yield self.env.timeout(max(0.0, due - self.env.now))
-            if run.resolved.triggered:
+            if run.resolved.triggered or run.ic is not ic:
                 break
             # the IC starts writing on the cadence, or once free of what came before (an answer,
             # a deliberation), at their speed of the hour, and posts when it is written: the gaps
@@ -123,6 +141,7 @@ class Communication:
             yield self.env.timeout(run.stream("leadership").exponential(60.0 / rate))
             if run.resolved.triggered:
                 return
+            ic = run.ic or ic  # whoever commands now (a drill's IC may hand over)
             self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
                            topic="any updates?")
             answer = run.draw(beh.interruption.answer, "answer", ic)

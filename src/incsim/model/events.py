@@ -307,7 +307,9 @@ class Injected(Event):
     """Something from outside the model, ``what``: ``incident`` (an incident added while
     running), ``escalation`` (an escalation forced by a facilitator), and in drills ``inject``
     (an inject fired), ``decision`` (a drill decision taken) or a decision's effect on the work
-    (``roll_back``, ``fail_over``, ...). ``who`` is the sender or the role deciding.
+    (``roll_back``, ``fail_over``, ...), or ``player`` (a played role's action, ``id``, by the
+    role ``by``; the events logged after it at the same minute are its effects). ``who`` is the
+    sender, the role deciding or the person a player plays.
 
     Optional: ``id`` of the inject or decision; for a decision the ``option`` taken, ``by``
     whom (``room``, ``default`` or ``model``) and ``wait_min`` after it was asked; for an

@@ -81,6 +81,8 @@ class IncidentRun:
         # drills only: a rollback or failover decided from outside changes the work left
         self.work_factor = 1.0
         self.extra_work = 0.0
+        self.waiting_on: set[str] = set()  # decisions pending that the debugger needs: no work meanwhile
+        self.work_plan: tuple[float, float, float, bool] | None = None  # (since, work left, rate, moving)
 
     def stream(self, source: str, eng: Engineer | None = None):
         """This incident's random stream for ``source`` (``eng``'s own one when a person is
@@ -107,6 +109,19 @@ class IncidentRun:
         self.work_factor *= factor
         self.extra_work += extra
         self.wake_work()
+
+    def wait_on(self, decision: str, pending: bool) -> None:
+        """A drill's ``decision`` the debugger needs is pending (``pending``) or taken: while any
+        is pending the debugger's work stands still (what nobody decides does not happen)."""
+        (self.waiting_on.add if pending else self.waiting_on.discard)(decision)
+        self.wake_work()
+
+    def work_left(self, now: float) -> tuple[float, float] | None:
+        """The debugger's work left at ``now`` and their current speed, while they are working."""
+        if self.work_plan is None:
+            return None
+        since, left, rate, moving = self.work_plan
+        return max(0.0, left - (now - since) * rate if moving else left), rate
 
     def wake_work(self) -> None:
         """Tell the debugger's work loop that its speed or its interruptions changed."""

@@ -50,6 +50,7 @@ SOURCES = {
     "suggestions": 28,      # whether a spectator's question is a suggestion that saves work
     "suggestion_saves": 29,  # how much work a useful suggestion saves
     "helpers": 30,          # further debuggers acknowledging their page
+    "drill_work": 31,       # a drill's own diagnosis and fix work, when its author gives a range
 }
 
 

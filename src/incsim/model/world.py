@@ -28,6 +28,7 @@ from incsim.model.incidents import (
 )
 from incsim.model.mechanisms import Mechanism
 from incsim.model.participation import Participation
+from incsim.model.players import Players
 from incsim.model.people import WEEK, Engineer, Roster
 from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.staffing import Staffing
@@ -36,7 +37,7 @@ from incsim.model.waiting import FirstOf
 from incsim.scenario.schema import Scenario
 
 
-class World(Staffing, Participation, Communication):
+class World(Staffing, Participation, Communication, Players):
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
     def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
@@ -246,13 +247,23 @@ class World(Staffing, Participation, Communication):
         self.debugging[eng.id] = run
         run.debugger = eng
         invited = run.coming.get(eng.id)
+        played = False
         if invited is not None:
             yield invited  # already paged into the room: one page, and they debug on arrival
         else:
             self.emit(run, Paged, eng.id, role="debugger", team=team)
             run.coming[eng.id] = run.debugger_ready
-            yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
-        self.join(run, eng, "debugger")
+            if "debugger" in self.held:  # a drill's player (players.py): they join when they acknowledge
+                paged = eng
+                holder = yield from self.player_page(run, eng, "debugger")
+                played, eng = holder is eng, holder
+                if eng is not paged:  # the page went on to the secondary: they are the one coming
+                    run.coming.pop(paged.id, None)
+                    run.coming[eng.id] = run.debugger_ready
+            if not played:
+                yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
+        if not played:
+            self.join(run, eng, "debugger")
         self.answered(run, eng.id, run.debugger_ready)
         for svc in spec.roots[1:]:
             self.env.process(self._owner_joins(run, svc))
@@ -583,10 +594,15 @@ class World(Staffing, Participation, Communication):
                 applied, run.extra_work = run.work_factor, 0.0
             run.work_left = remaining
             if remaining <= 1e-9:
+                run.work_plan = None
                 return
             rate = run.rate(self.scn.behaviour, self.env.now)
             run.rate_changed = env.event()
             start = env.now
+            run.work_plan = (start, remaining, rate, not run.waiting_on)
+            if run.waiting_on:  # a drill's decision the debugger needs is pending: they wait for it
+                yield run.rate_changed
+                continue
             step = remaining / rate
             if run.debugger is not None:  # their speed changes when their working day starts or ends
                 step = min(step, max(run.debugger.next_change(start) - start, 1e-6))

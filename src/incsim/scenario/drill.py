@@ -25,6 +25,7 @@ from pydantic import (
 from ruamel.yaml.comments import CommentedMap
 
 from incsim.scenario.checks import did_you_mean
+from incsim.scenario.durations import Duration
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
@@ -69,6 +70,9 @@ class DrillMetadata(_Strict):
     """Planned length of the exercise in simulated minutes from the incident's start (T0)."""
     facilitator_notes: str = ""
     how_to_run: str = ""
+    page_timeout_min: PositiveFloat = 15.0
+    """Minutes a page to a played role waits for its player's acknowledgement before it goes to
+    the next person of the rota (the secondary), whom the model then plays."""
 
 
 class ScenarioRef(_Strict):
@@ -104,6 +108,12 @@ class IncidentDef(_Strict):
     start: str | None = None
     """Local day and time in the first root's owner team's zone, e.g. ``Tue 14:10``."""
     draw: Draw | None = None
+    diagnosis_min: Duration | None = None
+    """The debugger's diagnosis work at full speed (minutes, or a distribution such as
+    ``{dist: uniform, low: 20, high: 30}`` drawn with the drill's seed); without it, the
+    scenario's category draws it."""
+    fix_min: Duration | None = None
+    """The fix work after the diagnosis and the decisions, as ``diagnosis_min``."""
 
     @model_validator(mode="after")
     def _stated_or_drawn(self) -> IncidentDef:
@@ -123,7 +133,14 @@ class Role(_Strict):
     title: str
     briefing: str = ""
     played: bool = True
-    """Whether a person in the room plays it; a role not played is left to the model's people."""
+    """Whether a person plays it; a role not played is left to the model's people."""
+    holds: Literal["ic", "debugger"] | None = None
+    """The place in the simulated incident the role holds: the incident commander, or the
+    debugger (the owning team's on-call). When a person plays it, the model takes none of that
+    place's actions (no updates for a played IC, no acknowledgement for a played on-call)."""
+    stand_in: bool = False
+    """With nobody playing it (``--auto``), the model's person stands in: the role's actions are
+    the model's and its expectations count them. Without a stand-in an empty role does nothing."""
 
 
 class Objective(_Strict):
@@ -162,7 +179,9 @@ class Expectation(_Strict):
                    "mitigated", "resolved", "exec_update", "status_update"] | None = None
     """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
     role: str | None = None
-    """With ``event``: only events of this role count (``debugger``, ``ic``, ``expert``, ...)."""
+    """With ``event``: only events of this role count: a drill role's id (a played role's
+    expectation counts only what its player does), or a place in the incident (``debugger``,
+    ``ic``, ``expert``, ...; the drill role holding it, if any, stands for it)."""
 
 
 class _Timed(_Strict):
@@ -173,6 +192,9 @@ class _Timed(_Strict):
     """An inject id, a decision id (any option) or ``decision.option``."""
     delay_min: NonNegativeFloat = 0.0
     when: Condition | None = None
+    only_if: Condition | None = None
+    """Its premise: once due, it waits until this holds (a decision to close the call is asked
+    only while a call is open); never holding, it never happens."""
 
 
 class Inject(_Timed):
@@ -244,6 +266,9 @@ class StatusUpdate(_Strict):
 
     do: Literal["status_update"]
     text: str = ""
+    if_chosen: dict[str, str] = {}
+    """Texts that follow the room's earlier choices: ``decision.option`` -> the text posted when
+    that option was taken (the first that was, in order); ``text`` otherwise."""
 
 
 class Nothing(_Strict):
@@ -452,6 +477,12 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
     injects = [i.id for i in drill.injects]
     decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
     _dupes(out, "roles", roles)
+    held: dict[str, str] = {}
+    for i, r in enumerate(drill.roles):
+        if r.holds is not None and r.holds in held:
+            out.append((("roles", i, "holds"), f"'{r.holds}' is held by role '{held[r.holds]}' already"))
+        elif r.holds is not None:
+            held[r.holds] = r.id
     _dupes(out, "objectives", objectives)
     _dupes(out, "injects", injects)
     _dupes(out, "decisions", list(decisions))
@@ -515,6 +546,10 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                     for n, svc in enumerate(getattr(eff, "take_offline", [])):
                         if svc not in services:
                             out.append(((*where, "take_offline", n), f"unknown service '{svc}'{_closest(svc, services)}"))
+                    for ref in getattr(eff, "if_chosen", {}):
+                        dec, _, opt = ref.partition(".")
+                        if dec not in decisions or opt not in decisions[dec]:
+                            out.append(((*where, "if_chosen", ref), f"'{ref}' is no decision.option of this drill"))
     out += _cycles(deps, {x.id: (sect, i) for sect, i, x in items})
     for i, m in enumerate(drill.modules):
         for j, ref in enumerate(m.injects):
