@@ -126,7 +126,7 @@ class Communication:
         if run.phase in ("diagnose", "contain"):
             return None
         spec = run.spec
-        left = run.work_left if run.phase == "fix" else spec.fix + sum(
+        left = run.stretch_left if run.phase == "fix" else spec.fix + sum(
             d.deliberation for d in spec.decisions if not d.containment)
         recovery = max((s.recovery for s in spec.spread if s.service in run.affected - run.recovered), default=0.0)
         return round(left + recovery, 1) if run.phase != "recover" else round(recovery, 1)

@@ -62,7 +62,7 @@ class IncidentRun:
         self.mitigated = False
         self.ic_free_at = env.now  # when the IC's queue of work (updates, answers, deliberations) empties
         self.escalation_due = False  # an escalation waits for the IC to be free
-        self.work_left = 0.0  # the debugger's work left in the current stretch (full speed), for the ETA
+        self.stretch_left = 0.0  # the debugger's work left in the current stretch (full speed), for the ETA
         self.working = 0  # people working on it now (the debugger at their work, owners at a fix)
         self.last_progress = env.now  # the last minute work was done, or a decision, answer, fix or recovery came
         self.resolved = env.event()

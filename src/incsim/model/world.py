@@ -592,7 +592,7 @@ class World(Staffing, Participation, Communication, Players):
             if run.work_factor != applied or run.extra_work:  # changed from outside (drills)
                 remaining = remaining * run.work_factor / applied + run.extra_work
                 applied, run.extra_work = run.work_factor, 0.0
-            run.work_left = remaining
+            run.stretch_left = remaining
             if remaining <= 1e-9:
                 run.work_plan = None
                 return
