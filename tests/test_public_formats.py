@@ -198,3 +198,22 @@ def test_real_statuspage_single_incident_responses_against_durations_computed_ap
     # one response on its own reads as one incident
     (one,) = read_export(folder / "xdzs70gjthls.json").incidents
     assert one.duration_min(one.resolved) == pytest.approx(apart["xdzs70gjthls"], abs=1e-9)
+
+
+def test_real_incidentio_record_read_as_open_with_its_workload():
+    # the only real incident.io record found (a live one, so no duration metric yet): see the README
+    path = SNAP / "incidentio_singer_tap_incidents.json"
+    (rec,) = json.loads(path.read_text())
+    stamps = {v["incident_timestamp"]["name"]: v["value"]["value"] for v in rec["incident_timestamp_values"]
+              if v["value"]}
+    exp = read_export(path)
+    assert exp.format == "incidentio" and exp.problems == [] and dict(exp.dropped) == {}
+    (inc,) = exp.incidents
+    assert rec["incident_status"]["category"] == "live" and inc.censored and inc.resolved is None
+    assert inc.start == _stamp(stamps["Reported at"]) and inc.id == rec["id"]
+    assert inc.severity == rec["severity"]["name"] and inc.category == rec["incident_type"]["name"]
+    assert inc.workload_min == {"business": rec["workload_minutes_working"], "off": rec["workload_minutes_late"],
+                                "sleep": rec["workload_minutes_sleeping"]}
+    assert inc.engineer_hours == pytest.approx(rec["workload_minutes_total"] / 60)
+    assert inc.responders == len({a["assignee"]["id"] for a in rec["incident_role_assignments"]}) == 1
+    assert exp.end == _stamp(rec["updated_at"])  # the latest time it mentions
