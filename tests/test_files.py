@@ -163,6 +163,21 @@ def test_the_folder_module_imports_nothing_of_incsim_and_output_not_the_simulato
     assert done.stdout.strip() == "['incsim.files'] False False"
 
 
+def test_incsim_pilot_on_the_command_line_does_not_load_the_simulator(tmp_path):
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print(sorted(m for m in ('incsim.api', 'incsim.experiment', "
+            "'incsim.model.world', 'simpy') if m in sys.modules)))\n"
+            "sys.argv = ['incsim', 'pilot', '--mean', '90', '--sd', '120', '--per-arm', '20', '--trials', '200', "
+            "'--seed', '1', '--json', '-o', sys.argv[1]]\n"
+            "from incsim.entry import main\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert verify_manifest(tmp_path / "p", "run.json")["kind"] == "pilot"
+
+
 def test_publish_keeps_unrelated_files_and_drops_what_the_earlier_manifest_listed(tmp_path):
     from incsim import files
 
