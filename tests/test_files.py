@@ -87,7 +87,7 @@ def test_a_failed_publish_into_a_new_folder_leaves_no_folder(tmp_path, monkeypat
     assert not out.exists()
 
 
-def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path):
+def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path, minimal_yaml):
     from typer.testing import CliRunner
 
     from incsim.cli import app
@@ -98,7 +98,13 @@ def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["review", export, "-o", str(tmp_path / "rev")])
     assert res.exit_code == 0, res.output
-    for name, kind in (("cal", "calibration"), ("rev", "review")):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(minimal_yaml)
+    res = runner.invoke(app, ["calibrate", export, "--check", str(scenario), "-n", "2", "--seed", "3",
+                              "-o", str(tmp_path / "chk")])
+    assert res.exit_code == 0, res.output
+    assert {"check.json", "check.html"} <= set(tree(tmp_path / "chk"))
+    for name, kind in (("cal", "calibration"), ("rev", "review"), ("chk", "check")):
         folder = tmp_path / name
         assert not (folder / "manifest.json").exists()
         record = verify_manifest(folder, "run.json")
