@@ -225,3 +225,22 @@ def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(
     assert {e["path"] for e in joined["files"]} == {e["path"] for e in run["files"]} | {"pilot.json"}
     assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == \
         {k: v for k, v in run.items() if k not in ("files", "self_sha256")}
+
+
+@pytest.mark.parametrize("manifest", ["sweep.json", "manifest.json"])
+def test_a_pilot_does_not_put_a_run_json_over_a_folder_another_manifest_seals(tmp_path, manifest):
+    """A sweep's folder is sealed by ``sweep.json``: a ``run.json`` beside it would be the one
+    ``verify_manifest`` reads, and the sweep's own files would go unchecked."""
+    from incsim import files
+    from incsim.pilot_defaults import PilotError
+
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "summary.csv").write_text("a\n1\n")
+    files.write_manifest(folder, ["summary.csv"], manifest, {"kind": "sweep"})
+    before = tree(folder)
+    with pytest.raises(PilotError, match=rf"^{tmp_path / 'sweep'}: .*{manifest}") as info:
+        _pilot(folder)
+    assert "\n" not in str(info.value)
+    assert tree(folder) == before
+    assert verify_manifest(folder)["kind"] == "sweep"

@@ -531,15 +531,19 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     import sys
 
     from incsim import signals
-    from incsim.files import OutputError, add_to_folder, sealed_json, write_folder
+    from incsim.files import MANIFEST, OutputError, add_to_folder, find_manifest, sealed_json, write_folder
     from incsim.output import package_versions
 
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")
+    sealed_by = find_manifest(out) if out.is_dir() else None
+    if sealed_by is not None and sealed_by.name != MANIFEST:  # a sweep's folder: its manifest must stay the one read
+        raise PilotError(f"{out}: sealed by {sealed_by.name}, not a run's folder; write the pilot into one of its "
+                         "points or another folder")
     figures = {**report, "power_by_month": power_by_month(baseline, report)}
     data = [(PILOT_FILE, sealed_json(figures).encode("utf-8"))]
     try:
-        if (out / "run.json").is_file():
+        if sealed_by is not None:
             add_to_folder(out, data, hold=signals.deferred)
         else:
             write_folder(out, data, {"kind": "pilot", "command": sys.argv, "versions": package_versions()},
