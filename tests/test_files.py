@@ -244,3 +244,28 @@ def test_a_pilot_does_not_put_a_run_json_over_a_folder_another_manifest_seals(tm
     assert "\n" not in str(info.value)
     assert tree(folder) == before
     assert verify_manifest(folder)["kind"] == "sweep"
+
+
+def test_a_folder_a_killed_write_left_half_replaced_is_refused_as_such(tmp_path):
+    """A kill while files are moved (SIGKILL cannot be held back) leaves the earlier manifest and
+    some files in a staging folder: the reader's one line says what happened and what mends it."""
+    from incsim import files
+
+    out = tmp_path / "o"
+    files.write_folder(out, [("a.txt", b"a"), ("b.txt", b"b")], {"kind": "demo"})
+    aside = out / ".incsim-old-x1"
+    aside.mkdir()
+    for name in ("run.json", "a.txt"):
+        os.replace(out / name, aside / name)
+    (out / "a.txt").write_bytes(b"new a")
+    for name in (None, "run.json"):
+        with pytest.raises(OutputError) as info:
+            verify_manifest(out, name)
+        message = str(info.value)
+        assert message.startswith(f"{out}: ") and "\n" not in message
+        assert "interrupted" in message and "--force" in message
+    (out / "a.txt").unlink()
+    os.replace(aside / "a.txt", out / "a.txt")
+    os.replace(aside / "run.json", out / "run.json")
+    aside.rmdir()
+    assert verify_manifest(out)["kind"] == "demo"  # put back, the folder is whole again

@@ -198,6 +198,10 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder")
     path = folder / name if name else find_manifest(folder)
+    if (path is None or not path.is_file()) and any((stale / n).is_file() for stale in _stale_staging(folder)
+                                                    for n in ((name,) if name else MANIFEST_NAMES)):
+        raise OutputError(f"{folder}: half replaced by an interrupted write (its earlier manifest is in a "
+                          f"{STAGING_PREFIX}* folder); rerun the command that wrote it, with --force")
     if path is None:
         raise OutputError(f"{folder}: not an incsim output folder (no {' or '.join(MANIFEST_NAMES)})")
     record = read_sealed_json(path, "the manifest")
