@@ -269,3 +269,23 @@ def test_a_folder_a_killed_write_left_half_replaced_is_refused_as_such(tmp_path)
     os.replace(aside / "run.json", out / "run.json")
     aside.rmdir()
     assert verify_manifest(out)["kind"] == "demo"  # put back, the folder is whole again
+
+
+def test_a_pilot_does_not_seal_a_folder_a_killed_write_left_half_replaced(tmp_path):
+    """Its run.json would vouch for a mix of earlier and new files (``pilot --from-results`` would
+    then read them as whole)."""
+    from incsim import files
+    from incsim.pilot_defaults import PilotError
+
+    out = tmp_path / "o"
+    files.write_folder(out, [("incidents.csv", b"a\n1\n"), ("summary.csv", b"b\n2\n")], {"kind": "demo"})
+    aside = out / ".incsim-old-x1"
+    aside.mkdir()
+    for name in ("run.json", "incidents.csv"):
+        os.replace(out / name, aside / name)
+    (out / "incidents.csv").write_bytes(b"a\n3\n")
+    before = tree(out)
+    with pytest.raises(PilotError, match="interrupted") as info:
+        _pilot(out)
+    assert "\n" not in str(info.value) and str(info.value).startswith(f"{out}: ")
+    assert tree(out) == before

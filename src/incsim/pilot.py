@@ -531,7 +531,8 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     import sys
 
     from incsim import signals
-    from incsim.files import MANIFEST, OutputError, add_to_folder, find_manifest, sealed_json, write_folder
+    from incsim.files import (MANIFEST, OutputError, add_to_folder, check_not_half_replaced, find_manifest,
+                              sealed_json, write_folder)
     from incsim.output import package_versions
 
     if out.exists() and not out.is_dir():
@@ -543,6 +544,8 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     figures = {**report, "power_by_month": power_by_month(baseline, report)}
     data = [(PILOT_FILE, sealed_json(figures).encode("utf-8"))]
     try:
+        if sealed_by is None and out.is_dir():
+            check_not_half_replaced(out)  # its own run.json would vouch for a mix of earlier and new files
         if sealed_by is not None:
             add_to_folder(out, data, hold=signals.deferred)
         else:
