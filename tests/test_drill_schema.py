@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from incsim.cli import app
 from incsim.scenario.drill import (
     Drill,
-    is_drill_text,
     load_drill,
     load_drill_text,
     parse_start,
@@ -223,8 +222,14 @@ def test_cli_schema_kind_drill():
     assert runner.invoke(app, ["schema", "--kind", "dril"]).exit_code == 2
 
 
-def test_is_drill_text():
-    assert is_drill_text(BASE) and not is_drill_text(BASE.replace("kind: Drill", "kind: Scenario"))
+def test_a_drill_is_told_by_its_kind_header():
+    from incsim.inputs import kind_of
+
+    assert kind_of(BASE, "d.yaml") == "Drill"
+    assert kind_of(BASE.replace("kind: Drill", "kind: 'Drill'  # a game day"), "d.yaml") == "Drill"
+    assert kind_of(BASE.replace("kind: Drill", "kind: Scenario"), "d.yaml") == "Scenario"
+    assert kind_of(BASE.replace("kind: Drill", "# kind: Drill"), "d.yaml") == "Scenario"
+    assert Drill.model_fields["api_version"].alias == "apiVersion"
     assert Drill.model_fields["api_version"].alias == "apiVersion"
 
 

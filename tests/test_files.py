@@ -87,7 +87,7 @@ def test_a_failed_publish_into_a_new_folder_leaves_no_folder(tmp_path, monkeypat
     assert not out.exists()
 
 
-def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path):
+def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path, minimal_yaml):
     from typer.testing import CliRunner
 
     from incsim.cli import app
@@ -98,7 +98,13 @@ def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["review", export, "-o", str(tmp_path / "rev")])
     assert res.exit_code == 0, res.output
-    for name, kind in (("cal", "calibration"), ("rev", "review")):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(minimal_yaml)
+    res = runner.invoke(app, ["calibrate", export, "--check", str(scenario), "-n", "2", "--seed", "3",
+                              "-o", str(tmp_path / "chk")])
+    assert res.exit_code == 0, res.output
+    assert {"check.json", "check.html"} <= set(tree(tmp_path / "chk"))
+    for name, kind in (("cal", "calibration"), ("rev", "review"), ("chk", "check")):
         folder = tmp_path / name
         assert not (folder / "manifest.json").exists()
         record = verify_manifest(folder, "run.json")
@@ -163,6 +169,21 @@ def test_the_folder_module_imports_nothing_of_incsim_and_output_not_the_simulato
     assert done.stdout.strip() == "['incsim.files'] False False"
 
 
+def test_incsim_pilot_on_the_command_line_does_not_load_the_simulator(tmp_path):
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print(sorted(m for m in ('incsim.api', 'incsim.experiment', "
+            "'incsim.model.world', 'simpy') if m in sys.modules)))\n"
+            "sys.argv = ['incsim', 'pilot', '--mean', '90', '--sd', '120', '--per-arm', '20', '--trials', '200', "
+            "'--seed', '1', '--json', '-o', sys.argv[1]]\n"
+            "from incsim.entry import main\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert verify_manifest(tmp_path / "p", "run.json")["kind"] == "pilot"
+
+
 def test_publish_keeps_unrelated_files_and_drops_what_the_earlier_manifest_listed(tmp_path):
     from incsim import files
 
@@ -204,3 +225,67 @@ def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(
     assert {e["path"] for e in joined["files"]} == {e["path"] for e in run["files"]} | {"pilot.json"}
     assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == \
         {k: v for k, v in run.items() if k not in ("files", "self_sha256")}
+
+
+@pytest.mark.parametrize("manifest", ["sweep.json", "manifest.json"])
+def test_a_pilot_does_not_put_a_run_json_over_a_folder_another_manifest_seals(tmp_path, manifest):
+    """A sweep's folder is sealed by ``sweep.json``: a ``run.json`` beside it would be the one
+    ``verify_manifest`` reads, and the sweep's own files would go unchecked."""
+    from incsim import files
+    from incsim.pilot_defaults import PilotError
+
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "summary.csv").write_text("a\n1\n")
+    files.write_manifest(folder, ["summary.csv"], manifest, {"kind": "sweep"})
+    before = tree(folder)
+    with pytest.raises(PilotError, match=rf"^{tmp_path / 'sweep'}: .*{manifest}") as info:
+        _pilot(folder)
+    assert "\n" not in str(info.value)
+    assert tree(folder) == before
+    assert verify_manifest(folder)["kind"] == "sweep"
+
+
+def test_a_folder_a_killed_write_left_half_replaced_is_refused_as_such(tmp_path):
+    """A kill while files are moved (SIGKILL cannot be held back) leaves the earlier manifest and
+    some files in a staging folder: the reader's one line says what happened and what mends it."""
+    from incsim import files
+
+    out = tmp_path / "o"
+    files.write_folder(out, [("a.txt", b"a"), ("b.txt", b"b")], {"kind": "demo"})
+    aside = out / ".incsim-old-x1"
+    aside.mkdir()
+    for name in ("run.json", "a.txt"):
+        os.replace(out / name, aside / name)
+    (out / "a.txt").write_bytes(b"new a")
+    for name in (None, "run.json"):
+        with pytest.raises(OutputError) as info:
+            verify_manifest(out, name)
+        message = str(info.value)
+        assert message.startswith(f"{out}: ") and "\n" not in message
+        assert "interrupted" in message and "--force" in message
+    (out / "a.txt").unlink()
+    os.replace(aside / "a.txt", out / "a.txt")
+    os.replace(aside / "run.json", out / "run.json")
+    aside.rmdir()
+    assert verify_manifest(out)["kind"] == "demo"  # put back, the folder is whole again
+
+
+def test_a_pilot_does_not_seal_a_folder_a_killed_write_left_half_replaced(tmp_path):
+    """Its run.json would vouch for a mix of earlier and new files (``pilot --from-results`` would
+    then read them as whole)."""
+    from incsim import files
+    from incsim.pilot_defaults import PilotError
+
+    out = tmp_path / "o"
+    files.write_folder(out, [("incidents.csv", b"a\n1\n"), ("summary.csv", b"b\n2\n")], {"kind": "demo"})
+    aside = out / ".incsim-old-x1"
+    aside.mkdir()
+    for name in ("run.json", "incidents.csv"):
+        os.replace(out / name, aside / name)
+    (out / "incidents.csv").write_bytes(b"a\n3\n")
+    before = tree(out)
+    with pytest.raises(PilotError, match="interrupted") as info:
+        _pilot(out)
+    assert "\n" not in str(info.value) and str(info.value).startswith(f"{out}: ")
+    assert tree(out) == before

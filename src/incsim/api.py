@@ -13,20 +13,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from incsim.experiment import (ExperimentResult, IncidentLimitError, PrecisionOutcome, calibrate, run_experiment,
                                run_to_precision)
 from incsim.output import check_dir, write_results
-from incsim.pilot_defaults import PilotError
+from incsim.pilot import PILOT_FILE, write_pilot_json  # noqa: F401  (the pilot's file, named here for callers)
+from incsim.pilot_baseline import load_baseline  # noqa: F401  (the pilot's baseline, named here for callers)
+from incsim.pilot_defaults import PilotError  # noqa: F401  (named here for callers)
 from incsim.scenario.loader import default_scenario_text, load_scenario_text, locate, read_scenario_text
 from incsim.scenario.schema import Scenario
 from incsim.signals import worker_init
-
-if TYPE_CHECKING:
-    from incsim.pilot import Baseline
 
 DEFAULT_SOURCE = "<embedded default: seed.yaml>"
 
@@ -283,60 +281,3 @@ def write_run(loaded: LoadedScenario, result: ExperimentResult, out: Path, *, co
     ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
     return write_results(result, out, scenario_text=loaded.text, scenario_source=loaded.source, command=command,
                          wall_time_s=wall_time_s, force=force, summary=summary, extra=extra)
-
-
-# -- the pilot -----------------------------------------------------------------------------
-def load_baseline(mean: float | None, sd: float | None, durations: Path | None, column: str | None,
-                  exclude: list[str] | None, from_results: Path | None, protocol: str | None) -> Baseline:
-    """The baseline named by exactly one of a mean and sd, a CSV of durations, a results folder
-    (``incsim pilot``'s --mean/--sd, --durations, --from-results)."""
-    from incsim.pilot import baseline_from_csv, baseline_from_moments, baseline_from_results
-
-    given = [name for name, on in (("--mean/--sd", mean is not None or sd is not None),
-                                   ("--durations", durations is not None),
-                                   ("--from-results", from_results is not None)) if on]
-    if len(given) != 1:
-        raise PilotError("give exactly one baseline: --mean M --sd S, --durations FILE.csv, "
-                         f"or --from-results DIR (got {', '.join(given) or 'none'})")
-    if (column is not None or exclude) and durations is None:
-        raise PilotError("--column and --exclude apply to --durations only")
-    if protocol is not None and from_results is None:
-        raise PilotError("--protocol applies to --from-results only")
-    if durations is not None:
-        return baseline_from_csv(durations, column, exclude or ())
-    if from_results is not None:
-        return baseline_from_results(from_results, protocol)
-    if mean is None or sd is None:
-        raise PilotError("a lognormal baseline needs both --mean and --sd (minutes)")
-    return baseline_from_moments(mean, sd)
-
-
-PILOT_FILE = "pilot.json"
-
-
-def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
-    """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), as
-    every folder is written (``incsim.files``). Into a results folder it joins that folder's
-    sealed ``run.json``; anywhere else it comes with a ``run.json`` of its own."""
-    import sys
-
-    from incsim import signals
-    from incsim.files import OutputError, add_to_folder, sealed_json, write_folder
-    from incsim.output import package_versions
-    from incsim.pilot import power_by_month
-
-    if out.exists() and not out.is_dir():
-        raise PilotError(f"{out}: exists and is not a folder")
-    figures = {**report, "power_by_month": power_by_month(baseline, report)}
-    data = [(PILOT_FILE, sealed_json(figures).encode("utf-8"))]
-    try:
-        if (out / "run.json").is_file():
-            add_to_folder(out, data, hold=signals.deferred)
-        else:
-            write_folder(out, data, {"kind": "pilot", "command": sys.argv, "versions": package_versions()},
-                         force=True, hold=signals.deferred)
-    except OutputError as exc:
-        raise PilotError(str(exc)) from None
-    except OSError as exc:
-        raise PilotError(f"{out}: cannot write {PILOT_FILE}: {exc.strerror or exc}") from None
-    return out / PILOT_FILE

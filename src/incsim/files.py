@@ -190,6 +190,15 @@ def find_manifest(folder: Path) -> Path | None:
     return next((folder / n for n in MANIFEST_NAMES if (folder / n).is_file()), None)
 
 
+def check_not_half_replaced(folder: Path, manifests: Iterable[str] = MANIFEST_NAMES) -> None:
+    """Refuse a folder without its manifest whose earlier manifest sits in a staging folder: a
+    write was killed while it moved files (SIGKILL cannot be held back), leaving a mix."""
+    manifests = tuple(manifests)
+    if folder.is_dir() and any((stale / n).is_file() for stale in _stale_staging(folder) for n in manifests):
+        raise OutputError(f"{folder}: half replaced by an interrupted write (its earlier manifest is in a "
+                          f"{STAGING_PREFIX}* folder); rerun the command that wrote it, with --force")
+
+
 def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
     """Check every file the folder's manifest lists (present, same size, same sha256) and that no
     unlisted file sits in a folder the manifest owns (``events/``, ``points/``: a mixed folder).
@@ -198,6 +207,8 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder")
     path = folder / name if name else find_manifest(folder)
+    if path is None or not path.is_file():
+        check_not_half_replaced(folder, (name,) if name else MANIFEST_NAMES)
     if path is None:
         raise OutputError(f"{folder}: not an incsim output folder (no {' or '.join(MANIFEST_NAMES)})")
     record = read_sealed_json(path, "the manifest")
@@ -364,7 +375,6 @@ def add_to_folder(out: Path, files: Sequence[tuple[str, bytes]],
 
 
 __all__ = ["MANIFEST", "MANIFEST_NAMES", "SEAL_KEY", "STAGING_PREFIX", "UMASK", "OutputError", "add_to_folder",
-           "atomic_write",
-           "check_dir", "file_entry", "find_manifest", "manifest_text", "prepare_dir", "publish",
-           "read_sealed_json", "sealed_json", "sha256_bytes", "verify_manifest", "write_folder",
-           "write_manifest"]
+           "atomic_write", "check_dir", "check_not_half_replaced", "file_entry", "find_manifest", "manifest_text",
+           "prepare_dir", "publish", "read_sealed_json", "sealed_json", "sha256_bytes", "verify_manifest",
+           "write_folder", "write_manifest"]

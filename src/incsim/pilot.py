@@ -64,6 +64,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from scipy import stats as sps
@@ -518,3 +519,40 @@ def _answer(report: dict) -> str:
         when = f"after {n} incidents per arm" if n is not None else f"only after more than {cap_n} incidents per arm"
     return (f"{size}, a real {pct} MTTR gain shows up with 80% power {when}; after {pilot} there is a "
             f"{worse} chance its MTTR looks worse than the baseline's.")
+
+
+PILOT_FILE = "pilot.json"
+
+
+def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
+    """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), as
+    every folder is written (``incsim.files``). Into a results folder it joins that folder's
+    sealed ``run.json``; anywhere else it comes with a ``run.json`` of its own."""
+    import sys
+
+    from incsim import signals
+    from incsim.files import (MANIFEST, OutputError, add_to_folder, check_not_half_replaced, find_manifest,
+                              sealed_json, write_folder)
+    from incsim.output import package_versions
+
+    if out.exists() and not out.is_dir():
+        raise PilotError(f"{out}: exists and is not a folder")
+    sealed_by = find_manifest(out) if out.is_dir() else None
+    if sealed_by is not None and sealed_by.name != MANIFEST:  # a sweep's folder: its manifest must stay the one read
+        raise PilotError(f"{out}: sealed by {sealed_by.name}, not a run's folder; write the pilot into one of its "
+                         "points or another folder")
+    figures = {**report, "power_by_month": power_by_month(baseline, report)}
+    data = [(PILOT_FILE, sealed_json(figures).encode("utf-8"))]
+    try:
+        if sealed_by is None and out.is_dir():
+            check_not_half_replaced(out)  # its own run.json would vouch for a mix of earlier and new files
+        if sealed_by is not None:
+            add_to_folder(out, data, hold=signals.deferred)
+        else:
+            write_folder(out, data, {"kind": "pilot", "command": sys.argv, "versions": package_versions()},
+                         force=True, hold=signals.deferred)
+    except OutputError as exc:
+        raise PilotError(str(exc)) from None
+    except OSError as exc:
+        raise PilotError(f"{out}: cannot write {PILOT_FILE}: {exc.strerror or exc}") from None
+    return out / PILOT_FILE

@@ -240,3 +240,26 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
     kept = frame.loc[frame["protocol"].astype(str) == protocol, "ttr_min"]
     return _clean(path, "ttr_min", kept, rows=len(kept), excluded=0,
                   source=f"{path} protocol '{protocol}'")
+
+
+def load_baseline(mean: float | None, sd: float | None, durations: Path | None, column: str | None,
+                  exclude: list[str] | None, from_results: Path | None, protocol: str | None) -> Baseline:
+    """The baseline named by exactly one of a mean and sd, a CSV of durations, a results folder
+    (``incsim pilot``'s --mean/--sd, --durations, --from-results)."""
+    given = [name for name, on in (("--mean/--sd", mean is not None or sd is not None),
+                                   ("--durations", durations is not None),
+                                   ("--from-results", from_results is not None)) if on]
+    if len(given) != 1:
+        raise PilotError("give exactly one baseline: --mean M --sd S, --durations FILE.csv, "
+                         f"or --from-results DIR (got {', '.join(given) or 'none'})")
+    if (column is not None or exclude) and durations is None:
+        raise PilotError("--column and --exclude apply to --durations only")
+    if protocol is not None and from_results is None:
+        raise PilotError("--protocol applies to --from-results only")
+    if durations is not None:
+        return baseline_from_csv(durations, column, exclude or ())
+    if from_results is not None:
+        return baseline_from_results(from_results, protocol)
+    if mean is None or sd is None:
+        raise PilotError("a lognormal baseline needs both --mean and --sd (minutes)")
+    return baseline_from_moments(mean, sd)

@@ -91,15 +91,15 @@ def pilot(
                             "e.g. into a results folder for `incsim report`.")] = None,
 ) -> None:
     """How often a pilot's monthly MTTR / median / geometric mean mislead, and months to 80% power."""
-    from incsim import api
-    from incsim.pilot import answer_sentence, pilot_report
+    from incsim.pilot import answer_sentence, pilot_report, write_pilot_json
+    from incsim.pilot_baseline import load_baseline
 
     try:
-        baseline = api.load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
+        baseline = load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
         report = pilot_report(baseline, improvement=improvement, per_arm=per_arm, per_month=per_month,
                               months=months, threshold=threshold, trials=trials, seed=seed)
         if out is not None:
-            api.write_pilot_json(out, baseline, report)
+            write_pilot_json(out, baseline, report)
     except PilotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

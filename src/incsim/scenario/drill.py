@@ -29,16 +29,14 @@ from incsim.scenario.durations import Duration
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
-    item_pos,
-    key_pos,
     load_scenario_text,
     pos_of,
+    problem_at,
     read_document,
     read_scenario_text,
     schema_problems,
     to_plain,
     validate_data,
-    value_pos,
 )
 from incsim.scenario.overrides import (
     OverrideError,
@@ -356,24 +354,8 @@ class LoadedDrill:
     scenario_source: str
 
 
-def _pos(root: Any, loc: tuple[Any, ...], key: bool = True) -> tuple[int, int]:
-    """The 0-based position of ``loc`` in the YAML tree (its key, or the deepest part present)."""
-    node = root
-    best = pos_of(root) or (0, 0)
-    for elem in loc:
-        if isinstance(node, dict) and elem in node:
-            best = (key_pos(node, elem) if key else value_pos(node, elem)) or best
-        elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
-            best = item_pos(node, elem) or best
-        else:
-            break
-        node = node[elem]
-    return best
-
-
-def _fail(file: str, message: str, pos: tuple[int, int] | None = None, path: str = "") -> NoReturn:
-    line, col = pos or (0, 0)
-    raise ScenarioError([LocatedProblem(file, line + 1, col + 1, path, message)])
+def _fail(file: str, message: str, root: CommentedMap, loc: tuple[Any, ...], key: bool = True) -> NoReturn:
+    raise ScenarioError([problem_at(root, file, loc, message, model=Drill, key=key)])
 
 
 def load_drill_text(text: str, filename: str = "<string>", base: Path | None = None) -> LoadedDrill:
@@ -388,8 +370,7 @@ def load_drill_text(text: str, filename: str = "<string>", base: Path | None = N
         raise ScenarioError(problems) from None
     scn_text, scn_source, scenario = _scenario(drill, root, filename, text, base)
     scenario = _with_changes(drill, scenario, root, filename)
-    problems = [LocatedProblem(filename, *(_p + 1 for _p in _pos(root, loc)), ".".join(map(str, loc)), msg)
-                for loc, msg in cross_check(drill, scenario)]
+    problems = [problem_at(root, filename, loc, msg, model=Drill) for loc, msg in cross_check(drill, scenario)]
     if problems:
         raise ScenarioError(sorted(dict.fromkeys(problems), key=lambda p: (p.line, p.col)))
     return LoadedDrill(drill, scenario, text, filename, scn_text, scn_source)
@@ -405,8 +386,7 @@ def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
         try:
             scn_text = read_scenario_text(path)
         except ScenarioError as exc:
-            pos = _pos(root, ("scenario", "path"), key=False)
-            _fail(filename, f"cannot use scenario: {exc.problems[0]}", pos, "scenario.path")
+            _fail(filename, f"cannot use scenario: {exc.problems[0]}", root, ("scenario", "path"), key=False)
         return scn_text, str(path), load_scenario_text(scn_text, str(path))
     # inline: validate the block's own lines, dedented, so its errors point into the drill file
     inline = root["scenario"]["inline"]
@@ -442,12 +422,11 @@ def _with_changes(drill: Drill, scenario: Scenario, root: CommentedMap, filename
         try:
             data = apply_override(data, path, value)
         except OverrideError as exc:
-            _fail(filename, str(exc), _pos(root, ("scenario", "set", path)), f"scenario.set.{path}")
+            _fail(filename, str(exc), root, ("scenario", "set", path))
     changed, problems = validate_data(data)  # the checks a scenario file gets, expected size included
     if changed is None:
-        first = next(iter(changes))
-        _fail(filename, f"the scenario with these changes is not valid: {problems[0]}",
-              _pos(root, ("scenario", "set", first)), "scenario.set")
+        _fail(filename, f"the scenario with these changes is not valid: {problems[0]}", root, ("scenario", "set"),
+              key=False)
     return changed
 
 
@@ -611,17 +590,11 @@ def drill_json_schema() -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def is_drill_text(text: str) -> bool:
-    """Whether YAML ``text`` declares ``kind: Drill`` at its top level (a cheap look before loading)."""
-    return re.search(r"(?m)^kind:\s*['\"]?Drill['\"]?\s*(#.*)?$", text) is not None
-
-
 __all__ = [
     "EFFECTS",
     "Drill",
     "LoadedDrill",
     "drill_json_schema",
-    "is_drill_text",
     "load_drill",
     "load_drill_text",
     "parse_start",

@@ -541,10 +541,14 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scen
     return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _named(root, path), _one_line(message))
 
 
-def _check_problem(loc: tuple[Any, ...], message: str, root: CommentedMap,
-                   file: str) -> LocatedProblem:
-    spot = _walk(root, loc)
-    pos = spot.key_pos or (0, 0)
+def problem_at(root: CommentedMap, file: str, loc: Any, message: str, *, model: Any = Scenario,
+               key: bool = True) -> LocatedProblem:
+    """``message`` placed at ``loc`` in the round-trip tree ``root`` of ``file`` (validated as
+    ``model``): at its key (``key``) or at its value, at the deepest part present when the rest is
+    absent; its path in the one path syntax. The one position lookup for every cross-check of
+    every input file."""
+    spot = _walk(root, tuple(loc), model)
+    pos = (spot.key_pos if key else spot.value_pos) or (0, 0)
     return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _named(root, list(loc)), _one_line(message))
 
 
@@ -597,10 +601,10 @@ def _validate(data: dict[str, Any], root: Any, filename: str) -> tuple[Scenario 
         return None, schema_problems(exc, root, filename)
     problems = cross_checks(scenario)
     if problems:
-        return None, [_check_problem(tuple(p.loc), p.message, root, filename) for p in problems]
+        return None, [problem_at(root, filename, p.loc, p.message) for p in problems]
     too_many = _incident_limit_problem(scenario)
     if too_many is not None:
-        return None, [_check_problem(too_many[0], too_many[1], root, filename)]
+        return None, [problem_at(root, filename, *too_many)]
     return scenario, []
 
 
@@ -637,7 +641,7 @@ def locate(text: str, filename: str, loc: tuple[Any, ...]) -> LocatedProblem:
     """Where the field at ``loc`` (e.g. ``("simulation", "max_incidents")``) is in a valid scenario's
     text, as a problem with an empty message (the nearest present parent when it is absent)."""
     root = parse_yaml(text.removeprefix("\ufeff"), filename)
-    return _check_problem(tuple(loc), "", root, filename)
+    return problem_at(root, filename, loc, "")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -663,6 +667,6 @@ def scenario_sha256(text: str) -> str:
 
 __all__ = [
     "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
-    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "read_document", "read_scenario_text",
-    "scenario_sha256", "schema_problems", "validate_data",
+    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "problem_at", "read_document",
+    "read_scenario_text", "scenario_sha256", "schema_problems", "validate_data",
 ]

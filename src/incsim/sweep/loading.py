@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,17 +19,14 @@ from incsim import api
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
-    item_pos,
-    key_pos,
     load_scenario_text,
-    pos_of,
+    problem_at,
     read_document,
     read_scenario_text,
     scenario_sha256,
     schema_problems,
     to_plain,
     validate_data,
-    value_pos,
 )
 from incsim.scenario.overrides import (
     OverrideError,
@@ -55,35 +53,16 @@ Invalid = tuple[dict[str, int], dict[str, Any], list[str]]
 
 # --- loading ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
 class _Where:
-    """Positions in the sweep file's round-trip tree, for located problems."""
+    """The sweep file's round-trip tree, for located problems."""
 
-    def __init__(self, file: str, root: CommentedMap) -> None:
-        self.file = file
-        self.root = root
-
-    def locate(self, loc: Sequence[Any], key: bool = False) -> tuple[tuple[int, int], list[Any], Any]:
-        """(line, col), the part of ``loc`` present in the file, and the node there (0-based)."""
-        node: Any = self.root
-        pos = pos_of(self.root) or (0, 0)
-        path: list[Any] = []
-        for elem in loc:
-            if isinstance(node, dict) and elem in node:
-                pos = (key_pos(node, elem) if key else value_pos(node, elem)) or pos
-                node = node[elem]
-            elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
-                pos = item_pos(node, elem) or pos
-                node = node[elem]
-            else:
-                continue
-            path.append(elem)
-        return pos, path, node
+    file: str
+    root: CommentedMap
 
     def problem(self, loc: Sequence[Any], message: str, key: bool = False) -> LocatedProblem:
         """``message`` located at ``loc`` (at its key with ``key``, else at its value)."""
-        pos, path, _ = self.locate(loc, key)
-        return LocatedProblem(self.file, pos[0] + 1, pos[1] + 1, ".".join(map(str, path)),
-                              " ".join(message.split()))
+        return problem_at(self.root, self.file, loc, message, model=SweepFile, key=key)
 
 
 def _raise(problems: list[LocatedProblem]) -> NoReturn:
