@@ -30,6 +30,8 @@ def hostile_run(root: Path) -> Path:
     text = text.replace("  - name: war-room\n", f"  - name: '{WAR_ROOM}'\n", 1)
     text = text.replace("  - name: async-first\n", f"  - name: '{ASYNC}'\n", 1)
     text = text.replace("  horizon_days: 28", "  horizon_days: 21", 1)
+    # the uncertainty section names the protocols by path; the deck does not read it
+    text = text[:text.index("\nuncertainty:") + 1] if "\nuncertainty:" in text else text
     src = root / "scenario.yaml"
     src.write_text(text, encoding="utf-8")
     out = root / "run"

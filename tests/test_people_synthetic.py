@@ -63,8 +63,10 @@ def _base(tmp_path: Path) -> Path:
     start = text.index("  - name: async-first")
     end = text.index("\ncosts:")
     text = text[:start] + text[end:]
-    text = text.replace("invite: {rule: fixed-size, size: 15}",
-                        "invite: {rule: fixed-size, size: 15, include_off_hours: true}")
+    text = text[:text.index("\nuncertainty:") + 1]  # its ranges name the protocols cut out above
+    invite = "invite: {rule: fixed-size, size: {dist: triangular, low: 10, mode: 12, high: 15}}"
+    assert invite in text
+    text = text.replace(invite, invite[:-1] + ", include_off_hours: true}")
     text = text.replace("horizon_days: 28", "horizon_days: 56")
     base = tmp_path / "base.yaml"
     base.write_text(text)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from incsim.calibrate.timeline import pseudonym
 from incsim.cli import app
+from incsim.files import verify_manifest
 
 FIX = Path(__file__).parent / "fixtures" / "people"
 runner = CliRunner()
@@ -52,12 +53,13 @@ def test_written_as_markdown_and_html_with_a_manifest(tmp_path):
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in (tmp_path / "t").iterdir())
     assert names == ["incident-2026-03-02-orders-db.html", "incident-2026-03-02-orders-db.md",
-                     "incident-2026-03-07-auth.html", "incident-2026-03-07-auth.md", "manifest.json"]
+                     "incident-2026-03-07-auth.html", "incident-2026-03-07-auth.md", "run.json"]
     page = (tmp_path / "t" / "incident-2026-03-02-orders-db.html").read_text()
     assert page.startswith("<!doctype html>") and "<blockquote>" in page
     assert "What&#x27;s the status?" in page  # text escaped
-    listed = json.loads((tmp_path / "t" / "manifest.json").read_text())["files"]
-    assert sorted(listed) == names[:-1]
+    manifest = verify_manifest(tmp_path / "t")  # sealed like every folder incsim writes
+    assert manifest["kind"] == "timeline"
+    assert sorted(f["path"] for f in manifest["files"]) == names[:-1]
 
 
 def test_unknown_incident_is_a_one_line_error():

@@ -40,6 +40,10 @@ METRICS = [
     "data_exposure", "cost_usd",
 ]
 
+DECISION_METRICS = ("engineer_hours", "non_essential_hours", "ttr_min", "customer_impact_min",
+                    "data_exposure", "cost_usd")
+"""The metrics a decision between protocols rests on (the report's headline, robustness studies)."""
+
 
 _READ = (Affected, Decision, Escalated, Interrupted, Joined, Left, Recovered, RoomClosed, RoomOpened)
 _IGNORED = frozenset(RECORDS.values()) - frozenset(_READ)

@@ -203,6 +203,19 @@ def scenario_yaml():
     return yaml
 
 
+def measured(doc, paths: list[str]) -> None:
+    """Take the parameters at ``paths`` (and below them) out of the scenario's ``uncertainty:``
+    section: a value written from data is a measurement, not an assumption with a range (the
+    range may not even hold it). Parameters with no data keep their range."""
+    ranges = doc.get("uncertainty")
+    if not ranges:
+        return
+    for key in [k for k in ranges if any(str(k) == p or str(k).startswith(p + ".") for p in paths)]:
+        del ranges[key]
+    if not ranges:
+        del doc["uncertainty"]
+
+
 def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     """The base scenario's text with fitted parameters written in, each with a comment naming the
     export, the group, n and the fit. Validated before it is returned."""
@@ -253,6 +266,9 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         doc["behaviour"].yaml_add_eol_comment(
             f"calibrated: {export}, acknowledgement delays, n={ack['n']}, lognormal by moments of logs",
             "page_ack")
+    measured(doc, ["incidents.arrivals", *(f"incidents.categories.{cat}.diagnosis" for cat in incidents["categories"]),
+                   *(f"incidents.categories.{cat}.fix" for cat in incidents["categories"]),
+                   *(["behaviour.page_ack"] if ack and "lognormal" in ack else [])])
     doc["metadata"]["name"] = f"{doc['metadata']['name']}-calibrated"
     buf = io.StringIO()
     yaml.dump(doc, buf)

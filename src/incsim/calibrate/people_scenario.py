@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from incsim.calibrate.calibration import lognormal_map, scenario_yaml
+from incsim.calibrate.calibration import lognormal_map, measured, scenario_yaml
 from incsim.calibrate.records import MIN_SAMPLE
 
 MIN_SPECTATOR_HOURS = 1.0
@@ -113,6 +113,14 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
         if f"reply_latency.{key}" in what:
             _put(_child(beh, "reply_latency"), key, _lognormal(fits[name]),
                  f"{src}, {what[f'reply_latency.{key}']}, {logs}")
+    paths = [f"behaviour.{k}" for k in ("update_requests_per_hour", "spectator_questions_per_hour") if k in what]
+    paths += [f"behaviour.reply_latency.{k}" for k in ("working", "off_hours") if f"reply_latency.{k}" in what]
+    for proto in doc.get("protocols") or []:
+        paths += [f"protocols.{proto.get('name')}.{k}" for k in ("update_cadence_min", "room.stay_probability")
+                  if k in what]
+        if "room.invite.size" in what and proto.get("kind") == "war-room":
+            paths.append(f"protocols.{proto.get('name')}.room.invite.size")
+    measured(doc, paths)
     name = str(doc["metadata"]["name"])
     if not name.endswith("-calibrated"):
         doc["metadata"]["name"] = f"{name}-calibrated"

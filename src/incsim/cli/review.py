@@ -54,7 +54,7 @@ def review(
         if out is not None:
             from incsim.calibrate.report import review_pages
             write_folder(out, {"review.json": dumps(result), **review_pages(result)}, force,
-                         ["incsim", *sys.argv[1:]])
+                         ["incsim", *sys.argv[1:]], kind="review")
     except (ExportError, OutputError) as exc:
         fail([exc])
     if as_json:

@@ -63,7 +63,7 @@ def timeline(
         for inc in incidents:
             files[f"{inc.channel.name}.md"] = tl.markdown(inc, ws, **kw)
             files[f"{inc.channel.name}.html"] = tl.html_page(inc, ws, **kw)
-        write_folder(out, files, force, ["incsim", *sys.argv[1:]])
+        write_folder(out, files, force, ["incsim", *sys.argv[1:]], kind="timeline")
     except (ExportError, OutputError) as exc:
         fail([exc])
     typer.echo(f"{len(incidents)} timeline(s) written to {out}", err=True)

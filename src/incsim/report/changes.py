@@ -8,11 +8,14 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from incsim.output import OutputError, verify_manifest
 from incsim.report.results import ReportError, Results
 from incsim.robustness.words import METRIC_WORDS, drivers, flip_sentence, flips, verdict_line
-from incsim.sweep.tornado import TornadoBar, tornado
+
+if TYPE_CHECKING:
+    from incsim.sweep.tornado import TornadoBar
 
 TORNADO_METRICS = ("engineer_hours", "ttr_min")
 """The headline's differences, drawn as tornado charts."""
@@ -70,6 +73,10 @@ def load_changes(folder: Path, results: Results) -> Changes:
 
 
 def _changes(folder: Path, study: dict, base: str) -> Changes:
+    # the sweep package loads the simulator: imported only when a study is read, so that the
+    # report (a reader of folders) does not load it otherwise
+    from incsim.sweep.tornado import TornadoBar, tornado
+
     out = Changes(folder, int(study["samples"]), int(study["replications"]), len(study["parameters"]))
     for c in study["comparisons"]:
         if c["baseline"] != base:

@@ -11,10 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from incsim.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, per_replication_means, t_interval
+from incsim.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, DECISION_METRICS, per_replication_means, t_interval
 from incsim.report.findings import difference, protocol_stat
 from incsim.report.wording import DASH, Estimate, capitalised, ci_text, num
-from incsim.robustness.analysis import DECISION_METRICS
 from incsim.scenario.schema import FLAGS
 
 METRIC_UNITS = {
@@ -104,6 +103,8 @@ def _replication_deltas(incidents: pd.DataFrame, base: str, other: str) -> tuple
     """Per replication: ``other - base`` in labour cost and in customer impact, means per incident."""
     m = incidents.groupby(["replication", "protocol"])[["labour_cost_usd", "customer_impact_min"]].mean()
     m = m.unstack("protocol").dropna()
+    if ("labour_cost_usd", other) not in m or ("labour_cost_usd", base) not in m:  # a protocol with no incident
+        return np.array([]), np.array([])
     return ((m[("labour_cost_usd", other)] - m[("labour_cost_usd", base)]).to_numpy(),
             (m[("customer_impact_min", other)] - m[("customer_impact_min", base)]).to_numpy())
 

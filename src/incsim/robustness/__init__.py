@@ -8,9 +8,18 @@ a study into a sealed, resumable folder with ``robustness.json``).
 
 from __future__ import annotations
 
-from incsim.robustness.analysis import DECISION_METRICS, comparisons, flip_points, sensitivity
-from incsim.robustness.design import Design, DesignError, build_design, parameters_of
-from incsim.robustness.study import StudyInterrupted, StudyOutcome, run_study
+import importlib
 
-__all__ = ["DECISION_METRICS", "Design", "DesignError", "StudyInterrupted", "StudyOutcome", "build_design",
-           "comparisons", "flip_points", "parameters_of", "run_study", "sensitivity"]
+_WHERE = {"DECISION_METRICS": "analysis", "comparisons": "analysis", "flip_points": "analysis",
+          "sensitivity": "analysis", "Design": "design", "DesignError": "design", "build_design": "design",
+          "parameters_of": "design", "StudyInterrupted": "study", "StudyOutcome": "study", "run_study": "study"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """The package's names, each loaded from its module when first asked for: the report reads a
+    study's words (``robustness.words``) without loading the simulator the study runs."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'incsim.robustness' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"incsim.robustness.{_WHERE[name]}"), name)

@@ -15,15 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from incsim.metrics import t_interval
+from incsim.metrics import DECISION_METRICS, t_interval
 from incsim.robustness.design import Design
 from incsim.sweep.breakeven import break_even, describe_line
 from incsim.sweep.plan import SweptParameter
 from incsim.sweep.values import fmt_number
 
-DECISION_METRICS = ("engineer_hours", "non_essential_hours", "ttr_min", "customer_impact_min",
-                    "data_exposure", "cost_usd")
-"""The metrics a decision between protocols rests on."""
 
 SENSITIVITY_SEED = 20101
 """Seed of the bootstrap SALib runs for the indices' confidence intervals (fixed: same bytes)."""

@@ -91,25 +91,27 @@ and checkpoint record),
 
 from __future__ import annotations
 
-from incsim.metrics import METRICS
-from incsim.scenario.overrides import (
-    OverrideError,
-    apply_override,
-    get_path,
-    resolve_path,
-    scenario_data,
-)
-from incsim.sweep.breakeven import Crossing, break_even, break_evens, describe_line
-from incsim.sweep.loading import load_sweep, load_sweep_text
-from incsim.sweep.plan import Point, Sweep, SweptParameter
-from incsim.sweep.points import run_point
-from incsim.sweep.schema import Range, SweepFile, SweepParameter
-from incsim.sweep.tornado import TornadoBar, tornado, tornado_bars
-from incsim.sweep.writing import SweepInterrupted, SweepOutcome, run_sweep, sweep_table
+import importlib
 
-__all__ = [
-    "METRICS", "Crossing", "OverrideError", "Point", "Range", "Sweep", "SweepFile", "SweepInterrupted",
-    "SweepOutcome", "SweepParameter", "SweptParameter", "TornadoBar", "apply_override", "break_even",
-    "break_evens", "describe_line", "get_path", "load_sweep", "load_sweep_text", "resolve_path", "run_point",
-    "run_sweep", "scenario_data", "sweep_table", "tornado", "tornado_bars",
-]
+_WHERE = {
+    "METRICS": "incsim.metrics",
+    **dict.fromkeys(["OverrideError", "apply_override", "get_path", "resolve_path", "scenario_data"],
+                    "incsim.scenario.overrides"),
+    **dict.fromkeys(["Crossing", "break_even", "break_evens", "describe_line"], "incsim.sweep.breakeven"),
+    **dict.fromkeys(["load_sweep", "load_sweep_text"], "incsim.sweep.loading"),
+    **dict.fromkeys(["Point", "Sweep", "SweptParameter"], "incsim.sweep.plan"),
+    "run_point": "incsim.sweep.points",
+    **dict.fromkeys(["Range", "SweepFile", "SweepParameter"], "incsim.sweep.schema"),
+    **dict.fromkeys(["TornadoBar", "tornado", "tornado_bars"], "incsim.sweep.tornado"),
+    **dict.fromkeys(["SweepInterrupted", "SweepOutcome", "run_sweep", "sweep_table"], "incsim.sweep.writing"),
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """The package's names, each loaded from its module when first asked for: a reader of one
+    module (``sweep.values``, ``sweep.tornado``) does not load the simulator the sweeps run."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'incsim.sweep' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
