@@ -52,11 +52,12 @@ protocols:
 costs: {customer_impact_usd_per_min: 5}
 simulation: {horizon_days: 7}
 uncertainty:
-  costs.customer_impact_usd_per_min: {low: 0, high: 10, source: a price nobody has measured}
+  costs.customer_impact_usd_per_min: {low: 0, high: 20, source: a price nobody has measured}
   incidents.flags.security.exposure_per_min: {low: 1, high: 50, source: no security incidents here}
 """
 
 PRICE = "costs.customer_impact_usd_per_min"
+PRICE_HIGH = 20.0  # the top of its range above (uniform from 0; the scenario value 5 is on its line of 5 points)
 EXPOSURE = "incidents.flags.security.exposure_per_min"
 SEED, REPS = 2, 2
 
@@ -104,7 +105,7 @@ def test_the_only_parameter_that_matters_gets_the_whole_total_index(study):
 
 def test_the_flip_point_is_the_hand_computed_break_even(study):
     expected = hand_break_even()
-    assert 0 < expected < 10
+    assert 0 < expected < PRICE_HIGH
     flip = one(study.result["flip_points"], metric="cost_usd", parameter=PRICE)
     assert flip["value"] == pytest.approx(expected, rel=1e-4)
     assert flip["alternative_better_above"] is False and flip["flips"] == 1
@@ -112,7 +113,7 @@ def test_the_flip_point_is_the_hand_computed_break_even(study):
     assert one(study.result["flip_points"], metric="cost_usd", parameter=EXPOSURE)["value"] is None
     # async-first is better exactly when the price is below the break-even: in that share of a uniform range
     cost = one(study.result["comparisons"], metric="cost_usd")
-    assert cost["p_alternative_better"] == pytest.approx(expected / 10, abs=0.06)
+    assert cost["p_alternative_better"] == pytest.approx(expected / PRICE_HIGH, abs=0.06)
 
 
 def test_the_noise_interval_is_the_runs_own_paired_interval(study):
