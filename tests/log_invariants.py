@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from incsim.accounting import Accounting, check_one_place
 from incsim.metrics import incident_records, time_totals
 from incsim.model.events import (Affected, Answer, Busy, Decision, DecisionRequested, Detected, Escalated, Event,
-                                 Fixed, Interrupted, Joined, Left, Mitigated, Paged, Recovered, Resolved, RoomClosed,
-                                 RoomOpened)
+                                 Fixed, Interrupted, Joined, Left, Mitigated, Overran, Paged, Recovered, Resolved,
+                                 RoomClosed, RoomOpened)
 from incsim.model.people import Roster
 from incsim.scenario.durations import Fixed as FixedDuration
 from incsim.scenario.schema import Scenario
@@ -205,7 +205,8 @@ def escalations_tell_the_truth(events, roster, scn: Scenario) -> list[str]:
 def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     """A triage call holds at most its limit, everyone counted, at every minute, and lasts the
     protocol's duration from its start: longer only until a containment decision taken at its
-    close (an overrun), shorter only when a room replaces it or the incident ends."""
+    close (an overrun, logged as ``overran`` at the planned end while the call is on and a
+    containment decision is open), shorter only when a room replaces it or the incident ends."""
     out = []
     durations = {p.triage.duration.value for p in scn.protocols
                  if p.triage is not None and isinstance(p.triage.duration, FixedDuration)}
@@ -213,6 +214,7 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     for inc, evs in _by_incident(events).items():
         engaged: set[str] = set()
         call: RoomOpened | None = None
+        overran: Overran | None = None
         for e in evs:
             if isinstance(e, Joined) and not e.change:
                 engaged.add(e.who)
@@ -220,8 +222,18 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
                 engaged.discard(e.who)
             if isinstance(e, RoomOpened) and call is not None:
                 call = None  # replaced
+            if isinstance(e, Overran):
+                if call is None or overran is not None:
+                    out.append(f"incident {inc}: an overrun at {e.t:.1f} with no triage call on (or a second)")
+                elif abs(e.t - call.t - e.planned_min) > EPS or (duration is not None
+                                                                 and abs(e.planned_min - duration) > EPS):
+                    out.append(f"incident {inc}: an overrun at {e.t:.1f} of a call opened at {call.t:.1f} "
+                               f"planned for {e.planned_min:g} min")
+                elif not e.waiting_for:
+                    out.append(f"incident {inc}: an overrun at {e.t:.1f} waiting for no decision")
+                overran = e
             if isinstance(e, RoomOpened) and e.reason == "triage":
-                call = e
+                call, overran = e, None
             elif call is not None and isinstance(e, (RoomClosed, Resolved)):
                 length = e.t - call.t
                 if duration is not None and isinstance(e, RoomClosed):
@@ -232,6 +244,11 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
                     elif length > duration + EPS and not contained_now:
                         out.append(f"incident {inc}: triage call of {length:.1f} min ran over {duration:g} "
                                    "with no containment decision at its close")
+                planned = overran.planned_min if overran is not None else duration
+                if isinstance(e, RoomClosed) and planned is not None and length > planned + EPS and overran is None:
+                    out.append(f"incident {inc}: triage call of {length:.1f} min ran over {planned:g} unlogged")
+                if overran is not None and length < overran.planned_min - EPS:
+                    out.append(f"incident {inc}: an overrun logged for a call that closed after {length:.1f} min")
                 call = None
             if call is not None and call.limit is not None and len(engaged) > call.limit:
                 out.append(f"incident {inc}: {len(engaged)} people in a triage call of {call.limit} "

@@ -10,7 +10,7 @@ from incsim import api
 from incsim.experiment import run_experiment, run_replication
 import numpy as np
 
-from incsim.model.events import Answer, Decision, DecisionRequested, Joined, Kind, Left
+from incsim.model.events import Answer, Decision, DecisionRequested, Joined, Kind, Left, Overran, RoomOpened
 from incsim.model.people import Roster
 from incsim.scenario.schema import Scenario
 from log_invariants import check_log
@@ -181,6 +181,28 @@ def test_the_triage_call_holds_three_people_and_lasts_ten_minutes_from_its_start
                 opened = None
     assert len(lengths) >= 5
     assert 10.0 - 1e-9 <= float(np.median(lengths)) <= 12.0, sorted(lengths)
+
+
+def test_a_triage_call_that_runs_over_logs_its_overrun_at_its_planned_end():
+    """Replications 20, 22 and 24 of the default each hold a hybrid triage call that runs past
+    its ten minutes while its containment decision is reached; each overrun is logged at the
+    planned end, and the same log without that record breaches the triage check."""
+    scn, checked = default(), 0
+    roster = Roster(scn)
+    for r in (20, 22, 24):
+        events = logs(r)["hybrid"]
+        overruns = [e for e in events if isinstance(e, Overran)]
+        assert overruns, f"rep {r}: no overrun logged"
+        for o in overruns:
+            opened = max(e.t for e in events if isinstance(e, RoomOpened) and e.incident == o.incident
+                         and e.reason == "triage" and e.t <= o.t)
+            assert o.t == opened + 10.0 and o.planned_min == 10.0 and o.waiting_for, o
+            checked += 1
+        assert not check_log(events, roster, scn, only=["triage size and length"])["triage size and length"]
+        unlogged = [e for e in events if not isinstance(e, Overran)]
+        problems = check_log(unlogged, roster, scn, only=["triage size and length"])["triage size and length"]
+        assert len(problems) == len(overruns) and all("unlogged" in p for p in problems), problems
+    assert checked >= 3
 
 
 # -- rules that test what they say ----------------------------------------------------------------
