@@ -82,6 +82,36 @@ def paired_joins_and_leaves(events, roster, scn) -> list[str]:
     return out
 
 
+def one_role_at_a_time(events, roster, scn) -> list[str]:
+    """Someone part of an incident holds one role in it at a time: the one they joined as, until
+    a logged change of role (a ``joined`` record with ``change``, to a role other than the one
+    held). Every record naming the role of someone part of the incident (an interruption they
+    act in, their leaving) names that role."""
+    out = []
+    role: dict[tuple[int, str], str] = {}
+    for e in events:
+        key = (e.incident, e.who)
+        if isinstance(e, Joined) and not e.change:
+            role[key] = e.role
+        elif isinstance(e, Joined) and key in role:
+            if e.role == role[key]:
+                out.append(f"incident {e.incident}: {e.who} changes role at {e.t:.1f} to the {e.role} they are")
+            role[key] = e.role
+        elif isinstance(e, Left) and key in role:
+            held = role.pop(key)
+            if e.role != held:
+                out.append(f"incident {e.incident}: {e.who} leaves as {e.role} at {e.t:.1f}, having been {held}")
+        elif isinstance(e, Interrupted) and (e.engaged or key in role):
+            held = role.get(key)
+            if held is None or not e.engaged:
+                out.append(f"incident {e.incident}: {e.who} interrupted at {e.t:.1f} ({e.reason}) marked "
+                           f"{'engaged' if e.engaged else 'not engaged'} while {held or 'not part of it'}")
+            elif e.role != held:
+                out.append(f"incident {e.incident}: {e.who} acts as {e.role} at {e.t:.1f} ({e.reason}) "
+                           f"while {held}, with no change of role logged")
+    return out
+
+
 def no_overlapping_engagements(events, roster, scn) -> list[str]:
     """Nobody is part of two incidents at once, in any role."""
     return check_one_place(events, roles=None)
@@ -257,19 +287,33 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
 
 
 def repairs_by_the_owning_team(events, roster: Roster, scn: Scenario) -> list[str]:
-    """Every service is repaired with someone of its owning team part of the incident (its
-    debugger, or an owner paged for it)."""
+    """Every repair (a ``fixed`` record) is done by someone of the service's owning team, named
+    by the record: part of the incident in a working role at that minute (debugger, owner,
+    expert, stakeholder; not its IC, who only coordinates, nor a spectator or watcher), or
+    fixing it between other work (an interruption ``fix SERVICE`` for the incident). Someone
+    of the team merely present does not make a repair theirs. A dependent that comes back by
+    itself once its upstream is fixed (``recovered`` without a ``fixed``) is not a repair."""
     owner = {svc.name: svc.team for svc in scn.org.services}
     out = []
     for inc, evs in _by_incident(events).items():
-        eng = _engagements(evs)
+        role: dict[str, str] = {}
+        fixing: set[tuple[str, str]] = set()
         for e in evs:
-            if not isinstance(e, Fixed):
-                continue
-            team = owner[e.service]
-            if not any(i == inc and roster.engineers[who].team == team and _inside(spans, e.t)
-                       for (i, who), spans in eng.items() if who in roster.engineers):
-                out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} with nobody of {team} in it")
+            if isinstance(e, Joined):
+                role[e.who] = e.role
+            elif isinstance(e, Left):
+                role.pop(e.who, None)
+            elif isinstance(e, Interrupted) and e.reason.startswith("fix "):
+                fixing.add((e.who, e.reason[4:]))
+            elif isinstance(e, Fixed):
+                team = owner[e.service]
+                who = e.who
+                if who not in roster.engineers or roster.engineers[who].team != team:
+                    out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} by "
+                               f"{who or 'nobody'}, not of {team}")
+                elif (who, e.service) not in fixing and role.get(who) in (None, "ic", "spectator", "watcher"):
+                    out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} by {who} while "
+                               f"{role.get(who) or 'not part of it'}")
     return out
 
 
@@ -294,6 +338,7 @@ def hours_reconcile(events, roster: Roster, scn: Scenario) -> list[str]:
 CHECKS: dict[str, Callable[[Sequence[Event], Roster, Scenario], list[str]]] = {
     "monotone time": monotone_time,
     "paired joins and leaves": paired_joins_and_leaves,
+    "one role at a time, changes logged": one_role_at_a_time,
     "no overlapping engagements": no_overlapping_engagements,
     "no off-hours action without a page": night_minutes_paged,
     "no page to someone present or paged": one_page_per_need,

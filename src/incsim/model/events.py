@@ -192,8 +192,8 @@ class Interrupted(Event):
     then ``refocus_min`` getting back into their work.
 
     ``reason`` says why (``consult``, ``read update``, ``brief late joiner``, ``fix SERVICE``,
-    ...); ``role`` is what the interruption made them; ``engaged`` whether they were already
-    part of the incident (then the answer minutes are inside their engagement). ``by``
+    ...); ``role`` is what the interruption made them, or, when ``engaged`` (already part of
+    the incident: the answer minutes are inside their engagement), the one role they hold there. ``by``
     (optional) names the late joiner a debugger briefed.
     """
 
@@ -285,7 +285,8 @@ class Escalated(Event):
 
 @_frozen
 class Fixed(Event):
-    """``service``'s own fault is repaired (it may still wait for what it depends on)."""
+    """``service``'s own fault is repaired by ``who``, of its owning team (the debugger for the
+    first root); it may still wait for what it depends on."""
 
     kind: ClassVar[Kind] = Kind.FIXED
     service: str

@@ -318,7 +318,7 @@ class World(Staffing, Participation, Communication):
             # before their fix
             reading = self.reading_cost(run, eng)
             self.emit(run, Interrupted, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
-                           role="owner", engaged=True)
+                           role=run.engaged[eng.id], engaged=True)
         return eng, reading
 
     def _owner_joins(self, run: IncidentRun, service: str):
@@ -350,7 +350,7 @@ class World(Staffing, Participation, Communication):
                 run.working -= 1
                 self._release(self.fixing, eng.id)
         run.fixed.add(service)
-        self.emit(run, Fixed, service=service)
+        self.emit(run, Fixed, eng.id if eng is not None else "", service=service)
 
     def _fix_other_root(self, run: IncidentRun, service: str):
         yield from self._own_fix(run, service, run.spec.fix)
@@ -360,7 +360,7 @@ class World(Staffing, Participation, Communication):
 
     def _service_fixed(self, run: IncidentRun, service: str) -> None:
         run.fixed.add(service)
-        self.emit(run, Fixed, service=service)
+        self.emit(run, Fixed, run.debugger.id if run.debugger is not None else "", service=service)
         run.recovered.add(service)
         self.emit(run, Recovered, service=service)
         self._maybe_mitigated(run)
