@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from incsim.accounting import Accounting, check_one_place
 from incsim.metrics import incident_records, time_totals
 from incsim.model.events import (Affected, Answer, Busy, Decision, DecisionRequested, Detected, Escalated, Event,
-                                 Fixed, Interrupted, Joined, Left, Mitigated, Paged, Recovered, Resolved, RoomClosed,
-                                 RoomOpened)
+                                 Fixed, Interrupted, Joined, Left, Mitigated, Overran, Paged, Recovered, Resolved,
+                                 RoomClosed, RoomOpened)
 from incsim.model.people import Roster
 from incsim.scenario.durations import Fixed as FixedDuration
 from incsim.scenario.schema import Scenario
@@ -79,6 +79,36 @@ def paired_joins_and_leaves(events, roster, scn) -> list[str]:
     for (inc, who), t in sorted(inside.items()):
         if inc in resolved_at:
             out.append(f"incident {inc}: {who} joined at {t:.1f} and never left")
+    return out
+
+
+def one_role_at_a_time(events, roster, scn) -> list[str]:
+    """Someone part of an incident holds one role in it at a time: the one they joined as, until
+    a logged change of role (a ``joined`` record with ``change``, to a role other than the one
+    held). Every record naming the role of someone part of the incident (an interruption they
+    act in, their leaving) names that role."""
+    out = []
+    role: dict[tuple[int, str], str] = {}
+    for e in events:
+        key = (e.incident, e.who)
+        if isinstance(e, Joined) and not e.change:
+            role[key] = e.role
+        elif isinstance(e, Joined) and key in role:
+            if e.role == role[key]:
+                out.append(f"incident {e.incident}: {e.who} changes role at {e.t:.1f} to the {e.role} they are")
+            role[key] = e.role
+        elif isinstance(e, Left) and key in role:
+            held = role.pop(key)
+            if e.role != held:
+                out.append(f"incident {e.incident}: {e.who} leaves as {e.role} at {e.t:.1f}, having been {held}")
+        elif isinstance(e, Interrupted) and (e.engaged or key in role):
+            held = role.get(key)
+            if held is None or not e.engaged:
+                out.append(f"incident {e.incident}: {e.who} interrupted at {e.t:.1f} ({e.reason}) marked "
+                           f"{'engaged' if e.engaged else 'not engaged'} while {held or 'not part of it'}")
+            elif e.role != held:
+                out.append(f"incident {e.incident}: {e.who} acts as {e.role} at {e.t:.1f} ({e.reason}) "
+                           f"while {held}, with no change of role logged")
     return out
 
 
@@ -205,7 +235,8 @@ def escalations_tell_the_truth(events, roster, scn: Scenario) -> list[str]:
 def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     """A triage call holds at most its limit, everyone counted, at every minute, and lasts the
     protocol's duration from its start: longer only until a containment decision taken at its
-    close (an overrun), shorter only when a room replaces it or the incident ends."""
+    close (an overrun, logged as ``overran`` at the planned end while the call is on and a
+    containment decision is open), shorter only when a room replaces it or the incident ends."""
     out = []
     durations = {p.triage.duration.value for p in scn.protocols
                  if p.triage is not None and isinstance(p.triage.duration, FixedDuration)}
@@ -213,6 +244,7 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     for inc, evs in _by_incident(events).items():
         engaged: set[str] = set()
         call: RoomOpened | None = None
+        overran: Overran | None = None
         for e in evs:
             if isinstance(e, Joined) and not e.change:
                 engaged.add(e.who)
@@ -220,8 +252,18 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
                 engaged.discard(e.who)
             if isinstance(e, RoomOpened) and call is not None:
                 call = None  # replaced
+            if isinstance(e, Overran):
+                if call is None or overran is not None:
+                    out.append(f"incident {inc}: an overrun at {e.t:.1f} with no triage call on (or a second)")
+                elif abs(e.t - call.t - e.planned_min) > EPS or (duration is not None
+                                                                 and abs(e.planned_min - duration) > EPS):
+                    out.append(f"incident {inc}: an overrun at {e.t:.1f} of a call opened at {call.t:.1f} "
+                               f"planned for {e.planned_min:g} min")
+                elif not e.waiting_for:
+                    out.append(f"incident {inc}: an overrun at {e.t:.1f} waiting for no decision")
+                overran = e
             if isinstance(e, RoomOpened) and e.reason == "triage":
-                call = e
+                call, overran = e, None
             elif call is not None and isinstance(e, (RoomClosed, Resolved)):
                 length = e.t - call.t
                 if duration is not None and isinstance(e, RoomClosed):
@@ -232,6 +274,11 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
                     elif length > duration + EPS and not contained_now:
                         out.append(f"incident {inc}: triage call of {length:.1f} min ran over {duration:g} "
                                    "with no containment decision at its close")
+                planned = overran.planned_min if overran is not None else duration
+                if isinstance(e, RoomClosed) and planned is not None and length > planned + EPS and overran is None:
+                    out.append(f"incident {inc}: triage call of {length:.1f} min ran over {planned:g} unlogged")
+                if overran is not None and length < overran.planned_min - EPS:
+                    out.append(f"incident {inc}: an overrun logged for a call that closed after {length:.1f} min")
                 call = None
             if call is not None and call.limit is not None and len(engaged) > call.limit:
                 out.append(f"incident {inc}: {len(engaged)} people in a triage call of {call.limit} "
@@ -240,19 +287,33 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
 
 
 def repairs_by_the_owning_team(events, roster: Roster, scn: Scenario) -> list[str]:
-    """Every service is repaired with someone of its owning team part of the incident (its
-    debugger, or an owner paged for it)."""
+    """Every repair (a ``fixed`` record) is done by someone of the service's owning team, named
+    by the record: part of the incident in a working role at that minute (debugger, owner,
+    expert, stakeholder; not its IC, who only coordinates, nor a spectator or watcher), or
+    fixing it between other work (an interruption ``fix SERVICE`` for the incident). Someone
+    of the team merely present does not make a repair theirs. A dependent that comes back by
+    itself once its upstream is fixed (``recovered`` without a ``fixed``) is not a repair."""
     owner = {svc.name: svc.team for svc in scn.org.services}
     out = []
     for inc, evs in _by_incident(events).items():
-        eng = _engagements(evs)
+        role: dict[str, str] = {}
+        fixing: set[tuple[str, str]] = set()
         for e in evs:
-            if not isinstance(e, Fixed):
-                continue
-            team = owner[e.service]
-            if not any(i == inc and roster.engineers[who].team == team and _inside(spans, e.t)
-                       for (i, who), spans in eng.items() if who in roster.engineers):
-                out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} with nobody of {team} in it")
+            if isinstance(e, Joined):
+                role[e.who] = e.role
+            elif isinstance(e, Left):
+                role.pop(e.who, None)
+            elif isinstance(e, Interrupted) and e.reason.startswith("fix "):
+                fixing.add((e.who, e.reason[4:]))
+            elif isinstance(e, Fixed):
+                team = owner[e.service]
+                who = e.who
+                if who not in roster.engineers or roster.engineers[who].team != team:
+                    out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} by "
+                               f"{who or 'nobody'}, not of {team}")
+                elif (who, e.service) not in fixing and role.get(who) in (None, "ic", "spectator", "watcher"):
+                    out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} by {who} while "
+                               f"{role.get(who) or 'not part of it'}")
     return out
 
 
@@ -277,6 +338,7 @@ def hours_reconcile(events, roster: Roster, scn: Scenario) -> list[str]:
 CHECKS: dict[str, Callable[[Sequence[Event], Roster, Scenario], list[str]]] = {
     "monotone time": monotone_time,
     "paired joins and leaves": paired_joins_and_leaves,
+    "one role at a time, changes logged": one_role_at_a_time,
     "no overlapping engagements": no_overlapping_engagements,
     "no off-hours action without a page": night_minutes_paged,
     "no page to someone present or paged": one_page_per_need,

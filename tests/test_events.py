@@ -53,6 +53,7 @@ SAMPLES = [
     ev.RoomOpened(12.0, 3, reason="triage", limit=3),
     ev.RoomOpened(12.0, 4, reason="protocol: every P1 gets a war room", limit=None),
     ev.RoomClosed(40.0, 3),
+    ev.Overran(22.0, 3, planned_min=10.0, waiting_for=("containment",)),
     ev.Escalated(35.0, 3, reason="no progress for 60 min"),
     ev.Fixed(50.0, 3, service="api"),
     ev.Recovered(51.0, 3, service="api"),

@@ -4,13 +4,15 @@ scenario, seed 1, replications chosen where each showed), each held against the 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import cache
 
 from incsim import api
 from incsim.experiment import run_experiment, run_replication
 import numpy as np
 
-from incsim.model.events import Answer, Decision, DecisionRequested, Joined, Kind, Left
+from incsim.model.events import (Answer, Decision, DecisionRequested, Fixed, Interrupted, Joined, Kind, Left, Overran,
+                                 RoomOpened)
 from incsim.model.people import Roster
 from incsim.scenario.schema import Scenario
 from log_invariants import check_log
@@ -181,6 +183,60 @@ def test_the_triage_call_holds_three_people_and_lasts_ten_minutes_from_its_start
                 opened = None
     assert len(lengths) >= 5
     assert 10.0 - 1e-9 <= float(np.median(lengths)) <= 12.0, sorted(lengths)
+
+
+def test_a_triage_call_that_runs_over_logs_its_overrun_at_its_planned_end():
+    """Replications 20, 22 and 24 of the default each hold a hybrid triage call that runs past
+    its ten minutes while its containment decision is reached; each overrun is logged at the
+    planned end, and the same log without that record breaches the triage check."""
+    scn, checked = default(), 0
+    roster = Roster(scn)
+    for r in (20, 22, 24):
+        events = logs(r)["hybrid"]
+        overruns = [e for e in events if isinstance(e, Overran)]
+        assert overruns, f"rep {r}: no overrun logged"
+        for o in overruns:
+            opened = max(e.t for e in events if isinstance(e, RoomOpened) and e.incident == o.incident
+                         and e.reason == "triage" and e.t <= o.t)
+            assert o.t == opened + 10.0 and o.planned_min == 10.0 and o.waiting_for, o
+            checked += 1
+        assert not check_log(events, roster, scn, only=["triage size and length"])["triage size and length"]
+        unlogged = [e for e in events if not isinstance(e, Overran)]
+        problems = check_log(unlogged, roster, scn, only=["triage size and length"])["triage size and length"]
+        assert len(problems) == len(overruns) and all("unlogged" in p for p in problems), problems
+    assert checked >= 3
+
+
+# -- one role at a time; repairs by the owning team -----------------------------------------------
+def test_a_debugger_who_fixes_a_further_root_of_their_team_stays_the_debugger():
+    """The debugger repairing a second root their team owns was logged acting as its owner,
+    with no change of role (59 records over the default's 40 replications)."""
+    problems = breaches("one role at a time, changes logged", range(5))
+    assert not problems, problems[:3]
+    fixes = []
+    for r in (0, 3, 4):
+        for events in logs(r).values():
+            debuggers = {(e.incident, e.who) for e in events if isinstance(e, Joined) and e.role == "debugger"}
+            fixes += [e for e in events if isinstance(e, Interrupted) and e.reason.startswith("fix ")
+                      and (e.incident, e.who) in debuggers]
+    assert len(fixes) >= 9 and all(e.role == "debugger" for e in fixes), fixes[:3]
+
+
+def test_a_repair_is_done_by_its_owning_team_not_by_the_clock_while_the_ic_is_the_team():
+    """13 repairs of the default (rep 1 inc 4: api-gateway) were done with only the incident's
+    IC of the owning team in it: its on-call was commanding, nobody else was paged, and the
+    repair ran by the clock. A teammate off hours is now paged and woken; the record names who
+    repaired, and the check no longer counts the IC (or a spectator) as the team at work."""
+    scn, roster = default(), Roster(default())
+    for proto, events in logs(1).items():
+        fixed = next(e for e in events if isinstance(e, Fixed) and e.incident == 4 and e.service == "api-gateway")
+        ic = next(e.who for e in events if isinstance(e, Joined) and e.incident == 4 and e.role == "ic")
+        assert fixed.who and fixed.who != ic and roster.engineers[fixed.who].team == "platform", (proto, fixed, ic)
+        assert not check_log(events, roster, scn, only=["repairs by the owning team"])["repairs by the owning team"]
+        by_ic = [replace(e, who=ic) if e is fixed else e for e in events]
+        problems = check_log(by_ic, roster, scn, only=["repairs by the owning team"])["repairs by the owning team"]
+        assert problems == [f"incident 4: api-gateway repaired at {fixed.t:.1f} by {ic} while ic"], problems
+    assert not breaches("repairs by the owning team", (1, 14))
 
 
 # -- rules that test what they say ----------------------------------------------------------------

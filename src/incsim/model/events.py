@@ -57,6 +57,7 @@ class Kind(str, Enum):
     DECISION = "decision"
     ROOM_OPENED = "room_opened"
     ROOM_CLOSED = "room_closed"
+    OVERRAN = "overran"
     ESCALATED = "escalated"
     FIXED = "fixed"
     RECOVERED = "recovered"
@@ -191,8 +192,8 @@ class Interrupted(Event):
     then ``refocus_min`` getting back into their work.
 
     ``reason`` says why (``consult``, ``read update``, ``brief late joiner``, ``fix SERVICE``,
-    ...); ``role`` is what the interruption made them; ``engaged`` whether they were already
-    part of the incident (then the answer minutes are inside their engagement). ``by``
+    ...); ``role`` is what the interruption made them, or, when ``engaged`` (already part of
+    the incident: the answer minutes are inside their engagement), the one role they hold there. ``by``
     (optional) names the late joiner a debugger briefed.
     """
 
@@ -264,6 +265,17 @@ class RoomClosed(Event):
 
 
 @_frozen
+class Overran(Event):
+    """The room (a triage call) is still open at the end of its planned ``planned_min`` minutes,
+    counted from its opening (``who`` is ""): it runs over while the decisions named in
+    ``waiting_for`` are not yet taken, and closes once they are."""
+
+    kind: ClassVar[Kind] = Kind.OVERRAN
+    planned_min: float
+    waiting_for: tuple[str, ...]
+
+
+@_frozen
 class Escalated(Event):
     """The incident is escalated, for ``reason`` (the rule that fired, or who injected it)."""
 
@@ -273,7 +285,8 @@ class Escalated(Event):
 
 @_frozen
 class Fixed(Event):
-    """``service``'s own fault is repaired (it may still wait for what it depends on)."""
+    """``service``'s own fault is repaired by ``who``, of its owning team (the debugger for the
+    first root); it may still wait for what it depends on."""
 
     kind: ClassVar[Kind] = Kind.FIXED
     service: str
@@ -340,7 +353,7 @@ class Busy(Event):
 
 RECORDS: dict[Kind, type[Event]] = {cls.kind: cls for cls in (
     Detected, Affected, Paged, Joined, Left, Question, Answer, Interrupted, Update, DecisionRequested, Decision,
-    RoomOpened, RoomClosed, Escalated, Fixed, Recovered, Mitigated, Resolved, Injected, Busy)}
+    RoomOpened, RoomClosed, Overran, Escalated, Fixed, Recovered, Mitigated, Resolved, Injected, Busy)}
 """The record type of every kind."""
 assert set(RECORDS) == set(Kind)
 
@@ -436,6 +449,6 @@ class Log:
 __all__ = [
     "RECORDS", "SCHEMA_VERSION", "Affected", "Answer", "Busy", "Channel", "Decision", "DecisionRequested", "Detected",
     "Escalated", "Event", "Fixed", "Injected", "Interrupted", "Joined", "Kind", "Left", "Log", "Medium", "Mitigated",
-    "Paged", "Question", "Recovered", "Resolved", "Role", "RoomClosed", "RoomOpened", "Status", "Update",
+    "Overran", "Paged", "Question", "Recovered", "Resolved", "Role", "RoomClosed", "RoomOpened", "Status", "Update",
     "event_from_dict", "record",
 ]

@@ -94,12 +94,14 @@ class Participation:
     def interrupt(self, run: IncidentRun, eng: Engineer, answer: float, reason: str, role: str,
                   refocus: bool = True) -> None:
         """Charge ``eng`` an interruption for ``run``: ``answer`` minutes plus a short refocus if
-        at work.
+        at work. ``role`` is what it makes someone not part of ``run``; someone part of it acts
+        in the role they hold there.
 
         It goes into the person's one queue: if they are debugging (this incident or another),
         their work waits for it, so the minutes are divided, not duplicated.
         """
         now = self.env.now
+        role = run.engaged.get(eng.id, role)  # someone part of the incident keeps the one role they hold
         r = 0.0
         if refocus and eng.working(now):
             r = min(run.draw(self.scn.behaviour.interruption.refocus, "interruption_refocus", eng),

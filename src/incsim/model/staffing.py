@@ -329,7 +329,9 @@ class Staffing:
         return first_free
 
     def responder_for(self, run: IncidentRun, team: str) -> Engineer | None:
-        """Who ``team`` sends to an incident: its on-call, else a colleague at work.
+        """Who ``team`` sends to an incident: its on-call, else a colleague at work, else, when
+        the team has nobody else on hand (its on-call is this incident's IC, off hours), a
+        colleague off hours, paged and woken: a team's work is done by the team.
 
         Never this incident's IC (the IC coordinates and does nothing else). Someone part of no
         other incident first, then someone merely watching or helping elsewhere, and only then
@@ -342,7 +344,10 @@ class Staffing:
         oncall = self.roster.oncall(team, now)
         ic = run.ic.id if run.ic is not None else None
         others = (e for e in self.roster.by_team[team] if e not in oncall and e.working(now))
-        return self._first_free(run, (e for e in chain(oncall, others) if e.id != ic))
+        found = self._first_free(run, (e for e in chain(oncall, others) if e.id != ic))
+        if found is None:
+            found = self._first_free(run, (e for e in self.roster.by_team[team] if e.id != ic))
+        return found
 
     def with_role(self, run: IncidentRun, role: str) -> Engineer | None:
         """The person who takes ``role`` (security, leadership, ...) in this incident: someone

@@ -15,7 +15,7 @@ import simpy
 
 from incsim.collector import fewer_collections
 from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
-                                 Injected, Interrupted, Log, Mitigated, Paged, Question, Recovered, Resolved)
+                                 Injected, Interrupted, Log, Mitigated, Overran, Paged, Question, Recovered, Resolved)
 from incsim.model.communication import Communication
 from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import (
@@ -329,7 +329,7 @@ class World(Staffing, Participation, Communication, Players):
             # before their fix
             reading = self.reading_cost(run, eng)
             self.emit(run, Interrupted, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
-                           role="owner", engaged=True)
+                           role=run.engaged[eng.id], engaged=True)
         return eng, reading
 
     def _owner_joins(self, run: IncidentRun, service: str):
@@ -361,7 +361,7 @@ class World(Staffing, Participation, Communication, Players):
                 run.working -= 1
                 self._release(self.fixing, eng.id)
         run.fixed.add(service)
-        self.emit(run, Fixed, service=service)
+        self.emit(run, Fixed, eng.id if eng is not None else "", service=service)
 
     def _fix_other_root(self, run: IncidentRun, service: str):
         yield from self._own_fix(run, service, run.spec.fix)
@@ -371,7 +371,7 @@ class World(Staffing, Participation, Communication, Players):
 
     def _service_fixed(self, run: IncidentRun, service: str) -> None:
         run.fixed.add(service)
-        self.emit(run, Fixed, service=service)
+        self.emit(run, Fixed, run.debugger.id if run.debugger is not None else "", service=service)
         run.recovered.add(service)
         self.emit(run, Recovered, service=service)
         self._maybe_mitigated(run)
@@ -443,7 +443,11 @@ class World(Staffing, Participation, Communication, Players):
         if run.room_open:
             return 0.0  # a room opened while the IC was on the way: the decisions are taken there
         self.open_room(run, TRIAGE_CALL, limit=triage.max_people, invite=False)
-        end = self.env.now + sample(triage.duration, run.stream("triage"))  # its clock runs from its start
+        planned = sample(triage.duration, run.stream("triage"))
+        end = self.env.now + planned  # its clock runs from its start
+        containment = [d for d in run.spec.decisions if d.containment]
+        open_decisions = [d.name for d in containment]  # emptied as they are taken
+        self.env.process(self._overrun_watch(run, planned, open_decisions))
         person = self.with_role(run, "security")
         # the call's places: the security engineer always, then the debugger and the IC (in the
         # call already); nobody else is paged into the incident while it is on (_bring_owner)
@@ -451,10 +455,10 @@ class World(Staffing, Participation, Communication, Players):
         joins = [self.env.process(self.pull_in(run, e, "stakeholder")) for e in sec]
         if joins:
             yield self.env.all_of(joins)
-        containment = [d for d in run.spec.decisions if d.containment]
         ahead = 0.0
         for d in containment:
             ahead += yield from self._decide(run, d, limit=triage.max_people)
+            open_decisions.remove(d.name)
         while self.env.now < end and run.in_triage_call:
             # the call ends early if replaced (timeout | room_changed); it runs over its length
             # only while its containment decisions are reached (the close is then at the decision)
@@ -466,6 +470,13 @@ class World(Staffing, Participation, Communication, Players):
             if run.engaged.get(e.id) == "stakeholder":
                 self.leave(run, e.id)
         return ahead
+
+    def _overrun_watch(self, run: IncidentRun, planned: float, open_decisions: list[str]):
+        """At the triage call's planned end, log its overrun if it is still on because
+        ``open_decisions`` (the containment decisions not yet taken) keep it open."""
+        yield FirstOf(self.env, self.env.timeout(planned), run.resolved)
+        if run.in_triage_call and open_decisions and not run.resolved.triggered:
+            self.emit(run, Overran, planned_min=planned, waiting_for=tuple(open_decisions))
 
     def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
         """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate.
