@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from incsim import sweep as sw
 from incsim.sweep import writing as sweep_writing
+from incsim.sweep.tornado import tornado
 from incsim.output import OutputError
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
@@ -27,7 +28,6 @@ from incsim.sweep import (
     load_sweep_text,
     run_sweep,
     scenario_data,
-    tornado,
 )
 from incsim.cli.sweep import sweep as sweep_command
 

@@ -102,7 +102,8 @@ _WHERE = {
     **dict.fromkeys(["Point", "Sweep", "SweptParameter"], "incsim.sweep.plan"),
     "run_point": "incsim.sweep.points",
     **dict.fromkeys(["Range", "SweepFile", "SweepParameter"], "incsim.sweep.schema"),
-    **dict.fromkeys(["TornadoBar", "tornado", "tornado_bars"], "incsim.sweep.tornado"),
+    # the function tornado() is not among them: its module is also named tornado (incsim.sweep.tornado.tornado)
+    **dict.fromkeys(["TornadoBar", "tornado_bars"], "incsim.sweep.tornado"),
     **dict.fromkeys(["SweepInterrupted", "SweepOutcome", "run_sweep", "sweep_table"], "incsim.sweep.writing"),
 }
 
