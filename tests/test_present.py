@@ -465,3 +465,28 @@ def test_the_reproduce_command_carries_the_seed_run_json_records():
     assert command_line({"command": ["incsim", "run", "--seed", "7"], "seed": 7}) == "incsim run --seed 7"
     assert command_line({"command": ["incsim", "run", "--seed=7"], "seed": 7}) == "incsim run --seed=7"
     assert command_line({"seed": 7}).startswith("n/a")
+
+
+def test_a_study_written_by_incsim_robustness_is_read_from_its_sealed_folder(tmp_path):
+    """The real command's folder (its manifest vouches for robustness.json, which carries no seal
+    of its own), not only a hand-written study: the slide's drivers are the study's."""
+    from test_robustness import FLIP_YAML
+
+    from incsim import api
+    from incsim.robustness import run_study
+
+    scenario = tmp_path / "flip.yaml"
+    scenario.write_text(FLIP_YAML)
+    loaded = api.load(scenario)
+    api.run_scenario(loaded, replications=3, seed=2, out_dir=tmp_path / "run")
+    run_study(loaded, samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
+    study = json.loads((tmp_path / "rob" / "robustness.json").read_text())
+    assert "self_sha256" not in study
+    s = slide_by_title(_pptx(gather_inputs([tmp_path / "run", tmp_path / "rob"])), "What would change the answer")
+    sens = sorted((r for r in study["sensitivity"] if r["metric"] == "engineer_hours" and r["baseline"] == "war-room"
+                   and r["alternative"] == "async-first"), key=lambda r: -r["total"])
+    assert categories(s) == [r["parameter"] for r in sens]
+    # a study whose file was edited after it was sealed is refused like any damaged folder
+    (tmp_path / "rob" / "robustness.json").write_text(json.dumps({**study, "samples": 99}))
+    with pytest.raises(PresentError):
+        gather_inputs([tmp_path / "run", tmp_path / "rob"])
