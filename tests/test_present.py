@@ -134,6 +134,7 @@ def test_the_answer_states_the_paired_differences_and_what_it_covers(prs, csv):
     assert all(close(a, b) for a, b in zip(series(s)[f"engineer-hours vs {WAR_ROOM}"], want, strict=True))
     n = int((csv["incidents"]["protocol"] == WAR_ROOM).sum())
     assert f"Covers {n} simulated incidents per protocol" in text
+    assert "95% CIs of simulation noise only" in text  # what the intervals cover, said on the slide
     assert f"in {csv['run']['replications']} replications of 21 days of {HOSTILE_NAME}" in text
 
 

@@ -33,7 +33,8 @@ def cover_sentence(d: ReportData) -> str:
     n = d.key_numbers[0]["ttr_min"].n_incidents if d.key_numbers else 0
     cats = ", ".join(d.categories) or "no incidents"
     return (f"Covers {n} simulated incidents per protocol ({cats}) in {run['replications']} replications of "
-            f"{num(float(run['horizon_days']))} days of {d.results.scenario.metadata.name}; intervals are 95% CIs.")
+            f"{num(float(run['horizon_days']))} days of {d.results.scenario.metadata.name}; intervals are 95% CIs "
+            f"of simulation noise only: the assumptions' own uncertainty is not in them.")
 
 
 def comparison_table(d: ReportData) -> Table:
