@@ -73,8 +73,11 @@ def test_an_unacknowledged_page_goes_to_the_secondary(failover):
     joined = [e for e in s.world.log.events if isinstance(e, Joined) and e.role == "debugger"]
     assert [e.who for e in joined] == [second.who] and joined[0].t > second.t
     assert not s.pages_waiting("oncall")
+    before = list(s.world.log.events)
     with pytest.raises(ValueError, match="no page"):
         s.act("oncall", "ack")
+    # refused before it changed anything: no record of it in the log, as none in the transcript
+    assert s.world.log.events == before
 
 
 def test_the_player_acknowledges_and_joins_at_that_minute(failover):

@@ -127,14 +127,30 @@ class Playing:
         session = self
 
         class _Mark:
+            # the player's record goes into the log just before the first event the action
+            # causes, or at its end if it caused none at once: an action refused before it
+            # changed anything (a ValueError) leaves no record, as it leaves no transcript line
             def __enter__(self):
-                now = session.world.env.now
-                self.start = len(session.world.log)
-                session.world.log.add(Injected(now, INCIDENT, session.person(role_id), what="player", id=action,
-                                               by=role_id))
+                log = self.log = session.world.log
+                self.start = len(log)
+                self.mark = Injected(session.world.env.now, INCIDENT, session.person(role_id), what="player",
+                                     id=action, by=role_id)
+                self.marked = False
+                add = type(log).add
 
-            def __exit__(self, *exc):
-                for i in range(self.start, len(session.world.log)):
+                def first_the_mark(event):
+                    if not self.marked:
+                        self.marked = True
+                        add(log, self.mark)
+                    return add(log, event)
+
+                log.add = first_the_mark
+
+            def __exit__(self, exc_type, *exc):
+                del self.log.add
+                if exc_type is None and not self.marked:
+                    self.log.add(self.mark)
+                for i in range(self.start, len(self.log)):
                     session.player_events[i] = role_id
                 return False
 
