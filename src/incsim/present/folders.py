@@ -9,7 +9,6 @@ holding one) and a robustness study (``robustness.json``) are sealed JSON, refus
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from incsim.output import OutputError, find_manifest, read_sealed_json, verify_manifest
 from incsim.report.build import ReportData, gather
 from incsim.report.findings import pilot_curve
-from incsim.report.results import ReportError
+from incsim.report.results import ReportError, read_json
 
 
 class PresentError(Exception):
@@ -81,14 +80,9 @@ def kind_of(path: Path) -> str:
 
 def _json(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PresentError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise PresentError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise PresentError(f"{path}: expected a JSON object")
-    return data
+        return read_json(path, "an incsim output file")
+    except ReportError as exc:
+        raise PresentError(str(exc)) from None
 
 
 def _checked_folder(folder: Path, name: str, command: str) -> dict:

@@ -87,7 +87,8 @@ def _read_csv(path: Path, needs: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_json(path: Path, what: str) -> dict:
+def read_json(path: Path, what: str) -> dict:
+    """The JSON object in ``path`` (``what`` names it in the one-line error)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -127,7 +128,7 @@ def load_results(path: Path | str) -> Results:
         verify_manifest(path, "run.json")
     except OutputError as exc:
         raise ReportError(str(exc)) from None
-    run = _read_json(path / "run.json", "the run manifest")
+    run = read_json(path / "run.json", "the run manifest")
     absent = [k for k in RUN_NEEDS if k not in run]
     if absent:
         raise ReportError(f"{path / 'run.json'}: missing {', '.join(absent)}; is this an incsim run's run.json?")
