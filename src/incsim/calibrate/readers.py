@@ -14,10 +14,10 @@ from incsim.calibrate import (
     rootly,
     statuspage,
 )
+from incsim.calibrate.formats import FORMATS  # one list, also offered by the command line
 from incsim.calibrate.records import Export, ExportError
 from incsim.calibrate.source import records
 
-FORMATS = ("pagerduty", "incidentio", "statuspage", "gcloud", "aws-shd", "rootly", "firehydrant", "csv")
 READERS = {"incidentio": incidentio.read, "statuspage": statuspage.read, "gcloud": gcloud.read,
            "aws-shd": awsshd.read, "rootly": rootly.read, "firehydrant": firehydrant.read}
 

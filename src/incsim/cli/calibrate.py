@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail
+from incsim.cli.common import ExportFormat, app, fail
 
 
 class GroupBy(str, Enum):
@@ -24,17 +24,6 @@ MappingOption = Annotated[list[Path] | None, typer.Option(
     help="Column mapping (YAML) for a CSV: of the incident EXPORT, or, when the file says 'for: calls', of the "
          "--calls reports; repeatable, one of each.")]
 """``--mapping``, the same in every command that reads a CSV of incidents or of calls."""
-
-
-class ExportFormat(str, Enum):
-    pagerduty = "pagerduty"
-    incidentio = "incidentio"
-    statuspage = "statuspage"
-    gcloud = "gcloud"
-    aws_shd = "aws-shd"
-    rootly = "rootly"
-    firehydrant = "firehydrant"
-    csv = "csv"
 
 
 @app.command("calibrate")

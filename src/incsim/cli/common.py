@@ -11,6 +11,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from incsim.calibrate.formats import FORMATS as EXPORT_FORMATS
+
 def _flag_type_hidden() -> None:
     """Typer's help prints a type beside every option, ``<bool>`` for an on/off flag, which takes
     no value; show the type of options that take one only (one patch, for every command)."""
@@ -37,20 +39,13 @@ Oversubscribe = Annotated[bool, typer.Option("--oversubscribe", help="Allow --jo
 Scheduler = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")]
 
-class ReadOrPrint(str, Enum):
-    """``--format`` of ``review`` and ``replay``: how to print (``run``'s ``table``, ``json``,
-    ``csv``), or, as ``calibrate --format`` says it, which export format to read."""
 
-    table = "table"
-    json = "json"
-    csv = "csv"
-    pagerduty = "pagerduty"
-    incidentio = "incidentio"
-    statuspage = "statuspage"
-    gcloud = "gcloud"
-    aws_shd = "aws-shd"
-    rootly = "rootly"
-    firehydrant = "firehydrant"
+ExportFormat = Enum("ExportFormat", {f.replace("-", "_"): f for f in EXPORT_FORMATS}, type=str)
+ExportFormat.__doc__ = "``--format`` of ``calibrate`` and ``timeline``: which export format to read."
+
+ReadOrPrint = Enum("ReadOrPrint", {f.replace("-", "_"): f for f in ("table", "json", *EXPORT_FORMATS)}, type=str)
+ReadOrPrint.__doc__ = ("``--format`` of ``review`` and ``replay``: how to print (``run``'s ``table``, ``json``, "
+                       "``csv``), or, as ``calibrate --format`` says it, which export format to read.")
 
 
 PRINTS = ("table", "json", "csv")
