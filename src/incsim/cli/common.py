@@ -13,6 +13,7 @@ import typer
 
 from incsim.calibrate.formats import FORMATS as EXPORT_FORMATS
 
+
 def _flag_type_hidden() -> None:
     """Typer's help prints a type beside every option, ``<bool>`` for an on/off flag, which takes
     no value; show the type of options that take one only (one patch, for every command)."""
