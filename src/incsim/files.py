@@ -140,14 +140,19 @@ def sealed_json(record: dict) -> str:
     return json.dumps({**body, SEAL_KEY: sha256_bytes(_canonical(body))}, indent=2, default=str) + "\n"
 
 
-def read_sealed_json(path: Path, what: str = "file") -> dict:
-    """The record in a sealed JSON file; ``OutputError`` naming the file if it is damaged."""
+def _read_bytes(path: Path, what: str) -> bytes:
+    """The bytes of ``path``; ``OutputError`` in one line when it is missing (``what`` it is) or unreadable."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise OutputError(f"{path}: missing ({what})") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_sealed_json(path: Path, what: str = "file") -> dict:
+    """The record in a sealed JSON file; ``OutputError`` naming the file if it is damaged."""
+    data = _read_bytes(path, what)
     try:
         record = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -223,12 +228,7 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
             raise OutputError(f"{path}: damaged (a malformed entry in 'files')")
         listed.add(e["path"])
         f = folder / e["path"]
-        try:
-            data = f.read_bytes()
-        except FileNotFoundError:
-            raise OutputError(f"{f}: missing (listed in {path.name})") from None
-        except OSError as exc:
-            raise OutputError(f"{f}: cannot read: {exc.strerror or exc}") from None
+        data = _read_bytes(f, f"listed in {path.name}")
         if len(data) != e["size"]:
             raise OutputError(f"{f}: damaged ({len(data):,} bytes, {path.name} says {e['size']:,}; cut short?)")
         if sha256_bytes(data) != e["sha256"]:
