@@ -54,15 +54,15 @@ import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
 TARGETS = {
-    "queue_vs_ciw": 1.0,          # CPU per customer, incsim / Ciw: no slower than Ciw
-    "queue_vs_simpy": 2.0,        # incsim / bare SimPy: within 2x
-    "org_per_incident": 1.10,     # 4x the engineers / as is, per incident: within 10%
-    "cli_vs_bare": 1.5,           # --help, validate / bare import typer + loader
-    "run_import_share": 1 / 3,    # imports in `incsim run -n 1`: under a third
+    "queue_vs_ciw": 1.0,  # CPU per customer, incsim / Ciw: no slower than Ciw
+    "queue_vs_simpy": 2.0,  # incsim / bare SimPy: within 2x
+    "org_per_incident": 1.10,  # 4x the engineers / as is, per incident: within 10%
+    "cli_vs_bare": 1.5,  # --help, validate / bare import typer + loader
+    "run_import_share": 1 / 3,  # imports in `incsim run -n 1`: under a third
     "sweep_speedup_2_jobs": 1.8,  # 2 jobs vs 1: at least 1.8x
     "memory_ratio_1000_vs_10": 1.5,
     "robustness_64x10_wall_s": 60.0,  # incsim robustness seed.yaml --samples 64 -n 10: within a minute
-    "robustness_dask_4_vs_2": 1.8,    # LocalCluster 4 workers vs 2: near-linear (on 4+ free cores)
+    "robustness_dask_4_vs_2": 1.8,  # LocalCluster 4 workers vs 2: near-linear (on 4+ free cores)
 }
 
 C, RHO, WORK_MEAN, DAYS = 4, 0.8, 60.0, 60.0
@@ -70,6 +70,7 @@ SEED0 = 1000
 
 
 # -- measuring ------------------------------------------------------------------------------------
+
 
 def spread(values: list[float]) -> dict[str, float]:
     """min / median / max of ``values``."""
@@ -94,8 +95,9 @@ def child_cpu(args: list[str], cwd: Path = ROOT) -> float:
     """CPU seconds (user + system) of a child process running ``args``; it must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          check=False)
+    proc = subprocess.run(
+        args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
@@ -108,7 +110,7 @@ def interleaved(sides: dict[str, Callable[[int], float]], repeats: int) -> dict[
     names = list(sides)
     out: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeats):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             out[name].append(sides[name](SEED0 + r))
     return out
 
@@ -124,6 +126,7 @@ def verdict(value: float, target: float, at_most: bool = True) -> dict:
 
 
 # -- queue: M/M/4 three ways ----------------------------------------------------------------------
+
 
 def incsim_queue(seed: int) -> tuple[float, int, dict[str, float], float]:
     """CPU seconds of one replication's whole path on the M/M/4 scenario, its customers, and the
@@ -206,9 +209,11 @@ def ciw_queue(seed: int) -> tuple[float, int]:
 
     def run() -> int:
         ciw.seed(seed)
-        network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(lam)],
-                                     service_distributions=[ciw.dists.Exponential(1 / WORK_MEAN)],
-                                     number_of_servers=[C])
+        network = ciw.create_network(
+            arrival_distributions=[ciw.dists.Exponential(lam)],
+            service_distributions=[ciw.dists.Exponential(1 / WORK_MEAN)],
+            number_of_servers=[C],
+        )
         sim = ciw.Simulation(network)
         sim.simulate_until_max_time(horizon)
         return len(sim.get_all_individuals())
@@ -220,6 +225,7 @@ def bench_queue(repeats: int) -> dict:
     """CPU per customer of incsim's whole path vs bare SimPy vs Ciw on the same M/M/4."""
     try:
         import ciw  # noqa: F401
+
         have_ciw = True
     except ImportError:
         have_ciw = False
@@ -236,6 +242,7 @@ def bench_queue(repeats: int) -> dict:
             if len(rest) > 1:
                 events[name].append(rest[1])
             return 1e6 * seconds / n
+
         return run
 
     sides = {"incsim": side("incsim", incsim_queue), "simpy": side("simpy", simpy_queue)}
@@ -266,6 +273,7 @@ def bench_queue(repeats: int) -> dict:
 
 
 # -- org: the same incidents, four times the engineers --------------------------------------------
+
 
 def _scaled_org(factor: int):
     from incsim.api import load
@@ -312,7 +320,9 @@ def bench_org(repeats: int) -> dict:
     """Per-incident CPU of large-org.yaml as is and with every team four times as big."""
     scns = {"as_is": _scaled_org(1), "teams_x4": _scaled_org(4)}
     engineers = {k: sum(t.size for t in s.org.teams) for k, s in scns.items()}
-    figures: dict[str, dict[str, list[float]]] = {k: {"whole": [], "simulate": [], "accounting": []} for k in scns}
+    figures: dict[str, dict[str, list[float]]] = {
+        k: {"whole": [], "simulate": [], "accounting": []} for k in scns
+    }
     incidents: dict[str, list[int]] = {k: [] for k in scns}
 
     def side(name: str) -> Callable[[int], float]:
@@ -323,14 +333,18 @@ def bench_org(repeats: int) -> dict:
             figures[name]["simulate"].append(1e3 * sim / n)
             figures[name]["accounting"].append(1e3 * acct / n)
             return seconds
+
         return run
 
     org_replication(scns["as_is"], SEED0 - 1)  # warm-up
     interleaved({k: side(k) for k in scns}, repeats)
     if incidents["as_is"] != incidents["teams_x4"]:
         raise RuntimeError("the two organisations met different incidents; the comparison would not be fair")
-    out = {"engineers": engineers, "incidents_per_replication": spread(incidents["as_is"]),
-           "protocols": len(scns["as_is"].protocols)}
+    out = {
+        "engineers": engineers,
+        "incidents_per_replication": spread(incidents["as_is"]),
+        "protocols": len(scns["as_is"].protocols),
+    }
     for part in ("whole", "simulate", "accounting"):
         out[f"ms_per_incident_{part}"] = {k: spread(figures[k][part]) for k in scns}
         out[f"x4_vs_as_is_{part}"] = ratios(figures["teams_x4"][part], figures["as_is"][part])
@@ -340,8 +354,9 @@ def bench_org(repeats: int) -> dict:
 
 # -- cli: start-up of the command line ------------------------------------------------------------
 
-BARE_LOADER = ("import typer\nfrom incsim.scenario.loader import load_scenario\n"
-               "load_scenario('scenarios/seed.yaml')\n")
+BARE_LOADER = (
+    "import typer\nfrom incsim.scenario.loader import load_scenario\nload_scenario('scenarios/seed.yaml')\n"
+)
 
 
 def bench_cli(repeats: int) -> dict:
@@ -392,24 +407,47 @@ def bench_run(repeats: int) -> dict:
 
         def run(seed: int) -> float:
             out = Path(tmp) / "out"
-            return child_cpu([py, "-c", _RUN_AND_LIST, listing, "run", "scenarios/seed.yaml", "-n", "1",
-                              "--seed", str(seed), "-o", str(out), "--force", "--quiet"])
+            return child_cpu(
+                [
+                    py,
+                    "-c",
+                    _RUN_AND_LIST,
+                    listing,
+                    "run",
+                    "scenarios/seed.yaml",
+                    "-n",
+                    "1",
+                    "--seed",
+                    str(seed),
+                    "-o",
+                    str(out),
+                    "--force",
+                    "--quiet",
+                ]
+            )
 
         run(SEED0 - 1)  # writes the listing the import-only side reads
-        sides = {"run": run,
-                 "imports_only": lambda _seed: child_cpu([py, "-c", _IMPORT_ONLY, listing]),
-                 "bare_python": lambda _seed: child_cpu([py, "-c", "pass"])}
+        sides = {
+            "run": run,
+            "imports_only": lambda _seed: child_cpu([py, "-c", _IMPORT_ONLY, listing]),
+            "bare_python": lambda _seed: child_cpu([py, "-c", "pass"]),
+        }
         s = interleaved(sides, repeats)
         modules = len(Path(listing).read_text().split())
     imports = [i - b for i, b in zip(s["imports_only"], s["bare_python"], strict=True)]
     share = [i / r for i, r in zip(imports, s["run"], strict=True)]
-    out = {"modules_loaded": modules, "cpu_s": {k: spread(v) for k, v in s.items()},
-           "import_cpu_s": spread(imports), "import_share": spread(share)}
+    out = {
+        "modules_loaded": modules,
+        "cpu_s": {k: spread(v) for k, v in s.items()},
+        "import_cpu_s": spread(imports),
+        "import_share": spread(share),
+    }
     out["target"] = verdict(out["import_share"]["median"], TARGETS["run_import_share"])
     return out
 
 
 # -- jobs: a sweep on 1 and 2 processes -----------------------------------------------------------
+
 
 def bench_jobs(repeats: int, replications: int = 4) -> dict:
     """Wall-clock speed-up of the reply-latency sweep with 2 jobs over 1 (``replications`` per point)."""
@@ -418,21 +456,29 @@ def bench_jobs(repeats: int, replications: int = 4) -> dict:
     from incsim.api import executor_for
     from incsim.sweep import load_sweep, run_sweep
 
-    sweep = dataclasses.replace(load_sweep(ROOT / "scenarios" / "sweeps" / "reply-latency.yaml"),
-                                replications=replications)
+    sweep = dataclasses.replace(
+        load_sweep(ROOT / "scenarios" / "sweeps" / "reply-latency.yaml"), replications=replications
+    )
     with tempfile.TemporaryDirectory() as tmp:
+
         def timed(jobs: int) -> Callable[[int], float]:
             def run(_seed: int) -> float:
                 with executor_for(jobs) as ex:  # the pool's start-up is part of what a user waits for
                     t0 = time.perf_counter()
                     run_sweep(sweep, out_dir=Path(tmp) / f"j{jobs}", force=True, executor=ex)
                     return time.perf_counter() - t0
+
             return run
 
         s = interleaved({"jobs_1": timed(1), "jobs_2": timed(2)}, repeats)
-    out = {"points": len(sweep.points), "replications_per_point": replications,
-           "wall_s": {k: spread(v) for k, v in s.items()}, "speedup_2_jobs": ratios(s["jobs_1"], s["jobs_2"]),
-           "load_average_1min": os.getloadavg()[0], "cores": os.cpu_count()}
+    out = {
+        "points": len(sweep.points),
+        "replications_per_point": replications,
+        "wall_s": {k: spread(v) for k, v in s.items()},
+        "speedup_2_jobs": ratios(s["jobs_1"], s["jobs_2"]),
+        "load_average_1min": os.getloadavg()[0],
+        "cores": os.cpu_count(),
+    }
     out["target"] = verdict(out["speedup_2_jobs"]["median"], TARGETS["sweep_speedup_2_jobs"], at_most=False)
     return out
 
@@ -457,14 +503,18 @@ def bench_memory(_repeats: int) -> dict:
     out = {}
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     for n in (10, 1000):
-        proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(n)], capture_output=True, text=True,
-                              check=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", _MEMORY_CHILD, str(n)], capture_output=True, text=True, check=True, env=env
+        )
         out[f"peak_rss_mb_{n}"] = int(proc.stdout.strip().splitlines()[-1]) / 1024
-    out["target"] = verdict(out["peak_rss_mb_1000"] / out["peak_rss_mb_10"], TARGETS["memory_ratio_1000_vs_10"])
+    out["target"] = verdict(
+        out["peak_rss_mb_1000"] / out["peak_rss_mb_10"], TARGETS["memory_ratio_1000_vs_10"]
+    )
     return out
 
 
 # -- robustness: a study on a pool and on Dask clusters --------------------------------------------
+
 
 def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) -> dict:
     """Wall time of a robustness study of the default scenario on 2 processes and on Dask clusters of
@@ -479,36 +529,60 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
     walls: dict[str, float] = {}
     digests: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+
         def study(name: str, executor) -> None:
             out = Path(tmp) / name
             t0 = time.perf_counter()
-            run_study(loaded, samples=samples, replications=replications, seed=1, out_dir=out, executor=executor)
+            run_study(
+                loaded, samples=samples, replications=replications, seed=1, out_dir=out, executor=executor
+            )
             walls[name] = time.perf_counter() - t0
-            digests[name] = {f.relative_to(out).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
-                             for f in sorted(out.rglob("*")) if f.is_file()}
+            digests[name] = {
+                f.relative_to(out).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+                for f in sorted(out.rglob("*"))
+                if f.is_file()
+            }
 
         with api.executor_for(2, oversubscribe=True) as pool:
             study("pool_2", pool)
         from distributed import Client, LocalCluster
 
         for n in (2, 4):
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
+            with (
+                LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                ) as cluster,
+                Client(cluster) as client,
+            ):
                 study(f"dask_{n}", client.get_executor())
     first = next(iter(digests.values()))
-    out = {"samples": samples, "replications": replications, "parameter_sets": sets,
-           "replications_run": sets * replications, "wall_s": walls,
-           "dask_speedup_4_vs_2": walls["dask_2"] / walls["dask_4"],
-           "same_bytes": all(d == first for d in digests.values()), "files": len(first),
-           "load_average_1min": os.getloadavg()[0], "cores": os.cpu_count()}
+    out = {
+        "samples": samples,
+        "replications": replications,
+        "parameter_sets": sets,
+        "replications_run": sets * replications,
+        "wall_s": walls,
+        "dask_speedup_4_vs_2": walls["dask_2"] / walls["dask_4"],
+        "same_bytes": all(d == first for d in digests.values()),
+        "files": len(first),
+        "load_average_1min": os.getloadavg()[0],
+        "cores": os.cpu_count(),
+    }
     if (samples, replications) == (64, 10):
         out["target_wall"] = verdict(walls["pool_2"], TARGETS["robustness_64x10_wall_s"])
     out["target_dask"] = verdict(out["dask_speedup_4_vs_2"], TARGETS["robustness_dask_4_vs_2"], at_most=False)
     return out
 
 
-BENCHMARKS = {"queue": bench_queue, "org": bench_org, "cli": bench_cli, "run": bench_run, "jobs": bench_jobs,
-              "memory": bench_memory, "robustness": bench_robustness}
+BENCHMARKS = {
+    "queue": bench_queue,
+    "org": bench_org,
+    "cli": bench_cli,
+    "run": bench_run,
+    "jobs": bench_jobs,
+    "memory": bench_memory,
+    "robustness": bench_robustness,
+}
 DEFAULT = ["queue", "org", "cli", "run", "jobs"]
 
 
@@ -526,13 +600,25 @@ def _fmt(v: object) -> str:
 
 def main() -> None:
     """Run the named benchmarks (default: all but memory) and print their figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", help=f"any of {', '.join(BENCHMARKS)} (default: {' '.join(DEFAULT)})")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "which", nargs="*", help=f"any of {', '.join(BENCHMARKS)} (default: {' '.join(DEFAULT)})"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="repeats per figure (default 5)")
-    parser.add_argument("--sweep-replications", type=int, default=4,
-                        help="replications per point of the jobs benchmark (default 4; the sweep file says 20)")
-    parser.add_argument("--robustness-samples", type=int, default=64, help="--samples of the robustness study (64)")
-    parser.add_argument("--robustness-replications", type=int, default=10, help="-n of the robustness study (10)")
+    parser.add_argument(
+        "--sweep-replications",
+        type=int,
+        default=4,
+        help="replications per point of the jobs benchmark (default 4; the sweep file says 20)",
+    )
+    parser.add_argument(
+        "--robustness-samples", type=int, default=64, help="--samples of the robustness study (64)"
+    )
+    parser.add_argument(
+        "--robustness-replications", type=int, default=10, help="-n of the robustness study (10)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
     which = args.which or DEFAULT
@@ -546,7 +632,9 @@ def main() -> None:
         if name == "jobs":
             results[name] = bench_jobs(args.repeats, args.sweep_replications)
         elif name == "robustness":
-            results[name] = bench_robustness(args.repeats, args.robustness_samples, args.robustness_replications)
+            results[name] = bench_robustness(
+                args.repeats, args.robustness_samples, args.robustness_replications
+            )
         else:
             results[name] = BENCHMARKS[name](args.repeats)
         if not args.json:

@@ -32,8 +32,9 @@ from incsim.drill.server import serve  # noqa: E402
 from incsim.scenario.drill import load_drill  # noqa: E402
 
 
-async def listen(client: httpx.AsyncClient, path: str, seen: dict[str, float], ready: asyncio.Event,
-                 markers: list[str]) -> None:
+async def listen(
+    client: httpx.AsyncClient, path: str, seen: dict[str, float], ready: asyncio.Event, markers: list[str]
+) -> None:
     """Read a stream; note when each marker first arrives."""
     async with client.stream("GET", path) as resp:
         ready.set()
@@ -65,8 +66,9 @@ async def run(players: int, actions: int) -> list[float]:
             paths, tokens = [], {}
             for i in range(players):
                 role = roles[i % len(roles)]
-                r = await client.post("/join", json={"code": stop.served.code, "role": role},
-                                      headers={"X-Incsim-Token": "join"})
+                r = await client.post(
+                    "/join", json={"code": stop.served.code, "role": role}, headers={"X-Incsim-Token": "join"}
+                )
                 url = r.json()["url"]
                 paths.append(url + "/events")
                 tokens.setdefault(role, url)
@@ -75,17 +77,27 @@ async def run(players: int, actions: int) -> list[float]:
             markers = [f"marker-{k:03d}" for k in range(actions)]
             seen = [dict() for _ in paths]
             readies = [asyncio.Event() for _ in paths]
-            tasks = [asyncio.create_task(listen(client, p, s, e, markers)) for p, s, e in zip(paths, seen, readies)]
-            tasks += [asyncio.create_task(dead(client, "/events")), asyncio.create_task(slow(client, "/events"))]
+            tasks = [
+                asyncio.create_task(listen(client, p, s, e, markers)) for p, s, e in zip(paths, seen, readies)
+            ]
+            tasks += [
+                asyncio.create_task(dead(client, "/events")),
+                asyncio.create_task(slow(client, "/events")),
+            ]
             await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies)), 30)
             ic = tokens["ic"]
-            await client.post(ic + "/act", json={"action": "ack"}, headers={"X-Incsim-Token": ic.split("/")[2]})
+            await client.post(
+                ic + "/act", json={"action": "ack"}, headers={"X-Incsim-Token": ic.split("/")[2]}
+            )
             await asyncio.sleep(1.0)
             out = []
             for m in markers:
                 t0 = time.perf_counter()
-                r = await client.post(ic + "/act", json={"action": "update", "status": "investigating", "text": m},
-                                      headers={"X-Incsim-Token": ic.split("/")[2]})
+                r = await client.post(
+                    ic + "/act",
+                    json={"action": "update", "status": "investigating", "text": m},
+                    headers={"X-Incsim-Token": ic.split("/")[2]},
+                )
                 assert r.status_code == 200, r.text
                 while not all(m in s for s in seen):
                     if time.perf_counter() - t0 > 10:
@@ -108,9 +120,13 @@ def main() -> int:
     lat = asyncio.run(run(args.players, args.actions))
     ms = sorted(x * 1000 for x in lat)
     p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
-    print(f"{args.players} players + projector + facilitator (+1 dead, +1 slow client), {args.actions} actions, "
-          f"{os.cpu_count()} cores")
-    print(f"action -> every view: median {statistics.median(ms):.0f} ms, p90 {p90:.0f} ms, max {ms[-1]:.0f} ms")
+    print(
+        f"{args.players} players + projector + facilitator (+1 dead, +1 slow client), {args.actions} actions, "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"action -> every view: median {statistics.median(ms):.0f} ms, p90 {p90:.0f} ms, max {ms[-1]:.0f} ms"
+    )
     return 0
 
 

@@ -38,20 +38,29 @@ def _pct(values) -> str:
 def claims(df: pd.DataFrame, base: str) -> list[str]:
     """Markdown table rows: one per protocol, the essay's three measures with 95% CIs."""
     per_rep = df.groupby(["protocol", "replication"]).agg(
-        non_essential=("non_essential_hours", "mean"), hours=("engineer_hours", "mean"),
-        hours_sum=("engineer_hours", "sum"), ttr=("ttr_min", "mean"))
+        non_essential=("non_essential_hours", "mean"),
+        hours=("engineer_hours", "mean"),
+        hours_sum=("engineer_hours", "sum"),
+        ttr=("ttr_min", "mean"),
+    )
     wide_ttr = df.pivot_table(index=["replication", "incident_id"], columns="protocol", values="ttr_min")
-    rows = ["| protocol | non-essential h per P1 | engineer-h per P1 | engineer-h vs "
-            f"{base} | TTR mean (min) | TTR median (min) | TTR vs {base} (min) |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| protocol | non-essential h per P1 | engineer-h per P1 | engineer-h vs "
+        f"{base} | TTR mean (min) | TTR median (min) | TTR vs {base} (min) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     base_sum = per_rep.loc[base, "hours_sum"]
     for proto in dict.fromkeys(df["protocol"]):
         rep = per_rep.loc[proto]
         change = "-" if proto == base else _pct(rep["hours_sum"] / base_sum - 1.0)
-        ttr_diff = "-" if proto == base else _ci((wide_ttr[proto] - wide_ttr[base]).groupby("replication").mean())
+        ttr_diff = (
+            "-" if proto == base else _ci((wide_ttr[proto] - wide_ttr[base]).groupby("replication").mean())
+        )
         median = df.loc[df["protocol"] == proto, "ttr_min"].median()
-        rows.append(f"| {proto} | {_ci(rep['non_essential'])} | {_ci(rep['hours'])} | {change} | "
-                    f"{_ci(rep['ttr'])} | {median:.0f} | {ttr_diff} |")
+        rows.append(
+            f"| {proto} | {_ci(rep['non_essential'])} | {_ci(rep['hours'])} | {change} | "
+            f"{_ci(rep['ttr'])} | {median:.0f} | {ttr_diff} |"
+        )
     return rows
 
 
@@ -67,8 +76,10 @@ def main(argv: list[str]) -> int:
     df = pd.read_csv(path)
     base = argv[2] if len(argv) > 2 else str(df["protocol"].iloc[0])
     n_reps = df["replication"].nunique()
-    print(f"{n_reps} replications, {len(df) // df['protocol'].nunique()} incidents per protocol; "
-          "95% t-intervals over replications")
+    print(
+        f"{n_reps} replications, {len(df) // df['protocol'].nunique()} incidents per protocol; "
+        "95% t-intervals over replications"
+    )
     print("\n".join(claims(df, base)))
     return 0
 

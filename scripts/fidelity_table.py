@@ -12,9 +12,14 @@ import csv
 import sys
 from pathlib import Path
 
-METRICS = (("ttr_min", "TTR min"), ("customer_impact_min", "impact min"), ("engineer_hours", "eng-h"),
-           ("non_essential_hours", "non-ess h"), ("decision_wait_min", "decision wait min"),
-           ("cost_usd", "cost $"))
+METRICS = (
+    ("ttr_min", "TTR min"),
+    ("customer_impact_min", "impact min"),
+    ("engineer_hours", "eng-h"),
+    ("non_essential_hours", "non-ess h"),
+    ("decision_wait_min", "decision wait min"),
+    ("cost_usd", "cost $"),
+)
 CATEGORIES = ("all", "single-service", "cascading", "platform-wide")
 
 

@@ -64,8 +64,10 @@ def main(argv: list[str]) -> int:
     peak = max(range(24), key=lambda h: hour[h])
     print(f"# GitHub status history, downtime_windows.csv: n = {n} incident starts (not maintenance,")
     print("# duration > 0), counted by weekday and by hour in US Pacific local time; profile =")
-    print("# weekday counts x hour counts (independent margins). "
-          f"Weekday share {weekday_share:.1%}; Mon-Fri 09-17 {office:.1%}; busiest hour {peak:02d}:00.")
+    print(
+        "# weekday counts x hour counts (independent margins). "
+        f"Weekday share {weekday_share:.1%}; Mon-Fri 09-17 {office:.1%}; busiest hour {peak:02d}:00."
+    )
     print("profile:")
     print("  clock: owner")
     print(f"  weekday: [{', '.join(str(w) for w in weekday)}]    # Mon..Sun")

@@ -75,11 +75,19 @@ def main() -> int:
     n = args.n
 
     def alone(name: str):
-        return scn.model_copy(update={"protocols": [scn.protocol(name)],
-                                      "simulation": scn.simulation.model_copy(update={"baseline": None})})
+        return scn.model_copy(
+            update={
+                "protocols": [scn.protocol(name)],
+                "simulation": scn.simulation.model_copy(update={"baseline": None}),
+            }
+        )
 
-    both = scn.model_copy(update={"protocols": [scn.protocol(a), scn.protocol(b)],
-                                  "simulation": scn.simulation.model_copy(update={"baseline": None})})
+    both = scn.model_copy(
+        update={
+            "protocols": [scn.protocol(a), scn.protocol(b)],
+            "simulation": scn.simulation.model_copy(update={"baseline": None}),
+        }
+    )
     crn = run_experiment(both, n, args.seed, log_sample=0).incidents
     d_crn = per_rep(crn, args.metric, a, n) - per_rep(crn, args.metric, b, n)
     ind_a = run_experiment(alone(a), n, args.seed + INDEPENDENT_OFFSETS[0], log_sample=0).incidents
@@ -90,17 +98,27 @@ def main() -> int:
     ratio, lo, hi = variance_ratio(d_crn, d_ind, args.seed)
     k_crn, k_ind = len(d_crn) - 1, len(d_ind) - 1
     f_lo, f_hi = ratio / stats.f.ppf(0.975, k_ind, k_crn), ratio / stats.f.ppf(0.025, k_ind, k_crn)
-    print(f"scenario {loaded.source}; metric {args.metric}; d = {a} - {b}, mean per incident "
-          f"in each replication; R = {n}; root seed S = {args.seed}")
-    print(f"CRN: both protocols from seed S; independent: {a} from S + {INDEPENDENT_OFFSETS[0]:,}, "
-          f"{b} from S + {INDEPENDENT_OFFSETS[1]:,}")
-    print(f"  CRN:               {len(d_crn)} replications, mean d {d_crn.mean():+.3f}, variance {v_crn:.3f}, "
-          f"s.e. of mean {np.sqrt(v_crn / len(d_crn)):.3f}")
-    print(f"  independent seeds: {len(d_ind)} replications, mean d {d_ind.mean():+.3f}, variance {v_ind:.3f}, "
-          f"s.e. of mean {np.sqrt(v_ind / len(d_ind)):.3f}")
-    print(f"  variance reduction Var(independent) / Var(CRN): {ratio:.2f} "
-          f"[{lo:.2f}, {hi:.2f}] (95%, percentile bootstrap, {BOOTSTRAP:,} resamples, seed S); "
-          f"F interval (assumes normal d): [{f_lo:.2f}, {f_hi:.2f}]")
+    print(
+        f"scenario {loaded.source}; metric {args.metric}; d = {a} - {b}, mean per incident "
+        f"in each replication; R = {n}; root seed S = {args.seed}"
+    )
+    print(
+        f"CRN: both protocols from seed S; independent: {a} from S + {INDEPENDENT_OFFSETS[0]:,}, "
+        f"{b} from S + {INDEPENDENT_OFFSETS[1]:,}"
+    )
+    print(
+        f"  CRN:               {len(d_crn)} replications, mean d {d_crn.mean():+.3f}, variance {v_crn:.3f}, "
+        f"s.e. of mean {np.sqrt(v_crn / len(d_crn)):.3f}"
+    )
+    print(
+        f"  independent seeds: {len(d_ind)} replications, mean d {d_ind.mean():+.3f}, variance {v_ind:.3f}, "
+        f"s.e. of mean {np.sqrt(v_ind / len(d_ind)):.3f}"
+    )
+    print(
+        f"  variance reduction Var(independent) / Var(CRN): {ratio:.2f} "
+        f"[{lo:.2f}, {hi:.2f}] (95%, percentile bootstrap, {BOOTSTRAP:,} resamples, seed S); "
+        f"F interval (assumes normal d): [{f_lo:.2f}, {f_hi:.2f}]"
+    )
     return 0
 
 

@@ -27,13 +27,28 @@ def pytest_configure(config) -> None:
 # (``--dist loadfile``) in collection order (``--no-loadscope-reorder``): handing out the heaviest
 # first keeps a long file from starting last while the other worker idles.
 HEAVY_FILES = {
-    "validation/test_queueing.py": 97, "test_report.py": 43, "test_sweep.py": 42,
-    "faults/test_signals.py": 25, "faults/test_disk.py": 23, "test_parallel.py": 19,
-    "test_arrivals.py": 19, "test_words.py": 17, "test_drill_console.py": 16, "test_cli_run.py": 16,
-    "faults/test_damage.py": 16, "test_claims.py": 15, "test_example_scenarios.py": 14,
-    "test_calibrate.py": 14, "test_pilot.py": 13, "test_report_browser.py": 12,
-    "test_model_behaviour.py": 11, "test_cli_verify.py": 11, "faults/test_truncation_properties.py": 11,
-    "test_drill_plain.py": 10, "test_accounting.py": 10, "calibration/test_essay_honesty.py": 10,
+    "validation/test_queueing.py": 97,
+    "test_report.py": 43,
+    "test_sweep.py": 42,
+    "faults/test_signals.py": 25,
+    "faults/test_disk.py": 23,
+    "test_parallel.py": 19,
+    "test_arrivals.py": 19,
+    "test_words.py": 17,
+    "test_drill_console.py": 16,
+    "test_cli_run.py": 16,
+    "faults/test_damage.py": 16,
+    "test_claims.py": 15,
+    "test_example_scenarios.py": 14,
+    "test_calibrate.py": 14,
+    "test_pilot.py": 13,
+    "test_report_browser.py": 12,
+    "test_model_behaviour.py": 11,
+    "test_cli_verify.py": 11,
+    "faults/test_truncation_properties.py": 11,
+    "test_drill_plain.py": 10,
+    "test_accounting.py": 10,
+    "calibration/test_essay_honesty.py": 10,
     "test_docs_examples.py": 34,  # measured 2026-12-07, alone, on the machine under load
 }
 

@@ -46,15 +46,21 @@ OVERFLOW_JS = """
 
 
 def _eval(tools: DevTools, session: str, expression: str):
-    reply = tools.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                            "awaitPromise": True}, session=session)
+    reply = tools.send(
+        "Runtime.evaluate",
+        {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        session=session,
+    )
     return reply["result"].get("value")
 
 
 def _key(tools: DevTools, session: str, key: str, code: str, keycode: int) -> None:
     for kind in ("keyDown", "keyUp"):
-        tools.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": code,
-                                              "windowsVirtualKeyCode": keycode}, session=session)
+        tools.send(
+            "Input.dispatchKeyEvent",
+            {"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": keycode},
+            session=session,
+        )
 
 
 def drive(url: str, sizes: list[tuple[int, int]], shots: Path | None = None, pdf: bool = True) -> dict:
@@ -70,8 +76,11 @@ def drive(url: str, sizes: list[tuple[int, int]], shots: Path | None = None, pdf
         for domain in ("Page", "Runtime", "Log", "Network"):
             tools.send(f"{domain}.enable", session=session)
         for width, height in sizes:
-            tools.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
-                                                              "deviceScaleFactor": 1, "mobile": False}, session=session)
+            tools.send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                session=session,
+            )
             tools.send("Page.navigate", {"url": url}, session=session)
             tools.wait_for("Page.loadEventFired", session)
             tools.events = [e for e in tools.events if e.get("method") != "Page.loadEventFired"]
@@ -87,22 +96,32 @@ def drive(url: str, sizes: list[tuple[int, int]], shots: Path | None = None, pdf
                 if shots is not None:
                     shot = tools.send("Page.captureScreenshot", {"format": "png"}, session=session)
                     shots.mkdir(parents=True, exist_ok=True)
-                    (shots / f"slide-{i + 1:02d}-{width}x{height}.png").write_bytes(base64.b64decode(shot["data"]))
+                    (shots / f"slide-{i + 1:02d}-{width}x{height}.png").write_bytes(
+                        base64.b64decode(shot["data"])
+                    )
             _key(tools, session, "ArrowRight", "ArrowRight", 39)  # past the end: stays on the last
             walk.append({"index": json.loads(_eval(tools, session, OVERFLOW_JS))["index"], "after_end": True})
             _key(tools, session, "Home", "Home", 36)
-            walk.append({"index": json.loads(_eval(tools, session, OVERFLOW_JS))["index"], "after_home": True})
+            walk.append(
+                {"index": json.loads(_eval(tools, session, OVERFLOW_JS))["index"], "after_home": True}
+            )
             seen["walks"][(width, height)] = walk
         _key(tools, session, "p", "KeyP", 80)
-        seen["presenter"] = _eval(tools, session, (
-            "JSON.stringify({on: document.body.classList.contains('presenter'), "
-            "panel: getComputedStyle(document.getElementById('panel')).display, "
-            "notes: document.getElementById('notes-text').textContent, "
-            "slide_notes: document.querySelector('.slide.current .notes p').textContent, "
-            "next: document.getElementById('next-title').textContent})"))
+        seen["presenter"] = _eval(
+            tools,
+            session,
+            (
+                "JSON.stringify({on: document.body.classList.contains('presenter'), "
+                "panel: getComputedStyle(document.getElementById('panel')).display, "
+                "notes: document.getElementById('notes-text').textContent, "
+                "slide_notes: document.querySelector('.slide.current .notes p').textContent, "
+                "next: document.getElementById('next-title').textContent})"
+            ),
+        )
         if pdf:
-            printed = tools.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True},
-                                 session=session)
+            printed = tools.send(
+                "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}, session=session
+            )
             data = base64.b64decode(printed["data"])
             seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
             seen["pdf"] = data
@@ -112,7 +131,9 @@ def drive(url: str, sizes: list[tuple[int, int]], shots: Path | None = None, pdf
     for e in tools.events:
         p = e.get("params", {})
         if e.get("method") == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert", "warning"):
-            seen["errors"].append(" ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", [])))
+            seen["errors"].append(
+                " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+            )
         elif e.get("method") == "Runtime.exceptionThrown":
             seen["errors"].append(p.get("exceptionDetails", {}).get("text", "exception"))
         elif e.get("method") == "Log.entryAdded" and p.get("entry", {}).get("level") in ("error", "warning"):
@@ -129,5 +150,9 @@ if __name__ == "__main__":
     result = drive(deck.as_uri(), [(w, h)], shots=out, pdf=False)
     for state in result["walks"][(w, h)]:
         if "title" in state:
-            print(state["index"] + 1, state["title"], "OVERFLOW " + "; ".join(state["bad"]) if state["bad"] else "")
+            print(
+                state["index"] + 1,
+                state["title"],
+                "OVERFLOW " + "; ".join(state["bad"]) if state["bad"] else "",
+            )
     print("errors:", result["errors"] or "none", "| requests:", result["requests"])

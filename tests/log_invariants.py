@@ -14,9 +14,27 @@ from collections.abc import Callable, Sequence
 
 from incsim.accounting import Accounting, check_one_place
 from incsim.metrics import incident_records, time_totals
-from incsim.model.events import (Affected, Answer, Busy, Decision, DecisionRequested, Detected, Escalated, Event,
-                                 Fixed, Interrupted, Joined, Left, Mitigated, Overran, Paged, Recovered, Resolved,
-                                 RoomClosed, RoomOpened)
+from incsim.model.events import (
+    Affected,
+    Answer,
+    Busy,
+    Decision,
+    DecisionRequested,
+    Detected,
+    Escalated,
+    Event,
+    Fixed,
+    Interrupted,
+    Joined,
+    Left,
+    Mitigated,
+    Overran,
+    Paged,
+    Recovered,
+    Resolved,
+    RoomClosed,
+    RoomOpened,
+)
 from incsim.model.people import Roster
 from incsim.scenario.durations import Fixed as FixedDuration
 from incsim.scenario.schema import Scenario
@@ -53,8 +71,11 @@ def _inside(spans: Sequence[tuple[float, float]], t: float, closed_end: bool = T
 
 def monotone_time(events, roster, scn) -> list[str]:
     """Every record comes at or after the one before it."""
-    return [f"record {i} at {b.t:.3f} after one at {a.t:.3f}" for i, (a, b) in enumerate(zip(events, events[1:]), 1)
-            if b.t < a.t - EPS]
+    return [
+        f"record {i} at {b.t:.3f} after one at {a.t:.3f}"
+        for i, (a, b) in enumerate(zip(events, events[1:]), 1)
+        if b.t < a.t - EPS
+    ]
 
 
 def paired_joins_and_leaves(events, roster, scn) -> list[str]:
@@ -95,20 +116,28 @@ def one_role_at_a_time(events, roster, scn) -> list[str]:
             role[key] = e.role
         elif isinstance(e, Joined) and key in role:
             if e.role == role[key]:
-                out.append(f"incident {e.incident}: {e.who} changes role at {e.t:.1f} to the {e.role} they are")
+                out.append(
+                    f"incident {e.incident}: {e.who} changes role at {e.t:.1f} to the {e.role} they are"
+                )
             role[key] = e.role
         elif isinstance(e, Left) and key in role:
             held = role.pop(key)
             if e.role != held:
-                out.append(f"incident {e.incident}: {e.who} leaves as {e.role} at {e.t:.1f}, having been {held}")
+                out.append(
+                    f"incident {e.incident}: {e.who} leaves as {e.role} at {e.t:.1f}, having been {held}"
+                )
         elif isinstance(e, Interrupted) and (e.engaged or key in role):
             held = role.get(key)
             if held is None or not e.engaged:
-                out.append(f"incident {e.incident}: {e.who} interrupted at {e.t:.1f} ({e.reason}) marked "
-                           f"{'engaged' if e.engaged else 'not engaged'} while {held or 'not part of it'}")
+                out.append(
+                    f"incident {e.incident}: {e.who} interrupted at {e.t:.1f} ({e.reason}) marked "
+                    f"{'engaged' if e.engaged else 'not engaged'} while {held or 'not part of it'}"
+                )
             elif e.role != held:
-                out.append(f"incident {e.incident}: {e.who} acts as {e.role} at {e.t:.1f} ({e.reason}) "
-                           f"while {held}, with no change of role logged")
+                out.append(
+                    f"incident {e.incident}: {e.who} acts as {e.role} at {e.t:.1f} ({e.reason}) "
+                    f"while {held}, with no change of role logged"
+                )
     return out
 
 
@@ -149,8 +178,10 @@ def one_page_per_need(events, roster, scn) -> list[str]:
             if key in inside:
                 out.append(f"incident {e.incident}: {e.who} paged as {e.role} at {e.t:.1f} while part of it")
             elif key in pending:
-                out.append(f"incident {e.incident}: {e.who} paged as {e.role} at {e.t:.1f}, "
-                           f"already paged at {pending[key]:.1f}")
+                out.append(
+                    f"incident {e.incident}: {e.who} paged as {e.role} at {e.t:.1f}, "
+                    f"already paged at {pending[key]:.1f}"
+                )
             else:
                 pending[key] = e.t
         elif isinstance(e, Joined) and not e.change:
@@ -190,8 +221,10 @@ def decisions_have_their_deciders(events, roster, scn) -> list[str]:
                         continue
                     if e.medium == "channel" and who == debugger:
                         continue
-                    out.append(f"incident {inc}: decision {e.name} taken at {e.t:.1f} in the {e.medium} "
-                               f"without {who}")
+                    out.append(
+                        f"incident {inc}: decision {e.name} taken at {e.t:.1f} in the {e.medium} "
+                        f"without {who}"
+                    )
     return out
 
 
@@ -220,8 +253,10 @@ def escalations_tell_the_truth(events, roster, scn: Scenario) -> list[str]:
                 n = float(m.group(1))
                 moved = [e for e in before if isinstance(e, _PROGRESS) and e.t > esc.t - n + EPS]
                 if moved:
-                    out.append(f"incident {inc}: '{esc.reason}' at {esc.t:.1f} but {moved[-1].kind.value} "
-                               f"at {moved[-1].t:.1f}")
+                    out.append(
+                        f"incident {inc}: '{esc.reason}' at {esc.t:.1f} but {moved[-1].kind.value} "
+                        f"at {moved[-1].t:.1f}"
+                    )
                 continue
             if det is None:
                 continue
@@ -238,8 +273,11 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     close (an overrun, logged as ``overran`` at the planned end while the call is on and a
     containment decision is open), shorter only when a room replaces it or the incident ends."""
     out = []
-    durations = {p.triage.duration.value for p in scn.protocols
-                 if p.triage is not None and isinstance(p.triage.duration, FixedDuration)}
+    durations = {
+        p.triage.duration.value
+        for p in scn.protocols
+        if p.triage is not None and isinstance(p.triage.duration, FixedDuration)
+    }
     duration = next(iter(durations)) if len(durations) == 1 else None
     for inc, evs in _by_incident(events).items():
         engaged: set[str] = set()
@@ -254,11 +292,16 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
                 call = None  # replaced
             if isinstance(e, Overran):
                 if call is None or overran is not None:
-                    out.append(f"incident {inc}: an overrun at {e.t:.1f} with no triage call on (or a second)")
-                elif abs(e.t - call.t - e.planned_min) > EPS or (duration is not None
-                                                                 and abs(e.planned_min - duration) > EPS):
-                    out.append(f"incident {inc}: an overrun at {e.t:.1f} of a call opened at {call.t:.1f} "
-                               f"planned for {e.planned_min:g} min")
+                    out.append(
+                        f"incident {inc}: an overrun at {e.t:.1f} with no triage call on (or a second)"
+                    )
+                elif abs(e.t - call.t - e.planned_min) > EPS or (
+                    duration is not None and abs(e.planned_min - duration) > EPS
+                ):
+                    out.append(
+                        f"incident {inc}: an overrun at {e.t:.1f} of a call opened at {call.t:.1f} "
+                        f"planned for {e.planned_min:g} min"
+                    )
                 elif not e.waiting_for:
                     out.append(f"incident {inc}: an overrun at {e.t:.1f} waiting for no decision")
                 overran = e
@@ -267,22 +310,35 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
             elif call is not None and isinstance(e, (RoomClosed, Resolved)):
                 length = e.t - call.t
                 if duration is not None and isinstance(e, RoomClosed):
-                    contained_now = any(isinstance(d, Decision) and d.containment and abs(d.t - e.t) < EPS
-                                        for d in evs)
+                    contained_now = any(
+                        isinstance(d, Decision) and d.containment and abs(d.t - e.t) < EPS for d in evs
+                    )
                     if length < duration - EPS:
                         out.append(f"incident {inc}: triage call of {length:.1f} min, not {duration:g}")
                     elif length > duration + EPS and not contained_now:
-                        out.append(f"incident {inc}: triage call of {length:.1f} min ran over {duration:g} "
-                                   "with no containment decision at its close")
+                        out.append(
+                            f"incident {inc}: triage call of {length:.1f} min ran over {duration:g} "
+                            "with no containment decision at its close"
+                        )
                 planned = overran.planned_min if overran is not None else duration
-                if isinstance(e, RoomClosed) and planned is not None and length > planned + EPS and overran is None:
-                    out.append(f"incident {inc}: triage call of {length:.1f} min ran over {planned:g} unlogged")
+                if (
+                    isinstance(e, RoomClosed)
+                    and planned is not None
+                    and length > planned + EPS
+                    and overran is None
+                ):
+                    out.append(
+                        f"incident {inc}: triage call of {length:.1f} min ran over {planned:g} unlogged"
+                    )
                 if overran is not None and length < overran.planned_min - EPS:
-                    out.append(f"incident {inc}: an overrun logged for a call that closed after {length:.1f} min")
+                    out.append(
+                        f"incident {inc}: an overrun logged for a call that closed after {length:.1f} min"
+                    )
                 call = None
             if call is not None and call.limit is not None and len(engaged) > call.limit:
-                out.append(f"incident {inc}: {len(engaged)} people in a triage call of {call.limit} "
-                           f"at {e.t:.1f}")
+                out.append(
+                    f"incident {inc}: {len(engaged)} people in a triage call of {call.limit} at {e.t:.1f}"
+                )
     return out
 
 
@@ -309,11 +365,15 @@ def repairs_by_the_owning_team(events, roster: Roster, scn: Scenario) -> list[st
                 team = owner[e.service]
                 who = e.who
                 if who not in roster.engineers or roster.engineers[who].team != team:
-                    out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} by "
-                               f"{who or 'nobody'}, not of {team}")
+                    out.append(
+                        f"incident {inc}: {e.service} repaired at {e.t:.1f} by "
+                        f"{who or 'nobody'}, not of {team}"
+                    )
                 elif (who, e.service) not in fixing and role.get(who) in (None, "ic", "spectator", "watcher"):
-                    out.append(f"incident {inc}: {e.service} repaired at {e.t:.1f} by {who} while "
-                               f"{role.get(who) or 'not part of it'}")
+                    out.append(
+                        f"incident {inc}: {e.service} repaired at {e.t:.1f} by {who} while "
+                        f"{role.get(who) or 'not part of it'}"
+                    )
     return out
 
 
@@ -350,7 +410,8 @@ CHECKS: dict[str, Callable[[Sequence[Event], Roster, Scenario], list[str]]] = {
 }
 
 
-def check_log(events: Sequence[Event], roster: Roster, scn: Scenario,
-              only: Sequence[str] | None = None) -> dict[str, list[str]]:
+def check_log(
+    events: Sequence[Event], roster: Roster, scn: Scenario, only: Sequence[str] | None = None
+) -> dict[str, list[str]]:
     """The breaches of every check (or of ``only``) in ``events``, by check name."""
     return {name: CHECKS[name](events, roster, scn) for name in (only or CHECKS)}

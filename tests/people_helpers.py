@@ -47,8 +47,16 @@ def write_org(folder: Path, p: OrgParams = OrgParams()) -> tuple[Path, list[Path
 
     rng = np.random.default_rng(p.seed)
     n_people = 120
-    users = [{"id": f"U{i:03d}", "name": f"person{i}", "real_name": f"Person {i}", "tz_offset": _OFFSETS[i % 4],
-              "profile": {"email": f"person{i}@example.com", "real_name": f"Person {i}"}} for i in range(n_people)]
+    users = [
+        {
+            "id": f"U{i:03d}",
+            "name": f"person{i}",
+            "real_name": f"Person {i}",
+            "tz_offset": _OFFSETS[i % 4],
+            "profile": {"email": f"person{i}@example.com", "real_name": f"Person {i}"},
+        }
+        for i in range(n_people)
+    ]
     users.append({"id": "B001", "name": "pagerbot", "real_name": "Pager Bot", "is_bot": True, "profile": {}})
     offset = {u["id"]: u["tz_offset"] for u in users[:n_people]}
     slack = folder / "slack"
@@ -60,14 +68,26 @@ def write_org(folder: Path, p: OrgParams = OrgParams()) -> tuple[Path, list[Path
         start = start.replace(microsecond=0)
         ids = rng.permutation(n_people)
         ic, debugger, lead = (f"U{i:03d}" for i in ids[:3])
-        answerers = [f"U{i:03d}" for i in ids[3:3 + p.questions_per_incident]]
-        pool = [f"U{i:03d}" for i in ids[3 + p.questions_per_incident:]]
+        answerers = [f"U{i:03d}" for i in ids[3 : 3 + p.questions_per_incident]]
+        pool = [f"U{i:03d}" for i in ids[3 + p.questions_per_incident :]]
         name = f"incident-{start:%Y-%m-%d}-{k:03d}"
-        msgs = [{"type": "message", "subtype": "bot_message", "bot_id": "B001", "ts": _ts(start),
-                 "text": "P1 alert"},
-                {"type": "message", "subtype": "channel_join", "user": ic, "ts": _ts(start + timedelta(seconds=30)),
-                 "text": f"<@{ic}> has joined the channel"},
-                {"type": "message", "user": debugger, "ts": _ts(start + timedelta(minutes=3)), "text": "looking"}]
+        msgs = [
+            {
+                "type": "message",
+                "subtype": "bot_message",
+                "bot_id": "B001",
+                "ts": _ts(start),
+                "text": "P1 alert",
+            },
+            {
+                "type": "message",
+                "subtype": "channel_join",
+                "user": ic,
+                "ts": _ts(start + timedelta(seconds=30)),
+                "text": f"<@{ic}> has joined the channel",
+            },
+            {"type": "message", "user": debugger, "ts": _ts(start + timedelta(minutes=3)), "text": "looking"},
+        ]
         t, n_updates = start + timedelta(minutes=5), int(rng.integers(4, 9))
         updates = []
         for _ in range(n_updates):
@@ -77,21 +97,51 @@ def write_org(folder: Path, p: OrgParams = OrgParams()) -> tuple[Path, list[Path
         for q, who in enumerate(answerers):
             asked = start + timedelta(minutes=float(rng.uniform(6, (work_end - start).total_seconds() / 60)))
             asked = asked.replace(microsecond=0) + timedelta(seconds=q)  # distinct times
-            median = p.reply_business_median_min if business_hours(asked, offset[who]) else p.reply_off_median_min
+            median = (
+                p.reply_business_median_min if business_hours(asked, offset[who]) else p.reply_off_median_min
+            )
             answer = asked + timedelta(minutes=float(rng.lognormal(np.log(median), p.reply_sigma)))
-            msgs.append({"type": "message", "user": ic, "ts": _ts(asked), "text": f"<@{who}> did the deploy change it?"})
-            msgs.append({"type": "message", "user": who, "ts": _ts(answer), "text": "yes, rolled back now",
-                         "thread_ts": _ts(asked)})
-        last = max([work_end, *(datetime.fromtimestamp(float(m["ts"]), UTC) for m in msgs)]) + timedelta(minutes=1)
+            msgs.append(
+                {
+                    "type": "message",
+                    "user": ic,
+                    "ts": _ts(asked),
+                    "text": f"<@{who}> did the deploy change it?",
+                }
+            )
+            msgs.append(
+                {
+                    "type": "message",
+                    "user": who,
+                    "ts": _ts(answer),
+                    "text": "yes, rolled back now",
+                    "thread_ts": _ts(asked),
+                }
+            )
+        last = max([work_end, *(datetime.fromtimestamp(float(m["ts"]), UTC) for m in msgs)]) + timedelta(
+            minutes=1
+        )
         msgs.append({"type": "message", "user": ic, "ts": _ts(last), "text": "resolved, closing the channel"})
         for j, u in enumerate(updates):
-            msgs.append({"type": "message", "user": ic, "ts": _ts(u + timedelta(microseconds=j)),
-                         "text": f"*Status:* step {j}\n*Impact:* checkout\n*Next steps:* keep going\n*ETA:* unknown"})
+            msgs.append(
+                {
+                    "type": "message",
+                    "user": ic,
+                    "ts": _ts(u + timedelta(microseconds=j)),
+                    "text": f"*Status:* step {j}\n*Impact:* checkout\n*Next steps:* keep going\n*ETA:* unknown",
+                }
+            )
         hours = (last - start).total_seconds() / 3600
         for r in range(int(rng.poisson(p.requests_per_hour * hours))):
             at = start + timedelta(seconds=float(rng.uniform(60, (last - start).total_seconds() - 60)))
-            msgs.append({"type": "message", "user": lead, "ts": _ts(at.replace(microsecond=r + 11)),
-                         "text": "any updates?"})
+            msgs.append(
+                {
+                    "type": "message",
+                    "user": lead,
+                    "ts": _ts(at.replace(microsecond=r + 11)),
+                    "text": "any updates?",
+                }
+            )
         by_day: dict[str, list] = {}
         for m in sorted(msgs, key=lambda m: float(m["ts"])):
             day = datetime.fromtimestamp(float(m["ts"]), UTC).strftime("%Y-%m-%d")
@@ -110,11 +160,15 @@ def write_org(folder: Path, p: OrgParams = OrgParams()) -> tuple[Path, list[Path
             stays = i < 2 or rng.random() < p.stay
             leave = call_end if stays else join + (call_end - join) * float(rng.uniform(0.1, 0.8))
             n = int(who[1:])
-            rows.append(f"Person {n},person{n}@example.com,{_zoom_time(join)},{_zoom_time(leave)},"
-                        f"{round((leave - join).total_seconds() / 60)},No,No")
+            rows.append(
+                f"Person {n},person{n}@example.com,{_zoom_time(join)},{_zoom_time(leave)},"
+                f"{round((leave - join).total_seconds() / 60)},No,No"
+            )
         report = folder / f"zoom-{k:03d}.csv"
-        report.write_text("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest,"
-                          "In Waiting Room\n" + "\n".join(rows) + "\n")
+        report.write_text(
+            "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest,"
+            "In Waiting Room\n" + "\n".join(rows) + "\n"
+        )
         reports.append(report)
     (slack / "users.json").write_text(json.dumps(users, indent=1))
     (slack / "channels.json").write_text(json.dumps(channels, indent=1))

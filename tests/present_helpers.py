@@ -17,9 +17,9 @@ from incsim.pilot_baseline import baseline_from_results
 
 SEED = Path(api.__file__).resolve().parent / "scenario" / "defaults" / "seed.yaml"
 HOSTILE_NAME = '<script>alert("deck")</script> & co'
-WAR_ROOM = 'war<b>room</b>'
+WAR_ROOM = "war<b>room</b>"
 ASYNC = 'async "first" & </td>'
-HOSTILE_CATEGORY = '<img src=x onerror=alert(1)>'
+HOSTILE_CATEGORY = "<img src=x onerror=alert(1)>"
 COMMAND = ["incsim", "run", "scenario.yaml", "-n", "3", "--seed", "11", "-o", "run"]
 
 
@@ -31,7 +31,7 @@ def hostile_run(root: Path) -> Path:
     text = text.replace("  - name: async-first\n", f"  - name: '{ASYNC}'\n", 1)
     text = text.replace("  horizon_days: 28", "  horizon_days: 21", 1)
     # the uncertainty section names the protocols by path; the deck does not read it
-    text = text[:text.index("\nuncertainty:") + 1] if "\nuncertainty:" in text else text
+    text = text[: text.index("\nuncertainty:") + 1] if "\nuncertainty:" in text else text
     src = root / "scenario.yaml"
     src.write_text(text, encoding="utf-8")
     out = root / "run"
@@ -43,7 +43,9 @@ def pilot_folder(run: Path, root: Path) -> Path:
     """``incsim pilot --from-results RUN --improvement 0.3 --per-month 20 -o DIR``: few trials and months (fast)."""
     baseline = baseline_from_results(run, WAR_ROOM)
     out = root / "pilot"
-    api.write_pilot_json(out, baseline, pilot_report(baseline, improvement=0.3, per_month=20, trials=100, seed=3))
+    api.write_pilot_json(
+        out, baseline, pilot_report(baseline, improvement=0.3, per_month=20, trials=100, seed=3)
+    )
     return out
 
 
@@ -54,9 +56,15 @@ def review_folder(root: Path) -> Path:
         for k in range(8 + month):
             start = datetime(2026, month, 1 + k * 2, 9, tzinfo=UTC)
             minutes = 30 + 7 * k + (60 if month == 4 else 0)
-            incidents.append(Incident(id=f"{month}-{k}", start=start, resolved=start + timedelta(minutes=minutes),
-                                      category=HOSTILE_CATEGORY if k % 3 == 0 else "database",
-                                      engineer_hours=minutes / 40))
+            incidents.append(
+                Incident(
+                    id=f"{month}-{k}",
+                    start=start,
+                    resolved=start + timedelta(minutes=minutes),
+                    category=HOSTILE_CATEGORY if k % 3 == 0 else "database",
+                    engineer_hours=minutes / 40,
+                )
+            )
     export = Export("history.json", "test", incidents, end=incidents[-1].resolved)
     result = review(export, months=3)
     out = root / "review"
@@ -73,26 +81,78 @@ ROBUSTNESS = {
         {"path": "behaviour.off_hours_slowdown", "low": 1.0, "high": 2.0, "dist": "uniform"},
     ],
     "comparisons": [
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "engineer_hours", "mean": -9.4, "low": -15.2,
-         "high": -2.1, "noise_low": -10.3, "noise_high": -8.6, "p_alternative_better": 0.93},
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "ttr_min", "mean": 6.0, "low": -20.0,
-         "high": 41.0, "noise_low": -3.0, "noise_high": 15.0, "p_alternative_better": 0.41},
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "engineer_hours",
+            "mean": -9.4,
+            "low": -15.2,
+            "high": -2.1,
+            "noise_low": -10.3,
+            "noise_high": -8.6,
+            "p_alternative_better": 0.93,
+        },
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "ttr_min",
+            "mean": 6.0,
+            "low": -20.0,
+            "high": 41.0,
+            "noise_low": -3.0,
+            "noise_high": 15.0,
+            "p_alternative_better": 0.41,
+        },
     ],
     "sensitivity": [
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "engineer_hours", "parameter": "behaviour.refocus",
-         "first_order": 0.3, "total": 0.35},
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "engineer_hours",
-         "parameter": "protocols[war-room].room.stay_probability", "first_order": 0.61, "total": 0.7},
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "engineer_hours",
-         "parameter": "behaviour.off_hours_slowdown", "first_order": 0.05, "total": 0.4},  # interactions
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "ttr_min", "parameter": "behaviour.refocus",
-         "first_order": 0.5, "total": 0.6},
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "engineer_hours",
+            "parameter": "behaviour.refocus",
+            "first_order": 0.3,
+            "total": 0.35,
+        },
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "engineer_hours",
+            "parameter": "protocols[war-room].room.stay_probability",
+            "first_order": 0.61,
+            "total": 0.7,
+        },
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "engineer_hours",
+            "parameter": "behaviour.off_hours_slowdown",
+            "first_order": 0.05,
+            "total": 0.4,
+        },  # interactions
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "ttr_min",
+            "parameter": "behaviour.refocus",
+            "first_order": 0.5,
+            "total": 0.6,
+        },
     ],
     "flip_points": [
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "engineer_hours",
-         "parameter": "protocols[war-room].room.stay_probability", "value": 0.35},
-        {"baseline": WAR_ROOM, "alternative": ASYNC, "metric": "engineer_hours", "parameter": "behaviour.refocus",
-         "value": None},
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "engineer_hours",
+            "parameter": "protocols[war-room].room.stay_probability",
+            "value": 0.35,
+        },
+        {
+            "baseline": WAR_ROOM,
+            "alternative": ASYNC,
+            "metric": "engineer_hours",
+            "parameter": "behaviour.refocus",
+            "value": None,
+        },
     ],
 }
 
@@ -122,6 +182,9 @@ def calibration_folder(root: Path) -> Path:
     data = read_export(export, None)
     calib = calibrate(data, None)
     out = root / "calibration"
-    write_folder(out, {"calibration.json": dumps(calib), "report.html": calibration_html(calib, data)},
-                 command=["incsim", "calibrate"])
+    write_folder(
+        out,
+        {"calibration.json": dumps(calib), "report.html": calibration_html(calib, data)},
+        command=["incsim", "calibrate"],
+    )
     return out

@@ -61,8 +61,10 @@ def scenario(arrivals: str):
 
 def starts(scn, replications: int, weeks: float) -> list[np.ndarray]:
     """Arrival times (minutes) of each replication over ``weeks`` weeks, seed 7."""
-    return [np.array([i.at for i in generate_incidents(scn, Streams(7, r), weeks * WEEK)])
-            for r in range(replications)]
+    return [
+        np.array([i.at for i in generate_incidents(scn, Streams(7, r), weeks * WEEK)])
+        for r in range(replications)
+    ]
 
 
 def hour_of_week(at: np.ndarray, offset_hours: float = 0.0) -> np.ndarray:
@@ -73,13 +75,13 @@ def hour_of_week(at: np.ndarray, offset_hours: float = 0.0) -> np.ndarray:
 # A lopsided profile: busy weekday mornings, quiet nights, quieter weekends (every cell > 0).
 LOPSIDED = [
     (0.3 if d >= 5 else 1.0) * (4.0 if 8 <= h < 12 else 1.5 if 12 <= h < 18 else 0.4)
-    for d in range(7) for h in range(24)
+    for d in range(7)
+    for h in range(24)
 ]
 
 
 def test_simulated_hour_of_week_histogram_matches_the_profile():
-    scn = scenario("arrivals: {rate_per_week: 150, profile: {clock: utc, hour_of_week: %s}}"
-                   % LOPSIDED)
+    scn = scenario("arrivals: {rate_per_week: 150, profile: {clock: utc, hour_of_week: %s}}" % LOPSIDED)
     at = np.concatenate(starts(scn, 8, 10))
     counts = np.bincount(hour_of_week(at), minlength=HOURS_PER_WEEK)
     n = counts.sum()
@@ -110,8 +112,12 @@ def test_default_weekday_share_is_the_fitted_one():
 def test_the_default_profile_is_what_the_fit_script_prints():
     if not (GITHUB / "downtime_windows.csv").is_file():
         pytest.skip(f"GitHub status data not found at {GITHUB}")
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "fit_profile.py"), str(GITHUB)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "fit_profile.py"), str(GITHUB)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "n = 779" in out
     lines = {ln.split(":")[0].strip(): ln for ln in out.splitlines() if ln.startswith("  ")}
     prof = load_default_scenario().incidents.arrivals.profile
@@ -166,8 +172,11 @@ def test_thinning_a_flat_rate_gives_the_old_poisson_process():
     """Thinning against a loose envelope (bound 4, rate flat) must give a plain Poisson process:
     the same count distribution, gaps and service shares as the old direct draws."""
     scn = scenario("arrivals: {rate_per_week: 20}")
-    loose = ArrivalRate(weights=np.ones(HOURS_PER_WEEK), offsets={"api": 0.0, "db": 8.0},
-                        bursts=(Burst(at_min=1e9, duration_min=1.0, factor=4.0),))
+    loose = ArrivalRate(
+        weights=np.ones(HOURS_PER_WEEK),
+        offsets={"api": 0.0, "db": 8.0},
+        bursts=(Burst(at_min=1e9, duration_min=1.0, factor=4.0),),
+    )
     assert loose.varies and loose.bound == 4.0
     horizon = 4 * WEEK
     old, new = [], []
@@ -189,8 +198,10 @@ def test_thinning_a_flat_rate_gives_the_old_poisson_process():
 
 def test_bursts_multiply_the_rate_inside_their_windows():
     # one day in seven at five times the rate
-    scn = scenario("arrivals: {rate_per_week: 30, bursts: [{at_min: 2880, duration_min: 1440, "
-                   "factor: 5, every_days: 7}]}")
+    scn = scenario(
+        "arrivals: {rate_per_week: 30, bursts: [{at_min: 2880, duration_min: 1440, "
+        "factor: 5, every_days: 7}]}"
+    )
     at = np.concatenate(starts(scn, 20, 8))
     inside = ((at - 2880) % WEEK) < 1440
     per_day_in = inside.sum() / (20 * 8)
@@ -201,15 +212,19 @@ def test_bursts_multiply_the_rate_inside_their_windows():
 
 
 def test_a_one_off_burst_ends():
-    rate = ArrivalRate(weights=np.ones(HOURS_PER_WEEK), offsets={},
-                       bursts=(Burst(at_min=100, duration_min=50, factor=3),
-                               Burst(at_min=120, duration_min=10, factor=6)))
+    rate = ArrivalRate(
+        weights=np.ones(HOURS_PER_WEEK),
+        offsets={},
+        bursts=(Burst(at_min=100, duration_min=50, factor=3), Burst(at_min=120, duration_min=10, factor=6)),
+    )
     assert [rate.burst(t) for t in (99, 100, 125, 140, 149.9, 150, 10_000)] == [1, 3, 6, 3, 3, 1, 1]
 
 
 def test_compact_profile_is_weekday_times_hour_scaled_to_mean_one():
-    scn = scenario("arrivals: {rate_per_week: 1, profile: {weekday: [1, 1, 1, 1, 1, 0, 0], "
-                   "hour: %s}}" % ([0] * 12 + [3] * 12))
+    scn = scenario(
+        "arrivals: {rate_per_week: 1, profile: {weekday: [1, 1, 1, 1, 1, 0, 0], "
+        "hour: %s}}" % ([0] * 12 + [3] * 12)
+    )
     w = profile_weights(scn.incidents.arrivals.profile)
     assert w.shape == (HOURS_PER_WEEK,) and math.isclose(w.mean(), 1.0)
     assert w[0] == 0 and w[12] == w[4 * 24 + 23] > 0 and w[5 * 24 + 12] == 0
@@ -217,32 +232,52 @@ def test_compact_profile_is_weekday_times_hour_scaled_to_mean_one():
 
 
 BAD = [
-    ("profile: {hour_of_week: [1, 2, 3]}",
-     "clocks.yaml:12:56: incidents.arrivals.profile.hour_of_week: List should have at least 168 "
-     "items after validation, not 3"),
-    ("profile: {weekday: [1, 1, 1, 1, -1, 0, 0]}",
-     "clocks.yaml:12:64: incidents.arrivals.profile.weekday.4: Input should be greater than or equal to 0"),
-    ("profile: {hour: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, lots, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}",
-     "clocks.yaml:12:85: incidents.arrivals.profile.hour.12: Input should be a valid number"),
-    ("profile: {weekday: [0, 0, 0, 0, 0, 0, 0]}",
-     "clocks.yaml:12:42: incidents.arrivals.profile.weekday: every weekday weight is 0: incidents "
-     "could never start"),
-    ("profile: {clock: utc}",
-     "clocks.yaml:12:32: incidents.arrivals.profile: a profile needs hour_of_week (168 weights) or "
-     "weekday (7) and/or hour (24)"),
-    ("profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: fra}",
-     "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'fra' (did you mean 'far'?); "
-     "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]"),
-    ("profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: UTC+15}",
-     "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'UTC+15'; "
-     "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]"),
-    ("profile: {weekday: [1, 1, 1, 1, 1, 0, 0], hour_of_week: %s}" % ([1] * 168),
-     "clocks.yaml:12:42: incidents.arrivals.profile.weekday: give hour_of_week or weekday/hour, not "
-     "both ('weekday' and 'hour_of_week')"),
-    ("bursts: [{at_min: 0, duration_min: 60, factor: 0}]",
-     "clocks.yaml:12:79: incidents.arrivals.bursts.0.factor: Input should be greater than 0"),
-    ("bursts: [{at_min: 0, factor: 2}]",
-     "clocks.yaml:12:41: incidents.arrivals.bursts.0.duration_min: missing required key 'duration_min'"),
+    (
+        "profile: {hour_of_week: [1, 2, 3]}",
+        "clocks.yaml:12:56: incidents.arrivals.profile.hour_of_week: List should have at least 168 "
+        "items after validation, not 3",
+    ),
+    (
+        "profile: {weekday: [1, 1, 1, 1, -1, 0, 0]}",
+        "clocks.yaml:12:64: incidents.arrivals.profile.weekday.4: Input should be greater than or equal to 0",
+    ),
+    (
+        "profile: {hour: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, lots, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}",
+        "clocks.yaml:12:85: incidents.arrivals.profile.hour.12: Input should be a valid number",
+    ),
+    (
+        "profile: {weekday: [0, 0, 0, 0, 0, 0, 0]}",
+        "clocks.yaml:12:42: incidents.arrivals.profile.weekday: every weekday weight is 0: incidents "
+        "could never start",
+    ),
+    (
+        "profile: {clock: utc}",
+        "clocks.yaml:12:32: incidents.arrivals.profile: a profile needs hour_of_week (168 weights) or "
+        "weekday (7) and/or hour (24)",
+    ),
+    (
+        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: fra}",
+        "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'fra' (did you mean 'far'?); "
+        "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]",
+    ),
+    (
+        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: UTC+15}",
+        "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'UTC+15'; "
+        "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]",
+    ),
+    (
+        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], hour_of_week: %s}" % ([1] * 168),
+        "clocks.yaml:12:42: incidents.arrivals.profile.weekday: give hour_of_week or weekday/hour, not "
+        "both ('weekday' and 'hour_of_week')",
+    ),
+    (
+        "bursts: [{at_min: 0, duration_min: 60, factor: 0}]",
+        "clocks.yaml:12:79: incidents.arrivals.bursts.0.factor: Input should be greater than 0",
+    ),
+    (
+        "bursts: [{at_min: 0, factor: 2}]",
+        "clocks.yaml:12:41: incidents.arrivals.bursts.0.duration_min: missing required key 'duration_min'",
+    ),
 ]
 
 

@@ -28,7 +28,11 @@ runner = CliRunner()
 CASES = [
     ("pagerduty.json", "pagerduty", {"duplicate id": 1, "zero or negative duration": 1, "malformed": 1}),
     ("pagerduty.csv", "pagerduty", {"malformed": 1}),
-    ("incidentio.json", "incidentio", {"test mode": 1, "tutorial mode": 1, "status declined": 1, "malformed": 1}),
+    (
+        "incidentio.json",
+        "incidentio",
+        {"test mode": 1, "tutorial mode": 1, "status declined": 1, "malformed": 1},
+    ),
     ("statuspage.json", "statuspage", {"maintenance": 1, "duplicate id": 1}),
     ("rootly.json", "rootly", {"test incident": 1, "example incident": 1, "cancelled": 1}),
     ("firehydrant.json", "firehydrant", {"zero or negative duration": 1}),
@@ -54,7 +58,9 @@ def test_reader_keeps_resolved_and_open_and_says_what_it_dropped(name, fmt, drop
 
 def test_malformed_records_are_located_and_strict_stops():
     exp = read_export(FIX / "pagerduty.json")
-    assert exp.problems == [f"{FIX / 'pagerduty.json'}: record 9 (id PINC9): not an ISO 8601 timestamp: 'yesterday'"]
+    assert exp.problems == [
+        f"{FIX / 'pagerduty.json'}: record 9 (id PINC9): not an ISO 8601 timestamp: 'yesterday'"
+    ]
     with pytest.raises(ExportError, match=r"pagerduty\.json: record 9 \(id PINC9\)"):
         read_export(FIX / "pagerduty.json", strict=True)
     lines = read_export(FIX / "github_status.jsonl")
@@ -119,6 +125,7 @@ def test_unreadable_exports_are_one_line(tmp_path):
 
 # -- fits -------------------------------------------------------------------------------------
 
+
 def test_censored_lognormal_fit_recovers_parameters_where_ignoring_censoring_is_biased():
     rng = np.random.default_rng(7)
     true = rng.lognormal(4.0, 1.0, 3000)
@@ -153,11 +160,14 @@ def test_kaplan_meier_without_censoring_is_the_ecdf():
     t, F = fit.kaplan_meier(x)
     assert list(t) == [1.0, 2.0, 3.0, 5.0] and list(F) == pytest.approx([0.25, 0.5, 0.75, 1.0])
     t, F = fit.kaplan_meier([1.0, 2.0, 3.0, 4.0], [False, True, False, False])
-    assert list(t) == [1.0, 3.0, 4.0] and F[-1] == pytest.approx(1.0) and F[1] == pytest.approx(1 - 0.75 * 0.5)
+    assert (
+        list(t) == [1.0, 3.0, 4.0] and F[-1] == pytest.approx(1.0) and F[1] == pytest.approx(1 - 0.75 * 0.5)
+    )
 
 
 def test_arrivals_profile_and_overdispersion():
     from datetime import datetime, timedelta
+
     t0 = datetime(2026, 1, 5, tzinfo=UTC)  # Monday 00:00
     poisson_like = [t0 + timedelta(days=7 * w, hours=10 + k) for w in range(20) for k in range(3)]
     a = fit.arrivals(poisson_like)
@@ -165,17 +175,20 @@ def test_arrivals_profile_and_overdispersion():
     assert len(a["hour_of_week"]) == 168 and sum(a["hour_of_week"]) == pytest.approx(1.0)
     assert a["hour_of_week"][10] == pytest.approx(1 / 3)
     assert not a["weekly_counts"]["overdispersed"]
-    bursty = [t0 + timedelta(days=7 * w, minutes=k) for w in range(20) for k in range(12 if w % 4 == 0 else 1)]
+    bursty = [
+        t0 + timedelta(days=7 * w, minutes=k) for w in range(20) for k in range(12 if w % 4 == 0 else 1)
+    ]
     assert fit.arrivals(bursty)["weekly_counts"]["overdispersed"]
 
 
 # -- calibration and the command --------------------------------------------------------------
 
+
 def test_small_samples_are_refused_or_flagged(tmp_path):
     exp = read_export(FIX / "statuspage.json")
     cal = calibrate(exp)
     assert cal["n"] == 7 and any("rough" in w for w in cal["warnings"])
-    few = exp.__class__(exp.source, exp.format, exp.incidents[:MIN_SAMPLE - 1], exp.dropped, [], exp.end)
+    few = exp.__class__(exp.source, exp.format, exp.incidents[: MIN_SAMPLE - 1], exp.dropped, [], exp.end)
     with pytest.raises(ExportError, match=f"needs at least {MIN_SAMPLE}"):
         calibrate(few)
     by = calibrate(exp, "severity")
@@ -207,8 +220,17 @@ def test_calibrate_errors_are_one_line(tmp_path):
 
 def test_report_and_base_scenario(tmp_path):
     out = tmp_path / "cal"
-    res = runner.invoke(app, ["calibrate", str(FIX / "incidentio.json"), "--base",
-                              str(ROOT / "scenarios" / "seed.yaml"), "-o", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(FIX / "incidentio.json"),
+            "--base",
+            str(ROOT / "scenarios" / "seed.yaml"),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     html = (out / "report.html").read_text()
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
@@ -236,8 +258,22 @@ def test_check_cli_table_json_and_page(tmp_path, minimal_yaml):
     scn = tmp_path / "tiny.yaml"
     scn.write_text(minimal_yaml)
     out = tmp_path / "check"
-    res = runner.invoke(app, ["calibrate", str(FIX / "statuspage.json"), "--check", str(scn), "-n", "2",
-                              "--seed", "3", "-o", str(out), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(FIX / "statuspage.json"),
+            "--check",
+            str(scn),
+            "-n",
+            "2",
+            "--seed",
+            "3",
+            "-o",
+            str(out),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["history"]["n"] == 6  # resolved incidents only
@@ -306,8 +342,21 @@ def test_base_scenario_takes_each_category_from_its_own_group(tmp_path):
     (tmp_path / "h.csv").write_text("\n".join(rows) + "\n")
     (tmp_path / "cols.yaml").write_text("start: start\nend: end\nid: id\ncategory: kind\n")
     out = tmp_path / "cal"
-    res = runner.invoke(app, ["calibrate", str(tmp_path / "h.csv"), "--mapping", str(tmp_path / "cols.yaml"),
-                              "--by", "category", "--base", str(ROOT / "scenarios" / "seed.yaml"), "-o", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(tmp_path / "h.csv"),
+            "--mapping",
+            str(tmp_path / "cols.yaml"),
+            "--by",
+            "category",
+            "--base",
+            str(ROOT / "scenarios" / "seed.yaml"),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     scn = load_scenario_text((out / "scenario.yaml").read_text(), "scenario.yaml")
     cats = scn.incidents.categories
@@ -315,5 +364,7 @@ def test_base_scenario_takes_each_category_from_its_own_group(tmp_path):
     assert casc == pytest.approx(3 * single, rel=0.01)
     assert single == pytest.approx(float(np.exp(np.log(DURATIONS).mean())), rel=0.01)
     overall = json.loads((out / "calibration.json").read_text())["overall"]
-    assert cats["platform-wide"].diagnosis.median == pytest.approx(overall["lognormal"]["median_min"], rel=0.01)
+    assert cats["platform-wide"].diagnosis.median == pytest.approx(
+        overall["lognormal"]["median_min"], rel=0.01
+    )
     assert all(c.fix is None for c in cats.values())

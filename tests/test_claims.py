@@ -19,8 +19,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 from log_invariants import escalations_tell_the_truth
+from pydantic import BaseModel
 from scenario_helpers import load_seed, variant
 
 from incsim.accounting import check_one_place
@@ -39,15 +39,16 @@ SEED = 2024
 
 NOT_IN_THE_LOG = {
     "narration": "the debugger's speed is not logged; "
-                 "test_model_behaviour.py::test_narration_makes_the_war_room_debugger_slower",
+    "test_model_behaviour.py::test_narration_makes_the_war_room_debugger_slower",
     "consult": "progress while waiting is not logged; it is read off the diagnosis time in "
-               "test_model_behaviour.py (progress_while_waiting knob)",
+    "test_model_behaviour.py (progress_while_waiting knob)",
     "rotas-and-hours": "rota arithmetic is not logged; the debugger's team and the IC rota are "
-                       "checked under 'debugger' and 'incident-commander'",
+    "checked under 'debugger' and 'incident-commander'",
 }
 
 
 # -- the declarations against the schema ------------------------------------------------------
+
 
 def _models(annotation) -> list[type[BaseModel]]:
     """The pydantic models an annotation can hold (through Optional, Annotated, list, dict)."""
@@ -121,11 +122,13 @@ def test_every_mechanism_is_held_against_the_log_or_says_why_not():
     checked = set(CHECKS)
     assert checked | set(NOT_IN_THE_LOG) == names, (
         f"no check for {sorted(names - checked - set(NOT_IN_THE_LOG))}; "
-        f"stale entries {sorted((checked | set(NOT_IN_THE_LOG)) - names)}")
+        f"stale entries {sorted((checked | set(NOT_IN_THE_LOG)) - names)}"
+    )
     assert not checked & set(NOT_IN_THE_LOG)
 
 
 # -- simulated logs -------------------------------------------------------------------------
+
 
 def busy(doc: dict) -> dict:
     """A week with incidents close together, so people are often wanted in two at once."""
@@ -142,10 +145,14 @@ def per_service(doc: dict) -> dict:
 
 def fixed_latencies(doc: dict) -> dict:
     """Every delay a fixed number, so a wait in the log can be recomputed exactly."""
-    for path, v in [("behaviour.page_ack", 7.0), ("behaviour.page_ack_off_hours", 19.0),
-                    ("behaviour.join_delay", 4.0), ("behaviour.read_thread", 11.0),
-                    ("behaviour.interruption.answer", 2.0),
-                    ("behaviour.reply_latency", {"engaged": 3.0, "working": 13.0, "off_hours": 47.0})]:
+    for path, v in [
+        ("behaviour.page_ack", 7.0),
+        ("behaviour.page_ack_off_hours", 19.0),
+        ("behaviour.join_delay", 4.0),
+        ("behaviour.read_thread", 11.0),
+        ("behaviour.interruption.answer", 2.0),
+        ("behaviour.reply_latency", {"engaged": 3.0, "working": 13.0, "off_hours": 47.0}),
+    ]:
         doc = variant(doc, path, v)
     return busy(doc)
 
@@ -169,11 +176,15 @@ def busy_invitees(doc: dict, rule: str) -> dict:
     return doc
 
 
-VARIANTS = {"quiet": (lambda: quiet(load_seed()), 1), "seed": (load_seed, 2), "busy": (lambda: busy(load_seed()), 2),
-            "busy-last": (lambda: busy_invitees(load_seed(), "last"), 1),
-            "busy-when-free": (lambda: busy_invitees(load_seed(), "when_free"), 1),
-            "per-service": (lambda: per_service(load_seed()), 2),
-            "fixed": (lambda: fixed_latencies(load_seed()), 1)}
+VARIANTS = {
+    "quiet": (lambda: quiet(load_seed()), 1),
+    "seed": (load_seed, 2),
+    "busy": (lambda: busy(load_seed()), 2),
+    "busy-last": (lambda: busy_invitees(load_seed(), "last"), 1),
+    "busy-when-free": (lambda: busy_invitees(load_seed(), "when_free"), 1),
+    "per-service": (lambda: per_service(load_seed()), 2),
+    "fixed": (lambda: fixed_latencies(load_seed()), 1),
+}
 
 
 class Runs:
@@ -186,7 +197,8 @@ class Runs:
         self.roster = Roster(self.scn)
         res = run_experiment(self.scn, reps, SEED, log_sample=reps)
         self.logs: dict[tuple[int, str], list[Event]] = {
-            (r, p): ev for r, by in res.logs.items() for p, ev in by.items()}
+            (r, p): ev for r, by in res.logs.items() for p, ev in by.items()
+        }
         self.kind = {p.name: p.kind for p in self.scn.protocols}
         self.spec = {p.name: p for p in self.scn.protocols}
 
@@ -214,7 +226,9 @@ def incidents(events: list[Event]) -> dict[int, list[Event]]:
 
 
 def first(evs: list[Event], kind: Kind, **data) -> Event | None:
-    return next((e for e in evs if e.kind is kind and all(getattr(e, k, None) == v for k, v in data.items())), None)
+    return next(
+        (e for e in evs if e.kind is kind and all(getattr(e, k, None) == v for k, v in data.items())), None
+    )
 
 
 def engaged_spans(events: list[Event]) -> dict[str, list[tuple[float, float, int]]]:
@@ -233,6 +247,7 @@ def engaged_spans(events: list[Event]) -> dict[str, list[tuple[float, float, int
 
 
 # -- one check per mechanism ----------------------------------------------------------------
+
 
 def check_debugger(name: str) -> int:
     """A debugger is on the root's owning team, is never the IC, and debugs one incident at a time."""
@@ -266,11 +281,13 @@ def check_incident_commander(name: str) -> int:
             assert ic.who in pool, (label, inc)
             det = first(evs, Kind.DETECTED)
             owner_team = r.roster.owner_of[det.roots[0]]
-            assert ic.who not in {e.id for e in r.roster.oncall(owner_team, det.t)} or ic.t > det.t, (label, inc)
+            assert ic.who not in {e.id for e in r.roster.oncall(owner_team, det.t)} or ic.t > det.t, (
+                label,
+                inc,
+            )
             roles = {e.role for e in evs if e.who == ic.who and e.kind in (Kind.JOINED, Kind.INTERRUPTED)}
             assert not roles & {"debugger", "expert", "owner"}, (label, inc, roles)
-            asked = [e for e in evs if e.kind is Kind.QUESTION and e.to == ic.who
-                     and e.topic == "consult"]
+            asked = [e for e in evs if e.kind is Kind.QUESTION and e.to == ic.who and e.topic == "consult"]
             assert not asked, (label, inc)
     return n
 
@@ -328,9 +345,13 @@ def check_diagnose_and_fix(name: str = "quiet") -> int:
             if fixed is None or len(det.roots) > 1:
                 continue
             eng = r.roster.engineers[join.who]
-            quiet = not any((e.kind is Kind.DECISION_REQUESTED or (e.kind is Kind.QUESTION and e.who == eng.id))
-                            for e in evs if e.t <= fixed.t) and not any(
-                e.kind is Kind.INTERRUPTED and e.who == eng.id and join.t <= e.t <= fixed.t for e in ev)
+            quiet = not any(
+                (e.kind is Kind.DECISION_REQUESTED or (e.kind is Kind.QUESTION and e.who == eng.id))
+                for e in evs
+                if e.t <= fixed.t
+            ) and not any(
+                e.kind is Kind.INTERRUPTED and e.who == eng.id and join.t <= e.t <= fixed.t for e in ev
+            )
             if quiet:
                 work = det.diagnosis_min + det.fix_min
                 at_work = sum(b - a for a, b in eng.work_intervals(join.t, fixed.t))
@@ -376,9 +397,11 @@ def check_invitations(name: str = "busy") -> int:
                 # part of another incident, or paged to debug, command or fix one
                 assert e.elsewhere and e.incident not in e.elsewhere, (label, e)
                 for other in e.elsewhere:
-                    assert any(x.who == e.who and x.kind in (Kind.PAGED, Kind.JOINED) and x.t <= e.t
-                               for x in by_inc[other]), (label, e, other)
-                after = by_inc[e.incident][by_inc[e.incident].index(e):]  # in log order
+                    assert any(
+                        x.who == e.who and x.kind in (Kind.PAGED, Kind.JOINED) and x.t <= e.t
+                        for x in by_inc[other]
+                    ), (label, e, other)
+                after = by_inc[e.incident][by_inc[e.incident].index(e) :]  # in log order
                 came = first([j for j in after if j.who == e.who], Kind.JOINED)
                 end = first(after, Kind.ROOM_CLOSED)
                 assert came is None or end is None or came.t <= end.t, (label, e)
@@ -441,7 +464,9 @@ def check_channel_questions(name: str = "fixed") -> int:
     b = r.scn.behaviour
     lat = b.reply_latency
     read, answer = b.read_thread.value, b.interruption.answer.value
-    waits = {x.value + extra + answer for x in (lat.engaged, lat.working, lat.off_hours) for extra in (0.0, read)}
+    waits = {
+        x.value + extra + answer for x in (lat.engaged, lat.working, lat.off_hours) for extra in (0.0, read)
+    }
     n = woken = 0
     for label, _, ev in r.each():
         for evs in incidents(ev).values():
@@ -488,7 +513,12 @@ def check_updates(name: str = "seed") -> int:
             ups = [e for e in evs if e.kind is Kind.UPDATE and e.channel == "incident"]
             for a, b in itertools.pairwise(ups):
                 slowest = r.scn.behaviour.off_hours_slowdown * a.write_min
-                assert b.t - a.t >= proto.update_cadence_min + b.write_min - slowest - 1e-9, (label, inc, a, b)
+                assert b.t - a.t >= proto.update_cadence_min + b.write_min - slowest - 1e-9, (
+                    label,
+                    inc,
+                    a,
+                    b,
+                )
                 gaps_seen.add(round(b.t - a.t, 3))
             n += len(ups)
             exec_ = any(e.kind is Kind.UPDATE and e.channel == "executive" for e in evs)
@@ -584,7 +614,7 @@ def check_hybrid_escalation(name: str = "seed") -> int:
                 affected = sum(1 for e in evs if e.kind is Kind.AFFECTED and e.t <= esc.t)
                 if reason.startswith("no progress"):
                     # nothing moved in the rule's minutes before: no decision, answer, fix or recovery
-                    assert (mit is None or mit.t > esc.t), (label, inc)
+                    assert mit is None or mit.t > esc.t, (label, inc)
                     assert not escalations_tell_the_truth(evs, r.roster, r.scn), (label, inc)
                 elif "services affected" in reason:
                     assert affected >= rules.services_affected_at_least, (label, inc, affected)
@@ -630,8 +660,11 @@ def check_hybrid_triage(name: str = "seed") -> int:
 
 
 def _detections(ev: list[Event]) -> list[tuple]:
-    return [(e.incident, e.t, e.category, tuple(e.flags), tuple(e.roots),
-             e.diagnosis_min, e.fix_min) for e in ev if e.kind is Kind.DETECTED]
+    return [
+        (e.incident, e.t, e.category, tuple(e.flags), tuple(e.roots), e.diagnosis_min, e.fix_min)
+        for e in ev
+        if e.kind is Kind.DETECTED
+    ]
 
 
 def check_pooled_arrivals(name: str = "seed") -> int:
@@ -709,13 +742,19 @@ def check_cascade(name: str = "seed") -> int:
 CHECKS = {
     "debugger": [("busy", check_debugger), ("seed", check_debugger)],
     "incident-commander": [("busy", check_incident_commander), ("seed", check_incident_commander)],
-    "one-attention": [("busy", check_one_attention), ("busy-last", check_one_attention),
-                      ("busy-when-free", check_one_attention)],
+    "one-attention": [
+        ("busy", check_one_attention),
+        ("busy-last", check_one_attention),
+        ("busy-when-free", check_one_attention),
+    ],
     "acknowledge": [("fixed", check_acknowledge)],
     "diagnose-and-fix": [("quiet", check_diagnose_and_fix)],
     "owners-fix": [("busy", check_owners_fix)],
-    "invitations": [("busy", check_invitations), ("busy-last", check_invitations),
-                    ("busy-when-free", check_invitations)],
+    "invitations": [
+        ("busy", check_invitations),
+        ("busy-last", check_invitations),
+        ("busy-when-free", check_invitations),
+    ],
     "spectator-questions": [("seed", check_spectator_questions)],
     "late-joiners": [("seed", check_late_joiners)],
     "channel-questions": [("fixed", check_channel_questions)],
@@ -745,6 +784,7 @@ def test_the_declared_sentence_holds_in_the_event_log(mechanism):
 
 
 # -- the report says what the declarations say --------------------------------------------------
+
 
 def _report_md(tmp_path, doc: dict | None) -> tuple[str, Scenario]:
     from incsim import api
@@ -806,5 +846,6 @@ def test_the_model_page_lists_the_declared_mechanisms():
     assert module.PAGE == root / "docs" / "model.md"
     page = module.PAGE.read_text()
     assert module.replaced(page) == page, (
-        "docs/model.md's mechanism list is out of date: python scripts/describe_model.py --write")
+        "docs/model.md's mechanism list is out of date: python scripts/describe_model.py --write"
+    )
     assert "debugs one incident at a time" in module.mechanism_list()

@@ -34,7 +34,10 @@ def test_run_writes_the_output_contract(first_run):
     assert res.exit_code == 0, res.output
     for name in ("incidents.csv", "summary.csv", "time.csv", "run.json", "scenario.yaml"):
         assert (out / name).is_file(), name
-    assert sorted(p.name for p in (out / "events").iterdir()) == ["replication-000.jsonl", "replication-001.jsonl"]
+    assert sorted(p.name for p in (out / "events").iterdir()) == [
+        "replication-000.jsonl",
+        "replication-001.jsonl",
+    ]
     inc = pd.read_csv(out / "incidents.csv")
     assert list(inc.columns) == INCIDENT_COLUMNS
     assert set(inc["protocol"]) == {"war-room", "async-first", "hybrid"}
@@ -90,8 +93,11 @@ def test_quiet_prints_only_results_and_json_parses(tmp_path):
     assert res.stderr == ""
     doc = json.loads(res.stdout)
     assert doc["seed"] == 5 and doc["replications"] == 2
-    rows = [r for r in doc["summary"] if r["kind"] == "protocol" and r["metric"] == "ttr_min"
-            and r["category"] == "all"]
+    rows = [
+        r
+        for r in doc["summary"]
+        if r["kind"] == "protocol" and r["metric"] == "ttr_min" and r["category"] == "all"
+    ]
     assert {r["protocol"] for r in rows} == {"war-room", "async-first", "hybrid"}
     # each interval is the 95% t interval of the replications' mean TTRs, recomputed from incidents.csv
     incidents = pd.read_csv(tmp_path / "j" / "incidents.csv")
@@ -99,13 +105,18 @@ def test_quiet_prints_only_results_and_json_parses(tmp_path):
         per_rep = incidents[incidents["protocol"] == r["protocol"]].groupby("replication")["ttr_min"].mean()
         assert len(per_rep) == 2
         lo, hi = stats.t.interval(0.95, len(per_rep) - 1, loc=per_rep.mean(), scale=stats.sem(per_rep))
-        assert (r["mean"], r["ci_low"], r["ci_high"]) == pytest.approx((per_rep.mean(), lo, hi), rel=1e-5, abs=1e-3), r  # the CSV is rounded (to 1e-6 min; a 2-replication interval multiplies that by t=12.7)
+        assert (r["mean"], r["ci_low"], r["ci_high"]) == pytest.approx(
+            (per_rep.mean(), lo, hi), rel=1e-5, abs=1e-3
+        ), r  # the CSV is rounded (to 1e-6 min; a 2-replication interval multiplies that by t=12.7)
 
 
 def test_csv_format(tmp_path):
     res = run("-n", "2", "--seed", "5", "-o", str(tmp_path / "c"), "--format", "csv", "-q")
     assert res.exit_code == 0
-    assert res.stdout.splitlines()[0] == "kind,category,protocol,metric,n_incidents,n_replications,mean,ci_low,ci_high,median,p90,ci_method"
+    assert (
+        res.stdout.splitlines()[0]
+        == "kind,category,protocol,metric,n_incidents,n_replications,mean,ci_low,ci_high,median,p90,ci_method"
+    )
 
 
 def test_a_left_out_seed_is_drawn_printed_and_recorded(tmp_path):
@@ -167,5 +178,5 @@ def test_the_long_run_estimate_counts_replication_0_s_incidents(tmp_path, monkey
     api.run_scenario(loaded, replications=2, seed=5, out_dir=tmp_path / "out", notice=lines.append)
     incidents = run_replication(loaded.scenario, 0, 5).rows["incident_id"].nunique()
     assert incidents > 5
-    line, = lines
+    (line,) = lines
     assert f"for 2 replications ({incidents:,} incidents x 3 protocols each;" in line

@@ -45,21 +45,32 @@ def test_cross_check_problem(tmp_path, minimal_yaml):
     path.write_text(minimal_yaml.replace("team: app}", "team: ap}"))
     result = run("validate", str(path))
     assert result.exit_code == 2
-    assert result.stderr == (f"{path}:8:19: org.services.api.team: unknown team 'ap' "
-                             "(did you mean 'app'?); known: app\n")
+    assert result.stderr == (
+        f"{path}:8:19: org.services.api.team: unknown team 'ap' (did you mean 'app'?); known: app\n"
+    )
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("missing.yaml", None, "1:1: no such file"),
-    ("empty.yaml", b"", "1:1: empty scenario: no YAML document (only blank lines or comments)"),
-    ("binary.yaml", b"\x7fELF\x02\x01\x00\x00", "1:7: not a text file (contains NUL bytes)"),
-    ("latin1.yaml", "name: caf\u00e9\n".encode("latin-1"), "1:10: not valid UTF-8 (byte 0xe9)"),
-    ("list.yaml", b"- 1\n",
-     "1:1: the top level must be a mapping (apiVersion, kind, metadata, ...), not a list"),
-    ("syntax.yaml", b"a: [1\n", "2:1: YAML syntax error: expected ',' or ']', but got "
-                                "'<stream end>' (while parsing a flow sequence)"),
-    ("dup.yaml", b"a: 1\na: 2\n", "2:1: duplicate key \"a\" in the mapping starting at line 1"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.yaml", None, "1:1: no such file"),
+        ("empty.yaml", b"", "1:1: empty scenario: no YAML document (only blank lines or comments)"),
+        ("binary.yaml", b"\x7fELF\x02\x01\x00\x00", "1:7: not a text file (contains NUL bytes)"),
+        ("latin1.yaml", "name: caf\u00e9\n".encode("latin-1"), "1:10: not valid UTF-8 (byte 0xe9)"),
+        (
+            "list.yaml",
+            b"- 1\n",
+            "1:1: the top level must be a mapping (apiVersion, kind, metadata, ...), not a list",
+        ),
+        (
+            "syntax.yaml",
+            b"a: [1\n",
+            "2:1: YAML syntax error: expected ',' or ']', but got "
+            "'<stream end>' (while parsing a flow sequence)",
+        ),
+        ("dup.yaml", b"a: 1\na: 2\n", '2:1: duplicate key "a" in the mapping starting at line 1'),
+    ],
+)
 def test_junk_files_give_one_line_and_exit_2(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
@@ -118,23 +129,35 @@ def test_validate_reads_a_sweep_as_a_sweep():
 
 def test_a_bad_sweep_is_located_in_the_sweep_file(tmp_path):
     bad = tmp_path / "sweep.yaml"
-    bad.write_text(SWEEP.read_text().replace("scenario: ../seed.yaml", f"scenario: {ROOT / 'scenarios' / 'seed.yaml'}")
-                   .replace("replications: 10", "replicatoins: 10"))
+    bad.write_text(
+        SWEEP.read_text()
+        .replace("scenario: ../seed.yaml", f"scenario: {ROOT / 'scenarios' / 'seed.yaml'}")
+        .replace("replications: 10", "replicatoins: 10")
+    )
     result = run("validate", str(bad))
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{bad}:17:1: replicatoins: unknown key 'replicatoins' (did you mean 'replications'?)"]
+        f"{bad}:17:1: replicatoins: unknown key 'replicatoins' (did you mean 'replications'?)"
+    ]
 
 
 def test_validate_reads_a_transcript_and_locates_its_problems(tmp_path):
     from incsim.drill.transcript import Action, Transcript
 
     good = tmp_path / "t.yaml"
-    good.write_text(Transcript("Payments database failover", 4, "async-first",
-                               [Action(9.0, "decide", {"decision": "failover", "option": "failover"})]).text())
+    good.write_text(
+        Transcript(
+            "Payments database failover",
+            4,
+            "async-first",
+            [Action(9.0, "decide", {"decision": "failover", "option": "failover"})],
+        ).text()
+    )
     result = run("validate", str(good))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"{good}: ok (drill transcript of 'Payments database failover', 1 action, seed 4)\n"
+    assert (
+        result.stdout == f"{good}: ok (drill transcript of 'Payments database failover', 1 action, seed 4)\n"
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace('"do": "decide"', '"do": "decied"'))
     result = run("validate", str(bad))
@@ -144,16 +167,24 @@ def test_validate_reads_a_transcript_and_locates_its_problems(tmp_path):
 
 def test_a_drill_file_gets_the_flow_depth_guard(tmp_path):
     deep = tmp_path / "deep.yaml"
-    deep.write_text(DRILL.read_text().replace("hotwash:\n", "hotwash: " + "[" * 3000 + "]" * 3000 + "\nx:\n", 1))
+    deep.write_text(
+        DRILL.read_text().replace("hotwash:\n", "hotwash: " + "[" * 3000 + "]" * 3000 + "\nx:\n", 1)
+    )
     line = DRILL.read_text().split("hotwash:\n")[0].count("\n") + 1
     result = run("validate", str(deep))
     assert result.exit_code == 2
     assert result.stderr == f"{deep}:{line}:74: nesting deeper than 64 levels\n"
 
 
-@pytest.mark.parametrize("kind, title, key", [
-    ("scenario", "Scenario", "org"), ("drill", "Drill", "decisions"), ("sweep", "SweepFile", "parameters"),
-    ("transcript", "DrillTranscript", "actions")])
+@pytest.mark.parametrize(
+    "kind, title, key",
+    [
+        ("scenario", "Scenario", "org"),
+        ("drill", "Drill", "decisions"),
+        ("sweep", "SweepFile", "parameters"),
+        ("transcript", "DrillTranscript", "actions"),
+    ],
+)
 def test_schema_covers_every_kind(kind, title, key):
     result = run("schema", "--kind", kind)
     assert result.exit_code == 0
@@ -167,4 +198,6 @@ def test_the_transcript_schema_names_every_action_the_reader_accepts():
 
     schema = json.loads(run("schema", "--kind", "transcript").stdout)
     actions = schema["properties"]["actions"]["items"]["oneOf"]
-    assert {a["properties"]["do"]["const"]: a["required"][2:] for a in actions} == {k: list(v) for k, v in KINDS.items()}
+    assert {a["properties"]["do"]["const"]: a["required"][2:] for a in actions} == {
+        k: list(v) for k, v in KINDS.items()
+    }

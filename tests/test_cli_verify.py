@@ -14,8 +14,28 @@ KEYS = {"analytic", "simulated", "ci_low", "ci_high", "passed"}
 
 
 def test_verify_mmc_json_has_the_contract():
-    res = runner.invoke(app, ["verify", "mmc", "--servers", "1", "--utilization", "0.5", "--work-mean", "30",
-                              "--horizon-days", "20", "-n", "8", "--seed", "3", "--json", "--jobs", "1"])
+    res = runner.invoke(
+        app,
+        [
+            "verify",
+            "mmc",
+            "--servers",
+            "1",
+            "--utilization",
+            "0.5",
+            "--work-mean",
+            "30",
+            "--horizon-days",
+            "20",
+            "-n",
+            "8",
+            "--seed",
+            "3",
+            "--json",
+            "--jobs",
+            "1",
+        ],
+    )
     # this seed's run agrees with theory: the exit code says so, and only that code is accepted
     assert res.exit_code == 0, res.output
     (rec,) = json.loads(res.stdout)
@@ -45,14 +65,39 @@ def machine_repair_by_hand(n: int, r: int, lam: float, mu: float) -> tuple[float
 
 def table_rows(text: str) -> list[list[str]]:
     """The cells of each body row of a rich table."""
-    return [[c.strip() for c in line.split("\u2502")[1:-1]] for line in text.splitlines()
-            if line.startswith("\u2502")]
+    return [
+        [c.strip() for c in line.split("\u2502")[1:-1]]
+        for line in text.splitlines()
+        if line.startswith("\u2502")
+    ]
 
 
 def repair(seed: str, level: str = "0.99"):
-    return runner.invoke(app, ["verify", "repair", "--services", "4", "--engineers", "2", "--fail-rate", "0.2",
-                               "--repair-rate", "1", "--horizon-days", "20", "-n", "6", "--jobs", "1",
-                               "--seed", seed, "--level", level])
+    return runner.invoke(
+        app,
+        [
+            "verify",
+            "repair",
+            "--services",
+            "4",
+            "--engineers",
+            "2",
+            "--fail-rate",
+            "0.2",
+            "--repair-rate",
+            "1",
+            "--horizon-days",
+            "20",
+            "-n",
+            "6",
+            "--jobs",
+            "1",
+            "--seed",
+            seed,
+            "--level",
+            level,
+        ],
+    )
 
 
 @pytest.mark.parametrize("seed, level, verdict", [("20240501", "0.99", "PASS"), ("5", "0.5", "FAIL")])

@@ -83,7 +83,7 @@ def blocks(page: Path) -> list[Block]:
         if j == len(lines):
             raise AssertionError(f"{_id(page)}:{i + 1}: a fenced block is not closed")
         mark = MARK.match(lines[i - 1].strip()) if i > 0 else None
-        fenced.append((i + 1, j, m.group(1), "\n".join(lines[i + 1:j]) + "\n", mark))
+        fenced.append((i + 1, j, m.group(1), "\n".join(lines[i + 1 : j]) + "\n", mark))
         i = j + 1
     out = []
     for k, (line, close, lang, text, mark) in enumerate(fenced):
@@ -91,11 +91,14 @@ def blocks(page: Path) -> list[Block]:
             continue
         output = None
         if lang == "python" and k + 1 < len(fenced) and fenced[k + 1][2] in ("", "text"):
-            between = lines[close + 1:fenced[k + 1][0] - 1]  # from the closing fence to the next opening
+            between = lines[close + 1 : fenced[k + 1][0] - 1]  # from the closing fence to the next opening
             if all(not s.strip() for s in between):
                 output = fenced[k + 1][3]
-        out.append(Block(page, line, lang, text, mark.group(1) if mark else None,
-                         mark.group(2) if mark else "", output))
+        out.append(
+            Block(
+                page, line, lang, text, mark.group(1) if mark else None, mark.group(2) if mark else "", output
+            )
+        )
     return out
 
 
@@ -123,6 +126,7 @@ def substituted_text(text: str) -> str:
 
     def small(m: re.Match) -> str:
         return m.group(1) + (SUBSTITUTE_REPLICATIONS if int(m.group(2)) > MAX_REPLICATIONS else m.group(2))
+
     return re.sub(r"(\s(?:-n|--replications)\s+)(\d+)\b", small, text)
 
 
@@ -182,10 +186,18 @@ def run_bash(block: Block, piece: str, folder: Path, small: bool) -> None:
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     text = substituted_text(piece) if small else piece
-    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", text], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, (f"{block.where()}: exit {done.returncode} from\n{piece}\n"
-                                  f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}")
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", text],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, (
+        f"{block.where()}: exit {done.returncode} from\n{piece}\n"
+        f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+    )
 
 
 def run_incsim(block: Block, piece: str, command: tuple, folder: Path, small: bool) -> None:
@@ -194,9 +206,13 @@ def run_incsim(block: Block, piece: str, command: tuple, folder: Path, small: bo
     text_in = (folder / stdin).read_text(encoding="utf-8") if stdin else None
     result = CliRunner().invoke(app, argv, input=text_in, catch_exceptions=False)
     if ok:
-        assert result.exit_code == 0, f"{block.where()}: exit {result.exit_code} from\n{piece}\n{result.output[-3000:]}"
+        assert result.exit_code == 0, (
+            f"{block.where()}: exit {result.exit_code} from\n{piece}\n{result.output[-3000:]}"
+        )
     else:
-        assert result.exit_code != 0, f"{block.where()}: expected a refusal from\n{piece}\n{result.output[-3000:]}"
+        assert result.exit_code != 0, (
+            f"{block.where()}: expected a refusal from\n{piece}\n{result.output[-3000:]}"
+        )
     if stdout:
         (folder / stdout).write_text(result.stdout, encoding="utf-8")
 
@@ -207,7 +223,8 @@ def run_python(block: Block) -> None:
         exec(compile(block.text, block.where(), "exec"), {"__name__": "__docs_example__"})  # noqa: S102
     if block.output is not None:
         assert printed.getvalue() == block.output, (
-            f"{block.where()}: printed\n{printed.getvalue()}\nbut the page says\n{block.output}")
+            f"{block.where()}: printed\n{printed.getvalue()}\nbut the page says\n{block.output}"
+        )
 
 
 def run_page(page: Path, folder: Path, with_slow: bool) -> list[str]:
@@ -255,14 +272,29 @@ def test_the_pages_have_examples_and_the_readme_its_two_set_up_commands():
     is a command's page has an example that runs."""
     readme = [b.text for b in ALL[ROOT / "README.md"]]
     assert "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/incsim run\n" in readme
-    assert "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest\n" in readme
+    assert (
+        "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest\n" in readme
+    )
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ".venv/bin/python -m pytest\n" in ci and "mkdocs build --strict" in ci
     commands = sorted((ROOT / "docs" / "commands").glob("*.md"))
-    assert {p.stem for p in commands} >= {"run", "report", "sweep", "drill", "calibrate", "review", "replay",
-                                          "pilot", "verify", "validate", "schema"}
+    assert {p.stem for p in commands} >= {
+        "run",
+        "report",
+        "sweep",
+        "drill",
+        "calibrate",
+        "review",
+        "replay",
+        "pilot",
+        "verify",
+        "validate",
+        "schema",
+    }
     for page in commands:
-        assert any(b.mark is None and b.lang == "bash" for b in ALL[page]), f"{_id(page)}: no example that runs"
+        assert any(b.mark is None and b.lang == "bash" for b in ALL[page]), (
+            f"{_id(page)}: no example that runs"
+        )
     marked = [b for bs in ALL.values() for b in bs if b.mark]
     assert all(b.reason.strip() for b in marked)
 
@@ -270,15 +302,23 @@ def test_the_pages_have_examples_and_the_readme_its_two_set_up_commands():
 def test_the_reader_finds_every_marked_block_and_its_output(tmp_path: Path):
     """The parser on a page written here: marks, outputs and heredocs are read as a reader reads them."""
     page = tmp_path / "page.md"
-    text = ("# t\n\n<!-- docs-test: skip (a reason) -->\n```bash\nincsim run -n 50\n```\n\n"
-            "```python\nprint(1)\n```\n\n```\n1\n```\n\n```bash\ncat > f <<'EOF'\nx: 1\nEOF\n"
-            "incsim validate f  # a comment\n! incsim validate missing.yaml\n```\n")
+    text = (
+        "# t\n\n<!-- docs-test: skip (a reason) -->\n```bash\nincsim run -n 50\n```\n\n"
+        "```python\nprint(1)\n```\n\n```\n1\n```\n\n```bash\ncat > f <<'EOF'\nx: 1\nEOF\n"
+        "incsim validate f  # a comment\n! incsim validate missing.yaml\n```\n"
+    )
     page.write_text(text, encoding="utf-8")
     got = blocks(page)
     assert [(b.lang, b.mark, b.reason, b.output) for b in got] == [
-        ("bash", "skip", "a reason", None), ("python", None, "", "1\n"), ("bash", None, "", None)]
-    assert pieces(got[2].text) == ["cat > f <<'EOF'\nx: 1\nEOF", "incsim validate f  # a comment",
-                                   "! incsim validate missing.yaml"]
+        ("bash", "skip", "a reason", None),
+        ("python", None, "", "1\n"),
+        ("bash", None, "", None),
+    ]
+    assert pieces(got[2].text) == [
+        "cat > f <<'EOF'\nx: 1\nEOF",
+        "incsim validate f  # a comment",
+        "! incsim validate missing.yaml",
+    ]
     assert in_process("incsim validate f  # a comment") == (True, ["validate", "f"], None, None)
     assert in_process("! incsim validate missing.yaml") == (False, ["validate", "missing.yaml"], None, None)
     assert in_process("incsim schema > s.json") == (True, ["schema"], None, "s.json")

@@ -34,8 +34,15 @@ def aar(tmp_path_factory) -> Path:
 
 def test_the_aar_has_every_section(aar):
     md = (aar / "aar.md").read_text()
-    for heading in ("## Objectives and expectations", "## Decisions", "## What would have happened",
-                    "## Engineer time and who was busy", "## Timeline", "## Hot wash", "## Improvement plan"):
+    for heading in (
+        "## Objectives and expectations",
+        "## Decisions",
+        "## What would have happened",
+        "## Engineer time and who was busy",
+        "## Timeline",
+        "## Hot wash",
+        "## Improvement plan",
+    ):
         assert heading in md
     assert "| partial | T+" in md  # the facilitator's mark, with its time
     assert "Had failover been “Keep debugging the primary” at T+09:00" in md
@@ -55,7 +62,8 @@ def test_the_aar_is_self_contained(aar):
     assert "default-src 'none'" in html
     for needle in ("http://", "https://", "<link", "@import", "src="):
         assert needle not in html.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
-            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""), needle
+            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
+        ), needle
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found")

@@ -27,8 +27,10 @@ DRILLS = ROOT / "scenarios" / "drills"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SECRET_NOTE = "FACILITATOR-ONLY-NOTE"
 
-pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium on this machine"),
-              pytest.mark.slow]  # two real browsers for about 15 s each: run with -m slow
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium on this machine"),
+    pytest.mark.slow,
+]  # two real browsers for about 15 s each: run with -m slow
 
 
 def _material(session) -> list[str]:
@@ -38,8 +40,9 @@ def _material(session) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name,players", [("cascading-outage", ("ic", "platform", "data")),
-                                          ("async-first-habit", ("ic",))])
+@pytest.mark.parametrize(
+    "name,players", [("cascading-outage", ("ic", "platform", "data")), ("async-first-habit", ("ic",))]
+)
 def test_a_facilitator_and_players_play_a_drill_to_its_end(name, players):
     session = DrillSession(load_drill(DRILLS / f"{name}.yaml"), 3)
     stop = serve(session, "127.0.0.1", 0)
@@ -48,14 +51,18 @@ def test_a_facilitator_and_players_play_a_drill_to_its_end(name, players):
     errors: list[str] = []
     try:
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--headless", "--no-sandbox", "--disable-gpu"])
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
 
             def device(phone: bool = False):
-                ctx = browser.new_context(viewport={"width": 390, "height": 844} if phone else
-                                          {"width": 1280, "height": 800})
+                ctx = browser.new_context(
+                    viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
+                )
                 page = ctx.new_page()
-                page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+                page.on(
+                    "console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None
+                )
                 return page
 
             def keep(resp) -> None:

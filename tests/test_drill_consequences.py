@@ -60,9 +60,10 @@ def test_a_decision_is_asked_only_while_its_premise_holds():
 
 
 def test_the_author_sets_the_incident_work():
-    text = FAILOVER.read_text().replace("  start: Tue 14:10\n",
-                                        "  start: Tue 14:10\n  diagnosis_min: 25\n"
-                                        "  fix_min: {dist: uniform, low: 5, high: 10}\n")
+    text = FAILOVER.read_text().replace(
+        "  start: Tue 14:10\n",
+        "  start: Tue 14:10\n  diagnosis_min: 25\n  fix_min: {dist: uniform, low: 5, high: 10}\n",
+    )
     loaded = load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
     specs = [incident_spec(loaded, seed) for seed in range(1, 9)]
     assert {s.diagnosis for s in specs} == {25.0}
@@ -143,7 +144,11 @@ def test_the_feed_says_when_the_service_should_recover_only_where_the_schedule_k
         near = re.search(r"should recover near T\+(\d+):(\d\d)", text)
         said[seed] = (phase, near is not None)
         if phase == "fix":  # the fix alone is ahead: the schedule is known
-            back = [e.t - s.t0 for e in s.world.log.events if isinstance(e, Recovered) and e.service == "payments-api"]
+            back = [
+                e.t - s.t0
+                for e in s.world.log.events
+                if isinstance(e, Recovered) and e.service == "payments-api"
+            ]
             assert near is not None and back, text
             assert abs(int(near[1]) + int(near[2]) / 60 - back[0]) < 0.05  # the minute it did recover
     assert said[1] == ("fix", True) and said[3] == ("decide", False)  # a model decision ahead: not said

@@ -22,7 +22,9 @@ def make_session(title: str | None = None) -> DrillSession:
     """The payments-failover drill (a real ``DrillSession``), optionally under another title."""
     if title is None:
         return DrillSession(load_drill(DRILL), seed=SEED)
-    text = DRILL.read_text(encoding="utf-8").replace("title: Payments database failover", f"title: {title!r}", 1)
+    text = DRILL.read_text(encoding="utf-8").replace(
+        "title: Payments database failover", f"title: {title!r}", 1
+    )
     return DrillSession(load_drill_text(text, str(DRILL), base=DRILL.parent), seed=SEED)
 
 
@@ -38,10 +40,12 @@ def typed(text: str) -> list[str]:
 
 def drive(app, script) -> None:
     """Run ``script(pilot)`` against ``app`` in a headless 80×24 terminal."""
+
     async def go():
         async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
             await pilot.pause()
             await script(pilot)
+
     asyncio.run(go())
 
 
@@ -96,8 +100,16 @@ def test_a_whole_drill_by_keys(tmp_path):
         await pilot.press("f", "enter")
         await pilot.press("m", "x", "escape")
         await pilot.press("w", "enter", *typed("the replica lag graph"), "enter", "escape")
-        await pilot.press("a", *typed("write a failover runbook"), "tab", *typed("dba team"), "tab",
-                          *typed("2026-12-15"), "enter", "escape")
+        await pilot.press(
+            "a",
+            *typed("write a failover runbook"),
+            "tab",
+            *typed("dba team"),
+            "tab",
+            *typed("2026-12-15"),
+            "enter",
+            "escape",
+        )
         seen["at"] = session.now
         await step_until(pilot, lambda: session.finished)
         seen["over_screen"] = screen_text(app)
@@ -118,15 +130,20 @@ def test_a_whole_drill_by_keys(tmp_path):
 
     for name in ("events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    actions = [(a.kind, {k: v for k, v in a.args.items() if k != "real_s"})  # real_s: the real clock's
-               for a in load_transcript(out / "transcript.yaml").actions]
+    actions = [
+        (a.kind, {k: v for k, v in a.args.items() if k != "real_s"})  # real_s: the real clock's
+        for a in load_transcript(out / "transcript.yaml").actions
+    ]
     at = seen["at"]
     assert ("decide", {"decision": did, "option": option}) in actions
     assert ("note", {"text": "db looks saturated", "objective": objective}) in actions
     assert ("fire", {"inject": on_demand}) in actions
     assert ("mark", {"expectation": expectation, "outcome": "missed"}) in actions
     assert ("hotwash", {"question": question, "answer": "the replica lag graph"}) in actions
-    assert ("action", {"action": "write a failover runbook", "owner": "dba team", "due": "2026-12-15"}) in actions
+    assert (
+        "action",
+        {"action": "write a failover runbook", "owner": "dba team", "due": "2026-12-15"},
+    ) in actions
     times: dict[str, float] = {}
     for a in load_transcript(out / "transcript.yaml").actions:
         times.setdefault(a.kind, a.t)
@@ -224,7 +241,12 @@ def test_the_screen_fits_80x24():
     assert lines[0].strip().startswith(clock(session.now))
     assert "? help" in lines[-1] and "F finish" in lines[-1]
     text = "\n".join(lines)
-    for needle in ("incident channel", "exec channel", "default debug in 05:00 sim", clock(session.feed()[-2].t)):
+    for needle in (
+        "incident channel",
+        "exec channel",
+        "default debug in 05:00 sim",
+        clock(session.feed()[-2].t),
+    ):
         assert needle in text, needle
     for i, option in enumerate(session.pending_decision().options, start=1):  # every option in view
         assert f"{i}  {option.label.split()[0]}" in text, option
@@ -244,8 +266,14 @@ def test_help_screen_lists_the_keys():
         seen["after"] = "\n".join(screen_text(app))
 
     drive(app, script)
-    for key, words in (("?", "this screen"), ("space", "pause or resume"), ("n", "run to the next inject or decision"),
-                       ("1-9", "choose that option"), ("t", "timestamped note"), ("m", "mark expectations met / partial / missed")):
+    for key, words in (
+        ("?", "this screen"),
+        ("space", "pause or resume"),
+        ("n", "run to the next inject or decision"),
+        ("1-9", "choose that option"),
+        ("t", "timestamped note"),
+        ("m", "mark expectations met / partial / missed"),
+    ):
         assert any(f" {key}  {words}" in line for line in seen["help"]), key
     assert "Keys" not in seen["after"] and "incident channel" in seen["after"]
 
@@ -331,8 +359,11 @@ def test_every_ready_drill_plays_to_its_end_by_keys(path):
             pending = session.pending_decision()
             if pending is not None:
                 text = "\n".join(screen_text(app))
-                seen["hidden"] = [o.id for i, o in enumerate(pending.options, start=1)
-                                  if f"{i}  {o.label.split()[0]}" not in text] + seen.get("hidden", [])
+                seen["hidden"] = [
+                    o.id
+                    for i, o in enumerate(pending.options, start=1)
+                    if f"{i}  {o.label.split()[0]}" not in text
+                ] + seen.get("hidden", [])
                 await pilot.press("1")
                 seen["decided"] += 1
             else:

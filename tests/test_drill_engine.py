@@ -71,7 +71,11 @@ def test_decide_records_the_action_and_applies_the_effect(failover):
     s.step()
     s.decide("failover", "failover")
     (act,) = s.transcript.actions
-    assert (act.t, act.kind, act.args) == (pytest.approx(9.0), "decide", {"decision": "failover", "option": "failover"})
+    assert (act.t, act.kind, act.args) == (
+        pytest.approx(9.0),
+        "decide",
+        {"decision": "failover", "option": "failover"},
+    )
     assert s.run.work_factor == pytest.approx(0.25)
     with pytest.raises(ValueError):
         s.decide("failover", "debug")  # answered already
@@ -122,7 +126,7 @@ def test_containment_stops_the_exposure():
 def test_transcript_text_round_trips_exactly(failover):
     s = DrillSession(failover, 5)
     s.advance(1 / 3)
-    s.note("a note with \"quotes\" and: colons", "mitigate")
+    s.note('a note with "quotes" and: colons', "mitigate")
     s.advance(8.7)
     s.decide("failover", "room")
     back = transcript_from_text(s.transcript.text())
@@ -211,8 +215,10 @@ def test_a_decision_built_to_help_shortens_the_counterfactual_ttr(failover):
 
 
 def test_a_decision_built_to_hurt_lengthens_the_counterfactual_ttr():
-    text = FAILOVER.read_text().replace("{do: fail_over, remaining_work: 0.25, extra_min: 5}",
-                                        "{do: roll_back, remaining_work: 1.5, extra_min: 20}")
+    text = FAILOVER.read_text().replace(
+        "{do: fail_over, remaining_work: 0.25, extra_min: 5}",
+        "{do: roll_back, remaining_work: 1.5, extra_min: 20}",
+    )
     loaded = load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
     d = _ttr_difference(loaded, "failover")
     assert d.low > 0
@@ -278,16 +284,19 @@ decisions:
 
 @pytest.mark.parametrize("option", ["call", "hang-up", "page", "escalate", "post", "none"])
 def test_each_effect_reaches_the_world(option):
-    loaded = load_drill_text(EFFECTS_DRILL, str(ROOT / "scenarios" / "drills" / "x.yaml"),
-                             base=ROOT / "scenarios" / "drills")
+    loaded = load_drill_text(
+        EFFECTS_DRILL, str(ROOT / "scenarios" / "drills" / "x.yaml"), base=ROOT / "scenarios" / "drills"
+    )
     s = DrillSession(loaded, 3)
     s.advance(5)
     start = len(s.world.log.events)
     s.decide("act", option)
     s.advance(15)
     after = s.world.log.events[start:]
-    got = {(e.kind, e.who, getattr(e, "role", None), getattr(e, "reason", None), getattr(e, "channel", None))
-           for e in after}
+    got = {
+        (e.kind, e.who, getattr(e, "role", None), getattr(e, "reason", None), getattr(e, "channel", None))
+        for e in after
+    }
     paged = {e.who for e in after if e.kind is Kind.PAGED}
     if option == "call":
         assert any(e.kind is Kind.ROOM_OPENED for e in after)
@@ -295,7 +304,9 @@ def test_each_effect_reaches_the_world(option):
         assert len(paged) == 2  # only the people named: no protocol invitation
     elif option == "hang-up":
         assert [e.kind for e in after if e.kind in (Kind.ROOM_OPENED, Kind.ROOM_CLOSED)][:2] == [
-            Kind.ROOM_OPENED, Kind.ROOM_CLOSED]
+            Kind.ROOM_OPENED,
+            Kind.ROOM_CLOSED,
+        ]
     elif option == "page":
         assert any(w.startswith("payments-") for w in paged)
     elif option == "escalate":
@@ -307,18 +318,28 @@ def test_each_effect_reaches_the_world(option):
 
 
 def test_a_drawn_incident_comes_from_the_scenario():
-    text = EFFECTS_DRILL.replace("incident: {category: single-service, roots: [checkout], start: Wed 11:00}",
-                                 "incident: {draw: {seed: 5}}")
-    loaded = load_drill_text(text, str(ROOT / "scenarios" / "drills" / "x.yaml"), base=ROOT / "scenarios" / "drills")
+    text = EFFECTS_DRILL.replace(
+        "incident: {category: single-service, roots: [checkout], start: Wed 11:00}",
+        "incident: {draw: {seed: 5}}",
+    )
+    loaded = load_drill_text(
+        text, str(ROOT / "scenarios" / "drills" / "x.yaml"), base=ROOT / "scenarios" / "drills"
+    )
     a, b = DrillSession(loaded, 1), DrillSession(loaded, 1)
     assert a.spec == b.spec and a.t0 > 0
     from incsim.model.incidents import generate_incidents
     from incsim.model.streams import Streams
 
-    first = generate_incidents(loaded.scenario, Streams(5, 0), loaded.scenario.simulation.horizon_days * 1440)[0]
+    first = generate_incidents(
+        loaded.scenario, Streams(5, 0), loaded.scenario.simulation.horizon_days * 1440
+    )[0]
     week = 7 * 1440.0
     assert (a.spec.at % week, a.spec.category, a.spec.flags, a.spec.roots[0]) == (
-        first.at % week, first.category, first.flags, first.roots[0])
+        first.at % week,
+        first.category,
+        first.flags,
+        first.roots[0],
+    )
     assert a.t0 >= week  # T0 in the second week: times since T0 are exact
 
 
@@ -330,7 +351,9 @@ def test_every_ready_drill_runs_to_the_end_on_defaults(path):
     s.play_out()
     assert s.ttr() is not None and s.ttr() > 0
     # on defaults, a decision whose premise never holds (only_if, or after an option not taken) is never asked
-    expected = {d.id for d in s.drill.decisions if d.only_if is None and (d.after is None or "." not in d.after)}
+    expected = {
+        d.id for d in s.drill.decisions if d.only_if is None and (d.after is None or "." not in d.after)
+    }
     assert s.pending_decision() is None and expected <= set(s.decided) <= {d.id for d in s.drill.decisions}
     assert any(f.kind == "inject" for f in s.feed())
 

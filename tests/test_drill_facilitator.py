@@ -5,8 +5,8 @@ counterfactual wording, and expectations never reached are not scored as missed.
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,8 @@ from incsim.drill.counterfactual import Interval, Variant, sentence
 from incsim.drill.engine import DrillSession
 from incsim.drill.feed import clock, time_of_day
 from incsim.drill.server import _shell
-from incsim.drill.views import player_view, room_view
 from incsim.drill.transcript import transcript_from_text
+from incsim.drill.views import player_view, room_view
 from incsim.output import events_jsonl
 from incsim.scenario.drill import load_drill, load_drill_text
 
@@ -40,7 +40,9 @@ def test_the_projector_shows_no_recommendation_and_no_notes(failover):
     s.note("watch whether they look at the replica lag")
     at_decision(s)
     for snap in (room_view(s), player_view(s, "oncall")):
-        assert [o["label"] for o in snap["decision"]["options"]] == [o.label for o in s.pending_decision().options]
+        assert [o["label"] for o in snap["decision"]["options"]] == [
+            o.label for o in s.pending_decision().options
+        ]
         assert "recommended" not in json.dumps(snap)
         assert "replica lag" not in json.dumps(snap)
     js = (Path(__file__).resolve().parents[1] / "src" / "incsim" / "drill" / "static" / "app.js").read_text()
@@ -74,14 +76,17 @@ def test_actions_after_the_planned_end_are_replayed(failover):
 
 def test_a_replay_keeps_the_order_of_one_minute():
     """An inject and a decision at the same minute, and the room acting at that minute."""
-    text = FAILOVER.read_text().replace("""  - id: replica-note
-    at: 8""", """  - id: same-minute
+    text = FAILOVER.read_text().replace(
+        """  - id: replica-note
+    at: 8""",
+        """  - id: same-minute
     at: 9
     channel: incident
     from: data on-call
     text: "Replica lag is zero."
   - id: replica-note
-    at: 8""")
+    at: 8""",
+    )
     loaded = load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
     for seed in (1, 2):
         live = DrillSession(loaded, seed)
@@ -98,7 +103,9 @@ def test_a_replay_keeps_the_order_of_one_minute():
         assert [(f.t, f.text) for f in replay.feed()] == [(f.t, f.text) for f in live.feed()]
         replay.play_out()
         live.play_out()
-        assert events_jsonl({"x": replay.world.log.events}, 0) == events_jsonl({"x": live.world.log.events}, 0)
+        assert events_jsonl({"x": replay.world.log.events}, 0) == events_jsonl(
+            {"x": live.world.log.events}, 0
+        )
 
 
 def test_one_clock_format_with_the_local_time_of_day(failover):
@@ -118,7 +125,9 @@ def _variant(mean: float, low: float, high: float, d: tuple[float, float, float]
     same = {m: 0.0 for m in ("ttr_min", "engineer_hours", "customer_impact_min", "data_exposure")}
     figs = {m: Interval(mean, low, high) for m in same}
     diff = {m: Interval(*d) for m in same}
-    return Variant("option", "failover: Fail over", "failover", "failover", "async-first", 9.0, same, figs, diff)
+    return Variant(
+        "option", "failover: Fail over", "failover", "failover", "async-first", 9.0, same, figs, diff
+    )
 
 
 def test_counterfactual_wording_compares_like_with_like():

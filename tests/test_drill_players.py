@@ -103,8 +103,15 @@ def test_a_played_ic_posts_nothing_the_player_does_not_and_leadership_keeps_aski
     assert updates == [], "nobody posts for a played IC"
     asks = [e for e in s.world.log.events if isinstance(e, Question) and e.topic == "any updates?"]
     assert asks and all(q.to == ic for q in asks)
-    s.act("ic", "update", channel="incident", status="investigating", impact=["checkout"],
-          next_steps="roll back the event-bus deploy", eta=30)
+    s.act(
+        "ic",
+        "update",
+        channel="incident",
+        status="investigating",
+        impact=["checkout"],
+        next_steps="roll back the event-bus deploy",
+        eta=30,
+    )
     s.act("ic", "update", channel="exec", status="investigating", text="Checkout down; rollback next.")
     mine = [e for e in s.world.log.events if isinstance(e, Update)]
     assert [(u.who, u.channel) for u in mine] == [(ic, "incident"), (ic, "executive")]
@@ -197,10 +204,13 @@ def test_a_played_ic_hands_over_and_the_model_commands_from_then(cascade):
     advance_to(s, s.now + 60)
     posted = [e for e in s.world.log.events if isinstance(e, Update) and e.t > at]
     assert posted and all(u.who == new for u in posted)  # the model's IC posts on cadence
-    asks = [e for e in s.world.log.events if isinstance(e, Question) and e.topic == "any updates?" and e.t > at]
+    asks = [
+        e for e in s.world.log.events if isinstance(e, Question) and e.topic == "any updates?" and e.t > at
+    ]
     assert all(q.to == new for q in asks)
-    assert not any(s.counts_for(i, e, "ic") for i, e in enumerate(s.world.log.events)
-                   if isinstance(e, Update)), "the model's updates are not the player's"
+    assert not any(
+        s.counts_for(i, e, "ic") for i, e in enumerate(s.world.log.events) if isinstance(e, Update)
+    ), "the model's updates are not the player's"
     run_through(s)
     replay = DrillSession(cascade, 5, transcript_from_text(s.transcript.text()))
     run_through(replay)
@@ -229,4 +239,6 @@ def test_declaring_mitigated_is_checked_against_the_model(cascade):
         later.advance(1)
     assert later.run.mitigated and not later.run.resolved.triggered
     later.act("ic", "mitigated")
-    assert [f.text for f in later.feed() if f.kind == "effect"][-1].startswith("declared mitigated; the simulation agrees")
+    assert [f.text for f in later.feed() if f.kind == "effect"][-1].startswith(
+        "declared mitigated; the simulation agrees"
+    )

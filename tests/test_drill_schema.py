@@ -85,39 +85,61 @@ def test_five_ready_drills():
 
 def test_unknown_after_reference_with_did_you_mean():
     text = BASE.replace("    after: page\n", "    after: pgae\n")
-    assert problems(text) == [("d.yaml:15:5: injects.1.after: unknown inject or decision 'pgae' "
-                              "(did you mean 'page'?); known: page, hint, failover")]
+    assert problems(text) == [
+        (
+            "d.yaml:15:5: injects.1.after: unknown inject or decision 'pgae' "
+            "(did you mean 'page'?); known: page, hint, failover"
+        )
+    ]
 
 
 def test_unknown_option_in_an_after_reference():
-    text = BASE + "  - id: later\n    after: failover.goo\n    prompt: p\n    role: oncall\n    default: a\n" \
-                  "    options: [{id: a, label: A}, {id: b, label: B}]\n"
-    assert problems(text) == [("d.yaml:32:5: decisions.1.after: decision 'failover' has no option 'goo' "
-                              "(did you mean 'go'?); known: go, wait")]
+    text = (
+        BASE + "  - id: later\n    after: failover.goo\n    prompt: p\n    role: oncall\n    default: a\n"
+        "    options: [{id: a, label: A}, {id: b, label: B}]\n"
+    )
+    assert problems(text) == [
+        (
+            "d.yaml:32:5: decisions.1.after: decision 'failover' has no option 'goo' "
+            "(did you mean 'go'?); known: go, wait"
+        )
+    ]
 
 
 def test_after_cycles_are_refused_once():
     text = BASE.replace("  - id: page\n    at: 0\n", "  - id: page\n    after: failover\n")
-    assert problems(text) == [("d.yaml:20:5: decisions.0.after: 'after' goes round in a cycle: "
-                              "failover -> hint -> page -> failover")]
+    assert problems(text) == [
+        (
+            "d.yaml:20:5: decisions.0.after: 'after' goes round in a cycle: "
+            "failover -> hint -> page -> failover"
+        )
+    ]
 
 
 def test_unknown_effect_with_did_you_mean():
     text = BASE.replace("{do: fail_over, remaining_work: 0.3}", "{do: fail_ovr}")
     (line,) = problems(text)
-    assert line.startswith("d.yaml:27:24: decisions.0.options.0.effects.0.do: unknown effect 'fail_ovr' "
-                           "(did you mean 'fail_over'?); expected one of: ")
+    assert line.startswith(
+        "d.yaml:27:24: decisions.0.options.0.effects.0.do: unknown effect 'fail_ovr' "
+        "(did you mean 'fail_over'?); expected one of: "
+    )
 
 
 def test_times_past_the_planned_duration():
     text = BASE.replace("    at: 0\n", "    at: 75\n")
-    assert problems(text) == [("d.yaml:12:5: injects.0.at: T+75 is past the drill's planned duration "
-                              "(60 min, metadata.duration_min)")]
+    assert problems(text) == [
+        (
+            "d.yaml:12:5: injects.0.at: T+75 is past the drill's planned duration "
+            "(60 min, metadata.duration_min)"
+        )
+    ]
 
 
 def test_unknown_key_with_did_you_mean():
     text = BASE.replace("    delay_min: 5\n", "    delay_mni: 5\n")
-    assert problems(text) == ["d.yaml:16:5: injects.1.delay_mni: unknown key 'delay_mni' (did you mean 'delay_min'?)"]
+    assert problems(text) == [
+        "d.yaml:16:5: injects.1.delay_mni: unknown key 'delay_mni' (did you mean 'delay_min'?)"
+    ]
 
 
 def test_unknown_role_and_default():
@@ -130,12 +152,17 @@ def test_unknown_role_and_default():
 
 def test_names_unknown_to_the_scenario():
     text = BASE.replace("roots: [payments-api]", "roots: [payment-api]").replace(
-        "protocol: async-first", "protocol: async")
+        "protocol: async-first", "protocol: async"
+    )
     assert problems(text) == [
-        ("d.yaml:4:29: scenario.protocol: unknown protocol 'async' (did you mean 'async-first'?); "
-        "known: war-room, async-first, hybrid"),
-        ("d.yaml:5:46: incident.roots.0: unknown service 'payment-api' (did you mean 'payments-api'?); "
-        "known: web, api-gateway, auth, user-db, checkout, payments-api, orders-db, search, event-bus, notifications"),
+        (
+            "d.yaml:4:29: scenario.protocol: unknown protocol 'async' (did you mean 'async-first'?); "
+            "known: war-room, async-first, hybrid"
+        ),
+        (
+            "d.yaml:5:46: incident.roots.0: unknown service 'payment-api' (did you mean 'payments-api'?); "
+            "known: web, api-gateway, auth, user-db, checkout, payments-api, orders-db, search, event-bus, notifications"
+        ),
     ]
 
 
@@ -149,8 +176,9 @@ def test_missing_key_and_bad_start():
 
 def test_an_item_needs_exactly_one_trigger():
     text = BASE.replace("    after: page\n", "    after: page\n    at: 3\n")
-    assert problems(text) == [("d.yaml:15:5: injects.1.after: give exactly one of 'at', 'after' or 'when' "
-                              "(or 'on_demand: true')")]
+    assert problems(text) == [
+        ("d.yaml:15:5: injects.1.after: give exactly one of 'at', 'after' or 'when' (or 'on_demand: true')")
+    ]
 
 
 def test_a_missing_scenario_file_is_located():
@@ -160,15 +188,18 @@ def test_a_missing_scenario_file_is_located():
 
 
 def with_changes(*lines: str) -> str:
-    return BASE.replace("scenario: {path: seed.yaml, protocol: async-first}\n",
-                        "scenario:\n  path: seed.yaml\n  protocol: async-first\n  set:\n"
-                        + "".join(f"    {ln}\n" for ln in lines))
+    return BASE.replace(
+        "scenario: {path: seed.yaml, protocol: async-first}\n",
+        "scenario:\n  path: seed.yaml\n  protocol: async-first\n  set:\n"
+        + "".join(f"    {ln}\n" for ln in lines),
+    )
 
 
 def test_a_drill_changes_its_scenario_by_path():
     base = load(BASE).scenario
-    changed = load(with_changes("protocols.async-first.executive_channel: false",
-                                "org.teams.payments.size: 9")).scenario
+    changed = load(
+        with_changes("protocols.async-first.executive_channel: false", "org.teams.payments.size: 9")
+    ).scenario
     proto = {p.name: p for p in changed.protocols}
     assert proto["async-first"].executive_channel is False
     assert {p.name: p for p in base.protocols}["async-first"].executive_channel is True
@@ -178,8 +209,12 @@ def test_a_drill_changes_its_scenario_by_path():
 
 def test_a_bad_change_is_located_at_its_key():
     (line,) = problems(with_changes("protocols.async-frist.executive_channel: false"))
-    assert line.startswith("d.yaml:8:5: scenario.set.protocols.async-frist.executive_channel: no item named "
-                           "'async-frist'") and "did you mean 'async-first'?" in line
+    assert (
+        line.startswith(
+            "d.yaml:8:5: scenario.set.protocols.async-frist.executive_channel: no item named 'async-frist'"
+        )
+        and "did you mean 'async-first'?" in line
+    )
     (line,) = problems(with_changes("protocols.async-first.executive_channel: 3"))
     assert line.startswith("d.yaml:8:5: scenario.set: the scenario with these changes is not valid: ")
     assert "valid boolean" in line
@@ -187,8 +222,10 @@ def test_a_bad_change_is_located_at_its_key():
 
 def test_an_inline_scenario_error_points_into_the_drill(minimal_yaml):
     inline = "\n".join("    " + ln for ln in minimal_yaml.replace("size: 4", "size: -4").splitlines())
-    text = BASE.replace("scenario: {path: seed.yaml, protocol: async-first}\n",
-                        "scenario:\n  protocol: async-first\n  inline:\n" + inline + "\n")
+    text = BASE.replace(
+        "scenario: {path: seed.yaml, protocol: async-first}\n",
+        "scenario:\n  protocol: async-first\n  inline:\n" + inline + "\n",
+    )
     (line,) = problems(text)
     assert line == "d.yaml:12:29: scenario.inline.org.teams.app.size: Input should be greater than 0"
 
@@ -204,12 +241,19 @@ def test_cli_validate_accepts_drills_and_locates_problems(tmp_path):
     ok = runner.invoke(app, ["validate", str(DRILLS[0])])
     assert ok.exit_code == 0 and "ok (drill '" in ok.output
     bad = tmp_path / "bad.yaml"
-    bad.write_text(BASE.replace("path: seed.yaml", f"path: {SCENARIOS / 'seed.yaml'}").replace(
-        "after: page", "after: pgae"))
+    bad.write_text(
+        BASE.replace("path: seed.yaml", f"path: {SCENARIOS / 'seed.yaml'}").replace(
+            "after: page", "after: pgae"
+        )
+    )
     res = runner.invoke(app, ["validate", str(bad)])
     assert res.exit_code == 2
-    assert res.output.strip().splitlines() == [(f"{bad}:15:5: injects.1.after: unknown inject or decision 'pgae' "
-                                               "(did you mean 'page'?); known: page, hint, failover")]
+    assert res.output.strip().splitlines() == [
+        (
+            f"{bad}:15:5: injects.1.after: unknown inject or decision 'pgae' "
+            "(did you mean 'page'?); known: page, hint, failover"
+        )
+    ]
 
 
 def test_cli_schema_kind_drill():
@@ -246,8 +290,11 @@ def test_a_drill_s_schema_errors_are_mapped_as_a_scenario_s_are(minimal_yaml):
     the value and named in the same words in a drill as in a scenario."""
     from incsim.scenario.loader import load_scenario_text
 
-    drill = (SCENARIOS / "drills" / "db-failover.yaml").read_text().replace(
-        "roots: [payments-api]", "roots: payments-api")
+    drill = (
+        (SCENARIOS / "drills" / "db-failover.yaml")
+        .read_text()
+        .replace("roots: [payments-api]", "roots: payments-api")
+    )
     with pytest.raises(ScenarioError) as drill_error:
         load_drill_text(drill, "d.yaml", base=SCENARIOS / "drills")
     (problem,) = drill_error.value.problems

@@ -58,13 +58,20 @@ def test_each_view_sees_only_its_own(served):
     code = stop.served.code
     url, token = join(client, code, "ic")
     fac = stop.facilitator_url.removeprefix(stop.url.rstrip("/"))
-    r = client.post(fac + "/do", json={"cmd": "note", "text": SECRET_NOTE},
-                    headers={"X-Incsim-Token": stop.served.facilitator})
+    r = client.post(
+        fac + "/do",
+        json={"cmd": "note", "text": SECRET_NOTE},
+        headers={"X-Incsim-Token": stop.served.facilitator},
+    )
     assert r.status_code == 200, r.text
     while session.pending_decision() is None:  # a decision with a recommended option is waiting
         session.step()
-    bodies = [client.get("/").text, json.dumps(first_event(client, "/events")),
-              client.get(url).text, json.dumps(first_event(client, url + "/events"))]
+    bodies = [
+        client.get("/").text,
+        json.dumps(first_event(client, "/events")),
+        client.get(url).text,
+        json.dumps(first_event(client, url + "/events")),
+    ]
     for body in bodies:
         for secret in facilitator_material(session):
             assert secret not in body, secret
@@ -81,11 +88,24 @@ def test_posts_are_csrf_safe_and_the_code_is_checked(served):
     url, token = join(client, stop.served.code, "ic")
     assert client.post(url + "/act", data={"action": "ack"}).status_code == 415
     assert client.post(url + "/act", json={"action": "ack"}).status_code == 403  # no token header
-    assert client.post(url + "/act", json={"action": "ack"}, headers={"X-Incsim-Token": token,
-                                                                      "Origin": "http://evil.example"}).status_code == 403
-    assert client.post(url + "/act", json={"action": "ack"}, headers={"X-Incsim-Token": token}).status_code == 200
-    assert client.post("/join", json={"code": "WRONG1", "role": "ic"},
-                       headers={"X-Incsim-Token": "join"}).status_code == 403
+    assert (
+        client.post(
+            url + "/act",
+            json={"action": "ack"},
+            headers={"X-Incsim-Token": token, "Origin": "http://evil.example"},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(url + "/act", json={"action": "ack"}, headers={"X-Incsim-Token": token}).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/join", json={"code": "WRONG1", "role": "ic"}, headers={"X-Incsim-Token": "join"}
+        ).status_code
+        == 403
+    )
     assert client.get("/p/not-a-token").status_code == 404
     assert client.get("/f/not-the-token").status_code == 404
     r = client.get("/")
@@ -142,9 +162,13 @@ def test_control_and_bidi_characters_are_neutralised():
     from incsim.drill.feed import safe_text
     from incsim.drill.views import room_view
 
-    assert safe_text("pay\u202eKCOLB\u202c ok\x1b]0;x\x07\r\n") == "pay\ufffdKCOLB\ufffd ok\ufffd]0;x\ufffd\ufffd\n"
-    text = CASCADE.read_text().replace("title: Cascading outage across three teams",
-                                       'title: "Cascading \\u202eoutage\\x1b[31m"')
+    assert (
+        safe_text("pay\u202eKCOLB\u202c ok\x1b]0;x\x07\r\n")
+        == "pay\ufffdKCOLB\ufffd ok\ufffd]0;x\ufffd\ufffd\n"
+    )
+    text = CASCADE.read_text().replace(
+        "title: Cascading outage across three teams", 'title: "Cascading \\u202eoutage\\x1b[31m"'
+    )
     from incsim.scenario.drill import load_drill_text
 
     s = DrillSession(load_drill_text(text, str(CASCADE), base=CASCADE.parent), 3)
@@ -214,17 +238,23 @@ def _raw(port: int, data: bytes, wait_s: float = 3.0, until_closed: bool = True)
 
 def test_protocol_errors_carry_the_security_headers(served):
     session, stop, client = served
-    for odd, status in ((b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", "404"),  # h11 has no
-                        (b"GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", "200")):  # bound on these: served
+    for odd, status in (
+        (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", "404"),  # h11 has no
+        (b"GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", "200"),
+    ):  # bound on these: served
         reply = _raw(stop.port, odd, until_closed=False).decode("latin-1").lower()
         assert reply.startswith(f"http/1.1 {status}") and f"content-security-policy: {CSP.lower()}" in reply
-    for bad in (b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"b" * 20000,  # a head beyond h11's buffer
-                b"GET / HTTP/1.1\r\nHost localhost\r\n\r\n",                    # a header without a colon
-                b"G(T / HTTP/1.1\r\nHost: localhost\r\n\r\n",                   # a bad method token
-                b"GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n"):  # unsupported coding
+    for bad in (
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"b" * 20000,  # a head beyond h11's buffer
+        b"GET / HTTP/1.1\r\nHost localhost\r\n\r\n",  # a header without a colon
+        b"G(T / HTTP/1.1\r\nHost: localhost\r\n\r\n",  # a bad method token
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n",
+    ):  # unsupported coding
         reply = _raw(stop.port, bad).decode("latin-1").lower()  # answered by uvicorn, then closed
         assert reply.startswith("http/1.1 400"), reply[:80]
-        assert f"content-security-policy: {CSP.lower()}" in reply and "x-content-type-options: nosniff" in reply
+        assert (
+            f"content-security-policy: {CSP.lower()}" in reply and "x-content-type-options: nosniff" in reply
+        )
 
 
 def test_a_slow_client_is_dropped_and_the_connection_bound_answers_with_the_headers():

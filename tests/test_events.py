@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from scenario_helpers import load_seed, variant
 
 from incsim.drill.engine import DrillSession
 from incsim.model import events as ev
@@ -20,14 +21,21 @@ from incsim.output import events_jsonl
 from incsim.report.results import ReportError, read_protocol_events
 from incsim.scenario.drill import load_drill
 from incsim.scenario.schema import Scenario
-from scenario_helpers import load_seed, variant
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # one record of every kind, the optional fields both set and left at their defaults
 SAMPLES = [
-    ev.Detected(10.5, 3, category="cascading", flags=("security", "data-loss"), roots=("api", "db"),
-                diagnosis_min=42.25, fix_min=12.0, exposure_per_min=3.5),
+    ev.Detected(
+        10.5,
+        3,
+        category="cascading",
+        flags=("security", "data-loss"),
+        roots=("api", "db"),
+        diagnosis_min=42.25,
+        fix_min=12.0,
+        exposure_per_min=3.5,
+    ),
     ev.Affected(10.5, 3, service="api", via="", customer_facing=True),
     ev.Affected(11.0, 3, service="web", via="api", customer_facing=False),
     ev.Paged(10.5, 3, "app-1", role="debugger", team="app"),
@@ -38,18 +46,50 @@ SAMPLES = [
     ev.Question(20.0, 3, "app-1", to="db-1", medium="channel", topic="consult"),
     ev.Question(21.0, 3, "leadership", to="ops-1", medium="room", topic="any updates?"),
     ev.Answer(30.0, 3, "db-1", to="app-1", medium="channel", wait_min=10.0),
-    ev.Interrupted(30.0, 3, "db-1", answer_min=2.0, refocus_min=5.0, reason="consult", role="expert", engaged=False),
-    ev.Interrupted(31.0, 3, "app-1", answer_min=3.0, refocus_min=0.0, reason="brief late joiner", role="debugger",
-                   engaged=True, by="app-3"),
-    ev.Update(25.0, 3, "ops-1", channel="incident", status="investigating", impact=("api",), next_steps="diagnose",
-              write_min=3.0),
-    ev.Update(26.0, 3, "ops-1", channel="incident", status="mitigated", impact=(), next_steps="fix", eta_min=15.0,
-              write_min=3.0),
+    ev.Interrupted(
+        30.0, 3, "db-1", answer_min=2.0, refocus_min=5.0, reason="consult", role="expert", engaged=False
+    ),
+    ev.Interrupted(
+        31.0,
+        3,
+        "app-1",
+        answer_min=3.0,
+        refocus_min=0.0,
+        reason="brief late joiner",
+        role="debugger",
+        engaged=True,
+        by="app-3",
+    ),
+    ev.Update(
+        25.0,
+        3,
+        "ops-1",
+        channel="incident",
+        status="investigating",
+        impact=("api",),
+        next_steps="diagnose",
+        write_min=3.0,
+    ),
+    ev.Update(
+        26.0,
+        3,
+        "ops-1",
+        channel="incident",
+        status="mitigated",
+        impact=(),
+        next_steps="fix",
+        eta_min=15.0,
+        write_min=3.0,
+    ),
     ev.Update(25.0, 3, "ops-1", channel="executive", status="investigating", write_min=1.5),
-    ev.Update(27.0, 0, "ops-1", channel="status", status="investigating", text="Failing over.", write_min=2.0),
+    ev.Update(
+        27.0, 0, "ops-1", channel="status", status="investigating", text="Failing over.", write_min=2.0
+    ),
     ev.DecisionRequested(15.0, 3, name="containment", stakeholders=("sec-1", "ops-1")),
     ev.Decision(18.0, 3, name="containment", medium="room", wait_min=3.0, containment=True),
-    ev.Decision(18.0, 0, "oncall", name="containment: isolate", medium="drill", wait_min=0.0, containment=True),
+    ev.Decision(
+        18.0, 0, "oncall", name="containment: isolate", medium="drill", wait_min=0.0, containment=True
+    ),
     ev.RoomOpened(12.0, 3, reason="triage", limit=3),
     ev.RoomOpened(12.0, 4, reason="protocol: every P1 gets a war room", limit=None),
     ev.RoomClosed(40.0, 3),
@@ -62,7 +102,9 @@ SAMPLES = [
     ev.Injected(5.0, 7, what="incident"),
     ev.Injected(6.0, 3, what="escalation"),
     ev.Injected(7.0, 0, "support lead", what="inject", id="customers"),
-    ev.Injected(8.0, 0, "oncall", what="decision", id="failover", option="fail-over", by="room", wait_min=0.0),
+    ev.Injected(
+        8.0, 0, "oncall", what="decision", id="failover", option="fail-over", by="room", wait_min=0.0
+    ),
     ev.Injected(9.0, 0, "oncall", what="fail_over", remaining_work=0.25, extra_min=5.0),
     ev.Busy(16.0, 3, "db-1", role="owner", elsewhere=(1, 2)),
 ]
@@ -121,15 +163,18 @@ def test_a_line_without_a_version_reads_as_version_1():
     assert event_from_dict(d) == SAMPLES[4]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.update(v=2), "version 2"),
-    (lambda d: d.update(kind="exploded"), "unknown event kind 'exploded'"),
-    (lambda d: d.pop("kind"), "without a 'kind'"),
-    (lambda d: d.update(mood="calm"), "unknown field(s) mood"),
-    (lambda d: d.pop("role"), "missing field(s) role"),
-    (lambda d: d.pop("t"), "missing field(s) t"),
-    (lambda d: d.update(role="bystander"), "role is 'bystander'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(v=2), "version 2"),
+        (lambda d: d.update(kind="exploded"), "unknown event kind 'exploded'"),
+        (lambda d: d.pop("kind"), "without a 'kind'"),
+        (lambda d: d.update(mood="calm"), "unknown field(s) mood"),
+        (lambda d: d.pop("role"), "missing field(s) role"),
+        (lambda d: d.pop("t"), "missing field(s) t"),
+        (lambda d: d.update(role="bystander"), "role is 'bystander'"),
+    ],
+)
 def test_a_record_that_is_not_one_is_refused_with_a_reason(change, message):
     d = json.loads(line(SAMPLES[4]))
     change(d)
@@ -141,8 +186,9 @@ def test_the_report_names_the_line_of_a_bad_event(tmp_path):
     path = tmp_path / "replication-000.jsonl"
     good = line(SAMPLES[0])
     path.write_text(good + "\n" + good.replace('"category"', '"categry"') + "\n")
-    with pytest.raises(ReportError, match=re.escape(f"{path}:2: not an event record (detected: unknown field(s) "
-                                                    "categry")):
+    with pytest.raises(
+        ReportError, match=re.escape(f"{path}:2: not an event record (detected: unknown field(s) categry")
+    ):
         read_protocol_events(path)
 
 

@@ -46,8 +46,9 @@ def test_loads_without_problems(path: Path):
 @params
 def test_starts_with_a_documenting_comment(path: Path):
     first = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()[:3]
-    assert first and all(line.startswith("#") for line in first), \
+    assert first and all(line.startswith("#") for line in first), (
         f"{path.name} should open with a comment block saying what it models and its sources"
+    )
 
 
 def _categories(scn: Scenario) -> set[str]:
@@ -105,8 +106,11 @@ def test_short_run_covers_every_protocol_and_category(path: Path, short_runs):
 @params
 def test_cli_run_json(path: Path, tmp_path: Path):
     out = tmp_path / "out"
-    res = runner.invoke(app, ["run", str(path), "-n", "2", "--seed", "1", "-o", str(out),
-                              "--format", "json", "-q"], catch_exceptions=False)
+    res = runner.invoke(
+        app,
+        ["run", str(path), "-n", "2", "--seed", "1", "-o", str(out), "--format", "json", "-q"],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["replications"] == 2 and doc["seed"] == 1

@@ -26,24 +26,76 @@ from incsim.calibrate.review import review
 from incsim.cli import app
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "exports"
-JSON_FILES = sorted([*FIX.glob("*.json"), *FIX.glob("*.jsonl"), *(FIX / "public").glob("*.json"),
-                     *(FIX / "public" / "snapshots").glob("*.json"), FIX / "public" / "statuspage_incidents"])
+JSON_FILES = sorted(
+    [
+        *FIX.glob("*.json"),
+        *FIX.glob("*.jsonl"),
+        *(FIX / "public").glob("*.json"),
+        *(FIX / "public" / "snapshots").glob("*.json"),
+        FIX / "public" / "statuspage_incidents",
+    ]
+)
 JSON_FILES = [p for p in JSON_FILES if p.name != "pagerduty_responses.json"]
 BOUND_S = 10.0
 runner = CliRunner()
-FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 EDGES = st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])  # no UTC time at all
-TIMES = st.one_of(EDGES, st.sampled_from(["2999-06-01T00:00:00Z", "1900-01-01T00:00:00Z", "1970-01-01T00:00:00+05:30",
-                                          "2026-02-30T00:00:00Z", "not a time"]))
-NUMBERS = st.sampled_from([10**400, -(10**400), 3e11, 1e300, -3600, -1, 0, float("nan"), float("inf"), "1e999", "x"])
-HOSTILE = st.sampled_from([
-    "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "2999-06-01T00:00:00Z", "1900-01-01T00:00:00Z",
-    "1970-01-01T00:00:00+05:30", "not a time", "", "NaN", "-1", "1e999", "3e11",
-    10**400, -(10**400), 10**20, 1e308, 3e11, -3600, -1, 0, 0.5, float("nan"), float("inf"),
-    None, True, [], {}, [[[[]]]], {"name": None}, "\u202e\x1b[31m", "x" * 500,
-])
+TIMES = st.one_of(
+    EDGES,
+    st.sampled_from(
+        [
+            "2999-06-01T00:00:00Z",
+            "1900-01-01T00:00:00Z",
+            "1970-01-01T00:00:00+05:30",
+            "2026-02-30T00:00:00Z",
+            "not a time",
+        ]
+    ),
+)
+NUMBERS = st.sampled_from(
+    [10**400, -(10**400), 3e11, 1e300, -3600, -1, 0, float("nan"), float("inf"), "1e999", "x"]
+)
+HOSTILE = st.sampled_from(
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "2999-06-01T00:00:00Z",
+        "1900-01-01T00:00:00Z",
+        "1970-01-01T00:00:00+05:30",
+        "not a time",
+        "",
+        "NaN",
+        "-1",
+        "1e999",
+        "3e11",
+        10**400,
+        -(10**400),
+        10**20,
+        1e308,
+        3e11,
+        -3600,
+        -1,
+        0,
+        0.5,
+        float("nan"),
+        float("inf"),
+        None,
+        True,
+        [],
+        {},
+        [[[[]]]],
+        {"name": None},
+        "\u202e\x1b[31m",
+        "x" * 500,
+    ]
+)
 
 
 def _paths(doc, at=()):
@@ -57,12 +109,40 @@ def _paths(doc, at=()):
             yield from _paths(v, (*at, i))
 
 
-READ = {"created_at", "resolved_at", "started_at", "updated_at", "acknowledged_at", "mitigated_at",
-        "detected_at", "occurred_at", "begin", "end", "modified", "date", "at", "when", "value", "description",
-        "seconds_to_resolve", "seconds_to_first_ack", "seconds_to_engage", "engaged_seconds",
-        "engaged_user_count", "active_user_count", "value_seconds", "workload_minutes_total",
-        "workload_minutes_working", "business_hour_interruptions", "off_hour_interruptions", "status",
-        "impact", "mode", "category", "id"}
+READ = {
+    "created_at",
+    "resolved_at",
+    "started_at",
+    "updated_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "detected_at",
+    "occurred_at",
+    "begin",
+    "end",
+    "modified",
+    "date",
+    "at",
+    "when",
+    "value",
+    "description",
+    "seconds_to_resolve",
+    "seconds_to_first_ack",
+    "seconds_to_engage",
+    "engaged_seconds",
+    "engaged_user_count",
+    "active_user_count",
+    "value_seconds",
+    "workload_minutes_total",
+    "workload_minutes_working",
+    "business_hour_interruptions",
+    "off_hour_interruptions",
+    "status",
+    "impact",
+    "mode",
+    "category",
+    "id",
+}
 """Fields some reader reads (times, durations, counts, states, ids)."""
 
 
@@ -98,7 +178,11 @@ def _hostile(data, doc, at):
     now = _get(doc, at)
     if isinstance(now, str) and now[:2] in ("19", "20") and "T" in now:
         return data.draw(st.one_of(TIMES, TIMES, TIMES, HOSTILE), label="value")  # mostly a time
-    if isinstance(now, (int, float)) and not isinstance(now, bool) or (isinstance(now, str) and now.isdigit()):
+    if (
+        isinstance(now, (int, float))
+        and not isinstance(now, bool)
+        or (isinstance(now, str) and now.isdigit())
+    ):
         return data.draw(st.one_of(NUMBERS, NUMBERS, NUMBERS, HOSTILE), label="value")  # mostly a number
     return data.draw(HOSTILE, label="value")
 
@@ -138,7 +222,10 @@ def _through_everything(path: Path, fits: bool = True, **kw) -> None:
 
 def _cli(path: Path, *extra: str) -> None:
     t0 = time.monotonic()
-    for cmd in (["calibrate", str(path), "--json", *extra], ["review", str(path), "--format", "json", *extra]):
+    for cmd in (
+        ["calibrate", str(path), "--json", *extra],
+        ["review", str(path), "--format", "json", *extra],
+    ):
         res = runner.invoke(app, cmd)
         assert res.exit_code in (0, 2), (cmd, res.output, res.exception)
         assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
@@ -182,8 +269,22 @@ def test_json_exports_mutated(tmp_path_factory, data):
 
 
 CSV_FILES = [(FIX / "pagerduty.csv", None), (FIX / "generic.csv", FIX / "generic_cols.yaml")]
-CELLS = st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1" * 5000, "1e400",
-                         "3e11", "-5", "nan", "", "2026-13-45T99:99:99Z", '"', "a,b", "2999-01-01T00:00:00Z"])
+CELLS = st.sampled_from(
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "1" * 5000,
+        "1e400",
+        "3e11",
+        "-5",
+        "nan",
+        "",
+        "2026-13-45T99:99:99Z",
+        '"',
+        "a,b",
+        "2999-01-01T00:00:00Z",
+    ]
+)
 
 
 @settings(FUZZ, max_examples=40)
@@ -203,8 +304,23 @@ def test_csv_exports_and_mappings_mutated(tmp_path_factory, data):
             lines = [ln for ln in cols.splitlines() if ln and not ln.startswith("#")]
             k = data.draw(st.integers(0, len(lines) - 1), label="mapping line")
             key = lines[k].split(":")[0]
-            value = data.draw(st.sampled_from(["Nope", "[1, 2]", "{a: b}", "", "*x", "&x Opened", "Opened\t",
-                                               "'" + "x" * 300 + "'", "null", "9" * 500]), label="mapping value")
+            value = data.draw(
+                st.sampled_from(
+                    [
+                        "Nope",
+                        "[1, 2]",
+                        "{a: b}",
+                        "",
+                        "*x",
+                        "&x Opened",
+                        "Opened\t",
+                        "'" + "x" * 300 + "'",
+                        "null",
+                        "9" * 500,
+                    ]
+                ),
+                label="mapping value",
+            )
             lines[k] = f"{key}: {value}"
             cols = "\n".join(lines) + "\n"
         kw["mapping"].write_text(cols)

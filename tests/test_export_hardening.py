@@ -16,8 +16,13 @@ runner = CliRunner()
 
 
 def _good(i: int) -> dict:
-    return {"id": f"P{i}", "created_at": f"2026-01-{i + 1:02d}T10:00:00Z", "status": "resolved",
-            "resolved_at": f"2026-01-{i + 1:02d}T11:00:00Z", "service_name": "api"}
+    return {
+        "id": f"P{i}",
+        "created_at": f"2026-01-{i + 1:02d}T10:00:00Z",
+        "status": "resolved",
+        "resolved_at": f"2026-01-{i + 1:02d}T11:00:00Z",
+        "service_name": "api",
+    }
 
 
 HOSTILE = [  # (field, value written into the JSON text, what the message says)
@@ -75,14 +80,17 @@ def test_short_and_long_csv_rows_are_malformed_not_open(tmp_path):
 
 def test_short_row_through_a_mapping_and_negative_hours(tmp_path):
     csv_path, cols = tmp_path / "h.csv", tmp_path / "cols.yaml"
-    rows = ["began,ended,hours"] + [f"2026-01-{i + 1:02d}T10:00:00+02:00,2026-01-{i + 1:02d}T11:30:00+02:00,2"
-                                    for i in range(6)]
+    rows = ["began,ended,hours"] + [
+        f"2026-01-{i + 1:02d}T10:00:00+02:00,2026-01-{i + 1:02d}T11:30:00+02:00,2" for i in range(6)
+    ]
     rows += ["2026-01-20T10:00:00Z", "2026-01-21T10:00:00Z,2026-01-21T11:00:00Z,-4"]
     csv_path.write_text("\n".join(rows) + "\n")
     cols.write_text("start: began\nend: ended\nengineer_hours: hours\n")
     exp = read_export(csv_path, mapping=cols)
     assert len(exp.incidents) == 6 and not any(i.censored for i in exp.incidents)
-    assert exp.problems == [f"{csv_path}:8: 1 cell(s) where the header has 3 columns",
-                            f"{csv_path}:9: engineer_hours -4 is out of range (0 to 1e+06)"]
+    assert exp.problems == [
+        f"{csv_path}:8: 1 cell(s) where the header has 3 columns",
+        f"{csv_path}:9: engineer_hours -4 is out of range (0 to 1e+06)",
+    ]
     assert exp.incidents[0].start.isoformat() == "2026-01-01T08:00:00+00:00"  # +02:00 read as such
     assert exp.incidents[0].duration_min(exp.end) == 90

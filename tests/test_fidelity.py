@@ -7,16 +7,26 @@ import math
 from dataclasses import replace
 from functools import cache
 
-from incsim import api
-from incsim.experiment import run_experiment, run_replication
 import numpy as np
-
-from incsim.model.events import (Answer, Decision, DecisionRequested, Fixed, Interrupted, Joined, Kind, Left, Overran,
-                                 RoomOpened)
-from incsim.model.people import Roster
-from incsim.scenario.schema import Scenario
 from log_invariants import check_log
 from scenario_helpers import load_seed, variant
+
+from incsim import api
+from incsim.experiment import run_experiment, run_replication
+from incsim.model.events import (
+    Answer,
+    Decision,
+    DecisionRequested,
+    Fixed,
+    Interrupted,
+    Joined,
+    Kind,
+    Left,
+    Overran,
+    RoomOpened,
+)
+from incsim.model.people import Roster
+from incsim.scenario.schema import Scenario
 
 SEED = 1
 
@@ -68,8 +78,11 @@ def test_a_room_decision_waits_for_its_stakeholders_to_arrive_then_only_for_its_
     """Someone paged into the room already (as a spectator, say) is not paged again: the
     decision starts when the last stakeholder arrives (rep 4 inc 4: containment was 16 min late).
     The IC writes no updates and fields no requests here, so they are free to deliberate at once."""
-    doc = variant(variant(only(load_seed(), "war-room"), "behaviour.update_requests_per_hour", 0.0),
-                  "protocols.war-room.update_cadence_min", 1e6)
+    doc = variant(
+        variant(only(load_seed(), "war-room"), "behaviour.update_requests_per_hour", 0.0),
+        "protocols.war-room.update_cadence_min",
+        1e6,
+    )
     scn = Scenario.model_validate(doc)
     seen = 0
     for r in (0, 1, 4):
@@ -160,8 +173,13 @@ def test_a_stakeholder_does_not_leave_while_a_decision_that_needs_them_is_open()
                 elif isinstance(e, Decision):
                     open_.pop(e.incident, None)
                     checked += 1
-                elif isinstance(e, Left) and e.incident in open_ and not any(
-                        isinstance(x, Decision) and x.incident == e.incident and x.t == e.t for x in events):
+                elif (
+                    isinstance(e, Left)
+                    and e.incident in open_
+                    and not any(
+                        isinstance(x, Decision) and x.incident == e.incident and x.t == e.t for x in events
+                    )
+                ):
                     assert e.who not in open_[e.incident].stakeholders, (r, proto, e)
     assert checked > 50
 
@@ -196,8 +214,14 @@ def test_a_triage_call_that_runs_over_logs_its_overrun_at_its_planned_end():
         overruns = [e for e in events if isinstance(e, Overran)]
         assert overruns, f"rep {r}: no overrun logged"
         for o in overruns:
-            opened = max(e.t for e in events if isinstance(e, RoomOpened) and e.incident == o.incident
-                         and e.reason == "triage" and e.t <= o.t)
+            opened = max(
+                e.t
+                for e in events
+                if isinstance(e, RoomOpened)
+                and e.incident == o.incident
+                and e.reason == "triage"
+                and e.t <= o.t
+            )
             assert o.t == opened + 10.0 and o.planned_min == 10.0 and o.waiting_for, o
             checked += 1
         assert not check_log(events, roster, scn, only=["triage size and length"])["triage size and length"]
@@ -216,9 +240,16 @@ def test_a_debugger_who_fixes_a_further_root_of_their_team_stays_the_debugger():
     fixes = []
     for r in (0, 3, 4):
         for events in logs(r).values():
-            debuggers = {(e.incident, e.who) for e in events if isinstance(e, Joined) and e.role == "debugger"}
-            fixes += [e for e in events if isinstance(e, Interrupted) and e.reason.startswith("fix ")
-                      and (e.incident, e.who) in debuggers]
+            debuggers = {
+                (e.incident, e.who) for e in events if isinstance(e, Joined) and e.role == "debugger"
+            }
+            fixes += [
+                e
+                for e in events
+                if isinstance(e, Interrupted)
+                and e.reason.startswith("fix ")
+                and (e.incident, e.who) in debuggers
+            ]
     assert len(fixes) >= 9 and all(e.role == "debugger" for e in fixes), fixes[:3]
 
 
@@ -229,12 +260,22 @@ def test_a_repair_is_done_by_its_owning_team_not_by_the_clock_while_the_ic_is_th
     repaired, and the check no longer counts the IC (or a spectator) as the team at work."""
     scn, roster = default(), Roster(default())
     for proto, events in logs(1).items():
-        fixed = next(e for e in events if isinstance(e, Fixed) and e.incident == 4 and e.service == "api-gateway")
+        fixed = next(
+            e for e in events if isinstance(e, Fixed) and e.incident == 4 and e.service == "api-gateway"
+        )
         ic = next(e.who for e in events if isinstance(e, Joined) and e.incident == 4 and e.role == "ic")
-        assert fixed.who and fixed.who != ic and roster.engineers[fixed.who].team == "platform", (proto, fixed, ic)
-        assert not check_log(events, roster, scn, only=["repairs by the owning team"])["repairs by the owning team"]
+        assert fixed.who and fixed.who != ic and roster.engineers[fixed.who].team == "platform", (
+            proto,
+            fixed,
+            ic,
+        )
+        assert not check_log(events, roster, scn, only=["repairs by the owning team"])[
+            "repairs by the owning team"
+        ]
         by_ic = [replace(e, who=ic) if e is fixed else e for e in events]
-        problems = check_log(by_ic, roster, scn, only=["repairs by the owning team"])["repairs by the owning team"]
+        problems = check_log(by_ic, roster, scn, only=["repairs by the owning team"])[
+            "repairs by the owning team"
+        ]
         assert problems == [f"incident 4: api-gateway repaired at {fixed.t:.1f} by {ic} while ic"], problems
     assert not breaches("repairs by the owning team", (1, 14))
 
@@ -242,6 +283,7 @@ def test_a_repair_is_done_by_its_owning_team_not_by_the_clock_while_the_ic_is_th
 # -- rules that test what they say ----------------------------------------------------------------
 def _hybrid(**escalation) -> dict:
     from test_mechanisms import base_doc, setting
+
     return setting(base_doc(), "protocols.hybrid.escalation", escalation)
 
 
@@ -298,8 +340,11 @@ def test_the_triage_limit_binds():
 
     joined = {}
     for places in (3, 4):
-        doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": places,
-                                                               "duration": 10.0})
+        doc = setting(
+            base_doc(),
+            "protocols.hybrid.triage",
+            {"flags": ["security"], "max_people": places, "duration": 10.0},
+        )
         events = run(doc, "hybrid", incident(flags=("security",), roots=("api", "db")))
         joined[places] = [e.t - T0 for e in of(events, Kind.PAGED) if e.role == "owner"]
     assert joined == {3: [10.0], 4: [0.0]}
@@ -333,8 +378,11 @@ def test_a_war_room_holds_the_essays_eight_to_twelve_watchers():
     for r in (0, 1, 2, 3, 4, 5):
         now: dict[int, set[str]] = {}
         peak: dict[int, int] = {}
-        day = {e.incident for e in logs(r)["war-room"]
-               if e.kind is Kind.DETECTED and (e.t // 1440) % 7 < 5 and 9 * 60 <= e.t % 1440 < 16 * 60}
+        day = {
+            e.incident
+            for e in logs(r)["war-room"]
+            if e.kind is Kind.DETECTED and (e.t // 1440) % 7 < 5 and 9 * 60 <= e.t % 1440 < 16 * 60
+        }
         for e in logs(r)["war-room"]:
             if e.incident not in day:
                 continue
@@ -358,8 +406,11 @@ def test_a_spectators_useful_suggestion_saves_the_debugger_time():
 
 def test_async_firsts_ic_may_escalate_to_a_call_by_the_rules():
     """Off by default (no call ever); on, with the platform-wide rule, the IC calls one once there."""
-    doc = variant(only(load_seed(), "async-first"), "protocols.async-first.escalation",
-                  {"categories": ["platform-wide"]})
+    doc = variant(
+        only(load_seed(), "async-first"),
+        "protocols.async-first.escalation",
+        {"categories": ["platform-wide"]},
+    )
     runs = {}
     for may in (False, True):
         scn = Scenario.model_validate(variant(doc, "protocols.async-first.ic_may_escalate", may))

@@ -20,7 +20,9 @@ EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (staging folders included) by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def _stopped_at_the_second_file(monkeypatch, folder: Path):
@@ -44,14 +46,24 @@ def _stopped_at_the_second_file(monkeypatch, folder: Path):
 def _calibration(out: Path, force: bool, value: str) -> None:
     from incsim.calibrate.folder import write_folder
 
-    write_folder(out, {"calibration.json": f'{{"v": "{value}"}}\n', "report.html": f"<p>{value}</p>\n",
-                       "scenario.yaml": f"# {value}\n"}, force, ["incsim", "calibrate"])
+    write_folder(
+        out,
+        {
+            "calibration.json": f'{{"v": "{value}"}}\n',
+            "report.html": f"<p>{value}</p>\n",
+            "scenario.yaml": f"# {value}\n",
+        },
+        force,
+        ["incsim", "calibrate"],
+    )
 
 
 def _run(out: Path, force: bool, value: str) -> None:
     from incsim import api
 
-    api.run_scenario(api.load(None), replications=1, seed={"old": 1, "new": 2}[value], out_dir=out, force=force)
+    api.run_scenario(
+        api.load(None), replications=1, seed={"old": 1, "new": 2}[value], out_dir=out, force=force
+    )
 
 
 def _drill(out: Path, force: bool, value: str) -> None:
@@ -100,8 +112,21 @@ def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path, 
     assert res.exit_code == 0, res.output
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(minimal_yaml)
-    res = runner.invoke(app, ["calibrate", export, "--check", str(scenario), "-n", "2", "--seed", "3",
-                              "-o", str(tmp_path / "chk")])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            export,
+            "--check",
+            str(scenario),
+            "-n",
+            "2",
+            "--seed",
+            "3",
+            "-o",
+            str(tmp_path / "chk"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert {"check.json", "check.html"} <= set(tree(tmp_path / "chk"))
     for name, kind in (("cal", "calibration"), ("rev", "review"), ("chk", "check")):
@@ -155,30 +180,39 @@ def test_rewriting_the_journal_on_resume_is_all_or_nothing(tmp_path):
         "except OSError as exc:\n"
         "    print(exc.errno)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(journal)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(journal)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "27"  # EFBIG: the write did fail
     assert journal.read_bytes() == before
 
 
 def test_the_folder_module_imports_nothing_of_incsim_and_output_not_the_simulator():
-    code = ("import sys, incsim.files; a = sorted(m for m in sys.modules if m.startswith('incsim.'));"
-            "import incsim.output, incsim.calibrate.folder, incsim.report, incsim.pilot_baseline;"
-            "print(a, 'incsim.experiment' in sys.modules, 'incsim.model.world' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    code = (
+        "import sys, incsim.files; a = sorted(m for m in sys.modules if m.startswith('incsim.'));"
+        "import incsim.output, incsim.calibrate.folder, incsim.report, incsim.pilot_baseline;"
+        "print(a, 'incsim.experiment' in sys.modules, 'incsim.model.world' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip() == "['incsim.files'] False False"
 
 
 def test_incsim_pilot_on_the_command_line_does_not_load_the_simulator(tmp_path):
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: print(sorted(m for m in ('incsim.api', 'incsim.experiment', "
-            "'incsim.model.world', 'simpy') if m in sys.modules)))\n"
-            "sys.argv = ['incsim', 'pilot', '--mean', '90', '--sd', '120', '--per-arm', '20', '--trials', '200', "
-            "'--seed', '1', '--json', '-o', sys.argv[1]]\n"
-            "from incsim.entry import main\n"
-            "main()\n")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p")], capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted(m for m in ('incsim.api', 'incsim.experiment', "
+        "'incsim.model.world', 'simpy') if m in sys.modules)))\n"
+        "sys.argv = ['incsim', 'pilot', '--mean', '90', '--sd', '120', '--per-arm', '20', '--trials', '200', "
+        "'--seed', '1', '--json', '-o', sys.argv[1]]\n"
+        "from incsim.entry import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "p")], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert verify_manifest(tmp_path / "p", "run.json")["kind"] == "pilot"
@@ -200,8 +234,20 @@ def _pilot(out: Path) -> None:
     from incsim.pilot import pilot_report
 
     baseline = api.load_baseline(90.0, 120.0, None, None, (), None, None)
-    api.write_pilot_json(out, baseline, pilot_report(baseline, improvement=0.2, per_arm=20, per_month=None,
-                                                     months=None, threshold=0.1, trials=200, seed=1))
+    api.write_pilot_json(
+        out,
+        baseline,
+        pilot_report(
+            baseline,
+            improvement=0.2,
+            per_arm=20,
+            per_month=None,
+            months=None,
+            threshold=0.1,
+            trials=200,
+            seed=1,
+        ),
+    )
 
 
 def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(tmp_path, monkeypatch):
@@ -223,8 +269,9 @@ def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(
     _pilot(results)
     joined = verify_manifest(results, "run.json")
     assert {e["path"] for e in joined["files"]} == {e["path"] for e in run["files"]} | {"pilot.json"}
-    assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == \
-        {k: v for k, v in run.items() if k not in ("files", "self_sha256")}
+    assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == {
+        k: v for k, v in run.items() if k not in ("files", "self_sha256")
+    }
 
 
 @pytest.mark.parametrize("manifest", ["sweep.json", "manifest.json"])

@@ -39,8 +39,14 @@ def compare(rel: str, got: bytes) -> None:
     want = path.read_bytes()
     if got == want:
         return
-    diff = difflib.unified_diff(want.decode().splitlines(), got.decode().splitlines(),
-                                f"tests/golden/{rel} (committed)", f"{rel} (now)", lineterm="", n=0)
+    diff = difflib.unified_diff(
+        want.decode().splitlines(),
+        got.decode().splitlines(),
+        f"tests/golden/{rel} (committed)",
+        f"{rel} (now)",
+        lineterm="",
+        n=0,
+    )
     lines = list(diff)
     shown = "\n".join(lines[:60]) + (f"\n... {len(lines) - 60} more diff lines" if len(lines) > 60 else "")
     pytest.fail(f"results moved in {rel}:\n{shown}\n{HOW}", pytrace=False)

@@ -31,10 +31,15 @@ def test_the_winner_follows_the_parameters_not_the_code():
     platform-wide TTR disappears (its narration and spectators then make it the slower one)."""
     base = load(None).scenario
     b = base.behaviour
-    instant = b.model_copy(update={
-        "reply_latency": b.reply_latency.model_copy(update={k: Fixed(value=0.1) for k in ("engaged", "working", "off_hours")}),
-        "read_thread": None, "channel_rounds": 1,
-    })
+    instant = b.model_copy(
+        update={
+            "reply_latency": b.reply_latency.model_copy(
+                update={k: Fixed(value=0.1) for k in ("engaged", "working", "off_hours")}
+            ),
+            "read_thread": None,
+            "channel_rounds": 1,
+        }
+    )
     scn = base.model_copy(update={"behaviour": instant})
     df = run_experiment(scn, 20, SEED, log_sample=0).incidents
     pw = df[df["category"] == "platform-wide"]

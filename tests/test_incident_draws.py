@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from incsim.model.incidents import DrawTables, choice_cdf, draw_kind
-from incsim.scenario.schema import CATEGORIES, FLAGS
 from incsim.scenario.loader import load_scenario
+from incsim.scenario.schema import CATEGORIES, FLAGS
 
 
 def _tables(seed: int) -> list[np.ndarray]:

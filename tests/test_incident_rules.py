@@ -48,7 +48,8 @@ SCRIPTED_AT = 1234.5
 
 def incidents(arrivals: str, scripted: bool):
     text = SCENARIO.replace("ARRIVALS", arrivals).replace(
-        "SCRIPTED", f"scripted: [{{at_min: {SCRIPTED_AT}, service: web}}]" if scripted else "scripted: []")
+        "SCRIPTED", f"scripted: [{{at_min: {SCRIPTED_AT}, service: web}}]" if scripted else "scripted: []"
+    )
     scn = load_scenario_text(text, "scripted.yaml")
     return generate_incidents(scn, Streams(7, 0), 2 * WEEK)
 
@@ -61,8 +62,9 @@ def test_a_scripted_incident_is_added_to_the_random_arrivals_and_moves_none(rate
     assert len(with_one) == len(without) + 1
     scripted = [i for i in with_one if i.at == SCRIPTED_AT]
     assert [(i.roots, i.category) for i in scripted] == [(("web",), "single-service")]
-    assert sorted((i.at, i.roots) for i in with_one if i is not scripted[0]) == \
-        sorted((i.at, i.roots) for i in without)
+    assert sorted((i.at, i.roots) for i in with_one if i is not scripted[0]) == sorted(
+        (i.at, i.roots) for i in without
+    )
     # ids follow arrival order
     assert [i.id for i in with_one] == list(range(len(with_one)))
     assert [i.at for i in with_one] == sorted(i.at for i in with_one)
@@ -72,9 +74,14 @@ def test_a_burst_not_yet_begun_does_not_hide_one_listed_after_it():
     """Two windows listed latest first: ×3 from minute 1000 to 1100, ×2 from 0 to 500. At
     minute 100 only the second is open (×2); at 1050 both are, and the larger applies (×3);
     at 700 neither (×1)."""
-    rate = ArrivalRate(weights=np.ones(168), offsets={"api": 0.0}, bursts=(
-        Burst(at_min=1000.0, duration_min=100.0, factor=3.0),
-        Burst(at_min=0.0, duration_min=500.0, factor=2.0)))
+    rate = ArrivalRate(
+        weights=np.ones(168),
+        offsets={"api": 0.0},
+        bursts=(
+            Burst(at_min=1000.0, duration_min=100.0, factor=3.0),
+            Burst(at_min=0.0, duration_min=500.0, factor=2.0),
+        ),
+    )
     assert [rate.burst(t) for t in (100.0, 1050.0, 700.0)] == [2.0, 3.0, 1.0]
     assert rate.factor("api", 100.0) == 2.0
 

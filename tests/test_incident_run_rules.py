@@ -19,8 +19,16 @@ from incsim.model.streams import SOURCES, Streams
 from incsim.scenario.durations import Exponential, Fixed
 
 # works 09:00-17:00 UTC every day: minute 600 (10:00) is inside, minute 1200 (20:00) outside
-DAY_WORKER = dict(team="db", index=0, is_lead=False, utc_offset_hours=0.0, start_hour=9.0,
-                  end_hour=17.0, weekends_off=False, roles=())
+DAY_WORKER = dict(
+    team="db",
+    index=0,
+    is_lead=False,
+    utc_offset_hours=0.0,
+    start_hour=9.0,
+    end_hour=17.0,
+    weekends_off=False,
+    roles=(),
+)
 
 
 def person(pid: str) -> Engineer:
@@ -28,9 +36,19 @@ def person(pid: str) -> Engineer:
 
 
 def spec(flags=(), roots=("api",), stream_id=None, id=3) -> IncidentSpec:
-    return IncidentSpec(id=id, at=0.0, category="outage", flags=tuple(flags), roots=tuple(roots),
-                        diagnosis=30.0, fix=10.0, consults=(), consult_teams=(), decisions=(),
-                        stream_id=stream_id)
+    return IncidentSpec(
+        id=id,
+        at=0.0,
+        category="outage",
+        flags=tuple(flags),
+        roots=tuple(roots),
+        diagnosis=30.0,
+        fix=10.0,
+        consults=(),
+        consult_teams=(),
+        decisions=(),
+        stream_id=stream_id,
+    )
 
 
 def make_run(s: IncidentSpec | None = None, now: float = 0.0, streams: Streams | None = None) -> IncidentRun:
@@ -40,8 +58,10 @@ def make_run(s: IncidentSpec | None = None, now: float = 0.0, streams: Streams |
 
 
 def behaviour(per_listener=0.1, max_slowdown=1.5, off_hours=2.0):
-    return SimpleNamespace(narration=SimpleNamespace(per_listener=per_listener, max_slowdown=max_slowdown),
-                           off_hours_slowdown=off_hours)
+    return SimpleNamespace(
+        narration=SimpleNamespace(per_listener=per_listener, max_slowdown=max_slowdown),
+        off_hours_slowdown=off_hours,
+    )
 
 
 # -- the audience ---------------------------------------------------------------------------
@@ -134,13 +154,19 @@ def test_the_incidents_stream_is_keyed_by_source_and_incident():
 def test_a_persons_stream_is_keyed_by_their_roster_number_too():
     run = make_run(spec(id=3))
     ann, bob = person("ann"), person("bob")
-    assert list(run.stream("linger", bob).random(3)) == list(numpy_stream(11, 2, SOURCES["linger"], 4, 2 + 1).random(3))
-    assert list(run.stream("linger", ann).random(3)) == list(numpy_stream(11, 2, SOURCES["linger"], 4, 1 + 1).random(3))
+    assert list(run.stream("linger", bob).random(3)) == list(
+        numpy_stream(11, 2, SOURCES["linger"], 4, 2 + 1).random(3)
+    )
+    assert list(run.stream("linger", ann).random(3)) == list(
+        numpy_stream(11, 2, SOURCES["linger"], 4, 1 + 1).random(3)
+    )
 
 
 def test_a_service_failure_draws_on_its_stream_id_not_its_id():
     run = make_run(spec(id=3, stream_id=1000))
-    assert list(run.stream("triage").random(2)) == list(numpy_stream(11, 2, SOURCES["triage"], 1001).random(2))
+    assert list(run.stream("triage").random(2)) == list(
+        numpy_stream(11, 2, SOURCES["triage"], 1001).random(2)
+    )
 
 
 def test_a_stream_goes_on_where_it_stopped():
@@ -158,7 +184,6 @@ def test_draw_samples_on_the_named_stream_and_gives_0_when_switched_off():
     assert run.draw(dist, "briefing", person("ann")) == pytest.approx(expected)
 
 
-
 def test_a_cost_switched_off_or_fixed_makes_no_stream():
     streams = Streams(11, 2)
     run = make_run(spec(id=3), streams=streams)
@@ -170,15 +195,21 @@ def test_a_cost_switched_off_or_fixed_makes_no_stream():
     run.draw(dist, "briefing", person("ann"))
     assert len(streams._cache) == 1
 
+
 # -- what the protocol sees -----------------------------------------------------------------
-@pytest.mark.parametrize("flags, affected, at_risk", [
-    ((), {"api"}, False),
-    (("data-loss",), {"api"}, True),                 # data loss is always a risk to customer data
-    (("security",), {"api"}, False),                  # a security incident on a service holding none
-    (("security",), {"api", "billing"}, True),        # ... that reached one holding it
-    (("security", "data-loss"), {"api"}, True),
-])
-def test_customer_data_is_at_risk_on_data_loss_or_a_security_incident_on_a_service_holding_it(flags, affected, at_risk):
+@pytest.mark.parametrize(
+    "flags, affected, at_risk",
+    [
+        ((), {"api"}, False),
+        (("data-loss",), {"api"}, True),  # data loss is always a risk to customer data
+        (("security",), {"api"}, False),  # a security incident on a service holding none
+        (("security",), {"api", "billing"}, True),  # ... that reached one holding it
+        (("security", "data-loss"), {"api"}, True),
+    ],
+)
+def test_customer_data_is_at_risk_on_data_loss_or_a_security_incident_on_a_service_holding_it(
+    flags, affected, at_risk
+):
     run = make_run(spec(flags=flags))
     run.affected = set(affected)
     assert run.view({"billing"}, 0.0).customer_data_at_risk is at_risk
@@ -191,7 +222,12 @@ def test_the_view_counts_minutes_from_detection_and_services_affected():
     run.mitigated = True
     v = run.view(set(), 145.5)
     assert (v.category, v.flags, v.services_affected, v.minutes_since_detected, v.mitigated) == (
-        "outage", ("security",), 3, 45.5, True)
+        "outage",
+        ("security",),
+        3,
+        45.5,
+        True,
+    )
 
 
 # -- signals and the room -------------------------------------------------------------------
@@ -232,15 +268,28 @@ def test_only_an_open_room_opened_for_triage_is_the_triage_call():
 def test_spectators_are_those_in_the_room_engaged_as_spectators_sorted():
     run = make_run()
     run.present = {"cy", "ann", "bob", "dee"}
-    run.engaged = {"cy": "spectator", "ann": "spectator", "bob": "expert", "dee": "debugger", "eve": "spectator"}
+    run.engaged = {
+        "cy": "spectator",
+        "ann": "spectator",
+        "bob": "expert",
+        "dee": "debugger",
+        "eve": "spectator",
+    }
     assert run.spectators() == ["ann", "cy"]
 
 
 # -- a new incident -------------------------------------------------------------------------
 def test_a_new_incident_has_nobody_no_room_nothing_done_and_its_roots_affected():
     run = make_run(spec(roots=("api", "db")), now=42.0)
-    flags = ("room_open", "paying_interruptions", "mitigated", "escalated", "triage_pending", "contained",
-             "questions_started")
+    flags = (
+        "room_open",
+        "paying_interruptions",
+        "mitigated",
+        "escalated",
+        "triage_pending",
+        "contained",
+        "questions_started",
+    )
     assert {f: getattr(run, f) for f in flags} == dict.fromkeys(flags, False)
     assert all(type(getattr(run, f)) is bool for f in flags), {f: getattr(run, f) for f in flags}
     assert (run.room_reason, run.rooms_opened, run.phase) == ("", 0, "diagnose")

@@ -5,20 +5,23 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from scenario_helpers import load_seed, variant
+
 from incsim.model import incident_run
 from incsim.model.incidents import generate_incidents
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.schema import Scenario
-from scenario_helpers import load_seed, variant
 
 
 def test_the_incident_run_module_does_not_know_the_world():
     tree = ast.parse(Path(incident_run.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert not any(m and (m.endswith(".world") or m.endswith(".staffing") or m.endswith(".participation"))
-                   for m in imported), imported
+    assert not any(
+        m and (m.endswith(".world") or m.endswith(".staffing") or m.endswith(".participation"))
+        for m in imported
+    ), imported
 
 
 def test_no_incident_run_holds_the_world_after_a_simulation():

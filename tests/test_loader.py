@@ -104,29 +104,44 @@ def test_wrong_literal_suggests_the_closest(minimal_yaml):
     ]
 
 
-@pytest.mark.parametrize(("appended", "expected"), [
-    ("behaviour:\n  refocus: 0\n",
-     "s.yaml:20:12: behaviour.refocus: Input should be greater than 0"),
-    ("behaviour:\n  refocus: -3\n",
-     "s.yaml:20:12: behaviour.refocus: Input should be greater than 0"),
-    ("behaviour:\n  refocus: {dist: uniform, low: 0, high: 3}\n",
-     "s.yaml:20:33: behaviour.refocus.low: Input should be greater than 0"),
-    ("behaviour:\n  refocus: {dist: uniform, low: 5, high: 3}\n",
-     "s.yaml:20:12: behaviour.refocus: high must be at least low"),
-    ("behaviour:\n  refocus:\n    dist: uniform\n    low: 1\n",
-     "s.yaml:21:5: behaviour.refocus.high: missing required key 'high'"),
-    ("behaviour:\n  refocus: {dist: unifrm, low: 1, high: 3}\n",
-     "s.yaml:20:19: behaviour.refocus.dist: unknown dist 'unifrm' (did you mean 'uniform'?); "
-     "expected one of: fixed, exponential, lognormal, uniform, triangular, empirical"),
-    ("behaviour:\n  refocus: {low: 1, high: 3}\n",
-     "s.yaml:20:12: behaviour.refocus: missing 'dist' (one of: empirical, exponential, fixed, "
-     "lognormal, triangular, uniform) or a bare number of minutes"),
-    ("behaviour:\n  refocus: soon\n",
-     "s.yaml:20:12: behaviour.refocus: expected a duration (a positive number of minutes or a "
-     "mapping with 'dist'), got a string"),
-    ("simulation: {replications: 0}\n",
-     "s.yaml:19:28: simulation.replications: Input should be greater than 0"),
-])
+@pytest.mark.parametrize(
+    ("appended", "expected"),
+    [
+        ("behaviour:\n  refocus: 0\n", "s.yaml:20:12: behaviour.refocus: Input should be greater than 0"),
+        ("behaviour:\n  refocus: -3\n", "s.yaml:20:12: behaviour.refocus: Input should be greater than 0"),
+        (
+            "behaviour:\n  refocus: {dist: uniform, low: 0, high: 3}\n",
+            "s.yaml:20:33: behaviour.refocus.low: Input should be greater than 0",
+        ),
+        (
+            "behaviour:\n  refocus: {dist: uniform, low: 5, high: 3}\n",
+            "s.yaml:20:12: behaviour.refocus: high must be at least low",
+        ),
+        (
+            "behaviour:\n  refocus:\n    dist: uniform\n    low: 1\n",
+            "s.yaml:21:5: behaviour.refocus.high: missing required key 'high'",
+        ),
+        (
+            "behaviour:\n  refocus: {dist: unifrm, low: 1, high: 3}\n",
+            "s.yaml:20:19: behaviour.refocus.dist: unknown dist 'unifrm' (did you mean 'uniform'?); "
+            "expected one of: fixed, exponential, lognormal, uniform, triangular, empirical",
+        ),
+        (
+            "behaviour:\n  refocus: {low: 1, high: 3}\n",
+            "s.yaml:20:12: behaviour.refocus: missing 'dist' (one of: empirical, exponential, fixed, "
+            "lognormal, triangular, uniform) or a bare number of minutes",
+        ),
+        (
+            "behaviour:\n  refocus: soon\n",
+            "s.yaml:20:12: behaviour.refocus: expected a duration (a positive number of minutes or a "
+            "mapping with 'dist'), got a string",
+        ),
+        (
+            "simulation: {replications: 0}\n",
+            "s.yaml:19:28: simulation.replications: Input should be greater than 0",
+        ),
+    ],
+)
 def test_bad_durations_and_numbers_point_at_the_value(minimal_yaml, appended, expected):
     assert problems(minimal_yaml + appended) == [expected]
 
@@ -186,8 +201,11 @@ def test_depends_on_an_unknown_service(minimal_yaml):
 def test_list_items_are_named_only_when_their_names_can_stand_for_them(minimal_yaml):
     """Items of a list are named in a path when every item has a distinct name that is not a
     number and has no dot (the sweep's path syntax); otherwise every item is numbered."""
-    two = edit(minimal_yaml, "    - {name: app, size: 4, roles: [ic]}",
-               "    - {name: app, size: 4, roles: [ic]}\n    - {name: web, size: 0}")
+    two = edit(
+        minimal_yaml,
+        "    - {name: app, size: 4, roles: [ic]}",
+        "    - {name: app, size: 4, roles: [ic]}\n    - {name: web, size: 0}",
+    )
     assert problems(two) == ["s.yaml:7:25: org.teams.web.size: Input should be greater than 0"]
     same = edit(two, "name: web", "name: app")
     assert [p.split(": ", 2)[1] for p in problems(same)] == ["org.teams.1.size"]
@@ -244,44 +262,63 @@ def test_unsupported_tag(minimal_yaml):
 # --- junk: one clear line each, never a traceback ------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", "s.yaml:1:1: empty scenario: no YAML document (only blank lines or comments)"),
-    ("# only\n\n# comments\n",
-     "s.yaml:1:1: empty scenario: no YAML document (only blank lines or comments)"),
-    ("- a\n- b\n",
-     "s.yaml:1:1: the top level must be a mapping (apiVersion, kind, metadata, ...), not a list"),
-    ("just words\n",
-     "s.yaml:1:1: the top level must be a mapping (apiVersion, kind, metadata, ...), not a string"),
-    ("a: 1\x00\n", "s.yaml:1:5: not a text file (contains NUL bytes)"),
-    ("a: 1\nb: x\x07\n", "s.yaml:2:5: character U+0007 is not allowed in YAML"),
-    ("a: 1\n b: 2\n", "s.yaml:2:3: YAML syntax error: mapping values are not allowed here"),
-    ("a:\n\t- 1\n", "s.yaml:2:1: YAML syntax error: found character '\\t' that cannot start "
-                    "any token (while scanning for the next token)"),
-    ("a: [1, 2\nb: 3\n",
-     "s.yaml:2:2: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)"),
-    ("a: 1\n---\nb: 2\n", "s.yaml:2:1: YAML syntax error: expected a single document in the stream, "
-                          "but found another document"),
-    ("a: *nowhere\n", "s.yaml:1:4: YAML syntax error: found undefined alias 'nowhere'"),
-    ("a: 1\nb: 2\na: 3\n", "s.yaml:3:1: duplicate key \"a\" in the mapping starting at line 1"),
-    ("a: &x {b: *x}\n", "s.yaml:1:8: alias '*x' refers to a node that contains it (recursive alias)"),
-    ("a: &x [1, *x]\n", "s.yaml:1:4: alias '*x' refers to a node that contains it (recursive alias)"),
-    ("a: " + "[" * 100 + "]" * 100 + "\n", "s.yaml:1:68: nesting deeper than 64 levels"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "s.yaml:1:1: empty scenario: no YAML document (only blank lines or comments)"),
+        (
+            "# only\n\n# comments\n",
+            "s.yaml:1:1: empty scenario: no YAML document (only blank lines or comments)",
+        ),
+        (
+            "- a\n- b\n",
+            "s.yaml:1:1: the top level must be a mapping (apiVersion, kind, metadata, ...), not a list",
+        ),
+        (
+            "just words\n",
+            "s.yaml:1:1: the top level must be a mapping (apiVersion, kind, metadata, ...), not a string",
+        ),
+        ("a: 1\x00\n", "s.yaml:1:5: not a text file (contains NUL bytes)"),
+        ("a: 1\nb: x\x07\n", "s.yaml:2:5: character U+0007 is not allowed in YAML"),
+        ("a: 1\n b: 2\n", "s.yaml:2:3: YAML syntax error: mapping values are not allowed here"),
+        (
+            "a:\n\t- 1\n",
+            "s.yaml:2:1: YAML syntax error: found character '\\t' that cannot start "
+            "any token (while scanning for the next token)",
+        ),
+        (
+            "a: [1, 2\nb: 3\n",
+            "s.yaml:2:2: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)",
+        ),
+        (
+            "a: 1\n---\nb: 2\n",
+            "s.yaml:2:1: YAML syntax error: expected a single document in the stream, "
+            "but found another document",
+        ),
+        ("a: *nowhere\n", "s.yaml:1:4: YAML syntax error: found undefined alias 'nowhere'"),
+        ("a: 1\nb: 2\na: 3\n", 's.yaml:3:1: duplicate key "a" in the mapping starting at line 1'),
+        ("a: &x {b: *x}\n", "s.yaml:1:8: alias '*x' refers to a node that contains it (recursive alias)"),
+        ("a: &x [1, *x]\n", "s.yaml:1:4: alias '*x' refers to a node that contains it (recursive alias)"),
+        ("a: " + "[" * 100 + "]" * 100 + "\n", "s.yaml:1:68: nesting deeper than 64 levels"),
+    ],
+)
 def test_junk_gives_one_located_line(text, expected):
     assert problems(text) == [expected]
 
 
 def test_duplicate_key_deep_inside(minimal_yaml):
     text = edit(minimal_yaml, "{name: tiny}", "{name: tiny, name: other}")
-    assert problems(text) == ["s.yaml:3:24: duplicate key \"name\" in the mapping starting at line 3"]
+    assert problems(text) == ['s.yaml:3:24: duplicate key "name" in the mapping starting at line 3']
 
 
 def test_alias_bomb_is_refused():
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]" for p, c in zip("abcdefghi", "bcdefghij")]
     found = problems("\n".join(lines) + "\n")
-    assert found == ["s.yaml:6:1: document expands to more than 200,000 nodes once aliases are "
-                     "expanded (an alias bomb?); refusing to load it"]
+    assert found == [
+        "s.yaml:6:1: document expands to more than 200,000 nodes once aliases are "
+        "expanded (an alias bomb?); refusing to load it"
+    ]
 
 
 def test_very_deep_flow_nesting_is_refused():
@@ -396,13 +433,20 @@ def test_default_scenario_is_embedded_and_valid():
     assert isinstance(load_default_scenario(), Scenario)
 
 
-@pytest.mark.parametrize("loc", [
-    ("behaviour", "refocus", "uniform", "low"),
-    ("behaviour", "refocus", "function-before[_number_is_fixed(), tagged-union[Fixed,Uniform]]",
-     "uniform", "low"),
-    ("behaviour", "refocus", "tagged-union[Fixed,Uniform]", "function-after[_ordered(), Uniform]",
-     "low"),
-])
+@pytest.mark.parametrize(
+    "loc",
+    [
+        ("behaviour", "refocus", "uniform", "low"),
+        (
+            "behaviour",
+            "refocus",
+            "function-before[_number_is_fixed(), tagged-union[Fixed,Uniform]]",
+            "uniform",
+            "low",
+        ),
+        ("behaviour", "refocus", "tagged-union[Fixed,Uniform]", "function-after[_ordered(), Uniform]", "low"),
+    ],
+)
 def test_pydantic_wrapper_tags_are_stripped_from_locations(minimal_yaml, loc):
     text = minimal_yaml + "behaviour:\n  refocus: {dist: uniform, low: 0, high: 3}\n"
     root = loader.parse_yaml(text, "s.yaml")

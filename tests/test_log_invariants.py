@@ -7,11 +7,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from log_invariants import CHECKS, check_log
 
 from incsim import api
 from incsim.experiment import run_replication
 from incsim.model.people import Roster
-from log_invariants import CHECKS, check_log
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("seed", "startup", "fintech", "github", "large-org")
@@ -47,8 +47,9 @@ def _breaches(check: str, cases) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("check", [pytest.param(c, marks=pytest.mark.xfail(strict=True)) if c in TODAY else c
-                                   for c in CHECKS])
+@pytest.mark.parametrize(
+    "check", [pytest.param(c, marks=pytest.mark.xfail(strict=True)) if c in TODAY else c for c in CHECKS]
+)
 def test_every_log_of_the_example_scenarios_keeps(check):
     problems = _breaches(check, _cases())
     assert not problems, f"{len(problems)} breaches, first: " + "; ".join(problems[:5])

@@ -17,10 +17,12 @@ from incsim.cli import app
 FIX = Path(__file__).parent / "fixtures" / "people"
 runner = CliRunner()
 # the Zoom call of the fixtures (incident-2026-03-02-orders-db) written as a plain CSV
-CALL_CSV = ("person,mail,joined,left\n"
-            "Alice Ames,alice@example.com,2026-03-02T10:05:00Z,2026-03-02T10:59:00Z\n"
-            "Bob Burns,bob@example.com,2026-03-02T10:06:00Z,2026-03-02T10:57:00Z\n"
-            "Dave Dunn,dave@example.com,2026-03-02T10:07:00Z,2026-03-02T10:59:00Z\n")
+CALL_CSV = (
+    "person,mail,joined,left\n"
+    "Alice Ames,alice@example.com,2026-03-02T10:05:00Z,2026-03-02T10:59:00Z\n"
+    "Bob Burns,bob@example.com,2026-03-02T10:06:00Z,2026-03-02T10:57:00Z\n"
+    "Dave Dunn,dave@example.com,2026-03-02T10:07:00Z,2026-03-02T10:59:00Z\n"
+)
 
 
 @pytest.fixture
@@ -41,23 +43,47 @@ def test_each_file_says_what_it_maps(files):
     with pytest.raises(ExportError, match=r"odd\.yaml:1:6: for: 'meetings' is not one of incidents, calls"):
         split_mappings([files / "odd.yaml"])
     # a call report's columns in a mapping that does not say so: located, with the fix
-    with pytest.raises(ExportError, match=r"bare\.yaml:1:1: unknown key 'name' in a mapping of incidents .*"
-                                          r"a mapping of calls needs 'for: calls'"):
+    with pytest.raises(
+        ExportError,
+        match=r"bare\.yaml:1:1: unknown key 'name' in a mapping of incidents .*"
+        r"a mapping of calls needs 'for: calls'",
+    ):
         load_mapping(files / "bare.yaml", ["person", "joined", "left"])
     with pytest.raises(ExportError, match="the mapping is for incidents, not calls"):
         read_call(files / "call.csv", incidents_map)
 
 
 def test_calibrate_reads_a_mapped_call_beside_an_incident_export(files):
-    args = ["review", str(FIX / "incidents.csv"), "--mapping", str(files / "calls.yaml"),
-            "--mapping", str(FIX / "incidents_cols.yaml"), "--slack", str(FIX / "slack"),
-            "--calls", str(files / "call.csv"), "--json"]
+    args = [
+        "review",
+        str(FIX / "incidents.csv"),
+        "--mapping",
+        str(files / "calls.yaml"),
+        "--mapping",
+        str(FIX / "incidents_cols.yaml"),
+        "--slack",
+        str(FIX / "slack"),
+        "--calls",
+        str(files / "call.csv"),
+        "--json",
+    ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     march = {m["month"]: m for m in json.loads(res.stdout)["months"]}["2026-03"]["people"]
     assert march["call_size_median"] == 3.0  # the one mapped call, three people
-    res = runner.invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls", str(files / "call.csv"),
-                              "--mapping", str(files / "calls.yaml"), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(FIX / "slack"),
+            "--calls",
+            str(files / "call.csv"),
+            "--mapping",
+            str(files / "calls.yaml"),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["people_detail"]["n"]["calls"] == 1
 
@@ -71,16 +97,31 @@ def test_help_says_which_mapping_is_which(command):
     assert "--calls-mapping" not in words
 
 
-@pytest.mark.parametrize("content, message", [
-    ("person,mail,joined,left\nAl,a@x,2026-03-02T10:05:00Z\n", "call.csv:2: fewer cells than the header"),
-    ("person,mail,joined,left\nAl,a@x,2026-03-02T10:05:00Z,2026-03-02T10:06:00Z,extra\n",
-     "call.csv:2: more cells than the header"),
-    ("person,mail,joined,left\nAl,a@x,yesterday,2026-03-02T10:06:00Z\n", "call.csv:2:"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("person,mail,joined,left\nAl,a@x,2026-03-02T10:05:00Z\n", "call.csv:2: fewer cells than the header"),
+        (
+            "person,mail,joined,left\nAl,a@x,2026-03-02T10:05:00Z,2026-03-02T10:06:00Z,extra\n",
+            "call.csv:2: more cells than the header",
+        ),
+        ("person,mail,joined,left\nAl,a@x,yesterday,2026-03-02T10:06:00Z\n", "call.csv:2:"),
+    ],
+)
 def test_bad_mapped_rows_are_one_line(files, content, message):
     (files / "call.csv").write_text(content)
-    res = runner.invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls", str(files / "call.csv"),
-                              "--mapping", str(files / "calls.yaml")])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(FIX / "slack"),
+            "--calls",
+            str(files / "call.csv"),
+            "--mapping",
+            str(files / "calls.yaml"),
+        ],
+    )
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1

@@ -11,8 +11,25 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from incsim.model import communication, incidents, mechanisms, participation, people, protocols, staffing, world
-from incsim.model.mechanisms import ALL_KINDS, SECTIONS, Mechanism, all_mechanisms, assumptions, described, value_at
+from incsim.model import (
+    communication,
+    incidents,
+    mechanisms,
+    participation,
+    people,
+    protocols,
+    staffing,
+    world,
+)
+from incsim.model.mechanisms import (
+    ALL_KINDS,
+    SECTIONS,
+    Mechanism,
+    all_mechanisms,
+    assumptions,
+    described,
+    value_at,
+)
 
 
 def proto(kind: str, name: str | None = None, **fields) -> NS:
@@ -24,8 +41,15 @@ def scenario(*protos, **sections) -> NS:
 
 
 def mech(text: str = "Always.", protocols=ALL_KINDS, when: str = "", **kw) -> Mechanism:
-    return Mechanism(kw.pop("name", "m"), kw.pop("section", "work"), text, "incsim.model.world:World.run",
-                     protocols=tuple(protocols), when=when, **kw)
+    return Mechanism(
+        kw.pop("name", "m"),
+        kw.pop("section", "work"),
+        text,
+        "incsim.model.world:World.run",
+        protocols=tuple(protocols),
+        when=when,
+        **kw,
+    )
 
 
 # -- in play --------------------------------------------------------------------------------
@@ -75,7 +99,10 @@ def test_a_sentence_reads_per_protocol_when_it_quotes_a_protocol_s_own_parameter
 
 def test_render_replaces_each_path_by_its_value_and_keeps_the_rest():
     m = mech("Wait {behaviour.a} min, then {protocol.b.c} min ({behaviour.a}).")
-    assert m.render(lambda path: f"<{path}>") == "Wait <behaviour.a> min, then <protocol.b.c> min (<behaviour.a>)."
+    assert (
+        m.render(lambda path: f"<{path}>")
+        == "Wait <behaviour.a> min, then <protocol.b.c> min (<behaviour.a>)."
+    )
     assert mech("Plain.").render(lambda path: "x") == "Plain."
 
 
@@ -136,14 +163,19 @@ def test_value_at_reads_the_scenario_or_the_protocol_s_entry():
 
 def test_a_protocol_s_parameter_without_a_protocol_is_refused_by_name():
     scn = scenario(proto("hybrid"))
-    with pytest.raises(ValueError, match=r"^protocol\.triage\.duration: a protocol's parameter needs a protocol$"):
+    with pytest.raises(
+        ValueError, match=r"^protocol\.triage\.duration: a protocol's parameter needs a protocol$"
+    ):
         value_at(scn, "protocol.triage.duration")
 
 
 # -- gathering and describing -------------------------------------------------------------------
 def test_every_declaration_is_gathered_module_by_module():
-    expected = [m for module in (incidents, people, staffing, world, communication, participation, protocols)
-                for m in module.MECHANISMS]
+    expected = [
+        m
+        for module in (incidents, people, staffing, world, communication, participation, protocols)
+        for m in module.MECHANISMS
+    ]
     assert len(expected) > 7
     assert all_mechanisms() == expected
 
@@ -151,8 +183,10 @@ def test_every_declaration_is_gathered_module_by_module():
 @pytest.fixture
 def declared(monkeypatch):
     """Replace the declarations ``described`` and ``assumptions`` gather with a test's own."""
+
     def use(*ms):
         monkeypatch.setattr(mechanisms, "all_mechanisms", lambda: list(ms))
+
     return use
 
 
@@ -173,8 +207,12 @@ def test_the_description_lists_sentences_by_section_in_order_filled_with_values(
 
 def test_a_per_protocol_sentence_comes_once_per_protocol_it_applies_to_named(declared):
     declared(mech("A call of {protocol.triage.duration} min.", section="protocol", protocols=("hybrid",)))
-    scn = scenario(proto("hybrid", "fast", triage=NS(duration=10)), proto("war-room", "wr", triage=NS(duration=1)),
-                   proto("hybrid", "no-triage", triage=None), proto("hybrid", "slow", triage=NS(duration=30)))
+    scn = scenario(
+        proto("hybrid", "fast", triage=NS(duration=10)),
+        proto("war-room", "wr", triage=NS(duration=1)),
+        proto("hybrid", "no-triage", triage=None),
+        proto("hybrid", "slow", triage=NS(duration=30)),
+    )
     assert described(scn, str)["protocol"] == ["'fast': A call of 10 min.", "'slow': A call of 30 min."]
 
 

@@ -26,35 +26,52 @@ from incsim.model.streams import Streams
 from incsim.model.world import simulate
 from incsim.scenario.schema import Costs, Scenario
 
-T0 = 60.0        # detection: 01:00 on a Monday
+T0 = 60.0  # detection: 01:00 on a Monday
 DIAGNOSIS = 60.0
 FIX = 20.0
 ALWAYS = {"start": 0.0, "end": 24.0, "weekends_off": False}
 NINE_TO_FIVE = {"start": 9.0, "end": 17.0, "weekends_off": False}
 
 QUIET_BEHAVIOUR = {
-    "page_ack": None, "page_ack_off_hours": None, "join_delay": None, "refocus": None,
+    "page_ack": None,
+    "page_ack_off_hours": None,
+    "join_delay": None,
+    "refocus": None,
     "interruption": {"answer": None, "refocus": None},
     "narration": {"per_listener": 0.0, "max_slowdown": 1.6},
     "room_answer": None,
     "reply_latency": {"engaged": None, "working": None, "off_hours": None},
-    "read_thread": None, "brief_late_joiner": None, "late_joiner_after": 10.0,
-    "channel_rounds": 1, "spectator_questions_per_hour": 0.0, "update_requests_per_hour": 0.0,
+    "read_thread": None,
+    "brief_late_joiner": None,
+    "late_joiner_after": 10.0,
+    "channel_rounds": 1,
+    "spectator_questions_per_hour": 0.0,
+    "update_requests_per_hour": 0.0,
     "update_requests_factor_with_exec_channel": 0.3,
-    "write_update": None, "write_exec_update": None, "read_update": None,
-    "off_hours_slowdown": 1.0, "progress_while_waiting": 0.0,
+    "write_update": None,
+    "write_exec_update": None,
+    "read_update": None,
+    "off_hours_slowdown": 1.0,
+    "progress_while_waiting": 0.0,
 }
 
 
 def base_doc() -> dict:
     """The tiny org with every overhead off; protocols without spectators or watchers."""
     return {
-        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "mechanisms"},
+        "apiVersion": "incsim/v1",
+        "kind": "Scenario",
+        "metadata": {"name": "mechanisms"},
         "org": {
             "teams": [
                 {"name": "app", "size": 4, "work_hours": dict(ALWAYS)},
                 {"name": "db", "size": 2, "work_hours": dict(ALWAYS)},
-                {"name": "ops", "size": 3, "work_hours": dict(ALWAYS), "roles": ["ic", "leadership", "security"]},
+                {
+                    "name": "ops",
+                    "size": 3,
+                    "work_hours": dict(ALWAYS),
+                    "roles": ["ic", "leadership", "security"],
+                },
             ],
             "services": [
                 {"name": "api", "team": "app"},
@@ -63,16 +80,30 @@ def base_doc() -> dict:
                 {"name": "shop", "team": "app", "depends_on": ["api"]},
             ],
         },
-        "incidents": {"categories": {"single-service": {"diagnosis": DIAGNOSIS, "fix": FIX},
-                                     "cascading": {"diagnosis": DIAGNOSIS, "fix": FIX},
-                                     "platform-wide": {"diagnosis": DIAGNOSIS, "fix": FIX}}},
+        "incidents": {
+            "categories": {
+                "single-service": {"diagnosis": DIAGNOSIS, "fix": FIX},
+                "cascading": {"diagnosis": DIAGNOSIS, "fix": FIX},
+                "platform-wide": {"diagnosis": DIAGNOSIS, "fix": FIX},
+            }
+        },
         "behaviour": copy.deepcopy(QUIET_BEHAVIOUR),
         "protocols": [
-            {"name": "war-room", "kind": "war-room", "channel_watchers": 0, "executive_channel": False,
-             "room": {"invite": {"rule": "fixed-size", "size": 2}, "stay_probability": 1.0}},
+            {
+                "name": "war-room",
+                "kind": "war-room",
+                "channel_watchers": 0,
+                "executive_channel": False,
+                "room": {"invite": {"rule": "fixed-size", "size": 2}, "stay_probability": 1.0},
+            },
             {"name": "async-first", "kind": "async-first", "channel_watchers": 0, "executive_channel": False},
-            {"name": "hybrid", "kind": "hybrid", "channel_watchers": 0, "executive_channel": False,
-             "room": {"invite": {"rule": "fixed-size", "size": 2}, "stay_probability": 1.0}},
+            {
+                "name": "hybrid",
+                "kind": "hybrid",
+                "channel_watchers": 0,
+                "executive_channel": False,
+                "room": {"invite": {"rule": "fixed-size", "size": 2}, "stay_probability": 1.0},
+            },
         ],
         "costs": {"hourly_usd": 100.0},
         "simulation": {"horizon_days": 28.0},
@@ -85,26 +116,52 @@ def setting(doc: dict, path: str, value) -> dict:
     *parents, last = path.split(".")
     cur = doc
     for key in parents:
-        cur = next(i for i in cur if i.get("name") == key) if isinstance(cur, list) else cur.setdefault(key, {})
+        cur = (
+            next(i for i in cur if i.get("name") == key) if isinstance(cur, list) else cur.setdefault(key, {})
+        )
     cur[last] = value
     return doc
 
 
-def incident(at: float = T0, *, diagnosis: float = DIAGNOSIS, fix: float = FIX, category: str = "single-service",
-             flags: tuple[str, ...] = (), roots: tuple[str, ...] = ("api",), consults: tuple[float, ...] = (),
-             consult_teams: tuple[str, ...] = (), decisions: tuple[DecisionNeed, ...] = (),
-             spread: tuple[Spread, ...] = (), exposure_per_min: float = 0.0, id: int = 0) -> IncidentSpec:
+def incident(
+    at: float = T0,
+    *,
+    diagnosis: float = DIAGNOSIS,
+    fix: float = FIX,
+    category: str = "single-service",
+    flags: tuple[str, ...] = (),
+    roots: tuple[str, ...] = ("api",),
+    consults: tuple[float, ...] = (),
+    consult_teams: tuple[str, ...] = (),
+    decisions: tuple[DecisionNeed, ...] = (),
+    spread: tuple[Spread, ...] = (),
+    exposure_per_min: float = 0.0,
+    id: int = 0,
+) -> IncidentSpec:
     """One fully specified incident (nothing left to chance)."""
-    return IncidentSpec(id=id, at=at, category=category, flags=flags, roots=roots, diagnosis=diagnosis,
-                        fix=fix, consults=consults, consult_teams=consult_teams, decisions=decisions,
-                        spread=spread, exposure_per_min=exposure_per_min)
+    return IncidentSpec(
+        id=id,
+        at=at,
+        category=category,
+        flags=flags,
+        roots=roots,
+        diagnosis=diagnosis,
+        fix=fix,
+        consults=consults,
+        consult_teams=consult_teams,
+        decisions=decisions,
+        spread=spread,
+        exposure_per_min=exposure_per_min,
+    )
 
 
 def run(doc: dict, protocol: str, *specs: IncidentSpec, seed: int = 7) -> list[Event]:
     """The event log of ``protocol`` meeting ``specs`` (one incident at T0 by default)."""
     scn = Scenario.model_validate(doc)
     specs = specs or (incident(),)
-    return simulate(scn, protocol, Streams(seed, 0), list(specs), scn.simulation.horizon_days * 1440.0).log.events
+    return simulate(
+        scn, protocol, Streams(seed, 0), list(specs), scn.simulation.horizon_days * 1440.0
+    ).log.events
 
 
 def record(doc: dict, protocol: str, *specs: IncidentSpec, seed: int = 7) -> dict:
@@ -181,24 +238,34 @@ def test_hybrid_escalates_at_detection_when_the_incident_already_meets_the_rule(
     assert record(doc, "hybrid", incident(roots=("api", "db"), category="platform-wide"))["escalated"]
 
 
-@pytest.mark.parametrize("rules, spec, reason", [
-    ({"categories": ["platform-wide"]}, incident(category="platform-wide"), "category platform-wide"),
-    ({"flags": ["regulatory"]}, incident(flags=("regulatory",)), "flag regulatory"),
-    ({"customer_data_at_risk": True}, incident(flags=("data-loss",)), "customer data at risk"),
-    ({"customer_data_at_risk": True}, incident(flags=("security",), roots=("db",)), "customer data at risk"),
-])
+@pytest.mark.parametrize(
+    "rules, spec, reason",
+    [
+        ({"categories": ["platform-wide"]}, incident(category="platform-wide"), "category platform-wide"),
+        ({"flags": ["regulatory"]}, incident(flags=("regulatory",)), "flag regulatory"),
+        ({"customer_data_at_risk": True}, incident(flags=("data-loss",)), "customer data at risk"),
+        (
+            {"customer_data_at_risk": True},
+            incident(flags=("security",), roots=("db",)),
+            "customer data at risk",
+        ),
+    ],
+)
 def test_hybrid_escalation_rules_open_a_room_at_detection(rules, spec, reason):
     doc = setting(base_doc(), "protocols.hybrid.escalation", rules)
     events = run(doc, "hybrid", spec)
     assert [(e.t, e.reason) for e in of(events, Kind.ESCALATED)] == [(T0, reason)]
 
 
-@pytest.mark.parametrize("rules, spec", [
-    ({"categories": ["platform-wide"]}, incident(category="cascading")),
-    ({"flags": ["regulatory"]}, incident(flags=("security",))),
-    # security on a service without customer data puts no data at risk
-    ({"customer_data_at_risk": True}, incident(flags=("security",), roots=("api",))),
-])
+@pytest.mark.parametrize(
+    "rules, spec",
+    [
+        ({"categories": ["platform-wide"]}, incident(category="cascading")),
+        ({"flags": ["regulatory"]}, incident(flags=("security",))),
+        # security on a service without customer data puts no data at risk
+        ({"customer_data_at_risk": True}, incident(flags=("security",), roots=("api",))),
+    ],
+)
 def test_hybrid_stays_in_the_channel_when_no_rule_matches(rules, spec):
     doc = setting(base_doc(), "protocols.hybrid.escalation", rules)
     events = run(doc, "hybrid", spec)
@@ -221,7 +288,9 @@ def test_hybrid_escalates_after_no_progress_for_the_rule_s_minutes(limit):
 
 
 def test_triage_is_a_short_call_of_at_most_max_people_then_the_channel():
-    doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
+    doc = setting(
+        base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0}
+    )
     doc = setting(doc, "protocols.hybrid.room.invite", {"rule": "fixed-size", "size": 8})
     events = run(doc, "hybrid", incident(flags=("security",)))
     assert [(e.t, e.reason, e.limit) for e in of(events, Kind.ROOM_OPENED)] == [(T0, "triage", 3)]
@@ -240,15 +309,19 @@ def war_room_of(size: int, per_listener: float, max_slowdown: float) -> dict:
     return setting(doc, "behaviour.narration", {"per_listener": per_listener, "max_slowdown": max_slowdown})
 
 
-@pytest.mark.parametrize("size, per_listener, max_slowdown, slowdown", [
-    (5, 0.1, 2.0, 1.4),   # 4 listeners (the IC and 3 spectators): 1 + 0.1 x 4
-    (3, 0.1, 2.0, 1.2),   # 2 listeners
-    (5, 0.1, 1.25, 1.25),  # capped
-    (9, 0.1, 1.6, 1.6),   # 8 listeners would be 1.8: capped at 1.6
-    (5, 0.0, 1.6, 1.0),   # no narration
-])
-def test_narration_slows_the_debugger_by_per_listener_per_person_up_to_the_cap(size, per_listener, max_slowdown,
-                                                                               slowdown):
+@pytest.mark.parametrize(
+    "size, per_listener, max_slowdown, slowdown",
+    [
+        (5, 0.1, 2.0, 1.4),  # 4 listeners (the IC and 3 spectators): 1 + 0.1 x 4
+        (3, 0.1, 2.0, 1.2),  # 2 listeners
+        (5, 0.1, 1.25, 1.25),  # capped
+        (9, 0.1, 1.6, 1.6),  # 8 listeners would be 1.8: capped at 1.6
+        (5, 0.0, 1.6, 1.0),  # no narration
+    ],
+)
+def test_narration_slows_the_debugger_by_per_listener_per_person_up_to_the_cap(
+    size, per_listener, max_slowdown, slowdown
+):
     doc = war_room_of(size, per_listener, max_slowdown)
     rec = record(doc, "war-room")
     assert rec["peak_participants"] == size
@@ -286,8 +359,8 @@ CONSULT = dict(consults=(0.5,), consult_teams=("db",))
 def test_a_channel_consult_waits_for_the_working_reply_latency():
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     events = run(doc, "async-first", incident(**CONSULT))
-    q, = of(events, Kind.QUESTION, topic="consult")
-    a, = of(events, Kind.ANSWER)
+    (q,) = of(events, Kind.QUESTION, topic="consult")
+    (a,) = of(events, Kind.ANSWER)
     assert q.t == pytest.approx(T0 + DIAGNOSIS / 2)
     assert a.t - q.t == pytest.approx(10.0) and a.wait_min == pytest.approx(10.0)
     assert ttr(doc, "async-first", incident(**CONSULT)) == pytest.approx(DIAGNOSIS + FIX + 10.0)
@@ -302,7 +375,7 @@ def test_a_channel_consult_out_of_hours_wakes_the_expert_or_waits_for_their_day(
     doc = setting(doc, "behaviour.off_hours_questions", rule)
     doc = setting(doc, "org.teams.db.work_hours", dict(NINE_TO_FIVE))
     events = run(doc, "async-first", incident(**CONSULT))
-    a, = of(events, Kind.ANSWER)
+    (a,) = of(events, Kind.ANSWER)
     assert a.wait_min == pytest.approx(wait)
     woken = [(e.who, e.role) for e in of(events, Kind.JOINED) if e.who.startswith("db")]
     assert woken == ([("db-1", "expert")] if rule == "page" else [])
@@ -311,7 +384,7 @@ def test_a_channel_consult_out_of_hours_wakes_the_expert_or_waits_for_their_day(
 def test_a_late_expert_reads_the_thread_before_answering():
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     doc = setting(doc, "behaviour.read_thread", 7.0)
-    a, = of(run(doc, "async-first", incident(**CONSULT)), Kind.ANSWER)
+    (a,) = of(run(doc, "async-first", incident(**CONSULT)), Kind.ANSWER)
     assert a.wait_min == pytest.approx(17.0)
 
 
@@ -321,14 +394,16 @@ def test_progress_while_waiting_credits_that_fraction_of_the_wait(progress):
     incident ends ``10 x progress`` minutes sooner than with no progress at all."""
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     doc = setting(doc, "behaviour.progress_while_waiting", progress)
-    assert ttr(doc, "async-first", incident(**CONSULT)) == pytest.approx(DIAGNOSIS + FIX + 10.0 * (1 - progress))
+    assert ttr(doc, "async-first", incident(**CONSULT)) == pytest.approx(
+        DIAGNOSIS + FIX + 10.0 * (1 - progress)
+    )
 
 
 def test_a_consult_in_a_room_is_answered_aloud_after_room_answer():
     doc = setting(base_doc(), "behaviour.room_answer", 3.0)
     doc = setting(doc, "behaviour.reply_latency.working", 30.0)  # the channel's latency plays no part
     events = run(doc, "war-room", incident(**CONSULT))
-    a, = of(events, Kind.ANSWER)
+    (a,) = of(events, Kind.ANSWER)
     assert a.medium == "room" and a.wait_min == pytest.approx(3.0)
     assert ttr(doc, "war-room", incident(**CONSULT)) == pytest.approx(DIAGNOSIS + FIX + 3.0)
 
@@ -337,11 +412,11 @@ def test_an_expert_interrupted_at_work_pays_the_answer_and_a_refocus():
     doc = setting(base_doc(), "behaviour.interruption", {"answer": 2.0, "refocus": 5.0})
     doc = setting(doc, "behaviour.reply_latency.working", 10.0)
     events = run(doc, "async-first", incident(**CONSULT))
-    hit, = [e for e in of(events, Kind.INTERRUPTED) if e.reason == "consult"]
+    (hit,) = [e for e in of(events, Kind.INTERRUPTED) if e.reason == "consult"]
     assert hit.who.startswith("db-") and not hit.engaged
     assert (hit.answer_min, hit.refocus_min) == (2.0, 5.0)
     rec = record(doc, "async-first", incident(**CONSULT))
-    answer, = of(events, Kind.ANSWER)
+    (answer,) = of(events, Kind.ANSWER)
     assert rec["ttr_min"] == pytest.approx(DIAGNOSIS + FIX + answer.wait_min)
     # debugger and IC for the whole incident, the expert for the 2 minutes of the answer
     assert rec["responder_hours"] == pytest.approx((2 * rec["ttr_min"] + 2.0) / 60)
@@ -358,7 +433,7 @@ def test_a_channel_decision_takes_channel_rounds_reply_latencies_then_deliberati
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     doc = setting(doc, "behaviour.channel_rounds", rounds)
     spec = incident(decisions=(LEADERSHIP,))
-    d, = of(run(doc, "async-first", spec), Kind.DECISION)
+    (d,) = of(run(doc, "async-first", spec), Kind.DECISION)
     assert d.medium == "channel" and d.wait_min == pytest.approx(10.0 * rounds + 5.0)
     rec = record(doc, "async-first", spec)
     assert rec["decision_wait_min"] == pytest.approx(10.0 * rounds + 5.0)
@@ -368,14 +443,16 @@ def test_a_channel_decision_takes_channel_rounds_reply_latencies_then_deliberati
 def test_a_channel_decision_with_someone_already_engaged_waits_the_engaged_latency():
     doc = setting(base_doc(), "behaviour.reply_latency", {"engaged": 3.0, "working": 10.0, "off_hours": 40.0})
     doc = setting(doc, "behaviour.channel_rounds", 2)
-    d, = of(run(doc, "async-first", incident(decisions=(DecisionNeed("page", ("ic",), 5.0),))), Kind.DECISION)
+    (d,) = of(
+        run(doc, "async-first", incident(decisions=(DecisionNeed("page", ("ic",), 5.0),))), Kind.DECISION
+    )
     assert d.wait_min == pytest.approx(2 * 3.0 + 5.0)
 
 
 def test_a_room_decision_takes_only_the_deliberation():
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     doc = setting(doc, "behaviour.channel_rounds", 3)
-    d, = of(run(doc, "war-room", incident(decisions=(LEADERSHIP,))), Kind.DECISION)
+    (d,) = of(run(doc, "war-room", incident(decisions=(LEADERSHIP,))), Kind.DECISION)
     assert d.medium == "room" and d.wait_min == pytest.approx(5.0)
 
 
@@ -426,15 +503,19 @@ def test_spectator_questions_arrive_at_their_hourly_rate_per_spectator():
     spec = incident(diagnosis=6000.0, fix=0.0)
     counts = [len(of(run(doc, "war-room", spec, seed=s), Kind.QUESTION, topic="question")) for s in (1, 2, 3)]
     mean = 1.5 * 3 * 100.0
-    assert all(abs(c - mean) < 4 * mean ** 0.5 for c in counts), counts
-    assert not of(run(setting(doc, "behaviour.spectator_questions_per_hour", 0.0), "war-room", spec),
-                  Kind.QUESTION)
+    assert all(abs(c - mean) < 4 * mean**0.5 for c in counts), counts
+    assert not of(
+        run(setting(doc, "behaviour.spectator_questions_per_hour", 0.0), "war-room", spec), Kind.QUESTION
+    )
 
 
-@pytest.mark.parametrize("rule, people", [
-    ("all-oncalls", {"app-1", "db-1", "ops-1"}),          # every team's on-call; ops-1 is the IC
-    ("oncalls-and-leads", {"app-1", "db-1", "ops-1"}),    # leads are the first of each team: the on-calls
-])
+@pytest.mark.parametrize(
+    "rule, people",
+    [
+        ("all-oncalls", {"app-1", "db-1", "ops-1"}),  # every team's on-call; ops-1 is the IC
+        ("oncalls-and-leads", {"app-1", "db-1", "ops-1"}),  # leads are the first of each team: the on-calls
+    ],
+)
 def test_room_invite_rules_choose_who_is_pulled_in(rule, people):
     doc = setting(base_doc(), "protocols.war-room.room.invite", {"rule": rule})
     events = run(doc, "war-room")
@@ -479,7 +560,12 @@ def test_updates_are_posted_every_cadence_and_watchers_pay_to_read_them():
     assert rec["non_essential_hours"] == pytest.approx(30.0 / 60)
     assert rec["interruptions"] == 10
     # no watchers, no reading; a slower cadence, fewer updates
-    assert record(setting(doc, "protocols.async-first.channel_watchers", 0), "async-first")["non_essential_hours"] == 0
+    assert (
+        record(setting(doc, "protocols.async-first.channel_watchers", 0), "async-first")[
+            "non_essential_hours"
+        ]
+        == 0
+    )
     slow = run(setting(doc, "protocols.async-first.update_cadence_min", 25.0), "async-first")
     assert [e.t - T0 for e in of(slow, Kind.UPDATE, channel="incident")] == pytest.approx([29.0, 54.0, 79.0])
 
@@ -492,7 +578,9 @@ def test_an_executive_channel_gets_its_own_update_on_the_same_cadence():
     events = run(doc, "async-first")
     execs = of(events, Kind.UPDATE, channel="executive")
     assert [e.t - T0 for e in execs] == pytest.approx([17.0, 32.0, 47.0, 62.0, 77.0])
-    assert [e.t - T0 for e in of(events, Kind.UPDATE, channel="incident")] == pytest.approx([15.0, 30.0, 45.0, 60.0, 75.0])
+    assert [e.t - T0 for e in of(events, Kind.UPDATE, channel="incident")] == pytest.approx(
+        [15.0, 30.0, 45.0, 60.0, 75.0]
+    )
     assert all(e.write_min == 2.0 for e in execs)
 
 
@@ -503,10 +591,13 @@ def test_leadership_asks_for_updates_at_its_hourly_rate_cut_by_an_executive_chan
     doc = setting(base_doc(), "behaviour.update_requests_per_hour", 2.0)
     doc = setting(doc, "protocols.async-first.executive_channel", exec_channel)
     spec = incident(diagnosis=6000.0, fix=0.0)
-    asks = [e for s in (1, 2, 3) for e in of(run(doc, "async-first", spec, seed=s), Kind.QUESTION,
-                                            topic="any updates?")]
+    asks = [
+        e
+        for s in (1, 2, 3)
+        for e in of(run(doc, "async-first", spec, seed=s), Kind.QUESTION, topic="any updates?")
+    ]
     mean = 3 * 2.0 * factor * 100.0
-    assert abs(len(asks) - mean) < 4 * mean ** 0.5, (len(asks), mean)
+    assert abs(len(asks) - mean) < 4 * mean**0.5, (len(asks), mean)
     assert all(e.to == "ops-1" for e in asks)
 
 
@@ -566,7 +657,9 @@ def test_a_triage_call_and_a_later_escalation_count_as_two_rooms():
     """Triage holds a 10-min call, then 30 min of diagnosis, then a wait of 50 min for db's
     expert: nothing has moved from T0 + 40, so at T0 + 70 the no-progress rule opens a second
     room, open until the end at T0 + 10 + 50 + 80 = T0 + 140: 10 + 70 minutes of rooms."""
-    doc = setting(base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
+    doc = setting(
+        base_doc(), "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0}
+    )
     doc = setting(doc, "protocols.hybrid.escalation", {"no_progress_min": 30.0})
     doc = setting(doc, "behaviour.reply_latency.working", 50.0)
     rec = record(doc, "hybrid", incident(flags=("security",), **CONSULT))
@@ -586,8 +679,16 @@ def room_log() -> list[Event]:
     close); w reads an update (1.5 min), x answers a question from outside (2 min + 4 refocus),
     b answers one while engaged at 30 (time already counted); api recovers at 35, resolved at 40."""
     return [
-        ev(0, Kind.DETECTED, category="single-service", flags=("security", "data-loss"), roots=("api",),
-           diagnosis_min=30.0, fix_min=10.0, exposure_per_min=0.0),
+        ev(
+            0,
+            Kind.DETECTED,
+            category="single-service",
+            flags=("security", "data-loss"),
+            roots=("api",),
+            diagnosis_min=30.0,
+            fix_min=10.0,
+            exposure_per_min=0.0,
+        ),
         ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
         ev(0, Kind.ROOM_OPENED, reason="test", limit=None),
         ev(0, Kind.JOINED, "b", role="ic", off_hours=False),
@@ -598,19 +699,45 @@ def room_log() -> list[Event]:
         ev(6, Kind.JOINED, "d", role="spectator", off_hours=False),
         ev(7, Kind.JOINED, "e", role="spectator", off_hours=False),
         ev(10, Kind.ROOM_CLOSED),
-        ev(12, Kind.INTERRUPTED, "w", answer_min=1.5, refocus_min=0.0, reason="read update", role="watcher",
-           engaged=False),
-        ev(14, Kind.INTERRUPTED, "x", answer_min=2.0, refocus_min=4.0, reason="consult", role="expert",
-           engaged=False),
+        ev(
+            12,
+            Kind.INTERRUPTED,
+            "w",
+            answer_min=1.5,
+            refocus_min=0.0,
+            reason="read update",
+            role="watcher",
+            engaged=False,
+        ),
+        ev(
+            14,
+            Kind.INTERRUPTED,
+            "x",
+            answer_min=2.0,
+            refocus_min=4.0,
+            reason="consult",
+            role="expert",
+            engaged=False,
+        ),
         ev(20, Kind.ROOM_OPENED, reason="test", limit=None),
         ev(30, Kind.ROOM_CLOSED),
-        ev(30, Kind.INTERRUPTED, "b", answer_min=2.0, refocus_min=3.0, reason="any updates?", role="ic",
-           engaged=True),
+        ev(
+            30,
+            Kind.INTERRUPTED,
+            "b",
+            answer_min=2.0,
+            refocus_min=3.0,
+            reason="any updates?",
+            role="ic",
+            engaged=True,
+        ),
         ev(31, Kind.ROOM_CLOSED),
         ev(35, Kind.RECOVERED, service="api"),
         ev(40, Kind.RESOLVED),
-        *[ev(40, Kind.LEFT, who, role=role, refocus_min=0.0)
-          for who, role in (("a", "debugger"), ("b", "ic"), ("d", "spectator"), ("e", "spectator"))],
+        *[
+            ev(40, Kind.LEFT, who, role=role, refocus_min=0.0)
+            for who, role in (("a", "debugger"), ("b", "ic"), ("d", "spectator"), ("e", "spectator"))
+        ],
     ]
 
 
@@ -632,8 +759,16 @@ def test_incident_row_from_a_hand_built_room_log():
 
 def test_an_unresolved_incident_is_measured_to_its_last_event():
     log = [
-        ev(0, Kind.DETECTED, category="single-service", flags=(), roots=("api",), diagnosis_min=30.0, fix_min=10.0,
-           exposure_per_min=2.0),
+        ev(
+            0,
+            Kind.DETECTED,
+            category="single-service",
+            flags=(),
+            roots=("api",),
+            diagnosis_min=30.0,
+            fix_min=10.0,
+            exposure_per_min=2.0,
+        ),
         ev(0, Kind.AFFECTED, service="api", via="", customer_facing=True),
         ev(1, Kind.JOINED, "a", role="debugger", off_hours=False),
         ev(2, Kind.JOINED, "b", role="ic", off_hours=False),
@@ -647,15 +782,20 @@ def test_an_unresolved_incident_is_measured_to_its_last_event():
 
 
 # -- who is asked ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("who, people", [
-    ("service-owner", ["app-1"]),            # the debugger
-    ("ic", ["ops-1"]),
-    ("leadership", ["ops-2"]),               # ops' on-call is the IC, who does nothing else
-    ("affected-owners", ["app-1", "db-1"]),  # a responder of every team whose service is hit
-])
+@pytest.mark.parametrize(
+    "who, people",
+    [
+        ("service-owner", ["app-1"]),  # the debugger
+        ("ic", ["ops-1"]),
+        ("leadership", ["ops-2"]),  # ops' on-call is the IC, who does nothing else
+        ("affected-owners", ["app-1", "db-1"]),  # a responder of every team whose service is hit
+    ],
+)
 def test_decision_stakeholders_are_resolved_by_role(who, people):
-    spec = incident(roots=("api", "db"), category="platform-wide", decisions=(DecisionNeed("d", (who,), 5.0),))
-    requested, = of(run(base_doc(), "async-first", spec), Kind.DECISION_REQUESTED)
+    spec = incident(
+        roots=("api", "db"), category="platform-wide", decisions=(DecisionNeed("d", (who,), 5.0),)
+    )
+    (requested,) = of(run(base_doc(), "async-first", spec), Kind.DECISION_REQUESTED)
     assert requested.stakeholders == tuple(people)
 
 
@@ -665,10 +805,10 @@ def test_a_consult_goes_to_a_free_colleague_when_the_experts_on_call_is_busy():
     doc = setting(base_doc(), "behaviour.reply_latency.working", 10.0)
     busy = incident(at=T0 - 10, roots=("db",), diagnosis=600.0, id=0)
     ask = incident(at=T0, id=1, **CONSULT)
-    q, = of(run(doc, "async-first", busy, ask), Kind.QUESTION, topic="consult")
+    (q,) = of(run(doc, "async-first", busy, ask), Kind.QUESTION, topic="consult")
     assert q.to == "db-2"
     night = setting(doc, "org.teams.db.work_hours", dict(NINE_TO_FIVE))
-    q, = of(run(night, "async-first", busy, ask), Kind.QUESTION, topic="consult")
+    (q,) = of(run(night, "async-first", busy, ask), Kind.QUESTION, topic="consult")
     assert q.to == "db-1"
 
 

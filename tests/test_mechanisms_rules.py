@@ -35,15 +35,19 @@ from incsim.scenario.durations import (
 from incsim.scenario.schema import Protocol, Scenario
 
 
-def view(category="single-service", flags=(), services=1, data=False, minutes=0.0, mitigated=False, stalled=None):
+def view(
+    category="single-service", flags=(), services=1, data=False, minutes=0.0, mitigated=False, stalled=None
+):
     """``minutes`` since detection, and (unless ``stalled`` says otherwise) without progress."""
-    return IncidentView(category, tuple(flags), services, data, minutes, mitigated,
-                        minutes if stalled is None else stalled)
+    return IncidentView(
+        category, tuple(flags), services, data, minutes, mitigated, minutes if stalled is None else stalled
+    )
 
 
 def hybrid(**escalation) -> Hybrid:
-    return make_strategy(Protocol(name="h", kind="hybrid", escalation=escalation,
-                                  triage={"flags": ["security"]}))
+    return make_strategy(
+        Protocol(name="h", kind="hybrid", escalation=escalation, triage={"flags": ["security"]})
+    )
 
 
 def test_each_kind_makes_its_strategy_and_keeps_its_name():
@@ -62,15 +66,28 @@ def test_war_room_opens_a_room_for_every_incident_and_never_escalates_or_triages
 
 
 def test_async_first_never_opens_a_room():
-    s = make_strategy(Protocol(name="a", kind="async-first",
-                               escalation={"services_affected_at_least": 1, "no_progress_min": 1}))
+    s = make_strategy(
+        Protocol(
+            name="a", kind="async-first", escalation={"services_affected_at_least": 1, "no_progress_min": 1}
+        )
+    )
     v = view(category="cascading", flags=["security"], services=9, data=True, minutes=1e6)
-    assert (s.opening_room(v), s.escalation(v), s.wants_triage(v), s.no_progress_timer()) == (None, None, False, None)
+    assert (s.opening_room(v), s.escalation(v), s.wants_triage(v), s.no_progress_timer()) == (
+        None,
+        None,
+        False,
+        None,
+    )
 
 
 def test_hybrid_rules_in_order_with_their_reasons():
-    h = hybrid(categories=["cascading"], flags=["data-loss"], services_affected_at_least=3,
-               customer_data_at_risk=True, no_progress_min=45)
+    h = hybrid(
+        categories=["cascading"],
+        flags=["data-loss"],
+        services_affected_at_least=3,
+        customer_data_at_risk=True,
+        no_progress_min=45,
+    )
     assert h.opening_is_escalation is True
     assert h.no_progress_timer() == 45
     assert h.escalation(view(category="cascading", flags=["data-loss"])) == "category cascading"
@@ -106,8 +123,17 @@ def test_hybrid_triage_only_for_its_flags():
 
 # -- people: working hours and rotas -----------------------------------------------------------
 def engineer(offset=0.0, start=9.0, end=17.0, weekends_off=True, id="x-1") -> Engineer:
-    return Engineer(id=id, team="x", index=0, is_lead=False, utc_offset_hours=offset, start_hour=start,
-                    end_hour=end, weekends_off=weekends_off, roles=())
+    return Engineer(
+        id=id,
+        team="x",
+        index=0,
+        is_lead=False,
+        utc_offset_hours=offset,
+        start_hour=start,
+        end_hour=end,
+        weekends_off=weekends_off,
+        roles=(),
+    )
 
 
 H = 60.0
@@ -121,7 +147,12 @@ def test_working_hours_follow_the_local_clock_and_the_weekend():
     assert engineer(weekends_off=False).working(saturday_10) is True
     # UTC+2 works 07:00-15:00 UTC
     plus2 = engineer(offset=2.0)
-    assert [plus2.working(t) for t in (7 * H - 0.01, 7 * H, 15 * H - 0.01, 15 * H)] == [False, True, True, False]
+    assert [plus2.working(t) for t in (7 * H - 0.01, 7 * H, 15 * H - 0.01, 15 * H)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
     # UTC-8 works 17:00-01:00 UTC: Saturday 00:30 UTC is still Friday 16:30 there
     assert engineer(offset=-8.0).working(5 * DAY + 30) is True
     assert engineer(offset=-8.0).working(5 * DAY + 90) is False
@@ -142,13 +173,13 @@ def test_next_change_is_the_next_start_or_end_of_work():
     assert e.next_change(0.0) == 540.0
     assert e.next_change(600.0) == 1020.0
     assert e.next_change(1020.0) == DAY + 540.0
-    assert e.next_change(4 * DAY + 18 * H) == 7 * DAY + 540.0    # Friday evening -> Monday 09:00
+    assert e.next_change(4 * DAY + 18 * H) == 7 * DAY + 540.0  # Friday evening -> Monday 09:00
 
 
 def test_work_done_slows_down_outside_working_hours():
     e = engineer()
     assert e.work_done(600.0, 60.0, 2.0) == 60.0
-    assert e.work_done(990.0, 60.0, 2.0) == pytest.approx(30 + 2 * 30)     # 30 at work, 30 at half speed
+    assert e.work_done(990.0, 60.0, 2.0) == pytest.approx(30 + 2 * 30)  # 30 at work, 30 at half speed
     assert e.work_done(1020.0, 10.0, 4.0) == pytest.approx(40.0)
     assert e.work_done(1000.0, 100.0, 1.0) == pytest.approx(100.0)
     assert e.work_done(600.0, 0.0, 3.0) == 0.0
@@ -179,18 +210,37 @@ def test_union_sorted_merges_touching_and_overlapping_spans():
 
 @pytest.fixture
 def roster() -> Roster:
-    scn = Scenario.model_validate({
-        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "rotas"},
-        "org": {"teams": [
-            {"name": "app", "size": 3, "roles": ["ic"]},
-            {"name": "db", "size": 3, "leads": 0, "utc_offset_hours": 2, "roles": ["security"],
-             "oncall": {"per_shift": 2, "shift_days": 1}},
-            {"name": "ops", "size": 2, "leads": 2, "roles": ["ic", "security"], "oncall": None,
-             "work_hours": {"start": 8, "end": 20, "weekends_off": False}},
-        ], "services": [{"name": "web", "team": "app"}, {"name": "pg", "team": "db"}]},
-        "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
-        "protocols": [{"name": "war-room", "kind": "war-room"}],
-    })
+    scn = Scenario.model_validate(
+        {
+            "apiVersion": "incsim/v1",
+            "kind": "Scenario",
+            "metadata": {"name": "rotas"},
+            "org": {
+                "teams": [
+                    {"name": "app", "size": 3, "roles": ["ic"]},
+                    {
+                        "name": "db",
+                        "size": 3,
+                        "leads": 0,
+                        "utc_offset_hours": 2,
+                        "roles": ["security"],
+                        "oncall": {"per_shift": 2, "shift_days": 1},
+                    },
+                    {
+                        "name": "ops",
+                        "size": 2,
+                        "leads": 2,
+                        "roles": ["ic", "security"],
+                        "oncall": None,
+                        "work_hours": {"start": 8, "end": 20, "weekends_off": False},
+                    },
+                ],
+                "services": [{"name": "web", "team": "app"}, {"name": "pg", "team": "db"}],
+            },
+            "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
+            "protocols": [{"name": "war-room", "kind": "war-room"}],
+        }
+    )
     return Roster(scn)
 
 
@@ -200,12 +250,32 @@ def ids(people) -> list[str]:
 
 def test_the_roster_is_built_team_by_team(roster):
     assert list(roster.engineers) == ["app-1", "app-2", "app-3", "db-1", "db-2", "db-3", "ops-1", "ops-2"]
-    assert [e.is_lead for e in roster.engineers.values()] == [True, False, False, False, False, False, True, True]
+    assert [e.is_lead for e in roster.engineers.values()] == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
     assert [e.index for e in roster.by_team["db"]] == [0, 1, 2]
     db1, ops2 = roster.engineers["db-1"], roster.engineers["ops-2"]
     assert (db1.team, db1.utc_offset_hours, db1.start_hour, db1.end_hour, db1.weekends_off, db1.roles) == (
-        "db", 2.0, 9.0, 17.0, True, ("security",))
-    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.roles) == (8.0, 20.0, False, ("ic", "security"))
+        "db",
+        2.0,
+        9.0,
+        17.0,
+        True,
+        ("security",),
+    )
+    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.roles) == (
+        8.0,
+        20.0,
+        False,
+        ("ic", "security"),
+    )
     assert ids(roster.ic_pool) == ["app-1", "app-2", "app-3", "ops-1", "ops-2"]
     assert roster.number == {e: i for i, e in enumerate(roster.engineers)}
     assert roster.owner_of == {"web": "app", "pg": "db"}
@@ -280,7 +350,7 @@ def test_failure_stream_keys_are_one_block_per_service_above_every_incident_id()
 
 def test_stream_keys_that_cannot_be_hashed_are_refused():
     with pytest.raises(ValueError, match="too long"):
-        Streams(1, 0).get("incident", 2**(32 * 70))
+        Streams(1, 0).get("incident", 2 ** (32 * 70))
     gen = Streams(1, 0).get("incident", 0)
     with pytest.raises(ValueError, match="non-negative"):
         Streams(1, 0).get("incident", -5)
@@ -322,7 +392,7 @@ def test_a_key_of_63_words_is_refused():
 
 def test_refusals_say_why():
     with pytest.raises(ValueError, match="^key too long for the stream hash$"):
-        Streams(1, 0).get("incident", 2**(32 * 70))
+        Streams(1, 0).get("incident", 2 ** (32 * 70))
     gen = Streams(1, 0).get("incident", 0)
     with pytest.raises(ValueError, match=r"^only PCG64's request \(4 words of 64 bits\) is precomputed$"):
         gen.bit_generator.seed_seq.generate_state(3, np.uint64)

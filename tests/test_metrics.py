@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from event_helpers import ev
 from scipy import stats
 
 from incsim.metrics import METRICS, incident_record, summarize, t_interval, time_accounting
-from event_helpers import ev
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs, Scenario
@@ -19,10 +19,24 @@ from incsim.scenario.schema import Costs, Scenario
 DAY = 1440.0
 
 
-def detected(t: float = 0.0, incident: int = 0, category: str = "single-service",
-             flags: tuple[str, ...] = (), exposure_per_min: float = 0.0) -> Event:
-    return ev(t, Kind.DETECTED, incident=incident, category=category, flags=tuple(flags),
-              roots=("web",), diagnosis_min=30.0, fix_min=10.0, exposure_per_min=exposure_per_min)
+def detected(
+    t: float = 0.0,
+    incident: int = 0,
+    category: str = "single-service",
+    flags: tuple[str, ...] = (),
+    exposure_per_min: float = 0.0,
+) -> Event:
+    return ev(
+        t,
+        Kind.DETECTED,
+        incident=incident,
+        category=category,
+        flags=tuple(flags),
+        roots=("web",),
+        diagnosis_min=30.0,
+        fix_min=10.0,
+        exposure_per_min=exposure_per_min,
+    )
 
 
 def joined(t: float, who: str, role: str, incident: int = 0, off_hours: bool = False) -> Event:
@@ -33,22 +47,38 @@ def left(t: float, who: str, role: str, refocus: float = 0.0, incident: int = 0)
     return ev(t, Kind.LEFT, who, incident, role=role, refocus_min=refocus)
 
 
-def interrupted(t: float, who: str, answer: float, refocus: float, role: str, engaged: bool,
-                incident: int = 0) -> Event:
-    return ev(t, Kind.INTERRUPTED, who, incident, answer_min=answer, refocus_min=refocus,
-              reason="test", role=role, engaged=engaged)
+def interrupted(
+    t: float, who: str, answer: float, refocus: float, role: str, engaged: bool, incident: int = 0
+) -> Event:
+    return ev(
+        t,
+        Kind.INTERRUPTED,
+        who,
+        incident,
+        answer_min=answer,
+        refocus_min=refocus,
+        reason="test",
+        role=role,
+        engaged=engaged,
+    )
 
 
 @pytest.fixture
 def roster() -> Roster:
     """Two engineers of one team working 09:00-17:00 UTC, Monday to Friday (t=0 is a Monday)."""
-    scn = Scenario.model_validate({
-        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "two people"},
-        "org": {"teams": [{"name": "app", "size": 2, "roles": ["ic"]}],
-                "services": [{"name": "web", "team": "app"}]},
-        "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
-        "protocols": [{"name": "war-room", "kind": "war-room"}],
-    })
+    scn = Scenario.model_validate(
+        {
+            "apiVersion": "incsim/v1",
+            "kind": "Scenario",
+            "metadata": {"name": "two people"},
+            "org": {
+                "teams": [{"name": "app", "size": 2, "roles": ["ic"]}],
+                "services": [{"name": "web", "team": "app"}],
+            },
+            "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
+            "protocols": [{"name": "war-room", "kind": "war-room"}],
+        }
+    )
     return Roster(scn)
 
 
@@ -96,14 +126,19 @@ def room_log() -> list[Event]:
 
 
 def test_incident_record_from_a_hand_built_room_log(room_log):
-    rec = incident_record(room_log, Costs(hourly_usd=60.0, off_hours_multiplier=2.0,
-                                          customer_impact_usd_per_min=1.0))
+    rec = incident_record(
+        room_log, Costs(hourly_usd=60.0, off_hours_multiplier=2.0, customer_impact_usd_per_min=1.0)
+    )
     assert rec["incident_id"] == 0
     assert rec["category"] == "cascading"
     assert rec["flags"] == "security"
     assert rec["services_affected"] == 3
-    assert (rec["detected_at_min"], rec["engaged_at_min"], rec["mitigated_at_min"],
-            rec["resolved_at_min"]) == (0, 2, 50, 60)
+    assert (
+        rec["detected_at_min"],
+        rec["engaged_at_min"],
+        rec["mitigated_at_min"],
+        rec["resolved_at_min"],
+    ) == (0, 2, 50, 60)
     assert rec["ttr_min"] == 60
     assert rec["engage_wait_min"] == 2
     # person-minutes: debugger 58 + IC 57 + app-3 26 + app-4 (25 spectating + 25 expert) + read 1.5
@@ -114,7 +149,7 @@ def test_incident_record_from_a_hand_built_room_log(room_log):
     assert rec["interruptions"] == 1
     assert rec["escalated"] is True
     assert rec["war_room_minutes"] == 59
-    assert rec["peak_participants"] == 4          # app-1..4 all in at minute 10; a role change is no join
+    assert rec["peak_participants"] == 4  # app-1..4 all in at minute 10; a role change is no join
     assert rec["decision_wait_min"] == 13
     # customer-facing services only: web 0->45 and api 6->50; db is internal
     assert rec["customer_impact_min"] == pytest.approx(45 + 44)
@@ -137,8 +172,8 @@ def test_exposure_runs_to_resolution_without_containment_and_unrecovered_impact_
     ]
     rec = incident_record(log, Costs())
     assert rec["data_exposure"] == pytest.approx(4.0 * 60)
-    assert rec["customer_impact_min"] == pytest.approx(60)   # never logged RECOVERED
-    assert rec["mitigated_at_min"] == 160                     # no MITIGATED: mitigation is resolution
+    assert rec["customer_impact_min"] == pytest.approx(60)  # never logged RECOVERED
+    assert rec["mitigated_at_min"] == 160  # no MITIGATED: mitigation is resolution
     assert rec["escalated"] is False
     assert rec["war_room_minutes"] == 0
     assert rec["non_essential_hours"] == 0
@@ -204,7 +239,8 @@ def assert_incident_hours_match_accounting(log, roster, expected_minutes: float)
     rec = incident_record(log, Costs())
     assert rec["engineer_hours"] * 60 == pytest.approx(accounted), (
         f"incident_record charges {rec['engineer_hours'] * 60:.1f} person-minutes, "
-        f"time_accounting {accounted:.1f}")
+        f"time_accounting {accounted:.1f}"
+    )
 
 
 # -- time_accounting -----------------------------------------------------------------------
@@ -215,7 +251,7 @@ def test_time_accounting_priority_on_a_hand_built_day(roster):
         joined(600, "app-1", "spectator", incident=0),
         joined(670, "app-1", "debugger", incident=1),
         interrupted(680, "app-1", answer=2.0, refocus=5.0, role="debugger", engaged=True, incident=1),
-        left(680, "app-1", "spectator", refocus=25.0, incident=0),     # refocus 680-705
+        left(680, "app-1", "spectator", refocus=25.0, incident=0),  # refocus 680-705
         left(700, "app-1", "debugger", refocus=0.0, incident=1),
         # and debugs again at 20:00, off hours
         joined(1200, "app-1", "debugger", incident=2),
@@ -225,10 +261,10 @@ def test_time_accounting_priority_on_a_hand_built_day(roster):
     ]
     table = time_accounting(log, roster, DAY)
     a1, a2 = row(table, "app-1"), row(table, "app-2")
-    assert a1["responding"] == pytest.approx(30 + 60)        # 670-700 and 1200-1260
-    assert a1["spectating"] == pytest.approx(70)             # 600-670; 670-680 is responding
-    assert a1["refocusing"] == pytest.approx(5)              # 700-705; the rest overlaps responding
-    assert a1["off"] == pytest.approx(960 - 60)              # night, less the hour debugging
+    assert a1["responding"] == pytest.approx(30 + 60)  # 670-700 and 1200-1260
+    assert a1["spectating"] == pytest.approx(70)  # 600-670; 670-680 is responding
+    assert a1["refocusing"] == pytest.approx(5)  # 700-705; the rest overlaps responding
+    assert a1["off"] == pytest.approx(960 - 60)  # night, less the hour debugging
     assert a1["own_work"] == pytest.approx(480 - 30 - 70 - 5)
     assert a2["spectating"] == pytest.approx(3)
     assert a2["refocusing"] == pytest.approx(4)
@@ -299,8 +335,15 @@ def paired_incidents() -> pd.DataFrame:
         for proto, shift in (("war-room", 0.0), ("async-first", -10.0)):
             noise = rng.normal(shift, 3.0, size=base.shape)
             for i in range(n):
-                rows.append({"replication": rep, "protocol": proto, "incident_id": i,
-                             "category": cats[i], **dict(zip(METRICS, base[i] + noise[i]))})
+                rows.append(
+                    {
+                        "replication": rep,
+                        "protocol": proto,
+                        "incident_id": i,
+                        "category": cats[i],
+                        **dict(zip(METRICS, base[i] + noise[i])),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -312,8 +355,11 @@ def test_summarize_paired_difference_is_the_ci_of_per_replication_differences(pa
         per_rep = df.groupby(["replication", "protocol"])[metric].mean().unstack()
         diffs = (per_rep["async-first"] - per_rep["war-room"]).to_numpy()
         want = t_interval(diffs)
-        got = summary[(summary["kind"] == "difference") & (summary["category"] == category)
-                      & (summary["metric"] == metric)]
+        got = summary[
+            (summary["kind"] == "difference")
+            & (summary["category"] == category)
+            & (summary["metric"] == metric)
+        ]
         assert list(got["protocol"]) == ["async-first - war-room"]
         got = got.iloc[0]
         assert (got["mean"], got["ci_low"], got["ci_high"]) == pytest.approx(want)
@@ -325,12 +371,15 @@ def test_summarize_paired_difference_is_the_ci_of_per_replication_differences(pa
 
 def test_summarize_protocol_mean_is_over_replications_not_incidents(paired_incidents):
     summary = summarize(paired_incidents, ["war-room", "async-first"], by_category=False)
-    got = summary[(summary["kind"] == "protocol") & (summary["protocol"] == "war-room")
-                  & (summary["metric"] == "ttr_min")].iloc[0]
+    got = summary[
+        (summary["kind"] == "protocol")
+        & (summary["protocol"] == "war-room")
+        & (summary["metric"] == "ttr_min")
+    ].iloc[0]
     sub = paired_incidents[paired_incidents["protocol"] == "war-room"]
     per_rep = sub.groupby("replication")["ttr_min"].mean()
     assert got["mean"] == pytest.approx(per_rep.mean())
-    assert got["mean"] != pytest.approx(sub["ttr_min"].mean())   # unequal replication sizes
+    assert got["mean"] != pytest.approx(sub["ttr_min"].mean())  # unequal replication sizes
     assert got["n_incidents"] == len(sub)
     assert got["median"] == pytest.approx(sub["ttr_min"].median())
     assert got["p90"] == pytest.approx(np.percentile(sub["ttr_min"], 90))

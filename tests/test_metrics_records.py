@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 import pytest
+from event_helpers import ev
 
 from incsim.accounting import Accounting, off_hours_minutes
 from incsim.metrics import (
@@ -20,7 +21,6 @@ from incsim.metrics import (
     time_accounting,
     time_totals,
 )
-from event_helpers import ev
 from incsim.model.events import Event, Kind
 from incsim.model.people import Roster
 from incsim.scenario.schema import Costs, Scenario
@@ -40,8 +40,11 @@ def test_a_t_interval_needs_two_values_not_three():
 
 # -- one incident's row ------------------------------------------------------------------------
 
+
 def detected(t=0.0, incident=0, flags=(), **data):
-    return ev(t, Kind.DETECTED, incident=incident, category="cascading", flags=list(flags), roots=["web"], **data)
+    return ev(
+        t, Kind.DETECTED, incident=incident, category="cascading", flags=list(flags), roots=["web"], **data
+    )
 
 
 def joined(t, who, role, incident=0, **data):
@@ -87,17 +90,19 @@ def busy_log() -> list[Event]:
 
 
 def test_incident_row_from_a_busy_log(busy_log):
-    rec = incident_record(busy_log, Costs(hourly_usd=60.0, off_hours_multiplier=3.0, customer_impact_usd_per_min=2.0))
+    rec = incident_record(
+        busy_log, Costs(hourly_usd=60.0, off_hours_multiplier=3.0, customer_impact_usd_per_min=2.0)
+    )
     assert rec["incident_id"] == 5
     assert rec["flags"] == "security;data-loss"
     assert rec["services_affected"] == 2
     assert rec["engaged_at_min"] == 4 and rec["engage_wait_min"] == 4
     assert rec["mitigated_at_min"] == 40 and rec["resolved_at_min"] == 40 and rec["ttr_min"] == 40
     assert rec["war_room_minutes"] == 10 + 5
-    assert rec["peak_participants"] == 2          # a and b at 4; a left at 6 before c came at 8
+    assert rec["peak_participants"] == 2  # a and b at 4; a left at 6 before c came at 8
     assert rec["decision_wait_min"] == 3 + 2 + 1
-    assert rec["data_exposure"] == pytest.approx(2.0 * 18)   # until the first containment decision
-    assert rec["customer_impact_min"] == pytest.approx(30)   # web, from its first hit to its first recovery
+    assert rec["data_exposure"] == pytest.approx(2.0 * 18)  # until the first containment decision
+    assert rec["customer_impact_min"] == pytest.approx(30)  # web, from its first hit to its first recovery
     assert rec["interruptions"] == 0 and rec["escalated"] is False
     # a: 4 responding + 4 refocusing; b: 36; c: 2 spectating + 30 responding; nobody joined off hours
     assert rec["responder_hours"] == pytest.approx((4 + 36 + 32) / 60)
@@ -115,21 +120,27 @@ def test_customer_impact_adds_its_services_in_name_order_whatever_the_hash_order
     a, b, c, d (or b, a, c, d) gives 2**53 + 2; every other order of the four gives something else.
     Summed in the order of a set of names, the row would change with Python's hash seed, that is
     from run to run (this failed under most hash seeds before the services were sorted)."""
-    minutes = {"a": 1e-16, "b": 1e-16, "c": 1.0, "d": 2.0 ** 53}
+    minutes = {"a": 1e-16, "b": 1e-16, "c": 1.0, "d": 2.0**53}
     log = [detected(0, 0)]
     for svc in ("d", "c", "b", "a"):
         log.append(ev(0, Kind.AFFECTED, service=svc, customer_facing=True))
     for svc in ("d", "c", "b", "a"):
         log.append(ev(minutes[svc], Kind.RECOVERED, service=svc))
-    log.append(ev(2.0 ** 53, Kind.RESOLVED))
-    assert incident_record(log, Costs())["customer_impact_min"] == 2.0 ** 53 + 2
+    log.append(ev(2.0**53, Kind.RESOLVED))
+    assert incident_record(log, Costs())["customer_impact_min"] == 2.0**53 + 2
 
 
 def test_off_hours_without_a_roster_are_the_off_hours_joiners_busy_minutes_less_refocus():
     """a joins off hours and debugs 0-10 then refocuses 10-15; b joins in hours (0-20). At a 3x
     multiplier the 10 off-hours minutes cost twice extra: 15 + 20 + 2 * 10 minutes of pay."""
-    log = [detected(0), joined(0, "a", "debugger", off_hours=True), joined(0, "b", "ic", off_hours=False),
-           left(10, "a", "debugger", refocus=5.0), ev(20, Kind.RESOLVED), left(20, "b", "ic")]
+    log = [
+        detected(0),
+        joined(0, "a", "debugger", off_hours=True),
+        joined(0, "b", "ic", off_hours=False),
+        left(10, "a", "debugger", refocus=5.0),
+        ev(20, Kind.RESOLVED),
+        left(20, "b", "ic"),
+    ]
     rec = incident_record(log, Costs(hourly_usd=60.0, off_hours_multiplier=3.0))
     assert rec["engineer_hours"] == pytest.approx(35 / 60)
     assert rec["labour_cost_usd"] == pytest.approx(35 + 2 * 10)
@@ -156,7 +167,9 @@ def test_rows_per_incident_skip_injections_and_events_of_no_incident():
     assert recs[1]["data_exposure"] == pytest.approx(10.0)
     assert recs[1]["engineer_hours"] == 0.0
     # the hours come from the accounting handed over, when there is one
-    assert incident_records(log, Costs(), accounting=Accounting(log))[0]["responder_hours"] == pytest.approx(29 / 60)
+    assert incident_records(log, Costs(), accounting=Accounting(log))[0]["responder_hours"] == pytest.approx(
+        29 / 60
+    )
     assert incident_records(log, Costs(), accounting=Accounting([]))[0]["responder_hours"] == 0.0
 
 
@@ -187,29 +200,45 @@ def test_bounded_interval_never_reports_a_low_below_the_bound():
 # -- per-replication means and the summary -------------------------------------------------------
 def frame(rows):
     """Incident rows where every metric of a row has the row's one value ``v``."""
-    return pd.DataFrame([{"replication": r, "protocol": p, "category": c, **dict.fromkeys(METRICS, v)}
-                         for r, p, c, v in rows])
+    return pd.DataFrame(
+        [{"replication": r, "protocol": p, "category": c, **dict.fromkeys(METRICS, v)} for r, p, c, v in rows]
+    )
 
 
 @pytest.fixture
 def small():
     """Replication 0: war-room 10 (single) and 20 (cascading), async 4 and 8; replication 1:
     war-room 30, async 6 (single only)."""
-    return frame([(1, "war-room", "single-service", 30.0), (1, "async-first", "single-service", 6.0),
-                  (0, "war-room", "single-service", 10.0), (0, "war-room", "cascading", 20.0),
-                  (0, "async-first", "single-service", 4.0), (0, "async-first", "cascading", 8.0)])
+    return frame(
+        [
+            (1, "war-room", "single-service", 30.0),
+            (1, "async-first", "single-service", 6.0),
+            (0, "war-room", "single-service", 10.0),
+            (0, "war-room", "cascading", 20.0),
+            (0, "async-first", "single-service", 4.0),
+            (0, "async-first", "cascading", 8.0),
+        ]
+    )
 
 
 def test_per_replication_means_in_replication_order(small):
     means = per_replication_means(small)
     assert means[["replication", "protocol"]].values.tolist() == [
-        [0, "async-first"], [0, "war-room"], [1, "async-first"], [1, "war-room"]]
+        [0, "async-first"],
+        [0, "war-room"],
+        [1, "async-first"],
+        [1, "war-room"],
+    ]
     assert means["ttr_min"].tolist() == [6.0, 15.0, 6.0, 30.0]
 
 
 def pick(summary, kind, category, protocol, metric="ttr_min"):
-    got = summary[(summary["kind"] == kind) & (summary["category"] == category)
-                  & (summary["protocol"] == protocol) & (summary["metric"] == metric)]
+    got = summary[
+        (summary["kind"] == kind)
+        & (summary["category"] == category)
+        & (summary["protocol"] == protocol)
+        & (summary["metric"] == metric)
+    ]
     assert len(got) == 1
     return got.iloc[0].to_dict()
 
@@ -223,19 +252,27 @@ def test_summary_rows_by_hand(small):
     w = pick(s, "protocol", "all", "war-room")
     assert (w["mean"], w["ci_low"], w["ci_high"], w["ci_method"]) == (22.5, 15.0, 30.0, "bootstrap")
     assert (w["n_incidents"], w["n_replications"], w["median"]) == (3, 2, 20.0)
-    assert w["p90"] == pytest.approx(28.0)                  # 20 + 0.8 * (30 - 20)
+    assert w["p90"] == pytest.approx(28.0)  # 20 + 0.8 * (30 - 20)
     a = pick(s, "protocol", "all", "async-first")
     assert (a["mean"], a["ci_low"], a["ci_high"], a["ci_method"]) == (6.0, 6.0, 6.0, "t")
-    assert a["p90"] == pytest.approx(7.6)                   # 6 + 0.8 * (8 - 6)
+    assert a["p90"] == pytest.approx(7.6)  # 6 + 0.8 * (8 - 6)
     # the paired difference: -9 and -24
     d = pick(s, "difference", "all", "async-first - war-room")
     half = 12.706204736 * (15 / math.sqrt(2)) / math.sqrt(2)
-    assert (d["mean"], d["ci_low"], d["ci_high"]) == pytest.approx((-16.5, -16.5 - half, -16.5 + half), rel=1e-6)
+    assert (d["mean"], d["ci_low"], d["ci_high"]) == pytest.approx(
+        (-16.5, -16.5 - half, -16.5 + half), rel=1e-6
+    )
     assert (d["n_incidents"], d["n_replications"], d["ci_method"]) == (3, 2, "t")
     assert math.isnan(d["median"]) and math.isnan(d["p90"])
     # cascading: one replication only
     c = pick(s, "protocol", "cascading", "war-room")
-    assert (c["mean"], c["n_replications"], c["n_incidents"], c["median"], c["p90"]) == (20.0, 1, 1, 20.0, 20.0)
+    assert (c["mean"], c["n_replications"], c["n_incidents"], c["median"], c["p90"]) == (
+        20.0,
+        1,
+        1,
+        20.0,
+        20.0,
+    )
     assert math.isnan(c["ci_low"]) and math.isnan(c["ci_high"])
     d = pick(s, "difference", "cascading", "async-first - war-room")
     assert (d["mean"], d["n_replications"], d["n_incidents"]) == (-12.0, 1, 1)
@@ -257,9 +294,15 @@ def test_after_resolution_the_row_stops_at_the_resolution():
     """Resolved at 30; a spectator still in, and a later event at 50, do not stretch it: the
     debugger's and the spectator's engagements, the unrecovered impact and the uncontained
     exposure all end at 30."""
-    log = [detected(0, 0, exposure_per_min=1.0), ev(0, Kind.AFFECTED, service="web", customer_facing=True),
-           joined(0, "a", "debugger"), joined(10, "b", "spectator"), ev(30, Kind.RESOLVED), left(30, "a", "debugger"),
-           ev(50, Kind.UPDATE, "a")]
+    log = [
+        detected(0, 0, exposure_per_min=1.0),
+        ev(0, Kind.AFFECTED, service="web", customer_facing=True),
+        joined(0, "a", "debugger"),
+        joined(10, "b", "spectator"),
+        ev(30, Kind.RESOLVED),
+        left(30, "a", "debugger"),
+        ev(50, Kind.UPDATE, "a"),
+    ]
     rec = incident_record(log, Costs())
     assert rec["responder_hours"] == pytest.approx((30 + 20) / 60)
     assert rec["customer_impact_min"] == 30 and rec["data_exposure"] == 30
@@ -268,8 +311,16 @@ def test_after_resolution_the_row_stops_at_the_resolution():
 def test_the_time_table_uses_the_accounting_handed_over_and_its_columns(roster_one):
     log = [joined(600, "app-1", "debugger"), left(660, "app-1", "debugger")]
     table = time_accounting(log, roster_one, 1440.0)
-    assert list(table.columns) == ["engineer", "team", "own_work", "responding", "spectating", "refocusing",
-                                   "off", "after_horizon"]
+    assert list(table.columns) == [
+        "engineer",
+        "team",
+        "own_work",
+        "responding",
+        "spectating",
+        "refocusing",
+        "off",
+        "after_horizon",
+    ]
     assert table["responding"].tolist() == [60.0]
     assert time_accounting(log, roster_one, 1440.0, accounting=Accounting([]))["responding"].tolist() == [0.0]
 
@@ -317,8 +368,9 @@ def test_each_row_of_the_time_table_is_its_own_person_s_time():
     scn = load(Path(__file__).resolve().parent.parent / "scenarios" / "large-org.yaml").scenario
     horizon = 25.4 * 1440.0  # not whole weeks: each time zone then has its own off hours in it
     roster = Roster(scn)
-    events = simulate(scn, "async-first", Streams(3, 0), generate_incidents(scn, Streams(3, 0), horizon),
-                      horizon, roster).log.events
+    events = simulate(
+        scn, "async-first", Streams(3, 0), generate_incidents(scn, Streams(3, 0), horizon), horizon, roster
+    ).log.events
     spans = Accounting(events)
     mine = spans.by_person()
     table = time_accounting(events, roster, horizon, spans)
@@ -331,10 +383,13 @@ def test_each_row_of_the_time_table_is_its_own_person_s_time():
         past = sum(x.end - max(x.start, horizon) for x in own if x.end > horizon)
         busy_off = off_hours_minutes([x for x in own if x.start < horizon], {eng.id: eng}) - sum(
             x.end - max(x.start, horizon) - measure(eng.work_intervals(max(x.start, horizon), x.end))
-            for x in own if x.end > horizon)
+            for x in own
+            if x.end > horizon
+        )
         off = horizon - measure(eng.work_intervals(0.0, horizon)) - busy_off
         assert (row.responding, row.spectating, row.refocusing) == pytest.approx(
-            (inside["responding"], inside["spectating"], inside["refocusing"]), abs=1e-6)
+            (inside["responding"], inside["spectating"], inside["refocusing"]), abs=1e-6
+        )
         assert row.after_horizon == pytest.approx(past, abs=1e-6)
         assert row.off == pytest.approx(off, abs=1e-6)
         assert row.own_work == pytest.approx(horizon - sum(inside.values()) - off, abs=1e-6)
@@ -342,12 +397,21 @@ def test_each_row_of_the_time_table_is_its_own_person_s_time():
 
 @pytest.fixture
 def roster_one() -> Roster:
-    return Roster(Scenario.model_validate({
-        "apiVersion": "incsim/v1", "kind": "Scenario", "metadata": {"name": "one"},
-        "org": {"teams": [{"name": "app", "size": 1, "roles": ["ic"]}], "services": [{"name": "web", "team": "app"}]},
-        "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
-        "protocols": [{"name": "war-room", "kind": "war-room"}],
-    }))
+    return Roster(
+        Scenario.model_validate(
+            {
+                "apiVersion": "incsim/v1",
+                "kind": "Scenario",
+                "metadata": {"name": "one"},
+                "org": {
+                    "teams": [{"name": "app", "size": 1, "roles": ["ic"]}],
+                    "services": [{"name": "web", "team": "app"}],
+                },
+                "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
+                "protocols": [{"name": "war-room", "kind": "war-room"}],
+            }
+        )
+    )
 
 
 def test_bounded_interval_uses_the_level_asked_for_and_the_same_resamples_every_time():

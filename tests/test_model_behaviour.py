@@ -15,6 +15,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_helpers import load_seed, variant
 
 from incsim.accounting import Accounting, check_one_place
 from incsim.experiment import run_experiment
@@ -25,15 +26,25 @@ from incsim.model.people import Roster
 from incsim.model.streams import Streams
 from incsim.model.world import World, simulate
 from incsim.scenario.schema import Scenario
-from scenario_helpers import load_seed, variant
 
 SEED = 2024
 # Every service of the seed org, one scripted incident each.
-SERVICES = ["web", "api-gateway", "auth", "user-db", "checkout", "payments-api", "orders-db", "search",
-            "event-bus", "notifications"]
+SERVICES = [
+    "web",
+    "api-gateway",
+    "auth",
+    "user-db",
+    "checkout",
+    "payments-api",
+    "orders-db",
+    "search",
+    "event-bus",
+    "notifications",
+]
 
 
 # -- helpers -------------------------------------------------------------------------------
+
 
 def only(doc: dict, *protocols: str) -> dict:
     """``doc`` keeping only the named protocols."""
@@ -110,22 +121,33 @@ def test_bigger_war_rooms_cost_more_non_essential_hours():
     # wakes only on-call people whatever its size, which hides the invite rule being tested here.
     base = short(only(load_seed(), "war-room"))
     base["incidents"]["arrivals"].pop("profile", None)
-    runs = {n: incidents_of(variant(base, "protocols.war-room.room.invite", {"rule": "fixed-size", "size": n}), 6)
-            for n in (4, 8, 16)}
+    runs = {
+        n: incidents_of(variant(base, "protocols.war-room.room.invite", {"rule": "fixed-size", "size": n}), 6)
+        for n in (4, 8, 16)
+    }
     means = {n: df["non_essential_hours"].mean() for n, df in runs.items()}
     assert means[4] < means[8] < means[16], means
     assert means[16] > 2 * means[4], means
-    small, big = per_rep(runs[4], "non_essential_hours", "war-room"), per_rep(runs[16], "non_essential_hours", "war-room")
+    small, big = (
+        per_rep(runs[4], "non_essential_hours", "war-room"),
+        per_rep(runs[16], "non_essential_hours", "war-room"),
+    )
     assert (big > small).all(), pd.DataFrame({"size 4": small, "size 16": big})
     assert runs[16]["peak_participants"].mean() > runs[4]["peak_participants"].mean() + 5
 
 
 def test_spectators_who_stay_cost_more_non_essential_hours():
     base = short(only(load_seed(), "war-room"))
-    runs = {p: incidents_of(variant(base, "protocols.war-room.room.stay_probability", p), 6) for p in (0.0, 0.5, 1.0)}
+    runs = {
+        p: incidents_of(variant(base, "protocols.war-room.room.stay_probability", p), 6)
+        for p in (0.0, 0.5, 1.0)
+    }
     means = {p: df["non_essential_hours"].mean() for p, df in runs.items()}
     assert means[0.0] < means[0.5] < means[1.0], means
-    leave, stay = per_rep(runs[0.0], "non_essential_hours", "war-room"), per_rep(runs[1.0], "non_essential_hours", "war-room")
+    leave, stay = (
+        per_rep(runs[0.0], "non_essential_hours", "war-room"),
+        per_rep(runs[1.0], "non_essential_hours", "war-room"),
+    )
     assert (stay > leave).all(), pd.DataFrame({"stay 0": leave, "stay 1": stay})
     assert means[1.0] > 2 * means[0.0], means
 
@@ -157,8 +179,9 @@ def test_narration_makes_the_war_room_debugger_slower():
     the room, by about ``per_listener`` per person watching (so the test above is not passing
     for want of an audience)."""
     seed_narration = load_seed()["behaviour"]["narration"]["per_listener"]
-    doc = variant(quiet_room(scripted(short(load_seed()), SCRIPT)), "behaviour.narration.per_listener",
-                  seed_narration)
+    doc = variant(
+        quiet_room(scripted(short(load_seed()), SCRIPT)), "behaviour.narration.per_listener", seed_narration
+    )
     room_log = simulate_doc(doc, "war-room")
     room = debugging_minutes(room_log)
     chan = debugging_minutes(simulate_doc(doc, "async-first"))
@@ -168,8 +191,12 @@ def test_narration_makes_the_war_room_debugger_slower():
         # at most the largest audience the incident had (everyone present but the debugger)
         audience = peak_present(room_log, i) - 1
         assert room[i] > chan[i] * (1 + 3 * seed_narration), (SCRIPT[i], room[i], chan[i])
-        assert room[i] <= chan[i] * min(1 + seed_narration * audience, cap) + 1e-6, (SCRIPT[i], room[i], chan[i],
-                                                                                    audience)
+        assert room[i] <= chan[i] * min(1 + seed_narration * audience, cap) + 1e-6, (
+            SCRIPT[i],
+            room[i],
+            chan[i],
+            audience,
+        )
 
 
 def peak_present(events: list[Event], incident: int) -> int:
@@ -199,9 +226,13 @@ def test_slower_replies_delay_async_decisions_but_not_war_room_ones():
 
     chan = paired(a, b, "async-first")
     assert chan["decision_wait_min_b"].mean() > 2.0 * chan["decision_wait_min_a"].mean(), (
-        chan["decision_wait_min_a"].mean(), chan["decision_wait_min_b"].mean())
+        chan["decision_wait_min_a"].mean(),
+        chan["decision_wait_min_b"].mean(),
+    )
     assert chan["ttr_min_b"].mean() > 1.15 * chan["ttr_min_a"].mean(), (
-        chan["ttr_min_a"].mean(), chan["ttr_min_b"].mean())
+        chan["ttr_min_a"].mean(),
+        chan["ttr_min_b"].mean(),
+    )
     waits = chan[chan["decision_wait_min_a"] > 0]
     assert (waits["decision_wait_min_b"] >= waits["decision_wait_min_a"]).mean() > 0.9
 
@@ -221,8 +252,13 @@ def test_no_refocus_means_no_refocus_hours():
 
 def refocus_minutes(doc: dict, kind: Kind) -> float:
     """Refocus charged on ``kind`` events over a few replications of every protocol."""
-    return sum(e.refocus_min for p in ("war-room", "async-first") for r in range(3)
-               for e in simulate_doc(doc, p, replication=r) if e.kind is kind)
+    return sum(
+        e.refocus_min
+        for p in ("war-room", "async-first")
+        for r in range(3)
+        for e in simulate_doc(doc, p, replication=r)
+        if e.kind is kind
+    )
 
 
 def test_refocus_after_leaving_is_a_separate_knob_from_interruption_refocus():
@@ -234,6 +270,7 @@ def test_refocus_after_leaving_is_a_separate_knob_from_interruption_refocus():
 
 
 # -- 2. the essay's figures on the default scenario: see tests/calibration/ ---------------
+
 
 def test_async_first_non_essential_time_is_its_watchers_reading():
     """async-first's non-essential time is its channel watchers reading updates: never free (a
@@ -294,7 +331,14 @@ def test_incident_milestones_are_in_order(logs):
             engaged = next(e.t for e in evs if e.kind is Kind.JOINED and e.role == "debugger")
             resolved = next(e.t for e in evs if e.kind is Kind.RESOLVED)
             mitigated = next((e.t for e in evs if e.kind is Kind.MITIGATED), resolved)
-            assert detected <= engaged <= mitigated <= resolved, (name, i, detected, engaged, mitigated, resolved)
+            assert detected <= engaged <= mitigated <= resolved, (
+                name,
+                i,
+                detected,
+                engaged,
+                mitigated,
+                resolved,
+            )
             assert detected < horizon
 
 
@@ -440,9 +484,15 @@ def test_a_channel_answer_waits_for_the_reader_and_charges_the_reading():
     seen: set[tuple[int, str]] = set()
     for ans in (e for e in events if e.kind is Kind.ANSWER and e.medium == "channel"):
         key = (ans.incident, ans.who)
-        charged = [e for e in events if e.kind is Kind.INTERRUPTED and e.who == ans.who
-                   and e.incident == ans.incident and e.reason == "consult"
-                   and abs(e.t + e.answer_min - ans.t) < 1e-9]
+        charged = [
+            e
+            for e in events
+            if e.kind is Kind.INTERRUPTED
+            and e.who == ans.who
+            and e.incident == ans.incident
+            and e.reason == "consult"
+            and abs(e.t + e.answer_min - ans.t) < 1e-9
+        ]
         if key not in seen and charged:
             firsts += 1
             assert charged[0].answer_min == pytest.approx(12.0)
@@ -454,8 +504,10 @@ def test_a_channel_answer_waits_for_the_reader_and_charges_the_reading():
 def test_a_question_from_another_incident_delays_the_busy_debugger_by_its_minutes():
     """One attention per person: an interruption from incident 1 of the person debugging
     incident 0 is paid out of incident 0's debugging, minute for minute (answer + refocus)."""
-    doc = scripted(short(load_seed(), 3), [{"at_min": 600.0, "service": "web"},
-                                           {"at_min": 600.0, "service": "payments-api"}])
+    doc = scripted(
+        short(load_seed(), 3),
+        [{"at_min": 600.0, "service": "web"}, {"at_min": 600.0, "service": "payments-api"}],
+    )
     doc = _single_service_only(doc, 120.0, 0.0)
     scn = Scenario.model_validate(only(doc, "async-first"))
     horizon = scn.simulation.horizon_days * 1440.0

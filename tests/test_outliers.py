@@ -24,8 +24,13 @@ T0 = datetime(2025, 1, 6, tzinfo=UTC)  # a Monday
 
 
 def _pd(i: int, start: datetime, minutes: float, ack_s: float | None = 120.0) -> dict:
-    rec = {"id": f"P{i}", "created_at": start.isoformat(), "status": "resolved",
-           "resolved_at": (start + timedelta(minutes=minutes)).isoformat(), "service_name": "api"}
+    rec = {
+        "id": f"P{i}",
+        "created_at": start.isoformat(),
+        "status": "resolved",
+        "resolved_at": (start + timedelta(minutes=minutes)).isoformat(),
+        "service_name": "api",
+    }
     if ack_s is not None:
         rec["seconds_to_first_ack"] = ack_s
     return rec
@@ -37,8 +42,14 @@ def _history(n_weeks: int = 52, per_week: int = 3, seed: int = 5) -> list[dict]:
     for w in range(n_weeks):
         for k in range(per_week):
             start = T0 + timedelta(days=7 * w + 2 * k, hours=int(rng.integers(0, 20)))
-            recs.append(_pd(len(recs), start, float(np.exp(rng.normal(np.log(60), 0.8))),
-                            float(np.exp(rng.normal(np.log(180), 0.5)))))
+            recs.append(
+                _pd(
+                    len(recs),
+                    start,
+                    float(np.exp(rng.normal(np.log(60), 0.8))),
+                    float(np.exp(rng.normal(np.log(180), 0.5))),
+                )
+            )
     return recs
 
 
@@ -68,7 +79,9 @@ def test_one_incident_dated_far_away_is_set_aside_named_and_warned(tmp_path, yea
 def test_no_outlier_rule_on_a_plain_history(tmp_path):
     exp = read_export(_write(tmp_path, _history()))
     cal = calibrate(exp)
-    assert exp.outliers == [] and cal["outliers"]["durations"] == [] and cal["outliers"]["acknowledgement"] == []
+    assert (
+        exp.outliers == [] and cal["outliers"]["durations"] == [] and cal["outliers"]["acknowledgement"] == []
+    )
     assert not any("outlier" in w for w in cal["warnings"])
 
 
@@ -96,10 +109,21 @@ def test_log_mad_rule_by_hand():
 
 def test_base_refuses_an_absurd_fitted_value(tmp_path):
     rng = np.random.default_rng(2)
-    recs = [_pd(i, T0 + timedelta(days=3 * i), 60 + i, float(2e8 * np.exp(rng.normal(0, 0.3)))) for i in range(20)]
+    recs = [
+        _pd(i, T0 + timedelta(days=3 * i), 60 + i, float(2e8 * np.exp(rng.normal(0, 0.3)))) for i in range(20)
+    ]
     out = tmp_path / "out"
-    res = runner.invoke(app, ["calibrate", str(_write(tmp_path, recs)), "--base", str(ROOT / "scenarios" / "seed.yaml"),
-                              "-o", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(_write(tmp_path, recs)),
+            "--base",
+            str(ROOT / "scenarios" / "seed.yaml"),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 2, res.output
     assert "refusing to write behaviour.page_ack: the fitted page_ack median (min)" in res.output
     assert not out.exists()

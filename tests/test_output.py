@@ -11,8 +11,15 @@ import pytest
 
 from incsim import api
 from incsim.metrics import bounded_interval, t_interval
-from incsim.output import (OutputError, check_dir, prepare_dir, read_sealed_json, sealed_json, verify_manifest,
-                           write_manifest)
+from incsim.output import (
+    OutputError,
+    check_dir,
+    prepare_dir,
+    read_sealed_json,
+    sealed_json,
+    verify_manifest,
+    write_manifest,
+)
 
 
 def _folder(tmp_path):
@@ -32,15 +39,25 @@ def test_manifest_lists_size_and_sha256_and_a_whole_folder_verifies(tmp_path):
     assert all(len(e["sha256"]) == 64 for e in record["files"])
 
 
-@pytest.mark.parametrize("damage, words", [
-    (lambda d: (d / "a.csv").write_text("x,y\n1,"), ["a.csv", "damaged", "cut short"]),
-    (lambda d: (d / "a.csv").write_text("x,y\n1,3\n"), ["a.csv", "sha256"]),
-    (lambda d: (d / "a.csv").unlink(), ["a.csv", "missing"]),
-    (lambda d: (d / "events" / "r-001.jsonl").write_text("{}\n"), ["r-001.jsonl", "mixed"]),
-    (lambda d: (d / "manifest.json").write_text((d / "manifest.json").read_text()[:40]), ["manifest.json", "JSON"]),
-    (lambda d: (d / "manifest.json").write_text((d / "manifest.json").read_text().replace("demo", "demx")),
-     ["manifest.json", "self_sha256"]),
-])
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda d: (d / "a.csv").write_text("x,y\n1,"), ["a.csv", "damaged", "cut short"]),
+        (lambda d: (d / "a.csv").write_text("x,y\n1,3\n"), ["a.csv", "sha256"]),
+        (lambda d: (d / "a.csv").unlink(), ["a.csv", "missing"]),
+        (lambda d: (d / "events" / "r-001.jsonl").write_text("{}\n"), ["r-001.jsonl", "mixed"]),
+        (
+            lambda d: (d / "manifest.json").write_text((d / "manifest.json").read_text()[:40]),
+            ["manifest.json", "JSON"],
+        ),
+        (
+            lambda d: (d / "manifest.json").write_text(
+                (d / "manifest.json").read_text().replace("demo", "demx")
+            ),
+            ["manifest.json", "self_sha256"],
+        ),
+    ],
+)
 def test_a_damaged_or_mixed_folder_is_refused_naming_the_file(tmp_path, damage, words):
     d = _folder(tmp_path)
     damage(d)

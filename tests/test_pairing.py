@@ -57,8 +57,13 @@ def fleet(profile: str = ""):
 
 def failures(scn, protocol: str, replication: int) -> dict[tuple[str, int], dict]:
     """What each service's j-th failure was under ``protocol``: its id, key and drawn work."""
-    world = World(scn, protocol, Streams(5, replication), generate_incidents(scn, Streams(5, replication), 8 * WEEK),
-                  horizon=8 * WEEK)
+    world = World(
+        scn,
+        protocol,
+        Streams(5, replication),
+        generate_incidents(scn, Streams(5, replication), 8 * WEEK),
+        horizon=8 * WEEK,
+    )
     world.run()
     index = {s.name: i for i, s in enumerate(scn.org.services)}
     out: dict[tuple[str, int], dict] = {}
@@ -71,9 +76,18 @@ def failures(scn, protocol: str, replication: int) -> dict[tuple[str, int], dict
         j = seen.get(root, 0)
         seen[root] = j + 1
         out[(root, j)] = {
-            "id": spec.id, "key": spec.key, "expected_key": failure_stream_id(index[root], j),
-            "work": (spec.category, spec.flags, spec.diagnosis, spec.fix, spec.consults,
-                     spec.consult_teams, tuple((s.service, s.delay) for s in spec.spread)),
+            "id": spec.id,
+            "key": spec.key,
+            "expected_key": failure_stream_id(index[root], j),
+            "work": (
+                spec.category,
+                spec.flags,
+                spec.diagnosis,
+                spec.fix,
+                spec.consults,
+                spec.consult_teams,
+                tuple((s.service, s.delay) for s in spec.spread),
+            ),
         }
     return out
 
@@ -110,7 +124,7 @@ def test_every_failure_draws_under_its_service_and_number(paired):
 def test_failure_keys_never_meet_arrival_ordered_ids():
     keys = {failure_stream_id(s, j) for s in range(50) for j in range(1000)}
     assert len(keys) == 50 * 1000
-    assert min(keys) > 10 ** 9
+    assert min(keys) > 10**9
     with pytest.raises(ValueError):
         failure_stream_id(0, -1)
 

@@ -44,15 +44,21 @@ def test_process_pool_matches_serial(scenario, serial):
 
 def test_dask_local_cluster_matches_serial(scenario, serial):
     distributed = pytest.importorskip("distributed", reason="the 'dask' extra is not installed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         _same(serial, run_experiment(scenario, REPS, SEED, executor=client.get_executor()))
 
 
 def paired_half_width_pct(incidents, n: int) -> float:
     """The 95% half-width of async-first - war-room engineer-hours over replications 0..n-1, in
     percent of its mean: scipy's t interval on the per-replication paired differences."""
-    means = incidents[incidents["replication"] < n].groupby(["replication", "protocol"])["engineer_hours"].mean()
+    means = (
+        incidents[incidents["replication"] < n].groupby(["replication", "protocol"])["engineer_hours"].mean()
+    )
     d = (means.xs("async-first", level="protocol") - means.xs("war-room", level="protocol")).to_numpy()
     lo, hi = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
     return abs((hi - lo) / 2 / d.mean()) * 100

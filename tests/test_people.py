@@ -76,8 +76,11 @@ def test_first_channel_by_hand(measured):
     assert inc.update_gaps_min == pytest.approx([15, 20, 20])
     # "any updates?" at 10:11 and "What's the status?" at 10:30, both by Carol
     assert inc.requests == [("U03", t("2026-03-02T10:11:00")), ("U03", t("2026-03-02T10:30:00"))]
-    assert inc.joins == [("U01", t("2026-03-02T10:01:00")), ("U02", t("2026-03-02T10:03:00")),
-                         ("U03", t("2026-03-02T10:10:00"))]
+    assert inc.joins == [
+        ("U01", t("2026-03-02T10:01:00")),
+        ("U02", t("2026-03-02T10:03:00")),
+        ("U03", t("2026-03-02T10:10:00")),
+    ]
     assert inc.leaves == [("U03", t("2026-03-02T10:45:00"))]
     # Bob answers Alice in the thread 4 min later (Monday 11:12 in Berlin); Alice answers Carol
     # with her next post at 10:40 (10 min, Monday 10:30 in London)
@@ -128,10 +131,10 @@ def test_people_summary_by_hand(measured):
     s = people.summary(incidents)
     assert s == {
         "incidents": 2,
-        "update_gap_median_min": 20.0,                        # of 15, 20, 20, 30, 30
-        "update_requests_per_hour": pytest.approx(3 / 2.5),   # 3 requests over 1 h + 1.5 h
+        "update_gap_median_min": 20.0,  # of 15, 20, 20, 30, 30
+        "update_requests_per_hour": pytest.approx(3 / 2.5),  # 3 requests over 1 h + 1.5 h
         "answer_latency_median_min": {"business_hours": 7.0, "off_hours": 30.0},  # of 4, 10 | 30
-        "call_size_median": 4.0,                              # of 5, 3
+        "call_size_median": 4.0,  # of 5, 3
         "stay_to_end_share": pytest.approx(6 / 8),
         "non_essential_hours_per_incident": pytest.approx((82 + 20) / 60 / 2),
     }
@@ -141,19 +144,24 @@ def test_teams_reports():
     (call,) = read_call(FIX / "teams-payments.csv")  # UTF-16, tab-separated, in sections
     assert call.format == "teams"
     gina = sorted((s.join, s.leave) for s in call.sessions if s.name == "Gina Guest")
-    assert gina == [(t("2026-03-09T14:05:00"), t("2026-03-09T14:15:00")),
-                    (t("2026-03-09T14:20:00"), t("2026-03-09T14:35:00"))]
+    assert gina == [
+        (t("2026-03-09T14:05:00"), t("2026-03-09T14:15:00")),
+        (t("2026-03-09T14:20:00"), t("2026-03-09T14:35:00")),
+    ]
     (legacy,) = read_call(FIX / "teams-actions.csv")
     assert legacy.format == "teams-actions"
     assert sorted((s.name, s.join, s.leave) for s in legacy.sessions) == [
         ("Alice Adams", t("2026-03-09T14:00:00"), t("2026-03-09T14:40:00")),
-        ("Gina Guest", t("2026-03-09T14:05:00"), t("2026-03-09T14:15:00"))]
+        ("Gina Guest", t("2026-03-09T14:05:00"), t("2026-03-09T14:15:00")),
+    ]
 
 
 def test_mapped_csv_and_its_errors(tmp_path):
     csv = tmp_path / "calls.csv"
-    csv.write_text("who,in,out,bridge\nAl,2026-03-02T10:00:00Z,2026-03-02T11:30:00+01:00,a\n"
-                   "Bo,2026-03-02T10:00:00,2026-03-02T10:20:00,b\n")
+    csv.write_text(
+        "who,in,out,bridge\nAl,2026-03-02T10:00:00Z,2026-03-02T11:30:00+01:00,a\n"
+        "Bo,2026-03-02T10:00:00,2026-03-02T10:20:00,b\n"
+    )
     m = tmp_path / "m.yaml"
     m.write_text("for: calls\nname: who\njoin: in\nleave: out\ncall: bridge\n")
     calls = read_call(csv, m)
@@ -175,10 +183,22 @@ def test_calibrate_json_people_object_from_the_fixtures():
 
     from incsim.cli import app
 
-    res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls",
-                                   str(FIX / "zoom-orders-db.csv"), "--calls", str(FIX / "meet-auth.csv"), "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(FIX / "slack"),
+            "--calls",
+            str(FIX / "zoom-orders-db.csv"),
+            "--calls",
+            str(FIX / "meet-auth.csv"),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     import json
+
     got = json.loads(res.stdout)["people"]
     assert got["update_gap_median_min"] == 20.0
     assert got["update_requests_per_hour"] == pytest.approx(1.2)
@@ -188,14 +208,19 @@ def test_calibrate_json_people_object_from_the_fixtures():
     assert got["non_essential_hours_per_incident"] == pytest.approx(0.85)
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "give an incident export (EXPORT), a Slack export (--slack), or both"),
-    (["--calls", "x.csv"], "--calls needs --slack"),
-    (["--slack", "SLACK", "--update-pattern", "(unclosed"], "not a regular expression"),
-    (["--slack", "SLACK", "--calls", "nope.csv"], "nope.csv: no such file"),
-    (["--slack", "SLACK", "EXPORT", "--mapping", "MAP", "--check", "scenarios/seed.yaml"],
-     "--check compares either times to resolve (EXPORT) or people figures (--slack)"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "give an incident export (EXPORT), a Slack export (--slack), or both"),
+        (["--calls", "x.csv"], "--calls needs --slack"),
+        (["--slack", "SLACK", "--update-pattern", "(unclosed"], "not a regular expression"),
+        (["--slack", "SLACK", "--calls", "nope.csv"], "nope.csv: no such file"),
+        (
+            ["--slack", "SLACK", "EXPORT", "--mapping", "MAP", "--check", "scenarios/seed.yaml"],
+            "--check compares either times to resolve (EXPORT) or people figures (--slack)",
+        ),
+    ],
+)
 def test_calibrate_people_errors_are_one_line(args, message):
     from typer.testing import CliRunner
 
@@ -216,9 +241,18 @@ def test_review_shows_people_per_month_beside_mttr():
 
     from incsim.cli import app
 
-    args = ["review", str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml"),
-            "--slack", str(FIX / "slack"), "--calls", str(FIX / "zoom-orders-db.csv"),
-            "--calls", str(FIX / "meet-auth.csv")]
+    args = [
+        "review",
+        str(FIX / "incidents.csv"),
+        "--mapping",
+        str(FIX / "incidents_cols.yaml"),
+        "--slack",
+        str(FIX / "slack"),
+        "--calls",
+        str(FIX / "zoom-orders-db.csv"),
+        "--calls",
+        str(FIX / "meet-auth.csv"),
+    ]
     res = CliRunner().invoke(app, [*args, "--json"])
     assert res.exit_code == 0, res.output
     months = {m["month"]: m for m in json.loads(res.stdout)["months"]}
@@ -244,9 +278,21 @@ def test_review_pages_show_people_per_month(tmp_path):
 
     from incsim.cli import app
 
-    res = CliRunner().invoke(app, ["review", str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml"),
-                                   "--slack", str(FIX / "slack"), "--calls", str(FIX / "zoom-orders-db.csv"),
-                                   "-o", str(tmp_path / "r")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "review",
+            str(FIX / "incidents.csv"),
+            "--mapping",
+            str(FIX / "incidents_cols.yaml"),
+            "--slack",
+            str(FIX / "slack"),
+            "--calls",
+            str(FIX / "zoom-orders-db.csv"),
+            "-o",
+            str(tmp_path / "r"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     md = (tmp_path / "r" / "review.md").read_text()
     # March: two channels, Dave + Erin's 82 min in the one call, update gaps' median 20, 3 requests
@@ -277,25 +323,31 @@ def test_private_channels_from_groups_json(tmp_path):
     import json
 
     shutil.copytree(FIX / "slack", tmp_path / "s")
-    (tmp_path / "s" / "groups.json").write_text(json.dumps([{"id": "G01", "name": "incident-2026-03-09-private"}]))
+    (tmp_path / "s" / "groups.json").write_text(
+        json.dumps([{"id": "G01", "name": "incident-2026-03-09-private"}])
+    )
     (tmp_path / "s" / "incident-2026-03-09-private").mkdir()
-    (tmp_path / "s" / "incident-2026-03-09-private" / "2026-03-09.json").write_text(json.dumps(
-        [{"type": "message", "ts": "1773064800.000100", "user": "U01", "text": "private one"}]))
+    (tmp_path / "s" / "incident-2026-03-09-private" / "2026-03-09.json").write_text(
+        json.dumps([{"type": "message", "ts": "1773064800.000100", "user": "U01", "text": "private one"}])
+    )
     ws = read_workspace(tmp_path / "s")
     assert [c.name for c in ws.channels][-1] == "incident-2026-03-09-private"
     assert ws.channels[-1].first == t("2026-03-09T14:00:00.000100")
 
 
-@pytest.mark.parametrize("when, offset_h, business", [
-    ("2026-03-02T09:00:00", 0, True),     # Monday 09:00 opens the day
-    ("2026-03-02T16:59:59", 0, True),
-    ("2026-03-02T17:00:00", 0, False),    # 17:00 closes it
-    ("2026-03-02T08:30:00", 1, True),     # 09:30 in Berlin
-    ("2026-03-02T13:30:00", -5, False),   # 08:30 in New York
-    ("2026-03-07T12:00:00", 0, False),    # Saturday
-    ("2026-03-09T02:00:00", 8, True),     # Monday 10:00 in Singapore, still Monday 02:00 in London
-    ("2026-03-08T23:30:00", 10, True),    # Sunday night in London is Monday 09:30 in Sydney
-])
+@pytest.mark.parametrize(
+    "when, offset_h, business",
+    [
+        ("2026-03-02T09:00:00", 0, True),  # Monday 09:00 opens the day
+        ("2026-03-02T16:59:59", 0, True),
+        ("2026-03-02T17:00:00", 0, False),  # 17:00 closes it
+        ("2026-03-02T08:30:00", 1, True),  # 09:30 in Berlin
+        ("2026-03-02T13:30:00", -5, False),  # 08:30 in New York
+        ("2026-03-07T12:00:00", 0, False),  # Saturday
+        ("2026-03-09T02:00:00", 8, True),  # Monday 10:00 in Singapore, still Monday 02:00 in London
+        ("2026-03-08T23:30:00", 10, True),  # Sunday night in London is Monday 09:30 in Sydney
+    ],
+)
 def test_business_hours_on_the_answerers_clock(when, offset_h, business):
     assert people.business_hours(t(when), offset_h * 3600) is business
 
@@ -307,8 +359,18 @@ def test_calibrate_with_export_and_slack_links_incidents():
 
     from incsim.cli import app
 
-    res = CliRunner().invoke(app, ["calibrate", str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml"),
-                                   "--slack", str(FIX / "slack"), "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "calibrate",
+            str(FIX / "incidents.csv"),
+            "--mapping",
+            str(FIX / "incidents_cols.yaml"),
+            "--slack",
+            str(FIX / "slack"),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     got = json.loads(res.stdout)
     assert got["n"] == 6 and got["people"]["incidents"] == 2
@@ -319,17 +381,20 @@ def test_updates_posted_by_a_bot_count_but_name_no_ic():
     from incsim.calibrate.slack import Message, SlackChannel, Workspace
 
     upd = "Status: degraded\nImpact: search\nNext steps: reindex"
-    msgs = [Message(t("2026-03-02T10:00:00"), None, upd, "bot_message", True),
-            Message(t("2026-03-02T10:12:00"), "U01", upd, None, False),
-            Message(t("2026-03-02T10:30:00"), None, upd, "bot_message", True),
-            Message(t("2026-03-02T10:31:00"), "U02", "Status: fine, Impact: none", None, False)]  # no Next steps
+    msgs = [
+        Message(t("2026-03-02T10:00:00"), None, upd, "bot_message", True),
+        Message(t("2026-03-02T10:12:00"), "U01", upd, None, False),
+        Message(t("2026-03-02T10:30:00"), None, upd, "bot_message", True),
+        Message(t("2026-03-02T10:31:00"), "U02", "Status: fine, Impact: none", None, False),
+    ]  # no Next steps
     chan = SlackChannel("C9", "incident-x", None, msgs)
     inc = people.channel_people(chan, Workspace("w", {}, [chan]))
     assert inc.update_gaps_min == pytest.approx([12, 18])
     assert inc.ic == "U01"
     custom = people.Options(update_pattern=r"(?i)^status:")
-    assert people.channel_people(chan, Workspace("w", {}, [chan]), custom).update_gaps_min == \
-        pytest.approx([12, 18, 1])
+    assert people.channel_people(chan, Workspace("w", {}, [chan]), custom).update_gaps_min == pytest.approx(
+        [12, 18, 1]
+    )
 
 
 def test_a_damaged_zip_member_is_one_located_line(tmp_path):
@@ -346,7 +411,7 @@ def test_a_damaged_zip_member_is_one_located_line(tmp_path):
         info = z.getinfo(member)
     data = bytearray(good.read_bytes())
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
-    data[start:start + 8] = bytes(b ^ 0xFF for b in data[start:start + 8])  # inside the compressed data
+    data[start : start + 8] = bytes(b ^ 0xFF for b in data[start : start + 8])  # inside the compressed data
     bad = tmp_path / "bad.zip"
     bad.write_bytes(bytes(data))
     res = CliRunner().invoke(app, ["calibrate", "--slack", str(bad)])
@@ -375,7 +440,11 @@ def test_both_scenario_writers_share_the_lognormal_line():
         buf = io.StringIO()
         scenario_yaml().dump({"x": m}, buf)
         return buf.getvalue().strip()
-    assert line(_lognormal({"median_min": 8.126, "sigma": 0.004})) == "x: {dist: lognormal, median: 8.13, sigma: 0.01}"
+
+    assert (
+        line(_lognormal({"median_min": 8.126, "sigma": 0.004}))
+        == "x: {dist: lognormal, median: 8.13, sigma: 0.01}"
+    )
     assert line(lognormal_map(8.126, 0.5)) == "x: {dist: lognormal, median: 8.1, sigma: 0.5}"
 
 
@@ -384,8 +453,18 @@ def test_calibrate_slack_prints_the_people_figures():
 
     from incsim.cli import app
 
-    res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls",
-                                   str(FIX / "zoom-orders-db.csv"), "--calls", str(FIX / "meet-auth.csv")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(FIX / "slack"),
+            "--calls",
+            str(FIX / "zoom-orders-db.csv"),
+            "--calls",
+            str(FIX / "meet-auth.csv"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     words = " ".join(res.output.split())
     assert "people: 2 incident channels, 2 calls (0 outside any channel)" in words
@@ -411,7 +490,9 @@ def test_a_channel_and_an_incident_fall_in_the_same_month(measured):
 
     # the month of a channel is the review's month of its first message, in UTC
     incidents = measured[1]
-    assert [i.month for i in incidents] == [month_label(i.channel.first) for i in incidents] == ["2026-03"] * 2
+    assert (
+        [i.month for i in incidents] == [month_label(i.channel.first) for i in incidents] == ["2026-03"] * 2
+    )
     assert month_label(datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == "2026-03"
 
 
@@ -420,6 +501,7 @@ def test_a_persons_overlapping_sessions_count_once():
 
     def at(hm):
         return t(f"2026-03-02T{hm}:00")
+
     # a laptop 10:00-10:30 and a phone 10:20-10:40, then a rejoin 11:00-11:10: 40 + 10 minutes
     spans = [(at("11:00"), at("11:10")), (at("10:00"), at("10:30")), (at("10:20"), at("10:40"))]
     assert _merged_hours(spans) == pytest.approx(50 / 60)

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from people_helpers import OrgParams, write_org
 
 from incsim.calibrate import people as pm
 from incsim.calibrate.review import MIN_MONTH, PEOPLE_COLUMNS, people_cell, resampled_band, with_people
-from people_helpers import OrgParams, write_org
 
 Z90 = 1.6448536269514722  # standard normal 95% quantile
 
@@ -45,6 +45,7 @@ def test_too_few_incidents_or_values_give_no_band():
     def sparse(units):  # a figure most months lack
         vals = [u for u in units if u > 0]
         return {"sparse": float(np.mean(vals)) if vals else None}
+
     # one unit in ten has a value: a month of 3 has one with chance 0.27, a pair 0.07 < 1/2
     assert resampled_band([0.0] * 9 + [5.0], 3, sparse) == {"sparse": None}
 
@@ -72,20 +73,28 @@ def test_review_people_bands_agree_with_the_normal_approximation(incidents):
     ne = np.array([sum(c.non_essential_hours for c in i.calls) for i in incidents])
     eh = np.array([i.engineer_hours() for i in incidents])
     assert all(i.calls for i in incidents)
-    assert bands["non_essential_hours_per_incident"] == pytest.approx(Z90 * ne.std() * math.sqrt(2 / n), rel=0.15)
+    assert bands["non_essential_hours_per_incident"] == pytest.approx(
+        Z90 * ne.std() * math.sqrt(2 / n), rel=0.15
+    )
     assert bands["engineer_hours_per_incident"] == pytest.approx(Z90 * eh.std() * math.sqrt(2 / n), rel=0.15)
     # a ratio of sums (delta method): sd of (r_i - R h_i) over the mean of h, times sqrt(2 / n)
     r = np.array([len(i.requests) for i in incidents], float)
     h = np.array([i.hours for i in incidents])
     resid = r - r.sum() / h.sum() * h
-    assert bands["update_requests_per_hour"] == pytest.approx(Z90 * resid.std() / h.mean() * math.sqrt(2 / n),
-                                                              rel=0.2)
+    assert bands["update_requests_per_hour"] == pytest.approx(
+        Z90 * resid.std() / h.mean() * math.sqrt(2 / n), rel=0.2
+    )
     stayed = np.array([sum(len(c.stayed) for c in i.calls) for i in incidents], float)
     size = np.array([sum(c.size for c in i.calls) for i in incidents], float)
     resid = stayed - stayed.sum() / size.sum() * size
-    assert bands["stay_to_end_share"] == pytest.approx(Z90 * resid.std() / size.mean() * math.sqrt(2 / n), rel=0.2)
+    assert bands["stay_to_end_share"] == pytest.approx(
+        Z90 * resid.std() / size.mean() * math.sqrt(2 / n), rel=0.2
+    )
     for key in ("update_gap_median_min", "time_to_first_responder_median_min", "call_size_median"):
         assert bands[key] is not None and bands[key] >= 0
     assert result["people_noise_band"]["baseline_incidents"] == len(incidents)
     cell = people_cell(p, "non_essential_hours_per_incident", "{:.2f}")
-    assert cell == f"{p['non_essential_hours_per_incident']:.2f} ±{bands['non_essential_hours_per_incident']:.2f}"
+    assert (
+        cell
+        == f"{p['non_essential_hours_per_incident']:.2f} ±{bands['non_essential_hours_per_incident']:.2f}"
+    )

@@ -10,8 +10,16 @@ from incsim.model import events as ev
 
 
 def _detected(t: float, incident: int) -> ev.Detected:
-    return ev.Detected(t, incident, category="single-service", flags=(), roots=("api",), diagnosis_min=30.0,
-                       fix_min=10.0, exposure_per_min=0.0)
+    return ev.Detected(
+        t,
+        incident,
+        category="single-service",
+        flags=(),
+        roots=("api",),
+        diagnosis_min=30.0,
+        fix_min=10.0,
+        exposure_per_min=0.0,
+    )
 
 
 def test_update_request_rate_from_an_event_log_by_hand():

@@ -15,18 +15,21 @@ DAY = "incident-2026-03-02-orders-db/2026-03-02.json"
 ZOOM_HEAD = (FIX / "zoom-orders-db.csv").read_text().split("Alice Adams")[0]
 
 
-@pytest.mark.parametrize("file, content, message", [
-    ("users.json", "{}", "users.json: expected a list of members"),
-    ("users.json", '[{"name": "x"}]', "users.json: member 0: expected an object with an id"),
-    ("users.json", b"\x80[]", "users.json: not UTF-8 text (byte 0)"),
-    ("channels.json", "{}", "channels.json: expected a list of channels"),
-    ("channels.json", '[{"id": "C1"}]', "channels.json: channel 0: expected an object with a name"),
-    ("groups.json", '{"a": 1}', "groups.json: expected a list of channels"),
-    (DAY, "{}", f"{DAY}: expected a list of messages"),
-    (DAY, "[1]", f"{DAY}: message 0: expected a message object"),
-    (DAY, '[{"ts": "1772445600.0", "user": 7}]', f"{DAY}: message 0: user: expected an id, got 7"),
-    (DAY, '[{"ts": "1772445600.0",\n "user": "U01",}]', f"{DAY}:2:16: not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "file, content, message",
+    [
+        ("users.json", "{}", "users.json: expected a list of members"),
+        ("users.json", '[{"name": "x"}]', "users.json: member 0: expected an object with an id"),
+        ("users.json", b"\x80[]", "users.json: not UTF-8 text (byte 0)"),
+        ("channels.json", "{}", "channels.json: expected a list of channels"),
+        ("channels.json", '[{"id": "C1"}]', "channels.json: channel 0: expected an object with a name"),
+        ("groups.json", '{"a": 1}', "groups.json: expected a list of channels"),
+        (DAY, "{}", f"{DAY}: expected a list of messages"),
+        (DAY, "[1]", f"{DAY}: message 0: expected a message object"),
+        (DAY, '[{"ts": "1772445600.0", "user": 7}]', f"{DAY}: message 0: user: expected an id, got 7"),
+        (DAY, '[{"ts": "1772445600.0",\n "user": "U01",}]', f"{DAY}:2:16: not valid JSON"),
+    ],
+)
 def test_malformed_slack_exports(tmp_path, file, content, message):
     root = tmp_path / "slack"
     shutil.copytree(FIX / "slack", root)
@@ -44,22 +47,43 @@ def test_a_file_that_is_neither_folder_nor_zip(tmp_path):
     assert res.exit_code == 2 and "export.zip: neither a folder nor a zip file" in res.output
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("actions.csv", "Full Name\tUser Action\tTimestamp\nAl\tLeft\t3/9/2026, 2:00:00 PM\n",
-     "actions.csv:2: a 'left' action with no join before it"),
-    ("actions.csv", "Full Name\tUser Action\tTimestamp\nAl\tJoined\t3/9/2026, 2:00:00 PM\n",
-     "actions.csv: Al joined and never left"),
-    ("zoom.csv", ZOOM_HEAD + ",a@x,03/02/2026 10:06:00 AM,03/02/2026 11:00:00 AM,54,No,No\n",
-     "zoom.csv:5: no participant name"),
-    ("zoom.csv", ZOOM_HEAD + "Al,a@x,03/02/2026 10:06:00 AM,03/02/2026 09:00:00 AM,54,No,No\n",
-     "zoom.csv:5: leaves before joining"),
-    ("zoom.csv", ZOOM_HEAD + "Al,a@x,03/02/2026 10:06:00 AM\n", "zoom.csv:5: empty time"),
-    ("zoom.csv", ZOOM_HEAD, "zoom.csv: no participants in the report"),
-    ("other.csv", "a,b\n1,2\n", "other.csv: not a Zoom, Google Meet or Microsoft Teams attendance report"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "actions.csv",
+            "Full Name\tUser Action\tTimestamp\nAl\tLeft\t3/9/2026, 2:00:00 PM\n",
+            "actions.csv:2: a 'left' action with no join before it",
+        ),
+        (
+            "actions.csv",
+            "Full Name\tUser Action\tTimestamp\nAl\tJoined\t3/9/2026, 2:00:00 PM\n",
+            "actions.csv: Al joined and never left",
+        ),
+        (
+            "zoom.csv",
+            ZOOM_HEAD + ",a@x,03/02/2026 10:06:00 AM,03/02/2026 11:00:00 AM,54,No,No\n",
+            "zoom.csv:5: no participant name",
+        ),
+        (
+            "zoom.csv",
+            ZOOM_HEAD + "Al,a@x,03/02/2026 10:06:00 AM,03/02/2026 09:00:00 AM,54,No,No\n",
+            "zoom.csv:5: leaves before joining",
+        ),
+        ("zoom.csv", ZOOM_HEAD + "Al,a@x,03/02/2026 10:06:00 AM\n", "zoom.csv:5: empty time"),
+        ("zoom.csv", ZOOM_HEAD, "zoom.csv: no participants in the report"),
+        (
+            "other.csv",
+            "a,b\n1,2\n",
+            "other.csv: not a Zoom, Google Meet or Microsoft Teams attendance report",
+        ),
+    ],
+)
 def test_malformed_call_reports(tmp_path, name, content, message):
     (tmp_path / name).write_text(content)
-    res = CliRunner().invoke(app, ["calibrate", "--slack", str(FIX / "slack"), "--calls", str(tmp_path / name)])
+    res = CliRunner().invoke(
+        app, ["calibrate", "--slack", str(FIX / "slack"), "--calls", str(tmp_path / name)]
+    )
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1, res.output

@@ -11,8 +11,17 @@ from incsim.model.people import DAY, Engineer
 
 
 def _engineer(offset: float, start: float, end: float, weekends_off: bool) -> Engineer:
-    return Engineer(id="x-1", team="x", index=0, is_lead=False, utc_offset_hours=offset, start_hour=start,
-                    end_hour=end, weekends_off=weekends_off, roles=())
+    return Engineer(
+        id="x-1",
+        team="x",
+        index=0,
+        is_lead=False,
+        utc_offset_hours=offset,
+        start_hour=start,
+        end_hour=end,
+        weekends_off=weekends_off,
+        roles=(),
+    )
 
 
 def _general(e: Engineer) -> Engineer:
@@ -27,8 +36,15 @@ def test_around_the_clock_next_change_is_the_searched_one(offset: float) -> None
     e = _engineer(offset, 0, 24, False)
     assert e._around_the_clock
     rng = np.random.default_rng(1)
-    times = [0.0, 1e-9, 59.999, 1440.0, 10079.9, *rng.uniform(0, 400 * DAY, 500).tolist(),
-             *rng.uniform(0, 10, 50).tolist()]
+    times = [
+        0.0,
+        1e-9,
+        59.999,
+        1440.0,
+        10079.9,
+        *rng.uniform(0, 400 * DAY, 500).tolist(),
+        *rng.uniform(0, 10, 50).tolist(),
+    ]
     for t in times:
         assert e.next_change(t) == _general(e).next_change(t), t
 

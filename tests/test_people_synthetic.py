@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from people_helpers import OrgParams, write_org
 from typer.testing import CliRunner
 
 from incsim.calibrate import people as pm
 from incsim.cli import app
-from people_helpers import OrgParams, write_org
 
 runner = CliRunner()
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -31,16 +31,26 @@ def test_recovers_the_generating_values(org):
     assert orphans == [] and len(incidents) == P.incidents
     s, d = pm.summary(incidents), pm.detail(incidents, orphans, ws)
     n = d["n"]
+
     # medians of lognormal samples: within 4 standard errors of the log-median (se = sigma / sqrt(n) * 1.25)
     def near(measured, true, sigma, k):
         return abs(np.log(measured) - np.log(true)) < 4 * 1.25 * sigma / np.sqrt(k)
+
     assert near(s["update_gap_median_min"], P.update_gap_median_min, P.update_gap_sigma, n["update_gaps"])
     fits = d["fits"]
     assert near(fits["call_size"]["median_min"], P.call_size_median, P.call_size_sigma + 0.1, n["calls"])
-    assert near(fits["answer_business_hours_min"]["median_min"], P.reply_business_median_min, P.reply_sigma,
-                n["answers_business_hours"])
-    assert near(fits["answer_off_hours_min"]["median_min"], P.reply_off_median_min, P.reply_sigma,
-                n["answers_off_hours"])
+    assert near(
+        fits["answer_business_hours_min"]["median_min"],
+        P.reply_business_median_min,
+        P.reply_sigma,
+        n["answers_business_hours"],
+    )
+    assert near(
+        fits["answer_off_hours_min"]["median_min"],
+        P.reply_off_median_min,
+        P.reply_sigma,
+        n["answers_off_hours"],
+    )
     # a Poisson count: within 3.5 standard deviations of rate x hours
     expected = P.requests_per_hour * n["channel_hours"]
     assert abs(n["update_requests"] - expected) < 3.5 * np.sqrt(expected)
@@ -53,6 +63,7 @@ def test_recovers_the_generating_values(org):
 
 def scn_value(text: str, key: str) -> float:
     from incsim.scenario.loader import load_scenario_text
+
     return getattr(load_scenario_text(text, "calibrated").behaviour, key)
 
 
@@ -63,7 +74,7 @@ def _base(tmp_path: Path) -> Path:
     start = text.index("  - name: async-first")
     end = text.index("\ncosts:")
     text = text[:start] + text[end:]
-    text = text[:text.index("\nuncertainty:") + 1]  # its ranges name the protocols cut out above
+    text = text[: text.index("\nuncertainty:") + 1]  # its ranges name the protocols cut out above
     invite = "invite: {rule: fixed-size, size: {dist: triangular, low: 10, mode: 12, high: 15}}"
     assert invite in text
     text = text.replace(invite, invite[:-1] + ", include_off_hours: true}")
@@ -79,17 +90,42 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     slack, reports = org
     calls = [a for r in reports for a in ("--calls", str(r))]
     out = tmp_path / "out"
-    res = runner.invoke(app, ["calibrate", "--slack", str(slack), *calls, "--base", str(_base(tmp_path)),
-                              "-o", str(out), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(slack),
+            *calls,
+            "--base",
+            str(_base(tmp_path)),
+            "-o",
+            str(out),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     calib = json.loads(res.stdout)
-    assert set(calib["people"]) == {"incidents", "update_gap_median_min", "update_requests_per_hour",
-                                    "answer_latency_median_min", "call_size_median", "stay_to_end_share",
-                                    "non_essential_hours_per_incident"}
+    assert set(calib["people"]) == {
+        "incidents",
+        "update_gap_median_min",
+        "update_requests_per_hour",
+        "answer_latency_median_min",
+        "call_size_median",
+        "stay_to_end_share",
+        "non_essential_hours_per_incident",
+    }
     text = (out / "scenario.yaml").read_text()
     lines = {ln.split(":")[0].strip(): ln for ln in text.splitlines() if "calibrated:" in ln}
-    for key in ("update_cadence_min", "stay_probability", "size", "update_requests_per_hour", "working",
-                "off_hours", "spectator_questions_per_hour"):
+    for key in (
+        "update_cadence_min",
+        "stay_probability",
+        "size",
+        "update_requests_per_hour",
+        "working",
+        "off_hours",
+        "spectator_questions_per_hour",
+    ):
         assert key in lines, f"{key} not calibrated:\n{text}"
         assert "calibrated: Slack export slack, " in lines[key]
         assert "n=" in lines[key] or " over " in lines[key]
@@ -99,12 +135,29 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     assert "channel_rounds: 2                                       # assumption" in text
     scn = load_scenario_text(text, "calibrated")
     war = scn.protocol("war-room")
-    assert war.room.stay_probability == pytest.approx(calib["people_detail"]["spectator_stay_share"], abs=1e-3)
-    assert scn.behaviour.update_requests_per_hour == pytest.approx(calib["people"]["update_requests_per_hour"],
-                                                                   abs=1e-3)
+    assert war.room.stay_probability == pytest.approx(
+        calib["people_detail"]["spectator_stay_share"], abs=1e-3
+    )
+    assert scn.behaviour.update_requests_per_hour == pytest.approx(
+        calib["people"]["update_requests_per_hour"], abs=1e-3
+    )
 
-    check = runner.invoke(app, ["calibrate", "--slack", str(slack), *calls, "--check", str(out / "scenario.yaml"),
-                                "-n", "3", "--seed", "11", "--json"])
+    check = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(slack),
+            *calls,
+            "--check",
+            str(out / "scenario.yaml"),
+            "-n",
+            "3",
+            "--seed",
+            "11",
+            "--json",
+        ],
+    )
     assert check.exit_code == 0, check.output
     result = json.loads(check.stdout)
     assert result["replications"] == 3 and result["seed"] == 11
@@ -115,7 +168,9 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     stay = result["spectator_stay_share"]
     assert abs(stay["protocols"]["war-room"]["share"] - stay["history"]["share"]) < 0.1, stay
     gaps = result["update_gap_min"]["protocols"]["war-room"]
-    assert abs(gaps["quantiles_min"]["0.5"] - result["update_gap_min"]["history"]["quantiles_min"]["0.5"]) < 1.0
+    assert (
+        abs(gaps["quantiles_min"]["0.5"] - result["update_gap_min"]["history"]["quantiles_min"]["0.5"]) < 1.0
+    )
     rq = result["update_requests_per_hour"]
     assert rq["history"]["per_hour"] == pytest.approx(calib["people"]["update_requests_per_hour"])
     assert rq["history"]["requests"] == calib["people_detail"]["n"]["update_requests"]
@@ -126,8 +181,21 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
     # leadership asks from the IC's arrival to the end, a little short of the whole channel span;
     # Poisson noise on some 80 requests is about 11%
     assert 0.7 * sim["scenario_per_hour"] < sim["per_hour"] < 1.3 * sim["scenario_per_hour"], rq
-    table = runner.invoke(app, ["calibrate", "--slack", str(slack), *calls, "--check", str(out / "scenario.yaml"),
-                                "-n", "1", "--seed", "11"])
+    table = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--slack",
+            str(slack),
+            *calls,
+            "--check",
+            str(out / "scenario.yaml"),
+            "-n",
+            "1",
+            "--seed",
+            "11",
+        ],
+    )
     assert table.exit_code == 0 and "'any updates?' requests per channel hour: measured" in table.output
 
 
@@ -138,12 +206,16 @@ def test_base_with_every_protocol(org):
     slack, reports = org
     ws, incidents, orphans = pm.read_people(slack, reports)
     seed = SCENARIOS / "seed.yaml"
-    text = people_scenario(seed.read_text(), "seed.yaml", pm.summary(incidents), pm.detail(incidents, orphans, ws))
+    text = people_scenario(
+        seed.read_text(), "seed.yaml", pm.summary(incidents), pm.detail(incidents, orphans, ws)
+    )
     before, after = load_scenario(seed), load_scenario_text(text, "calibrated")
     assert after.metadata.name == "seed-org-calibrated"
     assert after.protocol("war-room").room.invite.size.dist == "lognormal"
     # the hybrid's room is a design ("only who is needed"): its size stays; its spectators' habit does not
     assert after.protocol("hybrid").room.invite.size == before.protocol("hybrid").room.invite.size
     assert after.protocol("hybrid").room.stay_probability == after.protocol("war-room").room.stay_probability
-    assert {p.update_cadence_min for p in after.protocols} == {round(pm.summary(incidents)["update_gap_median_min"], 2)}
+    assert {p.update_cadence_min for p in after.protocols} == {
+        round(pm.summary(incidents)["update_gap_median_min"], 2)
+    }
     assert "assumption: only who is needed" in text

@@ -18,10 +18,22 @@ import typer
 from scipy import stats as sps
 from typer.testing import CliRunner
 
-from incsim.pilot import (STATISTICS, Baseline, PilotError, analytic_pilot, answer_sentence, baseline_from_csv,
-                          baseline_from_moments, baseline_from_results, incident_grid, months_for_power,
-                          pilot_report, simulate_pilot, _smallest)
 from incsim.cli.pilot import pilot
+from incsim.pilot import (
+    STATISTICS,
+    Baseline,
+    PilotError,
+    _smallest,
+    analytic_pilot,
+    answer_sentence,
+    baseline_from_csv,
+    baseline_from_moments,
+    baseline_from_results,
+    incident_grid,
+    months_for_power,
+    pilot_report,
+    simulate_pilot,
+)
 
 GITHUB = Path(__file__).resolve().parents[1].parent / "shared/data/github-status/downtime_windows.csv"
 
@@ -46,11 +58,16 @@ def fixed(baseline: Baseline, n: int, improvement: float, **kw) -> tuple[dict, d
 
 # -- Monte Carlo vs the normal approximation --------------------------------------------------
 
-@pytest.mark.parametrize("baseline", [
-    baseline_from_moments(90, 120),
-    # historical durations: exercises the bootstrap and the log-scale KDE for the median
-    Baseline(source="synthetic history", durations=np.random.default_rng(7).lognormal(4.2, 1.0, 3000)),
-], ids=["lognormal", "empirical"])
+
+@pytest.mark.parametrize(
+    "baseline",
+    [
+        baseline_from_moments(90, 120),
+        # historical durations: exercises the bootstrap and the log-scale KDE for the median
+        Baseline(source="synthetic history", durations=np.random.default_rng(7).lognormal(4.2, 1.0, 3000)),
+    ],
+    ids=["lognormal", "empirical"],
+)
 def test_monte_carlo_agrees_with_the_normal_approximation_at_400_per_arm(baseline):
     mc, approx = fixed(baseline, 400, 0.1, trials=10_000, seed=11)
     for name in STATISTICS:
@@ -59,7 +76,9 @@ def test_monte_carlo_agrees_with_the_normal_approximation_at_400_per_arm(baselin
         assert a["p_phantom"] == pytest.approx(b["p_phantom"], abs=0.03), name
         assert a["power"] == pytest.approx(b["power"], abs=0.03), name
         assert a["ci90_halfwidth_min"] == pytest.approx(b["ci90_halfwidth_min"], rel=0.06), name
-        assert a["mean_difference_min"] == pytest.approx(b["mean_difference_min"], abs=b["ci90_halfwidth_min"] / 10)
+        assert a["mean_difference_min"] == pytest.approx(
+            b["mean_difference_min"], abs=b["ci90_halfwidth_min"] / 10
+        )
 
 
 def test_near_normal_baseline_matches_the_closed_form_for_the_mean():
@@ -158,10 +177,16 @@ def test_the_report_has_mttr_at_the_top_and_the_inputs():
 
 # -- loading ----------------------------------------------------------------------------------
 
+
 def test_csv_baseline_picks_the_duration_column_and_counts_what_it_drops(tmp_path):
     path = tmp_path / "history.csv"
-    pd.DataFrame({"id": [1, 2, 3, 4, 5, 6], "impact": ["minor", "Maintenance", "major", "minor", "minor", "none"],
-                  "ttr_minutes": [30, 900, 0, -4, "n/a", 60]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "impact": ["minor", "Maintenance", "major", "minor", "minor", "none"],
+            "ttr_minutes": [30, 900, 0, -4, "n/a", 60],
+        }
+    ).to_csv(path, index=False)
     base = baseline_from_csv(path, exclude=["impact=maintenance"])
     assert list(base.durations) == [30.0, 60.0]
     assert (base.excluded, base.dropped, base.rows) == (1, 3, 5)
@@ -169,8 +194,9 @@ def test_csv_baseline_picks_the_duration_column_and_counts_what_it_drops(tmp_pat
 
 
 def test_results_baseline_takes_one_protocols_ttr(tmp_path):
-    pd.DataFrame({"protocol": ["war-room", "async-first", "async-first"],
-                  "ttr_min": [50.0, 40.0, 80.0]}).to_csv(tmp_path / "incidents.csv", index=False)
+    pd.DataFrame(
+        {"protocol": ["war-room", "async-first", "async-first"], "ttr_min": [50.0, 40.0, 80.0]}
+    ).to_csv(tmp_path / "incidents.csv", index=False)
     base = baseline_from_results(tmp_path, "async-first")
     assert list(base.durations) == [40.0, 80.0]
     with pytest.raises(PilotError, match="several protocols"):
@@ -178,6 +204,7 @@ def test_results_baseline_takes_one_protocols_ttr(tmp_path):
 
 
 # -- the command line -------------------------------------------------------------------------
+
 
 def test_same_seed_same_json_and_a_readable_table():
     args = ["--mean", "60", "--sd", "30", "--per-month", "12", "--months", "3", "--trials", "1000"]
@@ -191,20 +218,32 @@ def test_same_seed_same_json_and_a_readable_table():
     assert "geometric mean" in table.stdout and "With 12 incidents a month per arm" in table.stdout
 
 
-@pytest.mark.parametrize("make_args, names", [
-    (lambda d: ["--durations", str(d / "nope.csv"), "--per-arm", "10"], ["nope.csv", "no such file"]),
-    (lambda d: ["--durations", str(d / "h.csv"), "--column", "ttr", "--per-arm", "10"], ["h.csv", "'ttr'"]),
-    (lambda d: ["--durations", str(d / "h.csv"), "--column", "title", "--per-arm", "10"],
-     ["h.csv", "'title'", "no positive numeric"]),
-    (lambda d: ["--durations", str(d / "h.csv"), "--per-arm", "10"], ["h.csv", "duration"]),
-    (lambda d: ["--from-results", str(d), "--protocol", "war-rooom", "--per-arm", "10"],
-     ["incidents.csv", "'war-rooom'", "async-first"]),
-    (lambda d: ["--per-arm", "10"], ["exactly one baseline"]),
-    (lambda d: ["--mean", "60", "--sd", "40"], ["--per-arm"]),
-])
+@pytest.mark.parametrize(
+    "make_args, names",
+    [
+        (lambda d: ["--durations", str(d / "nope.csv"), "--per-arm", "10"], ["nope.csv", "no such file"]),
+        (
+            lambda d: ["--durations", str(d / "h.csv"), "--column", "ttr", "--per-arm", "10"],
+            ["h.csv", "'ttr'"],
+        ),
+        (
+            lambda d: ["--durations", str(d / "h.csv"), "--column", "title", "--per-arm", "10"],
+            ["h.csv", "'title'", "no positive numeric"],
+        ),
+        (lambda d: ["--durations", str(d / "h.csv"), "--per-arm", "10"], ["h.csv", "duration"]),
+        (
+            lambda d: ["--from-results", str(d), "--protocol", "war-rooom", "--per-arm", "10"],
+            ["incidents.csv", "'war-rooom'", "async-first"],
+        ),
+        (lambda d: ["--per-arm", "10"], ["exactly one baseline"]),
+        (lambda d: ["--mean", "60", "--sd", "40"], ["--per-arm"]),
+    ],
+)
 def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, make_args, names):
     pd.DataFrame({"title": ["a", "b"], "minutes_open": [3, 4]}).to_csv(tmp_path / "h.csv", index=False)
-    pd.DataFrame({"protocol": ["async-first"], "ttr_min": [40.0]}).to_csv(tmp_path / "incidents.csv", index=False)
+    pd.DataFrame({"protocol": ["async-first"], "ttr_min": [40.0]}).to_csv(
+        tmp_path / "incidents.csv", index=False
+    )
     result = invoke(*make_args(tmp_path))
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -215,6 +254,7 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, make_args, names):
 
 
 # -- the real GitHub status history -----------------------------------------------------------
+
 
 @pytest.mark.skipif(not GITHUB.is_file(), reason=f"GitHub status data not found at {GITHUB}")
 def test_github_history_months_until_mttr_shows_a_10pct_gain():
@@ -238,11 +278,13 @@ def test_github_history_months_until_mttr_shows_a_10pct_gain():
         m = report[name]["months_for_80pct_power"]
         return "more than 120 months" if m is None else f"{m} months"
 
-    print(f"\nGitHub status history: {len(base.durations)} incident windows ({base.excluded} maintenance rows "
-          f"excluded, {base.dropped} non-positive dropped), {rate} a month; mean {base.mean:.0f} min, "
-          f"median {base.median:.0f} min.\n"
-          f"A real 10% gain shows up with 80% power (one-sided test, alpha=0.05) after: MTTR {months('mttr')}, "
-          f"median {months('median')}, geometric mean {months('geomean')}.\n"
-          f"Chance the pilot's MTTR looks worse: {report['p_worse']:.0%} after 3 months "
-          f"({report['n_per_arm']} incidents per arm), {p6['p_worse']:.0%} after 6 months "
-          f"({p6['n_per_arm']} per arm).\n{answer_sentence(report)}")
+    print(
+        f"\nGitHub status history: {len(base.durations)} incident windows ({base.excluded} maintenance rows "
+        f"excluded, {base.dropped} non-positive dropped), {rate} a month; mean {base.mean:.0f} min, "
+        f"median {base.median:.0f} min.\n"
+        f"A real 10% gain shows up with 80% power (one-sided test, alpha=0.05) after: MTTR {months('mttr')}, "
+        f"median {months('median')}, geometric mean {months('geomean')}.\n"
+        f"Chance the pilot's MTTR looks worse: {report['p_worse']:.0%} after 3 months "
+        f"({report['n_per_arm']} incidents per arm), {p6['p_worse']:.0%} after 6 months "
+        f"({p6['n_per_arm']} per arm).\n{answer_sentence(report)}"
+    )

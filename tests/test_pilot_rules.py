@@ -14,9 +14,24 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from incsim.pilot import (STATISTICS, Baseline, PilotError, _analytic_figures, _check, _mc_figures, _smallest,
-                          analytic_pilot, answer_sentence, check_sample, months_for_power, pilot_report,
-                          power_by_month, power_curve_months, sample_warnings, simulate_pilot)
+from incsim.pilot import (
+    STATISTICS,
+    Baseline,
+    PilotError,
+    _analytic_figures,
+    _check,
+    _mc_figures,
+    _smallest,
+    analytic_pilot,
+    answer_sentence,
+    check_sample,
+    months_for_power,
+    pilot_report,
+    power_by_month,
+    power_curve_months,
+    sample_warnings,
+    simulate_pilot,
+)
 
 # -- the Monte Carlo figures on five hand-written trials -----------------------------------------
 #
@@ -56,12 +71,37 @@ def test_monte_carlo_figures_on_hand_written_trials():
     got = _mc_figures(hand_draws(), 0.5, 0.1, 0.25)
     assert list(got) == list(STATISTICS)
     mttr, median, geo = got["mttr"], got["median"], got["geomean"]
-    assert mttr == pytest.approx({"p_worse": 0.0, "p_phantom": 0.4, "p_phantom_worse": 0.6,
-                                  "ci90_halfwidth_min": 3.15, "mean_difference_min": -3.8, "power": 0.8})
-    assert median == pytest.approx({"p_worse": 0.0, "p_phantom": 0.4, "p_phantom_worse": 0.6,
-                                    "ci90_halfwidth_min": 6.3, "mean_difference_min": -7.6, "power": 0.8})
-    assert geo == pytest.approx({"p_worse": 0.4, "p_phantom": 0.2, "p_phantom_worse": 0.6,
-                                 "ci90_halfwidth_min": 0.8, "mean_difference_min": 0.0, "power": 0.6}, abs=1e-12)
+    assert mttr == pytest.approx(
+        {
+            "p_worse": 0.0,
+            "p_phantom": 0.4,
+            "p_phantom_worse": 0.6,
+            "ci90_halfwidth_min": 3.15,
+            "mean_difference_min": -3.8,
+            "power": 0.8,
+        }
+    )
+    assert median == pytest.approx(
+        {
+            "p_worse": 0.0,
+            "p_phantom": 0.4,
+            "p_phantom_worse": 0.6,
+            "ci90_halfwidth_min": 6.3,
+            "mean_difference_min": -7.6,
+            "power": 0.8,
+        }
+    )
+    assert geo == pytest.approx(
+        {
+            "p_worse": 0.4,
+            "p_phantom": 0.2,
+            "p_phantom_worse": 0.6,
+            "ci90_halfwidth_min": 0.8,
+            "mean_difference_min": 0.0,
+            "power": 0.6,
+        },
+        abs=1e-12,
+    )
 
 
 def test_monte_carlo_power_is_one_sided_at_alpha():
@@ -106,7 +146,9 @@ def closed_forms(n: int, f: float, t: float, alpha: float) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.parametrize("n, f, t, alpha", [(40, 0.2, 0.1, 0.05), (7, 0.1, 0.25, 0.1), (300, 0.05, 0.05, 0.05)])
+@pytest.mark.parametrize(
+    "n, f, t, alpha", [(40, 0.2, 0.1, 0.05), (7, 0.1, 0.25, 0.1), (300, 0.05, 0.05, 0.05)]
+)
 def test_the_normal_approximation_is_its_closed_form(n, f, t, alpha):
     baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     got = _analytic_figures(baseline, n, f, t, alpha)
@@ -135,7 +177,10 @@ def test_analytic_pilot_fixed_size_is_the_closed_form_without_sizes():
     want = closed_forms(40, 0.2, 0.1, 0.05)
     for name in STATISTICS:
         assert got[name]["power"] == pytest.approx(want[name]["power"], rel=1e-9)
-        assert got[name]["months_for_80pct_power"] is None and got[name]["incidents_per_arm_for_80pct_power"] is None
+        assert (
+            got[name]["months_for_80pct_power"] is None
+            and got[name]["incidents_per_arm_for_80pct_power"] is None
+        )
 
 
 def test_analytic_months_are_the_first_month_whose_closed_form_power_reaches_80pct():
@@ -151,7 +196,9 @@ def test_analytic_months_are_the_first_month_whose_closed_form_power_reaches_80p
     loose = months_for_power(baseline, per_month, 0.2, method="analytic", target_power=0.2)
     for name in STATISTICS:
         assert strict[name] > months[name] and loose[name] < months[name]
-    assert months_for_power(baseline, per_month, 0.0, method="analytic") == {name: None for name in STATISTICS}
+    assert months_for_power(baseline, per_month, 0.0, method="analytic") == {
+        name: None for name in STATISTICS
+    }
     # a rate under one incident a month is accepted, and needs more months than six a month
     slow = months_for_power(baseline, 0.5, 0.2, method="analytic")
     assert all(slow[name] is None or slow[name] > months[name] for name in STATISTICS)
@@ -164,6 +211,7 @@ def test_analytic_months_are_the_first_month_whose_closed_form_power_reaches_80p
 
 # -- the search --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("hint", [None, 0, 1, 3, 6, 7, 8, 40, 100, 500])
 def test_smallest_finds_the_first_true_step_and_none_past_the_cap(hint):
     assert _smallest(lambda k: k >= 7, 100, hint) == 7
@@ -175,8 +223,12 @@ def test_smallest_finds_the_first_true_step_and_none_past_the_cap(hint):
 
 # -- the months of the power curve -------------------------------------------------------------------
 
+
 def curve_report(found: list, max_months: int = 120) -> dict:
-    return {"max_months": max_months, **{name: {"months_for_80pct_power": m} for name, m in zip(STATISTICS, found)}}
+    return {
+        "max_months": max_months,
+        **{name: {"months_for_80pct_power": m} for name, m in zip(STATISTICS, found)},
+    }
 
 
 def test_power_curve_months_cover_two_years_and_thin_beyond():
@@ -184,12 +236,14 @@ def test_power_curve_months_cover_two_years_and_thin_beyond():
     assert power_curve_months(curve_report([5, 20, None])) == list(range(1, 25))
     # last = 100: (100 - 24) / (48 - 24) = 3.17, so every 4th month from 24, then 100, plus month 30
     assert power_curve_months(curve_report([30, None, 100])) == sorted(
-        set(range(1, 25)) | set(range(24, 101, 4)) | {30, 100})
+        set(range(1, 25)) | set(range(24, 101, 4)) | {30, 100}
+    )
     # 48 months: (48 - 24) / 24 = 1, every month
     assert power_curve_months(curve_report([48, 3, None])) == list(range(1, 49))
     # 49 months: a step of 2 from 24, and 49 itself
     assert power_curve_months(curve_report([49, None, None])) == sorted(
-        set(range(1, 25)) | set(range(24, 50, 2)) | {49})
+        set(range(1, 25)) | set(range(24, 50, 2)) | {49}
+    )
     # capped at max_months
     assert power_curve_months(curve_report([None, None, None], max_months=10)) == list(range(1, 11))
 
@@ -197,54 +251,85 @@ def test_power_curve_months_cover_two_years_and_thin_beyond():
 def test_power_by_month_is_none_without_a_rate_and_else_n_per_arm_is_the_rounded_rate():
     baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     assert power_by_month(baseline, {"per_month": None}) is None
-    report = {"per_month": 2.6, "trials": 200, "seed": 4, "improvement": 0.2, "threshold": 0.1, "alpha": 0.05,
-              **curve_report([None, None, None], max_months=4)}
+    report = {
+        "per_month": 2.6,
+        "trials": 200,
+        "seed": 4,
+        "improvement": 0.2,
+        "threshold": 0.1,
+        "alpha": 0.05,
+        **curve_report([None, None, None], max_months=4),
+    }
     rows = power_by_month(baseline, report)
     assert [r["month"] for r in rows] == [1, 2, 3, 4]
     assert [r["n_per_arm"] for r in rows] == [3, 5, 8, 10]  # round(2.6 k): 2.6, 5.2, 7.8, 10.4
     for r in rows:
         want = closed_forms(r["n_per_arm"], 0.2, 0.1, 0.05)
-        assert r["power_analytic"] == pytest.approx({name: want[name]["power"] for name in STATISTICS}, rel=1e-9)
+        assert r["power_analytic"] == pytest.approx(
+            {name: want[name]["power"] for name in STATISTICS}, rel=1e-9
+        )
         mc = simulate_pilot(baseline, r["n_per_arm"], 0.2, trials=200, seed=4, power_search=False)
         assert r["power"] == {name: mc[name]["power"] for name in STATISTICS}
 
 
 # -- the sentence --------------------------------------------------------------------------------------
 
+
 def sentence_report(**kw) -> dict:
-    base = {"improvement": 0.1, "p_worse": 0.254, "p_phantom": 0.126, "threshold": 0.1, "per_month": 10.0,
-            "max_months": 120, "months": 3, "n_per_arm": 30, "months_for_80pct_power": 14,
-            "incidents_per_arm_for_80pct_power": 140, "max_incidents_per_arm": None, "warnings": []}
+    base = {
+        "improvement": 0.1,
+        "p_worse": 0.254,
+        "p_phantom": 0.126,
+        "threshold": 0.1,
+        "per_month": 10.0,
+        "max_months": 120,
+        "months": 3,
+        "n_per_arm": 30,
+        "months_for_80pct_power": 14,
+        "incidents_per_arm_for_80pct_power": 140,
+        "max_incidents_per_arm": None,
+        "warnings": [],
+    }
     return {**base, **kw}
 
 
 def test_the_answer_sentence_in_each_case():
     assert answer_sentence(sentence_report()) == (
         "With 10 incidents a month per arm, a real 10% MTTR gain shows up with 80% power after 14 months; "
-        "after a 3-month pilot there is a 25% chance its MTTR looks worse than the baseline's.")
+        "after a 3-month pilot there is a 25% chance its MTTR looks worse than the baseline's."
+    )
     assert "after 1 month;" in answer_sentence(sentence_report(months_for_80pct_power=1))
     assert "only after more than 120 months;" in answer_sentence(sentence_report(months_for_80pct_power=None))
     per_arm = sentence_report(per_month=None, months=None, max_incidents_per_arm=3000)
     assert answer_sentence(per_arm) == (
         "With 30 incidents per arm, a real 10% MTTR gain shows up with 80% power after 140 incidents per arm; "
-        "after the pilot there is a 25% chance its MTTR looks worse than the baseline's.")
+        "after the pilot there is a 25% chance its MTTR looks worse than the baseline's."
+    )
     assert "only after more than 3000 incidents per arm;" in answer_sentence(
-        {**per_arm, "incidents_per_arm_for_80pct_power": None})
+        {**per_arm, "incidents_per_arm_for_80pct_power": None}
+    )
     assert answer_sentence(sentence_report(improvement=0.0, threshold=0.2)) == (
         "With 10 incidents a month per arm and no real change, a 3-month pilot's MTTR still looks at least "
-        "20% better than the baseline's with a 13% chance.")
+        "20% better than the baseline's with a 13% chance."
+    )
     warned = answer_sentence(sentence_report(warnings=["one", "two"]))
     assert warned.endswith("baseline's. Caution: one. Caution: two.")
 
 
 # -- refusals and warnings -----------------------------------------------------------------------------
 
+
 def test_check_refuses_each_input_just_outside_its_range():
     _check(0.0, 0.5, 1, 100)
     _check(0.999, None, None, None)
-    for kw, message in (({"improvement": 1.0}, "--improvement"), ({"improvement": -0.01}, "--improvement"),
-                        ({"threshold": 0.0}, "--threshold"), ({"threshold": 1.0}, "--threshold"),
-                        ({"n": 0}, "incidents per arm"), ({"trials": 99}, "--trials")):
+    for kw, message in (
+        ({"improvement": 1.0}, "--improvement"),
+        ({"improvement": -0.01}, "--improvement"),
+        ({"threshold": 0.0}, "--threshold"),
+        ({"threshold": 1.0}, "--threshold"),
+        ({"n": 0}, "incidents per arm"),
+        ({"trials": 99}, "--trials"),
+    ):
         args = {"improvement": 0.1, "threshold": 0.5, "n": 1, "trials": 100, **kw}
         with pytest.raises(PilotError, match=message):
             _check(**args)
@@ -267,17 +352,20 @@ def test_a_sample_below_the_floor_is_refused_and_a_small_one_warned():
         sample_warnings(Baseline(source="h", durations=np.full(30, 7.0)))
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"per_arm": 10, "per_month": 5.0}, "^give either --per-arm or --per-month"),
-    ({"per_arm": 10, "months": 2}, "^give either --per-arm or --per-month"),
-    ({}, "^give the pilot's size: --per-arm N"),
-    ({"per_month": 5.0, "months": 0}, "^--months must be at least 1, got 0$"),
-    ({"per_month": 0.0}, "^--per-month must be positive"),
-    ({"per_month": -2.0}, "^--per-month must be positive"),
-    ({"per_month": math.inf}, "^--per-month must be positive"),
-    ({"per_arm": 10, "seed": -1}, "^--seed must be non-negative, got -1$"),
-    ({"per_arm": 0, "seed": 1}, "^incidents per arm must be at least 1, got 0$"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"per_arm": 10, "per_month": 5.0}, "^give either --per-arm or --per-month"),
+        ({"per_arm": 10, "months": 2}, "^give either --per-arm or --per-month"),
+        ({}, "^give the pilot's size: --per-arm N"),
+        ({"per_month": 5.0, "months": 0}, "^--months must be at least 1, got 0$"),
+        ({"per_month": 0.0}, "^--per-month must be positive"),
+        ({"per_month": -2.0}, "^--per-month must be positive"),
+        ({"per_month": math.inf}, "^--per-month must be positive"),
+        ({"per_arm": 10, "seed": -1}, "^--seed must be non-negative, got -1$"),
+        ({"per_arm": 0, "seed": 1}, "^incidents per arm must be at least 1, got 0$"),
+    ],
+)
 def test_pilot_report_refuses_inconsistent_sizes(kw, message):
     with pytest.raises(PilotError, match=message):
         pilot_report(Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA), trials=100, **kw)
@@ -289,15 +377,28 @@ def test_pilot_report_sizes_and_inputs():
     # the default pilot is 3 months: round(4.4 x 3) = 13 per arm
     assert (monthly["n_per_arm"], monthly["months"], monthly["per_month"]) == (13, 3, 4.4)
     assert monthly["max_incidents_per_arm"] is None and monthly["max_months"] == 6
-    assert (monthly["alpha"], monthly["target_power"], monthly["seed"], monthly["seed_was_drawn"]) == (0.05, 0.8, 2, False)
+    assert (monthly["alpha"], monthly["target_power"], monthly["seed"], monthly["seed_was_drawn"]) == (
+        0.05,
+        0.8,
+        2,
+        False,
+    )
     assert monthly["warnings"] == []  # a lognormal baseline has no sample to be short of
     # every figure the report gives is defined in it, the test's one-sidedness included
-    assert {"p_worse", "p_phantom", "ci90_halfwidth_min", "power", "months_for_80pct_power",
-            "analytic"} <= set(monthly["definitions"])
+    assert {
+        "p_worse",
+        "p_phantom",
+        "ci90_halfwidth_min",
+        "power",
+        "months_for_80pct_power",
+        "analytic",
+    } <= set(monthly["definitions"])
     assert monthly["definitions"]["power"].startswith("P(one-sided test at alpha rejects no-change)")
     short = pilot_report(Baseline(source="h", durations=np.arange(1.0, 51.0)), per_arm=5, trials=100, seed=1)
-    assert short["warnings"] == ["only 50 historical durations (fewer than 100): the tail of the distribution "
-                                 "is barely seen, so these figures are rough and likely too optimistic"]
+    assert short["warnings"] == [
+        "only 50 historical durations (fewer than 100): the tail of the distribution "
+        "is barely seen, so these figures are rough and likely too optimistic"
+    ]
     tiny = pilot_report(baseline, per_month=0.1, months=1, trials=100, seed=2, max_months=2)
     assert tiny["n_per_arm"] == 1  # round(0.1) = 0, but an arm has at least one incident
     fixed = pilot_report(baseline, per_arm=25, trials=100, seed=2, improvement=0.3, threshold=0.2)

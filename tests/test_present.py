@@ -14,13 +14,6 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
-from typer.testing import CliRunner
-
-from incsim.cli import app
-from incsim.output import sealed_json
-from incsim.present import PresentError, build_deck, gather_inputs, render_deck, write_deck
-from incsim.report.results import ReportError, load_results
-from incsim.report.wording import Estimate, mean_ci, money_ci, money_short
 from present_helpers import (
     ASYNC,
     COMMAND,
@@ -35,11 +28,25 @@ from present_helpers import (
     review_folder,
     robustness_folder,
 )
+from typer.testing import CliRunner
+
+from incsim.cli import app
+from incsim.output import sealed_json
+from incsim.present import PresentError, build_deck, gather_inputs, render_deck, write_deck
+from incsim.report.results import ReportError, load_results
+from incsim.report.wording import Estimate, mean_ci, money_ci, money_short
 
 runner = CliRunner()
-EXEC_TITLES = ["The question and the answer", "Your own history", "The comparison, protocol by protocol",
-               "Where the verdict differs by category", "Cost per year", "The executive channel",
-               "Assumptions and validation", "Sources and how to reproduce"]
+EXEC_TITLES = [
+    "The question and the answer",
+    "Your own history",
+    "The comparison, protocol by protocol",
+    "Where the verdict differs by category",
+    "Cost per year",
+    "The executive channel",
+    "Assumptions and validation",
+    "Sources and how to reproduce",
+]
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +112,17 @@ def categories(slide) -> list[str]:
 
 
 def est(summary: pd.DataFrame, kind: str, protocol: str, metric: str, category: str = "all") -> Estimate:
-    row = summary[(summary["kind"] == kind) & (summary["protocol"] == protocol) & (summary["metric"] == metric)
-                  & (summary["category"] == category)].iloc[0]
+    row = summary[
+        (summary["kind"] == kind)
+        & (summary["protocol"] == protocol)
+        & (summary["metric"] == metric)
+        & (summary["category"] == category)
+    ].iloc[0]
     return Estimate(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
 
 
 # -- the slides, against the folder ------------------------------------------------------------
+
 
 def test_every_slide_has_its_title_a_message_and_speaker_notes(prs):
     assert [s.shapes.title.text for s in prs.slides] == EXEC_TITLES
@@ -128,8 +140,10 @@ def test_the_answer_states_the_paired_differences_and_what_it_covers(prs, csv):
     lo, hi = sorted((-diff.low, -diff.high))
     assert f"{-diff.mean:.1f} fewer engineer-hours" in text or f"{diff.mean:.1f} more" in text
     assert f"95% CI {lo:.1f}\u2013{hi:.1f}" in text
-    want = [est(csv["summary"], "difference", f"{p} - {WAR_ROOM}", "engineer_hours").mean
-            for p in csv["run"]["protocols"][1:]]
+    want = [
+        est(csv["summary"], "difference", f"{p} - {WAR_ROOM}", "engineer_hours").mean
+        for p in csv["run"]["protocols"][1:]
+    ]
     assert categories(s) == csv["run"]["protocols"][1:]
     assert all(close(a, b) for a, b in zip(series(s)[f"engineer-hours vs {WAR_ROOM}"], want, strict=True))
     n = int((csv["incidents"]["protocol"] == WAR_ROOM).sum())
@@ -151,7 +165,10 @@ def test_the_comparison_table_and_chart_are_summary_csv(prs, csv):
         assert r[4] == mean_ci(est(csv["summary"], "protocol", p, "customer_impact_min"))
     assert categories(s) == protocols
     got = series(s)
-    for metric, name in (("engineer_hours", "engineer-hours"), ("non_essential_hours", "non-essential hours")):
+    for metric, name in (
+        ("engineer_hours", "engineer-hours"),
+        ("non_essential_hours", "non-essential hours"),
+    ):
         want = [est(csv["summary"], "protocol", p, metric).mean for p in protocols]
         assert all(close(a, b) for a, b in zip(got[name], want, strict=True)), (name, got[name], want)
 
@@ -159,7 +176,9 @@ def test_the_comparison_table_and_chart_are_summary_csv(prs, csv):
 def test_the_category_chart_is_ttr_per_category_and_the_findings_are_the_reports(prs, csv, inputs):
     s = slide_by_title(prs, "Where the verdict differs by category")
     d = inputs.run
-    cats = [c for c in ("single-service", "cascading", "platform-wide") if c in set(csv["incidents"]["category"])]
+    cats = [
+        c for c in ("single-service", "cascading", "platform-wide") if c in set(csv["incidents"]["category"])
+    ]
     assert categories(s) == cats
     for p, values in series(s).items():
         want = [est(csv["summary"], "protocol", p, "ttr_min", c).mean for c in cats]
@@ -176,14 +195,18 @@ def test_the_category_chart_is_ttr_per_category_and_the_findings_are_the_reports
             if est(summary, "difference", f"{p} - {WAR_ROOM}", "ttr_min", c).low > 0:
                 wins.append(f"{c} (vs {p})")
     lead = shape(s, "lead").text_frame.text
-    assert lead == (f"{WAR_ROOM.capitalize()} still resolves faster for: {', '.join(wins)}." if wins else lead)
+    assert lead == (
+        f"{WAR_ROOM.capitalize()} still resolves faster for: {', '.join(wins)}." if wins else lead
+    )
     assert wins or "still resolves faster" not in lead
 
 
 def test_the_cost_per_year_is_cost_per_incident_times_the_incident_rate(prs, csv):
     s = slide_by_title(prs, "Cost per year")
     inc, run = csv["incidents"], csv["run"]
-    per_year = round(int((inc["protocol"] == WAR_ROOM).sum()) / run["replications"] / run["horizon_days"] * 365, 1)
+    per_year = round(
+        int((inc["protocol"] == WAR_ROOM).sum()) / run["replications"] / run["horizon_days"] * 365, 1
+    )
     protocols = run["protocols"]
     want = [est(csv["summary"], "protocol", p, "cost_usd").mean * per_year for p in protocols]
     got = series(s)["cost per year, $"]
@@ -247,10 +270,13 @@ def test_the_page_allows_only_its_own_style_and_script(inputs):
     for kind, body in (("style-src", styles[0]), ("script-src", scripts[0])):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"{kind} 'sha256-{digest}'" in csp
-    assert ' style="' not in page and "<link" not in page and "<img" not in page and " on" + "error=" not in page
+    assert (
+        ' style="' not in page and "<link" not in page and "<img" not in page and " on" + "error=" not in page
+    )
 
 
 # -- review, pilot and robustness folders ------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def review_dir(root) -> Path:
@@ -272,8 +298,9 @@ def test_the_history_slide_is_the_review(full):
     assert [r[0] for r in rows[1:]] == [m["month"] for m in review["months"]]
     assert [r[1] for r in rows[1:]] == [str(m["incidents"]) for m in review["months"]]
     assert [r[-1] for r in rows[1:]] == [m["verdict"] for m in review["months"]]
-    assert all(close(a, b) for a, b in zip(series(s)["MTTR"], [m["mttr_min"] for m in review["months"]],
-                                           strict=True))
+    assert all(
+        close(a, b) for a, b in zip(series(s)["MTTR"], [m["mttr_min"] for m in review["months"]], strict=True)
+    )
     counts = {}
     for m in review["months"]:
         for k, v in m["by_category"].items():
@@ -290,11 +317,17 @@ def test_the_pilot_slide_is_pilot_json(full):
     mttr = next(x for x in chart.plots[0].series if x.name == "MTTR (mean)")
     months = [float(v) for v in mttr._element.xpath("./c:xVal//c:pt/c:v/text()")]
     assert months == [r["month"] for r in pilot["power_by_month"]]
-    assert all(close(a, r["power"]["mttr"]) for a, r in zip(mttr.values, pilot["power_by_month"], strict=True))
+    assert all(
+        close(a, r["power"]["mttr"]) for a, r in zip(mttr.values, pilot["power_by_month"], strict=True)
+    )
     text = texts(s)
     assert f"{pilot['p_worse'] * 100:.0f}% chance its MTTR looks worse" in text
     m = pilot["mttr"]["months_for_80pct_power"]
-    assert (f"MTTR (mean): 80% power after {m} month" in text) if m else "MTTR (mean): 80% power not reached" in text
+    assert (
+        (f"MTTR (mean): 80% power after {m} month" in text)
+        if m
+        else "MTTR (mean): 80% power not reached" in text
+    )
     assert "Davidovi" in texts(slide_by_title(prs, "Sources and how to reproduce"))
 
 
@@ -304,7 +337,9 @@ def test_the_robustness_slide_is_robustness_json(full):
     text = texts(s)
     assert "better in 93% of them" in text and "better in 41% of them" in text
     assert "protocols[war-room].room.stay_probability: " in text and "flips at 0.35" in text
-    sens = sorted((r for r in ROBUSTNESS["sensitivity"] if r["metric"] == "engineer_hours"), key=lambda r: -r["total"])
+    sens = sorted(
+        (r for r in ROBUSTNESS["sensitivity"] if r["metric"] == "engineer_hours"), key=lambda r: -r["total"]
+    )
     assert categories(s) == [r["parameter"] for r in sens]
     assert series(s)["total effect"] == [r["total"] for r in sens]
     assert series(s)["first order"] == [r["first_order"] for r in sens]
@@ -318,11 +353,13 @@ def test_every_pptx_shape_lies_on_its_slide_and_none_overlap(full):
         boxes = []
         for sh in slide.shapes:
             assert sh.left >= 0 and sh.top >= 0, (slide.shapes.title.text, sh.name)
-            assert sh.left + sh.width <= prs.slide_width and sh.top + sh.height <= prs.slide_height, \
-                (slide.shapes.title.text, sh.name)
+            assert sh.left + sh.width <= prs.slide_width and sh.top + sh.height <= prs.slide_height, (
+                slide.shapes.title.text,
+                sh.name,
+            )
             boxes.append((sh.name, sh.left, sh.top, sh.left + sh.width, sh.top + sh.height))
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
                 assert apart, (slide.shapes.title.text, a[0], b[0])
 
@@ -330,8 +367,13 @@ def test_every_pptx_shape_lies_on_its_slide_and_none_overlap(full):
 def test_engineering_adds_every_paired_difference(inputs, csv):
     prs = _pptx(inputs, "engineering")
     rows = table_rows(slide_by_title(prs, "Every paired difference"))
-    pairs = list(dict.fromkeys(csv["summary"].loc[(csv["summary"]["kind"] == "difference")
-                                                  & (csv["summary"]["category"] == "all"), "protocol"]))
+    pairs = list(
+        dict.fromkeys(
+            csv["summary"].loc[
+                (csv["summary"]["kind"] == "difference") & (csv["summary"]["category"] == "all"), "protocol"
+            ]
+        )
+    )
     assert [r[0] for r in rows[1:]] == pairs
     for r in rows[1:]:
         assert r[2] == mean_ci(est(csv["summary"], "difference", r[0], "engineer_hours"), 1, sign=True)
@@ -348,8 +390,10 @@ def test_a_calibration_folder_is_named_on_the_assumptions_slide(run, inputs, tmp
     assert kind_of(cal) == "calibration"
     with_cal = replace(inputs, calibration=read_calibration(cal), calibration_path=cal)
     text = "\n".join(build_deck(with_cal).slides[-2].points)
-    assert f"Calibration of pagerduty.json: {calib['n']} incidents; durations best fit " \
-           f"{calib['overall']['best_family']}" in text
+    assert (
+        f"Calibration of pagerduty.json: {calib['n']} incidents; durations best fit "
+        f"{calib['overall']['best_family']}" in text
+    )
     assert "scenario does not use these fits" in text  # the seed scenario is not calibrated
     (cal / "report.html").write_text((cal / "report.html").read_text() + " ")
     with pytest.raises(PresentError, match=r"report.html: damaged"):
@@ -357,9 +401,9 @@ def test_a_calibration_folder_is_named_on_the_assumptions_slide(run, inputs, tmp
 
 
 def test_a_run_without_incidents_still_gives_a_deck(tmp_path):
-    from incsim import api
-
     from present_helpers import SEED
+
+    from incsim import api
 
     src = tmp_path / "empty.yaml"
     src.write_text(SEED.read_text().replace("  horizon_days: 28", "  horizon_days: 0.01"))
@@ -372,6 +416,7 @@ def test_a_run_without_incidents_still_gives_a_deck(tmp_path):
 
 
 # -- refusals ----------------------------------------------------------------------------------
+
 
 def _copy(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
@@ -390,8 +435,18 @@ def test_a_damaged_run_is_refused_with_the_reports_message(run, tmp_path):
     assert not (tmp_path / "d.pptx").exists()
 
 
-@pytest.mark.parametrize("case", ["edited-review", "edited-robustness", "shapeless-robustness", "two-runs",
-                                  "no-run", "stranger", "bad-suffix"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "edited-review",
+        "edited-robustness",
+        "shapeless-robustness",
+        "two-runs",
+        "no-run",
+        "stranger",
+        "bad-suffix",
+    ],
+)
 def test_bad_inputs_are_one_line_errors(case, run, review_dir, tmp_path):
     args: list[str]
     if case == "edited-review":
@@ -415,13 +470,15 @@ def test_bad_inputs_are_one_line_errors(case, run, review_dir, tmp_path):
         args, want = [str(run), str(tmp_path / "x")], "not an incsim run, review"
     else:
         args, want = [str(run), "-o", str(tmp_path / "deck.pdf")], "give a .pptx or .html"
-    res = runner.invoke(app, ["present", *args, "-o", str(tmp_path / "deck.pptx")] if "-o" not in args
-                        else ["present", *args])
+    res = runner.invoke(
+        app, ["present", *args, "-o", str(tmp_path / "deck.pptx")] if "-o" not in args else ["present", *args]
+    )
     assert res.exit_code == 2, res.output
     assert want in res.stderr and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
 
 
 # -- files ---------------------------------------------------------------------------------------
+
 
 def test_the_command_writes_both_formats_and_the_same_folders_give_the_same_bytes(run, inputs, tmp_path):
     res = runner.invoke(app, ["present", str(run), "-o", str(tmp_path / "deck.pptx")])
@@ -452,9 +509,21 @@ def test_libreoffice_opens_the_pptx_one_page_per_slide(full, tmp_path):
     folders, prs, _ = full
     deck = tmp_path / "deck.pptx"
     deck.write_bytes(render_deck(build_deck(gather_inputs(folders)), "pptx"))
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(deck),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     pdf = (tmp_path / "deck.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == len(prs.slides)
 
@@ -462,7 +531,10 @@ def test_libreoffice_opens_the_pptx_one_page_per_slide(full, tmp_path):
 def test_the_reproduce_command_carries_the_seed_run_json_records():
     from incsim.present.words import command_line
 
-    assert command_line({"command": ["incsim", "run", "-o", "my run"], "seed": 5}) == "incsim run -o 'my run' --seed 5"
+    assert (
+        command_line({"command": ["incsim", "run", "-o", "my run"], "seed": 5})
+        == "incsim run -o 'my run' --seed 5"
+    )
     assert command_line({"command": ["incsim", "run", "--seed", "7"], "seed": 7}) == "incsim run --seed 7"
     assert command_line({"command": ["incsim", "run", "--seed=7"], "seed": 7}) == "incsim run --seed=7"
     assert command_line({"seed": 7}).startswith("n/a")
@@ -483,9 +555,19 @@ def test_a_study_written_by_incsim_robustness_is_read_from_its_sealed_folder(tmp
     run_study(loaded, samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
     study = json.loads((tmp_path / "rob" / "robustness.json").read_text())
     assert "self_sha256" not in study
-    s = slide_by_title(_pptx(gather_inputs([tmp_path / "run", tmp_path / "rob"])), "What would change the answer")
-    sens = sorted((r for r in study["sensitivity"] if r["metric"] == "engineer_hours" and r["baseline"] == "war-room"
-                   and r["alternative"] == "async-first"), key=lambda r: -r["total"])
+    s = slide_by_title(
+        _pptx(gather_inputs([tmp_path / "run", tmp_path / "rob"])), "What would change the answer"
+    )
+    sens = sorted(
+        (
+            r
+            for r in study["sensitivity"]
+            if r["metric"] == "engineer_hours"
+            and r["baseline"] == "war-room"
+            and r["alternative"] == "async-first"
+        ),
+        key=lambda r: -r["total"],
+    )
     assert categories(s) == [r["parameter"] for r in sens]
     # a study whose file was edited after it was sealed is refused like any damaged folder
     (tmp_path / "rob" / "robustness.json").write_text(json.dumps({**study, "samples": 99}))

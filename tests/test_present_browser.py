@@ -13,11 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from deck_browser import drive
-from incsim.present import build_deck, gather_inputs, render_deck
 from present_helpers import hostile_run, pilot_folder, review_folder, robustness_folder
 from test_report_browser import CHROMIUM
+
+from incsim.present import build_deck, gather_inputs, render_deck
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install -y chromium)")
 SIZES = [(1920, 1080), (1280, 720)]

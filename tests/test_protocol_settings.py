@@ -17,13 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from incsim.accounting import check_one_place
-from incsim.metrics import incident_records
-from incsim.model.events import Kind
-from incsim.model.incidents import DecisionNeed
-from incsim.scenario.loader import ScenarioError, load_scenario
-from incsim.scenario.schema import Scenario
 from test_mechanisms import (
     DIAGNOSIS,
     FIX,
@@ -37,8 +30,15 @@ from test_mechanisms import (
     ttr,
 )
 
-A_RESOLVES = 50.0 + DIAGNOSIS + FIX   # 130
-B_RESOLVES = T0 + DIAGNOSIS + FIX     # 140
+from incsim.accounting import check_one_place
+from incsim.metrics import incident_records
+from incsim.model.events import Kind
+from incsim.model.incidents import DecisionNeed
+from incsim.scenario.loader import ScenarioError, load_scenario
+from incsim.scenario.schema import Scenario
+
+A_RESOLVES = 50.0 + DIAGNOSIS + FIX  # 130
+B_RESOLVES = T0 + DIAGNOSIS + FIX  # 140
 FREE = {"app-2", "app-3", "app-4", "db-2", "ops-3"}
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed.yaml"
 
@@ -50,22 +50,27 @@ def busy_doc(rule: str, size: int = 8) -> dict:
 
 
 def a_and_b(a_diagnosis: float = DIAGNOSIS):
-    return (incident(at=50.0, roots=("db",), diagnosis=a_diagnosis, id=0),
-            incident(at=T0, roots=("api",), category="platform-wide", id=1))
+    return (
+        incident(at=50.0, roots=("db",), diagnosis=a_diagnosis, id=0),
+        incident(at=T0, roots=("api",), category="platform-wide", id=1),
+    )
 
 
 def spectators(events, incident_id: int = 1) -> dict[str, float]:
     return {e.who: e.t for e in of(events, Kind.JOINED, role="spectator") if e.incident == incident_id}
 
 
-@pytest.mark.parametrize("rule, at_open, when_free", [
-    # skip: the five free people fill five of the six places; db-1 and ops-1 are not invited
-    ("skip", FREE, set()),
-    # last: the five free first, then the first busy one (db-1) takes the sixth place
-    ("last", FREE, {"db-1"}),
-    # when_free: in invite order db-1 and ops-1 take two places, then four free people
-    ("when_free", FREE - {"ops-3"}, {"db-1", "ops-1"}),
-])
+@pytest.mark.parametrize(
+    "rule, at_open, when_free",
+    [
+        # skip: the five free people fill five of the six places; db-1 and ops-1 are not invited
+        ("skip", FREE, set()),
+        # last: the five free first, then the first busy one (db-1) takes the sixth place
+        ("last", FREE, {"db-1"}),
+        # when_free: in invite order db-1 and ops-1 take two places, then four free people
+        ("when_free", FREE - {"ops-3"}, {"db-1", "ops-1"}),
+    ],
+)
 def test_a_busy_invitee_joins_when_their_other_incident_ends_never_before(rule, at_open, when_free):
     events = run(busy_doc(rule), "hybrid", *a_and_b())
     assert [(e.incident, e.t) for e in of(events, Kind.RESOLVED)] == [(0, A_RESOLVES), (1, B_RESOLVES)]
@@ -103,9 +108,11 @@ def test_a_busy_invitee_never_comes_to_a_room_that_closed_first(rule):
 def test_without_a_cap_last_and_when_free_invite_the_same_people():
     """``all-oncalls``: the room wants db-1 and ops-1 only (app-1 debugs, ops-2 commands); skipped,
     or both come at 130 under either setting."""
+
     def joined(rule: str) -> dict[str, float]:
         doc = setting(busy_doc(rule), "protocols.hybrid.room.invite", {"rule": "all-oncalls"})
         return spectators(run(doc, "hybrid", *a_and_b()))
+
     assert joined("skip") == {}
     assert joined("last") == joined("when_free") == {"db-1": A_RESOLVES, "ops-1": A_RESOLVES}
 
@@ -113,7 +120,9 @@ def test_without_a_cap_last_and_when_free_invite_the_same_people():
 def test_a_bad_busy_invitees_value_is_one_located_line(tmp_path):
     text = SEED.read_text().replace(
         "      stay_probability: 0.5              # assumption\n",
-        "      stay_probability: 0.5              # assumption\n      busy_invitees: later\n", 1)
+        "      stay_probability: 0.5              # assumption\n      busy_invitees: later\n",
+        1,
+    )
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "busy_invitees" in ln)
@@ -124,7 +133,6 @@ def test_a_bad_busy_invitees_value_is_one_located_line(tmp_path):
     assert "skip" in msg and "when_free" in msg
 
 
-
 # -- the hybrid's triage order ------------------------------------------------------------------
 TRIAGE = {"flags": ["security"], "max_people": 3, "duration": 10.0}
 
@@ -132,7 +140,7 @@ TRIAGE = {"flags": ["security"], "max_people": 3, "duration": 10.0}
 def triage_doc(before: bool | None = None, **rules) -> dict:
     triage = dict(TRIAGE) if before is None else {**TRIAGE, "escalate_before_triage": before}
     doc = setting(base_doc(), "protocols.hybrid.triage", triage)
-    doc = setting(doc, "behaviour.page_ack", 5.0)   # debugger and IC acknowledge at T0 + 5
+    doc = setting(doc, "behaviour.page_ack", 5.0)  # debugger and IC acknowledge at T0 + 5
     return setting(doc, "protocols.hybrid.escalation", rules)
 
 
@@ -144,8 +152,11 @@ def test_triage_comes_first_and_the_rules_are_checked_when_it_ends():
     """``web`` is hit at T0 + 2, before the triage call opens at T0 + 5 (when debugger and IC
     have acknowledged). The call runs to T0 + 15; only then do the rules see 2 services and
     escalate. (The old order escalated at T0 + 2 and the triage call then closed that room.)"""
-    events = run(triage_doc(services_affected_at_least=2), "hybrid",
-                 incident(flags=("security",), category="cascading", spread=cascade(2.0)))
+    events = run(
+        triage_doc(services_affected_at_least=2),
+        "hybrid",
+        incident(flags=("security",), category="cascading", spread=cascade(2.0)),
+    )
     assert rooms(events) == [(5.0, "triage"), (15.0, "escalated: 2 services affected (rule: >= 2)")]
     assert [e.t - T0 for e in of(events, Kind.ESCALATED)] == [15.0]
     closed = [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)]
@@ -163,22 +174,31 @@ def test_the_no_progress_timer_waits_for_the_triage_call_too():
 def test_a_scenario_can_let_the_rules_open_the_room_before_triage():
     """With ``escalate_before_triage``, ``web`` hit at T0 + 2 escalates then; that room replaces the
     triage call and stays open to the end (T0 + 5 + 80)."""
-    events = run(triage_doc(True, services_affected_at_least=2), "hybrid",
-                 incident(flags=("security",), category="cascading", spread=cascade(2.0)))
+    events = run(
+        triage_doc(True, services_affected_at_least=2),
+        "hybrid",
+        incident(flags=("security",), category="cascading", spread=cascade(2.0)),
+    )
     assert rooms(events) == [(2.0, "escalated: 2 services affected (rule: >= 2)")]
     assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [5.0 + DIAGNOSIS + FIX]
 
 
-@pytest.mark.parametrize("before, expected", [
-    (False, [(5.0, "triage"), (15.0, "escalated: category platform-wide")]),
-    (True, [(0.0, "escalated: category platform-wide")]),
-])
+@pytest.mark.parametrize(
+    "before, expected",
+    [
+        (False, [(5.0, "triage"), (15.0, "escalated: category platform-wide")]),
+        (True, [(0.0, "escalated: category platform-wide")]),
+    ],
+)
 def test_a_rule_met_at_detection_waits_for_triage_unless_the_scenario_says_otherwise(before, expected):
     """A platform-wide security incident meets the category rule at detection: by default the
     triage call (T0 + 5 to T0 + 15) comes first and the rule escalates when it ends; with
     ``escalate_before_triage`` the full room opens at detection instead of the call."""
-    events = run(triage_doc(before, categories=["platform-wide"]), "hybrid",
-                 incident(flags=("security",), category="platform-wide"))
+    events = run(
+        triage_doc(before, categories=["platform-wide"]),
+        "hybrid",
+        incident(flags=("security",), category="platform-wide"),
+    )
     assert rooms(events) == expected
 
 
@@ -242,8 +262,11 @@ def test_an_escalation_during_the_triage_call_replaces_it_and_stays_open():
     the call ends at T0 + 8, the full room opens then and the debugger, who was in the call,
     goes on with the work: the room stays to the end (T0 + 8 + 80); the call's planned end at
     T0 + 15 neither closes it nor holds the debugger."""
-    events = run(triage_doc(True, services_affected_at_least=2), "hybrid",
-                 incident(flags=("security",), category="cascading", spread=cascade(8.0)))
+    events = run(
+        triage_doc(True, services_affected_at_least=2),
+        "hybrid",
+        incident(flags=("security",), category="cascading", spread=cascade(8.0)),
+    )
     assert rooms(events) == [(5.0, "triage"), (8.0, "escalated: 2 services affected (rule: >= 2)")]
     assert [e.t - T0 for e in of(events, Kind.ROOM_CLOSED)] == [8.0, 8.0 + DIAGNOSIS + FIX]
 
@@ -256,7 +279,9 @@ def test_a_room_opened_before_the_triage_call_is_not_closed_by_it():
     call's three, and there at T0 + 20; 5 min of deliberation, to T0 + 25), then diagnosis and
     fix (to T0 + 105), and the room stays open to the end."""
     contain = DecisionNeed("contain", ("security",), deliberation=5.0, containment=True)
-    doc = setting(triage_doc(), "org.teams.ops.work_hours", {"start": 9.0, "end": 17.0, "weekends_off": False})
+    doc = setting(
+        triage_doc(), "org.teams.ops.work_hours", {"start": 9.0, "end": 17.0, "weekends_off": False}
+    )
     doc = setting(doc, "behaviour.page_ack_off_hours", 20.0)
     world = world_of(doc, "hybrid", incident(flags=("security",), decisions=(contain,)))
     world.run(until=T0 + 8.0)
@@ -284,8 +309,9 @@ def test_a_reopened_room_does_not_invite_twice_and_a_lapsed_invitation_is_not_ke
     for who in ("db-1", "ops-1"):
         waits = [e.t for e in of(events, Kind.BUSY, waits=True) if e.incident == 1 and e.who == who]
         assert waits == [T0, T0 + 15.0], who
-        assert [e.t for e in of(events, Kind.PAGED, role="spectator") if e.incident == 1 and e.who == who] \
-            == [A_RESOLVES], who
+        assert [
+            e.t for e in of(events, Kind.PAGED, role="spectator") if e.incident == 1 and e.who == who
+        ] == [A_RESOLVES], who
         assert [e.t for e in of(events, Kind.JOINED) if e.incident == 1 and e.who == who] == [A_RESOLVES], who
     assert check_one_place(events, roles=None) == []
 
@@ -295,6 +321,7 @@ def test_an_invitee_busy_by_the_time_they_could_join_comes_when_free_under_last(
     ``db``, db-2 debugging as db-1 is in A) takes ops-3 as its IC until T0 + 2 + 80 = 142. At
     T0 + 4 ops-3 cannot join B: they wait for C, which ends after B (140), so they never come.
     With C 40 min shorter (resolved at 62 + 20 + 20 = 102) they are paged then and join at 106."""
+
     def ops3(c_diagnosis: float) -> tuple[list, list]:
         doc = setting(busy_doc("last"), "behaviour.join_delay", 4.0)
         c = incident(at=T0 + 2.0, roots=("db",), diagnosis=c_diagnosis, id=2)
@@ -303,5 +330,6 @@ def test_an_invitee_busy_by_the_time_they_could_join_comes_when_free_under_last(
         waits = [e.t for e in of(events, Kind.BUSY, waits=True) if e.incident == 1 and e.who == "ops-3"]
         assert check_one_place(events, roles=None) == []
         return joins, waits
+
     assert ops3(DIAGNOSIS) == ([], [T0 + 4.0])
     assert ops3(DIAGNOSIS - 40.0) == ([T0 + 2.0 + (DIAGNOSIS - 40.0) + FIX + 4.0], [T0 + 4.0])

@@ -26,11 +26,21 @@ runner = CliRunner()
 # path, format, resolved durations by hand (min), open incidents, dropped table
 CASES = [
     ("gcloud_incidents.json", "gcloud", [27, 41, 53, 75, 120, 150, 390], 1, {}),
-    ("aws_shd_data.json", "aws-shd", [52, 75, 78, 85, 91, 210], 1,
-     {"a single update: no duration": 1, "malformed": 1}),
+    (
+        "aws_shd_data.json",
+        "aws-shd",
+        [52, 75, 78, 85, 91, 210],
+        1,
+        {"a single update: no duration": 1, "malformed": 1},
+    ),
     ("statuspage_incidents", "statuspage", [15, 32, 48, 67, 90, 180], 1, {"maintenance": 1}),
-    ("incidentio_duration_metrics.json", "incidentio", [10, 25, 40, 60, 90, 240], 0,
-     {"closed without a resolution time": 1}),
+    (
+        "incidentio_duration_metrics.json",
+        "incidentio",
+        [10, 25, 40, 60, 90, 240],
+        0,
+        {"closed without a resolution time": 1},
+    ),
 ]
 
 
@@ -87,19 +97,37 @@ def test_aws_stamps_cross_midnight_and_name_their_zone():
     assert lam.start.isoformat() == "2024-07-01T00:00:00+00:00" and lam.category == "ap-northeast-1"
     assert by_id["cloudfront"].category == "global" and by_id["cloudfront"].service == "cloudfront"
     assert [i.id for i in exp.incidents if i.censored] == ["ec2-us-east-1@1733072400"]
-    assert exp.problems == [f"{PUB / 'aws_shd_data.json'}: archive[7]: update stamp in an unknown time zone "
-                            f"'CST' (known: {', '.join(ZONES)})"]
+    assert exp.problems == [
+        f"{PUB / 'aws_shd_data.json'}: archive[7]: update stamp in an unknown time zone "
+        f"'CST' (known: {', '.join(ZONES)})"
+    ]
 
 
 def test_every_record_dropped_is_an_error_naming_the_commonest_reason(tmp_path):
-    with pytest.raises(ExportError, match=r"every record was dropped \(8\).*commonest reason: malformed \(8\); "
-                                          r"first: .*record 0 \(id gcp01xQ\): needs 'id' and 'started_at'"):
+    with pytest.raises(
+        ExportError,
+        match=r"every record was dropped \(8\).*commonest reason: malformed \(8\); "
+        r"first: .*record 0 \(id gcp01xQ\): needs 'id' and 'started_at'",
+    ):
         read_export(PUB / "gcloud_incidents.json", "statuspage")
     res = runner.invoke(app, ["calibrate", str(PUB / "gcloud_incidents.json"), "--format", "statuspage"])
     assert res.exit_code == 2 and "every record was dropped (8)" in res.output
     maint = tmp_path / "sp.json"
-    maint.write_text(json.dumps({"incidents": [{"id": f"m{i}", "impact": "maintenance", "incident_updates": [],
-                                                "created_at": "2026-01-01T00:00:00Z"} for i in range(3)]}))
+    maint.write_text(
+        json.dumps(
+            {
+                "incidents": [
+                    {
+                        "id": f"m{i}",
+                        "impact": "maintenance",
+                        "incident_updates": [],
+                        "created_at": "2026-01-01T00:00:00Z",
+                    }
+                    for i in range(3)
+                ]
+            }
+        )
+    )
     res = runner.invoke(app, ["review", str(maint)])
     assert res.exit_code == 2 and "commonest reason: maintenance (3)" in res.output
 
@@ -143,8 +171,10 @@ def test_real_gcloud_snapshot_against_durations_computed_apart():
     from datetime import datetime
 
     raw = json.loads((SNAP / "gcloud_incidents.json").read_text())
-    apart = sorted((datetime.fromisoformat(r["end"]) - datetime.fromisoformat(r["begin"])).total_seconds() / 60
-                   for r in raw)
+    apart = sorted(
+        (datetime.fromisoformat(r["end"]) - datetime.fromisoformat(r["begin"])).total_seconds() / 60
+        for r in raw
+    )
     exp = read_export(SNAP / "gcloud_incidents.json")
     assert exp.format == "gcloud" and dict(exp.dropped) == {} and exp.problems == []
     assert len(exp.incidents) == len(raw) == 10 and not any(i.censored for i in exp.incidents)
@@ -188,7 +218,9 @@ def test_real_statuspage_single_incident_responses_against_durations_computed_ap
     assert got.keys() == apart.keys() and not any(i.censored for i in exp.incidents)
     assert [got[k] for k in sorted(apart)] == pytest.approx([apart[k] for k in sorted(apart)], abs=1e-9)
     by = {i.id: i for i in exp.incidents}
-    assert by["00km0kwpz23b"].service == "Git Operations" and by["00km0kwpz23b"].category == "several components"
+    assert (
+        by["00km0kwpz23b"].service == "Git Operations" and by["00km0kwpz23b"].category == "several components"
+    )
     assert by["rgy28jwprr1c"].severity == "critical" and len(by["rgy28jwprr1c"].updates) == 4
     assert by["1cdsggtd2q5k"].severity == "none" and by["1cdsggtd2q5k"].customer_impact_min == 0.0
     calib = calibrate(exp)
@@ -204,16 +236,22 @@ def test_real_incidentio_record_read_as_open_with_its_workload():
     # the only real incident.io record found (a live one, so no duration metric yet): see the README
     path = SNAP / "incidentio_singer_tap_incidents.json"
     (rec,) = json.loads(path.read_text())
-    stamps = {v["incident_timestamp"]["name"]: v["value"]["value"] for v in rec["incident_timestamp_values"]
-              if v["value"]}
+    stamps = {
+        v["incident_timestamp"]["name"]: v["value"]["value"]
+        for v in rec["incident_timestamp_values"]
+        if v["value"]
+    }
     exp = read_export(path)
     assert exp.format == "incidentio" and exp.problems == [] and dict(exp.dropped) == {}
     (inc,) = exp.incidents
     assert rec["incident_status"]["category"] == "live" and inc.censored and inc.resolved is None
     assert inc.start == _stamp(stamps["Reported at"]) and inc.id == rec["id"]
     assert inc.severity == rec["severity"]["name"] and inc.category == rec["incident_type"]["name"]
-    assert inc.workload_min == {"business": rec["workload_minutes_working"], "off": rec["workload_minutes_late"],
-                                "sleep": rec["workload_minutes_sleeping"]}
+    assert inc.workload_min == {
+        "business": rec["workload_minutes_working"],
+        "off": rec["workload_minutes_late"],
+        "sleep": rec["workload_minutes_sleeping"],
+    }
     assert inc.engineer_hours == pytest.approx(rec["workload_minutes_total"] / 60)
     assert inc.responders == len({a["assignee"]["id"] for a in rec["incident_role_assignments"]}) == 1
     assert exp.end == _stamp(rec["updated_at"])  # the latest time it mentions

@@ -28,8 +28,10 @@ def scenario(minimal_yaml):
 def test_real_times_and_durations_are_replayed_under_every_protocol(scenario):
     exp = read_export(FIX / "statuspage.json")
     result, win = replay(scenario, exp, days=30, replications=3, seed=4)
-    real = {(i.start - win.start).total_seconds() / 60.0: (i.resolved - i.start).total_seconds() / 60.0
-            for i in win.incidents}
+    real = {
+        (i.start - win.start).total_seconds() / 60.0: (i.resolved - i.start).total_seconds() / 60.0
+        for i in win.incidents
+    }
     assert len(real) == 6 and win.skipped_open == 1
     df = result.incidents
     for (rep, proto), g in df.groupby(["replication", "protocol"]):
@@ -46,7 +48,9 @@ def test_real_times_and_durations_are_replayed_under_every_protocol(scenario):
 def test_replications_differ_only_in_what_the_export_does_not_pin(scenario):
     exp = read_export(FIX / "statuspage.json")
     result, _ = replay(scenario, exp, days=30, replications=4, seed=4)
-    by_rep = result.incidents[result.incidents["protocol"] == "war-room"].groupby("replication")["ttr_min"].sum()
+    by_rep = (
+        result.incidents[result.incidents["protocol"] == "war-room"].groupby("replication")["ttr_min"].sum()
+    )
     assert by_rep.nunique() > 1  # people and latencies are drawn afresh
 
 
@@ -62,8 +66,23 @@ def test_cli_writes_run_outputs_reproducibly(tmp_path, minimal_yaml):
     outs = []
     for name in ("a", "b"):
         out = tmp_path / name
-        res = runner.invoke(app, ["replay", str(FIX / "statuspage.json"), "--scenario", str(scn), "--days", "30",
-                                  "-n", "3", "--seed", "2", "-o", str(out)])
+        res = runner.invoke(
+            app,
+            [
+                "replay",
+                str(FIX / "statuspage.json"),
+                "--scenario",
+                str(scn),
+                "--days",
+                "30",
+                "-n",
+                "3",
+                "--seed",
+                "2",
+                "-o",
+                str(out),
+            ],
+        )
         assert res.exit_code == 0, res.output
         outs.append(out)
     assert "instead of war-room would have cost" in res.stdout
@@ -72,8 +91,19 @@ def test_cli_writes_run_outputs_reproducibly(tmp_path, minimal_yaml):
     run = json.loads((outs[0] / "run.json").read_text())
     assert run["replay"]["incidents"] == 6 and run["replay"]["open_not_replayed"] == 1
     assert len(pd.read_csv(outs[0] / "incidents.csv")) == 3 * 2 * 6
-    bad = runner.invoke(app, ["replay", str(FIX / "statuspage.json"), "--scenario", str(scn), "--days", "2",
-                              "-o", str(tmp_path / "c")])
+    bad = runner.invoke(
+        app,
+        [
+            "replay",
+            str(FIX / "statuspage.json"),
+            "--scenario",
+            str(scn),
+            "--days",
+            "2",
+            "-o",
+            str(tmp_path / "c"),
+        ],
+    )
     assert bad.exit_code == 2 and "a replay needs at least" in bad.output and "Traceback" not in bad.output
 
 
@@ -91,11 +121,18 @@ def test_replay_scores_its_incidents_exactly_as_run_does(minimal_yaml, monkeypat
     scenario = load_scenario_text(minimal_yaml + "costs: {off_hours_multiplier: 2.0}\n", "tiny.yaml")
     exp = read_export(FIX / "statuspage.json")
     # ten-hour incidents: work that runs past the working day costs the off-hours rate by the clock
-    exp = copy(exp, incidents=[i if i.censored else copy(i, resolved=i.start + timedelta(hours=10))
-                               for i in exp.incidents])
+    exp = copy(
+        exp,
+        incidents=[
+            i if i.censored else copy(i, resolved=i.start + timedelta(hours=10)) for i in exp.incidents
+        ],
+    )
     result, win = replay(scenario, exp, days=30, replications=2, seed=4)
-    monkeypatch.setattr(experiment, "generate_incidents",
-                        lambda scn, streams, horizon: replay_incidents(scn, win, Streams(4, streams.replication)))
+    monkeypatch.setattr(
+        experiment,
+        "generate_incidents",
+        lambda scn, streams, horizon: replay_incidents(scn, win, Streams(4, streams.replication)),
+    )
     sim = scenario.simulation.model_copy(update={"horizon_days": 30.0})
     ran = experiment.run_experiment(scenario.model_copy(update={"simulation": sim}), 2, 4, log_sample=0)
     assert "after_horizon" in result.time.columns

@@ -19,8 +19,24 @@ runner = CliRunner()
 def _replay(tmp_path, minimal_yaml, *extra, name="out", scenario_text=None):
     scn = tmp_path / "tiny.yaml"
     scn.write_text(scenario_text or minimal_yaml)
-    return runner.invoke(app, ["replay", str(FIX / "statuspage.json"), "--scenario", str(scn), "--days", "30",
-                               "-n", "2", "--seed", "3", "-o", str(tmp_path / name), *extra])
+    return runner.invoke(
+        app,
+        [
+            "replay",
+            str(FIX / "statuspage.json"),
+            "--scenario",
+            str(scn),
+            "--days",
+            "30",
+            "-n",
+            "2",
+            "--seed",
+            "3",
+            "-o",
+            str(tmp_path / name),
+            *extra,
+        ],
+    )
 
 
 def test_replay_refuses_a_window_over_max_incidents_before_any_work(tmp_path, minimal_yaml):
@@ -43,7 +59,10 @@ def test_replay_estimate_progress_quiet_json_and_jobs(tmp_path, minimal_yaml):
     assert a["summary"] == b["summary"]  # two worker processes, the same numbers
     assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "b" / "summary.csv").read_bytes()
     csv_out = _replay(tmp_path, minimal_yaml, "--format", "csv", "-q", name="c")
-    assert csv_out.exit_code == 0 and csv_out.stdout.splitlines()[0] == (tmp_path / "c" / "summary.csv").read_text().splitlines()[0]
+    assert (
+        csv_out.exit_code == 0
+        and csv_out.stdout.splitlines()[0] == (tmp_path / "c" / "summary.csv").read_text().splitlines()[0]
+    )
 
 
 def test_review_format_json_csv_quiet_and_export_format_together():
@@ -52,8 +71,9 @@ def test_review_format_json_csv_quiet_and_export_format_together():
     assert as_json.exit_code == fmt_json.exit_code == 0
     assert json.loads(as_json.stdout) == json.loads(fmt_json.stdout)
     months = json.loads(fmt_json.stdout)["months"]
-    both = runner.invoke(app, ["review", str(PUB / "gcloud_incidents.json"), "--format", "gcloud",
-                               "--format", "json"])
+    both = runner.invoke(
+        app, ["review", str(PUB / "gcloud_incidents.json"), "--format", "gcloud", "--format", "json"]
+    )
     assert both.exit_code == 0 and json.loads(both.stdout)["months"]
     csv_ = runner.invoke(app, ["review", str(FIX / "statuspage.json"), "--format", "csv"])
     lines = csv_.stdout.splitlines()
@@ -61,5 +81,7 @@ def test_review_format_json_csv_quiet_and_export_format_together():
     loud = runner.invoke(app, ["review", str(FIX / "statuspage.json")])
     quiet = runner.invoke(app, ["review", str(FIX / "statuspage.json"), "--quiet"])
     assert "warning:" in loud.stderr and quiet.stderr == ""
-    clash = runner.invoke(app, ["review", str(FIX / "statuspage.json"), "--format", "json", "--format", "csv"])
+    clash = runner.invoke(
+        app, ["review", str(FIX / "statuspage.json"), "--format", "json", "--format", "csv"]
+    )
     assert clash.exit_code == 2 and "--format given twice" in clash.output

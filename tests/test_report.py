@@ -76,7 +76,9 @@ def invoke(*args: str):
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "run"
-    api.run_scenario(api.load(None), replications=4, seed=7, out_dir=out, command=["incsim", "run", "-n", "4"])
+    api.run_scenario(
+        api.load(None), replications=4, seed=7, out_dir=out, command=["incsim", "run", "-n", "4"]
+    )
     return out
 
 
@@ -109,6 +111,7 @@ def by_gid(fig, gid: str) -> list:
 
 # -- the headline and the tables ---------------------------------------------------------------
 
+
 def test_headline_numbers_are_summary_csvs(results, data, html):
     summary = pd.read_csv(results / "summary.csv")
     run = json.loads((results / "run.json").read_text())
@@ -116,12 +119,17 @@ def test_headline_numbers_are_summary_csvs(results, data, html):
     assert [h["protocol"] for h in data.headline] == run["protocols"][1:]
     for h in data.headline:
         for metric in ("engineer_hours", "ttr_min", "cost_usd"):
-            row = summary[(summary["kind"] == "difference") & (summary["category"] == "all")
-                          & (summary["metric"] == metric) & (summary["protocol"] == f"{h['protocol']} - {base}")]
+            row = summary[
+                (summary["kind"] == "difference")
+                & (summary["category"] == "all")
+                & (summary["metric"] == metric)
+                & (summary["protocol"] == f"{h['protocol']} - {base}")
+            ]
             assert len(row) == 1
             est = h[metric]
             assert (est.mean, est.low, est.high) == pytest.approx(
-                (row["mean"].iloc[0], row["ci_low"].iloc[0], row["ci_high"].iloc[0]))
+                (row["mean"].iloc[0], row["ci_low"].iloc[0], row["ci_high"].iloc[0])
+            )
         eh = h["engineer_hours"]
         mag = eh.negated() if eh.mean < 0 else eh
         assert f"{mag.mean:.1f}" in h["sentence"] and h["sentence"].startswith(h["protocol"][:1].upper())
@@ -144,16 +152,23 @@ def test_incidents_a_year_and_cost_per_year(results, data):
 def test_headline_wording_follows_the_interval():
     fewer = wording.Estimate(-10.1, -11.2, -9.0)
     slower = wording.Estimate(11.0, 2.0, 20.0)
-    text = wording.headline_sentence("async-first", "war-room", fewer, slower, wording.Estimate(-1000, -1200, -800))
-    assert text.startswith("Async-first used 10.1 fewer engineer-hours per incident than war-room (95% CI 9.0–11.2)")
+    text = wording.headline_sentence(
+        "async-first", "war-room", fewer, slower, wording.Estimate(-1000, -1200, -800)
+    )
+    assert text.startswith(
+        "Async-first used 10.1 fewer engineer-hours per incident than war-room (95% CI 9.0–11.2)"
+    )
     assert "+11 min (95% CI +2 to +20): slower than war-room" in text
-    noise = wording.headline_sentence("b", "a", wording.Estimate(0.4, -0.5, 1.3), wording.Estimate(-3, -9, 4), wording.NAN_ESTIMATE)
+    noise = wording.headline_sentence(
+        "b", "a", wording.Estimate(0.4, -0.5, 1.3), wording.Estimate(-3, -9, 4), wording.NAN_ESTIMATE
+    )
     assert "about as many engineer-hours" in noise and "no clear difference in speed" in noise
     # a bound that rounds to zero keeps the digit that shows the interval excludes zero
     assert wording.ci_text(wording.Estimate(-17.0, -34.1, -0.3)) == "−34.1 to −0.3"
 
 
 # -- TTR distributions -------------------------------------------------------------------------
+
 
 def test_ecdf_series_are_the_sorted_ttrs_with_percentile_marks(results, data):
     inc = pd.read_csv(results / "incidents.csv")
@@ -165,8 +180,12 @@ def test_ecdf_series_are_the_sorted_ttrs_with_percentile_marks(results, data):
         np.testing.assert_array_equal(e.x, ttr)
         np.testing.assert_allclose(e.y, np.arange(1, len(ttr) + 1) / len(ttr))
         assert e.p50 == np.percentile(ttr, 50) and e.p90 == np.percentile(ttr, 90)
-        row = summary[(summary["kind"] == "protocol") & (summary["category"] == "all") & (summary["protocol"] == p)
-                      & (summary["metric"] == "ttr_min")].iloc[0]
+        row = summary[
+            (summary["kind"] == "protocol")
+            & (summary["category"] == "all")
+            & (summary["protocol"] == p)
+            & (summary["metric"] == "ttr_min")
+        ].iloc[0]
         assert (e.p50, e.p90) == pytest.approx((row["median"], row["p90"]), abs=1e-3)  # CSV keeps 4 decimals
         (line,) = by_gid(fig, f"all-ecdf-{p}")
         np.testing.assert_array_equal(line.get_xdata()[1:], ttr)
@@ -191,7 +210,9 @@ def test_long_ecdfs_are_thinned_to_exact_points():
 
 def test_per_category_ecdfs(results, data):
     inc = pd.read_csv(results / "incidents.csv")
-    assert data.categories == [c for c in ("single-service", "cascading", "platform-wide") if c in set(inc["category"])]
+    assert data.categories == [
+        c for c in ("single-service", "cascading", "platform-wide") if c in set(inc["category"])
+    ]
     fig = charts.ecdf_grid_figure(data.ecdf_by_category, colours(data))
     assert [ax.get_title(loc="left").split(" (")[0] for ax in fig.axes] == data.categories
     for cat in data.categories:
@@ -205,12 +226,17 @@ def test_per_category_ecdfs(results, data):
 
 # -- hours and cost ----------------------------------------------------------------------------
 
+
 def test_hour_and_cost_bars_are_the_summary_means_with_their_cis(results, data):
     summary = pd.read_csv(results / "summary.csv")
 
     def stat(p, metric):
-        return summary[(summary["kind"] == "protocol") & (summary["category"] == "all") & (summary["protocol"] == p)
-                       & (summary["metric"] == metric)].iloc[0]
+        return summary[
+            (summary["kind"] == "protocol")
+            & (summary["category"] == "all")
+            & (summary["protocol"] == p)
+            & (summary["metric"] == metric)
+        ].iloc[0]
 
     fig = charts.hours_figure(data.key_numbers, colours(data))
     ax = fig.axes[0]
@@ -219,13 +245,15 @@ def test_hour_and_cost_bars_are_the_summary_means_with_their_cis(results, data):
     for p in data.results.protocols:
         bars = by_gid(fig, f"hours-{p}")
         assert [b.get_height() for b in bars] == pytest.approx(
-            [stat(p, "engineer_hours")["mean"], stat(p, "non_essential_hours")["mean"]])
+            [stat(p, "engineer_hours")["mean"], stat(p, "non_essential_hours")["mean"]]
+        )
     whiskers = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
     assert len(whiskers) == len(data.results.protocols)
     first = data.results.protocols[0]
     segs = whiskers[0].lines[2][0].get_segments()
     assert (segs[0][0][1], segs[0][1][1]) == pytest.approx(
-        (stat(first, "engineer_hours")["ci_low"], stat(first, "engineer_hours")["ci_high"]))
+        (stat(first, "engineer_hours")["ci_low"], stat(first, "engineer_hours")["ci_high"])
+    )
 
     fig = charts.cost_figure(data.key_numbers, colours(data), data.per_year)
     per_incident = [b.get_height() for b in by_gid(fig, "cost_usd-bars")]
@@ -237,6 +265,7 @@ def test_hour_and_cost_bars_are_the_summary_means_with_their_cis(results, data):
 
 
 # -- who was busy ------------------------------------------------------------------------------
+
 
 def _events(results: Path, rep: int, incident: int) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
@@ -267,8 +296,11 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
     logs = _events(results, data.pick.replication, data.pick.incident)
     fig = charts.busy_figure(data.timelines, colours(data))
     for ax, tl in zip(fig.axes, data.timelines):
-        row = inc[(inc["replication"] == tl.replication) & (inc["protocol"] == tl.protocol)
-                  & (inc["incident_id"] == tl.incident)].iloc[0]
+        row = inc[
+            (inc["replication"] == tl.replication)
+            & (inc["protocol"] == tl.protocol)
+            & (inc["incident_id"] == tl.incident)
+        ].iloc[0]
         # the chart's states are the incident row's hours, computed independently by metrics.py
         total = sum(p.minutes(s) for p in tl.people for s in timeline.BUSY_STATES) / 60
         assert total == pytest.approx(row["engineer_hours"], abs=1e-3)
@@ -281,7 +313,9 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
         assert {p.who for p in tl.people} == joined | touched
         t0 = next(e["t"] for e in evs if e["kind"] == "detected")
         for person in tl.people:
-            first = min(e["t"] for e in evs if e["who"] == person.who and e["kind"] in ("joined", "interrupted"))
+            first = min(
+                e["t"] for e in evs if e["who"] == person.who and e["kind"] in ("joined", "interrupted")
+            )
             assert min(a for _, a, _ in person.spans) == pytest.approx(first - t0)
             roles = {e.get("role") for e in evs if e["who"] == person.who and e["kind"] == "joined"}
             if roles and roles <= set(NON_ESSENTIAL):
@@ -291,8 +325,10 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
                 drawn = by_gid(fig, f"busy-{tl.protocol}-{person.who}-{state}")
                 assert bool(drawn) == bool(spans)
                 if spans:
-                    xs = sorted((round(p.vertices[:, 0].min(), 6), round(p.vertices[:, 0].max(), 6))
-                                for p in drawn[0].get_paths())
+                    xs = sorted(
+                        (round(p.vertices[:, 0].min(), 6), round(p.vertices[:, 0].max(), 6))
+                        for p in drawn[0].get_paths()
+                    )
                     assert xs == sorted((round(a, 6), round(b, 6)) for a, b in spans)
         labels = [t.get_text() for t in ax.get_yticklabels()]
         assert labels == [f"{p.who} · {p.role}" for p in reversed(tl.people)]
@@ -301,16 +337,33 @@ def test_busy_intervals_add_up_to_the_incident_rows_and_match_the_events(results
 
 def test_busy_timeline_rules_on_a_hand_written_log():
     evs = [
-        Detected(100, 3, category="single-service", flags=(), roots=("web",), diagnosis_min=40.0, fix_min=20.0,
-                 exposure_per_min=0.0),
+        Detected(
+            100,
+            3,
+            category="single-service",
+            flags=(),
+            roots=("web",),
+            diagnosis_min=40.0,
+            fix_min=20.0,
+            exposure_per_min=0.0,
+        ),
         RoomOpened(100, 3, reason="test", limit=None),
         Joined(105, 3, "a-1", role="debugger", off_hours=False, team="a"),
         Joined(110, 3, "b-1", role="spectator", off_hours=False, team="b"),
-        Interrupted(120, 3, "a-1", answer_min=2, refocus_min=0, reason="spectator question", role="debugger",
-                    engaged=True),
+        Interrupted(
+            120,
+            3,
+            "a-1",
+            answer_min=2,
+            refocus_min=0,
+            reason="spectator question",
+            role="debugger",
+            engaged=True,
+        ),
         Joined(130, 3, "b-1", role="expert", change=True),
-        Interrupted(140, 3, "c-1", answer_min=3, refocus_min=5, reason="read update", role="watcher",
-                    engaged=False),
+        Interrupted(
+            140, 3, "c-1", answer_min=3, refocus_min=5, reason="read update", role="watcher", engaged=False
+        ),
         Resolved(160, 3),
         RoomClosed(160, 3),
         Left(160, 3, "a-1", role="debugger", refocus_min=25),
@@ -329,14 +382,16 @@ def test_busy_timeline_rules_on_a_hand_written_log():
 
 # -- assumptions -------------------------------------------------------------------------------
 
+
 def _count_leaves(node, named_item: bool = False) -> int:
     """Leaves as the table defines them: distributions and lists of scalars are one value each, and
     the ``name`` of a named list item is its label rather than a row."""
     if isinstance(node, dict) and node and "dist" not in node:
         return sum(_count_leaves(v) for k, v in node.items() if not (named_item and k == "name"))
     if isinstance(node, list) and node and any(isinstance(v, (dict, list)) for v in node):
-        named = all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in node) \
-            and len({v["name"] for v in node}) == len(node)
+        named = all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in node) and len(
+            {v["name"] for v in node}
+        ) == len(node)
         return sum(_count_leaves(v, named) for v in node)
     return 1
 
@@ -358,7 +413,8 @@ def test_every_written_parameter_is_listed_once_with_its_source(results, data):
     assert params["org.teams.legal-comms.roles"].value == "legal, pr, compliance"
     assert params["org.teams.legal-comms.roles"].source.startswith("Decision-makers for data loss")
     assert params["protocols.hybrid.escalation.services_affected_at_least"].source == (
-        "essay: cascade over 3+ services, customer data at risk, or the async thread moving too slowly")
+        "essay: cascade over 3+ services, customer data at risk, or the async thread moving too slowly"
+    )
     assert params["apiVersion"].source == ""  # the file's preamble is not the first key's source
     assert "Each figure carries its source" in data.preamble
     assert params["costs.hourly_usd"].source_kind == "assumption"
@@ -408,12 +464,43 @@ def test_schema_defaults_are_listed_apart(data):
 
 # -- STRESS-DES ----------------------------------------------------------------------------------
 
+
 def test_model_description_follows_stress_des(data, html):
     ids = [it["id"] for sec in data.stress for it in sec["items"]]
-    assert ids == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5.1", "2.5.2", "2.5.3", "2.5.4", "2.5.5",
-                   "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "5.4", "6.1"]
-    assert [s["section"] for s in data.stress] == ["1. Objectives", "2. Logic", "3. Data", "4. Experimentation",
-                                                   "5. Implementation", "6. Code access"]
+    assert ids == [
+        "1.1",
+        "1.2",
+        "1.3",
+        "2.1",
+        "2.2",
+        "2.3",
+        "2.4",
+        "2.5.1",
+        "2.5.2",
+        "2.5.3",
+        "2.5.4",
+        "2.5.5",
+        "3.1",
+        "3.2",
+        "3.3",
+        "3.4",
+        "4.1",
+        "4.2",
+        "4.3",
+        "5.1",
+        "5.2",
+        "5.3",
+        "5.4",
+        "6.1",
+    ]
+    assert [s["section"] for s in data.stress] == [
+        "1. Objectives",
+        "2. Logic",
+        "3. Data",
+        "4. Experimentation",
+        "5. Implementation",
+        "6. Code access",
+    ]
     assert "Monks" in html and "10.1080/17477778.2018.1442155" in html
     text = " ".join(t for sec in data.stress for it in sec["items"] for t in it["text"])
     assert "4 independent replications" in text and "28 simulated days" in text
@@ -421,14 +508,20 @@ def test_model_description_follows_stress_des(data, html):
 
 # -- safety: escaping and no network -----------------------------------------------------------
 
-RESOURCE = re.compile(r"""\b(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//"""  # attributes
-                      r"""|url\(\s*["']?\s*(?:https?:)?//|@import""", re.IGNORECASE)  # CSS
+RESOURCE = re.compile(
+    r"""\b(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//"""  # attributes
+    r"""|url\(\s*["']?\s*(?:https?:)?//|@import""",
+    re.IGNORECASE,
+)  # CSS
 
 
 def test_scenario_text_is_escaped_in_html_and_markdown(hostile):
     html = build_report(hostile, "html")
-    assert "<script" not in html.lower() and "<img" not in html.lower() and "onerror=alert" not in html.replace(
-        "onerror=alert(1)&gt;", "")
+    assert (
+        "<script" not in html.lower()
+        and "<img" not in html.lower()
+        and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+    )
     assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in html
     assert "war-room&lt;/td&gt;&lt;td&gt;x" in html and "</td><td>x" not in html
     assert "&lt;b&gt;" in html and "<b>&lt;" not in html
@@ -436,7 +529,7 @@ def test_scenario_text_is_escaped_in_html_and_markdown(hostile):
     md = build_report(hostile, "md")
     assert "<script" not in md.lower() and "<img" not in md.lower()
     assert "\\[link\\](javascript" in md and not re.search(r"(?<!\\)\]\(javascript", md)  # no live link
-    assert "&lt;script>alert(\"name\")&lt;/script>" in md
+    assert '&lt;script>alert("name")&lt;/script>' in md
     assert "war-room&lt;/td>&lt;td>x" in md and "\\_async &amp; co" in md
     assert "ops\\$x\\$" in md  # no maths in Markdown renderers
 
@@ -462,6 +555,7 @@ def test_the_html_is_self_contained(html):
 
 # -- Markdown --------------------------------------------------------------------------------
 
+
 def test_markdown_report_with_chart_files(results, data, tmp_path):
     out = tmp_path / "study.md"
     res = invoke("report", str(results), "-o", str(out))
@@ -470,8 +564,9 @@ def test_markdown_report_with_chart_files(results, data, tmp_path):
     md = out.read_text()
     assert md.startswith("# Incident response compared: war-room vs async-first vs hybrid")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert set(links) == {f"study_charts/{n}.svg" for n in
-                          ("ttr-ecdf", "ttr-ecdf-by-category", "hours", "cost", "who-was-busy")}
+    assert set(links) == {
+        f"study_charts/{n}.svg" for n in ("ttr-ecdf", "ttr-ecdf-by-category", "hours", "cost", "who-was-busy")
+    }
     for link in links:
         svg = (tmp_path / link).read_text()
         assert svg.startswith("<?xml") and "<svg" in svg and not RESOURCE.search(svg)
@@ -483,19 +578,28 @@ def test_markdown_report_with_chart_files(results, data, tmp_path):
 
 # -- the command line: errors, default output, determinism -----------------------------------
 
-@pytest.mark.parametrize("make, words", [
-    (lambda d: d / "missing", ["missing", "no such results folder"]),
-    (lambda d: (d / "file.txt").write_text("x") and d / "file.txt", ["file.txt", "not a folder"]),
-    (lambda d: (d / "empty").mkdir() or d / "empty", ["empty", "not an incsim results folder"]),
-    (lambda d: d / "partial", ["partial", "missing summary.csv"]),
-    (lambda d: d / "badjson", ["run.json", "not valid JSON"]),
-    (lambda d: d / "badcsv", ["incidents.csv", "damaged"]),
-    (lambda d: d / "badpilot", ["pilot.json", "power_by_month"]),
-    (lambda d: d / "editedpilot", ["pilot.json", "self_sha256"]),
-])
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda d: d / "missing", ["missing", "no such results folder"]),
+        (lambda d: (d / "file.txt").write_text("x") and d / "file.txt", ["file.txt", "not a folder"]),
+        (lambda d: (d / "empty").mkdir() or d / "empty", ["empty", "not an incsim results folder"]),
+        (lambda d: d / "partial", ["partial", "missing summary.csv"]),
+        (lambda d: d / "badjson", ["run.json", "not valid JSON"]),
+        (lambda d: d / "badcsv", ["incidents.csv", "damaged"]),
+        (lambda d: d / "badpilot", ["pilot.json", "power_by_month"]),
+        (lambda d: d / "editedpilot", ["pilot.json", "self_sha256"]),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(results, tmp_path, make, words):
-    for name, broken in (("partial", "summary.csv"), ("badjson", "run.json"), ("badcsv", "incidents.csv"),
-                         ("badpilot", None), ("editedpilot", None)):
+    for name, broken in (
+        ("partial", "summary.csv"),
+        ("badjson", "run.json"),
+        ("badcsv", "incidents.csv"),
+        ("badpilot", None),
+        ("editedpilot", None),
+    ):
         shutil.copytree(results, tmp_path / name, ignore=shutil.ignore_patterns("report*"))
         if name == "partial":
             (tmp_path / name / broken).unlink()
@@ -548,11 +652,26 @@ def test_without_event_logs_the_busy_chart_is_left_out(results, tmp_path):
 
 # -- incsim pilot -o and the power chart -------------------------------------------------------
 
+
 def test_pilot_json_feeds_the_power_chart(results, tmp_path):
     copy = tmp_path / "with-pilot"
     shutil.copytree(results, copy, ignore=shutil.ignore_patterns("report*"))
-    res = invoke("pilot", "--from-results", str(copy), "--protocol", "war-room", "--per-month", "20",
-                 "--trials", "400", "--seed", "5", "--json", "-o", str(copy))
+    res = invoke(
+        "pilot",
+        "--from-results",
+        str(copy),
+        "--protocol",
+        "war-room",
+        "--per-month",
+        "20",
+        "--trials",
+        "400",
+        "--seed",
+        "5",
+        "--json",
+        "-o",
+        str(copy),
+    )
     assert res.exit_code == 0, res.stderr
     printed = json.loads(res.stdout)
     saved = json.loads((copy / "pilot.json").read_text())
@@ -581,20 +700,52 @@ def test_pilot_json_feeds_the_power_chart(results, tmp_path):
 
 
 def test_pilot_without_a_monthly_rate_writes_no_curve(results, tmp_path):
-    res = invoke("pilot", "--mean", "90", "--sd", "120", "--per-arm", "30", "--trials", "200", "--seed", "1",
-                 "-o", str(tmp_path / "p"))
+    res = invoke(
+        "pilot",
+        "--mean",
+        "90",
+        "--sd",
+        "120",
+        "--per-arm",
+        "30",
+        "--trials",
+        "200",
+        "--seed",
+        "1",
+        "-o",
+        str(tmp_path / "p"),
+    )
     assert res.exit_code == 0, res.stderr
     assert json.loads((tmp_path / "p" / "pilot.json").read_text())["power_by_month"] is None
     (tmp_path / "f").write_text("x")
-    bad = invoke("pilot", "--mean", "90", "--sd", "120", "--per-arm", "30", "--trials", "200", "-o",
-                 str(tmp_path / "f"))
+    bad = invoke(
+        "pilot",
+        "--mean",
+        "90",
+        "--sd",
+        "120",
+        "--per-arm",
+        "30",
+        "--trials",
+        "200",
+        "-o",
+        str(tmp_path / "f"),
+    )
     assert bad.exit_code == 2 and len(bad.stderr.splitlines()) == 1 and "not a folder" in bad.stderr
 
 
 def test_numbers_read_like_a_person_wrote_them():
     assert wording.num(-1234.4, 0, money=True) == "−$1,234"
     assert wording.num(11.04, 0, sign=True) == "+11" and wording.num(-0.2) == "0"
-    assert wording.money_short(510782) == "$511k" and wording.money_short(1_250_000) == "$1.25M" and wording.money_short(980) == "$980"
+    assert (
+        wording.money_short(510782) == "$511k"
+        and wording.money_short(1_250_000) == "$1.25M"
+        and wording.money_short(980) == "$980"
+    )
     assert wording.mean_ci(wording.Estimate(21.66, 18.58, 24.74), 1) == "21.7 [18.6–24.7]"
     assert wording.mean_ci(wording.Estimate(5.0, math.nan, math.nan)) == "5"
-    assert wording.clock(0) == "Mon 00:00 UTC" and wording.clock(1440 + 153.5) == "Tue 02:33 UTC" and wording.clock(7 * 1440) == "Mon 00:00 UTC"
+    assert (
+        wording.clock(0) == "Mon 00:00 UTC"
+        and wording.clock(1440 + 153.5) == "Tue 02:33 UTC"
+        and wording.clock(7 * 1440) == "Mon 00:00 UTC"
+    )

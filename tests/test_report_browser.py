@@ -29,8 +29,10 @@ import pytest
 from incsim import api
 from incsim.report import write_report
 
-_TRAMPOLINE = ("import fcntl, os, sys; r, w = [fcntl.fcntl(int(a), fcntl.F_DUPFD, 10) for a in sys.argv[1:3]]; "
-               "os.dup2(r, 3); os.dup2(w, 4); os.execv(sys.argv[3], sys.argv[3:])")
+_TRAMPOLINE = (
+    "import fcntl, os, sys; r, w = [fcntl.fcntl(int(a), fcntl.F_DUPFD, 10) for a in sys.argv[1:3]]; "
+    "os.dup2(r, 3); os.dup2(w, 4); os.execv(sys.argv[3], sys.argv[3:])"
+)
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 WIDTH = 1280
 
@@ -49,7 +51,9 @@ def find_chromium() -> str | None:
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium found (apt-get install -y chromium, or set CHROMIUM=/path/to/chrome)")
+    CHROMIUM is None,
+    reason="no Chromium found (apt-get install -y chromium, or set CHROMIUM=/path/to/chrome)",
+)
 
 
 class DevTools:
@@ -59,18 +63,34 @@ class DevTools:
         self.timeout = timeout
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-extensions",
-                "--disable-default-apps", "--no-first-run", "--no-default-browser-check", "--hide-scrollbars",
-                "--mute-audio", f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"]
+        args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-default-apps",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--hide-scrollbars",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
         # stderr to a file: Chromium logs plenty (D-Bus complaints in containers) and must never block on it
         self._log = tempfile.TemporaryFile()
         # the protocol lives on the browser's fds 3 (commands in) and 4 (replies and events out): a tiny
         # Python trampoline moves the pipe ends there and execs the browser (no shell, no preexec_fn)
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _TRAMPOLINE, str(to_chrome_r), str(from_chrome_w), browser, *args],
-            pass_fds=(to_chrome_r, from_chrome_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._log)
+            pass_fds=(to_chrome_r, from_chrome_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+        )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._buf = b""
@@ -112,7 +132,9 @@ class DevTools:
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None, wait: bool = True) -> dict:
+    def send(
+        self, method: str, params: dict | None = None, session: str | None = None, wait: bool = True
+    ) -> dict:
         """Send one command; with ``wait``, return its result (events seen meanwhile are kept)."""
         self._next += 1
         msg = {"id": self._next, "method": method, "params": params or {}}
@@ -161,22 +183,38 @@ def _render(url: str, profile: Path, height: int, probe: str) -> dict:
         session = tools.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             tools.send(f"{domain}.enable", session=session)
-        tools.send("Emulation.setDeviceMetricsOverride",
-                   {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        tools.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         tools.send("Page.navigate", {"url": url}, session=session)
         tools.wait_for("Page.loadEventFired", session)
-        tools.send("Runtime.evaluate", {"expression": "new Promise(r => requestAnimationFrame(() => r(1)))",
-                                        "awaitPromise": True}, session=session)
+        tools.send(
+            "Runtime.evaluate",
+            {"expression": "new Promise(r => requestAnimationFrame(() => r(1)))", "awaitPromise": True},
+            session=session,
+        )
         metrics = tools.send("Page.getLayoutMetrics", session=session)
         size = metrics.get("cssContentSize") or metrics["contentSize"]
-        shot = tools.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": WIDTH, "height": size["height"], "scale": 1}}, session=session)
+        shot = tools.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": WIDTH, "height": size["height"], "scale": 1},
+            },
+            session=session,
+        )
         title = tools.send("Runtime.evaluate", {"expression": "document.title"}, session=session)
-        svgs = tools.send("Runtime.evaluate", {"expression": "document.querySelectorAll('svg.chart').length"},
-                          session=session)
-        widest = tools.send("Runtime.evaluate", {"expression": "document.documentElement.scrollWidth"},
-                            session=session)
+        svgs = tools.send(
+            "Runtime.evaluate",
+            {"expression": "document.querySelectorAll('svg.chart').length"},
+            session=session,
+        )
+        widest = tools.send(
+            "Runtime.evaluate", {"expression": "document.documentElement.scrollWidth"}, session=session
+        )
         probed = tools.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)
     except (OSError, TimeoutError, RuntimeError) as exc:
         log = "\n".join(line for line in tools.close().splitlines() if "dbus" not in line)[-2000:]
@@ -193,9 +231,17 @@ def _render(url: str, profile: Path, height: int, probe: str) -> dict:
         elif e["method"] == "Log.entryAdded" and p.get("entry", {}).get("level") in ("error", "warning"):
             errors.append(f"{p['entry'].get('source')}: {p['entry'].get('text')}")
     requests = [e["params"]["request"]["url"] for e in mine if e["method"] == "Network.requestWillBeSent"]
-    return {"errors": errors, "requests": requests, "png": base64.b64decode(shot["data"]),
-            "height": size["height"], "title": title["result"].get("value"), "svgs": svgs["result"].get("value"),
-            "scroll_width": widest["result"].get("value"), "probe": probed["result"].get("value"), "stderr": stderr}
+    return {
+        "errors": errors,
+        "requests": requests,
+        "png": base64.b64decode(shot["data"]),
+        "height": size["height"],
+        "title": title["result"].get("value"),
+        "svgs": svgs["result"].get("value"),
+        "scroll_width": widest["result"].get("value"),
+        "probe": probed["result"].get("value"),
+        "stderr": stderr,
+    }
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -213,8 +259,10 @@ def report_file(tmp_path_factory) -> Path:
 
 def test_the_detectors_detect(tmp_path):
     page = tmp_path / "control.html"
-    page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"><title>control</title></head><body>'
-                    '<img src="http://127.0.0.1:9/x.png"><script>console.error("boom")</script></body></html>')
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>control</title></head><body>'
+        '<img src="http://127.0.0.1:9/x.png"><script>console.error("boom")</script></body></html>'
+    )
     seen = render(page.as_uri())
     assert any("boom" in e for e in seen["errors"]), seen["errors"]
     assert "http://127.0.0.1:9/x.png" in seen["requests"]
@@ -265,5 +313,8 @@ def test_the_robustness_sections_render(tmp_path):
     assert got["heading"] == "What would change the answer"
     assert got["changes"] == 6  # one line per decision metric against the baseline
     assert got["tornados"] == 2  # engineer-hours and time to resolve
-    assert len(got["prices"]) == 2 and "unless a service-minute of customer impact costs more than $" in got["prices"][1]
+    assert (
+        len(got["prices"]) == 2
+        and "unless a service-minute of customer impact costs more than $" in got["prices"][1]
+    )
     assert any("costs.customer_impact_usd_per_min is above" in f for f in got["flips"]), got["flips"]

@@ -21,16 +21,41 @@ from incsim.report.results import ReportError
 from incsim.report.wording import DASH, MINUS, Estimate
 
 
-def srow(kind: str, protocol: str, metric: str, mean: float, low: float, high: float, *,
-         category: str = "all", median: float = math.nan, p90: float = math.nan, n: int = 0, reps: int = 0) -> dict:
-    return {"kind": kind, "category": category, "protocol": protocol, "metric": metric, "n_incidents": n,
-            "n_replications": reps, "mean": mean, "ci_low": low, "ci_high": high, "median": median, "p90": p90}
+def srow(
+    kind: str,
+    protocol: str,
+    metric: str,
+    mean: float,
+    low: float,
+    high: float,
+    *,
+    category: str = "all",
+    median: float = math.nan,
+    p90: float = math.nan,
+    n: int = 0,
+    reps: int = 0,
+) -> dict:
+    return {
+        "kind": kind,
+        "category": category,
+        "protocol": protocol,
+        "metric": metric,
+        "n_incidents": n,
+        "n_replications": reps,
+        "mean": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "median": median,
+        "p90": p90,
+    }
 
 
 def fields(e: Estimate) -> tuple:
     """An estimate's fields with NaN spelled as None, so that two estimates compare with ==."""
-    return tuple(None if isinstance(v, float) and math.isnan(v) else v
-                 for v in (e.mean, e.low, e.high, e.median, e.p90, e.n_incidents, e.n_replications))
+    return tuple(
+        None if isinstance(v, float) and math.isnan(v) else v
+        for v in (e.mean, e.low, e.high, e.median, e.p90, e.n_incidents, e.n_replications)
+    )
 
 
 NAN_FIELDS = (None, None, None, None, None, 0, 0)
@@ -66,6 +91,7 @@ def summary() -> pd.DataFrame:
 
 # -- reading summary.csv -------------------------------------------------------------------------
 
+
 def test_protocol_stat_reads_the_one_row_of_protocol_metric_and_category(summary):
     assert fields(findings.protocol_stat(summary, "a", "ttr_min")) == (100, 90, 110, 80, 200, 40, 4)
     assert fields(findings.protocol_stat(summary, "b", "ttr_min")) == (120, 100, 140, 85, 260, 41, 4)
@@ -78,12 +104,28 @@ def test_protocol_stat_reads_the_one_row_of_protocol_metric_and_category(summary
 
 def test_difference_is_read_directly_or_negated_from_the_reverse_pair(summary):
     assert fields(findings.difference(summary, "a", "b", "ttr_min")) == (20, 5, 35, None, None, 81, 4)
-    assert fields(findings.difference(summary, "a", "b", "ttr_min", "cascading")) == (-30, -50, -10, None, None, 9, 4)
+    assert fields(findings.difference(summary, "a", "b", "ttr_min", "cascading")) == (
+        -30,
+        -50,
+        -10,
+        None,
+        None,
+        9,
+        4,
+    )
     # stored as "a - c" = 6 [1, 11]: "c - a" is -6 [-11, -1], counts kept
     assert fields(findings.difference(summary, "a", "c", "ttr_min")) == (-6, -11, -1, None, None, 80, 4)
     assert fields(findings.difference(summary, "c", "a", "ttr_min")) == (6, 1, 11, None, None, 80, 4)
     # stored as "b - a": asked as "a - b" it is negated too
-    assert fields(findings.difference(summary, "b", "a", "engineer_hours")) == (2, 1.5, 2.5, None, None, 81, 4)
+    assert fields(findings.difference(summary, "b", "a", "engineer_hours")) == (
+        2,
+        1.5,
+        2.5,
+        None,
+        None,
+        81,
+        4,
+    )
     assert fields(findings.difference(summary, "a", "b", "refocus_hours")) == NAN_FIELDS
     assert fields(findings.difference(summary, "a", "d", "ttr_min")) == NAN_FIELDS
 
@@ -132,7 +174,11 @@ def test_key_numbers_hold_each_metric_and_the_cost_a_year(summary):
 def test_category_rows_mark_the_baseline_and_difference_the_others(summary):
     rows = findings.category_rows(summary, ["a", "b"], ["all", "cascading"])
     assert [(r["category"], r["protocol"], r["is_baseline"]) for r in rows] == [
-        ("all", "a", True), ("all", "b", False), ("cascading", "a", True), ("cascading", "b", False)]
+        ("all", "a", True),
+        ("all", "b", False),
+        ("cascading", "a", True),
+        ("cascading", "b", False),
+    ]
     assert rows[0]["n_incidents"] == 40 and rows[1]["n_incidents"] == 41 and rows[2]["n_incidents"] == 5
     assert fields(rows[0]["ttr_diff"]) == NAN_FIELDS and fields(rows[0]["hours_diff"]) == NAN_FIELDS
     assert fields(rows[1]["ttr_diff"])[:3] == (20, 5, 35)
@@ -177,6 +223,7 @@ def test_difference_rows_list_each_stored_pair_once_in_file_order(summary):
 
 # -- TTR distributions ---------------------------------------------------------------------------
 
+
 def test_ecdf_counts_unresolved_and_marks_the_percentiles():
     e = findings.ecdf([4.0, 1.0, math.nan, 3.0, 2.0, math.inf])
     assert list(e.x) == [1, 2, 3, 4] and list(e.y) == [0.25, 0.5, 0.75, 1.0]
@@ -188,8 +235,13 @@ def test_ecdf_counts_unresolved_and_marks_the_percentiles():
 
 
 def test_ttr_ecdfs_take_one_protocol_and_optionally_one_category():
-    inc = pd.DataFrame({"protocol": ["a", "a", "a", "b", "b"], "category": ["x", "y", "x", "x", "y"],
-                        "ttr_min": [30.0, 10.0, 20.0, 5.0, 50.0]})
+    inc = pd.DataFrame(
+        {
+            "protocol": ["a", "a", "a", "b", "b"],
+            "category": ["x", "y", "x", "x", "y"],
+            "ttr_min": [30.0, 10.0, 20.0, 5.0, 50.0],
+        }
+    )
     every = findings.ttr_ecdfs(inc, ["a", "b"])
     assert list(every["a"].x) == [10, 20, 30] and list(every["b"].x) == [5, 50]
     only_x = findings.ttr_ecdfs(inc, ["a", "b"], "x")
@@ -198,15 +250,26 @@ def test_ttr_ecdfs_take_one_protocol_and_optionally_one_category():
 
 # -- the pilot's power curve ---------------------------------------------------------------------
 
+
 def test_pilot_curve_reads_power_by_month():
     pilot = {
         "power_by_month": [
-            {"month": 1, "n_per_arm": 8, "power": {"geomean": 0.2, "mttr": 0.1, "median": 0.15},
-             "power_analytic": {"mttr": 0.12}},
+            {
+                "month": 1,
+                "n_per_arm": 8,
+                "power": {"geomean": 0.2, "mttr": 0.1, "median": 0.15},
+                "power_analytic": {"mttr": 0.12},
+            },
             {"month": 2, "n_per_arm": 16, "power": {"geomean": 0.4, "mttr": 0.3, "median": 0.35}},
         ],
-        "mttr": {"months_for_80pct_power": 7}, "median": {"months_for_80pct_power": None},
-        "per_month": 8.0, "improvement": 0.1, "trials": 500, "seed": 3, "months": 3, "p_worse": 0.25,
+        "mttr": {"months_for_80pct_power": 7},
+        "median": {"months_for_80pct_power": None},
+        "per_month": 8.0,
+        "improvement": 0.1,
+        "trials": 500,
+        "seed": 3,
+        "months": 3,
+        "p_worse": 0.25,
         "baseline": {"source": "history.csv"},
     }
     c = findings.pilot_curve(pilot)
@@ -222,7 +285,11 @@ def test_pilot_curve_reads_power_by_month():
     own = findings.pilot_curve({**pilot, "target_power": 0.9, "alpha": 0.01})
     assert (own["target_power"], own["alpha"]) == (0.9, 0.01)
     bare = findings.pilot_curve({"power_by_month": pilot["power_by_month"]})
-    assert math.isnan(bare["improvement"]) and bare["baseline"] == "" and bare["months_for_80pct"]["mttr"] is None
+    assert (
+        math.isnan(bare["improvement"])
+        and bare["baseline"] == ""
+        and bare["months_for_80pct"]["mttr"] is None
+    )
 
 
 def test_pilot_curve_without_months_is_none_and_a_broken_one_is_a_report_error():
@@ -235,10 +302,17 @@ def test_pilot_curve_without_months_is_none_and_a_broken_one_is_a_report_error()
 
 # -- numbers in words ----------------------------------------------------------------------------
 
+
 def test_estimate_interval_properties_and_arithmetic():
-    assert Estimate(1, 0, 2).has_ci and not Estimate(1, math.nan, 2).has_ci and not Estimate(1, 0, math.inf).has_ci
+    assert (
+        Estimate(1, 0, 2).has_ci
+        and not Estimate(1, math.nan, 2).has_ci
+        and not Estimate(1, 0, math.inf).has_ci
+    )
     assert Estimate(1, 0.1, 2).excludes_zero and Estimate(-1, -2, -0.1).excludes_zero
-    assert not Estimate(1, 0, 2).excludes_zero and not Estimate(-1, -2, 0).excludes_zero  # touching 0 is not beyond it
+    assert (
+        not Estimate(1, 0, 2).excludes_zero and not Estimate(-1, -2, 0).excludes_zero
+    )  # touching 0 is not beyond it
     assert not Estimate(1, -1, 2).excludes_zero and not Estimate(1, math.nan, math.nan).excludes_zero
     e = Estimate(1, 2, 3, 4, 5, 6, 7)
     assert fields(e.scaled(10)) == (10, 20, 30, 40, 50, 6, 7)
@@ -285,7 +359,9 @@ def test_mean_ci_money_ci_clock_and_capitals():
     assert wording.money_ci(Estimate(1500, math.nan, math.nan)) == "$1.5k"
     assert wording.money_ci(Estimate(12_000, 10_000, 14_000)) == f"$12k [$10k{DASH}$14k]"
     assert wording.money_ci(Estimate(-5_000, -9_000, 2_000)) == f"{MINUS}$5.0k [{MINUS}$9.0k to $2.0k]"
-    assert wording.money_ci(Estimate(500, 0, 1_000)) == f"$500 [$0{DASH}$1.0k]"  # a bound of 0 is not negative
+    assert (
+        wording.money_ci(Estimate(500, 0, 1_000)) == f"$500 [$0{DASH}$1.0k]"
+    )  # a bound of 0 is not negative
     assert wording.mean_ci(Estimate(1234, 1000, 1500), money=True) == f"$1,234 [$1,000{DASH}$1,500]"
     days = [wording.clock(d * 1440 + 600) for d in range(7)]
     assert days == [f"{d} 10:00 UTC" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
@@ -299,27 +375,45 @@ def test_mean_ci_money_ci_clock_and_capitals():
 def test_headline_sentence_in_each_case():
     nan = Estimate(math.nan, math.nan, math.nan)
     assert wording.headline_sentence("b", "a", nan, nan, nan) == (
-        "B and a cannot be compared: summary.csv has no paired difference.")
-    more = wording.headline_sentence("b", "a", Estimate(2.25, 1.0, 3.5), Estimate(-12, -20, -4),
-                                     Estimate(3_000, 1_000, 5_000))
-    assert more == ("B used 2.2 more engineer-hours per incident than a (95% CI 1.0" + DASH + "3.5), with a TTR "
-                    "difference of " + MINUS + "12 min (95% CI " + MINUS + "20 to " + MINUS + "4): faster than a. "
-                    "At the simulated incident rate that costs $3.0k a year (95% CI $1.0k" + DASH + "$5.0k).")
+        "B and a cannot be compared: summary.csv has no paired difference."
+    )
+    more = wording.headline_sentence(
+        "b", "a", Estimate(2.25, 1.0, 3.5), Estimate(-12, -20, -4), Estimate(3_000, 1_000, 5_000)
+    )
+    assert more == (
+        "B used 2.2 more engineer-hours per incident than a (95% CI 1.0" + DASH + "3.5), with a TTR "
+        "difference of " + MINUS + "12 min (95% CI " + MINUS + "20 to " + MINUS + "4): faster than a. "
+        "At the simulated incident rate that costs $3.0k a year (95% CI $1.0k" + DASH + "$5.0k)."
+    )
     about = wording.headline_sentence("b", "a", Estimate(0.44, -0.5, 1.3), Estimate(-3, -9, 4), nan)
-    assert about == ("B used about as many engineer-hours per incident as a (difference +0.4 h, 95% CI "
-                     + MINUS + "0.5 to +1.3), with a TTR difference of " + MINUS + "3 min (95% CI " + MINUS
-                     + "9 to +4): no clear difference in speed.")
+    assert about == (
+        "B used about as many engineer-hours per incident as a (difference +0.4 h, 95% CI "
+        + MINUS
+        + "0.5 to +1.3), with a TTR difference of "
+        + MINUS
+        + "3 min (95% CI "
+        + MINUS
+        + "9 to +4): no clear difference in speed."
+    )
     # a cost interval starting at 0 is joined by a dash, not "to"
-    assert wording.headline_sentence("b", "a", Estimate(1, 0.5, 1.5), nan, Estimate(3_000, 0, 6_000)).endswith(
-        "that costs $3.0k a year (95% CI $0" + DASH + "$6.0k).")
+    assert wording.headline_sentence(
+        "b", "a", Estimate(1, 0.5, 1.5), nan, Estimate(3_000, 0, 6_000)
+    ).endswith("that costs $3.0k a year (95% CI $0" + DASH + "$6.0k).")
     # one replication: no interval, no "(95% CI"; a TTR without a number leaves its clause out
     single = wording.headline_sentence("b", "a", Estimate(-1.5, math.nan, math.nan), nan, Estimate(0, 0, 0))
     assert single == "B used 1.5 fewer engineer-hours per incident than a."
-    slower = wording.headline_sentence("b", "a", Estimate(-1.5, math.nan, math.nan), Estimate(7, math.nan, math.nan),
-                                       Estimate(-2_000, -3_000, 500))
-    assert slower == ("B used 1.5 fewer engineer-hours per incident than a, with a TTR difference of +7 min: slower "
-                      "than a. At the simulated incident rate that saves $2.0k a year (95% CI " + MINUS + "$500 to "
-                      "$3.0k).")
+    slower = wording.headline_sentence(
+        "b",
+        "a",
+        Estimate(-1.5, math.nan, math.nan),
+        Estimate(7, math.nan, math.nan),
+        Estimate(-2_000, -3_000, 500),
+    )
+    assert slower == (
+        "B used 1.5 fewer engineer-hours per incident than a, with a TTR difference of +7 min: slower "
+        "than a. At the simulated incident rate that saves $2.0k a year (95% CI " + MINUS + "$500 to "
+        "$3.0k)."
+    )
 
 
 # -- the results folder ----------------------------------------------------------------------------
@@ -343,15 +437,26 @@ def results_folder(root: Path, *, run: dict | None = None, files: dict | None = 
     from incsim.output import write_manifest
 
     root.mkdir(parents=True, exist_ok=True)
-    contents = {"incidents.csv": INCIDENTS_CSV, "summary.csv": SUMMARY_CSV, "scenario.yaml": MINIMAL_YAML,
-                "events/replication-000.jsonl": "", "events/replication-002.jsonl": "", **(files or {})}
+    contents = {
+        "incidents.csv": INCIDENTS_CSV,
+        "summary.csv": SUMMARY_CSV,
+        "scenario.yaml": MINIMAL_YAML,
+        "events/replication-000.jsonl": "",
+        "events/replication-002.jsonl": "",
+        **(files or {}),
+    }
     for name, text in contents.items():
         if text is None:
             continue
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
-    record = {"protocols": ["war-room", "async-first"], "replications": 1, "horizon_days": 7,
-              "event_log_replications": list(logged), **(run or {})}
+    record = {
+        "protocols": ["war-room", "async-first"],
+        "replications": 1,
+        "horizon_days": 7,
+        "event_log_replications": list(logged),
+        **(run or {}),
+    }
     record = {k: v for k, v in record.items() if v is not None}
     write_manifest(root, [n for n, t in contents.items() if t is not None], name="run.json", record=record)
     return root
@@ -363,7 +468,9 @@ def test_a_hand_written_results_folder_loads(tmp_path):
     res = load_results(results_folder(tmp_path / "run"))
     assert res.protocols == ["war-room", "async-first"] and res.baseline == "war-room"
     assert res.bootstrap_metrics == ["cost_usd", "engineer_hours"]
-    assert list(res.incidents["ttr_min"][:1]) == [30.0] and math.isnan(res.incidents["ttr_min"][1])  # "x" -> NaN
+    assert list(res.incidents["ttr_min"][:1]) == [30.0] and math.isnan(
+        res.incidents["ttr_min"][1]
+    )  # "x" -> NaN
     assert res.incidents["protocol"].tolist() == ["war-room", "async-first"]
     assert list(res.event_files) == [0]  # replication 2's log is on disk but not listed as logged
     assert res.event_files[0].name == "replication-000.jsonl"
@@ -371,33 +478,65 @@ def test_a_hand_written_results_folder_loads(tmp_path):
     assert res.scenario.metadata.name == "tiny"
     both = load_results(results_folder(tmp_path / "both", logged=(2, 0)))
     assert list(both.event_files) == [0, 2]
-    plain = load_results(results_folder(tmp_path / "plain", files={"summary.csv": SUMMARY_CSV.replace(",ci_method", "")
-                                                                    .replace(",t\n", "\n").replace(",bootstrap\n", "\n")}))
+    plain = load_results(
+        results_folder(
+            tmp_path / "plain",
+            files={
+                "summary.csv": SUMMARY_CSV.replace(",ci_method", "")
+                .replace(",t\n", "\n")
+                .replace(",bootstrap\n", "\n")
+            },
+        )
+    )
     assert plain.bootstrap_metrics == []
 
 
-@pytest.mark.parametrize("run, files, where, words", [
-    ({"protocols": None}, {}, "run.json", "missing protocols; is this an incsim run's run.json?"),
-    ({"protocols": []}, {}, "run.json", "'protocols' must be a non-empty list"),
-    ({"protocols": "war-room"}, {}, "run.json", "'protocols' must be a non-empty list"),
-    ({"replications": "two"}, {}, "run.json", "'replications' and 'horizon_days' must be numbers"),
-    ({"horizon_days": None, "replications": None}, {}, "run.json", "missing replications, horizon_days;"),
-    ({"replications": 0}, {}, "run.json", "needs replications >= 1 and horizon_days > 0"),
-    ({"horizon_days": 0}, {}, "run.json", "needs replications >= 1 and horizon_days > 0"),
-    ({"protocols": ["war-room", "hybrid"]}, {}, "incidents.csv", "no rows for protocol(s) hybrid named in run.json"),
-    ({}, {"summary.csv": "kind,category\nprotocol,all\n"}, "summary.csv",
-     "missing column(s) protocol, metric, n_incidents"),
-    ({}, {"incidents.csv": ""}, "incidents.csv", "empty file"),
-    ({}, {"incidents.csv": INCIDENTS_CSV + "1,2,3\n1,2,3,4,5,6,7,8,9,10\n"}, "incidents.csv",
-     "cannot read as CSV: Error tokenizing data. C error: Expected 8 fields in line 5, saw 10"),
-    # the first of the scenario's errors, which names the file, line and column
-    ({}, {"scenario.yaml": "apiVersion: incsim/v1\nkind: Scenario\n"}, "scenario.yaml",
-     "1:1: metadata: missing required key 'metadata'"),
-    ({}, {"time.csv": "replication\n0\n"}, "time.csv", "missing column(s) protocol;"),
-    ({}, {"pilot.json": '{"months": 3}'}, "pilot.json", "has no self_sha256"),
-    ({}, {"pilot.json": sealed_json({"months": 3})}, "pilot.json",
-     "no 'power_by_month'; write it with `incsim pilot ... -o DIR`"),
-])
+@pytest.mark.parametrize(
+    "run, files, where, words",
+    [
+        ({"protocols": None}, {}, "run.json", "missing protocols; is this an incsim run's run.json?"),
+        ({"protocols": []}, {}, "run.json", "'protocols' must be a non-empty list"),
+        ({"protocols": "war-room"}, {}, "run.json", "'protocols' must be a non-empty list"),
+        ({"replications": "two"}, {}, "run.json", "'replications' and 'horizon_days' must be numbers"),
+        ({"horizon_days": None, "replications": None}, {}, "run.json", "missing replications, horizon_days;"),
+        ({"replications": 0}, {}, "run.json", "needs replications >= 1 and horizon_days > 0"),
+        ({"horizon_days": 0}, {}, "run.json", "needs replications >= 1 and horizon_days > 0"),
+        (
+            {"protocols": ["war-room", "hybrid"]},
+            {},
+            "incidents.csv",
+            "no rows for protocol(s) hybrid named in run.json",
+        ),
+        (
+            {},
+            {"summary.csv": "kind,category\nprotocol,all\n"},
+            "summary.csv",
+            "missing column(s) protocol, metric, n_incidents",
+        ),
+        ({}, {"incidents.csv": ""}, "incidents.csv", "empty file"),
+        (
+            {},
+            {"incidents.csv": INCIDENTS_CSV + "1,2,3\n1,2,3,4,5,6,7,8,9,10\n"},
+            "incidents.csv",
+            "cannot read as CSV: Error tokenizing data. C error: Expected 8 fields in line 5, saw 10",
+        ),
+        # the first of the scenario's errors, which names the file, line and column
+        (
+            {},
+            {"scenario.yaml": "apiVersion: incsim/v1\nkind: Scenario\n"},
+            "scenario.yaml",
+            "1:1: metadata: missing required key 'metadata'",
+        ),
+        ({}, {"time.csv": "replication\n0\n"}, "time.csv", "missing column(s) protocol;"),
+        ({}, {"pilot.json": '{"months": 3}'}, "pilot.json", "has no self_sha256"),
+        (
+            {},
+            {"pilot.json": sealed_json({"months": 3})},
+            "pilot.json",
+            "no 'power_by_month'; write it with `incsim pilot ... -o DIR`",
+        ),
+    ],
+)
 def test_a_broken_results_folder_is_one_report_error_naming_the_file(tmp_path, run, files, where, words):
     from incsim.report.results import load_results
 
@@ -412,8 +551,10 @@ def test_the_optional_files_are_read_when_present(tmp_path):
     from incsim.report.results import load_results
 
     pilot = {"months": 3, "power_by_month": [{"month": 1, "n_per_arm": 4, "power": {"mttr": 0.2}}]}
-    folder = results_folder(tmp_path / "run", files={"time.csv": "replication,protocol,minutes\n0,war-room,5\n",
-                                                     "pilot.json": sealed_json(pilot)})
+    folder = results_folder(
+        tmp_path / "run",
+        files={"time.csv": "replication,protocol,minutes\n0,war-room,5\n", "pilot.json": sealed_json(pilot)},
+    )
     res = load_results(folder)
     assert res.path == folder
     assert res.time.to_dict("records") == [{"replication": 0, "protocol": "war-room", "minutes": 5}]
@@ -428,10 +569,18 @@ def test_protocol_names_that_look_like_numbers_stay_names(tmp_path):
 
     incidents = INCIDENTS_CSV.replace("war-room", "1").replace("async-first", "2")
     summary = SUMMARY_CSV.replace("war-room", "1").replace("async-first", "2")
-    res = load_results(results_folder(tmp_path / "run", run={"protocols": [1, 2]},
-                                      files={"incidents.csv": incidents, "summary.csv": summary}))
+    res = load_results(
+        results_folder(
+            tmp_path / "run",
+            run={"protocols": [1, 2]},
+            files={"incidents.csv": incidents, "summary.csv": summary},
+        )
+    )
     assert res.protocols == ["1", "2"]
-    assert res.incidents["protocol"].tolist() == ["1", "2"] and res.summary["protocol"].tolist()[:2] == ["1", "2"]
+    assert res.incidents["protocol"].tolist() == ["1", "2"] and res.summary["protocol"].tolist()[:2] == [
+        "1",
+        "2",
+    ]
 
 
 def test_an_unreadable_scenario_is_named(tmp_path):
@@ -440,10 +589,22 @@ def test_an_unreadable_scenario_is_named(tmp_path):
     folder = results_folder(tmp_path / "run")
     (folder / "scenario.yaml").write_bytes(b"\xff\xfe not text")
     from incsim.output import write_manifest
-    write_manifest(folder, ["incidents.csv", "summary.csv", "scenario.yaml", "events/replication-000.jsonl",
-                            "events/replication-002.jsonl"], name="run.json",
-                   record={"protocols": ["war-room", "async-first"], "replications": 1, "horizon_days": 7})
-    with pytest.raises(ReportError, match=r"scenario.yaml: cannot read: 'utf-8' codec can't decode byte 0xff"):
+
+    write_manifest(
+        folder,
+        [
+            "incidents.csv",
+            "summary.csv",
+            "scenario.yaml",
+            "events/replication-000.jsonl",
+            "events/replication-002.jsonl",
+        ],
+        name="run.json",
+        record={"protocols": ["war-room", "async-first"], "replications": 1, "horizon_days": 7},
+    )
+    with pytest.raises(
+        ReportError, match=r"scenario.yaml: cannot read: 'utf-8' codec can't decode byte 0xff"
+    ):
         load_results(folder)
 
 
@@ -485,17 +646,27 @@ def test_protocol_events_are_read_per_protocol_and_a_bad_line_is_named(tmp_path)
     from incsim.report.results import read_protocol_events
 
     good = tmp_path / "log.jsonl"
-    lines = [{"t": 1.0, "incident": 4, "who": "", "kind": "resolved", "protocol": "b"},
-             {"t": 0.5, "incident": 4, "who": "", "kind": "room_closed", "protocol": "a"},
-             {"t": 2.0, "incident": 5, "who": "", "kind": "room_closed", "protocol": "b"}]
+    lines = [
+        {"t": 1.0, "incident": 4, "who": "", "kind": "resolved", "protocol": "b"},
+        {"t": 0.5, "incident": 4, "who": "", "kind": "room_closed", "protocol": "a"},
+        {"t": 2.0, "incident": 5, "who": "", "kind": "room_closed", "protocol": "b"},
+    ]
     good.write_text("\n".join(json.dumps(x) for x in lines[:2]) + "\n\n" + json.dumps(lines[2]) + "\n")
     got = read_protocol_events(good)
     assert sorted(got) == ["a", "b"]
-    assert [(e.t, e.incident, e.kind.value) for e in got["b"]] == [(1.0, 4, "resolved"), (2.0, 5, "room_closed")]
+    assert [(e.t, e.incident, e.kind.value) for e in got["b"]] == [
+        (1.0, 4, "resolved"),
+        (2.0, 5, "room_closed"),
+    ]
     assert [e.t for e in got["a"]] == [0.5]
-    for text, words in (('{"t": 1, "incident": 1, "kind": "room_closed"}\n{oops\n', f"{tmp_path / 'bad.jsonl'}:2: not valid JSON"),
-                        ("[1, 2]\n", f"{tmp_path / 'bad.jsonl'}:1: expected a JSON object"),
-                        ('{"t": 1, "incident": 1, "kind": "nonsense"}\n', f"{tmp_path / 'bad.jsonl'}:1: not an event")):
+    for text, words in (
+        (
+            '{"t": 1, "incident": 1, "kind": "room_closed"}\n{oops\n',
+            f"{tmp_path / 'bad.jsonl'}:2: not valid JSON",
+        ),
+        ("[1, 2]\n", f"{tmp_path / 'bad.jsonl'}:1: expected a JSON object"),
+        ('{"t": 1, "incident": 1, "kind": "nonsense"}\n', f"{tmp_path / 'bad.jsonl'}:1: not an event"),
+    ):
         (tmp_path / "bad.jsonl").write_text(text)
         with pytest.raises(ReportError) as err:
             read_protocol_events(tmp_path / "bad.jsonl")
@@ -507,6 +678,7 @@ def test_protocol_events_are_read_per_protocol_and_a_bad_line_is_named(tmp_path)
 
 # -- the representative incident and its timeline ----------------------------------------------------
 
+
 def incident_table(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["replication", "protocol", "incident_id", "category", "ttr_min"])
 
@@ -517,14 +689,21 @@ NAN = math.nan
 # 3 (61) and 5 (56); 3 and 5 are both 2.5 away, the lower id wins. Incident 2 (59) is unresolved
 # under b, 6 (60) was never met under b, 4 (58.5) is cascading and replication 1 comes second.
 PICK_ROWS = [
-    (0, "a", 1, "single-service", 50.0), (0, "b", 1, "single-service", 40.0),
-    (0, "a", 2, "single-service", 59.0), (0, "b", 2, "single-service", NAN),
-    (0, "a", 3, "single-service", 61.0), (0, "b", 3, "single-service", 60.0),
-    (0, "a", 4, "cascading", 58.5), (0, "b", 4, "cascading", 30.0),
-    (0, "a", 5, "single-service", 56.0), (0, "b", 5, "single-service", 50.0),
+    (0, "a", 1, "single-service", 50.0),
+    (0, "b", 1, "single-service", 40.0),
+    (0, "a", 2, "single-service", 59.0),
+    (0, "b", 2, "single-service", NAN),
+    (0, "a", 3, "single-service", 61.0),
+    (0, "b", 3, "single-service", 60.0),
+    (0, "a", 4, "cascading", 58.5),
+    (0, "b", 4, "cascading", 30.0),
+    (0, "a", 5, "single-service", 56.0),
+    (0, "b", 5, "single-service", 50.0),
     (0, "a", 6, "single-service", 60.0),
-    (1, "a", 1, "single-service", 58.0), (1, "b", 1, "single-service", 10.0),
-    (1, "a", 2, "single-service", NAN), (1, "b", 2, "single-service", 5.0),
+    (1, "a", 1, "single-service", 58.0),
+    (1, "b", 1, "single-service", 10.0),
+    (1, "a", 2, "single-service", NAN),
+    (1, "b", 2, "single-service", 5.0),
 ]
 
 
@@ -533,8 +712,10 @@ def test_the_representative_incident_is_the_eligible_one_nearest_the_median():
 
     pick = timeline.pick_incident(incident_table(PICK_ROWS), ["a", "b"], {1, 0})
     assert (pick.replication, pick.incident, pick.category, pick.target_ttr) == (0, 3, "single-service", 58.5)
-    assert pick.reason == ("the single-service incident of replication 0 whose a TTR (61 min) is closest to the "
-                           "median a TTR of all single-service incidents (58 min)")
+    assert pick.reason == (
+        "the single-service incident of replication 0 whose a TTR (61 min) is closest to the "
+        "median a TTR of all single-service incidents (58 min)"
+    )
     later = timeline.pick_incident(incident_table(PICK_ROWS), ["a", "b"], [1])
     assert (later.replication, later.incident) == (1, 1)  # its incident 2 is unresolved under a
     assert timeline.pick_incident(incident_table(PICK_ROWS), ["a", "b"], []) is None
@@ -545,9 +726,16 @@ def test_the_representative_incident_is_the_eligible_one_nearest_the_median():
 def test_without_single_service_incidents_the_most_common_category_is_shown():
     from incsim.report import timeline
 
-    rows = [(0, p, i, cat, ttr) for i, cat, ttr in ((1, "platform-wide", 90.0), (2, "cascading", 40.0),
-                                                    (3, "cascading", 70.0), (4, "platform-wide", 20.0))
-            for p in ("a", "b")]
+    rows = [
+        (0, p, i, cat, ttr)
+        for i, cat, ttr in (
+            (1, "platform-wide", 90.0),
+            (2, "cascading", 40.0),
+            (3, "cascading", 70.0),
+            (4, "platform-wide", 20.0),
+        )
+        for p in ("a", "b")
+    ]
     # a tie of two each: the first name alphabetically; cascading TTRs 40 and 70, median 55,
     # both 15 away: the lower id
     pick = timeline.pick_incident(incident_table(rows), ["a", "b"], [0])
@@ -583,11 +771,20 @@ def test_the_timeline_of_one_incident_among_several():
         ev(70, Kind.LEFT, "z", incident=1, role="debugger", refocus_min=0),
     ]
     tl = timeline.busy_timeline(evs, "p", 3, incident=2)
-    assert (tl.protocol, tl.replication, tl.incident, tl.category, tl.detected_at) == ("p", 3, 2, "single-service", 10)
+    assert (tl.protocol, tl.replication, tl.incident, tl.category, tl.detected_at) == (
+        "p",
+        3,
+        2,
+        "single-service",
+        10,
+    )
     assert tl.ttr == 45 and tl.mitigated == 20 and tl.events == 12  # unresolved: up to its last event, 55
     assert tl.rooms == ((0, 10), (15, 45))  # the second room still open at the end
     assert [(p.who, p.team, p.role) for p in tl.people] == [
-        ("x", "t1", "debugger"), ("y", "t2", "owner"), ("w", "", "spectator")]
+        ("x", "t1", "debugger"),
+        ("y", "t2", "owner"),
+        ("w", "", "spectator"),
+    ]
     # the incident is still open when the log ends (70, incident 1's last event), so whoever is in
     # it is busy until then: x, IC from 12 and debugger from 20, is one responding bar from 2 to 60
     assert tl.people[0].spans == (("responding", 2, 60),)
@@ -605,10 +802,15 @@ def test_the_timeline_of_one_incident_among_several():
 
 # -- the model description (STRESS-DES) ---------------------------------------------------------------
 
+
 def described_scenario() -> str:
-    text = MINIMAL_YAML.replace("    - {name: app, size: 4, roles: [ic]}",
-                                "    - {name: app, size: 4, roles: [ic]}  # assumption: a small team")
-    text = text.replace("  arrivals: {rate_per_week: 2}", "  arrivals: {rate_per_week: 2}  # essay: twice a week")
+    text = MINIMAL_YAML.replace(
+        "    - {name: app, size: 4, roles: [ic]}",
+        "    - {name: app, size: 4, roles: [ic]}  # assumption: a small team",
+    )
+    text = text.replace(
+        "  arrivals: {rate_per_week: 2}", "  arrivals: {rate_per_week: 2}  # essay: twice a week"
+    )
     assert text.count("#") == 2
     return text
 
@@ -622,8 +824,14 @@ def description(tmp_path, run: dict | None = None, per_year: float = 36.6, **kw)
     res = load_results(results_folder(tmp_path, files={"scenario.yaml": described_scenario()}, run=run, **kw))
     params, _ = scenario_parameters(res.scenario_text)
     sections = model_description(res, params, per_year)
-    assert [s["section"] for s in sections] == ["1. Objectives", "2. Logic", "3. Data", "4. Experimentation",
-                                                "5. Implementation", "6. Code access"]
+    assert [s["section"] for s in sections] == [
+        "1. Objectives",
+        "2. Logic",
+        "3. Data",
+        "4. Experimentation",
+        "5. Implementation",
+        "6. Code access",
+    ]
     return {i["id"]: " | ".join(i["text"]) for s in sections for i in s["items"]}
 
 
@@ -638,12 +846,16 @@ def test_the_description_counts_what_the_folder_holds(tmp_path):
     assert d["1.3"].index("'war-room' (war-room): ") < d["1.3"].index("'async-first' (async-first): ")
     assert "4 engineers in 1 teams" in d["2.5.3"] and "and 1 services with owning teams" in d["2.5.3"]
     assert d["2.5.5"].startswith("Entry: category mix single-service 100%; flags none. ")
-    assert "Of the 12 parameters written in it, 3 carry a source comment (their own, or their section's) and 9 none" \
+    assert (
+        "Of the 12 parameters written in it, 3 carry a source comment (their own, or their section's) and 9 none"
         in d["3.1"]
+    )
     assert d["3.4"].startswith("2 of the written parameters are marked as assumptions")
     assert d["4.2"] == "7 simulated days per replication; time unit: minutes."
-    assert d["4.3"].startswith("1 independent replications (2 simulated incidents in all, across protocols), "
-                               "common random numbers: every protocol meets the same incidents at the same times")
+    assert d["4.3"].startswith(
+        "1 independent replications (2 simulated incidents in all, across protocols), "
+        "common random numbers: every protocol meets the same incidents at the same times"
+    )
     assert d["4.3"].endswith("Event logs of replication(s) 0 are kept.")
     assert d["5.1"] == "incsim on SimPy; not recorded in run.json."
     assert "from the root seed None:" in d["5.2"]
@@ -652,9 +864,17 @@ def test_the_description_counts_what_the_folder_holds(tmp_path):
 
 
 def test_the_description_reads_the_run_record(tmp_path):
-    run = {"protocols": ["async-first", "war-room"], "replications": 3, "horizon_days": 2.5, "seed": 7,
-           "versions": {"incsim": "1.2", "simpy": "4.1"}, "command": ["incsim", "run", "-n", "3"],
-           "wall_time_s": 3.5, "incidents_simulated": 50, "scenario_sha256": "abc123"}
+    run = {
+        "protocols": ["async-first", "war-room"],
+        "replications": 3,
+        "horizon_days": 2.5,
+        "seed": 7,
+        "versions": {"incsim": "1.2", "simpy": "4.1"},
+        "command": ["incsim", "run", "-n", "3"],
+        "wall_time_s": 3.5,
+        "incidents_simulated": 50,
+        "scenario_sha256": "abc123",
+    }
     d = description(tmp_path / "b", run=run, per_year=1000.4, logged=(0, 2))
     assert "the mean over the 3 replications" in d["1.2"] and "incidents a year (1000)." in d["1.2"]
     assert "compared with the baseline 'async-first'." in d["1.3"]
@@ -666,8 +886,10 @@ def test_the_description_reads_the_run_record(tmp_path):
     assert d["5.1"] == "incsim on SimPy; incsim 1.2, simpy 4.1."
     assert "from the root seed 7:" in d["5.2"]
     assert d["5.4"].startswith("Wall time of this run: 3.5 s.")
-    assert d["6.1"] == ("incsim 1.2. The results folder holds the scenario exactly as run (scenario.yaml); "
-                        "rerun with: incsim run -n 3.")
+    assert d["6.1"] == (
+        "incsim 1.2. The results folder holds the scenario exactly as run (scenario.yaml); "
+        "rerun with: incsim run -n 3."
+    )
 
 
 def test_the_description_says_how_pairing_works_per_service(tmp_path):
@@ -677,24 +899,34 @@ def test_the_description_says_how_pairing_works_per_service(tmp_path):
 
     text = MINIMAL_YAML.replace("{rate_per_week: 2}", "{rate_per_week: 2, per_service: true}")
     res = load_results(results_folder(tmp_path, files={"scenario.yaml": text}))
-    d = {i["id"]: " ".join(i["text"]) for s in model_description(res, scenario_parameters(text)[0], 1.0)
-         for i in s["items"]}
-    assert "common random numbers: a service's n-th failure is the same incident under every protocol" in d["4.3"]
+    d = {
+        i["id"]: " ".join(i["text"])
+        for s in model_description(res, scenario_parameters(text)[0], 1.0)
+        for i in s["items"]
+    }
+    assert (
+        "common random numbers: a service's n-th failure is the same incident under every protocol"
+        in d["4.3"]
+    )
 
 
 # -- source comments of the assumptions table ---------------------------------------------------------
 
-@pytest.mark.parametrize("line, found", [
-    ('a: "x" # note', (7, "note")),  # after a closed quote, a comment is seen again
-    ("'a # b' # c", (8, "c")),  # a quote opening the line
-    ("it's # c", (5, "c")),  # an apostrophe inside a word opens no quote
-    ("k: 'it''s # x' # c", (15, "c")),  # '' inside single quotes is a quote, not the end
-    ('k: "a\\" # b" # c', (13, "c")),  # \" inside double quotes is a quote, not the end
-    ('k: "\\"" # c', (8, "c")),  # a backslash escapes one character only
-    ("# c", (0, "c")),
-    ("'a # b'", None),
-    ("a: b#c", None),  # a # inside a word is not a comment
-])
+
+@pytest.mark.parametrize(
+    "line, found",
+    [
+        ('a: "x" # note', (7, "note")),  # after a closed quote, a comment is seen again
+        ("'a # b' # c", (8, "c")),  # a quote opening the line
+        ("it's # c", (5, "c")),  # an apostrophe inside a word opens no quote
+        ("k: 'it''s # x' # c", (15, "c")),  # '' inside single quotes is a quote, not the end
+        ('k: "a\\" # b" # c', (13, "c")),  # \" inside double quotes is a quote, not the end
+        ('k: "\\"" # c', (8, "c")),  # a backslash escapes one character only
+        ("# c", (0, "c")),
+        ("'a # b'", None),
+        ("a: b#c", None),  # a # inside a word is not a comment
+    ],
+)
 def test_trailing_comment_outside_quotes(line, found):
     from incsim.report.assumptions import _trailing_comment
 
@@ -741,24 +973,40 @@ def test_busy_timelines_draw_the_picked_incident_under_every_protocol(tmp_path):
     from incsim.report.results import load_results
 
     def log(ttr: float) -> list:
-        return [ev(0, Kind.DETECTED, incident=1, category="single-service"),
-                ev(5, Kind.JOINED, "d", incident=1, role="debugger", team="app"),
-                ev(ttr, Kind.RESOLVED, incident=1), ev(ttr, Kind.LEFT, "d", incident=1, role="debugger")]
+        return [
+            ev(0, Kind.DETECTED, incident=1, category="single-service"),
+            ev(5, Kind.JOINED, "d", incident=1, role="debugger", team="app"),
+            ev(ttr, Kind.RESOLVED, incident=1),
+            ev(ttr, Kind.LEFT, "d", incident=1, role="debugger"),
+        ]
 
-    incidents = ("replication,protocol,incident_id,category,ttr_min,engineer_hours,non_essential_hours,cost_usd\n"
-                 "0,war-room,1,single-service,30,1,0,10\n0,async-first,1,single-service,50,1,0,10\n")
+    incidents = (
+        "replication,protocol,incident_id,category,ttr_min,engineer_hours,non_essential_hours,cost_usd\n"
+        "0,war-room,1,single-service,30,1,0,10\n0,async-first,1,single-service,50,1,0,10\n"
+    )
     events = events_jsonl({"war-room": log(30), "async-first": log(50)}, 0)
-    res = load_results(results_folder(tmp_path / "run", files={"incidents.csv": incidents,
-                                                               "events/replication-000.jsonl": events}))
+    res = load_results(
+        results_folder(
+            tmp_path / "run", files={"incidents.csv": incidents, "events/replication-000.jsonl": events}
+        )
+    )
     pick, lines = timeline.busy_timelines(res)
     assert (pick.replication, pick.incident) == (0, 1)
-    assert [(t.protocol, t.replication, t.incident, t.ttr) for t in lines] == [("war-room", 0, 1, 30), ("async-first", 0, 1, 50)]
+    assert [(t.protocol, t.replication, t.incident, t.ttr) for t in lines] == [
+        ("war-room", 0, 1, 30),
+        ("async-first", 0, 1, 50),
+    ]
     assert [t.people[0].spans for t in lines] == [(("responding", 5, 30),), (("responding", 5, 50),)]
     # a log without the picked incident under one protocol is named
     partial = events_jsonl({"war-room": log(30)}, 0)
-    res = load_results(results_folder(tmp_path / "partial", files={"incidents.csv": incidents,
-                                                                   "events/replication-000.jsonl": partial}))
-    with pytest.raises(ReportError, match=r"replication-000.jsonl: no events of incident 1 under async-first$"):
+    res = load_results(
+        results_folder(
+            tmp_path / "partial", files={"incidents.csv": incidents, "events/replication-000.jsonl": partial}
+        )
+    )
+    with pytest.raises(
+        ReportError, match=r"replication-000.jsonl: no events of incident 1 under async-first$"
+    ):
         timeline.busy_timelines(res)
     # no logged replication: nothing to draw
     res = load_results(results_folder(tmp_path / "unlogged", files={"incidents.csv": incidents}, logged=()))
@@ -767,14 +1015,30 @@ def test_busy_timelines_draw_the_picked_incident_under_every_protocol(tmp_path):
 
 # The items of STRESS-DES (Monks et al. 2019, Table 1), by number and name
 STRESS_ITEMS = [
-    ("1.1", "Purpose of the model"), ("1.2", "Model outputs"), ("1.3", "Experimentation aims"),
-    ("2.1", "Base model overview diagram"), ("2.2", "Base model logic"), ("2.3", "Scenario logic"),
-    ("2.4", "Algorithms"), ("2.5.1", "Components: entities"), ("2.5.2", "Components: activities"),
-    ("2.5.3", "Components: resources"), ("2.5.4", "Components: queues"),
-    ("2.5.5", "Components: entry and exit points"), ("3.1", "Data sources"), ("3.2", "Pre-processing"),
-    ("3.3", "Input parameters"), ("3.4", "Assumptions"), ("4.1", "Initialisation"), ("4.2", "Run length"),
-    ("4.3", "Estimation approach"), ("5.1", "Software"), ("5.2", "Random sampling"), ("5.3", "Model execution"),
-    ("5.4", "System specification"), ("6.1", "Computer model sharing statement"),
+    ("1.1", "Purpose of the model"),
+    ("1.2", "Model outputs"),
+    ("1.3", "Experimentation aims"),
+    ("2.1", "Base model overview diagram"),
+    ("2.2", "Base model logic"),
+    ("2.3", "Scenario logic"),
+    ("2.4", "Algorithms"),
+    ("2.5.1", "Components: entities"),
+    ("2.5.2", "Components: activities"),
+    ("2.5.3", "Components: resources"),
+    ("2.5.4", "Components: queues"),
+    ("2.5.5", "Components: entry and exit points"),
+    ("3.1", "Data sources"),
+    ("3.2", "Pre-processing"),
+    ("3.3", "Input parameters"),
+    ("3.4", "Assumptions"),
+    ("4.1", "Initialisation"),
+    ("4.2", "Run length"),
+    ("4.3", "Estimation approach"),
+    ("5.1", "Software"),
+    ("5.2", "Random sampling"),
+    ("5.3", "Model execution"),
+    ("5.4", "System specification"),
+    ("6.1", "Computer model sharing statement"),
 ]
 
 
@@ -818,9 +1082,13 @@ def test_scripted_incidents_open_the_entry_item(tmp_path):
         sections = model_description(res, scenario_parameters(text)[0], 1.0)
         return next(i["text"][0] for s in sections for i in s["items"] if i["id"] == "2.5.5")
 
-    both = MINIMAL_YAML.replace("  arrivals: {rate_per_week: 2}\n",
-                                "  arrivals: {rate_per_week: 2}\n  scripted: [{at_min: 60, service: api}]\n")
-    assert entry(both).startswith("Entry: 1 scripted incidents at fixed times; category mix single-service 100%")
+    both = MINIMAL_YAML.replace(
+        "  arrivals: {rate_per_week: 2}\n",
+        "  arrivals: {rate_per_week: 2}\n  scripted: [{at_min: 60, service: api}]\n",
+    )
+    assert entry(both).startswith(
+        "Entry: 1 scripted incidents at fixed times; category mix single-service 100%"
+    )
 
 
 def test_scripted_incidents_alone_are_described(tmp_path):
@@ -828,7 +1096,9 @@ def test_scripted_incidents_alone_are_described(tmp_path):
     from incsim.report.description import model_description
     from incsim.report.results import load_results
 
-    only = MINIMAL_YAML.replace("  arrivals: {rate_per_week: 2}\n", "  scripted: [{at_min: 60, service: api}]\n")
+    only = MINIMAL_YAML.replace(
+        "  arrivals: {rate_per_week: 2}\n", "  scripted: [{at_min: 60, service: api}]\n"
+    )
     res = load_results(results_folder(tmp_path / "run", files={"scenario.yaml": only}))
     sections = model_description(res, scenario_parameters(only)[0], 1.0)
     entry = next(i["text"][0] for s in sections for i in s["items"] if i["id"] == "2.5.5")
@@ -843,7 +1113,10 @@ def test_schema_defaults_are_what_the_scenario_leaves_out():
     defaults = schema_defaults(load_scenario_text(MINIMAL_YAML, "tiny.yaml"), written)
     got = {p.path: p for p in defaults}
     # the working day of the schema (9 to 17), filled in for the one team the file writes
-    assert got["org.teams.app.work_hours.start"].value == "9" and got["org.teams.app.work_hours.end"].value == "17"
+    assert (
+        got["org.teams.app.work_hours.start"].value == "9"
+        and got["org.teams.app.work_hours.end"].value == "17"
+    )
     assert all(p.source == "schema default" and p.default and p.line == 0 for p in defaults)
     # nothing written, nor anything under a written value (the diagnosis distribution's own fields)
     assert not set(got) & set(written)
@@ -858,4 +1131,6 @@ def test_a_hybrid_protocol_s_rules_are_listed_once():
     text = MINIMAL_YAML + "  - {name: hybrid, kind: hybrid}\n"
     rules = _protocol_rules(load_scenario_text(text, "tiny.yaml"), "hybrid")
     sentences = [x.rstrip(".") for x in rules.split(". ") if x]  # the last one keeps its full stop
-    assert rules.startswith("The hybrid starts in the channel") and len(sentences) == len(set(sentences)), rules
+    assert rules.startswith("The hybrid starts in the channel") and len(sentences) == len(set(sentences)), (
+        rules
+    )

@@ -8,13 +8,13 @@ import shutil
 import pandas as pd
 import pytest
 from test_report_data_rules import srow
+from test_robustness import FLIP_YAML
 
 from incsim import api
 from incsim.metrics import METRICS
 from incsim.report import ReportError, build_report
 from incsim.report.verdicts import break_even_price, flag_verdicts, price_sentence, pricing_sentence, verdicts
 from incsim.robustness import run_study
-from test_robustness import FLIP_YAML
 
 
 def test_every_metric_beyond_noise_is_stated_both_ways_and_categories_that_differ():
@@ -27,7 +27,9 @@ def test_every_metric_beyond_noise_is_stated_both_ways_and_categories_that_diffe
         srow("difference", "async-first - war-room", "ttr_min", 4, -5, 13),  # noise: not stated overall
         # platform-wide: TTR clearly worse, where overall it is noise; engineer-hours better as overall
         srow("difference", "async-first - war-room", "ttr_min", 60, 30, 90, category="platform-wide"),
-        srow("difference", "async-first - war-room", "engineer_hours", -20, -25, -15, category="platform-wide"),
+        srow(
+            "difference", "async-first - war-room", "engineer_hours", -20, -25, -15, category="platform-wide"
+        ),
         srow("protocol", "war-room", "ttr_min", 120, 100, 140, category="platform-wide"),
     ]
     got = verdicts(pd.DataFrame(rows), ["war-room", "async-first"], ["single-service", "platform-wide"])
@@ -42,27 +44,43 @@ def test_every_metric_beyond_noise_is_stated_both_ways_and_categories_that_diffe
 
 
 def _incidents(labour: dict[str, list[float]], impact: dict[str, list[float]]) -> pd.DataFrame:
-    rows = [{"replication": r, "protocol": p, "labour_cost_usd": labour[p][r], "customer_impact_min": impact[p][r]}
-            for p in labour for r in range(len(labour[p]))]
+    rows = [
+        {
+            "replication": r,
+            "protocol": p,
+            "labour_cost_usd": labour[p][r],
+            "customer_impact_min": impact[p][r],
+        }
+        for p in labour
+        for r in range(len(labour[p]))
+    ]
     return pd.DataFrame(rows)
 
 
 def test_the_break_even_price_is_labour_saved_over_impact_added():
-    inc = _incidents({"a": [1000, 1100, 900, 1000], "b": [700, 760, 640, 700]},   # b saves 300, 340, 260, 300
-                     {"a": [100, 110, 90, 100], "b": [130, 140, 120, 130]})        # and adds 30 service-minutes
+    inc = _incidents(
+        {"a": [1000, 1100, 900, 1000], "b": [700, 760, 640, 700]},  # b saves 300, 340, 260, 300
+        {"a": [100, 110, 90, 100], "b": [130, 140, 120, 130]},
+    )  # and adds 30 service-minutes
     est = break_even_price(inc, "a", "b")
     assert est.mean == pytest.approx(300 / 30)
     assert est.low <= est.mean <= est.high and est.high < 12
-    assert pricing_sentence(0.0).startswith("Customer impact is not priced: costs.customer_impact_usd_per_min is 0")
+    assert pricing_sentence(0.0).startswith(
+        "Customer impact is not priced: costs.customer_impact_usd_per_min is 0"
+    )
     assert pricing_sentence(2.5).startswith("Customer impact is priced at $2.50 per service-minute")
     text = price_sentence(inc, "a", "b")
-    assert text.startswith("B is cheaper than a unless a service-minute of customer impact costs more than $10.00 (95% CI $")
+    assert text.startswith(
+        "B is cheaper than a unless a service-minute of customer impact costs more than $10.00 (95% CI $"
+    )
     # both differences pull the same way: no price turns the verdict
     same = _incidents({"a": [1000, 1000], "b": [900, 950]}, {"a": [100, 100], "b": [90, 95]})
     assert break_even_price(same, "a", "b") is None
     assert price_sentence(same, "a", "b") == "B is cheaper than a at any price of a service-minute."
     # an impact difference that may be either sign: the interval has no upper bound
-    loose = _incidents({"a": [1000, 1000, 1000], "b": [700, 700, 700]}, {"a": [100, 100, 100], "b": [160, 90, 95]})
+    loose = _incidents(
+        {"a": [1000, 1000, 1000], "b": [700, 700, 700]}, {"a": [100, 100, 100], "b": [160, 90, 95]}
+    )
     assert math.isinf(break_even_price(loose, "a", "b").high)
     assert "no upper bound" in price_sentence(loose, "a", "b")
 
@@ -129,9 +147,19 @@ def test_a_flag_whose_verdict_differs_from_the_overall_one_is_stated():
 def test_a_flip_within_noise_says_so():
     from incsim.robustness.words import flip_sentence
 
-    f = {"alternative": "b", "baseline": "a", "metric": "ttr_min", "parameter": "behaviour.channel_rounds",
-         "value": 1.47, "base": 2.0, "alternative_better_above": False, "within_noise": True}
-    assert flip_sentence(f) == ("b becomes worse than a in time to resolve (min) when behaviour.channel_rounds is "
-                                "above 1.47 (the scenario has 2), within simulation noise: the difference's 95% CI "
-                                "includes zero on both sides")
+    f = {
+        "alternative": "b",
+        "baseline": "a",
+        "metric": "ttr_min",
+        "parameter": "behaviour.channel_rounds",
+        "value": 1.47,
+        "base": 2.0,
+        "alternative_better_above": False,
+        "within_noise": True,
+    }
+    assert flip_sentence(f) == (
+        "b becomes worse than a in time to resolve (min) when behaviour.channel_rounds is "
+        "above 1.47 (the scenario has 2), within simulation noise: the difference's 95% CI "
+        "includes zero on both sides"
+    )
     assert flip_sentence({**f, "within_noise": False}).endswith("(the scenario has 2)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
+from scenario_helpers import load_seed, variant
 
 from incsim.experiment import run_experiment, run_replication
 from incsim.model.events import Kind
@@ -13,10 +14,6 @@ from incsim.model.incidents import draw_incident, generate_incidents
 from incsim.model.streams import SOURCES, Streams
 from incsim.model.world import simulate
 from incsim.scenario.schema import Scenario
-from scenario_helpers import load_seed, variant
-
-
-
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +30,7 @@ def csv(scn: Scenario, replications: int, seed: int, **kw) -> tuple[str, str]:
 def test_same_seed_gives_identical_tables(scn):
     first = csv(scn, 3, seed=7)
     assert first == csv(scn, 3, seed=7)
-    assert first[0].count("\n") > 3 * 3 * 2        # replications x protocols x a few incidents
+    assert first[0].count("\n") > 3 * 3 * 2  # replications x protocols x a few incidents
 
 
 def test_another_seed_gives_different_incidents(scn):
@@ -99,8 +96,9 @@ def test_an_extra_draw_in_one_incident_leaves_other_incidents_alone(scn):
         assert disturbed.get(source, 4).random() == fresh.get(source, 4).random()
     # the disturbance itself is real: incident 3's own draws did move
     assert draw_incident(3, *args[1:], disturbed) != draw_incident(3, *args[1:], Streams(99, 0))
-    assert [i.at for i in generate_incidents(scn, disturbed, horizon)] == \
-        [i.at for i in generate_incidents(scn, Streams(99, 0), horizon)]
+    assert [i.at for i in generate_incidents(scn, disturbed, horizon)] == [
+        i.at for i in generate_incidents(scn, Streams(99, 0), horizon)
+    ]
 
 
 def test_streams_do_not_depend_on_the_order_they_are_asked_for():

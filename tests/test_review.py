@@ -25,8 +25,15 @@ def _export(per_month: dict[str, list[float]]) -> Export:
         y, m = map(int, label.split("-"))
         for k, d in enumerate(durations):
             start = datetime(y, m, 1 + k % 27, 10, tzinfo=UTC)
-            incidents.append(Incident(id=f"{label}-{k}", start=start, resolved=start + timedelta(minutes=d),
-                                      category="db" if k % 2 else "api", engineer_hours=d / 30.0))
+            incidents.append(
+                Incident(
+                    id=f"{label}-{k}",
+                    start=start,
+                    resolved=start + timedelta(minutes=d),
+                    category="db" if k % 2 else "api",
+                    engineer_hours=d / 30.0,
+                )
+            )
     end = max(i.resolved for i in incidents)
     return Export("history.json", "test", sorted(incidents, key=lambda i: i.start), end=end)
 

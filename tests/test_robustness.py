@@ -57,7 +57,9 @@ uncertainty:
 """
 
 PRICE = "costs.customer_impact_usd_per_min"
-PRICE_HIGH = 20.0  # the top of its range above (uniform from 0; the scenario value 5 is on its line of 5 points)
+PRICE_HIGH = (
+    20.0  # the top of its range above (uniform from 0; the scenario value 5 is on its line of 5 points)
+)
 EXPOSURE = "incidents.flags.security.exposure_per_min"
 SEED, REPS = 2, 2
 
@@ -94,9 +96,13 @@ def test_the_only_parameter_that_matters_gets_the_whole_total_index(study):
     rows = study.result["sensitivity"]
     price = one(rows, metric="cost_usd", parameter=PRICE)
     exposure = one(rows, metric="cost_usd", parameter=EXPOSURE)
-    assert price["total"] == pytest.approx(1.0, abs=0.1) and price["first_order"] == pytest.approx(1.0, abs=0.15)
+    assert price["total"] == pytest.approx(1.0, abs=0.1) and price["first_order"] == pytest.approx(
+        1.0, abs=0.15
+    )
     assert price["rank"] == 1
-    assert exposure["total"] == pytest.approx(0.0, abs=0.01) and exposure["first_order"] == pytest.approx(0.0, abs=0.01)
+    assert exposure["total"] == pytest.approx(0.0, abs=0.01) and exposure["first_order"] == pytest.approx(
+        0.0, abs=0.01
+    )
     # no assumption here can change what is simulated: the time figures do not vary at all
     for r in rows:
         if r["metric"] in ("engineer_hours", "ttr_min", "customer_impact_min"):
@@ -118,8 +124,9 @@ def test_the_flip_point_is_the_hand_computed_break_even(study):
 
 def test_the_noise_interval_is_the_runs_own_paired_interval(study):
     summary = run_experiment(loaded().scenario, REPS, SEED, log_sample=0).summary()
-    row = summary[(summary["kind"] == "difference") & (summary["category"] == "all")
-                  & (summary["metric"] == "ttr_min")].iloc[0]
+    row = summary[
+        (summary["kind"] == "difference") & (summary["category"] == "all") & (summary["metric"] == "ttr_min")
+    ].iloc[0]
     ttr = one(study.result["comparisons"], metric="ttr_min")
     assert ttr["noise_low"] == pytest.approx(row["ci_low"], rel=1e-5)
     assert ttr["noise_high"] == pytest.approx(row["ci_high"], rel=1e-5)
@@ -132,15 +139,33 @@ def test_the_file_has_the_documented_fields(study):
     res = json.loads((study.out_dir / "robustness.json").read_text())
     assert res == study.result
     assert set(res["parameters"][0]) >= {"path", "low", "high", "dist"}
-    assert set(res["comparisons"][0]) >= {"baseline", "alternative", "metric", "mean", "low", "high", "noise_low",
-                                          "noise_high", "p_alternative_better"}
-    assert set(res["sensitivity"][0]) >= {"baseline", "alternative", "metric", "parameter", "first_order", "total"}
+    assert set(res["comparisons"][0]) >= {
+        "baseline",
+        "alternative",
+        "metric",
+        "mean",
+        "low",
+        "high",
+        "noise_low",
+        "noise_high",
+        "p_alternative_better",
+    }
+    assert set(res["sensitivity"][0]) >= {
+        "baseline",
+        "alternative",
+        "metric",
+        "parameter",
+        "first_order",
+        "total",
+    }
     assert set(res["flip_points"][0]) >= {"baseline", "alternative", "metric", "parameter", "value"}
     assert verify_manifest(study.out_dir)["kind"] == "incsim-robustness"
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_resumes_byte_for_byte_after_a_loss_or_a_stop_and_refuses_another_study(tmp_path):
@@ -189,10 +214,20 @@ def test_a_process_pool_writes_the_same_bytes(tmp_path):
 def test_a_dask_cluster_writes_the_same_bytes(tmp_path):
     distributed = pytest.importorskip("distributed", reason="the 'dask' extra is not installed")
     run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "serial")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "dask",
-                  executor=client.get_executor())
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        run_study(
+            loaded(),
+            samples=2,
+            replications=2,
+            seed=5,
+            out_dir=tmp_path / "dask",
+            executor=client.get_executor(),
+        )
     assert _bytes(tmp_path / "serial") == _bytes(tmp_path / "dask")
 
 
@@ -200,8 +235,23 @@ def test_cli_json_and_one_line_errors(tmp_path):
     runner = CliRunner()
     path = tmp_path / "flip.yaml"
     path.write_text(FLIP_YAML)
-    res = runner.invoke(app, ["robustness", str(path), "--samples", "2", "-n", "2", "--seed", "1", "-o",
-                              str(tmp_path / "out"), "--json", "-q"])
+    res = runner.invoke(
+        app,
+        [
+            "robustness",
+            str(path),
+            "--samples",
+            "2",
+            "-n",
+            "2",
+            "--seed",
+            "1",
+            "-o",
+            str(tmp_path / "out"),
+            "--json",
+            "-q",
+        ],
+    )
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["samples"] == 2
     plain = tmp_path / "plain.yaml"
@@ -209,10 +259,13 @@ def test_cli_json_and_one_line_errors(tmp_path):
     res = runner.invoke(app, ["robustness", str(plain), "-o", str(tmp_path / "o2")])
     assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "no uncertainty: section" in res.stderr
     # a combination of values the scenario's checks refuse is named before anything runs
-    clash = FLIP_YAML.replace("uncertainty:\n", "uncertainty:\n  org.teams.app.oncall.per_shift: {low: 1, high: 4, "
-                                                "source: x}\n")
+    clash = FLIP_YAML.replace(
+        "uncertainty:\n", "uncertainty:\n  org.teams.app.oncall.per_shift: {low: 1, high: 4, source: x}\n"
+    )
     path.write_text(clash)
-    res = runner.invoke(app, ["robustness", str(path), "--samples", "2", "-n", "2", "-o", str(tmp_path / "o3")])
+    res = runner.invoke(
+        app, ["robustness", str(path), "--samples", "2", "-n", "2", "-o", str(tmp_path / "o3")]
+    )
     assert res.exit_code == 2 and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1 and "org.teams.app.oncall.per_shift = 4" in res.stderr
     shutil.rmtree(tmp_path / "o3", ignore_errors=True)

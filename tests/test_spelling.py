@@ -29,8 +29,10 @@ def test_a_swept_value_is_labelled_as_the_report_spells_it(tmp_path, minimal_yam
 
 
 def test_the_report_writes_paths_the_sweep_can_read():
-    params, _ = scenario_parameters("teams:\n  - {name: a, size: 1}\n  - {name: b, size: 2}\n"
-                                    "odd:\n  - {name: '7', v: 1}\n  - {name: x.y, v: 2}\n")
+    params, _ = scenario_parameters(
+        "teams:\n  - {name: a, size: 1}\n  - {name: b, size: 2}\n"
+        "odd:\n  - {name: '7', v: 1}\n  - {name: x.y, v: 2}\n"
+    )
     paths = [p.path for p in params]
     assert paths == ["teams.a.size", "teams.b.size", "odd.0.name", "odd.0.v", "odd.1.name", "odd.1.v"]
     assert path_segments("teams.a.size") == ["teams", "a", "size"]

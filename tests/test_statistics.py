@@ -26,7 +26,13 @@ from incsim.report.build import key_numbers
 # incidents under both; ``slow`` is ``fast`` plus about 10 with a little noise, while the
 # replications differ from one another by far more than that (so pairing matters). The t
 # intervals of the protocols stay above zero, where every CI method agrees with the t interval.
-FAST = {0: [80.0, 100.0], 1: [100.0, 140.0, 90.0], 2: [95.0], 3: [120.0, 140.0], 4: [85.0, 95.0, 105.0, 115.0]}
+FAST = {
+    0: [80.0, 100.0],
+    1: [100.0, 140.0, 90.0],
+    2: [95.0],
+    3: [120.0, 140.0],
+    4: [85.0, 95.0, 105.0, 115.0],
+}
 OFFSET = {0: 9.0, 1: 11.5, 2: 10.0, 3: 8.0, 4: 12.0}
 
 
@@ -46,7 +52,9 @@ def incidents_frame(shuffle: bool = True) -> pd.DataFrame:
 
 def rep_means(proto: str) -> np.ndarray:
     """Each replication's mean per incident, in replication order."""
-    return np.array([np.mean([v + (OFFSET[r] if proto == "slow" else 0.0) for v in FAST[r]]) for r in sorted(FAST)])
+    return np.array(
+        [np.mean([v + (OFFSET[r] if proto == "slow" else 0.0) for v in FAST[r]]) for r in sorted(FAST)]
+    )
 
 
 def scipy_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -69,8 +77,9 @@ def test_summary_ci_per_protocol_is_the_95_percent_t_interval_of_replication_mea
     summary = summarize(incidents_frame(), ["fast", "slow"], by_category=False)
     means = rep_means(proto)
     for k, metric in enumerate(METRICS):
-        row = summary[(summary["kind"] == "protocol") & (summary["protocol"] == proto)
-                      & (summary["metric"] == metric)].iloc[0]
+        row = summary[
+            (summary["kind"] == "protocol") & (summary["protocol"] == proto) & (summary["metric"] == metric)
+        ].iloc[0]
         lo, hi = scipy_interval(means * (k + 1))
         assert lo > 0, metric  # a t interval no bound cuts
         assert row["mean"] == pytest.approx(means.mean() * (k + 1), rel=1e-12), metric
@@ -129,7 +138,9 @@ def one_sided_power_mean(n: int, f: float, mean: float, sd: float, alpha: float 
 def test_analytic_power_is_the_one_sided_closed_form(n, f):
     fig = analytic_pilot(LOGNORMAL, n, f, power_search=False)
     assert fig["geomean"]["power"] == pytest.approx(one_sided_power_geomean(n, f, 1.0), abs=1e-9)
-    assert fig["mttr"]["power"] == pytest.approx(one_sided_power_mean(n, f, LOGNORMAL.mean, LOGNORMAL.sd), abs=1e-9)
+    assert fig["mttr"]["power"] == pytest.approx(
+        one_sided_power_mean(n, f, LOGNORMAL.mean, LOGNORMAL.sd), abs=1e-9
+    )
     # a two-sided test would have less power by a margin the checks above cannot miss
     two_sided = one_sided_power_geomean(n, f, 1.0, alpha=ALPHA / 2)
     assert one_sided_power_geomean(n, f, 1.0) - two_sided > 0.05
@@ -176,17 +187,29 @@ def test_t_interval_with_two_values_has_bounds_and_with_one_has_none():
 
 def test_summary_rows_have_the_documented_columns_and_skip_a_protocol_without_data():
     summary = summarize(incidents_frame(), ["fast", "ghost", "slow"], by_category=False)
-    documented = ["kind", "category", "protocol", "metric", "n_incidents", "n_replications", "mean", "ci_low",
-                  "ci_high", "median", "p90"]
-    assert list(summary.columns[:len(documented)]) == documented
+    documented = [
+        "kind",
+        "category",
+        "protocol",
+        "metric",
+        "n_incidents",
+        "n_replications",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "median",
+        "p90",
+    ]
+    assert list(summary.columns[: len(documented)]) == documented
     assert summary.notna().any().all()  # no column without a value (a misspelt key would make one)
     diffs = summary[summary["kind"] == "difference"]
     assert set(diffs["protocol"]) == {"slow - fast"}
     assert (diffs["n_incidents"] == sum(len(v) for v in FAST.values())).all()
     assert diffs["median"].isna().all() and diffs["p90"].isna().all()
     pooled = [v for r in sorted(FAST) for v in FAST[r]]
-    row = summary[(summary["kind"] == "protocol") & (summary["protocol"] == "fast")
-                  & (summary["metric"] == "ttr_min")].iloc[0]
+    row = summary[
+        (summary["kind"] == "protocol") & (summary["protocol"] == "fast") & (summary["metric"] == "ttr_min")
+    ].iloc[0]
     assert (row["median"], row["p90"]) == pytest.approx((np.median(pooled), np.percentile(pooled, 90)))
 
 

@@ -3,8 +3,8 @@ are built on."""
 
 from __future__ import annotations
 
-
 import pytest
+from scenario_helpers import load_seed, variant
 
 from incsim.metrics import incident_records
 from incsim.model.events import Event, Kind
@@ -12,11 +12,8 @@ from incsim.model.incidents import IncidentSpec, draw_incident, generate_inciden
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.schema import Scenario
-from scenario_helpers import load_seed, variant
 
 SEED, REPLICATION = 5, 2
-
-
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +52,7 @@ def test_run_until_a_time_stops_there_and_continues_to_the_same_log(scn, inciden
     w.run(until=stop)
     assert w.env.now == stop
     assert w.log.events and all(e.t <= stop for e in w.log.events)
-    assert any(e.t > stop for e in full)               # there was more to come
+    assert any(e.t > stop for e in full)  # there was more to come
     assert dump(w.log.events) == dump(full[: len(w.log.events)])
     w.run()
     assert dump(w.log.events) == dump(full)
@@ -66,7 +63,7 @@ def test_many_small_steps_give_the_same_log(scn, incidents, full_log):
     w = world(scn, incidents, protocol)
     for t in range(0, 8 * 1440, 97):
         w.run(until=float(t))
-    w.run(until=10.0)                                  # the past: nothing happens
+    w.run(until=10.0)  # the past: nothing happens
     w.run()
     assert dump(w.log.events) == dump(full)
 
@@ -109,8 +106,9 @@ def test_an_injected_incident_is_simulated(scn, incidents):
     w.run(until=incidents[0].at + 5.0)
     now = w.env.now
     new_id = max(i.id for i in incidents) + 1
-    spec = draw_incident(new_id, now + 20.0, "single-service", ("security",), "checkout", scn,
-                         Streams(SEED, REPLICATION))
+    spec = draw_incident(
+        new_id, now + 20.0, "single-service", ("security",), "checkout", scn, Streams(SEED, REPLICATION)
+    )
     w.inject_incident(spec)
     w.run()
     mine = [e for e in w.log.events if e.incident == new_id]
@@ -141,8 +139,7 @@ def test_an_injected_escalation_opens_a_room_under_async_first(scn, incidents):
     assert not any(e.kind is Kind.ROOM_OPENED for e in plain.log.events)
 
     w = world(scn, incidents, "async-first")
-    joined = w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == target
-                         and e.role == "debugger")
+    joined = w.run_until(lambda e: e.kind is Kind.JOINED and e.incident == target and e.role == "debugger")
     assert joined is not None
     w.inject_escalation(target, reason="facilitator")
     now = w.env.now

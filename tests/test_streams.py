@@ -16,9 +16,15 @@ def _numpy(root: int, replication: int, key: tuple[int, ...]) -> np.random.Gener
 @pytest.mark.parametrize("replication", [0, 3, 2**33])
 def test_streams_equal_numpy_seed_sequences(root: int, replication: int) -> None:
     streams = Streams(root, replication)
-    for source, incident, person in [("arrivals", -1, -1), ("incident", 0, -1), ("incident", 41, -1),
-                                     ("reply_latency", 5, 0), ("reply_latency", 5, 17),
-                                     ("failures", failure_stream_id(3, 12), -1), ("write_exec_update", 10**6, 2)]:
+    for source, incident, person in [
+        ("arrivals", -1, -1),
+        ("incident", 0, -1),
+        ("incident", 41, -1),
+        ("reply_latency", 5, 0),
+        ("reply_latency", 5, 17),
+        ("failures", failure_stream_id(3, 12), -1),
+        ("write_exec_update", 10**6, 2),
+    ]:
         key = (SOURCES[source], incident + 1) + ((person + 1,) if person >= 0 else ())
         ours, theirs = streams.get(source, incident, person), _numpy(root, replication, key)
         assert ours.bit_generator.state == theirs.bit_generator.state, (source, incident, person)
@@ -54,8 +60,9 @@ def test_a_new_streams_seed_is_the_pools_state_after_its_words() -> None:
         pool.seed_after([7] * 63)
 
 
-@pytest.mark.parametrize("incident,person", [(2**32 - 2, -1), (2**32 - 1, -1), (5, 2**32 - 2), (5, 2**32 - 1),
-                                             (2**40, 2**33)])
+@pytest.mark.parametrize(
+    "incident,person", [(2**32 - 2, -1), (2**32 - 1, -1), (5, 2**32 - 2), (5, 2**32 - 1), (2**40, 2**33)]
+)
 def test_keys_at_the_word_boundary_equal_numpy(incident: int, person: int) -> None:
     key = (SOURCES["reply_latency"], incident + 1) + ((person + 1,) if person >= 0 else ())
     ours, theirs = Streams(9, 2).get("reply_latency", incident, person), _numpy(9, 2, key)

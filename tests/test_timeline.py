@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -13,8 +12,18 @@ from incsim.files import verify_manifest
 
 FIX = Path(__file__).parent / "fixtures" / "people"
 runner = CliRunner()
-BASE = ["timeline", "--slack", str(FIX / "slack"), "--calls", str(FIX / "zoom-orders-db.csv"),
-        "--calls", str(FIX / "meet-auth.csv"), str(FIX / "incidents.csv"), "--mapping", str(FIX / "incidents_cols.yaml")]
+BASE = [
+    "timeline",
+    "--slack",
+    str(FIX / "slack"),
+    "--calls",
+    str(FIX / "zoom-orders-db.csv"),
+    "--calls",
+    str(FIX / "meet-auth.csv"),
+    str(FIX / "incidents.csv"),
+    "--mapping",
+    str(FIX / "incidents_cols.yaml"),
+]
 
 
 def test_default_is_pseudonymised_and_without_text():
@@ -29,11 +38,13 @@ def test_default_is_pseudonymised_and_without_text():
     # the same member, the same pseudonym, in both incidents' timelines
     first, second = out.split("# Timeline: ")[1:]
     assert f"structured update by {alice}" in first and f"structured update by {alice}" in second
-    assert f"{alice} asks {pseudonym('U02')} a question (answered after 4 min, business hours for them)" in first
+    assert (
+        f"{alice} asks {pseudonym('U02')} a question (answered after 4 min, business hours for them)" in first
+    )
     assert f"{alice} asks {pseudonym('U03')} a question (unanswered)" in second
     assert "(20 min after the last)" in first and "(30 min after the last)" in second
     assert f"{pseudonym('U04')} joins the call (watching)" in first  # Dave never posted there
-    assert f"{pseudonym('U04')} joins the call |" in second           # ... but did in the second
+    assert f"{pseudonym('U04')} joins the call |" in second  # ... but did in the second
     assert "incident INC-4 starts (the export)" in first and "incident INC-5 resolved (the export)" in second
     assert "call ends: 5 people in it (at most 5 at once), 4 to the end, 1.37 non-essential hours" in first
     assert "decision stated by" in first
@@ -52,8 +63,13 @@ def test_written_as_markdown_and_html_with_a_manifest(tmp_path):
     res = runner.invoke(app, [*BASE, "-o", str(tmp_path / "t"), "--include-text"])
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in (tmp_path / "t").iterdir())
-    assert names == ["incident-2026-03-02-orders-db.html", "incident-2026-03-02-orders-db.md",
-                     "incident-2026-03-07-auth.html", "incident-2026-03-07-auth.md", "run.json"]
+    assert names == [
+        "incident-2026-03-02-orders-db.html",
+        "incident-2026-03-02-orders-db.md",
+        "incident-2026-03-07-auth.html",
+        "incident-2026-03-07-auth.md",
+        "run.json",
+    ]
     page = (tmp_path / "t" / "incident-2026-03-02-orders-db.html").read_text()
     assert page.startswith("<!doctype html>") and "<blockquote>" in page
     assert "What&#x27;s the status?" in page  # text escaped

@@ -4,6 +4,7 @@ by which a drawn value is set (integers, durations by their mean, the incident m
 import math
 
 import pytest
+from scenario_helpers import MINIMAL_YAML, SEED_YAML
 from typer.testing import CliRunner
 
 from incsim.cli import app
@@ -11,7 +12,6 @@ from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.overrides import scenario_data
 from incsim.scenario.schema import Uncertain
 from incsim.scenario.uncertainty import ppf, value_at, with_value
-from scenario_helpers import MINIMAL_YAML, SEED_YAML
 
 LINES = MINIMAL_YAML.count("\n")
 
@@ -24,39 +24,55 @@ def problems(section: str) -> list[str]:
 
 
 def test_a_valid_section_is_read():
-    scn = load_scenario_text(MINIMAL_YAML + "uncertainty:\n"
-                             "  behaviour.channel_rounds: {low: 1, high: 3, source: a guess}\n"
-                             "  behaviour.refocus: {low: 10, high: 30, dist: triangular, mode: 20}\n", "s.yaml")
+    scn = load_scenario_text(
+        MINIMAL_YAML + "uncertainty:\n"
+        "  behaviour.channel_rounds: {low: 1, high: 3, source: a guess}\n"
+        "  behaviour.refocus: {low: 10, high: 30, dist: triangular, mode: 20}\n",
+        "s.yaml",
+    )
     assert scn.uncertainty["behaviour.channel_rounds"].source == "a guess"
     assert scn.uncertainty["behaviour.refocus"].dist == "triangular"
 
 
 def test_an_unknown_path_is_located_at_its_key():
     got = problems("uncertainty:\n  behaviour.chanel_rounds: {low: 1, high: 3}\n")
-    assert got == [f"s.yaml:{LINES + 2}:3: uncertainty.behaviour.chanel_rounds: no key 'chanel_rounds' in "
-                   f"behaviour (did you mean 'channel_rounds'?); known: " + got[0].split("known: ")[1]]
+    assert got == [
+        f"s.yaml:{LINES + 2}:3: uncertainty.behaviour.chanel_rounds: no key 'chanel_rounds' in "
+        f"behaviour (did you mean 'channel_rounds'?); known: " + got[0].split("known: ")[1]
+    ]
 
 
-@pytest.mark.parametrize("path, what", [
-    ("protocols.war-room.kind", "text"),
-    ("org.teams.app.oncall.backup", "true/false"),
-    ("incidents.categories.single-service.decisions", "a list"),
-])
+@pytest.mark.parametrize(
+    "path, what",
+    [
+        ("protocols.war-room.kind", "text"),
+        ("org.teams.app.oncall.backup", "true/false"),
+        ("incidents.categories.single-service.decisions", "a list"),
+    ],
+)
 def test_a_target_that_is_not_a_number_is_refused(path, what):
     got = problems(f"uncertainty:\n  {path}: {{low: 1, high: 3}}\n")
-    assert got == [f"s.yaml:{LINES + 2}:3: uncertainty.{path}: '{path}' is {what}, not a number or a duration: "
-                   "only a number can have a range"]
+    assert got == [
+        f"s.yaml:{LINES + 2}:3: uncertainty.{path}: '{path}' is {what}, not a number or a duration: "
+        "only a number can have a range"
+    ]
 
 
 def test_settings_of_the_experiment_have_no_range():
     got = problems("uncertainty:\n  simulation.horizon_days: {low: 7, high: 60}\n")
-    assert len(got) == 1 and got[0].startswith(f"s.yaml:{LINES + 2}:3: ") and "'simulation' holds settings" in got[0]
+    assert (
+        len(got) == 1
+        and got[0].startswith(f"s.yaml:{LINES + 2}:3: ")
+        and "'simulation' holds settings" in got[0]
+    )
 
 
 def test_a_range_that_excludes_the_value_is_located():
     # channel_rounds defaults to 2; the minimal scenario's fix is a fixed 15 minutes
-    got = problems("uncertainty:\n  behaviour.channel_rounds: {low: 3, high: 5}\n"
-                   "  incidents.categories.single-service.fix: {low: 20, high: 40}\n")
+    got = problems(
+        "uncertainty:\n  behaviour.channel_rounds: {low: 3, high: 5}\n"
+        "  incidents.categories.single-service.fix: {low: 20, high: 40}\n"
+    )
     assert got == [
         f"s.yaml:{LINES + 2}:3: uncertainty.behaviour.channel_rounds: the range [3, 5] of "
         "'behaviour.channel_rounds' excludes the scenario's own value 2",
@@ -68,20 +84,32 @@ def test_a_range_that_excludes_the_value_is_located():
 def test_an_end_the_field_refuses_is_located_at_that_end():
     got = problems("uncertainty:\n  protocols.war-room.room.stay_probability: {low: 0.5, high: 1.5}\n")
     assert len(got) == 1
-    assert got[0].startswith(f"s.yaml:{LINES + 2}:") and ".stay_probability.high: high = 1.5 is not a valid value" in got[0]
+    assert (
+        got[0].startswith(f"s.yaml:{LINES + 2}:")
+        and ".stay_probability.high: high = 1.5 is not a valid value" in got[0]
+    )
     assert "less than or equal to 1" in got[0]
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("{low: 3, high: 1}", "high (1) must be above low (3)"),
-    ("{low: 1, high: 3, dist: triangular}", "a triangular range needs a mode between low and high"),
-    ("{low: 1, high: 3, dist: triangular, mode: 5}", "a triangular range needs a mode between low and high"),
-    ("{low: 0, high: 3, dist: loguniform}", "a loguniform range needs low above 0"),
-    ("{low: 1, high: 3, dist: lognormal, median: 2}", "a lognormal range needs median and sigma"),
-    ("{low: 1, high: 3, mode: 2}", "mode is for a triangular range, not uniform"),
-    ("{low: 1, high: 3, dist: normal}", "Input should be 'uniform', 'loguniform', 'triangular' or 'lognormal'"),
-    ("{low: 1, high: 3, sorce: x}", "unknown key 'sorce' (did you mean 'source'?)"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("{low: 3, high: 1}", "high (1) must be above low (3)"),
+        ("{low: 1, high: 3, dist: triangular}", "a triangular range needs a mode between low and high"),
+        (
+            "{low: 1, high: 3, dist: triangular, mode: 5}",
+            "a triangular range needs a mode between low and high",
+        ),
+        ("{low: 0, high: 3, dist: loguniform}", "a loguniform range needs low above 0"),
+        ("{low: 1, high: 3, dist: lognormal, median: 2}", "a lognormal range needs median and sigma"),
+        ("{low: 1, high: 3, mode: 2}", "mode is for a triangular range, not uniform"),
+        (
+            "{low: 1, high: 3, dist: normal}",
+            "Input should be 'uniform', 'loguniform', 'triangular' or 'lognormal'",
+        ),
+        ("{low: 1, high: 3, sorce: x}", "unknown key 'sorce' (did you mean 'source'?)"),
+    ],
+)
 def test_distributions_are_validated_with_located_errors(spec, words):
     got = problems(f"uncertainty:\n  behaviour.channel_rounds: {spec}\n")
     assert len(got) == 1 and got[0].startswith(f"s.yaml:{LINES + 2}:") and words in got[0], got
@@ -116,7 +144,9 @@ def test_setting_values_follows_the_rules():
     refocus = with_value(data, "behaviour.refocus", 50.0)["behaviour"]["refocus"]
     assert refocus == {"dist": "uniform", "low": 40.0, "high": 60.0}
     assert data["behaviour"]["refocus"] == {"dist": "uniform", "low": 20.0, "high": 30.0}
-    off = with_value(data, "behaviour.reply_latency.off_hours", 2 * value_at(data, "behaviour.reply_latency.off_hours"))
+    off = with_value(
+        data, "behaviour.reply_latency.off_hours", 2 * value_at(data, "behaviour.reply_latency.off_hours")
+    )
     assert off["behaviour"]["reply_latency"]["off_hours"]["median"] == pytest.approx(60.0)
     assert off["behaviour"]["reply_latency"]["off_hours"]["sigma"] == 0.7
     # a share of the mix leaves the others their proportions of the rest

@@ -37,12 +37,18 @@ from incsim.sweep import break_evens, load_sweep_text
 ROOT = Path(__file__).resolve().parents[1]
 # what a reader reads: the README and the documentation site's pages, one text (a statement is
 # found wherever it lives, and checked once)
-README = "\n\n".join(p.read_text(encoding="utf-8")
-                     for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
+README = "\n\n".join(
+    p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+)
 # the shared data sit beside the checkout (or beside the folder of worktrees)
-GITHUB = next((p / "shared/data/github-status/downtime_windows.csv" for p in (ROOT.parent, ROOT.parent.parent)
-               if (p / "shared/data/github-status/downtime_windows.csv").is_file()),
-              ROOT.parent / "shared/data/github-status/downtime_windows.csv")
+GITHUB = next(
+    (
+        p / "shared/data/github-status/downtime_windows.csv"
+        for p in (ROOT.parent, ROOT.parent.parent)
+        if (p / "shared/data/github-status/downtime_windows.csv").is_file()
+    ),
+    ROOT.parent / "shared/data/github-status/downtime_windows.csv",
+)
 DASH = "[–-]"  # the README writes ranges with an en dash
 
 
@@ -88,7 +94,11 @@ def test_readme_hybrid_rules_are_the_default_hybrid_rules(default):
     assert "no progress" in text and rules.no_progress_min is not None
     assert "platform-wide" in text and rules.categories == ["platform-wide"]
     people = int(re.search(r"a (\d+)-person triage call for\s+security", text).group(1))
-    assert hybrid.triage is not None and hybrid.triage.max_people == people and hybrid.triage.flags == ["security"]
+    assert (
+        hybrid.triage is not None
+        and hybrid.triage.max_people == people
+        and hybrid.triage.flags == ["security"]
+    )
 
 
 def test_readme_refocus_rule_names_the_default_refocus_periods(default):
@@ -121,11 +131,19 @@ def test_readme_precision_rule_is_the_code_s_rule():
 
 def test_readme_lists_columns_that_incidents_csv_has():
     row = next(line for line in README.splitlines() if line.startswith("| `incidents.csv`"))
-    words = {"TTR": "ttr_min", "customer impact": "customer_impact_min", "responder": "responder_hours",
-             "non-essential": "non_essential_hours", "refocus hours": "refocus_hours",
-             "interruptions": "interruptions", "war-room minutes": "war_room_minutes",
-             "peak participants": "peak_participants", "decision waits": "decision_wait_min",
-             "exposure": "data_exposure", "cost": "cost_usd"}
+    words = {
+        "TTR": "ttr_min",
+        "customer impact": "customer_impact_min",
+        "responder": "responder_hours",
+        "non-essential": "non_essential_hours",
+        "refocus hours": "refocus_hours",
+        "interruptions": "interruptions",
+        "war-room minutes": "war_room_minutes",
+        "peak participants": "peak_participants",
+        "decision waits": "decision_wait_min",
+        "exposure": "data_exposure",
+        "cost": "cost_usd",
+    }
     for phrase, column in words.items():
         assert phrase in row, phrase
         assert column in INCIDENT_COLUMNS, column
@@ -136,7 +154,8 @@ def test_readme_github_history_figures_are_the_data_s():
     text = readme_sentence("power, by Monte Carlo")
     windows, first, last, per_month = re.search(
         r"\((\d+) incident windows (\d{4}-\d\d)\.\.(\d{4}-\d\d), maintenance excluded, ~([\d.]+) a\s+month\)",
-        text).groups()
+        text,
+    ).groups()
     frame = pd.read_csv(GITHUB, parse_dates=["downtime_start"])
     # what the pilot reads: maintenance excluded, rows without a positive duration dropped
     kept = len(baseline_from_csv(GITHUB, exclude=["impact=maintenance"]).durations)
@@ -155,8 +174,15 @@ def test_console_table_mean_is_the_average_of_replication_means_as_its_title_say
     rows = []
     for r, values in ((0, [100.0]), (1, [10.0, 10.0, 10.0])):
         for i, v in enumerate(values):
-            rows.append({"replication": r, "protocol": "p", "incident_id": i, "category": "single-service",
-                         **{m: v for m in METRICS}})
+            rows.append(
+                {
+                    "replication": r,
+                    "protocol": "p",
+                    "incident_id": i,
+                    "category": "single-service",
+                    **{m: v for m in METRICS},
+                }
+            )
     summary = summarize(pd.DataFrame(rows), ["p"], by_category=False)
     table = render.comparison_table(summary, ["p"])
     con = Console(width=400, record=True)
@@ -165,7 +191,9 @@ def test_console_table_mean_is_the_average_of_replication_means_as_its_title_say
     words = " ".join(text.split())  # the title wraps over lines as wide as the table
     assert "average of the replications' own means" in words and "CI over replications" in words
     assert "median and p90 over all incidents" in words
-    cells = [c.strip() for c in next(line for line in text.splitlines() if line.startswith("│ p")).split("│")[1:-1]]
+    cells = [
+        c.strip() for c in next(line for line in text.splitlines() if line.startswith("│ p")).split("│")[1:-1]
+    ]
     assert cells[1] == "4"  # incidents, pooled
     assert cells[3].startswith("55 [")  # TTR mean: (100 + 10) / 2, not (100 + 30) / 4
     assert cells[2] == "10" and cells[4] == f"{np.percentile([100, 10, 10, 10], 90):.0f}"  # pooled
@@ -181,7 +209,9 @@ def test_run_command_title_uses_the_same_words():
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("words") / "run"
-    api.run_scenario(api.load(None), replications=3, seed=7, out_dir=out, command=["incsim", "run", "-n", "3"])
+    api.run_scenario(
+        api.load(None), replications=3, seed=7, out_dir=out, command=["incsim", "run", "-n", "3"]
+    )
     return out
 
 
@@ -189,8 +219,11 @@ def test_report_cost_per_year_multiplies_by_the_rate_it_prints(results):
     """A reader who multiplies the printed rate by the mean cost per incident (summary.csv) gets
     the printed cost per year."""
     md = render_report(results, "md").text
-    rate = float(re.search(r"Cost per year = mean cost per incident × ([\d,.]+) incidents a year", md)
-                 .group(1).replace(",", ""))
+    rate = float(
+        re.search(r"Cost per year = mean cost per incident × ([\d,.]+) incidents a year", md)
+        .group(1)
+        .replace(",", "")
+    )
     assert f"{wording.num(rate, 1)} incidents a year at the simulated rate" in md
     inc = pd.read_csv(results / "incidents.csv")
     days = load_results(results).run["horizon_days"]
@@ -199,10 +232,14 @@ def test_report_cost_per_year_multiplies_by_the_rate_it_prints(results):
     assert rate == pytest.approx(exact, abs=0.05)  # the printed rate is the simulated one, to its decimal
     assert build.gather(results).per_year == rate  # and the one the report multiplies by
     summary = pd.read_csv(results / "summary.csv")
-    table = md[md.index("| protocol | per incident [95% CI] | per year [95% CI]"):]
+    table = md[md.index("| protocol | per incident [95% CI] | per year [95% CI]") :]
     for p in load_results(results).protocols:
-        mean = summary[(summary["kind"] == "protocol") & (summary["category"] == "all") & (summary["protocol"] == p)
-                       & (summary["metric"] == "cost_usd")].iloc[0]["mean"]
+        mean = summary[
+            (summary["kind"] == "protocol")
+            & (summary["category"] == "all")
+            & (summary["protocol"] == p)
+            & (summary["metric"] == "cost_usd")
+        ].iloc[0]["mean"]
         row = next(line for line in table.splitlines() if line.startswith(f"| {p} |")).replace("\\$", "$")
         per_year = row.split("|")[3].strip().split(" [")[0]
         assert per_year == wording.money_short(mean * rate), (p, row)
@@ -234,16 +271,27 @@ def test_break_even_uses_the_base_scenario_s_point(tmp_path, minimal_yaml):
     crossing is at 10 min, between 5 and 15; leaving the base out would put it at 13.75."""
     (tmp_path / "tiny.yaml").write_text(minimal_yaml, encoding="utf-8")
     sweep = load_sweep_text(SWEEP, "s.yaml", tmp_path)
-    par, = sweep.parameters
+    (par,) = sweep.parameters
     assert par.base_x == 15.0 and par.base_label == "15"
     ids = {p.varied: p.id for p in sweep.points if p.varied == "base"}
     by_value = {p.setting[par.path]: p.id for p in sweep.points if p.varied == par.path}
     diffs = {ids["base"]: 10.0, by_value[0]: -10.0, by_value[1]: 30.0}
-    table = pd.DataFrame([{"point": pid, "protocol": "async-first", "metric": m, "diff_mean": d,
-                           "diff_ci_low": d - 1, "diff_ci_high": d + 1}
-                          for pid, d in diffs.items() for m in sweep.metrics])
+    table = pd.DataFrame(
+        [
+            {
+                "point": pid,
+                "protocol": "async-first",
+                "metric": m,
+                "diff_mean": d,
+                "diff_ci_low": d - 1,
+                "diff_ci_high": d + 1,
+            }
+            for pid, d in diffs.items()
+            for m in sweep.metrics
+        ]
+    )
     rec = next(r for r in break_evens(sweep, table) if r["metric"] == sweep.metrics[0])
-    crossing, = rec["crossings"]
+    (crossing,) = rec["crossings"]
     assert crossing["x"] == pytest.approx(10.0)
     assert crossing["between"] == ["5", "15"]
     assert "exceeds 10 min (between 5 and 15)" in rec["sentence"]
@@ -256,14 +304,20 @@ def test_readme_github_pilot_answers_are_the_pilot_s():
     (Monte Carlo, seed 2021) at the monthly rate the README states."""
     text = readme_sentence("power, by Monte Carlo")
     per_month = float(re.search(r"~([\d.]+) a\s+month", text).group(1))
-    gain, power, horizon = (int(x) for x in re.search(
-        r"a real (\d+)% MTTR gain does not reach (\d+)% power within (\d+) months", text).groups())
+    gain, power, horizon = (
+        int(x)
+        for x in re.search(
+            r"a real (\d+)% MTTR gain does not reach (\d+)% power within (\d+) months", text
+        ).groups()
+    )
     assert (power / 100, horizon) == (TARGET_POWER, MAX_MONTHS)
     improvement = gain / 100
     geomean_months = int(re.search(r"geometric mean\s+gets there after about (\d+) months", text).group(1))
     worse = int(re.search(r"there is a (\d+)% chance that MTTR\s+looks \*worse\*", text).group(1))
     base = baseline_from_csv(GITHUB, exclude=["impact=maintenance"])
-    report = pilot_report(base, improvement=improvement, per_month=per_month, months=DEFAULT_PILOT_MONTHS, seed=2021)
+    report = pilot_report(
+        base, improvement=improvement, per_month=per_month, months=DEFAULT_PILOT_MONTHS, seed=2021
+    )
     assert report["mttr"]["months_for_80pct_power"] is None  # beyond the 120 months searched
     assert report["geomean"]["months_for_80pct_power"] == pytest.approx(geomean_months, abs=2)
     assert round(100 * report["mttr"]["p_worse"]) == worse

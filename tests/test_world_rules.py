@@ -9,6 +9,7 @@ import copy
 
 import numpy as np
 import pytest
+from test_mechanisms import DIAGNOSIS, FIX, NINE_TO_FIVE, T0, base_doc, incident, of, run, setting
 
 from incsim.model.events import Kind
 from incsim.model.incident_run import IncidentRun
@@ -17,7 +18,6 @@ from incsim.model.people import WEEK
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.schema import Scenario
-from test_mechanisms import DIAGNOSIS, FIX, NINE_TO_FIVE, T0, base_doc, incident, of, run, setting
 
 RESOLVES = T0 + DIAGNOSIS + FIX  # 140
 
@@ -28,16 +28,19 @@ def world(doc: dict, protocol: str, *specs) -> World:
 
 
 def resolved_at(w: World, incident_id: int = 0) -> float:
-    t, = [e.t for e in of(w.log.events, Kind.RESOLVED) if e.incident == incident_id]
+    (t,) = [e.t for e in of(w.log.events, Kind.RESOLVED) if e.incident == incident_id]
     return t
 
 
 # -- work changed from outside (a drill's rollback or failover) ----------------------------------
-@pytest.mark.parametrize("factor, expected", [
-    # 20 min of diagnosis done at minute 80; the 40 left and the 20 of fix are both scaled
-    (0.5, T0 + 20 + 40 * 0.5 + FIX * 0.5),   # 110
-    (2.0, T0 + 20 + 40 * 2.0 + FIX * 2.0),   # 200
-])
+@pytest.mark.parametrize(
+    "factor, expected",
+    [
+        # 20 min of diagnosis done at minute 80; the 40 left and the 20 of fix are both scaled
+        (0.5, T0 + 20 + 40 * 0.5 + FIX * 0.5),  # 110
+        (2.0, T0 + 20 + 40 * 2.0 + FIX * 2.0),  # 200
+    ],
+)
 def test_changing_the_work_scales_what_is_left_and_the_fix(factor, expected):
     w = world(base_doc(), "async-first")
     w.run(until=T0 + 20)
@@ -62,7 +65,7 @@ def test_an_injected_escalation_is_logged_as_one_and_opens_a_room_now():
     w.run(until=T0 + 30)
     w.inject_escalation(0)
     w.run()
-    inj, = of(w.log.events, Kind.INJECTED)
+    (inj,) = of(w.log.events, Kind.INJECTED)
     assert (inj.t, inj.incident, inj.what) == (T0 + 30, 0, "escalation")
     assert [(e.t, e.reason) for e in of(w.log.events, Kind.ROOM_OPENED)] == [(T0 + 30, "escalated: injected")]
     with pytest.raises(KeyError):
@@ -92,7 +95,7 @@ def test_an_injected_incident_is_logged_as_one_and_runs_from_its_minute():
     w.run(until=30.0)
     w.inject_incident(incident(at=50.0, id=1))
     w.run(until=1000.0)
-    inj, = of(w.log.events, Kind.INJECTED)
+    (inj,) = of(w.log.events, Kind.INJECTED)
     assert (inj.t, inj.incident, inj.what) == (30.0, 1, "incident")
     assert resolved_at(w, 1) == pytest.approx(50.0 + DIAGNOSIS + FIX)
 
@@ -111,9 +114,14 @@ def test_running_to_the_present_minute_is_no_step_at_all():
 def busy_security_doc() -> dict:
     """A security team of one (sec-1, owning ``vault``) is the only holder of the security role."""
     doc = base_doc()
-    doc["org"]["teams"].append({"name": "sec", "size": 1, "work_hours": {"start": 0.0, "end": 24.0,
-                                                                         "weekends_off": False},
-                                "roles": ["security"]})
+    doc["org"]["teams"].append(
+        {
+            "name": "sec",
+            "size": 1,
+            "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+            "roles": ["security"],
+        }
+    )
     doc = setting(doc, "org.teams.ops.roles", ["ic", "leadership"])
     doc["org"]["services"].append({"name": "vault", "team": "sec"})
     doc = setting(doc, "behaviour.reply_latency.working", 7.0)
@@ -129,9 +137,13 @@ def test_a_room_decision_asks_a_stakeholder_busy_elsewhere_in_the_channel():
     busy = incident(at=0.0, roots=("vault",), diagnosis=580.0, id=0)
     needs = incident(id=1, decisions=(DecisionNeed("contain", ("security",), 10.0),))
     events = run(doc, "war-room", busy, needs)
-    dec, = of(events, Kind.DECISION, incident=1)
-    assert (dec.t, dec.wait_min, dec.medium) == (pytest.approx(T0 + DIAGNOSIS + 20.0), pytest.approx(20.0), "room")
-    q, = of(events, Kind.INTERRUPTED, incident=1, who="sec-1")
+    (dec,) = of(events, Kind.DECISION, incident=1)
+    assert (dec.t, dec.wait_min, dec.medium) == (
+        pytest.approx(T0 + DIAGNOSIS + 20.0),
+        pytest.approx(20.0),
+        "room",
+    )
+    (q,) = of(events, Kind.INTERRUPTED, incident=1, who="sec-1")
     assert q.answer_min == pytest.approx(3.0) and q.role == "stakeholder"
     assert q.reason == "decision: contain"  # what the question was about, as in the channel
     assert not of(events, Kind.JOINED, incident=1, who="sec-1")
@@ -146,7 +158,7 @@ def test_a_decision_for_the_ic_with_no_ic_waits_for_nobody():
     spec = incident(decisions=(DecisionNeed("go", ("ic",), 10.0),))
     for protocol in ("async-first", "war-room"):
         events = run(doc, protocol, spec)
-        req, = of(events, Kind.DECISION_REQUESTED)
+        (req,) = of(events, Kind.DECISION_REQUESTED)
         assert req.stakeholders == ()
         assert [e.t for e in of(events, Kind.RESOLVED)] == [pytest.approx(RESOLVES + 10.0)]
 
@@ -172,20 +184,30 @@ def test_an_ic_whose_incident_resolved_before_they_acknowledged_is_free_for_the_
     doc = setting(doc, "org.teams.ops.work_hours", dict(NINE_TO_FIVE))
     doc = setting(doc, "behaviour.page_ack_off_hours", 200.0)
     events = run(doc, "async-first", incident(id=0), incident(at=300.0, roots=("db",), id=1))
-    assert [(e.t, e.incident, e.who) for e in of(events, Kind.PAGED, role="ic")] == [(T0, 0, "ops-1"),
-                                                                                     (300.0, 1, "ops-1")]
+    assert [(e.t, e.incident, e.who) for e in of(events, Kind.PAGED, role="ic")] == [
+        (T0, 0, "ops-1"),
+        (300.0, 1, "ops-1"),
+    ]
     assert of(events, Kind.JOINED, who="ops-1") == []
-    assert [(e.t, e.incident) for e in of(events, Kind.RESOLVED)] == [(RESOLVES, 0), (300.0 + DIAGNOSIS + FIX, 1)]
+    assert [(e.t, e.incident) for e in of(events, Kind.RESOLVED)] == [
+        (RESOLVES, 0),
+        (300.0 + DIAGNOSIS + FIX, 1),
+    ]
 
 
-@pytest.mark.parametrize("backup, b_debugger, b_resolves", [
-    # app-1 (app's one on-call) debugs incident 0 from 60 to 140; incident 1 on ``web`` (also
-    # app's) comes at 70: with a backup allowed the first free colleague at work, app-2, takes it
-    # at once (70 + 80 = 150); without, it waits for the on-call place, free at 140 (140 + 80)
-    (True, "app-2", 70.0 + DIAGNOSIS + FIX),
-    (False, "app-1", RESOLVES + DIAGNOSIS + FIX),
-])
-def test_a_second_incident_on_a_team_goes_to_a_backup_or_waits_for_the_on_call(backup, b_debugger, b_resolves):
+@pytest.mark.parametrize(
+    "backup, b_debugger, b_resolves",
+    [
+        # app-1 (app's one on-call) debugs incident 0 from 60 to 140; incident 1 on ``web`` (also
+        # app's) comes at 70: with a backup allowed the first free colleague at work, app-2, takes it
+        # at once (70 + 80 = 150); without, it waits for the on-call place, free at 140 (140 + 80)
+        (True, "app-2", 70.0 + DIAGNOSIS + FIX),
+        (False, "app-1", RESOLVES + DIAGNOSIS + FIX),
+    ],
+)
+def test_a_second_incident_on_a_team_goes_to_a_backup_or_waits_for_the_on_call(
+    backup, b_debugger, b_resolves
+):
     doc = setting(base_doc(), "org.teams.app.oncall", {"per_shift": 1, "backup": backup})
     events = run(doc, "async-first", incident(id=0), incident(at=70.0, roots=("web",), id=1))
     assert [e.who for e in of(events, Kind.JOINED, incident=0, role="debugger")] == ["app-1"]
@@ -203,8 +225,10 @@ def test_an_owner_busy_debugging_elsewhere_is_logged_busy_under_their_name():
     both = incident(roots=("api", "db"), category="platform-wide", id=1)
     events = run(doc, "async-first", busy, both)
     refused = of(events, Kind.BUSY, incident=1)
-    assert [(e.t, e.who, e.role, e.elsewhere) for e in refused] == [(T0, "db-1", "owner", (0,)),
-                                                                      (T0 + DIAGNOSIS, "db-1", "owner", (0,))]
+    assert [(e.t, e.who, e.role, e.elsewhere) for e in refused] == [
+        (T0, "db-1", "owner", (0,)),
+        (T0 + DIAGNOSIS, "db-1", "owner", (0,)),
+    ]
     assert not of(events, Kind.JOINED, incident=1, who="db-1")
 
 
@@ -212,13 +236,24 @@ def test_a_room_inviting_every_on_call_has_no_cap_in_a_large_org():
     """35 teams of 4, two on call at a time: 70 on-calls. One of the owner's is the debugger,
     and the IC (ops-1) is on no team's call, so an ``all-oncalls`` room invites the other 69."""
     doc = base_doc()
-    team = {"size": 4, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "oncall": {"per_shift": 2}}
+    team = {
+        "size": 4,
+        "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+        "oncall": {"per_shift": 2},
+    }
     doc["org"]["teams"] = [{"name": f"t{i:02d}", **team} for i in range(35)] + [
-        {"name": "ops", "size": 1, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-         "roles": ["ic"], "oncall": None}]
+        {
+            "name": "ops",
+            "size": 1,
+            "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+            "roles": ["ic"],
+            "oncall": None,
+        }
+    ]
     doc["org"]["services"] = [{"name": "api", "team": "t00"}]
-    doc = setting(doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0})
+    doc = setting(
+        doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0}
+    )
     events = run(doc, "war-room")
     assert [e.who for e in of(events, Kind.JOINED, role="ic")] == ["ops-1"]
     spectators = {e.who for e in of(events, Kind.JOINED, role="spectator")}
@@ -321,7 +356,7 @@ def test_a_triage_call_with_nobody_holding_the_security_role_has_only_debugger_a
 
 
 def resolved_at_of(events) -> float:
-    t, = [e.t for e in of(events, Kind.RESOLVED)]
+    (t,) = [e.t for e in of(events, Kind.RESOLVED)]
     return t
 
 
@@ -342,6 +377,7 @@ def test_without_a_horizon_per_service_failures_run_for_the_scenario_s_days():
     """No horizon given: the world runs for ``simulation.horizon_days``. Each service draws its
     failures from its own stream, so 7 days give exactly the failures of the first 7 of 14 days,
     and 14 days give more (four services at 3 a week: about 12 a week)."""
+
     def detected(days: float) -> list[tuple[float, str]]:
         doc = setting(base_doc(), "simulation.horizon_days", days)
         doc["incidents"]["arrivals"] = {"rate_per_week": 3.0, "per_service": True}
@@ -373,10 +409,16 @@ def test_a_team_sends_someone_merely_watching_elsewhere_before_someone_debugging
     ``db``). Asked for its responder to incident 2 (on ``web``), db has nobody free, so it sends
     the one merely watching elsewhere, db-2, not db-1 who is debugging."""
     doc = setting(base_doc(), "org.teams.db.oncall", {"per_shift": 2})
-    doc = setting(doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0})
-    w = world(doc, "war-room", incident(at=0.0, id=0, diagnosis=600.0),
-              incident(at=30.0, roots=("db",), id=1, diagnosis=600.0),
-              incident(at=40.0, roots=("web",), id=2, diagnosis=600.0))
+    doc = setting(
+        doc, "protocols.war-room.room", {"invite": {"rule": "all-oncalls"}, "stay_probability": 1.0}
+    )
+    w = world(
+        doc,
+        "war-room",
+        incident(at=0.0, id=0, diagnosis=600.0),
+        incident(at=30.0, roots=("db",), id=1, diagnosis=600.0),
+        incident(at=40.0, roots=("web",), id=2, diagnosis=600.0),
+    )
     w.run(until=41.0)
     assert w.runs[0].engaged.get("db-2") == "spectator" and w.runs[1].debugger.id == "db-1"
     assert [e.id for e in w.roster.oncall("db", 41.0)] == ["db-1", "db-2"]
@@ -391,7 +433,7 @@ def test_asking_to_open_a_room_that_is_open_changes_nothing():
     w = world(base_doc(), "war-room")
     w.run(until=T0 + 20)
     run0 = w.runs[0]
-    first, = of(w.log.events, Kind.ROOM_OPENED)
+    (first,) = of(w.log.events, Kind.ROOM_OPENED)
     assert run0.room_open and not run0.in_triage_call
     w.open_room(run0, "escalated: asked again")
     w.run()
@@ -412,7 +454,9 @@ def test_someone_taking_part_becomes_the_debugger_once():
     w.join(run0, eng, "debugger")
     assert run0.engaged["app-3"] == "debugger"
     assert [(e.role, e.change) for e in of(w.log.events, Kind.JOINED, who="app-3")] == [
-        ("expert", False), ("debugger", True)]
+        ("expert", False),
+        ("debugger", True),
+    ]
     w.join(run0, w.roster.engineers["app-4"], "spectator")
     w.join(run0, w.roster.engineers["app-4"], "expert")
     w.join(run0, w.roster.engineers["app-4"], "spectator")
@@ -442,8 +486,12 @@ def _role_world() -> World:
     doc = base_doc()
     doc["org"]["teams"] += [
         {"name": "night", "size": 2, "work_hours": dict(NINE_TO_FIVE), "roles": ["legal"]},
-        {"name": "day", "size": 2, "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-         "roles": ["legal"]},
+        {
+            "name": "day",
+            "size": 2,
+            "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
+            "roles": ["legal"],
+        },
     ]
     w = world(doc, "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))
     w.run(until=T0 + 10)
@@ -468,43 +516,51 @@ def _held(watching=(), debugging=(), in_it=(), ic=None) -> tuple[World, Incident
     return w, run0
 
 
-@pytest.mark.parametrize("watching, debugging, in_it, ic, expected", [
-    # everyone free: the first at work, though night-1 comes first in the role's order
-    ((), (), (), None, "day-1"),
-    # day's two are watching elsewhere: the first free one, off hours or not
-    (("day-1", "day-2"), (), (), None, "night-1"),
-    # nobody free; night's watch elsewhere, day's debug elsewhere: the first not held elsewhere
-    (("night-1", "night-2"), ("day-1", "day-2"), (), None, "night-1"),
-    (("night-1", "night-2", "day-2"), ("day-1",), (), None, "night-1"),
-    (("day-1", "day-2"), ("night-1", "night-2"), (), None, "day-1"),
-    # everyone debugging elsewhere: the first of all
-    ((), ("night-1", "night-2", "day-1", "day-2"), (), None, "night-1"),
-    # someone already in the incident comes first, free or not, at work or not
-    ((), (), ("day-2",), None, "day-2"),
-    (("night-2",), (), ("night-2", "day-2"), None, "night-2"),
-    # the incident's IC never takes the role: not day-1, nor day-2 when it is in it
-    ((), (), (), "day-1", "day-2"),
-    ((), (), ("day-2",), "day-2", "day-1"),
-    ((), (), ("day-1", "day-2"), "day-1", "day-2"),
-])
+@pytest.mark.parametrize(
+    "watching, debugging, in_it, ic, expected",
+    [
+        # everyone free: the first at work, though night-1 comes first in the role's order
+        ((), (), (), None, "day-1"),
+        # day's two are watching elsewhere: the first free one, off hours or not
+        (("day-1", "day-2"), (), (), None, "night-1"),
+        # nobody free; night's watch elsewhere, day's debug elsewhere: the first not held elsewhere
+        (("night-1", "night-2"), ("day-1", "day-2"), (), None, "night-1"),
+        (("night-1", "night-2", "day-2"), ("day-1",), (), None, "night-1"),
+        (("day-1", "day-2"), ("night-1", "night-2"), (), None, "day-1"),
+        # everyone debugging elsewhere: the first of all
+        ((), ("night-1", "night-2", "day-1", "day-2"), (), None, "night-1"),
+        # someone already in the incident comes first, free or not, at work or not
+        ((), (), ("day-2",), None, "day-2"),
+        (("night-2",), (), ("night-2", "day-2"), None, "night-2"),
+        # the incident's IC never takes the role: not day-1, nor day-2 when it is in it
+        ((), (), (), "day-1", "day-2"),
+        ((), (), ("day-2",), "day-2", "day-1"),
+        ((), (), ("day-1", "day-2"), "day-1", "day-2"),
+    ],
+)
 def test_a_role_goes_to_someone_in_it_then_free_at_work_then_free_then_not_held_then_anyone(
-        watching, debugging, in_it, ic, expected):
+    watching, debugging, in_it, ic, expected
+):
     w, run0 = _held(watching, debugging, in_it, ic)
     assert w.with_role(run0, "legal").id == expected
 
 
-@pytest.mark.parametrize("team, watching, debugging, ic, expected", [
-    ("day", (), (), None, "day-1"),                        # the on-call
-    ("day", ("day-1",), (), None, "day-2"),                # a free colleague at work before a busy on-call
-    ("day", ("day-1",), ("day-2",), None, "day-1"),        # nobody free: the one not held elsewhere
-    ("day", ("day-2",), ("day-1",), None, "day-2"),        # ... on call or not
-    ("day", (), ("day-1", "day-2"), None, "day-1"),        # everyone held: the on-call
-    ("day", (), (), "day-1", "day-2"),                     # never the incident's IC
-    # night-2 is off hours and not on call, so never sent: the on-call is, busy or not
-    ("night", ("night-1",), (), None, "night-1"),
-    ("night", (), ("night-1",), None, "night-1"),
-])
+@pytest.mark.parametrize(
+    "team, watching, debugging, ic, expected",
+    [
+        ("day", (), (), None, "day-1"),  # the on-call
+        ("day", ("day-1",), (), None, "day-2"),  # a free colleague at work before a busy on-call
+        ("day", ("day-1",), ("day-2",), None, "day-1"),  # nobody free: the one not held elsewhere
+        ("day", ("day-2",), ("day-1",), None, "day-2"),  # ... on call or not
+        ("day", (), ("day-1", "day-2"), None, "day-1"),  # everyone held: the on-call
+        ("day", (), (), "day-1", "day-2"),  # never the incident's IC
+        # night-2 is off hours and not on call, so never sent: the on-call is, busy or not
+        ("night", ("night-1",), (), None, "night-1"),
+        ("night", (), ("night-1",), None, "night-1"),
+    ],
+)
 def test_a_team_sends_its_free_on_call_then_a_free_colleague_at_work_then_the_least_busy(
-        team, watching, debugging, ic, expected):
+    team, watching, debugging, ic, expected
+):
     w, run0 = _held(watching, debugging, ic=ic)
     assert w.responder_for(run0, team).id == expected

@@ -128,7 +128,11 @@ def _resolve(who: str, claims: Sequence[_Claim]) -> list[Span]:
             continue
         c = claims[heap[0][3]]
         prev = out[-1] if out else None
-        if prev is not None and prev.end == a and (prev.incident, prev.state, prev.role) == (c.incident, c.state, c.role):
+        if (
+            prev is not None
+            and prev.end == a
+            and (prev.incident, prev.state, prev.role) == (c.incident, c.state, c.role)
+        ):
             out[-1] = Span(who, c.incident, c.state, c.role, prev.start, b)
         else:
             out.append(Span(who, c.incident, c.state, c.role, a, b))
@@ -225,8 +229,9 @@ def time_columns(accounting: Accounting, roster, horizon: float) -> dict[str, li
     return cols
 
 
-def _time_row(eng, spans: list[Span], horizon: float, off_hours: dict[tuple, Spans],
-              pattern: tuple) -> tuple[float, ...]:
+def _time_row(
+    eng, spans: list[Span], horizon: float, off_hours: dict[tuple, Spans], pattern: tuple
+) -> tuple[float, ...]:
     """``eng``'s figures of the time table (``STATES``, then ``after_horizon``) from their spans;
     ``off_hours`` caches the off hours over the horizon by working ``pattern``."""
     row: dict[str, float] = {}
@@ -277,10 +282,25 @@ def check_one_place(events: Iterable[Event], roles: Sequence[str] | None = ("deb
         for a, b, inc in ivs:
             for end, other in reach:
                 if other != inc and a < end - 1e-9:
-                    problems.append(f"{who}: incident {other} until {end:.1f} and incident {inc} from {a:.1f}")
-            reach = [(e, i) for e, i in reach if i != inc and e > a] + [(max([b] + [e for e, i in reach if i == inc]), inc)]
+                    problems.append(
+                        f"{who}: incident {other} until {end:.1f} and incident {inc} from {a:.1f}"
+                    )
+            reach = [(e, i) for e, i in reach if i != inc and e > a] + [
+                (max([b] + [e for e, i in reach if i == inc]), inc)
+            ]
     return problems
 
 
-__all__ = ["Accounting", "BUSY", "NON_ESSENTIAL", "STATES", "TIME_COLUMNS", "Span", "check_one_place",
-           "minutes_by_state", "off_hours_minutes", "state_of", "time_columns"]
+__all__ = [
+    "Accounting",
+    "BUSY",
+    "NON_ESSENTIAL",
+    "STATES",
+    "TIME_COLUMNS",
+    "Span",
+    "check_one_place",
+    "minutes_by_state",
+    "off_hours_minutes",
+    "state_of",
+    "time_columns",
+]

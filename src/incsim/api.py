@@ -11,13 +11,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from incsim.experiment import (ExperimentResult, IncidentLimitError, PrecisionOutcome, calibrate, run_experiment,
-                               run_to_precision)
+from incsim.experiment import (
+    ExperimentResult,
+    IncidentLimitError,
+    PrecisionOutcome,
+    calibrate,
+    run_experiment,
+    run_to_precision,
+)
 from incsim.output import check_dir, write_results
 from incsim.pilot import PILOT_FILE, write_pilot_json  # noqa: F401  (the pilot's file, named here for callers)
 from incsim.pilot_baseline import load_baseline  # noqa: F401  (the pilot's baseline, named here for callers)
@@ -122,9 +128,13 @@ def _stop_pool(pool: ProcessPoolExecutor, others: set) -> None:
 
 
 @contextmanager
-def executor_for(jobs: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 20.0, tasks: int | None = None,
-                 oversubscribe: bool = False) -> Iterator[Executor | None]:
+def executor_for(
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = 20.0,
+    tasks: int | None = None,
+    oversubscribe: bool = False,
+) -> Iterator[Executor | None]:
     """A Dask cluster's executor (``scheduler``), a local process pool, or None (serial).
 
     The pool has ``worker_count(jobs, tasks, oversubscribe)`` workers. With ``jobs`` left out
@@ -178,7 +188,7 @@ def load(path: str | Path | None) -> LoadedScenario:
 
 def default_out_dir(root: Path = Path("results")) -> Path:
     """A new timestamped folder under ``root`` (suffixed if that second is taken)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     out = root / stamp
     n = 1
     while out.exists():
@@ -214,24 +224,41 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def estimate_line(seconds_per_replication: float, replications: int, workers: int, incidents: int,
-                  protocols: int, cap: bool = False) -> str:
+def estimate_line(
+    seconds_per_replication: float,
+    replications: int,
+    workers: int,
+    incidents: int,
+    protocols: int,
+    cap: bool = False,
+) -> str:
     """The one line printed before a long run: how long it will take and why (``cap``: the
     replications are an upper bound, as with ``--precision``)."""
     total = seconds_per_replication * replications / max(workers, 1)
     on = f" on {workers} workers" if workers > 1 else ""
     upto = "up to " if cap else ""
-    return (f"estimate: {upto}about {_duration(total)} for {upto}{replications:,} replications{on} "
-            f"({incidents:,} incidents x {protocols} protocols each; replication 0 took "
-            f"{seconds_per_replication:.2f} s); Ctrl-C stops it")
+    return (
+        f"estimate: {upto}about {_duration(total)} for {upto}{replications:,} replications{on} "
+        f"({incidents:,} incidents x {protocols} protocols each; replication 0 took "
+        f"{seconds_per_replication:.2f} s); Ctrl-C stops it"
+    )
 
 
-def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, seed: int | None = None,
-                 out_dir: Path | None = None, force: bool = False, command: list[str] | None = None,
-                 executor: Executor | None = None, precision_pct: float | None = None,
-                 precision_metric: str = "engineer_hours", max_replications: int = 1000,
-                 progress: Callable[[int], None] | None = None,
-                 notice: Callable[[str], None] | None = None) -> RunOutcome:
+def run_scenario(
+    loaded: LoadedScenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    out_dir: Path | None = None,
+    force: bool = False,
+    command: list[str] | None = None,
+    executor: Executor | None = None,
+    precision_pct: float | None = None,
+    precision_metric: str = "engineer_hours",
+    max_replications: int = 1000,
+    progress: Callable[[int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> RunOutcome:
     """Run every protocol of a scenario, write the results, and return them.
 
     With ``precision_pct``, replications are added (from ``replications`` up to
@@ -243,7 +270,11 @@ def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, see
     scn = loaded.scenario
     reps = replications if replications is not None else scn.simulation.replications
     drawn = seed is None and scn.simulation.seed is None
-    root_seed = seed if seed is not None else (scn.simulation.seed if scn.simulation.seed is not None else draw_seed())
+    root_seed = (
+        seed
+        if seed is not None
+        else (scn.simulation.seed if scn.simulation.seed is not None else draw_seed())
+    )
     out = out_dir if out_dir is not None else default_out_dir()
     check_dir(out, force)  # refuse early, before minutes of simulation
     t0 = time.perf_counter()
@@ -254,30 +285,66 @@ def run_scenario(loaded: LoadedScenario, *, replications: int | None = None, see
         planned = max_replications if precision_pct is not None else reps
         est = secs * planned / executor_workers(executor)
         if notice is not None and est > LONG_RUN_S:
-            notice(estimate_line(secs, planned, executor_workers(executor),
-                                 len(set(first.columns["incident_id"].tolist())),
-                                 len(scn.protocols), cap=precision_pct is not None))
+            notice(
+                estimate_line(
+                    secs,
+                    planned,
+                    executor_workers(executor),
+                    len(set(first.columns["incident_id"].tolist())),
+                    len(scn.protocols),
+                    cap=precision_pct is not None,
+                )
+            )
         precision = None
         if precision_pct is not None:
-            result, precision = run_to_precision(scn, root_seed, precision_pct=precision_pct,
-                                                 metric=precision_metric, start=reps, cap=max_replications,
-                                                 executor=executor, progress=progress, done={0: first})
+            result, precision = run_to_precision(
+                scn,
+                root_seed,
+                precision_pct=precision_pct,
+                metric=precision_metric,
+                start=reps,
+                cap=max_replications,
+                executor=executor,
+                progress=progress,
+                done={0: first},
+            )
         else:
-            result = run_experiment(scn, reps, root_seed, executor=executor, progress=progress, done={0: first})
+            result = run_experiment(
+                scn, reps, root_seed, executor=executor, progress=progress, done={0: first}
+            )
     except IncidentLimitError as exc:
         where = locate(loaded.text, loaded.source, ("simulation", "max_incidents"))
         raise UsageError(f"{where.file}:{where.line}:{where.col}: {exc}") from None
     summary = result.summary()
     wall = time.perf_counter() - t0
     extra = {"precision": asdict(precision)} if precision else {}
-    write_run(loaded, result, out, command=command, wall_time_s=wall, force=force, summary=summary, extra=extra)
+    write_run(
+        loaded, result, out, command=command, wall_time_s=wall, force=force, summary=summary, extra=extra
+    )
     return RunOutcome(result, summary, out, root_seed, drawn, wall, precision)
 
 
-def write_run(loaded: LoadedScenario, result: ExperimentResult, out: Path, *, command: list[str] | None = None,
-              wall_time_s: float | None = 0.0, force: bool = False, summary: pd.DataFrame | None = None,
-              extra: dict | None = None) -> list[Path]:
+def write_run(
+    loaded: LoadedScenario,
+    result: ExperimentResult,
+    out: Path,
+    *,
+    command: list[str] | None = None,
+    wall_time_s: float | None = 0.0,
+    force: bool = False,
+    summary: pd.DataFrame | None = None,
+    extra: dict | None = None,
+) -> list[Path]:
     """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
     ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
-    return write_results(result, out, scenario_text=loaded.text, scenario_source=loaded.source, command=command,
-                         wall_time_s=wall_time_s, force=force, summary=summary, extra=extra)
+    return write_results(
+        result,
+        out,
+        scenario_text=loaded.text,
+        scenario_source=loaded.source,
+        command=command,
+        wall_time_s=wall_time_s,
+        force=force,
+        summary=summary,
+        extra=extra,
+    )

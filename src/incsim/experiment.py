@@ -42,8 +42,9 @@ class ReplicationResult:
     logs: dict[str, list[Event]] = field(default_factory=dict)
 
     @classmethod
-    def of_rows(cls, replication: int, rows: list[dict], time: list[dict],
-                logs: dict[str, list[Event]] | None = None) -> ReplicationResult:
+    def of_rows(
+        cls, replication: int, rows: list[dict], time: list[dict], logs: dict[str, list[Event]] | None = None
+    ) -> ReplicationResult:
         """From incident rows as dicts (keyed by ``INCIDENT_COLUMNS``; a key left out is NaN, as
         in a table of them)."""
         cols = {c: _column([r.get(c, math.nan) for r in rows]) for c in INCIDENT_COLUMNS}
@@ -94,7 +95,9 @@ def incident_frame(results: Iterable[ReplicationResult]) -> pd.DataFrame:
     for c in INCIDENT_COLUMNS:
         pieces = [res.columns[c] for res in parts]
         first = pieces[0]
-        if isinstance(first, np.ndarray) and all(isinstance(p, np.ndarray) and p.dtype == first.dtype for p in pieces):
+        if isinstance(first, np.ndarray) and all(
+            isinstance(p, np.ndarray) and p.dtype == first.dtype for p in pieces
+        ):
             table[c] = np.concatenate(pieces)  # one kind throughout: joined as it is
         else:  # kinds that differ between replications join as pandas joins the tables
             table[c] = pd.concat([pd.DataFrame({c: p}) for p in pieces], ignore_index=True)[c]
@@ -111,13 +114,21 @@ def run_replication(scn: Scenario, replication: int, seed: int, keep_log: bool =
     incidents = generate_incidents(scn, Streams(seed, replication), horizon)
     limit = scn.simulation.max_incidents
     if len(incidents) > limit:
-        raise IncidentLimitError(f"replication {replication} has {len(incidents):,} incidents, over "
-                                 f"simulation.max_incidents = {limit:,}; raise it to allow such a run")
+        raise IncidentLimitError(
+            f"replication {replication} has {len(incidents):,} incidents, over "
+            f"simulation.max_incidents = {limit:,}; raise it to allow such a run"
+        )
     return replicate(scn, replication, seed, incidents, horizon, keep_log)
 
 
-def replicate(scn: Scenario, replication: int, seed: int, incidents: Sequence[IncidentSpec], horizon: float,
-              keep_log: bool = False) -> ReplicationResult:
+def replicate(
+    scn: Scenario,
+    replication: int,
+    seed: int,
+    incidents: Sequence[IncidentSpec],
+    horizon: float,
+    keep_log: bool = False,
+) -> ReplicationResult:
     """Simulate every protocol of ``scn`` on ``incidents`` (drawn or replayed) and score each log
     with ``score_log``: the one path from incidents to a replication's rows."""
     roster = Roster(scn)
@@ -130,7 +141,9 @@ def replicate(scn: Scenario, replication: int, seed: int, incidents: Sequence[In
         recs, engineers, totals = score_log(world.log.events, scn.costs, roster, horizon)
         for rec in recs:
             rows.append({"replication": replication, "protocol": proto.name, **rec})
-        time_rows.append({"replication": replication, "protocol": proto.name, "engineers": engineers, **totals})
+        time_rows.append(
+            {"replication": replication, "protocol": proto.name, "engineers": engineers, **totals}
+        )
         if keep_log:
             logs[proto.name] = world.log.events
     return ReplicationResult.of_rows(replication, rows, time_rows, logs)
@@ -167,8 +180,15 @@ def calibrate(scn: Scenario, seed: int, log_sample: int | None = None) -> tuple[
     return first, time.perf_counter() - t0
 
 
-def _collect(scn: Scenario, reps: range, seed: int, keep: int, executor: Executor | None,
-             progress: Callable[[int], None] | None, into: dict[int, ReplicationResult]) -> None:
+def _collect(
+    scn: Scenario,
+    reps: range,
+    seed: int,
+    keep: int,
+    executor: Executor | None,
+    progress: Callable[[int], None] | None,
+    into: dict[int, ReplicationResult],
+) -> None:
     todo = [r for r in reps if r not in into]
     if executor is None:
         for r in todo:
@@ -193,9 +213,16 @@ def assemble(scn: Scenario, seed: int, results: dict[int, ReplicationResult]) ->
     return ExperimentResult(scn, seed, len(results), incidents, time, logs)
 
 
-def run_experiment(scn: Scenario, replications: int, seed: int, *, log_sample: int | None = None,
-                   executor: Executor | None = None, progress: Callable[[int], None] | None = None,
-                   done: dict[int, ReplicationResult] | None = None) -> ExperimentResult:
+def run_experiment(
+    scn: Scenario,
+    replications: int,
+    seed: int,
+    *,
+    log_sample: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+    done: dict[int, ReplicationResult] | None = None,
+) -> ExperimentResult:
     """Run ``replications`` replications (those in ``done`` are not run again); results are
     identical whatever executor runs them."""
     keep = scn.simulation.event_log_sample if log_sample is None else log_sample
@@ -226,10 +253,20 @@ def relative_half_width(incidents: pd.DataFrame, a: str, b: str, metric: str) ->
     return m, (hi - lo) / 2
 
 
-def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: str = "engineer_hours",
-                     start: int = 10, cap: int = 1000, batch: int = 10, log_sample: int | None = None,
-                     executor: Executor | None = None, progress: Callable[[int], None] | None = None,
-                     done: dict[int, ReplicationResult] | None = None) -> tuple[ExperimentResult, PrecisionOutcome]:
+def run_to_precision(
+    scn: Scenario,
+    seed: int,
+    *,
+    precision_pct: float,
+    metric: str = "engineer_hours",
+    start: int = 10,
+    cap: int = 1000,
+    batch: int = 10,
+    log_sample: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+    done: dict[int, ReplicationResult] | None = None,
+) -> tuple[ExperimentResult, PrecisionOutcome]:
     """Add replications until the main paired difference's 95% half-width is under ``precision_pct``%
     of its mean (the first two protocols, ``metric``), or ``cap`` replications are reached.
 
@@ -249,8 +286,9 @@ def run_to_precision(scn: Scenario, seed: int, *, precision_pct: float, metric: 
         m, half = relative_half_width(res.incidents, a, b, metric)
         pct = abs(half / m) * 100 if m and not math.isnan(half) else math.inf
         if pct <= precision_pct or n >= cap:
-            return res, PrecisionOutcome(precision_pct, metric, f"{b} - {a}", half, m, pct, n,
-                                         stopped_by_cap=pct > precision_pct)
+            return res, PrecisionOutcome(
+                precision_pct, metric, f"{b} - {a}", half, m, pct, n, stopped_by_cap=pct > precision_pct
+            )
         step = min(batch, cap - n)
         _collect(scn, range(n, n + step), seed, keep, executor, progress, results)
         n += step

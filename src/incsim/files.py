@@ -81,6 +81,7 @@ UMASK = _read_umask()
 
 # -- the target folder ------------------------------------------------------------------------
 
+
 def _stale_staging(out: Path) -> list[Path]:
     return [p for p in out.iterdir() if p.is_dir() and p.name.startswith(STAGING_PREFIX)]
 
@@ -96,7 +97,9 @@ def check_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
         if out.is_dir() and not force:
             stale = set(_stale_staging(out))
             if any(p not in stale and p.name not in allowed for p in out.iterdir()):
-                raise OutputError(f"{out}: folder is not empty (earlier results?); choose another -o or pass --force")
+                raise OutputError(
+                    f"{out}: folder is not empty (earlier results?); choose another -o or pass --force"
+                )
         parent = next((p for p in [out, *out.parents] if p.exists()), None)
         if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
             raise OutputError(f"{out}: cannot create the output folder: {parent} is not a writable folder")
@@ -118,6 +121,7 @@ def prepare_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
 
 # -- manifests: every file with its size and sha256 ----------------------------------------------
 
+
 def sha256_bytes(data: bytes) -> str:
     """The hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
@@ -130,7 +134,9 @@ def file_entry(rel: str, data: bytes) -> dict:
 
 def _canonical(record: dict) -> bytes:
     body = {k: v for k, v in record.items() if k != SEAL_KEY}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode(
+        "utf-8"
+    )
 
 
 def sealed_json(record: dict) -> str:
@@ -160,8 +166,10 @@ def read_sealed_json(path: Path, what: str = "file") -> dict:
     if not isinstance(record, dict):
         raise OutputError(f"{path}: damaged ({what} is not a JSON object)")
     if SEAL_KEY not in record:
-        raise OutputError(f"{path}: has no {SEAL_KEY}: written by an older incsim or by hand; "
-                          "rerun the command that wrote it")
+        raise OutputError(
+            f"{path}: has no {SEAL_KEY}: written by an older incsim or by hand; "
+            "rerun the command that wrote it"
+        )
     if record[SEAL_KEY] != sha256_bytes(_canonical(record)):
         raise OutputError(f"{path}: damaged ({what} does not match its {SEAL_KEY})")
     return record
@@ -175,8 +183,9 @@ def manifest_text(record: dict, entries: Iterable[dict]) -> str:
     return sealed_json({**record, "files": sorted(entries, key=lambda e: e["path"])})
 
 
-def write_manifest(folder: Path, files: Iterable[Path | str], name: str = "manifest.json",
-                   record: dict | None = None) -> Path:
+def write_manifest(
+    folder: Path, files: Iterable[Path | str], name: str = "manifest.json", record: dict | None = None
+) -> Path:
     """Write ``folder/name`` (sealed JSON): ``record`` plus ``files``, each written file with its
     size and sha256, read back from disk."""
     folder = Path(folder)
@@ -200,8 +209,10 @@ def check_not_half_replaced(folder: Path, manifests: Iterable[str] = MANIFEST_NA
     write was killed while it moved files (SIGKILL cannot be held back), leaving a mix."""
     manifests = tuple(manifests)
     if folder.is_dir() and any((stale / n).is_file() for stale in _stale_staging(folder) for n in manifests):
-        raise OutputError(f"{folder}: half replaced by an interrupted write (its earlier manifest is in a "
-                          f"{STAGING_PREFIX}* folder); rerun the command that wrote it, with --force")
+        raise OutputError(
+            f"{folder}: half replaced by an interrupted write (its earlier manifest is in a "
+            f"{STAGING_PREFIX}* folder); rerun the command that wrote it, with --force"
+        )
 
 
 def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
@@ -219,18 +230,30 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
     record = read_sealed_json(path, "the manifest")
     entries = record.get("files")
     if not isinstance(entries, list):
-        raise OutputError(f"{path}: lists no files (written by an older incsim, or not finished); "
-                          "rerun the command that wrote it")
+        raise OutputError(
+            f"{path}: lists no files (written by an older incsim, or not finished); "
+            "rerun the command that wrote it"
+        )
     listed: set[str] = set()
     for e in entries:
-        if not (isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("size"), int)
-                and isinstance(e.get("sha256"), str)) or ".." in Path(e["path"]).parts or Path(e["path"]).is_absolute():
+        if (
+            not (
+                isinstance(e, dict)
+                and isinstance(e.get("path"), str)
+                and isinstance(e.get("size"), int)
+                and isinstance(e.get("sha256"), str)
+            )
+            or ".." in Path(e["path"]).parts
+            or Path(e["path"]).is_absolute()
+        ):
             raise OutputError(f"{path}: damaged (a malformed entry in 'files')")
         listed.add(e["path"])
         f = folder / e["path"]
         data = _read_bytes(f, f"listed in {path.name}")
         if len(data) != e["size"]:
-            raise OutputError(f"{f}: damaged ({len(data):,} bytes, {path.name} says {e['size']:,}; cut short?)")
+            raise OutputError(
+                f"{f}: damaged ({len(data):,} bytes, {path.name} says {e['size']:,}; cut short?)"
+            )
         if sha256_bytes(data) != e["sha256"]:
             raise OutputError(f"{f}: damaged or from another run (its sha256 differs from {path.name})")
     owned = {Path(p).parent for p in listed} - {Path(".")}
@@ -238,11 +261,14 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
         for f in sorted((folder / sub).iterdir()):
             rel = f.relative_to(folder).as_posix()
             if f.is_file() and not f.name.startswith(".") and rel not in listed:
-                raise OutputError(f"{f}: not written by this run (a mixed folder; {path.name} does not list it)")
+                raise OutputError(
+                    f"{f}: not written by this run (a mixed folder; {path.name} does not list it)"
+                )
     return record
 
 
 # -- publishing a staged folder ----------------------------------------------------------------
+
 
 def _listed(out: Path) -> list[str]:
     """The files an earlier manifest in ``out`` lists (none when it is absent or unreadable)."""
@@ -254,8 +280,14 @@ def _listed(out: Path) -> list[str]:
             continue
         entries = record.get("files") if isinstance(record, dict) else None
         if isinstance(entries, list):
-            found += [e["path"] for e in entries if isinstance(e, dict) and isinstance(e.get("path"), str)
-                      and ".." not in Path(e["path"]).parts and not Path(e["path"]).is_absolute()]
+            found += [
+                e["path"]
+                for e in entries
+                if isinstance(e, dict)
+                and isinstance(e.get("path"), str)
+                and ".." not in Path(e["path"]).parts
+                and not Path(e["path"]).is_absolute()
+            ]
         elif isinstance(entries, dict):  # an older calibrate's manifest.json: name -> size and hash
             found += [k for k in entries if isinstance(k, str) and ".." not in Path(k).parts]
     return found
@@ -276,8 +308,14 @@ def _old_files(out: Path, new: Sequence[str], stale: Sequence[str], keep: Collec
     return list(seen)
 
 
-def publish(out: Path, files: Sequence[tuple[str, bytes]], *, stale: Sequence[str] = (), keep: Collection[str] = (),
-            hold: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> list[Path]:
+def publish(
+    out: Path,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    stale: Sequence[str] = (),
+    keep: Collection[str] = (),
+    hold: Callable[[], AbstractContextManager] = contextlib.nullcontext,
+) -> list[Path]:
     """Write ``files`` (path relative to ``out``, bytes; the manifest last) into ``out`` as one change.
 
     Every file is first written to a staging folder (``.incsim-*``) inside ``out``. Then, inside
@@ -311,8 +349,9 @@ def publish(out: Path, files: Sequence[tuple[str, bytes]], *, stale: Sequence[st
     return [out / rel for rel, _ in files]
 
 
-def _swap(out: Path, staging: Path, aside: Path, new: list[str], stale: Sequence[str],
-          keep: Collection[str]) -> None:
+def _swap(
+    out: Path, staging: Path, aside: Path, new: list[str], stale: Sequence[str], keep: Collection[str]
+) -> None:
     moved: list[str] = []
     placed: list[str] = []
     try:
@@ -333,9 +372,16 @@ def _swap(out: Path, staging: Path, aside: Path, new: list[str], stale: Sequence
         raise
 
 
-def write_folder(out: Path, files: Sequence[tuple[str, bytes]], record: dict, *, force: bool = False,
-                 allowed: Iterable[str] = (), stale: Sequence[str] = (),
-                 hold: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> list[Path]:
+def write_folder(
+    out: Path,
+    files: Sequence[tuple[str, bytes]],
+    record: dict,
+    *,
+    force: bool = False,
+    allowed: Iterable[str] = (),
+    stale: Sequence[str] = (),
+    hold: Callable[[], AbstractContextManager] = contextlib.nullcontext,
+) -> list[Path]:
     """Write ``files`` and a sealed ``run.json`` (``record`` plus every file's size and sha256)
     into ``out`` through ``publish``: new, empty (but for ``allowed`` files) or ``force``.
 
@@ -350,16 +396,21 @@ def write_folder(out: Path, files: Sequence[tuple[str, bytes]], record: dict, *,
     except OSError as exc:
         if created:
             shutil.rmtree(out, ignore_errors=True)
-        raise OutputError(f"{out}: cannot write results: {exc.strerror or exc} "
-                          f"({getattr(exc, 'filename', '') or out}); nothing was changed") from None
+        raise OutputError(
+            f"{out}: cannot write results: {exc.strerror or exc} "
+            f"({getattr(exc, 'filename', '') or out}); nothing was changed"
+        ) from None
     except BaseException as exc:
         if created and getattr(exc, "published", None) is None:
             shutil.rmtree(out, ignore_errors=True)
         raise
 
 
-def add_to_folder(out: Path, files: Sequence[tuple[str, bytes]],
-                  hold: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> list[Path]:
+def add_to_folder(
+    out: Path,
+    files: Sequence[tuple[str, bytes]],
+    hold: Callable[[], AbstractContextManager] = contextlib.nullcontext,
+) -> list[Path]:
     """Add ``files`` to the sealed folder ``out`` (checked first): they and a ``run.json`` that
     lists them beside the folder's own files are published as one change; the rest stays."""
     record = verify_manifest(out, MANIFEST)
@@ -368,13 +419,36 @@ def add_to_folder(out: Path, files: Sequence[tuple[str, bytes]],
     body = {k: v for k, v in record.items() if k not in ("files", SEAL_KEY)}
     text = manifest_text(body, [*kept, *(file_entry(rel, data) for rel, data in files)])
     try:
-        return publish(out, [*files, (MANIFEST, text.encode("utf-8"))], keep={e["path"] for e in kept}, hold=hold)
+        return publish(
+            out, [*files, (MANIFEST, text.encode("utf-8"))], keep={e["path"] for e in kept}, hold=hold
+        )
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write results: {exc.strerror or exc} "
-                          f"({getattr(exc, 'filename', '') or out}); nothing was changed") from None
+        raise OutputError(
+            f"{out}: cannot write results: {exc.strerror or exc} "
+            f"({getattr(exc, 'filename', '') or out}); nothing was changed"
+        ) from None
 
 
-__all__ = ["MANIFEST", "MANIFEST_NAMES", "SEAL_KEY", "STAGING_PREFIX", "UMASK", "OutputError", "add_to_folder",
-           "atomic_write", "check_dir", "check_not_half_replaced", "file_entry", "find_manifest", "manifest_text",
-           "prepare_dir", "publish", "read_sealed_json", "sealed_json", "sha256_bytes", "verify_manifest",
-           "write_folder", "write_manifest"]
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_NAMES",
+    "SEAL_KEY",
+    "STAGING_PREFIX",
+    "UMASK",
+    "OutputError",
+    "add_to_folder",
+    "atomic_write",
+    "check_dir",
+    "check_not_half_replaced",
+    "file_entry",
+    "find_manifest",
+    "manifest_text",
+    "prepare_dir",
+    "publish",
+    "read_sealed_json",
+    "sealed_json",
+    "sha256_bytes",
+    "verify_manifest",
+    "write_folder",
+    "write_manifest",
+]

@@ -22,6 +22,7 @@ KINDS = ("Scenario", "Drill", "Sweep", "DrillTranscript")
 SCHEMA_KINDS = {"scenario": "Scenario", "drill": "Drill", "sweep": "Sweep", "transcript": "DrillTranscript"}
 """``incsim schema --kind`` names -> the ``kind:`` of the files the schema describes."""
 
+
 @dataclass(frozen=True)
 class Input:
     """A validated input file: its kind (one of ``KINDS``) and what its kind's loader made of it
@@ -84,23 +85,42 @@ def json_schema(kind: str) -> str:
         schema = _transcript_schema()
     else:
         raise KeyError(kind)
-    return json.dumps({"$schema": JSON_SCHEMA_DIALECT, **schema}, indent=2, sort_keys=True,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"$schema": JSON_SCHEMA_DIALECT, **schema}, indent=2, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )
 
 
 def _transcript_schema() -> dict:
     """A transcript's shape, from the action kinds the reader accepts (``transcript.KINDS``)."""
     from incsim.drill.transcript import KINDS as ACTIONS
 
-    actions = [{"type": "object", "title": do,
-                "properties": {"t": {"type": "number", "minimum": 0}, "do": {"const": do},
-                               **{k: {} for k in keys}},
-                "required": ["t", "do", *keys]} for do, keys in ACTIONS.items()]
-    return {"title": "DrillTranscript", "type": "object",
-            "properties": {"apiVersion": {"const": "incsim/v1"}, "kind": {"const": "DrillTranscript"},
-                           "drill": {"type": "string"}, "seed": {"type": "integer", "minimum": 0},
-                           "protocol": {"type": "string"}, "actions": {"type": "array", "items": {"oneOf": actions}}},
-            "required": ["kind", "actions"]}
+    actions = [
+        {
+            "type": "object",
+            "title": do,
+            "properties": {
+                "t": {"type": "number", "minimum": 0},
+                "do": {"const": do},
+                **{k: {} for k in keys},
+            },
+            "required": ["t", "do", *keys],
+        }
+        for do, keys in ACTIONS.items()
+    ]
+    return {
+        "title": "DrillTranscript",
+        "type": "object",
+        "properties": {
+            "apiVersion": {"const": "incsim/v1"},
+            "kind": {"const": "DrillTranscript"},
+            "drill": {"type": "string"},
+            "seed": {"type": "integer", "minimum": 0},
+            "protocol": {"type": "string"},
+            "actions": {"type": "array", "items": {"oneOf": actions}},
+        },
+        "required": ["kind", "actions"],
+    }
 
 
 __all__ = ["KINDS", "SCHEMA_KINDS", "Input", "json_schema", "kind_of", "load_input", "load_input_text"]

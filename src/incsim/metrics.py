@@ -13,35 +13,104 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from incsim.accounting import (
+    NON_ESSENTIAL,
+    STATES,
+    TIME_COLUMNS,
+    Accounting,
+    Span,
+    minutes_by_state,
+    off_hours_minutes,
+    time_columns,
+)
 from incsim.collector import fewer_collections
-from incsim.accounting import (NON_ESSENTIAL, STATES, TIME_COLUMNS, Accounting, Span, minutes_by_state,
-                               off_hours_minutes, time_columns)
-from incsim.model.events import (RECORDS, Affected, Decision, Detected, Escalated, Event, Injected, Interrupted, Joined,
-                                 Kind,
-                                 Left, Recovered, RoomClosed, RoomOpened)
+from incsim.model.events import (
+    RECORDS,
+    Affected,
+    Decision,
+    Detected,
+    Escalated,
+    Event,
+    Injected,
+    Interrupted,
+    Joined,
+    Kind,
+    Left,
+    Recovered,
+    RoomClosed,
+    RoomOpened,
+)
 from incsim.model.people import Roster
 from incsim.quantiles import t_ppf
 from incsim.scenario.schema import Costs
 
-__all__ = ["INCIDENT_COLUMNS", "METRICS", "NON_ESSENTIAL", "STATES", "incident_record", "incident_records",
-           "per_replication_means", "score_log", "summarize", "t_interval", "time_accounting", "time_totals"]
+__all__ = [
+    "INCIDENT_COLUMNS",
+    "METRICS",
+    "NON_ESSENTIAL",
+    "STATES",
+    "incident_record",
+    "incident_records",
+    "per_replication_means",
+    "score_log",
+    "summarize",
+    "t_interval",
+    "time_accounting",
+    "time_totals",
+]
 
 INCIDENT_COLUMNS = [
-    "replication", "protocol", "incident_id", "category", "flags", "services_affected",
-    "detected_at_min", "engaged_at_min", "mitigated_at_min", "resolved_at_min", "ttr_min",
-    "engage_wait_min", "customer_impact_min",
-    "responder_hours", "non_essential_hours", "refocus_hours", "engineer_hours", "interruptions",
-    "escalated", "war_room_minutes", "peak_participants", "decision_wait_min", "data_exposure",
-    "labour_cost_usd", "impact_cost_usd", "cost_usd",
+    "replication",
+    "protocol",
+    "incident_id",
+    "category",
+    "flags",
+    "services_affected",
+    "detected_at_min",
+    "engaged_at_min",
+    "mitigated_at_min",
+    "resolved_at_min",
+    "ttr_min",
+    "engage_wait_min",
+    "customer_impact_min",
+    "responder_hours",
+    "non_essential_hours",
+    "refocus_hours",
+    "engineer_hours",
+    "interruptions",
+    "escalated",
+    "war_room_minutes",
+    "peak_participants",
+    "decision_wait_min",
+    "data_exposure",
+    "labour_cost_usd",
+    "impact_cost_usd",
+    "cost_usd",
 ]
 METRICS = [
-    "ttr_min", "engage_wait_min", "customer_impact_min", "engineer_hours", "responder_hours", "non_essential_hours",
-    "refocus_hours", "interruptions", "war_room_minutes", "peak_participants", "decision_wait_min",
-    "data_exposure", "cost_usd",
+    "ttr_min",
+    "engage_wait_min",
+    "customer_impact_min",
+    "engineer_hours",
+    "responder_hours",
+    "non_essential_hours",
+    "refocus_hours",
+    "interruptions",
+    "war_room_minutes",
+    "peak_participants",
+    "decision_wait_min",
+    "data_exposure",
+    "cost_usd",
 ]
 
-DECISION_METRICS = ("engineer_hours", "non_essential_hours", "ttr_min", "customer_impact_min",
-                    "data_exposure", "cost_usd")
+DECISION_METRICS = (
+    "engineer_hours",
+    "non_essential_hours",
+    "ttr_min",
+    "customer_impact_min",
+    "data_exposure",
+    "cost_usd",
+)
 """The metrics a decision between protocols rests on (the report's headline, robustness studies)."""
 
 
@@ -58,8 +127,9 @@ def _by_incident(events: Iterable[Event]) -> dict[int, list[Event]]:
     return out
 
 
-def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span] | None = None,
-                    roster: Roster | None = None) -> dict:
+def incident_record(
+    events: Sequence[Event], costs: Costs, spans: Sequence[Span] | None = None, roster: Roster | None = None
+) -> dict:
     """One incident's row (without replication/protocol) from its own events.
 
     Its hours are ``spans``, the incident's share of the org's accounting (``accounting.py``);
@@ -162,8 +232,9 @@ def incident_record(events: Sequence[Event], costs: Costs, spans: Sequence[Span]
     }
 
 
-def incident_records(events: Iterable[Event], costs: Costs, roster: Roster | None = None,
-                     accounting: Accounting | None = None) -> list[dict]:
+def incident_records(
+    events: Iterable[Event], costs: Costs, roster: Roster | None = None, accounting: Accounting | None = None
+) -> list[dict]:
     """A row per incident in the log, in incident order; the hours come from one accounting of
     the whole log, so a minute someone gave to two incidents is charged to one of them."""
     with fewer_collections():
@@ -174,8 +245,9 @@ def incident_records(events: Iterable[Event], costs: Costs, roster: Roster | Non
         return [incident_record(groups[i], costs, shares.get(i, []), roster) for i in sorted(groups)]
 
 
-def score_log(events: Sequence[Event], costs: Costs, roster: Roster,
-              horizon: float) -> tuple[list[dict], int, dict[str, float]]:
+def score_log(
+    events: Sequence[Event], costs: Costs, roster: Roster, horizon: float
+) -> tuple[list[dict], int, dict[str, float]]:
     """One protocol's event log scored as every replication is (run, sweep, replay): its incident
     rows, its engineers and its time totals, all from one accounting of the log, with off-hours
     minutes read from ``roster``'s working hours."""
@@ -186,8 +258,9 @@ def score_log(events: Sequence[Event], costs: Costs, roster: Roster,
 
 
 # -- engineer time -----------------------------------------------------------------------
-def time_accounting(events: Iterable[Event], roster: Roster, horizon: float,
-                    accounting: Accounting | None = None) -> pd.DataFrame:
+def time_accounting(
+    events: Iterable[Event], roster: Roster, horizon: float, accounting: Accounting | None = None
+) -> pd.DataFrame:
     """Minutes per engineer in each state over ``[0, horizon]``; the states sum to the horizon.
 
     The states are ``accounting.py``'s spans (off hours and own work fill the rest); busy minutes
@@ -196,21 +269,25 @@ def time_accounting(events: Iterable[Event], roster: Roster, horizon: float,
     return pd.DataFrame(_time_columns(events, roster, horizon, accounting), columns=list(TIME_COLUMNS))
 
 
-def _time_columns(events: Iterable[Event], roster: Roster, horizon: float,
-                  accounting: Accounting | None) -> dict[str, list]:
+def _time_columns(
+    events: Iterable[Event], roster: Roster, horizon: float, accounting: Accounting | None
+) -> dict[str, list]:
     """The time table by column, from ``accounting`` or, without one, from ``events`` with the
     engagements still open counted up to the horizon."""
     acct = accounting if accounting is not None else Accounting(events, open_until=horizon)
     return time_columns(acct, roster, horizon)
 
 
-def time_totals(events: Iterable[Event], roster: Roster, horizon: float,
-                accounting: Accounting | None = None) -> tuple[int, dict[str, float]]:
+def time_totals(
+    events: Iterable[Event], roster: Roster, horizon: float, accounting: Accounting | None = None
+) -> tuple[int, dict[str, float]]:
     """The engineers of ``time_accounting``'s table and its column sums (``STATES`` and
     ``after_horizon``), without building the table: what a replication's time row needs. Each
     sum is NumPy's over the column in the table's order, as the table's own ``sum()`` is."""
     cols = _time_columns(events, roster, horizon, accounting)
-    return len(cols["engineer"]), {c: float(np.sum(np.asarray(cols[c], dtype=float))) for c in TIME_COLUMNS[2:]}
+    return len(cols["engineer"]), {
+        c: float(np.sum(np.asarray(cols[c], dtype=float))) for c in TIME_COLUMNS[2:]
+    }
 
 
 # -- statistics --------------------------------------------------------------------------
@@ -234,12 +311,13 @@ BOOTSTRAP_SEED = 20261130
 CI_METHODS = {
     "t": "Student-t interval over replication means",
     "bootstrap": "percentile bootstrap over replication means (the t interval would cross zero, "
-                 "which a non-negative quantity cannot)",
+    "which a non-negative quantity cannot)",
 }
 
 
-def bounded_interval(values: Sequence[float], level: float = 0.95,
-                     lower: float = 0.0) -> tuple[float, float, float, str]:
+def bounded_interval(
+    values: Sequence[float], level: float = 0.95, lower: float = 0.0
+) -> tuple[float, float, float, str]:
     """(mean, low, high, method) for a quantity that cannot fall below ``lower``: the Student-t
     interval when it respects the bound, else a percentile bootstrap over the values (``method``
     says which; see ``CI_METHODS``). The bounds are NaN for n < 2."""
@@ -282,26 +360,44 @@ def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bo
                 # every metric is non-negative per incident: its interval must not go below 0
                 m, lo, hi, method = bounded_interval(rep[metric].to_numpy())
                 vals = sub[metric].to_numpy(dtype=float)
-                rows.append({
-                    "kind": "protocol", "category": category, "protocol": proto, "metric": metric,
-                    "n_incidents": len(sub), "n_replications": len(rep), "mean": m,
-                    "ci_low": lo, "ci_high": hi,
-                    "median": float(np.median(vals)) if len(vals) else math.nan,
-                    "p90": float(np.percentile(vals, 90)) if len(vals) else math.nan,
-                    "ci_method": method,
-                })
+                rows.append(
+                    {
+                        "kind": "protocol",
+                        "category": category,
+                        "protocol": proto,
+                        "metric": metric,
+                        "n_incidents": len(sub),
+                        "n_replications": len(rep),
+                        "mean": m,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "median": float(np.median(vals)) if len(vals) else math.nan,
+                        "p90": float(np.percentile(vals, 90)) if len(vals) else math.nan,
+                        "ci_method": method,
+                    }
+                )
         wide = means.pivot(index="replication", columns="protocol")
         for i, a in enumerate(protocols):
-            for b in protocols[i + 1:]:
+            for b in protocols[i + 1 :]:
                 for metric in METRICS:
                     if (metric, a) not in wide or (metric, b) not in wide:
                         continue
                     d = (wide[(metric, b)] - wide[(metric, a)]).to_numpy()
                     m, lo, hi = t_interval(d)
-                    rows.append({
-                        "kind": "difference", "category": category, "protocol": f"{b} - {a}",
-                        "metric": metric, "n_incidents": int(len(df[df["protocol"] == a])),
-                        "n_replications": int((~np.isnan(d)).sum()), "mean": m, "ci_low": lo,
-                        "ci_high": hi, "median": math.nan, "p90": math.nan, "ci_method": "t",
-                    })
+                    rows.append(
+                        {
+                            "kind": "difference",
+                            "category": category,
+                            "protocol": f"{b} - {a}",
+                            "metric": metric,
+                            "n_incidents": int(len(df[df["protocol"] == a])),
+                            "n_replications": int((~np.isnan(d)).sum()),
+                            "mean": m,
+                            "ci_low": lo,
+                            "ci_high": hi,
+                            "median": math.nan,
+                            "p90": math.nan,
+                            "ci_method": "t",
+                        }
+                    )
     return pd.DataFrame(rows)

@@ -61,7 +61,9 @@ def events_jsonl(logs: dict[str, list[Event]], replication: int) -> str:
     lines = []
     for proto, events in logs.items():
         for ev in events:
-            lines.append(json.dumps(record(ev, replication=replication, protocol=proto), sort_keys=False, default=str))
+            lines.append(
+                json.dumps(record(ev, replication=replication, protocol=proto), sort_keys=False, default=str)
+            )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -80,8 +82,13 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: str,
-                 command: list[str] | None, wall_time_s: float | None) -> dict:
+def run_manifest(
+    result: ExperimentResult,
+    scenario_text: str,
+    scenario_source: str,
+    command: list[str] | None,
+    wall_time_s: float | None,
+) -> dict:
     """The ``run.json`` record: what ran, with which inputs and versions (``wall_time_s`` None:
     not recorded, as for a sweep's point, whose replications ran among other points')."""
     from incsim.scenario.loader import scenario_sha256
@@ -103,9 +110,18 @@ def run_manifest(result: ExperimentResult, scenario_text: str, scenario_source: 
     }
 
 
-def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, scenario_source: str,
-                  command: list[str] | None = None, wall_time_s: float | None = 0.0, force: bool = False,
-                  summary: pd.DataFrame | None = None, extra: dict | None = None) -> list[Path]:
+def write_results(
+    result: ExperimentResult,
+    out: Path,
+    *,
+    scenario_text: str,
+    scenario_source: str,
+    command: list[str] | None = None,
+    wall_time_s: float | None = 0.0,
+    force: bool = False,
+    summary: pd.DataFrame | None = None,
+    extra: dict | None = None,
+) -> list[Path]:
     """Write incidents.csv, summary.csv, time.csv, scenario.yaml (the input as given), events/
     and run.json (last, listing every other file with its size and sha256) into ``out``.
 
@@ -114,16 +130,25 @@ def write_results(result: ExperimentResult, out: Path, *, scenario_text: str, sc
     created = not out.exists()
     prepare_dir(out, force)
     try:
-        return _write_results(result, out, scenario_text, scenario_source, command, wall_time_s, summary, extra)
+        return _write_results(
+            result, out, scenario_text, scenario_source, command, wall_time_s, summary, extra
+        )
     except BaseException as exc:
         if created and getattr(exc, "published", None) is None:
             shutil.rmtree(out, ignore_errors=True)
         raise
 
 
-def _write_results(result: ExperimentResult, out: Path, scenario_text: str, scenario_source: str,
-                   command: list[str] | None, wall_time_s: float | None, summary: pd.DataFrame | None,
-                   extra: dict | None) -> list[Path]:
+def _write_results(
+    result: ExperimentResult,
+    out: Path,
+    scenario_text: str,
+    scenario_source: str,
+    command: list[str] | None,
+    wall_time_s: float | None,
+    summary: pd.DataFrame | None,
+    extra: dict | None,
+) -> list[Path]:
     summary = result.summary() if summary is None else summary
     files: list[tuple[Path, bytes]] = [
         (out / "incidents.csv", csv_text(result.incidents).encode("utf-8")),
@@ -132,16 +157,24 @@ def _write_results(result: ExperimentResult, out: Path, scenario_text: str, scen
         (out / "scenario.yaml", scenario_text.encode("utf-8")),
     ]
     for rep, logs in sorted(result.logs.items()):
-        files.append((out / "events" / f"replication-{rep:03d}.jsonl", events_jsonl(logs, rep).encode("utf-8")))
+        files.append(
+            (out / "events" / f"replication-{rep:03d}.jsonl", events_jsonl(logs, rep).encode("utf-8"))
+        )
     manifest = run_manifest(result, scenario_text, scenario_source, command, wall_time_s)
     manifest.update(extra or {})
     entries = [file_entry(p.relative_to(out).as_posix(), data) for p, data in files]
     files.append((out / "run.json", manifest_text(manifest, entries).encode("utf-8")))
     try:
         # event logs of an earlier run that this run did not produce go too: never a mix of two runs
-        publish(out, [(p.relative_to(out).as_posix(), data) for p, data in files],
-                stale=("events/replication-*.jsonl",), hold=signals.deferred)
+        publish(
+            out,
+            [(p.relative_to(out).as_posix(), data) for p, data in files],
+            stale=("events/replication-*.jsonl",),
+            hold=signals.deferred,
+        )
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write results: {exc.strerror or exc} "
-                          f"({getattr(exc, 'filename', '') or out}); nothing was changed") from None
+        raise OutputError(
+            f"{out}: cannot write results: {exc.strerror or exc} "
+            f"({getattr(exc, 'filename', '') or out}); nothing was changed"
+        ) from None
     return [path for path, _ in files]

@@ -105,8 +105,10 @@ those too few for MTTR."""
 
 # -- Monte Carlo ------------------------------------------------------------------------------
 
-def _check(improvement: float, threshold: float | None = None, n: int | None = None,
-           trials: int | None = None) -> None:
+
+def _check(
+    improvement: float, threshold: float | None = None, n: int | None = None, trials: int | None = None
+) -> None:
     if not (0 <= improvement < 1):
         raise PilotError(f"--improvement must be in [0, 1), got {improvement}")
     if threshold is not None and not (0 < threshold < 1):
@@ -197,8 +199,18 @@ def _smallest(pred: Callable[[int], bool], hi: int, hint: int | None) -> int | N
     return top
 
 
-def _search(baseline: Baseline, improvement: float, size: Callable[[int], int], hi: int, *,
-            method: str, trials: int, seed: int, alpha: float, target_power: float) -> dict[str, int | None]:
+def _search(
+    baseline: Baseline,
+    improvement: float,
+    size: Callable[[int], int],
+    hi: int,
+    *,
+    method: str,
+    trials: int,
+    seed: int,
+    alpha: float,
+    target_power: float,
+) -> dict[str, int | None]:
     """Per statistic, the smallest step k in 1..hi (n = size(k) per arm) reaching the target power."""
     _check(improvement, trials=trials if method == "monte-carlo" else None)
     if method not in ("monte-carlo", "analytic"):
@@ -211,23 +223,37 @@ def _search(baseline: Baseline, improvement: float, size: Callable[[int], int], 
         figures = _analytic_figures(baseline, n, improvement, DEFAULT_THRESHOLD, alpha)
         return {name: f["power"] for name, f in figures.items()}
 
-    analytic = {name: _smallest(lambda k, name=name: analytic_power(k)[name] >= target_power, hi, None)
-                for name in STATISTICS}
+    analytic = {
+        name: _smallest(lambda k, name=name: analytic_power(k)[name] >= target_power, hi, None)
+        for name in STATISTICS
+    }
     if method == "analytic":
         return analytic
 
     def mc_power(k: int) -> dict[str, float]:
         draws = _trial_stats(baseline, max(1, size(k)), trials, seed)
-        return {name: f["power"] for name, f in _mc_figures(draws, improvement, DEFAULT_THRESHOLD, alpha).items()}
+        return {
+            name: f["power"] for name, f in _mc_figures(draws, improvement, DEFAULT_THRESHOLD, alpha).items()
+        }
 
-    return {name: _smallest(lambda k, name=name: mc_power(k)[name] >= target_power, hi, analytic[name])
-            for name in STATISTICS}
+    return {
+        name: _smallest(lambda k, name=name: mc_power(k)[name] >= target_power, hi, analytic[name])
+        for name in STATISTICS
+    }
 
 
-def months_for_power(baseline: Baseline, per_month: float, improvement: float, *,
-                     method: str = "monte-carlo", trials: int = DEFAULT_TRIALS, seed: int = 0,
-                     alpha: float = ALPHA, target_power: float = TARGET_POWER,
-                     max_months: int = MAX_MONTHS) -> dict[str, int | None]:
+def months_for_power(
+    baseline: Baseline,
+    per_month: float,
+    improvement: float,
+    *,
+    method: str = "monte-carlo",
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    alpha: float = ALPHA,
+    target_power: float = TARGET_POWER,
+    max_months: int = MAX_MONTHS,
+) -> dict[str, int | None]:
     """Per statistic, the fewest months (1..max_months, else None) to detect the improvement.
 
     Each arm gets ``round(per_month * months)`` incidents; detection is the one-sided test of the
@@ -235,8 +261,17 @@ def months_for_power(baseline: Baseline, per_month: float, improvement: float, *
     """
     if not (math.isfinite(per_month) and per_month > 0):
         raise PilotError(f"--per-month must be positive, got {per_month}")
-    return _search(baseline, improvement, lambda k: round(per_month * k), max_months, method=method,
-                   trials=trials, seed=seed, alpha=alpha, target_power=target_power)
+    return _search(
+        baseline,
+        improvement,
+        lambda k: round(per_month * k),
+        max_months,
+        method=method,
+        trials=trials,
+        seed=seed,
+        alpha=alpha,
+        target_power=target_power,
+    )
 
 
 def incident_grid(max_incidents: int = MAX_INCIDENTS_PER_ARM) -> list[int]:
@@ -251,32 +286,63 @@ def incident_grid(max_incidents: int = MAX_INCIDENTS_PER_ARM) -> list[int]:
     return grid if grid[-1] == max_incidents else [*grid, max_incidents]
 
 
-def incidents_for_power(baseline: Baseline, improvement: float, *, method: str = "monte-carlo",
-                        trials: int = DEFAULT_TRIALS, seed: int = 0, alpha: float = ALPHA,
-                        target_power: float = TARGET_POWER,
-                        max_incidents: int = MAX_INCIDENTS_PER_ARM) -> dict[str, int | None]:
+def incidents_for_power(
+    baseline: Baseline,
+    improvement: float,
+    *,
+    method: str = "monte-carlo",
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    alpha: float = ALPHA,
+    target_power: float = TARGET_POWER,
+    max_incidents: int = MAX_INCIDENTS_PER_ARM,
+) -> dict[str, int | None]:
     """Per statistic, the fewest incidents per arm on ``incident_grid`` (else None) to detect the improvement."""
     grid = incident_grid(max_incidents)
-    found = _search(baseline, improvement, lambda k: grid[k - 1], len(grid), method=method,
-                    trials=trials, seed=seed, alpha=alpha, target_power=target_power)
+    found = _search(
+        baseline,
+        improvement,
+        lambda k: grid[k - 1],
+        len(grid),
+        method=method,
+        trials=trials,
+        seed=seed,
+        alpha=alpha,
+        target_power=target_power,
+    )
     return {name: None if k is None else grid[k - 1] for name, k in found.items()}
 
 
-def _with_power_sizes(figures: dict[str, dict], months: dict[str, int | None] | None,
-                      incidents: dict[str, int | None], per_month: float | None) -> dict[str, dict]:
+def _with_power_sizes(
+    figures: dict[str, dict],
+    months: dict[str, int | None] | None,
+    incidents: dict[str, int | None],
+    per_month: float | None,
+) -> dict[str, dict]:
     for name in STATISTICS:
         m = None if months is None else months[name]
         figures[name]["months_for_80pct_power"] = m
         figures[name]["incidents_per_arm_for_80pct_power"] = (
-            incidents[name] if months is None else (None if m is None else round(per_month * m)))
+            incidents[name] if months is None else (None if m is None else round(per_month * m))
+        )
     return figures
 
 
-def simulate_pilot(baseline: Baseline, n_per_arm: int, improvement: float, *,
-                   threshold: float = DEFAULT_THRESHOLD, trials: int = DEFAULT_TRIALS, seed: int = 0,
-                   per_month: float | None = None, alpha: float = ALPHA,
-                   target_power: float = TARGET_POWER, max_months: int = MAX_MONTHS,
-                   max_incidents: int = MAX_INCIDENTS_PER_ARM, power_search: bool = True) -> dict[str, dict]:
+def simulate_pilot(
+    baseline: Baseline,
+    n_per_arm: int,
+    improvement: float,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    per_month: float | None = None,
+    alpha: float = ALPHA,
+    target_power: float = TARGET_POWER,
+    max_months: int = MAX_MONTHS,
+    max_incidents: int = MAX_INCIDENTS_PER_ARM,
+    power_search: bool = True,
+) -> dict[str, dict]:
     """Monte Carlo figures per statistic (``mttr``, ``median``, ``geomean``) for a pilot of n per arm.
 
     With ``per_month`` the sample size for 80% power is searched in months (and converted to
@@ -297,13 +363,15 @@ def simulate_pilot(baseline: Baseline, n_per_arm: int, improvement: float, *,
 
 # -- normal approximation ---------------------------------------------------------------------
 
+
 def _phi(x: float) -> float:
     """Standard normal CDF (math.erfc: scipy's per-call overhead dominates the searches)."""
     return 0.5 * math.erfc(-x / math.sqrt(2))
 
 
-def _analytic_figures(baseline: Baseline, n: int, improvement: float, threshold: float,
-                      alpha: float) -> dict[str, dict]:
+def _analytic_figures(
+    baseline: Baseline, n: int, improvement: float, threshold: float, alpha: float
+) -> dict[str, dict]:
     """Normal-approximation figures per statistic at n incidents per arm."""
     z90, z_a = _Z90, float(sps.norm.ppf(1 - alpha))
     f, t = improvement, threshold
@@ -311,9 +379,12 @@ def _analytic_figures(baseline: Baseline, n: int, improvement: float, threshold:
     # mean and median: location theta with asymptotic sd omega / sqrt(n), scaled by (1 - F) in the pilot
     density = baseline.median_density(n)
     omega_median = 0.0 if math.isinf(density) else 1.0 / (2.0 * density)
-    for name, theta, omega in (("mttr", baseline.mean, baseline.sd),
-                               ("median", baseline.median, omega_median)):
-        def spread(c: float) -> float:  # sd of s1 - c*s0 when s1 is unscaled
+    for name, theta, omega in (
+        ("mttr", baseline.mean, baseline.sd),
+        ("median", baseline.median, omega_median),
+    ):
+
+        def spread(c: float, omega: float = omega) -> float:  # sd of s1 - c*s0 when s1 is unscaled
             return omega * math.sqrt((1 + c * c) / n)
 
         def prob_below(mean: float, sd: float) -> float:
@@ -340,7 +411,9 @@ def _analytic_figures(baseline: Baseline, n: int, improvement: float, threshold:
         p_phw = 1.0 - _phi(math.log1p(t) / log_sd)
         power = _phi(-shift / log_sd - z_a)
     figures["geomean"] = {
-        "p_worse": p_worse, "p_phantom": p_ph, "p_phantom_worse": p_phw,
+        "p_worse": p_worse,
+        "p_phantom": p_ph,
+        "p_phantom_worse": p_phw,
         # delta method: G1 - G0 with relative sds s/sqrt(n) on each arm
         "ci90_halfwidth_min": z90 * g * s * math.sqrt((1 + (1 - f) ** 2) / n),
         "mean_difference_min": -f * g,
@@ -349,11 +422,19 @@ def _analytic_figures(baseline: Baseline, n: int, improvement: float, threshold:
     return figures
 
 
-def analytic_pilot(baseline: Baseline, n_per_arm: int, improvement: float, *,
-                   threshold: float = DEFAULT_THRESHOLD, per_month: float | None = None,
-                   alpha: float = ALPHA, target_power: float = TARGET_POWER,
-                   max_months: int = MAX_MONTHS,
-                   max_incidents: int = MAX_INCIDENTS_PER_ARM, power_search: bool = True) -> dict[str, dict]:
+def analytic_pilot(
+    baseline: Baseline,
+    n_per_arm: int,
+    improvement: float,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    per_month: float | None = None,
+    alpha: float = ALPHA,
+    target_power: float = TARGET_POWER,
+    max_months: int = MAX_MONTHS,
+    max_incidents: int = MAX_INCIDENTS_PER_ARM,
+    power_search: bool = True,
+) -> dict[str, dict]:
     """Normal-approximation figures per statistic, same keys as ``simulate_pilot``."""
     _check(improvement, threshold, n_per_arm)
     figures = _analytic_figures(baseline, n_per_arm, improvement, threshold, alpha)
@@ -369,15 +450,22 @@ def analytic_pilot(baseline: Baseline, n_per_arm: int, improvement: float, *,
 
 # -- the report -------------------------------------------------------------------------------
 
-TOP_LEVEL = ("p_worse", "p_phantom", "ci90_halfwidth_min", "months_for_80pct_power",
-             "incidents_per_arm_for_80pct_power")
+TOP_LEVEL = (
+    "p_worse",
+    "p_phantom",
+    "ci90_halfwidth_min",
+    "months_for_80pct_power",
+    "incidents_per_arm_for_80pct_power",
+)
 
 
 def check_sample(n: int, what: str, minimum: int = MIN_SAMPLE) -> None:
     """Refuse a sample of ``n`` (``what``: where it came from) below ``minimum``: ``PilotError``."""
     if n < minimum:
-        raise PilotError(f"{what}: only {n} usable value{'s' if n != 1 else ''}; at least {minimum} are needed "
-                         f"for figures that mean anything (fewer cannot represent a heavy tail)")
+        raise PilotError(
+            f"{what}: only {n} usable value{'s' if n != 1 else ''}; at least {minimum} are needed "
+            f"for figures that mean anything (fewer cannot represent a heavy tail)"
+        )
 
 
 def sample_warnings(baseline: Baseline) -> list[str]:
@@ -390,15 +478,25 @@ def sample_warnings(baseline: Baseline) -> list[str]:
     if float(np.ptp(baseline.durations)) == 0.0:
         raise PilotError(f"{baseline.source}: every duration is the same; a baseline needs spread")
     if n < WARN_SAMPLE:
-        return [f"only {n} historical durations (fewer than {WARN_SAMPLE}): the tail of the "
-                f"distribution is barely seen, so these figures are rough and likely too optimistic"]
+        return [
+            f"only {n} historical durations (fewer than {WARN_SAMPLE}): the tail of the "
+            f"distribution is barely seen, so these figures are rough and likely too optimistic"
+        ]
     return []
 
 
-def pilot_report(baseline: Baseline, *, improvement: float = 0.1, per_arm: int | None = None,
-                 per_month: float | None = None, months: int | None = None,
-                 threshold: float = DEFAULT_THRESHOLD, trials: int = DEFAULT_TRIALS,
-                 seed: int | None = None, max_months: int = MAX_MONTHS) -> dict:
+def pilot_report(
+    baseline: Baseline,
+    *,
+    improvement: float = 0.1,
+    per_arm: int | None = None,
+    per_month: float | None = None,
+    months: int | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    trials: int = DEFAULT_TRIALS,
+    seed: int | None = None,
+    max_months: int = MAX_MONTHS,
+) -> dict:
     """The full pilot analysis, JSON-ready: inputs, MTTR figures at the top level, then per statistic.
 
     Give either ``per_arm`` incidents, or ``per_month`` (incidents per month per arm) and
@@ -422,32 +520,50 @@ def pilot_report(baseline: Baseline, *, improvement: float = 0.1, per_arm: int |
     drawn = seed is None
     if seed is None:
         seed = secrets.randbelow(2**32)
-    mc = simulate_pilot(baseline, per_arm, improvement, threshold=threshold, trials=trials, seed=seed,
-                        per_month=per_month, max_months=max_months)
-    approx = analytic_pilot(baseline, per_arm, improvement, threshold=threshold, per_month=per_month,
-                            max_months=max_months)
+    mc = simulate_pilot(
+        baseline,
+        per_arm,
+        improvement,
+        threshold=threshold,
+        trials=trials,
+        seed=seed,
+        per_month=per_month,
+        max_months=max_months,
+    )
+    approx = analytic_pilot(
+        baseline, per_arm, improvement, threshold=threshold, per_month=per_month, max_months=max_months
+    )
     report: dict = {key: mc["mttr"][key] for key in TOP_LEVEL}
-    report.update({
-        "n_per_arm": per_arm, "per_month": per_month, "months": months,
-        "improvement": improvement, "threshold": threshold, "trials": trials,
-        "seed": seed, "seed_was_drawn": drawn,
-        "alpha": ALPHA, "target_power": TARGET_POWER, "max_months": max_months,
-        "max_incidents_per_arm": None if per_month is not None else MAX_INCIDENTS_PER_ARM,
-        "baseline": baseline.describe(),
-        "warnings": warnings,
-        "definitions": {
-            "p_worse": "P(statistic of the pilot arm > baseline arm) with the real improvement",
-            "p_phantom": "P(pilot statistic <= (1 - threshold) x baseline statistic) with no real change",
-            "ci90_halfwidth_min": "half-width of the central 90% interval of pilot - baseline, minutes",
-            "power": "P(one-sided test at alpha rejects no-change): difference (log ratio for the "
-                     "geometric mean) below the alpha-quantile of its no-change distribution",
-            "months_for_80pct_power": f"fewest months (1..{max_months}) with power >= {TARGET_POWER}; "
-                                      f"null: not reached (or no monthly rate, or no improvement)",
-            "analytic": "normal approximation; median variance 1/(4 n f(m)^2) with f the lognormal "
-                        "density, or for historical data the empirical CDF's slope over the median's "
-                        "90% range (sized by a Gaussian KDE of log durations)",
-        },
-    })
+    report.update(
+        {
+            "n_per_arm": per_arm,
+            "per_month": per_month,
+            "months": months,
+            "improvement": improvement,
+            "threshold": threshold,
+            "trials": trials,
+            "seed": seed,
+            "seed_was_drawn": drawn,
+            "alpha": ALPHA,
+            "target_power": TARGET_POWER,
+            "max_months": max_months,
+            "max_incidents_per_arm": None if per_month is not None else MAX_INCIDENTS_PER_ARM,
+            "baseline": baseline.describe(),
+            "warnings": warnings,
+            "definitions": {
+                "p_worse": "P(statistic of the pilot arm > baseline arm) with the real improvement",
+                "p_phantom": "P(pilot statistic <= (1 - threshold) x baseline statistic) with no real change",
+                "ci90_halfwidth_min": "half-width of the central 90% interval of pilot - baseline, minutes",
+                "power": "P(one-sided test at alpha rejects no-change): difference (log ratio for the "
+                "geometric mean) below the alpha-quantile of its no-change distribution",
+                "months_for_80pct_power": f"fewest months (1..{max_months}) with power >= {TARGET_POWER}; "
+                f"null: not reached (or no monthly rate, or no improvement)",
+                "analytic": "normal approximation; median variance 1/(4 n f(m)^2) with f the lognormal "
+                "density, or for historical data the empirical CDF's slope over the median's "
+                "90% range (sized by a Gaussian KDE of log durations)",
+            },
+        }
+    )
     for name in STATISTICS:
         report[name] = {**mc[name], "analytic": approx[name]}
     return report
@@ -487,9 +603,14 @@ def power_by_month(baseline: Baseline, report: dict) -> list[dict] | None:
         draws = _trial_stats(baseline, n, report["trials"], report["seed"])
         mc = _mc_figures(draws, report["improvement"], report["threshold"], report["alpha"])
         approx = _analytic_figures(baseline, n, report["improvement"], report["threshold"], report["alpha"])
-        out.append({"month": month, "n_per_arm": n,
-                    "power": {name: mc[name]["power"] for name in STATISTICS},
-                    "power_analytic": {name: approx[name]["power"] for name in STATISTICS}})
+        out.append(
+            {
+                "month": month,
+                "n_per_arm": n,
+                "power": {name: mc[name]["power"] for name in STATISTICS},
+                "power_analytic": {name: approx[name]["power"] for name in STATISTICS},
+            }
+        )
     return out
 
 
@@ -504,21 +625,36 @@ def _answer(report: dict) -> str:
     pct = f"{report['improvement'] * 100:g}%"
     worse = f"{report['p_worse'] * 100:.0f}%"
     rate, cap = report["per_month"], report["max_months"]
-    size = (f"With {rate:g} incidents a month per arm" if rate is not None
-            else f"With {report['n_per_arm']} incidents per arm")
+    size = (
+        f"With {rate:g} incidents a month per arm"
+        if rate is not None
+        else f"With {report['n_per_arm']} incidents per arm"
+    )
     pilot = f"a {report['months']}-month pilot" if rate is not None else "the pilot"
     if report["improvement"] == 0:
-        return (f"{size} and no real change, {pilot}'s MTTR still looks at least "
-                f"{report['threshold'] * 100:g}% better than the baseline's with a "
-                f"{report['p_phantom'] * 100:.0f}% chance.")
+        return (
+            f"{size} and no real change, {pilot}'s MTTR still looks at least "
+            f"{report['threshold'] * 100:g}% better than the baseline's with a "
+            f"{report['p_phantom'] * 100:.0f}% chance."
+        )
     if rate is not None:
         m = report["months_for_80pct_power"]
-        when = f"after {m} month{'s' if m != 1 else ''}" if m is not None else f"only after more than {cap} months"
+        when = (
+            f"after {m} month{'s' if m != 1 else ''}"
+            if m is not None
+            else f"only after more than {cap} months"
+        )
     else:
         n, cap_n = report["incidents_per_arm_for_80pct_power"], report["max_incidents_per_arm"]
-        when = f"after {n} incidents per arm" if n is not None else f"only after more than {cap_n} incidents per arm"
-    return (f"{size}, a real {pct} MTTR gain shows up with 80% power {when}; after {pilot} there is a "
-            f"{worse} chance its MTTR looks worse than the baseline's.")
+        when = (
+            f"after {n} incidents per arm"
+            if n is not None
+            else f"only after more than {cap_n} incidents per arm"
+        )
+    return (
+        f"{size}, a real {pct} MTTR gain shows up with 80% power {when}; after {pilot} there is a "
+        f"{worse} chance its MTTR looks worse than the baseline's."
+    )
 
 
 PILOT_FILE = "pilot.json"
@@ -531,16 +667,27 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
     import sys
 
     from incsim import signals
-    from incsim.files import (MANIFEST, OutputError, add_to_folder, check_not_half_replaced, find_manifest,
-                              sealed_json, write_folder)
+    from incsim.files import (
+        MANIFEST,
+        OutputError,
+        add_to_folder,
+        check_not_half_replaced,
+        find_manifest,
+        sealed_json,
+        write_folder,
+    )
     from incsim.output import package_versions
 
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")
     sealed_by = find_manifest(out) if out.is_dir() else None
-    if sealed_by is not None and sealed_by.name != MANIFEST:  # a sweep's folder: its manifest must stay the one read
-        raise PilotError(f"{out}: sealed by {sealed_by.name}, not a run's folder; write the pilot into one of its "
-                         "points or another folder")
+    if (
+        sealed_by is not None and sealed_by.name != MANIFEST
+    ):  # a sweep's folder: its manifest must stay the one read
+        raise PilotError(
+            f"{out}: sealed by {sealed_by.name}, not a run's folder; write the pilot into one of its "
+            "points or another folder"
+        )
     figures = {**report, "power_by_month": power_by_month(baseline, report)}
     data = [(PILOT_FILE, sealed_json(figures).encode("utf-8"))]
     try:
@@ -549,8 +696,13 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
         if sealed_by is not None:
             add_to_folder(out, data, hold=signals.deferred)
         else:
-            write_folder(out, data, {"kind": "pilot", "command": sys.argv, "versions": package_versions()},
-                         force=True, hold=signals.deferred)
+            write_folder(
+                out,
+                data,
+                {"kind": "pilot", "command": sys.argv, "versions": package_versions()},
+                force=True,
+                hold=signals.deferred,
+            )
     except OutputError as exc:
         raise PilotError(str(exc)) from None
     except OSError as exc:

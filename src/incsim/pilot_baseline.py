@@ -104,12 +104,19 @@ class Baseline:
 
     def describe(self) -> dict:
         """The baseline's source and summary figures, JSON-ready."""
-        return {"source": self.source, "kind": self.kind,
-                "n": int(len(self.durations)) if self.durations is not None else None,
-                "rows": self.rows if self.durations is not None else None,
-                "dropped": self.dropped, "excluded": self.excluded,
-                "mean_min": self.mean, "median_min": self.median, "sd_min": self.sd,
-                "geomean_min": self.geomean, "log_sd": self.log_sd}
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "n": int(len(self.durations)) if self.durations is not None else None,
+            "rows": self.rows if self.durations is not None else None,
+            "dropped": self.dropped,
+            "excluded": self.excluded,
+            "mean_min": self.mean,
+            "median_min": self.median,
+            "sd_min": self.sd,
+            "geomean_min": self.geomean,
+            "log_sd": self.log_sd,
+        }
 
     def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Durations of the given shape and their logs, in single precision.
@@ -131,6 +138,7 @@ class Baseline:
 
 # -- loading the baseline ---------------------------------------------------------------------
 
+
 def baseline_from_moments(mean: float, sd: float) -> Baseline:
     """A lognormal baseline with the given mean and standard deviation (minutes)."""
     if not (math.isfinite(mean) and mean > 0):
@@ -138,8 +146,11 @@ def baseline_from_moments(mean: float, sd: float) -> Baseline:
     if not (math.isfinite(sd) and sd > 0):
         raise PilotError(f"--sd must be a positive number of minutes, got {sd}")
     s2 = math.log1p((sd / mean) ** 2)
-    return Baseline(source=f"lognormal(mean={mean:g} min, sd={sd:g} min)",
-                    mu_log=math.log(mean) - s2 / 2, sigma_log=math.sqrt(s2))
+    return Baseline(
+        source=f"lognormal(mean={mean:g} min, sd={sd:g} min)",
+        mu_log=math.log(mean) - s2 / 2,
+        sigma_log=math.sqrt(s2),
+    )
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -159,8 +170,9 @@ def _clean(path: Path, column: str, values: pd.Series, *, rows: int, excluded: i
     ok = np.isfinite(numbers) & (numbers > 0)
     if not ok.any():
         raise PilotError(f"{path}: column '{column}' has no positive numeric values")
-    return Baseline(source=source, durations=numbers[ok], rows=rows,
-                    dropped=int((~ok).sum()), excluded=excluded)
+    return Baseline(
+        source=source, durations=numbers[ok], rows=rows, dropped=int((~ok).sum()), excluded=excluded
+    )
 
 
 def _parse_exclusions(path: Path, frame: pd.DataFrame, exclude: Sequence[str]) -> pd.Series:
@@ -171,7 +183,9 @@ def _parse_exclusions(path: Path, frame: pd.DataFrame, exclude: Sequence[str]) -
         if not sep or not col:
             raise PilotError(f"--exclude '{item}': expected COLUMN=VALUE, e.g. impact=maintenance")
         if col not in frame.columns:
-            raise PilotError(f"{path}: no column '{col}' to exclude on (columns: {', '.join(map(str, frame.columns))})")
+            raise PilotError(
+                f"{path}: no column '{col}' to exclude on (columns: {', '.join(map(str, frame.columns))})"
+            )
         keep &= frame[col].astype(str).str.strip().str.casefold() != value.casefold()
     return keep
 
@@ -179,15 +193,18 @@ def _parse_exclusions(path: Path, frame: pd.DataFrame, exclude: Sequence[str]) -
 def _default_column(path: Path, frame: pd.DataFrame) -> str:
     for col in frame.columns:
         name = str(col).casefold()
-        if any(hint in name for hint in _DURATION_HINTS) and \
-                pd.to_numeric(frame[col], errors="coerce").notna().any():
+        if (
+            any(hint in name for hint in _DURATION_HINTS)
+            and pd.to_numeric(frame[col], errors="coerce").notna().any()
+        ):
             return str(col)
-    raise PilotError(f"{path}: no numeric column named like 'duration' or 'ttr' "
-                     f"(columns: {', '.join(map(str, frame.columns))}); pass --column")
+    raise PilotError(
+        f"{path}: no numeric column named like 'duration' or 'ttr' "
+        f"(columns: {', '.join(map(str, frame.columns))}); pass --column"
+    )
 
 
-def baseline_from_csv(path: Path | str, column: str | None = None,
-                      exclude: Sequence[str] = ()) -> Baseline:
+def baseline_from_csv(path: Path | str, column: str | None = None, exclude: Sequence[str] = ()) -> Baseline:
     """Historical durations from a CSV column, minus rows matching any ``COLUMN=VALUE`` in ``exclude``.
 
     The default column is the first numeric one whose name contains ``duration`` or ``ttr``.
@@ -204,8 +221,14 @@ def baseline_from_csv(path: Path | str, column: str | None = None,
     keep = _parse_exclusions(path, frame, exclude)
     kept = frame.loc[keep, column]
     where = f" excluding {', '.join(exclude)}" if exclude else ""
-    return _clean(path, column, kept, rows=len(kept), excluded=int((~keep).sum()),
-                  source=f"{path} column '{column}'{where}")
+    return _clean(
+        path,
+        column,
+        kept,
+        rows=len(kept),
+        excluded=int((~keep).sum()),
+        source=f"{path} column '{column}'{where}",
+    )
 
 
 def baseline_from_results(results: Path | str, protocol: str | None = None) -> Baseline:
@@ -224,7 +247,9 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
         except OutputError as exc:
             raise PilotError(str(exc)) from None
     elif any(folder.joinpath(n).exists() for n in ("summary.csv", "scenario.yaml", "events")):
-        raise PilotError(f"{folder}: incomplete results folder, missing run.json (an interrupted or damaged run?)")
+        raise PilotError(
+            f"{folder}: incomplete results folder, missing run.json (an interrupted or damaged run?)"
+        )
     frame = _read_csv(path)
     for col in ("protocol", "ttr_min"):
         if col not in frame.columns:
@@ -232,26 +257,39 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
     available = sorted(frame["protocol"].dropna().astype(str).unique())
     if protocol is None:
         if len(available) != 1:
-            raise PilotError(f"{path}: several protocols, pick one with --protocol "
-                             f"({', '.join(available)})")
+            raise PilotError(f"{path}: several protocols, pick one with --protocol ({', '.join(available)})")
         protocol = available[0]
     if protocol not in available:
         raise PilotError(f"{path}: no protocol '{protocol}' (protocols: {', '.join(available) or 'none'})")
     kept = frame.loc[frame["protocol"].astype(str) == protocol, "ttr_min"]
-    return _clean(path, "ttr_min", kept, rows=len(kept), excluded=0,
-                  source=f"{path} protocol '{protocol}'")
+    return _clean(path, "ttr_min", kept, rows=len(kept), excluded=0, source=f"{path} protocol '{protocol}'")
 
 
-def load_baseline(mean: float | None, sd: float | None, durations: Path | None, column: str | None,
-                  exclude: list[str] | None, from_results: Path | None, protocol: str | None) -> Baseline:
+def load_baseline(
+    mean: float | None,
+    sd: float | None,
+    durations: Path | None,
+    column: str | None,
+    exclude: list[str] | None,
+    from_results: Path | None,
+    protocol: str | None,
+) -> Baseline:
     """The baseline named by exactly one of a mean and sd, a CSV of durations, a results folder
     (``incsim pilot``'s --mean/--sd, --durations, --from-results)."""
-    given = [name for name, on in (("--mean/--sd", mean is not None or sd is not None),
-                                   ("--durations", durations is not None),
-                                   ("--from-results", from_results is not None)) if on]
+    given = [
+        name
+        for name, on in (
+            ("--mean/--sd", mean is not None or sd is not None),
+            ("--durations", durations is not None),
+            ("--from-results", from_results is not None),
+        )
+        if on
+    ]
     if len(given) != 1:
-        raise PilotError("give exactly one baseline: --mean M --sd S, --durations FILE.csv, "
-                         f"or --from-results DIR (got {', '.join(given) or 'none'})")
+        raise PilotError(
+            "give exactly one baseline: --mean M --sd S, --durations FILE.csv, "
+            f"or --from-results DIR (got {', '.join(given) or 'none'})"
+        )
     if (column is not None or exclude) and durations is None:
         raise PilotError("--column and --exclude apply to --durations only")
     if protocol is not None and from_results is None:

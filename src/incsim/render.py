@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-
-import pandas as pd
 import sys
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -42,8 +41,9 @@ def _lookup(summary: pd.DataFrame, kind: str, category: str) -> dict[tuple[str, 
     return {(r.protocol, r.metric): r for _, r in sub.iterrows()}
 
 
-def comparison_table(summary: pd.DataFrame, protocols: list[str], category: str = "all",
-                     title: str | None = None) -> Table:
+def comparison_table(
+    summary: pd.DataFrame, protocols: list[str], category: str = "all", title: str | None = None
+) -> Table:
     """Per protocol: TTR median, mean with 95% CI and p90, then the cost metrics with CIs."""
     rows = _lookup(summary, "protocol", category)
     table = Table(title=title or f"Protocol comparison ({category}; {MEANS}; {SPREAD})")
@@ -58,7 +58,13 @@ def comparison_table(summary: pd.DataFrame, protocols: list[str], category: str 
         ttr = rows.get((p, "ttr_min"))
         if ttr is None:
             continue
-        cells = [p, str(int(ttr["n_incidents"])), f"{ttr['median']:.0f}", _ci(ttr, "{:.0f}"), f"{ttr['p90']:.0f}"]
+        cells = [
+            p,
+            str(int(ttr["n_incidents"])),
+            f"{ttr['median']:.0f}",
+            _ci(ttr, "{:.0f}"),
+            f"{ttr['p90']:.0f}",
+        ]
         for metric, _, fmt in COLUMNS[1:]:
             cells.append(_ci(rows[(p, metric)], fmt))
         table.add_row(*cells)
@@ -69,13 +75,17 @@ def differences_table(summary: pd.DataFrame, category: str = "all") -> Table:
     """Paired differences between protocols (same incidents), mean [95% CI]."""
     rows = _lookup(summary, "difference", category)
     pairs = sorted({p for p, _ in rows}, key=lambda s: s)
-    table = Table(title=f"Paired differences ({category}; same incidents under both; mean over replications of "
-                        f"the difference of their means [95% CI])")
+    table = Table(
+        title=f"Paired differences ({category}; same incidents under both; mean over replications of "
+        f"the difference of their means [95% CI])"
+    )
     table.add_column("difference", style="bold")
     for _, heading, _ in COLUMNS:
         table.add_column(heading, justify="right")
     for pair in pairs:
-        table.add_row(pair, *[_ci(rows[(pair, m)], fmt) if (pair, m) in rows else "" for m, _, fmt in COLUMNS])
+        table.add_row(
+            pair, *[_ci(rows[(pair, m)], fmt) if (pair, m) in rows else "" for m, _, fmt in COLUMNS]
+        )
     return table
 
 
@@ -95,10 +105,15 @@ def category_table(summary: pd.DataFrame, protocols: list[str]) -> Table:
         for p in protocols:
             if (p, "ttr_min") not in rows:
                 continue
-            table.add_row(cat, p, str(int(rows[(p, "ttr_min")]["n_incidents"])),
-                          _ci(rows[(p, "ttr_min")], "{:.0f}"), _ci(rows[(p, "engineer_hours")], "{:.1f}"),
-                          _ci(rows[(p, "non_essential_hours")], "{:.1f}"),
-                          _ci(rows[(p, "data_exposure")], "{:.0f}"))
+            table.add_row(
+                cat,
+                p,
+                str(int(rows[(p, "ttr_min")]["n_incidents"])),
+                _ci(rows[(p, "ttr_min")], "{:.0f}"),
+                _ci(rows[(p, "engineer_hours")], "{:.1f}"),
+                _ci(rows[(p, "non_essential_hours")], "{:.1f}"),
+                _ci(rows[(p, "data_exposure")], "{:.0f}"),
+            )
     return table
 
 
@@ -108,8 +123,12 @@ def summary_records(summary: pd.DataFrame) -> list[dict]:
     return clean.to_dict(orient="records")
 
 
-VERIFY_METRICS = [("mean_wait_min", "mean wait (min)"), ("mean_ttr_min", "mean TTR (min)"),
-                  ("p_wait", "P(wait > 0)"), ("mean_in_system", "mean in system")]
+VERIFY_METRICS = [
+    ("mean_wait_min", "mean wait (min)"),
+    ("mean_ttr_min", "mean TTR (min)"),
+    ("p_wait", "P(wait > 0)"),
+    ("mean_in_system", "mean in system"),
+]
 
 
 def verification_table(records: list[dict], level: float = 0.95) -> Table:
@@ -122,10 +141,22 @@ def verification_table(records: list[dict], level: float = 0.95) -> Table:
             m = result.get(key)
             if not m:
                 continue
-            table.add_row(result["case"], label, f"{m['analytic']:.4g}", f"{m['simulated']:.4g}",
-                          f"[{m['ci_low']:.4g}, {m['ci_high']:.4g}]", "pass" if m["passed"] else "FAIL")
+            table.add_row(
+                result["case"],
+                label,
+                f"{m['analytic']:.4g}",
+                f"{m['simulated']:.4g}",
+                f"[{m['ci_low']:.4g}, {m['ci_high']:.4g}]",
+                "pass" if m["passed"] else "FAIL",
+            )
         lit = result.get("littles_law")
         if lit:
-            table.add_row(result["case"], "Little's law L = lambda W", f"{lit['lambda_w']:.4g}", f"{lit['L']:.4g}",
-                          f"gap {lit['relative_gap']:.2%}", "pass" if lit["passed"] else "FAIL")
+            table.add_row(
+                result["case"],
+                "Little's law L = lambda W",
+                f"{lit['lambda_w']:.4g}",
+                f"{lit['L']:.4g}",
+                f"gap {lit['relative_gap']:.2%}",
+                "pass" if lit["passed"] else "FAIL",
+            )
     return table

@@ -165,5 +165,14 @@ def worker_init() -> None:
             pass  # best effort: without it an orphan still exits when its task queue closes
 
 
-__all__ = ["Interrupted", "STOP_SIGNALS", "deferred", "exit_code", "install", "mark_reported", "received",
-           "reported", "worker_init"]
+__all__ = [
+    "Interrupted",
+    "STOP_SIGNALS",
+    "deferred",
+    "exit_code",
+    "install",
+    "mark_reported",
+    "received",
+    "reported",
+    "worker_init",
+]

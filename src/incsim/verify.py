@@ -94,13 +94,20 @@ def machine_repair(n: int, r: int, lam: float, mu: float) -> dict[str, float]:
     total = math.fsum(weights)
     p = [x / total for x in weights]
     ks = range(n + 1)
-    l = math.fsum(k * p[k] for k in ks)
+    busy = math.fsum(k * p[k] for k in ks)
     lq = math.fsum(max(k - r, 0) * p[k] for k in ks)
-    throughput = lam * (n - l)
+    throughput = lam * (n - busy)
     seen = [(n - k) * p[k] for k in ks]
     p_wait = math.fsum(seen[k] for k in ks if k >= r) / math.fsum(seen)
-    return {"l": l, "lq": lq, "throughput": throughput, "w": l / throughput, "wq": lq / throughput,
-            "p_wait": p_wait, "p": p}
+    return {
+        "l": busy,
+        "lq": lq,
+        "throughput": throughput,
+        "w": busy / throughput,
+        "wq": lq / throughput,
+        "p_wait": p_wait,
+        "p": p,
+    }
 
 
 def relaxation_time(c: int, lam: float, mu: float) -> float:
@@ -119,8 +126,9 @@ def littles_law(lam: float, w: float) -> float:
 
 
 # -- estimators from the incidents frame ------------------------------------------------------
-def time_average_in_system(detected: Sequence[float], resolved: Sequence[float],
-                           start: float, end: float) -> float:
+def time_average_in_system(
+    detected: Sequence[float], resolved: Sequence[float], start: float, end: float
+) -> float:
     """Time-average number of incidents open over ``[start, end]`` (unresolved ones stay open)."""
     if end <= start:
         raise ValueError("empty window")
@@ -145,18 +153,21 @@ def replication_stats(incidents: pd.DataFrame, start: float, end: float) -> pd.D
         wait, ttr = kept["engage_wait_min"], kept["ttr_min"]
         mean_ttr = float(ttr.mean(skipna=False)) if n else math.nan
         rate = n / (end - start)
-        rows.append({
-            "replication": int(rep),
-            "n": n,
-            "missing": int((wait.isna() | ttr.isna()).sum()),
-            "mean_wait_min": float(wait.mean(skipna=False)) if n else math.nan,
-            "mean_ttr_min": mean_ttr,
-            "p_wait": float((wait > WAIT_EPS_MIN).mean()) if n and not wait.isna().any() else math.nan,
-            "mean_in_system": time_average_in_system(df["detected_at_min"], df["resolved_at_min"],
-                                                     start, end),
-            "throughput_per_min": rate,
-            "lambda_w": rate * mean_ttr,
-        })
+        rows.append(
+            {
+                "replication": int(rep),
+                "n": n,
+                "missing": int((wait.isna() | ttr.isna()).sum()),
+                "mean_wait_min": float(wait.mean(skipna=False)) if n else math.nan,
+                "mean_ttr_min": mean_ttr,
+                "p_wait": float((wait > WAIT_EPS_MIN).mean()) if n and not wait.isna().any() else math.nan,
+                "mean_in_system": time_average_in_system(
+                    df["detected_at_min"], df["resolved_at_min"], start, end
+                ),
+                "throughput_per_min": rate,
+                "lambda_w": rate * mean_ttr,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -169,12 +180,18 @@ def check(analytic: float, observations: Sequence[float], level: float = LEVEL) 
     obs = np.asarray(observations, dtype=float)
     m, lo, hi = t_interval(obs, level)
     complete = not np.isnan(obs).any()
-    return {"analytic": float(analytic), "simulated": m, "ci_low": lo, "ci_high": hi,
-            "passed": bool(complete and lo <= analytic <= hi)}
+    return {
+        "analytic": float(analytic),
+        "simulated": m,
+        "ci_low": lo,
+        "ci_high": hi,
+        "passed": bool(complete and lo <= analytic <= hi),
+    }
 
 
-def little_check(stats: pd.DataFrame, level: float = LEVEL,
-                 tolerance: float = LITTLE_TOLERANCE) -> dict[str, Any]:
+def little_check(
+    stats: pd.DataFrame, level: float = LEVEL, tolerance: float = LITTLE_TOLERANCE
+) -> dict[str, Any]:
     """L (time average from detected/resolved) against λW (throughput x mean ttr), per replication.
 
     They differ only by edge effects of the window; passed when the mean gap is within
@@ -185,9 +202,14 @@ def little_check(stats: pd.DataFrame, level: float = LEVEL,
     l_mean = float(stats["mean_in_system"].mean())
     rel = abs(m) / l_mean if l_mean > 0 else math.nan
     complete = not np.isnan(diff).any()
-    return {"L": l_mean, "lambda_w": float(stats["lambda_w"].mean()),
-            "difference": {"mean": m, "ci_low": lo, "ci_high": hi}, "relative_gap": rel,
-            "tolerance": tolerance, "passed": bool(complete and rel <= tolerance)}
+    return {
+        "L": l_mean,
+        "lambda_w": float(stats["lambda_w"].mean()),
+        "difference": {"mean": m, "ci_low": lo, "ci_high": hi},
+        "relative_gap": rel,
+        "tolerance": tolerance,
+        "passed": bool(complete and rel <= tolerance),
+    }
 
 
 # -- scenarios --------------------------------------------------------------------------------
@@ -196,9 +218,17 @@ def _decimal(x: float) -> float:
     return float(f"{x:.12g}")
 
 
-def _degenerate(name: str, description: str, engineers: int, services: int, rate_per_week: float,
-                per_service: bool, work_mean_min: float, horizon_days: float,
-                replications: int) -> dict[str, Any]:
+def _degenerate(
+    name: str,
+    description: str,
+    engineers: int,
+    services: int,
+    rate_per_week: float,
+    per_service: bool,
+    work_mean_min: float,
+    horizon_days: float,
+    replications: int,
+) -> dict[str, Any]:
     """The scenario mapping of a queue: everything that is not the queue switched off."""
     return {
         "apiVersion": "incsim/v1",
@@ -206,39 +236,61 @@ def _degenerate(name: str, description: str, engineers: int, services: int, rate
         "metadata": {"name": name, "description": description},
         "org": {
             "teams": [
-                {"name": "ops", "size": engineers,
-                 "work_hours": {"start": 0, "end": 24, "weekends_off": False},
-                 "oncall": {"per_shift": engineers, "rest_shifts": 0, "backup": False},
-                 "roles": []},
+                {
+                    "name": "ops",
+                    "size": engineers,
+                    "work_hours": {"start": 0, "end": 24, "weekends_off": False},
+                    "oncall": {"per_shift": engineers, "rest_shifts": 0, "backup": False},
+                    "roles": [],
+                },
                 # validation needs an IC; the model never takes it from the owner's on-call
-                {"name": "command", "size": 1, "oncall": None, "roles": ["ic"],
-                 "work_hours": {"start": 0, "end": 24, "weekends_off": False}},
+                {
+                    "name": "command",
+                    "size": 1,
+                    "oncall": None,
+                    "roles": ["ic"],
+                    "work_hours": {"start": 0, "end": 24, "weekends_off": False},
+                },
             ],
-            "services": [{"name": "svc" if services == 1 else f"svc-{i + 1}", "team": "ops"}
-                         for i in range(services)],
+            "services": [
+                {"name": "svc" if services == 1 else f"svc-{i + 1}", "team": "ops"} for i in range(services)
+            ],
         },
         "incidents": {
             "arrivals": {"rate_per_week": rate_per_week, "per_service": per_service},
             "mix": {"single-service": 1},
-            "categories": {"single-service": {
-                "diagnosis": {"dist": "exponential", "mean": work_mean_min},
-                "fix": None, "consults_mean": 0, "decisions": [],
-            }},
+            "categories": {
+                "single-service": {
+                    "diagnosis": {"dist": "exponential", "mean": work_mean_min},
+                    "fix": None,
+                    "consults_mean": 0,
+                    "decisions": [],
+                }
+            },
         },
         "behaviour": {
-            "page_ack": None, "page_ack_off_hours": None, "join_delay": None, "refocus": None,
+            "page_ack": None,
+            "page_ack_off_hours": None,
+            "join_delay": None,
+            "refocus": None,
             "interruption": {"answer": 2, "refocus": None},
-            "update_requests_per_hour": 0, "spectator_questions_per_hour": 0,
+            "update_requests_per_hour": 0,
+            "spectator_questions_per_hour": 0,
             "off_hours_slowdown": 1,
         },
         "protocols": [{"name": "async-first", "kind": "async-first", "channel_watchers": 0}],
-        "simulation": {"horizon_days": horizon_days, "replications": replications,
-                       "event_log_sample": 0},
+        "simulation": {"horizon_days": horizon_days, "replications": replications, "event_log_sample": 0},
     }
 
 
-def mmc_scenario(servers: int, utilization: float, work_mean_min: float = 60.0,
-                 horizon_days: float = 28.0, *, replications: int = 20) -> Scenario:
+def mmc_scenario(
+    servers: int,
+    utilization: float,
+    work_mean_min: float = 60.0,
+    horizon_days: float = 28.0,
+    *,
+    replications: int = 20,
+) -> Scenario:
     """The M/M/c configuration: ``servers`` engineers at ``utilization``, exponential work.
 
     The arrival rate is ``servers * utilization / work_mean_min`` per minute, written per
@@ -251,13 +303,26 @@ def mmc_scenario(servers: int, utilization: float, work_mean_min: float = 60.0,
         f"mmc-c{servers}-rho{utilization:g}",
         f"M/M/{servers} queue: {servers} engineers, utilisation {utilization:g}, "
         f"exponential work with mean {work_mean_min:g} min",
-        servers, 1, rate_per_week, False, work_mean_min, horizon_days, replications)
+        servers,
+        1,
+        rate_per_week,
+        False,
+        work_mean_min,
+        horizon_days,
+        replications,
+    )
     return Scenario.model_validate(data)
 
 
-def repair_scenario(services: int, engineers: int, fail_rate_per_hour: float,
-                    repair_rate_per_hour: float, horizon_days: float = 28.0, *,
-                    replications: int = 20) -> Scenario:
+def repair_scenario(
+    services: int,
+    engineers: int,
+    fail_rate_per_hour: float,
+    repair_rate_per_hour: float,
+    horizon_days: float = 28.0,
+    *,
+    replications: int = 20,
+) -> Scenario:
     """The machine-repair configuration: ``services`` failing while up, ``engineers`` repairing."""
     rate_per_week = _decimal(fail_rate_per_hour * HOURS_PER_WEEK)
     mean = _decimal(MINUTES_PER_HOUR / repair_rate_per_hour)
@@ -265,7 +330,14 @@ def repair_scenario(services: int, engineers: int, fail_rate_per_hour: float,
         f"repair-n{services}-r{engineers}",
         f"machine repair: {services} services each failing at {fail_rate_per_hour:g}/h while up, "
         f"{engineers} engineers repairing at {repair_rate_per_hour:g}/h each",
-        engineers, services, rate_per_week, True, mean, horizon_days, replications)
+        engineers,
+        services,
+        rate_per_week,
+        True,
+        mean,
+        horizon_days,
+        replications,
+    )
     return Scenario.model_validate(data)
 
 
@@ -278,8 +350,9 @@ def _queue_params(scn: Scenario) -> tuple[int, float, float]:
 
 
 # -- verification -----------------------------------------------------------------------------
-def _simulate(scn: Scenario, replications: int, seed: int, warmup_fraction: float,
-              executor: Executor | None) -> tuple[pd.DataFrame, float, float]:
+def _simulate(
+    scn: Scenario, replications: int, seed: int, warmup_fraction: float, executor: Executor | None
+) -> tuple[pd.DataFrame, float, float]:
     """Per-replication statistics of ``scn`` after the warm-up, and the measured window."""
     if replications < 2:
         raise ValueError("a confidence interval needs at least 2 replications")
@@ -291,10 +364,18 @@ def _simulate(scn: Scenario, replications: int, seed: int, warmup_fraction: floa
     return replication_stats(res.incidents, start, horizon), start, horizon
 
 
-def verify_mmc(servers: int, utilization: float, work_mean_min: float = 60.0,
-               horizon_days: float = 28.0, *, replications: int = 20, seed: int = DEFAULT_SEED,
-               warmup_fraction: float = WARMUP_FRACTION, executor: Executor | None = None,
-               level: float = LEVEL) -> dict[str, Any]:
+def verify_mmc(
+    servers: int,
+    utilization: float,
+    work_mean_min: float = 60.0,
+    horizon_days: float = 28.0,
+    *,
+    replications: int = 20,
+    seed: int = DEFAULT_SEED,
+    warmup_fraction: float = WARMUP_FRACTION,
+    executor: Executor | None = None,
+    level: float = LEVEL,
+) -> dict[str, Any]:
     """Simulate the M/M/c configuration and compare Wq, W, P(wait), L and Little's law with Erlang C."""
     scn = mmc_scenario(servers, utilization, work_mean_min, horizon_days, replications=replications)
     c, lam, mu = _queue_params(scn)
@@ -303,9 +384,11 @@ def verify_mmc(servers: int, utilization: float, work_mean_min: float = 60.0,
     tau = relaxation_time(c, lam, mu)
     notes = []
     if start < WARMUP_RELAXATIONS * tau:
-        notes.append(f"warm-up of {start / MINUTES_PER_DAY:.3g} days is under {WARMUP_RELAXATIONS:g} "
-                     f"relaxation times ({tau / MINUTES_PER_DAY:.3g} days each): the start-empty bias "
-                     f"may show; use a longer horizon")
+        notes.append(
+            f"warm-up of {start / MINUTES_PER_DAY:.3g} days is under {WARMUP_RELAXATIONS:g} "
+            f"relaxation times ({tau / MINUTES_PER_DAY:.3g} days each): the start-empty bias "
+            f"may show; use a longer horizon"
+        )
     checks = {
         "mean_wait_min": check(theory["wq"], stats["mean_wait_min"], level),
         "mean_ttr_min": check(theory["w"], stats["mean_ttr_min"], level),
@@ -316,11 +399,19 @@ def verify_mmc(servers: int, utilization: float, work_mean_min: float = 60.0,
     return {
         "case": f"M/M/{c} rho={utilization:g}",
         "kind": "mmc",
-        "params": {"servers": c, "utilization": utilization, "work_mean_min": work_mean_min,
-                   "arrival_rate_per_hour": lam * MINUTES_PER_HOUR,
-                   "service_rate_per_hour": mu * MINUTES_PER_HOUR, "horizon_days": horizon_days,
-                   "warmup_days": start / MINUTES_PER_DAY, "relaxation_time_min": tau,
-                   "replications": replications, "seed": seed, "level": level},
+        "params": {
+            "servers": c,
+            "utilization": utilization,
+            "work_mean_min": work_mean_min,
+            "arrival_rate_per_hour": lam * MINUTES_PER_HOUR,
+            "service_rate_per_hour": mu * MINUTES_PER_HOUR,
+            "horizon_days": horizon_days,
+            "warmup_days": start / MINUTES_PER_DAY,
+            "relaxation_time_min": tau,
+            "replications": replications,
+            "seed": seed,
+            "level": level,
+        },
         "n_incidents": int(stats["n"].sum()),
         "n_missing": int(stats["missing"].sum()),
         **checks,
@@ -330,14 +421,23 @@ def verify_mmc(servers: int, utilization: float, work_mean_min: float = 60.0,
     }
 
 
-def verify_repair(services: int, engineers: int, fail_rate_per_hour: float,
-                  repair_rate_per_hour: float, horizon_days: float = 28.0, *,
-                  replications: int = 20, seed: int = DEFAULT_SEED,
-                  warmup_fraction: float = WARMUP_FRACTION, executor: Executor | None = None,
-                  level: float = LEVEL) -> dict[str, Any]:
+def verify_repair(
+    services: int,
+    engineers: int,
+    fail_rate_per_hour: float,
+    repair_rate_per_hour: float,
+    horizon_days: float = 28.0,
+    *,
+    replications: int = 20,
+    seed: int = DEFAULT_SEED,
+    warmup_fraction: float = WARMUP_FRACTION,
+    executor: Executor | None = None,
+    level: float = LEVEL,
+) -> dict[str, Any]:
     """Simulate the machine-repair configuration and compare with the finite-source formulas."""
-    scn = repair_scenario(services, engineers, fail_rate_per_hour, repair_rate_per_hour,
-                          horizon_days, replications=replications)
+    scn = repair_scenario(
+        services, engineers, fail_rate_per_hour, repair_rate_per_hour, horizon_days, replications=replications
+    )
     r, lam, mu = _queue_params(scn)
     theory = machine_repair(services, r, lam, mu)
     stats, start, _ = _simulate(scn, replications, seed, warmup_fraction, executor)
@@ -346,17 +446,25 @@ def verify_repair(services: int, engineers: int, fail_rate_per_hour: float,
         "mean_ttr_min": check(theory["w"], stats["mean_ttr_min"], level),
         "p_wait": check(theory["p_wait"], stats["p_wait"], level),
         "mean_in_system": check(theory["l"], stats["mean_in_system"], level),
-        "throughput_per_hour": check(theory["throughput"] * MINUTES_PER_HOUR,
-                                     stats["throughput_per_min"] * MINUTES_PER_HOUR, level),
+        "throughput_per_hour": check(
+            theory["throughput"] * MINUTES_PER_HOUR, stats["throughput_per_min"] * MINUTES_PER_HOUR, level
+        ),
     }
     little = little_check(stats, level)
     return {
         "case": f"repair n={services} r={r}",
         "kind": "repair",
-        "params": {"services": services, "engineers": r, "fail_rate_per_hour": lam * MINUTES_PER_HOUR,
-                   "repair_rate_per_hour": mu * MINUTES_PER_HOUR, "horizon_days": horizon_days,
-                   "warmup_days": start / MINUTES_PER_DAY, "replications": replications,
-                   "seed": seed, "level": level},
+        "params": {
+            "services": services,
+            "engineers": r,
+            "fail_rate_per_hour": lam * MINUTES_PER_HOUR,
+            "repair_rate_per_hour": mu * MINUTES_PER_HOUR,
+            "horizon_days": horizon_days,
+            "warmup_days": start / MINUTES_PER_DAY,
+            "replications": replications,
+            "seed": seed,
+            "level": level,
+        },
         "n_incidents": int(stats["n"].sum()),
         "n_missing": int(stats["missing"].sum()),
         **checks,
@@ -370,8 +478,15 @@ STANDARD_CASES: tuple[dict[str, Any], ...] = (
     {"kind": "mmc", "servers": 1, "utilization": 0.5, "horizon_days": 60, "replications": 20},
     {"kind": "mmc", "servers": 2, "utilization": 0.8, "horizon_days": 40, "replications": 20},
     {"kind": "mmc", "servers": 4, "utilization": 0.9, "horizon_days": 40, "replications": 15},
-    {"kind": "repair", "services": 5, "engineers": 2, "fail_rate_per_hour": 0.25,
-     "repair_rate_per_hour": 1.0, "horizon_days": 30, "replications": 20},
+    {
+        "kind": "repair",
+        "services": 5,
+        "engineers": 2,
+        "fail_rate_per_hour": 0.25,
+        "repair_rate_per_hour": 1.0,
+        "horizon_days": 30,
+        "replications": 20,
+    },
 )
 """The standard set: about 110,000 simulated incidents, some 65 CPU-seconds (half that on two cores).
 
@@ -381,8 +496,13 @@ load. Each case gets its own seed (``seed + index``).
 """
 
 
-def verify_standard(replications: int | None = None, seed: int = DEFAULT_SEED, *,
-                    executor: Executor | None = None, level: float = LEVEL) -> list[dict[str, Any]]:
+def verify_standard(
+    replications: int | None = None,
+    seed: int = DEFAULT_SEED,
+    *,
+    executor: Executor | None = None,
+    level: float = LEVEL,
+) -> list[dict[str, Any]]:
     """Run ``STANDARD_CASES`` (M/M/c at several loads and one machine-repair case); one record each."""
     out = []
     for i, case in enumerate(STANDARD_CASES):
@@ -397,7 +517,18 @@ def verify_standard(replications: int | None = None, seed: int = DEFAULT_SEED, *
 
 
 __all__ = [
-    "erlang_c", "machine_repair", "relaxation_time", "littles_law", "time_average_in_system",
-    "replication_stats", "check", "little_check", "mmc_scenario", "repair_scenario", "verify_mmc",
-    "verify_repair", "verify_standard", "STANDARD_CASES",
+    "erlang_c",
+    "machine_repair",
+    "relaxation_time",
+    "littles_law",
+    "time_average_in_system",
+    "replication_stats",
+    "check",
+    "little_check",
+    "mmc_scenario",
+    "repair_scenario",
+    "verify_mmc",
+    "verify_repair",
+    "verify_standard",
+    "STANDARD_CASES",
 ]

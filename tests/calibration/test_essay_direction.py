@@ -41,7 +41,10 @@ def test_war_room_spectating_is_several_times_async_first(seed_runs):
     With our current async model, that number is under 10." (a ratio of 4 or more)"""
     r = ratio(seed_runs, "non_essential_hours", "war-room", "async-first")
     assert r >= 4.0, f"war-room / async-first non-essential hours per incident = {r:.2f}"
-    war, chan = per_rep(seed_runs, "non_essential_hours", "war-room"), per_rep(seed_runs, "non_essential_hours", "async-first")
+    war, chan = (
+        per_rep(seed_runs, "non_essential_hours", "war-room"),
+        per_rep(seed_runs, "non_essential_hours", "async-first"),
+    )
     assert (war > chan).all()
     # a finite ratio: the channel's watchers pay to read the updates (reading for free would
     # make the ratio infinite and pass the bound above for the wrong reason)
@@ -50,7 +53,10 @@ def test_war_room_spectating_is_several_times_async_first(seed_runs):
 
 def test_async_first_costs_fewer_engineer_hours_in_every_replication(seed_runs):
     """Essay: "approximately one-quarter the engineering time investment": in every replication."""
-    war, chan = per_rep(seed_runs, "engineer_hours", "war-room"), per_rep(seed_runs, "engineer_hours", "async-first")
+    war, chan = (
+        per_rep(seed_runs, "engineer_hours", "war-room"),
+        per_rep(seed_runs, "engineer_hours", "async-first"),
+    )
     assert (chan < war).all(), f"async-first / war-room per replication:\n{(chan / war).describe()}"
 
 
@@ -97,7 +103,9 @@ def test_war_rooms_win_where_the_essay_says_they_do(seed_runs):
     pw = seed_runs[seed_runs["category"] == "platform-wide"]
     extra = (per_rep(pw, "ttr_min", "async-first") - per_rep(pw, "ttr_min", "war-room")).dropna()
     m, lo, hi = t_interval(extra.to_numpy())
-    assert lo > 0, f"platform-wide TTR, async-first - war-room per replication: {m:.0f} [{lo:.0f}, {hi:.0f}] min"
+    assert lo > 0, (
+        f"platform-wide TTR, async-first - war-room per replication: {m:.0f} [{lo:.0f}, {hi:.0f}] min"
+    )
     sec = seed_runs[seed_runs["flags"].str.contains("security")]
     assert len(sec) >= 3 * 10
     e = ratio(sec, "data_exposure")

@@ -54,8 +54,16 @@ def start(*args: str, cwd: Path, limit_bytes: int | None = None) -> subprocess.P
 
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
-    return subprocess.Popen([sys.executable, "-m", "incsim", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=setup)
+    return subprocess.Popen(
+        [sys.executable, "-m", "incsim", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=setup,
+    )
 
 
 def finish(proc: subprocess.Popen, within: float) -> tuple[int, str, str]:
@@ -80,8 +88,10 @@ def finish(proc: subprocess.Popen, within: float) -> tuple[int, str, str]:
             pass  # every member has ended
         if err is None:
             _, err = proc.communicate()
-        pytest.fail(f"the process did not end within {within} s of the fault; {len(left)} process(es) of "
-                    f"its group were left: {left}; their stacks:\n{err[-12000:]}")
+        pytest.fail(
+            f"the process did not end within {within} s of the fault; {len(left)} process(es) of "
+            f"its group were left: {left}; their stacks:\n{err[-12000:]}"
+        )
     return proc.returncode, out, err
 
 
@@ -115,12 +125,16 @@ def half_written(folder: Path) -> list[Path]:
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
 def tiny_sweep(tmp_path, minimal_yaml):
     """Write a sweep file over the tiny scenario; call with the replications per point."""
+
     def make(reps: int = 3) -> Path:
         return write_tiny_sweep(tmp_path, reps)
+
     return make

@@ -26,7 +26,7 @@ def damage(path, how: str) -> None:
         path.write_bytes(data[: len(data) // 2])
     elif how == "flip":
         i = len(data) // 2
-        path.write_bytes(data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1:])
+        path.write_bytes(data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1 :])
     else:
         path.unlink()
 
@@ -59,9 +59,22 @@ def test_report_and_pilot_refuse_any_damaged_file_naming_it(results, tmp_path, h
         copy = tmp_path / f"{how}-{rel.replace('/', '_')}"
         shutil.copytree(results, copy)
         damage(copy / rel, how)
-        for args in (["report", str(copy)],
-                     ["pilot", "--from-results", str(copy), "--protocol", "war-room", "--per-arm", "20",
-                      "--trials", "100", "--seed", "1"]):
+        for args in (
+            ["report", str(copy)],
+            [
+                "pilot",
+                "--from-results",
+                str(copy),
+                "--protocol",
+                "war-room",
+                "--per-arm",
+                "20",
+                "--trials",
+                "100",
+                "--seed",
+                "1",
+            ],
+        ):
             res = invoke(*args)
             assert res.exit_code == 2, (args[0], rel, how, res.stdout)
             lines = res.stderr.strip().splitlines()

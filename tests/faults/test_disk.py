@@ -34,8 +34,19 @@ def _one_line_failure(code: int, stderr: str) -> str:
 
 def test_run_into_a_full_disk_writes_nothing(results, tmp_path):
     out = tmp_path / "o"
-    proc = start("run", str(results / "tiny.yaml"), "-n", "3", "--seed", "1", "-o", str(out), "-q",
-                 cwd=tmp_path, limit_bytes=LIMIT)
+    proc = start(
+        "run",
+        str(results / "tiny.yaml"),
+        "-n",
+        "3",
+        "--seed",
+        "1",
+        "-o",
+        str(out),
+        "-q",
+        cwd=tmp_path,
+        limit_bytes=LIMIT,
+    )
     code, _, stderr = finish(proc, within=60)
     line = _one_line_failure(code, stderr)
     assert "File too large" in line and str(out) in line
@@ -47,8 +58,20 @@ def test_run_over_earlier_results_keeps_them_whole(results, tmp_path):
     out = tmp_path / "keep"
     shutil.copytree(results / "r", out)
     before = tree(out)
-    proc = start("run", str(results / "tiny.yaml"), "-n", "3", "--seed", "1", "-o", str(out), "-q", "--force",
-                 cwd=tmp_path, limit_bytes=LIMIT)
+    proc = start(
+        "run",
+        str(results / "tiny.yaml"),
+        "-n",
+        "3",
+        "--seed",
+        "1",
+        "-o",
+        str(out),
+        "-q",
+        "--force",
+        cwd=tmp_path,
+        limit_bytes=LIMIT,
+    )
     code, _, stderr = finish(proc, within=60)
     _one_line_failure(code, stderr)
     assert tree(out) == before and half_written(out) == []
@@ -57,8 +80,24 @@ def test_run_over_earlier_results_keeps_them_whole(results, tmp_path):
 def test_report_and_pilot_and_schema_outputs_are_all_or_nothing(results, tmp_path):
     cases = [
         (["report", str(results / "r"), "-o", str(tmp_path / "rep.html")], tmp_path / "rep.html"),
-        (["pilot", "--from-results", str(results / "r"), "--protocol", "war-room", "--per-arm", "20",
-          "--trials", "100", "--seed", "1", "-o", str(tmp_path / "p")], tmp_path / "p" / "pilot.json"),
+        (
+            [
+                "pilot",
+                "--from-results",
+                str(results / "r"),
+                "--protocol",
+                "war-room",
+                "--per-arm",
+                "20",
+                "--trials",
+                "100",
+                "--seed",
+                "1",
+                "-o",
+                str(tmp_path / "p"),
+            ],
+            tmp_path / "p" / "pilot.json",
+        ),
         (["schema", "-o", str(tmp_path / "s.json")], tmp_path / "s.json"),
     ]
     for args, target in cases:
@@ -75,8 +114,9 @@ def test_a_sweep_that_hits_the_limit_keeps_its_checkpoints_and_resumes(tmp_path,
     whole = tmp_path / "whole"
     run_sweep(load_sweep(sweep_file), out_dir=whole)
     cut = tmp_path / "cut"
-    code, _, stderr = finish(start("sweep", str(sweep_file), "-o", str(cut), "-q", cwd=tmp_path,
-                                   limit_bytes=LIMIT), within=90)
+    code, _, stderr = finish(
+        start("sweep", str(sweep_file), "-o", str(cut), "-q", cwd=tmp_path, limit_bytes=LIMIT), within=90
+    )
     line = _one_line_failure(code, stderr)
     assert "File too large" in line and "resumes" in line
     assert half_written(cut) == []

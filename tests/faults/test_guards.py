@@ -29,8 +29,10 @@ def test_a_runaway_arrival_rate_is_refused_before_any_work_at_its_line(tmp_path,
     (line,) = res.stderr.strip().splitlines()
     assert line.startswith(f"{path}:{line_no}:") and "simulation.max_incidents" in line
     assert not (tmp_path / "o").exists()
-    lifted = minimal_yaml.replace("rate_per_week: 2", "rate_per_week: 70000") + \
-        "simulation: {max_incidents: 400000, horizon_days: 0.01}\n"
+    lifted = (
+        minimal_yaml.replace("rate_per_week: 2", "rate_per_week: 70000")
+        + "simulation: {max_incidents: 400000, horizon_days: 0.01}\n"
+    )
     path.write_text(lifted, encoding="utf-8")
     assert invoke("validate", str(path)).exit_code == 0  # lifted explicitly: accepted
 
@@ -51,12 +53,16 @@ def test_a_long_run_is_announced_with_an_estimate(tmp_path, monkeypatch, minimal
     path.write_text(minimal_yaml, encoding="utf-8")
     notes: list[str] = []
     monkeypatch.setattr(api, "LONG_RUN_S", 0.0)  # every run counts as long
-    out = api.run_scenario(api.load(path), replications=3, seed=1, out_dir=tmp_path / "o", notice=notes.append)
+    out = api.run_scenario(
+        api.load(path), replications=3, seed=1, out_dir=tmp_path / "o", notice=notes.append
+    )
     (note,) = notes
     assert note.startswith("estimate: about ") and "3 replications" in note and "2 protocols" in note
     monkeypatch.setattr(api, "LONG_RUN_S", 1e9)
     quiet: list[str] = []
-    again = api.run_scenario(api.load(path), replications=3, seed=1, out_dir=tmp_path / "p", notice=quiet.append)
+    again = api.run_scenario(
+        api.load(path), replications=3, seed=1, out_dir=tmp_path / "p", notice=quiet.append
+    )
     assert quiet == []
     # the timed first replication is part of the run: same bytes as without it
     assert (out.out_dir / "incidents.csv").read_bytes() == (again.out_dir / "incidents.csv").read_bytes()
@@ -85,7 +91,9 @@ def test_pilot_refuses_a_history_below_the_minimum_and_warns_below_the_larger_on
     with pytest.raises(PilotError, match=f"only {MIN_SAMPLE - 1} usable values; at least {MIN_SAMPLE}"):
         pilot_report(_history(MIN_SAMPLE - 1), per_arm=20, trials=200, seed=1)
     with pytest.raises(PilotError, match="the same"):
-        pilot_report(Baseline(source="flat", durations=np.full(50, 30.0), rows=50), per_arm=20, trials=200, seed=1)
+        pilot_report(
+            Baseline(source="flat", durations=np.full(50, 30.0), rows=50), per_arm=20, trials=200, seed=1
+        )
     rough = pilot_report(_history(MIN_SAMPLE), per_arm=20, trials=200, seed=1)
     assert rough["warnings"] and f"fewer than {WARN_SAMPLE}" in rough["warnings"][0]
     assert "Caution:" in answer_sentence(rough)
@@ -100,6 +108,16 @@ def test_pilot_on_a_one_row_history_is_one_line_and_exit_2(tmp_path):
     (line,) = res.stderr.strip().splitlines()
     assert "only 1 usable value" in line
     pd.DataFrame({"ttr_minutes": np.arange(30) * 7 + 5}).to_csv(tmp_path / "h30.csv", index=False)
-    res = invoke("pilot", "--durations", str(tmp_path / "h30.csv"), "--per-arm", "20", "--trials", "200",
-                 "--seed", "1", "--json")
+    res = invoke(
+        "pilot",
+        "--durations",
+        str(tmp_path / "h30.csv"),
+        "--per-arm",
+        "20",
+        "--trials",
+        "200",
+        "--seed",
+        "1",
+        "--json",
+    )
     assert res.exit_code == 0 and json.loads(res.stdout)["warnings"]

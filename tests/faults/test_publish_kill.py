@@ -40,8 +40,15 @@ runpy.run_module("incsim", run_name="__main__")
 
 def _start_announced(cwd: Path, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
-    return subprocess.Popen([sys.executable, "-c", PRELUDE, *RUN, "-o", str(out), "--force"], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", PRELUDE, *RUN, "-o", str(out), "--force"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _killed_after(cwd: Path, out: Path, renames: int) -> None:
@@ -79,8 +86,23 @@ def test_a_sigkill_while_force_publishes_leaves_the_earlier_results_or_a_refused
 
     (tmp_path / "tiny.yaml").write_text(minimal_yaml_text(), encoding="utf-8")
     earlier = tmp_path / "earlier"
-    code, _, err = finish(start("run", "tiny.yaml", "-n", "3", "--seed", "1", "-q", "--format", "csv",
-                                "-o", str(earlier), cwd=tmp_path), within=120)
+    code, _, err = finish(
+        start(
+            "run",
+            "tiny.yaml",
+            "-n",
+            "3",
+            "--seed",
+            "1",
+            "-q",
+            "--format",
+            "csv",
+            "-o",
+            str(earlier),
+            cwd=tmp_path,
+        ),
+        within=120,
+    )
     assert code == 0, err
     verify_manifest(earlier, "run.json")
     before = tree(earlier)

@@ -44,8 +44,10 @@ def _incident_hashes(csv: bytes) -> list[str]:
     for row in rows:
         cells = row.split(",")
         groups.setdefault((cells[rep], cells[proto]), []).append(row)
-    return [f"incidents.csv replication {r} {p}: {len(g)} rows {_sha(''.join(g).encode())}"
-            for (r, p), g in groups.items()]
+    return [
+        f"incidents.csv replication {r} {p}: {len(g)} rows {_sha(''.join(g).encode())}"
+        for (r, p), g in groups.items()
+    ]
 
 
 def run_case(name: str) -> dict[str, bytes]:
@@ -58,9 +60,11 @@ def run_case(name: str) -> dict[str, bytes]:
         api.run_scenario(api.load(source), replications=reps, seed=seed, out_dir=out)
         hashes = _incident_hashes((out / "incidents.csv").read_bytes())
         hashes += [f"events/{p.name}: {_sha(p.read_bytes())}" for p in sorted((out / "events").iterdir())]
-        return {"summary.csv": (out / "summary.csv").read_bytes(),
-                "time.csv": (out / "time.csv").read_bytes(),
-                "hashes.txt": ("\n".join(hashes) + "\n").encode()}
+        return {
+            "summary.csv": (out / "summary.csv").read_bytes(),
+            "time.csv": (out / "time.csv").read_bytes(),
+            "hashes.txt": ("\n".join(hashes) + "\n").encode(),
+        }
 
 
 def drill_case(transcript: Path = TRANSCRIPT) -> dict[str, bytes]:

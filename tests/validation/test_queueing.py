@@ -51,8 +51,9 @@ VALIDATION = Path(__file__).resolve().parents[2] / "scenarios" / "validation"
 TEST_LEVEL = 0.99
 SEED = 20240501
 MMC_YAML_PARAMS = dict(servers=2, utilization=0.8, work_mean_min=60.0, horizon_days=40)
-REPAIR_YAML_PARAMS = dict(services=5, engineers=2, fail_rate_per_hour=0.25,
-                          repair_rate_per_hour=1.0, horizon_days=30)
+REPAIR_YAML_PARAMS = dict(
+    services=5, engineers=2, fail_rate_per_hour=0.25, repair_rate_per_hour=1.0, horizon_days=30
+)
 
 
 # -- the formulas, by hand --------------------------------------------------------------------
@@ -60,7 +61,7 @@ def test_erlang_c_two_servers_at_0_8_is_the_textbook_value():
     r = erlang_c(2, 1.6, 1.0)  # c=2, rho=0.8: P(wait) = 2 rho^2 / (1 + rho) = 32/45
     assert r["p_wait"] == pytest.approx(0.7111, abs=1e-4)
     assert r["p_wait"] == pytest.approx(32 / 45)
-    assert r["wq"] == pytest.approx(16 / 9)       # P(wait) / (c mu - lambda) = (32/45) / 0.4
+    assert r["wq"] == pytest.approx(16 / 9)  # P(wait) / (c mu - lambda) = (32/45) / 0.4
     assert r["w"] == pytest.approx(25 / 9)
     assert r["l"] == pytest.approx(1.6 * 25 / 9)
 
@@ -100,10 +101,10 @@ def test_machine_repair_two_machines_one_repairman_by_hand():
     r = machine_repair(2, 1, 1.0, 2.0)
     assert r["p"] == pytest.approx([0.4, 0.4, 0.2])
     assert r["l"] == pytest.approx(0.8)
-    assert r["throughput"] == pytest.approx(1.2)    # lambda (N - L) = mu (1 - p0)
+    assert r["throughput"] == pytest.approx(1.2)  # lambda (N - L) = mu (1 - p0)
     assert r["w"] == pytest.approx(2 / 3)
-    assert r["wq"] == pytest.approx(1 / 6)          # Lq = p2 = 0.2; 0.2 / 1.2
-    assert r["p_wait"] == pytest.approx(1 / 3)      # arrivals see k=0,1 in ratio 0.8 : 0.4
+    assert r["wq"] == pytest.approx(1 / 6)  # Lq = p2 = 0.2; 0.2 / 1.2
+    assert r["p_wait"] == pytest.approx(1 / 3)  # arrivals see k=0,1 in ratio 0.8 : 0.4
 
 
 def test_machine_repair_with_a_repairman_each_has_no_queue():
@@ -132,7 +133,7 @@ def test_machine_repair_values_documented_in_repair_yaml():
 
 
 def test_relaxation_time_and_littles_law_helpers():
-    assert relaxation_time(1, 0.25, 1.0) == pytest.approx(4.0)   # 1 / (1 - sqrt(0.25))^2
+    assert relaxation_time(1, 0.25, 1.0) == pytest.approx(4.0)  # 1 / (1 - sqrt(0.25))^2
     assert littles_law(2.0, 3.0) == 6.0
 
 
@@ -144,14 +145,22 @@ def test_time_average_in_system_by_hand():
 
 
 def test_a_missing_engage_time_fails_the_check_instead_of_being_skipped():
-    rows = [{"replication": r, "detected_at_min": t, "engage_wait_min": w, "ttr_min": 5.0,
-             "resolved_at_min": t + 5.0}
-            for r in (0, 1, 2) for t, w in ((10.0, 0.0), (20.0, 1.0), (30.0, 2.0))]
+    rows = [
+        {
+            "replication": r,
+            "detected_at_min": t,
+            "engage_wait_min": w,
+            "ttr_min": 5.0,
+            "resolved_at_min": t + 5.0,
+        }
+        for r in (0, 1, 2)
+        for t, w in ((10.0, 0.0), (20.0, 1.0), (30.0, 2.0))
+    ]
     rows[4]["engage_wait_min"] = math.nan
     stats = replication_stats(pd.DataFrame(rows), 0.0, 100.0)
     assert stats["missing"].tolist() == [0, 1, 0]
     assert check(1.0, stats["mean_wait_min"])["passed"] is False
-    assert check(5.0, stats["mean_ttr_min"])["passed"] is True    # TTR is complete (and exact)
+    assert check(5.0, stats["mean_ttr_min"])["passed"] is True  # TTR is complete (and exact)
 
 
 def test_littles_law_is_a_sample_path_identity_on_a_real_run():
@@ -188,8 +197,13 @@ def test_yaml_headers_state_the_analytic_values():
         assert text in head
     m = machine_repair(5, 2, 0.25 / 60, 1 / 60)
     head = _header("repair.yaml")
-    for text in (f"{m['l']:.4f}", f"{m['throughput'] * 60:.4f}", f"{m['w']:.2f} min",
-                 f"{m['wq']:.2f} min", f"{m['p_wait']:.4f}"):
+    for text in (
+        f"{m['l']:.4f}",
+        f"{m['throughput'] * 60:.4f}",
+        f"{m['w']:.2f} min",
+        f"{m['wq']:.2f} min",
+        f"{m['p_wait']:.4f}",
+    ):
         assert text in head
 
 
@@ -212,11 +226,13 @@ def test_standard_set_spans_light_and_heavy_load_and_a_finite_source(standard):
     assert any(r["kind"] == "repair" for r in standard)
     assert all(r["notes"] == [] for r in standard)  # warm-ups cover two relaxation times
     assert all(r["n_missing"] == 0 for r in standard)
-    json.dumps(standard, allow_nan=False)           # what `incsim verify --json` prints
+    json.dumps(standard, allow_nan=False)  # what `incsim verify --json` prints
 
 
-METRICS = {"mmc": ("mean_wait_min", "mean_ttr_min", "p_wait", "mean_in_system"),
-           "repair": ("mean_wait_min", "mean_ttr_min", "p_wait", "mean_in_system", "throughput_per_hour")}
+METRICS = {
+    "mmc": ("mean_wait_min", "mean_ttr_min", "p_wait", "mean_in_system"),
+    "repair": ("mean_wait_min", "mean_ttr_min", "p_wait", "mean_in_system", "throughput_per_hour"),
+}
 
 
 @pytest.mark.parametrize("index", range(len(STANDARD_CASES)))
@@ -236,13 +252,18 @@ def test_littles_law_holds_from_the_event_log(standard, index):
     assert little["passed"]
     assert little["L"] == pytest.approx(little["lambda_w"], rel=0.01)
     d = little["difference"]
-    assert d["ci_low"] <= 0.0 <= d["ci_high"]   # the window's edge effects cancel on average
+    assert d["ci_low"] <= 0.0 <= d["ci_high"]  # the window's edge effects cancel on average
 
 
 # the (case, metric) pairs whose 99% interval is narrow enough to reject a 15% error with
 # near certainty (about 3 standard errors away or more); at rho >= 0.8 W itself is too noisy
-SENSITIVE = [("M/M/1 rho=0.5", "mean_ttr_min"), ("repair n=5 r=2", "mean_ttr_min"),
-             ("M/M/1 rho=0.5", "p_wait"), ("M/M/2 rho=0.8", "p_wait"), ("M/M/4 rho=0.9", "p_wait")]
+SENSITIVE = [
+    ("M/M/1 rho=0.5", "mean_ttr_min"),
+    ("repair n=5 r=2", "mean_ttr_min"),
+    ("M/M/1 rho=0.5", "p_wait"),
+    ("M/M/2 rho=0.8", "p_wait"),
+    ("M/M/4 rho=0.9", "p_wait"),
+]
 
 
 @pytest.mark.parametrize("case,metric", SENSITIVE)

@@ -41,15 +41,39 @@ SHAPE = frozenset({"service_name", "summary", "date", "description"})
 """The keys of one SHD event; all four, with ``date`` in seconds, decide the format."""
 
 ZONES = {  # the abbreviations the dashboard wrote, as UTC offsets in hours
-    "UTC": 0, "GMT": 0, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "EST": -5, "EDT": -4,
-    "BRT": -3, "CET": 1, "CEST": 2, "BST": 1, "IST": 5.5, "SGT": 8, "HKT": 8, "KST": 9, "JST": 9,
-    "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+    "UTC": 0,
+    "GMT": 0,
+    "PST": -8,
+    "PDT": -7,
+    "MST": -7,
+    "MDT": -6,
+    "EST": -5,
+    "EDT": -4,
+    "BRT": -3,
+    "CET": 1,
+    "CEST": 2,
+    "BST": 1,
+    "IST": 5.5,
+    "SGT": 8,
+    "HKT": 8,
+    "KST": 9,
+    "JST": 9,
+    "AEST": 10,
+    "AEDT": 11,
+    "NZST": 12,
+    "NZDT": 13,
 }
 """``CST`` is missing on purpose: it names three zones; an event stamped with it is dropped."""
-MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
-                                      "oct", "nov", "dec"), start=1)}
-_STAMP = re.compile(r"<div[^>]*>\s*<span[^>]*>\s*(?:([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+)?"
-                    r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])\s+([A-Za-z]{2,5})\s*</span>")
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+_STAMP = re.compile(
+    r"<div[^>]*>\s*<span[^>]*>\s*(?:([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+)?"
+    r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])\s+([A-Za-z]{2,5})\s*</span>"
+)
 
 
 def stamps(description: str, first_post: datetime) -> list[datetime]:
@@ -101,11 +125,17 @@ def read(path: Path, strict: bool = False) -> Export:
             service, _, region = code.partition("-")
             current = where.rpartition(": ")[2].startswith("current[")
             rid = f"{code}@{int(secs)}"
-            intake.add(Incident(
-                id=rid, start=times[0], resolved=None if current else times[-1],
-                service=service, category=region or "global", severity=text(item.get("status")),
-                updates=tuple(times),
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=times[0],
+                    resolved=None if current else times[-1],
+                    service=service,
+                    category=region or "global",
+                    severity=text(item.get("status")),
+                    updates=tuple(times),
+                )
+            )
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))
     return intake.export()

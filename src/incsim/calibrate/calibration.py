@@ -32,16 +32,24 @@ def _group_entry(name: str, durations: list[float], censored: list[bool]) -> dic
     x = np.asarray(durations)
     resolved = x[~np.asarray(censored, dtype=bool)]
     return {
-        "group": name, "n": len(durations), "censored": int(sum(censored)),
-        "best_family": best.family, "median_min": best.median, "log_sd": logn.params["sigma"],
-        "mean_min": best.mean, "aic": {f.family: f.aic for f in fits},
+        "group": name,
+        "n": len(durations),
+        "censored": int(sum(censored)),
+        "best_family": best.family,
+        "median_min": best.median,
+        "log_sd": logn.params["sigma"],
+        "mean_min": best.mean,
+        "aic": {f.family: f.aic for f in fits},
         "gof": fit.goodness_of_fit(best, durations, censored),
         "params": {f.family: f.params for f in fits},
         "lognormal": {"median_min": logn.median, "sigma": logn.params["sigma"]},
-        "observed": {"median_min": float(np.median(resolved)) if len(resolved) else None,
-                     "mean_min": float(resolved.mean()) if len(resolved) else None,
-                     "quantiles_min": {str(q): float(np.quantile(resolved, q)) for q in fit.QUANTILES}
-                     if len(resolved) else {}},
+        "observed": {
+            "median_min": float(np.median(resolved)) if len(resolved) else None,
+            "mean_min": float(resolved.mean()) if len(resolved) else None,
+            "quantiles_min": {str(q): float(np.quantile(resolved, q)) for q in fit.QUANTILES}
+            if len(resolved)
+            else {},
+        },
     }
 
 
@@ -88,20 +96,26 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     export, far_durations = _set_aside(export)
     n = len(export.incidents)
     if n < MIN_SAMPLE:
-        raise ExportError(f"{export.source}: {n} usable incident(s); calibration needs at least {MIN_SAMPLE} "
-                          f"(dropped: {dict(export.dropped) or 'none'})")
+        raise ExportError(
+            f"{export.source}: {n} usable incident(s); calibration needs at least {MIN_SAMPLE} "
+            f"(dropped: {dict(export.dropped) or 'none'})"
+        )
     warnings = list(export.warnings)
     if far_durations:
         named = ", ".join(f"{o['id']} ({o['minutes']:.3g} min)" for o in far_durations[:5])
-        warnings.append(f"{len(far_durations)} duration(s) set aside as outliers from the fits: {named}"
-                        f"{', ...' if len(far_durations) > 5 else ''} (rule: {outliers.RULES['durations']})")
+        warnings.append(
+            f"{len(far_durations)} duration(s) set aside as outliers from the fits: {named}"
+            f"{', ...' if len(far_durations) > 5 else ''} (rule: {outliers.RULES['durations']})"
+        )
     ack_s, far_ack = _delay_outliers(export, lambda i: i.ack_delay_s())
     engage_s, far_engage = _delay_outliers(export, lambda i: i.engage_delay_s())
     for what, far in (("acknowledgement", far_ack), ("engagement", far_engage)):
         if far:
             named = ", ".join(f"{o['id']} ({o['minutes']:.3g} min)" for o in far[:5])
-            warnings.append(f"{len(far)} {what} delay(s) set aside as outliers: {named} "
-                            f"(rule: {outliers.RULES['durations']})")
+            warnings.append(
+                f"{len(far)} {what} delay(s) set aside as outliers: {named} "
+                f"(rule: {outliers.RULES['durations']})"
+            )
     counts = Counter(i.group(by) for i in export.incidents)
     groups, too_small = [], {}
     for name in sorted(counts, key=lambda g: (-counts[g], g)):
@@ -117,21 +131,34 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     if too_small:
         warnings.append(f"{len(too_small)} group(s) with fewer than {MIN_SAMPLE} incidents not fitted")
     if n < WARN_SAMPLE:
-        warnings.insert(0, f"only {n} incidents in the export: every figure here is rough "
-                           f"(fewer than {WARN_SAMPLE})")
+        warnings.insert(
+            0, f"only {n} incidents in the export: every figure here is rough (fewer than {WARN_SAMPLE})"
+        )
     if by is None:
         overall = groups[0]
     else:
         d, c = export.durations()
         overall = _group_entry("all", d, c)
     out: dict = {
-        "export": export.source, "format": export.format, "detected": export.detected, "by": by, "n": n,
+        "export": export.source,
+        "format": export.format,
+        "detected": export.detected,
+        "by": by,
+        "n": n,
         "censored": sum(i.censored for i in export.incidents),
-        "groups": groups, "too_small": too_small, "overall": overall,
+        "groups": groups,
+        "too_small": too_small,
+        "overall": overall,
         "arrivals": fit.arrivals(arrival_starts),
-        "outliers": {"rules": dict(outliers.RULES), "starts": export.outliers, "durations": far_durations,
-                     "acknowledgement": far_ack, "engagement": far_engage},
-        "dropped": dict(sorted(export.dropped.items())), "problems": export.problems,
+        "outliers": {
+            "rules": dict(outliers.RULES),
+            "starts": export.outliers,
+            "durations": far_durations,
+            "acknowledgement": far_ack,
+            "engagement": far_engage,
+        },
+        "dropped": dict(sorted(export.dropped.items())),
+        "problems": export.problems,
         "warnings": warnings,
         "limits": {"min_sample": MIN_SAMPLE, "warn_sample": WARN_SAMPLE},
     }
@@ -149,9 +176,12 @@ def calibrate(export: Export, by: str | None = None) -> dict:
     if inter:
         totals = {k: sum((d.get(k) or 0) for d in inter) for k in ("business", "off", "sleep")}
         all_ = sum(totals.values())
-        out["interruptions"] = {"incidents": len(inter), "total": totals,
-                                "per_incident": {k: v / len(inter) for k, v in totals.items()},
-                                "share": {k: (v / all_ if all_ else None) for k, v in totals.items()}}
+        out["interruptions"] = {
+            "incidents": len(inter),
+            "total": totals,
+            "per_incident": {k: v / len(inter) for k, v in totals.items()},
+            "share": {k: (v / all_ if all_ else None) for k, v in totals.items()},
+        }
     work = [i.workload_min for i in export.incidents if i.workload_min]
     if work:
         totals = {k: sum((d.get(k) or 0.0) for d in work) for k in ("business", "off", "sleep")}
@@ -177,14 +207,17 @@ already puts its 99th percentile 11,000 times its median."""
 def _plausible(name: str, where: str, value: float, bound: str | None = None) -> None:
     lo, hi = PLAUSIBLE[bound or name]
     if not (math.isfinite(value) and lo <= value <= hi):
-        raise ExportError(f"calibrate --base: refusing to write {where}: the fitted {name} {value:.4g} is outside "
-                          f"{lo:g} to {hi:,g}; look at the export's outliers (--json: 'outliers') and its "
-                          f"dropped records before using this fit")
+        raise ExportError(
+            f"calibrate --base: refusing to write {where}: the fitted {name} {value:.4g} is outside "
+            f"{lo:g} to {hi:,g}; look at the export's outliers (--json: 'outliers') and its "
+            f"dropped records before using this fit"
+        )
 
 
 def lognormal_map(median: float, sigma: float, digits: int = 1):
     """A scenario's ``{dist: lognormal, median, sigma}`` as one YAML line (sigma at least 0.01)."""
     from ruamel.yaml.comments import CommentedMap
+
     m = CommentedMap()
     m.fa.set_flow_style()
     m["dist"] = "lognormal"
@@ -237,23 +270,29 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
     _plausible("rate_per_week", "incidents.arrivals.rate_per_week", arr["per_week"])
     incidents["arrivals"]["rate_per_week"] = round(arr["per_week"], 3)
     incidents["arrivals"].yaml_add_eol_comment(
-        f"calibrated: {export}, all incidents, n={arr['n']} over {arr['weeks']} weeks", "rate_per_week")
+        f"calibrated: {export}, all incidents, n={arr['n']} over {arr['weeks']} weeks", "rate_per_week"
+    )
     # when in the week they start, in UTC as the export stamps them (the scenario scales it to mean 1)
     profile = CommentedMap(hour_of_week=[round(w * 168, 4) for w in arr["hour_of_week"]], clock="utc")
     profile.fa.set_flow_style()
     incidents["arrivals"]["profile"] = profile
     incidents["arrivals"].yaml_add_eol_comment(
-        f"calibrated: {export}, starts per UTC hour of the week, n={arr['n']} (shares x 168)", "profile")
+        f"calibrated: {export}, starts per UTC hour of the week, n={arr['n']} (shares x 168)", "profile"
+    )
     for cat, spec in incidents["categories"].items():
         g = by_name.get(cat) if calib["by"] == "category" else None
         g = g or overall
-        _plausible("diagnosis median (min)", f"incidents.categories.{cat}.diagnosis", g["lognormal"]["median_min"])
+        _plausible(
+            "diagnosis median (min)", f"incidents.categories.{cat}.diagnosis", g["lognormal"]["median_min"]
+        )
         _plausible("sigma", f"incidents.categories.{cat}.diagnosis", g["lognormal"]["sigma"])
         spec["diagnosis"] = lognormal_map(g["lognormal"]["median_min"], g["lognormal"]["sigma"])
         spec.yaml_add_eol_comment(
             f"calibrated: {export}, group {g['group']}, n={g['n']}, lognormal by censored ML "
             f"(best by AIC: {g['best_family']}); the observed duration is charged as diagnosis, "
-            f"coordination adds to it: run `incsim calibrate --check`", "diagnosis")
+            f"coordination adds to it: run `incsim calibrate --check`",
+            "diagnosis",
+        )
         spec["fix"] = None
     ack = calib.get("delays", {}).get("acknowledgement")
     if ack and "lognormal" in ack:
@@ -261,19 +300,31 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         _plausible("sigma", "behaviour.page_ack", ack["lognormal"]["sigma"])
         if "behaviour" not in doc:
             from ruamel.yaml.comments import CommentedMap
+
             doc["behaviour"] = CommentedMap()
-        doc["behaviour"]["page_ack"] = lognormal_map(ack["lognormal"]["median_min"], ack["lognormal"]["sigma"])
+        doc["behaviour"]["page_ack"] = lognormal_map(
+            ack["lognormal"]["median_min"], ack["lognormal"]["sigma"]
+        )
         doc["behaviour"].yaml_add_eol_comment(
             f"calibrated: {export}, acknowledgement delays, n={ack['n']}, lognormal by moments of logs",
-            "page_ack")
-    measured(doc, ["incidents.arrivals", *(f"incidents.categories.{cat}.diagnosis" for cat in incidents["categories"]),
-                   *(f"incidents.categories.{cat}.fix" for cat in incidents["categories"]),
-                   *(["behaviour.page_ack"] if ack and "lognormal" in ack else [])])
+            "page_ack",
+        )
+    measured(
+        doc,
+        [
+            "incidents.arrivals",
+            *(f"incidents.categories.{cat}.diagnosis" for cat in incidents["categories"]),
+            *(f"incidents.categories.{cat}.fix" for cat in incidents["categories"]),
+            *(["behaviour.page_ack"] if ack and "lognormal" in ack else []),
+        ],
+    )
     doc["metadata"]["name"] = f"{doc['metadata']['name']}-calibrated"
     buf = io.StringIO()
     yaml.dump(doc, buf)
-    text = (f"# Calibrated by `incsim calibrate` from {export} ({calib['format']}, {calib['n']} incidents)\n"
-            f"# on the base scenario {base_name}. Fitted values carry a `calibrated:` comment.\n" + buf.getvalue())
+    text = (
+        f"# Calibrated by `incsim calibrate` from {export} ({calib['format']}, {calib['n']} incidents)\n"
+        f"# on the base scenario {base_name}. Fitted values carry a `calibrated:` comment.\n" + buf.getvalue()
+    )
     load_scenario_text(text, "calibrated scenario")
     return text
 

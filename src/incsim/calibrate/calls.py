@@ -31,8 +31,16 @@ from incsim.calibrate.records import ExportError, parse_time
 from incsim.calibrate.source import read_text
 
 FORMATS = ("zoom", "meet", "teams", "teams-actions", "mapped")
-_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
-                 "%m/%d/%y, %I:%M:%S %p", "%m/%d/%y, %H:%M:%S", "%m/%d/%Y, %I:%M:%S %p", "%Y-%m-%d %I:%M:%S %p")
+_TIME_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y, %I:%M:%S %p",
+    "%m/%d/%y, %H:%M:%S",
+    "%m/%d/%Y, %I:%M:%S %p",
+    "%Y-%m-%d %I:%M:%S %p",
+)
 
 
 @dataclass(frozen=True)
@@ -133,8 +141,10 @@ def detect(lines: list[str]) -> tuple[str, int]:
         return "teams", i
     if (i := _find(lines, "full name", "user action", "timestamp")) is not None:
         return "teams-actions", i
-    raise ExportError("not a Zoom, Google Meet or Microsoft Teams attendance report (for another CSV, give "
-                      "--mapping with a file that says 'for: calls')")
+    raise ExportError(
+        "not a Zoom, Google Meet or Microsoft Teams attendance report (for another CSV, give "
+        "--mapping with a file that says 'for: calls')"
+    )
 
 
 def read_call(path: Path | str, mapping: Path | None = None) -> list[Call]:
@@ -156,12 +166,18 @@ def read_call(path: Path | str, mapping: Path | None = None) -> list[Call]:
             if fmt == "zoom":
                 if (_cell(header, row, "In Waiting Room") or "").lower() in ("yes", "true"):
                     continue
-                name = _zoom_name(_cell(header, row, "Name (Original Name)", "Name (original name)", "Name") or "")
+                name = _zoom_name(
+                    _cell(header, row, "Name (Original Name)", "Name (original name)", "Name") or ""
+                )
                 email = _cell(header, row, "User Email", "Email")
-                join, leave = call_time(_cell(header, row, "Join Time")), call_time(_cell(header, row, "Leave Time"))
+                join, leave = (
+                    call_time(_cell(header, row, "Join Time")),
+                    call_time(_cell(header, row, "Leave Time")),
+                )
             elif fmt == "meet":
                 name = _cell(header, row, "Participant name") or " ".join(
-                    x for x in (_cell(header, row, "First name"), _cell(header, row, "Last name")) if x)
+                    x for x in (_cell(header, row, "First name"), _cell(header, row, "Last name")) if x
+                )
                 email = _cell(header, row, "Email", "Participant email")
                 join = call_time(_cell(header, row, "Time joined"))
                 leave = call_time(_cell(header, row, "Time exited"))
@@ -185,7 +201,9 @@ def read_call(path: Path | str, mapping: Path | None = None) -> list[Call]:
         if not name:
             raise ExportError(f"{where}: no participant name")
         if leave < join:
-            raise ExportError(f"{where}: leaves before joining ({leave:%Y-%m-%d %H:%M} < {join:%Y-%m-%d %H:%M})")
+            raise ExportError(
+                f"{where}: leaves before joining ({leave:%Y-%m-%d %H:%M} < {join:%Y-%m-%d %H:%M})"
+            )
         sessions.append(Session(name, email.lower() if email else None, join, leave))
     if open_:
         raise ExportError(f"{path}: {', '.join(sorted(open_))} joined and never left")
@@ -207,7 +225,9 @@ def _mapped(path: Path, mapping: Path) -> list[Call]:
         for row in reader:
             where = f"{path}:{reader.line_num}"
             if None in row or None in row.values():
-                raise ExportError(f"{where}: {'more' if None in row else 'fewer'} cells than the header has columns")
+                raise ExportError(
+                    f"{where}: {'more' if None in row else 'fewer'} cells than the header has columns"
+                )
             try:
                 join, leave = call_time(row[cols["join"]]), call_time(row[cols["leave"]])
             except ValueError as exc:

@@ -30,14 +30,28 @@ def fit_figure(group: Mapping, durations: Sequence[float], censored: Sequence[bo
     x, y = fit.kaplan_meier(durations, censored)
     lo, hi = float(x.min()), float(x.max())
     xs, ys = _thin(x, y)
-    ax.plot(np.r_[xs[0], xs], np.r_[0, ys], drawstyle="steps-post", color=HISTORY, lw=1.8,
-            label=f"history (n = {group['n']})", gid="history")
+    ax.plot(
+        np.r_[xs[0], xs],
+        np.r_[0, ys],
+        drawstyle="steps-post",
+        color=HISTORY,
+        lw=1.8,
+        label=f"history (n = {group['n']})",
+        gid="history",
+    )
     grid = np.geomspace(max(lo * 0.8, 0.1), hi * 1.25, 200)
     fits = {fam: fit.Fit(fam, p, 0.0, 0.0) for fam, p in group["params"].items()}
     for i, (fam, f) in enumerate(fits.items()):
         best = fam == group["best_family"]
-        ax.plot(grid, f.dist().cdf(grid), color=rc.PALETTE[i % len(rc.PALETTE)], lw=2.0 if best else 1.1,
-                ls="-" if best else (0, (3, 2)), label=fam + (" (best AIC)" if best else ""), gid=f"fit-{fam}")
+        ax.plot(
+            grid,
+            f.dist().cdf(grid),
+            color=rc.PALETTE[i % len(rc.PALETTE)],
+            lw=2.0 if best else 1.1,
+            ls="-" if best else (0, (3, 2)),
+            label=fam + (" (best AIC)" if best else ""),
+            gid=f"fit-{fam}",
+        )
     rc._time_axis(ax, lo, hi)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("duration (log scale)")
@@ -85,8 +99,15 @@ def check_figure(history: Sequence[float], simulated: Mapping[str, Sequence[floa
         y = np.arange(1, len(s) + 1) / len(s)
         xs, ys = _thin(s, y)
         colour = HISTORY if name == "history" else rc.PALETTE[(i - 1) % len(rc.PALETTE)]
-        ax.plot(np.r_[xs[0], xs], np.r_[0, ys], drawstyle="steps-post", color=colour,
-                lw=2.2 if name == "history" else 1.5, label=rc.label(f"{name} (n = {len(s)})"), gid=f"ecdf-{name}")
+        ax.plot(
+            np.r_[xs[0], xs],
+            np.r_[0, ys],
+            drawstyle="steps-post",
+            color=colour,
+            lw=2.2 if name == "history" else 1.5,
+            label=rc.label(f"{name} (n = {len(s)})"),
+            gid=f"ecdf-{name}",
+        )
     rc._time_axis(ax, float(lo), float(hi))
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("time to resolve (log scale)")
@@ -108,8 +129,16 @@ def review_figure(months: Sequence[Mapping]) -> Figure:
     for i, m in enumerate(months):
         band = m.get("noise_band_min")
         if i and band is not None and np.isfinite(mttr[i - 1]):
-            ax.fill_between([i - 0.35, i + 0.35], mttr[i - 1] - band, mttr[i - 1] + band, color="#cbd2d9",
-                            alpha=0.6, lw=0, gid=f"band-{i}", label="noise band (90%)" if i == 1 else None)
+            ax.fill_between(
+                [i - 0.35, i + 0.35],
+                mttr[i - 1] - band,
+                mttr[i - 1] + band,
+                color="#cbd2d9",
+                alpha=0.6,
+                lw=0,
+                gid=f"band-{i}",
+                label="noise band (90%)" if i == 1 else None,
+            )
     ax.set_xticks(xs, [m["month"] for m in months], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("minutes")
     ax.set_ylim(bottom=0)

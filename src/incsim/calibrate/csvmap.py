@@ -52,8 +52,9 @@ def _root(path: Path) -> tuple[dict, str]:
         raise ExportError(f"{path}:1:1: the mapping must be a YAML mapping of field: column")
     kind = root.get("for", "incidents")
     if kind not in KINDS:
-        raise ExportError(f"{_at(str(path), value_pos(root, 'for'))}: for: {kind!r} is not one of "
-                          f"{', '.join(KINDS)}")
+        raise ExportError(
+            f"{_at(str(path), value_pos(root, 'for'))}: for: {kind!r} is not one of {', '.join(KINDS)}"
+        )
     return root, kind
 
 
@@ -64,27 +65,41 @@ def split_mappings(paths: list[Path] | None) -> tuple[Path | None, Path | None]:
     for path in paths or []:
         kind = _root(Path(path))[1]
         if kind in found:
-            raise ExportError(f"{path}: a second mapping for {kind} (the first is {found[kind]}); give one of each")
+            raise ExportError(
+                f"{path}: a second mapping for {kind} (the first is {found[kind]}); give one of each"
+            )
         found[kind] = Path(path)
     return found.get("incidents"), found.get("calls")
 
 
-def load_mapping(path: Path, header: list[str], kind: str = "incidents") -> tuple[dict[str, str], dict[str, set[str]]]:
+def load_mapping(
+    path: Path, header: list[str], kind: str = "incidents"
+) -> tuple[dict[str, str], dict[str, set[str]]]:
     """The column mapping (and, for incidents, the skip rules), checked against the CSV's header."""
     from incsim.scenario.loader import key_pos, value_pos
 
     root, said = _root(path)
     if said != kind:
-        raise ExportError(f"{_at(str(path), value_pos(root, 'for') if 'for' in root else None)}: the mapping is "
-                          f"for {said}, not {kind}")
+        raise ExportError(
+            f"{_at(str(path), value_pos(root, 'for') if 'for' in root else None)}: the mapping is "
+            f"for {said}, not {kind}"
+        )
     required, optional = KINDS[kind]
     known = {*required, *optional, "for", *(("skip",) if kind == "incidents" else ())}
     for key in root:
         if key not in known:
-            hint = next((f"; a mapping of {k} needs 'for: {k}'" for k, (req, opt) in KINDS.items()
-                         if k != kind and key in (*req, *opt)), "")
-            raise ExportError(f"{_at(str(path), key_pos(root, key))}: unknown key {key!r} in a mapping of {kind} "
-                              f"(known: {', '.join(sorted(known))}){hint}")
+            hint = next(
+                (
+                    f"; a mapping of {k} needs 'for: {k}'"
+                    for k, (req, opt) in KINDS.items()
+                    if k != kind and key in (*req, *opt)
+                ),
+                "",
+            )
+            raise ExportError(
+                f"{_at(str(path), key_pos(root, key))}: unknown key {key!r} in a mapping of {kind} "
+                f"(known: {', '.join(sorted(known))}){hint}"
+            )
     for key in required:
         if key not in root:
             raise ExportError(f"{path}:1:1: the mapping needs {key!r} (the column holding it)")
@@ -94,16 +109,22 @@ def load_mapping(path: Path, header: list[str], kind: str = "incidents") -> tupl
             continue
         col = root[key]
         if not isinstance(col, str) or col not in header:
-            raise ExportError(f"{_at(str(path), value_pos(root, key))}: {key}: column {col!r} is not in "
-                              f"the CSV's header ({', '.join(header)})")
+            raise ExportError(
+                f"{_at(str(path), value_pos(root, key))}: {key}: column {col!r} is not in "
+                f"the CSV's header ({', '.join(header)})"
+            )
         cols[key] = col
     skip: dict[str, set[str]] = {}
     rules = root.get("skip") or {}
     if not isinstance(rules, dict):
-        raise ExportError(f"{_at(str(path), value_pos(root, 'skip'))}: skip must map a column to a list of values")
+        raise ExportError(
+            f"{_at(str(path), value_pos(root, 'skip'))}: skip must map a column to a list of values"
+        )
     for col, values in rules.items():
         if col not in header:
-            raise ExportError(f"{_at(str(path), key_pos(rules, col))}: skip: column {col!r} is not in the header")
+            raise ExportError(
+                f"{_at(str(path), key_pos(rules, col))}: skip: column {col!r} is not in the header"
+            )
         skip[str(col)] = {str(v) for v in (values if isinstance(values, list) else [values])}
     return cols, skip
 
@@ -132,16 +153,24 @@ def read(path: Path, mapping: Path, strict: bool = False) -> Export:
                     intake.problem(where, f"empty start ({cols['start']})")
                     continue
                 resp = amount(row[cols["responders"]], "responders") if "responders" in cols else None
-                intake.add(Incident(
-                    id=(text(row[cols["id"]]) if "id" in cols else None) or f"row {reader.line_num}",
-                    start=start, resolved=parse_time(row[cols["end"]]),
-                    acknowledged=parse_time(row[cols["acknowledged"]]) if "acknowledged" in cols else None,
-                    service=text(row.get(cols.get("service", ""))), team=text(row.get(cols.get("team", ""))),
-                    severity=text(row.get(cols.get("severity", ""))),
-                    category=text(row.get(cols.get("category", ""))),
-                    responders=None if resp is None else int(resp),
-                    engineer_hours=amount(row[cols["engineer_hours"]], "engineer_hours") if "engineer_hours" in cols else None,
-                ))
+                intake.add(
+                    Incident(
+                        id=(text(row[cols["id"]]) if "id" in cols else None) or f"row {reader.line_num}",
+                        start=start,
+                        resolved=parse_time(row[cols["end"]]),
+                        acknowledged=parse_time(row[cols["acknowledged"]])
+                        if "acknowledged" in cols
+                        else None,
+                        service=text(row.get(cols.get("service", ""))),
+                        team=text(row.get(cols.get("team", ""))),
+                        severity=text(row.get(cols.get("severity", ""))),
+                        category=text(row.get(cols.get("category", ""))),
+                        responders=None if resp is None else int(resp),
+                        engineer_hours=amount(row[cols["engineer_hours"]], "engineer_hours")
+                        if "engineer_hours" in cols
+                        else None,
+                    )
+                )
             except RECORD_ERRORS as exc:
                 intake.problem(where, record_error(exc))
     except csv.Error as exc:

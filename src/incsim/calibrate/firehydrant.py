@@ -23,8 +23,14 @@ from incsim.calibrate.rootly import related_names
 from incsim.calibrate.source import records
 
 LIST_KEYS = ("data", "incidents")
-DONE = ("resolved", "postmortem_started", "postmortem_completed", "retrospective_started",
-        "retrospective_completed", "closed")
+DONE = (
+    "resolved",
+    "postmortem_started",
+    "postmortem_completed",
+    "retrospective_started",
+    "retrospective_completed",
+    "closed",
+)
 
 
 def read(path: Path, strict: bool = False) -> Export:
@@ -39,23 +45,39 @@ def read(path: Path, strict: bool = False) -> Export:
                 if kind and t is not None:
                     miles[kind] = t
             rid = text(item.get("id"))
-            start = miles.get("started") or parse_time(item.get("started_at")) or parse_time(item.get("created_at"))
+            start = (
+                miles.get("started")
+                or parse_time(item.get("started_at"))
+                or parse_time(item.get("created_at"))
+            )
             if rid is None or start is None:
                 intake.problem(where, "needs 'id' and 'started_at'")
                 continue
             resolved = miles.get("resolved") or next((miles[k] for k in DONE if k in miles), None)
             services = related_names(item.get("services"))
             if not services:
-                services = [n for imp in item.get("impacts") or [] if (imp or {}).get("type") == "service"
-                            for n in related_names((imp or {}).get("impact"))]
+                services = [
+                    n
+                    for imp in item.get("impacts") or []
+                    if (imp or {}).get("type") == "service"
+                    for n in related_names((imp or {}).get("impact"))
+                ]
             teams = related_names(item.get("teams"))
-            intake.add(Incident(
-                id=rid, start=start, resolved=resolved, detected=miles.get("detected"),
-                acknowledged=miles.get("acknowledged"), engaged=miles.get("firstaction"),
-                mitigated=miles.get("mitigated"),
-                service=services[0] if services else None, team=teams[0] if teams else None,
-                severity=text(item.get("severity")), category=text(item.get("incident_type")),
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=start,
+                    resolved=resolved,
+                    detected=miles.get("detected"),
+                    acknowledged=miles.get("acknowledged"),
+                    engaged=miles.get("firstaction"),
+                    mitigated=miles.get("mitigated"),
+                    service=services[0] if services else None,
+                    team=teams[0] if teams else None,
+                    severity=text(item.get("severity")),
+                    category=text(item.get("incident_type")),
+                )
+            )
             intake.seen(*miles.values())
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))

@@ -65,8 +65,12 @@ def _neg_loglik(logpdf, logsf, x: np.ndarray, cens: np.ndarray) -> float:
 
 
 def _minimise(f, start: list[float]) -> tuple[np.ndarray, float]:
-    res = optimize.minimize(f, np.array(start, dtype=float), method="Nelder-Mead",
-                            options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+    res = optimize.minimize(
+        f,
+        np.array(start, dtype=float),
+        method="Nelder-Mead",
+        options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},
+    )
     return res.x, float(res.fun)
 
 
@@ -74,31 +78,47 @@ def fit_family(family: str, x: np.ndarray, cens: np.ndarray) -> Fit:
     """The censored maximum-likelihood fit of one family."""
     logs = np.log(x)
     if family == "lognormal":
+
         def nll(t):
-            return _neg_loglik(lambda v: sps.norm.logpdf(np.log(v), t[0], math.exp(t[1])) - np.log(v),
-                               lambda v: sps.norm.logsf(np.log(v), t[0], math.exp(t[1])), x, cens)
+            return _neg_loglik(
+                lambda v: sps.norm.logpdf(np.log(v), t[0], math.exp(t[1])) - np.log(v),
+                lambda v: sps.norm.logsf(np.log(v), t[0], math.exp(t[1])),
+                x,
+                cens,
+            )
+
         t, f = _minimise(nll, [logs.mean(), math.log(max(logs.std(), 1e-3))])
         params = {"mu": float(t[0]), "sigma": math.exp(t[1])}
     elif family == "gamma":
         m, v = x.mean(), max(x.var(), 1e-9)
+
         def nll(t):
             a, s = math.exp(t[0]), math.exp(t[1])
-            return _neg_loglik(lambda u: sps.gamma.logpdf(u, a, scale=s),
-                               lambda u: sps.gamma.logsf(u, a, scale=s), x, cens)
+            return _neg_loglik(
+                lambda u: sps.gamma.logpdf(u, a, scale=s), lambda u: sps.gamma.logsf(u, a, scale=s), x, cens
+            )
+
         t, f = _minimise(nll, [math.log(m * m / v), math.log(v / m)])
         params = {"shape": math.exp(t[0]), "scale": math.exp(t[1])}
     elif family == "weibull":
+
         def nll(t):
             c, s = math.exp(t[0]), math.exp(t[1])
-            return _neg_loglik(lambda u: sps.weibull_min.logpdf(u, c, scale=s),
-                               lambda u: sps.weibull_min.logsf(u, c, scale=s), x, cens)
+            return _neg_loglik(
+                lambda u: sps.weibull_min.logpdf(u, c, scale=s),
+                lambda u: sps.weibull_min.logsf(u, c, scale=s),
+                x,
+                cens,
+            )
+
         t, f = _minimise(nll, [0.0, math.log(x.mean())])
         params = {"shape": math.exp(t[0]), "scale": math.exp(t[1])}
     elif family == "exponential":
         events = max(int((~cens).sum()), 1)
         mean = float(x.sum() / events)  # closed form with censoring: total exposure / events
-        f = _neg_loglik(lambda u: sps.expon.logpdf(u, scale=mean), lambda u: sps.expon.logsf(u, scale=mean),
-                        x, cens)
+        f = _neg_loglik(
+            lambda u: sps.expon.logpdf(u, scale=mean), lambda u: sps.expon.logsf(u, scale=mean), x, cens
+        )
         params = {"mean": mean}
     else:
         raise ValueError(f"unknown family {family!r}")
@@ -121,8 +141,7 @@ def goodness_of_fit(fit: Fit, durations, censored=None) -> dict:
     if censored is not None:
         x = x[~np.asarray(censored, dtype=bool)]
     res = sps.kstest(x, fit.dist().cdf)
-    return {"test": "KS", "statistic": float(res.statistic), "p_value": float(res.pvalue),
-            "n": len(x)}
+    return {"test": "KS", "statistic": float(res.statistic), "p_value": float(res.pvalue), "n": len(x)}
 
 
 def kaplan_meier(durations, censored=None) -> tuple[np.ndarray, np.ndarray]:
@@ -142,8 +161,12 @@ def summary(values) -> dict | None:
     v = np.asarray([x for x in values if x is not None], dtype=float)
     if len(v) == 0:
         return None
-    return {"n": len(v), "mean": float(v.mean()), "median": float(np.median(v)),
-            "p90": float(np.quantile(v, 0.9))}
+    return {
+        "n": len(v),
+        "mean": float(v.mean()),
+        "median": float(np.median(v)),
+        "p90": float(np.quantile(v, 0.9)),
+    }
 
 
 def lognormal_of_logs(values, min_n: int) -> dict | None:
@@ -182,12 +205,18 @@ def arrivals(starts: list[datetime]) -> dict:
     dispersion = var / mean if mean > 0 else float("nan")
     p_value = float(sps.chi2.sf((weeks - 1) * dispersion, weeks - 1)) if weeks > 1 and mean > 0 else None
     return {
-        "per_week": n / weeks, "weeks": weeks, "n": n,
+        "per_week": n / weeks,
+        "weeks": weeks,
+        "n": n,
         "weekday_share": sum(1 for t in starts if t.weekday() < 5) / n,
         "hour_of_week": [float(h / n) for h in hours],
-        "weekly_counts": {"mean": mean, "variance": var, "dispersion_index": dispersion,
-                          "p_value_poisson": p_value,
-                          "overdispersed": bool(p_value is not None and p_value < 0.05)},
+        "weekly_counts": {
+            "mean": mean,
+            "variance": var,
+            "dispersion_index": dispersion,
+            "p_value_poisson": p_value,
+            "overdispersed": bool(p_value is not None and p_value < 0.05),
+        },
     }
 
 

@@ -28,13 +28,20 @@ def dumps(value) -> str:
     return json.dumps(plain_json(value), indent=2, allow_nan=False) + "\n"
 
 
-def write_folder(out: Path, files: dict[str, str], force: bool = False, command: list[str] | None = None,
-                 kind: str = "calibration") -> Path:
+def write_folder(
+    out: Path,
+    files: dict[str, str],
+    force: bool = False,
+    command: list[str] | None = None,
+    kind: str = "calibration",
+) -> Path:
     """Write ``files`` (name -> text) into ``out`` with a sealed ``run.json`` of them (``kind``
     says which command wrote it), staged so that ``--force`` replaces an earlier folder whole;
     return the folder."""
     record = {"kind": kind, "command": command, "versions": package_versions()}
-    write_sealed_folder(out, [(name, text.encode("utf-8")) for name, text in files.items()], record, force=force)
+    write_sealed_folder(
+        out, [(name, text.encode("utf-8")) for name, text in files.items()], record, force=force
+    )
     return out
 
 
@@ -63,6 +70,7 @@ def verify_folder(out: Path) -> dict:
         except OSError as exc:
             raise OutputError(f"{out / name}: cannot read: {exc.strerror or exc}") from None
         if len(data) != entry.get("bytes") or sha256_bytes(data) != entry.get("sha256"):
-            raise OutputError(f"{out / name}: damaged or from another run (its size or sha256 differs "
-                              f"from manifest.json)")
+            raise OutputError(
+                f"{out / name}: damaged or from another run (its size or sha256 differs from manifest.json)"
+            )
     return manifest

@@ -28,8 +28,9 @@ from incsim.calibrate.records import (
 from incsim.calibrate.source import records
 
 LIST_KEYS = ("incidents",)
-SHAPE = frozenset({"begin", "external_desc", "service_key", "affected_products", "status_impact",
-                   "most_recent_update"})
+SHAPE = frozenset(
+    {"begin", "external_desc", "service_key", "affected_products", "status_impact", "most_recent_update"}
+)
 """Keys only Google Cloud's records carry (``begin`` with any other of them decides the format)."""
 
 
@@ -48,19 +49,35 @@ def read(path: Path, strict: bool = False) -> Export:
             if not isinstance(raw, list):
                 intake.problem(where, "updates must be a list")
                 continue
-            times = sorted(t for t in (parse_time((u or {}).get("when") or (u or {}).get("created"))
-                                       for u in raw) if t is not None)
-            products = [n for n in (text(p) if not isinstance(p, dict) else text(p.get("title"))
-                                    for p in item.get("affected_products") or []) if n]
+            times = sorted(
+                t
+                for t in (parse_time((u or {}).get("when") or (u or {}).get("created")) for u in raw)
+                if t is not None
+            )
+            products = [
+                n
+                for n in (
+                    text(p) if not isinstance(p, dict) else text(p.get("title"))
+                    for p in item.get("affected_products") or []
+                )
+                if n
+            ]
             impact = str(item.get("status_impact") or "").strip().lower().replace("_", " ") or None
             minutes = None if end is None else (end - start).total_seconds() / 60.0
-            intake.add(Incident(
-                id=rid, start=start, resolved=end,
-                service=products[0] if products else text(item.get("service_name")),
-                severity=text(item.get("severity")), category=impact, updates=tuple(times),
-                customer_impact_min=None if minutes is None else
-                (0.0 if impact == "service information" else minutes),
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=start,
+                    resolved=end,
+                    service=products[0] if products else text(item.get("service_name")),
+                    severity=text(item.get("severity")),
+                    category=impact,
+                    updates=tuple(times),
+                    customer_impact_min=None
+                    if minutes is None
+                    else (0.0 if impact == "service information" else minutes),
+                )
+            )
             intake.seen(parse_time(item.get("modified")))
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))

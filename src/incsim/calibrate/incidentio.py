@@ -101,20 +101,32 @@ def read(path: Path, strict: bool = False) -> Export:
                 if resolved is None:
                     intake.drop("closed without a resolution time")
                     continue
-            people = {str((a.get("assignee") or {}).get("id") or (a.get("assignee") or {}).get("name"))
-                      for a in rec.get("incident_role_assignments") or [] if a and a.get("assignee")}
-            work = {k: amount(rec.get(f"workload_minutes_{f}"), f"workload_minutes_{f}") for k, f in
-                    (("business", "working"), ("off", "late"), ("sleep", "sleeping"))}
+            people = {
+                str((a.get("assignee") or {}).get("id") or (a.get("assignee") or {}).get("name"))
+                for a in rec.get("incident_role_assignments") or []
+                if a and a.get("assignee")
+            }
+            work = {
+                k: amount(rec.get(f"workload_minutes_{f}"), f"workload_minutes_{f}")
+                for k, f in (("business", "working"), ("off", "late"), ("sleep", "sleeping"))
+            }
             total = amount(rec.get("workload_minutes_total"), "workload_minutes_total")
             ack = _first(ts, ACKS)
-            intake.add(Incident(
-                id=rid, start=start, resolved=resolved, acknowledged=ack, engaged=ack,
-                mitigated=_first(ts, MITIGATED),
-                severity=text(rec.get("severity")), category=text(rec.get("incident_type")),
-                responders=len(people) or None,
-                workload_min=work if any(v is not None for v in work.values()) else None,
-                engineer_hours=None if total is None else total / 60.0,
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=start,
+                    resolved=resolved,
+                    acknowledged=ack,
+                    engaged=ack,
+                    mitigated=_first(ts, MITIGATED),
+                    severity=text(rec.get("severity")),
+                    category=text(rec.get("incident_type")),
+                    responders=len(people) or None,
+                    workload_min=work if any(v is not None for v in work.values()) else None,
+                    engineer_hours=None if total is None else total / 60.0,
+                )
+            )
             intake.seen(parse_time(rec.get("updated_at")), *ts.values())
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))

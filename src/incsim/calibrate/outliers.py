@@ -31,9 +31,9 @@ MAD_SCALE = 1.4826
 
 RULES = {
     "starts": f"start before Q1 - {FENCE_K:g} IQR or after Q3 + {FENCE_K:g} IQR of all start times "
-              f"(interquartile fences; with {MIN_N} or more incidents)",
+    f"(interquartile fences; with {MIN_N} or more incidents)",
     "durations": f"log of the value more than {LOG_MAD_K:g} x 1.4826 x MAD from the median log "
-                 f"(with {MIN_N} or more values)",
+    f"(with {MIN_N} or more values)",
 }
 
 

@@ -35,8 +35,11 @@ from incsim.calibrate.source import json_document, read_text, records
 
 LIST_KEYS = ("data", "incidents")
 OPEN_STATUSES = ("triggered", "acknowledged")
-INTERRUPTIONS = {"business": "business_hour_interruptions", "off": "off_hour_interruptions",
-                 "sleep": "sleep_hour_interruptions"}
+INTERRUPTIONS = {
+    "business": "business_hour_interruptions",
+    "off": "off_hour_interruptions",
+    "sleep": "sleep_hour_interruptions",
+}
 
 
 def _count(rec: dict, key: str) -> int | None:
@@ -108,16 +111,22 @@ def read(path: Path, strict: bool = False, responses: Path | None = None) -> Exp
                 if engage_s is None and extra["first"] is not None:
                     engage_s = (extra["first"] - start).total_seconds()
             major = rec.get("major") in (True, "true", "True", "1", 1)
-            intake.add(Incident(
-                id=rid, start=start, resolved=resolved,
-                service=text(rec.get("service_name")), team=text(rec.get("team_name")),
-                severity=text(rec.get("priority_name")) or text(rec.get("urgency")),
-                category="major" if major else "standard",
-                responders=responders,
-                interruptions=inter if any(v is not None for v in inter.values()) else None,
-                engineer_hours=None if engaged_s is None else engaged_s / 3600.0,
-                ack_s=seconds(rec.get("seconds_to_first_ack"), "seconds_to_first_ack"), engage_s=engage_s,
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=start,
+                    resolved=resolved,
+                    service=text(rec.get("service_name")),
+                    team=text(rec.get("team_name")),
+                    severity=text(rec.get("priority_name")) or text(rec.get("urgency")),
+                    category="major" if major else "standard",
+                    responders=responders,
+                    interruptions=inter if any(v is not None for v in inter.values()) else None,
+                    engineer_hours=None if engaged_s is None else engaged_s / 3600.0,
+                    ack_s=seconds(rec.get("seconds_to_first_ack"), "seconds_to_first_ack"),
+                    engage_s=engage_s,
+                )
+            )
             intake.seen(start, resolved)
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))

@@ -36,8 +36,12 @@ from incsim.scenario.schema import WorkHours
 
 UPDATE_PATTERN = r"(?is)\bstatus\b\W{0,3}:.*\bimpact\b\W{0,3}:.*\bnext steps?\b\W{0,3}:"
 """A structured update: the template's Status, Impact and Next steps fields, in that order (ETA optional)."""
-REQUEST_PATTERNS = (r"(?i)\bany (?:news|updates?)\b", r"(?i)\bwhat'?s the (?:status|eta|latest)\b",
-                    r"(?i)\bwhere are we\b", r"(?i)(?:^|\s)(?:eta|status|update)\s*\?")
+REQUEST_PATTERNS = (
+    r"(?i)\bany (?:news|updates?)\b",
+    r"(?i)\bwhat'?s the (?:status|eta|latest)\b",
+    r"(?i)\bwhere are we\b",
+    r"(?i)(?:^|\s)(?:eta|status|update)\s*\?",
+)
 """"Any updates?" requests, in the words people use (each a regular expression)."""
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 END_TOLERANCE_S = 60.0
@@ -66,7 +70,9 @@ class Options:
 
     def is_request(self, m: Message) -> bool:
         """An "any updates?" request (a structured update never is one)."""
-        return m.is_post and not self.is_update(m) and any(re.search(p, m.text) for p in self.request_patterns)
+        return (
+            m.is_post and not self.is_update(m) and any(re.search(p, m.text) for p in self.request_patterns)
+        )
 
 
 @dataclass
@@ -156,11 +162,18 @@ def _questions(msgs: list[Message], ws: Workspace) -> list[dict]:
         for to in dict.fromkeys(MENTION.findall(m.text)):
             if to == m.user:
                 continue
-            answer = next((n.t for n in msgs[i + 1:] if n.is_post and n.user == to), None)
+            answer = next((n.t for n in msgs[i + 1 :] if n.is_post and n.user == to), None)
             person = ws.people.get(to)
-            out.append({"who": m.user, "to": to, "t": m.t, "answered": answer,
-                        "latency_min": None if answer is None else (answer - m.t).total_seconds() / 60,
-                        "business": business_hours(m.t, person.tz_offset_s if person else 0)})
+            out.append(
+                {
+                    "who": m.user,
+                    "to": to,
+                    "t": m.t,
+                    "answered": answer,
+                    "latency_min": None if answer is None else (answer - m.t).total_seconds() / 60,
+                    "business": business_hours(m.t, person.tz_offset_s if person else 0),
+                }
+            )
     return out
 
 
@@ -179,13 +192,22 @@ def channel_people(chan: SlackChannel, ws: Workspace, options: Options = Options
     ic = max(by_poster, key=lambda u: (by_poster[u], -posters.index(u))) if by_poster else None
     first_post = next((m.t for m in msgs if m.is_post), None)
     return IncidentPeople(
-        channel=chan, posters=posters, participants=participants, ic=ic,
+        channel=chan,
+        posters=posters,
+        participants=participants,
+        ic=ic,
         updates=[m.t for m in update_msgs],
         requests=[(m.user, m.t) for m in msgs if options.is_request(m)],
-        questions=_questions(msgs, ws), joins=joins, leaves=leaves,
-        asks=[(m.user, m.t) for m in msgs if m.is_post and "?" in m.text and not options.is_update(m)
-              and not options.is_request(m)],
-        first_responder_min=None if first_post is None else (first_post - chan.first).total_seconds() / 60)
+        questions=_questions(msgs, ws),
+        joins=joins,
+        leaves=leaves,
+        asks=[
+            (m.user, m.t)
+            for m in msgs
+            if m.is_post and "?" in m.text and not options.is_update(m) and not options.is_request(m)
+        ],
+        first_responder_min=None if first_post is None else (first_post - chan.first).total_seconds() / 60,
+    )
 
 
 def _name_key(name: str) -> str:
@@ -212,14 +234,19 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
     by_email, by_name = index
     spans: dict[str, list[tuple[datetime, datetime]]] = {}
     for s in call.sessions:
-        key = (by_email.get(s.email) if s.email else None) or by_name.get(_name_key(s.name)) \
+        key = (
+            (by_email.get(s.email) if s.email else None)
+            or by_name.get(_name_key(s.name))
             or f"call:{_name_key(s.name)}"
+        )
         spans.setdefault(key, []).append((s.join, s.leave))
     end = call.end
     stayed = {k for k, v in spans.items() if (end - max(b for _, b in v)).total_seconds() <= END_TOLERANCE_S}
     essential = {k for k in spans if k in inc.posters or k == inc.ic}
-    steps = sorted([(a, 1) for v in spans.values() for a, _ in v] + [(b, -1) for v in spans.values() for _, b in v],
-                   key=lambda x: (x[0], x[1]))
+    steps = sorted(
+        [(a, 1) for v in spans.values() for a, _ in v] + [(b, -1) for v in spans.values() for _, b in v],
+        key=lambda x: (x[0], x[1]),
+    )
     over, n = [], 0
     for t, d in steps:
         n += d
@@ -228,12 +255,21 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
     roles = {inc.ic, *(q["to"] for q in inc.questions)}
     spectators = {k for k in spans if k not in roles}
     asked = sum(1 for who, t in inc.asks if who in spectators and call.start <= t <= end)
-    return CallPeople(call, hours, stayed, essential, over, {k: min(a for a, _ in v) for k, v in spans.items()},
-                      sum(hours[k] for k in spectators), asked)
+    return CallPeople(
+        call,
+        hours,
+        stayed,
+        essential,
+        over,
+        {k: min(a for a, _ in v) for k, v in spans.items()},
+        sum(hours[k] for k in spectators),
+        asked,
+    )
 
 
-def measure(ws: Workspace, calls: list[Call] = (), options: Options = Options(), export=None) \
-        -> tuple[list[IncidentPeople], list[Call]]:
+def measure(
+    ws: Workspace, calls: list[Call] = (), options: Options = Options(), export=None
+) -> tuple[list[IncidentPeople], list[Call]]:
     """Every incident channel measured, with its calls; and the calls no channel was open for."""
     incidents = [channel_people(c, ws, options) for c in ws.channels]
     index = person_index(ws)
@@ -249,10 +285,16 @@ def measure(ws: Workspace, calls: list[Call] = (), options: Options = Options(),
         home.calls.append(call_people(call, home, index))
     if export is not None:
         for inc in incidents:  # the export's incident that started nearest the channel's opening
-            near = min(export.incidents, key=lambda i: abs((i.start - inc.channel.first).total_seconds()),
-                       default=None)
-            if near is not None and near.start <= inc.channel.last \
-                    and (near.resolved is None or near.resolved >= inc.channel.first - timedelta(hours=1)):
+            near = min(
+                export.incidents,
+                key=lambda i: abs((i.start - inc.channel.first).total_seconds()),
+                default=None,
+            )
+            if (
+                near is not None
+                and near.start <= inc.channel.last
+                and (near.resolved is None or near.resolved >= inc.channel.first - timedelta(hours=1))
+            ):
                 inc.incident_id = near.id
     return incidents, orphans
 
@@ -265,8 +307,12 @@ def _median(values) -> float | None:
 def summary(incidents: list[IncidentPeople]) -> dict:
     """The ``people`` object of ``calibrate --json``."""
     gaps = [g for i in incidents for g in i.update_gaps_min]
-    rate = request_rate({"update_requests": [len(i.requests) for i in incidents],
-                         "channel_hours": [i.hours for i in incidents]})
+    rate = request_rate(
+        {
+            "update_requests": [len(i.requests) for i in incidents],
+            "channel_hours": [i.hours for i in incidents],
+        }
+    )
     qs = [q for i in incidents for q in i.questions if q["latency_min"] is not None]
     calls = [c for i in incidents for c in i.calls]
     people_in_calls = sum(c.size for c in calls)
@@ -277,11 +323,15 @@ def summary(incidents: list[IncidentPeople]) -> dict:
         "update_requests_per_hour": rate["per_hour"],
         "answer_latency_median_min": {
             "business_hours": _median(q["latency_min"] for q in qs if q["business"]),
-            "off_hours": _median(q["latency_min"] for q in qs if not q["business"])},
+            "off_hours": _median(q["latency_min"] for q in qs if not q["business"]),
+        },
         "call_size_median": _median(c.size for c in calls),
         "stay_to_end_share": sum(len(c.stayed) for c in calls) / people_in_calls if people_in_calls else None,
-        "non_essential_hours_per_incident": (sum(sum(c.non_essential_hours for c in i.calls) for i in with_call)
-                                             / len(with_call)) if with_call else None,
+        "non_essential_hours_per_incident": (
+            sum(sum(c.non_essential_hours for c in i.calls) for i in with_call) / len(with_call)
+        )
+        if with_call
+        else None,
     }
 
 
@@ -303,10 +353,14 @@ def samples(incidents: list[IncidentPeople]) -> dict[str, list[float]]:
 
 
 def request_rate(s: dict[str, list[float]]) -> dict:
-    """"Any updates?" requests per hour over the summed channel hours, from ``samples`` (or the same
+    """ "Any updates?" requests per hour over the summed channel hours, from ``samples`` (or the same
     keys read from simulated event logs): requests, hours and the rate (None with no hours)."""
     requests, hours = sum(s["update_requests"]), sum(s["channel_hours"])
-    return {"requests": int(requests), "hours": float(hours), "per_hour": requests / hours if hours > 0 else None}
+    return {
+        "requests": int(requests),
+        "hours": float(hours),
+        "per_hour": requests / hours if hours > 0 else None,
+    }
 
 
 def incident_row(inc: IncidentPeople) -> dict:
@@ -314,17 +368,27 @@ def incident_row(inc: IncidentPeople) -> dict:
     gaps = inc.update_gaps_min
     lat = [q["latency_min"] for q in inc.questions if q["latency_min"] is not None]
     return {
-        "channel": inc.channel.name, "incident": inc.incident_id, "month": inc.month,
-        "first": inc.channel.first.isoformat(), "last": inc.channel.last.isoformat(), "hours": inc.hours,
-        "participants": len(inc.participants), "posters": len(inc.posters), "updates": len(inc.updates),
-        "update_gap_median_min": _median(gaps), "update_requests": len(inc.requests),
+        "channel": inc.channel.name,
+        "incident": inc.incident_id,
+        "month": inc.month,
+        "first": inc.channel.first.isoformat(),
+        "last": inc.channel.last.isoformat(),
+        "hours": inc.hours,
+        "participants": len(inc.participants),
+        "posters": len(inc.posters),
+        "updates": len(inc.updates),
+        "update_gap_median_min": _median(gaps),
+        "update_requests": len(inc.requests),
         "update_requests_per_hour": len(inc.requests) / inc.hours if inc.hours > 0 else None,
-        "questions": len(inc.questions), "unanswered": sum(q["answered"] is None for q in inc.questions),
+        "questions": len(inc.questions),
+        "unanswered": sum(q["answered"] is None for q in inc.questions),
         "answer_latency_median_min": _median(lat),
         "time_to_first_responder_min": inc.first_responder_min,
-        "calls": len(inc.calls), "call_size_max": max((c.size for c in inc.calls), default=None),
+        "calls": len(inc.calls),
+        "call_size_max": max((c.size for c in inc.calls), default=None),
         "stay_to_end_share": (sum(len(c.stayed) for c in inc.calls) / sum(c.size for c in inc.calls))
-        if inc.calls else None,
+        if inc.calls
+        else None,
         "non_essential_hours": sum(c.non_essential_hours for c in inc.calls) if inc.calls else None,
         "engineer_hours": inc.engineer_hours(),
     }
@@ -354,30 +418,46 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
     calls = [c for i in incidents for c in i.calls]
     spectator_hours = sum(c.spectator_hours for c in calls)
     return {
-        "source": ws.source, "skipped_messages": ws.skipped,
-        "n": {"update_gaps": len(s["update_gap_min"]), "calls": len(s["call_size"]),
-              "answers_business_hours": len(s["answer_business_min"]),
-              "answers_off_hours": len(s["answer_off_min"]),
-              "update_requests": sum(len(i.requests) for i in incidents),
-              "channel_hours": sum(i.hours for i in incidents),
-              "spectators": len(s["spectator_stayed"]),
-              "spectator_questions": sum(c.spectator_questions for c in calls), "spectator_hours": spectator_hours},
+        "source": ws.source,
+        "skipped_messages": ws.skipped,
+        "n": {
+            "update_gaps": len(s["update_gap_min"]),
+            "calls": len(s["call_size"]),
+            "answers_business_hours": len(s["answer_business_min"]),
+            "answers_off_hours": len(s["answer_off_min"]),
+            "update_requests": sum(len(i.requests) for i in incidents),
+            "channel_hours": sum(i.hours for i in incidents),
+            "spectators": len(s["spectator_stayed"]),
+            "spectator_questions": sum(c.spectator_questions for c in calls),
+            "spectator_hours": spectator_hours,
+        },
         "spectator_questions_per_hour": sum(c.spectator_questions for c in calls) / spectator_hours
-        if spectator_hours > 0 else None,
+        if spectator_hours > 0
+        else None,
         "spectator_stay_share": (sum(s["spectator_stayed"]) / len(s["spectator_stayed"]))
-        if s["spectator_stayed"] else None,
-        "fits": {"call_size": fit.lognormal_of_logs(s["call_size"], MIN_SAMPLE),
-                 "answer_business_hours_min": fit.lognormal_of_logs(s["answer_business_min"], MIN_SAMPLE),
-                 "answer_off_hours_min": fit.lognormal_of_logs(s["answer_off_min"], MIN_SAMPLE)},
+        if s["spectator_stayed"]
+        else None,
+        "fits": {
+            "call_size": fit.lognormal_of_logs(s["call_size"], MIN_SAMPLE),
+            "answer_business_hours_min": fit.lognormal_of_logs(s["answer_business_min"], MIN_SAMPLE),
+            "answer_off_hours_min": fit.lognormal_of_logs(s["answer_off_min"], MIN_SAMPLE),
+        },
         "calls_outside_channels": [c.id for c in orphans],
         "incidents": [incident_row(i) for i in incidents],
         "months": monthly(incidents),
     }
 
 
-def read_people(slack, calls=(), *, calls_mapping=None, pattern: str = DEFAULT_PATTERN,
-                channels: list[str] | None = None, options: Options = Options(), export=None) \
-        -> tuple[Workspace, list[IncidentPeople], list[Call]]:
+def read_people(
+    slack,
+    calls=(),
+    *,
+    calls_mapping=None,
+    pattern: str = DEFAULT_PATTERN,
+    channels: list[str] | None = None,
+    options: Options = Options(),
+    export=None,
+) -> tuple[Workspace, list[IncidentPeople], list[Call]]:
     """Read a Slack export and call reports and measure them (what ``calibrate --slack`` does)."""
     for p in (options.update_pattern, *options.request_patterns):
         try:

@@ -57,8 +57,13 @@ def simulated_samples(events: list[Event]) -> dict[str, list[float]]:
                     sizes.append(float(len(room)))
                     stayed += [float(w not in left_room) for w, r in room.items() if r == "spectator"]
                 room = None
-    return {"call_size": sizes, "spectator_stayed": stayed, "update_gap_min": gaps,
-            "update_requests": requests, "channel_hours": hours}
+    return {
+        "call_size": sizes,
+        "spectator_stayed": stayed,
+        "update_gap_min": gaps,
+        "update_requests": requests,
+        "channel_hours": hours,
+    }
 
 
 def people_check(scenario, measured: dict[str, list[float]], *, replications: int = 5, seed: int = 1) -> dict:
@@ -84,15 +89,26 @@ def people_check(scenario, measured: dict[str, list[float]], *, replications: in
     m = measured["spectator_stayed"]
     out["spectator_stay_share"] = {
         "history": {"n": len(m), "share": float(np.mean(m)) if m else None},
-        "protocols": {p: {"n": len(s["spectator_stayed"]),
-                          "share": float(np.mean(s["spectator_stayed"])) if s["spectator_stayed"] else None}
-                      for p, s in sims.items()}}
+        "protocols": {
+            p: {
+                "n": len(s["spectator_stayed"]),
+                "share": float(np.mean(s["spectator_stayed"])) if s["spectator_stayed"] else None,
+            }
+            for p, s in sims.items()
+        },
+    }
     # what each protocol asks of the model, beside what it did: a protocol with an executive
     # channel scales the written rate down, so the measured rate is only matched without one
     from incsim.model.communication import update_request_rate
 
     out["update_requests_per_hour"] = {
         "history": request_rate(measured),
-        "protocols": {p: {**request_rate(s), "scenario_per_hour": update_request_rate(
-            scenario.behaviour, scenario.protocol(p))} for p, s in sims.items()}}
+        "protocols": {
+            p: {
+                **request_rate(s),
+                "scenario_per_hour": update_request_rate(scenario.behaviour, scenario.protocol(p)),
+            }
+            for p, s in sims.items()
+        },
+    }
     return out

@@ -65,15 +65,19 @@ def written(people: dict, detail: dict) -> dict[str, str]:
     if n["update_gaps"] >= MIN_SAMPLE:
         out["update_cadence_min"] = f"median gap between structured updates, n={n['update_gaps']}"
     if n["update_requests"] >= 1 and n["channel_hours"] > 0:
-        out["update_requests_per_hour"] = (f"{n['update_requests']} requests over {n['channel_hours']:.1f} "
-                                           f"channel hours")
+        out["update_requests_per_hour"] = (
+            f"{n['update_requests']} requests over {n['channel_hours']:.1f} channel hours"
+        )
     if fits["answer_business_hours_min"]:
-        out["reply_latency.working"] = f"answers in business hours, n={fits['answer_business_hours_min']['n']}"
+        out["reply_latency.working"] = (
+            f"answers in business hours, n={fits['answer_business_hours_min']['n']}"
+        )
     if fits["answer_off_hours_min"]:
         out["reply_latency.off_hours"] = f"answers off hours, n={fits['answer_off_hours_min']['n']}"
     if n["spectator_hours"] >= MIN_SPECTATOR_HOURS:
-        out["spectator_questions_per_hour"] = (f"{n['spectator_questions']} questions over "
-                                               f"{n['spectator_hours']:.1f} spectator hours in calls")
+        out["spectator_questions_per_hour"] = (
+            f"{n['spectator_questions']} questions over {n['spectator_hours']:.1f} spectator hours in calls"
+        )
     return out
 
 
@@ -89,35 +93,69 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
     logs = "lognormal by moments of logs"
     for proto in doc.get("protocols") or []:
         if "update_cadence_min" in what:
-            _put(proto, "update_cadence_min", round(float(people["update_gap_median_min"]), 2),
-                 f"{src}, {what['update_cadence_min']}")
+            _put(
+                proto,
+                "update_cadence_min",
+                round(float(people["update_gap_median_min"]), 2),
+                f"{src}, {what['update_cadence_min']}",
+            )
         if proto.get("kind") == "async-first" and proto.get("room") is None:
             continue  # no room to size
         if "room.invite.size" in what and proto.get("kind") == "war-room":
             room = _child(proto, "room")
             invite = _child(room, "invite")
             if invite.get("rule", "fixed-size") == "fixed-size":
-                room.ca.items.pop("invite", None)  # the base's comment on the invitation spoke of the old size
-                _put(invite, "size", _lognormal(fits["call_size"]), f"{src}, {what['room.invite.size']}, {logs}")
+                room.ca.items.pop(
+                    "invite", None
+                )  # the base's comment on the invitation spoke of the old size
+                _put(
+                    invite,
+                    "size",
+                    _lognormal(fits["call_size"]),
+                    f"{src}, {what['room.invite.size']}, {logs}",
+                )
         if "room.stay_probability" in what:
-            _put(_child(proto, "room"), "stay_probability", round(float(detail["spectator_stay_share"]), 3),
-                 f"{src}, {what['room.stay_probability']}, their share")
+            _put(
+                _child(proto, "room"),
+                "stay_probability",
+                round(float(detail["spectator_stay_share"]), 3),
+                f"{src}, {what['room.stay_probability']}, their share",
+            )
     beh = _child(doc, "behaviour")
     if "update_requests_per_hour" in what:
-        _put(beh, "update_requests_per_hour", round(float(people["update_requests_per_hour"]), 3),
-             f"{src}, {what['update_requests_per_hour']} (requests seen in the incident channel)")
+        _put(
+            beh,
+            "update_requests_per_hour",
+            round(float(people["update_requests_per_hour"]), 3),
+            f"{src}, {what['update_requests_per_hour']} (requests seen in the incident channel)",
+        )
     if "spectator_questions_per_hour" in what:
-        _put(beh, "spectator_questions_per_hour", round(float(detail["spectator_questions_per_hour"]), 3),
-             f"{src}, {what['spectator_questions_per_hour']}")
+        _put(
+            beh,
+            "spectator_questions_per_hour",
+            round(float(detail["spectator_questions_per_hour"]), 3),
+            f"{src}, {what['spectator_questions_per_hour']}",
+        )
     for key, name in (("working", "answer_business_hours_min"), ("off_hours", "answer_off_hours_min")):
         if f"reply_latency.{key}" in what:
-            _put(_child(beh, "reply_latency"), key, _lognormal(fits[name]),
-                 f"{src}, {what[f'reply_latency.{key}']}, {logs}")
-    paths = [f"behaviour.{k}" for k in ("update_requests_per_hour", "spectator_questions_per_hour") if k in what]
-    paths += [f"behaviour.reply_latency.{k}" for k in ("working", "off_hours") if f"reply_latency.{k}" in what]
+            _put(
+                _child(beh, "reply_latency"),
+                key,
+                _lognormal(fits[name]),
+                f"{src}, {what[f'reply_latency.{key}']}, {logs}",
+            )
+    paths = [
+        f"behaviour.{k}" for k in ("update_requests_per_hour", "spectator_questions_per_hour") if k in what
+    ]
+    paths += [
+        f"behaviour.reply_latency.{k}" for k in ("working", "off_hours") if f"reply_latency.{k}" in what
+    ]
     for proto in doc.get("protocols") or []:
-        paths += [f"protocols.{proto.get('name')}.{k}" for k in ("update_cadence_min", "room.stay_probability")
-                  if k in what]
+        paths += [
+            f"protocols.{proto.get('name')}.{k}"
+            for k in ("update_cadence_min", "room.stay_probability")
+            if k in what
+        ]
         if "room.invite.size" in what and proto.get("kind") == "war-room":
             paths.append(f"protocols.{proto.get('name')}.room.invite.size")
     measured(doc, paths)
@@ -128,7 +166,9 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
     yaml.dump(doc, buf)
     text = buf.getvalue()
     if not text.startswith("# Calibrated"):
-        text = (f"# Calibrated by `incsim calibrate` from {src} on the base scenario {base_name}.\n"
-                f"# Measured values carry a `calibrated:` comment; the rest keep their source.\n" + text)
+        text = (
+            f"# Calibrated by `incsim calibrate` from {src} on the base scenario {base_name}.\n"
+            f"# Measured values carry a `calibrated:` comment; the rest keep their source.\n" + text
+        )
     load_scenario_text(text, "calibrated scenario")
     return text

@@ -18,13 +18,20 @@ from incsim.calibrate.formats import FORMATS  # one list, also offered by the co
 from incsim.calibrate.records import Export, ExportError
 from incsim.calibrate.source import records
 
-READERS = {"incidentio": incidentio.read, "statuspage": statuspage.read, "gcloud": gcloud.read,
-           "aws-shd": awsshd.read, "rootly": rootly.read, "firehydrant": firehydrant.read}
+READERS = {
+    "incidentio": incidentio.read,
+    "statuspage": statuspage.read,
+    "gcloud": gcloud.read,
+    "aws-shd": awsshd.read,
+    "rootly": rootly.read,
+    "firehydrant": firehydrant.read,
+}
 
 
 def _first_record(path: Path) -> dict | None:
     def ignore(where: str, message: str) -> None:
         return None
+
     keys = ("incidents", "data", *awsshd.LIST_KEYS)
     return next((rec for _, rec in records(path, keys, ignore)), None)
 
@@ -47,8 +54,9 @@ def detect_why(path: Path) -> tuple[str, str]:
     if "begin" in keys and (hit := keys & gcloud.SHAPE - {"begin"}):
         return "gcloud", f"its records carry 'begin' with {_keys(*hit)} (Google Cloud incidents.json)"
     if awsshd.SHAPE <= keys:
-        return "aws-shd", (f"its records carry {_keys(*awsshd.SHAPE)} "
-                           f"(AWS Service Health Dashboard data.json)")
+        return "aws-shd", (
+            f"its records carry {_keys(*awsshd.SHAPE)} (AWS Service Health Dashboard data.json)"
+        )
     if hit := keys & {"incident_updates", "updates"}:
         return "statuspage", f"its records carry {_keys(*hit)} (Statuspage or GitHub status history)"
     if hit := keys & {"seconds_to_resolve", "seconds_to_first_ack", "incident_number", "service_name"}:
@@ -56,9 +64,11 @@ def detect_why(path: Path) -> tuple[str, str]:
     if "attributes" in rec or (hit := keys & {"mitigated_at", "acknowledged_at", "detected_at", "kind"}):
         why = "'attributes' (JSON:API)" if "attributes" in rec else _keys(*hit)
         return "rootly", f"its records carry {why} (Rootly)"
-    raise ExportError(f"{path}: cannot tell the export's format from its fields "
-                      f"({', '.join(sorted(map(str, keys))[:12])}); pass --format "
-                      f"({', '.join(FORMATS)}) or --mapping for a CSV")
+    raise ExportError(
+        f"{path}: cannot tell the export's format from its fields "
+        f"({', '.join(sorted(map(str, keys))[:12])}); pass --format "
+        f"({', '.join(FORMATS)}) or --mapping for a CSV"
+    )
 
 
 def detect(path: Path) -> str:
@@ -70,12 +80,20 @@ def _all_dropped(export: Export) -> ExportError:
     total = sum(export.dropped.values())
     reason, count = export.dropped.most_common(1)[0]
     first = f"; first: {export.problems[0]}" if reason == "malformed" and export.problems else ""
-    return ExportError(f"{export.source}: every record was dropped ({total}), nothing to fit; the commonest "
-                       f"reason: {reason} ({count}){first}")
+    return ExportError(
+        f"{export.source}: every record was dropped ({total}), nothing to fit; the commonest "
+        f"reason: {reason} ({count}){first}"
+    )
 
 
-def read_export(path: Path | str, fmt: str | None = None, *, strict: bool = False,
-                mapping: Path | str | None = None, responses: Path | str | None = None) -> Export:
+def read_export(
+    path: Path | str,
+    fmt: str | None = None,
+    *,
+    strict: bool = False,
+    mapping: Path | str | None = None,
+    responses: Path | str | None = None,
+) -> Export:
     """Read an export of any supported format into normalised incidents.
 
     Raises ExportError when the export cannot be read, or when every record in it was dropped

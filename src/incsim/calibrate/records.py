@@ -197,14 +197,25 @@ class Intake:
         if far:
             self.dropped["outlier: start far from the others"] += len(far)
             lo, hi = kept[0].start, kept[-1].start
-            named = ", ".join(f"{i.id} ({i.start:%Y-%m-%d})" for i in far[:5]) + (", ..." if len(far) > 5 else "")
-            warnings.append(f"{len(far)} incident(s) dated far from the others set aside as outliers: {named}; "
-                            f"the rest start between {lo:%Y-%m-%d} and {hi:%Y-%m-%d} (rule: "
-                            f"{outliers.RULES['starts']})")
+            named = ", ".join(f"{i.id} ({i.start:%Y-%m-%d})" for i in far[:5]) + (
+                ", ..." if len(far) > 5 else ""
+            )
+            warnings.append(
+                f"{len(far)} incident(s) dated far from the others set aside as outliers: {named}; "
+                f"the rest start between {lo:%Y-%m-%d} and {hi:%Y-%m-%d} (rule: "
+                f"{outliers.RULES['starts']})"
+            )
         end = max((t for t in self.times if outliers.inside(t, bounds)), default=None)
-        return Export(self.path, self.format, kept, self.dropped, self.problems, end,
-                      outliers=[{"id": i.id, "start": i.start.isoformat(), "rule": "starts"} for i in far],
-                      warnings=warnings)
+        return Export(
+            self.path,
+            self.format,
+            kept,
+            self.dropped,
+            self.problems,
+            end,
+            outliers=[{"id": i.id, "start": i.start.isoformat(), "rule": "starts"} for i in far],
+            warnings=warnings,
+        )
 
 
 def parse_time(value: object) -> datetime | None:
@@ -235,8 +246,10 @@ def parse_time(value: object) -> datetime | None:
 def in_range(t: datetime, value: object = None) -> datetime:
     """``t`` when its year is in ``YEARS``, else ValueError naming the value as the export wrote it."""
     if not YEARS[0] <= t.year <= YEARS[1]:
-        raise ValueError(f"timestamp out of range: {value if value is not None else t.isoformat()!r} "
-                         f"(years {YEARS[0]} to {YEARS[1]} are read)")
+        raise ValueError(
+            f"timestamp out of range: {value if value is not None else t.isoformat()!r} "
+            f"(years {YEARS[0]} to {YEARS[1]} are read)"
+        )
     return t
 
 

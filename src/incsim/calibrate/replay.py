@@ -43,8 +43,10 @@ def window(export: Export, days: float = DEFAULT_DAYS) -> Window:
     chosen = [i for i in export.incidents if i.start >= start]
     resolved = [i for i in chosen if not i.censored]
     if len(resolved) < MIN_SAMPLE:
-        raise ExportError(f"{export.source}: {len(resolved)} resolved incident(s) in the last {days:g} days; "
-                          f"a replay needs at least {MIN_SAMPLE}")
+        raise ExportError(
+            f"{export.source}: {len(resolved)} resolved incident(s) in the last {days:g} days; "
+            f"a replay needs at least {MIN_SAMPLE}"
+        )
     return Window(start, days, resolved, len(chosen) - len(resolved))
 
 
@@ -85,15 +87,28 @@ def check_size(scn, win: Window, replications: int) -> str:
     limit = scn.simulation.max_incidents
     n = len(win.incidents)
     if n > limit:
-        raise ExportError(f"{n:,} incidents in the last {win.days:g} days, over simulation.max_incidents = "
-                          f"{limit:,}; replay fewer --days or set simulation.max_incidents higher")
+        raise ExportError(
+            f"{n:,} incidents in the last {win.days:g} days, over simulation.max_incidents = "
+            f"{limit:,}; replay fewer --days or set simulation.max_incidents higher"
+        )
     runs = n * replications * len(scn.protocols)
-    return (f"replaying {n:,} incidents x {replications} replications x {len(scn.protocols)} protocols "
-            f"({runs:,} incident runs)")
+    return (
+        f"replaying {n:,} incidents x {replications} replications x {len(scn.protocols)} protocols "
+        f"({runs:,} incident runs)"
+    )
 
 
-def replay(scn, export: Export, *, days: float = DEFAULT_DAYS, replications: int = 20, seed: int = 1,
-           log_sample: int = 2, progress=None, executor=None):
+def replay(
+    scn,
+    export: Export,
+    *,
+    days: float = DEFAULT_DAYS,
+    replications: int = 20,
+    seed: int = 1,
+    log_sample: int = 2,
+    progress=None,
+    executor=None,
+):
     """Replay the export's last ``days`` days under every protocol; an ``ExperimentResult`` and the window.
 
     ``progress(1)`` is called as each replication finishes; ``executor`` (a process pool) runs
@@ -109,7 +124,9 @@ def replay(scn, export: Export, *, days: float = DEFAULT_DAYS, replications: int
             if progress:
                 progress(1)
     else:
-        futures = [executor.submit(_replication, scn, win, r, seed, r < log_sample) for r in range(replications)]
+        futures = [
+            executor.submit(_replication, scn, win, r, seed, r < log_sample) for r in range(replications)
+        ]
         results = []
         for fut in futures:
             results.append(fut.result())
@@ -133,10 +150,12 @@ def replay_scenario_text(text: str, win: Window, export: Export) -> str:
     doc = yaml.load(text)
     if "simulation" not in doc:
         from ruamel.yaml.comments import CommentedMap
+
         doc["simulation"] = CommentedMap()
     doc["simulation"]["horizon_days"] = float(win.days)
-    doc["simulation"].yaml_add_eol_comment(f"replayed: the last {win.days:g} days of {export.source}",
-                                           "horizon_days")
+    doc["simulation"].yaml_add_eol_comment(
+        f"replayed: the last {win.days:g} days of {export.source}", "horizon_days"
+    )
     if doc["incidents"].get("arrivals") is not None:
         rate = len(win.incidents) / (win.days / 7.0)
         doc["incidents"]["arrivals"]["rate_per_week"] = round(rate, 3)
@@ -146,10 +165,15 @@ def replay_scenario_text(text: str, win: Window, export: Export) -> str:
 
 
 def headline(summary: pd.DataFrame, baseline: str, other: str, n_incidents: int, days: float) -> str:
-    """"Over the last N days under OTHER ..." with 95% CIs, from the paired differences."""
+    """ "Over the last N days under OTHER ..." with 95% CIs, from the paired differences."""
+
     def diff(metric: str):
-        row = summary[(summary["kind"] == "difference") & (summary["category"] == "all")
-                      & (summary["protocol"] == f"{other} - {baseline}") & (summary["metric"] == metric)]
+        row = summary[
+            (summary["kind"] == "difference")
+            & (summary["category"] == "all")
+            & (summary["protocol"] == f"{other} - {baseline}")
+            & (summary["metric"] == metric)
+        ]
         return None if row.empty else row.iloc[0]
 
     eh, ttr = diff("engineer_hours"), diff("ttr_min")
@@ -158,18 +182,22 @@ def headline(summary: pd.DataFrame, baseline: str, other: str, n_incidents: int,
     total = [n_incidents * eh[k] for k in ("mean", "ci_low", "ci_high")]
     less = "less" if total[0] < 0 else "more"
     slower = "slower" if ttr["mean"] > 0 else "faster"
-    return (f"Over the last {days:g} days ({n_incidents} incidents), {other} instead of {baseline} would have cost "
-            f"{abs(total[0]):.0f} engineer-hours {less} [95% CI {total[1]:+.0f} to {total[2]:+.0f}] and resolved "
-            f"incidents {abs(ttr['mean']):.0f} min {slower} on average "
-            f"[95% CI {ttr['ci_low']:+.0f} to {ttr['ci_high']:+.0f}].")
+    return (
+        f"Over the last {days:g} days ({n_incidents} incidents), {other} instead of {baseline} would have cost "
+        f"{abs(total[0]):.0f} engineer-hours {less} [95% CI {total[1]:+.0f} to {total[2]:+.0f}] and resolved "
+        f"incidents {abs(ttr['mean']):.0f} min {slower} on average "
+        f"[95% CI {ttr['ci_low']:+.0f} to {ttr['ci_high']:+.0f}]."
+    )
 
 
 def warnings_for(win: Window) -> list[str]:
     """Warnings about a thin window."""
     out = []
     if len(win.incidents) < WARN_SAMPLE:
-        out.append(f"only {len(win.incidents)} incidents replayed: intervals cover the model's randomness, "
-                   f"not how typical this stretch of history was (fewer than {WARN_SAMPLE})")
+        out.append(
+            f"only {len(win.incidents)} incidents replayed: intervals cover the model's randomness, "
+            f"not how typical this stretch of history was (fewer than {WARN_SAMPLE})"
+        )
     if win.skipped_open:
         out.append(f"{win.skipped_open} open incident(s) in the window not replayed (no duration yet)")
     return out

@@ -19,11 +19,17 @@ def environment(markdown: bool = False) -> Environment:
     """The templates' environment: HTML autoescaped; Markdown escaping every value."""
     loader = PackageLoader("incsim.calibrate", "templates")
     if markdown:
-        return Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True,
-                           lstrip_blocks=True,
-                           finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)))
-    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                       lstrip_blocks=True)
+        return Environment(
+            loader=loader,
+            autoescape=False,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)),
+        )
+    return Environment(
+        loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
 
 
 class _Obj(dict):
@@ -48,11 +54,17 @@ def calibration_html(calib: dict, export: Export) -> str:
     for i, g in enumerate(calib["groups"]):
         d, c = export.durations(calib["by"], g["group"] if calib["by"] else None)
         svgs[f"fit-{i}"] = rc.svg(charts.fit_figure(g, d, c), f"fit-{i}", f"Fits for {g['group']}")
-    svgs["hour-of-week"] = rc.svg(charts.hour_of_week_figure(calib["arrivals"]["hour_of_week"]), "hour-of-week",
-                                  "Share of incidents by hour of the week")
+    svgs["hour-of-week"] = rc.svg(
+        charts.hour_of_week_figure(calib["arrivals"]["hour_of_week"]),
+        "hour-of-week",
+        "Share of incidents by hour of the week",
+    )
     c = _wrap({**calib, "export_name": Path(calib["export"]).name})
-    return environment().get_template("calibration.html.j2").render(
-        c=c, families=fit.FAMILIES, charts={k: Markup(v) for k, v in svgs.items()})
+    return (
+        environment()
+        .get_template("calibration.html.j2")
+        .render(c=c, families=fit.FAMILIES, charts={k: Markup(v) for k, v in svgs.items()})
+    )
 
 
 def tidy_md(text: str) -> str:
@@ -62,9 +74,14 @@ def tidy_md(text: str) -> str:
 
 def check_html(result: dict, history, simulated) -> str:
     """The check (history vs simulation) as one self-contained HTML page."""
-    svg = rc.svg(charts.check_figure(history, simulated), "check-ecdf", "Time to resolve: history and simulation")
-    return environment().get_template("check.html.j2").render(
-        r=_wrap({**result, "export_name": Path(result["export"]).name}), chart=Markup(svg))
+    svg = rc.svg(
+        charts.check_figure(history, simulated), "check-ecdf", "Time to resolve: history and simulation"
+    )
+    return (
+        environment()
+        .get_template("check.html.j2")
+        .render(r=_wrap({**result, "export_name": Path(result["export"]).name}), chart=Markup(svg))
+    )
 
 
 def _fmt(x, unit: str = " min", sign: bool = False) -> Markup:
@@ -81,10 +98,18 @@ def review_pages(result: dict) -> dict[str, str]:
     standalone = rc.svg(fig, "review-mttr", "MTTR per month with the noise band", inline=False)
     r = _wrap({**result, "export_name": Path(result["export"]).name})
     from incsim.calibrate.review import PEOPLE_COLUMNS, people_band_note, people_cell
-    people = {"people_columns": PEOPLE_COLUMNS, "people_cell": people_cell, "people_note": people_band_note(result)}
+
+    people = {
+        "people_columns": PEOPLE_COLUMNS,
+        "people_cell": people_cell,
+        "people_note": people_band_note(result),
+    }
     html = environment().get_template("review.html.j2").render(r=r, chart=Markup(inline), fmt=_fmt, **people)
     md_env = environment(markdown=True)
-    md = md_env.get_template("review.md.j2").render(r=r, chart=Markup("review_charts/mttr.svg"),
-                                                    fmt=lambda *a: Markup(str(_fmt(*a)).replace("&ndash;", "–")),
-                                                    **people)
+    md = md_env.get_template("review.md.j2").render(
+        r=r,
+        chart=Markup("review_charts/mttr.svg"),
+        fmt=lambda *a: Markup(str(_fmt(*a)).replace("&ndash;", "–")),
+        **people,
+    )
     return {"review.html": html, "review.md": tidy_md(md), "review_charts/mttr.svg": standalone}

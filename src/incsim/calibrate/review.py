@@ -68,8 +68,10 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
     from incsim.pilot import Baseline
 
     if len(export.incidents) < MIN_SAMPLE:
-        raise ExportError(f"{export.source}: {len(export.incidents)} usable incident(s); a review needs at least "
-                          f"{MIN_SAMPLE}")
+        raise ExportError(
+            f"{export.source}: {len(export.incidents)} usable incident(s); a review needs at least "
+            f"{MIN_SAMPLE}"
+        )
     if months is not None and months < 1:
         raise ExportError(f"--months must be at least 1, got {months}")
     end = export.end or export.incidents[-1].start
@@ -78,7 +80,7 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
         by_month[month_label(inc.start)].append(inc)
     labels = _months_between(min(by_month), max(by_month))
     if months is not None:
-        labels = labels[-(months + 1):]  # one month more, so the first shown has a change
+        labels = labels[-(months + 1) :]  # one month more, so the first shown has a change
     resolved_all = np.asarray([i.duration_min(end) for i in export.incidents if not i.censored])
     baseline = Baseline(source=export.source, durations=resolved_all, rows=len(resolved_all))
     rows, bands = [], {}
@@ -91,16 +93,22 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
         n = len(d)
         if n not in bands:
             bands[n] = noise_band(baseline, n)
-        rows.append({
-            "month": label, "incidents": len(incs), "resolved": n, "open": len(incs) - n,
-            "mttr_min": float(d.mean()) if n else None, "median_min": float(np.median(d)) if n else None,
-            "p90_min": float(np.quantile(d, 0.9)) if n else None,
-            "engineer_hours": float(sum(hours)) if hours else None,
-            "engineer_hours_per_incident": float(np.mean(hours)) if hours else None,
-            "customer_impact_min": float(sum(impact)) if impact else None,
-            "by_category": dict(sorted(Counter(i.group("category") for i in incs).items())),
-            "noise_band_min": bands[n],
-        })
+        rows.append(
+            {
+                "month": label,
+                "incidents": len(incs),
+                "resolved": n,
+                "open": len(incs) - n,
+                "mttr_min": float(d.mean()) if n else None,
+                "median_min": float(np.median(d)) if n else None,
+                "p90_min": float(np.quantile(d, 0.9)) if n else None,
+                "engineer_hours": float(sum(hours)) if hours else None,
+                "engineer_hours_per_incident": float(np.mean(hours)) if hours else None,
+                "customer_impact_min": float(sum(impact)) if impact else None,
+                "by_category": dict(sorted(Counter(i.group("category") for i in incs).items())),
+                "noise_band_min": bands[n],
+            }
+        )
     for prev, row in pairwise(rows):
         if row["mttr_min"] is None or prev["mttr_min"] is None:
             row["change_min"], row["verdict"] = None, "no comparison"
@@ -120,14 +128,27 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
     shown = rows[1:] if months is not None and len(rows) > months else rows
     warnings = []
     if len(resolved_all) < WARN_SAMPLE:
-        warnings.append(f"only {len(resolved_all)} resolved incidents in the export: the noise bands rest on a "
-                        f"thin baseline (fewer than {WARN_SAMPLE})")
-    return {"export": export.source, "format": export.format, "months": shown, "categories": categories,
-            "dropped": dict(sorted(export.dropped.items())), "warnings": warnings,
-            "has_engineer_hours": any(r["engineer_hours"] is not None for r in shown),
-            "has_customer_impact": any(r["customer_impact_min"] is not None for r in shown),
-            "noise_band": {"level": 0.9, "trials": BAND_TRIALS, "seed": BAND_SEED, "min_month": MIN_MONTH,
-                           "baseline_incidents": len(resolved_all)}}
+        warnings.append(
+            f"only {len(resolved_all)} resolved incidents in the export: the noise bands rest on a "
+            f"thin baseline (fewer than {WARN_SAMPLE})"
+        )
+    return {
+        "export": export.source,
+        "format": export.format,
+        "months": shown,
+        "categories": categories,
+        "dropped": dict(sorted(export.dropped.items())),
+        "warnings": warnings,
+        "has_engineer_hours": any(r["engineer_hours"] is not None for r in shown),
+        "has_customer_impact": any(r["customer_impact_min"] is not None for r in shown),
+        "noise_band": {
+            "level": 0.9,
+            "trials": BAND_TRIALS,
+            "seed": BAND_SEED,
+            "min_month": MIN_MONTH,
+            "baseline_incidents": len(resolved_all),
+        },
+    }
 
 
 PEOPLE_COLUMNS = (
@@ -146,9 +167,11 @@ PEOPLE_COLUMNS = (
 def people_band_note(result: dict) -> str:
     """The sentence that says what a people figure's ± is (the terminal table and both pages)."""
     b = result.get("people_noise_band") or {}
-    return (f"Each figure's ± is its noise band: the change two months with that many incident channels, "
-            f"resampled from all {b.get('baseline_incidents', 0)} read, show nine times in ten (none for a "
-            f"month of fewer than {MIN_MONTH}).")
+    return (
+        f"Each figure's ± is its noise band: the change two months with that many incident channels, "
+        f"resampled from all {b.get('baseline_incidents', 0)} read, show nine times in ten (none for a "
+        f"month of fewer than {MIN_MONTH})."
+    )
 
 
 def people_cell(people: dict | None, key: str, fmt: str) -> str:
@@ -161,8 +184,14 @@ def people_cell(people: dict | None, key: str, fmt: str) -> str:
     return fmt.format(value) if band is None else f"{fmt.format(value)} ±{fmt.format(band)}"
 
 
-def resampled_band(units: Sequence, n: int, figures: Callable[[list], dict], *,
-                   trials: int = PEOPLE_BAND_TRIALS, seed: int = BAND_SEED) -> dict[str, float | None]:
+def resampled_band(
+    units: Sequence,
+    n: int,
+    figures: Callable[[list], dict],
+    *,
+    trials: int = PEOPLE_BAND_TRIALS,
+    seed: int = BAND_SEED,
+) -> dict[str, float | None]:
     """Per figure, the half-width of the central 90% interval of its change between two months of
     ``n`` units drawn with replacement from ``units`` (no change between them).
 
@@ -197,7 +226,7 @@ def with_people(result: dict, incidents: list) -> dict:
     """The review with each month's people figures (``people.month_figures``) beside its MTTR, under
     ``people`` (None for a month with no incident channel), each with its noise band under
     ``people["noise_band"]`` (resampling every incident channel read; see the module's docstring)."""
-    from incsim.calibrate.people import monthly, month_figures
+    from incsim.calibrate.people import month_figures, monthly
 
     months = monthly(incidents)
     bands: dict[int, dict] = {}
@@ -210,6 +239,11 @@ def with_people(result: dict, incidents: list) -> dict:
             people["noise_band"] = {k: bands[n].get(k) for k, _, _ in PEOPLE_COLUMNS if k != "incidents"}
         row["people"] = people
     result["has_people"] = True
-    result["people_noise_band"] = {"level": BAND_LEVEL, "trials": PEOPLE_BAND_TRIALS, "seed": BAND_SEED,
-                                   "min_month": MIN_MONTH, "baseline_incidents": len(incidents)}
+    result["people_noise_band"] = {
+        "level": BAND_LEVEL,
+        "trials": PEOPLE_BAND_TRIALS,
+        "seed": BAND_SEED,
+        "min_month": MIN_MONTH,
+        "baseline_incidents": len(incidents),
+    }
     return result

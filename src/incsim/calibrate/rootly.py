@@ -67,14 +67,20 @@ def read(path: Path, strict: bool = False) -> Export:
             services = related_names(attrs.get("services"))
             teams = related_names(attrs.get("groups") or attrs.get("teams"))
             types = related_names(attrs.get("incident_types"))
-            intake.add(Incident(
-                id=rid, start=start, resolved=parse_time(attrs.get("resolved_at")),
-                detected=parse_time(attrs.get("detected_at")),
-                acknowledged=parse_time(attrs.get("acknowledged_at")),
-                mitigated=parse_time(attrs.get("mitigated_at")),
-                service=services[0] if services else None, team=teams[0] if teams else None,
-                severity=sev[0] if sev else None, category=types[0] if types else None,
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=start,
+                    resolved=parse_time(attrs.get("resolved_at")),
+                    detected=parse_time(attrs.get("detected_at")),
+                    acknowledged=parse_time(attrs.get("acknowledged_at")),
+                    mitigated=parse_time(attrs.get("mitigated_at")),
+                    service=services[0] if services else None,
+                    team=teams[0] if teams else None,
+                    severity=sev[0] if sev else None,
+                    category=types[0] if types else None,
+                )
+            )
             intake.seen(parse_time(attrs.get("updated_at")))
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))

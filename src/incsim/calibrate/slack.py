@@ -31,8 +31,17 @@ from incsim.calibrate.source import MAX_BYTES
 DEFAULT_PATTERN = "incident-*"
 """Which channels are incident channels, by name (the essay: ``#incident-YYYY-MM-DD-...``)."""
 
-SKIPPED_SUBTYPES = frozenset({"message_changed", "message_deleted", "channel_topic", "channel_purpose",
-                              "channel_name", "pinned_item", "unpinned_item"})
+SKIPPED_SUBTYPES = frozenset(
+    {
+        "message_changed",
+        "message_deleted",
+        "channel_topic",
+        "channel_purpose",
+        "channel_name",
+        "pinned_item",
+        "unpinned_item",
+    }
+)
 """Subtypes that are not something a person said in the incident (an edit's record, a rename)."""
 
 
@@ -65,7 +74,9 @@ class Message:
     @property
     def is_post(self) -> bool:
         """Something a person wrote (not a join or leave, not a bot)."""
-        return not self.bot and self.user is not None and self.subtype not in ("channel_join", "channel_leave")
+        return (
+            not self.bot and self.user is not None and self.subtype not in ("channel_join", "channel_leave")
+        )
 
 
 @dataclass
@@ -111,14 +122,21 @@ class _Files:
             try:
                 self.zip = zipfile.ZipFile(path)
             except zipfile.BadZipFile:
-                raise ExportError(f"{path}: neither a folder nor a zip file (a Slack export is one or the other)") \
-                    from None
+                raise ExportError(
+                    f"{path}: neither a folder nor a zip file (a Slack export is one or the other)"
+                ) from None
             self.names = sorted(n for n in self.zip.namelist() if n.endswith(".json"))
         else:
             raise ExportError(f"{path}: no such file or folder")
         # a zip made from a folder holds everything under one top folder
-        root = next((n[: -len("channels.json")] for n in self.names
-                     if PurePosixPath(n).name == "channels.json" and n.count("/") <= 1), None)
+        root = next(
+            (
+                n[: -len("channels.json")]
+                for n in self.names
+                if PurePosixPath(n).name == "channels.json" and n.count("/") <= 1
+            ),
+            None,
+        )
         if root is None:
             raise ExportError(f"{path}: no channels.json: not a Slack workspace export")
         self.root = root
@@ -149,11 +167,17 @@ class _Files:
         except UnicodeDecodeError as exc:
             raise ExportError(f"{self.where(name)}: not UTF-8 text (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
-            raise ExportError(f"{self.where(name)}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+            raise ExportError(
+                f"{self.where(name)}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+            ) from None
 
     def days(self, channel: str) -> list[str]:
         prefix = f"{self.root}{channel}/"
-        return [n[len(self.root):] for n in self.names if n.startswith(prefix) and n.count("/") == prefix.count("/")]
+        return [
+            n[len(self.root) :]
+            for n in self.names
+            if n.startswith(prefix) and n.count("/") == prefix.count("/")
+        ]
 
 
 def slack_time(value: object) -> datetime:
@@ -177,11 +201,13 @@ def _people(files: _Files) -> dict[str, Person]:
         prof = u.get("profile") if isinstance(u.get("profile"), dict) else {}
         tz = u.get("tz_offset", 0)
         out[u["id"]] = Person(
-            id=u["id"], name=str(u.get("name") or u["id"]),
+            id=u["id"],
+            name=str(u.get("name") or u["id"]),
             real_name=str(u.get("real_name") or prof.get("real_name") or u.get("name") or u["id"]),
             email=(str(prof["email"]).lower() if prof.get("email") else None),
             tz_offset_s=int(tz) if isinstance(tz, (int, float)) and not isinstance(tz, bool) else 0,
-            bot=bool(u.get("is_bot")) or u["id"] == "USLACKBOT")
+            bot=bool(u.get("is_bot")) or u["id"] == "USLACKBOT",
+        )
     return out
 
 
@@ -195,14 +221,27 @@ def _message(raw: object, people: dict[str, Person]) -> Message:
     t = slack_time(raw.get("ts"))
     thread = raw.get("thread_ts")
     parent = slack_time(thread) if thread is not None and thread != raw.get("ts") else None
-    bot = subtype == "bot_message" or raw.get("bot_id") is not None and user is None \
+    bot = (
+        subtype == "bot_message"
+        or raw.get("bot_id") is not None
+        and user is None
         or (user is not None and user in people and people[user].bot)
+    )
     text = raw.get("text") if isinstance(raw.get("text"), str) else ""
-    return Message(t=t, user=user, text=text, subtype=subtype if isinstance(subtype, str) else None,
-                   bot=bool(bot), thread=parent, edited=isinstance(raw.get("edited"), dict))
+    return Message(
+        t=t,
+        user=user,
+        text=text,
+        subtype=subtype if isinstance(subtype, str) else None,
+        bot=bool(bot),
+        thread=parent,
+        edited=isinstance(raw.get("edited"), dict),
+    )
 
 
-def read_workspace(path: Path | str, pattern: str = DEFAULT_PATTERN, names: list[str] | None = None) -> Workspace:
+def read_workspace(
+    path: Path | str, pattern: str = DEFAULT_PATTERN, names: list[str] | None = None
+) -> Workspace:
     """The export's people and its incident channels: those named in ``names``, else those whose
     name matches the shell-style ``pattern``. A channel with no messages is left out."""
     path = Path(path)
@@ -227,8 +266,11 @@ def read_workspace(path: Path | str, pattern: str = DEFAULT_PATTERN, names: list
         if (name not in wanted) if wanted is not None else not fnmatch.fnmatchcase(name, pattern):
             continue
         created = c.get("created")
-        chan = SlackChannel(id=str(c.get("id") or name), name=name,
-                            created=slack_time(created) if isinstance(created, (int, float)) else None)
+        chan = SlackChannel(
+            id=str(c.get("id") or name),
+            name=name,
+            created=slack_time(created) if isinstance(created, (int, float)) else None,
+        )
         for day in files.days(name):
             msgs = files.json(day)
             if not isinstance(msgs, list):
@@ -249,7 +291,9 @@ def read_workspace(path: Path | str, pattern: str = DEFAULT_PATTERN, names: list
         missing = ", ".join(sorted(wanted - seen_names))
         raise ExportError(f"{files.where('channels.json')}: no channel named {missing}")
     if not channels:
-        raise ExportError(f"{path}: no incident channel with messages "
-                          f"({'named ' + ', '.join(sorted(wanted)) if wanted else 'matching ' + repr(pattern)})")
+        raise ExportError(
+            f"{path}: no incident channel with messages "
+            f"({'named ' + ', '.join(sorted(wanted)) if wanted else 'matching ' + repr(pattern)})"
+        )
     channels.sort(key=lambda c: (c.first, c.name))
     return Workspace(str(path), people, channels, dict(sorted(skipped.items())))

@@ -85,7 +85,9 @@ def is_json_lines(path: Path, text: str) -> bool:
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         return True
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    return len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines[:3])
+    return len(lines) > 1 and all(
+        ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines[:3]
+    )
 
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
@@ -105,8 +107,9 @@ def folder_files(path: Path) -> list[Path]:
     return files
 
 
-def records(path: Path, list_keys: Sequence[str],
-            on_bad: Callable[[str, str], None], *, keyed: bool = False) -> Iterator[tuple[str, dict]]:
+def records(
+    path: Path, list_keys: Sequence[str], on_bad: Callable[[str, str], None], *, keyed: bool = False
+) -> Iterator[tuple[str, dict]]:
     """Yield ``(place, record)`` for each record of a JSON, JSON Lines or CSV export, or of every
     such file in a folder (a folder of single-incident responses, say).
 
@@ -164,8 +167,9 @@ def records(path: Path, list_keys: Sequence[str],
                 else:
                     bad(f"{path}: {key}[{i}]", "expected a JSON object")
         if not any(isinstance(doc.get(k), list) for k in list_keys):
-            raise ExportError(f"{path}: no list of incidents found (looked for "
-                              f"{', '.join(repr(k) for k in list_keys)})")
+            raise ExportError(
+                f"{path}: no list of incidents found (looked for {', '.join(repr(k) for k in list_keys)})"
+            )
         return
     if isinstance(doc, dict):
         items = next((doc[k] for k in list_keys if isinstance(doc.get(k), list)), None)
@@ -175,8 +179,10 @@ def records(path: Path, list_keys: Sequence[str],
             elif any(k in doc for k in ("id", "started_at", "created_at", "begin")):
                 items = [doc]  # a single incident object
             else:
-                raise ExportError(f"{path}: no list of incidents found (looked for "
-                                  f"{', '.join(repr(k) for k in list_keys)}, or an 'incident')")
+                raise ExportError(
+                    f"{path}: no list of incidents found (looked for "
+                    f"{', '.join(repr(k) for k in list_keys)}, or an 'incident')"
+                )
     if not isinstance(items, list):
         raise ExportError(f"{path}: expected a list of incidents, got {type(items).__name__}")
     for i, rec in enumerate(items):

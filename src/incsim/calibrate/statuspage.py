@@ -36,7 +36,11 @@ MAINTENANCE_STATUSES = ("scheduled", "in progress", "in_progress", "verifying", 
 
 
 def _category(components: list[str]) -> str:
-    return "none named" if not components else ("one component" if len(components) == 1 else "several components")
+    return (
+        "none named"
+        if not components
+        else ("one component" if len(components) == 1 else "several components")
+    )
 
 
 def _names(items: object) -> list[str]:
@@ -66,16 +70,25 @@ def read(path: Path, strict: bool = False) -> Export:
                 intake.problem(where, "needs 'id' and 'started_at' or 'created_at'")
                 continue
             resolved = parse_time(item.get("resolved_at"))
-            times = sorted(t for t in (parse_time((u or {}).get("at" if github else "created_at"))
-                                       for u in raw_updates) if t is not None)
+            times = sorted(
+                t
+                for t in (parse_time((u or {}).get("at" if github else "created_at")) for u in raw_updates)
+                if t is not None
+            )
             components = _names(item.get("components"))
             duration = None if resolved is None else (resolved - start).total_seconds() / 60.0
-            intake.add(Incident(
-                id=rid, start=start, resolved=resolved,
-                service=components[0] if components else None,
-                severity=impact or None, category=_category(components), updates=tuple(times),
-                customer_impact_min=None if duration is None else (0.0 if impact == "none" else duration),
-            ))
+            intake.add(
+                Incident(
+                    id=rid,
+                    start=start,
+                    resolved=resolved,
+                    service=components[0] if components else None,
+                    severity=impact or None,
+                    category=_category(components),
+                    updates=tuple(times),
+                    customer_impact_min=None if duration is None else (0.0 if impact == "none" else duration),
+                )
+            )
             intake.seen(parse_time(item.get("updated_at")))
         except RECORD_ERRORS as exc:
             intake.problem(where, record_error(exc))

@@ -6,7 +6,20 @@ Commands import their heavy libraries inside the command, so ``incsim --help`` s
 from __future__ import annotations
 
 from incsim.cli import (  # noqa: F401  (each registers its command)
-    calibrate, drill, pilot, present, replay, report, review, robustness, run, sweep, timeline, validate, verify)
+    calibrate,
+    drill,
+    pilot,
+    present,
+    replay,
+    report,
+    review,
+    robustness,
+    run,
+    sweep,
+    timeline,
+    validate,
+    verify,
+)
 from incsim.cli.common import app
 
 __all__ = ["app", "main"]

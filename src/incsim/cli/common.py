@@ -33,20 +33,34 @@ def _flag_type_hidden() -> None:
 _flag_type_hidden()
 
 # options that several commands take, spelled once
-Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                          help="Worker processes (default and cap: the machine's cores, "
-                                               "and no more than the replications).")]
-Oversubscribe = Annotated[bool, typer.Option("--oversubscribe", help="Allow --jobs above the machine's cores.")]
-Scheduler = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")]
+Jobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes (default and cap: the machine's cores, and no more than the replications).",
+    ),
+]
+Oversubscribe = Annotated[
+    bool, typer.Option("--oversubscribe", help="Allow --jobs above the machine's cores.")
+]
+Scheduler = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")]
 
 
 ExportFormat = Enum("ExportFormat", {f.replace("-", "_"): f for f in EXPORT_FORMATS}, type=str)
 ExportFormat.__doc__ = "``--format`` of ``calibrate`` and ``timeline``: which export format to read."
 
-ReadOrPrint = Enum("ReadOrPrint", {f.replace("-", "_"): f for f in ("table", "json", *EXPORT_FORMATS)}, type=str)
-ReadOrPrint.__doc__ = ("``--format`` of ``review`` and ``replay``: how to print (``run``'s ``table``, ``json``, "
-                       "``csv``), or, as ``calibrate --format`` says it, which export format to read.")
+ReadOrPrint = Enum(
+    "ReadOrPrint", {f.replace("-", "_"): f for f in ("table", "json", *EXPORT_FORMATS)}, type=str
+)
+ReadOrPrint.__doc__ = (
+    "``--format`` of ``review`` and ``replay``: how to print (``run``'s ``table``, ``json``, "
+    "``csv``), or, as ``calibrate --format`` says it, which export format to read."
+)
 
 
 PRINTS = ("table", "json", "csv")
@@ -62,12 +76,21 @@ def read_or_print(values: list[ReadOrPrint] | None) -> tuple[str | None, str]:
     return (export[0] if export else None), (shown[0] if shown else "table")
 
 
-FormatOption = Annotated[list[ReadOrPrint] | None, typer.Option(
-    "--format", metavar="FORMAT", help="How to print (table, json or csv, as for `run`), and/or the export's format "
-                     "(default: detected); may be given twice, e.g. --format gcloud --format json.")]
+FormatOption = Annotated[
+    list[ReadOrPrint] | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="How to print (table, json or csv, as for `run`), and/or the export's format "
+        "(default: detected); may be given twice, e.g. --format gcloud --format json.",
+    ),
+]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Incident-response simulator: war rooms, async-first and hybrids compared.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Incident-response simulator: war rooms, async-first and hybrids compared.",
+)
 
 PROGRESS_EVERY_S = 5.0
 """Off a terminal, a progress line at most this often (and at least this often while work runs)."""
@@ -108,8 +131,15 @@ class Progress:
     """Progress on stderr: a bar on a terminal, a plain line every few seconds otherwise, nothing
     when ``quiet``. Use as a context manager; ``advance`` counts work done, ``note`` prints a line."""
 
-    def __init__(self, label: str, total: int, *, quiet: bool = False, unit: str = "replications",
-                 every: float = PROGRESS_EVERY_S) -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        *,
+        quiet: bool = False,
+        unit: str = "replications",
+        every: float = PROGRESS_EVERY_S,
+    ) -> None:
         from incsim import render
 
         self.label, self.total, self.quiet, self.unit, self.every = label, total, quiet, unit, every
@@ -122,15 +152,29 @@ class Progress:
         self._thread: threading.Thread | None = None
         self._t0 = time.monotonic()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._t0 = time.monotonic()
         if self.quiet:
             return self
         if self.tty:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import (
+                Progress as Bar,
+            )
 
-            self._bar = Bar(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=self.console, transient=True)
+            self._bar = Bar(
+                TextColumn(self.label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
             self._bar.__enter__()
             self._task = self._bar.add_task(self.unit, total=self.total)
         else:
@@ -155,8 +199,11 @@ class Progress:
         elapsed = time.monotonic() - self._t0
         left = f", about {_clock(elapsed * (total - done) / done)} left" if 0 < done < total else ""
         pct = f" ({100 * done / total:.0f}%)" if total else ""
-        print(f"{self.label}: {done}/{total} {self.unit}{pct}, {_clock(elapsed)} elapsed{left}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{self.label}: {done}/{total} {self.unit}{pct}, {_clock(elapsed)} elapsed{left}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def advance(self, n: int = 1) -> None:
         """Count ``n`` more units done."""

@@ -23,39 +23,77 @@ from incsim.cli.common import app, fail
 
 def _address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or (":" in host and not (
-            host.startswith("[") and host.endswith("]"))):
+    if (
+        not sep
+        or not port.isdigit()
+        or not 0 <= int(port) <= 65535
+        or (":" in host and not (host.startswith("[") and host.endswith("]")))
+    ):
         fail([f"--serve: '{text}' is not HOST:PORT (e.g. 127.0.0.1:8765, or [::1]:8765 for IPv6)"])
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
 @app.command("drill")
 def drill(
-    file: Annotated[Path, typer.Argument(metavar="DRILL", help="Drill YAML file (kind: Drill).", show_default=False)],
-    plain: Annotated[bool, typer.Option("--plain", help="Line mode: commands on stdin, the feed on stdout.")] = False,
-    script: Annotated[Path | None, typer.Option("--script", metavar="TRANSCRIPT.yaml",
-                                                help="Replay a recorded transcript without a person.")] = None,
-    auto: Annotated[bool, typer.Option("--auto", help="Nobody plays: played roles stay empty (unless the drill "
-                                                      "names a stand-in); decisions take their defaults.")] = False,
-    serve: Annotated[str | None, typer.Option("--serve", metavar="HOST:PORT",
-                                              help="Serve the projector, the players' and the facilitator's "
-                                                   "pages (a session code off loopback).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: the transcript's, else "
-                                                                   "drawn and printed).")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder (default: "
-                                             "results/drill-NAME-seedS).")] = None,
+    file: Annotated[
+        Path, typer.Argument(metavar="DRILL", help="Drill YAML file (kind: Drill).", show_default=False)
+    ],
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Line mode: commands on stdin, the feed on stdout.")
+    ] = False,
+    script: Annotated[
+        Path | None,
+        typer.Option(
+            "--script", metavar="TRANSCRIPT.yaml", help="Replay a recorded transcript without a person."
+        ),
+    ] = None,
+    auto: Annotated[
+        bool,
+        typer.Option(
+            "--auto",
+            help="Nobody plays: played roles stay empty (unless the drill "
+            "names a stand-in); decisions take their defaults.",
+        ),
+    ] = False,
+    serve: Annotated[
+        str | None,
+        typer.Option(
+            "--serve",
+            metavar="HOST:PORT",
+            help="Serve the projector, the players' and the facilitator's "
+            "pages (a session code off loopback).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", min=0, help="Seed (default: the transcript's, else drawn and printed)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Output folder (default: results/drill-NAME-seedS).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
-    resume: Annotated[Path | None, typer.Option("--resume", metavar="DIR",
-                                                help="Continue an interrupted drill from its folder.")] = None,
-    replications: Annotated[int, typer.Option("--replications", "-n", min=0,
-                                              help="Replications for the counterfactuals (0: none).")] = 20,
-    speed: Annotated[float, typer.Option("--speed", min=0.01, help="Console clock: simulated minutes per "
-                                                                   "real minute.")] = 1.0,
-    stepped: Annotated[bool, typer.Option("--stepped", help="Console clock: stepped to the next inject or "
-                                                            "decision.")] = False,
-    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", metavar="NAME",
-                                                         help="With --serve: a further host name the devices "
-                                                              "use to reach it (repeatable).")] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", metavar="DIR", help="Continue an interrupted drill from its folder."),
+    ] = None,
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-n", min=0, help="Replications for the counterfactuals (0: none)."),
+    ] = 20,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.01, help="Console clock: simulated minutes per real minute.")
+    ] = 1.0,
+    stepped: Annotated[
+        bool, typer.Option("--stepped", help="Console clock: stepped to the next inject or decision.")
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="NAME",
+            help="With --serve: a further host name the devices use to reach it (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare
@@ -82,8 +120,14 @@ def drill(
     except ScenarioError as exc:
         fail(exc.problems)
     if transcript is not None and transcript.drill and transcript.drill != loaded.drill.metadata.title:
-        fail([(f"{script or resume}: recorded for the drill '{transcript.drill}', not "
-              f"'{loaded.drill.metadata.title}'")])
+        fail(
+            [
+                (
+                    f"{script or resume}: recorded for the drill '{transcript.drill}', not "
+                    f"'{loaded.drill.metadata.title}'"
+                )
+            ]
+        )
     if seed is None:
         seed = transcript.seed if transcript is not None else secrets.randbelow(2**31)
     elif transcript is not None and resume is not None and seed != transcript.seed:
@@ -113,13 +157,20 @@ def drill(
         lock = guard(session)  # the server's threads read the session between steps, never during one
         host, port = address
         try:
-            stop = serve_views(session, host, port,
-                               finish=lambda: session.finish(out, force=True, replications=replications),
-                               allow_hosts=tuple(allow_host or ()))
+            stop = serve_views(
+                session,
+                host,
+                port,
+                finish=lambda: session.finish(out, force=True, replications=replications),
+                allow_hosts=tuple(allow_host or ()),
+            )
         except OSError as exc:
             fail([f"--serve {serve}: cannot listen: {exc.strerror or exc}"])
-        typer.echo(f"projector: {stop.room_url}\nplayers join: {stop.join_url} (code {stop.served.code})\n"
-                   f"facilitator: {stop.facilitator_url}", err=True)
+        typer.echo(
+            f"projector: {stop.room_url}\nplayers join: {stop.join_url} (code {stop.served.code})\n"
+            f"facilitator: {stop.facilitator_url}",
+            err=True,
+        )
     typer.echo(f"drill '{session.title}', seed {seed}, results in {out}", err=True)
     try:
         if headless:
@@ -135,19 +186,32 @@ def drill(
 
             if resume is not None and session.clock_state is not None:
                 speed = session.clock_state[0]  # where the interrupted console left its clock
-            run_console(session, speed, stepped, out_dir=out, force=True, paused=resume is not None,
-                        replications=replications)
+            run_console(
+                session,
+                speed,
+                stepped,
+                out_dir=out,
+                force=True,
+                paused=resume is not None,
+                replications=replications,
+            )
             if not (out / "aar.html").is_file():
-                typer.echo(f"the drill was left unfinished; the transcript so far is in {out / JOURNAL}; "
-                           f"continue with: incsim drill {file} --resume {out}", err=True)
+                typer.echo(
+                    f"the drill was left unfinished; the transcript so far is in {out / JOURNAL}; "
+                    f"continue with: incsim drill {file} --resume {out}",
+                    err=True,
+                )
                 return
             typer.echo(f"wrote {out}/aar.html, aar.md, events.jsonl, transcript.yaml, run.json")
             return
         with lock:
             session.finish(out, force=True, replications=replications)
     except KeyboardInterrupt:
-        typer.echo(f"\ninterrupted: the transcript so far is in {out / JOURNAL}; continue with: "
-                   f"incsim drill {file} --resume {out}", err=True)
+        typer.echo(
+            f"\ninterrupted: the transcript so far is in {out / JOURNAL}; continue with: "
+            f"incsim drill {file} --resume {out}",
+            err=True,
+        )
         raise typer.Exit(130) from None
     except OutputError as exc:
         fail([str(exc)], code=1)

@@ -35,11 +35,17 @@ def report_table(report: dict) -> Table:
     from rich.table import Table
 
     base = report["baseline"]
-    table = Table(title=escape(f"Pilot of {report['n_per_arm']} incidents per arm, real improvement "
-                        f"{report['improvement'] * 100:g}% (Monte Carlo [normal approx.])"),
-                  caption=escape(f"baseline {base['source']}: mean {base['mean_min']:.0f} min, median "
-                          f"{base['median_min']:.0f} min, sd {base['sd_min']:.0f} min; "
-                          f"{report['trials']} trials, seed {report['seed']}"))
+    table = Table(
+        title=escape(
+            f"Pilot of {report['n_per_arm']} incidents per arm, real improvement "
+            f"{report['improvement'] * 100:g}% (Monte Carlo [normal approx.])"
+        ),
+        caption=escape(
+            f"baseline {base['source']}: mean {base['mean_min']:.0f} min, median "
+            f"{base['median_min']:.0f} min, sd {base['sd_min']:.0f} min; "
+            f"{report['trials']} trials, seed {report['seed']}"
+        ),
+    )
     unit = "months" if report["per_month"] is not None else "per arm"
     table.add_column("statistic", style="bold")
     table.add_column("P(pilot looks worse)", justify="right")
@@ -50,45 +56,87 @@ def report_table(report: dict) -> Table:
     for name in STATISTICS:
         fig, approx = report[name], report[name]["analytic"]
         cap, cap_n, rate = report["max_months"], report["max_incidents_per_arm"], report["per_month"]
-        table.add_row(*map(escape, [_LABELS[name],
-                      f"{_pct(fig['p_worse'])} [{_pct(approx['p_worse'])}]",
-                      f"{_pct(fig['p_phantom'])} [{_pct(approx['p_phantom'])}]",
-                      f"{fig['ci90_halfwidth_min']:.1f} [{approx['ci90_halfwidth_min']:.1f}]",
-                      f"{_pct(fig['power'])} [{_pct(approx['power'])}]",
-                      f"{_months(fig, cap, rate, cap_n)} [{_months(approx, cap, rate, cap_n)}]"]))
+        table.add_row(
+            *map(
+                escape,
+                [
+                    _LABELS[name],
+                    f"{_pct(fig['p_worse'])} [{_pct(approx['p_worse'])}]",
+                    f"{_pct(fig['p_phantom'])} [{_pct(approx['p_phantom'])}]",
+                    f"{fig['ci90_halfwidth_min']:.1f} [{approx['ci90_halfwidth_min']:.1f}]",
+                    f"{_pct(fig['power'])} [{_pct(approx['power'])}]",
+                    f"{_months(fig, cap, rate, cap_n)} [{_months(approx, cap, rate, cap_n)}]",
+                ],
+            )
+        )
     return table
 
 
 @app.command("pilot")
 def pilot(
-    mean: Annotated[float | None, typer.Option("--mean", help="Baseline mean TTR, minutes (lognormal).")] = None,
-    sd: Annotated[float | None, typer.Option("--sd", help="Baseline TTR standard deviation, minutes.")] = None,
-    durations: Annotated[Path | None, typer.Option(
-        "--durations", help="CSV of historical durations (minutes), resampled as the baseline.")] = None,
-    column: Annotated[str | None, typer.Option(
-        "--column", help="Duration column (default: first numeric column named like duration/ttr).")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(
-        "--exclude", help="Drop rows where COLUMN=VALUE (case-insensitive; repeatable), "
-                          "e.g. impact=maintenance.")] = None,
-    from_results: Annotated[Path | None, typer.Option(
-        "--from-results", help="An incsim run output folder; its incidents.csv ttr_min is the baseline.")] = None,
-    protocol: Annotated[str | None, typer.Option(
-        "--protocol", help="Protocol to take from --from-results (optional if only one).")] = None,
-    improvement: Annotated[float, typer.Option(
-        "--improvement", help="Real relative TTR reduction in the pilot arm, e.g. 0.1 for 10%.")] = 0.1,
+    mean: Annotated[
+        float | None, typer.Option("--mean", help="Baseline mean TTR, minutes (lognormal).")
+    ] = None,
+    sd: Annotated[
+        float | None, typer.Option("--sd", help="Baseline TTR standard deviation, minutes.")
+    ] = None,
+    durations: Annotated[
+        Path | None,
+        typer.Option("--durations", help="CSV of historical durations (minutes), resampled as the baseline."),
+    ] = None,
+    column: Annotated[
+        str | None,
+        typer.Option(
+            "--column", help="Duration column (default: first numeric column named like duration/ttr)."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Drop rows where COLUMN=VALUE (case-insensitive; repeatable), e.g. impact=maintenance.",
+        ),
+    ] = None,
+    from_results: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-results", help="An incsim run output folder; its incidents.csv ttr_min is the baseline."
+        ),
+    ] = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option("--protocol", help="Protocol to take from --from-results (optional if only one)."),
+    ] = None,
+    improvement: Annotated[
+        float,
+        typer.Option("--improvement", help="Real relative TTR reduction in the pilot arm, e.g. 0.1 for 10%."),
+    ] = 0.1,
     per_arm: Annotated[int | None, typer.Option("--per-arm", min=1, help="Incidents per arm.")] = None,
-    per_month: Annotated[float | None, typer.Option(
-        "--per-month", help="Incidents per month per arm (with --months).")] = None,
-    months: Annotated[int | None, typer.Option(
-        "--months", min=1, help="Pilot length in months (default 3 with --per-month).")] = None,
-    threshold: Annotated[float, typer.Option(
-        "--threshold", help="Smallest observed relative gain counted as a phantom improvement.")] = DEFAULT_THRESHOLD,
+    per_month: Annotated[
+        float | None, typer.Option("--per-month", help="Incidents per month per arm (with --months).")
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option("--months", min=1, help="Pilot length in months (default 3 with --per-month)."),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Smallest observed relative gain counted as a phantom improvement."),
+    ] = DEFAULT_THRESHOLD,
     trials: Annotated[int, typer.Option("--trials", min=100, help="Monte Carlo trials.")] = DEFAULT_TRIALS,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: drawn and printed).")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Seed (default: drawn and printed).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    out: Annotated[Path | None, typer.Option(
-        "-o", "--out", help="Also write DIR/pilot.json (the figures plus power month by month), "
-                            "e.g. into a results folder for `incsim report`.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--out",
+            help="Also write DIR/pilot.json (the figures plus power month by month), "
+            "e.g. into a results folder for `incsim report`.",
+        ),
+    ] = None,
 ) -> None:
     """How often a pilot's monthly MTTR / median / geometric mean mislead, and months to 80% power."""
     from incsim.pilot import answer_sentence, pilot_report, write_pilot_json
@@ -96,8 +144,16 @@ def pilot(
 
     try:
         baseline = load_baseline(mean, sd, durations, column, exclude, from_results, protocol)
-        report = pilot_report(baseline, improvement=improvement, per_arm=per_arm, per_month=per_month,
-                              months=months, threshold=threshold, trials=trials, seed=seed)
+        report = pilot_report(
+            baseline,
+            improvement=improvement,
+            per_arm=per_arm,
+            per_month=per_month,
+            months=months,
+            threshold=threshold,
+            trials=trials,
+            seed=seed,
+        )
         if out is not None:
             write_pilot_json(out, baseline, report)
     except PilotError as exc:
@@ -111,8 +167,11 @@ def pilot(
     console = render.console()
     base = report["baseline"]
     if base["dropped"] or base["excluded"]:
-        console.print(f"baseline: {base['n']} durations used; {base['excluded']} rows excluded, "
-                      f"{base['dropped']} dropped (missing, non-numeric or non-positive)", highlight=False)
+        console.print(
+            f"baseline: {base['n']} durations used; {base['excluded']} rows excluded, "
+            f"{base['dropped']} dropped (missing, non-numeric or non-positive)",
+            highlight=False,
+        )
     console.print(report_table(report))
     drawn = " (drawn; pass --seed to repeat)" if report["seed_was_drawn"] else ""
     console.print(f"seed {report['seed']}{drawn}", highlight=False)

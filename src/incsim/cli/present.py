@@ -18,16 +18,32 @@ class Audience(str, Enum):
 
 @app.command("present")
 def present(
-    folders: Annotated[list[Path], typer.Argument(
-        help="A run folder (`incsim run -o DIR`, required) and any of: a review folder (`incsim review -o`), "
-             "a calibration folder (`incsim calibrate -o`), a pilot (pilot.json or its folder), "
-             "a robustness study's folder.", metavar="DIR", show_default=False)],
-    out: Annotated[Path | None, typer.Option(
-        "-o", "--out", help="deck.pptx (editable slides) or deck.html (one page to present); "
-                            "default: RUN_DIR/deck.pptx.")] = None,
-    audience: Annotated[Audience, typer.Option(
-        "--audience", help="exec: the story in ten slides; engineering: the technical slides added "
-                           "and expanded.")] = Audience.exec,
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A run folder (`incsim run -o DIR`, required) and any of: a review folder (`incsim review -o`), "
+            "a calibration folder (`incsim calibrate -o`), a pilot (pilot.json or its folder), "
+            "a robustness study's folder.",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--out",
+            help="deck.pptx (editable slides) or deck.html (one page to present); "
+            "default: RUN_DIR/deck.pptx.",
+        ),
+    ] = None,
+    audience: Annotated[
+        Audience,
+        typer.Option(
+            "--audience",
+            help="exec: the story in ten slides; engineering: the technical slides added and expanded.",
+        ),
+    ] = Audience.exec,
 ) -> None:
     """Write a deck whose every number is read from the folders, with speaker notes on every slide."""
     from incsim.present import PresentError, write_deck

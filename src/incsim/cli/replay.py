@@ -15,18 +15,30 @@ from incsim.cli.common import FormatOption, Jobs, Oversubscribe, Progress, Quiet
 
 @app.command("replay")
 def replay(
-    export: Annotated[Path, typer.Argument(help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT",
-                                           show_default=False)],
-    scenario: Annotated[Path, typer.Option("--scenario", help="The organisation and protocols to replay under.",
-                                           show_default=False)],
-    days: Annotated[float, typer.Option("--days", min=1.0, help="Replay the export's last DAYS days.")] = 91.0,
+    export: Annotated[
+        Path,
+        typer.Argument(
+            help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT", show_default=False
+        ),
+    ],
+    scenario: Annotated[
+        Path,
+        typer.Option(
+            "--scenario", help="The organisation and protocols to replay under.", show_default=False
+        ),
+    ],
+    days: Annotated[
+        float, typer.Option("--days", min=1.0, help="Replay the export's last DAYS days.")
+    ] = 91.0,
     replications: Annotated[int, typer.Option("-n", "--replications", min=2, help="Replications.")] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 1,
     formats: FormatOption = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", metavar="COLS.YAML",
-                                                 help="Column mapping for a CSV export.")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out",
-                                             help="Results folder (default: a new one under results/).")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", metavar="COLS.YAML", help="Column mapping for a CSV export.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Results folder (default: a new one under results/).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
     quiet: Quiet = False,
     jobs: Jobs = None,
@@ -55,16 +67,39 @@ def replay(
         progress = Progress("replaying", replications, quiet=quiet)
         progress.note(size)
         t0 = time.perf_counter()
-        with progress, api.executor_for(jobs, None, tasks=replications, oversubscribe=oversubscribe) as executor:
-            result, win = run_replay(loaded.scenario, data, days=days, replications=replications, seed=seed,
-                                     progress=progress.advance, executor=executor)
+        with (
+            progress,
+            api.executor_for(jobs, None, tasks=replications, oversubscribe=oversubscribe) as executor,
+        ):
+            result, win = run_replay(
+                loaded.scenario,
+                data,
+                days=days,
+                replications=replications,
+                seed=seed,
+                progress=progress.advance,
+                executor=executor,
+            )
         summary = result.summary()
-        write_results(result, target, scenario_text=replay_scenario_text(loaded.text, win, data),
-                      scenario_source=loaded.source, command=["incsim", *sys.argv[1:]],
-                      wall_time_s=time.perf_counter() - t0, force=True, summary=summary,
-                      extra={"replay": {"export": str(export), "days": days, "incidents": len(win.incidents),
-                                        "open_not_replayed": win.skipped_open,
-                                        "window_start": win.start.isoformat()}})
+        write_results(
+            result,
+            target,
+            scenario_text=replay_scenario_text(loaded.text, win, data),
+            scenario_source=loaded.source,
+            command=["incsim", *sys.argv[1:]],
+            wall_time_s=time.perf_counter() - t0,
+            force=True,
+            summary=summary,
+            extra={
+                "replay": {
+                    "export": str(export),
+                    "days": days,
+                    "incidents": len(win.incidents),
+                    "open_not_replayed": win.skipped_open,
+                    "window_start": win.start.isoformat(),
+                }
+            },
+        )
     except (ExportError, OutputError, api.UsageError) as exc:
         problem = str(exc)
     except KeyboardInterrupt:
@@ -75,14 +110,29 @@ def replay(
     if not quiet:
         for w in warnings_for(win):
             err.print(f"warning: {w}", highlight=False)
-        err.print(f"seed {seed}; {replications} replications of {len(win.incidents)} real incidents; "
-                  f"results in {target}", highlight=False)
+        err.print(
+            f"seed {seed}; {replications} replications of {len(win.incidents)} real incidents; "
+            f"results in {target}",
+            highlight=False,
+        )
     protocols = result.protocols
     if output == "json":
-        typer.echo(json.dumps({"scenario": loaded.scenario.metadata.name, "seed": seed, "replications": replications,
-                               "out_dir": str(target), "export": str(export), "days": days,
-                               "incidents": len(win.incidents), "warnings": warnings_for(win),
-                               "summary": render.summary_records(summary)}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "scenario": loaded.scenario.metadata.name,
+                    "seed": seed,
+                    "replications": replications,
+                    "out_dir": str(target),
+                    "export": str(export),
+                    "days": days,
+                    "incidents": len(win.incidents),
+                    "warnings": warnings_for(win),
+                    "summary": render.summary_records(summary),
+                },
+                indent=2,
+            )
+        )
         return
     if output == "csv":
         typer.echo(csv_text(summary), nl=False)
@@ -90,6 +140,12 @@ def replay(
     con = render.console()
     for other in protocols[1:]:
         con.print(headline(summary, protocols[0], other, len(win.incidents), days), highlight=False)
-    con.print(render.comparison_table(summary, protocols, title=f"{loaded.scenario.metadata.name}: replay of "
-                                                                f"{Path(str(export)).name} (mean [95% CI] per incident)"))
+    con.print(
+        render.comparison_table(
+            summary,
+            protocols,
+            title=f"{loaded.scenario.metadata.name}: replay of "
+            f"{Path(str(export)).name} (mean [95% CI] per incident)",
+        )
+    )
     con.print(render.differences_table(summary))

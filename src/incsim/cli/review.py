@@ -14,19 +14,31 @@ from incsim.cli.common import FormatOption, Quiet, app, fail, read_or_print
 
 @app.command("review")
 def review(
-    export: Annotated[Path, typer.Argument(help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT",
-                                           show_default=False)],
+    export: Annotated[
+        Path,
+        typer.Argument(
+            help="Incident export (JSON, JSON Lines or CSV).", metavar="EXPORT", show_default=False
+        ),
+    ],
     months: Annotated[int, typer.Option("--months", min=1, help="Months to show (the most recent).")] = 6,
     formats: FormatOption = None,
     mapping: MappingOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed record.")] = False,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
-    slack: Annotated[Path | None, typer.Option("--slack", metavar="DIR|ZIP",
-                                               help="Slack workspace export: people figures per month.")] = None,
-    calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
-                                                     help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
+    slack: Annotated[
+        Path | None,
+        typer.Option("--slack", metavar="DIR|ZIP", help="Slack workspace export: people figures per month."),
+    ] = None,
+    calls: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calls", metavar="FILE", help="Call attendance report (Zoom, Meet, Teams); repeatable."
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""
@@ -45,16 +57,25 @@ def review(
         data = read_export(export, fmt, strict=strict, mapping=mapping)
         result = monthly(data, months)
         if calls and slack is None:
-            fail(["--calls needs --slack: a call belongs to the incident whose channel is open when it starts"])
+            fail(
+                ["--calls needs --slack: a call belongs to the incident whose channel is open when it starts"]
+            )
         if slack is not None:
             from incsim.calibrate import people as pm
             from incsim.calibrate.review import with_people
+
             _, incidents, _ = pm.read_people(slack, calls or [], calls_mapping=calls_mapping, export=data)
             result = with_people(result, incidents)
         if out is not None:
             from incsim.calibrate.report import review_pages
-            write_folder(out, {"review.json": dumps(result), **review_pages(result)}, force,
-                         ["incsim", *sys.argv[1:]], kind="review")
+
+            write_folder(
+                out,
+                {"review.json": dumps(result), **review_pages(result)},
+                force,
+                ["incsim", *sys.argv[1:]],
+                kind="review",
+            )
     except (ExportError, OutputError) as exc:
         fail([exc])
     if as_json:
@@ -75,8 +96,16 @@ def review(
     for col in ("month", "incidents", "MTTR", "median", "p90", "change", "noise ±", "verdict"):
         table.add_column(col, justify="left" if col in ("month", "verdict") else "right")
     for m in result["months"]:
-        table.add_row(m["month"], str(m["incidents"]), cell(m["mttr_min"]), cell(m["median_min"]), cell(m["p90_min"]),
-                      cell(m["change_min"], sign=True), cell(m["noise_band_min"]), m["verdict"])
+        table.add_row(
+            m["month"],
+            str(m["incidents"]),
+            cell(m["mttr_min"]),
+            cell(m["median_min"]),
+            cell(m["p90_min"]),
+            cell(m["change_min"], sign=True),
+            cell(m["noise_band_min"]),
+            m["verdict"],
+        )
     con.print(table)
     if result.get("has_people"):
         con.print(_people_table(result), highlight=False)
@@ -90,12 +119,17 @@ def _people_table(result):
 
     from incsim.calibrate.review import PEOPLE_COLUMNS, people_band_note, people_cell
 
-    table = Table(title="people per month (from the incident channels and calls)", caption=people_band_note(result))
+    table = Table(
+        title="people per month (from the incident channels and calls)", caption=people_band_note(result)
+    )
     for heading in ("month", "MTTR min", *(h for _, h, _ in PEOPLE_COLUMNS)):
         table.add_column(heading, justify="left" if heading == "month" else "right")
     for m in result["months"]:
-        table.add_row(m["month"], "–" if m["mttr_min"] is None else f"{m['mttr_min']:.0f}",
-                      *(people_cell(m.get("people"), k, f) for k, _, f in PEOPLE_COLUMNS))
+        table.add_row(
+            m["month"],
+            "–" if m["mttr_min"] is None else f"{m['mttr_min']:.0f}",
+            *(people_cell(m.get("people"), k, f) for k, _, f in PEOPLE_COLUMNS),
+        )
     return table
 
 

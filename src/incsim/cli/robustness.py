@@ -13,18 +13,38 @@ from incsim.cli.common import Jobs, Oversubscribe, Progress, Quiet, Scheduler, a
 
 @app.command("robustness")
 def robustness(
-    scenario: Annotated[Path | None, typer.Argument(
-        help="Scenario YAML file with an uncertainty: section (default: the embedded seed organisation).",
-        show_default=False)] = None,
-    samples: Annotated[int, typer.Option("--samples", min=2, help="Base samples of the Saltelli design: "
-                                                                  "samples x (parameters + 2) parameter sets.")] = 16,
-    replications: Annotated[int, typer.Option("-n", "--replications", min=2,
-                                              help="Replications of every parameter set.")] = 5,
-    seed: Annotated[int | None, typer.Option("--seed", min=0,
-                                             help="Root seed (default: the scenario's, else drawn).")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder (default: a new one under "
-                                                                 "results/); a stopped study resumes there.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print robustness.json instead of a table.")] = False,
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Scenario YAML file with an uncertainty: section (default: the embedded seed organisation).",
+            show_default=False,
+        ),
+    ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples",
+            min=2,
+            help="Base samples of the Saltelli design: samples x (parameters + 2) parameter sets.",
+        ),
+    ] = 16,
+    replications: Annotated[
+        int, typer.Option("-n", "--replications", min=2, help="Replications of every parameter set.")
+    ] = 5,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Root seed (default: the scenario's, else drawn).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--out",
+            help="Output folder (default: a new one under results/); a stopped study resumes there.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print robustness.json instead of a table.")
+    ] = False,
     jobs: Jobs = None,
     oversubscribe: Oversubscribe = False,
     scheduler: Scheduler = None,
@@ -49,16 +69,30 @@ def robustness(
     out_dir = out if out is not None else api.default_out_dir()
     progress = Progress("studying", total, quiet=quiet, unit="parameter sets")
     try:
-        with progress, api.executor_for(jobs, scheduler, tasks=total, oversubscribe=oversubscribe) as executor:
-            outcome = run_study(loaded, samples=samples, replications=replications, seed=seed, out_dir=out_dir,
-                                force=force, executor=executor, progress=progress.advance)
+        with (
+            progress,
+            api.executor_for(jobs, scheduler, tasks=total, oversubscribe=oversubscribe) as executor,
+        ):
+            outcome = run_study(
+                loaded,
+                samples=samples,
+                replications=replications,
+                seed=seed,
+                out_dir=out_dir,
+                force=force,
+                executor=executor,
+                progress=progress.advance,
+            )
     except (OutputError, DesignError, api.UsageError) as exc:
         fail([" ".join(str(exc).split())])
     except StudyInterrupted as exc:
         interrupted(str(exc), exc.cause)
     except KeyboardInterrupt as exc:
-        interrupted(f"finished parameter sets are kept in {out_dir}; run the same command with -o {out_dir} "
-                    "to resume", exc)
+        interrupted(
+            f"finished parameter sets are kept in {out_dir}; run the same command with -o {out_dir} "
+            "to resume",
+            exc,
+        )
     if as_json:
         typer.echo(json.dumps(outcome.result, indent=2, ensure_ascii=False))
         return
@@ -68,6 +102,9 @@ def robustness(
         render.console(err=True).print(
             f"{loaded.scenario.metadata.name}: {total} parameter sets x {replications} replications, seed "
             f"{outcome.seed}{drawn}; {outcome.computed} sets run in {outcome.wall_time_s:.1f} s{resumed}; "
-            f"results in {outcome.out_dir}", highlight=False, soft_wrap=True)
+            f"results in {outcome.out_dir}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for line in summary_lines(outcome.result):
         typer.echo(line)

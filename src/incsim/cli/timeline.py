@@ -14,24 +14,48 @@ from incsim.cli.common import app, fail
 
 @app.command("timeline")
 def timeline(
-    slack: Annotated[Path, typer.Option("--slack", metavar="DIR|ZIP", help="Slack workspace export.",
-                                        show_default=False)],
-    export: Annotated[Path | None, typer.Argument(help="Incident export, for each incident's start and "
-                                                       "resolution (optional).", metavar="EXPORT",
-                                                  show_default=False)] = None,
-    calls: Annotated[list[Path] | None, typer.Option("--calls", metavar="FILE",
-                                                     help="Call attendance report (Zoom, Meet, Teams); repeatable.")] = None,
-    incident: Annotated[str | None, typer.Option("--incident", metavar="CHANNEL|ID",
-                                                 help="One incident, by channel name or export id "
-                                                      "(default: all).")] = None,
-    channel_pattern: Annotated[str, typer.Option("--channel-pattern", metavar="GLOB",
-                                                 help="Incident channels by name pattern.")] = "incident-*",
-    fmt: Annotated[ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")] = None,
+    slack: Annotated[
+        Path, typer.Option("--slack", metavar="DIR|ZIP", help="Slack workspace export.", show_default=False)
+    ],
+    export: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Incident export, for each incident's start and resolution (optional).",
+            metavar="EXPORT",
+            show_default=False,
+        ),
+    ] = None,
+    calls: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calls", metavar="FILE", help="Call attendance report (Zoom, Meet, Teams); repeatable."
+        ),
+    ] = None,
+    incident: Annotated[
+        str | None,
+        typer.Option(
+            "--incident",
+            metavar="CHANNEL|ID",
+            help="One incident, by channel name or export id (default: all).",
+        ),
+    ] = None,
+    channel_pattern: Annotated[
+        str, typer.Option("--channel-pattern", metavar="GLOB", help="Incident channels by name pattern.")
+    ] = "incident-*",
+    fmt: Annotated[
+        ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")
+    ] = None,
     mapping: MappingOption = None,
     include_text: Annotated[bool, typer.Option("--include-text", help="Include message text.")] = False,
-    real_names: Annotated[bool, typer.Option("--real-names", help="Name people (default: stable pseudonyms).")] = False,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for CHANNEL.md and CHANNEL.html "
-                                                                 "(default: Markdown on stdout).")] = None,
+    real_names: Annotated[
+        bool, typer.Option("--real-names", help="Name people (default: stable pseudonyms).")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--out", help="Folder for CHANNEL.md and CHANNEL.html (default: Markdown on stdout)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
 ) -> None:
     """Timelines of incidents from their channels, calls and export: updates, joins, questions, decisions."""
@@ -43,18 +67,23 @@ def timeline(
 
     try:
         from incsim.calibrate.csvmap import split_mappings
+
         mapping, calls_mapping = split_mappings(mapping)
         data = None
         if export is not None:
             from incsim.calibrate.readers import read_export
+
             data = read_export(export, fmt.value if fmt else None, mapping=mapping)
-        ws, incidents, _ = pm.read_people(slack, calls or [], calls_mapping=calls_mapping, pattern=channel_pattern,
-                                          export=data)
+        ws, incidents, _ = pm.read_people(
+            slack, calls or [], calls_mapping=calls_mapping, pattern=channel_pattern, export=data
+        )
         if incident is not None:
             incidents = [i for i in incidents if incident in (i.channel.name, i.incident_id)]
             if not incidents:
-                raise ExportError(f"{slack}: no incident channel named {incident!r} "
-                                  f"(nor one matched to an export incident of that id)")
+                raise ExportError(
+                    f"{slack}: no incident channel named {incident!r} "
+                    f"(nor one matched to an export incident of that id)"
+                )
         kw = {"include_text": include_text, "real_names": real_names, "export": data}
         if out is None:
             typer.echo("\n".join(tl.markdown(i, ws, **kw) for i in incidents), nl=False)

@@ -12,10 +12,22 @@ from incsim.cli.common import app, fail, plural
 
 @app.command()
 def validate(
-    file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False,
-                                         help="Scenario, drill, sweep or drill transcript YAML file to check.")],
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="A drill: also print its run sheet (injects, "
-                                                                   "decisions, milestones) for this seed.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            show_default=False,
+            help="Scenario, drill, sweep or drill transcript YAML file to check.",
+        ),
+    ],
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            help="A drill: also print its run sheet (injects, decisions, milestones) for this seed.",
+        ),
+    ] = None,
 ) -> None:
     """Check a scenario, drill, sweep or transcript file (by its kind:); print FILE:LINE:COL for
     every problem (exit 2) or a summary."""
@@ -39,22 +51,34 @@ def _summary(kind: str, value) -> str:
     """What a valid input file holds, in a few words."""
     if kind == "Drill":
         d = value.drill
-        return (f"drill '{d.metadata.title}', {plural(len(d.injects), 'inject')}, "
-                f"{plural(len(d.decisions), 'decision')}")
+        return (
+            f"drill '{d.metadata.title}', {plural(len(d.injects), 'inject')}, "
+            f"{plural(len(d.decisions), 'decision')}"
+        )
     if kind == "Sweep":
-        return (f"sweep '{value.name}', {plural(len(value.points), 'point')}, "
-                f"{plural(value.replications, 'replication')} each")
+        return (
+            f"sweep '{value.name}', {plural(len(value.points), 'point')}, "
+            f"{plural(value.replications, 'replication')} each"
+        )
     if kind == "DrillTranscript":
-        return (f"drill transcript of '{value.drill}', {plural(len(value.actions), 'action')}, "
-                f"seed {value.seed}")
-    return ", ".join([value.metadata.name, plural(len(value.org.teams), "team"),
-                      plural(len(value.org.services), "service"), plural(len(value.protocols), "protocol")])
+        return (
+            f"drill transcript of '{value.drill}', {plural(len(value.actions), 'action')}, seed {value.seed}"
+        )
+    return ", ".join(
+        [
+            value.metadata.name,
+            plural(len(value.org.teams), "team"),
+            plural(len(value.org.services), "service"),
+            plural(len(value.protocols), "protocol"),
+        ]
+    )
 
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
+    ] = None,
     kind: Annotated[str, typer.Option("--kind", help="scenario, drill, sweep or transcript.")] = "scenario",
 ) -> None:
     """Print the JSON Schema of scenario (or --kind drill, sweep, transcript) files (for editors and CI)."""

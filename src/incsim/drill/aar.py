@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from incsim import signals
 from incsim.drill.counterfactual import (
     REPLICATIONS,
     TTR_METRICS,
@@ -25,17 +26,20 @@ from incsim.drill.counterfactual import (
     scored,
     sentence,
 )
-from incsim.model.events import Kind
-from incsim import signals
 from incsim.files import check_dir, prepare_dir
+from incsim.model.events import Kind
 from incsim.output import events_jsonl, package_versions, write_folder
 
 JOURNAL = "transcript.journal.yaml"
 """The transcript appended action by action while a drill runs (kept on Ctrl-C; ``--resume``)."""
 FILES = ("events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json")
 SCORES = {"met": 1.0, "partial": 0.5, "missed": 0.0}
-METRIC_LABELS = {"ttr_min": "time to resolve (min)", "engineer_hours": "engineer-hours",
-                 "customer_impact_min": "customer impact (min)", "data_exposure": "records exposed"}
+METRIC_LABELS = {
+    "ttr_min": "time to resolve (min)",
+    "engineer_hours": "engineer-hours",
+    "customer_impact_min": "customer impact (min)",
+    "data_exposure": "records exposed",
+}
 
 
 @dataclass
@@ -93,11 +97,18 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         for e in inj.expectations:
             outcome, when = session.outcome(e.id)
             fired = session.fired.get(inj.id)
-            row = {"id": e.id, "text": e.text, "inject": inj.id, "fired": _clock(fired.t if fired else None),
-                   "by": _clock(fired.t + e.by_min) if fired and e.by_min is not None else "—",
-                   "outcome": outcome or "not reached", "when": _clock(when), "score": e.score,
-                   "points": e.score * SCORES.get(outcome or "missed", 0.0),
-                   "how": "facilitator" if e.id in session.marks else ("event log" if outcome else "")}
+            row = {
+                "id": e.id,
+                "text": e.text,
+                "inject": inj.id,
+                "fired": _clock(fired.t if fired else None),
+                "by": _clock(fired.t + e.by_min) if fired and e.by_min is not None else "—",
+                "outcome": outcome or "not reached",
+                "when": _clock(when),
+                "score": e.score,
+                "points": e.score * SCORES.get(outcome or "missed", 0.0),
+                "how": "facilitator" if e.id in session.marks else ("event log" if outcome else ""),
+            }
             if outcome is None:  # never reached (its inject never fired): no part of the score
                 row["points"] = 0.0
                 row["outcome"] = "not reached" if fired is None else "open"
@@ -105,44 +116,84 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 got += row["points"]
                 total += e.score
             exp_rows.setdefault(e.objective, []).append(row)
-    objectives = [{"id": o.id, "text": o.text, "expectations": exp_rows.get(o.id, []),
-                   "notes": [n for n in session.notes if n["objective"] == o.id]} for o in drill.objectives]
+    objectives = [
+        {
+            "id": o.id,
+            "text": o.text,
+            "expectations": exp_rows.get(o.id, []),
+            "notes": [n for n in session.notes if n["objective"] == o.id],
+        }
+        for o in drill.objectives
+    ]
     if exp_rows.get(None):
-        objectives.append({"id": "", "text": "Expectations without an objective", "expectations": exp_rows[None],
-                           "notes": []})
+        objectives.append(
+            {
+                "id": "",
+                "text": "Expectations without an objective",
+                "expectations": exp_rows[None],
+                "notes": [],
+            }
+        )
     decisions = []
     for d in drill.decisions:
         taken = session.decided.get(d.id)
         rec_opt = next((o for o in d.options if o.recommended), None)
         label = next((o.label for o in d.options if taken and o.id == taken.option), "")
-        decisions.append({
-            "id": d.id, "prompt": d.prompt, "role": d.role,
-            "asked": _clock(taken.prompted if taken else None), "decided": _clock(taken.t if taken else None),
-            "time_to_decide": _time_to_decide(taken) if taken else "—",
-            "choice": label or "never asked", "by": {"room": "the room", "default": "default (timed out)",
-                                                     "model": "simulated role"}.get(taken.by, "") if taken else "",
-            "recommended": rec_opt.label if rec_opt else "—",
-            "followed": (taken.option == rec_opt.id) if taken and rec_opt else None,
-        })
-    timeline = [{"t": f.t, "clock": _clock(f.t), "channel": f.channel, "sender": f.sender, "text": f.text,
-                 "kind": f.kind, "after": f.t > session.duration + 1e-9} for f in session.feed()]
+        decisions.append(
+            {
+                "id": d.id,
+                "prompt": d.prompt,
+                "role": d.role,
+                "asked": _clock(taken.prompted if taken else None),
+                "decided": _clock(taken.t if taken else None),
+                "time_to_decide": _time_to_decide(taken) if taken else "—",
+                "choice": label or "never asked",
+                "by": {"room": "the room", "default": "default (timed out)", "model": "simulated role"}.get(
+                    taken.by, ""
+                )
+                if taken
+                else "",
+                "recommended": rec_opt.label if rec_opt else "—",
+                "followed": (taken.option == rec_opt.id) if taken and rec_opt else None,
+            }
+        )
+    timeline = [
+        {
+            "t": f.t,
+            "clock": _clock(f.t),
+            "channel": f.channel,
+            "sender": f.sender,
+            "text": f.text,
+            "kind": f.kind,
+            "after": f.t > session.duration + 1e-9,
+        }
+        for f in session.feed()
+    ]
     # who was busy: the report's own rules, from the same event log
     people: list[dict] = []
     busy_svg = ""
     if any(e.kind is Kind.DETECTED for e in events):
         tl = busy_timeline(events, session.protocol, 0)
-        people = [{"who": p.who, "team": p.team, "role": p.role, "responding": p.minutes("responding"),
-                   "spectating": p.minutes("spectating"), "refocusing": p.minutes("refocusing")}
-                  for p in tl.people]
+        people = [
+            {
+                "who": p.who,
+                "team": p.team,
+                "role": p.role,
+                "responding": p.minutes("responding"),
+                "spectating": p.minutes("spectating"),
+                "refocusing": p.minutes("refocusing"),
+            }
+            for p in tl.people
+        ]
         if tl.people:
             colours = charts.protocol_colours([session.protocol])
-            busy_svg = charts.svg(charts.busy_figure([tl], colours), "aar-busy",
-                                  "Who was busy during the drill's incident")
+            busy_svg = charts.svg(
+                charts.busy_figure([tl], colours), "aar-busy", "Who was busy during the drill's incident"
+            )
     played = session.ttr()
     found = counterfactuals(session, replications) if replications else []
     variants = [_variant_row(v, played) for v in found]
-    metrics = [m for m in TTR_METRICS if m != "data_exposure"
-               or any(v.figures[m].mean > 0 for v in found)]
+    metrics = [m for m in TTR_METRICS if m != "data_exposure" or any(v.figures[m].mean > 0 for v in found)]
     answered: dict[str, list[str]] = {}
     for q, a in session.hotwash_answers:
         answered.setdefault(q, []).append(a)
@@ -150,21 +201,50 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
     hotwash += [{"question": q, "answers": a} for q, a in answered.items()]
     inc = drill.incident
     return AarData(
-        title=drill.metadata.title, audience=drill.metadata.audience,
-        facilitator_notes=drill.metadata.facilitator_notes, scenario=session.scenario.metadata.name,
-        protocol=session.protocol, seed=session.seed,
-        incident={"category": session.spec.category, "roots": ", ".join(session.spec.roots),
-                  "flags": ", ".join(session.spec.flags) or "none",
-                  "start": inc.start if inc.draw is None else f"drawn from the scenario (seed {inc.draw.seed})"},
-        duration=session.duration, ttr=ttr, mitigated_at=mitigated, objectives=objectives, score=(got, total),
-        decisions=decisions, timeline=timeline,
-        time={k: float(incident_row[k]) for k in ("responder_hours", "non_essential_hours", "refocus_hours",
-                                                  "engineer_hours", "interruptions", "war_room_minutes",
-                                                  "peak_participants", "customer_impact_min", "data_exposure",
-                                                  "cost_usd") if k in incident_row},
-        people=people, busy_svg=busy_svg, variants=variants, replications=replications, hotwash=hotwash,
-        plan=list(session.plan), notes=list(session.notes),
-        modules=[{"title": m.title, "questions": m.questions} for m in drill.modules], metrics=metrics,
+        title=drill.metadata.title,
+        audience=drill.metadata.audience,
+        facilitator_notes=drill.metadata.facilitator_notes,
+        scenario=session.scenario.metadata.name,
+        protocol=session.protocol,
+        seed=session.seed,
+        incident={
+            "category": session.spec.category,
+            "roots": ", ".join(session.spec.roots),
+            "flags": ", ".join(session.spec.flags) or "none",
+            "start": inc.start if inc.draw is None else f"drawn from the scenario (seed {inc.draw.seed})",
+        },
+        duration=session.duration,
+        ttr=ttr,
+        mitigated_at=mitigated,
+        objectives=objectives,
+        score=(got, total),
+        decisions=decisions,
+        timeline=timeline,
+        time={
+            k: float(incident_row[k])
+            for k in (
+                "responder_hours",
+                "non_essential_hours",
+                "refocus_hours",
+                "engineer_hours",
+                "interruptions",
+                "war_room_minutes",
+                "peak_participants",
+                "customer_impact_min",
+                "data_exposure",
+                "cost_usd",
+            )
+            if k in incident_row
+        },
+        people=people,
+        busy_svg=busy_svg,
+        variants=variants,
+        replications=replications,
+        hotwash=hotwash,
+        plan=list(session.plan),
+        notes=list(session.notes),
+        modules=[{"title": m.title, "questions": m.questions} for m in drill.modules],
+        metrics=metrics,
         cast=_cast(session),
     )
 
@@ -181,10 +261,18 @@ def _time_to_decide(taken) -> str:
 def _cast(session) -> list[dict]:
     """Who played each role: a person, the model (not played, or standing in), or nobody."""
     model = set(session.model_played())
-    return [{"id": r.id, "title": r.title,
-             "by": "played by a person" if r.id in session.playing else
-                   "played by the model" + (" (stand-in)" if r.played else "") if r.id in model else
-                   "nobody played it (its actions did not happen)"} for r in session.drill.roles]
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "by": "played by a person"
+            if r.id in session.playing
+            else "played by the model" + (" (stand-in)" if r.played else "")
+            if r.id in model
+            else "nobody played it (its actions did not happen)",
+        }
+        for r in session.drill.roles
+    ]
 
 
 DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}
@@ -199,13 +287,21 @@ def _variant_row(v: Variant, played: float | None) -> dict:
             sep = " to " if sign else "–"  # "-8 to -2" reads better than "-8–-2"
             return f"{iv.mean:{sign}.{k}f} [{iv.low:{sign}.{k}f}{sep}{iv.high:{sign}.{k}f}]"
         return f"{iv.mean:{sign}.{k}f}"
+
     short = f"{v.decision} \u2192 {v.option}" if v.kind == "option" else v.label
-    return {"kind": v.kind, "label": v.label, "short": short, "sentence": sentence(v, played),
-            "unresolved": v.unresolved,
-            "same": {m: ("n/a" if v.same_numbers[m] != v.same_numbers[m] else f"{v.same_numbers[m]:.{DIGITS[m]}f}")
-                     for m in TTR_METRICS},
-            "figures": {m: fmt(v.figures[m], m) for m in TTR_METRICS},
-            "difference": {m: fmt(v.difference[m], m, "+") for m in TTR_METRICS}}
+    return {
+        "kind": v.kind,
+        "label": v.label,
+        "short": short,
+        "sentence": sentence(v, played),
+        "unresolved": v.unresolved,
+        "same": {
+            m: ("n/a" if v.same_numbers[m] != v.same_numbers[m] else f"{v.same_numbers[m]:.{DIGITS[m]}f}")
+            for m in TTR_METRICS
+        },
+        "figures": {m: fmt(v.figures[m], m) for m in TTR_METRICS},
+        "difference": {m: fmt(v.difference[m], m, "+") for m in TTR_METRICS},
+    }
 
 
 def _environment(markdown: bool) -> Environment:
@@ -213,12 +309,18 @@ def _environment(markdown: bool) -> Environment:
 
     loader = PackageLoader("incsim.drill", "templates")
     if not markdown:
-        env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                          lstrip_blocks=True)
+        env = Environment(
+            loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        )
     else:
-        env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True,
-                          lstrip_blocks=True,
-                          finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)))
+        env = Environment(
+            loader=loader,
+            autoescape=False,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)),
+        )
     env.globals.update(METRIC_LABELS=METRIC_LABELS)
     env.filters["n1"] = lambda x: "—" if x is None else f"{x:.1f}"
     env.filters["clock"] = _clock
@@ -250,17 +352,29 @@ def write_outputs(session, out: Path, force: bool = False, replications: int = R
     files = {"events.jsonl": events, "transcript.yaml": transcript, "aar.html": html, "aar.md": md}
     loaded = session.loaded
     manifest = {
-        "kind": "drill", "drill": session.title, "drill_source": loaded.source,
+        "kind": "drill",
+        "drill": session.title,
+        "drill_source": loaded.source,
         "drill_sha256": hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
-        "scenario": session.scenario.metadata.name, "scenario_source": loaded.scenario_source,
+        "scenario": session.scenario.metadata.name,
+        "scenario_source": loaded.scenario_source,
         "scenario_sha256": hashlib.sha256(loaded.scenario_text.encode("utf-8")).hexdigest(),
-        "seed": session.seed, "protocol": session.protocol, "counterfactual_replications": replications,
+        "seed": session.seed,
+        "protocol": session.protocol,
+        "counterfactual_replications": replications,
         "ttr_min": None if data.ttr is None else round(data.ttr, 6),
         "versions": package_versions(),
     }
     # the journal goes in the same change: the folder holds either it or the finished results
-    write_folder(out, [(name, files[name].encode("utf-8")) for name in FILES if name != "run.json"], manifest,
-                 force=True, allowed=(JOURNAL,), stale=(JOURNAL,), hold=signals.deferred)
+    write_folder(
+        out,
+        [(name, files[name].encode("utf-8")) for name in FILES if name != "run.json"],
+        manifest,
+        force=True,
+        allowed=(JOURNAL,),
+        stale=(JOURNAL,),
+        hold=signals.deferred,
+    )
     session.transcript.journal = None
     return out
 

@@ -114,7 +114,9 @@ class RolesScreen(_Modal):
         text = Text()
         for card in self.session.roles():
             text.append(f"{card.title} ({card.id})", style="bold")
-            text.append("  in the room\n" if card.played else "  simulated\n", style="green" if card.played else "dim")
+            text.append(
+                "  in the room\n" if card.played else "  simulated\n", style="green" if card.played else "dim"
+            )
             text.append(f"{card.briefing}\n\n")
         with Vertical():
             yield Label("Role cards")
@@ -146,7 +148,9 @@ class NoteScreen(_Modal):
     def compose(self) -> ComposeResult:
         """The dialog's widgets."""
         options = [ListOption(Text("(no objective)"), id="")]
-        options += [ListOption(Text(f"{oid}: {text}"[:70]), id=oid) for oid, text in _objectives(self.session)]
+        options += [
+            ListOption(Text(f"{oid}: {text}"[:70]), id=oid) for oid, text in _objectives(self.session)
+        ]
         with Vertical():
             yield Label(Text(f"Note at {clock(self.session.now)}  (enter saves; tab: objective)"))
             yield Input(placeholder="what happened, what was said", id="note")
@@ -174,8 +178,11 @@ class NoteScreen(_Modal):
 class MarkScreen(_Modal):
     """Mark expectations met, partial or missed; stays open to mark several."""
 
-    BINDINGS = [Binding("y", "mark('met')", "met"), Binding("p", "mark('partial')", "partial"),
-                Binding("x", "mark('missed')", "missed")]
+    BINDINGS = [
+        Binding("y", "mark('met')", "met"),
+        Binding("p", "mark('partial')", "partial"),
+        Binding("x", "mark('missed')", "missed"),
+    ]
 
     def compose(self) -> ComposeResult:
         """The dialog's widgets."""
@@ -219,8 +226,10 @@ class HotwashScreen(_Modal):
             yield Input(placeholder="answer", id="answer")
 
     def _options(self) -> list[ListOption]:
-        return [ListOption(Text(("✓ " if q in self.answered else "  ") + q), id=str(i))
-                for i, q in enumerate(self.questions)]
+        return [
+            ListOption(Text(("✓ " if q in self.answered else "  ") + q), id=str(i))
+            for i, q in enumerate(self.questions)
+        ]
 
     @on(OptionList.OptionSelected, "#questions")
     def _ask(self, event: OptionList.OptionSelected) -> None:
@@ -360,9 +369,16 @@ class DrillConsole(App[Path | None]):
         "quit_console": "quit without writing the outputs",
     }
 
-    def __init__(self, session: DrillSession, speed: float | None = None, stepped: bool = False,
-                 out_dir: Path | None = None, force: bool = False, finish_options: dict | None = None,
-                 paused: bool = False) -> None:
+    def __init__(
+        self,
+        session: DrillSession,
+        speed: float | None = None,
+        stepped: bool = False,
+        out_dir: Path | None = None,
+        force: bool = False,
+        finish_options: dict | None = None,
+        paused: bool = False,
+    ) -> None:
         super().__init__()
         self.session = session
         self.stepped = stepped
@@ -372,7 +388,8 @@ class DrillConsole(App[Path | None]):
         self.force = force
         self.finish_options = dict(finish_options or {})  # passed on to session.finish (e.g. replications)
         self.plan: list[tuple[str, str, str]] = [  # rows already there when a drill is resumed
-            (r["action"], r["owner"], r["due"]) for r in getattr(session, "plan", None) or []]
+            (r["action"], r["owner"], r["due"]) for r in getattr(session, "plan", None) or []
+        ]
         self.written: Path | None = None
         self._seen = 0
         self._asked: dict[str, float] = {}  # decision id -> real time it first showed
@@ -619,14 +636,27 @@ class DrillConsole(App[Path | None]):
         self.exit(self.written)
 
 
-def run_console(session: DrillSession, speed: float | None, stepped: bool,
-                out_dir: Path | None = None, force: bool = False, paused: bool = False,
-                **finish_options: Any) -> None:
+def run_console(
+    session: DrillSession,
+    speed: float | None,
+    stepped: bool,
+    out_dir: Path | None = None,
+    force: bool = False,
+    paused: bool = False,
+    **finish_options: Any,
+) -> None:
     """Run the facilitator's console on ``session`` until the facilitator finishes or quits.
 
     With ``out_dir``, finishing writes the session's outputs there (``session.finish``);
     without it, finishing only ends the console and the caller writes them. Other keyword
     arguments go to ``session.finish`` (for instance ``replications``).
     """
-    DrillConsole(session, speed=speed, stepped=stepped, out_dir=out_dir, force=force,
-                 finish_options=finish_options, paused=paused).run()
+    DrillConsole(
+        session,
+        speed=speed,
+        stepped=stepped,
+        out_dir=out_dir,
+        force=force,
+        finish_options=finish_options,
+        paused=paused,
+    ).run()

@@ -69,12 +69,22 @@ def _plays(session):
     return session.playing, Transcript(actions=[a for a in session.transcript.actions if a.kind == "play"])
 
 
-def _outcome(loaded, seed: int, spec, protocol: str, replication: int, policy, plays=None) -> dict[str, float]:
+def _outcome(
+    loaded, seed: int, spec, protocol: str, replication: int, policy, plays=None
+) -> dict[str, float]:
     from incsim.drill.engine import DrillSession
 
     players, acts = plays if plays is not None else (None, None)
-    s = DrillSession(loaded, seed, acts, protocol=protocol, replication=replication, spec=spec, policy=policy,
-                     players=players)
+    s = DrillSession(
+        loaded,
+        seed,
+        acts,
+        protocol=protocol,
+        replication=replication,
+        spec=spec,
+        policy=policy,
+        players=players,
+    )
     s.play_out()
     row = scored(s)
     return {m: float(row[m]) if row else math.nan for m in TTR_METRICS}
@@ -91,11 +101,16 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
     played_policy = _policy(session)
     protocols = [p.name for p in session.scenario.protocols]
     plays = _plays(session)
-    base = [_outcome(loaded, seed, spec, session.protocol, r, played_policy, plays) for r in range(replications)]
+    base = [
+        _outcome(loaded, seed, spec, session.protocol, r, played_policy, plays) for r in range(replications)
+    ]
 
     def variant(kind: str, label: str, protocol: str, policy, decision=None, option=None, at=None) -> Variant:
-        runs = base if kind == "played" else [_outcome(loaded, seed, spec, protocol, r, policy, plays)
-                                               for r in range(replications)]
+        runs = (
+            base
+            if kind == "played"
+            else [_outcome(loaded, seed, spec, protocol, r, policy, plays) for r in range(replications)]
+        )
         figures = {m: _interval([x[m] for x in runs]) for m in TTR_METRICS}
         diff = {m: _interval([x[m] - b[m] for x, b in zip(runs, base)]) for m in TTR_METRICS}
         unresolved = sum(1 for x in runs if math.isnan(x["ttr_min"]))
@@ -115,8 +130,9 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
                 continue
             pol = dict(played_policy)
             pol[d.id] = (opt.id, delay)
-            out.append(variant("option", f"{d.id}: {opt.label}", session.protocol, pol, d.id, opt.id,
-                               taken.t))
+            out.append(
+                variant("option", f"{d.id}: {opt.label}", session.protocol, pol, d.id, opt.id, taken.t)
+            )
     return out
 
 
@@ -137,7 +153,11 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
     from incsim.drill.feed import clock
 
     f = v.figures["ttr_min"]
-    ttr = f"TTR {f.mean:.0f} min [{f.low:.0f}–{f.high:.0f}]" if math.isfinite(f.low) else f"TTR {f.mean:.0f} min"
+    ttr = (
+        f"TTR {f.mean:.0f} min [{f.low:.0f}–{f.high:.0f}]"
+        if math.isfinite(f.low)
+        else f"TTR {f.mean:.0f} min"
+    )
     if v.kind == "played":
         return f"As played, over the same replications: {ttr}"
     d = v.difference["ttr_min"]
@@ -154,5 +174,7 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
     if v.kind == "protocol":
         head = f"Under {v.protocol}"
     else:
-        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {clock(v.decided_at or 0.0)}"
+        head = (
+            f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {clock(v.decided_at or 0.0)}"
+        )
     return f"{head}: {ttr}{instead}{diff}"

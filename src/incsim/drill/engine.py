@@ -19,7 +19,6 @@ from typing import Any
 
 from incsim.drill.counterfactual import REPLICATIONS
 from incsim.drill.feed import clock, condition_text, describe, effect_text, safe_text, time_of_day
-from incsim.drill.schedule import expected_recovery, needs_debugger
 from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
 from incsim.drill.records import (
@@ -30,6 +29,7 @@ from incsim.drill.records import (
     Status,
     Upcoming,
 )
+from incsim.drill.schedule import expected_recovery, needs_debugger
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Affected, Decision, Detected, Event, Injected, Kind, Update
 from incsim.model.incidents import IncidentSpec
@@ -81,10 +81,18 @@ class Decided:
 class DrillSession(Playing):
     """One run of a drill on the simulated world, driven by a person, a transcript or defaults."""
 
-    def __init__(self, loaded: LoadedDrill, seed: int, transcript: Transcript | None = None, *,
-                 protocol: str | None = None, replication: int = 0, spec: IncidentSpec | None = None,
-                 policy: dict[str, tuple[str, float]] | None = None,
-                 players: frozenset[str] | set[str] | None = None) -> None:
+    def __init__(
+        self,
+        loaded: LoadedDrill,
+        seed: int,
+        transcript: Transcript | None = None,
+        *,
+        protocol: str | None = None,
+        replication: int = 0,
+        spec: IncidentSpec | None = None,
+        policy: dict[str, tuple[str, float]] | None = None,
+        players: frozenset[str] | set[str] | None = None,
+    ) -> None:
         """``players``: the played roles a person plays (None: all of them; empty: nobody, ``--auto``)."""
         self.loaded = loaded
         self.drill: Drill = loaded.drill
@@ -99,8 +107,9 @@ class DrillSession(Playing):
         self.clock_state: tuple[float, bool] | None = None  # the console's last speed and pause
         self.duration = self.drill.metadata.duration_min
         self.streams = Streams(self.seed, replication)
-        self.world = World(self.scenario, self.protocol, self.streams, [self.spec],
-                           horizon=self.t0 + HORIZON_DAYS * 1440.0)
+        self.world = World(
+            self.scenario, self.protocol, self.streams, [self.spec], horizon=self.t0 + HORIZON_DAYS * 1440.0
+        )
         self._feed: list[FeedItem] = []
         self.fired: dict[str, Fired] = {}
         self.decided: dict[str, Decided] = {}
@@ -121,7 +130,9 @@ class DrillSession(Playing):
         self._cast(players)
         self.world.log.subscribe(self._on_event)
         self.world.run(until=self.t0)
-        self.world.run_until(lambda ev: False, limit=self.t0)  # the incident is detected at T0, before any inject
+        self.world.run_until(
+            lambda ev: False, limit=self.t0
+        )  # the incident is detected at T0, before any inject
         for item in [*self.drill.injects, *self.drill.decisions]:
             if getattr(item, "on_demand", False):
                 continue
@@ -232,8 +243,12 @@ class DrillSession(Playing):
             now = self.world.env.now
             changed = False
             for iid in sorted(self._due, key=lambda k: (self._due[k], k)):
-                if self._due[iid] <= now + TICK and iid not in self.fired and iid not in self.prompted \
-                        and self._premise(iid):
+                if (
+                    self._due[iid] <= now + TICK
+                    and iid not in self.fired
+                    and iid not in self.prompted
+                    and self._premise(iid)
+                ):
                     self._trigger(iid)
                     changed = True
             changed |= self._check_conditions()
@@ -308,21 +323,34 @@ class DrillSession(Playing):
     def _blocked(self) -> list[str]:
         """Items due but waiting for their premise."""
         now = self.world.env.now
-        return [i for i, t in self._due.items() if t <= now + TICK and i not in self.fired
-                and i not in self.prompted and not self._premise(i)]
+        return [
+            i
+            for i, t in self._due.items()
+            if t <= now + TICK and i not in self.fired and i not in self.prompted and not self._premise(i)
+        ]
 
     def _on_event(self, ev: Event) -> None:
         """Every world event: to the feed, and a chance for conditions to hold."""
         item = describe(ev, self.t0)
         if item is not None:
             self._post(*item)
-        if ev.kind in (Kind.DETECTED, Kind.AFFECTED, Kind.ROOM_OPENED, Kind.ROOM_CLOSED, Kind.MITIGATED, Kind.DECISION,
-                       Kind.RESOLVED):
+        if ev.kind in (
+            Kind.DETECTED,
+            Kind.AFFECTED,
+            Kind.ROOM_OPENED,
+            Kind.ROOM_CLOSED,
+            Kind.MITIGATED,
+            Kind.DECISION,
+            Kind.RESOLVED,
+        ):
             before = len(self._queue)
             blocked = self._blocked()
             self._check_conditions()
-            if len(self._queue) > before or ev.kind is Kind.RESOLVED or \
-                    any(self._premise(i) for i in blocked):
+            if (
+                len(self._queue) > before
+                or ev.kind is Kind.RESOLVED
+                or any(self._premise(i) for i in blocked)
+            ):
                 self._halt = True  # the room should see this before the clock moves on
 
     def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
@@ -343,8 +371,14 @@ class DrillSession(Playing):
         now = self.world.env.now
         self.prompted[d.id] = now
         role = self._roles.get(d.role)
-        self._post(now - self.t0, "facilitator", d.role, f"Decision for {role.title if role else d.role}: "
-                   f"{d.prompt} (default in {d.timeout_min:g} min: {d.default})", "decision")
+        self._post(
+            now - self.t0,
+            "facilitator",
+            d.role,
+            f"Decision for {role.title if role else d.role}: "
+            f"{d.prompt} (default in {d.timeout_min:g} min: {d.default})",
+            "decision",
+        )
         if role is not None and (not role.played or role.id in self.stand_ins) and d.id not in self._policy:
             self._take(d.id, d.default, "model")  # a simulated role: the model's person takes the default
             return
@@ -361,18 +395,37 @@ class DrillSession(Playing):
             self._queue.remove(did)
         self.decided[did] = Decided(did, self.prompted[did] - self.t0, now - self.t0, option, by)
         opt = next(o for o in d.options if o.id == option)
-        self.world.log.add(Injected(now, INCIDENT, d.role, what="decision", id=did, option=option, by=by,
-                                    wait_min=round(now - self.prompted[did], 6)))
+        self.world.log.add(
+            Injected(
+                now,
+                INCIDENT,
+                d.role,
+                what="decision",
+                id=did,
+                option=option,
+                by=by,
+                wait_min=round(now - self.prompted[did], 6),
+            )
+        )
         how = {"room": "decided", "default": "timed out, default", "model": "(simulated) chose"}[by]
-        self._post(now - self.t0, "facilitator", d.role,
-                   f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)", "decision")
+        self._post(
+            now - self.t0,
+            "facilitator",
+            d.role,
+            f"{d.id}: {how}: {opt.label} ({now - self.prompted[did]:.0f} min after it was asked)",
+            "decision",
+        )
         run = self.run
         for eff in opt.effects:
             if run is not None and not run.resolved.triggered:
                 near = expected_recovery(self.world, run, eff, now)
-                self._post(now - self.t0, "incident", "model",
-                           effect_text(eff, now - self.t0, run.phase, None if near is None else near - self.t0),
-                           "effect")
+                self._post(
+                    now - self.t0,
+                    "incident",
+                    "model",
+                    effect_text(eff, now - self.t0, run.phase, None if near is None else near - self.t0),
+                    "effect",
+                )
             self._effect(eff, d)
         if run is not None:
             run.wait_on(did, False)
@@ -397,24 +450,48 @@ class DrillSession(Playing):
         elif isinstance(eff, Contain):
             if not run.contained:
                 run.contained = True
-                world.emit(run, Decision, d.role, name=f"containment: {d.id}", medium="drill", wait_min=0.0,
-                                containment=True)
+                world.emit(
+                    run,
+                    Decision,
+                    d.role,
+                    name=f"containment: {d.id}",
+                    medium="drill",
+                    wait_min=0.0,
+                    containment=True,
+                )
             for svc in eff.take_offline:
                 if svc not in run.affected:
                     run.affected.add(svc)
                     run.recovered.discard(svc)
-                    world.emit(run, Affected, service=svc, via="containment",
-                                    customer_facing=svc in world.customer_facing)
+                    world.emit(
+                        run,
+                        Affected,
+                        service=svc,
+                        via="containment",
+                        customer_facing=svc in world.customer_facing,
+                    )
         elif isinstance(eff, ChangeWork):
             run.change_work(eff.remaining_work, eff.extra_min)
-            world.emit(run, Injected, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min)
+            world.emit(
+                run, Injected, d.role, what=eff.do, remaining_work=eff.remaining_work, extra_min=eff.extra_min
+            )
         elif isinstance(eff, StatusUpdate):
             who = run.ic.id if run.ic is not None else d.role
-            chosen = [ref for ref in eff.if_chosen
-                       if (taken := self.decided.get(ref.partition(".")[0])) and taken.option == ref.partition(".")[2]]
-            world.emit(run, Update, who, channel="status", status="mitigated" if run.mitigated else "investigating",
-                            text=eff.if_chosen[chosen[0]] if chosen else eff.text,
-                            write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+            chosen = [
+                ref
+                for ref in eff.if_chosen
+                if (taken := self.decided.get(ref.partition(".")[0]))
+                and taken.option == ref.partition(".")[2]
+            ]
+            world.emit(
+                run,
+                Update,
+                who,
+                channel="status",
+                status="mitigated" if run.mitigated else "investigating",
+                text=eff.if_chosen[chosen[0]] if chosen else eff.text,
+                write_min=run.draw(world.scn.behaviour.write_update, "drill_update"),
+            )
 
     def _page(self, run: IncidentRun, names: list[str]) -> None:
         world = self.world
@@ -537,7 +614,7 @@ class DrillSession(Playing):
     # -- what the screens show ----------------------------------------------------------------------
     def feed(self, since: int = 0) -> list[FeedItem]:
         """Feed items with index >= ``since``, in order."""
-        return self._feed[max(0, since):]
+        return self._feed[max(0, since) :]
 
     def roles(self) -> list[RoleCard]:
         """The drill's roles."""
@@ -554,26 +631,43 @@ class DrillSession(Playing):
                 at = self._due[item.id] - self.t0
                 out.append(Upcoming(item.id, clock(at), channel, at))
             elif item.after is not None:
-                out.append(Upcoming(item.id, f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
-                                    channel, None))
+                out.append(
+                    Upcoming(
+                        item.id,
+                        f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
+                        channel,
+                        None,
+                    )
+                )
             elif item.when is not None:
                 out.append(Upcoming(item.id, condition_text(item.when), channel, None))
             if item.only_if is not None and out and out[-1].id == item.id:
-                out[-1] = dataclasses.replace(out[-1], when=f"{out[-1].when}, if {condition_text(item.only_if)}")
+                out[-1] = dataclasses.replace(
+                    out[-1], when=f"{out[-1].when}, if {condition_text(item.only_if)}"
+                )
         return sorted(out, key=lambda u: (u.at is None, u.at or 0.0, u.id))
 
     def on_demand(self) -> list[tuple[str, str]]:
         """(inject id, title) of the injects the facilitator may still fire."""
-        return [(i.id, i.title or i.text[:40]) for i in self.drill.injects if i.on_demand and i.id not in self.fired]
+        return [
+            (i.id, i.title or i.text[:40])
+            for i in self.drill.injects
+            if i.on_demand and i.id not in self.fired
+        ]
 
     def pending_decision(self) -> PendingDecision | None:
         """The oldest decision waiting for the room, if any."""
         if not self._queue:
             return None
         d = self._decisions[self._queue[0]]
-        return PendingDecision(d.id, safe_text(d.prompt), d.role,
-                               tuple(Option(o.id, safe_text(o.label), o.recommended) for o in d.options),
-                               d.default, self._deadline(d.id) - self.t0)
+        return PendingDecision(
+            d.id,
+            safe_text(d.prompt),
+            d.role,
+            tuple(Option(o.id, safe_text(o.label), o.recommended) for o in d.options),
+            d.default,
+            self._deadline(d.id) - self.t0,
+        )
 
     def expectations(self) -> list[tuple[str, str, str | None]]:
         """(id, text, outcome so far or None) of every expectation."""
@@ -590,10 +684,18 @@ class DrillSession(Playing):
         channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
         kind = Kind.UPDATE if channel else Kind(exp.event)
         start = fired.t + self.t0
-        hit = next((e.t for i, e in enumerate(self.world.log.events)
-                    if e.kind is kind and e.incident == INCIDENT and e.t >= start - TICK
-                    and (channel is None or (isinstance(e, Update) and e.channel == channel))
-                    and self.counts_for(i, e, exp.role)), None)
+        hit = next(
+            (
+                e.t
+                for i, e in enumerate(self.world.log.events)
+                if e.kind is kind
+                and e.incident == INCIDENT
+                and e.t >= start - TICK
+                and (channel is None or (isinstance(e, Update) and e.channel == channel))
+                and self.counts_for(i, e, exp.role)
+            ),
+            None,
+        )
         deadline = start + (exp.by_min if exp.by_min is not None else math.inf)
         if hit is not None and hit <= deadline + TICK:
             return "met", hit - self.t0
@@ -608,18 +710,26 @@ class DrillSession(Playing):
         det = next((e for e in self.world.log.events if isinstance(e, Detected)), None)
         if det is None:
             return 0.0
-        contained = next((e.t for e in self.world.log.events if isinstance(e, Decision) and e.containment), None)
+        contained = next(
+            (e.t for e in self.world.log.events if isinstance(e, Decision) and e.containment), None
+        )
         end = contained if contained is not None else self.world.env.now
         return det.exposure_per_min * max(0.0, end - det.t)
 
     def status(self) -> Status:
         """The simulated state now."""
         run = self.run
-        return Status(now=self.now, services_affected=len(run.affected) if run else 0,
-                      mitigated=bool(run and run.mitigated), resolved=self.resolved,
-                      room_open=bool(run and run.room_open), people_engaged=len(run.engaged) if run else 0,
-                      exposure=self.exposure(), protocol=self.protocol,
-                      local=time_of_day(self.local_t0 + self.now))
+        return Status(
+            now=self.now,
+            services_affected=len(run.affected) if run else 0,
+            mitigated=bool(run and run.mitigated),
+            resolved=self.resolved,
+            room_open=bool(run and run.room_open),
+            people_engaged=len(run.engaged) if run else 0,
+            exposure=self.exposure(),
+            protocol=self.protocol,
+            local=time_of_day(self.local_t0 + self.now),
+        )
 
     # -- the end ------------------------------------------------------------------------------------
     def play_out(self) -> None:

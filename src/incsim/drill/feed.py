@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Escalated, Event, Fixed,
-                                 Joined, Left, Mitigated, Paged, Question, Recovered, Resolved, RoomClosed,
-                                 RoomOpened, Update)
-
+from incsim.model.events import (
+    Affected,
+    Answer,
+    Decision,
+    DecisionRequested,
+    Detected,
+    Escalated,
+    Event,
+    Fixed,
+    Joined,
+    Left,
+    Mitigated,
+    Paged,
+    Question,
+    Recovered,
+    Resolved,
+    RoomClosed,
+    RoomOpened,
+    Update,
+)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-_UNSAFE = {c: "\ufffd" for c in (*range(0x00, 0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20), *range(0x7F, 0xA0), *_BIDI)}
+_UNSAFE = {
+    c: "\ufffd"
+    for c in (*range(0x00, 0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20), *range(0x7F, 0xA0), *_BIDI)
+}
 
 
 def safe_text(text: str) -> str:
@@ -40,8 +59,11 @@ def effect_text(eff, now: float, phase: str, recovery: float | None = None) -> s
         what = {"roll_back": "rollback", "fail_over": "failover"}[do]
         work = f"about {eff.extra_min:g} min of work" if eff.extra_min else "no work of its own"
         change = round(abs(1 - eff.remaining_work) * 100)
-        left = ("the work left before the fix is unchanged" if eff.remaining_work == 1 else
-                f"then {change:d}% {'less' if eff.remaining_work < 1 else 'more'} of the remaining work")
+        left = (
+            "the work left before the fix is unchanged"
+            if eff.remaining_work == 1
+            else f"then {change:d}% {'less' if eff.remaining_work < 1 else 'more'} of the remaining work"
+        )
         end = f"; done near {clock(now + eff.extra_min)}" if eff.extra_min else ""
         near = f"; the service should recover near {clock(recovery)}" if recovery is not None else ""
         return f"{what} started ({work}{end}); {left} (the debugger is at: {phase}){near}"
@@ -82,8 +104,14 @@ def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     """How a world event reads in the feed (t since T0, channel, sender, text, kind), or None to leave it out."""
     t = ev.t - t0
     if isinstance(ev, Detected):
-        return t, "incident", "monitoring", f"detected: {ev.category} incident on {', '.join(ev.roots)}" + \
-            (f" [{', '.join(ev.flags)}]" if ev.flags else ""), "event"
+        return (
+            t,
+            "incident",
+            "monitoring",
+            f"detected: {ev.category} incident on {', '.join(ev.roots)}"
+            + (f" [{', '.join(ev.flags)}]" if ev.flags else ""),
+            "event",
+        )
     if isinstance(ev, Affected) and ev.via:
         return t, "incident", "monitoring", f"{ev.service} is failing too (via {ev.via})", "event"
     if isinstance(ev, Paged):
@@ -99,13 +127,19 @@ def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     if isinstance(ev, Update):
         chan = {"executive": "exec", "status": "status"}.get(ev.channel, "incident")
         text = ev.text or f"status: {ev.status}" + (
-            f"; impact: {', '.join(ev.impact)}" if ev.impact else "") + (
-            f"; next: {ev.next_steps}" if ev.next_steps else "")
+            f"; impact: {', '.join(ev.impact)}" if ev.impact else ""
+        ) + (f"; next: {ev.next_steps}" if ev.next_steps else "")
         return t, chan, ev.who, text, "update"
     if isinstance(ev, DecisionRequested):
         return t, "incident", "ic", f"decision needed: {ev.name}", "event"
     if isinstance(ev, Decision):
-        return t, "incident", ev.who or "ic", f"decided: {ev.name} ({ev.medium}, {ev.wait_min:.0f} min)", "event"
+        return (
+            t,
+            "incident",
+            ev.who or "ic",
+            f"decided: {ev.name} ({ev.medium}, {ev.wait_min:.0f} min)",
+            "event",
+        )
     if isinstance(ev, RoomOpened):
         return t, "incident", "ic", f"call opened ({ev.reason})", "event"
     if isinstance(ev, RoomClosed):

@@ -16,7 +16,9 @@ INCIDENT = 0
 
 def drill_scenario(scn: Scenario) -> Scenario:
     """The scenario without its own arrivals: a drill meets only its own incident."""
-    return scn.model_copy(update={"incidents": scn.incidents.model_copy(update={"arrivals": None, "scripted": []})})
+    return scn.model_copy(
+        update={"incidents": scn.incidents.model_copy(update={"arrivals": None, "scripted": []})}
+    )
 
 
 def _second_week(at: float) -> float:
@@ -51,15 +53,24 @@ def _drawn_spec(loaded: LoadedDrill, seed: int) -> IncidentSpec:
             raise ValueError(f"the scenario produced no incident with seed {inc.draw.seed}")
         first = drawn[0]
         # redraw its work with the drill's seed, so --seed varies the incident as it does a run
-        return draw_incident(INCIDENT, _second_week(first.at), first.category, first.flags, first.roots[0],
-                             scn, Streams(seed, 0))
+        return draw_incident(
+            INCIDENT,
+            _second_week(first.at),
+            first.category,
+            first.flags,
+            first.roots[0],
+            scn,
+            Streams(seed, 0),
+        )
     team = next(s.team for s in scn.org.services if s.name == inc.roots[0])
     offset = scn.team(team).utc_offset_hours
     local = parse_start(inc.start or "")
     assert local is not None  # the schema checked it
     at = _second_week((local - offset * 60.0) % WEEK)
     flags = tuple(f for f in ("security", "data-loss", "regulatory") if f in inc.flags)
-    spec = draw_incident(INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0))
+    spec = draw_incident(
+        INCIDENT, at, inc.category or "single-service", flags, inc.roots[0], scn, Streams(seed, 0)
+    )
     # the named roots first; a category that needs more (platform-wide) keeps the drawn extras
     roots = list(dict.fromkeys(inc.roots))
     extras = [r for r in spec.roots if r not in roots]

@@ -70,8 +70,10 @@ class Plain:
     def intro(self) -> None:
         """The drill's title, roles and a hint."""
         s = self.s
-        self.say(f"{s.title}  (seed {s.seed}, protocol {s.protocol}, {s.drill.metadata.duration_min:g} min planned; "
-                 f"T+00:00 is {s.when(0.0).split('(')[1].rstrip(')')} local)")
+        self.say(
+            f"{s.title}  (seed {s.seed}, protocol {s.protocol}, {s.drill.metadata.duration_min:g} min planned; "
+            f"T+00:00 is {s.when(0.0).split('(')[1].rstrip(')')} local)"
+        )
         for r in s.roles():
             self.say(f"  role {r.id}: {r.title}{'' if r.played else ' (simulated)'}")
         self.say("type h for help")
@@ -93,7 +95,9 @@ class Plain:
             elif cmd == "s":
                 p = s.pending_decision()
                 if p is not None:  # stepping would run out the countdown and take the default unseen
-                    self.say(f"! decision {p.id} is waiting: answer it (d OPTION), or let the clock run with a N")
+                    self.say(
+                        f"! decision {p.id} is waiting: answer it (d OPTION), or let the clock run with a N"
+                    )
                 else:
                     s.step()
             elif cmd == "pl":
@@ -149,10 +153,12 @@ class Plain:
                     s.action(*parts)
             elif cmd == "st":
                 st = s.status()
-                self.say(f"{s.when(st.now)}  {st.protocol}; services affected {st.services_affected}; "
-                         f"call {'open' if st.room_open else 'closed'}; people engaged {st.people_engaged}; "
-                         f"{'resolved' if st.resolved else 'mitigated' if st.mitigated else 'ongoing'}"
-                         + (f"; exposure {st.exposure:.0f}" if st.exposure else ""))
+                self.say(
+                    f"{s.when(st.now)}  {st.protocol}; services affected {st.services_affected}; "
+                    f"call {'open' if st.room_open else 'closed'}; people engaged {st.people_engaged}; "
+                    f"{'resolved' if st.resolved else 'mitigated' if st.mitigated else 'ongoing'}"
+                    + (f"; exposure {st.exposure:.0f}" if st.exposure else "")
+                )
             elif cmd == "u":
                 for u in s.upcoming():
                     self.say(f"  {u.id:<16} {u.when:<24} {u.channel}")
@@ -180,7 +186,9 @@ class Plain:
         self.show_feed()
         self.show_pending()
         if s.finished:
-            self.say("the drill is over: q writes the report (notes, marks and hot-wash answers still welcome)")
+            self.say(
+                "the drill is over: q writes the report (notes, marks and hot-wash answers still welcome)"
+            )
         return True
 
 

@@ -43,15 +43,23 @@ class Playing:
         playable = {r.id for r in roles if r.played}
         if players is not None and set(players) - playable:
             bad = sorted(set(players) - playable)
-            raise KeyError(f"no played role {', '.join(repr(b) for b in bad)}; played roles: "
-                           f"{', '.join(sorted(playable)) or '(none)'}")
+            raise KeyError(
+                f"no played role {', '.join(repr(b) for b in bad)}; played roles: "
+                f"{', '.join(sorted(playable)) or '(none)'}"
+            )
         self.playing = frozenset(playable if players is None else players)
-        self.stand_ins = frozenset(r.id for r in roles if r.played and r.stand_in and r.id not in self.playing)
+        self.stand_ins = frozenset(
+            r.id for r in roles if r.played and r.stand_in and r.id not in self.playing
+        )
         self.vacant = frozenset(playable - self.playing - self.stand_ins)
-        held = {r.holds for r in roles if r.holds is not None and (r.id in self.playing or r.id in self.vacant)}
+        held = {
+            r.holds for r in roles if r.holds is not None and (r.id in self.playing or r.id in self.vacant)
+        }
         self.world.hold(held, self.drill.metadata.page_timeout_min)
         self.player_events: dict[int, str] = {}  # index in the log -> the role whose action caused it
-        self.handed_over: dict[str, str] = {}  # a played IC's role -> the person they played, once handed over
+        self.handed_over: dict[
+            str, str
+        ] = {}  # a played IC's role -> the person they played, once handed over
 
     def model_played(self) -> list[str]:
         """The roles the model's people played: those not played, and the stand-ins of empty ones."""
@@ -133,8 +141,14 @@ class Playing:
             def __enter__(self):
                 log = self.log = session.world.log
                 self.start = len(log)
-                self.mark = Injected(session.world.env.now, INCIDENT, session.person(role_id), what="player",
-                                     id=action, by=role_id)
+                self.mark = Injected(
+                    session.world.env.now,
+                    INCIDENT,
+                    session.person(role_id),
+                    what="player",
+                    id=action,
+                    by=role_id,
+                )
                 self.marked = False
                 add = type(log).add
 
@@ -177,15 +191,22 @@ class Playing:
             channel = CHANNELS.get(str(a.get("channel", "incident")))
             status = a["status"]
             if channel is None or status not in STATUSES:
-                raise ValueError(f"an update goes to incident, exec or status with a status of "
-                                 f"{' or '.join(STATUSES)}")
+                raise ValueError(
+                    f"an update goes to incident, exec or status with a status of {' or '.join(STATUSES)}"
+                )
             eta = a.get("eta")
-            world.emit(run, Update, who, channel=channel, status=status,
-                       impact=tuple(str(x) for x in a.get("impact") or ()) or None,
-                       next_steps=str(a["next_steps"]) if a.get("next_steps") else None,
-                       eta_min=float(eta) if isinstance(eta, (int, float)) and not isinstance(eta, bool) else None,
-                       text=str(a["text"]) if a.get("text") else None,
-                       write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+            world.emit(
+                run,
+                Update,
+                who,
+                channel=channel,
+                status=status,
+                impact=tuple(str(x) for x in a.get("impact") or ()) or None,
+                next_steps=str(a["next_steps"]) if a.get("next_steps") else None,
+                eta_min=float(eta) if isinstance(eta, (int, float)) and not isinstance(eta, bool) else None,
+                text=str(a["text"]) if a.get("text") else None,
+                write_min=run.draw(world.scn.behaviour.write_update, "drill_update"),
+            )
         elif action == "answer":
             asked = [e for e in world.log.events if isinstance(e, Question) and e.to == who]
             if not asked:
@@ -199,8 +220,14 @@ class Playing:
             expert = world.responder_for(run, team)
             if expert is None:
                 raise ValueError(f"nobody of {team} can be asked now")
-            world.emit(run, Question, who, to=expert.id, medium="room" if run.room_open else "channel",
-                       topic="consult")
+            world.emit(
+                run,
+                Question,
+                who,
+                to=expert.id,
+                medium="room" if run.room_open else "channel",
+                topic="consult",
+            )
             world.env.process(world.ask(run, expert, "consult", "expert"))
         elif action == "page":
             self._page(run, [str(a["who"])])
@@ -223,15 +250,24 @@ class Playing:
         down = sorted(s for s in run.affected if s in world.customer_facing and s not in run.recovered)
         unfixed = sorted(set(run.spec.roots) - run.fixed)
         for channel in ("incident", "status"):
-            world.emit(run, Update, who, channel=channel, status="mitigated", impact=tuple(down) or None,
-                       write_min=run.draw(world.scn.behaviour.write_update, "drill_update"))
+            world.emit(
+                run,
+                Update,
+                who,
+                channel=channel,
+                status="mitigated",
+                impact=tuple(down) or None,
+                write_min=run.draw(world.scn.behaviour.write_update, "drill_update"),
+            )
         if run.mitigated:
             verdict = "declared mitigated; the simulation agrees: every customer-facing service is back"
         else:
             still = down or unfixed
-            verdict = (f"declared mitigated too early: in the simulation {', '.join(still)} "
-                       f"{'is' if len(still) == 1 else 'are'} still {'down' if down else 'unfixed'}; "
-                       f"customers keep failing while the status page says mitigated")
+            verdict = (
+                f"declared mitigated too early: in the simulation {', '.join(still)} "
+                f"{'is' if len(still) == 1 else 'are'} still {'down' if down else 'unfixed'}; "
+                f"customers keep failing while the status page says mitigated"
+            )
         self._post(self.now, "incident", "model", verdict, "effect")
 
     def counts_for(self, index: int, event, name: str | None) -> bool:

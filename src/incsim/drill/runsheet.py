@@ -12,8 +12,13 @@ from incsim.drill.engine import DrillSession
 from incsim.drill.feed import clock
 from incsim.model.events import Kind
 
-_MILESTONES = {Kind.DETECTED: "detected", Kind.ROOM_OPENED: "call opened", Kind.ESCALATED: "escalated",
-               Kind.MITIGATED: "customer impact over (mitigated)", Kind.RESOLVED: "resolved"}
+_MILESTONES = {
+    Kind.DETECTED: "detected",
+    Kind.ROOM_OPENED: "call opened",
+    Kind.ESCALATED: "escalated",
+    Kind.MITIGATED: "customer impact over (mitigated)",
+    Kind.RESOLVED: "resolved",
+}
 
 
 def run_sheet(loaded, seed: int) -> str:
@@ -26,7 +31,9 @@ def run_sheet(loaded, seed: int) -> str:
     for f in s.fired.values():
         inj = s._injects[f.id]
         what = inj.title or inj.text
-        rows.append((f.t, 0, f"inject   {f.id} ({inj.channel}{', from ' + inj.sender if inj.sender else ''}): {what}"))
+        rows.append(
+            (f.t, 0, f"inject   {f.id} ({inj.channel}{', from ' + inj.sender if inj.sender else ''}): {what}")
+        )
     for d in s.decided.values():
         dd = s._decisions[d.id]
         rows.append((d.prompted, 1, f"decision {d.id} asked of {dd.role}: {dd.prompt}"))
@@ -36,11 +43,13 @@ def run_sheet(loaded, seed: int) -> str:
         if e.incident == 0 and e.kind in _MILESTONES:
             rows.append((e.t - s.t0, 3, f"model    {_MILESTONES[e.kind]}"))
     spec = s.spec
-    head = [f"run sheet: {s.title}, seed {seed}, {s.protocol}; T+00:00 is {s.when(0.0).split('(')[1].rstrip(')')} "
-            f"local; planned {s.duration:g} min",
-            f"incident: {spec.category} on {', '.join(spec.roots)}; diagnosis {spec.diagnosis:.0f} min, "
-            f"fix {spec.fix:.0f} min at full speed",
-            "nobody acting: played roles do nothing, every decision takes its default at its timeout"]
+    head = [
+        f"run sheet: {s.title}, seed {seed}, {s.protocol}; T+00:00 is {s.when(0.0).split('(')[1].rstrip(')')} "
+        f"local; planned {s.duration:g} min",
+        f"incident: {spec.category} on {', '.join(spec.roots)}; diagnosis {spec.diagnosis:.0f} min, "
+        f"fix {spec.fix:.0f} min at full speed",
+        "nobody acting: played roles do nothing, every decision takes its default at its timeout",
+    ]
     lines = [f"{clock(t)}  {text}" for t, _, text in sorted(rows, key=lambda r: (r[0], r[1]))]
     never = [i.id for i in s.drill.injects if i.id not in s.fired and not i.on_demand]
     never += [d.id for d in s.drill.decisions if d.id not in s.decided]

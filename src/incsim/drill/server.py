@@ -32,14 +32,22 @@ from incsim.drill.views import facilitator_view, player_view, room_view
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a projector
 CODE_LENGTH = 6
-POLL_S = 0.1          # how often a stream looks for a change made by another driver (the console)
+POLL_S = 0.1  # how often a stream looks for a change made by another driver (the console)
 KEEPALIVE_S = 15.0
-TICK_S = 0.25         # the served clock's step in real time
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-           "X-Frame-Options": "DENY", "Cache-Control": "no-store", "Cross-Origin-Opener-Policy": "same-origin",
-           "Cross-Origin-Resource-Policy": "same-origin"}
+TICK_S = 0.25  # the served clock's step in real time
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 60.0)
 MAX_CONNECTIONS = 200
 """Connections served at once; beyond it a new one gets a 503 and is closed at once, so a flood
@@ -67,11 +75,13 @@ def _asset(name: str) -> str:
 
 def _shell(view: str, title: str) -> str:
     """An HTML page with no inline script or style: the script fills it from its stream."""
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>drill</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>"
-            f"<body data-view=\"{view}\"><main id=\"app\"><p class=\"dim\">connecting…</p></main>"
-            "<script src=\"/static/app.js\"></script></body></html>\n")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>drill</title><link rel="stylesheet" href="/static/app.css"></head>'
+        f'<body data-view="{view}"><main id="app"><p class="dim">connecting…</p></main>'
+        '<script src="/static/app.js"></script></body></html>\n'
+    )
 
 
 class Served:
@@ -107,7 +117,14 @@ class Served:
     def signature(self) -> tuple:
         """A cheap look at whether anything a view shows may have changed (read without the lock)."""
         s = self.session
-        return (self.generation, len(s.feed()), round(s.now, 6), tuple(s._queue), s.finished, len(self.players))
+        return (
+            self.generation,
+            len(s.feed()),
+            round(s.now, 6),
+            tuple(s._queue),
+            s.finished,
+            len(self.players),
+        )
 
     def bump(self) -> None:
         """Wake every stream now (a change made here)."""
@@ -120,7 +137,7 @@ def host_name(header: str) -> str:
     """The name in a ``Host`` header, without its port (``[::1]:8765`` -> ``::1``)."""
     header = header.strip().lower()
     if header.startswith("["):
-        return header[1:header.find("]")] if "]" in header else header
+        return header[1 : header.find("]")] if "]" in header else header
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
@@ -138,8 +155,13 @@ class HostCheck:
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         if host_name(host) not in self.allowed:
             headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
-            await send({"type": "http.response.start", "status": 421,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 421,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers],
+                }
+            )
             await send({"type": "http.response.body", "body": b"misdirected request: unknown host name\n"})
             return
         return await self.app(scope, receive, send)
@@ -182,6 +204,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         def run() -> str:
             with guard(session):
                 return json.dumps(_clean(build()), separators=(",", ":"), allow_nan=False, default=str)
+
         return await anyio.to_thread.run_sync(run)
 
     async def stream(request: Request, build) -> Response:
@@ -202,11 +225,12 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
                 waiter = served.changed
                 try:
                     await asyncio.wait_for(waiter.wait(), POLL_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     quiet += POLL_S
                 if quiet >= KEEPALIVE_S:
                     quiet = 0.0
                     yield {"comment": "keepalive"}
+
         return EventSourceResponse(events(), headers=HEADERS, ping=None, send_timeout=5)
 
     async def body_of(request: Request, token: str) -> dict | Response:
@@ -227,10 +251,13 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         def call():
             with guard(session):
                 return fn()
+
         try:
             result = await anyio.to_thread.run_sync(call)
         except (KeyError, ValueError, IndexError, TypeError) as exc:
-            return JSONResponse({"error": str(exc.args[0] if exc.args else exc)}, status_code=409, headers=HEADERS)
+            return JSONResponse(
+                {"error": str(exc.args[0] if exc.args else exc)}, status_code=409, headers=HEADERS
+            )
         served.bump()
         return JSONResponse({"ok": True, **(result if isinstance(result, dict) else {})}, headers=HEADERS)
 
@@ -249,6 +276,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
             v = room_view(session)
             v["code"] = served.code
             return v
+
         return await stream(request, build)
 
     async def qr(request: Request) -> Response:
@@ -261,7 +289,8 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         base = served.base_url or str(request.base_url)
         buf = io.BytesIO()
         segno.make(f"{base.rstrip('/')}/join?code={served.code}", error="m").save(
-            buf, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, title="join this drill")
+            buf, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, title="join this drill"
+        )
         return reply(buf.getvalue().decode(), "image/svg+xml")
 
     # -- joining -------------------------------------------------------------------------------
@@ -270,8 +299,11 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
 
     async def join_roles(request: Request) -> Response:
         """The played roles and how many devices each has (no code needed to see the list)."""
-        roles = [{"id": r.id, "title": r.title, "devices": served.joined().get(r.id, 0)}
-                 for r in session.drill.roles if r.id in session.playing]
+        roles = [
+            {"id": r.id, "title": r.title, "devices": served.joined().get(r.id, 0)}
+            for r in session.drill.roles
+            if r.id in session.playing
+        ]
         return JSONResponse({"title": session.title, "roles": roles}, headers=HEADERS)
 
     async def join(request: Request) -> Response:
@@ -317,8 +349,12 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         role = who[1]
         if action == "decide":
             return await run_locked(lambda: _player_decides(session, role, data, served))
-        args = {k: v for k, v in data.items() if k in ("channel", "status", "impact", "next_steps", "eta", "text",
-                                                        "team", "who", "reason", "to")}
+        args = {
+            k: v
+            for k, v in data.items()
+            if k
+            in ("channel", "status", "impact", "next_steps", "eta", "text", "team", "who", "reason", "to")
+        }
         return await run_locked(lambda: session.act(role, action, **args))
 
     # -- the facilitator -------------------------------------------------------------------------
@@ -336,8 +372,11 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
 
         def build():
             v = facilitator_view(session, served.joined())
-            v.update(code=served.code, speed=served.speed, running=served.running, written=served.finished_path)
+            v.update(
+                code=served.code, speed=served.speed, running=served.running, written=served.finished_path
+            )
             return v
+
         return await stream(request, build)
 
     async def facilitator_do(request: Request) -> Response:
@@ -348,20 +387,29 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
             return data
         return await _facilitate(served, data, run_locked)
 
-    app = Starlette(routes=[
-        Route("/", room), Route("/events", room_events), Route("/qr.svg", qr),
-        Route("/join", join_page), Route("/join/roles", join_roles), Route("/join", join, methods=["POST"]),
-        Route("/p/{token}", player_page), Route("/p/{token}/events", player_events),
-        Route("/p/{token}/act", player_act, methods=["POST"]),
-        Route("/f/{token}", facilitator_page), Route("/f/{token}/events", facilitator_events),
-        Route("/f/{token}/do", facilitator_do, methods=["POST"]),
-        Route("/static/app.js", lambda r: reply(js, "text/javascript; charset=utf-8")),
-        Route("/static/app.css", lambda r: reply(css, "text/css; charset=utf-8")),
-        Route("/favicon.ico", lambda r: Response(status_code=204, headers=HEADERS)),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/", room),
+            Route("/events", room_events),
+            Route("/qr.svg", qr),
+            Route("/join", join_page),
+            Route("/join/roles", join_roles),
+            Route("/join", join, methods=["POST"]),
+            Route("/p/{token}", player_page),
+            Route("/p/{token}/events", player_events),
+            Route("/p/{token}/act", player_act, methods=["POST"]),
+            Route("/f/{token}", facilitator_page),
+            Route("/f/{token}/events", facilitator_events),
+            Route("/f/{token}/do", facilitator_do, methods=["POST"]),
+            Route("/static/app.js", lambda r: reply(js, "text/javascript; charset=utf-8")),
+            Route("/static/app.css", lambda r: reply(css, "text/css; charset=utf-8")),
+            Route("/favicon.ico", lambda r: Response(status_code=204, headers=HEADERS)),
+        ]
+    )
 
     async def not_found(request, exc):
         return refused(404, "not found")
+
     app.add_exception_handler(404, not_found)
     app.add_exception_handler(405, lambda r, e: refused(405, "method not allowed"))
     app.state.served = served
@@ -398,8 +446,9 @@ async def _facilitate(served: Served, data: dict, run_locked) -> Any:
         "step": lambda: s.step(),
         "advance": lambda: s.advance(float(data.get("minutes", 1.0))),
         "fire": lambda: s.fire(str(data["inject"])),
-        "decide": lambda: s.decide(str(data["decision"]), str(data["option"]),
-                                   served.real_s(str(data["decision"]))),
+        "decide": lambda: s.decide(
+            str(data["decision"]), str(data["option"]), served.real_s(str(data["decision"]))
+        ),
         "note": lambda: s.note(str(data["text"]), data.get("objective") or None),
         "mark": lambda: s.mark(str(data["expectation"]), str(data["outcome"])),
         "hotwash": lambda: s.hotwash(str(data["question"]), str(data["answer"])),
@@ -427,6 +476,7 @@ async def _facilitate(served: Served, data: dict, run_locked) -> Any:
 
         def done():
             served.finished_path = str(served.finish())
+
         return await run_locked(done)
     return await run_locked(lambda: _refuse(f"unknown command '{cmd}'"))
 
@@ -442,9 +492,10 @@ async def _clock(served: Served, stop: threading.Event) -> None:
         if not served.running or s.finished:
             continue
 
-        def tick() -> None:
+        def tick(s=s, dt=dt) -> None:
             with guard(s):
                 s.advance(dt / 60.0 * served.speed)
+
         await anyio.to_thread.run_sync(tick)
         served.bump()
 
@@ -468,8 +519,15 @@ class Serving:
         self._thread.join(timeout=5)
 
 
-def serve(session: Any, host: str, port: int, finish: Any = None, allow_hosts: tuple[str, ...] = (),
-          max_connections: int = MAX_CONNECTIONS, request_timeout_s: float = REQUEST_TIMEOUT_S) -> Serving:
+def serve(
+    session: Any,
+    host: str,
+    port: int,
+    finish: Any = None,
+    allow_hosts: tuple[str, ...] = (),
+    max_connections: int = MAX_CONNECTIONS,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
+) -> Serving:
     """Serve ``session`` on ``host:port`` (port 0: a free one) in a thread; returns the stop function.
 
     On an address other than loopback every view needs the session code. Requests must name this
@@ -484,9 +542,17 @@ def serve(session: Any, host: str, port: int, finish: Any = None, allow_hosts: t
     allowed = {*LOOPBACK_NAMES, host.lower(), *(h.lower().strip("[]") for h in allow_hosts)}
     if host in ("0.0.0.0", "::"):
         allowed |= _own_addresses()
-    config = uvicorn.Config(HostCheck(app, allowed), host=host, port=port, log_level="warning", lifespan="off",
-                            access_log=False, timeout_keep_alive=5, server_header=False,
-                            http=guarded_protocol(HEADERS, max_connections, request_timeout_s))
+    config = uvicorn.Config(
+        HostCheck(app, allowed),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_keep_alive=5,
+        server_header=False,
+        http=guarded_protocol(HEADERS, max_connections, request_timeout_s),
+    )
     server = uvicorn.Server(config)
     stop = threading.Event()
 

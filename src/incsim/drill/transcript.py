@@ -55,7 +55,7 @@ class Action:
         if "e" in t or "n" in t:
             t = format(self.t, ".12f")
         body = json.dumps({"do": self.kind, **self.args}, ensure_ascii=False, sort_keys=False)
-        return f"- {{\"t\": {t}, {body[1:]}\n"
+        return f'- {{"t": {t}, {body[1:]}\n'
 
 
 @dataclass
@@ -73,10 +73,12 @@ class Transcript:
 
     def header(self) -> str:
         """The YAML before the first action."""
-        return ("# incsim drill transcript: replay with  incsim drill DRILL.yaml --script THIS_FILE\n"
-                "apiVersion: incsim/v1\nkind: DrillTranscript\n"
-                f"drill: {json.dumps(self.drill, ensure_ascii=False)}\nseed: {self.seed}\n"
-                f"protocol: {json.dumps(self.protocol)}\nactions:\n")
+        return (
+            "# incsim drill transcript: replay with  incsim drill DRILL.yaml --script THIS_FILE\n"
+            "apiVersion: incsim/v1\nkind: DrillTranscript\n"
+            f"drill: {json.dumps(self.drill, ensure_ascii=False)}\nseed: {self.seed}\n"
+            f"protocol: {json.dumps(self.protocol)}\nactions:\n"
+        )
 
     def text(self) -> str:
         """The whole transcript as YAML text."""
@@ -99,8 +101,10 @@ class Transcript:
                     os.fsync(fh.fileno())
             self.journal_error = None
         except OSError as exc:
-            self.journal_error = (f"{self.journal}: cannot write the journal ({exc.strerror or exc}); the action "
-                                  "is kept and the journal is written again with the next one")
+            self.journal_error = (
+                f"{self.journal}: cannot write the journal ({exc.strerror or exc}); the action "
+                "is kept and the journal is written again with the next one"
+            )
 
     def start_journal(self, path: Path) -> None:
         """Write the header and the actions so far to ``path`` (whole or not at all: on ``--resume``
@@ -150,5 +154,9 @@ def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
         args = {k: v for k, v in a.items() if k not in ("t", "do")}
         out.append(Action(float(t), kind, args))
     seed = data.get("seed", 0)
-    return Transcript(drill=str(data.get("drill", "")), seed=int(seed) if isinstance(seed, int) else 0,
-                      protocol=str(data.get("protocol", "")), actions=out)
+    return Transcript(
+        drill=str(data.get("drill", "")),
+        seed=int(seed) if isinstance(seed, int) else 0,
+        protocol=str(data.get("protocol", "")),
+        actions=out,
+    )

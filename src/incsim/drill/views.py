@@ -20,16 +20,32 @@ FEED_TAIL = 60
 
 
 def _item(f) -> dict[str, Any]:
-    return {"i": f.index, "t": f.t, "clock": clock(f.t), "channel": f.channel, "sender": f.sender, "text": f.text,
-            "kind": f.kind}
+    return {
+        "i": f.index,
+        "t": f.t,
+        "clock": clock(f.t),
+        "channel": f.channel,
+        "sender": f.sender,
+        "text": f.text,
+        "kind": f.kind,
+    }
 
 
 def _status(session) -> dict[str, Any]:
     st = session.status()
-    return {"clock": clock(st.now), "local": st.local, "now": st.now, "services_affected": st.services_affected,
-            "mitigated": st.mitigated, "resolved": st.resolved, "room_open": st.room_open,
-            "people_engaged": st.people_engaged, "exposure": round(st.exposure), "protocol": st.protocol,
-            "finished": session.finished}
+    return {
+        "clock": clock(st.now),
+        "local": st.local,
+        "now": st.now,
+        "services_affected": st.services_affected,
+        "mitigated": st.mitigated,
+        "resolved": st.resolved,
+        "room_open": st.room_open,
+        "people_engaged": st.people_engaged,
+        "exposure": round(st.exposure),
+        "protocol": st.protocol,
+        "finished": session.finished,
+    }
 
 
 def _decision(session, role: str | None = None) -> dict[str, Any] | None:
@@ -37,18 +53,32 @@ def _decision(session, role: str | None = None) -> dict[str, Any] | None:
     p = session.pending_decision()
     if p is None or (role is not None and p.role != role):
         return None
-    return {"id": p.id, "prompt": p.prompt, "role": p.role, "deadline": clock(p.deadline),
-            "options": [{"id": o.id, "label": o.label} for o in p.options]}
+    return {
+        "id": p.id,
+        "prompt": p.prompt,
+        "role": p.role,
+        "deadline": clock(p.deadline),
+        "options": [{"id": o.id, "label": o.label} for o in p.options],
+    }
 
 
 def room_view(session) -> dict[str, Any]:
     """The projector's view: the clock, the state, the public channels and the decision asked."""
-    feed = [f for f in session.feed() if f.channel in ROOM_CHANNELS or
-            (f.channel == "facilitator" and f.kind == "decision")]
-    return {"view": "room", "title": session.title, "status": _status(session),
-            "feed": [_item(f) for f in feed[-FEED_TAIL:]], "decision": _decision(session),
-            "roles": [{"id": r.id, "title": r.title, "played": r.id in session.playing}
-                      for r in session.drill.roles]}
+    feed = [
+        f
+        for f in session.feed()
+        if f.channel in ROOM_CHANNELS or (f.channel == "facilitator" and f.kind == "decision")
+    ]
+    return {
+        "view": "room",
+        "title": session.title,
+        "status": _status(session),
+        "feed": [_item(f) for f in feed[-FEED_TAIL:]],
+        "decision": _decision(session),
+        "roles": [
+            {"id": r.id, "title": r.title, "played": r.id in session.playing} for r in session.drill.roles
+        ],
+    }
 
 
 def _pages_for(session, role) -> list[str]:
@@ -64,16 +94,27 @@ def player_view(session, role_id: str) -> dict[str, Any]:
     for f in session.feed():
         if f.channel in PLAYER_CHANNELS:
             feed.append(f)
-        elif f.channel == "page" and any(re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", f.text.lower())
-                                         for m in marks):
+        elif f.channel == "page" and any(
+            re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", f.text.lower()) for m in marks
+        ):
             feed.append(f)
         elif f.channel == "facilitator" and f.kind == "decision" and f.sender == role_id:
             feed.append(f)
-    return {"view": "player", "title": session.title, "status": _status(session),
-            "role": {"id": role.id, "title": role.title, "briefing": role.briefing,
-                     "person": session.person(role.id), "holds": role.holds or ""},
-            "page_waiting": session.pages_waiting(role_id),
-            "feed": [_item(f) for f in feed[-FEED_TAIL:]], "decision": _decision(session, role_id)}
+    return {
+        "view": "player",
+        "title": session.title,
+        "status": _status(session),
+        "role": {
+            "id": role.id,
+            "title": role.title,
+            "briefing": role.briefing,
+            "person": session.person(role.id),
+            "holds": role.holds or "",
+        },
+        "page_waiting": session.pages_waiting(role_id),
+        "feed": [_item(f) for f in feed[-FEED_TAIL:]],
+        "decision": _decision(session, role_id),
+    }
 
 
 def facilitator_view(session, joined: dict[str, int]) -> dict[str, Any]:
@@ -83,12 +124,19 @@ def facilitator_view(session, joined: dict[str, int]) -> dict[str, Any]:
     if p is not None:
         decision = dataclasses.asdict(p)
         decision["deadline"] = clock(p.deadline)
-    return {"view": "facilitator", "title": session.title, "status": _status(session),
-            "feed": [_item(f) for f in session.feed()[-FEED_TAIL * 2:]], "decision": decision,
-            "upcoming": [{"id": u.id, "when": u.when, "channel": u.channel} for u in session.upcoming()],
-            "on_demand": [{"id": i, "title": t} for i, t in session.on_demand()],
-            "expectations": [{"id": i, "text": t, "outcome": o or ""} for i, t, o in session.expectations()],
-            "roles": [{"id": r.id, "title": r.title, "played": r.id in session.playing,
-                       "devices": joined.get(r.id, 0)} for r in session.drill.roles],
-            "hotwash": list(session.drill.hotwash),
-            "objectives": [{"id": o.id, "text": o.text} for o in session.drill.objectives]}
+    return {
+        "view": "facilitator",
+        "title": session.title,
+        "status": _status(session),
+        "feed": [_item(f) for f in session.feed()[-FEED_TAIL * 2 :]],
+        "decision": decision,
+        "upcoming": [{"id": u.id, "when": u.when, "channel": u.channel} for u in session.upcoming()],
+        "on_demand": [{"id": i, "title": t} for i, t in session.on_demand()],
+        "expectations": [{"id": i, "text": t, "outcome": o or ""} for i, t, o in session.expectations()],
+        "roles": [
+            {"id": r.id, "title": r.title, "played": r.id in session.playing, "devices": joined.get(r.id, 0)}
+            for r in session.drill.roles
+        ],
+        "hotwash": list(session.drill.hotwash),
+        "objectives": [{"id": o.id, "text": o.text} for o in session.drill.objectives],
+    }

@@ -57,21 +57,35 @@ def guarded_protocol(headers: dict[str, str], limit: int, request_timeout: float
 
         def send_400_response(self, msg: str) -> None:
             self._disarm()
-            event = h11.Response(status_code=400, reason=STATUS_PHRASES[400], headers=[
-                (b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"), *security])
+            event = h11.Response(
+                status_code=400,
+                reason=STATUS_PHRASES[400],
+                headers=[
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"connection", b"close"),
+                    *security,
+                ],
+            )
             body = msg.encode("ascii", "replace") + b"\n"
             try:
-                self.transport.write(self.conn.send(event) + self.conn.send(h11.Data(data=body))
-                                     + self.conn.send(h11.EndOfMessage()))
+                self.transport.write(
+                    self.conn.send(event)
+                    + self.conn.send(h11.Data(data=body))
+                    + self.conn.send(h11.EndOfMessage())
+                )
             except h11.LocalProtocolError:
                 pass  # a reply was under way already: close without one
             self.transport.close()
 
         def _refuse(self, status: int, body: bytes) -> None:
-            head = [b"HTTP/1.1 %d %s\r\n" % (status, STATUS_PHRASES[status]),
-                    b"content-type: text/plain; charset=utf-8\r\n", b"connection: close\r\n",
-                    b"content-length: %d\r\n" % len(body),
-                    *(k + b": " + v + b"\r\n" for k, v in security), b"\r\n"]
+            head = [
+                b"HTTP/1.1 %d %s\r\n" % (status, STATUS_PHRASES[status]),
+                b"content-type: text/plain; charset=utf-8\r\n",
+                b"connection: close\r\n",
+                b"content-length: %d\r\n" % len(body),
+                *(k + b": " + v + b"\r\n" for k, v in security),
+                b"\r\n",
+            ]
             self.transport.write(b"".join(head) + body)
             self.transport.close()
 

@@ -12,7 +12,7 @@ from incsim.model.waiting import FirstOf
 
 
 def update_request_rate(behaviour, protocol) -> float:
-    """"Any updates?" requests per hour an incident's IC fields under ``protocol``: fewer with an
+    """ "Any updates?" requests per hour an incident's IC fields under ``protocol``: fewer with an
     executive channel, where leadership reads the simplified updates instead of asking."""
     rate = behaviour.update_requests_per_hour
     if protocol.executive_channel:
@@ -25,8 +25,6 @@ class Communication:
 
     def _command(self, run: IncidentRun):
         """The IC: joins, posts the structured updates on cadence, fields "any updates?"."""
-        proto = self.strategy.spec
-        beh = self.scn.behaviour
         ic = run.ic
         if ic is None and self.roster.ic_pool:
             # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
@@ -90,10 +88,17 @@ class Communication:
                 yield self.env.timeout(posted - self.env.now)
             if run.resolved.triggered:
                 break
-            self.emit(run, Update, ic.id, channel="incident", status="mitigated" if run.mitigated else "investigating",
-                           impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
-                           next_steps=run.phase, eta_min=self.eta(run),
-                           write_min=write)
+            self.emit(
+                run,
+                Update,
+                ic.id,
+                channel="incident",
+                status="mitigated" if run.mitigated else "investigating",
+                impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
+                next_steps=run.phase,
+                eta_min=self.eta(run),
+                write_min=write,
+            )
             if proto.executive_channel:
                 write_exec = run.draw(beh.write_exec_update, "write_exec_update", ic)
                 posted = self.ic_work(run, ic, write_exec)
@@ -101,22 +106,34 @@ class Communication:
                     yield self.env.timeout(posted - self.env.now)
                 if run.resolved.triggered:
                     break
-                self.emit(run, Update, ic.id, channel="executive",
-                               status="mitigated" if run.mitigated else "investigating",
-                               write_min=write_exec)
+                self.emit(
+                    run,
+                    Update,
+                    ic.id,
+                    channel="executive",
+                    status="mitigated" if run.mitigated else "investigating",
+                    write_min=write_exec,
+                )
             for w in watchers:
                 if w.working(self.env.now) and w.id not in run.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    self.interrupt(run, w, run.draw(beh.read_update, "read_update", w), "read update", "watcher",
-                                        refocus=False)
+                    self.interrupt(
+                        run,
+                        w,
+                        run.draw(beh.read_update, "read_update", w),
+                        "read update",
+                        "watcher",
+                        refocus=False,
+                    )
 
     def ic_work(self, run: IncidentRun, ic: Engineer, minutes: float, slow: bool = True) -> float:
         """Queue ``minutes`` of the IC's own work (writing, answering, deliberating) after what
         they already have, at their speed of the hour (with ``slow``; a deliberation's talking
         time is the same at any hour); returns the minute it is done."""
         start = max(self.env.now, run.ic_free_at)
-        run.ic_free_at = start + (ic.work_done(start, minutes, self.scn.behaviour.off_hours_slowdown)
-                                  if slow else minutes)
+        run.ic_free_at = start + (
+            ic.work_done(start, minutes, self.scn.behaviour.off_hours_slowdown) if slow else minutes
+        )
         return run.ic_free_at
 
     def eta(self, run: IncidentRun) -> float | None:
@@ -126,9 +143,14 @@ class Communication:
         if run.phase in ("diagnose", "contain"):
             return None
         spec = run.spec
-        left = run.stretch_left if run.phase == "fix" else spec.fix + sum(
-            d.deliberation for d in spec.decisions if not d.containment)
-        recovery = max((s.recovery for s in spec.spread if s.service in run.affected - run.recovered), default=0.0)
+        left = (
+            run.stretch_left
+            if run.phase == "fix"
+            else spec.fix + sum(d.deliberation for d in spec.decisions if not d.containment)
+        )
+        recovery = max(
+            (s.recovery for s in spec.spread if s.service in run.affected - run.recovered), default=0.0
+        )
         return round(left + recovery, 1) if run.phase != "recover" else round(recovery, 1)
 
     def _update_request_rate(self) -> float:
@@ -142,8 +164,14 @@ class Communication:
             if run.resolved.triggered:
                 return
             ic = run.ic or ic  # whoever commands now (a drill's IC may hand over)
-            self.emit(run, Question, "leadership", to=ic.id, medium="room" if run.room_open else "channel",
-                           topic="any updates?")
+            self.emit(
+                run,
+                Question,
+                "leadership",
+                to=ic.id,
+                medium="room" if run.room_open else "channel",
+                topic="any updates?",
+            )
             answer = run.draw(beh.interruption.answer, "answer", ic)
             self.interrupt(run, ic, answer, "any updates?", "ic")
             self.ic_work(run, ic, answer)  # the IC's coordination waits while they answer
@@ -168,40 +196,60 @@ class Communication:
                 continue
             asker = specs[int(run.stream("questions").integers(len(specs)))]
             self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
-            self.interrupt(run, run.debugger, run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
-                                "spectator question", "debugger")
+            self.interrupt(
+                run,
+                run.debugger,
+                run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
+                "spectator question",
+                "debugger",
+            )
             beh = self.scn.behaviour
-            if beh.spectator_suggestion_helps > 0 and run.stream("suggestions").random() < beh.spectator_suggestion_helps:
+            if (
+                beh.spectator_suggestion_helps > 0
+                and run.stream("suggestions").random() < beh.spectator_suggestion_helps
+            ):
                 # a suggestion not already tried: it takes that much off the debugger's work left
                 run.change_work(1.0, -run.draw(beh.spectator_suggestion_saves, "suggestion_saves"))
 
 
 MECHANISMS = (
     Mechanism(
-        "spectator-questions", "room",
+        "spectator-questions",
+        "room",
         "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
         "debugger, each answered in {behaviour.room_answer} min out of the debugger's work; with "
         "chance {behaviour.spectator_suggestion_helps} a question is a suggestion that saves the "
         "debugger {behaviour.spectator_suggestion_saves} min of the work left.",
         "incsim.model.communication:Communication._room_questions",
-        ("behaviour.spectator_questions_per_hour", "behaviour.room_answer", "behaviour.spectator_suggestion_helps",
-         "behaviour.spectator_suggestion_saves"),
+        (
+            "behaviour.spectator_questions_per_hour",
+            "behaviour.room_answer",
+            "behaviour.spectator_suggestion_helps",
+            "behaviour.spectator_suggestion_saves",
+        ),
         ("war-room", "hybrid"),
     ),
     Mechanism(
-        "updates", "channel",
+        "updates",
+        "channel",
         "The IC begins a structured update every {protocol.update_cadence_min} min, or once free of "
         "what they are doing, and posts it when written (it takes {behaviour.write_update} min of "
         "their time, slower off hours, so the gaps vary), with an ETA once the cause is known (the work left at "
         "full speed and the slowest recovery to come; unknown while diagnosing); "
         "{protocol.channel_watchers} people follow the channel and read "
-        "each update ({behaviour.read_update} min, no refocus), and leadership asks \"any updates?\" "
+        'each update ({behaviour.read_update} min, no refocus), and leadership asks "any updates?" '
         "{behaviour.update_requests_per_hour} times an hour (x{behaviour.update_requests_factor_with_exec_channel} "
         "with an executive channel: {protocol.executive_channel}), each answer taking the IC's time. "
         "The IC's decisions and escalations wait until they are free of that work.",
         "incsim.model.communication:Communication._command",
-        ("protocol.update_cadence_min", "protocol.channel_watchers", "protocol.executive_channel",
-         "behaviour.write_update", "behaviour.read_update", "behaviour.update_requests_per_hour",
-         "behaviour.update_requests_factor_with_exec_channel"),
+        (
+            "protocol.update_cadence_min",
+            "protocol.channel_watchers",
+            "protocol.executive_channel",
+            "behaviour.write_update",
+            "behaviour.read_update",
+            "behaviour.update_requests_per_hour",
+            "behaviour.update_requests_factor_with_exec_channel",
+        ),
     ),
 )

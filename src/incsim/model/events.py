@@ -82,8 +82,12 @@ class Event:
     def as_dict(self) -> dict[str, Any]:
         """The flat JSON form, without the version marker: times rounded to a millionth of a
         minute, tuples as lists, optional fields at their default left out."""
-        out: dict[str, Any] = {"t": round(self.t, 6), "incident": self.incident, "kind": self.kind.value,
-                               "who": self.who}
+        out: dict[str, Any] = {
+            "t": round(self.t, 6),
+            "incident": self.incident,
+            "kind": self.kind.value,
+            "who": self.who,
+        }
         for name, optional, default in _COLUMNS[type(self)]:
             value = getattr(self, name)
             if optional and value == default:
@@ -351,9 +355,32 @@ class Busy(Event):
     waits: bool = False
 
 
-RECORDS: dict[Kind, type[Event]] = {cls.kind: cls for cls in (
-    Detected, Affected, Paged, Joined, Left, Question, Answer, Interrupted, Update, DecisionRequested, Decision,
-    RoomOpened, RoomClosed, Overran, Escalated, Fixed, Recovered, Mitigated, Resolved, Injected, Busy)}
+RECORDS: dict[Kind, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        Detected,
+        Affected,
+        Paged,
+        Joined,
+        Left,
+        Question,
+        Answer,
+        Interrupted,
+        Update,
+        DecisionRequested,
+        Decision,
+        RoomOpened,
+        RoomClosed,
+        Overran,
+        Escalated,
+        Fixed,
+        Recovered,
+        Mitigated,
+        Resolved,
+        Injected,
+        Busy,
+    )
+}
 """The record type of every kind."""
 assert set(RECORDS) == set(Kind)
 
@@ -363,7 +390,8 @@ _CONTEXT = ("v", "replication", "protocol")  # what a written line adds around a
 # order, and the type hints the reader checks values against.
 _COLUMNS: dict[type, tuple[tuple[str, bool, Any], ...]] = {
     cls: tuple((f.name, f.default is not MISSING, f.default) for f in fields(cls) if f.name not in _COMMON)
-    for cls in RECORDS.values()}
+    for cls in RECORDS.values()
+}
 _HINTS: dict[type, dict[str, Any]] = {cls: typing.get_type_hints(cls) for cls in RECORDS.values()}
 
 
@@ -403,10 +431,14 @@ def event_from_dict(d: Mapping[str, Any]) -> Event:
     cls = RECORDS[kind]
     cols = _COLUMNS[cls]
     names = {name for name, _, _ in cols}
-    unknown = sorted(k for k in d if k not in names and k not in _COMMON and k not in _CONTEXT and k != "kind")
+    unknown = sorted(
+        k for k in d if k not in names and k not in _COMMON and k not in _CONTEXT and k != "kind"
+    )
     if unknown:
         raise ValueError(f"{kind.value}: unknown field(s) {', '.join(unknown)}")
-    missing = [k for k in ("t", "incident") if k not in d] + [n for n, opt, _ in cols if not opt and n not in d]
+    missing = [k for k in ("t", "incident") if k not in d] + [
+        n for n, opt, _ in cols if not opt and n not in d
+    ]
     if missing:
         raise ValueError(f"{kind.value}: missing field(s) {', '.join(missing)}")
     hints = _HINTS[cls]
@@ -447,8 +479,36 @@ class Log:
 
 
 __all__ = [
-    "RECORDS", "SCHEMA_VERSION", "Affected", "Answer", "Busy", "Channel", "Decision", "DecisionRequested", "Detected",
-    "Escalated", "Event", "Fixed", "Injected", "Interrupted", "Joined", "Kind", "Left", "Log", "Medium", "Mitigated",
-    "Overran", "Paged", "Question", "Recovered", "Resolved", "Role", "RoomClosed", "RoomOpened", "Status", "Update",
-    "event_from_dict", "record",
+    "RECORDS",
+    "SCHEMA_VERSION",
+    "Affected",
+    "Answer",
+    "Busy",
+    "Channel",
+    "Decision",
+    "DecisionRequested",
+    "Detected",
+    "Escalated",
+    "Event",
+    "Fixed",
+    "Injected",
+    "Interrupted",
+    "Joined",
+    "Kind",
+    "Left",
+    "Log",
+    "Medium",
+    "Mitigated",
+    "Overran",
+    "Paged",
+    "Question",
+    "Recovered",
+    "Resolved",
+    "Role",
+    "RoomClosed",
+    "RoomOpened",
+    "Status",
+    "Update",
+    "event_from_dict",
+    "record",
 ]

@@ -33,8 +33,9 @@ class IncidentRun:
     room_opened_at: float
     room_limit: int | None  # None: no cap
 
-    def __init__(self, spec: IncidentSpec, env: simpy.Environment, streams: Streams,
-                 number: Mapping[str, int]) -> None:
+    def __init__(
+        self, spec: IncidentSpec, env: simpy.Environment, streams: Streams, number: Mapping[str, int]
+    ) -> None:
         """``env`` makes the run's signals (``resolved``, ``rate_changed``, ...); ``streams``
         and ``number`` (each person's number in the roster) make its random streams."""
         self.spec = spec
@@ -42,13 +43,15 @@ class IncidentRun:
         self._streams = streams
         self._number = number
         self.detected_at = env.now
-        self.engaged: dict[str, str] = {}        # person -> role, while part of the incident
+        self.engaged: dict[str, str] = {}  # person -> role, while part of the incident
         self.joined_at_work: dict[str, bool] = {}
-        self.present: set[str] = set()            # in the room, while a room is open
+        self.present: set[str] = set()  # in the room, while a room is open
         self.room_open = False
         self.room_reason = ""  # why the open room opened (TRIAGE_CALL for the hybrid's triage call)
         self.rooms_opened = 0  # rooms opened so far (the triage call counts)
-        self.awaited: dict[str, int] = {}  # invitees busy elsewhere who come when free -> the room (number) they await
+        self.awaited: dict[
+            str, int
+        ] = {}  # invitees busy elsewhere who come when free -> the room (number) they await
         self.coming: dict[str, simpy.Event] = {}  # paged and on the way -> fires when their page is answered
         self.debugger: Engineer | None = None
         self.ic_ready = env.event()
@@ -64,7 +67,9 @@ class IncidentRun:
         self.escalation_due = False  # an escalation waits for the IC to be free
         self.stretch_left = 0.0  # the debugger's work left in the current stretch (full speed), for the ETA
         self.working = 0  # people working on it now (the debugger at their work, owners at a fix)
-        self.last_progress = env.now  # the last minute work was done, or a decision, answer, fix or recovery came
+        self.last_progress = (
+            env.now
+        )  # the last minute work was done, or a decision, answer, fix or recovery came
         self.resolved = env.event()
         self.escalated = False
         self.triage_pending = False  # a triage call is due and has not ended yet
@@ -154,7 +159,9 @@ class IncidentRun:
         hours (read ``now``, so a night page that runs into the morning speeds up).
         ``behaviour`` is the scenario's."""
         n = behaviour.narration
-        narration = min(1.0 + n.per_listener * self.audience(), n.max_slowdown)  # 1 with no room: max_slowdown >= 1
+        narration = min(
+            1.0 + n.per_listener * self.audience(), n.max_slowdown
+        )  # 1 with no room: max_slowdown >= 1
         night = 1.0
         if self.debugger is not None and not self.debugger.working(now):
             night = behaviour.off_hours_slowdown
@@ -167,10 +174,12 @@ class IncidentRun:
         """What the protocol sees of the incident ``now``; ``customer_data`` are the services
         holding customer data."""
         return IncidentView(
-            category=self.spec.category, flags=self.spec.flags,
+            category=self.spec.category,
+            flags=self.spec.flags,
             services_affected=len(self.affected),
-            customer_data_at_risk=("data-loss" in self.spec.flags) or (
-                "security" in self.spec.flags and any(s in customer_data for s in self.affected)),
-            minutes_since_detected=now - self.detected_at, mitigated=self.mitigated,
+            customer_data_at_risk=("data-loss" in self.spec.flags)
+            or ("security" in self.spec.flags and any(s in customer_data for s in self.affected)),
+            minutes_since_detected=now - self.detected_at,
+            mitigated=self.mitigated,
             minutes_without_progress=0.0 if self.working else now - self.last_progress,
         )

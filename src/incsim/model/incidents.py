@@ -124,8 +124,14 @@ class DrawTables:
         return cat, flags
 
 
-def _cascade(roots: list[str], scn: Scenario, category: str, rng: Callable[[], np.random.Generator],
-             recovery_dist, tables: DrawTables | None = None) -> list[Spread]:
+def _cascade(
+    roots: list[str],
+    scn: Scenario,
+    category: str,
+    rng: Callable[[], np.random.Generator],
+    recovery_dist,
+    tables: DrawTables | None = None,
+) -> list[Spread]:
     """Breadth-first spread to dependents; a visited set makes cycles harmless."""
     spec = scn.incidents.categories[category]
     if spec.cascade_probability <= 0:
@@ -146,21 +152,38 @@ def _cascade(roots: list[str], scn: Scenario, category: str, rng: Callable[[], n
                 damage_fix = sample(spec.damage_fix, rng) if spec.damage_fix is not None else 0.0
                 if reaches and d not in hit:
                     hit.add(d)
-                    out.append(Spread(service=d, via=svc, delay=delay, recovery=recovery,
-                                      damage_fix=damage_fix if damaged else 0.0))
+                    out.append(
+                        Spread(
+                            service=d,
+                            via=svc,
+                            delay=delay,
+                            recovery=recovery,
+                            damage_fix=damage_fix if damaged else 0.0,
+                        )
+                    )
                     nxt.append(d)
         frontier = nxt
     return out
 
 
 def _decisions(specs, rng: np.random.Generator, containment: bool = False) -> list[DecisionNeed]:
-    return [DecisionNeed(d.name, tuple(d.stakeholders), sample(d.deliberation, rng),
-                         containment and i == 0) for i, d in enumerate(specs)]
+    return [
+        DecisionNeed(d.name, tuple(d.stakeholders), sample(d.deliberation, rng), containment and i == 0)
+        for i, d in enumerate(specs)
+    ]
 
 
-def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root: str,
-                  scn: Scenario, streams: Streams, stream_id: int | None = None,
-                  tables: DrawTables | None = None) -> IncidentSpec:
+def draw_incident(
+    i: int,
+    at: float,
+    category: str,
+    flags: tuple[str, ...],
+    root: str,
+    scn: Scenario,
+    streams: Streams,
+    stream_id: int | None = None,
+    tables: DrawTables | None = None,
+) -> IncidentSpec:
     """Draw the intrinsic work of incident ``i`` from its own streams (keyed ``stream_id`` if
     given); ``tables``, the scenario's ``DrawTables``, saves computing them again."""
     key = i if stream_id is None else stream_id
@@ -199,13 +222,25 @@ def draw_incident(i: int, at: float, category: str, flags: tuple[str, ...], root
         decisions += _decisions(spec.decisions, rng)
     spread = _cascade(roots, scn, category, lambda: streams.get("cascade", key), spec.recovery, tables)
     return IncidentSpec(
-        id=i, at=at, category=category, flags=flags, roots=tuple(roots), diagnosis=diagnosis,
-        fix=fix, consults=consults, consult_teams=consult_teams, decisions=tuple(decisions),
-        spread=tuple(spread), exposure_per_min=exposure, stream_id=stream_id,
+        id=i,
+        at=at,
+        category=category,
+        flags=flags,
+        roots=tuple(roots),
+        diagnosis=diagnosis,
+        fix=fix,
+        consults=consults,
+        consult_teams=consult_teams,
+        decisions=tuple(decisions),
+        spread=tuple(spread),
+        exposure_per_min=exposure,
+        stream_id=stream_id,
     )
 
 
-def draw_kind(scn: Scenario, rng: np.random.Generator, tables: DrawTables | None = None) -> tuple[str, tuple[str, ...]]:
+def draw_kind(
+    scn: Scenario, rng: np.random.Generator, tables: DrawTables | None = None
+) -> tuple[str, tuple[str, ...]]:
     """A category from the mix and the flags an incident carries: one uniform for the category
     (as ``rng.choice`` over the mix would draw it) and one per flag, all in one call."""
     return (tables or DrawTables(scn)).kind(rng.random(1 + len(FLAGS)).tolist())
@@ -283,8 +318,13 @@ def arrival_rate(scn: Scenario) -> ArrivalRate:
     return ArrivalRate(weights=profile_weights(profile), offsets=offsets, bursts=bursts)
 
 
-def _thinned_arrivals(scn: Scenario, rng: np.random.Generator, horizon: float,
-                      rate: ArrivalRate, tables: DrawTables | None = None) -> list[tuple[float, str, tuple[str, ...], str]]:
+def _thinned_arrivals(
+    scn: Scenario,
+    rng: np.random.Generator,
+    horizon: float,
+    rate: ArrivalRate,
+    tables: DrawTables | None = None,
+) -> list[tuple[float, str, tuple[str, ...], str]]:
     """A non-homogeneous Poisson process by thinning: candidates at the envelope rate, each
     kept with the ratio of its service's rate at that time to the envelope."""
     if tables is None:
@@ -334,43 +374,61 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
             raw.append((t, cat, flags, services[bisect_right(cdf, u[-1])]))
     raw.sort(key=lambda r: r[0])
     with fewer_collections():
-        return [draw_incident(i, at, cat, flags, root, scn, streams, tables=tables)
-                for i, (at, cat, flags, root) in enumerate(raw)]
+        return [
+            draw_incident(i, at, cat, flags, root, scn, streams, tables=tables)
+            for i, (at, cat, flags, root) in enumerate(raw)
+        ]
 
 
 MECHANISMS = (
     Mechanism(
-        "pooled-arrivals", "entry",
+        "pooled-arrivals",
+        "entry",
         "P1 incidents arrive as one Poisson process of "
         "{incidents.arrivals.rate_per_week} a week (shaped by the hour-of-week profile and any "
         "bursts), each on a service drawn by failure weight; the arrival list is drawn before any "
         "protocol runs, so every protocol meets the same incidents at the same times.",
         "incsim.model.incidents:generate_incidents",
-        ("incidents.arrivals.rate_per_week", "incidents.arrivals.profile", "incidents.arrivals.bursts",
-         "org.services.*.failure_weight"),
+        (
+            "incidents.arrivals.rate_per_week",
+            "incidents.arrivals.profile",
+            "incidents.arrivals.bursts",
+            "org.services.*.failure_weight",
+        ),
         assumption="Incidents arrive independently of the protocol and of each other.",
         when="!incidents.arrivals.per_service",
     ),
     Mechanism(
-        "incident-work", "entry",
+        "incident-work",
+        "entry",
         "Each incident's category comes from the mix and its flags from their probabilities; its "
         "diagnosis and fix work, the points where the debugger needs another team's expert, its "
         "decisions and its cascade are drawn from the incident's own streams before it starts, "
         "so they do not depend on the protocol.",
         "incsim.model.incidents:draw_incident",
-        ("incidents.mix", "incidents.flags", "incidents.categories.*.diagnosis",
-         "incidents.categories.*.fix", "incidents.categories.*.consults_mean",
-         "incidents.categories.*.decisions"),
+        (
+            "incidents.mix",
+            "incidents.flags",
+            "incidents.categories.*.diagnosis",
+            "incidents.categories.*.fix",
+            "incidents.categories.*.consults_mean",
+            "incidents.categories.*.decisions",
+        ),
         assumption="The work an incident needs does not depend on how people respond to it.",
     ),
     Mechanism(
-        "cascade", "work",
+        "cascade",
+        "work",
         "A failure spreads to each dependent service with its category's cascade probability "
         "after its cascade delay, and stops spreading once the root is fixed; a dependent the "
         "cascade damaged needs its own owner's fix before it recovers.",
         "incsim.model.world:World._cascade",
-        ("incidents.categories.*.cascade_probability", "incidents.categories.*.cascade_delay",
-         "incidents.categories.*.damage_probability", "incidents.categories.*.damage_fix",
-         "org.services.*.depends_on"),
+        (
+            "incidents.categories.*.cascade_probability",
+            "incidents.categories.*.cascade_delay",
+            "incidents.categories.*.damage_probability",
+            "incidents.categories.*.damage_fix",
+            "org.services.*.depends_on",
+        ),
     ),
 )

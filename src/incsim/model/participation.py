@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from incsim.model.events import (Answer, Decision, DecisionRequested, Event, Fixed, Interrupted, Joined, Left,
-                                 Recovered, RoomClosed, RoomOpened)
+from incsim.model.events import (
+    Answer,
+    Decision,
+    DecisionRequested,
+    Event,
+    Fixed,
+    Interrupted,
+    Joined,
+    Left,
+    Recovered,
+    RoomClosed,
+    RoomOpened,
+)
 from incsim.model.incident_run import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, TRIAGE_CALL, IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
@@ -58,8 +69,17 @@ class Participation:
         late = self.env.now - run.room_opened_at > self.scn.behaviour.late_joiner_after
         if late and run.debugger is not None and eng.id != run.debugger.id and run.debugger.id in run.present:
             brief = run.draw(self.scn.behaviour.brief_late_joiner, "briefing", eng)
-            self.emit(run, Interrupted, run.debugger.id, answer_min=brief, refocus_min=0.0,
-                      reason="brief late joiner", role="debugger", engaged=True, by=eng.id)
+            self.emit(
+                run,
+                Interrupted,
+                run.debugger.id,
+                answer_min=brief,
+                refocus_min=0.0,
+                reason="brief late joiner",
+                role="debugger",
+                engaged=True,
+                by=eng.id,
+            )
             run.interruptions_due.append(brief)
         run.room_changed_now()
 
@@ -91,8 +111,9 @@ class Participation:
         run.readers.add(eng.id)
         return run.draw(self.scn.behaviour.read_thread, "reading", eng)
 
-    def interrupt(self, run: IncidentRun, eng: Engineer, answer: float, reason: str, role: str,
-                  refocus: bool = True) -> None:
+    def interrupt(
+        self, run: IncidentRun, eng: Engineer, answer: float, reason: str, role: str, refocus: bool = True
+    ) -> None:
         """Charge ``eng`` an interruption for ``run``: ``answer`` minutes plus a short refocus if
         at work. ``role`` is what it makes someone not part of ``run``; someone part of it acts
         in the role they hold there.
@@ -104,10 +125,20 @@ class Participation:
         role = run.engaged.get(eng.id, role)  # someone part of the incident keeps the one role they hold
         r = 0.0
         if refocus and eng.working(now):
-            r = min(run.draw(self.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
-                    eng.minutes_left_at_work(now + answer))
-        self.emit(run, Interrupted, eng.id, answer_min=answer, refocus_min=r, reason=reason, role=role,
-                  engaged=eng.id in run.engaged)
+            r = min(
+                run.draw(self.scn.behaviour.interruption.refocus, "interruption_refocus", eng),
+                eng.minutes_left_at_work(now + answer),
+            )
+        self.emit(
+            run,
+            Interrupted,
+            eng.id,
+            answer_min=answer,
+            refocus_min=r,
+            reason=reason,
+            role=role,
+            engaged=eng.id in run.engaged,
+        )
         target = self.debugging.get(eng.id)
         if target is not None and not target.resolved.triggered:
             target.interruptions_due.append(answer + r)
@@ -153,7 +184,8 @@ class Participation:
 
 MECHANISMS = (
     Mechanism(
-        "late-joiners", "room",
+        "late-joiners",
+        "room",
         "Someone joining a room more than {behaviour.late_joiner_after} min after it opened is "
         "briefed by the debugger for {behaviour.brief_late_joiner} min.",
         "incsim.model.participation:Participation._enter_room",
@@ -161,7 +193,8 @@ MECHANISMS = (
         ("war-room", "hybrid"),
     ),
     Mechanism(
-        "refocus", "cost",
+        "refocus",
+        "cost",
         "Leaving an incident that pulled them off work costs a person {behaviour.refocus} min to "
         "regain focus (cut at the end of their working day, and not charged when they leave for "
         "another incident); an interruption at work costs {behaviour.interruption.refocus} min.",

@@ -113,8 +113,17 @@ class Engineer:
 
 
 def _fields(e: Engineer) -> tuple:
-    return (e.id, e.team, e.index, e.is_lead, e.utc_offset_hours, e.start_hour, e.end_hour, e.weekends_off,
-            e.roles)
+    return (
+        e.id,
+        e.team,
+        e.index,
+        e.is_lead,
+        e.utc_offset_hours,
+        e.start_hour,
+        e.end_hour,
+        e.weekends_off,
+        e.roles,
+    )
 
 
 def union_sorted(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -139,9 +148,14 @@ class Roster:
             members = []
             for i in range(team.size):
                 eng = Engineer(
-                    id=f"{team.name}-{i + 1}", team=team.name, index=i, is_lead=i < team.leads,
-                    utc_offset_hours=team.utc_offset_hours, start_hour=team.work_hours.start,
-                    end_hour=team.work_hours.end, weekends_off=team.work_hours.weekends_off,
+                    id=f"{team.name}-{i + 1}",
+                    team=team.name,
+                    index=i,
+                    is_lead=i < team.leads,
+                    utc_offset_hours=team.utc_offset_hours,
+                    start_hour=team.work_hours.start,
+                    end_hour=team.work_hours.end,
+                    weekends_off=team.work_hours.weekends_off,
                     roles=tuple(team.roles),
                 )
                 members.append(eng)
@@ -214,11 +228,17 @@ class Roster:
 
 MECHANISMS = (
     Mechanism(
-        "rotas-and-hours", "people",
+        "rotas-and-hours",
+        "people",
         "Each team has its engineers, a time zone and working hours (weekends off if set); its "
         "on-call rota hands over every shift in a fixed order, and the IC rota weekly.",
         "incsim.model.people:Roster.oncall",
-        ("org.teams.*.size", "org.teams.*.utc_offset_hours", "org.teams.*.work_hours",
-         "org.teams.*.oncall.shift_days", "org.teams.*.oncall.per_shift"),
+        (
+            "org.teams.*.size",
+            "org.teams.*.utc_offset_hours",
+            "org.teams.*.work_hours",
+            "org.teams.*.oncall.shift_days",
+            "org.teams.*.oncall.per_shift",
+        ),
     ),
 )

@@ -79,8 +79,14 @@ class Players:
             self.commanding[other.id] = run
         else:
             team = eng.team
-            other = next((e for e in self.roster.by_team[team] if e is not eng and not self.hard_busy(e)
-                          and (run.ic is None or e.id != run.ic.id)), None)
+            other = next(
+                (
+                    e
+                    for e in self.roster.by_team[team]
+                    if e is not eng and not self.hard_busy(e) and (run.ic is None or e.id != run.ic.id)
+                ),
+                None,
+            )
             if other is None:
                 return None
             self._release(self.debugging, eng.id)
@@ -88,7 +94,6 @@ class Players:
             self.debugging[other.id] = run
         self.emit(run, Paged, other.id, role=role, team=other.team)
         return other
-
 
     def hand_over_refused(self, run: IncidentRun, to: Engineer) -> str:
         """Why the played IC cannot hand command to ``to`` now ('' when they can)."""

@@ -137,19 +137,26 @@ def make_strategy(spec: ProtocolSpec) -> Strategy:
 
 MECHANISMS = (
     Mechanism(
-        "war-room", "protocol",
+        "war-room",
+        "protocol",
         "Under a war room every incident opens a room at detection.",
-        "incsim.model.protocols:WarRoom.opening_room", (), ("war-room",),
+        "incsim.model.protocols:WarRoom.opening_room",
+        (),
+        ("war-room",),
     ),
     Mechanism(
-        "async-first", "protocol",
+        "async-first",
+        "protocol",
         "Under async-first everything happens in the channel; no room is opened unless its IC may "
         "escalate to one ({protocol.ic_may_escalate}), by the hybrid's escalation rules, checked "
         "once the IC is in the incident and thereafter as the hybrid's are.",
-        "incsim.model.protocols:AsyncFirst", ("protocol.ic_may_escalate",), ("async-first",),
+        "incsim.model.protocols:AsyncFirst",
+        ("protocol.ic_may_escalate",),
+        ("async-first",),
     ),
     Mechanism(
-        "hybrid-escalation", "protocol",
+        "hybrid-escalation",
+        "protocol",
         "The hybrid starts in the channel and opens a room (an escalation) when the category is one "
         "of {protocol.escalation.categories}, a flag is one of {protocol.escalation.flags}, at least "
         "{protocol.escalation.services_affected_at_least} services are affected, customer data is at "
@@ -161,13 +168,18 @@ MECHANISMS = (
         "escalation opens brings the people its rule names: the owners of the affected services, "
         "and for customer data at risk or a flag, the security engineer.",
         "incsim.model.protocols:Hybrid.escalation",
-        ("protocol.escalation.categories", "protocol.escalation.flags",
-         "protocol.escalation.services_affected_at_least", "protocol.escalation.customer_data_at_risk",
-         "protocol.escalation.no_progress_min"),
+        (
+            "protocol.escalation.categories",
+            "protocol.escalation.flags",
+            "protocol.escalation.services_affected_at_least",
+            "protocol.escalation.customer_data_at_risk",
+            "protocol.escalation.no_progress_min",
+        ),
         ("hybrid",),
     ),
     Mechanism(
-        "hybrid-triage", "protocol",
+        "hybrid-triage",
+        "protocol",
         "A hybrid incident with a triage flag opens with a call of at most {protocol.triage.max_people} "
         "people, everyone counted (the IC, the security engineer, paged at detection beside them, and "
         "the debugger; other owners are paged once it is over), for {protocol.triage.duration} min "
@@ -177,8 +189,12 @@ MECHANISMS = (
         "then replaces the call and stays open): {protocol.triage.escalate_before_triage}. A room "
         "opened from outside (a drill's) replaces the call too.",
         "incsim.model.world:World._triage",
-        ("protocol.triage.flags", "protocol.triage.max_people", "protocol.triage.duration",
-         "protocol.triage.escalate_before_triage"),
+        (
+            "protocol.triage.flags",
+            "protocol.triage.max_people",
+            "protocol.triage.duration",
+            "protocol.triage.escalate_before_triage",
+        ),
         ("hybrid",),
     ),
 )

@@ -10,8 +10,8 @@ from incsim.model.events import Answer, Busy, Paged
 from incsim.model.incident_run import IncidentRun
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
-from incsim.model.waiting import FirstOf
 from incsim.model.streams import sample
+from incsim.model.waiting import FirstOf
 
 
 class Staffing:
@@ -138,8 +138,13 @@ class Staffing:
 
     def _asleep_for(self, run: IncidentRun, eng: Engineer) -> bool:
         """Whether ``eng`` is off hours and part of no incident (nor on the way to ``run``)."""
-        return (eng.id not in run.engaged and eng.id not in run.coming and not eng.working(self.env.now)
-                and not self.hard_busy(eng, run) and not self.engaged_elsewhere(eng, run))
+        return (
+            eng.id not in run.engaged
+            and eng.id not in run.coming
+            and not eng.working(self.env.now)
+            and not self.hard_busy(eng, run)
+            and not self.engaged_elsewhere(eng, run)
+        )
 
     def release_woken(self, run: IncidentRun, people) -> None:
         """Those of ``people`` woken for a channel question, their part done, leave the incident."""
@@ -250,9 +255,14 @@ class Staffing:
         elif room.invite.rule == "fixed-size":
             size = max(1, int(round(sample(room.invite.size, run.stream("invite_size")))))
         else:
-            size = 10 ** 6
+            size = 10**6
         owner_team = self.roster.owner_of[run.spec.roots[0]]
-        have = set(run.engaged) | set(run.awaited) | set(run.coming) | {e.id for e in (run.debugger, run.ic) if e is not None}
+        have = (
+            set(run.engaged)
+            | set(run.awaited)
+            | set(run.coming)
+            | {e.id for e in (run.debugger, run.ic) if e is not None}
+        )
         if run.debugger is None:  # the owner's on-call is on the way as debugger, not as a spectator
             have |= {e.id for e in self.roster.oncall(owner_team, now)[:1]}
         teams = self._teams_by_distance(run.affected)  # closest to the failure first
@@ -360,8 +370,9 @@ class Staffing:
             return next(e for e in self.roster.with_role(role, now) if e.id != ic and e.id in run.engaged)
         return self._first_free(run, (e for e in self.roster.with_role(role, now) if e.id != ic), at_work=now)
 
-    def _first_free(self, run: IncidentRun, people: Iterable[Engineer],
-                    at_work: float | None = None) -> Engineer | None:
+    def _first_free(
+        self, run: IncidentRun, people: Iterable[Engineer], at_work: float | None = None
+    ) -> Engineer | None:
         """The first of ``people`` free for ``run`` (with ``at_work``, a time, the first free and at
         work then, before any free one off hours); failing that, the first not busy debugging,
         commanding or fixing elsewhere; then the first of all (None if there is nobody). One
@@ -422,13 +433,20 @@ class Staffing:
             if first_usable is not None:
                 return first_usable, req
             yield self.freed
+
     def bring_helper(self, run: IncidentRun, team: str):
         """Page a teammate of the debugger, at work and free, to debug beside them; their speed is
         added to the debugger's once they are there (``IncidentRun.rate``). Nobody free: none."""
         now = self.env.now
         taken = {e.id for e in (run.debugger, run.ic) if e is not None} | set(run.helpers) | set(run.coming)
-        helper = next((e for e in self.roster.by_team[team]
-                       if e.id not in taken and e.working(now) and self.free_for(e, run)), None)
+        helper = next(
+            (
+                e
+                for e in self.roster.by_team[team]
+                if e.id not in taken and e.working(now) and self.free_for(e, run)
+            ),
+            None,
+        )
         if helper is None:
             return
         run.helpers.append(helper.id)
@@ -457,7 +475,8 @@ class Staffing:
 
 MECHANISMS = (
     Mechanism(
-        "debugger", "people",
+        "debugger",
+        "people",
         "A member of the owning team of the first root service debugs: its on-call, or, when every "
         "on-call place is taken, a colleague at work if the rota allows a backup (else the incident "
         "waits for a place), or a free teammate when the on-call is busy elsewhere; the debugger is "
@@ -466,12 +485,18 @@ MECHANISMS = (
         "at work and free are paged in beside them, each adding {behaviour.extra_debugger_speed} of "
         "a person's speed once there.",
         "incsim.model.staffing:Staffing._acquire_debugger",
-        ("org.teams.*.oncall.per_shift", "org.teams.*.oncall.shift_days", "org.teams.*.oncall.backup",
-         "behaviour.debuggers", "behaviour.extra_debugger_speed"),
+        (
+            "org.teams.*.oncall.per_shift",
+            "org.teams.*.oncall.shift_days",
+            "org.teams.*.oncall.backup",
+            "behaviour.debuggers",
+            "behaviour.extra_debugger_speed",
+        ),
         assumption="One person debugs each incident unless behaviour.debuggers says more; others help only by answering, owning or fixing.",
     ),
     Mechanism(
-        "incident-commander", "people",
+        "incident-commander",
+        "people",
         "An IC is the first free person on the IC rota (at work first), never the owning team's "
         "on-call; when everyone on the rota is debugging, commanding or fixing, the incident waits "
         "for one. The IC only coordinates: they never debug, consult or fix.",
@@ -479,7 +504,8 @@ MECHANISMS = (
         ("org.teams.*.roles",),
     ),
     Mechanism(
-        "one-attention", "people",
+        "one-attention",
+        "people",
         "A person is part of one incident at a time, except that a debugger or IC can be asked "
         "about another: joining an incident, they leave any other they were merely part of; "
         "someone debugging, commanding or fixing elsewhere is never paged away but asked in the "
@@ -489,7 +515,8 @@ MECHANISMS = (
         assumption="A person is in one place at a time; questions from elsewhere queue for them.",
     ),
     Mechanism(
-        "acknowledge", "people",
+        "acknowledge",
+        "people",
         "The debugger and the IC acknowledge their page after {behaviour.page_ack} min at work or "
         "{behaviour.page_ack_off_hours} min off hours; anyone else paged joins after "
         "{behaviour.join_delay} min at work or {behaviour.page_ack_off_hours} min off hours. A "
@@ -499,7 +526,8 @@ MECHANISMS = (
         ("behaviour.page_ack", "behaviour.page_ack_off_hours", "behaviour.join_delay"),
     ),
     Mechanism(
-        "invitations", "room",
+        "invitations",
+        "room",
         "A room invites, closest teams to the failure first, by the rule '{protocol.room.invite.rule}' "
         "(size {protocol.room.invite.size}); someone already in another incident is, by the setting "
         "'{protocol.room.busy_invitees}', skipped (skip), invited after everyone free (last) or in "
@@ -507,12 +535,19 @@ MECHANISMS = (
         "paged then, if the room is still open; an invited spectator stays to the end with "
         "probability {protocol.room.stay_probability}, else leaves after {protocol.room.leave_after} min.",
         "incsim.model.staffing:Staffing.invitees",
-        ("protocol.room.invite.rule", "protocol.room.invite.size", "protocol.room.invite.include_off_hours",
-         "protocol.room.busy_invitees", "protocol.room.stay_probability", "protocol.room.leave_after"),
+        (
+            "protocol.room.invite.rule",
+            "protocol.room.invite.size",
+            "protocol.room.invite.include_off_hours",
+            "protocol.room.busy_invitees",
+            "protocol.room.stay_probability",
+            "protocol.room.leave_after",
+        ),
         ("war-room", "hybrid"),
     ),
     Mechanism(
-        "channel-questions", "channel",
+        "channel-questions",
+        "channel",
         "A channel message waits for its recipient: {behaviour.reply_latency.engaged} min if they "
         "are in the incident, {behaviour.reply_latency.working} min at work, "
         "{behaviour.reply_latency.off_hours} min off hours, by their state when they answer (drawn "
@@ -523,8 +558,13 @@ MECHANISMS = (
         "paged and woken for the question as for any night page, leaving once their part is done "
         "(page), or answers when their working day starts (wait), in a channel as in a room.",
         "incsim.model.staffing:Staffing.ask",
-        ("behaviour.reply_latency.engaged", "behaviour.reply_latency.working",
-         "behaviour.reply_latency.off_hours", "behaviour.read_thread", "behaviour.interruption.answer",
-         "behaviour.off_hours_questions"),
+        (
+            "behaviour.reply_latency.engaged",
+            "behaviour.reply_latency.working",
+            "behaviour.reply_latency.off_hours",
+            "behaviour.read_thread",
+            "behaviour.interruption.answer",
+            "behaviour.off_hours_questions",
+        ),
     ),
 )

@@ -17,40 +17,40 @@ from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, 
 
 # Stable numeric ids: changing one changes every result, so only ever append.
 SOURCES = {
-    "arrivals": 0,      # when incidents happen and what they are
-    "incident": 1,      # an incident's intrinsic work (diagnosis, fix, consults, decisions)
-    "people": 2,        # retired (was: who stays in a room, invite sizes); kept so ids stay stable
-    "latency": 3,       # retired (was: joining and reply latencies, triage length)
-    "overhead": 4,      # retired (was: refocus, answer and reading times)
-    "cascade": 5,       # which dependents a failure spreads to, and when
-    "failures": 6,      # per-service failures in a finite-source population
-    "questions": 7,     # spectators' questions in a room
-    "leadership": 8,    # ad-hoc "any updates?" requests
-    "watchers": 9,      # who follows the channel
+    "arrivals": 0,  # when incidents happen and what they are
+    "incident": 1,  # an incident's intrinsic work (diagnosis, fix, consults, decisions)
+    "people": 2,  # retired (was: who stays in a room, invite sizes); kept so ids stay stable
+    "latency": 3,  # retired (was: joining and reply latencies, triage length)
+    "overhead": 4,  # retired (was: refocus, answer and reading times)
+    "cascade": 5,  # which dependents a failure spreads to, and when
+    "failures": 6,  # per-service failures in a finite-source population
+    "questions": 7,  # spectators' questions in a room
+    "leadership": 8,  # ad-hoc "any updates?" requests
+    "watchers": 9,  # who follows the channel
     "debugger_ack": 10,  # the debugger acknowledging the page
-    "ic_ack": 11,       # the IC acknowledging the page
+    "ic_ack": 11,  # the IC acknowledging the page
     # one stream per purpose (and, where a person is named, per person), so that the n-th draw
     # of a stream means the same thing under every protocol
-    "join_delay": 12,       # someone at work joining a room or an incident after a page
-    "reply_latency": 13,    # someone answering in the channel
-    "refocus": 14,          # regaining focus after leaving an incident
-    "answer": 15,           # answering a channel question or interruption
+    "join_delay": 12,  # someone at work joining a room or an incident after a page
+    "reply_latency": 13,  # someone answering in the channel
+    "refocus": 14,  # regaining focus after leaving an incident
+    "answer": 15,  # answering a channel question or interruption
     "interruption_refocus": 16,  # the short refocus after an interruption
-    "reading": 17,          # reading the thread before answering or starting
-    "briefing": 18,         # briefing a late joiner
-    "write_update": 19,     # the IC writing a structured update
-    "read_update": 20,      # a watcher reading an update
-    "room_answer": 21,      # an answer given in the room
-    "triage": 22,           # the length of a triage call
-    "invite_size": 23,      # how many a fixed-size room invites
-    "linger": 24,           # whether and how long someone stays in a room with nothing to do
-    "off_hours_ack": 25,    # someone off hours acknowledging a page
+    "reading": 17,  # reading the thread before answering or starting
+    "briefing": 18,  # briefing a late joiner
+    "write_update": 19,  # the IC writing a structured update
+    "read_update": 20,  # a watcher reading an update
+    "room_answer": 21,  # an answer given in the room
+    "triage": 22,  # the length of a triage call
+    "invite_size": 23,  # how many a fixed-size room invites
+    "linger": 24,  # whether and how long someone stays in a room with nothing to do
+    "off_hours_ack": 25,  # someone off hours acknowledging a page
     "write_exec_update": 26,  # the IC writing the executive update
-    "drill_update": 27,     # a status update a drill's decision asks for
-    "suggestions": 28,      # whether a spectator's question is a suggestion that saves work
+    "drill_update": 27,  # a status update a drill's decision asks for
+    "suggestions": 28,  # whether a spectator's question is a suggestion that saves work
     "suggestion_saves": 29,  # how much work a useful suggestion saves
-    "helpers": 30,          # further debuggers acknowledging their page
-    "drill_work": 31,       # a drill's own diagnosis and fix work, when its author gives a range
+    "helpers": 30,  # further debuggers acknowledging their page
+    "drill_work": 31,  # a drill's own diagnosis and fix work, when its author gives a range
 }
 
 
@@ -185,7 +185,7 @@ class _Pool:
         m0, m1, m2, m3 = self.pool
         ha = _HASH_A
         for w in words:
-            h0, h1, h2, h3, h4 = ha[k:k + 5]
+            h0, h1, h2, h3, h4 = ha[k : k + 5]
             v = (w ^ h0) * h1 & _M32
             r = (_MIX_L * m0 - _MIX_R * (v ^ (v >> 16))) & _M32
             m0 = r ^ (r >> 16)
@@ -210,9 +210,15 @@ class _Pool:
         v5 = (m1 ^ b5) * b6 & _M32
         v6 = (m2 ^ b6) * b7 & _M32
         v7 = (m3 ^ b7) * b8 & _M32
-        return np.array([(v0 ^ (v0 >> 16)) | (v1 ^ (v1 >> 16)) << 32, (v2 ^ (v2 >> 16)) | (v3 ^ (v3 >> 16)) << 32,
-                         (v4 ^ (v4 >> 16)) | (v5 ^ (v5 >> 16)) << 32, (v6 ^ (v6 >> 16)) | (v7 ^ (v7 >> 16)) << 32],
-                        dtype=np.uint64)
+        return np.array(
+            [
+                (v0 ^ (v0 >> 16)) | (v1 ^ (v1 >> 16)) << 32,
+                (v2 ^ (v2 >> 16)) | (v3 ^ (v3 >> 16)) << 32,
+                (v4 ^ (v4 >> 16)) | (v5 ^ (v5 >> 16)) << 32,
+                (v6 ^ (v6 >> 16)) | (v7 ^ (v7 >> 16)) << 32,
+            ],
+            dtype=np.uint64,
+        )
 
     def state(self) -> np.ndarray:
         """``generate_state(4, np.uint64)``: what PCG64 seeds itself with."""

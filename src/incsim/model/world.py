@@ -14,10 +14,26 @@ from collections.abc import Callable, Iterable
 import simpy
 
 from incsim.collector import fewer_collections
-from incsim.model.events import (Affected, Answer, Decision, DecisionRequested, Detected, Event, Fixed,
-                                 Injected, Interrupted, Log, Mitigated, Overran, Paged, Question, Recovered, Resolved)
 from incsim.model.communication import Communication
 from incsim.model.escalation import Escalation
+from incsim.model.events import (
+    Affected,
+    Answer,
+    Decision,
+    DecisionRequested,
+    Detected,
+    Event,
+    Fixed,
+    Injected,
+    Interrupted,
+    Log,
+    Mitigated,
+    Overran,
+    Paged,
+    Question,
+    Recovered,
+    Resolved,
+)
 from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
@@ -29,8 +45,8 @@ from incsim.model.incidents import (
 )
 from incsim.model.mechanisms import Mechanism
 from incsim.model.participation import Participation
-from incsim.model.players import Players
 from incsim.model.people import WEEK, Engineer, Roster
+from incsim.model.players import Players
 from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.staffing import Staffing
 from incsim.model.streams import Streams, failure_stream_id, sample
@@ -41,9 +57,15 @@ from incsim.scenario.schema import Scenario
 class World(Staffing, Participation, Communication, Escalation, Players):
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
-    def __init__(self, scenario: Scenario, protocol: str, streams: Streams,
-                 incidents: Iterable[IncidentSpec] = (), horizon: float | None = None,
-                 roster: Roster | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        protocol: str,
+        streams: Streams,
+        incidents: Iterable[IncidentSpec] = (),
+        horizon: float | None = None,
+        roster: Roster | None = None,
+    ) -> None:
         """``roster``: the org's people, built from ``scenario`` unless given (it is never
         changed, so the protocols of a replication can share one)."""
         self.scn = scenario
@@ -70,7 +92,8 @@ class World(Staffing, Participation, Communication, Escalation, Players):
         self.vacated: simpy.Event | None = None  # fires when someone leaves an incident (made when awaited)
         self.pools: dict[str, simpy.Resource] = {
             t.name: simpy.Resource(self.env, capacity=t.oncall.per_shift)
-            for t in scenario.org.teams if t.oncall is not None
+            for t in scenario.org.teams
+            if t.oncall is not None
         }
         self.runs: dict[int, IncidentRun] = {}
         self._next_id = 0
@@ -126,12 +149,22 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             yield self.env.timeout(spec.at - self.env.now)
         run = IncidentRun(spec, self.env, self.streams, self.roster.number)
         self.runs[spec.id] = run
-        owner_oncall = {e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)}
+        owner_oncall = {
+            e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)
+        }
         run.ic = self.pick_ic(exclude=owner_oncall)
         if run.ic is not None:
             self.commanding[run.ic.id] = run
-        self.emit(run, Detected, category=spec.category, flags=tuple(spec.flags), roots=tuple(spec.roots),
-                       diagnosis_min=spec.diagnosis, fix_min=spec.fix, exposure_per_min=spec.exposure_per_min)
+        self.emit(
+            run,
+            Detected,
+            category=spec.category,
+            flags=tuple(spec.flags),
+            roots=tuple(spec.roots),
+            diagnosis_min=spec.diagnosis,
+            fix_min=spec.fix,
+            exposure_per_min=spec.exposure_per_min,
+        )
         if run.ic is not None:
             self.emit(run, Paged, run.ic.id, role="ic", team=run.ic.team)
             run.coming[run.ic.id] = run.ic_ready
@@ -177,8 +210,17 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             key = failure_stream_id(index, number)
             number += 1
             category, flags = draw_kind(self.scn, self.streams.get("failures", key), tables)
-            spec = draw_incident(self._next_id, self.env.now, category, flags, service, self.scn,
-                                 self.streams, stream_id=key, tables=tables)
+            spec = draw_incident(
+                self._next_id,
+                self.env.now,
+                category,
+                flags,
+                service,
+                self.scn,
+                self.streams,
+                stream_id=key,
+                tables=tables,
+            )
             self._next_id += 1
             yield from self._arrive(spec)
 
@@ -256,7 +298,11 @@ class World(Staffing, Participation, Communication, Escalation, Players):
         """Page the owning team of ``service`` into the incident; returns who came (or was asked)
         and the minutes they spend reading the thread before they can act."""
         triage = self.strategy.spec.triage
-        if run.triage_pending and triage is not None and len(set(run.engaged) | set(run.coming)) >= triage.max_people:
+        if (
+            run.triage_pending
+            and triage is not None
+            and len(set(run.engaged) | set(run.coming)) >= triage.max_people
+        ):
             # the triage call's places are taken (IC, security and the debugger first): the other
             # owners are paged once containment is decided and the work goes async
             yield FirstOf(self.env, run.triage_over, run.resolved)
@@ -270,8 +316,16 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             # catching up on the thread is part of their time in the incident, and it comes
             # before their fix
             reading = self.reading_cost(run, eng)
-            self.emit(run, Interrupted, eng.id, answer_min=reading, refocus_min=0.0, reason="read the thread",
-                           role=run.engaged[eng.id], engaged=True)
+            self.emit(
+                run,
+                Interrupted,
+                eng.id,
+                answer_min=reading,
+                refocus_min=0.0,
+                reason="read the thread",
+                role=run.engaged[eng.id],
+                engaged=True,
+            )
         return eng, reading
 
     def _owner_joins(self, run: IncidentRun, service: str):
@@ -368,8 +422,13 @@ class World(Staffing, Participation, Communication, Escalation, Players):
                 return
             hit_at[spread.service] = self.env.now
             run.affected.add(spread.service)
-            self.emit(run, Affected, service=spread.service, via=spread.via,
-                           customer_facing=spread.service in self.customer_facing)
+            self.emit(
+                run,
+                Affected,
+                service=spread.service,
+                via=spread.via,
+                customer_facing=spread.service in self.customer_facing,
+            )
             self.env.process(self._owner_joins(run, spread.service))
             self._check_escalation(run)
 
@@ -465,8 +524,14 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             medium = "channel"
         if need.containment:
             run.contained = True
-        self.emit(run, Decision, name=need.name, medium=medium, wait_min=self.env.now - t0,
-                  containment=need.containment)
+        self.emit(
+            run,
+            Decision,
+            name=need.name,
+            medium=medium,
+            wait_min=self.env.now - t0,
+            containment=need.containment,
+        )
         for e in people:
             run.deciding[e.id] -= 1
         done, run.decided = run.decided, self.env.event()
@@ -567,8 +632,14 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             remaining -= (env.now - start) * rate
 
 
-def simulate(scenario: Scenario, protocol: str, streams: Streams, incidents: list[IncidentSpec],
-             horizon: float, roster: Roster | None = None) -> World:
+def simulate(
+    scenario: Scenario,
+    protocol: str,
+    streams: Streams,
+    incidents: list[IncidentSpec],
+    horizon: float,
+    roster: Roster | None = None,
+) -> World:
     """Run one replication of ``protocol`` over ``incidents`` to completion (with ``roster``, the
     org's people built once for every protocol, when given)."""
     world = World(scenario, protocol, streams, incidents, horizon, roster)
@@ -578,7 +649,8 @@ def simulate(scenario: Scenario, protocol: str, streams: Streams, incidents: lis
 
 MECHANISMS = (
     Mechanism(
-        "per-service-failures", "entry",
+        "per-service-failures",
+        "entry",
         "With failures per service, each service fails on its own at {incidents.arrivals.rate_per_week} "
         "a week (times the hour-of-week profile) while it is up and stays down until its incident "
         "is resolved; its n-th failure takes its category, flags and work from streams keyed by "
@@ -591,7 +663,8 @@ MECHANISMS = (
         when="incidents.arrivals.per_service",
     ),
     Mechanism(
-        "diagnose-and-fix", "work",
+        "diagnose-and-fix",
+        "work",
         "The debugger works through diagnosis, the incident's decisions and the fix at speed 1, "
         "{behaviour.off_hours_slowdown}x slower while outside their working hours (read minute by "
         "minute), paying every interruption queued for them before going on.",
@@ -599,7 +672,8 @@ MECHANISMS = (
         ("behaviour.off_hours_slowdown",),
     ),
     Mechanism(
-        "consult", "work",
+        "consult",
+        "work",
         "Where the diagnosis needs another team's expert, the debugger waits for the answer and "
         "gets {behaviour.progress_while_waiting} of the wait done meanwhile, in a room and in a "
         "channel alike; in a room the expert is pulled in and answers in {behaviour.room_answer} min.",
@@ -607,7 +681,8 @@ MECHANISMS = (
         ("behaviour.progress_while_waiting", "behaviour.room_answer"),
     ),
     Mechanism(
-        "owners-fix", "work",
+        "owners-fix",
+        "work",
         "Other root services and damaged dependents are fixed by their owning team's responder, "
         "who reads the thread first when there is no room; an owner busy elsewhere does it between "
         "their other work.",
@@ -615,7 +690,8 @@ MECHANISMS = (
         ("behaviour.read_thread",),
     ),
     Mechanism(
-        "narration", "room",
+        "narration",
+        "room",
         "In a room the debugger narrates: their speed is divided by 1 + "
         "{behaviour.narration.per_listener} per listener, at most {behaviour.narration.max_slowdown}x "
         "slower.",
@@ -625,18 +701,24 @@ MECHANISMS = (
         assumption="Spectators add no diagnostic progress.",
     ),
     Mechanism(
-        "decisions", "work",
+        "decisions",
+        "work",
         "A decision waits for every stakeholder, who stays while it is open: in a room those missing "
         "are pulled in (or asked in the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
         "round-trips; then it is deliberated. Meanwhile the debugger gets "
         "{behaviour.progress_while_deciding} of the wait done, in a room and in a channel alike "
         "(taken off the diagnosis after a containment decision, off the fix after the others).",
         "incsim.model.world:World._decide",
-        ("behaviour.channel_rounds", "behaviour.progress_while_deciding", "incidents.categories.*.decisions",
-         "incidents.flags.*.decisions"),
+        (
+            "behaviour.channel_rounds",
+            "behaviour.progress_while_deciding",
+            "incidents.categories.*.decisions",
+            "incidents.flags.*.decisions",
+        ),
     ),
     Mechanism(
-        "resolution", "work",
+        "resolution",
+        "work",
         "The incident is mitigated when its roots are fixed and every affected customer-facing "
         "service has recovered, and resolved when every affected service has; then the room closes "
         "and everyone leaves.",

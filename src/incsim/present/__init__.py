@@ -29,8 +29,10 @@ def render_deck(deck: Deck, fmt: str) -> bytes:
     """The deck as the bytes of a ``.pptx`` or ``.html`` file."""
     if fmt == "pptx":
         from incsim.present.pptx_writer import pptx_bytes
+
         return pptx_bytes(deck)
     from incsim.present.html_writer import html_text
+
     return html_text(deck).encode("utf-8")
 
 
@@ -55,5 +57,14 @@ def write_deck(folders: list[Path], out: Path | None = None, audience: str = "ex
     return path
 
 
-__all__ = ["AUDIENCES", "FORMATS", "Deck", "Inputs", "PresentError", "build_deck", "gather_inputs",
-           "render_deck", "write_deck"]
+__all__ = [
+    "AUDIENCES",
+    "FORMATS",
+    "Deck",
+    "Inputs",
+    "PresentError",
+    "build_deck",
+    "gather_inputs",
+    "render_deck",
+    "write_deck",
+]

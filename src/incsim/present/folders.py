@@ -25,14 +25,28 @@ class PresentError(Exception):
 
 KINDS = ("run", "review", "calibration", "pilot", "robustness")
 # every folder incsim writes carries a sealed run.json, so a folder is told by its own data file first
-_MARKERS = (("review", "review.json"), ("calibration", "calibration.json"), ("robustness", "robustness.json"),
-            ("run", "incidents.csv"), ("pilot", "pilot.json"))
+_MARKERS = (
+    ("review", "review.json"),
+    ("calibration", "calibration.json"),
+    ("robustness", "robustness.json"),
+    ("run", "incidents.csv"),
+    ("pilot", "pilot.json"),
+)
 
 # the robustness study's sealed shape: every list and the fields each of its entries must carry
 ROBUSTNESS_SHAPE = {
     "parameters": ("path", "low", "high", "dist"),
-    "comparisons": ("baseline", "alternative", "metric", "mean", "low", "high", "noise_low", "noise_high",
-                    "p_alternative_better"),
+    "comparisons": (
+        "baseline",
+        "alternative",
+        "metric",
+        "mean",
+        "low",
+        "high",
+        "noise_low",
+        "noise_high",
+        "p_alternative_better",
+    ),
     "sensitivity": ("baseline", "alternative", "metric", "parameter", "first_order", "total"),
     "flip_points": ("baseline", "alternative", "metric", "parameter", "value"),
 }
@@ -75,7 +89,9 @@ def kind_of(path: Path) -> str:
         if (path / marker).is_file():
             return kind
     names = ", ".join(m for _, m in _MARKERS)
-    raise PresentError(f"{path}: not an incsim run, review, calibration, pilot or robustness folder (none of {names})")
+    raise PresentError(
+        f"{path}: not an incsim run, review, calibration, pilot or robustness folder (none of {names})"
+    )
 
 
 def _json(path: Path) -> dict:
@@ -185,12 +201,20 @@ def gather_inputs(paths: list[Path | str]) -> Inputs:
         path = Path(raw)
         kind = kind_of(path)
         if kind in found:
-            raise PresentError(f"{path}: a second {kind} folder (the first is {found[kind]}); give one of each")
+            raise PresentError(
+                f"{path}: a second {kind} folder (the first is {found[kind]}); give one of each"
+            )
         found[kind] = path
     if "run" not in found:
-        raise PresentError("no run folder among the folders given; a deck needs the folder `incsim run -o DIR` wrote")
-    readers = {"review": read_review, "calibration": read_calibration, "pilot": read_pilot,
-               "robustness": read_robustness}
+        raise PresentError(
+            "no run folder among the folders given; a deck needs the folder `incsim run -o DIR` wrote"
+        )
+    readers = {
+        "review": read_review,
+        "calibration": read_calibration,
+        "pilot": read_pilot,
+        "robustness": read_robustness,
+    }
     # the others first: they are quicker to read, and to refuse, than the run
     extra = {}
     for kind, read in readers.items():

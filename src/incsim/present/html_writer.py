@@ -102,10 +102,18 @@ SCRIPT = """
 }());
 """
 
-CSP = "; ".join([
-    "default-src 'none'", f"script-src {csp_hash(SCRIPT)}", f"style-src {csp_hash(STYLE)}", "img-src 'none'",
-    "font-src 'none'", "connect-src 'none'", "base-uri 'none'", "form-action 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        f"script-src {csp_hash(SCRIPT)}",
+        f"style-src {csp_hash(STYLE)}",
+        "img-src 'none'",
+        "font-src 'none'",
+        "connect-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+)
 
 
 def _table(t: Table) -> str:
@@ -123,11 +131,14 @@ def _slide(s: Slide, n: int, total: int, colours: dict[str, str]) -> str:
         text.append(_table(s.table))
     layout = "split" if text and s.chart is not None else ("full" if text else "chart-only")
     body = (f'<div class="text">{"".join(text)}</div>' if text else "") + (
-        f"<figure>{chart_svg(s.chart, colours)}</figure>" if s.chart is not None else "")
-    return (f'<section class="slide" id="slide-{n}" data-key="{escape(s.key)}" aria-label="{escape(s.title)}">'
-            f"<h1>{escape(s.title)}</h1><p class=\"lead\">{escape(s.lead)}</p>"
-            f'<div class="body {layout}">{body}</div><div class="num">{n} / {total}</div>'
-            f'<aside class="notes"><p>{escape(s.notes)}</p></aside></section>')
+        f"<figure>{chart_svg(s.chart, colours)}</figure>" if s.chart is not None else ""
+    )
+    return (
+        f'<section class="slide" id="slide-{n}" data-key="{escape(s.key)}" aria-label="{escape(s.title)}">'
+        f'<h1>{escape(s.title)}</h1><p class="lead">{escape(s.lead)}</p>'
+        f'<div class="body {layout}">{body}</div><div class="num">{n} / {total}</div>'
+        f'<aside class="notes"><p>{escape(s.notes)}</p></aside></section>'
+    )
 
 
 def html_text(deck: Deck) -> str:
@@ -137,11 +148,13 @@ def html_text(deck: Deck) -> str:
     colours = protocol_colours(deck.protocols)
     total = len(deck.slides)
     slides = "".join(_slide(s, i, total, colours) for i, s in enumerate(deck.slides, 1))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(deck.title)}</title><style>{STYLE}</style></head>"
-            f'<body data-title="{escape(deck.title)}"><main id="deck">{slides}</main>'
-            '<div id="panel" aria-live="polite"><h2>Speaker notes</h2><p id="notes-text"></p>'
-            '<p class="next">Next: <span id="next-title"></span></p></div>'
-            f"<script>{SCRIPT}</script></body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(deck.title)}</title><style>{STYLE}</style></head>"
+        f'<body data-title="{escape(deck.title)}"><main id="deck">{slides}</main>'
+        '<div id="panel" aria-live="polite"><h2>Speaker notes</h2><p id="notes-text"></p>'
+        '<p class="next">Next: <span id="next-title"></span></p></div>'
+        f"<script>{SCRIPT}</script></body></html>\n"
+    )

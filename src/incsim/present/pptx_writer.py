@@ -72,8 +72,9 @@ class _XyData(XyChartData):
         return _XyWorkbook(self)
 
 
-def _text_box(slide, name: str, left, top, width, height, paragraphs: list[str], size: float,
-              bold: bool = False):
+def _text_box(
+    slide, name: str, left, top, width, height, paragraphs: list[str], size: float, bold: bool = False
+):
     box = slide.shapes.add_textbox(left, top, width, height)
     box.name = name
     frame = box.text_frame
@@ -96,8 +97,14 @@ def _lines(texts: list[str], width_in: float, size: float) -> int:
 
 def _table(slide, table: Table, left, top, width, height) -> None:
     size = 11 if len(table.rows) <= 8 else 9
-    shape = slide.shapes.add_table(len(table.rows) + 1, len(table.header), left, top, width,
-                                   Emu(min(int(height), int(Pt(size * 2.2)) * (len(table.rows) + 1))))
+    shape = slide.shapes.add_table(
+        len(table.rows) + 1,
+        len(table.header),
+        left,
+        top,
+        width,
+        Emu(min(int(height), int(Pt(size * 2.2)) * (len(table.rows) + 1))),
+    )
     shape.name = "table"
     grid = shape.table
     if len(table.header) <= 4:  # the first column names things (a parameter, a protocol): give it room
@@ -181,15 +188,20 @@ def _slide(prs, s: Slide) -> None:
     for run in title.text_frame.paragraphs[0].runs:
         run.font.size = Pt(30)
     lead_size = 18 if len(s.lead) <= 120 else 15 if len(s.lead) <= 200 else 13  # at most three lines
-    _text_box(slide, "lead", MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.9), [s.lead], lead_size, bold=True)
+    _text_box(
+        slide, "lead", MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.9), [s.lead], lead_size, bold=True
+    )
     full = WIDTH - 2 * MARGIN
     left_w = Inches(6.6) if s.chart is not None and (s.points or s.table) else full
     top = BODY_TOP
     if s.points:
         size = 14 if _lines(list(s.points), left_w / 914400, 14) <= 12 else 12
         # lines at 1.25 x the size, half a line after each paragraph, and the box's own margins
-        height = (Pt(size * 1.25) * _lines(list(s.points), left_w / 914400, size)
-                  + Pt(size * 0.5) * len(s.points) + Inches(0.1))
+        height = (
+            Pt(size * 1.25) * _lines(list(s.points), left_w / 914400, size)
+            + Pt(size * 0.5) * len(s.points)
+            + Inches(0.1)
+        )
         _text_box(slide, "points", MARGIN, top, left_w, Emu(int(height)), list(s.points), size)
         top = Emu(int(top + height + Inches(0.1)))
     if s.table is not None:

@@ -30,13 +30,21 @@ def comparison_text(c: dict) -> str:
     """One comparison: the difference over the parameter ranges, the noise alone, P(alternative better)."""
     digits, money = _digits(str(c["metric"]))
     est = Estimate(float(c["mean"]), float(c["low"]), float(c["high"]))
-    noise = Estimate(float(c["mean"]), float(c["noise_low"]), float(c["noise_high"])) \
-        if c.get("noise_low") is not None and c.get("noise_high") is not None else None
-    noise_text = "" if noise is None or not noise.has_ci else \
-        f"; noise alone {num(noise.low, digits, True, money)} to {num(noise.high, digits, True, money)}"
-    return (f"{capitalised(str(c['alternative']))} vs {c['baseline']}, {c['metric']}: "
-            f"{mean_ci(est, digits, sign=True, money=money)} over the parameter ranges{noise_text}; "
-            f"{capitalised(str(c['alternative']))} better in {float(c['p_alternative_better']) * 100:.0f}% of them.")
+    noise = (
+        Estimate(float(c["mean"]), float(c["noise_low"]), float(c["noise_high"]))
+        if c.get("noise_low") is not None and c.get("noise_high") is not None
+        else None
+    )
+    noise_text = (
+        ""
+        if noise is None or not noise.has_ci
+        else f"; noise alone {num(noise.low, digits, True, money)} to {num(noise.high, digits, True, money)}"
+    )
+    return (
+        f"{capitalised(str(c['alternative']))} vs {c['baseline']}, {c['metric']}: "
+        f"{mean_ci(est, digits, sign=True, money=money)} over the parameter ranges{noise_text}; "
+        f"{capitalised(str(c['alternative']))} better in {float(c['p_alternative_better']) * 100:.0f}% of them."
+    )
 
 
 def flip_text(f: dict, ranges: dict[str, dict]) -> str:
@@ -57,11 +65,10 @@ def robustness_parts(study: dict, audience: str) -> tuple[str, tuple[str, ...], 
     ranges = {str(p["path"]): p for p in study["parameters"]}
     flips = study["flip_points"]
     found = [f for f in flips if f["value"] is not None]
-    lead = (comparison_text(comparisons[0]) if comparisons
-            else "The robustness study holds no comparison.")
-    points = [comparison_text(c) for c in comparisons[1:3 if audience == "exec" else None]]
+    lead = comparison_text(comparisons[0]) if comparisons else "The robustness study holds no comparison."
+    points = [comparison_text(c) for c in comparisons[1 : 3 if audience == "exec" else None]]
     shown = found if audience == "exec" else flips
-    points += [flip_text(f, ranges) for f in shown[:4 if audience == "exec" else None]]
+    points += [flip_text(f, ranges) for f in shown[: 4 if audience == "exec" else None]]
     if not found:
         points.append(f"No parameter flips the answer within its range ({len(ranges)} varied).")
     chart = None
@@ -71,14 +78,24 @@ def robustness_parts(study: dict, audience: str) -> tuple[str, tuple[str, ...], 
         rows = [s for s in study["sensitivity"] if (s["baseline"], s["alternative"], s["metric"]) == key]
         rows = sorted(rows, key=lambda s: -float(s["total"]))[:DRIVERS_SHOWN]
         if rows:
-            chart = Chart("hbar", f"Drivers of {first['alternative']} vs {first['baseline']}, {first['metric']}",
-                          tuple(str(s["parameter"]) for s in rows),
-                          (Series("total effect", tuple(float(s["total"]) for s in rows)),
-                           Series("first order", tuple(float(s["first_order"]) for s in rows))),
-                          unit="sensitivity index", digits=2)
+            chart = Chart(
+                "hbar",
+                f"Drivers of {first['alternative']} vs {first['baseline']}, {first['metric']}",
+                tuple(str(s["parameter"]) for s in rows),
+                (
+                    Series("total effect", tuple(float(s["total"]) for s in rows)),
+                    Series("first order", tuple(float(s["first_order"]) for s in rows)),
+                ),
+                unit="sensitivity index",
+                digits=2,
+            )
     table = None
     if audience == "engineering" and ranges:
-        table = Table(("parameter", "low", "high", "distribution"),
-                      tuple((path, format_value(p["low"]), format_value(p["high"]), str(p["dist"]))
-                            for path, p in ranges.items()))
+        table = Table(
+            ("parameter", "low", "high", "distribution"),
+            tuple(
+                (path, format_value(p["low"]), format_value(p["high"]), str(p["dist"]))
+                for path, p in ranges.items()
+            ),
+        )
     return lead, tuple(points), table, chart

@@ -19,10 +19,14 @@ if TYPE_CHECKING:
     from incsim.present.folders import Inputs
     from incsim.present.slides import Chart, Table
 
-ESSAY = ("\"Incident War Rooms Are Theater: Async Incident Response Works Better for 90% of Outages\" "
-         "and its replies (the seed essay of incsim)")
-PILOT_SOURCE = ("S. Davidovi\u010d, Incident Metrics in SRE: Critically Evaluating MTTR and Friends "
-                "(Google / O'Reilly, 2021)")
+ESSAY = (
+    '"Incident War Rooms Are Theater: Async Incident Response Works Better for 90% of Outages" '
+    "and its replies (the seed essay of incsim)"
+)
+PILOT_SOURCE = (
+    "S. Davidovi\u010d, Incident Metrics in SRE: Critically Evaluating MTTR and Friends "
+    "(Google / O'Reilly, 2021)"
+)
 EXEC_UPDATE = "what is broken, who is affected, what is being done, when we expect resolution"
 """The executive channel's simplified update, in the seed essay's words."""
 
@@ -32,18 +36,27 @@ def cover_sentence(d: ReportData) -> str:
     run = d.results.run
     n = d.key_numbers[0]["ttr_min"].n_incidents if d.key_numbers else 0
     cats = ", ".join(d.categories) or "no incidents"
-    return (f"Covers {n} simulated incidents per protocol ({cats}) in {run['replications']} replications of "
-            f"{num(float(run['horizon_days']))} days of {d.results.scenario.metadata.name}; intervals are 95% CIs "
-            f"of simulation noise only: the assumptions' own uncertainty is not in them.")
+    return (
+        f"Covers {n} simulated incidents per protocol ({cats}) in {run['replications']} replications of "
+        f"{num(float(run['horizon_days']))} days of {d.results.scenario.metadata.name}; intervals are 95% CIs "
+        f"of simulation noise only: the assumptions' own uncertainty is not in them."
+    )
 
 
 def comparison_table(d: ReportData) -> Table:
     """Per protocol: TTR, engineer-hours, non-essential hours and customer impact, mean [95% CI]."""
     from incsim.present.slides import Table
 
-    rows = tuple((k["protocol"], mean_ci(k["ttr_min"]), mean_ci(k["engineer_hours"], 1),
-                  mean_ci(k["non_essential_hours"], 1), mean_ci(k["customer_impact_min"]))
-                 for k in d.key_numbers)
+    rows = tuple(
+        (
+            k["protocol"],
+            mean_ci(k["ttr_min"]),
+            mean_ci(k["engineer_hours"], 1),
+            mean_ci(k["non_essential_hours"], 1),
+            mean_ci(k["customer_impact_min"]),
+        )
+        for k in d.key_numbers
+    )
     return Table(("protocol", "TTR, min", "engineer-hours", "non-essential h", "customer impact, min"), rows)
 
 
@@ -52,9 +65,16 @@ def category_verdicts(d: ReportData) -> Table:
     from incsim.present.slides import Table
 
     base = d.results.baseline
-    rows = tuple((r["category"], r["protocol"], str(r["n_incidents"]), mean_ci(r["ttr_min"]),
-                  "\u2014" if r["is_baseline"] else mean_ci(r["ttr_diff"], 0, sign=True))
-                 for r in d.category_rows)
+    rows = tuple(
+        (
+            r["category"],
+            r["protocol"],
+            str(r["n_incidents"]),
+            mean_ci(r["ttr_min"]),
+            "\u2014" if r["is_baseline"] else mean_ci(r["ttr_diff"], 0, sign=True),
+        )
+        for r in d.category_rows
+    )
     return Table(("category", "protocol", "incidents", "TTR, min", f"vs {base}, min"), rows)
 
 
@@ -79,9 +99,15 @@ def cost_table(d: ReportData) -> Table:
     from incsim.present.slides import Table
 
     diffs = {h["protocol"]: h["cost_per_year"] for h in d.headline}
-    rows = tuple((k["protocol"], mean_ci(k["cost_usd"], 0, money=True), money_ci(k["cost_per_year"]),
-                  money_ci(diffs[k["protocol"]]) if k["protocol"] in diffs else "\u2014")
-                 for k in d.key_numbers)
+    rows = tuple(
+        (
+            k["protocol"],
+            mean_ci(k["cost_usd"], 0, money=True),
+            money_ci(k["cost_per_year"]),
+            money_ci(diffs[k["protocol"]]) if k["protocol"] in diffs else "\u2014",
+        )
+        for k in d.key_numbers
+    )
     return Table(("protocol", "per incident", "per year", f"per year vs {d.results.baseline}"), rows)
 
 
@@ -111,23 +137,34 @@ def break_even_line(d: ReportData, item: dict) -> str:
     if p is None:
         return f"{head}; no cost difference to price{noise}."
     if p <= 0:  # labour and impact differ in the same direction: no price reverses the order
-        labour_cheaper = (item["cost_usd"].mean - float(d.results.scenario.costs.customer_impact_usd_per_min)
-                          * impact.mean) < 0
+        labour_cheaper = (
+            item["cost_usd"].mean - float(d.results.scenario.costs.customer_impact_usd_per_min) * impact.mean
+        ) < 0
         word = "cheaper" if labour_cheaper else "dearer"
         return f"{head}; {other} stays {word} whatever a minute of customer impact is worth{noise}."
     side = "below" if impact.mean > 0 else "above"
     caveat = "; the impact difference is within noise, so this price is uncertain" if noise else ""
-    return (f"{head}; {other} is cheaper while a minute of customer impact is worth {side} "
-            f"{money_short(p)} (break-even price{caveat}).")
+    return (
+        f"{head}; {other} is cheaper while a minute of customer impact is worth {side} "
+        f"{money_short(p)} (break-even price{caveat})."
+    )
 
 
 def difference_table(d: ReportData) -> Table:
     """Every paired difference of summary.csv: TTR, engineer-hours, non-essential hours, impact, cost."""
     from incsim.present.slides import Table
 
-    rows = tuple((r["pair"], mean_ci(r["ttr_min"], 0, sign=True), mean_ci(r["engineer_hours"], 1, sign=True),
-                  mean_ci(r["non_essential_hours"], 1, sign=True), mean_ci(r["customer_impact_min"], 0, sign=True),
-                  mean_ci(r["cost_usd"], 0, sign=True, money=True)) for r in d.differences)
+    rows = tuple(
+        (
+            r["pair"],
+            mean_ci(r["ttr_min"], 0, sign=True),
+            mean_ci(r["engineer_hours"], 1, sign=True),
+            mean_ci(r["non_essential_hours"], 1, sign=True),
+            mean_ci(r["customer_impact_min"], 0, sign=True),
+            mean_ci(r["cost_usd"], 0, sign=True, money=True),
+        )
+        for r in d.differences
+    )
     return Table(("B \u2212 A", "TTR, min", "engineer-h", "non-essential h", "impact, min", "cost"), rows)
 
 
@@ -141,43 +178,70 @@ def history_slide_parts(inp: Inputs) -> tuple[str, tuple[str, ...], Table | None
     if review is None:
         base = d.results.baseline
         counts = [protocol_stat(d.results.summary, base, "ttr_min", c).n_incidents for c in d.categories]
-        chart = Chart("bar", "Simulated incidents by category", tuple(d.categories),
-                      (Series("incidents", tuple(float(c) for c in counts)),), unit="incidents")
+        chart = Chart(
+            "bar",
+            "Simulated incidents by category",
+            tuple(d.categories),
+            (Series("incidents", tuple(float(c) for c in counts)),),
+            unit="incidents",
+        )
         lead = "No review of your real incidents was given: these are the simulated incidents only."
-        points = (f"Simulated mix over {d.results.run['replications']} replications: "
-                  + ", ".join(f"{c} {n}" for c, n in zip(d.categories, counts, strict=True)) + ".",
-                  "Run `incsim review EXPORT -o DIR` on your incident export and pass DIR to show your own months.")
-        notes = ("Without a review this slide shows only what the scenario simulates. The essay's advice is to "
-                 "publish MTTR, engineer-hours, customer impact and incidents by category monthly, from six "
-                 "months before the change, so everyone has a baseline. What it does not say: how your real "
-                 "months looked.")
+        points = (
+            f"Simulated mix over {d.results.run['replications']} replications: "
+            + ", ".join(f"{c} {n}" for c, n in zip(d.categories, counts, strict=True))
+            + ".",
+            "Run `incsim review EXPORT -o DIR` on your incident export and pass DIR to show your own months.",
+        )
+        notes = (
+            "Without a review this slide shows only what the scenario simulates. The essay's advice is to "
+            "publish MTTR, engineer-hours, customer impact and incidents by category monthly, from six "
+            "months before the change, so everyone has a baseline. What it does not say: how your real "
+            "months looked."
+        )
         return lead, points, None, chart, notes
     months = review["months"]
     mttr = [m.get("mttr_min") for m in months]
-    chart = Chart("bar", "MTTR by month (minutes)", tuple(str(m["month"]) for m in months),
-                  (Series("MTTR", tuple(math.nan if v is None else float(v) for v in mttr)),), unit="minutes")
+    chart = Chart(
+        "bar",
+        "MTTR by month (minutes)",
+        tuple(str(m["month"]) for m in months),
+        (Series("MTTR", tuple(math.nan if v is None else float(v) for v in mttr)),),
+        unit="minutes",
+    )
     rows = []
     for m in months:
         band = m.get("noise_band_min")
         hours = m.get("engineer_hours_per_incident")
-        rows.append((str(m["month"]), str(m["incidents"]), num(m.get("mttr_min")),
-                     "n/a" if m.get("change_min") is None else num(m["change_min"], 0, sign=True),
-                     "n/a" if band is None else f"\u00b1{num(band)}",
-                     "n/a" if hours is None else num(hours, 1), str(m.get("verdict", ""))))
-    table = Table(("month", "incidents", "MTTR, min", "change", "noise", "eng-h / incident", "verdict"),
-                  tuple(rows))
+        rows.append(
+            (
+                str(m["month"]),
+                str(m["incidents"]),
+                num(m.get("mttr_min")),
+                "n/a" if m.get("change_min") is None else num(m["change_min"], 0, sign=True),
+                "n/a" if band is None else f"\u00b1{num(band)}",
+                "n/a" if hours is None else num(hours, 1),
+                str(m.get("verdict", "")),
+            )
+        )
+    table = Table(
+        ("month", "incidents", "MTTR, min", "change", "noise", "eng-h / incident", "verdict"), tuple(rows)
+    )
     by_cat: Counter = Counter()
     for m in months:
         by_cat.update({str(k): int(v) for k, v in (m.get("by_category") or {}).items()})
     total = sum(int(m["incidents"]) for m in months)
     beyond = [m for m in months if str(m.get("verdict", "")).endswith("than noise")]
-    lead = (f"{total} incidents in {len(months)} months; {len(beyond)} month-to-month MTTR change(s) beyond "
-            f"the noise band.")
+    lead = (
+        f"{total} incidents in {len(months)} months; {len(beyond)} month-to-month MTTR change(s) beyond "
+        f"the noise band."
+    )
     points = ("By category: " + ", ".join(f"{c} {n}" for c, n in sorted(by_cat.items())) + ".",)
-    notes = (f"From the review of {Path(str(review.get('export', 'the export'))).name}. Each month's change in MTTR is set against "
-             f"its noise band: the change two months with nothing different would show nine times in ten, "
-             f"for that month's number of incidents. What it does not say: why a month moved; a change within "
-             f"the band is not a trend.")
+    notes = (
+        f"From the review of {Path(str(review.get('export', 'the export'))).name}. Each month's change in MTTR is set against "
+        f"its noise band: the change two months with nothing different would show nine times in ten, "
+        f"for that month's number of incidents. What it does not say: why a month moved; a change within "
+        f"the band is not a trend."
+    )
     return lead, points, table, chart, notes
 
 
@@ -192,15 +256,25 @@ def exec_channel_points(d: ReportData) -> tuple[str, tuple[str, ...]]:
         lead = f"Every {every} minutes leadership gets an update in the executive channel: {EXEC_UPDATE}."
     else:
         lead = "No protocol in this scenario posts to an executive channel."
-    points = [f"{p.name}: " + (f"executive update every {num(p.update_cadence_min)} min, written by the incident "
-                               f"commander" if p.executive_channel else "no executive channel")
-              for p in scn.protocols]
-    points.append("Asked of leadership: stay out of the engineering channel unless asked in, and do not ask "
-                  "\u201cany updates?\u201d: each request interrupts the incident commander.")
+    points = [
+        f"{p.name}: "
+        + (
+            f"executive update every {num(p.update_cadence_min)} min, written by the incident commander"
+            if p.executive_channel
+            else "no executive channel"
+        )
+        for p in scn.protocols
+    ]
+    points.append(
+        "Asked of leadership: stay out of the engineering channel unless asked in, and do not ask "
+        "\u201cany updates?\u201d: each request interrupts the incident commander."
+    )
     if with_channel:
-        points.append(f"Assumed: {num(beh.update_requests_per_hour, 1)} such requests an hour without the channel, "
-                      f"{num(beh.update_requests_per_hour * beh.update_requests_factor_with_exec_channel, 1)} "
-                      f"with it.")
+        points.append(
+            f"Assumed: {num(beh.update_requests_per_hour, 1)} such requests an hour without the channel, "
+            f"{num(beh.update_requests_per_hour * beh.update_requests_factor_with_exec_channel, 1)} "
+            f"with it."
+        )
     return lead, tuple(points)
 
 
@@ -211,11 +285,18 @@ def assumption_parts(inp: Inputs, audience: str) -> tuple[str, tuple[str, ...], 
     d = inp.run
     kinds = Counter(p.source_kind for p in d.parameters)
     order = ("cited", "assumption", "none")
-    chart = Chart("bar", "Scenario parameters by source", order,
-                  (Series("parameters", tuple(float(kinds.get(k, 0)) for k in order)),), unit="parameters")
-    lead = (f"{len(d.parameters)} parameters written in the scenario: {kinds.get('cited', 0)} cite a source, "
-            f"{kinds.get('assumption', 0)} are the author's assumption, {kinds.get('none', 0)} say nothing; "
-            f"{len(d.defaults)} more are defaults.")
+    chart = Chart(
+        "bar",
+        "Scenario parameters by source",
+        order,
+        (Series("parameters", tuple(float(kinds.get(k, 0)) for k in order)),),
+        unit="parameters",
+    )
+    lead = (
+        f"{len(d.parameters)} parameters written in the scenario: {kinds.get('cited', 0)} cite a source, "
+        f"{kinds.get('assumption', 0)} are the author's assumption, {kinds.get('none', 0)} say nothing; "
+        f"{len(d.defaults)} more are defaults."
+    )
     points = []
     cal = inp.calibration
     if cal is not None:
@@ -224,29 +305,45 @@ def assumption_parts(inp: Inputs, audience: str) -> tuple[str, tuple[str, ...], 
         export = Path(str(cal["export"])).name
         # ``incsim calibrate --base`` marks every fitted value "calibrated: EXPORT, ..."
         used = f"calibrated: {export}" in d.results.scenario_text
-        points.append(f"Calibration of {export}: {cal['n']} incidents; durations best fit "
-                      f"{overall.get('best_family', 'n/a')}" + (f" (KS {gof:.3f})" if isinstance(gof, float) else "")
-                      + f"; {num(float(cal['arrivals'].get('per_week', math.nan)), 2)} incidents a week; the run's "
-                      + ("scenario uses these fits." if used else "scenario does not use these fits."))
+        points.append(
+            f"Calibration of {export}: {cal['n']} incidents; durations best fit "
+            f"{overall.get('best_family', 'n/a')}"
+            + (f" (KS {gof:.3f})" if isinstance(gof, float) else "")
+            + f"; {num(float(cal['arrivals'].get('per_week', math.nan)), 2)} incidents a week; the run's "
+            + ("scenario uses these fits." if used else "scenario does not use these fits.")
+        )
     else:
-        points.append("Not calibrated: no `incsim calibrate` folder was given; the durations are the scenario's.")
+        points.append(
+            "Not calibrated: no `incsim calibrate` folder was given; the durations are the scenario's."
+        )
     if inp.review is not None:
-        points.append(f"History reviewed: {len(inp.review['months'])} months of {inp.review.get('export', '')}.")
+        points.append(
+            f"History reviewed: {len(inp.review['months'])} months of {inp.review.get('export', '')}."
+        )
     # the behaviour parameters are the mechanisms' knobs (refocus, narration, latencies): the ones
     # whose values the comparison leans on, so those are named first
     guesses = [p for p in d.parameters if p.source_kind == "assumption"]
     checked = [p for p in guesses if p.path.startswith("behaviour.")] or guesses
     if checked:
-        points.append("Assumptions to check first: " + ", ".join(f"{p.path} = {p.value}" for p in checked[:3]) + ".")
-    points.append("The simulator itself is checked against queueing theory (Erlang C, machine repair, "
-                  "Little's law) by `incsim verify`.")
+        points.append(
+            "Assumptions to check first: " + ", ".join(f"{p.path} = {p.value}" for p in checked[:3]) + "."
+        )
+    points.append(
+        "The simulator itself is checked against queueing theory (Erlang C, machine repair, "
+        "Little's law) by `incsim verify`."
+    )
     if inp.robustness is None:
-        points.append("Not studied: how the answer moves when the uncertain parameters move (no robustness study).")
+        points.append(
+            "Not studied: how the answer moves when the uncertain parameters move (no robustness study)."
+        )
     table = None
     if audience == "engineering":
         # the parameters that cite nothing, the model's own first (not the file's header or names)
-        uncited = [p for p in d.parameters if p.source_kind != "cited"
-                   and p.path.split(".")[0] not in ("apiVersion", "kind", "metadata")]
+        uncited = [
+            p
+            for p in d.parameters
+            if p.source_kind != "cited" and p.path.split(".")[0] not in ("apiVersion", "kind", "metadata")
+        ]
         uncited.sort(key=lambda p: not p.path.startswith("behaviour."))  # the mechanisms' knobs first
         rows = tuple((p.path, _short(p.value), p.source_kind) for p in uncited)[:5]
         table = Table(("parameter", "value", "source"), rows) if rows else None
@@ -276,15 +373,25 @@ def source_lines(inp: Inputs) -> tuple[str, tuple[str, ...]]:
     versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
     lead = f"Reproduce: {command_line(run)}"
     cited = list(dict.fromkeys(p.source for p in d.parameters if p.source_kind == "cited"))
-    points = [f"Seed {run.get('seed', 'n/a')}; scenario sha256 {str(run.get('scenario_sha256', 'n/a'))[:16]}\u2026; "
-              f"incsim {versions.get('incsim', 'n/a')}, python {versions.get('python', 'n/a')}.",
-              "Folders read: " + "; ".join(
-                  [f"run {d.results.path.name}"] + [f"{k} {getattr(inp, k + '_path').name}"
-                                                   for k in ("review", "calibration", "pilot", "robustness")
-                                                   if getattr(inp, k + "_path") is not None]) + ".",
-              f"Essay: {ESSAY}."]
+    points = [
+        f"Seed {run.get('seed', 'n/a')}; scenario sha256 {str(run.get('scenario_sha256', 'n/a'))[:16]}\u2026; "
+        f"incsim {versions.get('incsim', 'n/a')}, python {versions.get('python', 'n/a')}.",
+        "Folders read: "
+        + "; ".join(
+            [f"run {d.results.path.name}"]
+            + [
+                f"{k} {getattr(inp, k + '_path').name}"
+                for k in ("review", "calibration", "pilot", "robustness")
+                if getattr(inp, k + "_path") is not None
+            ]
+        )
+        + ".",
+        f"Essay: {ESSAY}.",
+    ]
     if inp.pilot_curve is not None:
         points.append(f"Pilot method: {PILOT_SOURCE}.")
     if cited:
-        points.append(f"Scenario sources ({len(cited)}): " + "; ".join(cited[:3]) + ("; ..." if len(cited) > 3 else "."))
+        points.append(
+            f"Scenario sources ({len(cited)}): " + "; ".join(cited[:3]) + ("; ..." if len(cited) > 3 else ".")
+        )
     return lead, tuple(points)

@@ -92,7 +92,7 @@ def _trailing_comment(line: str) -> tuple[int, str] | None:
         elif c in "'\"" and (i == 0 or line[i - 1] in " \t[{,:-"):
             quote = c
         elif c == "#" and (i == 0 or line[i - 1] in " \t"):
-            return i, line[i + 1:].strip()
+            return i, line[i + 1 :].strip()
         i += 1
     return None
 
@@ -111,8 +111,11 @@ class _Comments:
 
     def preamble(self) -> str:
         """The comment block that opens the file."""
-        return " ".join(self.lines[i].strip().lstrip("#").strip() for i in range(self.preamble_end)
-                        if i in self.comment_only).strip()
+        return " ".join(
+            self.lines[i].strip().lstrip("#").strip()
+            for i in range(self.preamble_end)
+            if i in self.comment_only
+        ).strip()
 
     def _indent(self, i: int) -> int:
         line = self.lines[i]
@@ -125,15 +128,23 @@ class _Comments:
         col = self.trailing[i][0]
 
         def continues(j: int) -> bool:
-            return (j in self.trailing and j not in self.comment_only and self.trailing[j][0] == col
-                    and self.trailing[j][1].endswith(","))
+            return (
+                j in self.trailing
+                and j not in self.comment_only
+                and self.trailing[j][0] == col
+                and self.trailing[j][1].endswith(",")
+            )
 
         start = i
         while continues(start - 1):
             start -= 1
         stop = i
-        while continues(stop) and stop + 1 in self.trailing and stop + 1 not in self.comment_only \
-                and self.trailing[stop + 1][0] == col:
+        while (
+            continues(stop)
+            and stop + 1 in self.trailing
+            and stop + 1 not in self.comment_only
+            and self.trailing[stop + 1][0] == col
+        ):
             stop += 1
         return " ".join(self.trailing[j][1] for j in range(start, stop + 1)).strip()
 
@@ -224,8 +235,15 @@ def scenario_parameters(text: str) -> tuple[list[ScenarioParameter], str]:
         text_src, owner = source(path)
         line = pos.get(path, (-1, 0))[0]
         own_line = owner == path or (owner in pos and pos[owner][0] == line)
-        params.append(ScenarioParameter(path=path, value=format_value(value), source=text_src, line=line + 1,
-                                inherited_from="" if (not text_src or own_line) else owner))
+        params.append(
+            ScenarioParameter(
+                path=path,
+                value=format_value(value),
+                source=text_src,
+                line=line + 1,
+                inherited_from="" if (not text_src or own_line) else owner,
+            )
+        )
     return params, comments.preamble()
 
 
@@ -237,5 +255,7 @@ def schema_defaults(scenario: Scenario, written: Iterable[str]) -> list[Scenario
     for path, value in _flatten(dump):
         if path in written or any(p in written for p in parent_paths(path)):
             continue
-        out.append(ScenarioParameter(path=path, value=format_value(value), source="schema default", default=True))
+        out.append(
+            ScenarioParameter(path=path, value=format_value(value), source="schema default", default=True)
+        )
     return out

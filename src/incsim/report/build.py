@@ -18,6 +18,7 @@ from incsim.report.assumptions import (
     scenario_parameters,
     schema_defaults,
 )
+from incsim.report.changes import Changes, find_study, load_changes
 from incsim.report.description import model_description
 from incsim.report.findings import (
     Ecdf,
@@ -31,7 +32,6 @@ from incsim.report.findings import (
     pilot_curve,
     ttr_ecdfs,
 )
-from incsim.report.changes import Changes, find_study, load_changes
 from incsim.report.results import Results, load_results
 from incsim.report.timeline import Pick, Timeline, busy_timelines
 from incsim.report.verdicts import flag_verdicts, price_sentence, pricing_sentence, verdicts
@@ -74,16 +74,20 @@ def gather(results_dir: Path | str, robustness_dir: Path | None = None) -> Repor
     study = find_study(results, robustness_dir)
     protocols = results.protocols
     summary, incidents = results.summary, results.incidents
-    per_year = incidents_per_year(incidents, protocols[0], int(results.run["replications"]),
-                                  float(results.run["horizon_days"]))
+    per_year = incidents_per_year(
+        incidents, protocols[0], int(results.run["replications"]), float(results.run["horizon_days"])
+    )
     cats = categories_in(incidents)
     params, preamble = scenario_parameters(results.scenario_text)
     pick, timelines = busy_timelines(results)
     notes = []
     if len(incidents) == 0:
-        notes.append("The results hold no incidents: the horizon or the arrival rate is too small to compare.")
+        notes.append(
+            "The results hold no incidents: the horizon or the arrival rate is too small to compare."
+        )
     return ReportData(
-        results=results, per_year=per_year,
+        results=results,
+        per_year=per_year,
         headline=headline(summary, protocols, per_year),
         key_numbers=key_numbers(summary, protocols, per_year),
         categories=cats,
@@ -92,14 +96,18 @@ def gather(results_dir: Path | str, robustness_dir: Path | None = None) -> Repor
         differences=difference_rows(summary),
         ecdf_all=ttr_ecdfs(incidents, protocols),
         ecdf_by_category={c: ttr_ecdfs(incidents, protocols, c) for c in cats},
-        pick=pick, timelines=timelines,
-        parameters=params, preamble=preamble,
+        pick=pick,
+        timelines=timelines,
+        parameters=params,
+        preamble=preamble,
         defaults=schema_defaults(results.scenario, (p.path for p in params)),
         pilot=pilot_curve(results.pilot) if results.pilot is not None else None,
         stress=model_description(results, params, per_year),
         notes=notes,
         verdicts=verdicts(summary, protocols, cats) + flag_verdicts(incidents, protocols),
-        prices=[pricing_sentence(results.scenario.costs.customer_impact_usd_per_min),
-                *(price_sentence(incidents, protocols[0], p) for p in protocols[1:])],
+        prices=[
+            pricing_sentence(results.scenario.costs.customer_impact_usd_per_min),
+            *(price_sentence(incidents, protocols[0], p) for p in protocols[1:]),
+        ],
         changes=load_changes(study, results) if study is not None else None,
     )

@@ -63,13 +63,17 @@ def load_changes(folder: Path, results: Results) -> Changes:
     if not isinstance(study, dict):
         raise ReportError(f"{folder / 'robustness.json'}: not a robustness study (not a JSON object)")
     if study.get("scenario_sha256") != results.run.get("scenario_sha256"):
-        raise ReportError(f"{folder}: a robustness study of another scenario than the run's "
-                          f"({study.get('scenario')!r}, sha256 {str(study.get('scenario_sha256'))[:12]}…)")
+        raise ReportError(
+            f"{folder}: a robustness study of another scenario than the run's "
+            f"({study.get('scenario')!r}, sha256 {str(study.get('scenario_sha256'))[:12]}…)"
+        )
     try:
         return _changes(folder, study, results.baseline)
     except (KeyError, TypeError, ValueError, StopIteration) as exc:
-        raise ReportError(f"{folder / 'robustness.json'}: malformed or written by an older incsim "
-                          f"({type(exc).__name__}: {exc}); run incsim robustness with -o {folder} again") from None
+        raise ReportError(
+            f"{folder / 'robustness.json'}: malformed or written by an older incsim "
+            f"({type(exc).__name__}: {exc}); run incsim robustness with -o {folder} again"
+        ) from None
 
 
 def _changes(folder: Path, study: dict, base: str) -> Changes:
@@ -82,22 +86,36 @@ def _changes(folder: Path, study: dict, base: str) -> Changes:
         if c["baseline"] != base:
             continue
         key = (c["baseline"], c["alternative"], c["metric"])
-        out.lines.append({
-            "alternative": c["alternative"], "metric": METRIC_WORDS.get(c["metric"], c["metric"]),
-            "verdict": verdict_line(c),
-            "drivers": [f"{d['parameter']} (total Sobol' index {d['total']:.2f}: its share of the spread, "
-                        f"interactions included)" for d in drivers(study, *key)],
-            "flips": [flip_sentence(f) for f in flips(study, *key)],
-        })
+        out.lines.append(
+            {
+                "alternative": c["alternative"],
+                "metric": METRIC_WORDS.get(c["metric"], c["metric"]),
+                "verdict": verdict_line(c),
+                "drivers": [
+                    f"{d['parameter']} (total Sobol' index {d['total']:.2f}: its share of the spread, "
+                    f"interactions included)"
+                    for d in drivers(study, *key)
+                ],
+                "flips": [flip_sentence(f) for f in flips(study, *key)],
+            }
+        )
         if c["metric"] in TORNADO_METRICS:
             out.at_scenario.setdefault(c["metric"], {})[c["alternative"]] = _float(c["at_scenario"])
     for f in study["flip_points"]:
         if f["baseline"] == base and f["metric"] in TORNADO_METRICS:
             p = next(p for p in study["parameters"] if p["path"] == f["parameter"])
-            out.tornado.setdefault(f["metric"], {}).setdefault(f["alternative"], []).append(TornadoBar(
-                f["parameter"], f"{p['low']:g}", f"{p['high']:g}", _float(f["diff_at_low"]),
-                _float(f["diff_at_high"])))
-    out.tornado = {m: {a: tornado(bars)[:TORNADO_BARS] for a, bars in per.items()} for m, per in out.tornado.items()}
+            out.tornado.setdefault(f["metric"], {}).setdefault(f["alternative"], []).append(
+                TornadoBar(
+                    f["parameter"],
+                    f"{p['low']:g}",
+                    f"{p['high']:g}",
+                    _float(f["diff_at_low"]),
+                    _float(f["diff_at_high"]),
+                )
+            )
+    out.tornado = {
+        m: {a: tornado(bars)[:TORNADO_BARS] for a, bars in per.items()} for m, per in out.tornado.items()
+    }
     return out
 
 

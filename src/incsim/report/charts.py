@@ -62,11 +62,34 @@ RC = {
     "path.simplify": False,
 }
 
-_TIME_TICKS = [(1, "1 min"), (2, "2 min"), (5, "5 min"), (10, "10 min"), (15, "15 min"), (30, "30 min"),
-               (60, "1 h"), (120, "2 h"), (240, "4 h"), (480, "8 h"), (960, "16 h"), (1440, "1 d"),
-               (2880, "2 d"), (5760, "4 d"), (10080, "1 wk"), (20160, "2 wk")]
-_FINE_TICKS = [(3, "3 min"), (20, "20 min"), (45, "45 min"), (90, "1.5 h"), (180, "3 h"), (360, "6 h"),
-               (720, "12 h"), (2160, "1.5 d")]
+_TIME_TICKS = [
+    (1, "1 min"),
+    (2, "2 min"),
+    (5, "5 min"),
+    (10, "10 min"),
+    (15, "15 min"),
+    (30, "30 min"),
+    (60, "1 h"),
+    (120, "2 h"),
+    (240, "4 h"),
+    (480, "8 h"),
+    (960, "16 h"),
+    (1440, "1 d"),
+    (2880, "2 d"),
+    (5760, "4 d"),
+    (10080, "1 wk"),
+    (20160, "2 wk"),
+]
+_FINE_TICKS = [
+    (3, "3 min"),
+    (20, "20 min"),
+    (45, "45 min"),
+    (90, "1.5 h"),
+    (180, "3 h"),
+    (360, "6 h"),
+    (720, "12 h"),
+    (2160, "1.5 d"),
+]
 
 
 def protocol_colours(protocols: Sequence[str]) -> dict[str, str]:
@@ -82,10 +105,12 @@ def label(text: str) -> str:
 
 def _styled(make: Callable[..., Figure]) -> Callable[..., Figure]:
     """Run a figure builder inside the report's rcParams (artists read them when created)."""
+
     @functools.wraps(make)
     def wrapper(*args, **kwargs) -> Figure:
         with matplotlib.rc_context(RC):
             return make(*args, **kwargs)
+
     return wrapper
 
 
@@ -121,8 +146,12 @@ def svg(fig: Figure, name: str, title: str = "", inline: bool = True) -> str:
         text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
         text = re.sub(r"^<!DOCTYPE[^>]*>\s*", "", text)
         aria = html.escape(title or name, quote=True)
-        text = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
-                      lambda m: f'<svg {m.group(1)}class="chart" role="img" aria-label="{aria}"', text, count=1)
+        text = re.sub(
+            r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
+            lambda m: f'<svg {m.group(1)}class="chart" role="img" aria-label="{aria}"',
+            text,
+            count=1,
+        )
     return text.strip() + "\n"
 
 
@@ -160,8 +189,9 @@ def ecdf_points(e: Ecdf, limit: int = MAX_ECDF_POINTS) -> tuple[np.ndarray, np.n
     return np.r_[x[0], x], np.r_[0.0, y]
 
 
-def _draw_ecdf(ax, series: Mapping[str, Ecdf], colours: Mapping[str, str], key: str,
-               with_legend_values: bool) -> None:
+def _draw_ecdf(
+    ax, series: Mapping[str, Ecdf], colours: Mapping[str, str], key: str, with_legend_values: bool
+) -> None:
     for proto, e in series.items():
         if not e.n:
             continue
@@ -171,11 +201,22 @@ def _draw_ecdf(ax, series: Mapping[str, Ecdf], colours: Mapping[str, str], key: 
         xs, ys = ecdf_points(e)
         ax.plot(xs, ys, drawstyle="steps-post", color=c, lw=1.8, label=text, gid=f"{key}-ecdf-{proto}")
         ax.plot([e.p50], [0.5], "o", color=c, ms=6, mec="white", mew=1.0, gid=f"{key}-p50-{proto}", zorder=4)
-        ax.plot([e.p90], [0.9], "D", color=c, ms=5.5, mec="white", mew=1.0, gid=f"{key}-p90-{proto}", zorder=4)
+        ax.plot(
+            [e.p90], [0.9], "D", color=c, ms=5.5, mec="white", mew=1.0, gid=f"{key}-p90-{proto}", zorder=4
+        )
     for level, tag in ((0.5, "p50"), (0.9, "p90")):
         ax.axhline(level, color="#9aa5b1", lw=0.8, ls=(0, (3, 3)), zorder=1)
-        ax.annotate(tag, (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=8, color=MUTED, annotation_clip=False)
+        ax.annotate(
+            tag,
+            (1.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=MUTED,
+            annotation_clip=False,
+        )
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
@@ -219,13 +260,25 @@ def _bar_value_labels(ax, xs, means, highs, fmt) -> None:
     for x, m, h in zip(xs, means, highs):
         if math.isfinite(m):
             top = h if math.isfinite(h) else m
-            ax.annotate(fmt(m), (x, top), xytext=(0, 3), textcoords="offset points", ha="center",
-                        va="bottom", fontsize=8.5, color=INK)
+            ax.annotate(
+                fmt(m),
+                (x, top),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8.5,
+                color=INK,
+            )
 
 
 def _error(est: Sequence[Estimate]) -> np.ndarray:
-    return np.array([[e.mean - e.low if e.has_ci else 0.0 for e in est],
-                     [e.high - e.mean if e.has_ci else 0.0 for e in est]])
+    return np.array(
+        [
+            [e.mean - e.low if e.has_ci else 0.0 for e in est],
+            [e.high - e.mean if e.has_ci else 0.0 for e in est],
+        ]
+    )
 
 
 @_styled
@@ -233,16 +286,26 @@ def hours_figure(rows: Sequence[dict], colours: Mapping[str, str]) -> Figure:
     """Engineer-hours and non-essential hours per incident, per protocol: bars with 95% CI whiskers."""
     fig = _figure(8.6, 3.6)
     ax = fig.add_subplot()
-    metrics = [("engineer_hours", "engineer-hours per incident\n(everyone involved, incl. refocus)"),
-               ("non_essential_hours", "non-essential hours per incident\n(spectators and watchers)")]
+    metrics = [
+        ("engineer_hours", "engineer-hours per incident\n(everyone involved, incl. refocus)"),
+        ("non_essential_hours", "non-essential hours per incident\n(spectators and watchers)"),
+    ]
     k = len(rows)
     width = 0.8 / max(k, 1)
     for i, row in enumerate(rows):
         p = row["protocol"]
         est = [row[m] for m, _ in metrics]
         xs = np.arange(len(metrics)) + (i - (k - 1) / 2) * width
-        ax.bar(xs, [e.mean for e in est], width * 0.92, color=colours[p], label=label(p), gid=f"hours-{p}",
-               yerr=_error(est), error_kw={"ecolor": INK, "elinewidth": 1.0, "capsize": 3})
+        ax.bar(
+            xs,
+            [e.mean for e in est],
+            width * 0.92,
+            color=colours[p],
+            label=label(p),
+            gid=f"hours-{p}",
+            yerr=_error(est),
+            error_kw={"ecolor": INK, "elinewidth": 1.0, "capsize": 3},
+        )
         _bar_value_labels(ax, xs, [e.mean for e in est], [e.high for e in est], lambda v: f"{v:.1f} h")
     ax.set_xticks(range(len(metrics)), [t for _, t in metrics])
     ax.set_ylabel("hours per incident")
@@ -258,12 +321,21 @@ def cost_figure(rows: Sequence[dict], colours: Mapping[str, str], per_year: floa
     fig = _figure(8.6, 3.4)
     axes = fig.subplots(1, 2)
     protos = [r["protocol"] for r in rows]
-    for ax, key, title in ((axes[0], "cost_usd", "per incident"),
-                           (axes[1], "cost_per_year", f"per year ({per_year:.1f} incidents)")):
+    for ax, key, title in (
+        (axes[0], "cost_usd", "per incident"),
+        (axes[1], "cost_per_year", f"per year ({per_year:.1f} incidents)"),
+    ):
         est = [r[key] for r in rows]
         xs = np.arange(len(rows))
-        ax.bar(xs, [e.mean for e in est], 0.62, color=[colours[p] for p in protos], gid=f"{key}-bars",
-               yerr=_error(est), error_kw={"ecolor": INK, "elinewidth": 1.0, "capsize": 3})
+        ax.bar(
+            xs,
+            [e.mean for e in est],
+            0.62,
+            color=[colours[p] for p in protos],
+            gid=f"{key}-bars",
+            yerr=_error(est),
+            error_kw={"ecolor": INK, "elinewidth": 1.0, "capsize": 3},
+        )
         _bar_value_labels(ax, xs, [e.mean for e in est], [e.high for e in est], money_short)
         ax.set_xticks(xs, [label(p) for p in protos])
         ax.set_title(title, fontsize=10)
@@ -279,9 +351,12 @@ def busy_figure(timelines: Sequence[Timeline], colours: Mapping[str, str]) -> Fi
     """People x minutes since detection, one panel per protocol, coloured by state."""
     heights = [max(len(t.people), 1) + 1.4 for t in timelines]
     fig = _figure(8.6, 1.2 + 0.26 * sum(heights))
-    axes = fig.subplots(len(timelines), 1, sharex=True, squeeze=False,
-                        gridspec_kw={"height_ratios": heights})[:, 0]
-    right = max([b for t in timelines for p in t.people for _, _, b in p.spans] + [t.ttr for t in timelines] + [1.0])
+    axes = fig.subplots(
+        len(timelines), 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": heights}
+    )[:, 0]
+    right = max(
+        [b for t in timelines for p in t.people for _, _, b in p.spans] + [t.ttr for t in timelines] + [1.0]
+    )
     for ax, tl in zip(axes, timelines):
         n = len(tl.people)
         for a, b in tl.rooms:
@@ -291,26 +366,53 @@ def busy_figure(timelines: Sequence[Timeline], colours: Mapping[str, str]) -> Fi
             for state in ("responding", "spectating", "refocusing"):
                 bars = [(a, b - a) for s, a, b in person.spans if s == state]
                 if bars:
-                    ax.broken_barh(bars, (y - 0.34, 0.68), facecolors=STATE_COLOURS[state],
-                                   gid=f"busy-{tl.protocol}-{person.who}-{state}", zorder=2)
+                    ax.broken_barh(
+                        bars,
+                        (y - 0.34, 0.68),
+                        facecolors=STATE_COLOURS[state],
+                        gid=f"busy-{tl.protocol}-{person.who}-{state}",
+                        zorder=2,
+                    )
             if person.interruptions:
-                ax.plot(person.interruptions, [y] * len(person.interruptions), "|", color=INK, ms=9, mew=1.4,
-                        gid=f"busy-{tl.protocol}-{person.who}-interrupted", zorder=3)
+                ax.plot(
+                    person.interruptions,
+                    [y] * len(person.interruptions),
+                    "|",
+                    color=INK,
+                    ms=9,
+                    mew=1.4,
+                    gid=f"busy-{tl.protocol}-{person.who}-interrupted",
+                    zorder=3,
+                )
         ax.axvline(tl.ttr, color=INK, lw=1.0, ls=(0, (4, 2)), zorder=3)
-        ax.annotate("resolved", (tl.ttr, n - 0.5), xytext=(3, 0), textcoords="offset points", fontsize=8,
-                    color=INK, va="center", annotation_clip=False)
+        ax.annotate(
+            "resolved",
+            (tl.ttr, n - 0.5),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=INK,
+            va="center",
+            annotation_clip=False,
+        )
         ax.set_yticks(range(n), [f"{label(p.who)} \u00b7 {p.role}" for p in reversed(tl.people)])
         ax.set_ylim(-0.7, n - 0.3 + 0.6)
         ax.tick_params(axis="y", length=0, labelsize=8.5)
         ax.grid(axis="y", visible=False)
         hours = sum(b - a for p in tl.people for s, a, b in p.spans) / 60
-        ax.set_title(f"{label(tl.protocol)}: resolved after {tl.ttr:.0f} min; {n} people, {hours:.1f} person-hours "
-                     f"incl. refocus", fontsize=10, color=colours.get(tl.protocol, INK))
+        ax.set_title(
+            f"{label(tl.protocol)}: resolved after {tl.ttr:.0f} min; {n} people, {hours:.1f} person-hours "
+            f"incl. refocus",
+            fontsize=10,
+            color=colours.get(tl.protocol, INK),
+        )
     axes[-1].set_xlim(0, right * 1.04)
     axes[-1].set_xlabel("minutes since the incident was detected")
     handles = [Patch(color=STATE_COLOURS[s], label=STATE_LABELS[s]) for s in STATE_COLOURS]
-    handles += [Patch(facecolor="#f0f4f8", edgecolor="#c3cfd9", label="call open"),
-                Line2D([], [], color=INK, marker="|", ls="", ms=9, mew=1.4, label="interrupted")]
+    handles += [
+        Patch(facecolor="#f0f4f8", edgecolor="#c3cfd9", label="call open"),
+        Line2D([], [], color=INK, marker="|", ls="", ms=9, mew=1.4, label="interrupted"),
+    ]
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=8.5)
     return fig
 
@@ -326,26 +428,50 @@ def power_figure(curve: Mapping) -> Figure:
         c = STAT_COLOURS.get(stat, INK)
         m80 = curve["months_for_80pct"].get(stat)
         when = f"{m80} months" if m80 is not None else "beyond the range"
-        ax.plot(months, values, color=c, lw=1.9, label=f"{STATISTIC_LABELS.get(stat, stat)}: 80% after {when}",
-                gid=f"power-{stat}")
+        ax.plot(
+            months,
+            values,
+            color=c,
+            lw=1.9,
+            label=f"{STATISTIC_LABELS.get(stat, stat)}: 80% after {when}",
+            gid=f"power-{stat}",
+        )
         approx = curve["power_analytic"].get(stat)
         if approx is not None:
             ax.plot(months, approx, color=c, lw=1.0, ls=(0, (4, 3)), alpha=0.8, gid=f"power-analytic-{stat}")
         if m80 is not None and m80 in months:
-            ax.plot([m80], [values[months.index(m80)]], "o", color=c, ms=6, mec="white", gid=f"power-80-{stat}")
+            ax.plot(
+                [m80], [values[months.index(m80)]], "o", color=c, ms=6, mec="white", gid=f"power-80-{stat}"
+            )
     ax.axhline(target, color=INK, lw=0.9, ls=(0, (3, 3)))
-    ax.annotate(f"{target:.0%} power", (0, target), xytext=(4, 4), textcoords="offset points",
-                ha="left", fontsize=8, color=INK)
+    ax.annotate(
+        f"{target:.0%} power",
+        (0, target),
+        xytext=(4, 4),
+        textcoords="offset points",
+        ha="left",
+        fontsize=8,
+        color=INK,
+    )
     pilot_months = curve.get("pilot_months")
     if pilot_months:
         ax.axvline(pilot_months, color=MUTED, lw=0.9)
-        ax.annotate(f"planned pilot: {pilot_months} months", (pilot_months, 0.02), xytext=(4, 0),
-                    textcoords="offset points", fontsize=8, color=MUTED)
+        ax.annotate(
+            f"planned pilot: {pilot_months} months",
+            (pilot_months, 0.02),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=MUTED,
+        )
     ax.set_ylim(0, 1.0)
     ax.set_xlim(0, months[-1] * 1.02 + 0.5)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(f"months of pilot ({curve.get('per_month'):g} incidents a month in each arm)"
-                  if curve.get("per_month") else "months of pilot")
+    ax.set_xlabel(
+        f"months of pilot ({curve.get('per_month'):g} incidents a month in each arm)"
+        if curve.get("per_month")
+        else "months of pilot"
+    )
     ax.set_ylabel("chance the pilot detects the gain")
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color=MUTED, lw=1.0, ls=(0, (4, 3))))

@@ -28,21 +28,33 @@ DAYS_PER_YEAR = 365.0
 
 def estimate_from_row(row: pd.Series) -> Estimate:
     """The ``Estimate`` in one row of ``summary.csv``."""
-    return Estimate(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), float(row["median"]),
-                    float(row["p90"]), int(row["n_incidents"]), int(row["n_replications"]))
+    return Estimate(
+        float(row["mean"]),
+        float(row["ci_low"]),
+        float(row["ci_high"]),
+        float(row["median"]),
+        float(row["p90"]),
+        int(row["n_incidents"]),
+        int(row["n_replications"]),
+    )
 
 
 def protocol_stat(summary: pd.DataFrame, protocol: str, metric: str, category: str = "all") -> Estimate:
     """summary.csv's row for one protocol, metric and category (NaN when absent)."""
-    sub = summary[(summary["kind"] == "protocol") & (summary["protocol"] == protocol)
-                  & (summary["metric"] == metric) & (summary["category"] == category)]
+    sub = summary[
+        (summary["kind"] == "protocol")
+        & (summary["protocol"] == protocol)
+        & (summary["metric"] == metric)
+        & (summary["category"] == category)
+    ]
     return estimate_from_row(sub.iloc[0]) if len(sub) else NAN_ESTIMATE
 
 
 def difference(summary: pd.DataFrame, base: str, other: str, metric: str, category: str = "all") -> Estimate:
     """The paired difference ``other - base`` from summary.csv (read from ``base - other`` if that is stored)."""
-    rows = summary[(summary["kind"] == "difference") & (summary["metric"] == metric)
-                   & (summary["category"] == category)]
+    rows = summary[
+        (summary["kind"] == "difference") & (summary["metric"] == metric) & (summary["category"] == category)
+    ]
     direct = rows[rows["protocol"] == f"{other} - {base}"]
     if len(direct):
         return estimate_from_row(direct.iloc[0])
@@ -52,7 +64,9 @@ def difference(summary: pd.DataFrame, base: str, other: str, metric: str, catego
     return NAN_ESTIMATE
 
 
-def incidents_per_year(incidents: pd.DataFrame, protocol: str, replications: int, horizon_days: float) -> float:
+def incidents_per_year(
+    incidents: pd.DataFrame, protocol: str, replications: int, horizon_days: float
+) -> float:
     """Simulated incidents a year: incidents per replication / horizon (days) x 365, to one decimal."""
     per_replication = int((incidents["protocol"] == protocol).sum()) / replications
     # rounded to the decimal the report prints, so that a reader who multiplies the printed
@@ -81,20 +95,35 @@ def headline(summary: pd.DataFrame, protocols: Sequence[str], per_year: float) -
         eh = difference(summary, base, other, "engineer_hours")
         ttr = difference(summary, base, other, "ttr_min")
         cost = difference(summary, base, other, "cost_usd")
-        out.append({"protocol": other, "baseline": base, "engineer_hours": eh, "ttr_min": ttr,
-                    "cost_usd": cost, "cost_per_year": cost.scaled(per_year),
-                    "sentence": headline_sentence(other, base, eh, ttr, cost.scaled(per_year))})
+        out.append(
+            {
+                "protocol": other,
+                "baseline": base,
+                "engineer_hours": eh,
+                "ttr_min": ttr,
+                "cost_usd": cost,
+                "cost_per_year": cost.scaled(per_year),
+                "sentence": headline_sentence(other, base, eh, ttr, cost.scaled(per_year)),
+            }
+        )
     return out
 
 
 # -- tables ----------------------------------------------------------------------------------------
 
-KEY_METRICS = ("ttr_min", "engineer_hours", "non_essential_hours", "refocus_hours", "customer_impact_min",
-               "cost_usd")
+KEY_METRICS = (
+    "ttr_min",
+    "engineer_hours",
+    "non_essential_hours",
+    "refocus_hours",
+    "customer_impact_min",
+    "cost_usd",
+)
 
 
-def key_numbers(summary: pd.DataFrame, protocols: Sequence[str], per_year: float,
-                category: str = "all") -> list[dict]:
+def key_numbers(
+    summary: pd.DataFrame, protocols: Sequence[str], per_year: float, category: str = "all"
+) -> list[dict]:
     """Per protocol: the headline metrics per incident (``Estimate`` each) and cost a year."""
     rows = []
     for p in protocols:
@@ -113,13 +142,21 @@ def category_rows(summary: pd.DataFrame, protocols: Sequence[str], categories: S
     for cat in categories:
         for p in protocols:
             ttr = protocol_stat(summary, p, "ttr_min", cat)
-            rows.append({
-                "category": cat, "protocol": p, "is_baseline": p == base, "n_incidents": ttr.n_incidents,
-                "ttr_min": ttr, "engineer_hours": protocol_stat(summary, p, "engineer_hours", cat),
-                "non_essential_hours": protocol_stat(summary, p, "non_essential_hours", cat),
-                "ttr_diff": NAN_ESTIMATE if p == base else difference(summary, base, p, "ttr_min", cat),
-                "hours_diff": NAN_ESTIMATE if p == base else difference(summary, base, p, "engineer_hours", cat),
-            })
+            rows.append(
+                {
+                    "category": cat,
+                    "protocol": p,
+                    "is_baseline": p == base,
+                    "n_incidents": ttr.n_incidents,
+                    "ttr_min": ttr,
+                    "engineer_hours": protocol_stat(summary, p, "engineer_hours", cat),
+                    "non_essential_hours": protocol_stat(summary, p, "non_essential_hours", cat),
+                    "ttr_diff": NAN_ESTIMATE if p == base else difference(summary, base, p, "ttr_min", cat),
+                    "hours_diff": NAN_ESTIMATE
+                    if p == base
+                    else difference(summary, base, p, "engineer_hours", cat),
+                }
+            )
     return rows
 
 
@@ -133,8 +170,10 @@ def category_findings(rows: Sequence[dict]) -> list[str]:
             continue
         word = "slower" if d.mean > 0 else "faster"
         mag = d if d.mean > 0 else d.negated()
-        out.append(f"{r['category']} incidents: {capitalised(r['protocol'])} resolved {num(mag.mean)} min "
-                   f"{word} than {base} (95% CI {ci_text(mag)}; {r['n_incidents']} incidents).")
+        out.append(
+            f"{r['category']} incidents: {capitalised(r['protocol'])} resolved {num(mag.mean)} min "
+            f"{word} than {base} (95% CI {ci_text(mag)}; {r['n_incidents']} incidents)."
+        )
     return out
 
 
@@ -153,6 +192,7 @@ def difference_rows(summary: pd.DataFrame, category: str = "all") -> list[dict]:
 
 
 # -- TTR distributions -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Ecdf:
@@ -177,17 +217,25 @@ def ecdf(values: Iterable[float]) -> Ecdf:
     n = len(finite)
     if n == 0:
         return Ecdf(finite, finite, math.nan, math.nan, len(arr))
-    return Ecdf(finite, np.arange(1, n + 1) / n, float(np.percentile(finite, 50)),
-                float(np.percentile(finite, 90)), int(len(arr) - n))
+    return Ecdf(
+        finite,
+        np.arange(1, n + 1) / n,
+        float(np.percentile(finite, 50)),
+        float(np.percentile(finite, 90)),
+        int(len(arr) - n),
+    )
 
 
-def ttr_ecdfs(incidents: pd.DataFrame, protocols: Sequence[str], category: str | None = None) -> dict[str, Ecdf]:
+def ttr_ecdfs(
+    incidents: pd.DataFrame, protocols: Sequence[str], category: str | None = None
+) -> dict[str, Ecdf]:
     """Per protocol, the ECDF of ``ttr_min`` over every replication (one category, or all)."""
     df = incidents if category is None else incidents[incidents["category"] == category]
     return {p: ecdf(df.loc[df["protocol"] == p, "ttr_min"]) for p in protocols}
 
 
 # -- the pilot -----------------------------------------------------------------------------------
+
 
 def pilot_curve(pilot: dict) -> dict | None:
     """Power by month per statistic from ``pilot.json`` (None when it has no monthly rate)."""
@@ -201,13 +249,19 @@ def pilot_curve(pilot: dict) -> dict | None:
             "months": months,
             "n_per_arm": [int(r["n_per_arm"]) for r in rows],
             "power": {s: [float(r["power"][s]) for r in rows] for s in stats},
-            "power_analytic": {s: [float(r.get("power_analytic", {}).get(s, math.nan)) for r in rows] for s in stats},
+            "power_analytic": {
+                s: [float(r.get("power_analytic", {}).get(s, math.nan)) for r in rows] for s in stats
+            },
             "months_for_80pct": {s: (pilot.get(s) or {}).get("months_for_80pct_power") for s in stats},
-            "per_month": pilot.get("per_month"), "improvement": float(pilot.get("improvement", math.nan)),
-            "target_power": float(pilot.get("target_power", 0.8)), "alpha": float(pilot.get("alpha", 0.05)),
-            "trials": pilot.get("trials"), "seed": pilot.get("seed"),
+            "per_month": pilot.get("per_month"),
+            "improvement": float(pilot.get("improvement", math.nan)),
+            "target_power": float(pilot.get("target_power", 0.8)),
+            "alpha": float(pilot.get("alpha", 0.05)),
+            "trials": pilot.get("trials"),
+            "seed": pilot.get("seed"),
             "baseline": (pilot.get("baseline") or {}).get("source", ""),
-            "pilot_months": pilot.get("months"), "p_worse": pilot.get("p_worse"),
+            "pilot_months": pilot.get("months"),
+            "p_worse": pilot.get("p_worse"),
         }
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ReportError(f"pilot.json: power_by_month is malformed ({type(exc).__name__}: {exc})") from None

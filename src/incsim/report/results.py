@@ -21,10 +21,29 @@ from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
 
 REQUIRED_FILES = ("run.json", "incidents.csv", "summary.csv", "scenario.yaml")
-INCIDENT_NEEDS = ("replication", "protocol", "incident_id", "category", "ttr_min", "engineer_hours",
-                  "non_essential_hours", "cost_usd")
-SUMMARY_NEEDS = ("kind", "category", "protocol", "metric", "n_incidents", "n_replications", "mean",
-                 "ci_low", "ci_high", "median", "p90")
+INCIDENT_NEEDS = (
+    "replication",
+    "protocol",
+    "incident_id",
+    "category",
+    "ttr_min",
+    "engineer_hours",
+    "non_essential_hours",
+    "cost_usd",
+)
+SUMMARY_NEEDS = (
+    "kind",
+    "category",
+    "protocol",
+    "metric",
+    "n_incidents",
+    "n_replications",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "median",
+    "p90",
+)
 RUN_NEEDS = ("protocols", "replications", "horizon_days")
 _EVENT_FILE = re.compile(r"^replication-(\d+)\.jsonl$")
 
@@ -34,6 +53,7 @@ class ReportError(Exception):
 
 
 # -- loading -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Results:
@@ -131,7 +151,9 @@ def load_results(path: Path | str) -> Results:
     run = read_json(path / "run.json", "the run manifest")
     absent = [k for k in RUN_NEEDS if k not in run]
     if absent:
-        raise ReportError(f"{path / 'run.json'}: missing {', '.join(absent)}; is this an incsim run's run.json?")
+        raise ReportError(
+            f"{path / 'run.json'}: missing {', '.join(absent)}; is this an incsim run's run.json?"
+        )
     if not isinstance(run["protocols"], list) or not run["protocols"]:
         raise ReportError(f"{path / 'run.json'}: 'protocols' must be a non-empty list")
     try:
@@ -151,7 +173,9 @@ def load_results(path: Path | str) -> Results:
     protocols = [str(p) for p in run["protocols"]]
     unknown = sorted(set(protocols) - set(incidents["protocol"]))
     if unknown and len(incidents):
-        raise ReportError(f"{path / 'incidents.csv'}: no rows for protocol(s) {', '.join(unknown)} named in run.json")
+        raise ReportError(
+            f"{path / 'incidents.csv'}: no rows for protocol(s) {', '.join(unknown)} named in run.json"
+        )
     try:
         text = (path / "scenario.yaml").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -170,11 +194,24 @@ def load_results(path: Path | str) -> Results:
         except OutputError as exc:
             raise ReportError(str(exc)) from None
         if "power_by_month" not in pilot:
-            raise ReportError(f"{path / 'pilot.json'}: no 'power_by_month'; write it with `incsim pilot ... -o DIR`")
-    return Results(path=path, run=run, incidents=incidents, summary=summary, scenario_text=text,
-                   scenario=scenario, time=time, pilot=pilot,
-                   event_files={r: p for r, p in event_files(path / "events").items()
-                                if r in set(run.get("event_log_replications", []))})
+            raise ReportError(
+                f"{path / 'pilot.json'}: no 'power_by_month'; write it with `incsim pilot ... -o DIR`"
+            )
+    return Results(
+        path=path,
+        run=run,
+        incidents=incidents,
+        summary=summary,
+        scenario_text=text,
+        scenario=scenario,
+        time=time,
+        pilot=pilot,
+        event_files={
+            r: p
+            for r, p in event_files(path / "events").items()
+            if r in set(run.get("event_log_replications", []))
+        },
+    )
 
 
 def read_protocol_events(path: Path) -> dict[str, list[Event]]:

@@ -16,12 +16,29 @@ import pandas as pd
 
 from incsim.accounting import BUSY as BUSY_STATES
 from incsim.accounting import Accounting
-from incsim.model.events import Detected, Event, Interrupted, Joined, Mitigated, Resolved, RoomClosed, RoomOpened
+from incsim.model.events import (
+    Detected,
+    Event,
+    Interrupted,
+    Joined,
+    Mitigated,
+    Resolved,
+    RoomClosed,
+    RoomOpened,
+)
 from incsim.report.results import ReportError, Results, read_protocol_events
 from incsim.report.wording import num
 
-__all__ = ["BUSY_STATES", "ROLE_ORDER", "Person", "Pick", "Timeline", "busy_timeline", "busy_timelines",
-           "pick_incident"]
+__all__ = [
+    "BUSY_STATES",
+    "ROLE_ORDER",
+    "Person",
+    "Pick",
+    "Timeline",
+    "busy_timeline",
+    "busy_timelines",
+    "pick_incident",
+]
 
 ROLE_ORDER = ("debugger", "ic", "owner", "expert", "stakeholder", "spectator", "watcher")
 
@@ -92,21 +109,27 @@ def pick_incident(incidents: pd.DataFrame, protocols: Sequence[str], logged: Ite
     if not len(pool):
         return None
     cats = pool["category"].value_counts()
-    category = "single-service" if "single-service" in cats.index else str(
-        min(cats.index, key=lambda c: (-cats[c], c)))
+    category = (
+        "single-service"
+        if "single-service" in cats.index
+        else str(min(cats.index, key=lambda c: (-cats[c], c)))
+    )
     cands = pool[pool["category"] == category]
     everyone = incidents[(incidents["protocol"] == base) & (incidents["category"] == category)]["ttr_min"]
     target = float(np.nanmedian(everyone.to_numpy(dtype=float)))
     dist = (cands["ttr_min"] - target).abs()
     best = cands.assign(_d=dist).sort_values(["_d", "incident_id"]).iloc[0]
-    reason = (f"the {category} incident of replication {rep} whose {base} TTR "
-              f"({num(float(best['ttr_min']))} min) is closest to the median {base} TTR of all "
-              f"{category} incidents ({num(target)} min)")
+    reason = (
+        f"the {category} incident of replication {rep} whose {base} TTR "
+        f"({num(float(best['ttr_min']))} min) is closest to the median {base} TTR of all "
+        f"{category} incidents ({num(target)} min)"
+    )
     return Pick(rep, int(best["incident_id"]), category, target, reason)
 
 
-def busy_timeline(events: Sequence[Event], protocol: str = "", replication: int = -1,
-                  incident: int | None = None) -> Timeline:
+def busy_timeline(
+    events: Sequence[Event], protocol: str = "", replication: int = -1, incident: int | None = None
+) -> Timeline:
     """Who was busy in one incident: its share of ``accounting.Accounting`` over ``events``.
 
     ``events`` may hold the whole replication's log of one protocol (then a minute someone gave
@@ -115,7 +138,9 @@ def busy_timeline(events: Sequence[Event], protocol: str = "", replication: int 
     someone engaged in the incident is a mark. Times are minutes since detection.
     """
     evs = sorted(events, key=lambda e: e.t)  # stable: the log's order within one minute
-    det = next((e for e in evs if isinstance(e, Detected) and (incident is None or e.incident == incident)), None)
+    det = next(
+        (e for e in evs if isinstance(e, Detected) and (incident is None or e.incident == incident)), None
+    )
     if det is None:
         raise ReportError(f"incident without a 'detected' event in the {protocol} log")
     inc = det.incident
@@ -166,11 +191,22 @@ def busy_timeline(events: Sequence[Event], protocol: str = "", replication: int 
                 merged[-1] = (state, merged[-1][1], b)
             else:
                 merged.append((state, a, b))
-        role = min(roles[who] or {""}, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
+        role = min(
+            roles[who] or {""}, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER)
+        )
         people.append(Person(who, teams.get(who, ""), role, tuple(merged), tuple(sorted(marks.get(who, ())))))
-    return Timeline(protocol=protocol, replication=replication,
-                    incident=inc, category=det.category, detected_at=t0,
-                    ttr=end - t0, people=tuple(people), rooms=tuple(rooms), mitigated=mitigated, events=len(own))
+    return Timeline(
+        protocol=protocol,
+        replication=replication,
+        incident=inc,
+        category=det.category,
+        detected_at=t0,
+        ttr=end - t0,
+        people=tuple(people),
+        rooms=tuple(rooms),
+        mitigated=mitigated,
+        events=len(own),
+    )
 
 
 def busy_timelines(results: Results) -> tuple[Pick | None, list[Timeline]]:
@@ -180,8 +216,7 @@ def busy_timelines(results: Results) -> tuple[Pick | None, list[Timeline]]:
         return None, []
     path = results.event_files[pick.replication]
     logs = read_protocol_events(path)
-    missing = [p for p in results.protocols
-               if not any(e.incident == pick.incident for e in logs.get(p, ()))]
+    missing = [p for p in results.protocols if not any(e.incident == pick.incident for e in logs.get(p, ()))]
     if missing:
         raise ReportError(f"{path}: no events of incident {pick.incident} under {', '.join(missing)}")
     return pick, [busy_timeline(logs[p], p, pick.replication, pick.incident) for p in results.protocols]

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from incsim.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, DECISION_METRICS, per_replication_means, t_interval
+from incsim.metrics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    DECISION_METRICS,
+    per_replication_means,
+    t_interval,
+)
 from incsim.report.findings import difference, protocol_stat
 from incsim.report.wording import DASH, Estimate, capitalised, ci_text, num
 from incsim.scenario.schema import FLAGS
@@ -31,15 +37,23 @@ def _sign(d: Estimate) -> int:
     return 0 if not d.excludes_zero else (1 if d.mean > 0 else -1)
 
 
-def verdict_sentence(other: str, base: str, metric: str, d: Estimate, base_mean: float, where: str = "") -> str:
+def verdict_sentence(
+    other: str, base: str, metric: str, d: Estimate, base_mean: float, where: str = ""
+) -> str:
     """E.g. "Async-first: worse in service-minutes of customer impact, +82 per incident (95% CI +50
     to +114, simulation noise only; +35% on war-room)"."""
     words, digits = METRIC_UNITS.get(metric, (metric, 1))
     verdict = "worse" if d.mean > 0 else "better"
-    pct = f"; {num(d.mean / base_mean * 100, 0, sign=True)}% on {base}" if base_mean and math.isfinite(base_mean) else ""
+    pct = (
+        f"; {num(d.mean / base_mean * 100, 0, sign=True)}% on {base}"
+        if base_mean and math.isfinite(base_mean)
+        else ""
+    )
     scope = f" on {where} incidents" if where else ""
-    return (f"{capitalised(other)} is {verdict} than {base}{scope} in {words}: {num(d.mean, digits, sign=True)} per "
-            f"incident (95% CI {ci_text(d, digits, sign=True)}, simulation noise only{pct}).")
+    return (
+        f"{capitalised(other)} is {verdict} than {base}{scope} in {words}: {num(d.mean, digits, sign=True)} per "
+        f"incident (95% CI {ci_text(d, digits, sign=True)}, simulation noise only{pct})."
+    )
 
 
 def verdicts(summary: pd.DataFrame, protocols: Sequence[str], categories: Sequence[str]) -> list[str]:
@@ -55,13 +69,18 @@ def verdicts(summary: pd.DataFrame, protocols: Sequence[str], categories: Sequen
             d = difference(summary, base, other, metric)
             overall[metric] = _sign(d)
             if d.excludes_zero:
-                out.append(verdict_sentence(other, base, metric, d, protocol_stat(summary, base, metric).mean))
+                out.append(
+                    verdict_sentence(other, base, metric, d, protocol_stat(summary, base, metric).mean)
+                )
         for cat in categories:
             for metric in DECISION_METRICS:
                 d = difference(summary, base, other, metric, cat)
                 if d.excludes_zero and _sign(d) != overall[metric]:
-                    out.append(verdict_sentence(other, base, metric, d,
-                                                protocol_stat(summary, base, metric, cat).mean, cat))
+                    out.append(
+                        verdict_sentence(
+                            other, base, metric, d, protocol_stat(summary, base, metric, cat).mean, cat
+                        )
+                    )
     return out
 
 
@@ -81,8 +100,11 @@ def flag_verdicts(incidents: pd.DataFrame, protocols: Sequence[str]) -> list[str
             for metric in DECISION_METRICS:
                 d = _paired(sub, base, other, metric)
                 if d.excludes_zero and _sign(d) != overall[metric]:
-                    mean = float(per_replication_means(sub[sub["protocol"] == base])[metric].mean()) \
-                        if len(sub) else math.nan
+                    mean = (
+                        float(per_replication_means(sub[sub["protocol"] == base])[metric].mean())
+                        if len(sub)
+                        else math.nan
+                    )
                     out.append(verdict_sentence(other, base, metric, d, mean, f"{flag}-flagged"))
     return out
 
@@ -103,10 +125,15 @@ def _replication_deltas(incidents: pd.DataFrame, base: str, other: str) -> tuple
     """Per replication: ``other - base`` in labour cost and in customer impact, means per incident."""
     m = incidents.groupby(["replication", "protocol"])[["labour_cost_usd", "customer_impact_min"]].mean()
     m = m.unstack("protocol").dropna()
-    if ("labour_cost_usd", other) not in m or ("labour_cost_usd", base) not in m:  # a protocol with no incident
+    if ("labour_cost_usd", other) not in m or (
+        "labour_cost_usd",
+        base,
+    ) not in m:  # a protocol with no incident
         return np.array([]), np.array([])
-    return ((m[("labour_cost_usd", other)] - m[("labour_cost_usd", base)]).to_numpy(),
-            (m[("customer_impact_min", other)] - m[("customer_impact_min", base)]).to_numpy())
+    return (
+        (m[("labour_cost_usd", other)] - m[("labour_cost_usd", base)]).to_numpy(),
+        (m[("customer_impact_min", other)] - m[("customer_impact_min", base)]).to_numpy(),
+    )
 
 
 def break_even_price(incidents: pd.DataFrame, base: str, other: str) -> Estimate | None:
@@ -134,8 +161,10 @@ def pricing_sentence(price: float) -> str:
     """Whether the scenario prices a service-minute of customer impact (never silent when it does not)."""
     if price > 0:
         return f"Customer impact is priced at ${num(price, 2)} per service-minute (costs.customer_impact_usd_per_min)."
-    return ("Customer impact is not priced: costs.customer_impact_usd_per_min is 0, so the cost figures count "
-            "engineers' time only.")
+    return (
+        "Customer impact is not priced: costs.customer_impact_usd_per_min is 0, so the cost figures count "
+        "engineers' time only."
+    )
 
 
 def price_sentence(incidents: pd.DataFrame, base: str, other: str) -> str:
@@ -149,5 +178,7 @@ def price_sentence(incidents: pd.DataFrame, base: str, other: str) -> str:
         return f"{capitalised(other)} is {word} than {base} at any price of a service-minute."
     hi = "no upper bound" if not math.isfinite(est.high) else f"${num(est.high, 2)}"
     ci = f" (95% CI ${num(est.low, 2)}{DASH}{hi}, simulation noise only)" if math.isfinite(est.low) else ""
-    return (f"{capitalised(other)} is {word} than {base} unless a service-minute of customer impact "
-            f"costs more than ${num(est.mean, 2)}{ci}.")
+    return (
+        f"{capitalised(other)} is {word} than {base} unless a service-minute of customer impact "
+        f"costs more than ${num(est.mean, 2)}{ci}."
+    )

@@ -37,13 +37,25 @@ class Estimate:
 
     def scaled(self, factor: float) -> Estimate:
         """The same estimate times ``factor`` (e.g. per incident -> per year)."""
-        return Estimate(self.mean * factor, self.low * factor, self.high * factor, self.median * factor,
-                        self.p90 * factor, self.n_incidents, self.n_replications)
+        return Estimate(
+            self.mean * factor,
+            self.low * factor,
+            self.high * factor,
+            self.median * factor,
+            self.p90 * factor,
+            self.n_incidents,
+            self.n_replications,
+        )
 
     def negated(self) -> Estimate:
         """``-x``: a difference ``A - B`` read as ``B - A``."""
-        return Estimate(-self.mean, -self.high, -self.low, n_incidents=self.n_incidents,
-                        n_replications=self.n_replications)
+        return Estimate(
+            -self.mean,
+            -self.high,
+            -self.low,
+            n_incidents=self.n_incidents,
+            n_replications=self.n_replications,
+        )
 
 
 NAN_ESTIMATE = Estimate(math.nan, math.nan, math.nan)
@@ -59,7 +71,7 @@ def num(x: float, digits: int = 0, sign: bool = False, money: bool = False) -> s
     """A number for people: thousands separators, a true minus sign, optional ``+`` and ``$``."""
     if x is None or not math.isfinite(x):
         return "n/a"
-    if abs(x) < 0.5 * 10 ** -digits:
+    if abs(x) < 0.5 * 10**-digits:
         x = 0.0
     body = f"{abs(x):,.{digits}f}"
     if money:
@@ -89,7 +101,7 @@ def ci_text(est: Estimate, digits: int = 0, sign: bool = False, money: bool = Fa
     """``low–high`` (or ``low to high`` when a bound is negative), or n/a without a CI."""
     if not est.has_ci:
         return "n/a"
-    while est.excludes_zero and digits < 2 and min(abs(est.low), abs(est.high)) < 0.5 * 10 ** -digits:
+    while est.excludes_zero and digits < 2 and min(abs(est.low), abs(est.high)) < 0.5 * 10**-digits:
         digits += 1  # a bound that rounds to 0 would hide that the interval excludes 0
     lo, hi = num(est.low, digits, sign, money), num(est.high, digits, sign, money)
     joiner = " to " if (est.low < 0 or sign) else DASH
@@ -136,17 +148,23 @@ def headline_sentence(other: str, base: str, eh: Estimate, ttr: Estimate, cost_y
     fewer = eh.mean < 0
     mag = eh.negated() if fewer else eh
     if eh.has_ci and not eh.excludes_zero:
-        hours = (f"{capitalised(other)} used about as many engineer-hours per incident as {base} "
-                 f"(difference {num(eh.mean, 1, sign=True)} h, 95% CI {ci_text(eh, 1, sign=True)})")
+        hours = (
+            f"{capitalised(other)} used about as many engineer-hours per incident as {base} "
+            f"(difference {num(eh.mean, 1, sign=True)} h, 95% CI {ci_text(eh, 1, sign=True)})"
+        )
     else:
         ci = f" (95% CI {ci_text(mag, 1)})" if mag.has_ci else ""
-        hours = (f"{capitalised(other)} used {num(mag.mean, 1)} {'fewer' if fewer else 'more'} "
-                 f"engineer-hours per incident than {base}{ci}")
+        hours = (
+            f"{capitalised(other)} used {num(mag.mean, 1)} {'fewer' if fewer else 'more'} "
+            f"engineer-hours per incident than {base}{ci}"
+        )
     if not math.isfinite(ttr.mean):
         time = ""
     elif ttr.has_ci and not ttr.excludes_zero:
-        time = (f", with a TTR difference of {num(ttr.mean, 0, sign=True)} min "
-                f"(95% CI {ci_text(ttr, 0, sign=True)}): no clear difference in speed")
+        time = (
+            f", with a TTR difference of {num(ttr.mean, 0, sign=True)} min "
+            f"(95% CI {ci_text(ttr, 0, sign=True)}): no clear difference in speed"
+        )
     else:
         ci = f" (95% CI {ci_text(ttr, 0, sign=True)})" if ttr.has_ci else ""
         word = "slower" if ttr.mean > 0 else "faster"
@@ -155,7 +173,10 @@ def headline_sentence(other: str, base: str, eh: Estimate, ttr: Estimate, cost_y
     if math.isfinite(cost_year.mean) and cost_year.mean != 0:
         verb = "saves" if cost_year.mean < 0 else "costs"
         mag = cost_year.negated() if cost_year.mean < 0 else cost_year
-        ci = f" (95% CI {money_short(mag.low)}{DASH if mag.low >= 0 else ' to '}{money_short(mag.high)})" \
-            if mag.has_ci else ""
+        ci = (
+            f" (95% CI {money_short(mag.low)}{DASH if mag.low >= 0 else ' to '}{money_short(mag.high)})"
+            if mag.has_ci
+            else ""
+        )
         money = f" At the simulated incident rate that {verb} {money_short(mag.mean)} a year{ci}."
     return hours + time + "." + money

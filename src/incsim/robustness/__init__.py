@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import importlib
 
-_WHERE = {"DECISION_METRICS": "analysis", "comparisons": "analysis", "flip_points": "analysis",
-          "sensitivity": "analysis", "Design": "design", "DesignError": "design", "build_design": "design",
-          "parameters_of": "design", "StudyInterrupted": "study", "StudyOutcome": "study", "run_study": "study"}
+_WHERE = {
+    "DECISION_METRICS": "analysis",
+    "comparisons": "analysis",
+    "flip_points": "analysis",
+    "sensitivity": "analysis",
+    "Design": "design",
+    "DesignError": "design",
+    "build_design": "design",
+    "parameters_of": "design",
+    "StudyInterrupted": "study",
+    "StudyOutcome": "study",
+    "run_study": "study",
+}
 
 __all__ = sorted(_WHERE)
 

@@ -21,7 +21,6 @@ from incsim.sweep.breakeven import break_even, describe_line
 from incsim.sweep.plan import SweptParameter
 from incsim.sweep.values import fmt_number
 
-
 SENSITIVITY_SEED = 20101
 """Seed of the bootstrap SALib runs for the indices' confidence intervals (fixed: same bytes)."""
 
@@ -31,7 +30,7 @@ Means = dict[int, dict[str, dict[str, list[float | None]]]]
 
 def pairs(protocols: Sequence[str]) -> list[tuple[str, str]]:
     """Every (baseline, alternative) pair, the baseline listed first as ``metrics.summarize`` pairs them."""
-    return [(a, b) for i, a in enumerate(protocols) for b in protocols[i + 1:]]
+    return [(a, b) for i, a in enumerate(protocols) for b in protocols[i + 1 :]]
 
 
 def replication_diffs(means: Means, sid: int, a: str, b: str, metric: str) -> np.ndarray:
@@ -65,13 +64,22 @@ def comparisons(design: Design, means: Means, protocols: Sequence[str]) -> list[
             ys = ys[~np.isnan(ys)]
             _, nlo, nhi = t_interval(replication_diffs(means, design.base_id, a, b, metric))
             at_base = set_diff(means, design.base_id, a, b, metric)
-            lo, hi = (np.quantile(ys, [0.025, 0.975]) if len(ys) else (math.nan, math.nan))
-            out.append({"baseline": a, "alternative": b, "metric": metric,
-                        "mean": _num(float(ys.mean()) if len(ys) else math.nan), "low": _num(float(lo)),
-                        "high": _num(float(hi)), "at_scenario": _num(at_base), "noise_low": _num(nlo),
-                        "noise_high": _num(nhi),
-                        "p_alternative_better": _num(float((ys < 0).mean()) if len(ys) else math.nan),
-                        "draws": int(len(ys))})
+            lo, hi = np.quantile(ys, [0.025, 0.975]) if len(ys) else (math.nan, math.nan)
+            out.append(
+                {
+                    "baseline": a,
+                    "alternative": b,
+                    "metric": metric,
+                    "mean": _num(float(ys.mean()) if len(ys) else math.nan),
+                    "low": _num(float(lo)),
+                    "high": _num(float(hi)),
+                    "at_scenario": _num(at_base),
+                    "noise_low": _num(nlo),
+                    "noise_high": _num(nhi),
+                    "p_alternative_better": _num(float((ys < 0).mean()) if len(ys) else math.nan),
+                    "draws": int(len(ys)),
+                }
+            )
     return out
 
 
@@ -89,10 +97,19 @@ def sobol_indices(design: Design, ys: np.ndarray) -> list[tuple[float, float, fl
     problem = {"num_vars": d, "names": [p.path for p in design.parameters], "bounds": [[0.0, 1.0]] * d}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sobol.analyze(problem, ys, calc_second_order=False, num_resamples=100, conf_level=0.95,
-                            print_to_console=False, seed=SENSITIVITY_SEED)
-    return [(float(res["S1"][i]), float(res["ST"][i]), float(res["S1_conf"][i]), float(res["ST_conf"][i]))
-            for i in range(d)]
+        res = sobol.analyze(
+            problem,
+            ys,
+            calc_second_order=False,
+            num_resamples=100,
+            conf_level=0.95,
+            print_to_console=False,
+            seed=SENSITIVITY_SEED,
+        )
+    return [
+        (float(res["S1"][i]), float(res["ST"][i]), float(res["S1_conf"][i]), float(res["ST_conf"][i]))
+        for i in range(d)
+    ]
 
 
 def sensitivity(design: Design, means: Means, protocols: Sequence[str]) -> list[dict[str, Any]]:
@@ -101,10 +118,19 @@ def sensitivity(design: Design, means: Means, protocols: Sequence[str]) -> list[
     for a, b in pairs(protocols):
         for metric in DECISION_METRICS:
             ys = np.array([set_diff(means, s, a, b, metric) for s in design.design_ids])
-            rows = [{"baseline": a, "alternative": b, "metric": metric, "parameter": p.path,
-                     "first_order": _num(s1), "total": _num(st), "first_order_conf": _num(c1),
-                     "total_conf": _num(ct)}
-                    for p, (s1, st, c1, ct) in zip(design.parameters, sobol_indices(design, ys))]
+            rows = [
+                {
+                    "baseline": a,
+                    "alternative": b,
+                    "metric": metric,
+                    "parameter": p.path,
+                    "first_order": _num(s1),
+                    "total": _num(st),
+                    "first_order_conf": _num(c1),
+                    "total_conf": _num(ct),
+                }
+                for p, (s1, st, c1, ct) in zip(design.parameters, sobol_indices(design, ys))
+            ]
             rows.sort(key=lambda r: -(r["total"] if r["total"] is not None else -math.inf))
             for k, r in enumerate(rows):
                 r["rank"] = k + 1
@@ -121,8 +147,17 @@ def flip_points(design: Design, means: Means, protocols: Sequence[str]) -> list[
         line = design.lines[p.path]
         xs = tuple(x for x, _ in line)
         labels = tuple(fmt_number(x) for x in xs)
-        par = SweptParameter(path=p.path, values=xs, labels=labels, xs=xs, by_mean=False, scale="linear",
-                             unit="", base_label=fmt_number(p.base), base_x=p.base)
+        par = SweptParameter(
+            path=p.path,
+            values=xs,
+            labels=labels,
+            xs=xs,
+            by_mean=False,
+            scale="linear",
+            unit="",
+            base_label=fmt_number(p.base),
+            base_x=p.base,
+        )
         order = list(range(len(xs)))
         for a, b in pairs(protocols):
             for metric in DECISION_METRICS:
@@ -135,11 +170,24 @@ def flip_points(design: Design, means: Means, protocols: Sequence[str]) -> list[
                 crossings = break_even(xs, diffs)
                 rec = describe_line(b, a, metric, par, order, diffs, lows, highs)
                 # as the sweep words it: a flip whose neighbours' CIs both include zero is within noise
-                noisy = bool(crossings) and all(not math.isnan(lows[k]) and lows[k] <= 0 <= highs[k]
-                                                for k in (crossings[0].left, crossings[0].right))
-                out.append({"baseline": a, "alternative": b, "metric": metric, "parameter": p.path,
-                            "value": _num(crossings[0].x) if crossings else None, "base": p.base,
-                            "alternative_better_above": (not crossings[0].rising) if crossings else None,
-                            "flips": len(crossings), "within_noise": noisy, "diff_at_low": _num(diffs[0]), "diff_at_high": _num(diffs[-1]),
-                            "sentence": rec["sentence"]})
+                noisy = bool(crossings) and all(
+                    not math.isnan(lows[k]) and lows[k] <= 0 <= highs[k]
+                    for k in (crossings[0].left, crossings[0].right)
+                )
+                out.append(
+                    {
+                        "baseline": a,
+                        "alternative": b,
+                        "metric": metric,
+                        "parameter": p.path,
+                        "value": _num(crossings[0].x) if crossings else None,
+                        "base": p.base,
+                        "alternative_better_above": (not crossings[0].rising) if crossings else None,
+                        "flips": len(crossings),
+                        "within_noise": noisy,
+                        "diff_at_low": _num(diffs[0]),
+                        "diff_at_high": _num(diffs[-1]),
+                        "sentence": rec["sentence"],
+                    }
+                )
     return out

@@ -77,14 +77,18 @@ class Design:
         """The rows of A and B: ``2 * samples`` independent draws over every range."""
         step = len(self.parameters) + 2
         ids = self.design_ids
-        return [ids[j * step] for j in range(self.samples)] + [ids[j * step + step - 1] for j in range(self.samples)]
+        return [ids[j * step] for j in range(self.samples)] + [
+            ids[j * step + step - 1] for j in range(self.samples)
+        ]
 
 
 def parameters_of(scn: Scenario) -> tuple[Parameter, ...]:
     """The scenario's uncertain parameters, in the order its ``uncertainty:`` section lists them."""
     data = scenario_data(scn)
-    return tuple(Parameter(path, spec, value_at(data, path), is_integer_at(data, path))
-                 for path, spec in scn.uncertainty.items())
+    return tuple(
+        Parameter(path, spec, value_at(data, path), is_integer_at(data, path))
+        for path, spec in scn.uncertainty.items()
+    )
 
 
 def build_design(scn: Scenario, samples: int, seed: int, steps: int = LINE_STEPS) -> Design:
@@ -97,7 +101,9 @@ def build_design(scn: Scenario, samples: int, seed: int, steps: int = LINE_STEPS
     sets: list[ParameterSet] = [ParameterSet(0, "base", ())]
     lines: dict[str, tuple[tuple[float, int], ...]] = {}
     for p in params:
-        xs = sorted({_rounded(p, p.spec.low + k * (p.spec.high - p.spec.low) / (steps - 1)) for k in range(steps)})
+        xs = sorted(
+            {_rounded(p, p.spec.low + k * (p.spec.high - p.spec.low) / (steps - 1)) for k in range(steps)}
+        )
         line = []
         for x in xs:
             if x == p.base:
@@ -127,7 +133,9 @@ def saltelli_rows(d: int, samples: int, seed: int) -> np.ndarray:
 
     with warnings.catch_warnings():  # balance properties want a power of two; any count is valid
         warnings.simplefilter("ignore", UserWarning)
-        base = qmc.Sobol(2 * d, scramble=True, seed=np.random.default_rng([seed, DESIGN_STREAM])).random(samples)
+        base = qmc.Sobol(2 * d, scramble=True, seed=np.random.default_rng([seed, DESIGN_STREAM])).random(
+            samples
+        )
     a, b = base[:, :d], base[:, d:]
     rows = []
     for j in range(samples):
@@ -150,6 +158,8 @@ def set_scenario(scn: Scenario, pset: ParameterSet, data: dict[str, Any] | None 
     out, problems = validate_data(data)
     if out is None:
         values = ", ".join(f"{p} = {x:g}" for p, x in pset.values)
-        raise DesignError(f"the parameter set {values} is not a valid scenario: {problems[0]}; "
-                          "narrow the ranges so every combination is valid")
+        raise DesignError(
+            f"the parameter set {values} is not a valid scenario: {problems[0]}; "
+            "narrow the ranges so every combination is valid"
+        )
     return out

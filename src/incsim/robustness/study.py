@@ -55,8 +55,10 @@ class StudyInterrupted(Exception):
 
     def __init__(self, done: int, total: int, out_dir: Path, cause: BaseException) -> None:
         self.done, self.total, self.out_dir, self.cause = done, total, out_dir, cause
-        super().__init__(f"{done} of {total} parameter sets finished and kept in {out_dir}; "
-                         f"run the same command with -o {out_dir} to resume")
+        super().__init__(
+            f"{done} of {total} parameter sets finished and kept in {out_dir}; "
+            f"run the same command with -o {out_dir} to resume"
+        )
 
 
 @dataclass
@@ -72,7 +74,9 @@ class StudyOutcome:
     wall_time_s: float
 
 
-def set_means(scn: Scenario, replications: int, seed: int, protocols: list[str]) -> dict[str, dict[str, list]]:
+def set_means(
+    scn: Scenario, replications: int, seed: int, protocols: list[str]
+) -> dict[str, dict[str, list]]:
     """Protocol -> decision metric -> the mean per incident in each of ``replications`` replications
     (None for a replication without incidents)."""
     results = [run_replication(scn, r, seed, False) for r in range(replications)]
@@ -91,32 +95,52 @@ def _value(rows: Any, r: int, metric: str) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _study_record(loaded: api.LoadedScenario, samples: int, replications: int, seed: int, drawn: bool,
-                  complete: bool) -> dict[str, Any]:
-    return {"kind": KIND, "scenario": loaded.scenario.metadata.name, "scenario_source": loaded.source,
-            "scenario_sha256": scenario_sha256(loaded.text), "samples": samples, "replications": replications,
-            "seed": seed, "seed_was_drawn": drawn, "complete": complete,
-            "versions": package_versions((*PACKAGES, "SALib"))}
+def _study_record(
+    loaded: api.LoadedScenario, samples: int, replications: int, seed: int, drawn: bool, complete: bool
+) -> dict[str, Any]:
+    return {
+        "kind": KIND,
+        "scenario": loaded.scenario.metadata.name,
+        "scenario_source": loaded.source,
+        "scenario_sha256": scenario_sha256(loaded.text),
+        "samples": samples,
+        "replications": replications,
+        "seed": seed,
+        "seed_was_drawn": drawn,
+        "complete": complete,
+        "versions": package_versions((*PACKAGES, "SALib")),
+    }
 
 
 def _same_study(old: dict, loaded: api.LoadedScenario, samples: int, replications: int) -> bool:
-    return (old.get("kind") == KIND and old.get("scenario_sha256") == scenario_sha256(loaded.text)
-            and old.get("samples") == samples and old.get("replications") == replications)
+    return (
+        old.get("kind") == KIND
+        and old.get("scenario_sha256") == scenario_sha256(loaded.text)
+        and old.get("samples") == samples
+        and old.get("replications") == replications
+    )
 
 
-def _prepare(out: Path, loaded: api.LoadedScenario, samples: int, replications: int, seed: int | None,
-             force: bool) -> tuple[int, bool]:
+def _prepare(
+    out: Path, loaded: api.LoadedScenario, samples: int, replications: int, seed: int | None, force: bool
+) -> tuple[int, bool]:
     """Make ``out`` ready; the (seed, drawn) to use: the manifest's when resuming."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not force:
         if not (out / MANIFEST).is_file():
-            raise OutputError(f"{out}: folder is not empty and holds no robustness study to resume; "
-                              "choose another -o or pass --force")
+            raise OutputError(
+                f"{out}: folder is not empty and holds no robustness study to resume; "
+                "choose another -o or pass --force"
+            )
         old = read_sealed_json(out / MANIFEST, "the study's manifest")
-        if not _same_study(old, loaded, samples, replications) or (seed is not None and old.get("seed") != seed):
-            raise OutputError(f"{out}: holds another study (a different scenario, --samples, -n or --seed); "
-                              "pass --force to start over or choose another -o")
+        if not _same_study(old, loaded, samples, replications) or (
+            seed is not None and old.get("seed") != seed
+        ):
+            raise OutputError(
+                f"{out}: holds another study (a different scenario, --samples, -n or --seed); "
+                "pass --force to start over or choose another -o"
+            )
         return int(old["seed"]), bool(old.get("seed_was_drawn", False))
     out.mkdir(parents=True, exist_ok=True)
     if force:
@@ -140,8 +164,10 @@ def _read_chunk(path: Path, key: str, ids: list[int]) -> dict[int, Any] | None:
         return None
     rec = read_sealed_json(path, "the study's checkpoint")
     if rec.get("study") != key or [s["id"] for s in rec.get("sets", [])] != ids:
-        raise OutputError(f"{path}: a checkpoint of another study (a mixed folder); "
-                          "pass --force to start over or choose another -o")
+        raise OutputError(
+            f"{path}: a checkpoint of another study (a mixed folder); "
+            "pass --force to start over or choose another -o"
+        )
     return {s["id"]: s["means"] for s in rec["sets"]}
 
 
@@ -151,9 +177,17 @@ def _write_chunk(path: Path, key: str, sets: dict[int, Any]) -> dict[int, Any]:
     return {s["id"]: s["means"] for s in json.loads(text)["sets"]}  # as a resumed study reads it back
 
 
-def run_study(loaded: api.LoadedScenario, *, samples: int, replications: int, seed: int | None = None,
-              out_dir: Path, force: bool = False, executor: Executor | None = None,
-              progress: Callable[[int], None] | None = None) -> StudyOutcome:
+def run_study(
+    loaded: api.LoadedScenario,
+    *,
+    samples: int,
+    replications: int,
+    seed: int | None = None,
+    out_dir: Path,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> StudyOutcome:
     """Run (or resume) the study of ``loaded``'s uncertainty section and write its folder.
 
     ``progress`` is called with the number of parameter sets done. Raises ``DesignError`` for a
@@ -166,15 +200,19 @@ def run_study(loaded: api.LoadedScenario, *, samples: int, replications: int, se
     try:
         design = build_design(scn, samples, seed)
         data = scenario_data(scn)
-        scenarios = {s.id: set_scenario(scn, s, data) for s in design.sets}  # every set checked before any runs
+        scenarios = {
+            s.id: set_scenario(scn, s, data) for s in design.sets
+        }  # every set checked before any runs
     except DesignError:
         if created:
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
     protocols = ordered_protocols(scn)
-    atomic_write(out_dir / MANIFEST, sealed_json(_study_record(loaded, samples, replications, seed, drawn, False)))
+    atomic_write(
+        out_dir / MANIFEST, sealed_json(_study_record(loaded, samples, replications, seed, drawn, False))
+    )
     key = sha256_bytes(f"{scenario_sha256(loaded.text)}/{samples}/{replications}/{seed}".encode())
-    chunks = [[s.id for s in design.sets[k:k + CHUNK]] for k in range(0, len(design.sets), CHUNK)]
+    chunks = [[s.id for s in design.sets[k : k + CHUNK]] for k in range(0, len(design.sets), CHUNK)]
     means: Means = {}
     resumed = 0
     for k, ids in enumerate(chunks):
@@ -201,7 +239,9 @@ def run_study(loaded: api.LoadedScenario, *, samples: int, replications: int, se
             for sid in todo:
                 finished(sid, set_means(scenarios[sid], replications, seed, protocols))
         else:
-            futures = {executor.submit(set_means, scenarios[sid], replications, seed, protocols): sid for sid in todo}
+            futures = {
+                executor.submit(set_means, scenarios[sid], replications, seed, protocols): sid for sid in todo
+            }
             for fut in as_completed(futures):
                 finished(futures[fut], fut.result())
     except KeyboardInterrupt as exc:
@@ -214,25 +254,45 @@ def run_study(loaded: api.LoadedScenario, *, samples: int, replications: int, se
     return StudyOutcome(result, out_dir, seed, drawn, len(todo), resumed, time.perf_counter() - t0)
 
 
-def study_result(loaded: api.LoadedScenario, design: Design, means: Means, protocols: list[str], samples: int,
-                 replications: int, seed: int) -> dict[str, Any]:
+def study_result(
+    loaded: api.LoadedScenario,
+    design: Design,
+    means: Means,
+    protocols: list[str],
+    samples: int,
+    replications: int,
+    seed: int,
+) -> dict[str, Any]:
     """``robustness.json``'s content."""
     return {
         "scenario": loaded.scenario.metadata.name,
         "scenario_sha256": scenario_sha256(loaded.text),
-        "seed": seed, "samples": samples, "replications": replications,
+        "seed": seed,
+        "samples": samples,
+        "replications": replications,
         "parameter_sets": len(design.sets),
-        "protocols": protocols, "baseline": protocols[0],
-        "note": ("difference = alternative - baseline, lower is better; mean/low/high: over the plausible "
-                 "assumptions (2.5th and 97.5th percentiles of 2 x samples independent draws, each the mean of "
-                 "its replications); noise_low/noise_high: 95% CI from simulation noise alone at the "
-                 "scenario's own values; sensitivity: Sobol' indices of the difference (SALib, Saltelli 2010 "
-                 "design); flip points: the sweep's break-even rule along each range, the others at the "
-                 "scenario's values"),
-        "parameters": [{"path": p.path, "low": p.spec.low, "high": p.spec.high, "dist": p.spec.dist,
-                        "base": p.base, "source": p.spec.source} for p in design.parameters],
+        "protocols": protocols,
+        "baseline": protocols[0],
+        "note": (
+            "difference = alternative - baseline, lower is better; mean/low/high: over the plausible "
+            "assumptions (2.5th and 97.5th percentiles of 2 x samples independent draws, each the mean of "
+            "its replications); noise_low/noise_high: 95% CI from simulation noise alone at the "
+            "scenario's own values; sensitivity: Sobol' indices of the difference (SALib, Saltelli 2010 "
+            "design); flip points: the sweep's break-even rule along each range, the others at the "
+            "scenario's values"
+        ),
+        "parameters": [
+            {
+                "path": p.path,
+                "low": p.spec.low,
+                "high": p.spec.high,
+                "dist": p.spec.dist,
+                "base": p.base,
+                "source": p.spec.source,
+            }
+            for p in design.parameters
+        ],
         "comparisons": comparisons(design, means, protocols),
         "sensitivity": sensitivity(design, means, protocols),
         "flip_points": flip_points(design, means, protocols),
     }
-

@@ -24,15 +24,24 @@ METRIC_WORDS = {
 
 def drivers(result: dict[str, Any], baseline: str, alternative: str, metric: str) -> list[dict[str, Any]]:
     """The parameters that drive one difference: total index at least ``DRIVER_TOTAL``, largest first."""
-    rows = [s for s in result["sensitivity"] if (s["baseline"], s["alternative"], s["metric"]) ==
-            (baseline, alternative, metric) and s["total"] is not None and s["total"] >= DRIVER_TOTAL]
+    rows = [
+        s
+        for s in result["sensitivity"]
+        if (s["baseline"], s["alternative"], s["metric"]) == (baseline, alternative, metric)
+        and s["total"] is not None
+        and s["total"] >= DRIVER_TOTAL
+    ]
     return sorted(rows, key=lambda s: -s["total"])[:MAX_DRIVERS]
 
 
 def flips(result: dict[str, Any], baseline: str, alternative: str, metric: str) -> list[dict[str, Any]]:
     """The parameters along whose range the verdict of one difference flips (the others at the scenario's values)."""
-    return [f for f in result["flip_points"] if (f["baseline"], f["alternative"], f["metric"]) ==
-            (baseline, alternative, metric) and f["value"] is not None]
+    return [
+        f
+        for f in result["flip_points"]
+        if (f["baseline"], f["alternative"], f["metric"]) == (baseline, alternative, metric)
+        and f["value"] is not None
+    ]
 
 
 def _interval(low: float | None, high: float | None) -> str:
@@ -44,21 +53,29 @@ def _interval(low: float | None, high: float | None) -> str:
 def flip_sentence(f: dict[str, Any]) -> str:
     """One flip point in plain words."""
     better = "better" if f["alternative_better_above"] else "worse"
-    return (f"{f['alternative']} becomes {better} than {f['baseline']} in {METRIC_WORDS.get(f['metric'], f['metric'])} "
-            f"when {f['parameter']} is above {fmt_number(f['value'])} (the scenario has "
-            f"{fmt_number(f['base'])})" + (", within simulation noise: the difference's 95% CI includes zero on "
-                                            "both sides" if f.get("within_noise") else ""))
+    return (
+        f"{f['alternative']} becomes {better} than {f['baseline']} in {METRIC_WORDS.get(f['metric'], f['metric'])} "
+        f"when {f['parameter']} is above {fmt_number(f['value'])} (the scenario has "
+        f"{fmt_number(f['base'])})"
+        + (
+            ", within simulation noise: the difference's 95% CI includes zero on both sides"
+            if f.get("within_noise")
+            else ""
+        )
+    )
 
 
 def verdict_line(c: dict[str, Any]) -> str:
     """One comparison: the spread over the assumptions beside the noise-only interval."""
     p = c["p_alternative_better"]
     share = "n/a" if p is None else f"{p * 100:.0f}%"
-    return (f"{c['alternative']} - {c['baseline']}, {METRIC_WORDS.get(c['metric'], c['metric'])}: "
-            f"{fmt_number(c['mean']) if c['mean'] is not None else 'n/a'} "
-            f"{_interval(c['low'], c['high'])} over the plausible assumptions; "
-            f"{_interval(c['noise_low'], c['noise_high'])} from simulation noise alone; "
-            f"{c['alternative']} better in {share} of draws")
+    return (
+        f"{c['alternative']} - {c['baseline']}, {METRIC_WORDS.get(c['metric'], c['metric'])}: "
+        f"{fmt_number(c['mean']) if c['mean'] is not None else 'n/a'} "
+        f"{_interval(c['low'], c['high'])} over the plausible assumptions; "
+        f"{_interval(c['noise_low'], c['noise_high'])} from simulation noise alone; "
+        f"{c['alternative']} better in {share} of draws"
+    )
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:
@@ -69,8 +86,13 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         lines.append(verdict_line(c))
         ds = drivers(result, *key)
         if ds:
-            lines.append("  driven by: " + ", ".join(f"{d['parameter']} (total {d['total']:.2f}, first-order "
-                                                    f"{d['first_order']:.2f})" for d in ds))
+            lines.append(
+                "  driven by: "
+                + ", ".join(
+                    f"{d['parameter']} (total {d['total']:.2f}, first-order {d['first_order']:.2f})"
+                    for d in ds
+                )
+            )
         for f in flips(result, *key):
             lines.append("  flips: " + flip_sentence(f))
     return lines

@@ -51,8 +51,12 @@ def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
     out: list[Problem] = []
     compact = [k for k in ("weekday", "hour") if getattr(prof, k) is not None]
     if prof.hour_of_week is not None and compact:
-        out.append(Problem((*loc, compact[0]),
-                           f"give hour_of_week or weekday/hour, not both ('{compact[0]}' and 'hour_of_week')"))
+        out.append(
+            Problem(
+                (*loc, compact[0]),
+                f"give hour_of_week or weekday/hour, not both ('{compact[0]}' and 'hour_of_week')",
+            )
+        )
     elif prof.hour_of_week is None and not compact:
         out.append(Problem(loc, "a profile needs hour_of_week (168 weights) or weekday (7) and/or hour (24)"))
     for key in ("hour_of_week", "weekday", "hour"):
@@ -60,8 +64,12 @@ def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
         if weights is not None and not any(w > 0 for w in weights):
             out.append(Problem((*loc, key), f"every {key} weight is 0: incidents could never start"))
     if prof.clock != "owner" and prof.clock not in teams and clock_offset_hours(prof.clock) is None:
-        out.append(Problem((*loc, "clock"),
-                           _unknown("clock", prof.clock, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]"))
+        out.append(
+            Problem(
+                (*loc, "clock"),
+                _unknown("clock", prof.clock, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]",
+            )
+        )
     return out
 
 
@@ -81,12 +89,14 @@ def cross_checks(scn: Scenario) -> list[Problem]:
         if team.oncall is not None:
             need = team.oncall.per_shift * (1 + team.oncall.rest_shifts)
             if team.size < need:
-                problems.append(Problem(
-                    (*loc, "size"),
-                    f"team '{team.name}' of {team.size} is too small for its rota: "
-                    f"{team.oncall.per_shift} per shift with {team.oncall.rest_shifts} rest "
-                    f"shift(s) needs at least {need}",
-                ))
+                problems.append(
+                    Problem(
+                        (*loc, "size"),
+                        f"team '{team.name}' of {team.size} is too small for its rota: "
+                        f"{team.oncall.per_shift} per shift with {team.oncall.rest_shifts} rest "
+                        f"shift(s) needs at least {need}",
+                    )
+                )
         if team.work_hours.end <= team.work_hours.start:
             problems.append(Problem((*loc, "work_hours", "end"), "work_hours.end must be after start"))
 
@@ -95,19 +105,26 @@ def cross_checks(scn: Scenario) -> list[Problem]:
             problems.append(Problem(("org", "services", i, "team"), _unknown("team", svc.team, teams)))
         for j, dep in enumerate(svc.depends_on):
             if dep not in services:
-                problems.append(Problem(("org", "services", i, "depends_on", j),
-                                        _unknown("service", dep, services)))
+                problems.append(
+                    Problem(("org", "services", i, "depends_on", j), _unknown("service", dep, services))
+                )
             elif dep == svc.name:
-                problems.append(Problem(("org", "services", i, "depends_on", j),
-                                        f"service '{dep}' cannot depend on itself"))
+                problems.append(
+                    Problem(
+                        ("org", "services", i, "depends_on", j), f"service '{dep}' cannot depend on itself"
+                    )
+                )
 
     if not any(t.oncall is not None for t in scn.org.teams):
         problems.append(Problem(("org", "teams"), "no team has an on-call rota: nobody would be paged"))
     owners = {s.team for s in scn.org.services}
     for i, team in enumerate(scn.org.teams):
         if team.name in owners and team.oncall is None:
-            problems.append(Problem(("org", "teams", i, "oncall"),
-                                    f"team '{team.name}' owns services but has no on-call rota"))
+            problems.append(
+                Problem(
+                    ("org", "teams", i, "oncall"), f"team '{team.name}' owns services but has no on-call rota"
+                )
+            )
 
     inc = scn.incidents
     if inc.arrivals is None and not inc.scripted:
@@ -119,19 +136,30 @@ def cross_checks(scn: Scenario) -> list[Problem]:
         problems += _arrival_checks(inc.arrivals, teams)
     for cat, p in inc.mix.items():
         if p > 0 and cat not in inc.categories:
-            problems.append(Problem(("incidents", "mix", cat),
-                                    f"category '{cat}' has a share but no entry under incidents.categories"))
+            problems.append(
+                Problem(
+                    ("incidents", "mix", cat),
+                    f"category '{cat}' has a share but no entry under incidents.categories",
+                )
+            )
     for i, s in enumerate(inc.scripted):
         if s.service not in services:
-            problems.append(Problem(("incidents", "scripted", i, "service"),
-                                    _unknown("service", s.service, services)))
+            problems.append(
+                Problem(("incidents", "scripted", i, "service"), _unknown("service", s.service, services))
+            )
         if s.category not in inc.categories:
-            problems.append(Problem(("incidents", "scripted", i, "category"),
-                                    f"category '{s.category}' has no entry under incidents.categories"))
+            problems.append(
+                Problem(
+                    ("incidents", "scripted", i, "category"),
+                    f"category '{s.category}' has no entry under incidents.categories",
+                )
+            )
 
     roles = {r for t in scn.org.teams for r in t.roles}
     if "ic" not in roles:
-        problems.append(Problem(("org", "teams"), "no team has the 'ic' role: nobody can be incident commander"))
+        problems.append(
+            Problem(("org", "teams"), "no team has the 'ic' role: nobody can be incident commander")
+        )
     decision_sites: list[tuple[Loc, list]] = []
     for cat, spec in inc.categories.items():
         decision_sites.append((("incidents", "categories", cat, "decisions"), spec.decisions))
@@ -142,16 +170,21 @@ def cross_checks(scn: Scenario) -> list[Problem]:
             for j, who in enumerate(d.stakeholders):
                 if who in ("service-owner", "ic", "affected-owners") or who in roles:
                     continue
-                problems.append(Problem((*loc, i, "stakeholders", j),
-                                        f"stakeholder '{who}' is not a role of any team"))
+                problems.append(
+                    Problem((*loc, i, "stakeholders", j), f"stakeholder '{who}' is not a role of any team")
+                )
     names = [p.name for p in scn.protocols]
     base = scn.simulation.baseline
     if base is not None and base not in names:
         problems.append(Problem(("simulation", "baseline"), _unknown("protocol", base, names)))
     for i, proto in enumerate(scn.protocols):
         if proto.triage is not None and proto.triage.max_people < 2:
-            problems.append(Problem(("protocols", i, "triage", "max_people"),
-                                    "a triage call needs at least the IC and one other person"))
+            problems.append(
+                Problem(
+                    ("protocols", i, "triage", "max_people"),
+                    "a triage call needs at least the IC and one other person",
+                )
+            )
     if scn.uncertainty:
         problems += uncertainty_checks(scn)
     return problems
@@ -175,14 +208,23 @@ def uncertainty_checks(scn: Scenario) -> list[Problem]:
             out.append(Problem(loc, str(exc)))
             continue
         if not spec.low <= value <= spec.high:
-            out.append(Problem(loc, f"the range [{spec.low:g}, {spec.high:g}] of '{path}' excludes the "
-                                    f"scenario's own value {value:g}"))
+            out.append(
+                Problem(
+                    loc,
+                    f"the range [{spec.low:g}, {spec.high:g}] of '{path}' excludes the "
+                    f"scenario's own value {value:g}",
+                )
+            )
             continue
         for end in ("low", "high"):
             wrong = _refused_at(with_value(data, path, getattr(spec, end)), path)
             if wrong:
-                out.append(Problem((*loc, end), f"{end} = {getattr(spec, end):g} is not a valid value of "
-                                                 f"'{path}': {wrong}"))
+                out.append(
+                    Problem(
+                        (*loc, end),
+                        f"{end} = {getattr(spec, end):g} is not a valid value of '{path}': {wrong}",
+                    )
+                )
     return out
 
 

@@ -55,8 +55,14 @@ _START = re.compile(r"^\s*(?P<day>[A-Za-z]{3})[a-z]*\s+(?P<h>\d{1,2}):(?P<m>\d{2
 class _Strict(BaseModel):
     """Base for every drill section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
-                              allow_inf_nan=False, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        strict=True,
+        allow_inf_nan=False,
+        populate_by_name=True,
+    )
 
 
 class DrillMetadata(_Strict):
@@ -173,8 +179,21 @@ class Expectation(_Strict):
     by_min: NonNegativeFloat | None = None
     """Deadline, minutes after the inject fires."""
     score: Annotated[float, Field(ge=0)] = 1.0
-    event: Literal["paged", "joined", "update", "decision", "room_opened", "escalated",
-                   "mitigated", "resolved", "exec_update", "status_update"] | None = None
+    event: (
+        Literal[
+            "paged",
+            "joined",
+            "update",
+            "decision",
+            "room_opened",
+            "escalated",
+            "mitigated",
+            "resolved",
+            "exec_update",
+            "status_update",
+        ]
+        | None
+    ) = None
     """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
     role: str | None = None
     """With ``event``: only events of this role count: a drill role's id (a played role's
@@ -275,10 +294,21 @@ class Nothing(_Strict):
     do: Literal["nothing"]
 
 
-Effect = Annotated[OpenRoom | CloseRoom | Page | Escalate | Contain | ChangeWork | StatusUpdate | Nothing,
-                   Field(discriminator="do")]
-EFFECTS = ("open_room", "close_room", "page", "escalate", "contain", "roll_back", "fail_over",
-           "status_update", "nothing")
+Effect = Annotated[
+    OpenRoom | CloseRoom | Page | Escalate | Contain | ChangeWork | StatusUpdate | Nothing,
+    Field(discriminator="do"),
+]
+EFFECTS = (
+    "open_room",
+    "close_room",
+    "page",
+    "escalate",
+    "contain",
+    "roll_back",
+    "fail_over",
+    "status_update",
+    "nothing",
+)
 
 
 class DecisionOption(_Strict):
@@ -365,19 +395,24 @@ def load_drill_text(text: str, filename: str = "<string>", base: Path | None = N
     try:
         drill = Drill.model_validate(data)
     except ValidationError as exc:
-        problems = sorted(dict.fromkeys(schema_problems(exc, root, filename, Drill, {"do": "effect"})),
-                          key=lambda p: (p.line, p.col))
+        problems = sorted(
+            dict.fromkeys(schema_problems(exc, root, filename, Drill, {"do": "effect"})),
+            key=lambda p: (p.line, p.col),
+        )
         raise ScenarioError(problems) from None
     scn_text, scn_source, scenario = _scenario(drill, root, filename, text, base)
     scenario = _with_changes(drill, scenario, root, filename)
-    problems = [problem_at(root, filename, loc, msg, model=Drill) for loc, msg in cross_check(drill, scenario)]
+    problems = [
+        problem_at(root, filename, loc, msg, model=Drill) for loc, msg in cross_check(drill, scenario)
+    ]
     if problems:
         raise ScenarioError(sorted(dict.fromkeys(problems), key=lambda p: (p.line, p.col)))
     return LoadedDrill(drill, scenario, text, filename, scn_text, scn_source)
 
 
-def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
-              base: Path | None) -> tuple[str, str, Scenario]:
+def _scenario(
+    drill: Drill, root: CommentedMap, filename: str, text: str, base: Path | None
+) -> tuple[str, str, Scenario]:
     ref = drill.scenario
     if ref.path is not None:
         path = Path(ref.path)
@@ -399,16 +434,23 @@ def _scenario(drill: Drill, root: CommentedMap, filename: str, text: str,
         if k > line0 and ln.strip() and not ln.lstrip().startswith("#") and indent < col0:
             break
         block.append(ln[col0:])
-    flow = lines[line0][col0:col0 + 1] == "{"
+    flow = lines[line0][col0 : col0 + 1] == "{"
     scn_text = "\n".join(block) + "\n"
     if flow:  # a one-line {...} mapping: its text is already valid YAML on its own
         scn_text = lines[line0][col0:] + "\n"
     try:
         return scn_text, f"{filename}#scenario.inline", load_scenario_text(scn_text, filename)
     except ScenarioError as exc:
-        moved = [LocatedProblem(filename, p.line + line0, p.col + col0,
-                                f"scenario.inline.{p.path}" if p.path else "scenario.inline", p.message)
-                 for p in exc.problems]
+        moved = [
+            LocatedProblem(
+                filename,
+                p.line + line0,
+                p.col + col0,
+                f"scenario.inline.{p.path}" if p.path else "scenario.inline",
+                p.message,
+            )
+            for p in exc.problems
+        ]
         raise ScenarioError(moved) from None
 
 
@@ -425,8 +467,13 @@ def _with_changes(drill: Drill, scenario: Scenario, root: CommentedMap, filename
             _fail(filename, str(exc), root, ("scenario", "set", path))
     changed, problems = validate_data(data)  # the checks a scenario file gets, expected size included
     if changed is None:
-        _fail(filename, f"the scenario with these changes is not valid: {problems[0]}", root, ("scenario", "set"),
-              key=False)
+        _fail(
+            filename,
+            f"the scenario with these changes is not valid: {problems[0]}",
+            root,
+            ("scenario", "set"),
+            key=False,
+        )
     return changed
 
 
@@ -439,16 +486,30 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
     out: list[tuple[tuple[Any, ...], str]] = []
     protocols = [p.name for p in scn.protocols]
     if drill.scenario.protocol not in protocols:
-        out.append((("scenario", "protocol"), (f"unknown protocol '{drill.scenario.protocol}'"
-                    f"{_closest(drill.scenario.protocol, protocols)}")))
+        out.append(
+            (
+                ("scenario", "protocol"),
+                (
+                    f"unknown protocol '{drill.scenario.protocol}'"
+                    f"{_closest(drill.scenario.protocol, protocols)}"
+                ),
+            )
+        )
     services = [s.name for s in scn.org.services]
     inc = drill.incident
     for i, r in enumerate(inc.roots):
         if r not in services:
             out.append((("incident", "roots", i), f"unknown service '{r}'{_closest(r, services)}"))
     if inc.category is not None and inc.category not in scn.incidents.categories:
-        out.append((("incident", "category"), (f"the scenario has no category '{inc.category}'"
-                    f"{_closest(inc.category, sorted(scn.incidents.categories))}")))
+        out.append(
+            (
+                ("incident", "category"),
+                (
+                    f"the scenario has no category '{inc.category}'"
+                    f"{_closest(inc.category, sorted(scn.incidents.categories))}"
+                ),
+            )
+        )
     if inc.draw is not None and scn.incidents.arrivals is None and not scn.incidents.scripted:
         out.append((("incident", "draw"), "the scenario has no arrivals to draw an incident from"))
     roles = [r.id for r in drill.roles]
@@ -474,42 +535,69 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
     people = [f"{t.name}-{k + 1}" for t in scn.org.teams for k in range(t.size)]
     horizon = drill.metadata.duration_min
     deps: dict[str, set[str]] = {}
-    items = [("injects", i, x) for i, x in enumerate(drill.injects)] + \
-            [("decisions", i, x) for i, x in enumerate(drill.decisions)]
+    items = [("injects", i, x) for i, x in enumerate(drill.injects)] + [
+        ("decisions", i, x) for i, x in enumerate(drill.decisions)
+    ]
     for sect, i, item in items:
         given = [k for k in ("at", "after", "when") if getattr(item, k) is not None]
         on_demand = getattr(item, "on_demand", False)
         if on_demand and given:
             out.append(((sect, i, given[0]), "an on-demand inject has no 'at', 'after' or 'when'"))
         elif not on_demand and len(given) != 1:
-            what = "give exactly one of 'at', 'after' or 'when'" + (" (or 'on_demand: true')" if sect == "injects" else "")
+            what = "give exactly one of 'at', 'after' or 'when'" + (
+                " (or 'on_demand: true')" if sect == "injects" else ""
+            )
             out.append(((sect, i, given[1]) if len(given) > 1 else (sect, i), what))
         if item.at is not None and item.at > horizon:
-            out.append(((sect, i, "at"), (f"T+{item.at:g} is past the drill's planned duration "
-                        f"({horizon:g} min, metadata.duration_min)")))
+            out.append(
+                (
+                    (sect, i, "at"),
+                    (
+                        f"T+{item.at:g} is past the drill's planned duration "
+                        f"({horizon:g} min, metadata.duration_min)"
+                    ),
+                )
+            )
         if item.after is not None:
             ref, _, opt = item.after.partition(".")
             if ref in decisions:
                 if opt and opt not in decisions[ref]:
-                    out.append(((sect, i, "after"), (f"decision '{ref}' has no option '{opt}'"
-                                f"{_closest(opt, decisions[ref])}")))
+                    out.append(
+                        (
+                            (sect, i, "after"),
+                            (f"decision '{ref}' has no option '{opt}'{_closest(opt, decisions[ref])}"),
+                        )
+                    )
             elif ref in injects and not opt:
                 pass
             else:
-                out.append(((sect, i, "after"), (f"unknown inject or decision '{item.after}'"
-                            f"{_closest(ref, injects + list(decisions))}")))
+                out.append(
+                    (
+                        (sect, i, "after"),
+                        (
+                            f"unknown inject or decision '{item.after}'"
+                            f"{_closest(ref, injects + list(decisions))}"
+                        ),
+                    )
+                )
             deps[item.id] = {ref}
         if sect == "injects":
             for j, exp in enumerate(item.expectations):
                 if exp.objective is not None and exp.objective not in objectives:
-                    out.append(((sect, i, "expectations", j, "objective"), (f"unknown objective "
-                                f"'{exp.objective}'{_closest(exp.objective, objectives)}")))
+                    out.append(
+                        (
+                            (sect, i, "expectations", j, "objective"),
+                            (f"unknown objective '{exp.objective}'{_closest(exp.objective, objectives)}"),
+                        )
+                    )
         else:
             if item.role not in roles:
                 out.append(((sect, i, "role"), f"unknown role '{item.role}'{_closest(item.role, roles)}"))
             opts = [o.id for o in item.options]
             if item.default not in opts:
-                out.append(((sect, i, "default"), f"unknown option '{item.default}'{_closest(item.default, opts)}"))
+                out.append(
+                    ((sect, i, "default"), f"unknown option '{item.default}'{_closest(item.default, opts)}")
+                )
             if sum(o.recommended for o in item.options) > 1:
                 out.append(((sect, i, "options"), "at most one option may be recommended"))
             _dupes(out, (sect, i, "options"), opts)
@@ -520,15 +608,29 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                     key = "with" if isinstance(eff, OpenRoom) else "who"
                     for n, name in enumerate(names):
                         if name not in teams and name not in scn_roles and name not in people:
-                            out.append(((*where, key, n), (f"'{name}' is no team, role or person of the "
-                                        f"scenario{_closest(name, teams + scn_roles)}")))
+                            out.append(
+                                (
+                                    (*where, key, n),
+                                    (
+                                        f"'{name}' is no team, role or person of the "
+                                        f"scenario{_closest(name, teams + scn_roles)}"
+                                    ),
+                                )
+                            )
                     for n, svc in enumerate(getattr(eff, "take_offline", [])):
                         if svc not in services:
-                            out.append(((*where, "take_offline", n), f"unknown service '{svc}'{_closest(svc, services)}"))
+                            out.append(
+                                (
+                                    (*where, "take_offline", n),
+                                    f"unknown service '{svc}'{_closest(svc, services)}",
+                                )
+                            )
                     for ref in getattr(eff, "if_chosen", {}):
                         dec, _, opt = ref.partition(".")
                         if dec not in decisions or opt not in decisions[dec]:
-                            out.append(((*where, "if_chosen", ref), f"'{ref}' is no decision.option of this drill"))
+                            out.append(
+                                ((*where, "if_chosen", ref), f"'{ref}' is no decision.option of this drill")
+                            )
     out += _cycles(deps, {x.id: (sect, i) for sect, i, x in items})
     for i, m in enumerate(drill.modules):
         for j, ref in enumerate(m.injects):
@@ -536,7 +638,12 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                 out.append((("modules", i, "injects", j), f"unknown inject '{ref}'{_closest(ref, injects)}"))
         for j, ref in enumerate(m.decisions):
             if ref not in decisions:
-                out.append((("modules", i, "decisions", j), f"unknown decision '{ref}'{_closest(ref, list(decisions))}"))
+                out.append(
+                    (
+                        ("modules", i, "decisions", j),
+                        f"unknown decision '{ref}'{_closest(ref, list(decisions))}",
+                    )
+                )
     return out
 
 
@@ -549,7 +656,9 @@ def _dupes(out: list, where: Any, ids: list[str]) -> None:
         seen.add(x)
 
 
-def _cycles(deps: dict[str, set[str]], where: dict[str, tuple[str, int]]) -> list[tuple[tuple[Any, ...], str]]:
+def _cycles(
+    deps: dict[str, set[str]], where: dict[str, tuple[str, int]]
+) -> list[tuple[tuple[Any, ...], str]]:
     """Items whose ``after`` chain comes back to themselves (reported once per cycle)."""
     out = []
     reported: set[str] = set()
@@ -562,13 +671,15 @@ def _cycles(deps: dict[str, set[str]], where: dict[str, tuple[str, int]]) -> lis
                 break
             cur = nxt[0]
             if cur in chain:
-                cycle = chain[chain.index(cur):]
+                cycle = chain[chain.index(cur) :]
                 if not reported & set(cycle):
                     reported |= set(cycle)
                     first = min(cycle, key=lambda c: where[c])
                     k = cycle.index(first)
                     ring = cycle[k:] + cycle[:k] + [first]
-                    out.append(((*where[first], "after"), "'after' goes round in a cycle: " + " -> ".join(ring)))
+                    out.append(
+                        ((*where[first], "after"), "'after' goes round in a cycle: " + " -> ".join(ring))
+                    )
                 break
             chain.append(cur)
     return out

@@ -53,7 +53,7 @@ class Lognormal(_Dist):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _one_parameterisation(self) -> "Lognormal":
+    def _one_parameterisation(self) -> Lognormal:
         by_median = self.median is not None or self.sigma is not None
         by_moments = self.mean_min is not None or self.sd is not None
         if by_median and by_moments:
@@ -87,7 +87,7 @@ class Uniform(_Dist):
     high: PositiveFloat
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if self.high < self.low:
             raise ValueError("high must be at least low")
         return self
@@ -105,7 +105,7 @@ class Triangular(_Dist):
     high: PositiveFloat
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
+    def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
             raise ValueError("need low <= mode <= high and low < high")
         return self
@@ -133,12 +133,12 @@ def _number_is_fixed(value: Any) -> Any:
 
 
 _Family = Annotated[
-    Union[Fixed, Exponential, Lognormal, Uniform, Triangular, Empirical],
+    Fixed | Exponential | Lognormal | Uniform | Triangular | Empirical,
     Field(discriminator="dist"),
 ]
 
 Duration = Annotated[
     _Family,
-    BeforeValidator(_number_is_fixed, json_schema_input_type=Union[PositiveFloat, _Family]),
+    BeforeValidator(_number_is_fixed, json_schema_input_type=Union[PositiveFloat, _Family]),  # noqa: UP007 (a runtime type)
 ]
 """A duration in minutes: a positive number, or a mapping with ``dist`` naming the family."""

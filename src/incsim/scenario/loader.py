@@ -22,10 +22,18 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from incsim.scenario.typepath import (field_names, is_duration, is_model, item_labels, literal_tags, members, step,
-                                     union_tag)
 from incsim.scenario.checks import cross_checks, did_you_mean
 from incsim.scenario.schema import Scenario
+from incsim.scenario.typepath import (
+    field_names,
+    is_duration,
+    is_model,
+    item_labels,
+    literal_tags,
+    members,
+    step,
+    union_tag,
+)
 
 DEFAULT_SCENARIO = "seed.yaml"
 MAX_BYTES = 2 * 1024 * 1024
@@ -91,8 +99,9 @@ def _decode(data: bytes, file: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        _fail(file, f"not valid UTF-8 (byte 0x{data[exc.start + bom]:02x})",
-              _offset_pos(data, exc.start + bom))
+        _fail(
+            file, f"not valid UTF-8 (byte 0x{data[exc.start + bom]:02x})", _offset_pos(data, exc.start + bom)
+        )
 
 
 def read_scenario_text(path: str | Path) -> str:
@@ -151,8 +160,11 @@ def _check_graph(root: Node) -> None:
         nonlocal visited, entry
         visited += 1
         if visited > MAX_NODES:
-            raise _Refused(f"document expands to more than {MAX_NODES:,} nodes once aliases "
-                           "are expanded (an alias bomb?); refusing to load it", entry)
+            raise _Refused(
+                f"document expands to more than {MAX_NODES:,} nodes once aliases "
+                "are expanded (an alias bomb?); refusing to load it",
+                entry,
+            )
         if depth > MAX_DEPTH:
             raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", _mark(node))
         if isinstance(node, ScalarNode):
@@ -172,8 +184,7 @@ def _check_graph(root: Node) -> None:
                 if id(child) in on_path:
                     name = f" '*{child.anchor}'" if getattr(child, "anchor", None) else ""
                     where = _mark(key) if key is not None and child is value else _mark(child)
-                    raise _Refused(f"alias{name} refers to a node that contains it "
-                                   "(recursive alias)", where)
+                    raise _Refused(f"alias{name} refers to a node that contains it (recursive alias)", where)
                 visit(child, depth + 1)
         on_path.discard(id(node))
 
@@ -216,8 +227,9 @@ def check_flow_depth(text: str, file: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 line_start = text.rfind("\n", 0, j) + 1
-                _fail(file, f"nesting deeper than {MAX_DEPTH} levels",
-                      (text.count("\n", 0, j), j - line_start))
+                _fail(
+                    file, f"nesting deeper than {MAX_DEPTH} levels", (text.count("\n", 0, j), j - line_start)
+                )
         elif c in "]}":
             depth = max(0, depth - 1)
 
@@ -277,8 +289,7 @@ def parse_yaml(text: str, file: str) -> Any:
         key = (exc.problem or "").removeprefix("found duplicate key ").split(" with value", 1)[0]
         first = exc.context_mark
         where = f" in the mapping starting at line {first.line + 1}" if first is not None else ""
-        _fail(file, f"duplicate key {key}{where}",
-              (mark.line, mark.column) if mark is not None else None)
+        _fail(file, f"duplicate key {key}{where}", (mark.line, mark.column) if mark is not None else None)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = (mark.line, mark.column) if mark is not None else None
@@ -289,8 +300,9 @@ def parse_yaml(text: str, file: str) -> Any:
             problem = f"{problem} ({exc.context})"
         _fail(file, f"YAML syntax error: {problem}", pos)
     except ReaderError as exc:
-        pos = _offset_pos(text.encode("utf-8", "surrogatepass"),
-                          len(text[: exc.position].encode("utf-8", "surrogatepass")))
+        pos = _offset_pos(
+            text.encode("utf-8", "surrogatepass"), len(text[: exc.position].encode("utf-8", "surrogatepass"))
+        )
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         _fail(file, f"character U+{char:04X} is not allowed in YAML", pos)
     except RecursionError:
@@ -367,15 +379,16 @@ def to_plain(root: CommentedMap, file: str) -> dict[str, Any]:
             for key, item in value.items():
                 kpos = key_pos(value, key)
                 if not isinstance(key, str):
-                    bad(f"keys must be strings, not a {_kind(key)} ({key!r}); quote it",
-                        kpos, path)
+                    bad(f"keys must be strings, not a {_kind(key)} ({key!r}); quote it", kpos, path)
                 out[str(key)] = plain(item, value_pos(value, key), [*path, key])
             return out
         if isinstance(value, (set, frozenset)):
             bad("sets are not supported; use a list", pos, path)
         if isinstance(value, (list, tuple)):
-            return [plain(item, item_pos(value, i), [*path, i])  # type: ignore[arg-type]
-                    for i, item in enumerate(value)]
+            return [
+                plain(item, item_pos(value, i), [*path, i])  # type: ignore[arg-type]
+                for i, item in enumerate(value)
+            ]
         if value is None or isinstance(value, bool):
             return value
         if isinstance(value, ScalarBoolean):  # an anchored boolean: an int subclass in ruamel
@@ -421,7 +434,8 @@ def _walk(root: CommentedMap, loc: tuple[Any, ...], model: Any = Scenario) -> _S
         member = union_tag(spot.tp, elem)
         present = not spot.absent and (
             (isinstance(node, dict) and isinstance(elem, str) and elem in node)
-            or (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node)))
+            or (isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node))
+        )
         if member is not None and not present:
             spot.union, spot.tp = spot.tp, member
             continue
@@ -467,17 +481,32 @@ def _quoted(text: str) -> list[str]:
     return parts[1::2]
 
 
-def schema_problems(exc: ValidationError, root: CommentedMap, file: str, model: Any = Scenario,
-                    nouns: dict[str, str] | None = None, name_values: bool = False) -> list[LocatedProblem]:
+def schema_problems(
+    exc: ValidationError,
+    root: CommentedMap,
+    file: str,
+    model: Any = Scenario,
+    nouns: dict[str, str] | None = None,
+    name_values: bool = False,
+) -> list[LocatedProblem]:
     """Pydantic's complaints about the file whose round-trip tree is ``root`` (validated as
     ``model``: a scenario, a drill, a sweep), each at its ``FILE:LINE:COL`` in a reader's words;
     ``nouns`` names what a union's tag chooses (a drill's ``do`` chooses an ``effect``);
     ``name_values`` words a value outside its choices as "unknown value 'x'; expected one of: ..."."""
-    return [_pydantic_problem(e, root, file, model, nouns or {}, name_values) for e in exc.errors(include_url=False)]
+    return [
+        _pydantic_problem(e, root, file, model, nouns or {}, name_values)
+        for e in exc.errors(include_url=False)
+    ]
 
 
-def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scenario,
-                      nouns: dict[str, str] | None = None, name_values: bool = False) -> LocatedProblem:
+def _pydantic_problem(
+    err: Any,
+    root: CommentedMap,
+    file: str,
+    model: Any = Scenario,
+    nouns: dict[str, str] | None = None,
+    name_values: bool = False,
+) -> LocatedProblem:
     kind = err["type"]
     loc = tuple(err["loc"])
     ctx = err.get("ctx") or {}
@@ -502,8 +531,10 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scen
         pos = spot.key_pos
         expected = _quoted(str(ctx.get("expected", "")))
         if kind == "literal_error" and isinstance(value, str):
-            message = f"unknown key '{value}'{did_you_mean(value, expected)}; expected one of: " \
-                      f"{', '.join(expected)}"
+            message = (
+                f"unknown key '{value}'{did_you_mean(value, expected)}; expected one of: "
+                f"{', '.join(expected)}"
+            )
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(ctx.get("discriminator", "")).strip("'\"")
         tags = sorted({str(t) for m in members(spot.tp) if is_model(m) for t in literal_tags(m)})
@@ -512,8 +543,10 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scen
             path.append(disc)
             pos = value_pos(spot.node, disc)
             tag = str(ctx.get("tag", ""))
-            message = f"unknown {(nouns or {}).get(disc, disc)} '{tag}'{did_you_mean(tag, expected)}; " \
-                      f"expected one of: {', '.join(expected)}"
+            message = (
+                f"unknown {(nouns or {}).get(disc, disc)} '{tag}'{did_you_mean(tag, expected)}; "
+                f"expected one of: {', '.join(expected)}"
+            )
         else:
             pos = spot.node_pos
             message = f"missing '{disc}' (one of: {', '.join(expected)})"
@@ -521,8 +554,10 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scen
                 message += " or a bare number of minutes"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         if is_duration(spot.tp):
-            message = (f"expected a duration (a positive number of minutes or a mapping with "
-                       f"'dist'), got a {_kind(value)}")
+            message = (
+                f"expected a duration (a positive number of minutes or a mapping with "
+                f"'dist'), got a {_kind(value)}"
+            )
         else:
             message = f"expected a mapping, got a {_kind(value)}"
     elif kind in ("list_type", "tuple_type"):
@@ -541,8 +576,9 @@ def _pydantic_problem(err: Any, root: CommentedMap, file: str, model: Any = Scen
     return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _named(root, path), _one_line(message))
 
 
-def problem_at(root: CommentedMap, file: str, loc: Any, message: str, *, model: Any = Scenario,
-               key: bool = True) -> LocatedProblem:
+def problem_at(
+    root: CommentedMap, file: str, loc: Any, message: str, *, model: Any = Scenario, key: bool = True
+) -> LocatedProblem:
     """``message`` placed at ``loc`` in the round-trip tree ``root`` of ``file`` (validated as
     ``model``): at its key (``key``) or at its value, at the deepest part present when the rest is
     absent; its path in the one path syntax. The one position lookup for every cross-check of
@@ -569,17 +605,25 @@ def read_document(text: str, filename: str, what: str = "scenario") -> Commented
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         _fail(filename, f"{what} is over 2 MB; a {what} may be at most 2 MB")
     if "\x00" in text:
-        _fail(filename, "not a text file (contains NUL bytes)",
-              _offset_pos(text.encode("utf-8", "surrogatepass"),
-                          len(text[: text.index("\x00")].encode("utf-8", "surrogatepass"))))
+        _fail(
+            filename,
+            "not a text file (contains NUL bytes)",
+            _offset_pos(
+                text.encode("utf-8", "surrogatepass"),
+                len(text[: text.index("\x00")].encode("utf-8", "surrogatepass")),
+            ),
+        )
     text = text.removeprefix("\ufeff")
     check_flow_depth(text, filename)
     root = parse_yaml(text, filename)
     if root is None:
         _fail(filename, f"empty {what}: no YAML document (only blank lines or comments)")
     if not isinstance(root, CommentedMap):
-        _fail(filename, "the top level must be a mapping (apiVersion, kind, metadata, ...), "
-                        f"not a {_kind(root)}", pos_of(root))
+        _fail(
+            filename,
+            f"the top level must be a mapping (apiVersion, kind, metadata, ...), not a {_kind(root)}",
+            pos_of(root),
+        )
     return root
 
 
@@ -632,9 +676,15 @@ def _incident_limit_problem(scn: Scenario) -> tuple[tuple[str, ...], str] | None
     expected = expected_incidents(scn)
     if expected <= limit:
         return None
-    loc = ("incidents", "arrivals", "rate_per_week") if scn.incidents.arrivals is not None else ("incidents", "scripted")
-    return loc, (f"about {expected:,.0f} incidents per replication expected, over simulation.max_incidents "
-                 f"= {limit:,}; set simulation.max_incidents higher to run a scenario this large")
+    loc = (
+        ("incidents", "arrivals", "rate_per_week")
+        if scn.incidents.arrivals is not None
+        else ("incidents", "scripted")
+    )
+    return loc, (
+        f"about {expected:,.0f} incidents per replication expected, over simulation.max_incidents "
+        f"= {limit:,}; set simulation.max_incidents higher to run a scenario this large"
+    )
 
 
 def locate(text: str, filename: str, loc: tuple[Any, ...]) -> LocatedProblem:
@@ -666,7 +716,19 @@ def scenario_sha256(text: str) -> str:
 
 
 __all__ = [
-    "DEFAULT_SCENARIO", "LocatedProblem", "ScenarioError", "default_scenario_text", "expected_incidents",
-    "load_default_scenario", "locate", "load_scenario", "load_scenario_text", "problem_at", "read_document",
-    "read_scenario_text", "scenario_sha256", "schema_problems", "validate_data",
+    "DEFAULT_SCENARIO",
+    "LocatedProblem",
+    "ScenarioError",
+    "default_scenario_text",
+    "expected_incidents",
+    "load_default_scenario",
+    "locate",
+    "load_scenario",
+    "load_scenario_text",
+    "problem_at",
+    "read_document",
+    "read_scenario_text",
+    "scenario_sha256",
+    "schema_problems",
+    "validate_data",
 ]

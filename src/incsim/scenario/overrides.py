@@ -50,8 +50,10 @@ def _step(node: Any, seg: str, where: str) -> Any:
         if not keys:
             raise OverrideError(f"{here} is empty; it has no '{seg}'")
         if "dist" in node:
-            raise OverrideError(f"{here} is a {node['dist']} duration with {', '.join(k for k in keys if k != 'dist')}; "
-                                f"it has no '{seg}' (set {here} whole to change its form)")
+            raise OverrideError(
+                f"{here} is a {node['dist']} duration with {', '.join(k for k in keys if k != 'dist')}; "
+                f"it has no '{seg}' (set {here} whole to change its form)"
+            )
         raise OverrideError(f"no key '{seg}' in {here}{did_you_mean(seg, keys)}; known: {', '.join(keys)}")
     if isinstance(node, list):
         if seg.isdigit():
@@ -66,10 +68,14 @@ def _step(node: Any, seg: str, where: str) -> Any:
         if len(hits) > 1:
             raise OverrideError(f"{here} has {len(hits)} items named '{seg}'; address one by index")
         if not any(isinstance(n, str) for n in names):
-            raise OverrideError(f"{here} is a list; address its items by index (0..{len(node) - 1}), not '{seg}'")
+            raise OverrideError(
+                f"{here} is a list; address its items by index (0..{len(node) - 1}), not '{seg}'"
+            )
         known = [str(n) for n in names if isinstance(n, str)]
-        raise OverrideError(f"no item named '{seg}' in {here}{did_you_mean(seg, known)}; "
-                            f"known: {', '.join(known)} (or an index)")
+        raise OverrideError(
+            f"no item named '{seg}' in {here}{did_you_mean(seg, known)}; "
+            f"known: {', '.join(known)} (or an index)"
+        )
     if node is None:
         raise OverrideError(f"{here} is null; it has no '{seg}'")
     raise OverrideError(f"{here} is a value ({node!r}), not a mapping or list; it has no '{seg}'")

@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
 from incsim.scenario.durations import Duration, Fixed, Lognormal, Uniform
 
@@ -31,8 +39,9 @@ Stakeholder = Literal[
 class Strict(BaseModel):
     """Base for every scenario section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
 
 class Metadata(Strict):
@@ -395,8 +404,9 @@ class Scenario(Strict):
     uncertainty: dict[Name, Uncertain] = {}
     """Dotted path of a value (the sweeps' path syntax) -> its plausible range."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
     def team(self, name: str) -> Team:
         """The team called ``name``."""
@@ -408,6 +418,20 @@ class Scenario(Strict):
 
 
 __all__ = [
-    "API_VERSION", "CATEGORIES", "FLAGS", "Scenario", "Protocol", "Team", "Service", "Decision",
-    "CategorySpec", "FlagSpec", "Behaviour", "Duration", "Fixed", "Lognormal", "Uniform", "Uncertain",
+    "API_VERSION",
+    "CATEGORIES",
+    "FLAGS",
+    "Scenario",
+    "Protocol",
+    "Team",
+    "Service",
+    "Decision",
+    "CategorySpec",
+    "FlagSpec",
+    "Behaviour",
+    "Duration",
+    "Fixed",
+    "Lognormal",
+    "Uniform",
+    "Uncertain",
 ]

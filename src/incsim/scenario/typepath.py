@@ -41,14 +41,17 @@ def field_type(model: type[BaseModel], key: str) -> tuple[bool, Any]:
 
 def literal_tags(model: type[BaseModel]) -> set[Any]:
     """Values of the model's ``Literal`` fields: what a discriminated union tags it with."""
-    return {v for info in model.model_fields.values() if get_origin(info.annotation) is Literal
-            for v in get_args(info.annotation)}
+    return {
+        v
+        for info in model.model_fields.values()
+        if get_origin(info.annotation) is Literal
+        for v in get_args(info.annotation)
+    }
 
 
 def field_names(tp: Any) -> list[str]:
     """The keys a mapping of type ``tp`` accepts, as written in YAML."""
-    return [info.alias or name for m in members(tp) if is_model(m)
-            for name, info in m.model_fields.items()]
+    return [info.alias or name for m in members(tp) if is_model(m) for name, info in m.model_fields.items()]
 
 
 def _tagged(tp: Any) -> list[tuple[Any, Any]]:
@@ -120,6 +123,7 @@ def type_at(root: Any, loc: tuple[Any, ...]) -> tuple[Any, bool]:
 # dotted segments: a mapping's key, or a list item's index, or (when the items have distinct
 # names that are neither numbers nor contain a dot) the item's name: ``org.teams.payments.size``,
 # ``protocols.war-room.room.stay_probability``, ``org.services.0.name``.
+
 
 def path_segments(path: str) -> list[str]:
     """The segments of a dotted scenario path; ``ValueError`` when one is empty."""

@@ -57,8 +57,10 @@ def value_at(data: dict[str, Any], path: str) -> float:
     ``OverrideError`` saying why when the path leads nowhere or to something else."""
     top = path.split(".", 1)[0]
     if top in NOT_UNCERTAIN:
-        raise OverrideError(f"'{top}' holds settings of the file or the experiment, not assumptions "
-                            "about the organisation; it cannot have a range")
+        raise OverrideError(
+            f"'{top}' holds settings of the file or the experiment, not assumptions "
+            "about the organisation; it cannot have a range"
+        )
     loc = resolve_path(data, path)
     node: Any = data
     for key in loc:
@@ -68,8 +70,17 @@ def value_at(data: dict[str, Any], path: str) -> float:
     mean = _duration_mean(node)
     if mean is not None:
         return mean
-    kind = "null" if node is None else "text" if isinstance(node, str) else \
-        "true/false" if isinstance(node, bool) else "a list" if isinstance(node, list) else "a mapping"
+    kind = (
+        "null"
+        if node is None
+        else "text"
+        if isinstance(node, str)
+        else "true/false"
+        if isinstance(node, bool)
+        else "a list"
+        if isinstance(node, list)
+        else "a mapping"
+    )
     raise OverrideError(f"'{path}' is {kind}, not a number or a duration: only a number can have a range")
 
 
@@ -95,8 +106,10 @@ def with_value(data: dict[str, Any], path: str, x: float) -> dict[str, Any]:
     else:
         mean = _duration_mean(node)
         factor = x / mean if mean else math.nan
-        parent[loc[-1]] = {k: (v * factor if k in _MINUTE_KEYS else
-                               [e * factor for e in v] if k == "values" else v) for k, v in node.items()}
+        parent[loc[-1]] = {
+            k: (v * factor if k in _MINUTE_KEYS else [e * factor for e in v] if k == "values" else v)
+            for k, v in node.items()
+        }
     if len(loc) == 3 and loc[:2] == ("incidents", "mix"):
         _renormalise_mix(parent, loc[-1], float(parent[loc[-1]]), float(node))
     return out
@@ -123,7 +136,9 @@ def ppf(u: float, spec: Uncertain) -> float:
         if u < c:
             return lo + math.sqrt(u * (hi - lo) * (spec.mode - lo))
         return hi - math.sqrt((1 - u) * (hi - lo) * (hi - spec.mode))
-    from scipy.stats import norm  # lognormal cut to [low, high]: inverse CDF of the truncated normal of the log
+    from scipy.stats import (
+        norm,
+    )  # lognormal cut to [low, high]: inverse CDF of the truncated normal of the log
 
     assert spec.median is not None and spec.sigma is not None
     mu, s = math.log(spec.median), spec.sigma

@@ -95,8 +95,10 @@ import importlib
 
 _WHERE = {
     "METRICS": "incsim.metrics",
-    **dict.fromkeys(["OverrideError", "apply_override", "get_path", "resolve_path", "scenario_data"],
-                    "incsim.scenario.overrides"),
+    **dict.fromkeys(
+        ["OverrideError", "apply_override", "get_path", "resolve_path", "scenario_data"],
+        "incsim.scenario.overrides",
+    ),
     **dict.fromkeys(["Crossing", "break_even", "break_evens", "describe_line"], "incsim.sweep.breakeven"),
     **dict.fromkeys(["load_sweep", "load_sweep_text"], "incsim.sweep.loading"),
     **dict.fromkeys(["Point", "Sweep", "SweptParameter"], "incsim.sweep.plan"),

@@ -65,9 +65,17 @@ def _with_unit(x: str, unit: str) -> str:
     return f"{x} {unit}" if unit else x
 
 
-def describe_line(protocol: str, baseline: str, metric: str, par: SweptParameter, order: Sequence[int],
-                  diffs: Sequence[float], lows: Sequence[float], highs: Sequence[float],
-                  context: str = "") -> dict[str, Any]:
+def describe_line(
+    protocol: str,
+    baseline: str,
+    metric: str,
+    par: SweptParameter,
+    order: Sequence[int],
+    diffs: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    context: str = "",
+) -> dict[str, Any]:
     """One break-even record (with its sentence) for ``protocol - baseline`` along ``par``.
 
     ``order`` lists the value indices in axis order; ``diffs``, ``lows`` and ``highs`` are the
@@ -76,19 +84,33 @@ def describe_line(protocol: str, baseline: str, metric: str, par: SweptParameter
     xs = None if par.xs is None else [par.xs[i] for i in order]
     labels = [par.labels[i] for i in order]
     crossings = break_even(xs, diffs)
-    rec: dict[str, Any] = {"protocol": protocol, "baseline": baseline, "metric": metric, "parameter": par.path,
-                           "context": context, "crossings": [], "sentence": ""}
+    rec: dict[str, Any] = {
+        "protocol": protocol,
+        "baseline": baseline,
+        "metric": metric,
+        "parameter": par.path,
+        "context": context,
+        "crossings": [],
+        "sentence": "",
+    }
     tail = f", with {context}" if context else ""
     good, bad = _compare_words(metric)
     span = f"{labels[0]}–{labels[-1]}" if xs is not None else ", ".join(labels)
-    noise = [labels[k] for k in range(len(diffs))
-             if not (math.isnan(lows[k]) or math.isnan(highs[k])) and lows[k] <= 0 <= highs[k]]
+    noise = [
+        labels[k]
+        for k in range(len(diffs))
+        if not (math.isnan(lows[k]) or math.isnan(highs[k])) and lows[k] <= 0 <= highs[k]
+    ]
     for c in crossings:
-        rec["crossings"].append({
-            "x": c.x, "between": [labels[c.left], labels[c.right]], "rising": c.rising,
-            "diff_between": [diffs[c.left], diffs[c.right]],
-            "ci_between": [[lows[c.left], highs[c.left]], [lows[c.right], highs[c.right]]],
-        })
+        rec["crossings"].append(
+            {
+                "x": c.x,
+                "between": [labels[c.left], labels[c.right]],
+                "rising": c.rising,
+                "diff_between": [diffs[c.left], diffs[c.right]],
+                "ci_between": [[lows[c.left], highs[c.left]], [lows[c.right], highs[c.right]]],
+            }
+        )
     if not crossings:
         valid = [d for d in diffs if not math.isnan(d)]
         if not valid:
@@ -98,12 +120,16 @@ def describe_line(protocol: str, baseline: str, metric: str, par: SweptParameter
             word = "the same as"
         else:
             word = f"{good} than" if all(d <= 0 for d in valid) else f"{bad} than"
-        sentence = f"{protocol} is {word} {baseline} ({metric}) across the whole range of {par.path}, " \
-                   f"{_with_unit(span, par.unit) if xs is not None else span}{tail}"
+        sentence = (
+            f"{protocol} is {word} {baseline} ({metric}) across the whole range of {par.path}, "
+            f"{_with_unit(span, par.unit) if xs is not None else span}{tail}"
+        )
         if noise:
             sentence += f" (the 95% CI of the difference includes zero at {', '.join(noise)})"
         rec["sentence"] = sentence
-        rec["no_crossing"] = "lower" if word.startswith(good) else ("equal" if word.startswith("the") else "higher")
+        rec["no_crossing"] = (
+            "lower" if word.startswith(good) else ("equal" if word.startswith("the") else "higher")
+        )
         return rec
     first = crossings[0]
     verb = "stops paying off" if first.rising else "starts paying off"
@@ -115,14 +141,19 @@ def describe_line(protocol: str, baseline: str, metric: str, par: SweptParameter
         where = f"when {par.path} exceeds {xval}"
         where += f" (between {lo} and {hi})" if first.left != first.right else f" (exactly at {lo})"
     else:
-        where = f"between {par.path} = {lo} and {hi}" if first.left != first.right else f"at {par.path} = {lo}"
+        where = (
+            f"between {par.path} = {lo} and {hi}" if first.left != first.right else f"at {par.path} = {lo}"
+        )
     sentence = f"{protocol} {verb} ({metric}) {where}{tail}"
     more = crossings[1:]
     if more:
-        spots = ", ".join(fmt_number(c.x) if c.x is not None else f"{labels[c.left]}–{labels[c.right]}"
-                          for c in more)
-        sentence += f"; the difference changes sign {len(more)} more time{'s' if len(more) > 1 else ''} " \
-                    f"in the range (near {spots})"
+        spots = ", ".join(
+            fmt_number(c.x) if c.x is not None else f"{labels[c.left]}–{labels[c.right]}" for c in more
+        )
+        sentence += (
+            f"; the difference changes sign {len(more)} more time{'s' if len(more) > 1 else ''} "
+            f"in the range (near {spots})"
+        )
     if lows and all(not math.isnan(lows[k]) and lows[k] <= 0 <= highs[k] for k in (first.left, first.right)):
         sentence += " (within noise: the 95% CI of the difference includes zero on both sides)"
     rec["sentence"] = sentence
@@ -148,12 +179,15 @@ def parameter_lines(sweep: Sweep, par: SweptParameter) -> list[tuple[str, dict[i
 def diff_series(table: pd.DataFrame, protocol: str, metric: str) -> dict[int, tuple[float, float, float]]:
     """Per point id: the paired difference (mean, CI low, CI high) of ``protocol`` in ``metric``."""
     sub = table[(table["protocol"] == protocol) & (table["metric"] == metric)]
-    return {int(r.point): (float(r.diff_mean), float(r.diff_ci_low), float(r.diff_ci_high))
-            for r in sub.itertuples(index=False)}
+    return {
+        int(r.point): (float(r.diff_mean), float(r.diff_ci_low), float(r.diff_ci_high))
+        for r in sub.itertuples(index=False)
+    }
 
 
-def _with_base(sweep: Sweep, par: SweptParameter,
-               members: dict[int, int]) -> tuple[SweptParameter, dict[int, int]]:
+def _with_base(
+    sweep: Sweep, par: SweptParameter, members: dict[int, int]
+) -> tuple[SweptParameter, dict[int, int]]:
     """``par``'s line with the base scenario added as one more value, where it has a place on it.
 
     Only in one-at-a-time mode (a grid has no base point), only on a numeric axis, and only
@@ -164,8 +198,9 @@ def _with_base(sweep: Sweep, par: SweptParameter,
     base = next((p for p in sweep.points if p.varied == "base"), None)
     if base is None:
         return par, members
-    line = replace(par, values=(*par.values, None), labels=(*par.labels, par.base_label),
-                   xs=(*par.xs, par.base_x))
+    line = replace(
+        par, values=(*par.values, None), labels=(*par.labels, par.base_label), xs=(*par.xs, par.base_x)
+    )
     return line, {**members, len(par.values): base.id}
 
 
@@ -180,6 +215,17 @@ def break_evens(sweep: Sweep, table: pd.DataFrame) -> list[dict[str, Any]]:
                 for metric in sweep.metrics:
                     series = diff_series(table, proto, metric)
                     vals = [series.get(members[i], (math.nan,) * 3) for i in order]
-                    out.append(describe_line(proto, sweep.baseline, metric, par, order, [v[0] for v in vals],
-                                             [v[1] for v in vals], [v[2] for v in vals], context))
+                    out.append(
+                        describe_line(
+                            proto,
+                            sweep.baseline,
+                            metric,
+                            par,
+                            order,
+                            [v[0] for v in vals],
+                            [v[1] for v in vals],
+                            [v[2] for v in vals],
+                            context,
+                        )
+                    )
     return out

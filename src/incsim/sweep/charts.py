@@ -30,8 +30,14 @@ MAX_TICKS = 12
 """Up to this many values, the x axis is ticked at the swept values themselves."""
 MAX_PANELS = 6
 """Most lines (combinations of the other parameters) charted per parameter of a grid."""
-RC = {"svg.hashsalt": "incsim-sweep", "svg.fonttype": "path", "font.size": 9, "axes.titlesize": 9,
-      "axes.grid": True, "grid.alpha": 0.3}
+RC = {
+    "svg.hashsalt": "incsim-sweep",
+    "svg.fonttype": "path",
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 LABELS = {"cost_usd": "cost per incident, USD", "ttr_min": "TTR, min"}
 
@@ -68,8 +74,9 @@ def _xlabel(par: SweptParameter) -> str:
     return f"{par.path}{' (mean)' if par.by_mean else ''}{unit}"
 
 
-def parameter_chart(sweep: Sweep, table: pd.DataFrame, par: SweptParameter,
-                    statements: list[dict[str, Any]]) -> Figure:
+def parameter_chart(
+    sweep: Sweep, table: pd.DataFrame, par: SweptParameter, statements: list[dict[str, Any]]
+) -> Figure:
     """Per protocol, each reported metric with its 95% CI band against ``par``; then the paired
     difference from the baseline in the sweep's metric, with its break-even crossings."""
     lines = parameter_lines(sweep, par)[:MAX_PANELS]
@@ -92,7 +99,9 @@ def parameter_chart(sweep: Sweep, table: pd.DataFrame, par: SweptParameter,
                     continue
                 sub = table[(table["protocol"] == proto) & (table["metric"] == metric)].set_index("point")
                 cols = ("diff_mean", "diff_ci_low", "diff_ci_high") if diff else ("mean", "ci_low", "ci_high")
-                mean, lo, hi = ([float(sub.at[i, col]) if i in sub.index else math.nan for i in ids] for col in cols)
+                mean, lo, hi = (
+                    [float(sub.at[i, col]) if i in sub.index else math.nan for i in ids] for col in cols
+                )
                 colour = COLOURS[k % len(COLOURS)]
                 name = f"{proto} − {sweep.baseline}" if diff else proto
                 ax.plot(xs, mean, marker="o", markersize=3, color=colour, label=name)
@@ -105,13 +114,20 @@ def parameter_chart(sweep: Sweep, table: pd.DataFrame, par: SweptParameter,
                     k = protocols.index(st["protocol"])
                     for cr in st["crossings"]:
                         if cr["x"] is not None:
-                            ax.plot([cr["x"]], [0.0], marker="x", markersize=7, color=COLOURS[k % len(COLOURS)])
+                            ax.plot(
+                                [cr["x"]], [0.0], marker="x", markersize=7, color=COLOURS[k % len(COLOURS)]
+                            )
                 ax.set_ylabel(f"Δ {LABELS.get(metric, metric)}")
             else:
                 ax.set_ylabel(LABELS.get(metric, metric))
             if par.base_x is not None and par.xs is not None and sweep.mode != "grid":
-                ax.axvline(par.base_x, color="grey", linestyle=":", linewidth=0.9,
-                           label="scenario value" if r == 0 else None)
+                ax.axvline(
+                    par.base_x,
+                    color="grey",
+                    linestyle=":",
+                    linewidth=0.9,
+                    label="scenario value" if r == 0 else None,
+                )
             if r == 0:
                 ax.set_title(context or f"{sweep.name}: {par.path}")
             _axis(ax, par, xs, [par.labels[i] for i in order])
@@ -127,15 +143,23 @@ def parameter_chart(sweep: Sweep, table: pd.DataFrame, par: SweptParameter,
     return fig
 
 
-def tornado_chart(sweep: Sweep, metric: str, bars: dict[str, list[TornadoBar]], base_diffs: dict[str, float]) -> Figure:
+def tornado_chart(
+    sweep: Sweep, metric: str, bars: dict[str, list[TornadoBar]], base_diffs: dict[str, float]
+) -> Figure:
     """For each protocol, the paired difference from the baseline at each parameter's lowest and
     highest value, widest swing on top, drawn from the base scenario's difference."""
-    return tornado_figure(f"{sweep.name}: one-at-a-time sensitivity of the paired difference in {metric}",
-                          sweep.baseline, metric, bars, base_diffs)
+    return tornado_figure(
+        f"{sweep.name}: one-at-a-time sensitivity of the paired difference in {metric}",
+        sweep.baseline,
+        metric,
+        bars,
+        base_diffs,
+    )
 
 
-def tornado_figure(title: str, baseline: str, metric: str, bars: dict[str, list[TornadoBar]],
-                   base_diffs: dict[str, float]) -> Figure:
+def tornado_figure(
+    title: str, baseline: str, metric: str, bars: dict[str, list[TornadoBar]], base_diffs: dict[str, float]
+) -> Figure:
     """``tornado_chart``'s figure for any source of bars (a sweep, a robustness study)."""
     protos = list(bars)
     n = max((len(b) for b in bars.values()), default=1)
@@ -147,15 +171,30 @@ def tornado_figure(title: str, baseline: str, metric: str, bars: dict[str, list[
         ys = list(range(len(ordered)))[::-1]  # widest on top
         for y, b in zip(ys, ordered):
             start = centre if not math.isnan(centre) else b.diff_at_low
-            for value, colour, label, text in ((b.diff_at_low, "#1f77b4", "lowest value", b.low_label),
-                                               (b.diff_at_high, "#d62728", "highest value", b.high_label)):
+            for value, colour, label, text in (
+                (b.diff_at_low, "#1f77b4", "lowest value", b.low_label),
+                (b.diff_at_high, "#d62728", "highest value", b.high_label),
+            ):
                 if math.isnan(value):
                     continue
-                ax.barh(y, value - start, left=start, color=colour, alpha=0.75, height=0.6,
-                        label=label if y == ys[0] else None)
-                ax.annotate(text, (value, y),
-                            xytext=(3 if value >= start else -3, 0), textcoords="offset points",
-                            ha="left" if value >= start else "right", va="center", fontsize=7)
+                ax.barh(
+                    y,
+                    value - start,
+                    left=start,
+                    color=colour,
+                    alpha=0.75,
+                    height=0.6,
+                    label=label if y == ys[0] else None,
+                )
+                ax.annotate(
+                    text,
+                    (value, y),
+                    xytext=(3 if value >= start else -3, 0),
+                    textcoords="offset points",
+                    ha="left" if value >= start else "right",
+                    va="center",
+                    fontsize=7,
+                )
         ax.set_yticks(ys, [b.parameter for b in ordered], fontsize=7)
         ax.axvline(0.0, color="black", linewidth=0.8)
         if not math.isnan(centre):
@@ -168,18 +207,27 @@ def tornado_figure(title: str, baseline: str, metric: str, bars: dict[str, list[
     return fig
 
 
-def chart_tasks(sweep: Sweep, table: pd.DataFrame, statements: list[dict[str, Any]],
-                bars: dict[str, dict[str, list[TornadoBar]]]) -> list[tuple[str, Any, tuple]]:
+def chart_tasks(
+    sweep: Sweep,
+    table: pd.DataFrame,
+    statements: list[dict[str, Any]],
+    bars: dict[str, dict[str, list[TornadoBar]]],
+) -> list[tuple[str, Any, tuple]]:
     """Every chart of the sweep as (file name, the function that draws it, its arguments):
     ``chart-<parameter>.svg`` for every parameter, ``tornado-<metric>.svg`` (one-at-a-time sweeps)."""
-    tasks: list[tuple[str, Any, tuple]] = [(f"chart-{_slug(par.path)}.svg", parameter_chart,
-                                            (sweep, table, par, statements)) for par in sweep.parameters]
+    tasks: list[tuple[str, Any, tuple]] = [
+        (f"chart-{_slug(par.path)}.svg", parameter_chart, (sweep, table, par, statements))
+        for par in sweep.parameters
+    ]
     base = table[table["point"] == 0]
     for metric, per in bars.items():
         if not any(per.values()):
             continue
-        centre = {p: float(base[(base["protocol"] == p) & (base["metric"] == metric)]["diff_mean"].iloc[0])
-                  for p in per if not base[(base["protocol"] == p) & (base["metric"] == metric)].empty}
+        centre = {
+            p: float(base[(base["protocol"] == p) & (base["metric"] == metric)]["diff_mean"].iloc[0])
+            for p in per
+            if not base[(base["protocol"] == p) & (base["metric"] == metric)].empty
+        }
         tasks.append((f"tornado-{_slug(metric)}.svg", tornado_chart, (sweep, metric, per, centre)))
     return tasks
 
@@ -190,9 +238,14 @@ def render(draw: Any, args: tuple) -> bytes:
         return svg_bytes(draw(*args))
 
 
-def write_charts(sweep: Sweep, table: pd.DataFrame, statements: list[dict[str, Any]],
-                 bars: dict[str, dict[str, list[TornadoBar]]], out: Path,
-                 executor: Executor | None = None) -> list[Path]:
+def write_charts(
+    sweep: Sweep,
+    table: pd.DataFrame,
+    statements: list[dict[str, Any]],
+    bars: dict[str, dict[str, list[TornadoBar]]],
+    out: Path,
+    executor: Executor | None = None,
+) -> list[Path]:
     """Write every chart of ``chart_tasks`` into ``out``; the paths written. With an ``executor``
     the charts are drawn by its workers, side by side (the same bytes: each is drawn with the
     same settings wherever it runs), and written here in order."""

@@ -39,13 +39,20 @@ def read_checkpoint(path: Path, sweep: Sweep, point: Point, seed: int) -> dict |
     if not path.exists():
         return None
     rec = read_sealed_json(path, "the point's checkpoint")
-    ok = (rec.get("sweep_sha256") == sweep.sha256 and rec.get("seed") == seed
-          and rec.get("replications") == sweep.replications and rec.get("point") == point.id
-          and rec.get("overrides") == json.loads(canonical(point.overrides))
-          and isinstance(rec.get("stats"), list) and isinstance(rec.get("diffs"), list))
+    ok = (
+        rec.get("sweep_sha256") == sweep.sha256
+        and rec.get("seed") == seed
+        and rec.get("replications") == sweep.replications
+        and rec.get("point") == point.id
+        and rec.get("overrides") == json.loads(canonical(point.overrides))
+        and isinstance(rec.get("stats"), list)
+        and isinstance(rec.get("diffs"), list)
+    )
     if not ok:
-        raise OutputError(f"{path}: a checkpoint of another sweep or seed (a mixed folder); "
-                          "pass --force to start over or choose another -o")
+        raise OutputError(
+            f"{path}: a checkpoint of another sweep or seed (a mixed folder); "
+            "pass --force to start over or choose another -o"
+        )
     return rec
 
 
@@ -59,8 +66,10 @@ def _check_resumable(out: Path, sweep: Sweep) -> None:
         for f in sorted(points.iterdir()):
             m = _CHECKPOINT.fullmatch(f.name)
             if m and int(f.name[6:-5]) not in ids:
-                raise OutputError(f"{f}: not a point of this sweep (a mixed folder); "
-                                  "pass --force to start over or choose another -o")
+                raise OutputError(
+                    f"{f}: not a point of this sweep (a mixed folder); "
+                    "pass --force to start over or choose another -o"
+                )
 
 
 def prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
@@ -70,19 +79,26 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
         raise OutputError(f"{out}: exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not force:
         if not manifest_path.is_file():
-            raise OutputError(f"{out}: folder is not empty and holds no sweep to resume; "
-                              "choose another -o or pass --force")
+            raise OutputError(
+                f"{out}: folder is not empty and holds no sweep to resume; choose another -o or pass --force"
+            )
         old = read_sealed_json(manifest_path, "the sweep manifest")
         try:
             old_sha, old_scn, seed = old["sweep_sha256"], old["scenario_sha256"], int(old["seed"])
         except (KeyError, TypeError, ValueError):
-            raise OutputError(f"{manifest_path}: unreadable sweep manifest; pass --force to start over") from None
+            raise OutputError(
+                f"{manifest_path}: unreadable sweep manifest; pass --force to start over"
+            ) from None
         if old_sha != sweep.sha256:
-            raise OutputError(f"{out}: holds a sweep of a different sweep file (sha256 {old_sha[:12]}…, "
-                              f"this one {sweep.sha256[:12]}…); pass --force to start over or choose another -o")
+            raise OutputError(
+                f"{out}: holds a sweep of a different sweep file (sha256 {old_sha[:12]}…, "
+                f"this one {sweep.sha256[:12]}…); pass --force to start over or choose another -o"
+            )
         if old_scn != scenario_sha256(sweep.loaded.text):
-            raise OutputError(f"{out}: the scenario {sweep.loaded.source} changed since this sweep started; "
-                              "pass --force to start over or choose another -o")
+            raise OutputError(
+                f"{out}: the scenario {sweep.loaded.source} changed since this sweep started; "
+                "pass --force to start over or choose another -o"
+            )
         _check_resumable(out, sweep)
         return seed, bool(old.get("seed_was_drawn", False))
     out.mkdir(parents=True, exist_ok=True)

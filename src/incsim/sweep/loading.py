@@ -53,6 +53,7 @@ Invalid = tuple[dict[str, int], dict[str, Any], list[str]]
 
 # --- loading ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Where:
     """The sweep file's round-trip tree, for located problems."""
@@ -72,8 +73,9 @@ def _raise(problems: list[LocatedProblem]) -> NoReturn:
     if len(unique) > MAX_PROBLEMS:
         rest = len(unique) - MAX_PROBLEMS
         last = unique[MAX_PROBLEMS - 1]
-        unique = unique[:MAX_PROBLEMS] + [LocatedProblem(last.file, last.line, last.col, "",
-                                                         f"... and {rest} more problems")]
+        unique = unique[:MAX_PROBLEMS] + [
+            LocatedProblem(last.file, last.line, last.col, "", f"... and {rest} more problems")
+        ]
     raise ScenarioError(unique)
 
 
@@ -124,15 +126,17 @@ def point_data(scn: Scenario) -> dict[str, Any]:
     return data
 
 
-def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
-                          where: _Where) -> tuple[dict[str, Any], Scenario]:
+def _apply_base_overrides(
+    spec: SweepFile, loaded: api.LoadedScenario, where: _Where
+) -> tuple[dict[str, Any], Scenario]:
     """The base scenario's data and validated scenario after ``base_overrides``."""
     problems: list[LocatedProblem] = []
     data_base = point_data(loaded.scenario)
     for path, value in spec.base_overrides.items():
         if path in RESERVED:
-            problems.append(where.problem(("base_overrides", path), f"cannot override {path}: {RESERVED[path]}",
-                                          key=True))
+            problems.append(
+                where.problem(("base_overrides", path), f"cannot override {path}: {RESERVED[path]}", key=True)
+            )
             continue
         try:
             data_base = apply_override(data_base, path, value)
@@ -145,16 +149,25 @@ def _apply_base_overrides(spec: SweepFile, loaded: api.LoadedScenario,
         # blame each override that is invalid on its own, at its value; else all of them together
         original = point_data(loaded.scenario)
         for path, value in spec.base_overrides.items():
-            problems += [where.problem(("base_overrides", path), f"{path} = {format_value(value)} makes an invalid "
-                                                                 f"scenario: {m}")
-                         for m in validate_data(apply_override(original, path, value))[1]]
-        _raise(problems or [where.problem(("base_overrides",), f"base_overrides make an invalid scenario: {m}",
-                                          key=True) for m in issues])
+            problems += [
+                where.problem(
+                    ("base_overrides", path), f"{path} = {format_value(value)} makes an invalid scenario: {m}"
+                )
+                for m in validate_data(apply_override(original, path, value))[1]
+            ]
+        _raise(
+            problems
+            or [
+                where.problem(("base_overrides",), f"base_overrides make an invalid scenario: {m}", key=True)
+                for m in issues
+            ]
+        )
     return data_base, base
 
 
-def _swept_parameters(spec: SweepFile, data_base: dict[str, Any], where: _Where
-                      ) -> tuple[list[SweptParameter], dict[tuple[str, int], list[LocatedProblem]]]:
+def _swept_parameters(
+    spec: SweepFile, data_base: dict[str, Any], where: _Where
+) -> tuple[list[SweptParameter], dict[tuple[str, int], list[LocatedProblem]]]:
     """Every parameter resolved, and each value's problems on the base alone (located at the value).
 
     Each path is checked once (a typo is reported once, not once per value); outside a grid a
@@ -170,7 +183,9 @@ def _swept_parameters(spec: SweepFile, data_base: dict[str, Any], where: _Where
             problems.append(where.problem(path_loc, f"cannot sweep {par.path}: {RESERVED[par.path]}"))
             continue
         if par.path in seen:
-            problems.append(where.problem(path_loc, f"{par.path} is already swept by parameter {seen[par.path]}"))
+            problems.append(
+                where.problem(path_loc, f"{par.path} is already swept by parameter {seen[par.path]}")
+            )
             continue
         seen[par.path] = i
         try:
@@ -182,9 +197,15 @@ def _swept_parameters(spec: SweepFile, data_base: dict[str, Any], where: _Where
         params.append(swept)
         for j, value in enumerate(swept.values):
             _, issues = validate_data(apply_override(data_base, swept.path, value))
-            value_loc = ("parameters", i, "values", j) if isinstance(par.values, list) else ("parameters", i, "values")
-            alone[(swept.path, j)] = [where.problem(value_loc, f"{swept.path} = {swept.labels[j]} makes an invalid "
-                                                               f"scenario: {m}") for m in issues]
+            value_loc = (
+                ("parameters", i, "values", j)
+                if isinstance(par.values, list)
+                else ("parameters", i, "values")
+            )
+            alone[(swept.path, j)] = [
+                where.problem(value_loc, f"{swept.path} = {swept.labels[j]} makes an invalid scenario: {m}")
+                for m in issues
+            ]
             if spec.mode != "grid":
                 problems += alone[(swept.path, j)]
     if problems:
@@ -192,24 +213,49 @@ def _swept_parameters(spec: SweepFile, data_base: dict[str, Any], where: _Where
     return params, alone
 
 
-def _settings(spec: SweepFile, params: list[SweptParameter], where: _Where) -> list[tuple[str, dict[str, int]]]:
+def _settings(
+    spec: SweepFile, params: list[SweptParameter], where: _Where
+) -> list[tuple[str, dict[str, int]]]:
     """Every point as (what it varies, parameter path -> value index), within ``MAX_POINTS``."""
     if spec.mode == "grid":
         total = math.prod(len(p.values) for p in params)
         if total > MAX_POINTS:
-            _raise([where.problem(("parameters",), f"the grid has {total:,} points; at most {MAX_POINTS:,} "
-                                                   "are allowed (fewer values, or mode: one-at-a-time)", key=True)])
-        return [("grid", {p.path: j for p, j in zip(params, combo)})
-                for combo in itertools.product(*(range(len(p.values)) for p in params))]
+            _raise(
+                [
+                    where.problem(
+                        ("parameters",),
+                        f"the grid has {total:,} points; at most {MAX_POINTS:,} "
+                        "are allowed (fewer values, or mode: one-at-a-time)",
+                        key=True,
+                    )
+                ]
+            )
+        return [
+            ("grid", {p.path: j for p, j in zip(params, combo)})
+            for combo in itertools.product(*(range(len(p.values)) for p in params))
+        ]
     settings = [("base", {})] + [(p.path, {p.path: j}) for p in params for j in range(len(p.values))]
     if len(settings) > MAX_POINTS:
-        _raise([where.problem(("parameters",), f"the sweep has {len(settings):,} points; at most "
-                                               f"{MAX_POINTS:,} are allowed", key=True)])
+        _raise(
+            [
+                where.problem(
+                    ("parameters",),
+                    f"the sweep has {len(settings):,} points; at most {MAX_POINTS:,} are allowed",
+                    key=True,
+                )
+            ]
+        )
     return settings
 
 
-def _points(settings: list[tuple[str, dict[str, int]]], params: list[SweptParameter], data_base: dict[str, Any],
-            base: Scenario, alone: dict[tuple[str, int], list[LocatedProblem]], where: _Where) -> list[Point]:
+def _points(
+    settings: list[tuple[str, dict[str, int]]],
+    params: list[SweptParameter],
+    data_base: dict[str, Any],
+    base: Scenario,
+    alone: dict[tuple[str, int], list[LocatedProblem]],
+    where: _Where,
+) -> list[Point]:
     """Every point with its validated scenario; the invalid ones are problems, raised together."""
     points: list[Point] = []
     failed: list[Invalid] = []
@@ -230,9 +276,12 @@ def _points(settings: list[tuple[str, dict[str, int]]], params: list[SweptParame
     return points
 
 
-def _grid_problems(failed: list[Invalid],
-                   alone: dict[tuple[str, int], list[LocatedProblem]], params: list[SweptParameter],
-                   where: _Where) -> list[LocatedProblem]:
+def _grid_problems(
+    failed: list[Invalid],
+    alone: dict[tuple[str, int], list[LocatedProblem]],
+    params: list[SweptParameter],
+    where: _Where,
+) -> list[LocatedProblem]:
     """Problems of a grid's invalid points: at a value when it is invalid in every combination
     (and alone), else at the combination (a value may be valid only with some others)."""
     combos: dict[tuple[str, int], int] = {}
@@ -251,8 +300,12 @@ def _grid_problems(failed: list[Invalid],
             continue
         first = next(i for i, p in enumerate(params) if p.path in setting)
         combo = ", ".join(f"{k} = {format_value(v)}" for k, v in overrides.items())
-        out += [where.problem(("parameters", first, "values"), f"the grid point {combo} makes an invalid scenario: {m}")
-                for m in issues]
+        out += [
+            where.problem(
+                ("parameters", first, "values"), f"the grid point {combo} makes an invalid scenario: {m}"
+            )
+            for m in issues
+        ]
     return out
 
 
@@ -266,12 +319,20 @@ def _resolve_parameter(par: SweepParameter, data: dict[str, Any]) -> SweptParame
     base_value = get_path(data, par.path)
     scale = par.values.scale if isinstance(par.values, Range) else "linear"
     unit = par.unit if par.unit is not None else guess_unit(data, par.path)
-    return SweptParameter(par.path, values, labels, tuple(raw) if numeric else None,  # type: ignore[arg-type]
-                          by_mean, scale, unit, format_value(base_value), value_x(base_value))
+    return SweptParameter(
+        par.path,
+        values,
+        labels,
+        tuple(raw) if numeric else None,  # type: ignore[arg-type]
+        by_mean,
+        scale,
+        unit,
+        format_value(base_value),
+        value_x(base_value),
+    )
 
 
 def load_sweep(path: str | Path) -> Sweep:
     """Load and validate the sweep file at ``path`` and every scenario it will run."""
     text = read_scenario_text(path)
     return load_sweep_text(text, str(path), Path(path).parent)
-

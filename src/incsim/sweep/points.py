@@ -39,9 +39,15 @@ def point_record(summary: pd.DataFrame, protocols: list[str]) -> dict[str, list[
     for r in summary.itertuples(index=False):
         if r.category != "all":
             continue
-        rec = {"protocol": r.protocol, "metric": r.metric, "mean": _nan_to_none(r.mean),
-               "ci_low": _nan_to_none(r.ci_low), "ci_high": _nan_to_none(r.ci_high),
-               "n_replications": int(r.n_replications), "n_incidents": int(r.n_incidents)}
+        rec = {
+            "protocol": r.protocol,
+            "metric": r.metric,
+            "mean": _nan_to_none(r.mean),
+            "ci_low": _nan_to_none(r.ci_low),
+            "ci_high": _nan_to_none(r.ci_high),
+            "n_replications": int(r.n_replications),
+            "n_incidents": int(r.n_incidents),
+        }
         if r.kind == "protocol":
             stats.append(rec)
         elif r.protocol.endswith(f" - {protocols[0]}"):
@@ -50,8 +56,13 @@ def point_record(summary: pd.DataFrame, protocols: list[str]) -> dict[str, list[
     return {"stats": stats, "diffs": diffs}
 
 
-def run_point(scn: Scenario, replications: int, seed: int, executor: Executor | None = None,
-              progress: Callable[[int], None] | None = None) -> dict[str, list[dict[str, Any]]]:
+def run_point(
+    scn: Scenario,
+    replications: int,
+    seed: int,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """Simulate one point on its own (``point_record`` of its summary, without writing anything)."""
     result = run_experiment(scn, replications, seed, log_sample=0, executor=executor, progress=progress)
     return point_record(summarize(result.incidents, result.protocols, by_category=False), result.protocols)
@@ -61,7 +72,9 @@ def point_scenario(sweep: Sweep, point: Point, seed: int) -> api.LoadedScenario:
     """The point's scenario as a complete scenario file: every default filled in, the sweep's seed
     and replications set, no event logs (a sweep keeps none). ``incsim run`` of this file gives
     the point's CSVs again, byte for byte."""
-    return point_loaded(point, seed, sweep.replications, PointOrigin(sweep.name, sweep.file, sweep.loaded.source))
+    return point_loaded(
+        point, seed, sweep.replications, PointOrigin(sweep.name, sweep.file, sweep.loaded.source)
+    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,9 @@ def point_loaded(point: Point, seed: int, replications: int, origin: PointOrigin
     buf = io.StringIO()
     yaml.dump(data, buf)
     values = ", ".join(f"{k} = {format_value(v)}" for k, v in point.overrides.items()) or "none (the base)"
-    header = (f"# Point {point.id} of the sweep '{origin.sweep}' ({origin.file}), written by incsim sweep.\n"
-              f"# The sweep's scenario {origin.scenario} with every default filled in, its base_overrides\n"
-              f"# and this point's values applied: {' '.join(values.split())}\n")
+    header = (
+        f"# Point {point.id} of the sweep '{origin.sweep}' ({origin.file}), written by incsim sweep.\n"
+        f"# The sweep's scenario {origin.scenario} with every default filled in, its base_overrides\n"
+        f"# and this point's values applied: {' '.join(values.split())}\n"
+    )
     return api.LoadedScenario(point.scenario, header + buf.getvalue(), f"{origin.file} point {point.id}")

@@ -30,8 +30,9 @@ RESERVED = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              populate_by_name=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, populate_by_name=False
+    )
 
 
 class SweepMetadata(_Strict):

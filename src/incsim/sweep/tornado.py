@@ -30,8 +30,10 @@ class TornadoBar:
 
 def tornado(bars: Sequence[TornadoBar]) -> list[TornadoBar]:
     """``bars`` ordered for a tornado chart: the widest swing first (NaN swings last)."""
-    return sorted(bars, key=lambda b: (math.isnan(b.swing), -abs(b.swing) if not math.isnan(b.swing) else 0.0,
-                                       b.parameter))
+    return sorted(
+        bars,
+        key=lambda b: (math.isnan(b.swing), -abs(b.swing) if not math.isnan(b.swing) else 0.0, b.parameter),
+    )
 
 
 def tornado_bars(sweep: Sweep, table: pd.DataFrame, protocol: str, metric: str) -> list[TornadoBar]:
@@ -41,9 +43,16 @@ def tornado_bars(sweep: Sweep, table: pd.DataFrame, protocol: str, metric: str) 
     series = diff_series(table, protocol, metric)
     bars = []
     for par in sweep.parameters:
-        (_, members), = parameter_lines(sweep, par)
+        ((_, members),) = parameter_lines(sweep, par)
         order = [i for i in par.order() if i in members]
         lo, hi = order[0], order[-1]
-        bars.append(TornadoBar(par.path, par.labels[lo], par.labels[hi],
-                               series.get(members[lo], (math.nan,))[0], series.get(members[hi], (math.nan,))[0]))
+        bars.append(
+            TornadoBar(
+                par.path,
+                par.labels[lo],
+                par.labels[hi],
+                series.get(members[lo], (math.nan,))[0],
+                series.get(members[hi], (math.nan,))[0],
+            )
+        )
     return tornado(bars)

@@ -41,8 +41,16 @@ def value_x(value: Any) -> float | None:
     return None
 
 
-_UNIT_SUFFIXES = (("_per_hour", "per hour"), ("_per_week", "per week"), ("_per_min", "per min"),
-                  ("_min", "min"), ("_hours", "h"), ("_days", "days"), ("hourly_usd", "USD/h"), ("_usd", "USD"))
+_UNIT_SUFFIXES = (
+    ("_per_hour", "per hour"),
+    ("_per_week", "per week"),
+    ("_per_min", "per min"),
+    ("_min", "min"),
+    ("_hours", "h"),
+    ("_days", "days"),
+    ("hourly_usd", "USD/h"),
+    ("_usd", "USD"),
+)
 
 
 def guess_unit(data: dict[str, Any], path: str) -> str:
@@ -53,8 +61,9 @@ def guess_unit(data: dict[str, Any], path: str) -> str:
     # a room's size is a Duration only for its distributions; it counts people
     if "invite" in loc and "size" in loc:
         return "people"
-    if (in_duration and last in ("value", "median", "mean", "low", "high", "mode", "values")) \
-            or typepath.is_duration(tp):
+    if (
+        in_duration and last in ("value", "median", "mean", "low", "high", "mode", "values")
+    ) or typepath.is_duration(tp):
         return "min"
     for suffix, unit in _UNIT_SUFFIXES:
         if last.endswith(suffix):

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from incsim import api
+from incsim.experiment import ExperimentResult, ReplicationResult, assemble, run_replication
 from incsim.output import (
     PACKAGES,
     OutputError,
@@ -28,7 +29,6 @@ from incsim.output import (
 )
 from incsim.scenario.loader import scenario_sha256
 from incsim.sweep.breakeven import break_evens
-from incsim.experiment import ExperimentResult, ReplicationResult, assemble, run_replication
 from incsim.sweep.checkpoint import canonical, checkpoint_path, point_dir, prepare, read_checkpoint
 from incsim.sweep.plan import Point, Sweep
 from incsim.sweep.points import PointOrigin, point_loaded, point_record
@@ -41,8 +41,10 @@ class SweepInterrupted(Exception):
     def __init__(self, done: int, total: int, out_dir: Path, cause: BaseException | None = None) -> None:
         self.done, self.total, self.out_dir = done, total, out_dir
         self.cause = cause if cause is not None else KeyboardInterrupt()
-        super().__init__(f"interrupted: {done} of {total} points finished and kept in {out_dir}; "
-                         f"run the same command with -o {out_dir} to resume")
+        super().__init__(
+            f"interrupted: {done} of {total} points finished and kept in {out_dir}; "
+            f"run the same command with -o {out_dir} to resume"
+        )
 
 
 @dataclass
@@ -90,8 +92,10 @@ def sweep_manifest(sweep: Sweep, seed: int, drawn: bool, complete: bool) -> dict
         "base_overrides": sweep.spec.base_overrides,
         "protocols": sweep.protocols,
         "baseline": sweep.baseline,
-        "parameters": [{"path": p.path, "values": list(p.labels), "unit": p.unit, "base": p.base_label}
-                       for p in sweep.parameters],
+        "parameters": [
+            {"path": p.path, "values": list(p.labels), "unit": p.unit, "base": p.base_label}
+            for p in sweep.parameters
+        ],
         "points": [{"id": p.id, "varied": p.varied, "overrides": p.overrides} for p in sweep.points],
         "complete": complete,
         "versions": package_versions((*PACKAGES, "matplotlib")),
@@ -111,27 +115,71 @@ def sweep_table(sweep: Sweep, records: dict[int, dict]) -> pd.DataFrame:
         diffs = {(d["protocol"], d["metric"]): d for d in rec["diffs"]}
         for s in rec["stats"]:
             d = diffs.get((s["protocol"], s["metric"]))
-            rows.append({
-                "point": point.id, "varied": point.varied, **values, "protocol": s["protocol"],
-                "metric": s["metric"], "mean": _none_to_nan(s["mean"]), "ci_low": _none_to_nan(s["ci_low"]),
-                "ci_high": _none_to_nan(s["ci_high"]), "n_replications": s["n_replications"],
-                "baseline": sweep.baseline,
-                "diff_mean": _none_to_nan(d["mean"]) if d else math.nan,
-                "diff_ci_low": _none_to_nan(d["ci_low"]) if d else math.nan,
-                "diff_ci_high": _none_to_nan(d["ci_high"]) if d else math.nan,
-            })
-    cols = ["point", "varied", *base_labels, "protocol", "metric", "mean", "ci_low", "ci_high", "n_replications",
-            "baseline", "diff_mean", "diff_ci_low", "diff_ci_high"]
+            rows.append(
+                {
+                    "point": point.id,
+                    "varied": point.varied,
+                    **values,
+                    "protocol": s["protocol"],
+                    "metric": s["metric"],
+                    "mean": _none_to_nan(s["mean"]),
+                    "ci_low": _none_to_nan(s["ci_low"]),
+                    "ci_high": _none_to_nan(s["ci_high"]),
+                    "n_replications": s["n_replications"],
+                    "baseline": sweep.baseline,
+                    "diff_mean": _none_to_nan(d["mean"]) if d else math.nan,
+                    "diff_ci_low": _none_to_nan(d["ci_low"]) if d else math.nan,
+                    "diff_ci_high": _none_to_nan(d["ci_high"]) if d else math.nan,
+                }
+            )
+    cols = [
+        "point",
+        "varied",
+        *base_labels,
+        "protocol",
+        "metric",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "n_replications",
+        "baseline",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
 def _tornado_csv(bars: dict[str, dict[str, list[TornadoBar]]], baseline: str) -> str:
-    rows = [{"metric": m, "protocol": p, "baseline": baseline, "rank": k + 1, "parameter": b.parameter,
-             "low_value": b.low_label, "high_value": b.high_label, "diff_at_low": b.diff_at_low,
-             "diff_at_high": b.diff_at_high, "swing": b.swing}
-            for m, per in bars.items() for p, bs in per.items() for k, b in enumerate(bs)]
-    cols = ["metric", "protocol", "baseline", "rank", "parameter", "low_value", "high_value", "diff_at_low",
-            "diff_at_high", "swing"]
+    rows = [
+        {
+            "metric": m,
+            "protocol": p,
+            "baseline": baseline,
+            "rank": k + 1,
+            "parameter": b.parameter,
+            "low_value": b.low_label,
+            "high_value": b.high_label,
+            "diff_at_low": b.diff_at_low,
+            "diff_at_high": b.diff_at_high,
+            "swing": b.swing,
+        }
+        for m, per in bars.items()
+        for p, bs in per.items()
+        for k, b in enumerate(bs)
+    ]
+    cols = [
+        "metric",
+        "protocol",
+        "baseline",
+        "rank",
+        "parameter",
+        "low_value",
+        "high_value",
+        "diff_at_low",
+        "diff_at_high",
+        "swing",
+    ]
     return csv_text(pd.DataFrame(rows, columns=cols))
 
 
@@ -145,8 +193,14 @@ def _clean_json(value: Any) -> Any:
     return value
 
 
-def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False, executor: Executor | None = None,
-              progress: Callable[[int], None] | None = None) -> SweepOutcome:
+def run_sweep(
+    sweep: Sweep,
+    *,
+    out_dir: Path | None = None,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SweepOutcome:
     """Run every point of ``sweep`` not already finished in ``out_dir`` and write the results.
 
     Writes (atomically) ``sweep.json`` first and again at the end, ``points/point-NNN.json`` as
@@ -161,12 +215,15 @@ def run_sweep(sweep: Sweep, *, out_dir: Path | None = None, force: bool = False,
     try:
         return _run_sweep(sweep, out, force, executor, progress)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write: {exc.strerror or exc} ({getattr(exc, 'filename', '') or out}); "
-                          f"finished points are kept and the same command resumes") from None
+        raise OutputError(
+            f"{out}: cannot write: {exc.strerror or exc} ({getattr(exc, 'filename', '') or out}); "
+            f"finished points are kept and the same command resumes"
+        ) from None
 
 
-def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
-               progress: Callable[[int], None] | None) -> SweepOutcome:
+def _run_sweep(
+    sweep: Sweep, out: Path, force: bool, executor: Executor | None, progress: Callable[[int], None] | None
+) -> SweepOutcome:
     from incsim.sweep.charts import (
         write_charts,  # matplotlib is slow to import: only when writing
     )
@@ -201,25 +258,46 @@ def _run_sweep(sweep: Sweep, out: Path, force: bool, executor: Executor | None,
         bars = {}
     files = [out / "sweep.csv", out / "breakeven.json"]
     atomic_write(out / "sweep.csv", csv_text(table))
-    atomic_write(out / "breakeven.json", json.dumps(_clean_json({
-        "sweep": sweep.name, "metric": sweep.metric, "baseline": sweep.baseline,
-        "note": "difference = protocol - baseline (lower is better); crossings by linear interpolation "
-                "between adjacent values; durations placed by their mean",
-        "statements": statements}), indent=2, ensure_ascii=False) + "\n")
+    atomic_write(
+        out / "breakeven.json",
+        json.dumps(
+            _clean_json(
+                {
+                    "sweep": sweep.name,
+                    "metric": sweep.metric,
+                    "baseline": sweep.baseline,
+                    "note": "difference = protocol - baseline (lower is better); crossings by linear interpolation "
+                    "between adjacent values; durations placed by their mean",
+                    "statements": statements,
+                }
+            ),
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+    )
     if bars:
         atomic_write(out / "tornado.csv", _tornado_csv(bars, sweep.baseline))
         files.append(out / "tornado.csv")
     files += write_charts(sweep, table, statements, bars, out, executor)
     point_files = [f for p in sweep.points for f in _point_files(out, p.id)]
-    listed = [f.relative_to(out) for f in (*files, *point_files)]  # the manifest reads names within the folder
+    listed = [
+        f.relative_to(out) for f in (*files, *point_files)
+    ]  # the manifest reads names within the folder
     write_manifest(out, listed, "sweep.json", sweep_manifest(sweep, seed, drawn, complete=True))
     files.append(out / "sweep.json")
-    return SweepOutcome(sweep, table, statements, bars, out, seed, drawn, computed, resumed,
-                        time.perf_counter() - t0, files)
+    return SweepOutcome(
+        sweep, table, statements, bars, out, seed, drawn, computed, resumed, time.perf_counter() - t0, files
+    )
 
 
-def _run_points(sweep: Sweep, points: list[Point], seed: int, executor: Executor | None,
-                progress: Callable[[int], None] | None) -> Iterator[Finished]:
+def _run_points(
+    sweep: Sweep,
+    points: list[Point],
+    seed: int,
+    executor: Executor | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[Finished]:
     """Every replication of every point, then each point summarised, as soon as it can be.
 
     Without an executor everything runs here, point by point. With one, replications of any
@@ -264,7 +342,10 @@ def _run_points(sweep: Sweep, points: list[Point], seed: int, executor: Executor
             if progress:
                 progress(1)
             if len(got[point.id]) == reps:
-                running[executor.submit(summarise_point, point, seed, got.pop(point.id), origin)] = (point, None)
+                running[executor.submit(summarise_point, point, seed, got.pop(point.id), origin)] = (
+                    point,
+                    None,
+                )
         top_up()
 
 
@@ -278,8 +359,9 @@ class Finished:
     loaded: api.LoadedScenario
 
 
-def summarise_point(point: Point, seed: int, results: dict[int, ReplicationResult],
-                    origin: PointOrigin) -> Finished:
+def summarise_point(
+    point: Point, seed: int, results: dict[int, ReplicationResult], origin: PointOrigin
+) -> Finished:
     """A point's replications assembled and summarised as ``incsim run`` does, with its scenario
     file (run by a worker when there is an executor)."""
     result = assemble(point.scenario, seed, results)
@@ -291,13 +373,33 @@ def _finish_point(sweep: Sweep, done: Finished, seed: int, out: Path) -> dict:
     exactly as a resumed run reads it back. The checkpoint comes last: a point without one is
     computed again, its folder overwritten."""
     point = done.point
-    api.write_run(done.loaded, done.result, point_dir(out, point.id), command=["incsim", "sweep", sweep.file],
-                  wall_time_s=None, force=True, summary=done.summary,
-                  extra={"sweep": {"name": sweep.name, "sweep_sha256": sweep.sha256, "point": point.id,
-                                   "varied": point.varied, "overrides": json.loads(canonical(point.overrides))}})
-    rec = {"point": point.id, "varied": point.varied, "overrides": json.loads(canonical(point.overrides)),
-           "sweep_sha256": sweep.sha256, "seed": seed, "replications": sweep.replications,
-           **point_record(done.summary, done.result.protocols)}
+    api.write_run(
+        done.loaded,
+        done.result,
+        point_dir(out, point.id),
+        command=["incsim", "sweep", sweep.file],
+        wall_time_s=None,
+        force=True,
+        summary=done.summary,
+        extra={
+            "sweep": {
+                "name": sweep.name,
+                "sweep_sha256": sweep.sha256,
+                "point": point.id,
+                "varied": point.varied,
+                "overrides": json.loads(canonical(point.overrides)),
+            }
+        },
+    )
+    rec = {
+        "point": point.id,
+        "varied": point.varied,
+        "overrides": json.loads(canonical(point.overrides)),
+        "sweep_sha256": sweep.sha256,
+        "seed": seed,
+        "replications": sweep.replications,
+        **point_record(done.summary, done.result.protocols),
+    }
     text = sealed_json(rec)
     atomic_write(checkpoint_path(out, point.id), text, make_parents=True)
     return json.loads(text)
