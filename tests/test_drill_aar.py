@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_report_browser import CHROMIUM, WIDTH, png_size, render
 
+from incsim.drill.aar import write_outputs
 from incsim.drill.engine import DrillSession
 from incsim.scenario.drill import load_drill_text
 
@@ -29,7 +30,7 @@ def aar(tmp_path_factory) -> Path:
     s.mark("update-30", "partial")
     s.hotwash("What went well? What went badly?", NASTY)
     s.action(NASTY, "data", "2027-01-31")
-    return s.finish(tmp_path_factory.mktemp("aar") / "out", replications=3)
+    return write_outputs(s, tmp_path_factory.mktemp("aar") / "out", replications=3)
 
 
 def test_the_aar_has_every_section(aar):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from incsim.drill.aar import write_outputs
 from incsim.drill.counterfactual import counterfactuals
 from incsim.drill.engine import DrillSession
 from incsim.drill.transcript import Transcript, load_transcript, transcript_from_text
@@ -154,12 +155,12 @@ def test_replaying_a_transcript_gives_byte_identical_outputs(failover, tmp_path)
     live.mark("ack-5", "partial")
     live.hotwash("What went well? What went badly?", "the call helped")
     live.action("Write a failover runbook", "data", "2027-01-31")
-    live.finish(tmp_path / "live", replications=3)
+    write_outputs(live, tmp_path / "live", replications=3)
     script = load_transcript(tmp_path / "live" / "transcript.yaml")
     replay = DrillSession(failover, script.seed, script)
     while not replay.finished:
         replay.step()
-    replay.finish(tmp_path / "replay", replications=3)
+    write_outputs(replay, tmp_path / "replay", replications=3)
     for name in ("events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"):
         assert (tmp_path / "live" / name).read_bytes() == (tmp_path / "replay" / name).read_bytes(), name
     assert "the call helped" in (tmp_path / "live" / "aar.md").read_text()
@@ -196,7 +197,7 @@ def test_finish_refuses_a_non_empty_folder(failover, tmp_path):
     (tmp_path / "old.txt").write_text("x")
     s = DrillSession(failover, 1)
     with pytest.raises(OutputError, match="not empty"):
-        s.finish(tmp_path, replications=0)
+        write_outputs(s, tmp_path, replications=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
 
 

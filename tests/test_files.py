@@ -67,11 +67,12 @@ def _run(out: Path, force: bool, value: str) -> None:
 
 
 def _drill(out: Path, force: bool, value: str) -> None:
+    from incsim.drill.aar import write_outputs
     from incsim.drill.engine import DrillSession
     from incsim.scenario.drill import load_drill
 
     s = DrillSession(load_drill(FAILOVER), {"old": 1, "new": 2}[value])
-    s.finish(out, force=force, replications=0)
+    write_outputs(s, out, force=force, replications=0)
 
 
 @pytest.mark.parametrize("write", [_calibration, _run, _drill], ids=["calibrate", "run", "drill"])
@@ -145,7 +146,7 @@ def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path, 
 def test_a_folder_the_journal_lives_in_is_published_with_the_journal_taken_away(tmp_path, monkeypatch):
     """The drill's journal leaves in the same change as the results arrive: stopped halfway, the
     folder holds the journal (so ``--resume`` still works) and nothing else."""
-    from incsim.drill.aar import JOURNAL, prepare
+    from incsim.drill.aar import JOURNAL, prepare, write_outputs
     from incsim.drill.engine import DrillSession
     from incsim.scenario.drill import load_drill
 
@@ -158,7 +159,7 @@ def test_a_folder_the_journal_lives_in_is_published_with_the_journal_taken_away(
     journal = (out / JOURNAL).read_bytes()
     _stopped_at_the_second_file(monkeypatch, out)
     with pytest.raises(KeyboardInterrupt):
-        s.finish(out, replications=0)
+        write_outputs(s, out, replications=0)
     monkeypatch.undo()
     assert tree(out) == {JOURNAL: journal}
 

@@ -486,7 +486,7 @@ def test_people_check_with_a_bad_scenario_is_one_line(tmp_path):
 
 
 def test_a_channel_and_an_incident_fall_in_the_same_month(measured):
-    from incsim.calibrate.review import month_label
+    from incsim.calibrate.records import month_label
 
     # the month of a channel is the review's month of its first message, in UTC
     incidents = measured[1]

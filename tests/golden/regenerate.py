@@ -69,6 +69,7 @@ def run_case(name: str) -> dict[str, bytes]:
 
 def drill_case(transcript: Path = TRANSCRIPT) -> dict[str, bytes]:
     """The golden files of the drill: its transcript replayed, the hash of its ``events.jsonl``."""
+    from incsim.drill.aar import write_outputs
     from incsim.drill.engine import DrillSession
     from incsim.drill.transcript import load_transcript
     from incsim.scenario.drill import load_drill
@@ -78,7 +79,7 @@ def drill_case(transcript: Path = TRANSCRIPT) -> dict[str, bytes]:
     while not session.finished:
         session.step()
     with tempfile.TemporaryDirectory() as tmp:
-        out = session.finish(Path(tmp) / "drill", replications=DRILL_REPLICATIONS)
+        out = write_outputs(session, Path(tmp) / "drill", replications=DRILL_REPLICATIONS)
         events = (Path(out) / "events.jsonl").read_bytes()
     lines = events.decode().splitlines()
     return {"hashes.txt": f"events.jsonl: {len(lines)} events {_sha(events)}\n".encode()}
@@ -87,6 +88,7 @@ def drill_case(transcript: Path = TRANSCRIPT) -> dict[str, bytes]:
 def record_transcript(path: Path) -> None:
     """Play the drill once with a few facilitator actions and keep its transcript (done once;
     the golden test replays it)."""
+    from incsim.drill.aar import write_outputs
     from incsim.drill.engine import DrillSession
     from incsim.scenario.drill import load_drill
 
@@ -104,7 +106,7 @@ def record_transcript(path: Path) -> None:
     while not live.finished:
         live.step()
     with tempfile.TemporaryDirectory() as tmp:
-        out = live.finish(Path(tmp) / "live", replications=DRILL_REPLICATIONS)
+        out = write_outputs(live, Path(tmp) / "live", replications=DRILL_REPLICATIONS)
         data = (Path(out) / "transcript.yaml").read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -29,8 +29,7 @@ from statistics import median
 from incsim import intervals
 from incsim.calibrate import fit
 from incsim.calibrate.calls import Call, read_calls
-from incsim.calibrate.records import MIN_SAMPLE, ExportError
-from incsim.calibrate.review import month_label
+from incsim.calibrate.records import MIN_SAMPLE, ExportError, month_label
 from incsim.calibrate.slack import DEFAULT_PATTERN, Message, SlackChannel, Workspace, read_workspace
 from incsim.scenario.schema import WorkHours
 

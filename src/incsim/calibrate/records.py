@@ -315,3 +315,8 @@ RECORD_ERRORS = (ValueError, TypeError, AttributeError)
 def record_error(exc: Exception) -> str:
     """The message for a malformed record: a ValueError's own words, else its unexpected shape."""
     return str(exc) if isinstance(exc, ValueError) else f"unexpected shape ({exc})"
+
+
+def month_label(t) -> str:
+    """The month a UTC time falls in, ``YYYY-MM`` (incidents and incident channels alike)."""
+    return f"{t.year:04d}-{t.month:02d}"

@@ -26,7 +26,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from incsim.calibrate.records import MIN_SAMPLE, WARN_SAMPLE, Export, ExportError
+from incsim.calibrate.records import MIN_SAMPLE, WARN_SAMPLE, Export, ExportError, month_label
 
 DEFAULT_MONTHS = 6  # the essay: publish the metrics from six months before the change
 MIN_MONTH = 3
@@ -37,11 +37,6 @@ BAND_LEVEL = 0.9
 PEOPLE_BAND_TRIALS = 1000
 """Resampled month pairs per people band: each is a month's figures computed twice in Python, and
 1000 pairs put the 5% and 95% quantiles within a few per cent of the band's width."""
-
-
-def month_label(t) -> str:
-    """The month a UTC time falls in, ``YYYY-MM`` (incidents and incident channels alike)."""
-    return f"{t.year:04d}-{t.month:02d}"
 
 
 def _months_between(first: str, last: str) -> list[str]:

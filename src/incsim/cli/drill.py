@@ -96,7 +96,7 @@ def drill(
     ] = None,
 ) -> None:
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
-    from incsim.drill.aar import JOURNAL, prepare
+    from incsim.drill.aar import JOURNAL, prepare, write_outputs
     from incsim.drill.engine import DrillSession
     from incsim.drill.transcript import load_transcript
     from incsim.output import OutputError
@@ -161,7 +161,7 @@ def drill(
                 session,
                 host,
                 port,
-                finish=lambda: session.finish(out, force=True, replications=replications),
+                finish=lambda: write_outputs(session, out, force=True, replications=replications),
                 allow_hosts=tuple(allow_host or ()),
             )
         except OSError as exc:
@@ -205,7 +205,7 @@ def drill(
             typer.echo(f"wrote {out}/aar.html, aar.md, events.jsonl, transcript.yaml, run.json")
             return
         with lock:
-            session.finish(out, force=True, replications=replications)
+            write_outputs(session, out, force=True, replications=replications)
     except KeyboardInterrupt:
         typer.echo(
             f"\ninterrupted: the transcript so far is in {out / JOURNAL}; continue with: "

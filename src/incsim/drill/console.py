@@ -386,7 +386,7 @@ class DrillConsole(App[Path | None]):
         self.paused = paused
         self.out_dir = out_dir
         self.force = force
-        self.finish_options = dict(finish_options or {})  # passed on to session.finish (e.g. replications)
+        self.finish_options = dict(finish_options or {})  # passed on to aar.write_outputs (e.g. replications)
         self.plan: list[tuple[str, str, str]] = [  # rows already there when a drill is resumed
             (r["action"], r["owner"], r["due"]) for r in getattr(session, "plan", None) or []
         ]
@@ -619,9 +619,11 @@ class DrillConsole(App[Path | None]):
         self.run_worker(self._write, thread=True, exclusive=True, name="finish")
 
     def _write(self) -> None:
+        from incsim.drill.aar import write_outputs
+
         try:
             with guard(self.session):
-                path = self.session.finish(self.out_dir, force=self.force, **self.finish_options)
+                path = write_outputs(self.session, self.out_dir, force=self.force, **self.finish_options)
         except Exception as exc:  # noqa: BLE001 - shown to the facilitator, who can retry or quit
             self.call_from_thread(self._failed, exc)
             return
@@ -647,9 +649,9 @@ def run_console(
 ) -> None:
     """Run the facilitator's console on ``session`` until the facilitator finishes or quits.
 
-    With ``out_dir``, finishing writes the session's outputs there (``session.finish``);
+    With ``out_dir``, finishing writes the session's outputs there (``drill.aar.write_outputs``);
     without it, finishing only ends the console and the caller writes them. Other keyword
-    arguments go to ``session.finish`` (for instance ``replications``).
+    arguments go to ``write_outputs`` (for instance ``replications``).
     """
     DrillConsole(
         session,

@@ -3,6 +3,8 @@
 The world plays every simulated person; the session adds what the drill file scripts (injects,
 decisions and their effects on the world) and records what the people in the room do (the
 transcript). Given the same drill, seed and transcript, a session logs the same events.
+The session is the record of a drill; the after-action layer (``drill.aar.write_outputs``) reads
+it and writes the outputs, so this module imports neither the AAR nor its counterfactuals.
 
 Control returns to the caller only with every event at or before ``now`` processed, so a
 human action taken at ``now`` and the same action replayed from a transcript at ``now`` meet
@@ -14,10 +16,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from incsim.drill.counterfactual import REPLICATIONS
 from incsim.drill.feed import clock, condition_text, describe, effect_text, safe_text, time_of_day
 from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
@@ -753,12 +753,6 @@ class DrillSession(Playing):
         det = next((e.t for e in self.world.log.events if e.kind is Kind.DETECTED), None)
         res = next((e.t for e in self.world.log.events if e.kind is Kind.RESOLVED), None)
         return None if det is None or res is None else res - det
-
-    def finish(self, out_dir: Path, force: bool = False, replications: int = REPLICATIONS) -> Path:
-        """Write events.jsonl, transcript.yaml, aar.html, aar.md and run.json into ``out_dir``, atomically."""
-        from incsim.drill.aar import write_outputs
-
-        return write_outputs(self, Path(out_dir), force=force, replications=replications)
 
 
 __all__ = [

@@ -18,7 +18,7 @@ import base64
 import hashlib
 from html import escape
 
-from incsim.present.slides import Deck, Slide, Table
+from incsim.present.deck import Deck, Slide, Table
 from incsim.present.svg import chart_svg
 
 

@@ -10,13 +10,9 @@ the study wrote them, spelled by ``report.wording``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from incsim.present.deck import Chart, Series, Table
 from incsim.report.wording import Estimate, capitalised, mean_ci, num
 from incsim.scenario.spelling import format_value
-
-if TYPE_CHECKING:
-    from incsim.present.slides import Chart, Table
 
 DRIVERS_SHOWN = 6
 
@@ -59,8 +55,6 @@ def flip_text(f: dict, ranges: dict[str, dict]) -> str:
 
 def robustness_parts(study: dict, audience: str) -> tuple[str, tuple[str, ...], Table | None, Chart | None]:
     """Lead, points, table and chart of the robustness slide."""
-    from incsim.present.slides import Chart, Series, Table
-
     comparisons = study["comparisons"]
     ranges = {str(p["path"]): p for p in study["parameters"]}
     flips = study["flip_points"]

@@ -11,8 +11,9 @@ would change the answer, the pilot, the executive channel, the assumptions, the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
+from incsim.present.deck import Chart, Deck, Series, Slide
 from incsim.present.folders import Inputs
 from incsim.present.words import (
     break_even_line,
@@ -30,69 +31,6 @@ from incsim.report.findings import protocol_stat
 from incsim.report.wording import capitalised, mean_ci, num
 
 AUDIENCES = ("exec", "engineering")
-
-
-@dataclass(frozen=True)
-class Series:
-    """One named series of a chart: a value per category (NaN where there is none)."""
-
-    name: str
-    values: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart's data: ``bar`` (clustered columns), ``hbar`` (clustered bars, for long category
-    names) or ``line``; values are the folder's numbers."""
-
-    kind: str
-    title: str
-    categories: tuple[str, ...]
-    series: tuple[Series, ...]
-    unit: str = ""
-    digits: int = 0
-    x: tuple[float, ...] | None = None
-    """For a line over a numeric axis (months): each point's x; the categories are its labels."""
-
-    @property
-    def number_format(self) -> str:
-        """The Excel number format of the values (as shown on the slide): dollars for a ``$`` unit."""
-        if self.unit.startswith("$"):
-            return '"$"#,##0'
-        return "#,##0" if self.digits == 0 else "#,##0." + "0" * self.digits
-
-
-@dataclass(frozen=True)
-class Table:
-    """A small table: a header row and rows of text."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class Slide:
-    """One slide: title, the message in a sentence, supporting points, an optional table and chart,
-    and the speaker notes (what the numbers mean and what they do not)."""
-
-    key: str
-    title: str
-    lead: str
-    notes: str
-    points: tuple[str, ...] = ()
-    table: Table | None = None
-    chart: Chart | None = None
-    technical: bool = False
-
-
-@dataclass
-class Deck:
-    """The slides, in order, with the title of the deck."""
-
-    title: str
-    audience: str
-    protocols: list[str]
-    slides: list[Slide] = field(default_factory=list)
 
 
 def _series(name: str, values) -> Series:

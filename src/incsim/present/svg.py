@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from incsim.present.slides import Chart
+from incsim.present.deck import Chart
 from incsim.report.wording import num
 
 W, H = 640.0, 420.0

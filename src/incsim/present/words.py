@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from incsim.present.deck import Chart, Series, Table
 from incsim.report.build import ReportData
 from incsim.report.wording import Estimate, capitalised, mean_ci, money_ci, money_short, num
 
 if TYPE_CHECKING:
     from incsim.present.folders import Inputs
-    from incsim.present.slides import Chart, Table
 
 ESSAY = (
     '"Incident War Rooms Are Theater: Async Incident Response Works Better for 90% of Outages" '
@@ -45,8 +45,6 @@ def cover_sentence(d: ReportData) -> str:
 
 def comparison_table(d: ReportData) -> Table:
     """Per protocol: TTR, engineer-hours, non-essential hours and customer impact, mean [95% CI]."""
-    from incsim.present.slides import Table
-
     rows = tuple(
         (
             k["protocol"],
@@ -62,8 +60,6 @@ def comparison_table(d: ReportData) -> Table:
 
 def category_verdicts(d: ReportData) -> Table:
     """Per category and protocol: TTR and its difference to the baseline, mean [95% CI]."""
-    from incsim.present.slides import Table
-
     base = d.results.baseline
     rows = tuple(
         (
@@ -96,8 +92,6 @@ def cost_lead(d: ReportData) -> str:
 
 def cost_table(d: ReportData) -> Table:
     """Per protocol: cost per incident, per year and the yearly difference to the baseline."""
-    from incsim.present.slides import Table
-
     diffs = {h["protocol"]: h["cost_per_year"] for h in d.headline}
     rows = tuple(
         (
@@ -152,8 +146,6 @@ def break_even_line(d: ReportData, item: dict) -> str:
 
 def difference_table(d: ReportData) -> Table:
     """Every paired difference of summary.csv: TTR, engineer-hours, non-essential hours, impact, cost."""
-    from incsim.present.slides import Table
-
     rows = tuple(
         (
             r["pair"],
@@ -170,7 +162,6 @@ def difference_table(d: ReportData) -> Table:
 
 def history_slide_parts(inp: Inputs) -> tuple[str, tuple[str, ...], Table | None, Chart | None, str]:
     """Lead, points, table, chart and notes of the history slide (from the review, or the simulated mix)."""
-    from incsim.present.slides import Chart, Series, Table
     from incsim.report.findings import protocol_stat
 
     d = inp.run
@@ -280,8 +271,6 @@ def exec_channel_points(d: ReportData) -> tuple[str, tuple[str, ...]]:
 
 def assumption_parts(inp: Inputs, audience: str) -> tuple[str, tuple[str, ...], Table | None, Chart | None]:
     """Lead, points, table and chart of the assumptions slide."""
-    from incsim.present.slides import Chart, Series, Table
-
     d = inp.run
     kinds = Counter(p.source_kind for p in d.parameters)
     order = ("cited", "assumption", "none")

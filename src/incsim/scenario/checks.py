@@ -5,11 +5,11 @@ Each problem carries the path of the key at fault so the loader can point at ``F
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 
 from incsim.scenario.schema import Arrivals, Scenario, clock_offset_hours
+from incsim.scenario.suggest import did_you_mean
 
 Loc = tuple[str | int, ...]
 
@@ -20,12 +20,6 @@ class Problem:
 
     loc: Loc
     message: str
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    """A ``did you mean 'x'?`` suffix, or an empty string when nothing is close."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> str:
@@ -193,7 +187,7 @@ def cross_checks(scn: Scenario) -> list[Problem]:
 def uncertainty_checks(scn: Scenario) -> list[Problem]:
     """Problems with the ``uncertainty:`` section: a path that leads nowhere or not to a number
     (or a duration), a range that excludes the scenario's own value, an end the field refuses."""
-    # imported here: the path rules live beside the overrides, which import this module
+    # imported here: only a scenario with an uncertainty section needs the path rules
     from incsim.scenario.overrides import OverrideError, scenario_data
     from incsim.scenario.uncertainty import value_at, with_value
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from incsim.scenario.checks import did_you_mean
 from incsim.scenario.schema import Scenario
+from incsim.scenario.suggest import did_you_mean
 from incsim.scenario.typepath import path_segments
 
 
