@@ -1,4 +1,5 @@
-"""incsim's module import graph has no cycles, imports inside functions counted.
+"""incsim's module import graph has no cycles, imports inside functions counted; the layer
+contracts hold.
 
 The graph is grimp's (the one ``lint-imports`` checks the layer contracts in ``pyproject.toml``
 against): every ``import`` in a module, at its top, inside a function or under ``TYPE_CHECKING``.
@@ -6,10 +7,13 @@ against): every ``import`` in a module, at its top, inside a function or under `
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grimp
 import pytest
 
 PACKAGE = "incsim"
+ROOT = Path(__file__).resolve().parents[1]
 
 CYCLES_ALLOWED_INSIDE = ("incsim.model",)
 """Packages whose internal cycles are not (yet) failures: ``model/mechanisms.py`` collects the
@@ -108,6 +112,15 @@ def test_incsim_has_no_import_cycle(graph):
     assert len(graph.modules) > 100  # the whole package was read, not an empty stub
     cycles = cycle_report(graph, CYCLES_ALLOWED_INSIDE)
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_the_layer_contracts_are_kept(capsys):
+    from importlinter.cli import lint_imports
+
+    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    out = capsys.readouterr().out
+    assert "Contracts:" in out and " broken" in out, out  # the contracts were read and checked
+    assert code == 0, out
 
 
 def test_a_cycle_through_a_lazy_import_is_found_and_named():

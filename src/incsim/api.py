@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -21,27 +19,19 @@ from incsim.experiment import (
     IncidentLimitError,
     PrecisionOutcome,
     calibrate,
+    draw_seed,
+    executor_workers,
     run_experiment,
     run_to_precision,
 )
-from incsim.output import check_dir, write_results
+from incsim.output import check_dir, default_out_dir, write_run
 from incsim.pilot import PILOT_FILE, write_pilot_json  # noqa: F401  (the pilot's file, named here for callers)
 from incsim.pilot_baseline import load_baseline  # noqa: F401  (the pilot's baseline, named here for callers)
 from incsim.pilot_defaults import PilotError  # noqa: F401  (named here for callers)
-from incsim.scenario.loader import default_scenario_text, load_scenario_text, locate, read_scenario_text
-from incsim.scenario.schema import Scenario
+from incsim.scenario.loaded import DEFAULT_SOURCE, LoadedScenario  # noqa: F401  (named here for callers)
+from incsim.scenario.loaded import load_with_text as load  # noqa: F401  (named here for callers)
+from incsim.scenario.loader import locate
 from incsim.signals import worker_init
-
-DEFAULT_SOURCE = "<embedded default: seed.yaml>"
-
-
-@dataclass
-class LoadedScenario:
-    """A validated scenario with the text and source it came from."""
-
-    scenario: Scenario
-    text: str
-    source: str
 
 
 @dataclass
@@ -177,45 +167,6 @@ def executor_for(
     pool.shutdown(wait=True)
 
 
-def load(path: str | Path | None) -> LoadedScenario:
-    """Load and validate the scenario at ``path`` (the embedded default when None)."""
-    if path is None:
-        text = default_scenario_text()
-        return LoadedScenario(load_scenario_text(text, "seed.yaml"), text, DEFAULT_SOURCE)
-    text = read_scenario_text(path)
-    return LoadedScenario(load_scenario_text(text, str(path)), text, str(path))
-
-
-def default_out_dir(root: Path = Path("results")) -> Path:
-    """A new timestamped folder under ``root`` (suffixed if that second is taken)."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-    out = root / stamp
-    n = 1
-    while out.exists():
-        n += 1
-        out = root / f"{stamp}-{n}"
-    return out
-
-
-def draw_seed() -> int:
-    """A fresh root seed from the operating system's entropy."""
-    return secrets.randbelow(2**32)
-
-
-def executor_workers(executor: Executor | None) -> int:
-    """How many replications ``executor`` runs at once (1 when serial or unknown)."""
-    if executor is None:
-        return 1
-    n = getattr(executor, "_max_workers", None)
-    if isinstance(n, int) and n > 0:
-        return n
-    client = getattr(executor, "_client", None)  # a Dask executor: its workers' threads
-    try:
-        return max(1, int(sum(client.nthreads().values())))
-    except Exception:  # noqa: BLE001 - an estimate only; any failure means "unknown"
-        return 1
-
-
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -322,29 +273,3 @@ def run_scenario(
         loaded, result, out, command=command, wall_time_s=wall, force=force, summary=summary, extra=extra
     )
     return RunOutcome(result, summary, out, root_seed, drawn, wall, precision)
-
-
-def write_run(
-    loaded: LoadedScenario,
-    result: ExperimentResult,
-    out: Path,
-    *,
-    command: list[str] | None = None,
-    wall_time_s: float | None = 0.0,
-    force: bool = False,
-    summary: pd.DataFrame | None = None,
-    extra: dict | None = None,
-) -> list[Path]:
-    """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
-    ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
-    return write_results(
-        result,
-        out,
-        scenario_text=loaded.text,
-        scenario_source=loaded.source,
-        command=command,
-        wall_time_s=wall_time_s,
-        force=force,
-        summary=summary,
-        extra=extra,
-    )

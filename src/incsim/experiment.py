@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, as_completed
@@ -17,14 +18,7 @@ from incsim.model.incidents import IncidentSpec, generate_incidents
 from incsim.model.people import Roster
 from incsim.model.streams import Streams
 from incsim.model.world import simulate
-from incsim.scenario.schema import Scenario
-
-
-def ordered_protocols(scn: Scenario) -> list[str]:
-    """Protocol names with the baseline (the one others are compared against) first."""
-    names = [p.name for p in scn.protocols]
-    base = scn.simulation.baseline or names[0]
-    return [base] + [n for n in names if n != base]
+from incsim.scenario.schema import Scenario, ordered_protocols
 
 
 @dataclass
@@ -292,3 +286,22 @@ def run_to_precision(
         step = min(batch, cap - n)
         _collect(scn, range(n, n + step), seed, keep, executor, progress, results)
         n += step
+
+
+def draw_seed() -> int:
+    """A fresh root seed from the operating system's entropy."""
+    return secrets.randbelow(2**32)
+
+
+def executor_workers(executor: Executor | None) -> int:
+    """How many replications ``executor`` runs at once (1 when serial or unknown)."""
+    if executor is None:
+        return 1
+    n = getattr(executor, "_max_workers", None)
+    if isinstance(n, int) and n > 0:
+        return n
+    client = getattr(executor, "_client", None)  # a Dask executor: its workers' threads
+    try:
+        return max(1, int(sum(client.nthreads().values())))
+    except Exception:  # noqa: BLE001 - an estimate only; any failure means "unknown"
+        return 1

@@ -12,13 +12,16 @@ This module knows nothing of incsim's models: it moves bytes and hashes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import platform
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
+from importlib import metadata
 from pathlib import Path
 
 
@@ -429,9 +432,29 @@ def add_to_folder(
         ) from None
 
 
+PACKAGES = ("incsim", "simpy", "numpy", "pandas", "scipy", "pydantic", "ruamel.yaml", "typer")
+"""The packages whose versions every sealed ``run.json`` records."""
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages results depend on."""
+    return {"python": platform.python_version(), **{n: _version(n) for n in names}}
+
+
+@functools.cache
+def _version(name: str) -> str:
+    # read once per process: a sweep writes a manifest per point, and each reading parses the
+    # package's metadata file (0.4 s of the serial work of a 13-point sweep when read every time)
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 __all__ = [
     "MANIFEST",
     "MANIFEST_NAMES",
+    "PACKAGES",
     "SEAL_KEY",
     "STAGING_PREFIX",
     "UMASK",
@@ -443,6 +466,7 @@ __all__ = [
     "file_entry",
     "find_manifest",
     "manifest_text",
+    "package_versions",
     "prepare_dir",
     "publish",
     "read_sealed_json",

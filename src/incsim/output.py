@@ -6,13 +6,10 @@ The folder machinery (atomic files, staging, sealed manifests, verification) liv
 
 from __future__ import annotations
 
-import functools
 import json
-import platform
 import shutil
 import sys
-from collections.abc import Iterable
-from importlib import metadata
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +19,7 @@ from incsim import signals
 from incsim.files import (  # noqa: F401  (re-exported: the names callers have always used)
     MANIFEST,
     MANIFEST_NAMES,
+    PACKAGES,
     SEAL_KEY,
     STAGING_PREFIX,
     UMASK,
@@ -32,6 +30,7 @@ from incsim.files import (  # noqa: F401  (re-exported: the names callers have a
     file_entry,
     find_manifest,
     manifest_text,
+    package_versions,
     prepare_dir,
     publish,
     read_sealed_json,
@@ -45,9 +44,9 @@ from incsim.model.events import Event, record
 
 if TYPE_CHECKING:
     from incsim.experiment import ExperimentResult
+    from incsim.scenario.loaded import LoadedScenario
 
 FLOAT_FORMAT = "%.4f"
-PACKAGES = ("incsim", "simpy", "numpy", "pandas", "scipy", "pydantic", "ruamel.yaml", "typer")
 
 
 def csv_text(df: pd.DataFrame) -> str:
@@ -65,21 +64,6 @@ def events_jsonl(logs: dict[str, list[Event]], replication: int) -> str:
                 json.dumps(record(ev, replication=replication, protocol=proto), sort_keys=False, default=str)
             )
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
-    """Installed versions of the packages results depend on."""
-    return {"python": platform.python_version(), **{n: _version(n) for n in names}}
-
-
-@functools.cache
-def _version(name: str) -> str:
-    # read once per process: a sweep writes a manifest per point, and each reading parses the
-    # package's metadata file (0.4 s of the serial work of a 13-point sweep when read every time)
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def run_manifest(
@@ -178,3 +162,40 @@ def _write_results(
             f"({getattr(exc, 'filename', '') or out}); nothing was changed"
         ) from None
     return [path for path, _ in files]
+
+
+def default_out_dir(root: Path = Path("results")) -> Path:
+    """A new timestamped folder under ``root`` (suffixed if that second is taken)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    out = root / stamp
+    n = 1
+    while out.exists():
+        n += 1
+        out = root / f"{stamp}-{n}"
+    return out
+
+
+def write_run(
+    loaded: LoadedScenario,
+    result: ExperimentResult,
+    out: Path,
+    *,
+    command: list[str] | None = None,
+    wall_time_s: float | None = 0.0,
+    force: bool = False,
+    summary: pd.DataFrame | None = None,
+    extra: dict | None = None,
+) -> list[Path]:
+    """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
+    ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
+    return write_results(
+        result,
+        out,
+        scenario_text=loaded.text,
+        scenario_source=loaded.source,
+        command=command,
+        wall_time_s=wall_time_s,
+        force=force,
+        summary=summary,
+        extra=extra,
+    )

@@ -673,10 +673,10 @@ def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
         add_to_folder,
         check_not_half_replaced,
         find_manifest,
+        package_versions,
         sealed_json,
         write_folder,
     )
-    from incsim.output import package_versions
 
     if out.exists() and not out.is_dir():
         raise PilotError(f"{out}: exists and is not a folder")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from incsim.output import OutputError, verify_manifest
+from incsim.files import OutputError, verify_manifest
 from incsim.pilot_defaults import PilotError
 
 _DURATION_HINTS = ("duration", "ttr")

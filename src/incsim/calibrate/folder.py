@@ -8,8 +8,8 @@ import json
 import math
 from pathlib import Path
 
-from incsim.output import package_versions
-from incsim.output import write_folder as write_sealed_folder
+from incsim.files import package_versions
+from incsim.files import write_folder as write_sealed_folder
 
 
 def plain_json(value):
@@ -48,7 +48,7 @@ def write_folder(
 def verify_folder(out: Path) -> dict:
     """Check every file ``write_folder``'s manifest lists (present, same size, same sha256);
     return the manifest, or raise ``OutputError`` naming the first bad file."""
-    from incsim.output import OutputError, sha256_bytes
+    from incsim.files import OutputError, sha256_bytes
 
     path = out / "manifest.json"
     try:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from incsim.calibrate import charts, fit
 from incsim.calibrate.records import Export
 from incsim.report import charts as rc
-from incsim.report import md_escape
+from incsim.report.markdown import md_escape
 
 
 def environment(markdown: bool = False) -> Environment:

@@ -118,7 +118,7 @@ def calibrate(
     from incsim.calibrate.csvmap import split_mappings
     from incsim.calibrate.readers import read_export
     from incsim.calibrate.records import ExportError
-    from incsim.output import OutputError
+    from incsim.files import OutputError
 
     try:
         if calls and slack is None:

@@ -99,7 +99,7 @@ def drill(
     from incsim.drill.aar import JOURNAL, prepare, write_outputs
     from incsim.drill.engine import DrillSession
     from incsim.drill.transcript import load_transcript
-    from incsim.output import OutputError
+    from incsim.files import OutputError
     from incsim.scenario.drill import load_drill
     from incsim.scenario.loader import ScenarioError
 

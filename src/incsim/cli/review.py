@@ -48,7 +48,7 @@ def review(
     from incsim.calibrate.readers import read_export
     from incsim.calibrate.records import ExportError
     from incsim.calibrate.review import review as monthly
-    from incsim.output import OutputError
+    from incsim.files import OutputError
 
     fmt, output = read_or_print(formats)
     as_json = as_json or output == "json"

@@ -53,8 +53,9 @@ def robustness(
 ) -> None:
     """Vary every assumption over its range: spread of each difference, its drivers and flip points."""
     from incsim import api, render
-    from incsim.output import OutputError
-    from incsim.robustness import DesignError, StudyInterrupted, build_design, run_study
+    from incsim.files import OutputError
+    from incsim.robustness.design import DesignError, build_design
+    from incsim.robustness.study import StudyInterrupted, run_study
     from incsim.robustness.words import summary_lines
     from incsim.scenario.loader import ScenarioError
 

@@ -37,9 +37,10 @@ def sweep(
 ) -> None:
     """Run a scenario at every point of a parameter sweep; write sweep.csv, charts and break-even points."""
     from incsim import api, render
-    from incsim.output import OutputError
+    from incsim.files import OutputError
     from incsim.scenario.loader import ScenarioError
-    from incsim.sweep import SweepInterrupted, load_sweep, run_sweep
+    from incsim.sweep.loading import load_sweep
+    from incsim.sweep.writing import SweepInterrupted, run_sweep
 
     try:
         spec = load_sweep(sweep_file)

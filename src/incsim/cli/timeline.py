@@ -63,7 +63,7 @@ def timeline(
     from incsim.calibrate import timeline as tl
     from incsim.calibrate.folder import write_folder
     from incsim.calibrate.records import ExportError
-    from incsim.output import OutputError
+    from incsim.files import OutputError
 
     try:
         from incsim.calibrate.csvmap import split_mappings

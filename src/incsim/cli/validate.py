@@ -82,8 +82,8 @@ def schema(
     kind: Annotated[str, typer.Option("--kind", help="scenario, drill, sweep or transcript.")] = "scenario",
 ) -> None:
     """Print the JSON Schema of scenario (or --kind drill, sweep, transcript) files (for editors and CI)."""
+    from incsim.files import atomic_write
     from incsim.inputs import SCHEMA_KINDS, json_schema
-    from incsim.output import atomic_write
 
     if kind not in SCHEMA_KINDS:
         fail([f"--kind: unknown kind '{kind}'; expected one of: {', '.join(SCHEMA_KINDS)}"])

@@ -305,7 +305,7 @@ def _variant_row(v: Variant, played: float | None) -> dict:
 
 
 def _environment(markdown: bool) -> Environment:
-    from incsim.report import md_escape
+    from incsim.report.markdown import md_escape
 
     loader = PackageLoader("incsim.drill", "templates")
     if not markdown:

@@ -91,8 +91,6 @@ class Transcript:
             return
         try:
             if self.journal_error is not None:  # a line was lost: the whole journal again, atomically
-                from incsim.output import atomic_write
-
                 atomic_write(self.journal, self.text())
             else:
                 with open(self.journal, "a", encoding="utf-8", newline="") as fh:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incsim.output import atomic_write
+from incsim.files import atomic_write
 from incsim.present.folders import Inputs, PresentError, gather_inputs
 from incsim.present.slides import AUDIENCES, Deck, build_deck
 

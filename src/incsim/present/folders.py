@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from incsim.output import OutputError, find_manifest, read_sealed_json, verify_manifest
+from incsim.files import OutputError, find_manifest, read_sealed_json, verify_manifest
 from incsim.report.build import ReportData, gather
 from incsim.report.findings import pilot_curve
 from incsim.report.results import ReportError, read_json

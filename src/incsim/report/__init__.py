@@ -19,9 +19,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from incsim.output import atomic_write
+from incsim.files import atomic_write
 from incsim.report import build, changes, charts, wording
 from incsim.report.description import STRESS_CITATION
+from incsim.report.markdown import md_escape
 from incsim.report.results import ReportError
 
 FORMATS = ("html", "md")
@@ -33,21 +34,6 @@ class Report:
 
     text: str
     attachments: dict[str, str] = field(default_factory=dict)  # relative path -> SVG text
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
-
-
-def md_escape(value: object) -> str:
-    """Text safe in Markdown: HTML special characters as entities, Markdown syntax backslashed."""
-    if isinstance(value, Markup):
-        return str(value)
-    text = " ".join(str(value).split())  # one line: a value never starts a Markdown block
-    text = text.replace("&", "&amp;").replace("<", "&lt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    if text.startswith(">"):
-        return "&gt;" + text[1:]
-    return "\\" + text if text[:1] in ("#", "-", "+", "=") else text
 
 
 def _finalize_md(value: object) -> object:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from incsim.output import OutputError, verify_manifest
+from incsim.files import OutputError, verify_manifest
 from incsim.report.results import ReportError, Results
 from incsim.robustness.words import METRIC_WORDS, drivers, flip_sentence, flips, verdict_line
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from incsim.files import OutputError, read_sealed_json, verify_manifest
 from incsim.model.events import Event, event_from_dict
-from incsim.output import OutputError, read_sealed_json, verify_manifest
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
 

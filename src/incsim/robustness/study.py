@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from incsim import api
-from incsim.experiment import incident_frame, ordered_protocols, run_replication
+from incsim.experiment import draw_seed, incident_frame, ordered_protocols, run_replication
 from incsim.metrics import per_replication_means
 from incsim.output import (
     PACKAGES,
@@ -37,6 +36,7 @@ from incsim.output import (
 )
 from incsim.robustness.analysis import DECISION_METRICS, Means, comparisons, flip_points, sensitivity
 from incsim.robustness.design import Design, DesignError, build_design, set_scenario
+from incsim.scenario.loaded import LoadedScenario
 from incsim.scenario.loader import scenario_sha256
 from incsim.scenario.overrides import scenario_data
 from incsim.scenario.schema import Scenario
@@ -96,7 +96,7 @@ def _value(rows: Any, r: int, metric: str) -> float | None:
 
 
 def _study_record(
-    loaded: api.LoadedScenario, samples: int, replications: int, seed: int, drawn: bool, complete: bool
+    loaded: LoadedScenario, samples: int, replications: int, seed: int, drawn: bool, complete: bool
 ) -> dict[str, Any]:
     return {
         "kind": KIND,
@@ -112,7 +112,7 @@ def _study_record(
     }
 
 
-def _same_study(old: dict, loaded: api.LoadedScenario, samples: int, replications: int) -> bool:
+def _same_study(old: dict, loaded: LoadedScenario, samples: int, replications: int) -> bool:
     return (
         old.get("kind") == KIND
         and old.get("scenario_sha256") == scenario_sha256(loaded.text)
@@ -122,7 +122,7 @@ def _same_study(old: dict, loaded: api.LoadedScenario, samples: int, replication
 
 
 def _prepare(
-    out: Path, loaded: api.LoadedScenario, samples: int, replications: int, seed: int | None, force: bool
+    out: Path, loaded: LoadedScenario, samples: int, replications: int, seed: int | None, force: bool
 ) -> tuple[int, bool]:
     """Make ``out`` ready; the (seed, drawn) to use: the manifest's when resuming."""
     if out.exists() and not out.is_dir():
@@ -152,7 +152,7 @@ def _prepare(
         return seed, False
     if loaded.scenario.simulation.seed is not None:
         return loaded.scenario.simulation.seed, False
-    return api.draw_seed(), True
+    return draw_seed(), True
 
 
 def _chunk_path(out: Path, k: int) -> Path:
@@ -178,7 +178,7 @@ def _write_chunk(path: Path, key: str, sets: dict[int, Any]) -> dict[int, Any]:
 
 
 def run_study(
-    loaded: api.LoadedScenario,
+    loaded: LoadedScenario,
     *,
     samples: int,
     replications: int,
@@ -255,7 +255,7 @@ def run_study(
 
 
 def study_result(
-    loaded: api.LoadedScenario,
+    loaded: LoadedScenario,
     design: Design,
     means: Means,
     protocols: list[str],

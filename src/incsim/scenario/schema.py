@@ -417,6 +417,13 @@ class Scenario(Strict):
         return next(p for p in self.protocols if p.name == name)
 
 
+def ordered_protocols(scn: Scenario) -> list[str]:
+    """Protocol names with the baseline (the one others are compared against) first."""
+    names = [p.name for p in scn.protocols]
+    base = scn.simulation.baseline or names[0]
+    return [base] + [n for n in names if n != base]
+
+
 __all__ = [
     "API_VERSION",
     "CATEGORIES",
@@ -434,4 +441,5 @@ __all__ = [
     "Lognormal",
     "Uniform",
     "Uncertain",
+    "ordered_protocols",
 ]

@@ -66,7 +66,7 @@ the sign change is stated between two values, without interpolation.
 - ``sweep.json``: the manifest (sweep file and scenario sha256, seed, replications, points,
   package versions; ``complete`` once everything is written);
 - ``points/point-NNN/``: each point's run folder, written by ``incsim run``'s writer
-  (``api.write_run``): ``incidents.csv``, ``summary.csv``, ``time.csv``, ``run.json`` (with a
+  (``output.write_run``): ``incidents.csv``, ``summary.csv``, ``time.csv``, ``run.json`` (with a
   ``sweep`` entry naming the point; no wall time, as the point's replications ran among other
   points') and ``scenario.yaml``, the point's complete scenario (every default filled in, the
   sweep's seed and replications, no event logs): ``incsim run`` of it writes the same CSVs, and
@@ -114,7 +114,10 @@ __all__ = sorted(_WHERE)
 
 def __getattr__(name: str):
     """The package's names, each loaded from its module when first asked for: a reader of one
-    module (``sweep.values``, ``sweep.tornado``) does not load the simulator the sweeps run."""
+    module (``sweep.values``, ``sweep.tornado``) does not load the simulator the sweeps run.
+    A convenience for Python users only: incsim's own modules import a name from the module that
+    defines it, so the import graph that ``lint-imports`` and ``tests/test_layers.py`` check sees
+    every dependency (a name loaded here by its string is invisible to them)."""
     if name not in _WHERE:
         raise AttributeError(f"module 'incsim.sweep' has no attribute {name!r}")
     return getattr(importlib.import_module(_WHERE[name]), name)

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator, ScalarFormatter
 
-from incsim.output import atomic_write
+from incsim.files import atomic_write
 from incsim.sweep.breakeven import parameter_lines
 from incsim.sweep.plan import Sweep, SweptParameter
 from incsim.sweep.tornado import TornadoBar

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from incsim import api
-from incsim.output import OutputError, read_sealed_json
+from incsim.experiment import draw_seed
+from incsim.files import OutputError, read_sealed_json
 from incsim.scenario.loader import scenario_sha256
 from incsim.sweep.plan import Point, Sweep
 
@@ -111,4 +111,4 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> tuple[int, bool]:
                 shutil.rmtree(stale)
     if sweep.seed is not None:
         return sweep.seed, False
-    return api.draw_seed(), True
+    return draw_seed(), True

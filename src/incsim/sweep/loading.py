@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from incsim import api
+from incsim.scenario.loaded import LoadedScenario, load_with_text
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
@@ -103,10 +103,10 @@ def _read_spec(text: str, filename: str) -> tuple[SweepFile, _Where]:
         _raise(schema_problems(exc, root, filename, SweepFile, name_values=True))
 
 
-def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> api.LoadedScenario:
+def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> LoadedScenario:
     """The scenario the sweep starts from: its file (relative to the sweep file), or the embedded default."""
     if spec.scenario is None:
-        return api.load(None)
+        return load_with_text(None)
     scn_path = Path(spec.scenario)
     if not scn_path.is_absolute() and base_dir is not None:
         scn_path = base_dir / scn_path
@@ -115,7 +115,7 @@ def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> api
     except ScenarioError as exc:
         _raise([where.problem(("scenario",), f"{spec.scenario}: {p.message}") for p in exc.problems])
     # a problem inside the scenario is reported where it is: FILE:LINE:COL of the scenario
-    return api.LoadedScenario(load_scenario_text(text_scn, str(scn_path)), text_scn, str(scn_path))
+    return LoadedScenario(load_scenario_text(text_scn, str(scn_path)), text_scn, str(scn_path))
 
 
 def point_data(scn: Scenario) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def point_data(scn: Scenario) -> dict[str, Any]:
 
 
 def _apply_base_overrides(
-    spec: SweepFile, loaded: api.LoadedScenario, where: _Where
+    spec: SweepFile, loaded: LoadedScenario, where: _Where
 ) -> tuple[dict[str, Any], Scenario]:
     """The base scenario's data and validated scenario after ``base_overrides``."""
     problems: list[LocatedProblem] = []

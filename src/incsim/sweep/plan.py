@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from incsim import api
-from incsim.experiment import ordered_protocols
-from incsim.scenario.schema import Scenario
+from incsim.scenario.loaded import LoadedScenario
+from incsim.scenario.schema import Scenario, ordered_protocols
 from incsim.sweep.schema import TTR, SweepFile
 
 
@@ -55,7 +54,7 @@ class Sweep:
     text: str
     sha256: str
     spec: SweepFile
-    loaded: api.LoadedScenario
+    loaded: LoadedScenario
     base: Scenario
     parameters: list[SweptParameter]
     points: list[Point]

@@ -2,7 +2,7 @@
 
 A point runs through the same path as ``incsim run``: its replications are
 ``experiment.run_replication`` (submitted, with every other point's, to the sweep's one executor),
-assembled by ``experiment.assemble`` and written by ``api.write_run`` into ``points/point-NNN/``,
+assembled by ``experiment.assemble`` and written by ``output.write_run`` into ``points/point-NNN/``,
 a run folder like any other (``run.json``, CSVs, ``scenario.yaml``).
 """
 
@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 from ruamel.yaml import YAML
 
-from incsim import api
 from incsim.experiment import run_experiment
 from incsim.metrics import summarize
+from incsim.scenario.loaded import LoadedScenario
 from incsim.scenario.overrides import scenario_data
 from incsim.scenario.schema import Scenario
 from incsim.scenario.spelling import format_value
@@ -68,7 +68,7 @@ def run_point(
     return point_record(summarize(result.incidents, result.protocols, by_category=False), result.protocols)
 
 
-def point_scenario(sweep: Sweep, point: Point, seed: int) -> api.LoadedScenario:
+def point_scenario(sweep: Sweep, point: Point, seed: int) -> LoadedScenario:
     """The point's scenario as a complete scenario file: every default filled in, the sweep's seed
     and replications set, no event logs (a sweep keeps none). ``incsim run`` of this file gives
     the point's CSVs again, byte for byte."""
@@ -86,7 +86,7 @@ class PointOrigin:
     scenario: str
 
 
-def point_loaded(point: Point, seed: int, replications: int, origin: PointOrigin) -> api.LoadedScenario:
+def point_loaded(point: Point, seed: int, replications: int, origin: PointOrigin) -> LoadedScenario:
     """``point_scenario`` from the few facts it needs (what a worker process is sent)."""
     data = scenario_data(point.scenario)
     data["simulation"].update(seed=seed, replications=replications, event_log_sample=0)
@@ -101,4 +101,4 @@ def point_loaded(point: Point, seed: int, replications: int, origin: PointOrigin
         f"# The sweep's scenario {origin.scenario} with every default filled in, its base_overrides\n"
         f"# and this point's values applied: {' '.join(values.split())}\n"
     )
-    return api.LoadedScenario(point.scenario, header + buf.getvalue(), f"{origin.file} point {point.id}")
+    return LoadedScenario(point.scenario, header + buf.getvalue(), f"{origin.file} point {point.id}")

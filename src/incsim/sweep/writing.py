@@ -14,19 +14,21 @@ from typing import Any
 
 import pandas as pd
 
-from incsim import api
-from incsim.experiment import ExperimentResult, ReplicationResult, assemble, run_replication
+from incsim.experiment import ExperimentResult, ReplicationResult, assemble, executor_workers, run_replication
 from incsim.output import (
     PACKAGES,
     OutputError,
     atomic_write,
     csv_text,
+    default_out_dir,
     package_versions,
     read_sealed_json,
     sealed_json,
     verify_manifest,
     write_manifest,
+    write_run,
 )
+from incsim.scenario.loaded import LoadedScenario
 from incsim.scenario.loader import scenario_sha256
 from incsim.sweep.breakeven import break_evens
 from incsim.sweep.checkpoint import canonical, checkpoint_path, point_dir, prepare, read_checkpoint
@@ -211,7 +213,7 @@ def run_sweep(
     called with the number of replications done (finished points count at once). A write that
     fails (a full disk, a file-size limit) is an ``OutputError``: finished checkpoints are kept.
     """
-    out = out_dir if out_dir is not None else api.default_out_dir()
+    out = out_dir if out_dir is not None else default_out_dir()
     try:
         return _run_sweep(sweep, out, force, executor, progress)
     except OSError as exc:
@@ -318,7 +320,7 @@ def _run_points(
             yield summarise_point(point, seed, results, origin)
         return
     queue = iter([(p, r) for p in points for r in range(reps)])
-    window = 2 * api.executor_workers(executor)
+    window = 2 * executor_workers(executor)
     running: dict[Future, tuple[Point, int | None]] = {}  # replication r of a point, or its summary (None)
     got: dict[int, dict[int, ReplicationResult]] = {p.id: {} for p in points}
 
@@ -356,7 +358,7 @@ class Finished:
     point: Point
     result: ExperimentResult
     summary: pd.DataFrame
-    loaded: api.LoadedScenario
+    loaded: LoadedScenario
 
 
 def summarise_point(
@@ -373,7 +375,7 @@ def _finish_point(sweep: Sweep, done: Finished, seed: int, out: Path) -> dict:
     exactly as a resumed run reads it back. The checkpoint comes last: a point without one is
     computed again, its folder overwritten."""
     point = done.point
-    api.write_run(
+    write_run(
         done.loaded,
         done.result,
         point_dir(out, point.id),
