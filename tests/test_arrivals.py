@@ -15,10 +15,10 @@ from scipy import stats
 from incsim.model.incidents import (
     HOURS_PER_WEEK,
     ArrivalRate,
-    _thinned_arrivals,
     arrival_rate,
     generate_incidents,
     profile_weights,
+    thinned_arrivals,
 )
 from incsim.model.people import WEEK
 from incsim.model.streams import Streams
@@ -182,7 +182,7 @@ def test_thinning_a_flat_rate_gives_the_old_poisson_process():
     old, new = [], []
     for r in range(300):
         old.append([i.at for i in generate_incidents(scn, Streams(11, r), horizon)])
-        new.append([t for t, *_ in _thinned_arrivals(scn, Streams(12, r).get("arrivals"), horizon, loose)])
+        new.append([t for t, *_ in thinned_arrivals(scn, Streams(12, r).get("arrivals"), horizon, loose)])
     n_old, n_new = np.array([len(x) for x in old]), np.array([len(x) for x in new])
     diff = stats.ttest_ind(n_old, n_new, equal_var=False)
     assert diff.pvalue > 0.01, (n_old.mean(), n_new.mean())

@@ -12,7 +12,7 @@ from typing import Literal
 import pytest
 
 from incsim.model import events as ev
-from incsim.model.events import SCHEMA_VERSION, Log, _allowed, event_from_dict, record
+from incsim.model.events import SCHEMA_VERSION, Log, allowed_values, event_from_dict, record
 
 
 # -- the writer -------------------------------------------------------------------------------
@@ -148,12 +148,12 @@ def test_a_field_of_any_value_is_not_checked():
 
 
 def test_the_values_a_field_may_hold():
-    assert _allowed(Literal["a", "b"]) == ("a", "b")
-    assert _allowed(Literal["a", "b"] | None) == ("a", "b", None)
-    assert _allowed(Literal["a"] | Literal["b"] | int) == ("a", "b")
-    assert _allowed(str) is None
-    assert _allowed(int | None) is None
-    assert _allowed(tuple[str, ...]) is None
+    assert allowed_values(Literal["a", "b"]) == ("a", "b")
+    assert allowed_values(Literal["a", "b"] | None) == ("a", "b", None)
+    assert allowed_values(Literal["a"] | Literal["b"] | int) == ("a", "b")
+    assert allowed_values(str) is None
+    assert allowed_values(int | None) is None
+    assert allowed_values(tuple[str, ...]) is None
 
 
 def test_a_version_the_code_does_not_know_is_named():

@@ -18,8 +18,8 @@ from incsim.model.protocols import (
     make_strategy,
 )
 from incsim.model.streams import (
+    SeedPool,
     Streams,
-    _Pool,
     failure_stream_id,
     sample,
     sample_or_zero,
@@ -374,12 +374,12 @@ def _numpy_state(root: int, spawn_key: tuple[int, ...]) -> list[int]:
 
 
 def test_a_key_of_61_words_hashes_as_numpy_does():
-    pool = _Pool.start(1, (0, 1))
+    pool = SeedPool.start(1, (0, 1))
     assert pool.absorb_words([7] * 61).state().tolist() == _numpy_state(1, (0, 1, *[7] * 61))
 
 
 def test_a_key_of_62_words_hashes_as_numpy_does():
-    pool = _Pool.start(1, (0, 1))
+    pool = SeedPool.start(1, (0, 1))
     assert pool.absorb_words([7] * 62).state().tolist() == _numpy_state(1, (0, 1, *[7] * 62))
 
 
@@ -387,7 +387,7 @@ def test_a_key_of_63_words_is_refused():
     """After the root and a two-word spawn prefix 24 multipliers are used; 62 more words read up
     to multiplier 24 + 4 * 62 = 272, the last of the 273; a 63rd would need 276."""
     with pytest.raises(ValueError, match="^key too long for the stream hash$"):
-        _Pool.start(1, (0, 1)).absorb_words([7] * 63)
+        SeedPool.start(1, (0, 1)).absorb_words([7] * 63)
 
 
 def test_refusals_say_why():

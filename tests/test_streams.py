@@ -47,10 +47,10 @@ def test_negative_seeds_are_refused() -> None:
 def test_a_new_streams_seed_is_the_pools_state_after_its_words() -> None:
     """``seed_after`` (one pass, what ``get`` uses) equals absorbing the words and then hashing
     the state, for keys of one to 62 words and for words of every size."""
-    from incsim.model.streams import _Pool
+    from incsim.model.streams import SeedPool
 
     rng = np.random.default_rng(3)
-    pool = _Pool.start(20261130, (0, 1))
+    pool = SeedPool.start(20261130, (0, 1))
     for n in [1, 2, 3, 7, 62]:
         for _ in range(20):
             words = [int(w) for w in rng.integers(0, 2**32, size=n, dtype=np.uint64)]

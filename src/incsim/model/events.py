@@ -401,7 +401,7 @@ def record(event: Event, **context: Any) -> dict[str, Any]:
     return {"v": SCHEMA_VERSION, **context, **event.as_dict()}
 
 
-def _allowed(hint: Any) -> tuple | None:
+def allowed_values(hint: Any) -> tuple | None:
     """The values a ``Literal`` (or ``Literal | None``) field may hold, or None for any."""
     if typing.get_origin(hint) is Literal:
         return typing.get_args(hint)
@@ -449,7 +449,7 @@ def event_from_dict(d: Mapping[str, Any]) -> Event:
         value = d[name]
         if isinstance(value, list):
             value = tuple(value)
-        allowed = _allowed(hints[name])
+        allowed = allowed_values(hints[name])
         if allowed is not None and value not in allowed:
             raise ValueError(f"{kind.value}: {name} is {value!r}, not one of {', '.join(map(repr, allowed))}")
         values[name] = value

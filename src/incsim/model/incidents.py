@@ -318,7 +318,7 @@ def arrival_rate(scn: Scenario) -> ArrivalRate:
     return ArrivalRate(weights=profile_weights(profile), offsets=offsets, bursts=bursts)
 
 
-def _thinned_arrivals(
+def thinned_arrivals(
     scn: Scenario,
     rng: np.random.Generator,
     horizon: float,
@@ -357,7 +357,7 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
     rate = arrival_rate(scn)
     tables = DrawTables(scn)
     if inc.arrivals is not None and not inc.arrivals.per_service and rate.varies:
-        raw += _thinned_arrivals(scn, rng, horizon, rate, tables)
+        raw += thinned_arrivals(scn, rng, horizon, rate, tables)
     elif inc.arrivals is not None and not inc.arrivals.per_service:
         # a flat rate keeps the draws of a plain Poisson process (and so earlier results): the gap,
         # then the kind's uniforms and the service's (as rng.choice by failure weight), together

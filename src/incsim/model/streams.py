@@ -61,7 +61,7 @@ class Streams:
         self.root_seed = int(root_seed)
         self.replication = int(replication)
         self._cache: dict[tuple[int, ...], np.random.Generator] = {}
-        self._prefixes: dict[int, _Pool] = {}
+        self._prefixes: dict[int, SeedPool] = {}
 
     def get(self, source: str, incident: int = -1, person: int = -1) -> np.random.Generator:
         """The generator for ``source`` (and ``incident``, when the source is per incident; and
@@ -75,7 +75,7 @@ class Streams:
             # the source is kept, and only the incident (and person) words are mixed in per stream.
             prefix = self._prefixes.get(src)
             if prefix is None:
-                prefix = self._prefixes[src] = _Pool.start(self.root_seed, (self.replication, src))
+                prefix = self._prefixes[src] = SeedPool.start(self.root_seed, (self.replication, src))
             if 0 <= key[1] <= _M32 and (person < 0 or key[2] <= _M32):  # one word each: the usual case
                 words = key[1:]
             else:
@@ -120,7 +120,7 @@ def _uint32_words(n: int) -> list[int]:
     return out
 
 
-class _Pool:
+class SeedPool:
     """SeedSequence's entropy pool after some words: the four pool words and the hashes used."""
 
     __slots__ = ("pool", "used")
@@ -129,7 +129,7 @@ class _Pool:
         self.pool, self.used = pool, used
 
     @classmethod
-    def start(cls, root: int, spawn_prefix: tuple[int, ...]) -> _Pool:
+    def start(cls, root: int, spawn_prefix: tuple[int, ...]) -> SeedPool:
         """The pool after ``root`` (padded to four words, as NumPy does when a spawn key
         follows) and the first words of the spawn key."""
         run = _uint32_words(root)
@@ -150,11 +150,11 @@ class _Pool:
         rest = run[4:] + [w for n in spawn_prefix for w in _uint32_words(n)]
         return cls((pool[0], pool[1], pool[2], pool[3]), k).absorb_words(rest)
 
-    def absorb(self, ints: tuple[int, ...]) -> _Pool:
+    def absorb(self, ints: tuple[int, ...]) -> SeedPool:
         """The pool after the entropy integers ``ints`` as well."""
         return self.absorb_words([w for n in ints for w in _uint32_words(n)])
 
-    def absorb_words(self, words: list[int]) -> _Pool:
+    def absorb_words(self, words: list[int]) -> SeedPool:
         """The pool after the 32-bit ``words`` as well."""
         if self.used + 4 * len(words) + 1 > len(_HASH_A):  # the last word reads ha[used + 4n]
             raise ValueError("key too long for the stream hash")
@@ -174,7 +174,7 @@ class _Pool:
             r = (_MIX_L * m3 - _MIX_R * (v ^ (v >> 16))) & _M32
             m3 = r ^ (r >> 16)
             k += 4
-        return _Pool((m0, m1, m2, m3), k)
+        return SeedPool((m0, m1, m2, m3), k)
 
     def seed_after(self, words) -> np.ndarray:
         """``absorb_words(words).state()`` in one pass, without the intermediate pool (what every
