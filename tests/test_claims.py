@@ -804,7 +804,7 @@ def _report_md(tmp_path, doc: dict | None) -> tuple[str, Scenario]:
     return build_report(out, "md"), loaded.scenario
 
 
-def _words(value) -> str:
+def value_words(value) -> str:
     from incsim.scenario.spelling import format_value
 
     if value is None:
@@ -827,7 +827,7 @@ def test_the_report_describes_the_model_from_its_declarations(tmp_path, which):
     for m in in_play:
         protos = [p for p in scn.protocols if p.kind in m.protocols] if m.per_protocol() else [None]
         for p in protos:
-            sentence = m.render(lambda path, p=p: _words(value_at(scn, path, p)))
+            sentence = m.render(lambda path, p=p: value_words(value_at(scn, path, p)))
             assert " ".join(md_escape(sentence).split()) in flat, (m.name, sentence)
     assert "no resolution after" not in flat  # the hybrid's timer tests mitigation
     pooled = {m.name for m in in_play} & {"pooled-arrivals", "per-service-failures"}

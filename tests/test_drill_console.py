@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.keys import _character_to_key
 
 from incsim.drill.console import DrillConsole, clock
 from incsim.drill.engine import DrillSession
@@ -34,8 +33,9 @@ def screen_text(app) -> list[str]:
 
 
 def typed(text: str) -> list[str]:
-    """The key names that type ``text`` (punctuation has names of its own)."""
-    return [_character_to_key(c) for c in text]
+    """The keys that type ``text``: ``Pilot.press`` takes a printable character as its own key
+    (punctuation and the space are named for it)."""
+    return list(text)
 
 
 def drive(app, script) -> None:

@@ -15,7 +15,7 @@ from incsim.drill.aar import gather
 from incsim.drill.counterfactual import Interval, Variant, sentence
 from incsim.drill.engine import DrillSession
 from incsim.drill.feed import clock, time_of_day
-from incsim.drill.server import _shell
+from incsim.drill.server import page_shell
 from incsim.drill.transcript import transcript_from_text
 from incsim.drill.views import player_view, room_view
 from incsim.output import events_jsonl
@@ -46,7 +46,7 @@ def test_the_projector_shows_no_recommendation_and_no_notes(failover):
         assert "recommended" not in json.dumps(snap)
         assert "replica lag" not in json.dumps(snap)
     js = (Path(__file__).resolve().parents[1] / "src" / "incsim" / "drill" / "static" / "app.js").read_text()
-    assert "recommended" not in _shell("room", s.title)
+    assert "recommended" not in page_shell("room", s.title)
     # the star is drawn only where the facilitator picks (a decision box with a pick handler)
     assert 'o.recommended ? " \\u2605"' in js and "if (onPick)" in js
 

@@ -140,9 +140,9 @@ def test_requests_for_another_host_name_are_refused(served):
 
 
 def test_an_allowed_host_and_an_ipv6_literal():
-    from incsim.cli.drill import _address
+    from incsim.cli.drill import parse_address
 
-    assert _address("[::1]:8765") == ("::1", 8765) and _address("127.0.0.1:0") == ("127.0.0.1", 0)
+    assert parse_address("[::1]:8765") == ("::1", 8765) and parse_address("127.0.0.1:0") == ("127.0.0.1", 0)
     session = DrillSession(load_drill(CASCADE), 3)
     try:
         stop = serve(session, "::1", 0, allow_hosts=("drill.example",))
@@ -174,9 +174,9 @@ def test_control_and_bidi_characters_are_neutralised():
     s = DrillSession(load_drill_text(text, str(CASCADE), base=CASCADE.parent), 3)
     s.note("look \u202e here")
     assert all("\u202e" not in f.text and "\x1b" not in f.text for f in s.feed())
-    from incsim.drill.server import _clean
+    from incsim.drill.server import clean_view
 
-    assert "\u202e" not in json.dumps(_clean(room_view(s)), ensure_ascii=False)
+    assert "\u202e" not in json.dumps(clean_view(room_view(s)), ensure_ascii=False)
 
 
 def test_the_journal_survives_a_failed_write(tmp_path):

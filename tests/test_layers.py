@@ -1,5 +1,5 @@
 """incsim's module import graph has no cycles, imports inside functions counted; the layer
-contracts hold.
+contracts hold; the tests import only public names.
 
 The graph is grimp's (the one ``lint-imports`` checks the layer contracts in ``pyproject.toml``
 against): every ``import`` in a module, at its top, inside a function or under ``TYPE_CHECKING``.
@@ -7,6 +7,7 @@ against): every ``import`` in a module, at its top, inside a function or under `
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import grimp
@@ -148,3 +149,66 @@ def test_a_module_importing_itself_is_a_cycle():
     g.add_module("p.a")
     g.add_import(importer="p.a", imported="p.a", line_number=4, line_contents="from p import a")
     assert cycle_report(g) == ["p.a (line 4) -> p.a  [1 modules in the knot]"]
+
+
+GUARDED = ("incsim", "textual")
+"""Packages whose private names (``_name``, or a module ``_name``) the tests may not import."""
+
+
+def private_imports(source: str, guarded: tuple[str, ...] = GUARDED) -> list[tuple[int, str]]:
+    """(line, dotted name) of every import in ``source`` of a private name or module of a guarded
+    package, at the top of the file or inside a function."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            parts = node.module.split(".")
+            if parts[0] not in guarded:
+                continue
+            private_module = any(p.startswith("_") for p in parts)
+            found += [
+                (node.lineno, f"{node.module}.{a.name}")
+                for a in node.names
+                if private_module or a.name.startswith("_")
+            ]
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                parts = a.name.split(".")
+                if parts[0] in guarded and any(p.startswith("_") for p in parts):
+                    found.append((node.lineno, a.name))
+    return sorted(found)
+
+
+def test_the_tests_import_no_private_name_of_incsim_or_textual():
+    tests = Path(__file__).resolve().parent
+    files = sorted(tests.rglob("*.py"))
+    assert len(files) > 50  # the whole suite was read
+    found = [
+        f"{path.relative_to(tests.parent)}:{line}: {name}"
+        for path in files
+        for line, name in private_imports(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "private imports in tests (use the public API, or make the name public):\n" + "\n".join(
+        found
+    )
+
+
+def test_private_imports_are_found_at_the_top_and_inside_functions():
+    source = (
+        "from incsim.pilot import Baseline, _smallest\n"
+        "import textual._compositor\n"
+        "from textual.keys import _character_to_key as key\n"
+        "from textual._xterm_parser import XTermParser\n"
+        "from incsim.model.events import Kind\n"
+        "from other._private import _thing\n"
+        "from ._local import _helper\n"
+        "def f():\n"
+        "    from incsim.report.description import _words\n"
+        "    import incsim.model.streams\n"
+    )
+    assert private_imports(source) == [
+        (1, "incsim.pilot._smallest"),
+        (2, "textual._compositor"),
+        (3, "textual.keys._character_to_key"),
+        (4, "textual._xterm_parser.XTermParser"),
+        (9, "incsim.report.description._words"),
+    ]

@@ -434,7 +434,7 @@ def test_both_scenario_writers_share_the_lognormal_line():
     import io
 
     from incsim.calibrate.calibration import lognormal_map, scenario_yaml
-    from incsim.calibrate.people_scenario import _lognormal
+    from incsim.calibrate.people_scenario import lognormal_entry
 
     def line(m):
         buf = io.StringIO()
@@ -442,7 +442,7 @@ def test_both_scenario_writers_share_the_lognormal_line():
         return buf.getvalue().strip()
 
     assert (
-        line(_lognormal({"median_min": 8.126, "sigma": 0.004}))
+        line(lognormal_entry({"median_min": 8.126, "sigma": 0.004}))
         == "x: {dist: lognormal, median: 8.13, sigma: 0.01}"
     )
     assert line(lognormal_map(8.126, 0.5)) == "x: {dist: lognormal, median: 8.1, sigma: 0.5}"
@@ -497,12 +497,12 @@ def test_a_channel_and_an_incident_fall_in_the_same_month(measured):
 
 
 def test_a_persons_overlapping_sessions_count_once():
-    from incsim.calibrate.people import _merged_hours
+    from incsim.calibrate.people import merged_hours
 
     def at(hm):
         return t(f"2026-03-02T{hm}:00")
 
     # a laptop 10:00-10:30 and a phone 10:20-10:40, then a rejoin 11:00-11:10: 40 + 10 minutes
     spans = [(at("11:00"), at("11:10")), (at("10:00"), at("10:30")), (at("10:20"), at("10:40"))]
-    assert _merged_hours(spans) == pytest.approx(50 / 60)
-    assert _merged_hours([(at("10:00"), at("10:00"))]) == 0.0
+    assert merged_hours(spans) == pytest.approx(50 / 60)
+    assert merged_hours([(at("10:00"), at("10:00"))]) == 0.0

@@ -23,7 +23,6 @@ from incsim.pilot import (
     STATISTICS,
     Baseline,
     PilotError,
-    _smallest,
     analytic_pilot,
     answer_sentence,
     baseline_from_csv,
@@ -33,6 +32,7 @@ from incsim.pilot import (
     months_for_power,
     pilot_report,
     simulate_pilot,
+    smallest_satisfying,
 )
 
 GITHUB = Path(__file__).resolve().parents[1].parent / "shared/data/github-status/downtime_windows.csv"
@@ -152,7 +152,7 @@ def test_the_power_search_finds_the_first_month_from_any_hint(answer, hint):
         seen.append(k)
         return answer is not None and k >= answer
 
-    assert _smallest(reaches, 120, hint) == answer
+    assert smallest_satisfying(reaches, 120, hint) == answer
     assert len(seen) <= 16
 
 

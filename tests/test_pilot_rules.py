@@ -1,6 +1,6 @@
 """The pilot analysis's rules on inputs small enough to work out by hand.
 
-``_mc_figures`` is given five hand-written trials (no random draws), the normal approximation is
+``monte_carlo_figures`` is given five hand-written trials (no random draws), the normal approximation is
 held against its closed forms computed here from the lognormal's own parameters, and the months
 grid, the answer sentence and the refusals against values read off their definitions in the
 module docstring of ``incsim.pilot``.
@@ -18,19 +18,19 @@ from incsim.pilot import (
     STATISTICS,
     Baseline,
     PilotError,
-    _analytic_figures,
-    _check,
-    _mc_figures,
-    _smallest,
+    analytic_figures,
     analytic_pilot,
     answer_sentence,
+    check_arguments,
     check_sample,
+    monte_carlo_figures,
     months_for_power,
     pilot_report,
     power_by_month,
     power_curve_months,
     sample_warnings,
     simulate_pilot,
+    smallest_satisfying,
 )
 
 # -- the Monte Carlo figures on five hand-written trials -----------------------------------------
@@ -68,7 +68,7 @@ def hand_draws() -> np.ndarray:
 
 
 def test_monte_carlo_figures_on_hand_written_trials():
-    got = _mc_figures(hand_draws(), 0.5, 0.1, 0.25)
+    got = monte_carlo_figures(hand_draws(), 0.5, 0.1, 0.25)
     assert list(got) == list(STATISTICS)
     mttr, median, geo = got["mttr"], got["median"], got["geomean"]
     assert mttr == pytest.approx(
@@ -107,8 +107,8 @@ def test_monte_carlo_figures_on_hand_written_trials():
 def test_monte_carlo_power_is_one_sided_at_alpha():
     # alpha 0.5: the critical value is the no-change median, 1 for the mean, and all of -7, -5.5,
     # -4.5, -2 and 0 lie below it; alpha 0.05 (position 0.2): -4 + 0.2 x 3 = -3.4, three below
-    assert _mc_figures(hand_draws(), 0.5, 0.1, 0.5)["mttr"]["power"] == 1.0
-    assert _mc_figures(hand_draws(), 0.5, 0.1, 0.05)["mttr"]["power"] == pytest.approx(0.6)
+    assert monte_carlo_figures(hand_draws(), 0.5, 0.1, 0.5)["mttr"]["power"] == 1.0
+    assert monte_carlo_figures(hand_draws(), 0.5, 0.1, 0.05)["mttr"]["power"] == pytest.approx(0.6)
 
 
 # -- the normal approximation against its closed forms ---------------------------------------------
@@ -151,7 +151,7 @@ def closed_forms(n: int, f: float, t: float, alpha: float) -> dict[str, dict]:
 )
 def test_the_normal_approximation_is_its_closed_form(n, f, t, alpha):
     baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
-    got = _analytic_figures(baseline, n, f, t, alpha)
+    got = analytic_figures(baseline, n, f, t, alpha)
     want = closed_forms(n, f, t, alpha)
     for name in STATISTICS:
         assert got[name] == pytest.approx(want[name], rel=1e-9), name
@@ -159,13 +159,13 @@ def test_the_normal_approximation_is_its_closed_form(n, f, t, alpha):
 
 def test_the_approximation_handles_a_baseline_without_spread():
     flat = Baseline(source="flat", durations=np.full(50, 1.0))  # ln 1 = 0: no spread on the log scale either
-    got = _analytic_figures(flat, 10, 0.1, 0.1, 0.05)
+    got = analytic_figures(flat, 10, 0.1, 0.1, 0.05)
     for name in STATISTICS:  # no spread: the improvement is always seen, never the wrong way
         assert got[name]["p_worse"] == 0.0 and got[name]["power"] == 1.0, name
         assert got[name]["p_phantom"] == 0.0 and got[name]["p_phantom_worse"] == 0.0, name
         assert got[name]["ci90_halfwidth_min"] == 0.0, name
         assert got[name]["mean_difference_min"] == pytest.approx(-0.1), name
-    same = _analytic_figures(flat, 10, 0.0, 0.1, 0.05)
+    same = analytic_figures(flat, 10, 0.0, 0.1, 0.05)
     for name in STATISTICS:  # no change and no spread: a tie, as likely either way
         assert same[name]["p_worse"] == 0.5, name
     assert same["geomean"]["power"] == 0.0
@@ -214,11 +214,11 @@ def test_analytic_months_are_the_first_month_whose_closed_form_power_reaches_80p
 
 @pytest.mark.parametrize("hint", [None, 0, 1, 3, 6, 7, 8, 40, 100, 500])
 def test_smallest_finds_the_first_true_step_and_none_past_the_cap(hint):
-    assert _smallest(lambda k: k >= 7, 100, hint) == 7
-    assert _smallest(lambda k: k >= 1, 100, hint) == 1
-    assert _smallest(lambda k: k >= 100, 100, hint) == 100
-    assert _smallest(lambda k: k >= 101, 100, hint) is None
-    assert _smallest(lambda k: False, 100, hint) is None
+    assert smallest_satisfying(lambda k: k >= 7, 100, hint) == 7
+    assert smallest_satisfying(lambda k: k >= 1, 100, hint) == 1
+    assert smallest_satisfying(lambda k: k >= 100, 100, hint) == 100
+    assert smallest_satisfying(lambda k: k >= 101, 100, hint) is None
+    assert smallest_satisfying(lambda k: False, 100, hint) is None
 
 
 # -- the months of the power curve -------------------------------------------------------------------
@@ -320,8 +320,8 @@ def test_the_answer_sentence_in_each_case():
 
 
 def test_check_refuses_each_input_just_outside_its_range():
-    _check(0.0, 0.5, 1, 100)
-    _check(0.999, None, None, None)
+    check_arguments(0.0, 0.5, 1, 100)
+    check_arguments(0.999, None, None, None)
     for kw, message in (
         ({"improvement": 1.0}, "--improvement"),
         ({"improvement": -0.01}, "--improvement"),
@@ -332,7 +332,7 @@ def test_check_refuses_each_input_just_outside_its_range():
     ):
         args = {"improvement": 0.1, "threshold": 0.5, "n": 1, "trials": 100, **kw}
         with pytest.raises(PilotError, match=message):
-            _check(**args)
+            check_arguments(**args)
 
 
 def test_a_sample_below_the_floor_is_refused_and_a_small_one_warned():

@@ -928,15 +928,15 @@ def test_the_description_says_how_pairing_works_per_service(tmp_path):
     ],
 )
 def test_trailing_comment_outside_quotes(line, found):
-    from incsim.report.assumptions import _trailing_comment
+    from incsim.report.assumptions import trailing_comment
 
-    assert _trailing_comment(line) == found
+    assert trailing_comment(line) == found
 
 
 def test_comment_rules_at_the_edges_of_a_file():
-    from incsim.report.assumptions import _Comments, scenario_parameters
+    from incsim.report.assumptions import YamlComments, scenario_parameters
 
-    assert _Comments("# a\n\n# b\n").preamble() == "a b"  # a file of comments is all preamble
+    assert YamlComments("# a\n\n# b\n").preamble() == "a b"  # a file of comments is all preamble
     text = """\
 a: 1   # own
 # about b,
@@ -1045,7 +1045,7 @@ STRESS_ITEMS = [
 def test_the_description_has_the_stress_des_items_and_groups_the_mechanisms(tmp_path):
     from incsim.model.mechanisms import SECTIONS
     from incsim.report.assumptions import scenario_parameters
-    from incsim.report.description import _words, model_description
+    from incsim.report.description import model_description, value_words
     from incsim.report.results import load_results
 
     res = load_results(results_folder(tmp_path / "run"))
@@ -1069,7 +1069,7 @@ def test_the_description_has_the_stress_des_items_and_groups_the_mechanisms(tmp_
         # arrivals every protocol shares are not
         assert "The IC begins a structured update every 15 min" in text and "arrive" not in text
     assert "A room invites" in by_id["1.3"][1] and "A room invites" not in by_id["1.3"][2]
-    assert _words(None) == "off"
+    assert value_words(None) == "off"
 
 
 def test_scripted_incidents_open_the_entry_item(tmp_path):
@@ -1125,11 +1125,11 @@ def test_schema_defaults_are_what_the_scenario_leaves_out():
 
 
 def test_a_hybrid_protocol_s_rules_are_listed_once():
-    from incsim.report.description import _protocol_rules
+    from incsim.report.description import protocol_rules
     from incsim.scenario.loader import load_scenario_text
 
     text = MINIMAL_YAML + "  - {name: hybrid, kind: hybrid}\n"
-    rules = _protocol_rules(load_scenario_text(text, "tiny.yaml"), "hybrid")
+    rules = protocol_rules(load_scenario_text(text, "tiny.yaml"), "hybrid")
     sentences = [x.rstrip(".") for x in rules.split(". ") if x]  # the last one keeps its full stop
     assert rules.startswith("The hybrid starts in the channel") and len(sentences) == len(set(sentences)), (
         rules

@@ -106,7 +106,7 @@ those too few for MTTR."""
 # -- Monte Carlo ------------------------------------------------------------------------------
 
 
-def _check(
+def check_arguments(
     improvement: float, threshold: float | None = None, n: int | None = None, trials: int | None = None
 ) -> None:
     if not (0 <= improvement < 1):
@@ -141,7 +141,9 @@ def _trial_stats(baseline: Baseline, n: int, trials: int, seed: int) -> np.ndarr
     return out
 
 
-def _mc_figures(draws: np.ndarray, improvement: float, threshold: float, alpha: float) -> dict[str, dict]:
+def monte_carlo_figures(
+    draws: np.ndarray, improvement: float, threshold: float, alpha: float
+) -> dict[str, dict]:
     """Monte Carlo figures per statistic from one set of trial statistics."""
     scale = 1.0 - improvement
     base, pilot = draws[0], draws[1]
@@ -170,7 +172,7 @@ def _mc_figures(draws: np.ndarray, improvement: float, threshold: float, alpha: 
     return figures
 
 
-def _smallest(pred: Callable[[int], bool], hi: int, hint: int | None) -> int | None:
+def smallest_satisfying(pred: Callable[[int], bool], hi: int, hint: int | None) -> int | None:
     """Smallest k in 1..hi with pred(k), assuming pred is monotone; starts from the hint."""
     start = hi if hint is None else min(max(hint, 1), hi)
     if pred(start):
@@ -212,7 +214,7 @@ def _search(
     target_power: float,
 ) -> dict[str, int | None]:
     """Per statistic, the smallest step k in 1..hi (n = size(k) per arm) reaching the target power."""
-    _check(improvement, trials=trials if method == "monte-carlo" else None)
+    check_arguments(improvement, trials=trials if method == "monte-carlo" else None)
     if method not in ("monte-carlo", "analytic"):
         raise PilotError(f"unknown method '{method}' (monte-carlo or analytic)")
     if improvement == 0:
@@ -220,11 +222,11 @@ def _search(
 
     def analytic_power(k: int) -> dict[str, float]:
         n = max(1, size(k))
-        figures = _analytic_figures(baseline, n, improvement, DEFAULT_THRESHOLD, alpha)
+        figures = analytic_figures(baseline, n, improvement, DEFAULT_THRESHOLD, alpha)
         return {name: f["power"] for name, f in figures.items()}
 
     analytic = {
-        name: _smallest(lambda k, name=name: analytic_power(k)[name] >= target_power, hi, None)
+        name: smallest_satisfying(lambda k, name=name: analytic_power(k)[name] >= target_power, hi, None)
         for name in STATISTICS
     }
     if method == "analytic":
@@ -233,11 +235,12 @@ def _search(
     def mc_power(k: int) -> dict[str, float]:
         draws = _trial_stats(baseline, max(1, size(k)), trials, seed)
         return {
-            name: f["power"] for name, f in _mc_figures(draws, improvement, DEFAULT_THRESHOLD, alpha).items()
+            name: f["power"]
+            for name, f in monte_carlo_figures(draws, improvement, DEFAULT_THRESHOLD, alpha).items()
         }
 
     return {
-        name: _smallest(lambda k, name=name: mc_power(k)[name] >= target_power, hi, analytic[name])
+        name: smallest_satisfying(lambda k, name=name: mc_power(k)[name] >= target_power, hi, analytic[name])
         for name in STATISTICS
     }
 
@@ -349,8 +352,10 @@ def simulate_pilot(
     incidents per arm); without it, in incidents per arm and ``months_for_80pct_power`` is None.
     ``power_search=False`` skips the search (the size keys are then None).
     """
-    _check(improvement, threshold, n_per_arm, trials)
-    figures = _mc_figures(_trial_stats(baseline, n_per_arm, trials, seed), improvement, threshold, alpha)
+    check_arguments(improvement, threshold, n_per_arm, trials)
+    figures = monte_carlo_figures(
+        _trial_stats(baseline, n_per_arm, trials, seed), improvement, threshold, alpha
+    )
     if not power_search:
         return _with_power_sizes(figures, {name: None for name in STATISTICS}, {}, per_month)
     common = dict(method="monte-carlo", trials=trials, seed=seed, alpha=alpha, target_power=target_power)
@@ -369,7 +374,7 @@ def _phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2))
 
 
-def _analytic_figures(
+def analytic_figures(
     baseline: Baseline, n: int, improvement: float, threshold: float, alpha: float
 ) -> dict[str, dict]:
     """Normal-approximation figures per statistic at n incidents per arm."""
@@ -436,8 +441,8 @@ def analytic_pilot(
     power_search: bool = True,
 ) -> dict[str, dict]:
     """Normal-approximation figures per statistic, same keys as ``simulate_pilot``."""
-    _check(improvement, threshold, n_per_arm)
-    figures = _analytic_figures(baseline, n_per_arm, improvement, threshold, alpha)
+    check_arguments(improvement, threshold, n_per_arm)
+    figures = analytic_figures(baseline, n_per_arm, improvement, threshold, alpha)
     if not power_search:
         return _with_power_sizes(figures, {name: None for name in STATISTICS}, {}, per_month)
     common = dict(method="analytic", alpha=alpha, target_power=target_power)
@@ -513,7 +518,7 @@ def pilot_report(
             raise PilotError(f"--per-month must be positive, got {per_month}")
         months = DEFAULT_PILOT_MONTHS if months is None else months
         per_arm = max(1, round(per_month * months))
-    _check(improvement, threshold, per_arm, trials)
+    check_arguments(improvement, threshold, per_arm, trials)
     warnings = sample_warnings(baseline)
     if seed is not None and seed < 0:
         raise PilotError(f"--seed must be non-negative, got {seed}")
@@ -601,8 +606,8 @@ def power_by_month(baseline: Baseline, report: dict) -> list[dict] | None:
     for month in power_curve_months(report):
         n = max(1, round(rate * month))
         draws = _trial_stats(baseline, n, report["trials"], report["seed"])
-        mc = _mc_figures(draws, report["improvement"], report["threshold"], report["alpha"])
-        approx = _analytic_figures(baseline, n, report["improvement"], report["threshold"], report["alpha"])
+        mc = monte_carlo_figures(draws, report["improvement"], report["threshold"], report["alpha"])
+        approx = analytic_figures(baseline, n, report["improvement"], report["threshold"], report["alpha"])
         out.append(
             {
                 "month": month,

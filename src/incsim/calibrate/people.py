@@ -223,7 +223,7 @@ def person_index(ws: Workspace) -> tuple[dict[str, str], dict[str, str]]:
     return by_email, by_name
 
 
-def _merged_hours(spans: list[tuple[datetime, datetime]]) -> float:
+def merged_hours(spans: list[tuple[datetime, datetime]]) -> float:
     """Hours covered by a person's sessions (a second device or an overlap counted once)."""
     return intervals.measure(intervals.union([(a.timestamp(), b.timestamp()) for a, b in spans])) / 3600
 
@@ -250,7 +250,7 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
     for t, d in steps:
         n += d
         over.append((t, n))
-    hours = {k: _merged_hours(v) for k, v in spans.items()}
+    hours = {k: merged_hours(v) for k, v in spans.items()}
     roles = {inc.ic, *(q["to"] for q in inc.questions)}
     spectators = {k for k in spans if k not in roles}
     asked = sum(1 for who, t in inc.asks if who in spectators and call.start <= t <= end)

@@ -30,7 +30,7 @@ MIN_SPECTATOR_HOURS = 1.0
 """Fewer spectator hours than this in calls say too little about how often spectators ask."""
 
 
-def _lognormal(fit: dict):
+def lognormal_entry(fit: dict):
     return lognormal_map(fit["median_min"], fit["sigma"], digits=2)
 
 
@@ -111,7 +111,7 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
                 _put(
                     invite,
                     "size",
-                    _lognormal(fits["call_size"]),
+                    lognormal_entry(fits["call_size"]),
                     f"{src}, {what['room.invite.size']}, {logs}",
                 )
         if "room.stay_probability" in what:
@@ -141,7 +141,7 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             _put(
                 _child(beh, "reply_latency"),
                 key,
-                _lognormal(fits[name]),
+                lognormal_entry(fits[name]),
                 f"{src}, {what[f'reply_latency.{key}']}, {logs}",
             )
     paths = [

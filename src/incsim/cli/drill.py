@@ -21,7 +21,7 @@ import typer
 from incsim.cli.common import app, fail
 
 
-def _address(text: str) -> tuple[str, int]:
+def parse_address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if (
         not sep
@@ -105,7 +105,7 @@ def drill(
 
     if sum(bool(x) for x in (script, auto, resume)) > 1:
         fail(["--script, --auto and --resume do not go together"])
-    address = _address(serve) if serve is not None else None
+    address = parse_address(serve) if serve is not None else None
     try:
         loaded = load_drill(file)
         transcript = None

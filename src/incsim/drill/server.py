@@ -73,7 +73,7 @@ def _asset(name: str) -> str:
     return resources.files("incsim.drill").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _shell(view: str, title: str) -> str:
+def page_shell(view: str, title: str) -> str:
     """An HTML page with no inline script or style: the script fills it from its stream."""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -203,7 +203,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
     async def read_view(build) -> str:
         def run() -> str:
             with guard(session):
-                return json.dumps(_clean(build()), separators=(",", ":"), allow_nan=False, default=str)
+                return json.dumps(clean_view(build()), separators=(",", ":"), allow_nan=False, default=str)
 
         return await anyio.to_thread.run_sync(run)
 
@@ -266,7 +266,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         if not code_ok(request):
             return refused(403, "this drill needs its session code: /?code=CODE")
         cookie = served.code if served.require_code else None
-        return reply(_shell("room", session.title), "text/html; charset=utf-8", cookie=cookie)
+        return reply(page_shell("room", session.title), "text/html; charset=utf-8", cookie=cookie)
 
     async def room_events(request: Request) -> Response:
         if not code_ok(request):
@@ -295,7 +295,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
 
     # -- joining -------------------------------------------------------------------------------
     async def join_page(request: Request) -> Response:
-        return reply(_shell("join", session.title), "text/html; charset=utf-8")
+        return reply(page_shell("join", session.title), "text/html; charset=utf-8")
 
     async def join_roles(request: Request) -> Response:
         """The played roles and how many devices each has (no code needed to see the list)."""
@@ -330,7 +330,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
     async def player_page(request: Request) -> Response:
         if player_of(request) is None:
             return refused(404, "unknown device: join again")
-        return reply(_shell("player", session.title), "text/html; charset=utf-8")
+        return reply(page_shell("player", session.title), "text/html; charset=utf-8")
 
     async def player_events(request: Request) -> Response:
         who = player_of(request)
@@ -364,7 +364,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
     async def facilitator_page(request: Request) -> Response:
         if not is_facilitator(request):
             return refused(404, "not found")
-        return reply(_shell("facilitator", session.title), "text/html; charset=utf-8")
+        return reply(page_shell("facilitator", session.title), "text/html; charset=utf-8")
 
     async def facilitator_events(request: Request) -> Response:
         if not is_facilitator(request):
@@ -416,14 +416,14 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
     return app
 
 
-def _clean(value: Any) -> Any:
+def clean_view(value: Any) -> Any:
     """Every string of a view with control and bidirectional characters neutralised."""
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean_view(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [clean_view(v) for v in value]
     return value
 
 

@@ -74,7 +74,7 @@ def _flatten(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, node
 
 
-def _trailing_comment(line: str) -> tuple[int, str] | None:
+def trailing_comment(line: str) -> tuple[int, str] | None:
     """(column, text) of a ``#`` comment ending the line, outside quotes; None without one."""
     quote = ""
     i = 0
@@ -97,12 +97,12 @@ def _trailing_comment(line: str) -> tuple[int, str] | None:
     return None
 
 
-class _Comments:
+class YamlComments:
     """The comments of a YAML text, by line (0-based)."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.trailing = {i: c for i, line in enumerate(self.lines) if (c := _trailing_comment(line))}
+        self.trailing = {i: c for i, line in enumerate(self.lines) if (c := trailing_comment(line))}
         self.comment_only = {i for i, line in enumerate(self.lines) if line.strip().startswith("#")}
         first = 0
         while first < len(self.lines) and (first in self.comment_only or not self.lines[first].strip()):
@@ -211,7 +211,7 @@ def scenario_parameters(text: str) -> tuple[list[ScenarioParameter], str]:
         root = YAML(typ="rt").load(text)
     except YAMLError as exc:
         raise ReportError(f"scenario.yaml: cannot parse: {one_line(exc)}") from None
-    comments = _Comments(text)
+    comments = YamlComments(text)
     pos = _positions(root)
 
     def source(path: str) -> tuple[str, str]:

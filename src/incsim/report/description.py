@@ -24,7 +24,7 @@ STRESS_CITATION = (
 )
 
 
-def _words(value: Any) -> str:
+def value_words(value: Any) -> str:
     """A scenario value in a few words for a mechanism's sentence (``off`` for a switched-off one)."""
     if value is None:
         return "off"
@@ -33,7 +33,7 @@ def _words(value: Any) -> str:
     return format_value(value)
 
 
-def _protocol_rules(scn: Any, name: str) -> str:
+def protocol_rules(scn: Any, name: str) -> str:
     """What the model does differently under protocol ``name``: its mechanisms' sentences."""
     from incsim.model.mechanisms import all_mechanisms, value_at
 
@@ -42,7 +42,7 @@ def _protocol_rules(scn: Any, name: str) -> str:
     own += [
         m for m in all_mechanisms() if m.section != "protocol" and m.per_protocol() and m.applies_to(scn, p)
     ]
-    return " ".join(m.render(lambda path: _words(value_at(scn, path, p))) for m in own)
+    return " ".join(m.render(lambda path: value_words(value_at(scn, path, p))) for m in own)
 
 
 def model_description(results: Results, params: Sequence[ScenarioParameter], per_year: float) -> list[dict]:
@@ -60,7 +60,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
     base = protocols[0]
     teams = scn.org.teams
     people = sum(t.size for t in teams)
-    says = described(scn, _words)
+    says = described(scn, value_words)
     per_service = scn.incidents.arrivals is not None and scn.incidents.arrivals.per_service
     mix = ", ".join(f"{c} {v:.0%}" for c, v in scn.incidents.mix.items())
     flags = ", ".join(f"{f} {spec.probability:.0%}" for f, spec in scn.incidents.flags.items()) or "none"
@@ -137,7 +137,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                     "Experimentation aims",
                     f"Scenario-based analysis of {len(protocols)} protocols, compared with the baseline "
                     f"'{base}'.",
-                    *[f"'{p.name}' ({p.kind}): {_protocol_rules(scn, p.name)}" for p in ordered],
+                    *[f"'{p.name}' ({p.kind}): {protocol_rules(scn, p.name)}" for p in ordered],
                 ),
             ],
         },
