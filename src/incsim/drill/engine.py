@@ -33,8 +33,9 @@ from incsim.drill.schedule import expected_recovery, needs_debugger
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Affected, Decision, Detected, Event, Injected, Kind, Update
 from incsim.model.incidents import IncidentSpec
+from incsim.model.live_incident import LiveIncident
 from incsim.model.streams import Streams
-from incsim.model.world import IncidentRun, World
+from incsim.model.world import World
 from incsim.scenario.drill import (
     ChangeWork,
     CloseRoom,
@@ -147,9 +148,9 @@ class DrillSession(Playing):
         return self.world.env.now - self.t0
 
     @property
-    def run(self) -> IncidentRun | None:
+    def run(self) -> LiveIncident | None:
         """The incident's live state (None before it is detected)."""
-        return self.world.runs.get(INCIDENT)
+        return self.world.live.get(INCIDENT)
 
     @property
     def resolved(self) -> bool:
@@ -493,7 +494,7 @@ class DrillSession(Playing):
                 write_min=run.draw(world.scn.behaviour.write_update, "drill_update"),
             )
 
-    def _page(self, run: IncidentRun, names: list[str]) -> None:
+    def _page(self, run: LiveIncident, names: list[str]) -> None:
         world = self.world
         for name in names:
             eng = world.roster.engineers.get(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incsim.model.incident_run import IncidentRun
+from incsim.model.live_incident import LiveIncident
 from incsim.scenario.drill import ChangeWork, DecisionDef
 
 
@@ -23,7 +23,7 @@ def needs_debugger(d: DecisionDef) -> bool:
     return any(isinstance(eff, ChangeWork) for opt in d.options for eff in opt.effects)
 
 
-def expected_recovery(world: Any, run: IncidentRun, eff: Any, now: float) -> float | None:
+def expected_recovery(world: Any, run: LiveIncident, eff: Any, now: float) -> float | None:
     """When the root service should recover after ``eff`` (a rollback or failover taken at
     ``now``), in simulated minutes, or None where the model's schedule does not say."""
     if not isinstance(eff, ChangeWork) or run.debugger is None:

@@ -34,7 +34,6 @@ from incsim.model.events import (
     Recovered,
     Resolved,
 )
-from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import (
     DecisionNeed,
     DrawTables,
@@ -43,6 +42,7 @@ from incsim.model.incidents import (
     draw_incident,
     draw_kind,
 )
+from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
 from incsim.model.mechanisms import Mechanism
 from incsim.model.participation import Participation
 from incsim.model.people import WEEK, Engineer, Roster
@@ -84,9 +84,9 @@ class World(Staffing, Participation, Communication, Escalation, Players):
                 self.neighbours.setdefault(dep, set()).add(svc.name)
         # one attention per person, across incidents: who is debugging, commanding or fixing
         # which incident (they take no other part anywhere), and every incident each is in
-        self.debugging: dict[str, IncidentRun] = {}
-        self.commanding: dict[str, IncidentRun] = {}
-        self.fixing: dict[str, IncidentRun] = {}
+        self.debugging: dict[str, LiveIncident] = {}
+        self.commanding: dict[str, LiveIncident] = {}
+        self.fixing: dict[str, LiveIncident] = {}
         self.where: dict[str, set[int]] = defaultdict(set)
         self.freed = self.env.event()  # fires whenever someone stops debugging, commanding or fixing
         self.vacated: simpy.Event | None = None  # fires when someone leaves an incident (made when awaited)
@@ -95,7 +95,7 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             for t in scenario.org.teams
             if t.oncall is not None
         }
-        self.runs: dict[int, IncidentRun] = {}
+        self.live: dict[int, LiveIncident] = {}
         self._next_id = 0
         for spec in incidents:
             self.schedule(spec)
@@ -137,26 +137,26 @@ class World(Staffing, Participation, Communication, Escalation, Players):
 
     def inject_escalation(self, incident: int, reason: str = "injected") -> None:
         """Escalate a running incident to a room now, whatever the protocol would do."""
-        run = self.runs.get(incident)
-        if run is None or run.resolved.triggered:
+        live = self.live.get(incident)
+        if live is None or live.resolved.triggered:
             raise KeyError(f"no running incident {incident}")
         self.log.add(Injected(self.env.now, incident, what="escalation"))
-        self._escalate(run, reason)
+        self._escalate(live, reason)
 
     # -- the incident lifecycle (who takes part: staffing.py; joining, leaving, rooms: participation.py)
     def _arrive(self, spec: IncidentSpec):
         if spec.at > self.env.now:
             yield self.env.timeout(spec.at - self.env.now)
-        run = IncidentRun(spec, self.env, self.streams, self.roster.number)
-        self.runs[spec.id] = run
+        incident = LiveIncident(spec, self.env, self.streams, self.roster.number)
+        self.live[spec.id] = incident
         owner_oncall = {
             e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)
         }
-        run.ic = self.pick_ic(exclude=owner_oncall)
-        if run.ic is not None:
-            self.commanding[run.ic.id] = run
+        incident.ic = self.pick_ic(exclude=owner_oncall)
+        if incident.ic is not None:
+            self.commanding[incident.ic.id] = incident
         self.emit(
-            run,
+            incident,
             Detected,
             category=spec.category,
             flags=tuple(spec.flags),
@@ -165,32 +165,32 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             fix_min=spec.fix,
             exposure_per_min=spec.exposure_per_min,
         )
-        if run.ic is not None:
-            self.emit(run, Paged, run.ic.id, role="ic", team=run.ic.team)
-            run.coming[run.ic.id] = run.ic_ready
+        if incident.ic is not None:
+            self.emit(incident, Paged, incident.ic.id, role="ic", team=incident.ic.team)
+            incident.coming[incident.ic.id] = incident.ic_ready
         for svc in spec.roots:
-            self.emit(run, Affected, service=svc, via="", customer_facing=svc in self.customer_facing)
-        self.env.process(self._command(run))
+            self.emit(incident, Affected, service=svc, via="", customer_facing=svc in self.customer_facing)
+        self.env.process(self._command(incident))
         if spec.spread:
-            self.env.process(self._cascade(run))
-        view = run.view(self.customer_data, self.env.now)
+            self.env.process(self._cascade(incident))
+        view = incident.view(self.customer_data, self.env.now)
         if self.strategy.wants_triage(view):
             # the triage call opens once IC and debugger are there (in _respond); until it has
             # ended the escalation rules wait, unless the protocol lets them open a room first
-            run.triage_pending = True
+            incident.triage_pending = True
             # its three are paged at once: the security engineer beside the IC and the debugger
-            security = self.with_role(run, "security")
+            security = self.with_role(incident, "security")
             if security is not None and security.team != self.roster.owner_of[spec.roots[0]]:
-                self.env.process(self.pull_in(run, security, "stakeholder"))
-        if not run.triage_pending or self._escalate_before_triage():
+                self.env.process(self.pull_in(incident, security, "stakeholder"))
+        if not incident.triage_pending or self._escalate_before_triage():
             reason = self.strategy.opening_room(view)
             if reason and self.strategy.opening_is_escalation:
-                self._escalate(run, reason)
+                self._escalate(incident, reason)
             elif reason:
-                self.open_room(run, reason)
+                self.open_room(incident, reason)
         if self.strategy.no_progress_timer() is not None:
-            self.env.process(self._watch_progress(run))
-        yield from self._respond(run)
+            self.env.process(self._watch_progress(incident))
+        yield from self._respond(incident)
 
     def _service_failures(self, index: int, service: str, rate_per_week: float):
         """A service that fails at ``rate_per_week`` (times the arrival profile) while up and is
@@ -224,190 +224,196 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             self._next_id += 1
             yield from self._arrive(spec)
 
-    def _respond(self, run: IncidentRun):
-        spec = run.spec
+    def _respond(self, incident: LiveIncident):
+        spec = incident.spec
         team = self.roster.owner_of[spec.roots[0]]
-        eng, req = yield from self._acquire_debugger(run, team)
-        self.debugging[eng.id] = run
-        run.debugger = eng
-        invited = run.coming.get(eng.id)
+        eng, req = yield from self._acquire_debugger(incident, team)
+        self.debugging[eng.id] = incident
+        incident.debugger = eng
+        invited = incident.coming.get(eng.id)
         played = False
         if invited is not None:
             yield invited  # already paged into the room: one page, and they debug on arrival
         else:
-            self.emit(run, Paged, eng.id, role="debugger", team=team)
-            run.coming[eng.id] = run.debugger_ready
+            self.emit(incident, Paged, eng.id, role="debugger", team=team)
+            incident.coming[eng.id] = incident.debugger_ready
             if "debugger" in self.held:  # a drill's player (players.py): they join when they acknowledge
                 paged = eng
-                holder = yield from self.player_page(run, eng, "debugger")
+                holder = yield from self.player_page(incident, eng, "debugger")
                 played, eng = holder is eng, holder
                 if eng is not paged:  # the page went on to the secondary: they are the one coming
-                    run.coming.pop(paged.id, None)
-                    run.coming[eng.id] = run.debugger_ready
+                    incident.coming.pop(paged.id, None)
+                    incident.coming[eng.id] = incident.debugger_ready
             if not played:
-                yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
+                yield self.env.timeout(self.ack_delay(incident, eng, "debugger_ack"))
         if not played:
-            self.join(run, eng, "debugger")
-        self.answered(run, eng.id, run.debugger_ready)
+            self.join(incident, eng, "debugger")
+        self.answered(incident, eng.id, incident.debugger_ready)
         for svc in spec.roots[1:]:
-            self.env.process(self._owner_joins(run, svc))
+            self.env.process(self._owner_joins(incident, svc))
         for _ in range(self.scn.behaviour.debuggers - 1):
-            self.env.process(self.bring_helper(run, team))
+            self.env.process(self.bring_helper(incident, team))
         try:
             # work the debugger gets done while decisions are reached (progress_while_deciding):
             # a containment decision's goes to the diagnosis, the others' to the fix
             ahead = 0.0
-            if run.triage_pending:
-                if not run.room_open:  # not replaced by an escalation (or a drill's inject) first
-                    ahead += yield from self._triage(run)
-                run.triage_pending = False
-                run.triage_over.succeed()
-                self._check_escalation(run)  # the rules apply once the triage call is over
+            if incident.triage_pending:
+                if not incident.room_open:  # not replaced by an escalation (or a drill's inject) first
+                    ahead += yield from self._triage(incident)
+                incident.triage_pending = False
+                incident.triage_over.succeed()
+                self._check_escalation(incident)  # the rules apply once the triage call is over
             containment = [d for d in spec.decisions if d.containment]
-            run.phase = "contain" if containment else "diagnose"
+            incident.phase = "contain" if containment else "diagnose"
             for d in containment:
-                ahead += yield from self._decide(run, d)
-            run.phase = "diagnose"
-            yield from self._diagnose(run, ahead)
-            run.phase = "decide"
+                ahead += yield from self._decide(incident, d)
+            incident.phase = "diagnose"
+            yield from self._diagnose(incident, ahead)
+            incident.phase = "decide"
             ahead = 0.0
             for d in spec.decisions:
                 if not d.containment:
-                    ahead += yield from self._decide(run, d)
-            run.phase = "fix"
-            fixes = [self.env.process(self._fix_other_root(run, svc)) for svc in spec.roots[1:]]
-            yield from self._work(run, max(0.0, spec.fix - ahead))  # 0 when the category has no separate fix
-            self._service_fixed(run, spec.roots[0])
+                    ahead += yield from self._decide(incident, d)
+            incident.phase = "fix"
+            fixes = [self.env.process(self._fix_other_root(incident, svc)) for svc in spec.roots[1:]]
+            yield from self._work(
+                incident, max(0.0, spec.fix - ahead)
+            )  # 0 when the category has no separate fix
+            self._service_fixed(incident, spec.roots[0])
             if fixes:
                 yield self.env.all_of(fixes)
-            run.phase = "recover"
-            yield from self._await_recovery(run)
+            incident.phase = "recover"
+            yield from self._await_recovery(incident)
         finally:
             self._release(self.debugging, eng.id)
             if req is not None:
                 self.pools[team].release(req)
-        self.emit(run, Resolved)
-        self.close_room(run)
-        for pid in sorted(run.engaged):
-            self.leave(run, pid)
-        run.resolved.succeed()
-        if run.ic is not None and self.commanding.get(run.ic.id) is run:
-            self._release(self.commanding, run.ic.id)
+        self.emit(incident, Resolved)
+        self.close_room(incident)
+        for pid in sorted(incident.engaged):
+            self.leave(incident, pid)
+        incident.resolved.succeed()
+        if incident.ic is not None and self.commanding.get(incident.ic.id) is incident:
+            self._release(self.commanding, incident.ic.id)
 
-    def _bring_owner(self, run: IncidentRun, service: str):
+    def _bring_owner(self, incident: LiveIncident, service: str):
         """Page the owning team of ``service`` into the incident; returns who came (or was asked)
         and the minutes they spend reading the thread before they can act."""
         triage = self.strategy.spec.triage
         if (
-            run.triage_pending
+            incident.triage_pending
             and triage is not None
-            and len(set(run.engaged) | set(run.coming)) >= triage.max_people
+            and len(set(incident.engaged) | set(incident.coming)) >= triage.max_people
         ):
             # the triage call's places are taken (IC, security and the debugger first): the other
             # owners are paged once containment is decided and the work goes async
-            yield FirstOf(self.env, run.triage_over, run.resolved)
-        eng = self.responder_for(run, self.roster.owner_of[service])
-        if eng is None or eng is run.debugger:  # the debugger joins on their own
+            yield FirstOf(self.env, incident.triage_over, incident.resolved)
+        eng = self.responder_for(incident, self.roster.owner_of[service])
+        if eng is None or eng is incident.debugger:  # the debugger joins on their own
             return eng, 0.0
-        first_time = eng.id not in run.engaged
-        came = yield from self.pull_in(run, eng, "owner")
+        first_time = eng.id not in incident.engaged
+        came = yield from self.pull_in(incident, eng, "owner")
         reading = 0.0
-        if came and first_time and not run.room_open and eng.id in run.engaged:
+        if came and first_time and not incident.room_open and eng.id in incident.engaged:
             # catching up on the thread is part of their time in the incident, and it comes
             # before their fix
-            reading = self.reading_cost(run, eng)
+            reading = self.reading_cost(incident, eng)
             self.emit(
-                run,
+                incident,
                 Interrupted,
                 eng.id,
                 answer_min=reading,
                 refocus_min=0.0,
                 reason="read the thread",
-                role=run.engaged[eng.id],
+                role=incident.engaged[eng.id],
                 engaged=True,
             )
         return eng, reading
 
-    def _owner_joins(self, run: IncidentRun, service: str):
-        yield from self._bring_owner(run, service)
+    def _owner_joins(self, incident: LiveIncident, service: str):
+        yield from self._bring_owner(incident, service)
 
-    def _own_fix(self, run: IncidentRun, service: str, minutes: float):
+    def _own_fix(self, incident: LiveIncident, service: str, minutes: float):
         """The owner of ``service`` repairs it, slower outside their working hours (followed as
         the clock turns). An owner who is this incident's debugger, or who is debugging,
         commanding or fixing another incident, does it between their other work: the minutes are
         taken out of that work (an interruption), never done twice at once."""
         slow = self.scn.behaviour.off_hours_slowdown
-        eng, reading = yield from self._bring_owner(run, service)
+        eng, reading = yield from self._bring_owner(incident, service)
         if reading:
             yield self.env.timeout(reading)
         if eng is None:
             yield self.env.timeout(minutes)
-        elif eng is run.debugger or self.hard_busy(eng, run) or eng.id in self.fixing:
+        elif eng is incident.debugger or self.hard_busy(eng, incident) or eng.id in self.fixing:
             wall = eng.work_done(self.env.now, minutes, slow)
-            self.interrupt(run, eng, wall, f"fix {service}", "owner", refocus=False)
-            run.working += 1
+            self.interrupt(incident, eng, wall, f"fix {service}", "owner", refocus=False)
+            incident.working += 1
             yield self.env.timeout(wall)
-            run.working -= 1
+            incident.working -= 1
         else:
-            self.fixing[eng.id] = run
-            run.working += 1
+            self.fixing[eng.id] = incident
+            incident.working += 1
             try:
                 yield self.env.timeout(eng.work_done(self.env.now, minutes, slow))
             finally:
-                run.working -= 1
+                incident.working -= 1
                 self._release(self.fixing, eng.id)
-        run.fixed.add(service)
-        self.emit(run, Fixed, eng.id if eng is not None else "", service=service)
+        incident.fixed.add(service)
+        self.emit(incident, Fixed, eng.id if eng is not None else "", service=service)
 
-    def _fix_other_root(self, run: IncidentRun, service: str):
-        yield from self._own_fix(run, service, run.spec.fix)
-        run.recovered.add(service)
-        self.emit(run, Recovered, service=service)
-        self._maybe_mitigated(run)
+    def _fix_other_root(self, incident: LiveIncident, service: str):
+        yield from self._own_fix(incident, service, incident.spec.fix)
+        incident.recovered.add(service)
+        self.emit(incident, Recovered, service=service)
+        self._maybe_mitigated(incident)
 
-    def _service_fixed(self, run: IncidentRun, service: str) -> None:
-        run.fixed.add(service)
-        self.emit(run, Fixed, run.debugger.id if run.debugger is not None else "", service=service)
-        run.recovered.add(service)
-        self.emit(run, Recovered, service=service)
-        self._maybe_mitigated(run)
+    def _service_fixed(self, incident: LiveIncident, service: str) -> None:
+        incident.fixed.add(service)
+        self.emit(
+            incident, Fixed, incident.debugger.id if incident.debugger is not None else "", service=service
+        )
+        incident.recovered.add(service)
+        self.emit(incident, Recovered, service=service)
+        self._maybe_mitigated(incident)
 
-    def _maybe_mitigated(self, run: IncidentRun) -> None:
-        if run.mitigated:
+    def _maybe_mitigated(self, incident: LiveIncident) -> None:
+        if incident.mitigated:
             return
-        facing = {s for s in run.affected if s in self.customer_facing}
-        if facing <= run.recovered and set(run.spec.roots) <= run.fixed:
-            run.mitigated = True
-            self.emit(run, Mitigated)
+        facing = {s for s in incident.affected if s in self.customer_facing}
+        if facing <= incident.recovered and set(incident.spec.roots) <= incident.fixed:
+            incident.mitigated = True
+            self.emit(incident, Mitigated)
 
-    def _await_recovery(self, run: IncidentRun):
-        by_service = {s.service: s for s in run.spec.spread}
+    def _await_recovery(self, incident: LiveIncident):
+        by_service = {s.service: s for s in incident.spec.spread}
         waits = []
-        for svc in sorted(run.affected - run.recovered):
+        for svc in sorted(incident.affected - incident.recovered):
             spread = by_service.get(svc)
             if spread is not None and spread.damage_fix > 0:
-                waits.append(self.env.process(self._repair_damage(run, spread)))
+                waits.append(self.env.process(self._repair_damage(incident, spread)))
             else:
-                waits.append(self.env.process(self._recover(run, svc, spread.recovery if spread else 0.0)))
+                waits.append(
+                    self.env.process(self._recover(incident, svc, spread.recovery if spread else 0.0))
+                )
         if waits:
             yield self.env.all_of(waits)
-        self._maybe_mitigated(run)
+        self._maybe_mitigated(incident)
 
-    def _repair_damage(self, run: IncidentRun, spread):
+    def _repair_damage(self, incident: LiveIncident, spread):
         """A dependent the cascade left broken needs its own owner's fix, not just time."""
-        yield from self._own_fix(run, spread.service, spread.damage_fix)
-        yield from self._recover(run, spread.service, 0.0)
+        yield from self._own_fix(incident, spread.service, spread.damage_fix)
+        yield from self._recover(incident, spread.service, 0.0)
 
-    def _recover(self, run: IncidentRun, service: str, minutes: float):
+    def _recover(self, incident: LiveIncident, service: str, minutes: float):
         yield self.env.timeout(minutes)
-        run.recovered.add(service)
-        self.emit(run, Recovered, service=service)
-        self._maybe_mitigated(run)
+        incident.recovered.add(service)
+        self.emit(incident, Recovered, service=service)
+        self._maybe_mitigated(incident)
 
-    def _cascade(self, run: IncidentRun):
+    def _cascade(self, incident: LiveIncident):
         """Spread the failure to dependents until the roots are fixed."""
-        to_come = sorted(run.spec.spread, key=lambda s: s.delay)
-        hit_at = {svc: self.env.now for svc in run.spec.roots}
+        to_come = sorted(incident.spec.spread, key=lambda s: s.delay)
+        hit_at = {svc: self.env.now for svc in incident.spec.roots}
         queue = list(to_come)
         while queue:
             # the next spread whose upstream has been hit, by absolute time
@@ -418,114 +424,118 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             queue.pop(i)
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
-            if set(run.spec.roots) <= run.fixed:
+            if set(incident.spec.roots) <= incident.fixed:
                 return
             hit_at[spread.service] = self.env.now
-            run.affected.add(spread.service)
+            incident.affected.add(spread.service)
             self.emit(
-                run,
+                incident,
                 Affected,
                 service=spread.service,
                 via=spread.via,
                 customer_facing=spread.service in self.customer_facing,
             )
-            self.env.process(self._owner_joins(run, spread.service))
-            self._check_escalation(run)
+            self.env.process(self._owner_joins(incident, spread.service))
+            self._check_escalation(incident)
 
-    def _triage(self, run: IncidentRun):
+    def _triage(self, incident: LiveIncident):
         """A short call of at most ``max_people`` for the containment decisions, then async;
         returns the work the debugger got done while those decisions were reached. A room opened
         before the call (a drill's, or an escalation the protocol lets come first) or during it
         (which replaces it) stays open: the call does not close it."""
         triage = self.strategy.spec.triage
         assert triage is not None
-        if run.ic is not None:  # with no IC free, the call starts without one
-            yield run.ic_ready
-        if run.room_open:
+        if incident.ic is not None:  # with no IC free, the call starts without one
+            yield incident.ic_ready
+        if incident.room_open:
             return 0.0  # a room opened while the IC was on the way: the decisions are taken there
-        self.open_room(run, TRIAGE_CALL, limit=triage.max_people, invite=False)
-        planned = sample(triage.duration, run.stream("triage"))
+        self.open_room(incident, TRIAGE_CALL, limit=triage.max_people, invite=False)
+        planned = sample(triage.duration, incident.stream("triage"))
         end = self.env.now + planned  # its clock runs from its start
-        containment = [d for d in run.spec.decisions if d.containment]
+        containment = [d for d in incident.spec.decisions if d.containment]
         open_decisions = [d.name for d in containment]  # emptied as they are taken
-        self.env.process(self._overrun_watch(run, planned, open_decisions))
-        person = self.with_role(run, "security")
+        self.env.process(self._overrun_watch(incident, planned, open_decisions))
+        person = self.with_role(incident, "security")
         # the call's places: the security engineer always, then the debugger and the IC (in the
         # call already); nobody else is paged into the incident while it is on (_bring_owner)
-        sec = [person] if person is not None and person is not run.debugger else []
-        joins = [self.env.process(self.pull_in(run, e, "stakeholder")) for e in sec]
+        sec = [person] if person is not None and person is not incident.debugger else []
+        joins = [self.env.process(self.pull_in(incident, e, "stakeholder")) for e in sec]
         if joins:
             yield self.env.all_of(joins)
         ahead = 0.0
         for d in containment:
-            ahead += yield from self._decide(run, d, limit=triage.max_people)
+            ahead += yield from self._decide(incident, d, limit=triage.max_people)
             open_decisions.remove(d.name)
-        while self.env.now < end and run.in_triage_call:
+        while self.env.now < end and incident.in_triage_call:
             # the call ends early if replaced (timeout | room_changed); it runs over its length
             # only while its containment decisions are reached (the close is then at the decision)
-            yield FirstOf(self.env, self.env.timeout(end - self.env.now), run.room_changed)
-        if not run.in_triage_call:
+            yield FirstOf(self.env, self.env.timeout(end - self.env.now), incident.room_changed)
+        if not incident.in_triage_call:
             return ahead  # the call was replaced by a room, which goes on
-        self.close_room(run)
+        self.close_room(incident)
         for e in sec:
-            if run.engaged.get(e.id) == "stakeholder":
-                self.leave(run, e.id)
+            if incident.engaged.get(e.id) == "stakeholder":
+                self.leave(incident, e.id)
         return ahead
 
-    def _overrun_watch(self, run: IncidentRun, planned: float, open_decisions: list[str]):
+    def _overrun_watch(self, incident: LiveIncident, planned: float, open_decisions: list[str]):
         """At the triage call's planned end, log its overrun if it is still on because
         ``open_decisions`` (the containment decisions not yet taken) keep it open."""
-        yield FirstOf(self.env, self.env.timeout(planned), run.resolved)
-        if run.in_triage_call and open_decisions and not run.resolved.triggered:
-            self.emit(run, Overran, planned_min=planned, waiting_for=tuple(open_decisions))
+        yield FirstOf(self.env, self.env.timeout(planned), incident.resolved)
+        if incident.in_triage_call and open_decisions and not incident.resolved.triggered:
+            self.emit(incident, Overran, planned_min=planned, waiting_for=tuple(open_decisions))
 
-    def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
+    def _decide(self, incident: LiveIncident, need: DecisionNeed, limit: int | None = None):
         """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate.
 
         In a room, someone busy debugging, commanding or fixing elsewhere is asked in the
         channel instead of being pulled away. Returns the work the debugger got done meanwhile
         (``behaviour.progress_while_deciding`` of the wait, the same rule in a room and a channel).
         """
-        if need.containment and run.contained:
+        if need.containment and incident.contained:
             return 0.0
         beh = self.scn.behaviour
         t0 = self.env.now
-        rate = run.rate(beh, self.env.now)
+        rate = incident.rate(beh, self.env.now)
         people: list[Engineer] = []
         for who in need.stakeholders:
-            for e in self.stakeholder(run, who):
+            for e in self.stakeholder(incident, who):
                 if e not in people:
                     people.append(e)
-        self.emit(run, DecisionRequested, name=need.name, stakeholders=tuple(e.id for e in people))
+        self.emit(incident, DecisionRequested, name=need.name, stakeholders=tuple(e.id for e in people))
         for e in people:  # they stay while it is open
-            run.deciding[e.id] = run.deciding.get(e.id, 0) + 1
+            incident.deciding[e.id] = incident.deciding.get(e.id, 0) + 1
         reason = f"decision: {need.name}"
-        if run.room_open:
-            missing = [e for e in people if e.id not in run.present]
+        if incident.room_open:
+            missing = [e for e in people if e.id not in incident.present]
             if limit is not None:
-                missing = missing[: max(0, limit - len(run.present))]
-            joins = [self.env.process(self._join_or_ask(run, e, "stakeholder", reason)) for e in missing]
+                missing = missing[: max(0, limit - len(incident.present))]
+            joins = [self.env.process(self._join_or_ask(incident, e, "stakeholder", reason)) for e in missing]
             if joins:
                 yield self.env.all_of(joins)
-            yield from self._deliberate(run, people, need.deliberation)
+            yield from self._deliberate(incident, people, need.deliberation)
             for e in missing:
-                if run.engaged.get(e.id) == "stakeholder":
-                    self.env.process(self._linger(run, e, "stakeholder"))
+                if incident.engaged.get(e.id) == "stakeholder":
+                    self.env.process(self._linger(incident, e, "stakeholder"))
             medium = "room"
         else:
-            others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
-            asker = run.ic.id if run.ic is not None else (run.debugger.id if run.debugger is not None else "")
+            others = [e for e in people if incident.debugger is None or e.id != incident.debugger.id]
+            asker = (
+                incident.ic.id
+                if incident.ic is not None
+                else (incident.debugger.id if incident.debugger is not None else "")
+            )
             for _ in range(beh.channel_rounds):
-                asks = [self.env.process(self.ask(run, e, reason, "stakeholder", asker)) for e in others]
+                asks = [self.env.process(self.ask(incident, e, reason, "stakeholder", asker)) for e in others]
                 if asks:
                     yield self.env.all_of(asks)
-            yield from self._deliberate(run, people, need.deliberation)
-            self.release_woken(run, others)
+            yield from self._deliberate(incident, people, need.deliberation)
+            self.release_woken(incident, others)
             medium = "channel"
         if need.containment:
-            run.contained = True
+            incident.contained = True
         self.emit(
-            run,
+            incident,
             Decision,
             name=need.name,
             medium=medium,
@@ -533,35 +543,35 @@ class World(Staffing, Participation, Communication, Escalation, Players):
             containment=need.containment,
         )
         for e in people:
-            run.deciding[e.id] -= 1
-        done, run.decided = run.decided, self.env.event()
+            incident.deciding[e.id] -= 1
+        done, incident.decided = incident.decided, self.env.event()
         done.succeed()
         return beh.progress_while_deciding * (self.env.now - t0) * rate
 
-    def _deliberate(self, run: IncidentRun, people: list[Engineer], minutes: float):
+    def _deliberate(self, incident: LiveIncident, people: list[Engineer], minutes: float):
         """The deciders deliberate for ``minutes``; an IC among them first finishes what they are
         doing (an update, an answer to "any updates?") and is busy with it meanwhile."""
-        ic = run.ic
-        if ic is not None and ic in people and ic.id in run.engaged:
-            done = self.ic_work(run, ic, minutes, slow=False)
+        ic = incident.ic
+        if ic is not None and ic in people and ic.id in incident.engaged:
+            done = self.ic_work(incident, ic, minutes, slow=False)
             yield self.env.timeout(done - self.env.now)
         else:
             yield self.env.timeout(minutes)
 
-    def _diagnose(self, run: IncidentRun, done_ahead: float = 0.0):
+    def _diagnose(self, incident: LiveIncident, done_ahead: float = 0.0):
         """Diagnosis work, stopping at each point where another team's expert is needed;
         ``done_ahead`` is diagnosis already done (while waiting for decisions)."""
-        spec = run.spec
+        spec = incident.spec
         done = 0.0
         for frac, team in zip(spec.consults, spec.consult_teams):
             target = frac * spec.diagnosis
-            yield from self._work(run, max(0.0, target - done - done_ahead))
+            yield from self._work(incident, max(0.0, target - done - done_ahead))
             done_ahead = max(0.0, done_ahead - (target - done))
             done = target
-            done_ahead += yield from self._consult(run, team)
-        yield from self._work(run, max(0.0, spec.diagnosis - done - done_ahead))
+            done_ahead += yield from self._consult(incident, team)
+        yield from self._work(incident, max(0.0, spec.diagnosis - done - done_ahead))
 
-    def _consult(self, run: IncidentRun, team: str):
+    def _consult(self, incident: LiveIncident, team: str):
         """Ask ``team``'s expert; returns the work the debugger got done while waiting
         (``behaviour.progress_while_waiting`` of the wait, the same rule in a room and a channel).
 
@@ -570,65 +580,65 @@ class World(Staffing, Participation, Communication, Escalation, Players):
         channel protocol.
         """
         beh = self.scn.behaviour
-        expert = self.responder_for(run, team)
-        if expert is None or expert is run.debugger:
+        expert = self.responder_for(incident, team)
+        if expert is None or expert is incident.debugger:
             return 0.0
-        dbg = run.debugger
+        dbg = incident.debugger
         assert dbg is not None
         t0 = self.env.now
-        rate = run.rate(self.scn.behaviour, self.env.now)
-        if run.room_open and not self.hard_busy(expert, run):
-            self.emit(run, Question, dbg.id, to=expert.id, medium="room", topic="consult")
-            if expert.id not in run.present:
-                came = yield from self.pull_in(run, expert, "expert")
+        rate = incident.rate(self.scn.behaviour, self.env.now)
+        if incident.room_open and not self.hard_busy(expert, incident):
+            self.emit(incident, Question, dbg.id, to=expert.id, medium="room", topic="consult")
+            if expert.id not in incident.present:
+                came = yield from self.pull_in(incident, expert, "expert")
             else:
-                self.join(run, expert, "expert")
+                self.join(incident, expert, "expert")
                 came = True
             if came:
-                answer = run.draw(beh.room_answer, "room_answer", expert)
+                answer = incident.draw(beh.room_answer, "room_answer", expert)
                 yield self.env.timeout(answer)
-                self.emit(run, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
-                if run.engaged.get(expert.id) == "expert":
-                    self.env.process(self._linger(run, expert, "expert"))
+                self.emit(incident, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
+                if incident.engaged.get(expert.id) == "expert":
+                    self.env.process(self._linger(incident, expert, "expert"))
                 return beh.progress_while_waiting * (self.env.now - t0) * rate
-        self.emit(run, Question, dbg.id, to=expert.id, medium="channel", topic="consult")
-        yield from self.ask(run, expert, "consult", "expert", dbg.id)
-        self.release_woken(run, (expert,))
+        self.emit(incident, Question, dbg.id, to=expert.id, medium="channel", topic="consult")
+        yield from self.ask(incident, expert, "consult", "expert", dbg.id)
+        self.release_woken(incident, (expert,))
         return beh.progress_while_waiting * (self.env.now - t0) * rate
 
-    def _work(self, run: IncidentRun, amount: float):
+    def _work(self, incident: LiveIncident, amount: float):
         """The debugger works ``amount`` minutes at their current speed, paying every interruption
         queued for them first (including those that came while they waited)."""
-        remaining = amount * run.work_factor
-        applied = run.work_factor
+        remaining = amount * incident.work_factor
+        applied = incident.work_factor
         env = self.env
         while True:
-            run.paying_interruptions = True  # questions wait while the debugger is already answering one
-            while run.interruptions_due:
-                yield env.timeout(run.interruptions_due.pop(0))
-            run.paying_interruptions = False
-            if run.work_factor != applied or run.extra_work:  # changed from outside (drills)
-                remaining = remaining * run.work_factor / applied + run.extra_work
-                applied, run.extra_work = run.work_factor, 0.0
-            run.stretch_left = remaining
+            incident.paying_interruptions = True  # questions wait while the debugger is already answering one
+            while incident.interruptions_due:
+                yield env.timeout(incident.interruptions_due.pop(0))
+            incident.paying_interruptions = False
+            if incident.work_factor != applied or incident.extra_work:  # changed from outside (drills)
+                remaining = remaining * incident.work_factor / applied + incident.extra_work
+                applied, incident.extra_work = incident.work_factor, 0.0
+            incident.stretch_left = remaining
             if remaining <= 1e-9:
-                run.work_plan = None
+                incident.work_plan = None
                 return
-            rate = run.rate(self.scn.behaviour, self.env.now)
-            run.rate_changed = env.event()
+            rate = incident.rate(self.scn.behaviour, self.env.now)
+            incident.rate_changed = env.event()
             start = env.now
-            run.work_plan = (start, remaining, rate, not run.waiting_on)
-            if run.waiting_on:  # a drill's decision the debugger needs is pending: they wait for it
-                yield run.rate_changed
+            incident.work_plan = (start, remaining, rate, not incident.waiting_on)
+            if incident.waiting_on:  # a drill's decision the debugger needs is pending: they wait for it
+                yield incident.rate_changed
                 continue
             step = remaining / rate
-            if run.debugger is not None:  # their speed changes when their working day starts or ends
-                step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
-            run.working += 1
-            yield FirstOf(env, env.timeout(step), run.rate_changed)  # timeout | rate_changed
-            run.working -= 1
+            if incident.debugger is not None:  # their speed changes when their working day starts or ends
+                step = min(step, max(incident.debugger.next_change(start) - start, 1e-6))
+            incident.working += 1
+            yield FirstOf(env, env.timeout(step), incident.rate_changed)  # timeout | rate_changed
+            incident.working -= 1
             if env.now > start:
-                run.last_progress = env.now
+                incident.last_progress = env.now
             remaining -= (env.now - start) * rate
 
 
@@ -695,7 +705,7 @@ MECHANISMS = (
         "In a room the debugger narrates: their speed is divided by 1 + "
         "{behaviour.narration.per_listener} per listener, at most {behaviour.narration.max_slowdown}x "
         "slower.",
-        "incsim.model.incident_run:IncidentRun.rate",
+        "incsim.model.live_incident:LiveIncident.rate",
         ("behaviour.narration.per_listener", "behaviour.narration.max_slowdown"),
         ("war-room", "hybrid"),
         assumption="Spectators add no diagnostic progress.",

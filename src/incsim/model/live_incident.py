@@ -24,7 +24,7 @@ TRIAGE_CALL = "triage"
 """The reason a hybrid's triage call opens with: the one room another room may replace."""
 
 
-class IncidentRun:
+class LiveIncident:
     """The live state of one incident while it is simulated."""
 
     # Set by the world before anything reads them: the IC when the incident arrives (None when
@@ -36,7 +36,7 @@ class IncidentRun:
     def __init__(
         self, spec: IncidentSpec, env: simpy.Environment, streams: Streams, number: Mapping[str, int]
     ) -> None:
-        """``env`` makes the run's signals (``resolved``, ``rate_changed``, ...); ``streams``
+        """``env`` makes the incident's signals (``resolved``, ``rate_changed``, ...); ``streams``
         and ``number`` (each person's number in the roster) make its random streams."""
         self.spec = spec
         self.env = env
