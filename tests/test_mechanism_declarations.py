@@ -14,10 +14,12 @@ import pytest
 from incsim.model import (
     communication,
     incidents,
+    lifecycle,
     mechanisms,
     participation,
     people,
     protocols,
+    rooms,
     staffing,
     world,
 )
@@ -173,7 +175,17 @@ def test_a_protocol_s_parameter_without_a_protocol_is_refused_by_name():
 def test_every_declaration_is_gathered_module_by_module():
     expected = [
         m
-        for module in (incidents, people, staffing, world, communication, participation, protocols)
+        for module in (
+            incidents,
+            people,
+            staffing,
+            world,
+            lifecycle,
+            rooms,
+            communication,
+            participation,
+            protocols,
+        )
         for m in module.MECHANISMS
     ]
     assert len(expected) > 7

@@ -79,7 +79,7 @@ def test_an_incident_escalates_once_even_after_its_room_closed():
     w.run(until=T0 + 30)
     w.inject_escalation(0)
     w.run(until=T0 + 40)
-    w.close_room(w.live[0])
+    w.participation.close_room(w.live[0])
     w.run(until=T0 + 50)
     w.inject_escalation(0)
     w.run()
@@ -321,7 +321,7 @@ def test_watchers_are_drawn_from_everyone_but_the_debugger_and_the_ic_by_id(watc
     run_ = w.live[0]
     assert run_.debugger is not None
     rng = copy.deepcopy(run_.stream("watchers"))  # the stream where the model's draw starts
-    out = w._watchers(run_)
+    out = w.staffing.watchers(run_)
     gone = {p.id for p in (run_.debugger, run_.ic) if p is not None}
     pool = sorted((e for e in w.roster.engineers.values() if e.id not in gone), key=lambda e: e.id)
     picks = rng.choice(len(pool), size=min(watchers, len(pool)), replace=False)
@@ -422,7 +422,7 @@ def test_a_team_sends_someone_merely_watching_elsewhere_before_someone_debugging
     w.run(until=41.0)
     assert w.live[0].engaged.get("db-2") == "spectator" and w.live[1].debugger.id == "db-1"
     assert [e.id for e in w.roster.oncall("db", 41.0)] == ["db-1", "db-2"]
-    assert w.responder_for(w.live[2], "db").id == "db-2"
+    assert w.staffing.responder_for(w.live[2], "db").id == "db-2"
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -435,7 +435,7 @@ def test_asking_to_open_a_room_that_is_open_changes_nothing():
     run0 = w.live[0]
     (first,) = of(w.log.events, Kind.ROOM_OPENED)
     assert run0.room_open and not run0.in_triage_call
-    w.open_room(run0, "escalated: asked again")
+    w.rooms.open(run0, "escalated: asked again")
     w.run()
     assert [(e.t, e.reason) for e in of(w.log.events, Kind.ROOM_OPENED)] == [(T0, first.reason)]
     assert [e.t for e in of(w.log.events, Kind.ROOM_CLOSED)] == [RESOLVES]
@@ -449,17 +449,17 @@ def test_someone_taking_part_becomes_the_debugger_once():
     w = world(base_doc(), "async-first")
     w.run(until=T0 + 10)
     run0, eng = w.live[0], w.roster.engineers["app-3"]
-    w.join(run0, eng, "expert")
-    w.join(run0, eng, "debugger")
-    w.join(run0, eng, "debugger")
+    w.participation.join(run0, eng, "expert")
+    w.participation.join(run0, eng, "debugger")
+    w.participation.join(run0, eng, "debugger")
     assert run0.engaged["app-3"] == "debugger"
     assert [(e.role, e.change) for e in of(w.log.events, Kind.JOINED, who="app-3")] == [
         ("expert", False),
         ("debugger", True),
     ]
-    w.join(run0, w.roster.engineers["app-4"], "spectator")
-    w.join(run0, w.roster.engineers["app-4"], "expert")
-    w.join(run0, w.roster.engineers["app-4"], "spectator")
+    w.participation.join(run0, w.roster.engineers["app-4"], "spectator")
+    w.participation.join(run0, w.roster.engineers["app-4"], "expert")
+    w.participation.join(run0, w.roster.engineers["app-4"], "spectator")
     assert run0.engaged["app-4"] == "expert"
 
 
@@ -471,10 +471,14 @@ def test_debugging_commanding_or_fixing_another_incident_is_hard_busy(held):
     w.run(until=T0 + 10)
     run0, run1 = w.live[0], w.live[1]
     db1 = w.roster.engineers["db-1"]
-    assert not w.hard_busy(db1, run1)
-    getattr(w, held)["db-1"] = run0
-    assert w.hard_busy(db1, run1) and w.hard_busy(db1) and not w.hard_busy(db1, run0)
-    assert not w.hard_busy(w.roster.engineers["db-2"], run1)
+    assert not w.attention.hard_busy(db1, run1)
+    getattr(w.attention, held)["db-1"] = run0
+    assert (
+        w.attention.hard_busy(db1, run1)
+        and w.attention.hard_busy(db1)
+        and not w.attention.hard_busy(db1, run0)
+    )
+    assert not w.attention.hard_busy(w.roster.engineers["db-2"], run1)
 
 
 # -- who is sent: the order of preference, read only as far as needed ----------------------------
@@ -506,9 +510,9 @@ def _held(watching=(), debugging=(), in_it=(), ic=None) -> tuple[World, LiveInci
     w = _role_world()
     run0 = w.live[0]
     for p in watching:
-        w.where[p].add(1)
+        w.attention.where[p].add(1)
     for p in debugging:
-        w.debugging[p] = w.live[1]
+        w.attention.debugging[p] = w.live[1]
     for p in in_it:
         run0.engaged[p] = "stakeholder"
     if ic is not None:
@@ -542,7 +546,7 @@ def test_a_role_goes_to_someone_in_it_then_free_at_work_then_free_then_not_held_
     watching, debugging, in_it, ic, expected
 ):
     w, run0 = _held(watching, debugging, in_it, ic)
-    assert w.with_role(run0, "legal").id == expected
+    assert w.staffing.with_role(run0, "legal").id == expected
 
 
 @pytest.mark.parametrize(
@@ -563,4 +567,4 @@ def test_a_team_sends_its_free_on_call_then_a_free_colleague_at_work_then_the_le
     team, watching, debugging, ic, expected
 ):
     w, run0 = _held(watching, debugging, ic=ic)
-    assert w.responder_for(run0, team).id == expected
+    assert w.staffing.responder_for(run0, team).id == expected

@@ -439,10 +439,10 @@ class DrillSession(Playing):
             return
         if isinstance(eff, OpenRoom):
             # named people: only they are paged in; none named: the protocol's invite rule decides
-            world.open_room(run, f"drill decision: {d.id}", invite=not eff.with_)
+            world.rooms.open(run, f"drill decision: {d.id}", invite=not eff.with_)
             self._page(run, eff.with_)
         elif isinstance(eff, CloseRoom):
-            world.close_room(run)
+            world.participation.close_room(run)
         elif isinstance(eff, Page):
             self._page(run, eff.who)
         elif isinstance(eff, Escalate):
@@ -499,11 +499,11 @@ class DrillSession(Playing):
         for name in names:
             eng = world.roster.engineers.get(name)
             if eng is None and name in world.roster.teams:
-                eng = world.responder_for(run, name)
+                eng = world.staffing.responder_for(run, name)
             if eng is None:
-                eng = world.with_role(run, name)
+                eng = world.staffing.with_role(run, name)
             if eng is not None:
-                world.env.process(world.pull_in(run, eng, "stakeholder"))
+                world.env.process(world.staffing.pull_in(run, eng, "stakeholder"))
 
     # -- what the room does -------------------------------------------------------------------------
     def decide(self, decision_id: str, option_id: str, real_s: float | None = None) -> None:

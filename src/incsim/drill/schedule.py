@@ -5,7 +5,7 @@ The debugger's work is known in advance only when nothing random stands between 
 fix's end: the debugger is working (not in a triage call or a model decision), no consult with
 another team's expert is left in the diagnosis, no decision of the model's own comes between the
 diagnosis and the fix, and the debugger's speed does not change on the way (their working day
-does not start or end). Then the root service recovers when the fix is done (``World._debug``).
+does not start or end). Then the root service recovers when the fix is done (``Lifecycle._respond``).
 Anywhere else the feed says nothing of recovery rather than guess.
 """
 

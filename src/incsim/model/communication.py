@@ -1,13 +1,19 @@
 """Communication: the incident commander's structured updates and the "any updates?" requests
-they field, and the questions spectators in a room put to the debugger. The world mixes this in;
-who is paged or picked is ``staffing.py``, joining, leaving and interruptions ``participation.py``."""
+they field, and the played IC handing command over. Who is paged or picked is ``staffing.py``,
+joining, leaving and interruptions ``participation.py``, spectators' questions ``rooms.py``."""
 
 from __future__ import annotations
 
-from incsim.model.events import Paged, Question, Update
+from incsim.model.attention import Attention
+from incsim.model.context import Context
+from incsim.model.escalation import Escalation
+from incsim.model.events import Joined, Paged, Question, Update
 from incsim.model.live_incident import LiveIncident
 from incsim.model.mechanisms import Mechanism
+from incsim.model.participation import Participation
 from incsim.model.people import Engineer
+from incsim.model.players import Players
+from incsim.model.staffing import Staffing
 from incsim.model.waiting import FirstOf
 
 
@@ -21,9 +27,30 @@ def update_request_rate(behaviour, protocol) -> float:
 
 
 class Communication:
-    """Who tells whom what, and what it costs them (a part of ``World``: it uses the world's state)."""
+    """Who tells whom what, and what it costs them."""
 
-    def _command(self, incident: LiveIncident):
+    def __init__(
+        self,
+        context: Context,
+        attention: Attention,
+        participation: Participation,
+        staffing: Staffing,
+        players: Players,
+        escalation: Escalation,
+    ) -> None:
+        self.env = context.env
+        self.scn = context.scn
+        self.strategy = context.strategy
+        self.roster = context.roster
+        self.customer_facing = context.customer_facing
+        self.emit = context.emit
+        self.attention = attention
+        self.participation = participation
+        self.staffing = staffing
+        self.players = players
+        self.escalation = escalation
+
+    def command(self, incident: LiveIncident):
         """The IC: joins, posts the structured updates on cadence, fields "any updates?"."""
         ic = incident.ic
         if ic is None and self.roster.ic_pool:
@@ -31,22 +58,24 @@ class Communication:
             yield FirstOf(self.env, incident.debugger_ready, incident.resolved)
         while ic is None and self.roster.ic_pool and not incident.resolved.triggered:
             # everyone on the rota is busy: the incident waits for the first to come free
-            yield FirstOf(self.env, self.freed, incident.resolved)
+            yield FirstOf(self.env, self.attention.freed, incident.resolved)
             if incident.resolved.triggered:
                 break
-            ic = self.pick_ic(exclude={incident.debugger.id})  # known: the wait above was for the debugger
+            ic = self.staffing.pick_ic(
+                exclude={incident.debugger.id}
+            )  # known: the wait above was for the debugger
             if ic is not None:
                 incident.ic = ic
-                self.commanding[ic.id] = incident
+                self.attention.commanding[ic.id] = incident
                 self.emit(incident, Paged, ic.id, role="ic", team=ic.team)
                 incident.coming[ic.id] = incident.ic_ready
         if ic is None:
             incident.ic_ready.succeed()
             return
-        if "ic" in self.held:  # a drill's player (players.py): they join when they acknowledge
-            holder = yield from self.player_page(incident, ic, "ic")
+        if "ic" in self.players.held:  # a drill's player (players.py): they join when they acknowledge
+            holder = yield from self.players.player_page(incident, ic, "ic")
             if holder is ic:
-                self.answered(incident, ic.id, incident.ic_ready)
+                self.staffing.answered(incident, ic.id, incident.ic_ready)
                 if self._update_request_rate() > 0:
                     self.env.process(self._update_requests(incident, ic))
                 return  # the player posts the updates
@@ -54,13 +83,13 @@ class Communication:
                 del incident.coming[ic.id]
                 incident.coming[holder.id] = incident.ic_ready
             ic = holder
-        yield self.env.timeout(self.ack_delay(incident, ic, "ic_ack"))
+        yield self.env.timeout(self.staffing.ack_delay(incident, ic, "ic_ack"))
         if incident.resolved.triggered:  # the resolution released the IC already
-            self.answered(incident, ic.id, incident.ic_ready)
+            self.staffing.answered(incident, ic.id, incident.ic_ready)
             return
-        self.join(incident, ic, "ic")
-        self.answered(incident, ic.id, incident.ic_ready)
-        self._check_escalation(incident)  # the IC, now there, may call for a room by the rules
+        self.participation.join(incident, ic, "ic")
+        self.staffing.answered(incident, ic.id, incident.ic_ready)
+        self.escalation.check(incident)  # the IC, now there, may call for a room by the rules
         if self._update_request_rate() > 0:
             self.env.process(self._update_requests(incident, ic))
         yield from self.ic_duties(incident, ic)
@@ -70,7 +99,7 @@ class Communication:
         (or someone else commands it: a drill's handover, ``players.py``)."""
         proto = self.strategy.spec
         beh = self.scn.behaviour
-        watchers = self._watchers(incident)
+        watchers = self.staffing.watchers(incident)
         due = self.env.now + proto.update_cadence_min
         while True:
             # a plain timeout, not "timeout | resolved": the loop just ends one tick late
@@ -117,7 +146,7 @@ class Communication:
             for w in watchers:
                 if w.working(self.env.now) and w.id not in incident.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    self.interrupt(
+                    self.participation.interrupt(
                         incident,
                         w,
                         incident.draw(beh.read_update, "read_update", w),
@@ -174,62 +203,29 @@ class Communication:
                 topic="any updates?",
             )
             answer = incident.draw(beh.interruption.answer, "answer", ic)
-            self.interrupt(incident, ic, answer, "any updates?", "ic")
+            self.participation.interrupt(incident, ic, answer, "any updates?", "ic")
             self.ic_work(incident, ic, answer)  # the IC's coordination waits while they answer
 
-    def _room_questions(self, incident: LiveIncident):
-        """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
-        q = self.scn.behaviour.spectator_questions_per_hour
-        if q <= 0:
-            return
-        while not incident.resolved.triggered:
-            n = len(incident.spectators())  # none with no room: a closed room has nobody present
-            if n == 0 or incident.debugger is None or incident.debugger.id not in incident.present:
-                yield FirstOf(self.env, incident.room_changed, incident.resolved)
-                continue
-            gap = incident.stream("questions").exponential(60.0 / (q * n))
-            changed = incident.room_changed
-            fired = yield self.env.timeout(gap) | changed | incident.resolved
-            if incident.resolved.triggered or changed in fired:
-                continue
-            specs = incident.spectators()
-            if not specs or incident.paying_interruptions or incident.interruptions_due:
-                continue
-            asker = specs[int(incident.stream("questions").integers(len(specs)))]
-            self.emit(incident, Question, asker, to=incident.debugger.id, medium="room", topic="question")
-            self.interrupt(
-                incident,
-                incident.debugger,
-                incident.draw(self.scn.behaviour.room_answer, "room_answer", incident.debugger),
-                "spectator question",
-                "debugger",
-            )
-            beh = self.scn.behaviour
-            if (
-                beh.spectator_suggestion_helps > 0
-                and incident.stream("suggestions").random() < beh.spectator_suggestion_helps
-            ):
-                # a suggestion not already tried: it takes that much off the debugger's work left
-                incident.change_work(1.0, -incident.draw(beh.spectator_suggestion_saves, "suggestion_saves"))
+    def hand_over(self, incident: LiveIncident, to: Engineer) -> None:
+        """The played IC (``players.py``) hands command to ``to`` now, whom the model plays from then on: ``to``
+        joins as the IC (a ``Joined`` record, ``change`` true when already in the incident), the
+        former IC stays as a stakeholder (a ``Joined`` record with ``change`` true: the role
+        change), and the model's IC duties (updates on cadence) start with ``to``."""
+        why = self.players.hand_over_refused(incident, to)
+        if why:
+            raise ValueError(why)
+        old = incident.ic
+        self.attention.release(self.attention.commanding, old.id)
+        incident.ic = to
+        self.attention.commanding[to.id] = incident
+        incident.engaged[old.id] = "stakeholder"
+        self.emit(incident, Joined, old.id, role="stakeholder", change=True)
+        self.participation.join(incident, to, "ic")
+        self.players.let_go("ic")
+        self.env.process(self.ic_duties(incident, to))
 
 
 MECHANISMS = (
-    Mechanism(
-        "spectator-questions",
-        "room",
-        "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
-        "debugger, each answered in {behaviour.room_answer} min out of the debugger's work; with "
-        "chance {behaviour.spectator_suggestion_helps} a question is a suggestion that saves the "
-        "debugger {behaviour.spectator_suggestion_saves} min of the work left.",
-        "incsim.model.communication:Communication._room_questions",
-        (
-            "behaviour.spectator_questions_per_hour",
-            "behaviour.room_answer",
-            "behaviour.spectator_suggestion_helps",
-            "behaviour.spectator_suggestion_saves",
-        ),
-        ("war-room", "hybrid"),
-    ),
     Mechanism(
         "updates",
         "channel",
@@ -242,7 +238,7 @@ MECHANISMS = (
         "{behaviour.update_requests_per_hour} times an hour (x{behaviour.update_requests_factor_with_exec_channel} "
         "with an executive channel: {protocol.executive_channel}), each answer taking the IC's time. "
         "The IC's decisions and escalations wait until they are free of that work.",
-        "incsim.model.communication:Communication._command",
+        "incsim.model.communication:Communication.command",
         (
             "protocol.update_cadence_min",
             "protocol.channel_watchers",

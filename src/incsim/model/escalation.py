@@ -1,28 +1,36 @@
 """Escalation from a channel (or a triage call) to the full room: the protocol's rules checked
 when something changes, the no-progress timer, the IC escalating once free of what they are
-doing, and the people an escalation's rule names paged in.
-
-A part of the ``World`` (``model/world.py``), which supplies the state and the people it reads:
-``env``, ``strategy``, ``roster``, ``customer_data``, ``emit``, ``open_room``, ``pull_in``,
-``with_role`` and ``_owner_joins``.
-"""
+doing, and the people an escalation's rule names paged in (``staffing.py``) to the room it
+opens (``rooms.py``)."""
 
 from __future__ import annotations
 
+from incsim.model.context import Context
 from incsim.model.events import Escalated
 from incsim.model.live_incident import LiveIncident
+from incsim.model.rooms import Rooms
+from incsim.model.staffing import Staffing
 
 
 class Escalation:
     """When and how an incident escalates to the room."""
 
-    def _escalate(self, incident: LiveIncident, reason: str) -> None:
+    def __init__(self, context: Context, staffing: Staffing, rooms: Rooms) -> None:
+        self.env = context.env
+        self.strategy = context.strategy
+        self.roster = context.roster
+        self.customer_data = context.customer_data
+        self.emit = context.emit
+        self.staffing = staffing
+        self.rooms = rooms
+
+    def escalate(self, incident: LiveIncident, reason: str) -> None:
         """Open the full room for ``reason``, once; it replaces a triage call that is on."""
         if incident.escalated or (incident.room_open and not incident.in_triage_call):
             return
         incident.escalated = True
         self.emit(incident, Escalated, reason=reason)
-        self.open_room(incident, f"escalated: {reason}")
+        self.rooms.open(incident, f"escalated: {reason}")
         self._bring_named(incident, reason)
 
     def _bring_named(self, incident: LiveIncident, reason: str) -> None:
@@ -32,20 +40,22 @@ class Escalation:
         first = self.roster.owner_of[incident.spec.roots[0]]
         for svc in sorted(incident.affected):
             if self.roster.owner_of[svc] != first:
-                self.env.process(self._owner_joins(incident, svc))
+                self.env.process(self.staffing.owner_joins(incident, svc))
         if reason == "customer data at risk" or reason.startswith("flag "):
-            person = self.with_role(incident, "security")
+            person = self.staffing.with_role(incident, "security")
             if person is not None and person is not incident.debugger:
-                self.env.process(self.pull_in(incident, person, "stakeholder"))
+                self.env.process(self.staffing.pull_in(incident, person, "stakeholder"))
 
-    def _check_escalation(self, incident: LiveIncident) -> None:
+    def check(self, incident: LiveIncident) -> None:
+        """Ask the protocol whether ``incident`` escalates now (something changed); escalate, or
+        leave it to the IC once free of what they are doing."""
         if (
             (incident.room_open and not incident.in_triage_call)
             or incident.escalated
             or incident.resolved.triggered
         ):
             return
-        if incident.triage_pending and not self._escalate_before_triage():
+        if incident.triage_pending and not self.before_triage():
             return  # triage first: the rules are checked again when the call ends
         reason = self.strategy.escalation(incident.view(self.customer_data, self.env.now))
         if (
@@ -58,20 +68,21 @@ class Escalation:
                 incident.escalation_due = True
                 self.env.process(self._escalate_when_ic_free(incident, reason))
         elif reason:
-            self._escalate(incident, reason)
+            self.escalate(incident, reason)
 
     def _escalate_when_ic_free(self, incident: LiveIncident, reason: str):
         while incident.ic_free_at > self.env.now:
             yield self.env.timeout(incident.ic_free_at - self.env.now)
         incident.escalation_due = False
         if not incident.resolved.triggered:
-            self._escalate(incident, reason)
+            self.escalate(incident, reason)
 
-    def _escalate_before_triage(self) -> bool:
+    def before_triage(self) -> bool:
+        """Whether the protocol lets an escalation open the room before its triage call is over."""
         triage = self.strategy.spec.triage
         return triage is not None and triage.escalate_before_triage
 
-    def _watch_progress(self, incident: LiveIncident):
+    def watch_progress(self, incident: LiveIncident):
         """Ask the protocol again once ``no_progress_min`` have passed since the last progress
         (while someone works, a full period later), until the incident escalates or ends."""
         limit = self.strategy.no_progress_timer()
@@ -82,4 +93,4 @@ class Escalation:
             if incident.resolved.triggered or incident.escalated:
                 return
             if not incident.working and self.env.now - incident.last_progress >= limit - 1e-9:
-                self._check_escalation(incident)
+                self.check(incident)

@@ -422,7 +422,7 @@ MECHANISMS = (
         "A failure spreads to each dependent service with its category's cascade probability "
         "after its cascade delay, and stops spreading once the root is fixed; a dependent the "
         "cascade damaged needs its own owner's fix before it recovers.",
-        "incsim.model.world:World._cascade",
+        "incsim.model.lifecycle:Lifecycle._cascade",
         (
             "incidents.categories.*.cascade_probability",
             "incidents.categories.*.cascade_delay",

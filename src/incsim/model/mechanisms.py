@@ -113,15 +113,27 @@ def all_mechanisms() -> list[Mechanism]:
     from incsim.model import (
         communication,
         incidents,
+        lifecycle,
         participation,
         people,
         protocols,
+        rooms,
         staffing,
         world,
     )
 
     out: list[Mechanism] = []
-    for module in (incidents, people, staffing, world, communication, participation, protocols):
+    for module in (
+        incidents,
+        people,
+        staffing,
+        world,
+        lifecycle,
+        rooms,
+        communication,
+        participation,
+        protocols,
+    ):
         out.extend(module.MECHANISMS)
     return out
 

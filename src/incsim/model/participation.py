@@ -1,44 +1,28 @@
 """Participation: people coming into and out of an incident and its room, and the minutes an
-interruption takes from them, recorded as events. The world mixes this in; it acts on an
-incident's state (``LiveIncident``, plain state) and on the world's own (who is where, who is
-debugging what). Who is paged, invited or asked is ``staffing.py``; the incident lifecycle is
-``world.py``."""
+interruption takes from them, recorded as events. It acts on an incident's state
+(``LiveIncident``, plain state) and on who is where (``Attention``). Who is paged, invited or
+asked is ``staffing.py``; opening a room ``rooms.py``; the incident lifecycle ``lifecycle.py``."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from incsim.model.events import (
-    Answer,
-    Decision,
-    DecisionRequested,
-    Event,
-    Fixed,
-    Interrupted,
-    Joined,
-    Left,
-    Recovered,
-    RoomClosed,
-    RoomOpened,
-)
-from incsim.model.live_incident import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, TRIAGE_CALL, LiveIncident
+from incsim.model.attention import Attention
+from incsim.model.context import Context
+from incsim.model.events import Interrupted, Joined, Left, RoomClosed
+from incsim.model.live_incident import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, LiveIncident
 from incsim.model.mechanisms import Mechanism
 from incsim.model.people import Engineer
 
-E = TypeVar("E", bound=Event)
-
-PROGRESS = (Answer, Decision, DecisionRequested, Fixed, Recovered)
-"""What moves an incident forward besides work itself (a decision asked for ends a diagnosis)."""
-
 
 class Participation:
-    """Joining, leaving, rooms and interruptions (a part of ``World``: it uses the world's state)."""
+    """Joining, leaving, a room's comings and goings, and interruptions."""
 
-    def emit(self, incident: LiveIncident, record: type[E], who: str = "", **fields) -> E:
-        """Log a ``record`` (an ``events`` type) of ``incident``, now, with its ``fields``."""
-        if record in PROGRESS:
-            incident.last_progress = self.env.now
-        return self.log.add(record(self.env.now, incident.spec.id, who, **fields))
+    def __init__(self, context: Context, attention: Attention) -> None:
+        self.env = context.env
+        self.scn = context.scn
+        self.roster = context.roster
+        self.live = context.live
+        self.emit = context.emit
+        self.attention = attention
 
     def join(self, incident: LiveIncident, eng: Engineer, role: str) -> None:
         """``eng`` becomes part of ``incident`` (and of the room, when one is open)."""
@@ -54,9 +38,9 @@ class Participation:
                 incident.engaged[eng.id] = role
                 self.emit(incident, Joined, eng.id, role=role, change=True)
             return
-        self._leave_elsewhere(eng, incident)  # one person, one place
+        self.leave_elsewhere(eng, incident)  # one person, one place
         incident.engaged[eng.id] = role
-        self.where[eng.id].add(incident.spec.id)
+        self.attention.where[eng.id].add(incident.spec.id)
         incident.joined_at_work[eng.id] = eng.working(now)
         self.emit(incident, Joined, eng.id, role=role, off_hours=not eng.working(now), team=eng.team)
         if incident.room_open:
@@ -96,7 +80,7 @@ class Participation:
         eng = self.roster.engineers[eng_id]
         now = self.env.now
         role = incident.engaged.pop(eng_id)
-        self.where[eng_id].discard(incident.spec.id)
+        self.attention.where[eng_id].discard(incident.spec.id)
         refocus = 0.0
         if incident.joined_at_work.pop(eng_id) and eng.working(now) and refocus_after:  # set by join
             refocus = min(
@@ -108,7 +92,7 @@ class Participation:
             incident.room_changed_now()
         elif eng_id in incident.helpers:
             incident.wake_work()  # the debugger's speed changes
-        self._vacated()
+        self.attention.vacate()
 
     def reading_cost(self, incident: LiveIncident, eng: Engineer) -> float:
         """Minutes ``eng`` spends reading ``incident``'s thread before answering: once per incident,
@@ -152,41 +136,10 @@ class Participation:
             role=role,
             engaged=eng.id in incident.engaged,
         )
-        target = self.debugging.get(eng.id)
+        target = self.attention.debugging.get(eng.id)
         if target is not None and not target.resolved.triggered:
             target.interruptions_due.append(answer + r)
             target.wake_work()
-
-    # -- rooms ---------------------------------------------------------------------------
-    def open_room(
-        self, incident: LiveIncident, reason: str, limit: int | None = None, invite: bool = True
-    ) -> None:
-        """Open a room for ``incident``, for ``reason``: everyone engaged is in it, and (with
-        ``invite``) the protocol's invitees are paged in as spectators. A room opened while the
-        hybrid's triage call is on replaces the call (it ends and the room opens at that minute)."""
-        if incident.room_open:
-            if not incident.in_triage_call or reason == TRIAGE_CALL:
-                return
-            self.close_room(incident)
-        incident.room_open = True
-        incident.room_opened_at = self.env.now
-        incident.room_limit = limit
-        incident.room_reason = reason
-        incident.rooms_opened += 1
-        self.emit(incident, RoomOpened, reason=reason, limit=limit)
-        if not incident.questions_started and self.scn.behaviour.spectator_questions_per_hour > 0:
-            incident.questions_started = True
-            self.env.process(self._room_questions(incident))
-        for pid in sorted(incident.engaged):
-            incident.present.add(pid)
-        incident.room_changed_now()
-        if invite:
-            for eng, busy in self.invitees(incident):
-                # someone part of another incident (invited under "last" or "when_free") comes when free
-                proc = (
-                    self.come_when_free(incident, eng) if busy else self.pull_in(incident, eng, "spectator")
-                )
-                self.env.process(proc)
 
     def close_room(self, incident: LiveIncident) -> None:
         """Close ``incident``'s room, if open."""
@@ -197,6 +150,13 @@ class Participation:
         incident.awaited.clear()  # the invitations of a closed room lapse
         self.emit(incident, RoomClosed)
         incident.room_changed_now()
+
+    def leave_elsewhere(self, eng: Engineer, incident: LiveIncident) -> None:
+        """``eng`` joins ``incident``: they leave any other incident they were merely part of."""
+        for inc in sorted(self.attention.where[eng.id] - {incident.spec.id}):
+            other = self.live.get(inc)
+            if other is not None and other.engaged.get(eng.id) not in ("debugger", "ic"):
+                self.leave(other, eng.id, refocus_after=False)
 
 
 MECHANISMS = (

@@ -4,17 +4,21 @@ For a role held by a player the world takes none of that role's actions: it page
 the model picked and waits for the player to acknowledge; a page left unacknowledged for
 ``page_timeout`` minutes goes to the next person of the rota (the secondary), whom the model
 plays from then on. An acknowledged IC posts no model updates (the player posts them), while
-leadership keeps asking for them. The world mixes this in; nothing here runs unless a driver
-calls ``hold`` (``incsim run`` never does).
+leadership keeps asking for them. Nothing here runs unless a driver calls ``hold`` (``incsim
+run`` never does); the played IC's handover is ``Communication.hand_over``.
 """
 
 from __future__ import annotations
 
 import simpy
 
-from incsim.model.events import Joined, Paged
+from incsim.model.attention import Attention
+from incsim.model.context import Context
+from incsim.model.events import Paged
 from incsim.model.live_incident import LiveIncident
+from incsim.model.participation import Participation
 from incsim.model.people import Engineer
+from incsim.model.staffing import Staffing
 from incsim.model.waiting import FirstOf
 
 PLAYABLE = ("ic", "debugger")
@@ -22,11 +26,20 @@ PLAYABLE = ("ic", "debugger")
 
 
 class Players:
-    """Places held by players (a part of ``World``: it uses the world's state)."""
+    """Places held by players."""
 
-    held: frozenset[str] = frozenset()
-    page_timeout: float = 15.0
-    _awaiting: dict[tuple[int, str], simpy.Event]
+    def __init__(
+        self, context: Context, attention: Attention, participation: Participation, staffing: Staffing
+    ) -> None:
+        self.env = context.env
+        self.roster = context.roster
+        self.emit = context.emit
+        self.attention = attention
+        self.participation = participation
+        self.staffing = staffing
+        self.held: frozenset[str] = frozenset()  # the roles players hold (none unless a driver calls hold)
+        self.page_timeout = 15.0
+        self._awaiting: dict[tuple[int, str], simpy.Event] = {}
 
     def hold(self, roles: frozenset[str] | set[str], page_timeout: float = 15.0) -> None:
         """Leave the ``roles`` (of ``PLAYABLE``) to players, before the world first runs."""
@@ -48,7 +61,7 @@ class Players:
             raise ValueError(f"no page for the {role} is waiting to be acknowledged")
         eng = incident.ic if role == "ic" else incident.debugger
         assert eng is not None
-        self.join(incident, eng, role)
+        self.participation.join(incident, eng, role)
         ev.succeed()
         return eng
 
@@ -71,12 +84,14 @@ class Players:
     def _secondary(self, incident: LiveIncident, eng: Engineer, role: str) -> Engineer | None:
         """The next person for ``role`` after ``eng`` (paged and holding it), or None."""
         if role == "ic":
-            other = self.pick_ic(exclude={eng.id} | ({incident.debugger.id} if incident.debugger else set()))
+            other = self.staffing.pick_ic(
+                exclude={eng.id} | ({incident.debugger.id} if incident.debugger else set())
+            )
             if other is None:
                 return None
-            self._release(self.commanding, eng.id)
+            self.attention.release(self.attention.commanding, eng.id)
             incident.ic = other
-            self.commanding[other.id] = incident
+            self.attention.commanding[other.id] = incident
         else:
             team = eng.team
             other = next(
@@ -84,16 +99,16 @@ class Players:
                     e
                     for e in self.roster.by_team[team]
                     if e is not eng
-                    and not self.hard_busy(e)
+                    and not self.attention.hard_busy(e)
                     and (incident.ic is None or e.id != incident.ic.id)
                 ),
                 None,
             )
             if other is None:
                 return None
-            self._release(self.debugging, eng.id)
+            self.attention.release(self.attention.debugging, eng.id)
             incident.debugger = other
-            self.debugging[other.id] = incident
+            self.attention.debugging[other.id] = incident
         self.emit(incident, Paged, other.id, role=role, team=other.team)
         return other
 
@@ -104,24 +119,10 @@ class Players:
             return "only an IC who has taken command can hand it over"
         if to is old or (incident.debugger is not None and to.id == incident.debugger.id):
             return f"{to.id} cannot take command: they are the IC or the debugger"
-        if self.hard_busy(to, incident):
+        if self.attention.hard_busy(to, incident):
             return f"{to.id} is busy elsewhere"
         return ""
 
-    def hand_over(self, incident: LiveIncident, to: Engineer) -> None:
-        """The played IC hands command to ``to`` now, whom the model plays from then on: ``to``
-        joins as the IC (a ``Joined`` record, ``change`` true when already in the incident), the
-        former IC stays as a stakeholder (a ``Joined`` record with ``change`` true: the role
-        change), and the model's IC duties (updates on cadence) start with ``to``."""
-        why = self.hand_over_refused(incident, to)
-        if why:
-            raise ValueError(why)
-        old = incident.ic
-        self._release(self.commanding, old.id)
-        incident.ic = to
-        self.commanding[to.id] = incident
-        incident.engaged[old.id] = "stakeholder"
-        self.emit(incident, Joined, old.id, role="stakeholder", change=True)
-        self.join(incident, to, "ic")
-        self.held = self.held - {"ic"}
-        self.env.process(self.ic_duties(incident, to))
+    def let_go(self, role: str) -> None:
+        """The model plays ``role`` from now on (a played IC handed command over)."""
+        self.held = self.held - {role}

@@ -188,7 +188,7 @@ MECHANISMS = (
         "at detection, while the call is awaited or during it opens the full room instead (which "
         "then replaces the call and stays open): {protocol.triage.escalate_before_triage}. A room "
         "opened from outside (a drill's) replaces the call too.",
-        "incsim.model.world:World._triage",
+        "incsim.model.lifecycle:Lifecycle._triage",
         (
             "protocol.triage.flags",
             "protocol.triage.max_people",

@@ -1,62 +1,49 @@
 """Staffing: who is free, who is paged, invited, picked as IC or asked, so that each person is in
-one place at a time. The world mixes this in; the incident lifecycle lives in ``world.py``."""
+one place at a time. Who holds whose attention is ``attention.py``; joining and leaving
+``participation.py``; the incident lifecycle ``lifecycle.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import chain
 
-from incsim.model.events import Answer, Busy, Paged
+import simpy
+
+from incsim.model.attention import Attention
+from incsim.model.context import Context
+from incsim.model.events import Answer, Busy, Interrupted, Paged
 from incsim.model.live_incident import LiveIncident
 from incsim.model.mechanisms import Mechanism
+from incsim.model.participation import Participation
 from incsim.model.people import Engineer
 from incsim.model.streams import sample
 from incsim.model.waiting import FirstOf
 
 
 class Staffing:
-    """Who takes part in an incident, and when (a part of ``World``: it uses the world's state)."""
+    """Who takes part in an incident, and when."""
 
-    def hard_busy(self, eng: Engineer, incident: LiveIncident | None = None) -> bool:
-        """Whether ``eng`` is debugging, commanding or fixing an incident other than ``incident``."""
-        i = eng.id
-        other = self.debugging.get(i)
-        if other is not None and other is not incident:
-            return True
-        other = self.commanding.get(i)
-        if other is not None and other is not incident:
-            return True
-        other = self.fixing.get(i)
-        return other is not None and other is not incident
-
-    def elsewhere(self, eng: Engineer, incident: LiveIncident) -> tuple[int, ...]:
-        """The incidents other than ``incident`` that ``eng`` is part of or holds (as debugger, IC or
-        fixer, paged but not yet there included), in order."""
-        held = {h[eng.id].spec.id for h in (self.debugging, self.commanding, self.fixing) if eng.id in h}
-        return tuple(sorted((self.where[eng.id] | held) - {incident.spec.id}))
-
-    def engaged_elsewhere(self, eng: Engineer, incident: LiveIncident) -> bool:
-        """Whether ``eng`` is part of an incident other than ``incident`` in any role."""
-        inside = self.where[eng.id]
-        return len(inside) > 1 or (len(inside) == 1 and incident.spec.id not in inside)
-
-    def free_for(self, eng: Engineer, incident: LiveIncident) -> bool:
-        """Whether ``eng`` can come to ``incident`` without leaving anything: busy nowhere else."""
-        return not self.hard_busy(eng, incident) and not self.engaged_elsewhere(eng, incident)
-
-    def _leave_elsewhere(self, eng: Engineer, incident: LiveIncident) -> None:
-        """``eng`` joins ``incident``: they leave any other incident they were merely part of."""
-        for inc in sorted(self.where[eng.id] - {incident.spec.id}):
-            other = self.live.get(inc)
-            if other is not None and other.engaged.get(eng.id) not in ("debugger", "ic"):
-                self.leave(other, eng.id, refocus_after=False)
-
-    def _release(self, held: dict, eng_id: str) -> None:
-        """``eng_id`` stops a role that held all their attention; whoever waits for a free
-        person looks again."""
-        held.pop(eng_id, None)
-        ev, self.freed = self.freed, self.env.event()
-        ev.succeed()
+    def __init__(self, context: Context, attention: Attention, participation: Participation) -> None:
+        self.env = context.env
+        self.scn = context.scn
+        self.strategy = context.strategy
+        self.roster = context.roster
+        self.emit = context.emit
+        self.attention = attention
+        self.participation = participation
+        scenario = context.scn
+        # each team's on-call places: an incident's debugger holds one while debugging
+        self.pools: dict[str, simpy.Resource] = {
+            t.name: simpy.Resource(self.env, capacity=t.oncall.per_shift)
+            for t in scenario.org.teams
+            if t.oncall is not None
+        }
+        # the services next to each (both ways along the dependencies), to rank teams by distance
+        self.neighbours: dict[str, set[str]] = {s.name: set() for s in scenario.org.services}
+        for svc in scenario.org.services:
+            for dep in svc.depends_on:
+                self.neighbours[svc.name].add(dep)
+                self.neighbours.setdefault(dep, set()).add(svc.name)
 
     def ack_delay(self, incident: LiveIncident, eng: Engineer, source: str) -> float:
         """How long ``eng`` takes to acknowledge a page now (own stream per page, so every
@@ -128,10 +115,10 @@ class Staffing:
                 return
             if not self._asleep_for(incident, eng):
                 break
-        reading = self.reading_cost(incident, eng)
+        reading = self.participation.reading_cost(incident, eng)
         answer = incident.draw(beh.interruption.answer, "answer", eng)
         if eng.id not in incident.engaged:
-            self.interrupt(incident, eng, reading + answer, reason, role)
+            self.participation.interrupt(incident, eng, reading + answer, reason, role)
         yield self.env.timeout(reading + answer)
         if not incident.resolved.triggered:
             self.emit(incident, Answer, eng.id, to=asker, medium="channel", wait_min=self.env.now - t0)
@@ -142,8 +129,8 @@ class Staffing:
             eng.id not in incident.engaged
             and eng.id not in incident.coming
             and not eng.working(self.env.now)
-            and not self.hard_busy(eng, incident)
-            and not self.engaged_elsewhere(eng, incident)
+            and not self.attention.hard_busy(eng, incident)
+            and not self.attention.engaged_elsewhere(eng, incident)
         )
 
     def release_woken(self, incident: LiveIncident, people) -> None:
@@ -151,7 +138,7 @@ class Staffing:
         for eng in people:
             if eng.id in incident.woken and incident.engaged.get(eng.id) in ("stakeholder", "expert"):
                 incident.woken.discard(eng.id)
-                self.leave(incident, eng.id)
+                self.participation.leave(incident, eng.id)
 
     def pull_in(self, incident: LiveIncident, eng: Engineer, role: str):
         """Page ``eng`` into the incident; they join after their acknowledgement delay.
@@ -161,18 +148,20 @@ class Staffing:
         stays there.
         """
         if eng.id in incident.engaged:
-            self.join(incident, eng, role)
+            self.participation.join(incident, eng, role)
             return True
         on_the_way = incident.coming.get(eng.id)
         if on_the_way is not None:
             # paged already (for another role or need): one page; they take this part on arrival
             yield on_the_way
             if eng.id in incident.engaged and not incident.resolved.triggered:
-                self.join(incident, eng, role)
+                self.participation.join(incident, eng, role)
                 return True
             return False
-        if self.hard_busy(eng, incident) or (role == "spectator" and self.engaged_elsewhere(eng, incident)):
-            self.emit(incident, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, incident))
+        if self.attention.hard_busy(eng, incident) or (
+            role == "spectator" and self.attention.engaged_elsewhere(eng, incident)
+        ):
+            self.emit(incident, Busy, eng.id, role=role, elsewhere=self.attention.elsewhere(eng, incident))
             return False
         self.emit(incident, Paged, eng.id, role=role, team=eng.team)
         page = incident.coming[eng.id] = self.env.event()
@@ -184,8 +173,8 @@ class Staffing:
             yield self.env.timeout(delay)
             if incident.resolved.triggered:
                 return False
-            if self.hard_busy(eng, incident) or (
-                role == "spectator" and self.engaged_elsewhere(eng, incident)
+            if self.attention.hard_busy(eng, incident) or (
+                role == "spectator" and self.attention.engaged_elsewhere(eng, incident)
             ):
                 if (
                     role == "spectator"
@@ -196,11 +185,13 @@ class Staffing:
                     self.answered(incident, eng.id, page)
                     came = yield from self.come_when_free(incident, eng)
                     return came
-                self.emit(incident, Busy, eng.id, role=role, elsewhere=self.elsewhere(eng, incident))
+                self.emit(
+                    incident, Busy, eng.id, role=role, elsewhere=self.attention.elsewhere(eng, incident)
+                )
                 return False
-            self.join(incident, eng, role)
+            self.participation.join(incident, eng, role)
             if role == "spectator":
-                self.env.process(self._linger(incident, eng, "spectator"))
+                self.env.process(self.linger(incident, eng, "spectator"))
             return True
         finally:
             self.answered(incident, eng.id, page)
@@ -214,10 +205,10 @@ class Staffing:
         if not page.triggered:
             page.succeed()
 
-    def _join_or_ask(self, incident: LiveIncident, eng: Engineer, role: str, reason: str):
+    def join_or_ask(self, incident: LiveIncident, eng: Engineer, role: str, reason: str):
         """Bring ``eng`` into the room, or, if they are busy elsewhere, ask them in the channel."""
         came = False
-        if not self.hard_busy(eng, incident):
+        if not self.attention.hard_busy(eng, incident):
             came = yield from self.pull_in(incident, eng, role)
         if not came and not incident.resolved.triggered:
             yield from self.ask(
@@ -225,26 +216,29 @@ class Staffing:
             )
         return came
 
-    def _vacated(self) -> None:
-        """Someone left an incident: whoever waits for a person to be free looks again."""
-        ev, self.vacated = self.vacated, None
-        if ev is not None:
-            ev.succeed()
-
     def come_when_free(self, incident: LiveIncident, eng: Engineer):
         """An invitee part of another incident comes to ``incident``'s room once they are part of no
         other (paged then, joining after the usual delay), if the room that invited them is still
         open; never before, and never to a later room. Returns whether they came."""
         self.emit(
-            incident, Busy, eng.id, role="spectator", elsewhere=self.elsewhere(eng, incident), waits=True
+            incident,
+            Busy,
+            eng.id,
+            role="spectator",
+            elsewhere=self.attention.elsewhere(eng, incident),
+            waits=True,
         )
         room = incident.awaited[eng.id] = incident.rooms_opened
         try:
-            while not self.free_for(eng, incident):
-                if self.vacated is None:  # made only when someone waits: no cost otherwise
-                    self.vacated = self.env.event()
+            while not self.attention.free_for(eng, incident):
+                if self.attention.vacated is None:  # made only when someone waits: no cost otherwise
+                    self.attention.vacated = self.env.event()
                 # freed | vacated | resolved, nested as SimPy nests it
-                yield FirstOf(self.env, FirstOf(self.env, self.freed, self.vacated), incident.resolved)
+                yield FirstOf(
+                    self.env,
+                    FirstOf(self.env, self.attention.freed, self.attention.vacated),
+                    incident.resolved,
+                )
                 if (
                     incident.resolved.triggered
                     or incident.awaited.get(eng.id) != room
@@ -297,7 +291,7 @@ class Staffing:
             if eng.id in have or eng.id in seen:
                 continue
             seen.add(eng.id)
-            busy = not self.free_for(eng, incident)
+            busy = not self.attention.free_for(eng, incident)
             if busy and busy_rule == "skip":
                 continue  # busy in another incident: not pulled away to watch this one
             is_oncall = eng in oncalls
@@ -324,7 +318,7 @@ class Staffing:
             best[team] = min(best.get(team, far), dist.get(svc, far))
         return sorted(self.roster.teams, key=lambda t: (best.get(t, far), t))
 
-    def _linger(self, incident: LiveIncident, eng: Engineer, role: str):
+    def linger(self, incident: LiveIncident, eng: Engineer, role: str):
         """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
         room = self.strategy.spec.room
         rng = incident.stream("linger", eng)
@@ -335,7 +329,7 @@ class Staffing:
             # a decision that needs them is open: they stay until it is taken
             yield FirstOf(self.env, incident.decided, incident.resolved)
         if incident.engaged.get(eng.id) == role and not incident.resolved.triggered:
-            self.leave(incident, eng.id)
+            self.participation.leave(incident, eng.id)
 
     def pick_ic(self, exclude: Iterable[str] = frozenset()) -> Engineer | None:
         """The first free person on the IC rota, at work if the rota allows (follow the sun);
@@ -344,7 +338,7 @@ class Staffing:
         now = self.env.now
         first_free = None
         for e in self.roster.ic_candidates(now):
-            if self.hard_busy(e) or e.id in exclude:
+            if self.attention.hard_busy(e) or e.id in exclude:
                 continue
             if e.working(now):
                 return e
@@ -397,12 +391,12 @@ class Staffing:
         pass, read only as far as needed: a team or a role can hold many people."""
         free = not_held = first = None
         for e in people:
-            if self.free_for(e, incident):
+            if self.attention.free_for(e, incident):
                 if at_work is None or e.working(at_work):
                     return e
                 if free is None:
                     free = e
-            elif not_held is None and not self.hard_busy(e, incident):
+            elif not_held is None and not self.attention.hard_busy(e, incident):
                 not_held = e
             if first is None:
                 first = e
@@ -421,7 +415,7 @@ class Staffing:
         person = self.with_role(incident, who)
         return [person] if person is not None else []
 
-    def _acquire_debugger(self, incident: LiveIncident, team: str):
+    def acquire_debugger(self, incident: LiveIncident, team: str):
         """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug: never
         someone debugging, commanding or fixing another incident, nor this incident's IC; when
         the whole team is, wait until someone is free."""
@@ -430,7 +424,7 @@ class Staffing:
         now = self.env.now
 
         def usable(e: Engineer) -> bool:
-            return not self.hard_busy(e) and (incident.ic is None or e.id != incident.ic.id)
+            return not self.attention.hard_busy(e) and (incident.ic is None or e.id != incident.ic.id)
 
         if pool.count >= pool.capacity and oncall_spec is not None and oncall_spec.backup:
             backup = next((e for e in self.roster.by_team[team] if usable(e) and e.working(now)), None)
@@ -444,13 +438,51 @@ class Staffing:
             first_usable = None
             for e in everyone:
                 if usable(e):
-                    if self.free_for(e, incident):
+                    if self.attention.free_for(e, incident):
                         return e, req
                     if first_usable is None:
                         first_usable = e
             if first_usable is not None:
                 return first_usable, req
-            yield self.freed
+            yield self.attention.freed
+
+    def bring_owner(self, incident: LiveIncident, service: str):
+        """Page the owning team of ``service`` into the incident; returns who came (or was asked)
+        and the minutes they spend reading the thread before they can act."""
+        triage = self.strategy.spec.triage
+        if (
+            incident.triage_pending
+            and triage is not None
+            and len(set(incident.engaged) | set(incident.coming)) >= triage.max_people
+        ):
+            # the triage call's places are taken (IC, security and the debugger first): the other
+            # owners are paged once containment is decided and the work goes async
+            yield FirstOf(self.env, incident.triage_over, incident.resolved)
+        eng = self.responder_for(incident, self.roster.owner_of[service])
+        if eng is None or eng is incident.debugger:  # the debugger joins on their own
+            return eng, 0.0
+        first_time = eng.id not in incident.engaged
+        came = yield from self.pull_in(incident, eng, "owner")
+        reading = 0.0
+        if came and first_time and not incident.room_open and eng.id in incident.engaged:
+            # catching up on the thread is part of their time in the incident, and it comes
+            # before their fix
+            reading = self.participation.reading_cost(incident, eng)
+            self.emit(
+                incident,
+                Interrupted,
+                eng.id,
+                answer_min=reading,
+                refocus_min=0.0,
+                reason="read the thread",
+                role=incident.engaged[eng.id],
+                engaged=True,
+            )
+        return eng, reading
+
+    def owner_joins(self, incident: LiveIncident, service: str):
+        """Page the owning team of ``service`` into the incident (``bring_owner``), as a process of its own."""
+        yield from self.bring_owner(incident, service)
 
     def bring_helper(self, incident: LiveIncident, team: str):
         """Page a teammate of the debugger, at work and free, to debug beside them; their speed is
@@ -465,7 +497,7 @@ class Staffing:
             (
                 e
                 for e in self.roster.by_team[team]
-                if e.id not in taken and e.working(now) and self.free_for(e, incident)
+                if e.id not in taken and e.working(now) and self.attention.free_for(e, incident)
             ),
             None,
         )
@@ -476,7 +508,7 @@ class Staffing:
         if came:
             incident.wake_work()
 
-    def _watchers(self, incident: LiveIncident) -> list[Engineer]:
+    def watchers(self, incident: LiveIncident) -> list[Engineer]:
         n = self.strategy.spec.channel_watchers
         if n == 0:
             return []
@@ -506,7 +538,7 @@ MECHANISMS = (
         "so a person debugs one incident at a time. With {behaviour.debuggers} debuggers, teammates "
         "at work and free are paged in beside them, each adding {behaviour.extra_debugger_speed} of "
         "a person's speed once there.",
-        "incsim.model.staffing:Staffing._acquire_debugger",
+        "incsim.model.staffing:Staffing.acquire_debugger",
         (
             "org.teams.*.oncall.per_shift",
             "org.teams.*.oncall.shift_days",
