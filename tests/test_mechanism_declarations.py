@@ -7,6 +7,10 @@ answer follows from the rule as documented in ``incsim.model.mechanisms``."""
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace as NS
 
 import pytest
@@ -173,23 +177,52 @@ def test_a_protocol_s_parameter_without_a_protocol_is_refused_by_name():
 
 # -- gathering and describing -------------------------------------------------------------------
 def test_every_declaration_is_gathered_module_by_module():
+    """Each module's declarations, once each, in the order the package imports the modules."""
     expected = [
         m
         for module in (
             incidents,
             people,
+            protocols,
             staffing,
-            world,
             lifecycle,
             rooms,
             communication,
             participation,
-            protocols,
+            world,
         )
         for m in module.MECHANISMS
     ]
     assert len(expected) > 7
     assert all_mechanisms() == expected
+
+
+def test_declaring_records_once_and_gives_the_declarations_back(monkeypatch):
+    monkeypatch.setattr(mechanisms, "_DECLARED", [])
+    a, b = mech(name="a"), mech(name="b")
+    assert mechanisms.declare(a, b) == (a, b)
+    assert mechanisms.declare(b) == (b,)
+    assert mechanisms.all_mechanisms() == [a, b]
+
+
+def test_the_record_imports_none_of_the_modules_that_declare():
+    """``mechanisms.py`` imports nothing of incsim (its users import it, never the other way),
+    yet a fresh interpreter that imports only it has every declaration: the package imports them."""
+    tree = ast.parse(Path(mechanisms.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not [m for m in imported if m and m.startswith("incsim")], imported
+    names = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from incsim.model.mechanisms import all_mechanisms; print(*[m.name for m in all_mechanisms()])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert names == [m.name for m in all_mechanisms()]
 
 
 @pytest.fixture

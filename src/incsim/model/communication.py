@@ -4,17 +4,21 @@ joining, leaving and interruptions ``participation.py``, spectators' questions `
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from incsim.model.attention import Attention
 from incsim.model.context import Context
-from incsim.model.escalation import Escalation
 from incsim.model.events import Joined, Paged, Question, Update
 from incsim.model.live_incident import LiveIncident
-from incsim.model.mechanisms import Mechanism
-from incsim.model.participation import Participation
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
-from incsim.model.players import Players
-from incsim.model.staffing import Staffing
 from incsim.model.waiting import FirstOf
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.escalation import Escalation
+    from incsim.model.participation import Participation
+    from incsim.model.players import Players
+    from incsim.model.staffing import Staffing
 
 
 def update_request_rate(behaviour, protocol) -> float:
@@ -225,7 +229,7 @@ class Communication:
         self.env.process(self.ic_duties(incident, to))
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "updates",
         "channel",

@@ -5,11 +5,15 @@ opens (``rooms.py``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from incsim.model.context import Context
 from incsim.model.events import Escalated
 from incsim.model.live_incident import LiveIncident
-from incsim.model.rooms import Rooms
-from incsim.model.staffing import Staffing
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.rooms import Rooms
+    from incsim.model.staffing import Staffing
 
 
 class Escalation:

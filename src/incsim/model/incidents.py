@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from incsim.collector import fewer_collections
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.streams import Streams, sample, sample_or_zero
 from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
 
@@ -380,7 +380,7 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
         ]
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "pooled-arrivals",
         "entry",

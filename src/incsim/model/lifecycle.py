@@ -8,10 +8,10 @@ roles ``players.py``. The world (``world.py``) builds it and starts each inciden
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from incsim.model.attention import Attention
-from incsim.model.communication import Communication
 from incsim.model.context import Context
-from incsim.model.escalation import Escalation
 from incsim.model.events import (
     Affected,
     Answer,
@@ -28,14 +28,18 @@ from incsim.model.events import (
 )
 from incsim.model.incidents import DecisionNeed, IncidentSpec
 from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
-from incsim.model.mechanisms import Mechanism
-from incsim.model.participation import Participation
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
-from incsim.model.players import Players
-from incsim.model.rooms import Rooms
-from incsim.model.staffing import Staffing
 from incsim.model.streams import Streams, sample
 from incsim.model.waiting import FirstOf
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.communication import Communication
+    from incsim.model.escalation import Escalation
+    from incsim.model.participation import Participation
+    from incsim.model.players import Players
+    from incsim.model.rooms import Rooms
+    from incsim.model.staffing import Staffing
 
 
 class Lifecycle:
@@ -512,7 +516,7 @@ class Lifecycle:
             remaining -= (env.now - start) * rate
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "diagnose-and-fix",
         "work",

@@ -8,7 +8,9 @@ with the scenario's values, so the text cannot drift from the code without a tes
 (``tests/test_claims.py`` holds each sentence against simulated event logs).
 
 The declarations live in the modules that implement them, each as a module-level tuple
-``MECHANISMS``; ``all_mechanisms`` gathers them. Pure: no I/O.
+``MECHANISMS`` made by ``declare``, which records them here as the module is imported; the
+package (``incsim/model/__init__.py``) imports every such module, so ``all_mechanisms`` has them
+all without importing any. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -107,35 +109,23 @@ def value_at(scenario: Any, path: str, protocol: Any = None) -> Any:
     return obj
 
 
-def all_mechanisms() -> list[Mechanism]:
-    """Every declared mechanism, gathered from the modules that implement them."""
-    # imported here: those modules import this one for the record type
-    from incsim.model import (
-        communication,
-        incidents,
-        lifecycle,
-        participation,
-        people,
-        protocols,
-        rooms,
-        staffing,
-        world,
-    )
+_DECLARED: list[Mechanism] = []
+"""Every mechanism declared so far, in the order declared (``declare``)."""
 
-    out: list[Mechanism] = []
-    for module in (
-        incidents,
-        people,
-        staffing,
-        world,
-        lifecycle,
-        rooms,
-        communication,
-        participation,
-        protocols,
-    ):
-        out.extend(module.MECHANISMS)
-    return out
+
+def declare(*mechanisms: Mechanism) -> tuple[Mechanism, ...]:
+    """Record ``mechanisms``, a module's declarations, made when it is imported; returns them (the
+    module keeps them as its ``MECHANISMS``). Declaring one again changes nothing."""
+    for m in mechanisms:
+        if m not in _DECLARED:
+            _DECLARED.append(m)
+    return mechanisms
+
+
+def all_mechanisms() -> list[Mechanism]:
+    """Every declared mechanism, module by module in the order ``incsim.model`` imports them
+    (importing any part of the package imports them all)."""
+    return list(_DECLARED)
 
 
 def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:

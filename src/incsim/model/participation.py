@@ -9,7 +9,7 @@ from incsim.model.attention import Attention
 from incsim.model.context import Context
 from incsim.model.events import Interrupted, Joined, Left, RoomClosed
 from incsim.model.live_incident import ESSENTIAL_ROLES, NON_ESSENTIAL_ROLES, LiveIncident
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
 
 
@@ -159,7 +159,7 @@ class Participation:
                 self.leave(other, eng.id, refocus_after=False)
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "late-joiners",
         "room",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.scenario.schema import Scenario, Team
 
 DAY = 1440.0
@@ -226,7 +226,7 @@ class Roster:
                         yield e
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "rotas-and-hours",
         "people",

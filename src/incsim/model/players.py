@@ -10,16 +10,21 @@ run`` never does); the played IC's handover is ``Communication.hand_over``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import simpy
 
 from incsim.model.attention import Attention
 from incsim.model.context import Context
 from incsim.model.events import Paged
 from incsim.model.live_incident import LiveIncident
-from incsim.model.participation import Participation
 from incsim.model.people import Engineer
-from incsim.model.staffing import Staffing
 from incsim.model.waiting import FirstOf
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.participation import Participation
+    from incsim.model.staffing import Staffing
+
 
 PLAYABLE = ("ic", "debugger")
 """The places in the world a player can hold."""

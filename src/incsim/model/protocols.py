@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.scenario.schema import Protocol as ProtocolSpec
 
 
@@ -135,7 +135,7 @@ def make_strategy(spec: ProtocolSpec) -> Strategy:
     return _KINDS[spec.kind](spec)
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "war-room",
         "protocol",

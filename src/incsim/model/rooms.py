@@ -4,13 +4,17 @@ people coming into and out of it, is ``participation.py``; who is invited ``staf
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from incsim.model.context import Context
 from incsim.model.events import Question, RoomOpened
 from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
-from incsim.model.mechanisms import Mechanism
-from incsim.model.participation import Participation
-from incsim.model.staffing import Staffing
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.waiting import FirstOf
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.participation import Participation
+    from incsim.model.staffing import Staffing
 
 
 class Rooms:
@@ -91,7 +95,7 @@ class Rooms:
                 incident.change_work(1.0, -incident.draw(beh.spectator_suggestion_saves, "suggestion_saves"))
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "spectator-questions",
         "room",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import simpy
 
@@ -13,11 +14,13 @@ from incsim.model.attention import Attention
 from incsim.model.context import Context
 from incsim.model.events import Answer, Busy, Interrupted, Paged
 from incsim.model.live_incident import LiveIncident
-from incsim.model.mechanisms import Mechanism
-from incsim.model.participation import Participation
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
 from incsim.model.streams import sample
 from incsim.model.waiting import FirstOf
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.participation import Participation
 
 
 class Staffing:
@@ -527,7 +530,7 @@ class Staffing:
         return out
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "debugger",
         "people",

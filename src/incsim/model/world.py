@@ -28,7 +28,7 @@ from incsim.model.escalation import Escalation
 from incsim.model.events import Event, Injected, Log
 from incsim.model.incidents import DrawTables, IncidentSpec, arrival_rate, draw_incident, draw_kind
 from incsim.model.lifecycle import Lifecycle
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.participation import Participation
 from incsim.model.people import WEEK, Roster
 from incsim.model.players import Players
@@ -180,7 +180,7 @@ def simulate(
     return world
 
 
-MECHANISMS = (
+MECHANISMS = declare(
     Mechanism(
         "per-service-failures",
         "entry",
