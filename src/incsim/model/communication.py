@@ -12,7 +12,8 @@ from incsim.model.events import Joined, Paged, Question, Update
 from incsim.model.live_incident import LiveIncident
 from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
-from incsim.model.waiting import FirstOf
+from incsim.model.waiting import FirstOf, Proc
+from incsim.scenario.schema import Behaviour, Protocol
 
 if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
     from incsim.model.escalation import Escalation
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (wo
     from incsim.model.staffing import Staffing
 
 
-def update_request_rate(behaviour, protocol) -> float:
+def update_request_rate(behaviour: Behaviour, protocol: Protocol) -> float:
     """ "Any updates?" requests per hour an incident's IC fields under ``protocol``: fewer with an
     executive channel, where leadership reads the simplified updates instead of asking."""
     rate = behaviour.update_requests_per_hour
@@ -54,7 +55,7 @@ class Communication:
         self.players = players
         self.escalation = escalation
 
-    def command(self, incident: LiveIncident):
+    def command(self, incident: LiveIncident) -> Proc[None]:
         """The IC: joins, posts the structured updates on cadence, fields "any updates?"."""
         ic = incident.ic
         if ic is None and self.roster.ic_pool:
@@ -65,9 +66,9 @@ class Communication:
             yield FirstOf(self.env, self.attention.freed, incident.resolved)
             if incident.resolved.triggered:
                 break
-            ic = self.staffing.pick_ic(
-                exclude={incident.debugger.id}
-            )  # known: the wait above was for the debugger
+            debugger = incident.debugger
+            assert debugger is not None  # known: the wait above was for the debugger
+            ic = self.staffing.pick_ic(exclude={debugger.id})
             if ic is not None:
                 incident.ic = ic
                 self.attention.commanding[ic.id] = incident
@@ -98,7 +99,7 @@ class Communication:
             self.env.process(self._update_requests(incident, ic))
         yield from self.ic_duties(incident, ic)
 
-    def ic_duties(self, incident: LiveIncident, ic: Engineer):
+    def ic_duties(self, incident: LiveIncident, ic: Engineer) -> Proc[None]:
         """The IC ``ic`` posts the structured updates on cadence until the incident is resolved
         (or someone else commands it: a drill's handover, ``players.py``)."""
         proto = self.strategy.spec
@@ -190,7 +191,7 @@ class Communication:
     def _update_request_rate(self) -> float:
         return update_request_rate(self.scn.behaviour, self.strategy.spec)
 
-    def _update_requests(self, incident: LiveIncident, ic: Engineer):
+    def _update_requests(self, incident: LiveIncident, ic: Engineer) -> Proc[None]:
         beh = self.scn.behaviour
         rate = self._update_request_rate()
         while True:
@@ -219,6 +220,7 @@ class Communication:
         if why:
             raise ValueError(why)
         old = incident.ic
+        assert old is not None  # hand_over_refused: an IC who has taken command
         self.attention.release(self.attention.commanding, old.id)
         incident.ic = to
         self.attention.commanding[to.id] = incident

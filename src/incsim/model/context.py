@@ -47,4 +47,4 @@ class Context:
         """Log a ``record`` (an ``events`` type) of ``incident``, now, with its ``fields``."""
         if record in PROGRESS:
             incident.last_progress = self.env.now
-        return self.log.add(record(self.env.now, incident.spec.id, who, **fields))  # type: ignore[return-value]
+        return self.log.add(record(self.env.now, incident.spec.id, who, **fields))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from incsim.model.context import Context
 from incsim.model.events import Escalated
 from incsim.model.live_incident import LiveIncident
+from incsim.model.waiting import Proc
 
 if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
     from incsim.model.rooms import Rooms
@@ -74,7 +75,7 @@ class Escalation:
         elif reason:
             self.escalate(incident, reason)
 
-    def _escalate_when_ic_free(self, incident: LiveIncident, reason: str):
+    def _escalate_when_ic_free(self, incident: LiveIncident, reason: str) -> Proc[None]:
         while incident.ic_free_at > self.env.now:
             yield self.env.timeout(incident.ic_free_at - self.env.now)
         incident.escalation_due = False
@@ -86,7 +87,7 @@ class Escalation:
         triage = self.strategy.spec.triage
         return triage is not None and triage.escalate_before_triage
 
-    def watch_progress(self, incident: LiveIncident):
+    def watch_progress(self, incident: LiveIncident) -> Proc[None]:
         """Ask the protocol again once ``no_progress_min`` have passed since the last progress
         (while someone works, a full period later), until the incident escalates or ends."""
         limit = self.strategy.no_progress_timer()

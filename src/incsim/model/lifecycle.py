@@ -26,12 +26,12 @@ from incsim.model.events import (
     Recovered,
     Resolved,
 )
-from incsim.model.incidents import DecisionNeed, IncidentSpec
+from incsim.model.incidents import DecisionNeed, IncidentSpec, Spread
 from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
 from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
 from incsim.model.streams import Streams, sample
-from incsim.model.waiting import FirstOf
+from incsim.model.waiting import FirstOf, Proc
 
 if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
     from incsim.model.communication import Communication
@@ -74,7 +74,7 @@ class Lifecycle:
         self.escalation = escalation
         self.communication = communication
 
-    def arrive(self, spec: IncidentSpec):
+    def arrive(self, spec: IncidentSpec) -> Proc[None]:
         """The incident ``spec``, from its arrival (waited for, if still to come) to its resolution."""
         if spec.at > self.env.now:
             yield self.env.timeout(spec.at - self.env.now)
@@ -123,7 +123,7 @@ class Lifecycle:
             self.env.process(self.escalation.watch_progress(incident))
         yield from self._respond(incident)
 
-    def _respond(self, incident: LiveIncident):
+    def _respond(self, incident: LiveIncident) -> Proc[None]:
         spec = incident.spec
         team = self.roster.owner_of[spec.roots[0]]
         eng, req = yield from self.staffing.acquire_debugger(incident, team)
@@ -197,7 +197,7 @@ class Lifecycle:
         if incident.ic is not None and self.attention.commanding.get(incident.ic.id) is incident:
             self.attention.release(self.attention.commanding, incident.ic.id)
 
-    def _own_fix(self, incident: LiveIncident, service: str, minutes: float):
+    def _own_fix(self, incident: LiveIncident, service: str, minutes: float) -> Proc[None]:
         """The owner of ``service`` repairs it, slower outside their working hours (followed as
         the clock turns). An owner who is this incident's debugger, or who is debugging,
         commanding or fixing another incident, does it between their other work: the minutes are
@@ -229,7 +229,7 @@ class Lifecycle:
         incident.fixed.add(service)
         self.emit(incident, Fixed, eng.id if eng is not None else "", service=service)
 
-    def _fix_other_root(self, incident: LiveIncident, service: str):
+    def _fix_other_root(self, incident: LiveIncident, service: str) -> Proc[None]:
         yield from self._own_fix(incident, service, incident.spec.fix)
         incident.recovered.add(service)
         self.emit(incident, Recovered, service=service)
@@ -252,7 +252,7 @@ class Lifecycle:
             incident.mitigated = True
             self.emit(incident, Mitigated)
 
-    def _await_recovery(self, incident: LiveIncident):
+    def _await_recovery(self, incident: LiveIncident) -> Proc[None]:
         by_service = {s.service: s for s in incident.spec.spread}
         waits = []
         for svc in sorted(incident.affected - incident.recovered):
@@ -267,18 +267,18 @@ class Lifecycle:
             yield self.env.all_of(waits)
         self._maybe_mitigated(incident)
 
-    def _repair_damage(self, incident: LiveIncident, spread):
+    def _repair_damage(self, incident: LiveIncident, spread: Spread) -> Proc[None]:
         """A dependent the cascade left broken needs its own owner's fix, not just time."""
         yield from self._own_fix(incident, spread.service, spread.damage_fix)
         yield from self._recover(incident, spread.service, 0.0)
 
-    def _recover(self, incident: LiveIncident, service: str, minutes: float):
+    def _recover(self, incident: LiveIncident, service: str, minutes: float) -> Proc[None]:
         yield self.env.timeout(minutes)
         incident.recovered.add(service)
         self.emit(incident, Recovered, service=service)
         self._maybe_mitigated(incident)
 
-    def _cascade(self, incident: LiveIncident):
+    def _cascade(self, incident: LiveIncident) -> Proc[None]:
         """Spread the failure to dependents until the roots are fixed."""
         to_come = sorted(incident.spec.spread, key=lambda s: s.delay)
         hit_at = {svc: self.env.now for svc in incident.spec.roots}
@@ -306,7 +306,7 @@ class Lifecycle:
             self.env.process(self.staffing.owner_joins(incident, spread.service))
             self.escalation.check(incident)
 
-    def _triage(self, incident: LiveIncident):
+    def _triage(self, incident: LiveIncident) -> Proc[float]:
         """A short call of at most ``max_people`` for the containment decisions, then async;
         returns the work the debugger got done while those decisions were reached. A room opened
         before the call (a drill's, or an escalation the protocol lets come first) or during it
@@ -346,14 +346,14 @@ class Lifecycle:
                 self.participation.leave(incident, e.id)
         return ahead
 
-    def _overrun_watch(self, incident: LiveIncident, planned: float, open_decisions: list[str]):
+    def _overrun_watch(self, incident: LiveIncident, planned: float, open_decisions: list[str]) -> Proc[None]:
         """At the triage call's planned end, log its overrun if it is still on because
         ``open_decisions`` (the containment decisions not yet taken) keep it open."""
         yield FirstOf(self.env, self.env.timeout(planned), incident.resolved)
         if incident.in_triage_call and open_decisions and not incident.resolved.triggered:
             self.emit(incident, Overran, planned_min=planned, waiting_for=tuple(open_decisions))
 
-    def _decide(self, incident: LiveIncident, need: DecisionNeed, limit: int | None = None):
+    def _decide(self, incident: LiveIncident, need: DecisionNeed, limit: int | None = None) -> Proc[float]:
         """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate.
 
         In a room, someone busy debugging, commanding or fixing elsewhere is asked in the
@@ -422,7 +422,7 @@ class Lifecycle:
         done.succeed()
         return beh.progress_while_deciding * (self.env.now - t0) * rate
 
-    def _deliberate(self, incident: LiveIncident, people: list[Engineer], minutes: float):
+    def _deliberate(self, incident: LiveIncident, people: list[Engineer], minutes: float) -> Proc[None]:
         """The deciders deliberate for ``minutes``; an IC among them first finishes what they are
         doing (an update, an answer to "any updates?") and is busy with it meanwhile."""
         ic = incident.ic
@@ -432,7 +432,7 @@ class Lifecycle:
         else:
             yield self.env.timeout(minutes)
 
-    def _diagnose(self, incident: LiveIncident, done_ahead: float = 0.0):
+    def _diagnose(self, incident: LiveIncident, done_ahead: float = 0.0) -> Proc[None]:
         """Diagnosis work, stopping at each point where another team's expert is needed;
         ``done_ahead`` is diagnosis already done (while waiting for decisions)."""
         spec = incident.spec
@@ -445,7 +445,7 @@ class Lifecycle:
             done_ahead += yield from self._consult(incident, team)
         yield from self._work(incident, max(0.0, spec.diagnosis - done - done_ahead))
 
-    def _consult(self, incident: LiveIncident, team: str):
+    def _consult(self, incident: LiveIncident, team: str) -> Proc[float]:
         """Ask ``team``'s expert; returns the work the debugger got done while waiting
         (``behaviour.progress_while_waiting`` of the wait, the same rule in a room and a channel).
 
@@ -480,7 +480,7 @@ class Lifecycle:
         self.staffing.release_woken(incident, (expert,))
         return beh.progress_while_waiting * (self.env.now - t0) * rate
 
-    def _work(self, incident: LiveIncident, amount: float):
+    def _work(self, incident: LiveIncident, amount: float) -> Proc[None]:
         """The debugger works ``amount`` minutes at their current speed, paying every interruption
         queued for them first (including those that came while they waited)."""
         remaining = amount * incident.work_factor

@@ -19,7 +19,7 @@ from incsim.model.context import Context
 from incsim.model.events import Paged
 from incsim.model.live_incident import LiveIncident
 from incsim.model.people import Engineer
-from incsim.model.waiting import FirstOf
+from incsim.model.waiting import FirstOf, Proc
 
 if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
     from incsim.model.participation import Participation
@@ -70,7 +70,7 @@ class Players:
         ev.succeed()
         return eng
 
-    def player_page(self, incident: LiveIncident, eng: Engineer, role: str):
+    def player_page(self, incident: LiveIncident, eng: Engineer, role: str) -> Proc[Engineer]:
         """Wait for the player's acknowledgement of ``eng``'s page as ``role`` (they join when
         they acknowledge); returns who holds the role then: ``eng``, or, after ``page_timeout``
         without one, the secondary the page went to (None when there is nobody to page)."""

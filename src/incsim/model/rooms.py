@@ -10,7 +10,7 @@ from incsim.model.context import Context
 from incsim.model.events import Question, RoomOpened
 from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
 from incsim.model.mechanisms import Mechanism, declare
-from incsim.model.waiting import FirstOf
+from incsim.model.waiting import FirstOf, Proc
 
 if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
     from incsim.model.participation import Participation
@@ -59,7 +59,7 @@ class Rooms:
                 )
                 self.env.process(proc)
 
-    def questions(self, incident: LiveIncident):
+    def questions(self, incident: LiveIncident) -> Proc[None]:
         """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
         q = self.scn.behaviour.spectator_questions_per_hour
         if q <= 0:

@@ -17,7 +17,7 @@ from incsim.model.live_incident import LiveIncident
 from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
 from incsim.model.streams import sample
-from incsim.model.waiting import FirstOf
+from incsim.model.waiting import FirstOf, Proc
 
 if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
     from incsim.model.participation import Participation
@@ -70,7 +70,7 @@ class Staffing:
     def _reply_state(self, incident: LiveIncident, eng: Engineer) -> tuple[bool, bool]:
         return eng.id in incident.engaged, eng.working(self.env.now)
 
-    def _reply_wait(self, incident: LiveIncident, eng: Engineer):
+    def _reply_wait(self, incident: LiveIncident, eng: Engineer) -> Proc[None]:
         """Wait until ``eng`` sees a channel message. The latency is the one of their state at the
         moment they answer: when it changes first (they arrive in the incident, their working day
         starts or ends), a latency is drawn for the new state and the earlier reply is kept."""
@@ -78,7 +78,7 @@ class Staffing:
         due = env.now + self.reply_latency(incident, eng)
         state = self._reply_state(incident, eng)
         while env.now < due - 1e-9:
-            waits = [env.timeout(due - env.now)]
+            waits: list[simpy.Event] = [env.timeout(due - env.now)]
             change = eng.next_change(env.now)
             if change < due:
                 waits.append(env.timeout(change - env.now))
@@ -91,7 +91,9 @@ class Staffing:
                 state = now_state
                 due = min(due, env.now + self.reply_latency(incident, eng))
 
-    def ask(self, incident: LiveIncident, eng: Engineer, reason: str, role: str, asker: str = ""):
+    def ask(
+        self, incident: LiveIncident, eng: Engineer, reason: str, role: str, asker: str = ""
+    ) -> Proc[None]:
         """A channel question to ``eng`` from ``asker``: they see it after their reply latency, read
         the thread (once per incident, unless already in it) and answer (an ``answer`` event);
         returns when the answer is in. Reading and answering are charged to them (and delay their
@@ -136,14 +138,14 @@ class Staffing:
             and not self.attention.engaged_elsewhere(eng, incident)
         )
 
-    def release_woken(self, incident: LiveIncident, people) -> None:
+    def release_woken(self, incident: LiveIncident, people: Iterable[Engineer]) -> None:
         """Those of ``people`` woken for a channel question, their part done, leave the incident."""
         for eng in people:
             if eng.id in incident.woken and incident.engaged.get(eng.id) in ("stakeholder", "expert"):
                 incident.woken.discard(eng.id)
                 self.participation.leave(incident, eng.id)
 
-    def pull_in(self, incident: LiveIncident, eng: Engineer, role: str):
+    def pull_in(self, incident: LiveIncident, eng: Engineer, role: str) -> Proc[bool]:
         """Page ``eng`` into the incident; they join after their acknowledgement delay.
 
         Returns whether they came: someone debugging, commanding or fixing another incident by
@@ -200,7 +202,7 @@ class Staffing:
             self.answered(incident, eng.id, page)
 
     @staticmethod
-    def answered(incident: LiveIncident, eng_id: str, page) -> None:
+    def answered(incident: LiveIncident, eng_id: str, page: simpy.Event) -> None:
         """``eng_id``'s ``page`` to ``incident`` is answered (they came, or will not): whoever waits
         for them to arrive looks again."""
         if incident.coming.get(eng_id) is page:
@@ -208,7 +210,7 @@ class Staffing:
         if not page.triggered:
             page.succeed()
 
-    def join_or_ask(self, incident: LiveIncident, eng: Engineer, role: str, reason: str):
+    def join_or_ask(self, incident: LiveIncident, eng: Engineer, role: str, reason: str) -> Proc[bool]:
         """Bring ``eng`` into the room, or, if they are busy elsewhere, ask them in the channel."""
         came = False
         if not self.attention.hard_busy(eng, incident):
@@ -219,7 +221,7 @@ class Staffing:
             )
         return came
 
-    def come_when_free(self, incident: LiveIncident, eng: Engineer):
+    def come_when_free(self, incident: LiveIncident, eng: Engineer) -> Proc[bool]:
         """An invitee part of another incident comes to ``incident``'s room once they are part of no
         other (paged then, joining after the usual delay), if the room that invited them is still
         open; never before, and never to a later room. Returns whether they came."""
@@ -321,7 +323,7 @@ class Staffing:
             best[team] = min(best.get(team, far), dist.get(svc, far))
         return sorted(self.roster.teams, key=lambda t: (best.get(t, far), t))
 
-    def linger(self, incident: LiveIncident, eng: Engineer, role: str):
+    def linger(self, incident: LiveIncident, eng: Engineer, role: str) -> Proc[None]:
         """Someone in a room with nothing (more) to do stays "in case", or leaves after a while."""
         room = self.strategy.spec.room
         rng = incident.stream("linger", eng)
@@ -418,7 +420,9 @@ class Staffing:
         person = self.with_role(incident, who)
         return [person] if person is not None else []
 
-    def acquire_debugger(self, incident: LiveIncident, team: str):
+    def acquire_debugger(
+        self, incident: LiveIncident, team: str
+    ) -> Proc[tuple[Engineer, simpy.resources.resource.Request | None]]:
         """Get ``team``'s on-call (or a backup at work, when the rota allows) to debug: never
         someone debugging, commanding or fixing another incident, nor this incident's IC; when
         the whole team is, wait until someone is free."""
@@ -449,7 +453,7 @@ class Staffing:
                 return first_usable, req
             yield self.attention.freed
 
-    def bring_owner(self, incident: LiveIncident, service: str):
+    def bring_owner(self, incident: LiveIncident, service: str) -> Proc[tuple[Engineer | None, float]]:
         """Page the owning team of ``service`` into the incident; returns who came (or was asked)
         and the minutes they spend reading the thread before they can act."""
         triage = self.strategy.spec.triage
@@ -483,11 +487,11 @@ class Staffing:
             )
         return eng, reading
 
-    def owner_joins(self, incident: LiveIncident, service: str):
+    def owner_joins(self, incident: LiveIncident, service: str) -> Proc[None]:
         """Page the owning team of ``service`` into the incident (``bring_owner``), as a process of its own."""
         yield from self.bring_owner(incident, service)
 
-    def bring_helper(self, incident: LiveIncident, team: str):
+    def bring_helper(self, incident: LiveIncident, team: str) -> Proc[None]:
         """Page a teammate of the debugger, at work and free, to debug beside them; their speed is
         added to the debugger's once they are there (``LiveIncident.rate``). Nobody free: none."""
         now = self.env.now
@@ -512,6 +516,8 @@ class Staffing:
             incident.wake_work()
 
     def watchers(self, incident: LiveIncident) -> list[Engineer]:
+        """The people who follow ``incident``'s channel and read each update (``channel_watchers``
+        of them, drawn once per incident from everyone but its debugger and IC)."""
         n = self.strategy.spec.channel_watchers
         if n == 0:
             return []
@@ -523,8 +529,8 @@ class Staffing:
         idx = incident.stream("watchers").choice(size, size=min(n, size), replace=False)
         out = []
         for k in sorted(idx):
-            for place in skip:
-                if k >= place:
+            for skipped in skip:
+                if k >= skipped:
                     k += 1
             out.append(by_id[k])
         return out

@@ -36,6 +36,7 @@ from incsim.model.protocols import Strategy, make_strategy
 from incsim.model.rooms import Rooms
 from incsim.model.staffing import Staffing
 from incsim.model.streams import Streams, failure_stream_id
+from incsim.model.waiting import Proc
 from incsim.scenario.schema import Scenario
 
 
@@ -132,7 +133,7 @@ class World:
         self.log.add(Injected(self.env.now, incident, what="escalation"))
         self.escalation.escalate(live, reason)
 
-    def _service_failures(self, index: int, service: str, rate_per_week: float):
+    def _service_failures(self, index: int, service: str, rate_per_week: float) -> Proc[None]:
         """A service that fails at ``rate_per_week`` (times the arrival profile) while up and is
         down until resolved; its n-th failure draws from streams keyed by (service, n)."""
         rng = self.streams.get("failures", index)
