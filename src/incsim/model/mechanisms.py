@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 ALL_KINDS = ("war-room", "async-first", "hybrid")
@@ -133,16 +134,20 @@ def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:
     value into words), by section in ``SECTIONS`` order; a sentence quoting a protocol's own
     parameters comes once per protocol it applies to, named."""
     out: dict[str, list[str]] = {s: [] for s in SECTIONS}
+
+    def in_words(path: str, protocol: Any = None) -> str:
+        return fmt(value_at(scenario, path, protocol))
+
     for m in all_mechanisms():
         if not m.in_play(scenario):
             continue
         if m.per_protocol():
             for p in scenario.protocols:
                 if m.applies_to(scenario, p):
-                    text = m.render(lambda path, p=p: fmt(value_at(scenario, path, p)))
+                    text = m.render(partial(in_words, protocol=p))
                     out[m.section].append(f"'{p.name}': {text}")
         else:
-            out[m.section].append(m.render(lambda path: fmt(value_at(scenario, path))))
+            out[m.section].append(m.render(in_words))
     return out
 
 
