@@ -232,6 +232,7 @@ class Communication:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "updates",
         "channel",

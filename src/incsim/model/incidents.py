@@ -392,6 +392,7 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "pooled-arrivals",
         "entry",

@@ -517,6 +517,7 @@ class Lifecycle:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "diagnose-and-fix",
         "work",

@@ -8,9 +8,9 @@ with the scenario's values, so the text cannot drift from the code without a tes
 (``tests/test_claims.py`` holds each sentence against simulated event logs).
 
 The declarations live in the modules that implement them, each as a module-level tuple
-``MECHANISMS`` made by ``declare``, which records them here as the module is imported; the
-package (``incsim/model/__init__.py``) imports every such module, so ``all_mechanisms`` has them
-all without importing any. Pure: no I/O.
+``MECHANISMS`` made by ``declare``, which records them here as the module is imported; this
+module imports none of them (``DESCRIBED_IN`` names them, in the order they are described), and
+``catalogue`` imports them all for whoever needs every one. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -110,23 +110,44 @@ def value_at(scenario: Any, path: str, protocol: Any = None) -> Any:
     return obj
 
 
-_DECLARED: list[Mechanism] = []
-"""Every mechanism declared so far, in the order declared (``declare``)."""
+DESCRIBED_IN = (
+    "incidents",
+    "people",
+    "staffing",
+    "world",
+    "lifecycle",
+    "rooms",
+    "communication",
+    "participation",
+    "protocols",
+)
+"""The modules of ``incsim.model`` that declare mechanisms, by name (this module imports none of
+them), in the order the description lists their mechanisms; ``catalogue`` imports them all."""
+
+_DECLARED: dict[str, tuple[Mechanism, ...]] = {}
+"""Each declaring module's mechanisms, recorded as it is imported (``declare``)."""
 
 
-def declare(*mechanisms: Mechanism) -> tuple[Mechanism, ...]:
-    """Record ``mechanisms``, a module's declarations, made when it is imported; returns them (the
-    module keeps them as its ``MECHANISMS``). Declaring one again changes nothing."""
-    for m in mechanisms:
-        if m not in _DECLARED:
-            _DECLARED.append(m)
+def declare(module: str, *mechanisms: Mechanism) -> tuple[Mechanism, ...]:
+    """Record ``mechanisms`` as the declarations of ``module`` (its ``__name__``), made when it is
+    imported; returns them (the module keeps them as its ``MECHANISMS``)."""
+    name = module.rpartition(".")[2]
+    if name not in DESCRIBED_IN:
+        raise ValueError(f"{module} declares mechanisms but is not in mechanisms.DESCRIBED_IN")
+    _DECLARED[name] = mechanisms
     return mechanisms
 
 
 def all_mechanisms() -> list[Mechanism]:
-    """Every declared mechanism, module by module in the order ``incsim.model`` imports them
-    (importing any part of the package imports them all)."""
-    return list(_DECLARED)
+    """Every declared mechanism, module by module in ``DESCRIBED_IN`` order (whatever order the
+    modules were imported in). Raises ``RuntimeError`` while a module has not declared its own:
+    import ``incsim.model.catalogue`` first."""
+    missing = [name for name in DESCRIBED_IN if name not in _DECLARED]
+    if missing:
+        raise RuntimeError(
+            f"the mechanisms of {', '.join(missing)} are not declared yet: import incsim.model.catalogue"
+        )
+    return [m for name in DESCRIBED_IN for m in _DECLARED[name]]
 
 
 def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:

@@ -160,6 +160,7 @@ class Participation:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "late-joiners",
         "room",

@@ -231,6 +231,7 @@ class Roster:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "rotas-and-hours",
         "people",

@@ -136,6 +136,7 @@ def make_strategy(spec: ProtocolSpec) -> Strategy:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "war-room",
         "protocol",

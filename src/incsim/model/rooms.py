@@ -96,6 +96,7 @@ class Rooms:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "spectator-questions",
         "room",

@@ -537,6 +537,7 @@ class Staffing:
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "debugger",
         "people",

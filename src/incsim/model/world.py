@@ -182,6 +182,7 @@ def simulate(
 
 
 MECHANISMS = declare(
+    __name__,
     Mechanism(
         "per-service-failures",
         "entry",
