@@ -194,7 +194,11 @@ def test_a_played_ic_hands_over_and_the_model_commands_from_then(cascade):
     at = s.world.env.now
     s.act("ic", "handover", to="data")
     new = s.run.ic.id
-    assert new != old and s.world.commanding.get(new) is s.run and old not in s.world.commanding
+    assert (
+        new != old
+        and s.world.attention.commanding.get(new) is s.run
+        and old not in s.world.attention.commanding
+    )
     changes = [e for e in s.world.log.events if isinstance(e, Joined) and e.t == at]
     assert [(j.who, j.role) for j in changes] == [(old, "stakeholder"), (new, "ic")]
     assert changes[0].change

@@ -7,17 +7,23 @@ answer follows from the rule as documented in ``incsim.model.mechanisms``."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+from pathlib import Path
 from types import SimpleNamespace as NS
 
 import pytest
 
 from incsim.model import (
+    catalogue,
     communication,
     incidents,
+    lifecycle,
     mechanisms,
     participation,
     people,
     protocols,
+    rooms,
     staffing,
     world,
 )
@@ -171,13 +177,54 @@ def test_a_protocol_s_parameter_without_a_protocol_is_refused_by_name():
 
 # -- gathering and describing -------------------------------------------------------------------
 def test_every_declaration_is_gathered_module_by_module():
+    """Each module's declarations, in the order ``DESCRIBED_IN`` lists the modules."""
     expected = [
         m
-        for module in (incidents, people, staffing, world, communication, participation, protocols)
+        for module in (
+            incidents,
+            people,
+            staffing,
+            world,
+            lifecycle,
+            rooms,
+            communication,
+            participation,
+            protocols,
+        )
         for m in module.MECHANISMS
     ]
     assert len(expected) > 7
     assert all_mechanisms() == expected
+
+
+def test_declarations_come_in_the_described_order_whatever_the_import_order(monkeypatch):
+    monkeypatch.setattr(mechanisms, "DESCRIBED_IN", ("first", "second"))
+    monkeypatch.setattr(mechanisms, "_DECLARED", {})
+    a, b, c = mech(name="a"), mech(name="b"), mech(name="c")
+    assert mechanisms.declare("incsim.model.second", c) == (c,)
+    with pytest.raises(RuntimeError, match=r"^the mechanisms of first are not declared yet"):
+        mechanisms.all_mechanisms()
+    assert mechanisms.declare("incsim.model.first", a, b) == (a, b)
+    assert mechanisms.all_mechanisms() == [a, b, c]
+    with pytest.raises(ValueError, match=r"^incsim.model.third declares mechanisms but is not in"):
+        mechanisms.declare("incsim.model.third", a)
+
+
+def test_the_record_imports_none_of_the_modules_that_declare_and_the_catalogue_all():
+    """``mechanisms.py`` imports nothing of incsim (its users import it, never the other way);
+    ``catalogue.py`` imports every module ``DESCRIBED_IN`` names, and each of those declares."""
+
+    def imports(module) -> set[str]:
+        tree = ast.parse(Path(module.__file__).read_text())
+        out = {
+            f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names
+        }
+        return out | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+    assert not [m for m in imports(mechanisms) if m.startswith("incsim")]
+    assert imports(catalogue) == {f"incsim.model.{name}" for name in mechanisms.DESCRIBED_IN}
+    for name in mechanisms.DESCRIBED_IN:
+        assert mechanisms._DECLARED[name] == importlib.import_module(f"incsim.model.{name}").MECHANISMS
 
 
 @pytest.fixture

@@ -519,10 +519,10 @@ def test_a_question_from_another_incident_delays_the_busy_debugger_by_its_minute
         cost = 0.0
         if interrupt:
             w.run(until=w.env.now + 30.0)
-            other = w.runs[1]
-            dbg = w.runs[0].debugger
+            other = w.live[1]
+            dbg = w.live[0].debugger
             assert dbg is not None and dbg.id not in other.engaged
-            w.interrupt(other, dbg, 12.0, "consult", "expert")
+            w.participation.interrupt(other, dbg, 12.0, "consult", "expert")
             ev = w.log.events[-1]
             assert ev.kind is Kind.INTERRUPTED and ev.who == dbg.id and not ev.engaged
             cost = ev.answer_min + ev.refocus_min

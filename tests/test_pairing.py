@@ -71,7 +71,7 @@ def failures(scn, protocol: str, replication: int) -> dict[tuple[str, int], dict
     for ev in world.log.events:
         if ev.kind is not Kind.DETECTED:
             continue
-        spec = world.runs[ev.incident].spec
+        spec = world.live[ev.incident].spec
         root = spec.roots[0]
         j = seen.get(root, 0)
         seen[root] = j + 1

@@ -300,10 +300,10 @@ def test_a_reopened_room_does_not_invite_twice_and_a_lapsed_invitation_is_not_ke
     once, at 130, for the room that is open then."""
     world = world_of(busy_doc("when_free"), "hybrid", *a_and_b())
     world.run(until=T0 + 10.0)
-    b = world.runs[1]
-    world.close_room(b)
+    b = world.live[1]
+    world.participation.close_room(b)
     world.run(until=T0 + 15.0)
-    world.open_room(b, "reopened")
+    world.rooms.open(b, "reopened")
     world.run()
     events = world.log.events
     for who in ("db-1", "ops-1"):

@@ -12,8 +12,8 @@ import pytest
 from test_mechanisms import DIAGNOSIS, FIX, NINE_TO_FIVE, T0, base_doc, incident, of, run, setting
 
 from incsim.model.events import Kind
-from incsim.model.incident_run import IncidentRun
 from incsim.model.incidents import DecisionNeed
+from incsim.model.live_incident import LiveIncident
 from incsim.model.people import WEEK
 from incsim.model.streams import Streams
 from incsim.model.world import World
@@ -44,7 +44,7 @@ def resolved_at(w: World, incident_id: int = 0) -> float:
 def test_changing_the_work_scales_what_is_left_and_the_fix(factor, expected):
     w = world(base_doc(), "async-first")
     w.run(until=T0 + 20)
-    w.runs[0].change_work(factor)
+    w.live[0].change_work(factor)
     w.run()
     assert resolved_at(w) == pytest.approx(expected)
 
@@ -54,8 +54,8 @@ def test_extra_work_added_twice_in_the_same_minute_counts_twice():
     diagnosis left grows from 40 to 55, so the incident resolves at 60 + 20 + 55 + 20 = 155."""
     w = world(base_doc(), "async-first")
     w.run(until=T0 + 20)
-    w.runs[0].change_work(1.0, 10.0)
-    w.runs[0].change_work(1.0, 5.0)
+    w.live[0].change_work(1.0, 10.0)
+    w.live[0].change_work(1.0, 5.0)
     w.run()
     assert resolved_at(w) == pytest.approx(T0 + 20 + 40 + 15 + FIX)
 
@@ -79,7 +79,7 @@ def test_an_incident_escalates_once_even_after_its_room_closed():
     w.run(until=T0 + 30)
     w.inject_escalation(0)
     w.run(until=T0 + 40)
-    w.close_room(w.runs[0])
+    w.participation.close_room(w.live[0])
     w.run(until=T0 + 50)
     w.inject_escalation(0)
     w.run()
@@ -318,10 +318,10 @@ def test_watchers_are_drawn_from_everyone_but_the_debugger_and_the_ic_by_id(watc
     doc = setting(base_doc(), "protocols.async-first.channel_watchers", watchers)
     w = world(doc, "async-first")
     w.run(until=T0 + 1)
-    run_ = w.runs[0]
+    run_ = w.live[0]
     assert run_.debugger is not None
     rng = copy.deepcopy(run_.stream("watchers"))  # the stream where the model's draw starts
-    out = w._watchers(run_)
+    out = w.staffing.watchers(run_)
     gone = {p.id for p in (run_.debugger, run_.ic) if p is not None}
     pool = sorted((e for e in w.roster.engineers.values() if e.id not in gone), key=lambda e: e.id)
     picks = rng.choice(len(pool), size=min(watchers, len(pool)), replace=False)
@@ -420,9 +420,9 @@ def test_a_team_sends_someone_merely_watching_elsewhere_before_someone_debugging
         incident(at=40.0, roots=("web",), id=2, diagnosis=600.0),
     )
     w.run(until=41.0)
-    assert w.runs[0].engaged.get("db-2") == "spectator" and w.runs[1].debugger.id == "db-1"
+    assert w.live[0].engaged.get("db-2") == "spectator" and w.live[1].debugger.id == "db-1"
     assert [e.id for e in w.roster.oncall("db", 41.0)] == ["db-1", "db-2"]
-    assert w.responder_for(w.runs[2], "db").id == "db-2"
+    assert w.staffing.responder_for(w.live[2], "db").id == "db-2"
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -432,10 +432,10 @@ def test_asking_to_open_a_room_that_is_open_changes_nothing():
     resolution at 140, and the reason stays the first one (only a triage call is replaced)."""
     w = world(base_doc(), "war-room")
     w.run(until=T0 + 20)
-    run0 = w.runs[0]
+    run0 = w.live[0]
     (first,) = of(w.log.events, Kind.ROOM_OPENED)
     assert run0.room_open and not run0.in_triage_call
-    w.open_room(run0, "escalated: asked again")
+    w.rooms.open(run0, "escalated: asked again")
     w.run()
     assert [(e.t, e.reason) for e in of(w.log.events, Kind.ROOM_OPENED)] == [(T0, first.reason)]
     assert [e.t for e in of(w.log.events, Kind.ROOM_CLOSED)] == [RESOLVES]
@@ -448,18 +448,18 @@ def test_someone_taking_part_becomes_the_debugger_once():
     nothing more is logged. A spectator asked to be an expert is upgraded the same way."""
     w = world(base_doc(), "async-first")
     w.run(until=T0 + 10)
-    run0, eng = w.runs[0], w.roster.engineers["app-3"]
-    w.join(run0, eng, "expert")
-    w.join(run0, eng, "debugger")
-    w.join(run0, eng, "debugger")
+    run0, eng = w.live[0], w.roster.engineers["app-3"]
+    w.participation.join(run0, eng, "expert")
+    w.participation.join(run0, eng, "debugger")
+    w.participation.join(run0, eng, "debugger")
     assert run0.engaged["app-3"] == "debugger"
     assert [(e.role, e.change) for e in of(w.log.events, Kind.JOINED, who="app-3")] == [
         ("expert", False),
         ("debugger", True),
     ]
-    w.join(run0, w.roster.engineers["app-4"], "spectator")
-    w.join(run0, w.roster.engineers["app-4"], "expert")
-    w.join(run0, w.roster.engineers["app-4"], "spectator")
+    w.participation.join(run0, w.roster.engineers["app-4"], "spectator")
+    w.participation.join(run0, w.roster.engineers["app-4"], "expert")
+    w.participation.join(run0, w.roster.engineers["app-4"], "spectator")
     assert run0.engaged["app-4"] == "expert"
 
 
@@ -469,12 +469,16 @@ def test_debugging_commanding_or_fixing_another_incident_is_hard_busy(held):
     not for the incident they hold; nobody else is."""
     w = world(base_doc(), "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))
     w.run(until=T0 + 10)
-    run0, run1 = w.runs[0], w.runs[1]
+    run0, run1 = w.live[0], w.live[1]
     db1 = w.roster.engineers["db-1"]
-    assert not w.hard_busy(db1, run1)
-    getattr(w, held)["db-1"] = run0
-    assert w.hard_busy(db1, run1) and w.hard_busy(db1) and not w.hard_busy(db1, run0)
-    assert not w.hard_busy(w.roster.engineers["db-2"], run1)
+    assert not w.attention.hard_busy(db1, run1)
+    getattr(w.attention, held)["db-1"] = run0
+    assert (
+        w.attention.hard_busy(db1, run1)
+        and w.attention.hard_busy(db1)
+        and not w.attention.hard_busy(db1, run0)
+    )
+    assert not w.attention.hard_busy(w.roster.engineers["db-2"], run1)
 
 
 # -- who is sent: the order of preference, read only as far as needed ----------------------------
@@ -496,19 +500,19 @@ def _role_world() -> World:
     w = world(doc, "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))
     w.run(until=T0 + 10)
     assert [e.id for e in w.roster.with_role("legal", T0 + 10)] == ["night-1", "night-2", "day-1", "day-2"]
-    assert w.runs[0].ic is not None and w.runs[0].ic.team == "ops"
+    assert w.live[0].ic is not None and w.live[0].ic.team == "ops"
     return w
 
 
-def _held(watching=(), debugging=(), in_it=(), ic=None) -> tuple[World, IncidentRun]:
+def _held(watching=(), debugging=(), in_it=(), ic=None) -> tuple[World, LiveIncident]:
     """``_role_world`` with ``watching`` part of incident 1, ``debugging`` its debugger, ``in_it``
     part of incident 0 and ``ic`` its IC; the world and incident 0."""
     w = _role_world()
-    run0 = w.runs[0]
+    run0 = w.live[0]
     for p in watching:
-        w.where[p].add(1)
+        w.attention.where[p].add(1)
     for p in debugging:
-        w.debugging[p] = w.runs[1]
+        w.attention.debugging[p] = w.live[1]
     for p in in_it:
         run0.engaged[p] = "stakeholder"
     if ic is not None:
@@ -542,7 +546,7 @@ def test_a_role_goes_to_someone_in_it_then_free_at_work_then_free_then_not_held_
     watching, debugging, in_it, ic, expected
 ):
     w, run0 = _held(watching, debugging, in_it, ic)
-    assert w.with_role(run0, "legal").id == expected
+    assert w.staffing.with_role(run0, "legal").id == expected
 
 
 @pytest.mark.parametrize(
@@ -563,4 +567,4 @@ def test_a_team_sends_its_free_on_call_then_a_free_colleague_at_work_then_the_le
     team, watching, debugging, ic, expected
 ):
     w, run0 = _held(watching, debugging, ic=ic)
-    assert w.responder_for(run0, team).id == expected
+    assert w.staffing.responder_for(run0, team).id == expected

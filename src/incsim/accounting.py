@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from incsim.collector import fewer_collections
 from incsim.intervals import Spans, clip, measure, subtract, union
 from incsim.model.events import Event, Interrupted, Joined, Left
+from incsim.model.people import Engineer, Hours, Roster
 
 NON_ESSENTIAL = ("spectator", "watcher")
 BUSY = ("responding", "spectating", "refocusing")
@@ -82,22 +83,22 @@ def _claims(events: Iterable[Event], open_until: float | None) -> dict[str, list
     for e in events:
         if e.t > last:
             last = e.t
-        cls = e.__class__  # the exact record type (none derives from another): cheaper than isinstance
-        if cls is Joined:
+        # the exact record type (none derives from another): cheaper than isinstance
+        if type(e) is Joined:
             key = (e.incident, e.who)
-            role = e.role
+            role: str = e.role
             if key in open_:
                 start, old = open_.pop(key)
                 claim(e.who, _LEVEL[state_of(old)], start, e.t, e.incident, state_of(old), old)
             open_[key] = (e.t, role)
-        elif cls is Left:
+        elif type(e) is Left:
             key = (e.incident, e.who)
             if key not in open_:
                 continue
             start, role = open_.pop(key)
             claim(e.who, _LEVEL[state_of(role)], start, e.t, e.incident, state_of(role), role)
             claim(e.who, _REFOCUSING, e.t, e.t + e.refocus_min, e.incident, "refocusing", role)
-        elif cls is Interrupted and e.who:
+        elif type(e) is Interrupted and e.who:
             role = e.role
             a, r = e.answer_min, e.refocus_min
             if not e.engaged:
@@ -113,7 +114,7 @@ def _resolve(who: str, claims: Sequence[_Claim]) -> list[Span]:
     """Cut ``claims`` into disjoint spans, each minute going to the strongest claim holding it."""
     points = sorted({c.start for c in claims} | {c.end for c in claims})
     starts = sorted(range(len(claims)), key=lambda i: claims[i].start)
-    heap: list[tuple] = []  # (-level, -start, incident, index): the winner is on top
+    heap: list[tuple[int, float, int, int]] = []  # (-level, -start, incident, index): the winner is on top
     nxt = 0
     out: list[Span] = []
     for a, b in zip(points, points[1:]):
@@ -178,7 +179,7 @@ def minutes_by_state(spans: Iterable[Span]) -> dict[str, float]:
     return out
 
 
-def off_hours_minutes(spans: Iterable[Span], work: Mapping[str, object]) -> float:
+def off_hours_minutes(spans: Iterable[Span], work: Mapping[str, Engineer]) -> float:
     """Minutes of ``spans`` outside the person's working hours (``work[who]`` is an ``Engineer``)."""
     total = 0.0
     for s in spans:
@@ -192,7 +193,7 @@ def off_hours_minutes(spans: Iterable[Span], work: Mapping[str, object]) -> floa
 TIME_COLUMNS = ("engineer", "team", *STATES, "after_horizon")
 
 
-def time_columns(accounting: Accounting, roster, horizon: float) -> dict[str, list]:
+def time_columns(accounting: Accounting, roster: Roster, horizon: float) -> dict[str, list[str | float]]:
     """The time table by column (``TIME_COLUMNS``), a row per engineer in the roster's order:
     minutes in each of ``STATES`` over ``[0, horizon]`` (they sum to it), plus ``after_horizon``:
     busy minutes of incidents that ran past the horizon (so the incident rows' hours equal
@@ -200,15 +201,18 @@ def time_columns(accounting: Accounting, roster, horizon: float) -> dict[str, li
     mine = accounting.by_person()
     people = roster.in_order
     took_part = sorted(roster.number[w] for w in mine if w in roster.number)
-    cols: dict[str, list] = {"engineer": [e.id for e in people], "team": [e.team for e in people]}
+    cols: dict[str, list[str | float]] = {
+        "engineer": [e.id for e in people],
+        "team": [e.team for e in people],
+    }
     figures = [cols.setdefault(c, []) for c in (*STATES, "after_horizon")]
     # Someone who took no part has the row of anyone with their working hours, and the roster
     # comes in runs of people with the same hours (its teams): the rows are worked out for the
     # people who took part and once per working pattern, and a run's idle stretches are copied
     # in at once, so the cost grows with the people who took part and the teams, not with the
     # size of the org.
-    off_hours: dict[tuple, Spans] = {}
-    idle: dict[tuple, tuple[float, ...]] = {}
+    off_hours: dict[Hours, Spans] = {}
+    idle: dict[Hours, tuple[float, ...]] = {}
     k = 0
     for first, stop, pattern, eng in roster.hour_runs:
         i = first
@@ -230,7 +234,7 @@ def time_columns(accounting: Accounting, roster, horizon: float) -> dict[str, li
 
 
 def _time_row(
-    eng, spans: list[Span], horizon: float, off_hours: dict[tuple, Spans], pattern: tuple
+    eng: Engineer, spans: list[Span], horizon: float, off_hours: dict[Hours, Spans], pattern: Hours
 ) -> tuple[float, ...]:
     """``eng``'s figures of the time table (``STATES``, then ``after_horizon``) from their spans;
     ``off_hours`` caches the off hours over the horizon by working ``pattern``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,9 @@ DECISION_METRICS = (
 """The metrics a decision between protocols rests on (the report's headline, robustness studies)."""
 
 
+Row = dict[str, Any]
+"""One row of ``incidents.csv`` (or a summary's), by column: its values are of several types."""
+
 _READ = (Affected, Decision, Escalated, Interrupted, Joined, Left, Recovered, RoomClosed, RoomOpened)
 _IGNORED = frozenset(RECORDS.values()) - frozenset(_READ)
 """The record types ``incident_record``'s pass over the events has nothing to do with."""
@@ -129,7 +133,7 @@ def _by_incident(events: Iterable[Event]) -> dict[int, list[Event]]:
 
 def incident_record(
     events: Sequence[Event], costs: Costs, spans: Sequence[Span] | None = None, roster: Roster | None = None
-) -> dict:
+) -> Row:
     """One incident's row (without replication/protocol) from its own events.
 
     Its hours are ``spans``, the incident's share of the org's accounting (``accounting.py``);
@@ -156,12 +160,13 @@ def incident_record(
     escalated = False
     engaged_at = math.nan
     # one record type per kind and none derived from another, so the exact class says the kind
-    # (cheaper than a chain of isinstance tests over every update and page)
+    # (cheaper than a chain of isinstance tests over every update and page); ``type(e) is`` where
+    # the branch reads the record's own fields (it tells the type checker which record it is)
     for e in events:
         cls = e.__class__
         if cls in _IGNORED:
             continue
-        if cls is Joined:
+        if type(e) is Joined:
             if e.role == "debugger" and math.isnan(engaged_at):
                 engaged_at = e.t
             if not e.change:
@@ -171,11 +176,11 @@ def incident_record(
                 peak = max(peak, present)
         elif cls is Left:
             present -= 1
-        elif cls is Affected:
+        elif type(e) is Affected:
             affected_at.setdefault(e.service, e.t)
             if e.customer_facing:
                 facing.add(e.service)
-        elif cls is Recovered:
+        elif type(e) is Recovered:
             recovered_at.setdefault(e.service, e.t)
         elif cls is Interrupted:
             interruptions += 1
@@ -185,7 +190,7 @@ def incident_record(
             if room_open_at is not None:
                 room_minutes += e.t - room_open_at
                 room_open_at = None
-        elif cls is Decision:
+        elif type(e) is Decision:
             decision_wait += e.wait_min
             if e.containment and contained_at is None:
                 contained_at = e.t
@@ -234,7 +239,7 @@ def incident_record(
 
 def incident_records(
     events: Iterable[Event], costs: Costs, roster: Roster | None = None, accounting: Accounting | None = None
-) -> list[dict]:
+) -> list[Row]:
     """A row per incident in the log, in incident order; the hours come from one accounting of
     the whole log, so a minute someone gave to two incidents is charged to one of them."""
     with fewer_collections():
@@ -247,7 +252,7 @@ def incident_records(
 
 def score_log(
     events: Sequence[Event], costs: Costs, roster: Roster, horizon: float
-) -> tuple[list[dict], int, dict[str, float]]:
+) -> tuple[list[Row], int, dict[str, float]]:
     """One protocol's event log scored as every replication is (run, sweep, replay): its incident
     rows, its engineers and its time totals, all from one accounting of the log, with off-hours
     minutes read from ``roster``'s working hours."""
@@ -271,7 +276,7 @@ def time_accounting(
 
 def _time_columns(
     events: Iterable[Event], roster: Roster, horizon: float, accounting: Accounting | None
-) -> dict[str, list]:
+) -> dict[str, list[str | float]]:
     """The time table by column, from ``accounting`` or, without one, from ``events`` with the
     engagements still open counted up to the horizon."""
     acct = accounting if accounting is not None else Accounting(events, open_until=horizon)

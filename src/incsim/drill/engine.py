@@ -34,8 +34,9 @@ from incsim.drill.showing import INCIDENT, TICK, Showing
 from incsim.drill.transcript import Action, Transcript
 from incsim.model.events import Affected, Decision, Detected, Event, Injected, Kind, Update
 from incsim.model.incidents import IncidentSpec
+from incsim.model.live_incident import LiveIncident
 from incsim.model.streams import Streams
-from incsim.model.world import IncidentRun, World
+from incsim.model.world import World
 from incsim.scenario.drill import (
     ChangeWork,
     CloseRoom,
@@ -145,9 +146,9 @@ class DrillSession(Playing, Showing):
         return self.world.env.now - self.t0
 
     @property
-    def run(self) -> IncidentRun | None:
+    def run(self) -> LiveIncident | None:
         """The incident's live state (None before it is detected)."""
-        return self.world.runs.get(INCIDENT)
+        return self.world.live.get(INCIDENT)
 
     @property
     def resolved(self) -> bool:
@@ -436,10 +437,10 @@ class DrillSession(Playing, Showing):
             return
         if isinstance(eff, OpenRoom):
             # named people: only they are paged in; none named: the protocol's invite rule decides
-            world.open_room(run, f"drill decision: {d.id}", invite=not eff.with_)
+            world.rooms.open(run, f"drill decision: {d.id}", invite=not eff.with_)
             self._page(run, eff.with_)
         elif isinstance(eff, CloseRoom):
-            world.close_room(run)
+            world.participation.close_room(run)
         elif isinstance(eff, Page):
             self._page(run, eff.who)
         elif isinstance(eff, Escalate):
@@ -491,16 +492,16 @@ class DrillSession(Playing, Showing):
                 write_min=run.draw(world.scn.behaviour.write_update, "drill_update"),
             )
 
-    def _page(self, run: IncidentRun, names: list[str]) -> None:
+    def _page(self, run: LiveIncident, names: list[str]) -> None:
         world = self.world
         for name in names:
             eng = world.roster.engineers.get(name)
             if eng is None and name in world.roster.teams:
-                eng = world.responder_for(run, name)
+                eng = world.staffing.responder_for(run, name)
             if eng is None:
-                eng = world.with_role(run, name)
+                eng = world.staffing.with_role(run, name)
             if eng is not None:
-                world.env.process(world.pull_in(run, eng, "stakeholder"))
+                world.env.process(world.staffing.pull_in(run, eng, "stakeholder"))
 
     # -- what the room does -------------------------------------------------------------------------
     def decide(self, decision_id: str, option_id: str, real_s: float | None = None) -> None:

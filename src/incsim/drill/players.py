@@ -55,7 +55,7 @@ class Playing:
         held = {
             r.holds for r in roles if r.holds is not None and (r.id in self.playing or r.id in self.vacant)
         }
-        self.world.hold(held, self.drill.metadata.page_timeout_min)
+        self.world.players.hold(held, self.drill.metadata.page_timeout_min)
         self.player_events: dict[int, str] = {}  # index in the log -> the role whose action caused it
         self.handed_over: dict[
             str, str
@@ -88,7 +88,11 @@ class Playing:
     def pages_waiting(self, role_id: str) -> bool:
         """Whether a page waits for ``role_id``'s player to acknowledge it."""
         role = self._roles.get(role_id)
-        return role is not None and role.holds is not None and self.world.waiting_for(INCIDENT, role.holds)
+        return (
+            role is not None
+            and role.holds is not None
+            and self.world.players.waiting_for(INCIDENT, role.holds)
+        )
 
     def act(self, role_id: str, action: str, **args: Any) -> None:
         """Player ``role_id`` does ``action`` now (one of ``ACTIONS``); a ``ValueError`` says why not."""
@@ -104,7 +108,7 @@ class Playing:
         if run is None or run.resolved.triggered:
             raise ValueError("the incident is not running")
         if action == "handover":  # refused before anything is logged
-            why = self.world.hand_over_refused(run, self._successor(role, args["to"]))
+            why = self.world.players.hand_over_refused(run, self._successor(role, args["to"]))
             if why:
                 raise ValueError(why)
         with self._as_player(role_id, action):
@@ -120,7 +124,7 @@ class Playing:
             raise ValueError(f"{role.title} does not hold command to hand over")
         to = world.roster.engineers.get(str(name))
         if to is None and str(name) in world.roster.teams:
-            to = world.responder_for(self.run, str(name))
+            to = world.staffing.responder_for(self.run, str(name))
         if to is None:
             raise ValueError(f"nobody '{name}' can take command (a person or a team)")
         return to
@@ -174,19 +178,19 @@ class Playing:
         world, run = self.world, self.run
         who = self.person(role.id)
         if action == "ack":
-            if role.holds is None or not world.waiting_for(INCIDENT, role.holds):
+            if role.holds is None or not world.players.waiting_for(INCIDENT, role.holds):
                 raise ValueError(f"no page is waiting for {role.title} to acknowledge")
-            world.acknowledge(run, role.holds)
+            world.players.acknowledge(run, role.holds)
         elif action in ("join", "leave"):
             eng = world.roster.engineers.get(who)
             if eng is None:
                 raise ValueError(f"{role.title} has no place in the incident to {action}")
             if action == "leave":
-                world.leave(run, eng.id)
-            elif role.holds is not None and world.waiting_for(INCIDENT, role.holds):
-                world.acknowledge(run, role.holds)
+                world.participation.leave(run, eng.id)
+            elif role.holds is not None and world.players.waiting_for(INCIDENT, role.holds):
+                world.players.acknowledge(run, role.holds)
             else:
-                world.join(run, eng, role.holds or "stakeholder")
+                world.participation.join(run, eng, role.holds or "stakeholder")
         elif action == "update":
             channel = CHANNELS.get(str(a.get("channel", "incident")))
             status = a["status"]
@@ -217,7 +221,7 @@ class Playing:
             team = str(a["team"])
             if team not in world.roster.teams:
                 raise ValueError(f"no team '{team}'")
-            expert = world.responder_for(run, team)
+            expert = world.staffing.responder_for(run, team)
             if expert is None:
                 raise ValueError(f"nobody of {team} can be asked now")
             world.emit(
@@ -228,13 +232,13 @@ class Playing:
                 medium="room" if run.room_open else "channel",
                 topic="consult",
             )
-            world.env.process(world.ask(run, expert, "consult", "expert"))
+            world.env.process(world.staffing.ask(run, expert, "consult", "expert"))
         elif action == "page":
             self._page(run, [str(a["who"])])
         elif action == "mitigated":
             self._declare_mitigated(run, who)
         elif action == "handover":
-            world.hand_over(run, self._successor(role, a["to"]))
+            world.communication.hand_over(run, self._successor(role, a["to"]))
             self.handed_over[role.id] = who
         elif action == "escalate":
             if run.room_open and not run.in_triage_call:

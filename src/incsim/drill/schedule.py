@@ -5,7 +5,7 @@ The debugger's work is known in advance only when nothing random stands between 
 fix's end: the debugger is working (not in a triage call or a model decision), no consult with
 another team's expert is left in the diagnosis, no decision of the model's own comes between the
 diagnosis and the fix, and the debugger's speed does not change on the way (their working day
-does not start or end). Then the root service recovers when the fix is done (``World._debug``).
+does not start or end). Then the root service recovers when the fix is done (``Lifecycle._respond``).
 Anywhere else the feed says nothing of recovery rather than guess.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incsim.model.incident_run import IncidentRun
+from incsim.model.live_incident import LiveIncident
 from incsim.scenario.drill import ChangeWork, DecisionDef
 
 
@@ -23,7 +23,7 @@ def needs_debugger(d: DecisionDef) -> bool:
     return any(isinstance(eff, ChangeWork) for opt in d.options for eff in opt.effects)
 
 
-def expected_recovery(world: Any, run: IncidentRun, eff: Any, now: float) -> float | None:
+def expected_recovery(world: Any, run: LiveIncident, eff: Any, now: float) -> float | None:
     """When the root service should recover after ``eff`` (a rollback or failover taken at
     ``now``), in simulated minutes, or None where the model's schedule does not say."""
     if not isinstance(eff, ChangeWork) or run.debugger is None:

@@ -1,17 +1,28 @@
 """Communication: the incident commander's structured updates and the "any updates?" requests
-they field, and the questions spectators in a room put to the debugger. The world mixes this in;
-who is paged or picked is ``staffing.py``, joining, leaving and interruptions ``participation.py``."""
+they field, and the played IC handing command over. Who is paged or picked is ``staffing.py``,
+joining, leaving and interruptions ``participation.py``, spectators' questions ``rooms.py``."""
 
 from __future__ import annotations
 
-from incsim.model.events import Paged, Question, Update
-from incsim.model.incident_run import IncidentRun
-from incsim.model.mechanisms import Mechanism
+from typing import TYPE_CHECKING
+
+from incsim.model.attention import Attention
+from incsim.model.context import Context
+from incsim.model.events import Joined, Paged, Question, Update
+from incsim.model.live_incident import LiveIncident
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.people import Engineer
-from incsim.model.waiting import FirstOf
+from incsim.model.waiting import FirstOf, Proc
+from incsim.scenario.schema import Behaviour, Protocol
+
+if TYPE_CHECKING:  # the parts it calls are built and passed in by the world (world.py)
+    from incsim.model.escalation import Escalation
+    from incsim.model.participation import Participation
+    from incsim.model.players import Players
+    from incsim.model.staffing import Staffing
 
 
-def update_request_rate(behaviour, protocol) -> float:
+def update_request_rate(behaviour: Behaviour, protocol: Protocol) -> float:
     """ "Any updates?" requests per hour an incident's IC fields under ``protocol``: fewer with an
     executive channel, where leadership reads the simplified updates instead of asking."""
     rate = behaviour.update_requests_per_hour
@@ -21,214 +32,207 @@ def update_request_rate(behaviour, protocol) -> float:
 
 
 class Communication:
-    """Who tells whom what, and what it costs them (a part of ``World``: it uses the world's state)."""
+    """Who tells whom what, and what it costs them."""
 
-    def _command(self, run: IncidentRun):
+    def __init__(
+        self,
+        context: Context,
+        attention: Attention,
+        participation: Participation,
+        staffing: Staffing,
+        players: Players,
+        escalation: Escalation,
+    ) -> None:
+        self.env = context.env
+        self.scn = context.scn
+        self.strategy = context.strategy
+        self.roster = context.roster
+        self.customer_facing = context.customer_facing
+        self.emit = context.emit
+        self.attention = attention
+        self.participation = participation
+        self.staffing = staffing
+        self.players = players
+        self.escalation = escalation
+
+    def command(self, incident: LiveIncident) -> Proc[None]:
         """The IC: joins, posts the structured updates on cadence, fields "any updates?"."""
-        ic = run.ic
+        ic = incident.ic
         if ic is None and self.roster.ic_pool:
             # whoever becomes the IC must not be the one person who could debug it: wait to know who debugs
-            yield FirstOf(self.env, run.debugger_ready, run.resolved)
-        while ic is None and self.roster.ic_pool and not run.resolved.triggered:
+            yield FirstOf(self.env, incident.debugger_ready, incident.resolved)
+        while ic is None and self.roster.ic_pool and not incident.resolved.triggered:
             # everyone on the rota is busy: the incident waits for the first to come free
-            yield FirstOf(self.env, self.freed, run.resolved)
-            if run.resolved.triggered:
+            yield FirstOf(self.env, self.attention.freed, incident.resolved)
+            if incident.resolved.triggered:
                 break
-            ic = self.pick_ic(exclude={run.debugger.id})  # known: the wait above was for the debugger
+            debugger = incident.debugger
+            assert debugger is not None  # known: the wait above was for the debugger
+            ic = self.staffing.pick_ic(exclude={debugger.id})
             if ic is not None:
-                run.ic = ic
-                self.commanding[ic.id] = run
-                self.emit(run, Paged, ic.id, role="ic", team=ic.team)
-                run.coming[ic.id] = run.ic_ready
+                incident.ic = ic
+                self.attention.commanding[ic.id] = incident
+                self.emit(incident, Paged, ic.id, role="ic", team=ic.team)
+                incident.coming[ic.id] = incident.ic_ready
         if ic is None:
-            run.ic_ready.succeed()
+            incident.ic_ready.succeed()
             return
-        if "ic" in self.held:  # a drill's player (players.py): they join when they acknowledge
-            holder = yield from self.player_page(run, ic, "ic")
+        if "ic" in self.players.held:  # a drill's player (players.py): they join when they acknowledge
+            holder = yield from self.players.player_page(incident, ic, "ic")
             if holder is ic:
-                self.answered(run, ic.id, run.ic_ready)
+                self.staffing.answered(incident, ic.id, incident.ic_ready)
                 if self._update_request_rate() > 0:
-                    self.env.process(self._update_requests(run, ic))
+                    self.env.process(self._update_requests(incident, ic))
                 return  # the player posts the updates
-            if run.coming.get(ic.id) is run.ic_ready:  # the page went on to the secondary
-                del run.coming[ic.id]
-                run.coming[holder.id] = run.ic_ready
+            if incident.coming.get(ic.id) is incident.ic_ready:  # the page went on to the secondary
+                del incident.coming[ic.id]
+                incident.coming[holder.id] = incident.ic_ready
             ic = holder
-        yield self.env.timeout(self.ack_delay(run, ic, "ic_ack"))
-        if run.resolved.triggered:  # the resolution released the IC already
-            self.answered(run, ic.id, run.ic_ready)
+        yield self.env.timeout(self.staffing.ack_delay(incident, ic, "ic_ack"))
+        if incident.resolved.triggered:  # the resolution released the IC already
+            self.staffing.answered(incident, ic.id, incident.ic_ready)
             return
-        self.join(run, ic, "ic")
-        self.answered(run, ic.id, run.ic_ready)
-        self._check_escalation(run)  # the IC, now there, may call for a room by the rules
+        self.participation.join(incident, ic, "ic")
+        self.staffing.answered(incident, ic.id, incident.ic_ready)
+        self.escalation.check(incident)  # the IC, now there, may call for a room by the rules
         if self._update_request_rate() > 0:
-            self.env.process(self._update_requests(run, ic))
-        yield from self.ic_duties(run, ic)
+            self.env.process(self._update_requests(incident, ic))
+        yield from self.ic_duties(incident, ic)
 
-    def ic_duties(self, run: IncidentRun, ic: Engineer):
+    def ic_duties(self, incident: LiveIncident, ic: Engineer) -> Proc[None]:
         """The IC ``ic`` posts the structured updates on cadence until the incident is resolved
         (or someone else commands it: a drill's handover, ``players.py``)."""
         proto = self.strategy.spec
         beh = self.scn.behaviour
-        watchers = self._watchers(run)
+        watchers = self.staffing.watchers(incident)
         due = self.env.now + proto.update_cadence_min
         while True:
             # a plain timeout, not "timeout | resolved": the loop just ends one tick late
             yield self.env.timeout(max(0.0, due - self.env.now))
-            if run.resolved.triggered or run.ic is not ic:
+            if incident.resolved.triggered or incident.ic is not ic:
                 break
             # the IC starts writing on the cadence, or once free of what came before (an answer,
             # a deliberation), at their speed of the hour, and posts when it is written: the gaps
             # vary as their work does; the next one is due a cadence after this one was begun
-            start = max(self.env.now, run.ic_free_at)
+            start = max(self.env.now, incident.ic_free_at)
             due = start + proto.update_cadence_min
-            write = run.draw(beh.write_update, "write_update", ic)
-            posted = self.ic_work(run, ic, write)
+            write = incident.draw(beh.write_update, "write_update", ic)
+            posted = self.ic_work(incident, ic, write)
             if posted > self.env.now:
                 yield self.env.timeout(posted - self.env.now)
-            if run.resolved.triggered:
+            if incident.resolved.triggered:
                 break
             self.emit(
-                run,
+                incident,
                 Update,
                 ic.id,
                 channel="incident",
-                status="mitigated" if run.mitigated else "investigating",
-                impact=tuple(sorted(s for s in run.affected if s in self.customer_facing)),
-                next_steps=run.phase,
-                eta_min=self.eta(run),
+                status="mitigated" if incident.mitigated else "investigating",
+                impact=tuple(sorted(s for s in incident.affected if s in self.customer_facing)),
+                next_steps=incident.phase,
+                eta_min=self.eta(incident),
                 write_min=write,
             )
             if proto.executive_channel:
-                write_exec = run.draw(beh.write_exec_update, "write_exec_update", ic)
-                posted = self.ic_work(run, ic, write_exec)
+                write_exec = incident.draw(beh.write_exec_update, "write_exec_update", ic)
+                posted = self.ic_work(incident, ic, write_exec)
                 if posted > self.env.now:
                     yield self.env.timeout(posted - self.env.now)
-                if run.resolved.triggered:
+                if incident.resolved.triggered:
                     break
                 self.emit(
-                    run,
+                    incident,
                     Update,
                     ic.id,
                     channel="executive",
-                    status="mitigated" if run.mitigated else "investigating",
+                    status="mitigated" if incident.mitigated else "investigating",
                     write_min=write_exec,
                 )
             for w in watchers:
-                if w.working(self.env.now) and w.id not in run.engaged:
+                if w.working(self.env.now) and w.id not in incident.engaged:
                     # read when they choose to: no refocus (essay: "without interrupting")
-                    self.interrupt(
-                        run,
+                    self.participation.interrupt(
+                        incident,
                         w,
-                        run.draw(beh.read_update, "read_update", w),
+                        incident.draw(beh.read_update, "read_update", w),
                         "read update",
                         "watcher",
                         refocus=False,
                     )
 
-    def ic_work(self, run: IncidentRun, ic: Engineer, minutes: float, slow: bool = True) -> float:
+    def ic_work(self, incident: LiveIncident, ic: Engineer, minutes: float, slow: bool = True) -> float:
         """Queue ``minutes`` of the IC's own work (writing, answering, deliberating) after what
         they already have, at their speed of the hour (with ``slow``; a deliberation's talking
         time is the same at any hour); returns the minute it is done."""
-        start = max(self.env.now, run.ic_free_at)
-        run.ic_free_at = start + (
+        start = max(self.env.now, incident.ic_free_at)
+        incident.ic_free_at = start + (
             ic.work_done(start, minutes, self.scn.behaviour.off_hours_slowdown) if slow else minutes
         )
-        return run.ic_free_at
+        return incident.ic_free_at
 
-    def eta(self, run: IncidentRun) -> float | None:
+    def eta(self, incident: LiveIncident) -> float | None:
         """The update's ETA, in minutes from now: unknown (None) while diagnosing; once the
         cause is known, the work left at full speed (the decisions' deliberations and the fix)
         plus the slowest recovery still to come."""
-        if run.phase in ("diagnose", "contain"):
+        if incident.phase in ("diagnose", "contain"):
             return None
-        spec = run.spec
+        spec = incident.spec
         left = (
-            run.stretch_left
-            if run.phase == "fix"
+            incident.stretch_left
+            if incident.phase == "fix"
             else spec.fix + sum(d.deliberation for d in spec.decisions if not d.containment)
         )
         recovery = max(
-            (s.recovery for s in spec.spread if s.service in run.affected - run.recovered), default=0.0
+            (s.recovery for s in spec.spread if s.service in incident.affected - incident.recovered),
+            default=0.0,
         )
-        return round(left + recovery, 1) if run.phase != "recover" else round(recovery, 1)
+        return round(left + recovery, 1) if incident.phase != "recover" else round(recovery, 1)
 
     def _update_request_rate(self) -> float:
         return update_request_rate(self.scn.behaviour, self.strategy.spec)
 
-    def _update_requests(self, run: IncidentRun, ic: Engineer):
+    def _update_requests(self, incident: LiveIncident, ic: Engineer) -> Proc[None]:
         beh = self.scn.behaviour
         rate = self._update_request_rate()
         while True:
-            yield self.env.timeout(run.stream("leadership").exponential(60.0 / rate))
-            if run.resolved.triggered:
+            yield self.env.timeout(incident.stream("leadership").exponential(60.0 / rate))
+            if incident.resolved.triggered:
                 return
-            ic = run.ic or ic  # whoever commands now (a drill's IC may hand over)
+            ic = incident.ic or ic  # whoever commands now (a drill's IC may hand over)
             self.emit(
-                run,
+                incident,
                 Question,
                 "leadership",
                 to=ic.id,
-                medium="room" if run.room_open else "channel",
+                medium="room" if incident.room_open else "channel",
                 topic="any updates?",
             )
-            answer = run.draw(beh.interruption.answer, "answer", ic)
-            self.interrupt(run, ic, answer, "any updates?", "ic")
-            self.ic_work(run, ic, answer)  # the IC's coordination waits while they answer
+            answer = incident.draw(beh.interruption.answer, "answer", ic)
+            self.participation.interrupt(incident, ic, answer, "any updates?", "ic")
+            self.ic_work(incident, ic, answer)  # the IC's coordination waits while they answer
 
-    def _room_questions(self, run: IncidentRun):
-        """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
-        q = self.scn.behaviour.spectator_questions_per_hour
-        if q <= 0:
-            return
-        while not run.resolved.triggered:
-            n = len(run.spectators())  # none with no room: a closed room has nobody present
-            if n == 0 or run.debugger is None or run.debugger.id not in run.present:
-                yield FirstOf(self.env, run.room_changed, run.resolved)
-                continue
-            gap = run.stream("questions").exponential(60.0 / (q * n))
-            changed = run.room_changed
-            fired = yield self.env.timeout(gap) | changed | run.resolved
-            if run.resolved.triggered or changed in fired:
-                continue
-            specs = run.spectators()
-            if not specs or run.paying_interruptions or run.interruptions_due:
-                continue
-            asker = specs[int(run.stream("questions").integers(len(specs)))]
-            self.emit(run, Question, asker, to=run.debugger.id, medium="room", topic="question")
-            self.interrupt(
-                run,
-                run.debugger,
-                run.draw(self.scn.behaviour.room_answer, "room_answer", run.debugger),
-                "spectator question",
-                "debugger",
-            )
-            beh = self.scn.behaviour
-            if (
-                beh.spectator_suggestion_helps > 0
-                and run.stream("suggestions").random() < beh.spectator_suggestion_helps
-            ):
-                # a suggestion not already tried: it takes that much off the debugger's work left
-                run.change_work(1.0, -run.draw(beh.spectator_suggestion_saves, "suggestion_saves"))
+    def hand_over(self, incident: LiveIncident, to: Engineer) -> None:
+        """The played IC (``players.py``) hands command to ``to`` now, whom the model plays from then on: ``to``
+        joins as the IC (a ``Joined`` record, ``change`` true when already in the incident), the
+        former IC stays as a stakeholder (a ``Joined`` record with ``change`` true: the role
+        change), and the model's IC duties (updates on cadence) start with ``to``."""
+        why = self.players.hand_over_refused(incident, to)
+        if why:
+            raise ValueError(why)
+        old = incident.ic
+        assert old is not None  # hand_over_refused: an IC who has taken command
+        self.attention.release(self.attention.commanding, old.id)
+        incident.ic = to
+        self.attention.commanding[to.id] = incident
+        incident.engaged[old.id] = "stakeholder"
+        self.emit(incident, Joined, old.id, role="stakeholder", change=True)
+        self.participation.join(incident, to, "ic")
+        self.players.let_go("ic")
+        self.env.process(self.ic_duties(incident, to))
 
 
-MECHANISMS = (
-    Mechanism(
-        "spectator-questions",
-        "room",
-        "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
-        "debugger, each answered in {behaviour.room_answer} min out of the debugger's work; with "
-        "chance {behaviour.spectator_suggestion_helps} a question is a suggestion that saves the "
-        "debugger {behaviour.spectator_suggestion_saves} min of the work left.",
-        "incsim.model.communication:Communication._room_questions",
-        (
-            "behaviour.spectator_questions_per_hour",
-            "behaviour.room_answer",
-            "behaviour.spectator_suggestion_helps",
-            "behaviour.spectator_suggestion_saves",
-        ),
-        ("war-room", "hybrid"),
-    ),
+MECHANISMS = declare(
+    __name__,
     Mechanism(
         "updates",
         "channel",
@@ -241,7 +245,7 @@ MECHANISMS = (
         "{behaviour.update_requests_per_hour} times an hour (x{behaviour.update_requests_factor_with_exec_channel} "
         "with an executive channel: {protocol.executive_channel}), each answer taking the IC's time. "
         "The IC's decisions and escalations wait until they are free of that work.",
-        "incsim.model.communication:Communication._command",
+        "incsim.model.communication:Communication.command",
         (
             "protocol.update_cadence_min",
             "protocol.channel_watchers",

@@ -16,7 +16,7 @@ same record.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from enum import Enum
 from typing import Any, ClassVar, Literal
@@ -96,8 +96,13 @@ class Event:
         return out
 
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
-"""The decorator of every kind: immutable, slotted, its own fields by name only."""
+_E = typing.TypeVar("_E", bound=Event)
+
+
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
+def _frozen(cls: type[_E]) -> type[_E]:
+    """The decorator of every kind: immutable, slotted, its own fields by name only."""
+    return dataclass(frozen=True, slots=True, kw_only=True)(cls)
 
 
 # -- the kinds ---------------------------------------------------------------------------------
@@ -401,7 +406,7 @@ def record(event: Event, **context: Any) -> dict[str, Any]:
     return {"v": SCHEMA_VERSION, **context, **event.as_dict()}
 
 
-def allowed_values(hint: Any) -> tuple | None:
+def allowed_values(hint: Any) -> tuple[Any, ...] | None:
     """The values a ``Literal`` (or ``Literal | None``) field may hold, or None for any."""
     if typing.get_origin(hint) is Literal:
         return typing.get_args(hint)
@@ -461,16 +466,16 @@ class Log:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
-        self._listeners: list = []
+        self._listeners: list[Callable[[Event], None]] = []
 
-    def add(self, event: Event) -> Event:
+    def add(self, event: _E) -> _E:
         """Append ``event`` and tell the listeners."""
         self.events.append(event)
         for listener in self._listeners:
             listener(event)
         return event
 
-    def subscribe(self, listener) -> None:
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
         """Call ``listener(event)`` for every event added from now on."""
         self._listeners.append(listener)
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from incsim.collector import fewer_collections
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.streams import Streams, sample, sample_or_zero
-from incsim.scenario.schema import CATEGORIES, FLAGS, ArrivalProfile, Burst, Scenario, clock_offset_hours
+from incsim.scenario.durations import Duration
+from incsim.scenario.schema import FLAGS, ArrivalProfile, Burst, Category, Scenario, clock_offset_hours
+from incsim.scenario.schema import Decision as DecisionDef
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def _dependents(scn: Scenario) -> dict[str, list[str]]:
     return out
 
 
-def choice_cdf(p) -> list[float]:
+def choice_cdf(p: ArrayLike) -> list[float]:
     """The cumulative table ``Generator.choice(n, p=p)`` searches, computed as NumPy does
     (``cumsum``, then divided by its last value): with it, ``bisect_right(cdf, rng.random())`` is
     the same draw as ``rng.choice(len(p), p=p)`` (one uniform, searched from the right), without
@@ -85,7 +89,8 @@ def choice_cdf(p) -> list[float]:
     agree over many seeds and tables."""
     cdf = np.asarray(p, dtype=float).cumsum()
     cdf /= cdf[-1]
-    return cdf.tolist()
+    table: list[float] = cdf.tolist()
+    return table
 
 
 class DrawTables:
@@ -96,7 +101,8 @@ class DrawTables:
     def __init__(self, scn: Scenario) -> None:
         self.scn = scn
         inc = scn.incidents
-        self.cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
+        # in CATEGORIES' order, as the type spells them
+        self.cats: list[Category] = [c for c in get_args(Category) if inc.mix.get(c, 0.0) > 0]
         probs = np.array([inc.mix[c] for c in self.cats], dtype=float)
         self.cat_cdf = choice_cdf(probs / probs.sum())
         # per flag (in FLAGS order), its probability, or None when the scenario does not have it
@@ -117,7 +123,7 @@ class DrawTables:
             self._deps = {svc: sorted(ds) for svc, ds in _dependents(self.scn).items()}
         return self._deps
 
-    def kind(self, u: list[float]) -> tuple[str, tuple[str, ...]]:
+    def kind(self, u: list[float]) -> tuple[Category, tuple[str, ...]]:
         """The category and flags of an incident from its ``1 + len(FLAGS)`` uniforms."""
         cat = self.cats[bisect_right(self.cat_cdf, u[0])]
         flags = tuple(f for f, p, x in zip(FLAGS, self.flag_probability, u[1:]) if p is not None and x < p)
@@ -127,22 +133,22 @@ class DrawTables:
 def _cascade(
     roots: list[str],
     scn: Scenario,
-    category: str,
-    rng: Callable[[], np.random.Generator],
-    recovery_dist,
+    category: Category,
+    make_rng: Callable[[], np.random.Generator],
+    recovery_dist: Duration,
     tables: DrawTables | None = None,
 ) -> list[Spread]:
     """Breadth-first spread to dependents; a visited set makes cycles harmless."""
     spec = scn.incidents.categories[category]
     if spec.cascade_probability <= 0:
         return []
-    rng = rng()  # made only when a cascade is possible
+    rng = make_rng()  # made only when a cascade is possible
     deps = (tables or DrawTables(scn)).dependents
     hit = set(roots)
     frontier = list(roots)
     out: list[Spread] = []
     while frontier:
-        nxt = []
+        nxt: list[str] = []
         for svc in frontier:
             for d in deps.get(svc, ()):
                 reaches = rng.random() < spec.cascade_probability
@@ -166,7 +172,9 @@ def _cascade(
     return out
 
 
-def _decisions(specs, rng: np.random.Generator, containment: bool = False) -> list[DecisionNeed]:
+def _decisions(
+    specs: Sequence[DecisionDef], rng: np.random.Generator, containment: bool = False
+) -> list[DecisionNeed]:
     return [
         DecisionNeed(d.name, tuple(d.stakeholders), sample(d.deliberation, rng), containment and i == 0)
         for i, d in enumerate(specs)
@@ -176,7 +184,7 @@ def _decisions(specs, rng: np.random.Generator, containment: bool = False) -> li
 def draw_incident(
     i: int,
     at: float,
-    category: str,
+    category: Category,
     flags: tuple[str, ...],
     root: str,
     scn: Scenario,
@@ -240,7 +248,7 @@ def draw_incident(
 
 def draw_kind(
     scn: Scenario, rng: np.random.Generator, tables: DrawTables | None = None
-) -> tuple[str, tuple[str, ...]]:
+) -> tuple[Category, tuple[str, ...]]:
     """A category from the mix and the flags an incident carries: one uniform for the category
     (as ``rng.choice`` over the mix would draw it) and one per flag, all in one call."""
     return (tables or DrawTables(scn)).kind(rng.random(1 + len(FLAGS)).tolist())
@@ -259,7 +267,8 @@ def profile_weights(profile: ArrivalProfile | None) -> np.ndarray:
         day = np.array(profile.weekday if profile.weekday is not None else [1.0] * 7, dtype=float)
         hour = np.array(profile.hour if profile.hour is not None else [1.0] * 24, dtype=float)
         w = np.outer(day, hour).ravel()
-    return w / w.mean()
+    weights: np.ndarray = w / w.mean()
+    return weights
 
 
 @dataclass(frozen=True)
@@ -324,15 +333,17 @@ def thinned_arrivals(
     horizon: float,
     rate: ArrivalRate,
     tables: DrawTables | None = None,
-) -> list[tuple[float, str, tuple[str, ...], str]]:
+) -> list[tuple[float, Category, tuple[str, ...], str]]:
     """A non-homogeneous Poisson process by thinning: candidates at the envelope rate, each
     kept with the ratio of its service's rate at that time to the envelope."""
     if tables is None:
         tables = DrawTables(scn)
     services, cdf = tables.services, tables.service_cdf
     bound = rate.bound
-    mean_gap = 7 * 1440.0 / (scn.incidents.arrivals.rate_per_week * bound)
-    out = []
+    arrivals = scn.incidents.arrivals
+    assert arrivals is not None  # called only for a scenario with pooled arrivals
+    mean_gap = 7 * 1440.0 / (arrivals.rate_per_week * bound)
+    out: list[tuple[float, Category, tuple[str, ...], str]] = []
     t = 0.0
     while True:
         t += float(rng.exponential(mean_gap))
@@ -350,7 +361,7 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
     """All incidents of one replication, in arrival order: scripted ones plus Poisson arrivals."""
     inc = scn.incidents
     rng = streams.get("arrivals")
-    raw: list[tuple[float, str, tuple[str, ...], str]] = []
+    raw: list[tuple[float, Category, tuple[str, ...], str]] = []
     for s in inc.scripted:
         if s.at_min < horizon:
             raw.append((s.at_min, s.category, tuple(f for f in FLAGS if f in s.flags), s.service))
@@ -380,7 +391,8 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
         ]
 
 
-MECHANISMS = (
+MECHANISMS = declare(
+    __name__,
     Mechanism(
         "pooled-arrivals",
         "entry",
@@ -422,7 +434,7 @@ MECHANISMS = (
         "A failure spreads to each dependent service with its category's cascade probability "
         "after its cascade delay, and stops spreading once the root is fixed; a dependent the "
         "cascade damaged needs its own owner's fix before it recovers.",
-        "incsim.model.world:World._cascade",
+        "incsim.model.lifecycle:Lifecycle._cascade",
         (
             "incidents.categories.*.cascade_probability",
             "incidents.categories.*.cascade_delay",

@@ -8,7 +8,9 @@ with the scenario's values, so the text cannot drift from the code without a tes
 (``tests/test_claims.py`` holds each sentence against simulated event logs).
 
 The declarations live in the modules that implement them, each as a module-level tuple
-``MECHANISMS``; ``all_mechanisms`` gathers them. Pure: no I/O.
+``MECHANISMS`` made by ``declare``, which records them here as the module is imported; this
+module imports none of them (``DESCRIBED_IN`` names them, in the order they are described), and
+``catalogue`` imports them all for whoever needs every one. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 ALL_KINDS = ("war-room", "async-first", "hybrid")
@@ -107,23 +110,44 @@ def value_at(scenario: Any, path: str, protocol: Any = None) -> Any:
     return obj
 
 
-def all_mechanisms() -> list[Mechanism]:
-    """Every declared mechanism, gathered from the modules that implement them."""
-    # imported here: those modules import this one for the record type
-    from incsim.model import (
-        communication,
-        incidents,
-        participation,
-        people,
-        protocols,
-        staffing,
-        world,
-    )
+DESCRIBED_IN = (
+    "incidents",
+    "people",
+    "staffing",
+    "world",
+    "lifecycle",
+    "rooms",
+    "communication",
+    "participation",
+    "protocols",
+)
+"""The modules of ``incsim.model`` that declare mechanisms, by name (this module imports none of
+them), in the order the description lists their mechanisms; ``catalogue`` imports them all."""
 
-    out: list[Mechanism] = []
-    for module in (incidents, people, staffing, world, communication, participation, protocols):
-        out.extend(module.MECHANISMS)
-    return out
+_DECLARED: dict[str, tuple[Mechanism, ...]] = {}
+"""Each declaring module's mechanisms, recorded as it is imported (``declare``)."""
+
+
+def declare(module: str, *mechanisms: Mechanism) -> tuple[Mechanism, ...]:
+    """Record ``mechanisms`` as the declarations of ``module`` (its ``__name__``), made when it is
+    imported; returns them (the module keeps them as its ``MECHANISMS``)."""
+    name = module.rpartition(".")[2]
+    if name not in DESCRIBED_IN:
+        raise ValueError(f"{module} declares mechanisms but is not in mechanisms.DESCRIBED_IN")
+    _DECLARED[name] = mechanisms
+    return mechanisms
+
+
+def all_mechanisms() -> list[Mechanism]:
+    """Every declared mechanism, module by module in ``DESCRIBED_IN`` order (whatever order the
+    modules were imported in). Raises ``RuntimeError`` while a module has not declared its own:
+    import ``incsim.model.catalogue`` first."""
+    missing = [name for name in DESCRIBED_IN if name not in _DECLARED]
+    if missing:
+        raise RuntimeError(
+            f"the mechanisms of {', '.join(missing)} are not declared yet: import incsim.model.catalogue"
+        )
+    return [m for name in DESCRIBED_IN for m in _DECLARED[name]]
 
 
 def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:
@@ -131,16 +155,20 @@ def described(scenario: Any, fmt: Callable[[Any], str]) -> dict[str, list[str]]:
     value into words), by section in ``SECTIONS`` order; a sentence quoting a protocol's own
     parameters comes once per protocol it applies to, named."""
     out: dict[str, list[str]] = {s: [] for s in SECTIONS}
+
+    def in_words(path: str, protocol: Any = None) -> str:
+        return fmt(value_at(scenario, path, protocol))
+
     for m in all_mechanisms():
         if not m.in_play(scenario):
             continue
         if m.per_protocol():
             for p in scenario.protocols:
                 if m.applies_to(scenario, p):
-                    text = m.render(lambda path, p=p: fmt(value_at(scenario, path, p)))
+                    text = m.render(partial(in_words, protocol=p))
                     out[m.section].append(f"'{p.name}': {text}")
         else:
-            out[m.section].append(m.render(lambda path: fmt(value_at(scenario, path))))
+            out[m.section].append(m.render(in_words))
     return out
 
 

@@ -10,11 +10,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.scenario.schema import Scenario, Team
 
 DAY = 1440.0
 WEEK = 7 * DAY
+
+Hours = tuple[float, float, float, bool]
+"""Working hours as (UTC offset, start hour, end hour, weekends off): people alike in these have
+alike days."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +48,7 @@ class Engineer:
             return True
         if other.__class__ is not Engineer:
             return NotImplemented
-        return self.id == other.id and _fields(self) == _fields(other)  # type: ignore[arg-type]
+        return self.id == other.id and _fields(self) == _fields(other)
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -112,7 +116,7 @@ class Engineer:
         return (self.end_hour - hour) * 60.0
 
 
-def _fields(e: Engineer) -> tuple:
+def _fields(e: Engineer) -> tuple[object, ...]:
     return (
         e.id,
         e.team,
@@ -172,11 +176,11 @@ class Roster:
         return list(self.engineers.values())
 
     @cached_property
-    def hour_runs(self) -> list[tuple[int, int, tuple, Engineer]]:
+    def hour_runs(self) -> list[tuple[int, int, Hours, Engineer]]:
         """The roster's order cut into runs of consecutive people with the same working hours:
         (first place, place past the last, the hours as (UTC offset, start, end, weekends off),
         the first of them)."""
-        runs: list[tuple[int, int, tuple, Engineer]] = []
+        runs: list[tuple[int, int, Hours, Engineer]] = []
         for i, e in enumerate(self.in_order):
             pattern = (e.utc_offset_hours, e.start_hour, e.end_hour, e.weekends_off)
             if runs and runs[-1][2] == pattern:
@@ -226,7 +230,8 @@ class Roster:
                         yield e
 
 
-MECHANISMS = (
+MECHANISMS = declare(
+    __name__,
     Mechanism(
         "rotas-and-hours",
         "people",

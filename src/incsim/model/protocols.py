@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from incsim.model.mechanisms import Mechanism
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.scenario.schema import Protocol as ProtocolSpec
 
 
@@ -135,7 +135,8 @@ def make_strategy(spec: ProtocolSpec) -> Strategy:
     return _KINDS[spec.kind](spec)
 
 
-MECHANISMS = (
+MECHANISMS = declare(
+    __name__,
     Mechanism(
         "war-room",
         "protocol",
@@ -188,7 +189,7 @@ MECHANISMS = (
         "at detection, while the call is awaited or during it opens the full room instead (which "
         "then replaces the call and stays open): {protocol.triage.escalate_before_triage}. A room "
         "opened from outside (a drill's) replaces the call too.",
-        "incsim.model.world:World._triage",
+        "incsim.model.lifecycle:Lifecycle._triage",
         (
             "protocol.triage.flags",
             "protocol.triage.max_people",

@@ -9,11 +9,13 @@ another incident sees: the same replication meets the same incidents under every
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
+from numpy.typing import DTypeLike
 
-from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
+from incsim.scenario.durations import Duration, Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
 
 # Stable numeric ids: changing one changes every result, so only ever append.
 SOURCES = {
@@ -67,7 +69,7 @@ class Streams:
         """The generator for ``source`` (and ``incident``, when the source is per incident; and
         ``person``, a roster number, when it is per person in an incident)."""
         src = SOURCES[source]
-        key = (src, incident + 1) if person < 0 else (src, incident + 1, person + 1)
+        key: tuple[int, ...] = (src, incident + 1) if person < 0 else (src, incident + 1, person + 1)
         gen = self._cache.get(key)
         if gen is None:
             # Exactly the stream of np.random.SeedSequence(root_seed, spawn_key=(replication, *key))
@@ -76,11 +78,13 @@ class Streams:
             prefix = self._prefixes.get(src)
             if prefix is None:
                 prefix = self._prefixes[src] = SeedPool.start(self.root_seed, (self.replication, src))
+            words: Sequence[int]
             if 0 <= key[1] <= _M32 and (person < 0 or key[2] <= _M32):  # one word each: the usual case
                 words = key[1:]
             else:
                 words = [w for n in key[1:] for w in _uint32_words(n)]
-            gen = np.random.Generator(np.random.PCG64(_Words(prefix.seed_after(words))))
+            # numpy's type stubs leave out the ISeedSequence that PCG64 takes (as it takes SeedSequence)
+            gen = np.random.Generator(np.random.PCG64(_Words(prefix.seed_after(words))))  # type: ignore[arg-type]
             self._cache[key] = gen
         return gen
 
@@ -176,7 +180,7 @@ class SeedPool:
             k += 4
         return SeedPool((m0, m1, m2, m3), k)
 
-    def seed_after(self, words) -> np.ndarray:
+    def seed_after(self, words: Sequence[int]) -> np.ndarray:
         """``absorb_words(words).state()`` in one pass, without the intermediate pool (what every
         new stream pays; the two are checked against each other and against NumPy in the tests)."""
         k = self.used
@@ -238,14 +242,14 @@ class _Words(ISeedSequence):
     def __init__(self, words: np.ndarray) -> None:
         self.words = words
 
-    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+    def generate_state(self, n_words: int, dtype: DTypeLike = np.uint32) -> np.ndarray:
         """The precomputed words (PCG64 asks for exactly these: four of 64 bits)."""
         if n_words != 4 or np.dtype(dtype) != np.uint64:
             raise ValueError("only PCG64's request (4 words of 64 bits) is precomputed")
         return self.words
 
 
-def sample(dist, rng: np.random.Generator) -> float:
+def sample(dist: Duration, rng: np.random.Generator) -> float:
     """One draw, in minutes, from a scenario ``Duration``."""
     if isinstance(dist, Fixed):
         return dist.value
@@ -263,7 +267,7 @@ def sample(dist, rng: np.random.Generator) -> float:
     raise TypeError(f"not a duration: {dist!r}")
 
 
-def sample_or_zero(dist, rng: np.random.Generator) -> float:
+def sample_or_zero(dist: Duration | None, rng: np.random.Generator) -> float:
     """A draw from ``dist``, or 0 when the scenario switched this cost off (``null``)."""
     return 0.0 if dist is None else sample(dist, rng)
 

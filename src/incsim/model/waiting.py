@@ -12,7 +12,17 @@ checks the two against each other). The process receives ``None`` instead of the
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any, TypeAlias, TypeVar
+
+from simpy.core import Environment
 from simpy.events import PENDING, Event
+
+T = TypeVar("T")
+
+Proc: TypeAlias = Generator[Event, Any, T]
+"""A SimPy process body (or a part of one, run with ``yield from``): it yields the events it waits
+for and returns a ``T`` (``Proc[None]`` for a process that returns nothing)."""
 
 
 class FirstOf(Event):
@@ -21,7 +31,7 @@ class FirstOf(Event):
     ``a | b | c`` nests conditions (``FirstOf(env, FirstOf(env, a, b), c)``), so that the number
     of steps to the wake is the same."""
 
-    def __init__(self, env, *events: Event) -> None:
+    def __init__(self, env: Environment, *events: Event) -> None:
         self.env = env
         self.callbacks = []
         for event in events:

@@ -3,58 +3,44 @@
 Pure: no files, no printing, no wall clock. Everything it does is an ``Event`` in ``log``.
 It can be stepped (``run(until=...)``, ``run_until(predicate)``) and accepts incidents and
 escalations injected from outside, which is what drills are built on.
+
+The world is the composition of its parts, each built here with what it uses (a ``Context``:
+the clock, scenario, protocol, people and log; and the other parts it calls): ``attention``
+(who holds whose attention), ``participation`` (joining, leaving, interruptions), ``staffing``
+(who is paged, asked, picked), ``rooms``, ``players`` (a drill's played roles), ``escalation``,
+``communication`` (the IC's updates) and ``lifecycle`` (each incident from arrival to
+resolution). The world itself starts incidents (scheduled, injected, or each service's own
+failures) and advances the clock.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 import simpy
 
 from incsim.collector import fewer_collections
+from incsim.model.attention import Attention
 from incsim.model.communication import Communication
+from incsim.model.context import Context
 from incsim.model.escalation import Escalation
-from incsim.model.events import (
-    Affected,
-    Answer,
-    Decision,
-    DecisionRequested,
-    Detected,
-    Event,
-    Fixed,
-    Injected,
-    Interrupted,
-    Log,
-    Mitigated,
-    Overran,
-    Paged,
-    Question,
-    Recovered,
-    Resolved,
-)
-from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
-from incsim.model.incidents import (
-    DecisionNeed,
-    DrawTables,
-    IncidentSpec,
-    arrival_rate,
-    draw_incident,
-    draw_kind,
-)
-from incsim.model.mechanisms import Mechanism
+from incsim.model.events import Event, Injected, Log
+from incsim.model.incidents import DrawTables, IncidentSpec, arrival_rate, draw_incident, draw_kind
+from incsim.model.lifecycle import Lifecycle
+from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.participation import Participation
-from incsim.model.people import WEEK, Engineer, Roster
+from incsim.model.people import WEEK, Roster
 from incsim.model.players import Players
 from incsim.model.protocols import Strategy, make_strategy
+from incsim.model.rooms import Rooms
 from incsim.model.staffing import Staffing
-from incsim.model.streams import Streams, failure_stream_id, sample
-from incsim.model.waiting import FirstOf
+from incsim.model.streams import Streams, failure_stream_id
+from incsim.model.waiting import Proc
 from incsim.scenario.schema import Scenario
 
 
-class World(Staffing, Participation, Communication, Escalation, Players):
+class World:
     """A SimPy environment holding the org, one protocol and the incidents it meets."""
 
     def __init__(
@@ -75,27 +61,31 @@ class World(Staffing, Participation, Communication, Escalation, Players):
         self.log = Log()
         self.roster = roster if roster is not None else Roster(scenario)
         self.horizon = horizon if horizon is not None else scenario.simulation.horizon_days * 1440.0
-        self.customer_facing = {s.name for s in scenario.org.services if s.customer_facing}
-        self.customer_data = {s.name for s in scenario.org.services if s.holds_customer_data}
-        self.neighbours: dict[str, set[str]] = {s.name: set() for s in scenario.org.services}
-        for svc in scenario.org.services:
-            for dep in svc.depends_on:
-                self.neighbours[svc.name].add(dep)
-                self.neighbours.setdefault(dep, set()).add(svc.name)
-        # one attention per person, across incidents: who is debugging, commanding or fixing
-        # which incident (they take no other part anywhere), and every incident each is in
-        self.debugging: dict[str, IncidentRun] = {}
-        self.commanding: dict[str, IncidentRun] = {}
-        self.fixing: dict[str, IncidentRun] = {}
-        self.where: dict[str, set[int]] = defaultdict(set)
-        self.freed = self.env.event()  # fires whenever someone stops debugging, commanding or fixing
-        self.vacated: simpy.Event | None = None  # fires when someone leaves an incident (made when awaited)
-        self.pools: dict[str, simpy.Resource] = {
-            t.name: simpy.Resource(self.env, capacity=t.oncall.per_shift)
-            for t in scenario.org.teams
-            if t.oncall is not None
-        }
-        self.runs: dict[int, IncidentRun] = {}
+        context = Context(self.env, scenario, self.strategy, self.roster, self.log)
+        self.context = context
+        self.live = context.live  # incident number -> its live state (``LiveIncident``)
+        self.customer_facing = context.customer_facing
+        self.emit = context.emit  # how a driver (a drill) logs an event of an incident
+        self.attention = Attention(self.env)
+        self.participation = Participation(context, self.attention)
+        self.staffing = Staffing(context, self.attention, self.participation)
+        self.rooms = Rooms(context, self.participation, self.staffing)
+        self.players = Players(context, self.attention, self.participation, self.staffing)
+        self.escalation = Escalation(context, self.staffing, self.rooms)
+        self.communication = Communication(
+            context, self.attention, self.participation, self.staffing, self.players, self.escalation
+        )
+        self.lifecycle = Lifecycle(
+            context,
+            streams,
+            self.attention,
+            self.participation,
+            self.staffing,
+            self.rooms,
+            self.players,
+            self.escalation,
+            self.communication,
+        )
         self._next_id = 0
         for spec in incidents:
             self.schedule(spec)
@@ -108,7 +98,7 @@ class World(Staffing, Participation, Communication, Escalation, Players):
     def schedule(self, spec: IncidentSpec) -> None:
         """Start ``spec`` at its arrival time (now, if that has passed)."""
         self._next_id = max(self._next_id, spec.id + 1)
-        self.env.process(self._arrive(spec))
+        self.env.process(self.lifecycle.arrive(spec))
 
     def run(self, until: float | None = None) -> None:
         """Advance to ``until`` minutes, or until nothing is left to happen."""
@@ -137,62 +127,13 @@ class World(Staffing, Participation, Communication, Escalation, Players):
 
     def inject_escalation(self, incident: int, reason: str = "injected") -> None:
         """Escalate a running incident to a room now, whatever the protocol would do."""
-        run = self.runs.get(incident)
-        if run is None or run.resolved.triggered:
+        live = self.live.get(incident)
+        if live is None or live.resolved.triggered:
             raise KeyError(f"no running incident {incident}")
         self.log.add(Injected(self.env.now, incident, what="escalation"))
-        self._escalate(run, reason)
+        self.escalation.escalate(live, reason)
 
-    # -- the incident lifecycle (who takes part: staffing.py; joining, leaving, rooms: participation.py)
-    def _arrive(self, spec: IncidentSpec):
-        if spec.at > self.env.now:
-            yield self.env.timeout(spec.at - self.env.now)
-        run = IncidentRun(spec, self.env, self.streams, self.roster.number)
-        self.runs[spec.id] = run
-        owner_oncall = {
-            e.id for s in spec.roots for e in self.roster.oncall(self.roster.owner_of[s], self.env.now)
-        }
-        run.ic = self.pick_ic(exclude=owner_oncall)
-        if run.ic is not None:
-            self.commanding[run.ic.id] = run
-        self.emit(
-            run,
-            Detected,
-            category=spec.category,
-            flags=tuple(spec.flags),
-            roots=tuple(spec.roots),
-            diagnosis_min=spec.diagnosis,
-            fix_min=spec.fix,
-            exposure_per_min=spec.exposure_per_min,
-        )
-        if run.ic is not None:
-            self.emit(run, Paged, run.ic.id, role="ic", team=run.ic.team)
-            run.coming[run.ic.id] = run.ic_ready
-        for svc in spec.roots:
-            self.emit(run, Affected, service=svc, via="", customer_facing=svc in self.customer_facing)
-        self.env.process(self._command(run))
-        if spec.spread:
-            self.env.process(self._cascade(run))
-        view = run.view(self.customer_data, self.env.now)
-        if self.strategy.wants_triage(view):
-            # the triage call opens once IC and debugger are there (in _respond); until it has
-            # ended the escalation rules wait, unless the protocol lets them open a room first
-            run.triage_pending = True
-            # its three are paged at once: the security engineer beside the IC and the debugger
-            security = self.with_role(run, "security")
-            if security is not None and security.team != self.roster.owner_of[spec.roots[0]]:
-                self.env.process(self.pull_in(run, security, "stakeholder"))
-        if not run.triage_pending or self._escalate_before_triage():
-            reason = self.strategy.opening_room(view)
-            if reason and self.strategy.opening_is_escalation:
-                self._escalate(run, reason)
-            elif reason:
-                self.open_room(run, reason)
-        if self.strategy.no_progress_timer() is not None:
-            self.env.process(self._watch_progress(run))
-        yield from self._respond(run)
-
-    def _service_failures(self, index: int, service: str, rate_per_week: float):
+    def _service_failures(self, index: int, service: str, rate_per_week: float) -> Proc[None]:
         """A service that fails at ``rate_per_week`` (times the arrival profile) while up and is
         down until resolved; its n-th failure draws from streams keyed by (service, n)."""
         rng = self.streams.get("failures", index)
@@ -222,414 +163,7 @@ class World(Staffing, Participation, Communication, Escalation, Players):
                 tables=tables,
             )
             self._next_id += 1
-            yield from self._arrive(spec)
-
-    def _respond(self, run: IncidentRun):
-        spec = run.spec
-        team = self.roster.owner_of[spec.roots[0]]
-        eng, req = yield from self._acquire_debugger(run, team)
-        self.debugging[eng.id] = run
-        run.debugger = eng
-        invited = run.coming.get(eng.id)
-        played = False
-        if invited is not None:
-            yield invited  # already paged into the room: one page, and they debug on arrival
-        else:
-            self.emit(run, Paged, eng.id, role="debugger", team=team)
-            run.coming[eng.id] = run.debugger_ready
-            if "debugger" in self.held:  # a drill's player (players.py): they join when they acknowledge
-                paged = eng
-                holder = yield from self.player_page(run, eng, "debugger")
-                played, eng = holder is eng, holder
-                if eng is not paged:  # the page went on to the secondary: they are the one coming
-                    run.coming.pop(paged.id, None)
-                    run.coming[eng.id] = run.debugger_ready
-            if not played:
-                yield self.env.timeout(self.ack_delay(run, eng, "debugger_ack"))
-        if not played:
-            self.join(run, eng, "debugger")
-        self.answered(run, eng.id, run.debugger_ready)
-        for svc in spec.roots[1:]:
-            self.env.process(self._owner_joins(run, svc))
-        for _ in range(self.scn.behaviour.debuggers - 1):
-            self.env.process(self.bring_helper(run, team))
-        try:
-            # work the debugger gets done while decisions are reached (progress_while_deciding):
-            # a containment decision's goes to the diagnosis, the others' to the fix
-            ahead = 0.0
-            if run.triage_pending:
-                if not run.room_open:  # not replaced by an escalation (or a drill's inject) first
-                    ahead += yield from self._triage(run)
-                run.triage_pending = False
-                run.triage_over.succeed()
-                self._check_escalation(run)  # the rules apply once the triage call is over
-            containment = [d for d in spec.decisions if d.containment]
-            run.phase = "contain" if containment else "diagnose"
-            for d in containment:
-                ahead += yield from self._decide(run, d)
-            run.phase = "diagnose"
-            yield from self._diagnose(run, ahead)
-            run.phase = "decide"
-            ahead = 0.0
-            for d in spec.decisions:
-                if not d.containment:
-                    ahead += yield from self._decide(run, d)
-            run.phase = "fix"
-            fixes = [self.env.process(self._fix_other_root(run, svc)) for svc in spec.roots[1:]]
-            yield from self._work(run, max(0.0, spec.fix - ahead))  # 0 when the category has no separate fix
-            self._service_fixed(run, spec.roots[0])
-            if fixes:
-                yield self.env.all_of(fixes)
-            run.phase = "recover"
-            yield from self._await_recovery(run)
-        finally:
-            self._release(self.debugging, eng.id)
-            if req is not None:
-                self.pools[team].release(req)
-        self.emit(run, Resolved)
-        self.close_room(run)
-        for pid in sorted(run.engaged):
-            self.leave(run, pid)
-        run.resolved.succeed()
-        if run.ic is not None and self.commanding.get(run.ic.id) is run:
-            self._release(self.commanding, run.ic.id)
-
-    def _bring_owner(self, run: IncidentRun, service: str):
-        """Page the owning team of ``service`` into the incident; returns who came (or was asked)
-        and the minutes they spend reading the thread before they can act."""
-        triage = self.strategy.spec.triage
-        if (
-            run.triage_pending
-            and triage is not None
-            and len(set(run.engaged) | set(run.coming)) >= triage.max_people
-        ):
-            # the triage call's places are taken (IC, security and the debugger first): the other
-            # owners are paged once containment is decided and the work goes async
-            yield FirstOf(self.env, run.triage_over, run.resolved)
-        eng = self.responder_for(run, self.roster.owner_of[service])
-        if eng is None or eng is run.debugger:  # the debugger joins on their own
-            return eng, 0.0
-        first_time = eng.id not in run.engaged
-        came = yield from self.pull_in(run, eng, "owner")
-        reading = 0.0
-        if came and first_time and not run.room_open and eng.id in run.engaged:
-            # catching up on the thread is part of their time in the incident, and it comes
-            # before their fix
-            reading = self.reading_cost(run, eng)
-            self.emit(
-                run,
-                Interrupted,
-                eng.id,
-                answer_min=reading,
-                refocus_min=0.0,
-                reason="read the thread",
-                role=run.engaged[eng.id],
-                engaged=True,
-            )
-        return eng, reading
-
-    def _owner_joins(self, run: IncidentRun, service: str):
-        yield from self._bring_owner(run, service)
-
-    def _own_fix(self, run: IncidentRun, service: str, minutes: float):
-        """The owner of ``service`` repairs it, slower outside their working hours (followed as
-        the clock turns). An owner who is this incident's debugger, or who is debugging,
-        commanding or fixing another incident, does it between their other work: the minutes are
-        taken out of that work (an interruption), never done twice at once."""
-        slow = self.scn.behaviour.off_hours_slowdown
-        eng, reading = yield from self._bring_owner(run, service)
-        if reading:
-            yield self.env.timeout(reading)
-        if eng is None:
-            yield self.env.timeout(minutes)
-        elif eng is run.debugger or self.hard_busy(eng, run) or eng.id in self.fixing:
-            wall = eng.work_done(self.env.now, minutes, slow)
-            self.interrupt(run, eng, wall, f"fix {service}", "owner", refocus=False)
-            run.working += 1
-            yield self.env.timeout(wall)
-            run.working -= 1
-        else:
-            self.fixing[eng.id] = run
-            run.working += 1
-            try:
-                yield self.env.timeout(eng.work_done(self.env.now, minutes, slow))
-            finally:
-                run.working -= 1
-                self._release(self.fixing, eng.id)
-        run.fixed.add(service)
-        self.emit(run, Fixed, eng.id if eng is not None else "", service=service)
-
-    def _fix_other_root(self, run: IncidentRun, service: str):
-        yield from self._own_fix(run, service, run.spec.fix)
-        run.recovered.add(service)
-        self.emit(run, Recovered, service=service)
-        self._maybe_mitigated(run)
-
-    def _service_fixed(self, run: IncidentRun, service: str) -> None:
-        run.fixed.add(service)
-        self.emit(run, Fixed, run.debugger.id if run.debugger is not None else "", service=service)
-        run.recovered.add(service)
-        self.emit(run, Recovered, service=service)
-        self._maybe_mitigated(run)
-
-    def _maybe_mitigated(self, run: IncidentRun) -> None:
-        if run.mitigated:
-            return
-        facing = {s for s in run.affected if s in self.customer_facing}
-        if facing <= run.recovered and set(run.spec.roots) <= run.fixed:
-            run.mitigated = True
-            self.emit(run, Mitigated)
-
-    def _await_recovery(self, run: IncidentRun):
-        by_service = {s.service: s for s in run.spec.spread}
-        waits = []
-        for svc in sorted(run.affected - run.recovered):
-            spread = by_service.get(svc)
-            if spread is not None and spread.damage_fix > 0:
-                waits.append(self.env.process(self._repair_damage(run, spread)))
-            else:
-                waits.append(self.env.process(self._recover(run, svc, spread.recovery if spread else 0.0)))
-        if waits:
-            yield self.env.all_of(waits)
-        self._maybe_mitigated(run)
-
-    def _repair_damage(self, run: IncidentRun, spread):
-        """A dependent the cascade left broken needs its own owner's fix, not just time."""
-        yield from self._own_fix(run, spread.service, spread.damage_fix)
-        yield from self._recover(run, spread.service, 0.0)
-
-    def _recover(self, run: IncidentRun, service: str, minutes: float):
-        yield self.env.timeout(minutes)
-        run.recovered.add(service)
-        self.emit(run, Recovered, service=service)
-        self._maybe_mitigated(run)
-
-    def _cascade(self, run: IncidentRun):
-        """Spread the failure to dependents until the roots are fixed."""
-        to_come = sorted(run.spec.spread, key=lambda s: s.delay)
-        hit_at = {svc: self.env.now for svc in run.spec.roots}
-        queue = list(to_come)
-        while queue:
-            # the next spread whose upstream has been hit, by absolute time
-            ready = [(hit_at[s.via] + s.delay, i, s) for i, s in enumerate(queue) if s.via in hit_at]
-            if not ready:
-                return
-            when, i, spread = min(ready)
-            queue.pop(i)
-            if when > self.env.now:
-                yield self.env.timeout(when - self.env.now)
-            if set(run.spec.roots) <= run.fixed:
-                return
-            hit_at[spread.service] = self.env.now
-            run.affected.add(spread.service)
-            self.emit(
-                run,
-                Affected,
-                service=spread.service,
-                via=spread.via,
-                customer_facing=spread.service in self.customer_facing,
-            )
-            self.env.process(self._owner_joins(run, spread.service))
-            self._check_escalation(run)
-
-    def _triage(self, run: IncidentRun):
-        """A short call of at most ``max_people`` for the containment decisions, then async;
-        returns the work the debugger got done while those decisions were reached. A room opened
-        before the call (a drill's, or an escalation the protocol lets come first) or during it
-        (which replaces it) stays open: the call does not close it."""
-        triage = self.strategy.spec.triage
-        assert triage is not None
-        if run.ic is not None:  # with no IC free, the call starts without one
-            yield run.ic_ready
-        if run.room_open:
-            return 0.0  # a room opened while the IC was on the way: the decisions are taken there
-        self.open_room(run, TRIAGE_CALL, limit=triage.max_people, invite=False)
-        planned = sample(triage.duration, run.stream("triage"))
-        end = self.env.now + planned  # its clock runs from its start
-        containment = [d for d in run.spec.decisions if d.containment]
-        open_decisions = [d.name for d in containment]  # emptied as they are taken
-        self.env.process(self._overrun_watch(run, planned, open_decisions))
-        person = self.with_role(run, "security")
-        # the call's places: the security engineer always, then the debugger and the IC (in the
-        # call already); nobody else is paged into the incident while it is on (_bring_owner)
-        sec = [person] if person is not None and person is not run.debugger else []
-        joins = [self.env.process(self.pull_in(run, e, "stakeholder")) for e in sec]
-        if joins:
-            yield self.env.all_of(joins)
-        ahead = 0.0
-        for d in containment:
-            ahead += yield from self._decide(run, d, limit=triage.max_people)
-            open_decisions.remove(d.name)
-        while self.env.now < end and run.in_triage_call:
-            # the call ends early if replaced (timeout | room_changed); it runs over its length
-            # only while its containment decisions are reached (the close is then at the decision)
-            yield FirstOf(self.env, self.env.timeout(end - self.env.now), run.room_changed)
-        if not run.in_triage_call:
-            return ahead  # the call was replaced by a room, which goes on
-        self.close_room(run)
-        for e in sec:
-            if run.engaged.get(e.id) == "stakeholder":
-                self.leave(run, e.id)
-        return ahead
-
-    def _overrun_watch(self, run: IncidentRun, planned: float, open_decisions: list[str]):
-        """At the triage call's planned end, log its overrun if it is still on because
-        ``open_decisions`` (the containment decisions not yet taken) keep it open."""
-        yield FirstOf(self.env, self.env.timeout(planned), run.resolved)
-        if run.in_triage_call and open_decisions and not run.resolved.triggered:
-            self.emit(run, Overran, planned_min=planned, waiting_for=tuple(open_decisions))
-
-    def _decide(self, run: IncidentRun, need: DecisionNeed, limit: int | None = None):
-        """Reach every stakeholder (in the room at once, in the channel by round-trips), then deliberate.
-
-        In a room, someone busy debugging, commanding or fixing elsewhere is asked in the
-        channel instead of being pulled away. Returns the work the debugger got done meanwhile
-        (``behaviour.progress_while_deciding`` of the wait, the same rule in a room and a channel).
-        """
-        if need.containment and run.contained:
-            return 0.0
-        beh = self.scn.behaviour
-        t0 = self.env.now
-        rate = run.rate(beh, self.env.now)
-        people: list[Engineer] = []
-        for who in need.stakeholders:
-            for e in self.stakeholder(run, who):
-                if e not in people:
-                    people.append(e)
-        self.emit(run, DecisionRequested, name=need.name, stakeholders=tuple(e.id for e in people))
-        for e in people:  # they stay while it is open
-            run.deciding[e.id] = run.deciding.get(e.id, 0) + 1
-        reason = f"decision: {need.name}"
-        if run.room_open:
-            missing = [e for e in people if e.id not in run.present]
-            if limit is not None:
-                missing = missing[: max(0, limit - len(run.present))]
-            joins = [self.env.process(self._join_or_ask(run, e, "stakeholder", reason)) for e in missing]
-            if joins:
-                yield self.env.all_of(joins)
-            yield from self._deliberate(run, people, need.deliberation)
-            for e in missing:
-                if run.engaged.get(e.id) == "stakeholder":
-                    self.env.process(self._linger(run, e, "stakeholder"))
-            medium = "room"
-        else:
-            others = [e for e in people if run.debugger is None or e.id != run.debugger.id]
-            asker = run.ic.id if run.ic is not None else (run.debugger.id if run.debugger is not None else "")
-            for _ in range(beh.channel_rounds):
-                asks = [self.env.process(self.ask(run, e, reason, "stakeholder", asker)) for e in others]
-                if asks:
-                    yield self.env.all_of(asks)
-            yield from self._deliberate(run, people, need.deliberation)
-            self.release_woken(run, others)
-            medium = "channel"
-        if need.containment:
-            run.contained = True
-        self.emit(
-            run,
-            Decision,
-            name=need.name,
-            medium=medium,
-            wait_min=self.env.now - t0,
-            containment=need.containment,
-        )
-        for e in people:
-            run.deciding[e.id] -= 1
-        done, run.decided = run.decided, self.env.event()
-        done.succeed()
-        return beh.progress_while_deciding * (self.env.now - t0) * rate
-
-    def _deliberate(self, run: IncidentRun, people: list[Engineer], minutes: float):
-        """The deciders deliberate for ``minutes``; an IC among them first finishes what they are
-        doing (an update, an answer to "any updates?") and is busy with it meanwhile."""
-        ic = run.ic
-        if ic is not None and ic in people and ic.id in run.engaged:
-            done = self.ic_work(run, ic, minutes, slow=False)
-            yield self.env.timeout(done - self.env.now)
-        else:
-            yield self.env.timeout(minutes)
-
-    def _diagnose(self, run: IncidentRun, done_ahead: float = 0.0):
-        """Diagnosis work, stopping at each point where another team's expert is needed;
-        ``done_ahead`` is diagnosis already done (while waiting for decisions)."""
-        spec = run.spec
-        done = 0.0
-        for frac, team in zip(spec.consults, spec.consult_teams):
-            target = frac * spec.diagnosis
-            yield from self._work(run, max(0.0, target - done - done_ahead))
-            done_ahead = max(0.0, done_ahead - (target - done))
-            done = target
-            done_ahead += yield from self._consult(run, team)
-        yield from self._work(run, max(0.0, spec.diagnosis - done - done_ahead))
-
-    def _consult(self, run: IncidentRun, team: str):
-        """Ask ``team``'s expert; returns the work the debugger got done while waiting
-        (``behaviour.progress_while_waiting`` of the wait, the same rule in a room and a channel).
-
-        In a room the expert is pulled in and answers there; an expert busy debugging,
-        commanding or fixing elsewhere is asked in the channel instead, like everyone under a
-        channel protocol.
-        """
-        beh = self.scn.behaviour
-        expert = self.responder_for(run, team)
-        if expert is None or expert is run.debugger:
-            return 0.0
-        dbg = run.debugger
-        assert dbg is not None
-        t0 = self.env.now
-        rate = run.rate(self.scn.behaviour, self.env.now)
-        if run.room_open and not self.hard_busy(expert, run):
-            self.emit(run, Question, dbg.id, to=expert.id, medium="room", topic="consult")
-            if expert.id not in run.present:
-                came = yield from self.pull_in(run, expert, "expert")
-            else:
-                self.join(run, expert, "expert")
-                came = True
-            if came:
-                answer = run.draw(beh.room_answer, "room_answer", expert)
-                yield self.env.timeout(answer)
-                self.emit(run, Answer, expert.id, to=dbg.id, medium="room", wait_min=self.env.now - t0)
-                if run.engaged.get(expert.id) == "expert":
-                    self.env.process(self._linger(run, expert, "expert"))
-                return beh.progress_while_waiting * (self.env.now - t0) * rate
-        self.emit(run, Question, dbg.id, to=expert.id, medium="channel", topic="consult")
-        yield from self.ask(run, expert, "consult", "expert", dbg.id)
-        self.release_woken(run, (expert,))
-        return beh.progress_while_waiting * (self.env.now - t0) * rate
-
-    def _work(self, run: IncidentRun, amount: float):
-        """The debugger works ``amount`` minutes at their current speed, paying every interruption
-        queued for them first (including those that came while they waited)."""
-        remaining = amount * run.work_factor
-        applied = run.work_factor
-        env = self.env
-        while True:
-            run.paying_interruptions = True  # questions wait while the debugger is already answering one
-            while run.interruptions_due:
-                yield env.timeout(run.interruptions_due.pop(0))
-            run.paying_interruptions = False
-            if run.work_factor != applied or run.extra_work:  # changed from outside (drills)
-                remaining = remaining * run.work_factor / applied + run.extra_work
-                applied, run.extra_work = run.work_factor, 0.0
-            run.stretch_left = remaining
-            if remaining <= 1e-9:
-                run.work_plan = None
-                return
-            rate = run.rate(self.scn.behaviour, self.env.now)
-            run.rate_changed = env.event()
-            start = env.now
-            run.work_plan = (start, remaining, rate, not run.waiting_on)
-            if run.waiting_on:  # a drill's decision the debugger needs is pending: they wait for it
-                yield run.rate_changed
-                continue
-            step = remaining / rate
-            if run.debugger is not None:  # their speed changes when their working day starts or ends
-                step = min(step, max(run.debugger.next_change(start) - start, 1e-6))
-            run.working += 1
-            yield FirstOf(env, env.timeout(step), run.rate_changed)  # timeout | rate_changed
-            run.working -= 1
-            if env.now > start:
-                run.last_progress = env.now
-            remaining -= (env.now - start) * rate
+            yield from self.lifecycle.arrive(spec)
 
 
 def simulate(
@@ -647,7 +181,8 @@ def simulate(
     return world
 
 
-MECHANISMS = (
+MECHANISMS = declare(
+    __name__,
     Mechanism(
         "per-service-failures",
         "entry",
@@ -661,68 +196,5 @@ MECHANISMS = (
         ("incidents.arrivals.rate_per_week", "incidents.arrivals.per_service", "incidents.arrivals.profile"),
         assumption="A service fails independently of the others and cannot fail again while down.",
         when="incidents.arrivals.per_service",
-    ),
-    Mechanism(
-        "diagnose-and-fix",
-        "work",
-        "The debugger works through diagnosis, the incident's decisions and the fix at speed 1, "
-        "{behaviour.off_hours_slowdown}x slower while outside their working hours (read minute by "
-        "minute), paying every interruption queued for them before going on.",
-        "incsim.model.world:World._work",
-        ("behaviour.off_hours_slowdown",),
-    ),
-    Mechanism(
-        "consult",
-        "work",
-        "Where the diagnosis needs another team's expert, the debugger waits for the answer and "
-        "gets {behaviour.progress_while_waiting} of the wait done meanwhile, in a room and in a "
-        "channel alike; in a room the expert is pulled in and answers in {behaviour.room_answer} min.",
-        "incsim.model.world:World._consult",
-        ("behaviour.progress_while_waiting", "behaviour.room_answer"),
-    ),
-    Mechanism(
-        "owners-fix",
-        "work",
-        "Other root services and damaged dependents are fixed by their owning team's responder, "
-        "who reads the thread first when there is no room; an owner busy elsewhere does it between "
-        "their other work.",
-        "incsim.model.world:World._own_fix",
-        ("behaviour.read_thread",),
-    ),
-    Mechanism(
-        "narration",
-        "room",
-        "In a room the debugger narrates: their speed is divided by 1 + "
-        "{behaviour.narration.per_listener} per listener, at most {behaviour.narration.max_slowdown}x "
-        "slower.",
-        "incsim.model.incident_run:IncidentRun.rate",
-        ("behaviour.narration.per_listener", "behaviour.narration.max_slowdown"),
-        ("war-room", "hybrid"),
-        assumption="Spectators add no diagnostic progress.",
-    ),
-    Mechanism(
-        "decisions",
-        "work",
-        "A decision waits for every stakeholder, who stays while it is open: in a room those missing "
-        "are pulled in (or asked in the channel if busy elsewhere); in a channel it takes {behaviour.channel_rounds} message "
-        "round-trips; then it is deliberated. Meanwhile the debugger gets "
-        "{behaviour.progress_while_deciding} of the wait done, in a room and in a channel alike "
-        "(taken off the diagnosis after a containment decision, off the fix after the others).",
-        "incsim.model.world:World._decide",
-        (
-            "behaviour.channel_rounds",
-            "behaviour.progress_while_deciding",
-            "incidents.categories.*.decisions",
-            "incidents.flags.*.decisions",
-        ),
-    ),
-    Mechanism(
-        "resolution",
-        "work",
-        "The incident is mitigated when its roots are fixed and every affected customer-facing "
-        "service has recovered, and resolved when every affected service has; then the room closes "
-        "and everyone leaves.",
-        "incsim.model.world:World._respond",
-        ("incidents.categories.*.recovery", "org.services.*.customer_facing"),
     ),
 )

@@ -35,6 +35,7 @@ def value_words(value: Any) -> str:
 
 def protocol_rules(scn: Any, name: str) -> str:
     """What the model does differently under protocol ``name``: its mechanisms' sentences."""
+    import incsim.model.catalogue  # noqa: F401 (every mechanism declared)
     from incsim.model.mechanisms import all_mechanisms, value_at
 
     p = scn.protocol(name)
@@ -53,6 +54,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
     (``incsim.model.mechanisms``), filled with this scenario's values, so it cannot drift from
     the code without ``tests/test_claims.py`` failing.
     """
+    import incsim.model.catalogue  # noqa: F401 (every mechanism declared)
     from incsim.model.mechanisms import SECTIONS, assumptions, described
 
     scn, run = results.scenario, results.run

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import simpy
 
-from incsim.model.incident_run import TRIAGE_CALL, IncidentRun
 from incsim.model.incidents import IncidentSpec
+from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
 from incsim.model.people import Engineer
 from incsim.model.streams import SOURCES, Streams
 from incsim.scenario.durations import Exponential, Fixed
@@ -51,10 +51,10 @@ def spec(flags=(), roots=("api",), stream_id=None, id=3) -> IncidentSpec:
     )
 
 
-def make_run(s: IncidentSpec | None = None, now: float = 0.0, streams: Streams | None = None) -> IncidentRun:
+def make_run(s: IncidentSpec | None = None, now: float = 0.0, streams: Streams | None = None) -> LiveIncident:
     env = simpy.Environment(initial_time=now)
     number = {"dee": 0, "ann": 1, "bob": 2, "cy": 3}
-    return IncidentRun(s or spec(), env, streams or Streams(11, 2), number)
+    return LiveIncident(s or spec(), env, streams or Streams(11, 2), number)
 
 
 def behaviour(per_listener=0.1, max_slowdown=1.5, off_hours=2.0):

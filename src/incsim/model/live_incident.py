@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import simpy
 
 from incsim.model.incidents import IncidentSpec
 from incsim.model.people import Engineer
 from incsim.model.protocols import IncidentView
 from incsim.model.streams import Streams, sample
-from incsim.scenario.durations import Fixed
+from incsim.scenario.durations import Duration, Fixed
+from incsim.scenario.schema import Behaviour
 
 ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
 NON_ESSENTIAL_ROLES = ("spectator", "watcher")
@@ -24,7 +26,7 @@ TRIAGE_CALL = "triage"
 """The reason a hybrid's triage call opens with: the one room another room may replace."""
 
 
-class IncidentRun:
+class LiveIncident:
     """The live state of one incident while it is simulated."""
 
     # Set by the world before anything reads them: the IC when the incident arrives (None when
@@ -36,7 +38,7 @@ class IncidentRun:
     def __init__(
         self, spec: IncidentSpec, env: simpy.Environment, streams: Streams, number: Mapping[str, int]
     ) -> None:
-        """``env`` makes the run's signals (``resolved``, ``rate_changed``, ...); ``streams``
+        """``env`` makes the incident's signals (``resolved``, ``rate_changed``, ...); ``streams``
         and ``number`` (each person's number in the roster) make its random streams."""
         self.spec = spec
         self.env = env
@@ -89,14 +91,14 @@ class IncidentRun:
         self.waiting_on: set[str] = set()  # decisions pending that the debugger needs: no work meanwhile
         self.work_plan: tuple[float, float, float, bool] | None = None  # (since, work left, rate, moving)
 
-    def stream(self, source: str, eng: Engineer | None = None):
+    def stream(self, source: str, eng: Engineer | None = None) -> np.random.Generator:
         """This incident's random stream for ``source`` (``eng``'s own one when a person is
         named), made on first use (``Streams.get`` keeps it): most incidents need only some."""
         if eng is None:
             return self._streams.get(source, self.spec.key)
         return self._streams.get(source, self.spec.key, self._number[eng.id])
 
-    def draw(self, dist, source: str, eng: Engineer | None = None) -> float:
+    def draw(self, dist: Duration | None, source: str, eng: Engineer | None = None) -> float:
         """A draw from ``dist`` (0 when switched off) on this incident's stream for ``source``,
         and ``eng``'s own one when a person is named: the n-th draw means the same thing under
         every protocol. A cost switched off or fixed reads no stream, so its stream is not even
@@ -154,7 +156,7 @@ class IncidentRun:
     def spectators(self) -> list[str]:
         return sorted(p for p in self.present if self.engaged.get(p) == "spectator")
 
-    def rate(self, behaviour, now: float) -> float:
+    def rate(self, behaviour: Behaviour, now: float) -> float:
         """The debugger's speed: 1 alone and rested; slower narrating, or outside their working
         hours (read ``now``, so a night page that runs into the morning speeds up).
         ``behaviour`` is the scenario's."""
