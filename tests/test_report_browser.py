@@ -303,7 +303,7 @@ def test_the_robustness_sections_render(tmp_path):
     api.run_scenario(loaded, replications=4, seed=2, out_dir=tmp_path / "run")
     from incsim.robustness import run_study
 
-    run_study(loaded, samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
+    run_study(loaded, samples=4, replications=2, seed=2, out_dir=tmp_path / "rob")
     page = write_report(tmp_path / "run", robustness_dir=tmp_path / "rob")
     seen = render(page.as_uri(), probe=SECTION_PROBE)
     assert seen["errors"] == [], seen["errors"]

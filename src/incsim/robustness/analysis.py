@@ -112,6 +112,18 @@ def sobol_indices(design: Design, ys: np.ndarray) -> list[tuple[float, float, fl
     ]
 
 
+def design_indices(design: Design, ys: np.ndarray) -> list[tuple[float, float, float, float]]:
+    """Per parameter (first_order, total, first_order_conf, total_conf) of the global design's
+    outputs ``ys``, by the design's method: a sparse polynomial-chaos surrogate (``pce``) or
+    SALib's Saltelli estimators (``saltelli``)."""
+    if design.method == "saltelli":
+        return sobol_indices(design, ys)
+    from incsim.robustness.pce import pce_indices
+
+    assert design.points is not None
+    return pce_indices(design.points, ys)
+
+
 def sensitivity(design: Design, means: Means, protocols: Sequence[str]) -> list[dict[str, Any]]:
     """Per pair and metric, every parameter's first-order and total Sobol' index, largest total first."""
     out = []
@@ -129,7 +141,7 @@ def sensitivity(design: Design, means: Means, protocols: Sequence[str]) -> list[
                     "first_order_conf": _num(c1),
                     "total_conf": _num(ct),
                 }
-                for p, (s1, st, c1, ct) in zip(design.parameters, sobol_indices(design, ys))
+                for p, (s1, st, c1, ct) in zip(design.parameters, design_indices(design, ys))
             ]
             rows.sort(key=lambda r: -(r["total"] if r["total"] is not None else -math.inf))
             for k, r in enumerate(rows):
