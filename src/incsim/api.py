@@ -7,7 +7,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -258,8 +258,13 @@ def run_scenario(
     max_replications: int = 1000,
     progress: Callable[[int], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    also: Callable[[int, Executor | None], Sequence[tuple[str, bytes]]] | None = None,
 ) -> RunOutcome:
     """Run every protocol of a scenario, write the results, and return them.
+
+    ``also(seed, executor)``, when given, is called after the replications with the run's root
+    seed and returns more files for the folder (path relative to it, bytes), listed in ``run.json``
+    like the others: ``incsim run``'s ``tornado.json``.
 
     With ``precision_pct``, replications are added (from ``replications`` up to
     ``max_replications``) until the paired difference of the first two protocols in
@@ -316,10 +321,19 @@ def run_scenario(
         where = locate(loaded.text, loaded.source, ("simulation", "max_incidents"))
         raise UsageError(f"{where.file}:{where.line}:{where.col}: {exc}") from None
     summary = result.summary()
+    extra_files = also(root_seed, executor) if also is not None else ()
     wall = time.perf_counter() - t0
     extra = {"precision": asdict(precision)} if precision else {}
     write_run(
-        loaded, result, out, command=command, wall_time_s=wall, force=force, summary=summary, extra=extra
+        loaded,
+        result,
+        out,
+        command=command,
+        wall_time_s=wall,
+        force=force,
+        summary=summary,
+        extra=extra,
+        extra_files=extra_files,
     )
     return RunOutcome(result, summary, out, root_seed, drawn, wall, precision)
 
@@ -334,6 +348,7 @@ def write_run(
     force: bool = False,
     summary: pd.DataFrame | None = None,
     extra: dict | None = None,
+    extra_files: Sequence[tuple[str, bytes]] = (),
 ) -> list[Path]:
     """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
     ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
@@ -347,4 +362,5 @@ def write_run(
         force=force,
         summary=summary,
         extra=extra,
+        extra_files=extra_files,
     )

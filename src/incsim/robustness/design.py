@@ -115,17 +115,7 @@ def build_design(scn: Scenario, samples: int, seed: int, method: str = METHODS[0
     least = 2 if method == "saltelli" else 4
     if samples < least:
         raise DesignError(f"--samples must be at least {least} for --method {method}, got {samples}")
-    sets: list[ParameterSet] = [ParameterSet(0, "base", ())]
-    lines: dict[str, tuple[tuple[float, int], ...]] = {}
-    for p in params:
-        line = []
-        for x in line_values(p):
-            if x == p.base:
-                line.append((x, 0))  # the base run itself: the same scenario, the same random numbers
-                continue
-            line.append((x, len(sets)))
-            sets.append(ParameterSet(len(sets), "line", ((p.path, x),)))
-        lines[p.path] = tuple(line)
+    sets, lines = _lines(params)
     rows = (
         saltelli_rows(len(params), samples, seed)
         if method == "saltelli"
@@ -137,6 +127,31 @@ def build_design(scn: Scenario, samples: int, seed: int, method: str = METHODS[0
         design_ids.append(len(sets))
         sets.append(ParameterSet(len(sets), "design", values))
     return Design(params, samples, tuple(sets), lines, tuple(design_ids), method, rows)
+
+
+def line_design(scn: Scenario) -> Design:
+    """The base (id 0) and each parameter's line, no global design: the one-at-a-time ends a run's
+    tornado chart is drawn from."""
+    params = parameters_of(scn)
+    sets, lines = _lines(params)
+    return Design(params, 0, tuple(sets), lines, ())
+
+
+def _lines(
+    params: tuple[Parameter, ...],
+) -> tuple[list[ParameterSet], dict[str, tuple[tuple[float, int], ...]]]:
+    sets: list[ParameterSet] = [ParameterSet(0, "base", ())]
+    lines: dict[str, tuple[tuple[float, int], ...]] = {}
+    for p in params:
+        line = []
+        for x in line_values(p):
+            if x == p.base:
+                line.append((x, 0))  # the base run itself: the same scenario, the same random numbers
+                continue
+            line.append((x, len(sets)))
+            sets.append(ParameterSet(len(sets), "line", ((p.path, x),)))
+        lines[p.path] = tuple(line)
+    return sets, lines
 
 
 def line_values(p: Parameter) -> list[float]:

@@ -279,6 +279,21 @@ def run_study(
     return StudyOutcome(result, out_dir, seed, drawn, len(todo), resumed, time.perf_counter() - t0)
 
 
+def parameter_records(design: Design) -> list[dict[str, Any]]:
+    """The study's parameters as ``robustness.json`` lists them."""
+    return [
+        {
+            "path": p.path,
+            "low": p.spec.low,
+            "high": p.spec.high,
+            "dist": p.spec.dist,
+            "base": p.base,
+            "source": p.spec.source,
+        }
+        for p in design.parameters
+    ]
+
+
 def study_result(
     loaded: api.LoadedScenario,
     design: Design,
@@ -308,17 +323,7 @@ def study_result(
             + "); flip points: the sweep's break-even rule along each parameter's line (its range's ends "
             "and the scenario's value), the others at the scenario's values"
         ),
-        "parameters": [
-            {
-                "path": p.path,
-                "low": p.spec.low,
-                "high": p.spec.high,
-                "dist": p.spec.dist,
-                "base": p.base,
-                "source": p.spec.source,
-            }
-            for p in design.parameters
-        ],
+        "parameters": parameter_records(design),
         "comparisons": comparisons(design, means, protocols),
         "sensitivity": sensitivity(design, means, protocols),
         "flip_points": flip_points(design, means, protocols),
