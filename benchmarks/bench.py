@@ -528,7 +528,9 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
     from incsim import api
     from incsim.robustness import build_design, run_study
 
-    loaded = api.load(ROOT / "scenarios" / "seed.yaml")
+    # one spelling of the scenario's path for the command and the clusters: the manifest records it
+    scenario = str(ROOT / "scenarios" / "seed.yaml")
+    loaded = api.load(scenario)
     sets = len(build_design(loaded.scenario, samples, 1).sets)
     walls: dict[str, float] = {}
     digests: dict[str, dict[str, str]] = {}
@@ -547,7 +549,7 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
             "-m",
             "incsim",
             "robustness",
-            "scenarios/seed.yaml",
+            scenario,
             "--samples",
             str(samples),
         ]
@@ -596,6 +598,7 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
         "dask_speedup_4_vs_2": walls["dask_2"] / walls["dask_4"],
         "dask_overhead_per_task_ms": {k: v * 1000 for k, v in per_task.items()},
         "same_bytes": all(d == first for d in digests.values()),
+        "files_that_differ": sorted({f for d in digests.values() for f in d if d.get(f) != first.get(f)}),
         "files": len(first),
         "load_average_1min": os.getloadavg()[0],
         "cores": os.cpu_count(),
