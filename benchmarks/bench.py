@@ -20,10 +20,11 @@ run      ``incsim run -n 1 scenarios/seed.yaml``: the share of its CPU spent imp
 jobs     ``scenarios/sweeps/reply-latency.yaml`` (``--sweep-replications`` per point) with 2 jobs vs 1:
          the speed-up, by wall clock (CPU time cannot show a parallel gain).
 memory   peak RSS of 1,000 replications of the default scenario vs 10 (slow; only when named).
-robustness  ``incsim robustness scenarios/seed.yaml --samples S -n R`` (``--robustness-samples``,
-         ``--robustness-replications``; the target is stated for 64 x 10) by wall clock on a process
-         pool of 2, then on a Dask ``LocalCluster`` of 2 and of 4 workers: the speed-up 4 vs 2 and
-         whether every file of the three folders is byte-identical (slow; only when named).
+robustness  ``incsim robustness scenarios/seed.yaml --samples S -n R -j 2`` (``--robustness-samples``,
+         ``--robustness-replications``; the target is stated for 64 x 10) as a child process, by
+         wall clock and by CPU (CPU / 2: the wall time on two idle cores); then the same study on a
+         Dask ``LocalCluster`` of 2 and of 4 workers: the speed-up 4 vs 2, Dask's overhead per task,
+         and whether every file of the three folders is byte-identical (slow; only when named).
 
 How it measures: CPU time (``time.process_time`` in this process, ``getrusage(RUSAGE_CHILDREN)``
 deltas for child processes), not the wall clock, so other work on a shared machine matters less.
@@ -517,18 +518,46 @@ def bench_memory(_repeats: int) -> dict:
 
 
 def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) -> dict:
-    """Wall time of a robustness study of the default scenario on 2 processes and on Dask clusters of
-    2 and 4 workers (one repeat: a study is long), and whether the three folders are byte-identical."""
+    """The command ``incsim robustness scenarios/seed.yaml --samples S -n R -j 2`` as a child process:
+    its wall time and its CPU (every process it started included), and the wall time an idle 2-core
+    machine would need (the CPU over 2: a lower bound, the parent's own analysis being serial);
+    then the same study in this process on Dask clusters of 2 and 4 workers (one repeat: a study is
+    long), whether all three folders are byte-identical, and Dask's overhead per task (no-op tasks)."""
     import hashlib
 
     from incsim import api
     from incsim.robustness import build_design, run_study
 
-    loaded = api.load(ROOT / "scenarios" / "seed.yaml")
+    # one spelling of the scenario's path for the command and the clusters: the manifest records it
+    scenario = str(ROOT / "scenarios" / "seed.yaml")
+    loaded = api.load(scenario)
     sets = len(build_design(loaded.scenario, samples, 1).sets)
     walls: dict[str, float] = {}
     digests: dict[str, dict[str, str]] = {}
+
+    def digest(out: Path) -> dict[str, str]:
+        return {
+            f.relative_to(out).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(out.rglob("*"))
+            if f.is_file()
+        }
+
     with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cli_pool_2"
+        command = [
+            sys.executable,
+            "-m",
+            "incsim",
+            "robustness",
+            scenario,
+            "--samples",
+            str(samples),
+        ]
+        command += ["-n", str(replications), "--seed", "1", "-j", "2", "-q", "-o", str(out)]
+        t0 = time.perf_counter()
+        cli_cpu = child_cpu(command)
+        walls["cli_pool_2"] = time.perf_counter() - t0
+        digests["cli_pool_2"] = digest(out)
 
         def study(name: str, executor) -> None:
             out = Path(tmp) / name
@@ -537,16 +566,11 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
                 loaded, samples=samples, replications=replications, seed=1, out_dir=out, executor=executor
             )
             walls[name] = time.perf_counter() - t0
-            digests[name] = {
-                f.relative_to(out).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
-                for f in sorted(out.rglob("*"))
-                if f.is_file()
-            }
+            digests[name] = digest(out)
 
-        with api.executor_for(2, oversubscribe=True) as pool:
-            study("pool_2", pool)
         from distributed import Client, LocalCluster
 
+        per_task: dict[str, float] = {}
         for n in (2, 4):
             with (
                 LocalCluster(
@@ -554,7 +578,14 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
                 ) as cluster,
                 Client(cluster) as client,
             ):
-                study(f"dask_{n}", client.get_executor())
+                executor = client.get_executor()
+                list(executor.map(abs, range(-8, 0)))  # warm: workers up, functions known
+                t0 = time.perf_counter()
+                futures = [executor.submit(abs, -k) for k in range(NOOP_TASKS)]
+                for f in futures:
+                    f.result()
+                per_task[f"dask_{n}"] = (time.perf_counter() - t0) / NOOP_TASKS
+                study(f"dask_{n}", executor)
     first = next(iter(digests.values()))
     out = {
         "samples": samples,
@@ -562,16 +593,25 @@ def bench_robustness(repeats: int, samples: int = 64, replications: int = 10) ->
         "parameter_sets": sets,
         "replications_run": sets * replications,
         "wall_s": walls,
+        "cli_cpu_s": cli_cpu,
+        "cli_idle_2_core_estimate_s": cli_cpu / 2,
         "dask_speedup_4_vs_2": walls["dask_2"] / walls["dask_4"],
+        "dask_overhead_per_task_ms": {k: v * 1000 for k, v in per_task.items()},
         "same_bytes": all(d == first for d in digests.values()),
+        "files_that_differ": sorted({f for d in digests.values() for f in d if d.get(f) != first.get(f)}),
         "files": len(first),
         "load_average_1min": os.getloadavg()[0],
         "cores": os.cpu_count(),
     }
     if (samples, replications) == (64, 10):
-        out["target_wall"] = verdict(walls["pool_2"], TARGETS["robustness_64x10_wall_s"])
+        out["target_wall"] = verdict(walls["cli_pool_2"], TARGETS["robustness_64x10_wall_s"])
+        out["target_wall_idle_estimate"] = verdict(cli_cpu / 2, TARGETS["robustness_64x10_wall_s"])
     out["target_dask"] = verdict(out["dask_speedup_4_vs_2"], TARGETS["robustness_dask_4_vs_2"], at_most=False)
     return out
+
+
+NOOP_TASKS = 200
+"""No-op tasks timed on each Dask cluster for its overhead per task."""
 
 
 BENCHMARKS = {

@@ -1,9 +1,15 @@
 """Shared fixtures."""
 
+import os
 from pathlib import Path
 
 import pytest
 from scenario_helpers import MINIMAL_YAML
+
+# The suite's runs skip tornado.json (each uncertain parameter at its range's ends: on the default
+# scenario about six times the CPU of a short run) unless a test asks for it with --tornado or
+# ``api.run_scenario(also=...)``; subprocesses inherit the setting.
+os.environ.setdefault("INCSIM_TORNADO", "0")
 
 
 @pytest.fixture

@@ -552,7 +552,7 @@ def test_a_study_written_by_incsim_robustness_is_read_from_its_sealed_folder(tmp
     scenario.write_text(FLIP_YAML)
     loaded = api.load(scenario)
     api.run_scenario(loaded, replications=3, seed=2, out_dir=tmp_path / "run")
-    run_study(loaded, samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
+    run_study(loaded, samples=4, replications=2, seed=2, out_dir=tmp_path / "rob")
     study = json.loads((tmp_path / "rob" / "robustness.json").read_text())
     assert "self_sha256" not in study
     s = slide_by_title(

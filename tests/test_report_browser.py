@@ -303,7 +303,7 @@ def test_the_robustness_sections_render(tmp_path):
     api.run_scenario(loaded, replications=4, seed=2, out_dir=tmp_path / "run")
     from incsim.robustness import run_study
 
-    run_study(loaded, samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
+    run_study(loaded, samples=4, replications=2, seed=2, out_dir=tmp_path / "rob")
     page = write_report(tmp_path / "run", robustness_dir=tmp_path / "rob")
     seen = render(page.as_uri(), probe=SECTION_PROBE)
     assert seen["errors"] == [], seen["errors"]
@@ -318,3 +318,22 @@ def test_the_robustness_sections_render(tmp_path):
         and "unless a service-minute of customer impact costs more than $" in got["prices"][1]
     )
     assert any("costs.customer_impact_usd_per_min is above" in f for f in got["flips"]), got["flips"]
+
+
+def test_a_plain_run_carries_its_tornado_charts(tmp_path):
+    """Without a robustness study the report draws the tornado from the run's own tornado.json."""
+    from test_robustness import FLIP_YAML
+
+    from incsim.robustness.ends import run_files
+
+    scenario = tmp_path / "flip.yaml"
+    scenario.write_text(FLIP_YAML)
+    loaded = api.load(scenario)
+    api.run_scenario(loaded, replications=3, seed=2, out_dir=tmp_path / "run", also=run_files(loaded))
+    page = write_report(tmp_path / "run")
+    seen = render(page.as_uri(), probe=SECTION_PROBE)
+    assert seen["errors"] == [], seen["errors"]
+    got = seen["probe"]
+    assert got["heading"] == "What would change the answer"
+    assert got["changes"] == 0  # no study: no spread, no drivers
+    assert got["tornados"] == 2  # engineer-hours and time to resolve, from tornado.json

@@ -92,7 +92,7 @@ def folders(tmp_path_factory):
     scenario.write_text(FLIP_YAML)
     loaded = api.load(scenario)
     api.run_scenario(loaded, replications=3, seed=2, out_dir=root / "run")
-    run_study(loaded, samples=2, replications=2, seed=2, out_dir=root / "rob")
+    run_study(loaded, samples=4, replications=2, seed=2, out_dir=root / "rob")
     return root
 
 
@@ -111,7 +111,7 @@ def test_the_report_says_what_would_change_the_answer(folders):
 def test_a_study_of_another_scenario_is_refused(folders, tmp_path):
     other = tmp_path / "other.yaml"
     other.write_text(FLIP_YAML.replace("name: flip", "name: other"))
-    run_study(api.load(other), samples=2, replications=2, seed=2, out_dir=tmp_path / "rob")
+    run_study(api.load(other), samples=4, replications=2, seed=2, out_dir=tmp_path / "rob")
     with pytest.raises(ReportError, match="another scenario"):
         build_report(folders / "run", "md", robustness_dir=tmp_path / "rob")
     damaged = tmp_path / "damaged"

@@ -57,9 +57,7 @@ uncertainty:
 """
 
 PRICE = "costs.customer_impact_usd_per_min"
-PRICE_HIGH = (
-    20.0  # the top of its range above (uniform from 0; the scenario value 5 is on its line of 5 points)
-)
+PRICE_HIGH = 20.0  # the top of its range above (uniform from 0; its line is 0, the scenario's 5, 20)
 EXPOSURE = "incidents.flags.security.exposure_per_min"
 SEED, REPS = 2, 2
 
@@ -68,10 +66,11 @@ def loaded(text: str = FLIP_YAML) -> api.LoadedScenario:
     return api.LoadedScenario(load_scenario_text(text, "flip.yaml"), text, "flip.yaml")
 
 
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
+@pytest.fixture(scope="module", params=["pce", "saltelli"])
+def study(tmp_path_factory, request):
+    """The study by each method: the known answers hold for both."""
     out = tmp_path_factory.mktemp("rob") / "study"
-    return run_study(loaded(), samples=32, replications=REPS, seed=SEED, out_dir=out)
+    return run_study(loaded(), samples=32, replications=REPS, seed=SEED, out_dir=out, method=request.param)
 
 
 def one(rows, **keys):
@@ -170,17 +169,20 @@ def _bytes(folder: Path) -> dict[str, bytes]:
 
 def test_resumes_byte_for_byte_after_a_loss_or_a_stop_and_refuses_another_study(tmp_path):
     first = tmp_path / "a"
-    run_study(loaded(), samples=8, replications=2, seed=5, out_dir=first)  # 42 sets: two checkpoint files
+    # 42 sets (the base, two per line, 37 design points): two checkpoint files
+    run_study(loaded(), samples=37, replications=2, seed=5, out_dir=first)
     whole = _bytes(first)
     (first / "checkpoints" / "chunk-001.json").unlink()
     (first / "robustness.json").unlink()
-    again = run_study(loaded(), samples=8, replications=2, seed=5, out_dir=first)
+    again = run_study(loaded(), samples=37, replications=2, seed=5, out_dir=first)
     assert (again.resumed, again.computed) == (32, 10)
     assert _bytes(first) == whole
     with pytest.raises(OutputError, match="holds another study"):
-        run_study(loaded(), samples=6, replications=2, seed=5, out_dir=first)
+        run_study(loaded(), samples=36, replications=2, seed=5, out_dir=first)
     with pytest.raises(OutputError, match="holds another study"):
-        run_study(loaded(), samples=8, replications=2, seed=6, out_dir=first)
+        run_study(loaded(), samples=37, replications=2, seed=6, out_dir=first)
+    with pytest.raises(OutputError, match="holds another study"):
+        run_study(loaded(), samples=37, replications=2, seed=5, out_dir=first, method="saltelli")
     # stopped after 40 sets: the first chunk of 32 is kept, the rest is run again on resuming
     done = []
 
@@ -191,29 +193,29 @@ def test_resumes_byte_for_byte_after_a_loss_or_a_stop_and_refuses_another_study(
 
     cut = tmp_path / "cut"
     with pytest.raises(StudyInterrupted, match="32 of 42 parameter sets finished and kept"):
-        run_study(loaded(), samples=8, replications=2, seed=5, out_dir=cut, progress=stop_after_40)
+        run_study(loaded(), samples=37, replications=2, seed=5, out_dir=cut, progress=stop_after_40)
     assert sorted(p.name for p in (cut / "checkpoints").iterdir()) == ["chunk-000.json"]
     assert not (cut / "robustness.json").exists()
-    again = run_study(loaded(), samples=8, replications=2, seed=5, out_dir=cut)
+    again = run_study(loaded(), samples=37, replications=2, seed=5, out_dir=cut)
     assert (again.resumed, again.computed) == (32, 10)
     assert _bytes(cut) == whole
     chunk = first / "checkpoints" / "chunk-000.json"
     chunk.write_text(chunk.read_text().replace('"id": 1,', '"id": 1 ,').replace("0.", "1.", 1))
     with pytest.raises(OutputError, match="damaged"):
-        run_study(loaded(), samples=8, replications=2, seed=5, out_dir=first)
+        run_study(loaded(), samples=37, replications=2, seed=5, out_dir=first)
 
 
 def test_a_process_pool_writes_the_same_bytes(tmp_path):
-    run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "serial")
+    run_study(loaded(), samples=4, replications=2, seed=5, out_dir=tmp_path / "serial")
     with ProcessPoolExecutor(2) as pool:
-        run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "pool", executor=pool)
+        run_study(loaded(), samples=4, replications=2, seed=5, out_dir=tmp_path / "pool", executor=pool)
     assert _bytes(tmp_path / "serial") == _bytes(tmp_path / "pool")
 
 
 @pytest.mark.slow
 def test_a_dask_cluster_writes_the_same_bytes(tmp_path):
     distributed = pytest.importorskip("distributed", reason="the 'dask' extra is not installed")
-    run_study(loaded(), samples=2, replications=2, seed=5, out_dir=tmp_path / "serial")
+    run_study(loaded(), samples=4, replications=2, seed=5, out_dir=tmp_path / "serial")
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -222,7 +224,7 @@ def test_a_dask_cluster_writes_the_same_bytes(tmp_path):
     ):
         run_study(
             loaded(),
-            samples=2,
+            samples=4,
             replications=2,
             seed=5,
             out_dir=tmp_path / "dask",
@@ -241,7 +243,7 @@ def test_cli_json_and_one_line_errors(tmp_path):
             "robustness",
             str(path),
             "--samples",
-            "2",
+            "4",
             "-n",
             "2",
             "--seed",
@@ -253,7 +255,7 @@ def test_cli_json_and_one_line_errors(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.stderr
-    assert json.loads(res.stdout)["samples"] == 2
+    assert json.loads(res.stdout)["samples"] == 4
     plain = tmp_path / "plain.yaml"
     plain.write_text(FLIP_YAML.split("uncertainty:")[0])
     res = runner.invoke(app, ["robustness", str(plain), "-o", str(tmp_path / "o2")])
@@ -264,7 +266,7 @@ def test_cli_json_and_one_line_errors(tmp_path):
     )
     path.write_text(clash)
     res = runner.invoke(
-        app, ["robustness", str(path), "--samples", "2", "-n", "2", "-o", str(tmp_path / "o3")]
+        app, ["robustness", str(path), "--samples", "4", "-n", "2", "-o", str(tmp_path / "o3")]
     )
     assert res.exit_code == 2 and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1 and "org.teams.app.oncall.per_shift = 4" in res.stderr

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -209,8 +209,13 @@ def run_scenario(
     max_replications: int = 1000,
     progress: Callable[[int], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    also: Callable[[int, Executor | None], Sequence[tuple[str, bytes]]] | None = None,
 ) -> RunOutcome:
     """Run every protocol of a scenario, write the results, and return them.
+
+    ``also(seed, executor)``, when given, is called after the replications with the run's root
+    seed and returns more files for the folder (path relative to it, bytes), listed in ``run.json``
+    like the others: ``incsim run``'s ``tornado.json``.
 
     With ``precision_pct``, replications are added (from ``replications`` up to
     ``max_replications``) until the paired difference of the first two protocols in
@@ -267,9 +272,18 @@ def run_scenario(
         where = locate(loaded.text, loaded.source, ("simulation", "max_incidents"))
         raise UsageError(f"{where.file}:{where.line}:{where.col}: {exc}") from None
     summary = result.summary()
+    extra_files = also(root_seed, executor) if also is not None else ()
     wall = time.perf_counter() - t0
     extra = {"precision": asdict(precision)} if precision else {}
     write_run(
-        loaded, result, out, command=command, wall_time_s=wall, force=force, summary=summary, extra=extra
+        loaded,
+        result,
+        out,
+        command=command,
+        wall_time_s=wall,
+        force=force,
+        summary=summary,
+        extra=extra,
+        extra_files=extra_files,
     )
     return RunOutcome(result, summary, out, root_seed, drawn, wall, precision)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,9 +106,11 @@ def write_results(
     force: bool = False,
     summary: pd.DataFrame | None = None,
     extra: dict | None = None,
+    extra_files: Sequence[tuple[str, bytes]] = (),
 ) -> list[Path]:
-    """Write incidents.csv, summary.csv, time.csv, scenario.yaml (the input as given), events/
-    and run.json (last, listing every other file with its size and sha256) into ``out``.
+    """Write incidents.csv, summary.csv, time.csv, scenario.yaml (the input as given), events/,
+    ``extra_files`` (path relative to ``out``, bytes: a run's ``tornado.json``) and run.json (last,
+    listing every other file with its size and sha256) into ``out``.
 
     On any failure (a full disk, a file-size limit, a stop signal) a folder this call created is
     removed again, and a folder that existed keeps its earlier content."""
@@ -115,7 +118,7 @@ def write_results(
     prepare_dir(out, force)
     try:
         return _write_results(
-            result, out, scenario_text, scenario_source, command, wall_time_s, summary, extra
+            result, out, scenario_text, scenario_source, command, wall_time_s, summary, extra, extra_files
         )
     except BaseException as exc:
         if created and getattr(exc, "published", None) is None:
@@ -132,6 +135,7 @@ def _write_results(
     wall_time_s: float | None,
     summary: pd.DataFrame | None,
     extra: dict | None,
+    extra_files: Sequence[tuple[str, bytes]] = (),
 ) -> list[Path]:
     summary = result.summary() if summary is None else summary
     files: list[tuple[Path, bytes]] = [
@@ -144,6 +148,7 @@ def _write_results(
         files.append(
             (out / "events" / f"replication-{rep:03d}.jsonl", events_jsonl(logs, rep).encode("utf-8"))
         )
+    files += [(out / rel, data) for rel, data in extra_files]
     manifest = run_manifest(result, scenario_text, scenario_source, command, wall_time_s)
     manifest.update(extra or {})
     entries = [file_entry(p.relative_to(out).as_posix(), data) for p, data in files]
@@ -153,7 +158,7 @@ def _write_results(
         publish(
             out,
             [(p.relative_to(out).as_posix(), data) for p, data in files],
-            stale=("events/replication-*.jsonl",),
+            stale=("events/replication-*.jsonl", "tornado.json"),
             hold=signals.deferred,
         )
     except OSError as exc:
@@ -185,6 +190,7 @@ def write_run(
     force: bool = False,
     summary: pd.DataFrame | None = None,
     extra: dict | None = None,
+    extra_files: Sequence[tuple[str, bytes]] = (),
 ) -> list[Path]:
     """Write a run's folder (CSVs, ``scenario.yaml``, event logs, ``run.json``): the one writer of
     ``incsim run`` and of every point of a sweep. Returns the files written, ``run.json`` last."""
@@ -198,4 +204,5 @@ def write_run(
         force=force,
         summary=summary,
         extra=extra,
+        extra_files=extra_files,
     )

@@ -25,9 +25,19 @@ def robustness(
         typer.Option(
             "--samples",
             min=2,
-            help="Base samples of the Saltelli design: samples x (parameters + 2) parameter sets.",
+            help=(
+                "Size of the global design: its parameter sets (--method pce), or the Saltelli "
+                "design's base samples, samples x (parameters + 2) sets (--method saltelli)."
+            ),
         ),
-    ] = 16,
+    ] = 64,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="Sensitivity method: pce (a sparse polynomial-chaos surrogate) or saltelli (SALib).",
+        ),
+    ] = "pce",
     replications: Annotated[
         int, typer.Option("-n", "--replications", min=2, help="Replications of every parameter set.")
     ] = 5,
@@ -64,7 +74,7 @@ def robustness(
     except ScenarioError as exc:
         fail(exc.problems)
     try:
-        total = len(build_design(loaded.scenario, samples, 0).sets)
+        total = len(build_design(loaded.scenario, samples, 0, method).sets)
     except DesignError as exc:
         fail([str(exc)])
     out_dir = out if out is not None else api.default_out_dir()
@@ -80,6 +90,7 @@ def robustness(
                 replications=replications,
                 seed=seed,
                 out_dir=out_dir,
+                method=method,
                 force=force,
                 executor=executor,
                 progress=progress.advance,

@@ -55,10 +55,26 @@ def run(
     max_replications: Annotated[
         int, typer.Option("--max-replications", min=2, help="Cap for --precision.")
     ] = 1000,
+    with_tornado: Annotated[
+        bool,
+        typer.Option(
+            "--tornado/--no-tornado",
+            envvar="INCSIM_TORNADO",
+            help="Write tornado.json: each uncertain parameter alone at its range's ends, for the "
+            "report's tornado chart (INCSIM_TORNADO=0 makes --no-tornado the default).",
+        ),
+    ] = True,
+    tornado_replications: Annotated[
+        int | None,
+        typer.Option(
+            "--tornado-replications", min=2, help="Replications of each end for tornado.json (default 2)."
+        ),
+    ] = None,
 ) -> None:
     """Simulate every protocol of a scenario and compare them (writes CSVs, run.json, event logs)."""
     from incsim import api, render
     from incsim.output import OutputError, csv_text
+    from incsim.robustness.ends import TORNADO_REPLICATIONS, run_files
     from incsim.scenario.loader import ScenarioError
 
     try:
@@ -88,6 +104,9 @@ def run(
                 max_replications=max_replications,
                 progress=progress.advance,
                 notice=progress.note,
+                also=None
+                if not with_tornado
+                else run_files(loaded, tornado_replications or TORNADO_REPLICATIONS, progress.note),
             )
     except (OutputError, api.UsageError) as exc:
         problem = (str(exc), 2)

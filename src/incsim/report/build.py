@@ -18,7 +18,7 @@ from incsim.report.assumptions import (
     scenario_parameters,
     schema_defaults,
 )
-from incsim.report.changes import Changes, find_study, load_changes
+from incsim.report.changes import Changes, find_study, load_changes, load_run_tornado
 from incsim.report.description import model_description
 from incsim.report.findings import (
     Ecdf,
@@ -109,5 +109,5 @@ def gather(results_dir: Path | str, robustness_dir: Path | None = None) -> Repor
             pricing_sentence(results.scenario.costs.customer_impact_usd_per_min),
             *(price_sentence(incidents, protocols[0], p) for p in protocols[1:]),
         ],
-        changes=load_changes(study, results) if study is not None else None,
+        changes=load_changes(study, results) if study is not None else load_run_tornado(results),
     )

@@ -32,6 +32,8 @@ class Changes:
     samples: int
     replications: int
     parameters: int
+    method: str = "pce"
+    """The study's sensitivity method; ``ends`` when only a run's one-at-a-time ends are known."""
     lines: list[dict] = field(default_factory=list)
     """Per alternative and metric: ``verdict`` (spread beside noise), ``drivers`` and ``flips`` in words."""
     tornado: dict[str, dict[str, list[TornadoBar]]] = field(default_factory=dict)
@@ -76,12 +78,54 @@ def load_changes(folder: Path, results: Results) -> Changes:
         ) from None
 
 
-def _changes(folder: Path, study: dict, base: str) -> Changes:
+def load_run_tornado(results: Results) -> Changes | None:
+    """The tornado charts of a run's own ``tornado.json`` (``incsim run`` writes it; its manifest
+    vouches for it), or None when the run has none; ``ReportError`` when it is malformed."""
+    path = results.path / "tornado.json"
+    if not path.is_file():
+        return None
+    try:
+        ends = json.loads(path.read_text(encoding="utf-8"))
+        out = Changes(path, 0, int(ends["replications"]), len(ends["parameters"]), method="ends")
+        for c in ends["at_scenario"]:
+            if c["baseline"] == results.baseline and c["metric"] in TORNADO_METRICS:
+                out.at_scenario.setdefault(c["metric"], {})[c["alternative"]] = _float(c["value"])
+        out.tornado = _tornado(ends, results.baseline)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration) as exc:
+        raise ReportError(f"{path}: malformed ({type(exc).__name__}: {exc}); run incsim run again") from None
+    return out
+
+
+def _tornado(study: dict, base: str) -> dict[str, dict[str, list[TornadoBar]]]:
+    """metric -> alternative -> the widest bars, from the ends of each parameter's line."""
     # the sweep package loads the simulator: imported only when a study is read, so that the
     # report (a reader of folders) does not load it otherwise
     from incsim.sweep.tornado import TornadoBar, tornado
 
-    out = Changes(folder, int(study["samples"]), int(study["replications"]), len(study["parameters"]))
+    bars: dict[str, dict[str, list[TornadoBar]]] = {}
+    for f in study["flip_points"]:
+        if f["baseline"] == base and f["metric"] in TORNADO_METRICS:
+            p = next(p for p in study["parameters"] if p["path"] == f["parameter"])
+            bars.setdefault(f["metric"], {}).setdefault(f["alternative"], []).append(
+                TornadoBar(
+                    f["parameter"],
+                    f"{p['low']:g}",
+                    f"{p['high']:g}",
+                    _float(f["diff_at_low"]),
+                    _float(f["diff_at_high"]),
+                )
+            )
+    return {m: {a: tornado(b)[:TORNADO_BARS] for a, b in per.items()} for m, per in bars.items()}
+
+
+def _changes(folder: Path, study: dict, base: str) -> Changes:
+    out = Changes(
+        folder,
+        int(study["samples"]),
+        int(study["replications"]),
+        len(study["parameters"]),
+        method=str(study.get("method", "saltelli")),
+    )
     for c in study["comparisons"]:
         if c["baseline"] != base:
             continue
@@ -101,21 +145,7 @@ def _changes(folder: Path, study: dict, base: str) -> Changes:
         )
         if c["metric"] in TORNADO_METRICS:
             out.at_scenario.setdefault(c["metric"], {})[c["alternative"]] = _float(c["at_scenario"])
-    for f in study["flip_points"]:
-        if f["baseline"] == base and f["metric"] in TORNADO_METRICS:
-            p = next(p for p in study["parameters"] if p["path"] == f["parameter"])
-            out.tornado.setdefault(f["metric"], {}).setdefault(f["alternative"], []).append(
-                TornadoBar(
-                    f["parameter"],
-                    f"{p['low']:g}",
-                    f"{p['high']:g}",
-                    _float(f["diff_at_low"]),
-                    _float(f["diff_at_high"]),
-                )
-            )
-    out.tornado = {
-        m: {a: tornado(bars)[:TORNADO_BARS] for a, bars in per.items()} for m, per in out.tornado.items()
-    }
+    out.tornado = _tornado(study, base)
     return out
 
 

@@ -47,7 +47,7 @@ def set_diff(means: Means, sid: int, a: str, b: str, metric: str) -> float:
     return float(d.mean()) if len(d) else math.nan
 
 
-def _num(x: float) -> float | None:
+def json_number(x: float) -> float | None:
     """A figure for the JSON file: 6 significant digits, NaN as None."""
     return None if x is None or math.isnan(x) else float(f"{x:.6g}")
 
@@ -70,13 +70,13 @@ def comparisons(design: Design, means: Means, protocols: Sequence[str]) -> list[
                     "baseline": a,
                     "alternative": b,
                     "metric": metric,
-                    "mean": _num(float(ys.mean()) if len(ys) else math.nan),
-                    "low": _num(float(lo)),
-                    "high": _num(float(hi)),
-                    "at_scenario": _num(at_base),
-                    "noise_low": _num(nlo),
-                    "noise_high": _num(nhi),
-                    "p_alternative_better": _num(float((ys < 0).mean()) if len(ys) else math.nan),
+                    "mean": json_number(float(ys.mean()) if len(ys) else math.nan),
+                    "low": json_number(float(lo)),
+                    "high": json_number(float(hi)),
+                    "at_scenario": json_number(at_base),
+                    "noise_low": json_number(nlo),
+                    "noise_high": json_number(nhi),
+                    "p_alternative_better": json_number(float((ys < 0).mean()) if len(ys) else math.nan),
                     "draws": int(len(ys)),
                 }
             )
@@ -112,6 +112,18 @@ def sobol_indices(design: Design, ys: np.ndarray) -> list[tuple[float, float, fl
     ]
 
 
+def design_indices(design: Design, ys: np.ndarray) -> list[tuple[float, float, float, float]]:
+    """Per parameter (first_order, total, first_order_conf, total_conf) of the global design's
+    outputs ``ys``, by the design's method: a sparse polynomial-chaos surrogate (``pce``) or
+    SALib's Saltelli estimators (``saltelli``)."""
+    if design.method == "saltelli":
+        return sobol_indices(design, ys)
+    from incsim.robustness.pce import pce_indices
+
+    assert design.points is not None
+    return pce_indices(design.points, ys)
+
+
 def sensitivity(design: Design, means: Means, protocols: Sequence[str]) -> list[dict[str, Any]]:
     """Per pair and metric, every parameter's first-order and total Sobol' index, largest total first."""
     out = []
@@ -124,12 +136,12 @@ def sensitivity(design: Design, means: Means, protocols: Sequence[str]) -> list[
                     "alternative": b,
                     "metric": metric,
                     "parameter": p.path,
-                    "first_order": _num(s1),
-                    "total": _num(st),
-                    "first_order_conf": _num(c1),
-                    "total_conf": _num(ct),
+                    "first_order": json_number(s1),
+                    "total": json_number(st),
+                    "first_order_conf": json_number(c1),
+                    "total_conf": json_number(ct),
                 }
-                for p, (s1, st, c1, ct) in zip(design.parameters, sobol_indices(design, ys))
+                for p, (s1, st, c1, ct) in zip(design.parameters, design_indices(design, ys))
             ]
             rows.sort(key=lambda r: -(r["total"] if r["total"] is not None else -math.inf))
             for k, r in enumerate(rows):
@@ -180,13 +192,13 @@ def flip_points(design: Design, means: Means, protocols: Sequence[str]) -> list[
                         "alternative": b,
                         "metric": metric,
                         "parameter": p.path,
-                        "value": _num(crossings[0].x) if crossings else None,
+                        "value": json_number(crossings[0].x) if crossings else None,
                         "base": p.base,
                         "alternative_better_above": (not crossings[0].rising) if crossings else None,
                         "flips": len(crossings),
                         "within_noise": noisy,
-                        "diff_at_low": _num(diffs[0]),
-                        "diff_at_high": _num(diffs[-1]),
+                        "diff_at_low": json_number(diffs[0]),
+                        "diff_at_high": json_number(diffs[-1]),
                         "sentence": rec["sentence"],
                     }
                 )

@@ -35,7 +35,7 @@ from incsim.output import (
     write_manifest,
 )
 from incsim.robustness.analysis import DECISION_METRICS, Means, comparisons, flip_points, sensitivity
-from incsim.robustness.design import Design, DesignError, build_design, set_scenario
+from incsim.robustness.design import METHODS, Design, DesignError, build_design, set_scenario
 from incsim.scenario.loaded import LoadedScenario
 from incsim.scenario.loader import scenario_sha256
 from incsim.scenario.overrides import scenario_data
@@ -48,6 +48,11 @@ CHECKPOINTS = "checkpoints"
 MANIFEST = "manifest.json"
 RESULT = "robustness.json"
 KIND = "incsim-robustness"
+
+SENSITIVITY_WORDS = {
+    "pce": "a sparse polynomial-chaos surrogate fitted on a scrambled Sobol' design, Sudret 2008",
+    "saltelli": "SALib, Saltelli 2010 design",
+}
 
 
 class StudyInterrupted(Exception):
@@ -96,13 +101,20 @@ def _value(rows: Any, r: int, metric: str) -> float | None:
 
 
 def _study_record(
-    loaded: LoadedScenario, samples: int, replications: int, seed: int, drawn: bool, complete: bool
+    loaded: LoadedScenario,
+    method: str,
+    samples: int,
+    replications: int,
+    seed: int,
+    drawn: bool,
+    complete: bool,
 ) -> dict[str, Any]:
     return {
         "kind": KIND,
         "scenario": loaded.scenario.metadata.name,
         "scenario_source": loaded.source,
         "scenario_sha256": scenario_sha256(loaded.text),
+        "method": method,
         "samples": samples,
         "replications": replications,
         "seed": seed,
@@ -112,17 +124,24 @@ def _study_record(
     }
 
 
-def _same_study(old: dict, loaded: LoadedScenario, samples: int, replications: int) -> bool:
+def _same_study(old: dict, loaded: LoadedScenario, method: str, samples: int, replications: int) -> bool:
     return (
         old.get("kind") == KIND
         and old.get("scenario_sha256") == scenario_sha256(loaded.text)
+        and old.get("method", "saltelli") == method
         and old.get("samples") == samples
         and old.get("replications") == replications
     )
 
 
 def _prepare(
-    out: Path, loaded: LoadedScenario, samples: int, replications: int, seed: int | None, force: bool
+    out: Path,
+    loaded: LoadedScenario,
+    method: str,
+    samples: int,
+    replications: int,
+    seed: int | None,
+    force: bool,
 ) -> tuple[int, bool]:
     """Make ``out`` ready; the (seed, drawn) to use: the manifest's when resuming."""
     if out.exists() and not out.is_dir():
@@ -134,11 +153,11 @@ def _prepare(
                 "choose another -o or pass --force"
             )
         old = read_sealed_json(out / MANIFEST, "the study's manifest")
-        if not _same_study(old, loaded, samples, replications) or (
+        if not _same_study(old, loaded, method, samples, replications) or (
             seed is not None and old.get("seed") != seed
         ):
             raise OutputError(
-                f"{out}: holds another study (a different scenario, --samples, -n or --seed); "
+                f"{out}: holds another study (a different scenario, --method, --samples, -n or --seed); "
                 "pass --force to start over or choose another -o"
             )
         return int(old["seed"]), bool(old.get("seed_was_drawn", False))
@@ -184,6 +203,7 @@ def run_study(
     replications: int,
     seed: int | None = None,
     out_dir: Path,
+    method: str = METHODS[0],
     force: bool = False,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
@@ -196,9 +216,11 @@ def run_study(
     t0 = time.perf_counter()
     scn = loaded.scenario
     created = not out_dir.exists()
-    seed, drawn = _prepare(out_dir, loaded, samples, replications, seed, force)
+    if method not in METHODS:
+        raise DesignError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    seed, drawn = _prepare(out_dir, loaded, method, samples, replications, seed, force)
     try:
-        design = build_design(scn, samples, seed)
+        design = build_design(scn, samples, seed, method)
         data = scenario_data(scn)
         scenarios = {
             s.id: set_scenario(scn, s, data) for s in design.sets
@@ -209,9 +231,10 @@ def run_study(
         raise
     protocols = ordered_protocols(scn)
     atomic_write(
-        out_dir / MANIFEST, sealed_json(_study_record(loaded, samples, replications, seed, drawn, False))
+        out_dir / MANIFEST,
+        sealed_json(_study_record(loaded, method, samples, replications, seed, drawn, False)),
     )
-    key = sha256_bytes(f"{scenario_sha256(loaded.text)}/{samples}/{replications}/{seed}".encode())
+    key = sha256_bytes(f"{scenario_sha256(loaded.text)}/{method}/{samples}/{replications}/{seed}".encode())
     chunks = [[s.id for s in design.sets[k : k + CHUNK]] for k in range(0, len(design.sets), CHUNK)]
     means: Means = {}
     resumed = 0
@@ -250,8 +273,25 @@ def run_study(
     result = study_result(loaded, design, means, protocols, samples, replications, seed)
     atomic_write(out_dir / RESULT, json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     files = [Path(RESULT), *(_chunk_path(out_dir, k).relative_to(out_dir) for k in range(len(chunks)))]
-    write_manifest(out_dir, files, MANIFEST, _study_record(loaded, samples, replications, seed, drawn, True))
+    write_manifest(
+        out_dir, files, MANIFEST, _study_record(loaded, method, samples, replications, seed, drawn, True)
+    )
     return StudyOutcome(result, out_dir, seed, drawn, len(todo), resumed, time.perf_counter() - t0)
+
+
+def parameter_records(design: Design) -> list[dict[str, Any]]:
+    """The study's parameters as ``robustness.json`` lists them."""
+    return [
+        {
+            "path": p.path,
+            "low": p.spec.low,
+            "high": p.spec.high,
+            "dist": p.spec.dist,
+            "base": p.base,
+            "source": p.spec.source,
+        }
+        for p in design.parameters
+    ]
 
 
 def study_result(
@@ -268,6 +308,7 @@ def study_result(
         "scenario": loaded.scenario.metadata.name,
         "scenario_sha256": scenario_sha256(loaded.text),
         "seed": seed,
+        "method": design.method,
         "samples": samples,
         "replications": replications,
         "parameter_sets": len(design.sets),
@@ -277,21 +318,12 @@ def study_result(
             "difference = alternative - baseline, lower is better; mean/low/high: over the plausible "
             "assumptions (2.5th and 97.5th percentiles of 2 x samples independent draws, each the mean of "
             "its replications); noise_low/noise_high: 95% CI from simulation noise alone at the "
-            "scenario's own values; sensitivity: Sobol' indices of the difference (SALib, Saltelli 2010 "
-            "design); flip points: the sweep's break-even rule along each range, the others at the "
-            "scenario's values"
+            "scenario's own values; sensitivity: Sobol' indices of the difference ("
+            + SENSITIVITY_WORDS[design.method]
+            + "); flip points: the sweep's break-even rule along each parameter's line (its range's ends "
+            "and the scenario's value), the others at the scenario's values"
         ),
-        "parameters": [
-            {
-                "path": p.path,
-                "low": p.spec.low,
-                "high": p.spec.high,
-                "dist": p.spec.dist,
-                "base": p.base,
-                "source": p.spec.source,
-            }
-            for p in design.parameters
-        ],
+        "parameters": parameter_records(design),
         "comparisons": comparisons(design, means, protocols),
         "sensitivity": sensitivity(design, means, protocols),
         "flip_points": flip_points(design, means, protocols),
