@@ -98,7 +98,7 @@ def drill(
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare
     from incsim.drill.engine import DrillSession
-    from incsim.drill.transcript import load_transcript
+    from incsim.drill.transcript import load_transcript, transcript_problems
     from incsim.output import OutputError
     from incsim.scenario.drill import load_drill
     from incsim.scenario.loader import ScenarioError
@@ -117,6 +117,10 @@ def drill(
             transcript = load_transcript(journal)
         elif script is not None:
             transcript = load_transcript(script)
+        if transcript is not None:
+            wrong = transcript_problems(transcript, loaded.drill)
+            if wrong:
+                raise ScenarioError(wrong)
     except ScenarioError as exc:
         fail(exc.problems)
     if transcript is not None and transcript.drill and transcript.drill != loaded.drill.metadata.title:

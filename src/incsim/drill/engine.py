@@ -36,6 +36,7 @@ from incsim.model.incidents import IncidentSpec
 from incsim.model.streams import Streams
 from incsim.model.world import IncidentRun, World
 from incsim.scenario.drill import (
+    HORIZON_DAYS,
     ChangeWork,
     CloseRoom,
     Contain,
@@ -51,8 +52,6 @@ from incsim.scenario.drill import (
 )
 
 INCIDENT = 0
-HORIZON_DAYS = 100
-"""How far the world may run: far past any incident's resolution (no arrivals end it sooner)."""
 TICK = 1e-9
 """Times closer than this are the same instant (float sums of minutes)."""
 
