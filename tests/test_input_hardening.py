@@ -288,3 +288,23 @@ def test_a_scenario_seed_beyond_64_bits_is_refused(tmp_path, seed):
     path = _edited(tmp_path, SCENARIO, "  replications: 20\n", f"  replications: 20\n  seed: {seed}\n")
     why = _refused(["validate", str(path)], path, _line_of(path, "  seed: "), "")
     assert "seed" in why or "5,000 digits" in why, why
+
+
+# -- sweeps ---------------------------------------------------------------------------------------------
+
+SWEEP = SCENARIOS / "sweeps" / "war-room-size.yaml"
+SWEEP_CASES = [  # (old text, new text, what the message says)
+    # before: 309-digit values in the messages (and, from -1e308 to 1e308, numpy overflowing)
+    ("values: [4, 6, 10, 15, 20]", "values: {from: -1e308, to: 20, steps: 3}", "-1000000000000000"),
+    ("replications: 10\n", "replications: 1000000000\n", "100000"),  # before: accepted
+    ("seed: 7\n", "seed: 18446744073709551616\n", "18446744073709551615"),
+]
+
+
+@pytest.mark.parametrize("old,new,says", SWEEP_CASES, ids=[c[1][:30] for c in SWEEP_CASES])
+def test_a_hostile_sweep_number_is_one_located_line(tmp_path, old, new, says):
+    (tmp_path / "seed.yaml").write_text((SCENARIOS / "seed.yaml").read_text())
+    (tmp_path / "sweeps").mkdir()
+    path = _edited(tmp_path / "sweeps", SWEEP, old, new, "s.yaml")
+    line = _line_of(path, new.strip().splitlines()[-1][:20])
+    _refused(["validate", str(path)], path, line, says)
