@@ -308,3 +308,22 @@ def test_a_hostile_sweep_number_is_one_located_line(tmp_path, old, new, says):
     path = _edited(tmp_path / "sweeps", SWEEP, old, new, "s.yaml")
     line = _line_of(path, new.strip().splitlines()[-1][:20])
     _refused(["validate", str(path)], path, line, says)
+
+
+def test_the_command_line_s_seed_bound_is_the_files():
+    from incsim.cli.common import MAX_SEED as CLI_MAX
+    from incsim.scenario.schema import MAX_SEED
+
+    assert CLI_MAX == MAX_SEED
+
+
+@pytest.mark.parametrize("command", ["run", "drill", "validate"])
+def test_a_seed_beyond_64_bits_on_the_command_line_is_refused(tmp_path, command):
+    # before: `drill --seed 10**700` stopped with "key too long for the stream hash", and a
+    # seed of 2**70 wrote a transcript that could not be replayed
+    target = str(DRILL if command != "run" else SCENARIO)
+    extra = ["--auto", "-n", "0", "-o", str(tmp_path / "o")] if command == "drill" else []
+    extra += ["-n", "1", "-o", str(tmp_path / "o")] if command == "run" else []
+    res = runner.invoke(app, [command, target, "--seed", str(2**64), *extra])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "--seed" in res.output and "18446744073709551615" in res.output, res.output

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail
+from incsim.cli.common import MAX_SEED, app, fail
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -66,7 +66,9 @@ def drill(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", min=0, help="Seed (default: the transcript's, else drawn and printed)."),
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Seed (default: the transcript's, else drawn and printed)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Output folder (default: results/drill-NAME-seedS).")
