@@ -217,7 +217,7 @@ def test_transcripts_and_journals_mutated(tmp_path_factory, data):
 
 
 @pytest.mark.slow
-@settings(LONG)
+@settings(LONG, max_examples=60)  # each example replays a drill: a few seconds of CPU
 @given(data=st.data())
 def test_transcripts_and_journals_mutated_long(tmp_path_factory, data):
     _transcripts(data, tmp_path_factory, long=True)
