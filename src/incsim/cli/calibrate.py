@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import ExportFormat, app, fail
+from incsim.cli.common import MAX_SEED, ExportFormat, app, fail
 
 
 class GroupBy(str, Enum):
@@ -73,7 +73,7 @@ def calibrate(
     replications: Annotated[
         int, typer.Option("-n", "--replications", min=1, help="Replications for --check.")
     ] = 10,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed for --check.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed for --check.")] = 1,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
     slack: Annotated[
         Path | None,

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail
+from incsim.cli.common import MAX_SEED, app, fail
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -66,7 +66,9 @@ def drill(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", min=0, help="Seed (default: the transcript's, else drawn and printed)."),
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Seed (default: the transcript's, else drawn and printed)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Output folder (default: results/drill-NAME-seedS).")
@@ -98,7 +100,7 @@ def drill(
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare, write_outputs
     from incsim.drill.engine import DrillSession
-    from incsim.drill.transcript import load_transcript
+    from incsim.drill.transcript import load_transcript, transcript_problems
     from incsim.files import OutputError
     from incsim.scenario.drill import load_drill
     from incsim.scenario.loader import ScenarioError
@@ -117,6 +119,10 @@ def drill(
             transcript = load_transcript(journal)
         elif script is not None:
             transcript = load_transcript(script)
+        if transcript is not None:
+            wrong = transcript_problems(transcript, loaded.drill)
+            if wrong:
+                raise ScenarioError(wrong)
     except ScenarioError as exc:
         fail(exc.problems)
     if transcript is not None and transcript.drill and transcript.drill != loaded.drill.metadata.title:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from incsim.cli.common import app
+from incsim.cli.common import MAX_SEED, app
 from incsim.pilot_defaults import DEFAULT_THRESHOLD, DEFAULT_TRIALS, STATISTICS, PilotError
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def pilot(
     ] = DEFAULT_THRESHOLD,
     trials: Annotated[int, typer.Option("--trials", min=100, help="Monte Carlo trials.")] = DEFAULT_TRIALS,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Seed (default: drawn and printed).")
+        int | None, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed (default: drawn and printed).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     out: Annotated[

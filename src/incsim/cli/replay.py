@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import FormatOption, Jobs, Oversubscribe, Progress, Quiet, app, fail, read_or_print
+from incsim.cli.common import (
+    MAX_SEED,
+    FormatOption,
+    Jobs,
+    Oversubscribe,
+    Progress,
+    Quiet,
+    app,
+    fail,
+    read_or_print,
+)
 
 
 @app.command("replay")
@@ -31,7 +41,7 @@ def replay(
         float, typer.Option("--days", min=1.0, help="Replay the export's last DAYS days.")
     ] = 91.0,
     replications: Annotated[int, typer.Option("-n", "--replications", min=2, help="Replications.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
     formats: FormatOption = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", metavar="COLS.YAML", help="Column mapping for a CSV export.")

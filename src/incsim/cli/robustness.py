@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import Jobs, Oversubscribe, Progress, Quiet, Scheduler, app, fail, interrupted
+from incsim.cli.common import (
+    MAX_SEED,
+    Jobs,
+    Oversubscribe,
+    Progress,
+    Quiet,
+    Scheduler,
+    app,
+    fail,
+    interrupted,
+)
 
 
 @app.command("robustness")
@@ -42,7 +52,8 @@ def robustness(
         int, typer.Option("-n", "--replications", min=2, help="Replications of every parameter set.")
     ] = 5,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Root seed (default: the scenario's, else drawn).")
+        int | None,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed (default: the scenario's, else drawn)."),
     ] = None,
     out: Annotated[
         Path | None,

@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import Jobs, Oversubscribe, Progress, Quiet, Scheduler, app, fail, interrupted
+from incsim.cli.common import (
+    MAX_SEED,
+    Jobs,
+    Oversubscribe,
+    Progress,
+    Quiet,
+    Scheduler,
+    app,
+    fail,
+    interrupted,
+)
 
 
 class Format(str, Enum):
@@ -32,7 +42,8 @@ def run(
         typer.Option("-n", "--replications", min=1, help="Replications (default: the scenario's)."),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Root seed (default: the scenario's, else drawn).")
+        int | None,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed (default: the scenario's, else drawn)."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Output folder (default: a new one under results/).")

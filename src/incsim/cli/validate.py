@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app, fail, plural
+from incsim.cli.common import MAX_SEED, app, fail, plural
 
 
 @app.command()
@@ -25,6 +25,7 @@ def validate(
         typer.Option(
             "--seed",
             min=0,
+            max=MAX_SEED,
             help="A drill: also print its run sheet (injects, decisions, milestones) for this seed.",
         ),
     ] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import app
+from incsim.cli.common import MAX_SEED, app
 
 verify_app = typer.Typer(
     help="Check the simulator against queueing theory (Erlang C, machine repair, Little's law)."
@@ -18,7 +18,8 @@ Replications = Annotated[
     int | None, typer.Option("--replications", "-n", min=2, help="Replications per case.")
 ]
 Seed = Annotated[
-    int | None, typer.Option("--seed", min=0, help="Root seed (default: the standard cases' own).")
+    int | None,
+    typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed (default: the standard cases' own)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the records as JSON.")]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: cores).")]

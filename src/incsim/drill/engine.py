@@ -38,6 +38,7 @@ from incsim.model.live_incident import LiveIncident
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.drill import (
+    HORIZON_DAYS,
     ChangeWork,
     CloseRoom,
     Contain,
@@ -51,9 +52,6 @@ from incsim.scenario.drill import (
     Page,
     StatusUpdate,
 )
-
-HORIZON_DAYS = 100
-"""How far the world may run: far past any incident's resolution (no arrivals end it sooner)."""
 
 
 @dataclass

@@ -53,6 +53,10 @@ MAX_CONNECTIONS = 200
 """Connections served at once; beyond it a new one gets a 503 and is closed at once, so a flood
 of idle connections cannot use up the process's descriptors (the journal and the outputs need
 some; ``wire.py``)."""
+ACCEPT_BACKLOG = 64
+"""Connections the kernel queues, and asyncio accepts in one go, before the bound above refuses
+the extra ones: with it, a burst holds at most about ``MAX_CONNECTIONS + ACCEPT_BACKLOG``
+descriptors (``tests/faults/test_flood.py``)."""
 REQUEST_TIMEOUT_S = 10.0
 """A connection that has not delivered a whole request this long after opening (or after its
 previous reply) is closed: a slow-loris client cannot hold a place (``wire.py``)."""
@@ -552,6 +556,9 @@ def serve(
         timeout_keep_alive=5,
         server_header=False,
         http=guarded_protocol(HEADERS, max_connections, request_timeout_s),
+        # asyncio accepts up to `backlog` connections in one go before any of them is refused:
+        # with uvicorn's 2,048 a burst of idle connections used up 1,024 descriptors first
+        backlog=ACCEPT_BACKLOG,
     )
     server = uvicorn.Server(config)
     stop = threading.Event()

@@ -17,15 +17,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
     ValidationError,
     model_validator,
 )
 from ruamel.yaml.comments import CommentedMap
 
+from incsim.scenario.after import after_cycles
 from incsim.scenario.checks import did_you_mean
-from incsim.scenario.durations import Duration
+from incsim.scenario.durations import MAX_MINUTES, Duration
 from incsim.scenario.loader import (
     LocatedProblem,
     ScenarioError,
@@ -43,12 +42,19 @@ from incsim.scenario.overrides import (
     apply_override,
     scenario_data,
 )
-from incsim.scenario.schema import Category, Flag, Scenario
+from incsim.scenario.schema import Category, Flag, Scenario, Seed
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 Channel = Literal["incident", "exec", "page", "status", "email", "facilitator"]
 Outcome = Literal["met", "partial", "missed"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HORIZON_DAYS = 100
+"""Days the drill's world runs past the incident's start (T0); whatever a drill times lies within."""
+HORIZON_MIN = HORIZON_DAYS * 1440.0
+Minutes = Annotated[float, Field(gt=0, le=HORIZON_MIN)]
+"""A drill's span of time in minutes: above 0, and within the drill's world (``HORIZON_MIN``)."""
+MinutesOrNone = Annotated[float, Field(ge=0, le=HORIZON_MIN)]
+"""As ``Minutes``, 0 allowed."""
 _START = re.compile(r"^\s*(?P<day>[A-Za-z]{3})[a-z]*\s+(?P<h>\d{1,2}):(?P<m>\d{2})\s*$")
 
 
@@ -70,11 +76,11 @@ class DrillMetadata(_Strict):
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     audience: str = ""
-    duration_min: PositiveFloat = 60.0
+    duration_min: Minutes = 60.0
     """Planned length of the exercise in simulated minutes from the incident's start (T0)."""
     facilitator_notes: str = ""
     how_to_run: str = ""
-    page_timeout_min: PositiveFloat = 15.0
+    page_timeout_min: Minutes = 15.0
     """Minutes a page to a played role waits for its player's acknowledgement before it goes to
     the next person of the rota (the secondary), whom the model then plays."""
 
@@ -100,7 +106,7 @@ class ScenarioRef(_Strict):
 class Draw(_Strict):
     """Take the first incident the scenario's arrivals produce with this seed."""
 
-    seed: Annotated[int, Field(ge=0)]
+    seed: Seed
 
 
 class IncidentDef(_Strict):
@@ -158,10 +164,11 @@ class Condition(_Strict):
     """A condition on the simulated state; it holds when every given part holds."""
 
     services_affected_at_least: Annotated[int, Field(ge=1)] | None = None
-    exposure_over: NonNegativeFloat | None = None
+    exposure_over: Annotated[float, Field(ge=0, le=1e15)] | None = None
+    """Records exposed (a count: at most 1e15, far beyond any breach yet reported)."""
     room_open: bool | None = None
     mitigated: bool | None = None
-    minutes_without_mitigation: PositiveFloat | None = None
+    minutes_without_mitigation: Minutes | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Condition:
@@ -176,9 +183,10 @@ class Expectation(_Strict):
     id: Id
     text: str
     objective: str | None = None
-    by_min: NonNegativeFloat | None = None
+    by_min: MinutesOrNone | None = None
     """Deadline, minutes after the inject fires."""
-    score: Annotated[float, Field(ge=0)] = 1.0
+    score: Annotated[float, Field(ge=0, le=100)] = 1.0
+    """The expectation's weight against the others (0 to 100; their sum is the score's base)."""
     event: (
         Literal[
             "paged",
@@ -204,10 +212,10 @@ class Expectation(_Strict):
 class _Timed(_Strict):
     """When something happens: at T+minutes, after another item, or on a condition."""
 
-    at: NonNegativeFloat | None = None
+    at: MinutesOrNone | None = None
     after: str | None = None
     """An inject id, a decision id (any option) or ``decision.option``."""
-    delay_min: NonNegativeFloat = 0.0
+    delay_min: MinutesOrNone = 0.0
     when: Condition | None = None
     only_if: Condition | None = None
     """Its premise: once due, it waits until this holds (a decision to close the call is asked
@@ -272,10 +280,12 @@ class ChangeWork(_Strict):
     """Roll back or fail over: changes the work left before the fix."""
 
     do: Literal["roll_back", "fail_over"]
-    remaining_work: Annotated[float, Field(gt=0)] = 1.0
-    """Multiplies the debugger's remaining work (0.3: 70% less; 1.5: 50% more)."""
-    extra_min: NonNegativeFloat = 0.0
-    """Minutes of work the change itself adds (the rollback or failover being carried out)."""
+    remaining_work: Annotated[float, Field(gt=0, le=100)] = 1.0
+    """Multiplies the debugger's remaining work (0.3: 70% less; 1.5: 50% more; at most 100)."""
+    extra_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] = 0.0
+    """Minutes of work the change itself adds (the rollback or failover being carried out); at
+    most a scenario's longest span of work (``durations.MAX_MINUTES``): a change that takes
+    longer would keep the drill's incident, and its updates, going past any end."""
 
 
 class StatusUpdate(_Strict):
@@ -326,7 +336,7 @@ class DecisionDef(_Timed):
     id: Id
     prompt: str
     role: str
-    timeout_min: PositiveFloat = 5.0
+    timeout_min: Minutes = 5.0
     default: str
     options: Annotated[list[DecisionOption], Field(min_length=2)]
 
@@ -534,6 +544,9 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
     scn_roles = sorted({r for t in scn.org.teams for r in t.roles})
     people = [f"{t.name}-{k + 1}" for t in scn.org.teams for k in range(t.size)]
     horizon = drill.metadata.duration_min
+    # sets for the lookups: a drill of thousands of items is checked in linear time
+    known_injects, known_objectives, known_roles = set(injects), set(objectives), set(roles)
+    known_names = {*teams, *scn_roles, *people}
     deps: dict[str, set[str]] = {}
     items = [("injects", i, x) for i, x in enumerate(drill.injects)] + [
         ("decisions", i, x) for i, x in enumerate(drill.decisions)
@@ -568,7 +581,7 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                             (f"decision '{ref}' has no option '{opt}'{_closest(opt, decisions[ref])}"),
                         )
                     )
-            elif ref in injects and not opt:
+            elif ref in known_injects and not opt:
                 pass
             else:
                 out.append(
@@ -583,7 +596,7 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
             deps[item.id] = {ref}
         if sect == "injects":
             for j, exp in enumerate(item.expectations):
-                if exp.objective is not None and exp.objective not in objectives:
+                if exp.objective is not None and exp.objective not in known_objectives:
                     out.append(
                         (
                             (sect, i, "expectations", j, "objective"),
@@ -591,7 +604,7 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                         )
                     )
         else:
-            if item.role not in roles:
+            if item.role not in known_roles:
                 out.append(((sect, i, "role"), f"unknown role '{item.role}'{_closest(item.role, roles)}"))
             opts = [o.id for o in item.options]
             if item.default not in opts:
@@ -607,7 +620,7 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                     names = list(getattr(eff, "with_", [])) + list(getattr(eff, "who", []))
                     key = "with" if isinstance(eff, OpenRoom) else "who"
                     for n, name in enumerate(names):
-                        if name not in teams and name not in scn_roles and name not in people:
+                        if name not in known_names:
                             out.append(
                                 (
                                     (*where, key, n),
@@ -631,10 +644,10 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                             out.append(
                                 ((*where, "if_chosen", ref), f"'{ref}' is no decision.option of this drill")
                             )
-    out += _cycles(deps, {x.id: (sect, i) for sect, i, x in items})
+    out += after_cycles(deps, {x.id: (sect, i) for sect, i, x in items})
     for i, m in enumerate(drill.modules):
         for j, ref in enumerate(m.injects):
-            if ref not in injects:
+            if ref not in known_injects:
                 out.append((("modules", i, "injects", j), f"unknown inject '{ref}'{_closest(ref, injects)}"))
         for j, ref in enumerate(m.decisions):
             if ref not in decisions:
@@ -654,35 +667,6 @@ def _dupes(out: list, where: Any, ids: list[str]) -> None:
             loc = (where, i, "id") if isinstance(where, str) else (*where, i, "id")
             out.append((loc, f"duplicate id '{x}'"))
         seen.add(x)
-
-
-def _cycles(
-    deps: dict[str, set[str]], where: dict[str, tuple[str, int]]
-) -> list[tuple[tuple[Any, ...], str]]:
-    """Items whose ``after`` chain comes back to themselves (reported once per cycle)."""
-    out = []
-    reported: set[str] = set()
-    for start in sorted(deps):
-        chain = [start]
-        cur = start
-        while True:
-            nxt = sorted(deps.get(cur, ()))
-            if not nxt or nxt[0] not in deps:
-                break
-            cur = nxt[0]
-            if cur in chain:
-                cycle = chain[chain.index(cur) :]
-                if not reported & set(cycle):
-                    reported |= set(cycle)
-                    first = min(cycle, key=lambda c: where[c])
-                    k = cycle.index(first)
-                    ring = cycle[k:] + cycle[:k] + [first]
-                    out.append(
-                        ((*where[first], "after"), "'after' goes round in a cycle: " + " -> ".join(ring))
-                    )
-                break
-            chain.append(cur)
-    return out
 
 
 def load_drill(path: str | Path) -> LoadedDrill:

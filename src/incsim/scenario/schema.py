@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from incsim.scenario.durations import Duration, Fixed, Lognormal, Uniform
+from incsim.scenario.durations import MAX_MINUTES, Duration, Fixed, Lognormal, Uniform
 
 API_VERSION = "incsim/v1"
 CATEGORIES = ("single-service", "cascading", "platform-wide")
@@ -27,6 +27,16 @@ FLAGS = ("security", "data-loss", "regulatory")
 Category = Literal["single-service", "cascading", "platform-wide"]
 Flag = Literal["security", "data-loss", "regulatory"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+MAX_SEED = 2**64 - 1
+"""The largest seed any input file may give: a 64-bit word (more runs than anyone repeats; NumPy's
+seeding takes it as two of its 32-bit words, where a longer integer would only be slower)."""
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+MAX_TEAM = 10_000
+"""The most people in one team: the model lays out each person's hours and rota one by one, and
+the largest engineering organisations have tens of thousands of engineers in all, not in a team."""
+MAX_REPLICATIONS = 100_000
+"""The most replications a run may ask for: an interval's width shrinks as one over the square
+root of the count, so 100,000 are a hundred times tighter than 10 and more than a decision needs."""
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 # Roles a team's members can take. ``service-owner`` and ``ic`` are resolved per incident.
@@ -70,7 +80,7 @@ class OnCall(Strict):
 
 class Team(Strict):
     name: Name
-    size: PositiveInt
+    size: Annotated[int, Field(gt=0, le=MAX_TEAM)]
     leads: Annotated[int, Field(ge=0)] = 1
     utc_offset_hours: Annotated[float, Field(ge=-12, le=14)] = 0.0
     work_hours: WorkHours = WorkHours()
@@ -107,8 +117,9 @@ class CategorySpec(Strict):
     diagnosis: Duration
     fix: Duration | None
     """Work after the decisions; ``null`` when diagnosing is the whole job."""
-    consults_mean: NonNegativeFloat = 0.5
-    """Mean (Poisson) number of questions the debugger must put to another team's expert."""
+    consults_mean: Annotated[float, Field(ge=0, le=100)] = 0.5
+    """Mean (Poisson) number of questions the debugger must put to another team's expert (at most
+    100: more is no incident's diagnosis but a project's)."""
     recovery: Duration = 10.0
     """Time for an affected dependent to recover once its upstream is fixed."""
     decisions: list[Decision] = []
@@ -323,7 +334,8 @@ class Triage(Strict):
 class Protocol(Strict):
     name: Name
     kind: Literal["war-room", "async-first", "hybrid"]
-    update_cadence_min: PositiveFloat = 15.0
+    update_cadence_min: Annotated[float, Field(ge=1, le=MAX_MINUTES)] = 15.0
+    """Minutes between the IC's structured updates (at least 1: writing one takes minutes)."""
     executive_channel: bool = True
     channel_watchers: Annotated[int, Field(ge=0)] = 3
     """People who follow the channel and read each update."""
@@ -342,9 +354,10 @@ class Costs(Strict):
 
 
 class Simulation(Strict):
-    horizon_days: PositiveFloat = 28.0
-    replications: PositiveInt = 30
-    seed: Annotated[int, Field(ge=0)] | None = None
+    horizon_days: Annotated[float, Field(gt=0, le=3660)] = 28.0
+    """Simulated days (at most ten years: the people's rotas and hours are laid out over them)."""
+    replications: Annotated[int, Field(gt=0, le=MAX_REPLICATIONS)] = 30
+    seed: Seed | None = None
     event_log_sample: Annotated[int, Field(ge=0)] = 2
     """Replications whose full event logs are written."""
     baseline: Name | None = None
@@ -426,6 +439,8 @@ def ordered_protocols(scn: Scenario) -> list[str]:
 
 __all__ = [
     "API_VERSION",
+    "MAX_SEED",
+    "Seed",
     "CATEGORIES",
     "FLAGS",
     "Scenario",

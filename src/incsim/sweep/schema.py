@@ -10,18 +10,21 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PositiveInt,
     Tag,
     model_validator,
 )
 
 from incsim.metrics import METRICS
+from incsim.scenario.schema import MAX_REPLICATIONS, Seed
 
 MAX_POINTS = 10_000
 """Most points a sweep may have (a grid grows as the product of its parameters' values)."""
 MAX_PROBLEMS = 20
 """Most problems reported for one sweep file; the rest are summarised in one line."""
 MAX_RANGE_STEPS = 1000
+MAX_END = 1e15
+"""The largest end of a range, either sign: beyond any value a scenario holds, and far enough
+from a float's limit that the spacing of the steps cannot overflow."""
 TTR = "ttr_min"
 RESERVED = {
     "simulation.seed": "the sweep's own 'seed' sets it (every point must share it)",
@@ -45,8 +48,8 @@ class SweepMetadata(_Strict):
 class Range(_Strict):
     """``steps`` values from ``from`` to ``to``, evenly spaced on a linear or a log scale."""
 
-    start: float = Field(alias="from")
-    to: float
+    start: Annotated[float, Field(ge=-MAX_END, le=MAX_END)] = Field(alias="from")
+    to: Annotated[float, Field(ge=-MAX_END, le=MAX_END)]
     steps: Annotated[int, Field(ge=2, le=MAX_RANGE_STEPS)]
     scale: Literal["linear", "log"] = "linear"
 
@@ -97,8 +100,8 @@ class SweepFile(_Strict):
     kind: Literal["Sweep"]
     metadata: SweepMetadata
     scenario: Annotated[str, Field(min_length=1)] | None = None
-    replications: PositiveInt | None = None
-    seed: Annotated[int, Field(ge=0)] | None = None
+    replications: Annotated[int, Field(gt=0, le=MAX_REPLICATIONS)] | None = None
+    seed: Seed | None = None
     metric: Literal[tuple(METRICS)] = "cost_usd"  # type: ignore[valid-type]
     mode: Literal["one-at-a-time", "grid"] = "one-at-a-time"
     base_overrides: dict[str, Any] = {}
