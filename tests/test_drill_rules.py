@@ -1,0 +1,199 @@
+"""The drill's scoring, outcomes and counterfactual wording on the db-failover drill, each figure
+worked out from the drill file: an expectation's points are its score times 1, 0.5 or 0 (met,
+partial, missed), one never reached counts for nothing, and the facilitator's mark overrides
+the event log."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from incsim.drill.aar import gather
+from incsim.drill.engine import DrillSession
+from incsim.scenario.drill import load_drill
+
+ROOT = Path(__file__).resolve().parents[1]
+FAILOVER = ROOT / "scenarios" / "drills" / "db-failover.yaml"
+
+
+@pytest.fixture(scope="module")
+def failover():
+    return load_drill(FAILOVER)
+
+
+def _rows(data) -> dict[str, dict]:
+    return {e["id"]: e for o in data.objectives for e in o["expectations"]}
+
+
+def test_a_late_acknowledgement_is_partial_and_scores_half(failover):
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    s.decide("failover", "failover")
+    s.advance(3)
+    s.act("oncall", "ack")  # T+12: two minutes past ack-5's ten
+    assert s.outcome("ack-5") == ("partial", pytest.approx(12.0))
+    assert s.outcome("update-30") == (None, None)  # its inject has not fired
+    assert [x[2] for x in s.expectations()] == ["partial", None]
+    s.play_out()
+    data = gather(s, replications=0)
+    rows = _rows(data)
+    # ack-5 (score 2) partial: 1 point; update-30 (score 1) missed: nobody posted
+    assert data.score == (pytest.approx(1.0), pytest.approx(3.0))
+    ack, upd = rows["ack-5"], rows["update-30"]
+    assert (ack["outcome"], ack["points"], ack["score"], ack["how"]) == ("partial", 1.0, 2.0, "event log")
+    assert (ack["fired"], ack["by"], ack["when"]) == ("T+00:00", "T+10:00", "T+12:00")
+    assert (upd["outcome"], upd["points"], upd["how"], upd["when"]) == ("missed", 0.0, "event log", "—")
+    assert (upd["fired"], upd["by"]) == ("T+30:00", "T+40:00")
+    failover_row, status_row = data.decisions
+    assert failover_row["choice"] == "Fail over to the replica" and failover_row["followed"] is True
+    assert (failover_row["asked"], failover_row["decided"], failover_row["by"]) == (
+        "T+09:00",
+        "T+09:00",
+        "the room",
+    )
+    assert failover_row["time_to_decide"] == "0.0 min"
+    assert status_row["by"] == "default (timed out)" and status_row["followed"] is False
+    assert status_row["time_to_decide"] == "5.0 min" and status_row["choice"] == "Wait until the fix is in"
+
+
+def test_the_facilitators_mark_overrides_the_log(failover):
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    s.decide("failover", "debug", real_s=95)
+    s.mark("update-30", "partial")  # marked before its inject fires: the mark stands
+    s.play_out()
+    assert s.outcome("update-30") == ("partial", pytest.approx(9.0))
+    assert s.outcome("ack-5") == ("missed", None)  # nobody plays the on-call: never joined
+    data = gather(s, replications=0)
+    rows = _rows(data)
+    assert data.score == (pytest.approx(0.5), pytest.approx(3.0))
+    assert (rows["update-30"]["points"], rows["update-30"]["how"]) == (0.5, "facilitator")
+    assert rows["update-30"]["when"] == "T+09:00"
+    assert (rows["ack-5"]["outcome"], rows["ack-5"]["points"]) == ("missed", 0.0)
+    row = data.decisions[0]
+    assert row["time_to_decide"] == "0.0 min simulated, 1.6 min in the room"
+    assert row["followed"] is False and row["recommended"] == "Fail over to the replica"
+    # each mark's outcome is worth its share; a mark that is not one of the three is refused
+    for outcome, points in (("met", 1.0), ("missed", 0.0)):
+        s.mark("update-30", outcome)
+        assert _rows(gather(s, replications=0))["update-30"]["points"] == points
+    with pytest.raises(ValueError, match="met, partial or missed, not 'great'"):
+        s.mark("update-30", "great")
+    with pytest.raises(KeyError, match="no expectation 'nope'"):
+        s.mark("nope", "met")
+
+
+def test_expectations_not_yet_reached_are_not_scored(failover):
+    s = DrillSession(failover, 7)
+    s.advance(3)
+    data = gather(s, replications=0)
+    rows = _rows(data)
+    assert data.score == (0.0, 0.0)
+    assert (rows["ack-5"]["outcome"], rows["ack-5"]["points"]) == ("open", 0.0)
+    assert (rows["update-30"]["outcome"], rows["update-30"]["fired"]) == ("not reached", "—")
+    assert rows["update-30"]["by"] == "—" and rows["update-30"]["how"] == ""
+    assert data.ttr is None and data.time == {} and data.mitigated_at is None
+    assert [d["choice"] for d in data.decisions] == ["never asked", "never asked"]
+    assert [d["by"] for d in data.decisions] == ["", ""] and data.decisions[0]["followed"] is None
+
+
+def test_an_expectation_is_missed_at_its_deadline_not_before(failover):
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    assert s.outcome("ack-5") == (None, None)
+    s.decide("failover", "debug")
+    s.advance(0.9)  # T+9.9: the deadline is T+10
+    assert s.now == pytest.approx(9.9)
+    assert s.outcome("ack-5") == (None, None)
+    s.advance(0.2)
+    assert s.outcome("ack-5") == ("missed", None)
+
+
+# -- counterfactuals in words ----------------------------------------------------------------------
+
+
+def _variant(kind, mean, low, high, d_mean, d_low, d_high, **kw):
+    from incsim.drill.counterfactual import TTR_METRICS, Interval, Variant
+
+    nan = Interval(math.nan, math.nan, math.nan)
+    figures = {m: nan for m in TTR_METRICS} | {"ttr_min": Interval(mean, low, high)}
+    diff = {m: nan for m in TTR_METRICS} | {"ttr_min": Interval(d_mean, d_low, d_high)}
+    same = {m: math.nan for m in TTR_METRICS} | {"ttr_min": 61.26, "engineer_hours": 3.04}
+    args = {"label": "x", "decision": None, "option": None, "protocol": "war-room", "decided_at": None}
+    return Variant(kind, **(args | kw), same_numbers=same, figures=figures, difference=diff)
+
+
+def test_a_counterfactual_sentence_says_the_paired_difference():
+    from incsim.drill.counterfactual import sentence
+
+    played = _variant("played", 81.2, 75.4, 87.6, 0.0, 0.0, 0.0, label="as played")
+    assert sentence(played) == "As played, over the same replications: TTR 81 min [75–88]"
+    proto = _variant("protocol", 54.3, 48.2, 61.4, -26.6, -33.4, -20.6)
+    assert sentence(proto, 80.0) == (
+        "Under war-room: TTR 54 min [48–61] instead of 81 as played over the same replications "
+        "(paired difference -27 min [-33 to -21])"
+    )
+    opt = _variant(
+        "option",
+        90.0,
+        85.0,
+        95.0,
+        9.6,
+        0.4,
+        18.8,
+        label="failover: Fail over: now",
+        decision="failover",
+        option="x",
+        decided_at=9.5,
+    )
+    assert sentence(opt) == (
+        "Had failover been \u201cFail over: now\u201d at T+09:30: TTR 90 min [85–95] instead of 80 as "
+        "played over the same replications (paired difference +10 min [±0 to +19])"
+    )
+    same = _variant("protocol", 54.0, 50.0, 58.0, 0.0, 0.0, 0.0)
+    assert sentence(same).endswith(
+        "instead of 54 as played over the same replications (the same on every replication)"
+    )
+    one = _variant("protocol", 54.0, math.nan, math.nan, -3.0, math.nan, math.nan)
+    assert (
+        sentence(one)
+        == "Under war-room: TTR 54 min instead of 57 as played over the same replications (paired difference -3 min)"
+    )
+    unresolved = _variant("protocol", 54.0, math.nan, math.nan, math.nan, math.nan, math.nan)
+    assert sentence(unresolved) == "Under war-room: TTR 54 min"
+
+
+def test_a_variants_row_formats_each_figure_by_its_digits():
+    from incsim.drill.aar import _variant_row
+
+    v = _variant(
+        "option",
+        90.04,
+        85.26,
+        95.5,
+        -8.4,
+        -12.6,
+        -2.2,
+        label="failover: Fail over",
+        decision="failover",
+        option="failover",
+        decided_at=9.0,
+    )
+    row = _variant_row(v, None)
+    assert row["short"] == "failover \u2192 failover" and row["kind"] == "option"
+    assert row["figures"]["ttr_min"] == "90 [85–96]"
+    assert row["difference"]["ttr_min"] == "-8 [-13 to -2]"
+    assert row["figures"]["engineer_hours"] == "n/a" and row["difference"]["data_exposure"] == "n/a"
+    assert row["same"] == {
+        "ttr_min": "61",
+        "engineer_hours": "3.0",
+        "customer_impact_min": "n/a",
+        "data_exposure": "n/a",
+    }
+    assert row["unresolved"] == 0 and row["label"] == "failover: Fail over"
+    p = _variant("protocol", 50.0, math.nan, math.nan, 3.26, math.nan, math.nan, label="under hybrid")
+    prow = _variant_row(p, None)
+    assert prow["short"] == "under hybrid"
+    assert prow["figures"]["ttr_min"] == "50" and prow["difference"]["ttr_min"] == "+3"
