@@ -4,14 +4,19 @@ comparison or operator in the code shows up as a wrong number."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
 from incsim.calibrate import fit
+
+FIX = Path(__file__).resolve().parent / "fixtures" / "exports"
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, 00:00 UTC
 
@@ -301,3 +306,152 @@ def test_people_cells_and_the_band_note():
     note = people_band_note({"people_noise_band": {"baseline_incidents": 17}})
     assert "resampled from all 17 read" in note and f"fewer than {MIN_MONTH})." in note
     assert "from all 0 read" in people_band_note({})
+
+
+# -- readers: which format, and why ----------------------------------------------------------------
+
+DETECTED = [
+    (
+        {"id": 1, "incident_status": {}, "duration_metrics": []},
+        "incidentio",
+        "its records carry 'duration_metrics', 'incident_status' (incident.io API v2)",
+    ),
+    ({"id": 1, "milestones": []}, "firehydrant", "its records carry 'milestones' (FireHydrant)"),
+    (
+        {"id": 1, "begin": "x", "service_key": "k", "external_desc": "d"},
+        "gcloud",
+        "its records carry 'begin' with 'external_desc', 'service_key' (Google Cloud incidents.json)",
+    ),
+    (
+        {"service_name": "a", "summary": "s", "date": "1", "description": "d"},
+        "aws-shd",
+        "its records carry 'date', 'description', 'service_name', 'summary' (AWS Service Health Dashboard data.json)",
+    ),
+    (
+        {"id": 1, "incident_updates": []},
+        "statuspage",
+        "its records carry 'incident_updates' (Statuspage or GitHub status history)",
+    ),
+    (
+        {"id": 1, "updates": []},
+        "statuspage",
+        "its records carry 'updates' (Statuspage or GitHub status history)",
+    ),
+    (
+        {"id": 1, "seconds_to_resolve": 5, "service_name": "x"},
+        "pagerduty",
+        "its records carry 'seconds_to_resolve', 'service_name' (PagerDuty Analytics)",
+    ),
+    (
+        {"id": 1, "attributes": {"started_at": "x"}},
+        "rootly",
+        "its records carry 'attributes' (JSON:API) (Rootly)",
+    ),
+    (
+        {"id": 1, "mitigated_at": "x", "kind": "normal"},
+        "rootly",
+        "its records carry 'kind', 'mitigated_at' (Rootly)",
+    ),
+    ({"id": 1, "begin": "x"}, None, None),  # 'begin' alone is not Google Cloud's
+]
+
+
+@pytest.mark.parametrize("record,fmt,why", DETECTED, ids=[str(i) for i in range(len(DETECTED))])
+def test_the_format_and_the_keys_that_decided_it(tmp_path, record, fmt, why):
+    from incsim.calibrate.readers import detect, detect_why
+    from incsim.calibrate.records import ExportError
+
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"incidents": [record, {"id": 2}]}))
+    if fmt is None:
+        with pytest.raises(
+            ExportError,
+            match=r"cannot tell the export's format from its fields \(begin, id\); pass --format \(pagerduty, incidentio, statuspage, gcloud, aws-shd, rootly, firehydrant, csv\) or --mapping for a CSV$",
+        ):
+            detect_why(path)
+        return
+    assert detect_why(path) == (fmt, why)
+    assert detect(path) == fmt
+
+
+def test_an_undecidable_record_names_at_most_twelve_of_its_fields(tmp_path):
+    from incsim.calibrate.readers import detect_why
+    from incsim.calibrate.records import ExportError
+
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([{f"f{k:02d}": k for k in range(15)}]))
+    with pytest.raises(
+        ExportError,
+        match=r"from its fields \(f00, f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11\); pass",
+    ):
+        detect_why(path)
+    empty = tmp_path / "none.json"
+    empty.write_text(json.dumps({"incidents": ["not a record"]}))
+    with pytest.raises(ExportError, match=rf"^{re.escape(str(empty))}: no incident records found$"):
+        detect_why(empty)
+
+
+def test_read_export_refuses_contradictory_options(tmp_path):
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.records import ExportError
+
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([{"id": 1, "milestones": []}]))
+    with pytest.raises(
+        ExportError, match="^--mapping reads a CSV; it cannot be combined with --format rootly$"
+    ):
+        read_export(path, "rootly", mapping=tmp_path / "cols.yaml")
+    with pytest.raises(
+        ExportError, match=r"a CSV needs --mapping cols\.yaml naming its start and end columns$"
+    ):
+        read_export(path, "csv")
+    with pytest.raises(
+        ExportError,
+        match=r"^unknown format 'opsgenie' \(known: pagerduty, incidentio, statuspage, gcloud, aws-shd, rootly, firehydrant, csv\)$",
+    ):
+        read_export(path, "opsgenie")
+    with pytest.raises(
+        ExportError,
+        match=rf"^--responses is PagerDuty's per-responder export; {re.escape(str(path))} reads as firehydrant$",
+    ):
+        read_export(path, responses=tmp_path / "r.json")
+
+
+def test_an_export_says_how_its_format_was_chosen():
+    from incsim.calibrate.readers import read_export
+
+    assert read_export(FIX / "firehydrant.json").detected == "its records carry 'milestones' (FireHydrant)"
+    assert read_export(FIX / "firehydrant.json", "firehydrant").detected == "--format firehydrant"
+    assert read_export(FIX / "pagerduty.json", "pagerduty").detected == "--format pagerduty"
+    assert read_export(FIX / "generic.csv", mapping=FIX / "generic_cols.yaml").detected == "--mapping"
+    assert read_export(FIX / "generic.csv", "csv", mapping=FIX / "generic_cols.yaml").format == "csv"
+
+
+def test_an_import_with_every_record_dropped_names_the_commonest_reason(tmp_path):
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.records import ExportError
+
+    path = tmp_path / "fh.json"
+    bad = {"id": "b", "milestones": "not a list", "created_at": 5}
+    zero = {
+        "id": "z",
+        "started_at": "2026-01-05T10:00:00Z",
+        "milestones": [
+            {"type": "started", "occurred_at": "2026-01-05T10:00:00Z"},
+            {"type": "resolved", "occurred_at": "2026-01-05T10:00:00Z"},
+        ],
+    }
+    path.write_text(json.dumps({"data": [zero, {**zero, "id": "z2"}, bad]}))
+    with pytest.raises(ExportError) as err:
+        read_export(path)
+    assert str(err.value) == (
+        f"{path}: every record was dropped (3), nothing to fit; the commonest reason: "
+        "zero or negative duration (2)"
+    )
+    path.write_text(json.dumps({"data": [bad, {**bad, "id": "c"}, zero]}))
+    with pytest.raises(ExportError) as err:
+        read_export(path)
+    assert str(err.value).startswith(
+        f"{path}: every record was dropped (3), nothing to fit; the commonest reason: malformed (2); "
+        f"first: {path}: record 0 (id b): "
+    )
