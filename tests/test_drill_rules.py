@@ -197,3 +197,139 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
     prow = _variant_row(p, None)
     assert prow["short"] == "under hybrid"
     assert prow["figures"]["ttr_min"] == "50" and prow["difference"]["ttr_min"] == "+3"
+
+
+# -- what the screens show ---------------------------------------------------------------------------
+
+
+def test_the_feed_and_the_schedule_in_the_drills_own_words(failover):
+    s = DrillSession(failover, 7)
+    assert [(u.id, u.when, u.channel, u.at) for u in s.upcoming()] == [
+        ("replica-note", "T+08:00", "incident", 8.0),
+        ("customers", "30 min unmitigated", "email", None),
+        ("failover", "after replica-note +1", "facilitator", None),
+        ("status", "after customers", "facilitator", None),
+    ]
+    assert s.on_demand() == [("vp-asks", "VP asks for an update")]
+    assert [(r.id, r.title, r.played) for r in s.roles()] == [
+        ("oncall", "Payments on-call", True),
+        ("ic", "Incident commander", False),
+    ]
+    assert s.when(9.5) == "T+09:30 (Tue 14:20)" and s.status().local == "Tue 14:10"
+    s.advance(9)
+    assert [u.id for u in s.upcoming()] == ["customers", "status"]
+    s.note("primary looks dead", "mitigate")
+    s.note("no tag")
+    s.fire("vp-asks")
+    assert s.on_demand() == []
+    with pytest.raises(ValueError, match="inject 'vp-asks' has fired already"):
+        s.fire("vp-asks")
+    with pytest.raises(KeyError, match="no objective 'speed'"):
+        s.note("x", "speed")
+    with pytest.raises(KeyError, match="decision 'failover' has no option 'wait'"):
+        s.decide("failover", "wait")
+    with pytest.raises(KeyError, match="no decision 'rollback'"):
+        s.decide("rollback", "x")
+    s.decide("failover", "room")
+    with pytest.raises(ValueError, match="decision 'failover' is not waiting for an answer"):
+        s.decide("failover", "room")
+    s.hotwash("q?", "a")
+    s.action("fix alerting", "data", "2027-01-01")
+    s.clock(2.0, True)
+    engine_lines = [(f.t, f.channel, f.sender, f.text, f.kind) for f in s.feed() if f.kind != "event"]
+    assert engine_lines == [
+        (
+            0.0,
+            "page",
+            "alerting",
+            "PAGE: payments-api 5xx 23% for 3 min. Dashboards show orders-db replication lag 0, "
+            "primary CPU 100%. → payments on-call",
+            "inject",
+        ),
+        (
+            8.0,
+            "incident",
+            "data on-call",
+            "The payments primary is not answering health checks. The replica is in sync; failover "
+            "takes about 5 minutes. → payments on-call",
+            "inject",
+        ),
+        (
+            9.0,
+            "facilitator",
+            "oncall",
+            "Decision for Payments on-call: Fail over to the replica now, or keep debugging the "
+            "primary? (default in 5 min: debug)",
+            "decision",
+        ),
+        (9.0, "facilitator", "facilitator", "[mitigate] primary looks dead", "note"),
+        (9.0, "facilitator", "facilitator", "no tag", "note"),
+        (
+            9.0,
+            "exec",
+            "VP engineering",
+            "VP asks for an update: Any update on payments? Finance is asking. → incident commander",
+            "inject",
+        ),
+        (
+            9.0,
+            "facilitator",
+            "oncall",
+            "failover: decided: Open a call with the data team first (0 min after it was asked)",
+            "decision",
+        ),
+        (
+            9.0,
+            "incident",
+            "model",
+            "call opened; paged into it: data (they join after acknowledging)",
+            "effect",
+        ),
+    ]
+    assert [f.index for f in s.feed()] == list(range(len(s.feed())))
+    assert s.feed(-3) == s.feed() and s.feed(4) == s.feed()[4:]
+    assert [(a.t, a.kind, a.args) for a in s.transcript.actions] == [
+        (9.0, "note", {"text": "primary looks dead", "objective": "mitigate"}),
+        (9.0, "note", {"text": "no tag", "objective": None}),
+        (9.0, "fire", {"inject": "vp-asks"}),
+        (9.0, "decide", {"decision": "failover", "option": "room"}),
+        (9.0, "hotwash", {"question": "q?", "answer": "a"}),
+        (9.0, "action", {"action": "fix alerting", "owner": "data", "due": "2027-01-01"}),
+        (9.0, "clock", {"speed": 2.0, "paused": True}),
+    ]
+    assert s.clock_state == (2.0, True) and s.hotwash_answers == [("q?", "a")]
+    assert s.plan == [{"action": "fix alerting", "owner": "data", "due": "2027-01-01"}]
+    assert s.notes[0] == {"t": 9.0, "text": "primary looks dead", "objective": "mitigate"}
+    assert s.fired["vp-asks"].on_demand is True and s.fired["replica-note"].on_demand is False
+    st = s.status()
+    assert (st.now, st.room_open, st.resolved, st.mitigated, st.protocol) == (
+        9.0,
+        True,
+        False,
+        False,
+        "async-first",
+    )
+    assert st.services_affected == 1 and st.exposure == 0.0
+
+
+def test_a_transcript_replayed_gives_the_same_session(failover):
+    from incsim.drill.transcript import transcript_from_text
+
+    live = DrillSession(failover, 7)
+    live.advance(9)
+    live.note("primary looks dead", "mitigate")
+    live.fire("vp-asks")
+    live.decide("failover", "room", real_s=40)
+    live.advance(25)
+    live.mark("update-30", "met")
+    live.hotwash("q?", "a")
+    live.action("fix", "data", "2027-01-01")
+    live.clock(0.5, False)
+    replayed = DrillSession(failover, 7, transcript_from_text(live.transcript.text()))
+    replayed.catch_up()
+    assert replayed.now == live.now == pytest.approx(30.0)  # the status decision stopped the clock
+    assert [(f.t, f.text) for f in replayed.feed()] == [(f.t, f.text) for f in live.feed()]
+    assert replayed.decided == live.decided and replayed.decided["failover"].real_s == 40.0
+    assert replayed.marks == live.marks and replayed.plan == live.plan and replayed.notes == live.notes
+    assert replayed.hotwash_answers == live.hotwash_answers and replayed.clock_state == (0.5, False)
+    assert set(replayed.fired) == set(live.fired)
