@@ -333,3 +333,52 @@ def test_a_transcript_replayed_gives_the_same_session(failover):
     assert replayed.marks == live.marks and replayed.plan == live.plan and replayed.notes == live.notes
     assert replayed.hotwash_answers == live.hotwash_answers and replayed.clock_state == (0.5, False)
     assert set(replayed.fired) == set(live.fired)
+
+
+# -- counterfactuals -----------------------------------------------------------------------------------
+
+
+def test_each_counterfactual_is_paired_with_the_played_history_and_keeps_the_rooms_timing(failover):
+    from incsim.drill.counterfactual import TTR_METRICS, Interval, counterfactuals, scored
+
+    s = DrillSession(failover, 7)
+    assert scored(s) == {}  # nothing to score before the resolution
+    s.advance(9)  # stops where the decision is asked
+    s.advance(2)  # the room takes two minutes
+    assert s.now == pytest.approx(11.0)
+    s.decide("failover", "debug")
+    s.play_out()
+    variants = counterfactuals(s, 3)
+    assert [(v.kind, v.label, v.decision, v.option, v.protocol, v.decided_at) for v in variants] == [
+        ("played", "as played", None, None, "async-first", None),
+        ("protocol", "under war-room", None, None, "war-room", None),
+        ("protocol", "under hybrid", None, None, "hybrid", None),
+        ("option", "failover: Fail over to the replica", "failover", "failover", "async-first", 11.0),
+        ("option", "failover: Open a call with the data team first", "failover", "room", "async-first", 11.0),
+        (
+            "option",
+            'status: Post "degraded payments" on the status page',
+            "status",
+            "post",
+            "async-first",
+            35.0,
+        ),
+    ]
+    played = variants[0]
+    row = scored(s)
+    assert played.same_numbers == {m: float(row[m]) for m in TTR_METRICS}
+    assert played.same_numbers["ttr_min"] == pytest.approx(s.ttr())
+    for v in variants:
+        assert v.unresolved == 0
+        for m in TTR_METRICS:
+            assert v.difference[m].mean == pytest.approx(v.figures[m].mean - played.figures[m].mean, abs=1e-9)
+        assert v.figures["ttr_min"].low < v.figures["ttr_min"].mean < v.figures["ttr_min"].high
+    assert all(played.difference[m] == Interval(0.0, 0.0, 0.0) for m in TTR_METRICS)
+    # the other option is taken two minutes after the prompt too: replication 0 is that drill
+    other = DrillSession(failover, 7)
+    other.advance(9)
+    other.advance(2)
+    other.decide("failover", "failover")
+    other.play_out()
+    assert variants[3].same_numbers["ttr_min"] == pytest.approx(other.ttr())
+    assert variants[3].difference["ttr_min"].high < 0  # failing over is faster, in every replication
