@@ -455,3 +455,40 @@ def test_an_import_with_every_record_dropped_names_the_commonest_reason(tmp_path
         f"{path}: every record was dropped (3), nothing to fit; the commonest reason: malformed (2); "
         f"first: {path}: record 0 (id b): "
     )
+
+
+# -- outliers ------------------------------------------------------------------------------------
+
+
+def test_the_log_mad_rule_needs_eight_positive_values_and_flags_far_ones_on_either_side():
+    from incsim.calibrate.outliers import MIN_N, log_mad
+
+    typical = [90.0, 95.0, 100.0, 105.0, 110.0, 98.0, 102.0]
+    assert MIN_N == 8
+    assert log_mad([*typical, 0.001]) == [False] * 7 + [True]  # exactly eight: the rule applies
+    assert log_mad([*typical, 1e6]) == [False] * 7 + [True]
+    assert log_mad([0.0, *typical]) == [False] * 8  # seven positive values: no rule
+    assert log_mad([0.0, -5.0, *typical, 0.5]) == [False] * 9 + [True]  # zero and below are not judged
+    assert log_mad([100.0] * 9 + [1e6]) == [False] * 10  # no spread: nothing is far
+
+
+def test_a_review_with_people_figures_says_how_its_bands_were_drawn(tmp_path):
+    from people_helpers import OrgParams, write_org
+
+    from incsim.calibrate import people as pm
+    from incsim.calibrate.review import PEOPLE_BAND_TRIALS, PEOPLE_COLUMNS, with_people
+
+    slack, reports = write_org(tmp_path, OrgParams(incidents=12))
+    incidents = pm.read_people(slack, reports)[1]
+    month = incidents[0].month
+    result = with_people({"months": [{"month": month}, {"month": "1999-01"}]}, incidents)
+    shown, empty = result["months"]
+    assert empty["people"] is None and result["has_people"] is True
+    assert set(shown["people"]["noise_band"]) == {k for k, _, _ in PEOPLE_COLUMNS} - {"incidents"}
+    assert result["people_noise_band"] == {
+        "level": 0.9,
+        "trials": PEOPLE_BAND_TRIALS,
+        "seed": 0,
+        "min_month": 3,
+        "baseline_incidents": len(incidents),
+    }

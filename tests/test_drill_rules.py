@@ -382,3 +382,41 @@ def test_each_counterfactual_is_paired_with_the_played_history_and_keeps_the_roo
     other.play_out()
     assert variants[3].same_numbers["ttr_min"] == pytest.approx(other.ttr())
     assert variants[3].difference["ttr_min"].high < 0  # failing over is faster, in every replication
+
+
+def test_the_players_own_actions_are_replayed_in_every_counterfactual(failover):
+    from incsim.drill.counterfactual import counterfactuals
+
+    s = DrillSession(failover, 7)
+    s.advance(3)
+    s.act("oncall", "ack")  # without it nobody would take the on-call's part
+    s.advance(6)
+    s.decide("failover", "debug")
+    s.play_out()
+    played = counterfactuals(s, 1)[0]
+    assert played.same_numbers["ttr_min"] == pytest.approx(s.ttr())
+    idle = DrillSession(failover, 7)
+    idle.advance(9)
+    idle.decide("failover", "debug")
+    idle.play_out()
+    assert idle.ttr() != pytest.approx(s.ttr())  # so the check above can tell the difference
+
+
+def test_role_cards_and_the_report_pages(failover):
+    from incsim.drill.aar import render
+
+    s = DrillSession(failover, 7)
+    (oncall, ic) = s.roles()
+    assert oncall.briefing.startswith("You carry the payments pager this week.")
+    assert ic.briefing == "Simulated by the model (the IC rota)."
+    s.advance(9)
+    s.note("<b>bold</b> & co", "mitigate")
+    s.decide("failover", "failover")
+    s.play_out()
+    data = gather(s, replications=0)
+    assert "<svg" in data.busy_svg
+    html, md = render(data)
+    assert data.busy_svg in html  # the chart goes in as markup, not as escaped text
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in html and "<b>bold</b>" not in html
+    assert f"Resolved after <strong>{data.ttr:.1f} min</strong>" in html
+    assert f"**Resolved after {data.ttr:.1f} min**" in md
