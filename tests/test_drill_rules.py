@@ -419,9 +419,35 @@ def test_role_cards_and_the_report_pages(failover):
     s.decide("failover", "failover")
     s.play_out()
     data = gather(s, replications=0)
-    assert "<svg" in data.busy_svg
+    assert (
+        "<svg" in data.busy_svg
+        and 'aria-label="Who was busy during the drill&#x27;s incident"' in data.busy_svg
+    )
     html, md = render(data)
     assert data.busy_svg in html  # the chart goes in as markup, not as escaped text
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in html and "<b>bold</b>" not in html
     assert f"Resolved after <strong>{data.ttr:.1f} min</strong>" in html
     assert f"**Resolved after {data.ttr:.1f} min**" in md
+
+
+def test_the_report_groups_unassigned_expectations_and_names_who_decided():
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace("{id: update-30, objective: communicate, ", "{id: update-30, ")
+    text = text.replace("    played: true\n", "    played: false\n", 1)  # the on-call is simulated
+    assert text.count("objective: communicate") == 0 and "played: true" not in text
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(60)
+    assert s.now == pytest.approx(60.0)
+    s.advance(0.5)
+    s.note("after the end")  # T+60:30, half a minute past the planned end
+    s.play_out()
+    data = gather(s, replications=0)
+    last = data.objectives[-1]
+    assert (last["id"], last["text"], last["notes"]) == ("", "Expectations without an objective", [])
+    assert [e["id"] for e in last["expectations"]] == ["update-30"]
+    assert [o["id"] for o in data.objectives] == ["acknowledge", "mitigate", "communicate", ""]
+    assert data.decisions[0]["by"] == "simulated role"
+    late = [row for row in data.timeline if row["text"] == "after the end"]
+    assert late and late[0]["after"] is True
+    assert all(row["after"] == (row["t"] > 60.0) for row in data.timeline)
