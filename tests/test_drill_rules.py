@@ -441,6 +441,8 @@ def test_the_report_groups_unassigned_expectations_and_names_who_decided():
     assert s.now == pytest.approx(60.0)
     s.advance(0.5)
     s.note("after the end")  # T+60:30, half a minute past the planned end
+    s.hotwash("What went well? What went badly?", "the failover")
+    s.hotwash("Not on the list?", "asked anyway")
     s.play_out()
     data = gather(s, replications=0)
     last = data.objectives[-1]
@@ -448,6 +450,14 @@ def test_the_report_groups_unassigned_expectations_and_names_who_decided():
     assert [e["id"] for e in last["expectations"]] == ["update-30"]
     assert [o["id"] for o in data.objectives] == ["acknowledge", "mitigate", "communicate", ""]
     assert data.decisions[0]["by"] == "simulated role"
+    assert data.title == "Payments database failover" and data.ttr == pytest.approx(s.ttr())
+    assert data.audience == "One on-call engineer (payments), facilitator as game master"
+    assert data.hotwash == [
+        {"question": "What told you the primary was the problem?", "answers": []},
+        {"question": "What would have made the failover decision easier?", "answers": []},
+        {"question": "What went well? What went badly?", "answers": ["the failover"]},
+        {"question": "Not on the list?", "answers": ["asked anyway"]},
+    ]
     late = [row for row in data.timeline if row["text"] == "after the end"]
     assert late and late[0]["after"] is True
     assert all(row["after"] == (row["t"] > 60.0) for row in data.timeline)
