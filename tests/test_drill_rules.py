@@ -461,3 +461,24 @@ def test_the_report_groups_unassigned_expectations_and_names_who_decided():
     late = [row for row in data.timeline if row["text"] == "after the end"]
     assert late and late[0]["after"] is True
     assert all(row["after"] == (row["t"] > 60.0) for row in data.timeline)
+
+
+def test_a_drill_plays_out_past_its_scenarios_horizon(failover, tmp_path):
+    """The world of a drill runs far past the incident, whatever horizon the scenario sets for
+    ``incsim run``; and the transcript is headed with the protocol played."""
+    from incsim.scenario.drill import load_drill_text
+
+    seed = (ROOT / "scenarios" / "seed.yaml").read_text()
+    assert "  horizon_days: 28\n" in seed
+    (tmp_path / "seed.yaml").write_text(seed.replace("  horizon_days: 28\n", "  horizon_days: 1\n"))
+    (tmp_path / "drills").mkdir()
+    short = load_drill_text(
+        FAILOVER.read_text(), str(tmp_path / "drills" / "x.yaml"), base=tmp_path / "drills"
+    )
+    s = DrillSession(short, 7, protocol="war-room")
+    assert s.t0 > 1440  # T0 lies past the scenario's one day
+    s.play_out()
+    usual = DrillSession(failover, 7, protocol="war-room")
+    usual.play_out()
+    assert s.ttr() is not None and s.ttr() == pytest.approx(usual.ttr())
+    assert s.transcript.protocol == "war-room" and 'protocol: "war-room"' in s.transcript.text()
