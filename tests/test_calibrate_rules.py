@@ -492,3 +492,15 @@ def test_a_review_with_people_figures_says_how_its_bands_were_drawn(tmp_path):
         "min_month": 3,
         "baseline_incidents": len(incidents),
     }
+
+
+def test_strict_stops_at_a_malformed_record_in_every_reader():
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.records import ExportError
+
+    lenient = read_export(FIX / "incidentio.json")
+    assert lenient.dropped["malformed"] == 1
+    with pytest.raises(
+        ExportError, match=r"incidentio\.json: record 10 \(id 01INC10\): expected a timestamp"
+    ):
+        read_export(FIX / "incidentio.json", strict=True)
