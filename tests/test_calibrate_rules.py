@@ -504,3 +504,24 @@ def test_strict_stops_at_a_malformed_record_in_every_reader():
         ExportError, match=r"incidentio\.json: record 10 \(id 01INC10\): expected a timestamp"
     ):
         read_export(FIX / "incidentio.json", strict=True)
+
+
+def test_a_band_needs_values_in_half_the_pairs_and_one_missing_band_spares_the_others():
+    from itertools import count
+
+    from incsim.calibrate.review import resampled_band
+
+    calls = count()
+
+    def figures(month):
+        pair = next(calls) // 2  # two months per pair
+        return {
+            "sparse": 1.0 if pair % 2 == 0 else None,
+            "rare": 1.0 if pair == 0 else None,
+            "mean": sum(month),
+        }
+
+    got = resampled_band([1.0, 2.0, 3.0], 3, figures, trials=4)
+    assert got["sparse"] == 0.0  # two pairs of four: exactly half is enough
+    assert got["rare"] is None  # one pair of four is not
+    assert got["mean"] is not None and got["mean"] >= 0  # a band left out does not end the others
