@@ -482,3 +482,34 @@ def test_a_drill_plays_out_past_its_scenarios_horizon(failover, tmp_path):
     usual.play_out()
     assert s.ttr() is not None and s.ttr() == pytest.approx(usual.ttr())
     assert s.transcript.protocol == "war-room" and 'protocol: "war-room"' in s.transcript.text()
+
+
+def test_counterfactuals_replay_under_the_protocol_played_and_each_other_one(failover):
+    from incsim.drill.counterfactual import counterfactuals
+
+    s = DrillSession(failover, 7, protocol="war-room")
+    s.play_out()
+    variants = counterfactuals(s, 1)
+    assert variants[0].protocol == "war-room"
+    assert variants[0].same_numbers["ttr_min"] == pytest.approx(s.ttr())
+    async_first = next(v for v in variants if v.label == "under async-first")
+    usual = DrillSession(failover, 7)
+    usual.play_out()
+    assert async_first.same_numbers["ttr_min"] == pytest.approx(usual.ttr())
+    assert usual.ttr() != pytest.approx(s.ttr())  # so the two checks can tell the protocols apart
+
+
+def test_a_decision_never_asked_is_not_varied_but_the_next_one_is():
+    from incsim.drill.counterfactual import counterfactuals
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "    after: replica-note\n    delay_min: 1\n",
+        "    after: replica-note\n    delay_min: 1\n    only_if: {room_open: true}\n",
+    )
+    assert "only_if: {room_open: true}" in text
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.play_out()
+    assert "failover" not in s.decided and s.decided["status"].option == "wait"
+    options = [(v.decision, v.option) for v in counterfactuals(s, 1) if v.kind == "option"]
+    assert options == [("status", "post")]
