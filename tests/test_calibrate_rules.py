@@ -525,3 +525,10 @@ def test_a_band_needs_values_in_half_the_pairs_and_one_missing_band_spares_the_o
     assert got["sparse"] == 0.0  # two pairs of four: exactly half is enough
     assert got["rare"] is None  # one pair of four is not
     assert got["mean"] is not None and got["mean"] >= 0  # a band left out does not end the others
+
+
+def test_weeks_start_on_monday_at_midnight_to_the_microsecond():
+    # the first start has a fraction of a second; the second is exactly the next Monday 00:00
+    starts = [T0 + timedelta(days=2, microseconds=500_000), T0 + timedelta(days=7)]
+    w = fit.arrivals(starts)["weekly_counts"]
+    assert w["mean"] == 1.0 and w["variance"] == 0.0  # one in each week
