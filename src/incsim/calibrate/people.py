@@ -12,7 +12,8 @@ channel or held the IC role is essential; everyone else in the call watched, and
 hours are the essay's "time spent by non-essential participants". Someone still in the call
 within ``END_TOLERANCE_S`` of its last leave stayed to the end. Spectator questions: posts with a
 question mark (not updates, not update requests) put in the channel while the call is on by the
-call's people with no role (not the IC, never asked anything by name), per hour they spent in it.
+call's people with no role (not the IC, never asked anything by name, posting nothing but
+questions and requests), per hour they spent in it.
 
 Engineer-hours: call hours of everyone in the incident's calls plus, for each poster, the time
 from their first to their last post in the channel (time in a channel shows only as posts).
@@ -31,7 +32,14 @@ from incsim.calibrate import fit
 from incsim.calibrate.calls import Call, read_calls
 from incsim.calibrate.records import MIN_SAMPLE, ExportError
 from incsim.calibrate.review import month_label
-from incsim.calibrate.slack import DEFAULT_PATTERN, Message, SlackChannel, Workspace, read_workspace
+from incsim.calibrate.slack import (
+    DEFAULT_PATTERN,
+    EXECUTIVE_PATTERN,
+    Message,
+    SlackChannel,
+    Workspace,
+    read_workspace,
+)
 from incsim.scenario.schema import WorkHours
 
 UPDATE_PATTERN = r"(?is)\bstatus\b\W{0,3}:.*\bimpact\b\W{0,3}:.*\bnext steps?\b\W{0,3}:"
@@ -89,7 +97,8 @@ class CallPeople:
     joined: dict[str, datetime] = field(default_factory=dict)
     """Each person's first join."""
     spectator_hours: float = 0.0
-    """Call hours of the people in it with no role (not the IC, never asked a question by name)."""
+    """Call hours of the people in it with no role: not the IC, never asked a question by name, and
+    posting nothing in the channel but questions and requests."""
     spectator_questions: int = 0
     """Questions those people posted in the channel while the call was on."""
 
@@ -252,7 +261,11 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
         n += d
         over.append((t, n))
     hours = {k: _merged_hours(v) for k, v in spans.items()}
-    roles = {inc.ic, *(q["to"] for q in inc.questions)}
+    # a role: the IC, anyone asked by name, anyone who posted more than questions and requests
+    # (the debugger's findings, a fix): the rest watched, whatever they asked meanwhile
+    said = {*inc.asks, *inc.requests}
+    doers = {m.user for m in inc.channel.messages if m.is_post and (m.user, m.t) not in said}
+    roles = {inc.ic, *(q["to"] for q in inc.questions), *doers}
     spectators = {k for k in spans if k not in roles}
     asked = sum(1 for who, t in inc.asks if who in spectators and call.start <= t <= end)
     return CallPeople(
@@ -349,6 +362,8 @@ def samples(incidents: list[IncidentPeople]) -> dict[str, list[float]]:
         "non_essential_hours": [sum(c.non_essential_hours for c in i.calls) for i in incidents if i.calls],
         "update_requests": [float(len(i.requests)) for i in incidents],
         "channel_hours": [i.hours for i in incidents],
+        "spectator_questions": [float(c.spectator_questions) for c in calls],
+        "spectator_hours": [c.spectator_hours for c in calls],
     }
 
 
@@ -420,6 +435,7 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
     return {
         "source": ws.source,
         "skipped_messages": ws.skipped,
+        "executive_channels": ws.executive,
         "n": {
             "update_gaps": len(s["update_gap_min"]),
             "calls": len(s["call_size"]),
@@ -457,6 +473,7 @@ def read_people(
     channels: list[str] | None = None,
     options: Options = Options(),
     export=None,
+    executive_pattern: str = EXECUTIVE_PATTERN,
 ) -> tuple[Workspace, list[IncidentPeople], list[Call]]:
     """Read a Slack export and call reports and measure them (what ``calibrate --slack`` does)."""
     for p in (options.update_pattern, *options.request_patterns):
@@ -464,6 +481,6 @@ def read_people(
             re.compile(p)
         except re.error as exc:
             raise ExportError(f"pattern {p!r}: not a regular expression ({exc})") from None
-    ws = read_workspace(slack, pattern, channels)
+    ws = read_workspace(slack, pattern, channels, executive_pattern)
     incidents, orphans = measure(ws, read_calls(list(calls), calls_mapping), options, export)
     return ws, incidents, orphans

@@ -81,6 +81,28 @@ def written(people: dict, detail: dict) -> dict[str, str]:
     return out
 
 
+def request_rate_to_write(measured: float, executive: list[str], factor: float) -> tuple[float | None, str]:
+    """``behaviour.update_requests_per_hour`` from the measured rate, and how it was derived.
+
+    The parameter is the rate leadership asks in the incident channel with no executive channel to
+    read; a protocol with one scales it by ``factor``. The measured rate is what the organisation's
+    channels saw under its own practice: with an executive channel in the export (``executive``),
+    the parameter is the measured rate over ``factor``, so that a protocol with an executive
+    channel asks at the measured rate; without one, it is the measured rate. None (nothing
+    written) when the organisation had an executive channel and ``factor`` is 0: no parameter
+    gives its measured rate."""
+    if not executive:
+        return round(measured, 3), "in incident channels with no executive channel: as measured"
+    chans = ", ".join(f"#{c}" for c in executive)
+    if factor <= 0:
+        return None, ""
+    return (
+        round(measured / factor, 3),
+        f"in incident channels beside an executive channel ({chans}): "
+        f"the measured {measured:.3f}/h over update_requests_factor_with_exec_channel {factor:g}",
+    )
+
+
 def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) -> str:
     """The scenario's text with the measured people parameters written in. Validated before it is returned."""
     from incsim.scenario.loader import load_scenario_text
@@ -123,12 +145,15 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             )
     beh = _child(doc, "behaviour")
     if "update_requests_per_hour" in what:
-        _put(
-            beh,
-            "update_requests_per_hour",
-            round(float(people["update_requests_per_hour"]), 3),
-            f"{src}, {what['update_requests_per_hour']} (requests seen in the incident channel)",
+        rate, how = request_rate_to_write(
+            float(people["update_requests_per_hour"]),
+            detail.get("executive_channels") or [],
+            load_scenario_text(base_text, base_name).behaviour.update_requests_factor_with_exec_channel,
         )
+        if rate is None:
+            del what["update_requests_per_hour"]
+        else:
+            _put(beh, "update_requests_per_hour", rate, f"{src}, {what['update_requests_per_hour']} {how}")
     if "spectator_questions_per_hour" in what:
         _put(
             beh,
