@@ -8,7 +8,9 @@ What is written, each with a ``calibrated:`` comment naming the source, n and th
 - every room's ``stay_probability``: the share of watchers (people in a call who never posted
   in the channel) still there at the call's end;
 - every protocol's ``update_cadence_min``: the median gap between the IC's structured updates;
-- ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour;
+- ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour, over the
+  base's ``update_requests_factor_with_exec_channel`` when the export has an executive channel
+  (``request_rate_to_write``);
 - ``behaviour.reply_latency.working`` and ``.off_hours``: answer latencies by the answerer's
   hours, lognormal by the moments of the logs;
 - ``behaviour.spectator_questions_per_hour``: questions the calls' spectators posted in the
