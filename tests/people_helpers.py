@@ -23,10 +23,15 @@ class OrgParams:
     update_gap_median_min: float = 15.0
     update_gap_sigma: float = 0.15
     requests_per_hour: float = 1.5
-    reply_business_median_min: float = 8.0
-    reply_off_median_min: float = 40.0
+    reply_in_incident_median_min: float = 4.0
+    """The debugger, asked by the IC, answers in this median (one such question per incident)."""
+    reply_business_median_min: float = 20.0
+    """People outside the incident, asked in their business hours: seeing the question, reading
+    the thread and answering."""
+    reply_off_median_min: float = 45.0
     reply_sigma: float = 0.5
     questions_per_incident: int = 4
+    """Questions to people outside the incident."""
     spectator_questions_per_hour: float = 0.1
     """Questions each watcher posts in the channel per hour in the call."""
     executive_channel: bool = True
@@ -52,6 +57,7 @@ def write_org(folder: Path, p: OrgParams = OrgParams()) -> tuple[Path, list[Path
 
     rng = np.random.default_rng(p.seed)
     qrng = np.random.default_rng(p.seed + 1)
+    irng = np.random.default_rng(p.seed + 2)
     n_people = 120
     users = [
         {
@@ -124,6 +130,21 @@ def write_org(folder: Path, p: OrgParams = OrgParams()) -> tuple[Path, list[Path
                     "thread_ts": _ts(asked),
                 }
             )
+        # the IC asks the debugger, in the incident since their first post (its own stream)
+        asked = start + timedelta(minutes=float(irng.uniform(6, (work_end - start).total_seconds() / 60)))
+        asked = asked.replace(microsecond=0) + timedelta(seconds=30)
+        lat = float(irng.lognormal(np.log(p.reply_in_incident_median_min), p.reply_sigma))
+        msgs.append(
+            {"type": "message", "user": ic, "ts": _ts(asked), "text": f"<@{debugger}> is it the cache?"}
+        )
+        msgs.append(
+            {
+                "type": "message",
+                "user": debugger,
+                "ts": _ts(asked + timedelta(minutes=lat)),
+                "text": "not the cache",
+            }
+        )
         last = max([work_end, *(datetime.fromtimestamp(float(m["ts"]), UTC) for m in msgs)]) + timedelta(
             minutes=1
         )

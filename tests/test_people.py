@@ -469,7 +469,10 @@ def test_calibrate_slack_prints_the_people_figures():
     words = " ".join(res.output.split())
     assert "people: 2 incident channels, 2 calls (0 outside any channel)" in words
     assert "update gap median 20.0 min" in words and "update requests 1.20/h" in words
-    assert "answer latency median 7.0 min in business hours (n=2), 30.0 min off hours (n=1)" in words
+    assert (
+        "answer latency median 7.0 min in business hours, 30.0 min off hours "
+        "(n=3 answers; 1 by people already in the incident)" in words
+    )
     assert "call size median 4; stay to end 75%" in words
 
 

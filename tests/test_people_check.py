@@ -60,8 +60,12 @@ def test_answers_and_spectators_from_an_event_log_by_hand():
         ev.Joined(50.0, 1, "spec-1", role="responder", change=True),  # watched 10 -> 50
         # asked at 55 (answered at 67): "day-1" at work then; asked at 60 (answered at 100): "night-1" not
         ev.Answer(67.0, 1, "day-1", to="dbg-1", medium="channel", wait_min=12.0),
+        # asked at 55 (answered at 68): "ic-1" in the incident since 1, whatever their hours
+        ev.Answer(68.0, 1, "ic-1", to="dbg-1", medium="channel", wait_min=13.0),
         ev.RoomClosed(70.0, 1),
         ev.Answer(100.0, 1, "night-1", to="dbg-1", medium="channel", wait_min=40.0),
+        # "day-1" asked again at 105: they have answered in the channel already
+        ev.Answer(110.0, 1, "day-1", to="dbg-1", medium="channel", wait_min=5.0),
         ev.Answer(101.0, 1, "day-1", to="dbg-1", medium="room", wait_min=1.0),  # aloud: not counted
         ev.Question(80.0, 1, "spec-1", to="dbg-1", medium="channel", topic="question"),  # room closed
         ev.Resolved(120.0, 1),
@@ -74,6 +78,7 @@ def test_answers_and_spectators_from_an_event_log_by_hand():
 
     s = simulated_samples(log, working)
     assert s["answer_business_min"] == [12.0] and s["answer_off_min"] == [40.0]
+    assert s["answer_in_incident_min"] == [13.0, 5.0]
     assert sorted(seen) == [("day-1", 55.0), ("night-1", 60.0)]  # judged when asked
     assert s["spectator_questions"] == [2.0]
     assert s["spectator_hours"] == pytest.approx([(25 + 40) / 60])

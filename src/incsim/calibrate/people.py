@@ -173,6 +173,7 @@ def _questions(msgs: list[Message], ws: Workspace) -> list[dict]:
                 continue
             answer = next((n.t for n in msgs[i + 1 :] if n.is_post and n.user == to), None)
             person = ws.people.get(to)
+            offset = person.tz_offset_s if person else 0
             out.append(
                 {
                     "who": m.user,
@@ -180,7 +181,13 @@ def _questions(msgs: list[Message], ws: Workspace) -> list[dict]:
                     "t": m.t,
                     "answered": answer,
                     "latency_min": None if answer is None else (answer - m.t).total_seconds() / 60,
-                    "business": business_hours(m.t, person.tz_offset_s if person else 0),
+                    "business": business_hours(m.t, offset),
+                    # already in the incident: they had posted in its channel before
+                    "in_incident": any(n.is_post and n.user == to for n in msgs[:i]),
+                    # asked off hours and answered in business hours: after their day started
+                    "after_day_start": answer is not None
+                    and not business_hours(m.t, offset)
+                    and business_hours(answer, offset),
                 }
             )
     return out
@@ -357,8 +364,12 @@ def samples(incidents: list[IncidentPeople]) -> dict[str, list[float]]:
         "update_gap_min": [g for i in incidents for g in i.update_gaps_min],
         "call_size": [float(c.size) for c in calls],
         "spectator_stayed": [float(s) for s in spectators],
-        "answer_business_min": [q["latency_min"] for q in qs if q["business"]],
-        "answer_off_min": [q["latency_min"] for q in qs if not q["business"]],
+        "answer_in_incident_min": [q["latency_min"] for q in qs if q["in_incident"]],
+        "answer_business_min": [q["latency_min"] for q in qs if q["business"] and not q["in_incident"]],
+        "answer_off_min": [q["latency_min"] for q in qs if not q["business"] and not q["in_incident"]],
+        "answer_off_after_day_start": [
+            float(q["after_day_start"]) for q in qs if not q["business"] and not q["in_incident"]
+        ],
         "non_essential_hours": [sum(c.non_essential_hours for c in i.calls) for i in incidents if i.calls],
         "update_requests": [float(len(i.requests)) for i in incidents],
         "channel_hours": [i.hours for i in incidents],
@@ -439,6 +450,10 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
         "n": {
             "update_gaps": len(s["update_gap_min"]),
             "calls": len(s["call_size"]),
+            "answers": len(s["answer_in_incident_min"])
+            + len(s["answer_business_min"])
+            + len(s["answer_off_min"]),
+            "answers_in_incident": len(s["answer_in_incident_min"]),
             "answers_business_hours": len(s["answer_business_min"]),
             "answers_off_hours": len(s["answer_off_min"]),
             "update_requests": sum(len(i.requests) for i in incidents),
@@ -447,6 +462,17 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
             "spectator_questions": sum(c.spectator_questions for c in calls),
             "spectator_hours": spectator_hours,
         },
+        # each answer's latency (what --base takes the model's reading and writing from) and the
+        # share of off-hours answers posted after the answerer's working day had started
+        "answer_latencies_min": {
+            "in_incident": s["answer_in_incident_min"],
+            "business_hours": s["answer_business_min"],
+            "off_hours": s["answer_off_min"],
+        },
+        "off_hours_answers_after_day_start": sum(s["answer_off_after_day_start"])
+        / len(s["answer_off_after_day_start"])
+        if s["answer_off_after_day_start"]
+        else None,
         "spectator_questions_per_hour": sum(c.spectator_questions for c in calls) / spectator_hours
         if spectator_hours > 0
         else None,
@@ -455,6 +481,7 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
         else None,
         "fits": {
             "call_size": fit.lognormal_of_logs(s["call_size"], MIN_SAMPLE),
+            "answer_in_incident_min": fit.lognormal_of_logs(s["answer_in_incident_min"], MIN_SAMPLE),
             "answer_business_hours_min": fit.lognormal_of_logs(s["answer_business_min"], MIN_SAMPLE),
             "answer_off_hours_min": fit.lognormal_of_logs(s["answer_off_min"], MIN_SAMPLE),
         },

@@ -10,8 +10,10 @@ each incident's detection (the channel's alert) to its resolution (or its last e
 is still open when the run ends): the measured rate's definition, with the channel's first and
 last message standing for them. Spectators' questions are their questions to the debugger in a
 room, per hour of spectators in rooms. Answer latencies are the channel answers' waits (from the
-question to the answer: seeing it, reading the thread, writing), split by whether the answerer
-was at work when asked, as the measured ones are split by the answerer's business hours.
+question to the answer: seeing it, reading the thread, writing), split as the measured ones are:
+by someone already part of the incident when asked (joined and not left, or answered in its
+channel already; the measured: had posted in its channel), and the others by whether the answerer was at work when asked (the measured: the
+answerer's business hours).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
         if ev.incident >= 0:
             by_incident[ev.incident].append(ev)
     sizes, stayed, gaps, requests, hours = [], [], [], [], []
-    spectator_questions, spectator_hours, business, off = [], [], [], []
+    spectator_questions, spectator_hours, business, off, engaged = [], [], [], [], []
     for evs in by_incident.values():
         requests.append(float(sum(isinstance(e, Question) and e.topic == "any updates?" for e in evs)))
         end = next((e.t for e in evs if e.kind is Kind.RESOLVED), max(e.t for e in evs))
@@ -57,7 +59,11 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
         if working is not None:
             for e in evs:
                 if isinstance(e, Answer) and e.medium == "channel":
-                    (business if working(e.who, e.t - e.wait_min) else off).append(e.wait_min)
+                    asked = e.t - e.wait_min
+                    if _in_incident(evs, e.who, asked):
+                        engaged.append(e.wait_min)
+                    else:
+                        (business if working(e.who, asked) else off).append(e.wait_min)
         room_sizes, room_stayed, asked, watched = _rooms(evs, end)
         sizes += room_sizes
         stayed += room_stayed
@@ -71,9 +77,23 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
         "channel_hours": hours,
         "spectator_questions": spectator_questions,
         "spectator_hours": spectator_hours,
+        "answer_in_incident_min": engaged,
         "answer_business_min": business,
         "answer_off_min": off,
     }
+
+
+def _in_incident(evs: list[Event], who: str, t: float) -> bool:
+    """Whether ``who`` had a part in the incident at ``t``, as a channel shows it by their earlier
+    posts: joined and not left since, or an answer of theirs in the channel already."""
+    state = False
+    for e in evs:
+        if e.t <= t and e.who == who:
+            if isinstance(e, Joined | Left):
+                state = isinstance(e, Joined)
+            elif isinstance(e, Answer) and e.medium == "channel" and e.t < t:
+                return True
+    return state
 
 
 def _rooms(evs: list[Event], end: float) -> tuple[list[float], list[float], int, float]:
@@ -152,7 +172,13 @@ def people_check(
             for k, v in s.items():
                 acc[k] += v
     out: dict = {"scenario": scenario.metadata.name, "replications": replications, "seed": seed}
-    for key in ("call_size", "update_gap_min", "answer_business_min", "answer_off_min"):
+    for key in (
+        "call_size",
+        "update_gap_min",
+        "answer_in_incident_min",
+        "answer_business_min",
+        "answer_off_min",
+    ):
         hist = np.asarray(measured.get(key, []), dtype=float)
         if len(hist) == 0:
             continue

@@ -342,9 +342,9 @@ def _print_people(con, measured) -> None:
         highlight=False,
     )
     con.print(
-        f"  answer latency median {num(lat['business_hours'])} min in business hours "
-        f"(n={d['n']['answers_business_hours']}), {num(lat['off_hours'])} min off hours "
-        f"(n={d['n']['answers_off_hours']})",
+        f"  answer latency median {num(lat['business_hours'])} min in business hours, "
+        f"{num(lat['off_hours'])} min off hours (n={d['n']['answers']} answers; "
+        f"{d['n']['answers_in_incident']} by people already in the incident)",
         highlight=False,
     )
     con.print(
@@ -384,8 +384,9 @@ def _people_check(scenario_path, measured, replications, seed, out, as_json, for
     for key, title in (
         ("call_size", "people per call"),
         ("update_gap_min", "minutes between updates"),
-        ("answer_business_min", "minutes to answer, asked in the answerer's working hours"),
-        ("answer_off_min", "minutes to answer, asked off hours"),
+        ("answer_in_incident_min", "minutes to answer, asked while in the incident"),
+        ("answer_business_min", "minutes to answer, asked outside it in the answerer's working hours"),
+        ("answer_off_min", "minutes to answer, asked outside it off hours"),
     ):
         if key not in result:
             continue
