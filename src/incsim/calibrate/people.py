@@ -3,7 +3,8 @@
 Per incident channel: who joined and who posted, the IC's structured updates (the essay's
 template: Status / Impact / Next steps / ETA) and the gaps between them, "any updates?"
 requests, questions that name someone (``<@U123>`` and a ``?``) and how long the named person
-took to post next, split by the question's time in *their* zone (business hours: the
+took to post next, split into answers by someone who had posted in the channel already (in the
+incident) and the others by the question's time in *their* zone (business hours: the
 scenario's default working hours, Monday to Friday), and the time to the first person's post.
 
 A call belongs to the incident whose channel is open (first to last message) when the call
