@@ -79,6 +79,8 @@ def test_answers_and_spectators_from_an_event_log_by_hand():
     s = simulated_samples(log, working)
     assert s["answer_business_min"] == [12.0] and s["answer_off_min"] == [40.0]
     assert s["answer_in_incident_min"] == [13.0, 5.0]
+    # the request rate's hours run from the IC's joining (at 1) to the resolution (at 120)
+    assert s["ic_hours"] == pytest.approx([119 / 60]) and s["channel_hours"] == pytest.approx([120 / 60])
     assert sorted(seen) == [("day-1", 55.0), ("night-1", 60.0)]  # judged when asked
     assert s["spectator_questions"] == [2.0]
     assert s["spectator_hours"] == pytest.approx([(25 + 40) / 60])

@@ -140,6 +140,28 @@ class IncidentPeople:
         return (self.channel.last - self.channel.first).total_seconds() / 3600
 
     @property
+    def ic_since(self) -> datetime | None:
+        """When the IC came into the channel: their first post or join (None with no IC)."""
+        times = [
+            m.t
+            for m in self.channel.messages
+            if m.user == self.ic and (m.is_post or m.subtype == "channel_join")
+        ]
+        return min(times) if self.ic is not None and times else None
+
+    @property
+    def ic_hours(self) -> float:
+        """Hours from the IC's coming into the channel to its last message (0 with no IC)."""
+        since = self.ic_since
+        return 0.0 if since is None else max(0.0, (self.channel.last - since).total_seconds() / 3600)
+
+    @property
+    def requests_with_ic(self) -> int:
+        """Update requests put while the IC was in the channel (the model's leadership asks the IC)."""
+        since = self.ic_since
+        return 0 if since is None else sum(t >= since for _, t in self.requests)
+
+    @property
     def update_gaps_min(self) -> list[float]:
         """Minutes between consecutive structured updates."""
         return [(b - a).total_seconds() / 60 for a, b in pairwise(self.updates)]
@@ -374,15 +396,20 @@ def samples(incidents: list[IncidentPeople]) -> dict[str, list[float]]:
         "non_essential_hours": [sum(c.non_essential_hours for c in i.calls) for i in incidents if i.calls],
         "update_requests": [float(len(i.requests)) for i in incidents],
         "channel_hours": [i.hours for i in incidents],
+        "requests_with_ic": [float(i.requests_with_ic) for i in incidents],
+        "ic_hours": [i.ic_hours for i in incidents],
         "spectator_questions": [float(c.spectator_questions) for c in calls],
         "spectator_hours": [c.spectator_hours for c in calls],
     }
 
 
-def request_rate(s: dict[str, list[float]]) -> dict:
+def request_rate(
+    s: dict[str, list[float]], requests_key: str = "update_requests", hours_key: str = "channel_hours"
+) -> dict:
     """ "Any updates?" requests per hour over the summed channel hours, from ``samples`` (or the same
-    keys read from simulated event logs): requests, hours and the rate (None with no hours)."""
-    requests, hours = sum(s["update_requests"]), sum(s["channel_hours"])
+    keys read from simulated event logs): requests, hours and the rate (None with no hours). With
+    ``requests_with_ic`` and ``ic_hours``: the requests and hours from the IC's arrival on."""
+    requests, hours = sum(s[requests_key]), sum(s[hours_key])
     return {
         "requests": int(requests),
         "hours": float(hours),
@@ -459,6 +486,8 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
             "answers_off_hours": len(s["answer_off_min"]),
             "update_requests": sum(len(i.requests) for i in incidents),
             "channel_hours": sum(i.hours for i in incidents),
+            "requests_with_ic": sum(i.requests_with_ic for i in incidents),
+            "ic_hours": sum(i.ic_hours for i in incidents),
             "spectators": len(s["spectator_stayed"]),
             "spectator_questions": sum(c.spectator_questions for c in calls),
             "spectator_hours": spectator_hours,

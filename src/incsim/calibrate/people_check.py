@@ -6,9 +6,9 @@ A simulated call is a room, from ``RoomOpened`` to ``RoomClosed`` (or the incide
 size is the distinct people in it, and a spectator stayed to the end when they did not leave
 before it closed. Update gaps are the gaps between the IC's incident-channel updates. "Any
 updates?" requests are leadership's questions to the IC, per hour over the summed hours from
-each incident's detection (the channel's alert) to its resolution (or its last event, if it
-is still open when the run ends): the measured rate's definition, with the channel's first and
-last message standing for them. Spectators' questions are their questions to the debugger in a
+the IC's joining to the incident's resolution (or its last event, if it is still open when the
+run ends): the measured rate's definition, with the IC's first post or join in the channel and
+its last message standing for them (the model's leadership asks the IC, so not before). Spectators' questions are their questions to the debugger in a
 room, per hour of spectators in rooms. Answer latencies are the channel answers' waits (from the
 question to the answer: seeing it, reading the thread, writing), split as the measured ones are:
 by someone already part of the incident when asked (joined and not left, or answered in its
@@ -37,6 +37,9 @@ from incsim.model.events import (
     Update,
 )
 
+IC_KEYS = ("requests_with_ic", "ic_hours")
+"""The request rate compared: requests over the hours from the IC's arrival on, on both sides."""
+
 
 def simulated_samples(events: list[Event], working=None) -> dict[str, list[float]]:
     """Call sizes, whether each spectator stayed to the end, update gaps, each incident's update
@@ -47,13 +50,15 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
     for ev in events:
         if ev.incident >= 0:
             by_incident[ev.incident].append(ev)
-    sizes, stayed, gaps, requests, hours = [], [], [], [], []
+    sizes, stayed, gaps, requests, hours, ic_hours = [], [], [], [], [], []
     spectator_questions, spectator_hours, business, off, engaged = [], [], [], [], []
     for evs in by_incident.values():
         requests.append(float(sum(isinstance(e, Question) and e.topic == "any updates?" for e in evs)))
         end = next((e.t for e in evs if e.kind is Kind.RESOLVED), max(e.t for e in evs))
         start = next((e.t for e in evs if e.kind is Kind.DETECTED), min(e.t for e in evs))
         hours.append((end - start) / 60)
+        ic_at = next((e.t for e in evs if isinstance(e, Joined) and e.role == "ic"), None)
+        ic_hours.append(0.0 if ic_at is None else max(0.0, end - ic_at) / 60)
         updates = [e.t for e in evs if isinstance(e, Update) and e.channel == "incident"]
         gaps += [b - a for a, b in pairwise(updates)]
         if working is not None:
@@ -75,6 +80,8 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
         "update_gap_min": gaps,
         "update_requests": requests,
         "channel_hours": hours,
+        "requests_with_ic": requests,  # leadership asks the IC: none before the IC's arrival
+        "ic_hours": ic_hours,
         "spectator_questions": spectator_questions,
         "spectator_hours": spectator_hours,
         "answer_in_incident_min": engaged,
@@ -203,10 +210,10 @@ def people_check(
     from incsim.model.communication import update_request_rate
 
     out["update_requests_per_hour"] = {
-        "history": {**request_rate(measured), "executive_channel": executive_channel},
+        "history": {**request_rate(measured, *IC_KEYS), "executive_channel": executive_channel},
         "protocols": {
             p: {
-                **request_rate(s),
+                **request_rate(s, *IC_KEYS),
                 "scenario_per_hour": update_request_rate(scenario.behaviour, scenario.protocol(p)),
                 "same_practice": scenario.protocol(p).executive_channel == executive_channel,
             }

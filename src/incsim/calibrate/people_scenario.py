@@ -8,7 +8,8 @@ What is written, each with a ``calibrated:`` comment naming the source, n and th
 - every room's ``stay_probability``: the share of watchers (people in a call who never posted
   in the channel) still there at the call's end;
 - every protocol's ``update_cadence_min``: the median gap between the IC's structured updates;
-- ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour, over the
+- ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour from the IC's
+  arrival in the channel (the model's leadership asks the IC, from the IC's arrival on), over the
   base's ``update_requests_factor_with_exec_channel`` when the export has an executive channel
   (``request_rate_to_write``);
 - the answer latencies, each the model's part of the wait (``reply_latencies``): answers by
@@ -71,9 +72,9 @@ def written(people: dict, detail: dict) -> dict[str, str]:
         out["room.stay_probability"] = f"watchers still in the call at its end, n={n['spectators']}"
     if n["update_gaps"] >= MIN_SAMPLE:
         out["update_cadence_min"] = f"median gap between structured updates, n={n['update_gaps']}"
-    if n["update_requests"] >= 1 and n["channel_hours"] > 0:
+    if n.get("requests_with_ic", 0) >= 1 and n.get("ic_hours", 0) > 0:
         out["update_requests_per_hour"] = (
-            f"{n['update_requests']} requests over {n['channel_hours']:.1f} channel hours"
+            f"{n['requests_with_ic']} requests over {n['ic_hours']:.1f} channel hours with the IC in the channel"
         )
     if fits.get("answer_in_incident_min"):
         out["reply_latency.engaged"] = (
@@ -244,8 +245,9 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             )
     beh = _child(doc, "behaviour")
     if "update_requests_per_hour" in what:
+        n = detail["n"]
         rate, how = request_rate_to_write(
-            float(people["update_requests_per_hour"]),
+            n["requests_with_ic"] / n["ic_hours"],
             detail.get("executive_channels") or [],
             load_scenario_text(base_text, base_name).behaviour.update_requests_factor_with_exec_channel,
         )

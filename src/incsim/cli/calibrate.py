@@ -439,7 +439,7 @@ def _people_check(scenario_path, measured, replications, seed, out, as_json, for
         )
         practice = "with" if rq["history"]["executive_channel"] else "without"
         con.print(
-            f"'any updates?' requests per channel hour: measured {rq['history']['per_hour']:.2f} "
+            f"'any updates?' requests per channel hour with the IC in it: measured {rq['history']['per_hour']:.2f} "
             f"({rq['history']['requests']} in {rq['history']['hours']:.1f} h, {practice} an executive "
             f"channel); simulated {rates or '–'}",
             highlight=False,
