@@ -74,7 +74,7 @@ def written(people: dict, detail: dict) -> dict[str, str]:
         out["update_cadence_min"] = f"median gap between structured updates, n={n['update_gaps']}"
     if n.get("requests_with_ic", 0) >= 1 and n.get("ic_hours", 0) > 0:
         out["update_requests_per_hour"] = (
-            f"{n['requests_with_ic']} requests over {n['ic_hours']:.1f} channel hours with the IC in the channel"
+            f"{n['requests_with_ic']} requests over {n['ic_hours']:.1f} channel hours from the IC's arrival"
         )
     if fits.get("answer_in_incident_min"):
         out["reply_latency.engaged"] = (
