@@ -469,7 +469,10 @@ def test_calibrate_slack_prints_the_people_figures():
     words = " ".join(res.output.split())
     assert "people: 2 incident channels, 2 calls (0 outside any channel)" in words
     assert "update gap median 20.0 min" in words and "update requests 1.20/h" in words
-    assert "answer latency median 7.0 min in business hours (n=2), 30.0 min off hours (n=1)" in words
+    assert (
+        "answer latency median 7.0 min in business hours, 30.0 min off hours "
+        "(n=3 answers; 1 by people already in the incident)" in words
+    )
     assert "call size median 4; stay to end 75%" in words
 
 
@@ -506,3 +509,28 @@ def test_a_persons_overlapping_sessions_count_once():
     spans = [(at("11:00"), at("11:10")), (at("10:00"), at("10:30")), (at("10:20"), at("10:40"))]
     assert merged_hours(spans) == pytest.approx(50 / 60)
     assert merged_hours([(at("10:00"), at("10:00"))]) == 0.0
+
+
+def test_an_executive_channel_is_listed_apart_not_read_as_an_incident(tmp_path):
+    import json
+
+    shutil.copytree(FIX / "slack", tmp_path / "s")
+    chans = json.loads((tmp_path / "s" / "channels.json").read_text())
+    chans.append({"id": "C09", "name": "incident-executive", "created": 1772445600})
+    chans.append({"id": "C10", "name": "executive-offsite", "created": 1772445600})  # no messages
+    (tmp_path / "s" / "channels.json").write_text(json.dumps(chans))
+    (tmp_path / "s" / "incident-executive").mkdir()
+    (tmp_path / "s" / "incident-executive" / "2026-03-02.json").write_text(
+        json.dumps([{"type": "message", "user": "U01", "ts": "1772446000.0", "text": "*Status:* db down"}])
+    )
+    ws = read_workspace(tmp_path / "s")
+    # the default incident pattern matches it, the executive pattern takes it out
+    assert [c.name for c in ws.channels] == ["incident-2026-03-02-orders-db", "incident-2026-03-07-auth"]
+    assert ws.executive == ["incident-executive"]
+    assert read_workspace(FIX / "slack").executive == []
+    # another pattern: it is an incident channel again, and no executive channel is seen
+    other = read_workspace(tmp_path / "s", executive_pattern="exec-*")
+    assert "incident-executive" in [c.name for c in other.channels] and other.executive == []
+    # named in the list, it is read as an incident channel
+    named = read_workspace(tmp_path / "s", names=["incident-executive"])
+    assert [c.name for c in named.channels] == ["incident-executive"] and named.executive == []

@@ -255,3 +255,37 @@ def test_real_incidentio_record_read_as_open_with_its_workload():
     assert inc.engineer_hours == pytest.approx(rec["workload_minutes_total"] / 60)
     assert inc.responders == len({a["assignee"]["id"] for a in rec["incident_role_assignments"]}) == 1
     assert exp.end == _stamp(rec["updated_at"])  # the latest time it mentions
+
+
+def test_incidentio_documented_list_example_read_as_the_vendor_states_it(tmp_path):
+    # the vendor's own example response of GET /v2/incidents (its OpenAPI spec; see the README):
+    # one incident whose status category is "triage" (named "Closed"), an open incident by the
+    # category, so its duration metric ("Lasted", 1 s) is not a resolution
+    path = SNAP / "incidentio_openapi_list_example.json"
+    doc = json.loads(path.read_text())
+    (rec,) = doc["incidents"]
+    assert set(doc) == {"incidents", "pagination_meta"}
+    assert detect_why(path)[0] == "incidentio"
+    exp = read_export(path)
+    assert exp.format == "incidentio" and exp.problems == [] and dict(exp.dropped) == {}
+    (inc,) = exp.incidents
+    assert rec["incident_status"]["category"] == "triage" and inc.censored and inc.resolved is None
+    started = rec["incident_timestamp_values"][0]
+    assert started["incident_timestamp"]["name"] == "Impact started"
+    assert inc.start == _stamp(started["value"]["value"]) and inc.id == rec["id"]
+    assert inc.severity == rec["severity"]["name"] and inc.category == rec["incident_type"]["name"]
+    assert inc.workload_min == {"business": 20, "off": 40.7, "sleep": 0}
+    assert inc.engineer_hours == pytest.approx(60.7 / 60)
+    assert inc.responders == 1
+    # the same record with a closed category: the duration metric is its only end, and is read
+    # (the vendor's value, 1 s: the median is 1/60 min and one duration has no spread)
+    rec["incident_status"]["category"] = "closed"
+    closed = tmp_path / "closed.json"
+    closed.write_text(json.dumps(doc))
+    (done,) = read_export(closed).incidents
+    metric = rec["duration_metrics"][0]
+    assert metric["duration_metric"]["name"] == "Lasted" and metric["value_seconds"] == 1
+    assert done.resolved is not None and not done.censored
+    minutes = [done.duration_min(done.resolved)]
+    median, logsd = _median_logsd([metric["value_seconds"] / 60])
+    assert np.median(minutes) == pytest.approx(median) and np.log(minutes).std() == pytest.approx(logsd) == 0

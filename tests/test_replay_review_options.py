@@ -85,3 +85,17 @@ def test_review_format_json_csv_quiet_and_export_format_together():
         app, ["review", str(FIX / "statuspage.json"), "--format", "json", "--format", "csv"]
     )
     assert clash.exit_code == 2 and "--format given twice" in clash.output
+
+
+def test_review_has_runs_output_options_and_no_jobs_as_it_simulates_nothing():
+    import re
+
+    res = runner.invoke(app, ["review", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert res.exit_code == 0
+    options = set(re.findall(r"(--[a-z][a-z-]*)", res.output))
+    assert {"--quiet", "--format", "--json", "--out"} <= options and "--jobs" not in options
+    jobs = runner.invoke(app, ["review", str(FIX / "statuspage.json"), "--jobs", "2"])
+    assert jobs.exit_code == 2 and "Traceback" not in jobs.output and "--jobs" in jobs.output
+    # the page says why
+    page = (Path(__file__).resolve().parent.parent / "docs" / "commands" / "review.md").read_text()
+    assert "`review` has no `--jobs`: it runs no simulation" in page

@@ -3,7 +3,8 @@
 Per incident channel: who joined and who posted, the IC's structured updates (the essay's
 template: Status / Impact / Next steps / ETA) and the gaps between them, "any updates?"
 requests, questions that name someone (``<@U123>`` and a ``?``) and how long the named person
-took to post next, split by the question's time in *their* zone (business hours: the
+took to post next, split into answers by someone who had posted in the channel already (in the
+incident) and the others by the question's time in *their* zone (business hours: the
 scenario's default working hours, Monday to Friday), and the time to the first person's post.
 
 A call belongs to the incident whose channel is open (first to last message) when the call
@@ -12,7 +13,8 @@ channel or held the IC role is essential; everyone else in the call watched, and
 hours are the essay's "time spent by non-essential participants". Someone still in the call
 within ``END_TOLERANCE_S`` of its last leave stayed to the end. Spectator questions: posts with a
 question mark (not updates, not update requests) put in the channel while the call is on by the
-call's people with no role (not the IC, never asked anything by name), per hour they spent in it.
+call's people with no role (not the IC, never asked anything by name, posting nothing but
+questions and requests), per hour they spent in it.
 
 Engineer-hours: call hours of everyone in the incident's calls plus, for each poster, the time
 from their first to their last post in the channel (time in a channel shows only as posts).
@@ -30,7 +32,14 @@ from incsim import intervals
 from incsim.calibrate import fit
 from incsim.calibrate.calls import Call, read_calls
 from incsim.calibrate.records import MIN_SAMPLE, ExportError, month_label
-from incsim.calibrate.slack import DEFAULT_PATTERN, Message, SlackChannel, Workspace, read_workspace
+from incsim.calibrate.slack import (
+    DEFAULT_PATTERN,
+    EXECUTIVE_PATTERN,
+    Message,
+    SlackChannel,
+    Workspace,
+    read_workspace,
+)
 from incsim.scenario.schema import WorkHours
 
 UPDATE_PATTERN = r"(?is)\bstatus\b\W{0,3}:.*\bimpact\b\W{0,3}:.*\bnext steps?\b\W{0,3}:"
@@ -88,7 +97,8 @@ class CallPeople:
     joined: dict[str, datetime] = field(default_factory=dict)
     """Each person's first join."""
     spectator_hours: float = 0.0
-    """Call hours of the people in it with no role (not the IC, never asked a question by name)."""
+    """Call hours of the people in it with no role: not the IC, never asked a question by name, and
+    posting nothing in the channel but questions and requests."""
     spectator_questions: int = 0
     """Questions those people posted in the channel while the call was on."""
 
@@ -129,6 +139,28 @@ class IncidentPeople:
         return (self.channel.last - self.channel.first).total_seconds() / 3600
 
     @property
+    def ic_since(self) -> datetime | None:
+        """When the IC came into the channel: their first post or join (None with no IC)."""
+        times = [
+            m.t
+            for m in self.channel.messages
+            if m.user == self.ic and (m.is_post or m.subtype == "channel_join")
+        ]
+        return min(times) if self.ic is not None and times else None
+
+    @property
+    def ic_hours(self) -> float:
+        """Hours from the IC's coming into the channel to its last message (0 with no IC)."""
+        since = self.ic_since
+        return 0.0 if since is None else max(0.0, (self.channel.last - since).total_seconds() / 3600)
+
+    @property
+    def requests_with_ic(self) -> int:
+        """Update requests put while the IC was in the channel (the model's leadership asks the IC)."""
+        since = self.ic_since
+        return 0 if since is None else sum(t >= since for _, t in self.requests)
+
+    @property
     def update_gaps_min(self) -> list[float]:
         """Minutes between consecutive structured updates."""
         return [(b - a).total_seconds() / 60 for a, b in pairwise(self.updates)]
@@ -163,6 +195,7 @@ def _questions(msgs: list[Message], ws: Workspace) -> list[dict]:
                 continue
             answer = next((n.t for n in msgs[i + 1 :] if n.is_post and n.user == to), None)
             person = ws.people.get(to)
+            offset = person.tz_offset_s if person else 0
             out.append(
                 {
                     "who": m.user,
@@ -170,7 +203,13 @@ def _questions(msgs: list[Message], ws: Workspace) -> list[dict]:
                     "t": m.t,
                     "answered": answer,
                     "latency_min": None if answer is None else (answer - m.t).total_seconds() / 60,
-                    "business": business_hours(m.t, person.tz_offset_s if person else 0),
+                    "business": business_hours(m.t, offset),
+                    # already in the incident: they had posted in its channel before
+                    "in_incident": any(n.is_post and n.user == to for n in msgs[:i]),
+                    # asked off hours and answered in business hours: after their day started
+                    "after_day_start": answer is not None
+                    and not business_hours(m.t, offset)
+                    and business_hours(answer, offset),
                 }
             )
     return out
@@ -251,7 +290,11 @@ def call_people(call: Call, inc: IncidentPeople, index: tuple[dict[str, str], di
         n += d
         over.append((t, n))
     hours = {k: merged_hours(v) for k, v in spans.items()}
-    roles = {inc.ic, *(q["to"] for q in inc.questions)}
+    # a role: the IC, anyone asked by name, anyone who posted more than questions and requests
+    # (the debugger's findings, a fix): the rest watched, whatever they asked meanwhile
+    said = {*inc.asks, *inc.requests}
+    doers = {m.user for m in inc.channel.messages if m.is_post and (m.user, m.t) not in said}
+    roles = {inc.ic, *(q["to"] for q in inc.questions), *doers}
     spectators = {k for k in spans if k not in roles}
     asked = sum(1 for who, t in inc.asks if who in spectators and call.start <= t <= end)
     return CallPeople(
@@ -343,18 +386,29 @@ def samples(incidents: list[IncidentPeople]) -> dict[str, list[float]]:
         "update_gap_min": [g for i in incidents for g in i.update_gaps_min],
         "call_size": [float(c.size) for c in calls],
         "spectator_stayed": [float(s) for s in spectators],
-        "answer_business_min": [q["latency_min"] for q in qs if q["business"]],
-        "answer_off_min": [q["latency_min"] for q in qs if not q["business"]],
+        "answer_in_incident_min": [q["latency_min"] for q in qs if q["in_incident"]],
+        "answer_business_min": [q["latency_min"] for q in qs if q["business"] and not q["in_incident"]],
+        "answer_off_min": [q["latency_min"] for q in qs if not q["business"] and not q["in_incident"]],
+        "answer_off_after_day_start": [
+            float(q["after_day_start"]) for q in qs if not q["business"] and not q["in_incident"]
+        ],
         "non_essential_hours": [sum(c.non_essential_hours for c in i.calls) for i in incidents if i.calls],
         "update_requests": [float(len(i.requests)) for i in incidents],
         "channel_hours": [i.hours for i in incidents],
+        "requests_with_ic": [float(i.requests_with_ic) for i in incidents],
+        "ic_hours": [i.ic_hours for i in incidents],
+        "spectator_questions": [float(c.spectator_questions) for c in calls],
+        "spectator_hours": [c.spectator_hours for c in calls],
     }
 
 
-def request_rate(s: dict[str, list[float]]) -> dict:
+def request_rate(
+    s: dict[str, list[float]], requests_key: str = "update_requests", hours_key: str = "channel_hours"
+) -> dict:
     """ "Any updates?" requests per hour over the summed channel hours, from ``samples`` (or the same
-    keys read from simulated event logs): requests, hours and the rate (None with no hours)."""
-    requests, hours = sum(s["update_requests"]), sum(s["channel_hours"])
+    keys read from simulated event logs): requests, hours and the rate (None with no hours). With
+    ``requests_with_ic`` and ``ic_hours``: the requests and hours from the IC's arrival on."""
+    requests, hours = sum(s[requests_key]), sum(s[hours_key])
     return {
         "requests": int(requests),
         "hours": float(hours),
@@ -419,17 +473,35 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
     return {
         "source": ws.source,
         "skipped_messages": ws.skipped,
+        "executive_channels": ws.executive,
         "n": {
             "update_gaps": len(s["update_gap_min"]),
             "calls": len(s["call_size"]),
+            "answers": len(s["answer_in_incident_min"])
+            + len(s["answer_business_min"])
+            + len(s["answer_off_min"]),
+            "answers_in_incident": len(s["answer_in_incident_min"]),
             "answers_business_hours": len(s["answer_business_min"]),
             "answers_off_hours": len(s["answer_off_min"]),
             "update_requests": sum(len(i.requests) for i in incidents),
             "channel_hours": sum(i.hours for i in incidents),
+            "requests_with_ic": sum(i.requests_with_ic for i in incidents),
+            "ic_hours": sum(i.ic_hours for i in incidents),
             "spectators": len(s["spectator_stayed"]),
             "spectator_questions": sum(c.spectator_questions for c in calls),
             "spectator_hours": spectator_hours,
         },
+        # each answer's latency (what --base takes the model's reading and writing from) and the
+        # share of off-hours answers posted after the answerer's working day had started
+        "answer_latencies_min": {
+            "in_incident": s["answer_in_incident_min"],
+            "business_hours": s["answer_business_min"],
+            "off_hours": s["answer_off_min"],
+        },
+        "off_hours_answers_after_day_start": sum(s["answer_off_after_day_start"])
+        / len(s["answer_off_after_day_start"])
+        if s["answer_off_after_day_start"]
+        else None,
         "spectator_questions_per_hour": sum(c.spectator_questions for c in calls) / spectator_hours
         if spectator_hours > 0
         else None,
@@ -438,6 +510,7 @@ def detail(incidents: list[IncidentPeople], orphans: list[Call], ws: Workspace) 
         else None,
         "fits": {
             "call_size": fit.lognormal_of_logs(s["call_size"], MIN_SAMPLE),
+            "answer_in_incident_min": fit.lognormal_of_logs(s["answer_in_incident_min"], MIN_SAMPLE),
             "answer_business_hours_min": fit.lognormal_of_logs(s["answer_business_min"], MIN_SAMPLE),
             "answer_off_hours_min": fit.lognormal_of_logs(s["answer_off_min"], MIN_SAMPLE),
         },
@@ -456,6 +529,7 @@ def read_people(
     channels: list[str] | None = None,
     options: Options = Options(),
     export=None,
+    executive_pattern: str = EXECUTIVE_PATTERN,
 ) -> tuple[Workspace, list[IncidentPeople], list[Call]]:
     """Read a Slack export and call reports and measure them (what ``calibrate --slack`` does)."""
     for p in (options.update_pattern, *options.request_patterns):
@@ -463,6 +537,6 @@ def read_people(
             re.compile(p)
         except re.error as exc:
             raise ExportError(f"pattern {p!r}: not a regular expression ({exc})") from None
-    ws = read_workspace(slack, pattern, channels)
+    ws = read_workspace(slack, pattern, channels, executive_pattern)
     incidents, orphans = measure(ws, read_calls(list(calls), calls_mapping), options, export)
     return ws, incidents, orphans

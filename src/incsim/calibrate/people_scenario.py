@@ -8,9 +8,15 @@ What is written, each with a ``calibrated:`` comment naming the source, n and th
 - every room's ``stay_probability``: the share of watchers (people in a call who never posted
   in the channel) still there at the call's end;
 - every protocol's ``update_cadence_min``: the median gap between the IC's structured updates;
-- ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour;
-- ``behaviour.reply_latency.working`` and ``.off_hours``: answer latencies by the answerer's
-  hours, lognormal by the moments of the logs;
+- ``behaviour.update_requests_per_hour``: "any updates?" requests per channel hour from the IC's
+  arrival in the channel (the model's leadership asks the IC, from the IC's arrival on), over the
+  base's ``update_requests_factor_with_exec_channel`` when the export has an executive channel
+  (``request_rate_to_write``);
+- the answer latencies, each the model's part of the wait (``reply_latencies``): answers by
+  someone already in the incident give ``reply_latency.engaged``; by someone outside it at work,
+  ``reply_latency.working``; by someone outside it off hours, ``page_ack_off_hours`` (paged for
+  the question) or, when most of those answers came after the answerer's working day started,
+  ``off_hours_questions: wait``;
 - ``behaviour.spectator_questions_per_hour``: questions the calls' spectators posted in the
   channel while the call was on, per spectator hour (given at least ``MIN_SPECTATOR_HOURS``).
 
@@ -22,6 +28,8 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+
+import numpy as np
 
 from incsim.calibrate.calibration import lognormal_map, measured, scenario_yaml
 from incsim.calibrate.records import MIN_SAMPLE
@@ -64,21 +72,135 @@ def written(people: dict, detail: dict) -> dict[str, str]:
         out["room.stay_probability"] = f"watchers still in the call at its end, n={n['spectators']}"
     if n["update_gaps"] >= MIN_SAMPLE:
         out["update_cadence_min"] = f"median gap between structured updates, n={n['update_gaps']}"
-    if n["update_requests"] >= 1 and n["channel_hours"] > 0:
+    if n.get("requests_with_ic", 0) >= 1 and n.get("ic_hours", 0) > 0:
         out["update_requests_per_hour"] = (
-            f"{n['update_requests']} requests over {n['channel_hours']:.1f} channel hours"
+            f"{n['requests_with_ic']} requests over {n['ic_hours']:.1f} channel hours from the IC's arrival"
+        )
+    if fits.get("answer_in_incident_min"):
+        out["reply_latency.engaged"] = (
+            f"answers by people already in the incident, n={fits['answer_in_incident_min']['n']}"
         )
     if fits["answer_business_hours_min"]:
         out["reply_latency.working"] = (
-            f"answers in business hours, n={fits['answer_business_hours_min']['n']}"
+            f"answers by people outside the incident in their business hours, "
+            f"n={fits['answer_business_hours_min']['n']}"
         )
     if fits["answer_off_hours_min"]:
-        out["reply_latency.off_hours"] = f"answers off hours, n={fits['answer_off_hours_min']['n']}"
+        out["off_hours"] = (
+            f"answers by people outside the incident off hours, n={fits['answer_off_hours_min']['n']}"
+        )
     if n["spectator_hours"] >= MIN_SPECTATOR_HOURS:
         out["spectator_questions_per_hour"] = (
             f"{n['spectator_questions']} questions over {n['spectator_hours']:.1f} spectator hours in calls"
         )
     return out
+
+
+FLOOR_MIN = 0.5
+"""The least mean a latency written as measured less the model's own part of the wait can have."""
+
+WAIT_SHARE = 0.5
+"""Off-hours answers from outside the incident: when more than this share came after the
+answerer's working day started, the organisation waits for the morning (``off_hours_questions:
+wait``) rather than paging for a question."""
+
+
+def _moments(dist) -> tuple[float, float]:
+    """Mean and variance of a scenario duration (0 for a cost switched off), from 20,000 draws of
+    a fixed stream: the same scenario gives the same figures."""
+    from incsim.model.streams import sample_or_zero
+
+    rng = np.random.default_rng(0)
+    draws = np.array([sample_or_zero(dist, rng) for _ in range(20_000)])
+    return float(draws.mean()), float(draws.var())
+
+
+def _lognormal_moments(fit: dict) -> tuple[float, float]:
+    s2 = fit["sigma"] ** 2
+    mean = fit["median_min"] * float(np.exp(s2 / 2))
+    return mean, mean**2 * float(np.expm1(s2))
+
+
+def _less(fit: dict, parts: list[tuple[float, float]]) -> dict:
+    """The lognormal whose sum with independent ``parts`` (mean, variance) has the mean and the
+    variance of ``fit``: each part's mean and variance taken off (the mean at least ``FLOOR_MIN``,
+    the variance at least a hundredth of the mean squared)."""
+    mean, var = _lognormal_moments(fit)
+    mean = max(FLOOR_MIN, mean - sum(m for m, _ in parts))
+    var = max(0.01 * mean**2, var - sum(v for _, v in parts))
+    s2 = float(np.log1p(var / mean**2))
+    return {"median_min": mean * float(np.exp(-s2 / 2)), "sigma": float(np.sqrt(s2)), "n": fit["n"]}
+
+
+def reply_latencies(detail: dict, beh) -> dict[str, tuple[dict | None, str]]:
+    """What the model needs, for each kind of measured answer, to give its whole wait; each with
+    how it was derived. ``beh`` is the base scenario's behaviour.
+
+    The model composes a channel answer (``Staffing.ask``): someone already in the incident sees
+    the question after ``reply_latency.engaged`` and writes the answer (``interruption.answer``);
+    someone outside it at work sees it after ``reply_latency.working``, reads the thread
+    (``read_thread``) and writes; someone outside it off hours is paged (acknowledged after
+    ``page_ack_off_hours``), and, part of the incident once they join, sees it after
+    ``reply_latency.engaged`` and writes (the model charges no reading to someone in the
+    incident: ``Participation.reading_cost``), or under ``off_hours_questions: wait`` answers as at work once their day starts. The measured
+    latency is the whole wait, so the parameter is the lognormal whose sum with the model's other
+    parts has the measured mean and variance (``_less``). Keys: ``reply_latency.engaged``,
+    ``reply_latency.working``, and ``page_ack_off_hours`` or ``off_hours_questions`` (the value
+    "wait", no fit)."""
+    fits = detail["fits"]
+    answer, read = _moments(beh.interruption.answer), _moments(beh.read_thread)
+    out: dict[str, tuple[dict | None, str]] = {}
+
+    def how(parts: list[tuple[float, float]], what: str) -> str:
+        return (
+            f"the measured wait less {sum(m for m, _ in parts):.1f} min on average of {what} "
+            f"(means and variances taken off)"
+        )
+
+    engaged = _moments(beh.reply_latency.engaged)
+    if fits.get("answer_in_incident_min"):
+        f = _less(fits["answer_in_incident_min"], [answer])
+        out["reply_latency.engaged"] = (f, how([answer], "writing the answer"))
+        engaged = _lognormal_moments(f)
+    if fits["answer_business_hours_min"]:
+        parts = [read, answer]
+        f = _less(fits["answer_business_hours_min"], parts)
+        out["reply_latency.working"] = (f, how(parts, "reading the thread and writing the answer"))
+    if fits["answer_off_hours_min"]:
+        share = detail.get("off_hours_answers_after_day_start") or 0.0
+        if share > WAIT_SHARE:
+            out["off_hours_questions"] = (None, f"{share:.0%} of them came after the answerer's day started")
+        else:
+            parts = [engaged, answer]
+            f = _less(fits["answer_off_hours_min"], parts)
+            out["page_ack_off_hours"] = (
+                f,
+                how(parts, "seeing it once in the incident and writing the answer")
+                + f"; paged: {share:.0%} of them came after the answerer's day started",
+            )
+    return out
+
+
+def request_rate_to_write(measured: float, executive: list[str], factor: float) -> tuple[float | None, str]:
+    """``behaviour.update_requests_per_hour`` from the measured rate, and how it was derived.
+
+    The parameter is the rate leadership asks in the incident channel with no executive channel to
+    read; a protocol with one scales it by ``factor``. The measured rate is what the organisation's
+    channels saw under its own practice: with an executive channel in the export (``executive``),
+    the parameter is the measured rate over ``factor``, so that a protocol with an executive
+    channel asks at the measured rate; without one, it is the measured rate. None (nothing
+    written) when the organisation had an executive channel and ``factor`` is 0: no parameter
+    gives its measured rate."""
+    if not executive:
+        return round(measured, 3), "in incident channels with no executive channel: as measured"
+    chans = ", ".join(f"#{c}" for c in executive)
+    if factor <= 0:
+        return None, ""
+    return (
+        round(measured / factor, 3),
+        f"in incident channels beside an executive channel ({chans}): "
+        f"the measured {measured:.3f}/h over update_requests_factor_with_exec_channel {factor:g}",
+    )
 
 
 def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) -> str:
@@ -123,12 +245,16 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             )
     beh = _child(doc, "behaviour")
     if "update_requests_per_hour" in what:
-        _put(
-            beh,
-            "update_requests_per_hour",
-            round(float(people["update_requests_per_hour"]), 3),
-            f"{src}, {what['update_requests_per_hour']} (requests seen in the incident channel)",
+        n = detail["n"]
+        rate, how = request_rate_to_write(
+            n["requests_with_ic"] / n["ic_hours"],
+            detail.get("executive_channels") or [],
+            load_scenario_text(base_text, base_name).behaviour.update_requests_factor_with_exec_channel,
         )
+        if rate is None:
+            del what["update_requests_per_hour"]
+        else:
+            _put(beh, "update_requests_per_hour", rate, f"{src}, {what['update_requests_per_hour']} {how}")
     if "spectator_questions_per_hour" in what:
         _put(
             beh,
@@ -136,19 +262,26 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             round(float(detail["spectator_questions_per_hour"]), 3),
             f"{src}, {what['spectator_questions_per_hour']}",
         )
-    for key, name in (("working", "answer_business_hours_min"), ("off_hours", "answer_off_hours_min")):
-        if f"reply_latency.{key}" in what:
-            _put(
-                _child(beh, "reply_latency"),
-                key,
-                lognormal_entry(fits[name]),
-                f"{src}, {what[f'reply_latency.{key}']}, {logs}",
-            )
-    paths = [
-        f"behaviour.{k}" for k in ("update_requests_per_hour", "spectator_questions_per_hour") if k in what
-    ]
+    answers = reply_latencies(detail, load_scenario_text(base_text, base_name).behaviour)
+    whose = {
+        "reply_latency.engaged": "reply_latency.engaged",
+        "reply_latency.working": "reply_latency.working",
+        "page_ack_off_hours": "off_hours",
+        "off_hours_questions": "off_hours",
+    }
+    paths = []
+    for key, (f, how) in answers.items():
+        parent, leaf = (_child(beh, "reply_latency"), key.split(".")[1]) if "." in key else (beh, key)
+        value = "wait" if f is None else lognormal_entry(f)
+        _put(
+            parent,
+            leaf,
+            value,
+            f"{src}, {what.get(whose[key], 'answers')}, {how}" + ("" if f is None else f", {logs}"),
+        )
+        paths.append(f"behaviour.{key}")
     paths += [
-        f"behaviour.reply_latency.{k}" for k in ("working", "off_hours") if f"reply_latency.{k}" in what
+        f"behaviour.{k}" for k in ("update_requests_per_hour", "spectator_questions_per_hour") if k in what
     ]
     for proto in doc.get("protocols") or []:
         paths += [

@@ -31,6 +31,11 @@ from incsim.calibrate.source import MAX_BYTES
 DEFAULT_PATTERN = "incident-*"
 """Which channels are incident channels, by name (the essay: ``#incident-YYYY-MM-DD-...``)."""
 
+EXECUTIVE_PATTERN = "*executive*"
+"""Which channels are executive channels, by name (the essay's ``#incident-executive``, where the
+IC posts simplified updates for leadership): never incident channels; their presence says the
+organisation had one."""
+
 SKIPPED_SUBTYPES = frozenset(
     {
         "message_changed",
@@ -108,6 +113,8 @@ class Workspace:
     channels: list[SlackChannel]
     skipped: dict[str, int] = field(default_factory=dict)
     """Messages left out, by reason (never silently)."""
+    executive: list[str] = field(default_factory=list)
+    """Executive channels with messages (by ``EXECUTIVE_PATTERN``): the organisation had one."""
 
 
 class _Files:
@@ -240,10 +247,14 @@ def _message(raw: object, people: dict[str, Person]) -> Message:
 
 
 def read_workspace(
-    path: Path | str, pattern: str = DEFAULT_PATTERN, names: list[str] | None = None
+    path: Path | str,
+    pattern: str = DEFAULT_PATTERN,
+    names: list[str] | None = None,
+    executive_pattern: str = EXECUTIVE_PATTERN,
 ) -> Workspace:
     """The export's people and its incident channels: those named in ``names``, else those whose
-    name matches the shell-style ``pattern``. A channel with no messages is left out."""
+    name matches the shell-style ``pattern`` and not ``executive_pattern`` (the executive channels,
+    listed apart). A channel with no messages is left out."""
     path = Path(path)
     files = _Files(path)
     people = _people(files)
@@ -256,13 +267,17 @@ def read_workspace(
             raise ExportError(f"{files.where('groups.json')}: expected a list of channels")
         doc = doc + groups
     wanted = set(names) if names else None
-    channels, skipped = [], {}
+    channels, skipped, executive = [], {}, []
     seen_names = set()
     for i, c in enumerate(doc):
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise ExportError(f"{files.where('channels.json')}: channel {i}: expected an object with a name")
         name = c["name"]
         seen_names.add(name)
+        if fnmatch.fnmatchcase(name, executive_pattern) and (wanted is None or name not in wanted):
+            if files.days(name):
+                executive.append(name)
+            continue
         if (name not in wanted) if wanted is not None else not fnmatch.fnmatchcase(name, pattern):
             continue
         created = c.get("created")
@@ -296,4 +311,4 @@ def read_workspace(
             f"({'named ' + ', '.join(sorted(wanted)) if wanted else 'matching ' + repr(pattern)})"
         )
     channels.sort(key=lambda c: (c.first, c.name))
-    return Workspace(str(path), people, channels, dict(sorted(skipped.items())))
+    return Workspace(str(path), people, channels, dict(sorted(skipped.items())), sorted(executive))

@@ -96,6 +96,15 @@ def calibrate(
     channel_pattern: Annotated[
         str, typer.Option("--channel-pattern", metavar="GLOB", help="Incident channels by name pattern.")
     ] = "incident-*",
+    executive_pattern: Annotated[
+        str,
+        typer.Option(
+            "--executive-pattern",
+            metavar="GLOB",
+            help="Executive channels by name pattern: never incident channels; one with messages says "
+            "the organisation had one (what --base makes of the 'any updates?' rate).",
+        ),
+    ] = "*executive*",
     update_pattern: Annotated[
         str | None,
         typer.Option(
@@ -144,6 +153,7 @@ def calibrate(
                 calls_mapping=calls_mapping,
                 channels=[c.strip() for c in channels.split(",") if c.strip()] if channels else None,
                 pattern=channel_pattern,
+                executive_pattern=executive_pattern,
                 update_pattern=update_pattern,
                 request_patterns=request_patterns,
             )
@@ -332,9 +342,9 @@ def _print_people(con, measured) -> None:
         highlight=False,
     )
     con.print(
-        f"  answer latency median {num(lat['business_hours'])} min in business hours "
-        f"(n={d['n']['answers_business_hours']}), {num(lat['off_hours'])} min off hours "
-        f"(n={d['n']['answers_off_hours']})",
+        f"  answer latency median {num(lat['business_hours'])} min in business hours, "
+        f"{num(lat['off_hours'])} min off hours (n={d['n']['answers']} answers; "
+        f"{d['n']['answers_in_incident']} by people already in the incident)",
         highlight=False,
     )
     con.print(
@@ -356,7 +366,13 @@ def _people_check(scenario_path, measured, replications, seed, out, as_json, for
         loaded = api.load(scenario_path)
     except ScenarioError as exc:
         fail(exc.problems)
-    result = people_check(loaded.scenario, measured["_samples"], replications=replications, seed=seed)
+    result = people_check(
+        loaded.scenario,
+        measured["_samples"],
+        replications=replications,
+        seed=seed,
+        executive_channel=bool(measured["people_detail"]["executive_channels"]),
+    )
     if out is not None:
         write_folder(out, {"people-check.json": dumps(result)}, force, ["incsim", *sys.argv[1:]])
     if as_json:
@@ -365,7 +381,13 @@ def _people_check(scenario_path, measured, replications, seed, out, as_json, for
     from rich.table import Table
 
     con = render.console()
-    for key, title in (("call_size", "people per call"), ("update_gap_min", "minutes between updates")):
+    for key, title in (
+        ("call_size", "people per call"),
+        ("update_gap_min", "minutes between updates"),
+        ("answer_in_incident_min", "minutes to answer, asked while in the incident"),
+        ("answer_business_min", "minutes to answer, asked outside it in the answerer's working hours"),
+        ("answer_off_min", "minutes to answer, asked outside it off hours"),
+    ):
         if key not in result:
             continue
         r = result[key]
@@ -395,15 +417,30 @@ def _people_check(scenario_path, measured, replications, seed, out, as_json, for
             f"simulated {shares or '–'}",
             highlight=False,
         )
-    rq = result["update_requests_per_hour"]
-    if rq["history"]["per_hour"] is not None:
+    sq = result["spectator_questions_per_hour"]
+    if sq["history"]["per_hour"] is not None:
         rates = ", ".join(
-            f"{p} {x['per_hour']:.2f} (the scenario asks {x['scenario_per_hour']:.2f})"
-            for p, x in rq["protocols"].items()
+            f"{p} {x['per_hour']:.2f} ({x['hours']:.0f} h)"
+            for p, x in sq["protocols"].items()
             if x["per_hour"] is not None
         )
         con.print(
-            f"'any updates?' requests per channel hour: measured {rq['history']['per_hour']:.2f} "
-            f"({rq['history']['requests']} in {rq['history']['hours']:.1f} h); simulated {rates or '–'}",
+            f"spectators' questions per spectator hour: measured {sq['history']['per_hour']:.2f} "
+            f"({sq['history']['hours']:.1f} h); simulated {rates or '–'}",
+            highlight=False,
+        )
+    rq = result["update_requests_per_hour"]
+    if rq["history"]["per_hour"] is not None:
+        rates = ", ".join(
+            f"{p} {x['per_hour']:.2f} (the scenario asks {x['scenario_per_hour']:.2f}"
+            f"{'' if x['same_practice'] else '; the other practice'})"
+            for p, x in rq["protocols"].items()
+            if x["per_hour"] is not None
+        )
+        practice = "with" if rq["history"]["executive_channel"] else "without"
+        con.print(
+            f"'any updates?' requests per channel hour with the IC in it: measured {rq['history']['per_hour']:.2f} "
+            f"({rq['history']['requests']} in {rq['history']['hours']:.1f} h, {practice} an executive "
+            f"channel); simulated {rates or '–'}",
             highlight=False,
         )
