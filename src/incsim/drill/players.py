@@ -14,21 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from incsim.drill.transcript import ACTIONS
 from incsim.model.events import Answer, Injected, Question, Update
 
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "ack": (),
-    "join": (),
-    "leave": (),
-    "update": ("status",),
-    "answer": (),
-    "ask": ("team",),
-    "page": ("who",),
-    "escalate": (),
-    "handover": ("to",),
-    "mitigated": (),
-}
-"""A player's actions and the arguments each needs (``decide`` goes through ``decide``)."""
 CHANNELS = {"incident": "incident", "exec": "executive", "executive": "executive", "status": "status"}
 STATUSES = ("investigating", "mitigated")
 INCIDENT = 0

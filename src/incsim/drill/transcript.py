@@ -44,6 +44,20 @@ KINDS = {
 }
 """Action kinds and the keys each one needs."""
 
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "ack": (),
+    "join": (),
+    "leave": (),
+    "update": ("status",),
+    "answer": (),
+    "ask": ("team",),
+    "page": ("who",),
+    "escalate": (),
+    "handover": ("to",),
+    "mitigated": (),
+}
+"""A player's actions and the arguments each needs (``decide`` goes through ``decide``)."""
+
 
 @dataclass(frozen=True)
 class Action:
@@ -256,8 +270,6 @@ def _wrong_arg(kind: str, args: dict[str, Any]) -> tuple[str, str] | None:
 def transcript_problems(transcript: Transcript, drill: Drill) -> list[LocatedProblem]:
     """What in ``transcript`` names something ``drill`` does not have (a decision or its option,
     an inject, an expectation, an objective, a played role, a player's action), located."""
-    from incsim.drill.players import ACTIONS
-
     decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
     injects = [i.id for i in drill.injects]
     expectations = [e.id for i in drill.injects for e in i.expectations]
