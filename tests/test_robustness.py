@@ -256,6 +256,10 @@ def test_cli_json_and_one_line_errors(tmp_path):
     )
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["samples"] == 4
+    res = runner.invoke(app, ["robustness", str(path), "--method", "sobol", "-o", str(tmp_path / "o1")])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "choose one of pce, saltelli" in res.stderr
+    res = runner.invoke(app, ["robustness", str(path), "--samples", "3", "-o", str(tmp_path / "o1")])
+    assert res.exit_code == 2 and "--samples must be at least 4 for --method pce" in res.stderr
     plain = tmp_path / "plain.yaml"
     plain.write_text(FLIP_YAML.split("uncertainty:")[0])
     res = runner.invoke(app, ["robustness", str(plain), "-o", str(tmp_path / "o2")])
