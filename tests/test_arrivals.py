@@ -36,8 +36,8 @@ kind: Scenario
 metadata: {name: clocks}
 org:
   teams:
-    - {name: app, size: 4, roles: [ic]}
-    - {name: far, size: 4, roles: [ic], utc_offset_hours: 8}
+    - {name: app, size: 4, duties: [ic]}
+    - {name: far, size: 4, duties: [ic], utc_offset_hours: 8}
   services:
     - {name: api, team: app}
     - {name: db, team: far}

@@ -301,5 +301,5 @@ def test_a_drill_s_schema_errors_are_mapped_as_a_scenario_s_are(minimal_yaml):
     line = drill.split("roots: payments-api")[0].count("\n") + 1
     assert str(problem) == f"d.yaml:{line}:10: incident.roots: expected a list, got a string"
     with pytest.raises(ScenarioError) as scenario_error:
-        load_scenario_text(minimal_yaml.replace("roles: [ic]", "roles: ic"), "s.yaml")
-    assert str(scenario_error.value.problems[0]).endswith("roles: expected a list, got a string")
+        load_scenario_text(minimal_yaml.replace("duties: [ic]", "duties: ic"), "s.yaml")
+    assert str(scenario_error.value.problems[0]).endswith("duties: expected a list, got a string")

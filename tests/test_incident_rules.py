@@ -23,7 +23,7 @@ kind: Scenario
 metadata: {name: scripted}
 org:
   teams:
-    - {name: app, size: 4, roles: [ic]}
+    - {name: app, size: 4, duties: [ic]}
   services:
     - {name: api, team: app}
     - {name: web, team: app}

@@ -27,7 +27,7 @@ DAY_WORKER = dict(
     start_hour=9.0,
     end_hour=17.0,
     weekends_off=False,
-    roles=(),
+    duties=(),
 )
 
 

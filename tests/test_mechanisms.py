@@ -70,7 +70,7 @@ def base_doc() -> dict:
                     "name": "ops",
                     "size": 3,
                     "work_hours": dict(ALWAYS),
-                    "roles": ["ic", "leadership", "security"],
+                    "duties": ["ic", "leadership", "security"],
                 },
             ],
             "services": [

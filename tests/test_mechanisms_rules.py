@@ -132,7 +132,7 @@ def engineer(offset=0.0, start=9.0, end=17.0, weekends_off=True, id="x-1") -> En
         start_hour=start,
         end_hour=end,
         weekends_off=weekends_off,
-        roles=(),
+        duties=(),
     )
 
 
@@ -217,7 +217,7 @@ def roster() -> Roster:
             "metadata": {"name": "rotas"},
             "org": {
                 "teams": [
-                    {"name": "app", "size": 3, "roles": ["ic"]},
+                    {"name": "app", "size": 3, "duties": ["ic"]},
                     {
                         "name": "db",
                         "size": 3,
@@ -230,7 +230,7 @@ def roster() -> Roster:
                         "name": "ops",
                         "size": 2,
                         "leads": 2,
-                        "roles": ["ic", "security"],
+                        "duties": ["ic", "security"],
                         "oncall": None,
                         "work_hours": {"start": 8, "end": 20, "weekends_off": False},
                     },
@@ -262,7 +262,7 @@ def test_the_roster_is_built_team_by_team(roster):
     ]
     assert [e.index for e in roster.by_team["db"]] == [0, 1, 2]
     db1, ops2 = roster.engineers["db-1"], roster.engineers["ops-2"]
-    assert (db1.team, db1.utc_offset_hours, db1.start_hour, db1.end_hour, db1.weekends_off, db1.roles) == (
+    assert (db1.team, db1.utc_offset_hours, db1.start_hour, db1.end_hour, db1.weekends_off, db1.duties) == (
         "db",
         2.0,
         9.0,
@@ -270,7 +270,7 @@ def test_the_roster_is_built_team_by_team(roster):
         True,
         ("security",),
     )
-    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.roles) == (
+    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.duties) == (
         8.0,
         20.0,
         False,

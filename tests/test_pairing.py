@@ -20,8 +20,8 @@ kind: Scenario
 metadata: {name: fleet}
 org:
   teams:
-    - {name: core, size: 6, roles: [ic], oncall: {per_shift: 1}}
-    - {name: edge, size: 6, roles: [ic], oncall: {per_shift: 1}}
+    - {name: core, size: 6, duties: [ic], oncall: {per_shift: 1}}
+    - {name: edge, size: 6, duties: [ic], oncall: {per_shift: 1}}
   services:
     - {name: a, team: core}
     - {name: b, team: core, depends_on: [a]}

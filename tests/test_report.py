@@ -50,8 +50,8 @@ metadata:
   description: "<img src=x onerror=alert(1)> [link](javascript:alert(1)) | pipe"
 org:
   teams:
-    - {{name: "app<b>", size: 4, roles: [ic]}}      # source <script>alert("comment")</script>
-    - {{name: "ops$x$", size: 3, roles: [ic]}}
+    - {{name: "app<b>", size: 4, duties: [ic]}}      # source <script>alert("comment")</script>
+    - {{name: "ops$x$", size: 3, duties: [ic]}}
   services:
     - {{name: api, team: "app<b>"}}
 incidents:
@@ -410,8 +410,8 @@ def test_every_written_parameter_is_listed_once_with_its_source(results, data):
     assert params["incidents.mix.cascading"].source.startswith("essay: 70% single-service")
     assert params["incidents.mix.cascading"].inherited_from == "incidents.mix"
     assert params["org.teams.payments.size"].source.startswith("Team sizes and leads: assumption")
-    assert params["org.teams.legal-comms.roles"].value == "legal, pr, compliance"
-    assert params["org.teams.legal-comms.roles"].source.startswith("Decision-makers for data loss")
+    assert params["org.teams.legal-comms.duties"].value == "legal, pr, compliance"
+    assert params["org.teams.legal-comms.duties"].source.startswith("Decision-makers for data loss")
     assert params["protocols.hybrid.escalation.services_affected_at_least"].source == (
         "essay: cascade over 3+ services, customer data at risk, or the async thread moving too slowly"
     )

@@ -805,8 +805,8 @@ def test_the_timeline_of_one_incident_among_several():
 
 def described_scenario() -> str:
     text = MINIMAL_YAML.replace(
-        "    - {name: app, size: 4, roles: [ic]}",
-        "    - {name: app, size: 4, roles: [ic]}  # assumption: a small team",
+        "    - {name: app, size: 4, duties: [ic]}",
+        "    - {name: app, size: 4, duties: [ic]}  # assumption: a small team",
     )
     text = text.replace(
         "  arrivals: {rate_per_week: 2}", "  arrivals: {rate_per_week: 2}  # essay: twice a week"
@@ -837,8 +837,8 @@ def description(tmp_path, run: dict | None = None, per_year: float = 36.6, **kw)
 
 def test_the_description_counts_what_the_folder_holds(tmp_path):
     # MINIMAL_YAML writes 12 parameters: apiVersion, kind, metadata.name, the team's size and
-    # roles, the service's team, the arrival rate, the mix, diagnosis and fix, two protocol kinds;
-    # the team's line carries an assumption (size and roles: 2), the arrivals line a citation (1)
+    # duties, the service's team, the arrival rate, the mix, diagnosis and fix, two protocol kinds;
+    # the team's line carries an assumption (size and duties: 2), the arrivals line a citation (1)
     d = description(tmp_path / "a")
     assert "the mean over the 1 replications is reported with a Student-t 95% confidence interval" in d["1.2"]
     assert "x simulated incidents a year (37)." in d["1.2"]

@@ -28,7 +28,7 @@ kind: Scenario
 metadata: {name: flip}
 org:
   teams:
-    - {name: app, size: 6, roles: [ic]}
+    - {name: app, size: 6, duties: [ic]}
     - {name: db, size: 4}
   services:
     - {name: api, team: app, depends_on: [store]}

@@ -297,11 +297,11 @@ def test_exact_zero_and_categorical_crossings():
     [c] = break_even(None, [-1, 1])
     assert c.x is None
     par = SweptParameter(
-        "org.teams.app.roles", (["ic"], []), ('["ic"]', "[]"), None, False, "linear", "", "", None
+        "org.teams.app.duties", (["ic"], []), ('["ic"]', "[]"), None, False, "linear", "", "", None
     )
     rec = describe_line("async-first", "war-room", "cost_usd", par, [0, 1], [-1, 1], [-2, 0], [0, 2])
     assert rec["sentence"].startswith(
-        'async-first stops paying off (cost_usd) between org.teams.app.roles = ["ic"] and []'
+        'async-first stops paying off (cost_usd) between org.teams.app.duties = ["ic"] and []'
     )
 
 

@@ -155,10 +155,10 @@ def cross_checks(scn: Scenario) -> list[Problem]:
                 )
             )
 
-    roles = {r for t in scn.org.teams for r in t.roles}
-    if "ic" not in roles:
+    duties = {r for t in scn.org.teams for r in t.duties}
+    if "ic" not in duties:
         problems.append(
-            Problem(("org", "teams"), "no team has the 'ic' role: nobody can be incident commander")
+            Problem(("org", "teams"), "no team has the 'ic' duty: nobody can be incident commander")
         )
     decision_sites: list[tuple[Loc, list]] = []
     for cat, spec in inc.categories.items():
@@ -168,10 +168,10 @@ def cross_checks(scn: Scenario) -> list[Problem]:
     for loc, decisions in decision_sites:
         for i, d in enumerate(decisions):
             for j, who in enumerate(d.stakeholders):
-                if who in ("service-owner", "ic", "affected-owners") or who in roles:
+                if who in ("service-owner", "ic", "affected-owners") or who in duties:
                     continue
                 problems.append(
-                    Problem((*loc, i, "stakeholders", j), f"stakeholder '{who}' is not a role of any team")
+                    Problem((*loc, i, "stakeholders", j), f"stakeholder '{who}' is not a duty of any team")
                 )
     names = [p.name for p in scn.protocols]
     base = scn.simulation.baseline

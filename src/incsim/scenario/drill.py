@@ -531,7 +531,7 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
         if iid in overlap:
             out.append((("injects", i, "id"), f"'{iid}' is both an inject and a decision id"))
     teams = [t.name for t in scn.org.teams]
-    scn_roles = sorted({r for t in scn.org.teams for r in t.roles})
+    scn_duties = sorted({r for t in scn.org.teams for r in t.duties})
     people = [f"{t.name}-{k + 1}" for t in scn.org.teams for k in range(t.size)]
     horizon = drill.metadata.duration_min
     deps: dict[str, set[str]] = {}
@@ -607,13 +607,13 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                     names = list(getattr(eff, "with_", [])) + list(getattr(eff, "who", []))
                     key = "with" if isinstance(eff, OpenRoom) else "who"
                     for n, name in enumerate(names):
-                        if name not in teams and name not in scn_roles and name not in people:
+                        if name not in teams and name not in scn_duties and name not in people:
                             out.append(
                                 (
                                     (*where, key, n),
                                     (
-                                        f"'{name}' is no team, role or person of the "
-                                        f"scenario{_closest(name, teams + scn_roles)}"
+                                        f"'{name}' is no team, duty or person of the "
+                                        f"scenario{_closest(name, teams + scn_duties)}"
                                     ),
                                 )
                             )

@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -29,8 +30,9 @@ Flag = Literal["security", "data-loss", "regulatory"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
-# Roles a team's members can take. ``service-owner`` and ``ic`` are resolved per incident.
-Role = Literal["ic", "security", "leadership", "legal", "pr", "compliance"]
+# Standing duties a team's members hold (a team's ``duties:``; ``roles:`` is its old spelling,
+# read for a release). ``service-owner`` and ``ic`` are resolved per incident.
+Duty = Literal["ic", "security", "leadership", "legal", "pr", "compliance"]
 Stakeholder = Literal[
     "service-owner", "ic", "security", "leadership", "legal", "pr", "compliance", "affected-owners"
 ]
@@ -75,7 +77,7 @@ class Team(Strict):
     utc_offset_hours: Annotated[float, Field(ge=-12, le=14)] = 0.0
     work_hours: WorkHours = WorkHours()
     oncall: OnCall | None = OnCall()
-    roles: list[Role] = []
+    duties: list[Duty] = Field([], validation_alias=AliasChoices("duties", "roles"))
 
 
 class Service(Strict):
