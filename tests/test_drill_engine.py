@@ -265,7 +265,7 @@ kind: Drill
 metadata: {title: effects, duration_min: 60}
 scenario: {path: ../seed.yaml, protocol: async-first}
 incident: {category: single-service, roots: [checkout], start: Wed 11:00}
-roles: [{id: ic, title: IC}]
+seats: [{id: ic, title: IC}]
 decisions:
   - id: act
     at: 5

@@ -4,12 +4,25 @@ offers, and giving both is a located error (docs/glossary.md lists every rename)
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from incsim.scenario.jsonschema import scenario_json_schema
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from tests.scenario_helpers import MINIMAL_YAML
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+DRILL = """\
+apiVersion: incsim/v1
+kind: Drill
+metadata: {title: tiny drill, duration_min: 60}
+scenario: {path: seed.yaml, protocol: async-first}
+incident: {category: single-service, roots: [payments-api], start: Tue 14:10}
+seats:
+  - {id: oncall, title: On-call, holds: debugger}
+  - {id: ic, title: IC}
+"""
 
 
 def _problems(text: str) -> list[str]:
@@ -43,3 +56,39 @@ def test_both_spellings_at_once_are_refused_at_the_old_one():
 def test_the_schema_offers_the_new_spelling_only():
     team = json.loads(scenario_json_schema())["$defs"]["Team"]["properties"]
     assert "duties" in team and "roles" not in team
+
+
+def _drill(text: str):
+    from incsim.scenario.drill import load_drill_text
+
+    return load_drill_text(text, "d.yaml", base=SCENARIOS)
+
+
+def _drill_problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as err:
+        _drill(text)
+    return [str(p) for p in err.value.problems]
+
+
+def test_a_drills_roles_are_read_as_its_seats():
+    new = _drill(DRILL)
+    old = _drill(DRILL.replace("\nseats:\n", "\nroles:\n"))
+    assert [s.id for s in new.drill.seats] == ["oncall", "ic"]
+    assert old.drill == new.drill
+
+
+def test_a_cross_check_under_the_old_key_points_at_it():
+    """The position is the old key's; the path is spelled the new way."""
+    text = DRILL.replace("\nseats:\n", "\nroles:\n").replace("title: IC}", "title: IC, holds: debugger}")
+    line = text.splitlines().index("  - {id: ic, title: IC, holds: debugger}") + 1
+    col = text.splitlines()[line - 1].index("holds") + 1
+    assert _drill_problems(text) == [
+        f"d.yaml:{line}:{col}: seats.1.holds: 'debugger' is held by seat 'oncall' already"
+    ]
+
+
+def test_the_drill_schema_offers_seats_only():
+    from incsim.scenario.drill import drill_json_schema
+
+    props = json.loads(drill_json_schema())["properties"]
+    assert "seats" in props and "roles" not in props

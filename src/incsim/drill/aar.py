@@ -271,7 +271,7 @@ def _cast(session) -> list[dict]:
             if r.id in model
             else "nobody played it (its actions did not happen)",
         }
-        for r in session.drill.roles
+        for r in session.drill.seats
     ]
 
 

@@ -126,7 +126,7 @@ class DrillSession(Playing):
         self._halt = False
         self._injects = {i.id: i for i in self.drill.injects}
         self._decisions = {d.id: d for d in self.drill.decisions}
-        self._roles = {r.id: r for r in self.drill.roles}
+        self._roles = {r.id: r for r in self.drill.seats}
         self._cast(players)
         self.world.log.subscribe(self._on_event)
         self.world.run(until=self.t0)
@@ -618,7 +618,7 @@ class DrillSession(Playing):
 
     def roles(self) -> list[RoleCard]:
         """The drill's roles."""
-        return [RoleCard(r.id, safe_text(r.title), safe_text(r.briefing), r.played) for r in self.drill.roles]
+        return [RoleCard(r.id, safe_text(r.title), safe_text(r.briefing), r.played) for r in self.drill.seats]
 
     def upcoming(self) -> list[Upcoming]:
         """Scheduled injects (and decisions) that have not happened yet, soonest first."""

@@ -76,7 +76,7 @@ def room_view(session) -> dict[str, Any]:
         "feed": [_item(f) for f in feed[-FEED_TAIL:]],
         "decision": _decision(session),
         "roles": [
-            {"id": r.id, "title": r.title, "played": r.id in session.playing} for r in session.drill.roles
+            {"id": r.id, "title": r.title, "played": r.id in session.playing} for r in session.drill.seats
         ],
     }
 
@@ -135,7 +135,7 @@ def facilitator_view(session, joined: dict[str, int]) -> dict[str, Any]:
         "expectations": [{"id": i, "text": t, "outcome": o or ""} for i, t, o in session.expectations()],
         "roles": [
             {"id": r.id, "title": r.title, "played": r.id in session.playing, "devices": joined.get(r.id, 0)}
-            for r in session.drill.roles
+            for r in session.drill.seats
         ],
         "hotwash": list(session.drill.hotwash),
         "objectives": [{"id": o.id, "text": o.text} for o in session.drill.objectives],

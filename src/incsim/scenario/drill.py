@@ -1,6 +1,6 @@
 """The drill file (``kind: Drill``): a game day or tabletop exercise on a scenario's organisation.
 
-A drill names the scenario it runs on (a path or inline), the incident, who plays which role,
+A drill names the scenario it runs on (a path or inline), the incident, who takes which seat,
 the objectives, timed or conditional injects, decisions whose options change the simulation,
 tabletop modules and hot-wash questions. ``load_drill`` validates it and reports every problem
 as ``FILE:LINE:COL: path: message``, like the scenario loader.
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -130,14 +131,15 @@ class IncidentDef(_Strict):
         return self
 
 
-class Role(_Strict):
-    """A role in the exercise, with the briefing its player reads."""
+class Seat(_Strict):
+    """A seat at the exercise's table (a drill file's ``seats:``; ``roles:`` is the old spelling,
+    read for a release), with the briefing its player reads."""
 
     id: Id
     title: str
     briefing: str = ""
     played: bool = True
-    """Whether a person plays it; a role not played is left to the model's people."""
+    """Whether a person takes it; a seat not taken is left to the model's people."""
     holds: Literal["ic", "debugger"] | None = None
     """The place in the simulated incident the role holds: the incident commander, or the
     debugger (the owning team's on-call). When a person plays it, the model takes none of that
@@ -196,9 +198,9 @@ class Expectation(_Strict):
     ) = None
     """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
     role: str | None = None
-    """With ``event``: only events of this role count: a drill role's id (a played role's
-    expectation counts only what its player does), or a place in the incident (``debugger``,
-    ``ic``, ``expert``, ...; the drill role holding it, if any, stands for it)."""
+    """With ``event``: only events of this role count: a seat's id (a taken seat's expectation
+    counts only what its player does), or a place in the incident (``debugger``, ``ic``,
+    ``expert``, ...; the seat holding it, if any, stands for it)."""
 
 
 class _Timed(_Strict):
@@ -321,7 +323,7 @@ class DecisionOption(_Strict):
 
 
 class DecisionDef(_Timed):
-    """A decision put to a role, with a countdown and a default taken when it runs out."""
+    """A decision put to a seat, with a countdown and a default taken when it runs out."""
 
     id: Id
     prompt: str
@@ -349,7 +351,7 @@ class Drill(_Strict):
     metadata: DrillMetadata
     scenario: ScenarioRef
     incident: IncidentDef
-    roles: list[Role] = []
+    seats: list[Seat] = Field([], validation_alias=AliasChoices("seats", "roles"))
     objectives: list[Objective] = []
     injects: list[Inject] = []
     decisions: list[DecisionDef] = []
@@ -512,15 +514,15 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
         )
     if inc.draw is not None and scn.incidents.arrivals is None and not scn.incidents.scripted:
         out.append((("incident", "draw"), "the scenario has no arrivals to draw an incident from"))
-    roles = [r.id for r in drill.roles]
+    seats = [r.id for r in drill.seats]
     objectives = [o.id for o in drill.objectives]
     injects = [i.id for i in drill.injects]
     decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
-    _dupes(out, "roles", roles)
+    _dupes(out, "seats", seats)
     held: dict[str, str] = {}
-    for i, r in enumerate(drill.roles):
+    for i, r in enumerate(drill.seats):
         if r.holds is not None and r.holds in held:
-            out.append((("roles", i, "holds"), f"'{r.holds}' is held by role '{held[r.holds]}' already"))
+            out.append((("seats", i, "holds"), f"'{r.holds}' is held by seat '{held[r.holds]}' already"))
         elif r.holds is not None:
             held[r.holds] = r.id
     _dupes(out, "objectives", objectives)
@@ -591,8 +593,8 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                         )
                     )
         else:
-            if item.role not in roles:
-                out.append(((sect, i, "role"), f"unknown role '{item.role}'{_closest(item.role, roles)}"))
+            if item.role not in seats:
+                out.append(((sect, i, "role"), f"unknown seat '{item.role}'{_closest(item.role, seats)}"))
             opts = [o.id for o in item.options]
             if item.default not in opts:
                 out.append(
