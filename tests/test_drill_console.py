@@ -243,7 +243,7 @@ def test_the_screen_fits_80x24():
     text = "\n".join(lines)
     for needle in (
         "incident channel",
-        "exec channel",
+        "executive channel",
         "default debug in 05:00 sim",
         clock(session.feed()[-2].t),
     ):

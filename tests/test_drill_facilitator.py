@@ -81,7 +81,7 @@ def test_a_replay_keeps_the_order_of_one_minute():
     at: 8""",
         """  - id: same-minute
     at: 9
-    channel: incident
+    lane: incident
     from: data on-call
     text: "Replica lag is zero."
   - id: replica-note

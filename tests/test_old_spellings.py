@@ -92,3 +92,36 @@ def test_the_drill_schema_offers_seats_only():
 
     props = json.loads(drill_json_schema())["properties"]
     assert "seats" in props and "roles" not in props
+
+
+def test_an_injects_channel_exec_is_read_as_its_executive_lane():
+    inject = (
+        "injects:\n  - {id: vp, at: 5, %s, text: any news?, expectations: [{id: e, text: t, event: %s}]}\n"
+    )
+    new = _drill(DRILL + inject % ("lane: executive", "executive_update"))
+    old = _drill(DRILL + inject % ("channel: exec", "exec_update"))
+    assert new.drill.injects[0].lane == "executive"
+    assert new.drill.injects[0].expectations[0].event == "executive_update"
+    assert old.drill == new.drill
+    (problem,) = _drill_problems(DRILL + inject % ("channel: exec", "exec_updat"))
+    assert "injects.0.expectations.0.event" in problem and "'executive_update'" in problem
+
+
+def test_the_drill_schema_offers_the_new_lane_and_event_spellings_only():
+    from incsim.scenario.drill import drill_json_schema
+
+    inject = json.loads(drill_json_schema())["$defs"]["Inject"]["properties"]
+    assert "lane" in inject and "channel" not in inject
+    assert "executive" in json.dumps(inject["lane"]) and '"exec"' not in json.dumps(inject["lane"])
+    event = json.dumps(json.loads(drill_json_schema())["$defs"]["Expectation"]["properties"]["event"])
+    assert "executive_update" in event and '"exec_update"' not in event
+
+
+def test_behaviours_write_exec_update_is_read_as_write_executive_update():
+    text = MINIMAL_YAML + "behaviour:\n  write_%s: 7\n"
+    new = load_scenario_text(text % "executive_update", "s.yaml")
+    old = load_scenario_text(text % "exec_update", "s.yaml")
+    assert new.behaviour.write_executive_update.value == 7
+    assert old == new
+    behaviour = json.loads(scenario_json_schema())["$defs"]["Behaviour"]["properties"]
+    assert "write_executive_update" in behaviour and "write_exec_update" not in behaviour

@@ -161,7 +161,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
         {
             "t": f.t,
             "clock": _clock(f.t),
-            "channel": f.channel,
+            "channel": f.lane,
             "sender": f.sender,
             "text": f.text,
             "kind": f.kind,

@@ -37,7 +37,7 @@ OTHER_CHANNELS = {"page": "PAGE", "status": "STATUS PAGE", "email": "EMAIL", "fa
 def feed_line(item: Any) -> Text:
     """One feed item as a line of the console's channel logs (markup-free: text stays text)."""
     line = Text(f"{clock(item.t)} ", style="dim")
-    tag = OTHER_CHANNELS.get(item.channel)
+    tag = OTHER_CHANNELS.get(item.lane)
     if tag:
         line.append(f"[{tag}] ", style="bold magenta")
     if item.kind == "inject":
@@ -330,7 +330,7 @@ class DrillConsole(App[Path | None]):
     #left { width: 1fr; }
     #right { width: 32; }
     #incident { height: 2fr; border: round $secondary; }
-    #exec { height: 1fr; border: round $secondary; }
+    #executive { height: 1fr; border: round $secondary; }
     #decision { height: 1fr; border: round $warning; padding: 0 1; overflow-y: auto; }
     #upcoming { height: 1fr; border: round $secondary; padding: 0 1; }
     RichLog { scrollbar-size-vertical: 1; }
@@ -405,7 +405,7 @@ class DrillConsole(App[Path | None]):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield RichLog(id="incident", wrap=True, markup=False, auto_scroll=True, min_width=10)
-                yield RichLog(id="exec", wrap=True, markup=False, auto_scroll=True, min_width=10)
+                yield RichLog(id="executive", wrap=True, markup=False, auto_scroll=True, min_width=10)
             with Vertical(id="right"):
                 yield Static(id="decision")
                 yield Static(id="upcoming")
@@ -414,7 +414,7 @@ class DrillConsole(App[Path | None]):
     def on_mount(self) -> None:
         """Title the panels, start the clock unless stepped, draw."""
         self.query_one("#incident").border_title = "incident channel"
-        self.query_one("#exec").border_title = "exec channel"
+        self.query_one("#executive").border_title = "executive channel"
         self.query_one("#upcoming").border_title = "upcoming"
         if not self.stepped:
             self._last_tick = self.wall()
@@ -483,9 +483,9 @@ class DrillConsole(App[Path | None]):
         if st.exposure:
             bar.append(f" · exposure {st.exposure:g}")
         bar_widget.update(bar)
-        incident, exec_ = self.query_one("#incident", RichLog), self.query_one("#exec", RichLog)
+        incident, exec_ = self.query_one("#incident", RichLog), self.query_one("#executive", RichLog)
         for item in items:
-            (exec_ if item.channel == "exec" else incident).write(feed_line(item))
+            (exec_ if item.lane == "executive" else incident).write(feed_line(item))
             self._seen = max(self._seen, item.index + 1)
         box = self.query_one("#decision", Static)
         box.display = pending is not None
@@ -509,7 +509,7 @@ class DrillConsole(App[Path | None]):
             up.append("The drill is over.\nw hot wash · a plan · F finish\n\n", style="bold green")
         for u in upcoming[:8]:
             up.append(f"{u.id} ", style="bold")
-            up.append(f"{u.channel}\n", style="dim")
+            up.append(f"{u.lane}\n", style="dim")
             up.append(f"  {u.when}\n", style="dim")
         if not upcoming and not finished:
             up.append("no scheduled injects left", style="dim")

@@ -353,8 +353,8 @@ class DrillSession(Playing):
             ):
                 self._halt = True  # the room should see this before the clock moves on
 
-    def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
-        item = FeedItem(len(self._feed), round(t, 6), channel, safe_text(sender), safe_text(text), kind)
+    def _post(self, t: float, lane: str, sender: str, text: str, kind: str) -> FeedItem:
+        item = FeedItem(len(self._feed), round(t, 6), lane, safe_text(sender), safe_text(text), kind)
         self._feed.append(item)
         return item
 
@@ -362,9 +362,9 @@ class DrillSession(Playing):
         now = self.world.env.now
         self.fired[inj.id] = Fired(inj.id, now - self.t0, on_demand)
         self.world.log.add(Injected(now, INCIDENT, inj.sender, what="inject", id=inj.id))
-        head = f"{inj.title}: " if inj.title and inj.channel != "page" else ""
+        head = f"{inj.title}: " if inj.title and inj.lane != "page" else ""
         to = f" → {inj.to}" if inj.to else ""
-        self._post(now - self.t0, inj.channel, inj.sender or "facilitator", f"{head}{inj.text}{to}", "inject")
+        self._post(now - self.t0, inj.lane, inj.sender or "facilitator", f"{head}{inj.text}{to}", "inject")
         self._followers(inj.id)
 
     def _prompt(self, d: DecisionDef) -> None:
@@ -626,21 +626,21 @@ class DrillSession(Playing):
         for item in [*self.drill.injects, *self.drill.decisions]:
             if getattr(item, "on_demand", False) or item.id in self.fired or item.id in self.prompted:
                 continue
-            channel = getattr(item, "channel", "facilitator")
+            lane = getattr(item, "lane", "facilitator")
             if item.id in self._due:
                 at = self._due[item.id] - self.t0
-                out.append(Upcoming(item.id, clock(at), channel, at))
+                out.append(Upcoming(item.id, clock(at), lane, at))
             elif item.after is not None:
                 out.append(
                     Upcoming(
                         item.id,
                         f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
-                        channel,
+                        lane,
                         None,
                     )
                 )
             elif item.when is not None:
-                out.append(Upcoming(item.id, condition_text(item.when), channel, None))
+                out.append(Upcoming(item.id, condition_text(item.when), lane, None))
             if item.only_if is not None and out and out[-1].id == item.id:
                 out[-1] = dataclasses.replace(
                     out[-1], when=f"{out[-1].when}, if {condition_text(item.only_if)}"
@@ -681,7 +681,7 @@ class DrillSession(Playing):
         fired = self.fired.get(inj.id)
         if exp.event is None or fired is None:
             return None, None
-        channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
+        channel = {"executive_update": "executive", "status_update": "status"}.get(exp.event)
         kind = Kind.UPDATE if channel else Kind(exp.event)
         start = fired.t + self.t0
         hit = next(

@@ -121,15 +121,21 @@ def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     if isinstance(ev, Left):
         return t, "incident", ev.who, f"{ev.who} left", "event"
     if isinstance(ev, Question):
-        return t, "exec" if ev.who == "leadership" else "incident", ev.who, f"{ev.topic} → {ev.to}", "event"
+        return (
+            t,
+            "executive" if ev.who == "leadership" else "incident",
+            ev.who,
+            f"{ev.topic} → {ev.to}",
+            "event",
+        )
     if isinstance(ev, Answer):
         return t, "incident", ev.who, f"answered {ev.to} after {ev.wait_min:.0f} min", "event"
     if isinstance(ev, Update):
-        chan = {"executive": "exec", "status": "status"}.get(ev.channel, "incident")
+        lane = ev.channel if ev.channel in ("executive", "status") else "incident"
         text = ev.text or f"status: {ev.status}" + (
             f"; impact: {', '.join(ev.impact)}" if ev.impact else ""
         ) + (f"; next: {ev.next_steps}" if ev.next_steps else "")
-        return t, chan, ev.who, text, "update"
+        return t, lane, ev.who, text, "update"
     if isinstance(ev, DecisionRequested):
         return t, "incident", "ic", f"decision needed: {ev.name}", "event"
     if isinstance(ev, Decision):

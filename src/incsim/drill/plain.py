@@ -24,7 +24,7 @@ commands (one per line):
   w N ANSWER             a hot-wash answer to question N (numbered by 'w')
   p ACTION | OWNER | DUE add a row to the improvement plan
   pl ROLE ACTION [KEY=VALUE ...]   what a player does: ack, join, leave, answer,
-                         update status=investigating|mitigated [channel=incident|exec|status]
+                         update status=investigating|mitigated [channel=incident|executive|status]
                            [next_steps="..."] [eta=MIN] [text="..."], ask team=T, page who=W,
                          escalate [reason="..."]
   st  status    u  upcoming injects    i  on-demand injects    r  roles    e  expectations
@@ -53,7 +53,7 @@ class Plain:
     def show_feed(self) -> None:
         """Print the feed items not shown yet."""
         for f in self.s.feed(self.seen):
-            self.say(f"{_clock(f.t)}  {f.channel:<11} {f.sender:<14} {f.text}")
+            self.say(f"{_clock(f.t)}  {f.lane:<11} {f.sender:<14} {f.text}")
         self.seen = len(self.s.feed())
 
     def show_pending(self) -> None:
@@ -161,7 +161,7 @@ class Plain:
                 )
             elif cmd == "u":
                 for u in s.upcoming():
-                    self.say(f"  {u.id:<16} {u.when:<24} {u.channel}")
+                    self.say(f"  {u.id:<16} {u.when:<24} {u.lane}")
             elif cmd == "i":
                 for iid, title in s.on_demand():
                     self.say(f"  {iid:<16} {title}")

@@ -192,7 +192,7 @@ class Playing:
             status = a["status"]
             if channel is None or status not in STATUSES:
                 raise ValueError(
-                    f"an update goes to incident, exec or status with a status of {' or '.join(STATUSES)}"
+                    f"an update goes to incident, executive or status with a status of {' or '.join(STATUSES)}"
                 )
             eta = a.get("eta")
             world.emit(

@@ -12,7 +12,7 @@ class FeedItem:
 
     index: int
     t: float
-    channel: str  # "incident"|"exec"|"page"|"status"|"email"|"facilitator"
+    lane: str  # "incident"|"executive"|"page"|"status"|"email"|"facilitator"
     sender: str
     text: str
     kind: str  # "event"|"inject"|"decision"|"note"|"update"
@@ -34,7 +34,7 @@ class Upcoming:
 
     id: str
     when: str
-    channel: str
+    lane: str
     at: float | None  # None: waits on a condition or on another item
 
 

@@ -32,7 +32,7 @@ def run_sheet(loaded, seed: int) -> str:
         inj = s._injects[f.id]
         what = inj.title or inj.text
         rows.append(
-            (f.t, 0, f"inject   {f.id} ({inj.channel}{', from ' + inj.sender if inj.sender else ''}): {what}")
+            (f.t, 0, f"inject   {f.id} ({inj.lane}{', from ' + inj.sender if inj.sender else ''}): {what}")
         )
     for d in s.decided.values():
         dd = s._decisions[d.id]

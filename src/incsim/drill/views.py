@@ -14,8 +14,8 @@ from typing import Any
 
 from incsim.drill.feed import clock
 
-ROOM_CHANNELS = ("incident", "exec", "status", "email", "page")
-PLAYER_CHANNELS = ("incident", "exec", "status", "email")
+ROOM_CHANNELS = ("incident", "executive", "status", "email", "page")
+PLAYER_CHANNELS = ("incident", "executive", "status", "email")
 FEED_TAIL = 60
 
 
@@ -24,7 +24,7 @@ def _item(f) -> dict[str, Any]:
         "i": f.index,
         "t": f.t,
         "clock": clock(f.t),
-        "channel": f.channel,
+        "channel": f.lane,  # the JSON key the served pages read
         "sender": f.sender,
         "text": f.text,
         "kind": f.kind,
@@ -67,7 +67,7 @@ def room_view(session) -> dict[str, Any]:
     feed = [
         f
         for f in session.feed()
-        if f.channel in ROOM_CHANNELS or (f.channel == "facilitator" and f.kind == "decision")
+        if f.lane in ROOM_CHANNELS or (f.lane == "facilitator" and f.kind == "decision")
     ]
     return {
         "view": "room",
@@ -92,13 +92,13 @@ def player_view(session, role_id: str) -> dict[str, Any]:
     marks = _pages_for(session, role)
     feed = []
     for f in session.feed():
-        if f.channel in PLAYER_CHANNELS:
+        if f.lane in PLAYER_CHANNELS:
             feed.append(f)
-        elif f.channel == "page" and any(
+        elif f.lane == "page" and any(
             re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", f.text.lower()) for m in marks
         ):
             feed.append(f)
-        elif f.channel == "facilitator" and f.kind == "decision" and f.sender == role_id:
+        elif f.lane == "facilitator" and f.kind == "decision" and f.sender == role_id:
             feed.append(f)
     return {
         "view": "player",
@@ -130,7 +130,7 @@ def facilitator_view(session, joined: dict[str, int]) -> dict[str, Any]:
         "status": _status(session),
         "feed": [_item(f) for f in session.feed()[-FEED_TAIL * 2 :]],
         "decision": decision,
-        "upcoming": [{"id": u.id, "when": u.when, "channel": u.channel} for u in session.upcoming()],
+        "upcoming": [{"id": u.id, "when": u.when, "channel": u.lane} for u in session.upcoming()],
         "on_demand": [{"id": i, "title": t} for i, t in session.on_demand()],
         "expectations": [{"id": i, "text": t, "outcome": o or ""} for i, t, o in session.expectations()],
         "roles": [

@@ -45,7 +45,7 @@ SOURCES = {
     "invite_size": 23,  # how many a fixed-size room invites
     "linger": 24,  # whether and how long someone stays in a room with nothing to do
     "off_hours_ack": 25,  # someone off hours acknowledging a page
-    "write_exec_update": 26,  # the IC writing the executive update
+    "write_executive_update": 26,  # the IC writing the executive update
     "drill_update": 27,  # a status update a drill's decision asks for
     "suggestions": 28,  # whether a spectator's question is a suggestion that saves work
     "suggestion_saves": 29,  # how much work a useful suggestion saves

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     NonNegativeFloat,
@@ -47,7 +48,19 @@ from incsim.scenario.overrides import (
 from incsim.scenario.schema import Category, Flag, Scenario
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-Channel = Literal["incident", "exec", "page", "status", "email", "facilitator"]
+# Old spellings of values, read for a release: the executive lane and expectation event.
+_OLD_VALUES = {"exec": "executive", "exec_update": "executive_update"}
+
+
+def _new_spelling(value: Any) -> Any:
+    return _OLD_VALUES.get(value, value) if isinstance(value, str) else value
+
+
+# A lane of the drill's feed: where an inject or a line of the feed appears (not the event
+# log's channel of an update, ``model/events.Channel``).
+Lane = Annotated[
+    Literal["incident", "executive", "page", "status", "email", "facilitator"], BeforeValidator(_new_spelling)
+]
 Outcome = Literal["met", "partial", "missed"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _START = re.compile(r"^\s*(?P<day>[A-Za-z]{3})[a-z]*\s+(?P<h>\d{1,2}):(?P<m>\d{2})\s*$")
@@ -182,17 +195,20 @@ class Expectation(_Strict):
     """Deadline, minutes after the inject fires."""
     score: Annotated[float, Field(ge=0)] = 1.0
     event: (
-        Literal[
-            "paged",
-            "joined",
-            "update",
-            "decision",
-            "room_opened",
-            "escalated",
-            "mitigated",
-            "resolved",
-            "exec_update",
-            "status_update",
+        Annotated[
+            Literal[
+                "paged",
+                "joined",
+                "update",
+                "decision",
+                "room_opened",
+                "escalated",
+                "mitigated",
+                "resolved",
+                "executive_update",
+                "status_update",
+            ],
+            BeforeValidator(_new_spelling),
         ]
         | None
     ) = None
@@ -217,11 +233,12 @@ class _Timed(_Strict):
 
 
 class Inject(_Timed):
-    """A message that reaches the room (page, channel post, email, exec question)."""
+    """A message that reaches the room (page, channel post, email, executive's question)."""
 
     id: Id
     title: str = ""
-    channel: Channel = "incident"
+    lane: Lane = Field("incident", validation_alias=AliasChoices("lane", "channel"))
+    """The feed's lane it appears in (``channel:`` is the old spelling, read for a release)."""
     sender: str = Field("", alias="from")
     to: str = ""
     text: str

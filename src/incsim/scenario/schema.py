@@ -248,7 +248,11 @@ class Behaviour(Strict):
     """Ad-hoc "any updates?" requests to the IC from leadership."""
     update_requests_factor_with_exec_channel: Probability = 0.3
     write_update: Duration | None = 4.0
-    write_exec_update: Duration | None = 2.0
+    write_executive_update: Duration | None = Field(
+        2.0, validation_alias=AliasChoices("write_executive_update", "write_exec_update")
+    )
+    """The IC writing the executive channel's update (``write_exec_update`` is the old
+    spelling, read for a release)."""
     read_update: Duration | None = 1.5
     debuggers: PositiveInt = 1
     """People of the owning team who debug an incident together: the debugger and, beyond one,
