@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from incsim import api
 from incsim.cli.pilot import pilot
 from incsim.cli.report import report
+from incsim.clock import weekday_time
 from incsim.metrics import NON_ESSENTIAL
 from incsim.model.events import Detected, Interrupted, Joined, Left, Resolved, RoomClosed, RoomOpened
 from incsim.output import sealed_json
@@ -745,7 +746,7 @@ def test_numbers_read_like_a_person_wrote_them():
     assert wording.mean_ci(wording.Estimate(21.66, 18.58, 24.74), 1) == "21.7 [18.6–24.7]"
     assert wording.mean_ci(wording.Estimate(5.0, math.nan, math.nan)) == "5"
     assert (
-        wording.clock(0) == "Mon 00:00 UTC"
-        and wording.clock(1440 + 153.5) == "Tue 02:33 UTC"
-        and wording.clock(7 * 1440) == "Mon 00:00 UTC"
+        weekday_time(0) == "Mon 00:00 UTC"
+        and weekday_time(1440 + 153.5) == "Tue 02:33 UTC"
+        and weekday_time(7 * 1440) == "Mon 00:00 UTC"
     )

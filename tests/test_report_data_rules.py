@@ -363,11 +363,6 @@ def test_mean_ci_money_ci_clock_and_capitals():
         wording.money_ci(Estimate(500, 0, 1_000)) == f"$500 [$0{DASH}$1.0k]"
     )  # a bound of 0 is not negative
     assert wording.mean_ci(Estimate(1234, 1000, 1500), money=True) == f"$1,234 [$1,000{DASH}$1,500]"
-    days = [wording.clock(d * 1440 + 600) for d in range(7)]
-    assert days == [f"{d} 10:00 UTC" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
-    assert wording.clock(None) == "n/a" and wording.clock(math.nan) == "n/a"
-    assert wording.clock(6 * 1440 + 23 * 60 + 59.9) == "Sun 23:59 UTC"
-    assert wording.clock(8 * 1440 + 61) == "Tue 01:01 UTC"
     assert wording.capitalised("async-first") == "Async-first" and wording.capitalised("") == ""
     assert wording.capitalised("a") == "A"
 

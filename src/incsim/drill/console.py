@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option as ListOption
 
-from incsim.drill.feed import clock, safe_text
+from incsim.clock import drill_time
+from incsim.drill.feed import safe_text
 from incsim.drill.lock import guard
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ OTHER_CHANNELS = {"page": "PAGE", "status": "STATUS PAGE", "email": "EMAIL", "fa
 
 def feed_line(item: Any) -> Text:
     """One feed item as a line of the console's channel logs (markup-free: text stays text)."""
-    line = Text(f"{clock(item.t)} ", style="dim")
+    line = Text(f"{drill_time(item.t)} ", style="dim")
     tag = OTHER_CHANNELS.get(item.lane)
     if tag:
         line.append(f"[{tag}] ", style="bold magenta")
@@ -152,7 +153,7 @@ class NoteScreen(_Modal):
             ListOption(Text(f"{oid}: {text}"[:70]), id=oid) for oid, text in _objectives(self.session)
         ]
         with Vertical():
-            yield Label(Text(f"Note at {clock(self.session.now)}  (enter saves; tab: objective)"))
+            yield Label(Text(f"Note at {drill_time(self.session.now)}  (enter saves; tab: objective)"))
             yield Input(placeholder="what happened, what was said", id="note")
             yield OptionList(*options, id="objective")
 
@@ -475,7 +476,7 @@ class DrillConsole(App[Path | None]):
             upcoming = s.upcoming()
             finished = s.finished
         bar = Text()
-        bar.append(f"{clock(st.now)} {st.local} ", style="bold")
+        bar.append(f"{drill_time(st.now)} {st.local} ", style="bold")
         bar.append(f"{self.mode():<9} ", style="bold reverse" if self.paused or finished else "bold")
         bar.append(f"{st.protocol} · {st.services_affected} svc affected · {st.people_engaged} engaged")
         bar.append(" · room open" if st.room_open else "")
@@ -496,7 +497,7 @@ class DrillConsole(App[Path | None]):
             box.border_title = f"decide: {pending.role}"
             text = Text(f"{pending.prompt}\n", style="bold")
             left = pending.deadline - st.now
-            text.append(f"default {pending.default} in {clock(left)[2:]} sim", style="yellow")
+            text.append(f"default {pending.default} in {drill_time(left)[2:]} sim", style="yellow")
             if not self.stepped and self.speed:
                 text.append(f" ({left * 60 / self.speed:.0f}s)", style="yellow")
             text.append("\n")

@@ -150,7 +150,7 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
     so "instead of" and the paired difference say the same thing; ``played_ttr`` (the session's
     own TTR, one history) is not compared with a mean.
     """
-    from incsim.drill.feed import clock
+    from incsim.clock import drill_time
 
     f = v.figures["ttr_min"]
     ttr = (
@@ -174,7 +174,5 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
     if v.kind == "protocol":
         head = f"Under {v.protocol}"
     else:
-        head = (
-            f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {clock(v.decided_at or 0.0)}"
-        )
+        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {drill_time(v.decided_at or 0.0)}"
     return f"{head}: {ttr}{instead}{diff}"

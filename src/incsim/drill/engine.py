@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from incsim.clock import drill_time, weekday_time
 from incsim.drill.counterfactual import REPLICATIONS
-from incsim.drill.feed import clock, condition_text, describe, effect_text, safe_text, time_of_day
+from incsim.drill.feed import condition_text, describe, effect_text, safe_text
 from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
 from incsim.drill.records import (
@@ -574,7 +575,7 @@ class DrillSession(Playing):
 
     def when(self, minutes: float) -> str:
         """T+MM:SS of simulated time with the local day and time, e.g. ``T+09:00 (Tue 14:19)``."""
-        return f"{clock(minutes)} ({time_of_day(self.local_t0 + minutes)})"
+        return f"{drill_time(minutes)} ({weekday_time(round(self.local_t0 + minutes), None)})"
 
     def _record(self, act: Action) -> None:
         self.transcript.add(act)
@@ -629,7 +630,7 @@ class DrillSession(Playing):
             lane = getattr(item, "lane", "facilitator")
             if item.id in self._due:
                 at = self._due[item.id] - self.t0
-                out.append(Upcoming(item.id, clock(at), lane, at))
+                out.append(Upcoming(item.id, drill_time(at), lane, at))
             elif item.after is not None:
                 out.append(
                     Upcoming(
@@ -728,7 +729,7 @@ class DrillSession(Playing):
             people_engaged=len(run.engaged) if run else 0,
             exposure=self.exposure(),
             protocol=self.protocol,
-            local=time_of_day(self.local_t0 + self.now),
+            local=weekday_time(round(self.local_t0 + self.now), None),
         )
 
     # -- the end ------------------------------------------------------------------------------------

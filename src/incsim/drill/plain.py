@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
-from incsim.drill.feed import clock, safe_text
+from incsim.clock import drill_time
+from incsim.drill.feed import safe_text
 
 HELP = """\
 commands (one per line):
@@ -33,10 +34,6 @@ commands (one per line):
   q   end the drill (the model plays the incident out) and write the report"""
 
 
-def _clock(t: float) -> str:
-    return clock(t)
-
-
 class Plain:
     """A line-mode loop over one session."""
 
@@ -53,7 +50,7 @@ class Plain:
     def show_feed(self) -> None:
         """Print the feed items not shown yet."""
         for f in self.s.feed(self.seen):
-            self.say(f"{_clock(f.t)}  {f.lane:<11} {f.sender:<14} {f.text}")
+            self.say(f"{drill_time(f.t)}  {f.lane:<11} {f.sender:<14} {f.text}")
         self.seen = len(self.s.feed())
 
     def show_pending(self) -> None:
@@ -65,7 +62,7 @@ class Plain:
         for o in p.options:
             mark = " (default)" if o.id == p.default else ""
             self.say(f"    {o.id:<14} {o.label}{mark}")
-        self.say(f"    answer with: d {p.id} OPTION   (default taken at {_clock(p.deadline).strip()})")
+        self.say(f"    answer with: d {p.id} OPTION   (default taken at {drill_time(p.deadline).strip()})")
 
     def intro(self) -> None:
         """The drill's title, roles and a hint."""

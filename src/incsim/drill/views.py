@@ -12,7 +12,7 @@ import dataclasses
 import re
 from typing import Any
 
-from incsim.drill.feed import clock
+from incsim.clock import drill_time
 
 ROOM_CHANNELS = ("incident", "executive", "status", "email", "page")
 PLAYER_CHANNELS = ("incident", "executive", "status", "email")
@@ -23,7 +23,7 @@ def _item(f) -> dict[str, Any]:
     return {
         "i": f.index,
         "t": f.t,
-        "clock": clock(f.t),
+        "clock": drill_time(f.t),
         "channel": f.lane,  # the JSON key the served pages read
         "sender": f.sender,
         "text": f.text,
@@ -34,7 +34,7 @@ def _item(f) -> dict[str, Any]:
 def _status(session) -> dict[str, Any]:
     st = session.status()
     return {
-        "clock": clock(st.now),
+        "clock": drill_time(st.now),
         "local": st.local,
         "now": st.now,
         "services_affected": st.services_affected,
@@ -57,7 +57,7 @@ def _decision(session, role: str | None = None) -> dict[str, Any] | None:
         "id": p.id,
         "prompt": p.prompt,
         "role": p.role,
-        "deadline": clock(p.deadline),
+        "deadline": drill_time(p.deadline),
         "options": [{"id": o.id, "label": o.label} for o in p.options],
     }
 
@@ -123,7 +123,7 @@ def facilitator_view(session, joined: dict[str, int]) -> dict[str, Any]:
     decision = None
     if p is not None:
         decision = dataclasses.asdict(p)
-        decision["deadline"] = clock(p.deadline)
+        decision["deadline"] = drill_time(p.deadline)
     return {
         "view": "facilitator",
         "title": session.title,
