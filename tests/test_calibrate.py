@@ -245,7 +245,7 @@ def test_report_and_base_scenario(tmp_path):
     assert diag.median == pytest.approx(round(cal["overall"]["lognormal"]["median_min"], 1))
     assert scn.incidents.arrivals.rate_per_week == pytest.approx(round(cal["arrivals"]["per_week"], 3))
     profile = scn.incidents.arrivals.profile  # when in the week incidents start, as fitted
-    assert profile.clock == "utc" and profile.weekday is None and profile.hour is None
+    assert profile.timezone == "utc" and profile.weekday is None and profile.hour is None
     assert profile.hour_of_week == pytest.approx([168 * w for w in cal["arrivals"]["hour_of_week"]], abs=1e-4)
     # n=6: the open incident was posted at the very end of the export, so it enters no fit
     assert "calibrated: incidentio.json, group all, n=6" in text

@@ -125,3 +125,22 @@ def test_behaviours_write_exec_update_is_read_as_write_executive_update():
     assert old == new
     behaviour = json.loads(scenario_json_schema())["$defs"]["Behaviour"]["properties"]
     assert "write_executive_update" in behaviour and "write_exec_update" not in behaviour
+
+
+def test_a_profiles_clock_is_read_as_its_timezone():
+    text = MINIMAL_YAML.replace(
+        "arrivals: {rate_per_week: 2}",
+        "arrivals: {rate_per_week: 2, profile: {%s: UTC+5:30, weekday: [1, 1, 1, 1, 1, 0, 0]}}",
+    )
+    new = load_scenario_text(text % "timezone", "s.yaml")
+    old = load_scenario_text(text % "clock", "s.yaml")
+    assert new.incidents.arrivals.profile.timezone == "UTC+5:30"
+    assert old == new
+    (problem,) = _problems(text.replace("UTC+5:30", "UTC+15") % "clock")
+    line = text.splitlines().index(next(ln for ln in text.splitlines() if "profile" in ln)) + 1
+    col = (text % "clock").splitlines()[line - 1].index("clock") + 1
+    assert problem.startswith(
+        f"s.yaml:{line}:{col}: incidents.arrivals.profile.timezone: unknown timezone 'UTC+15'"
+    )
+    profile = json.loads(scenario_json_schema())["$defs"]["ArrivalProfile"]["properties"]
+    assert "timezone" in profile and "clock" not in profile

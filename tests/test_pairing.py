@@ -131,7 +131,7 @@ def test_failure_keys_never_meet_arrival_ordered_ids():
 
 def test_per_service_failures_follow_the_arrival_profile():
     only_ten = [0] * 10 + [1] + [0] * 13  # failures start only at 10:xx local time
-    scn = fleet(", profile: {clock: owner, hour: %s}" % only_ten)
+    scn = fleet(", profile: {timezone: owner, hour: %s}" % only_ten)
     world = World(scn, "async-first", Streams(5, 0), [], horizon=8 * WEEK)
     world.run()
     starts = np.array([e.t for e in world.log.events if e.kind is Kind.DETECTED])

@@ -63,11 +63,11 @@ def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
         weights = getattr(prof, key)
         if weights is not None and not any(w > 0 for w in weights):
             out.append(Problem((*loc, key), f"every {key} weight is 0: incidents could never start"))
-    if prof.clock != "owner" and prof.clock not in teams and clock_offset_hours(prof.clock) is None:
+    if prof.timezone != "owner" and prof.timezone not in teams and clock_offset_hours(prof.timezone) is None:
         out.append(
             Problem(
-                (*loc, "clock"),
-                _unknown("clock", prof.clock, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]",
+                (*loc, "timezone"),
+                _unknown("timezone", prof.timezone, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]",
             )
         )
     return out

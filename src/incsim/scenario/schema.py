@@ -142,9 +142,10 @@ class ArrivalProfile(Strict):
     hour_of_week: Annotated[list[Weight], Field(min_length=168, max_length=168)] | None = None
     weekday: Annotated[list[Weight], Field(min_length=7, max_length=7)] | None = None
     hour: Annotated[list[Weight], Field(min_length=24, max_length=24)] | None = None
-    clock: Name = "owner"
+    timezone: Name = Field("owner", validation_alias=AliasChoices("timezone", "clock"))
     """Whose local time the hours are in: ``owner`` (the failing service's team), a team's
-    name, ``utc`` or a fixed offset such as ``UTC-8`` or ``UTC+5:30`` (no daylight saving)."""
+    name, ``utc`` or a fixed offset such as ``UTC-8`` or ``UTC+5:30`` (no daylight saving).
+    ``clock`` is the old spelling, read for a release."""
 
 
 def clock_offset_hours(clock: str) -> float | None:
