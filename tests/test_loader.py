@@ -440,11 +440,17 @@ def test_default_scenario_is_embedded_and_valid():
         (
             "behaviour",
             "refocus",
-            "function-before[_number_is_fixed(), tagged-union[Fixed,Uniform]]",
+            "function-before[_number_is_constant(), tagged-union[Constant,Uniform]]",
             "uniform",
             "low",
         ),
-        ("behaviour", "refocus", "tagged-union[Fixed,Uniform]", "function-after[_ordered(), Uniform]", "low"),
+        (
+            "behaviour",
+            "refocus",
+            "tagged-union[Constant,Uniform]",
+            "function-after[_ordered(), Uniform]",
+            "low",
+        ),
     ],
 )
 def test_pydantic_wrapper_tags_are_stripped_from_locations(minimal_yaml, loc):

@@ -25,9 +25,9 @@ from incsim.model.streams import (
     sample_or_zero,
 )
 from incsim.scenario.durations import (
+    Constant,
     Empirical,
     Exponential,
-    Fixed,
     Lognormal,
     Triangular,
     Uniform,
@@ -316,7 +316,7 @@ def test_each_duration_draws_from_its_own_law():
     errors): exponential mean 10; lognormal median 40 and mean 40 exp(0.6^2 / 2) = 47.9;
     uniform(2, 4) mean 3 inside its bounds; triangular(1, 2, 6) mean 3 and P(x < 2) = 1/5;
     an empirical list gives back its values, each a third of the time."""
-    assert sample(Fixed(value=5.0), np.random.default_rng(0)) == 5.0
+    assert sample(Constant(value=5.0), np.random.default_rng(0)) == 5.0
     x = draws(Exponential(dist="exponential", mean=10.0))
     assert x.min() > 0 and x.mean() == pytest.approx(10.0, rel=0.02)
     x = draws(Lognormal(dist="lognormal", median=40.0, sigma=0.6))
@@ -334,7 +334,7 @@ def test_each_duration_draws_from_its_own_law():
 
 def test_a_switched_off_cost_is_zero_and_anything_else_is_refused():
     assert sample_or_zero(None, np.random.default_rng(0)) == 0.0
-    assert sample_or_zero(Fixed(value=3.0), np.random.default_rng(0)) == 3.0
+    assert sample_or_zero(Constant(value=3.0), np.random.default_rng(0)) == 3.0
     with pytest.raises(TypeError, match="not a duration"):
         sample(7.0, np.random.default_rng(0))
 

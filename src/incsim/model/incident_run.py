@@ -14,7 +14,7 @@ from incsim.model.incidents import IncidentSpec
 from incsim.model.people import Engineer
 from incsim.model.protocols import IncidentView
 from incsim.model.streams import Streams, sample
-from incsim.scenario.durations import Fixed
+from incsim.scenario.durations import Constant
 
 ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
 NON_ESSENTIAL_ROLES = ("spectator", "watcher")
@@ -103,7 +103,7 @@ class IncidentRun:
         made (making one draws nothing from any other: the results are the same)."""
         if dist is None:
             return 0.0
-        if isinstance(dist, Fixed):
+        if isinstance(dist, Constant):
             return dist.value
         return sample(dist, self.stream(source, eng))
 

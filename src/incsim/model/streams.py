@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
-from incsim.scenario.durations import Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
+from incsim.scenario.durations import Constant, Empirical, Exponential, Lognormal, Triangular, Uniform
 
 # Stable numeric ids: changing one changes every result, so only ever append.
 SOURCES = {
@@ -247,7 +247,7 @@ class _Words(ISeedSequence):
 
 def sample(dist, rng: np.random.Generator) -> float:
     """One draw, in minutes, from a scenario ``Duration``."""
-    if isinstance(dist, Fixed):
+    if isinstance(dist, Constant):
         return dist.value
     if isinstance(dist, Exponential):
         return float(rng.exponential(dist.mean_min))

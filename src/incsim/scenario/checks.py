@@ -67,7 +67,8 @@ def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
         out.append(
             Problem(
                 (*loc, "timezone"),
-                _unknown("timezone", prof.timezone, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]",
+                _unknown("timezone", prof.timezone, ["owner", "utc", *teams])
+                + ", or UTC+H[:MM] / UTC-H[:MM]",
             )
         )
     return out

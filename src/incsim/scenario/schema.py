@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from incsim.scenario.durations import Duration, Fixed, Lognormal, Uniform
+from incsim.scenario.durations import Constant, Duration, Lognormal, Uniform
 
 API_VERSION = "incsim/v1"
 CATEGORIES = ("single-service", "cascading", "platform-wide")
@@ -437,7 +437,7 @@ __all__ = [
     "FlagSpec",
     "Behaviour",
     "Duration",
-    "Fixed",
+    "Constant",
     "Lognormal",
     "Uniform",
     "Uncertain",

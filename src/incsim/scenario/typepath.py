@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel
 
-from incsim.scenario.durations import Fixed
+from incsim.scenario.durations import Constant
 
 
 def members(tp: Any) -> list[Any]:
@@ -130,8 +130,8 @@ def step(tp: Any, elem: Any) -> Any:
 
 
 def is_duration(tp: Any) -> bool:
-    """Whether ``tp`` is a duration (a union that includes ``Fixed``)."""
-    return any(m is Fixed for m in members(tp))
+    """Whether ``tp`` is a duration (a union that includes ``Constant``)."""
+    return any(m is Constant for m in members(tp))
 
 
 def type_at(root: Any, loc: tuple[Any, ...]) -> tuple[Any, bool]:
