@@ -27,7 +27,7 @@ def pytest_configure(config) -> None:
 # (``--dist loadfile``) in collection order (``--no-loadscope-reorder``): handing out the heaviest
 # first keeps a long file from starting last while the other worker idles.
 HEAVY_FILES = {
-    "validation/test_queueing.py": 97,
+    "queueing/test_queueing.py": 97,
     "test_report.py": 43,
     "test_sweep.py": 42,
     "faults/test_signals.py": 25,

@@ -11,7 +11,7 @@ from incsim.drill.counterfactual import counterfactuals
 from incsim.drill.engine import DrillSession
 from incsim.drill.transcript import Transcript, load_transcript, transcript_from_text
 from incsim.model.events import Kind
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, check_seal
 from incsim.scenario.drill import load_drill, load_drill_text
 from incsim.scenario.loader import ScenarioError
 
@@ -164,12 +164,12 @@ def test_replaying_a_transcript_gives_byte_identical_outputs(failover, tmp_path)
         assert (tmp_path / "live" / name).read_bytes() == (tmp_path / "replay" / name).read_bytes(), name
     assert "the call helped" in (tmp_path / "live" / "aar.md").read_text()
     # the folder proves it is whole, like a run's: every file listed with its size and sha256
-    listed = {e["path"] for e in verify_manifest(tmp_path / "live")["files"]}
+    listed = {e["path"] for e in check_seal(tmp_path / "live")["files"]}
     assert listed == {"events.jsonl", "transcript.yaml", "aar.html", "aar.md"}
     aar = tmp_path / "live" / "aar.md"
     aar.write_bytes(aar.read_bytes()[:-10])
     with pytest.raises(OutputError, match="aar.md: damaged"):
-        verify_manifest(tmp_path / "live")
+        check_seal(tmp_path / "live")
 
 
 def test_a_journal_keeps_actions_and_resume_continues(failover, tmp_path):

@@ -144,3 +144,10 @@ def test_a_profiles_clock_is_read_as_its_timezone():
     )
     profile = json.loads(scenario_json_schema())["$defs"]["ArrivalProfile"]["properties"]
     assert "timezone" in profile and "clock" not in profile
+
+
+def test_verify_manifest_is_the_old_name_of_check_seal():
+    from incsim import files, output
+
+    assert files.verify_manifest is files.check_seal and output.verify_manifest is files.check_seal
+    assert "check_seal" in files.__all__

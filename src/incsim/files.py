@@ -34,7 +34,7 @@ MANIFEST = "run.json"
 """The manifest every results folder carries."""
 
 MANIFEST_NAMES = (MANIFEST, "sweep.json", "manifest.json")
-"""The files that list a folder's outputs, in the order ``verify_manifest`` looks for them."""
+"""The files that list a folder's outputs, in the order ``check_seal`` looks for them."""
 
 SEAL_KEY = "self_sha256"
 
@@ -215,7 +215,7 @@ def check_not_half_replaced(folder: Path, manifests: Iterable[str] = MANIFEST_NA
         )
 
 
-def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
+def check_seal(folder: Path | str, name: str | None = None) -> dict:
     """Check every file the folder's manifest lists (present, same size, same sha256) and that no
     unlisted file sits in a folder the manifest owns (``events/``, ``points/``: a mixed folder).
     Returns the manifest; raises ``OutputError`` naming the first bad file."""
@@ -268,6 +268,9 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
 
 
 # -- publishing a staged folder ----------------------------------------------------------------
+
+
+verify_manifest = check_seal  # the old name, kept for a release
 
 
 def _listed(out: Path) -> list[str]:
@@ -413,7 +416,7 @@ def add_to_folder(
 ) -> list[Path]:
     """Add ``files`` to the sealed folder ``out`` (checked first): they and a ``run.json`` that
     lists them beside the folder's own files are published as one change; the rest stays."""
-    record = verify_manifest(out, MANIFEST)
+    record = check_seal(out, MANIFEST)
     names = {rel for rel, _ in files}
     kept = [e for e in record["files"] if e["path"] not in names]
     body = {k: v for k, v in record.items() if k not in ("files", SEAL_KEY)}
@@ -448,6 +451,7 @@ __all__ = [
     "read_sealed_json",
     "sealed_json",
     "sha256_bytes",
+    "check_seal",
     "verify_manifest",
     "write_folder",
     "write_manifest",

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, check_seal
 from incsim.pilot_defaults import PilotError
 
 _DURATION_HINTS = ("duration", "ttr")
@@ -245,7 +245,7 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> H
     folder = path.parent
     if folder.joinpath("run.json").is_file():  # a results folder: whole and of one run, or refused
         try:
-            verify_manifest(folder, "run.json")
+            check_seal(folder, "run.json")
         except OutputError as exc:
             raise PilotError(str(exc)) from None
     elif any(folder.joinpath(n).exists() for n in ("summary.csv", "scenario.yaml", "events")):

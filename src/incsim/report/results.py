@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from incsim.model.events import Event, event_from_dict
-from incsim.output import OutputError, read_sealed_json, verify_manifest
+from incsim.output import OutputError, check_seal, read_sealed_json
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
 
@@ -145,7 +145,7 @@ def load_results(path: Path | str) -> Results:
     if missing:
         raise ReportError(f"{path}: incomplete results folder, missing {', '.join(missing)}")
     try:  # every file whole and of this run before any of it is read
-        verify_manifest(path, "run.json")
+        check_seal(path, "run.json")
     except OutputError as exc:
         raise ReportError(str(exc)) from None
     run = read_json(path / "run.json", "the run manifest")

@@ -20,11 +20,11 @@ from incsim.output import (
     PACKAGES,
     OutputError,
     atomic_write,
+    check_seal,
     csv_text,
     package_versions,
     read_sealed_json,
     sealed_json,
-    verify_manifest,
     write_manifest,
 )
 from incsim.scenario.loader import scenario_sha256
@@ -408,7 +408,7 @@ def _finish_point(sweep: Sweep, done: Finished, seed: int, out: Path) -> dict:
 def _folder_whole(out: Path, pid: int) -> bool:
     """Whether point ``pid``'s run folder holds every file its run.json lists, unchanged."""
     try:
-        verify_manifest(point_dir(out, pid), "run.json")
+        check_seal(point_dir(out, pid), "run.json")
     except OutputError:
         return False
     return True
