@@ -48,7 +48,7 @@ HEAVY_FILES = {
     "faults/test_truncation_properties.py": 11,
     "test_drill_plain.py": 10,
     "test_accounting.py": 10,
-    "calibration/test_essay_honesty.py": 10,
+    "essay/test_essay_honesty.py": 10,
     "test_docs_examples.py": 34,  # measured 2026-12-07, alone, on the machine under load
 }
 

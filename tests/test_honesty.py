@@ -1,7 +1,7 @@
 """The winner follows the parameters, not the code: change what makes a room win and it loses.
 
 (Whether the default scenario matches the essay's figures is calibration, in
-``tests/calibration/test_essay_honesty.py``.)
+``tests/essay/test_essay_honesty.py``.)
 """
 
 from __future__ import annotations
