@@ -1,4 +1,4 @@
-"""Output folders: manifests that prove a folder whole, sealed JSON, folders never created early,
+"""Results folders: manifests that prove a folder whole, sealed JSON, folders never created early,
 worker counts, and intervals that respect a quantity's lower bound."""
 
 from __future__ import annotations

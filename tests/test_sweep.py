@@ -394,7 +394,7 @@ def test_resume_skips_finished_points_and_gives_the_same_bytes(tiny, tmp_path, c
     assert len(calls) == 1
     assert outputs(tmp_path / "whole") == expected
 
-    # ... and so is a point whose run folder was damaged since its checkpoint was written
+    # ... and so is a point whose results folder was damaged since its checkpoint was written
     (tmp_path / "whole" / "points" / "point-004" / "incidents.csv").write_text("cut short")
     calls.clear()
     run_sweep(load_sweep(tiny), out_dir=tmp_path / "whole")

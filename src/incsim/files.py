@@ -23,7 +23,7 @@ from pathlib import Path
 
 
 class OutputError(Exception):
-    """An output folder that cannot be used or a results file that is damaged; one line naming it."""
+    """A results folder that cannot be used or a results file that is damaged; one line naming it."""
 
 
 STAGING_PREFIX = ".incsim-"
@@ -102,9 +102,9 @@ def check_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
                 )
         parent = next((p for p in [out, *out.parents] if p.exists()), None)
         if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
-            raise OutputError(f"{out}: cannot create the output folder: {parent} is not a writable folder")
+            raise OutputError(f"{out}: cannot create the results folder: {parent} is not a writable folder")
     except OSError as exc:
-        raise OutputError(f"{out}: cannot use the output folder: {exc.strerror or exc}") from None
+        raise OutputError(f"{out}: cannot use the results folder: {exc.strerror or exc}") from None
 
 
 def prepare_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
@@ -116,7 +116,7 @@ def prepare_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
         for stale in _stale_staging(out):
             shutil.rmtree(stale, ignore_errors=True)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
+        raise OutputError(f"{out}: cannot create the results folder: {exc.strerror or exc}") from None
 
 
 # -- manifests: every file with its size and sha256 ----------------------------------------------
@@ -226,7 +226,7 @@ def check_seal(folder: Path | str, name: str | None = None) -> dict:
     if path is None or not path.is_file():
         check_not_half_replaced(folder, (name,) if name else MANIFEST_NAMES)
     if path is None:
-        raise OutputError(f"{folder}: not an incsim output folder (no {' or '.join(MANIFEST_NAMES)})")
+        raise OutputError(f"{folder}: not an incsim results folder (no {' or '.join(MANIFEST_NAMES)})")
     record = read_sealed_json(path, "the manifest")
     entries = record.get("files")
     if not isinstance(entries, list):

@@ -57,7 +57,7 @@ class ReportError(Exception):
 
 @dataclass(frozen=True)
 class Results:
-    """The files of one ``incsim run`` output folder, read and checked."""
+    """The files of one ``incsim run`` results folder, read and checked."""
 
     path: Path
     run: dict
@@ -133,7 +133,7 @@ def event_files(events_dir: Path) -> dict[int, Path]:
 
 
 def load_results(path: Path | str) -> Results:
-    """Read and check an ``incsim run`` output folder; a ``ReportError`` says what is wrong."""
+    """Read and check an ``incsim run`` results folder; a ``ReportError`` says what is wrong."""
     path = Path(path)
     if not path.exists():
         raise ReportError(f"{path}: no such results folder")
