@@ -231,13 +231,13 @@ def test_counterfactuals_replay_the_drill_with_the_same_numbers(failover):
     s.play_out()
     variants = counterfactuals(s, 4)
     played = variants[0]
-    assert played.kind == "played"
+    assert played.varies == "played"
     assert played.same_numbers["ttr_min"] == pytest.approx(s.ttr(), abs=1e-6)
-    assert {v.protocol for v in variants if v.kind == "protocol"} == {"war-room", "hybrid"}
+    assert {v.protocol for v in variants if v.varies == "protocol"} == {"war-room", "hybrid"}
     expected = {("failover", "debug"), ("failover", "room")}
     if "status" in s.decided:
         expected |= {("status", o) for o in ("post", "wait") if o != s.decided["status"].option}
-    assert {(v.decision, v.option) for v in variants if v.kind == "option"} == expected
+    assert {(v.decision, v.option) for v in variants if v.varies == "option"} == expected
 
 
 def test_snapshot_is_json_ready(failover):
@@ -355,7 +355,7 @@ def test_every_ready_drill_runs_to_the_end_on_defaults(path):
         d.id for d in s.drill.decisions if d.only_if is None and (d.after is None or "." not in d.after)
     }
     assert s.pending_decision() is None and expected <= set(s.decided) <= {d.id for d in s.drill.decisions}
-    assert any(f.kind == "inject" for f in s.feed())
+    assert any(f.source == "inject" for f in s.feed())
 
 
 @pytest.mark.parametrize("choice,outcome", [("post", "met"), ("wait", "missed")])

@@ -159,7 +159,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
             "channel": f.lane,
             "sender": f.sender,
             "text": f.text,
-            "kind": f.kind,
+            "kind": f.source,
             "after": f.t > session.duration + 1e-9,
         }
         for f in session.feed()
@@ -283,9 +283,9 @@ def _variant_row(v: Variant, played: float | None) -> dict:
             return f"{iv.mean:{sign}.{k}f} [{iv.low:{sign}.{k}f}{sep}{iv.high:{sign}.{k}f}]"
         return f"{iv.mean:{sign}.{k}f}"
 
-    short = f"{v.decision} \u2192 {v.option}" if v.kind == "option" else v.label
+    short = f"{v.decision} \u2192 {v.option}" if v.varies == "option" else v.label
     return {
-        "kind": v.kind,
+        "kind": v.varies,
         "label": v.label,
         "short": short,
         "sentence": sentence(v, played),

@@ -41,14 +41,14 @@ def feed_line(item: Any) -> Text:
     tag = OTHER_CHANNELS.get(item.lane)
     if tag:
         line.append(f"[{tag}] ", style="bold magenta")
-    if item.kind == "inject":
+    if item.source == "inject":
         line.append("▶ ", style="bold yellow")
-    elif item.kind == "decision":
+    elif item.source == "decision":
         line.append("◆ ", style="bold cyan")
-    elif item.kind == "note":
+    elif item.source == "note":
         line.append("✎ ", style="bold green")
     line.append(f"{item.sender}: ", style="bold")
-    line.append(item.text, style="yellow" if item.kind == "inject" else "")
+    line.append(item.text, style="yellow" if item.source == "inject" else "")
     return line
 
 

@@ -354,8 +354,8 @@ class DrillSession(Playing):
             ):
                 self._halt = True  # the room should see this before the clock moves on
 
-    def _post(self, t: float, lane: str, sender: str, text: str, kind: str) -> FeedItem:
-        item = FeedItem(len(self._feed), round(t, 6), lane, safe_text(sender), safe_text(text), kind)
+    def _post(self, t: float, lane: str, sender: str, text: str, source: str) -> FeedItem:
+        item = FeedItem(len(self._feed), round(t, 6), lane, safe_text(sender), safe_text(text), source)
         self._feed.append(item)
         return item
 

@@ -15,7 +15,7 @@ class FeedItem:
     lane: str  # "incident"|"executive"|"page"|"status"|"email"|"facilitator"
     sender: str
     text: str
-    kind: str  # "event"|"inject"|"decision"|"note"|"update"
+    source: str  # what put it there: "event"|"inject"|"decision"|"note"|"update"|"effect"
 
 
 @dataclass(frozen=True)

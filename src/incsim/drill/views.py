@@ -27,7 +27,7 @@ def _item(f) -> dict[str, Any]:
         "channel": f.lane,  # the JSON key the served pages read
         "sender": f.sender,
         "text": f.text,
-        "kind": f.kind,
+        "kind": f.source,  # the JSON key the served pages read
     }
 
 
@@ -67,7 +67,7 @@ def room_view(session) -> dict[str, Any]:
     feed = [
         f
         for f in session.feed()
-        if f.lane in ROOM_CHANNELS or (f.lane == "facilitator" and f.kind == "decision")
+        if f.lane in ROOM_CHANNELS or (f.lane == "facilitator" and f.source == "decision")
     ]
     return {
         "view": "room",
@@ -98,7 +98,7 @@ def player_view(session, role_id: str) -> dict[str, Any]:
             re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", f.text.lower()) for m in marks
         ):
             feed.append(f)
-        elif f.lane == "facilitator" and f.kind == "decision" and f.sender == role_id:
+        elif f.lane == "facilitator" and f.source == "decision" and f.sender == role_id:
             feed.append(f)
     return {
         "view": "player",
