@@ -223,7 +223,7 @@ def roster() -> Roster:
                         "size": 3,
                         "leads": 0,
                         "utc_offset_hours": 2,
-                        "roles": ["security"],
+                        "duties": ["security"],
                         "oncall": {"per_shift": 2, "shift_days": 1},
                     },
                     {

@@ -119,7 +119,7 @@ def busy_security_doc() -> dict:
             "name": "sec",
             "size": 1,
             "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "roles": ["security"],
+            "duties": ["security"],
         }
     )
     doc = setting(doc, "org.teams.ops.duties", ["ic", "leadership"])
@@ -246,7 +246,7 @@ def test_a_room_inviting_every_on_call_has_no_cap_in_a_large_org():
             "name": "ops",
             "size": 1,
             "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "roles": ["ic"],
+            "duties": ["ic"],
             "oncall": None,
         }
     ]
@@ -485,12 +485,12 @@ def _role_world() -> World:
     ``api``) is running at minute 70; incident 1 is the "elsewhere" someone can be held by."""
     doc = base_doc()
     doc["org"]["teams"] += [
-        {"name": "night", "size": 2, "work_hours": dict(NINE_TO_FIVE), "roles": ["legal"]},
+        {"name": "night", "size": 2, "work_hours": dict(NINE_TO_FIVE), "duties": ["legal"]},
         {
             "name": "day",
             "size": 2,
             "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "roles": ["legal"],
+            "duties": ["legal"],
         },
     ]
     w = world(doc, "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))

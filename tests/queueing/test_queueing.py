@@ -295,7 +295,7 @@ def test_an_ic_from_the_on_call_team_is_one_person_in_one_place(servers):
     """
     separate = mmc_scenario(servers, 0.7, horizon_days=3, replications=2)
     data = separate.model_dump(by_alias=True)
-    data["org"]["teams"] = [dict(data["org"]["teams"][0], roles=["ic"])]
+    data["org"]["teams"] = [dict(data["org"]["teams"][0], duties=["ic"])]
     own = Scenario.model_validate(data)
     cols = ["replication", "incident_id", "detected_at_min", "engage_wait_min", "ttr_min"]
     a = run_experiment(separate, 2, SEED, log_sample=0).incidents[cols]
