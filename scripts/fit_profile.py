@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
         f"Weekday share {weekday_share:.1%}; Mon-Fri 09-17 {office:.1%}; busiest hour {peak:02d}:00."
     )
     print("profile:")
-    print("  clock: owner")
+    print("  timezone: owner")
     print(f"  weekday: [{', '.join(str(w) for w in weekday)}]    # Mon..Sun")
     print(f"  hour: [{', '.join(str(w) for w in hour)}]")
     return 0

@@ -33,7 +33,7 @@ def pytest_configure(config) -> None:
 # (``--dist loadfile``) in collection order (``--no-loadscope-reorder``): handing out the heaviest
 # first keeps a long file from starting last while the other worker idles.
 HEAVY_FILES = {
-    "validation/test_queueing.py": 97,
+    "queueing/test_queueing.py": 97,
     "test_report.py": 43,
     "test_sweep.py": 42,
     "faults/test_signals.py": 25,
@@ -54,7 +54,7 @@ HEAVY_FILES = {
     "faults/test_truncation_properties.py": 11,
     "test_drill_plain.py": 10,
     "test_accounting.py": 10,
-    "calibration/test_essay_honesty.py": 10,
+    "essay/test_essay_honesty.py": 10,
     "test_docs_examples.py": 34,  # measured 2026-12-07, alone, on the machine under load
 }
 

@@ -36,7 +36,7 @@ from incsim.model.events import (
     RoomOpened,
 )
 from incsim.model.people import Roster
-from incsim.scenario.durations import Fixed as FixedDuration
+from incsim.scenario.durations import Constant
 from incsim.scenario.schema import Scenario
 
 EPS = 1e-6
@@ -276,7 +276,7 @@ def triage_calls_as_stated(events, roster, scn: Scenario) -> list[str]:
     durations = {
         p.triage.duration.value
         for p in scn.protocols
-        if p.triage is not None and isinstance(p.triage.duration, FixedDuration)
+        if p.triage is not None and isinstance(p.triage.duration, Constant)
     }
     duration = next(iter(durations)) if len(durations) == 1 else None
     for inc, evs in _by_incident(events).items():

@@ -14,7 +14,7 @@ kind: Scenario
 metadata: {name: tiny}
 org:
   teams:
-    - {name: app, size: 4, roles: [ic]}
+    - {name: app, size: 4, duties: [ic]}
   services:
     - {name: api, team: app}
 incidents:

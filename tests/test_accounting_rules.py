@@ -44,7 +44,7 @@ def roster() -> Roster:
             "kind": "Scenario",
             "metadata": {"name": "three people"},
             "org": {
-                "teams": [{"name": "app", "size": 3, "roles": ["ic"]}],
+                "teams": [{"name": "app", "size": 3, "duties": ["ic"]}],
                 "services": [{"name": "web", "team": "app"}],
             },
             "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},
@@ -347,7 +347,7 @@ def test_off_hours_from_the_first_minute_and_teams_of_idle_people():
             "metadata": {"name": "far"},
             "org": {
                 "teams": [
-                    {"name": "syd", "size": 1, "utc_offset_hours": 10, "roles": ["ic"]},
+                    {"name": "syd", "size": 1, "utc_offset_hours": 10, "duties": ["ic"]},
                     {"name": "mel", "size": 1, "utc_offset_hours": 10},
                 ],
                 "services": [{"name": "web", "team": "syd"}],

@@ -36,8 +36,8 @@ kind: Scenario
 metadata: {name: clocks}
 org:
   teams:
-    - {name: app, size: 4, roles: [ic]}
-    - {name: far, size: 4, roles: [ic], utc_offset_hours: 8}
+    - {name: app, size: 4, duties: [ic]}
+    - {name: far, size: 4, duties: [ic], utc_offset_hours: 8}
   services:
     - {name: api, team: app}
     - {name: db, team: far}
@@ -81,7 +81,7 @@ LOPSIDED = [
 
 
 def test_simulated_hour_of_week_histogram_matches_the_profile():
-    scn = scenario("arrivals: {rate_per_week: 150, profile: {clock: utc, hour_of_week: %s}}" % LOPSIDED)
+    scn = scenario("arrivals: {rate_per_week: 150, profile: {timezone: utc, hour_of_week: %s}}" % LOPSIDED)
     at = np.concatenate(starts(scn, 8, 10))
     counts = np.bincount(hour_of_week(at), minlength=HOURS_PER_WEEK)
     n = counts.sum()
@@ -99,7 +99,7 @@ def test_simulated_hour_of_week_histogram_matches_the_profile():
 def test_default_weekday_share_is_the_fitted_one():
     scn = load_default_scenario()
     prof = scn.incidents.arrivals.profile
-    assert prof is not None and prof.clock == "owner"
+    assert prof is not None and prof.timezone == "owner"
     assert {t.utc_offset_hours for t in scn.org.teams} == {0.0}  # so owner time is UTC here
     share = sum(prof.weekday[:5]) / sum(prof.weekday)
     at = np.concatenate(starts(scn, 30, 52))
@@ -127,12 +127,12 @@ def test_the_default_profile_is_what_the_fit_script_prints():
 
     assert weights("weekday") == prof.weekday
     assert weights("hour") == prof.hour
-    assert prof.clock == lines["clock"].split(":")[1].strip()
+    assert prof.timezone == lines["timezone"].split(":")[1].strip()
 
 
 def test_owner_clock_follows_each_teams_local_time():
     only_nine = [0] * 9 + [1] + [0] * 14  # incidents start only at 09:xx local time
-    scn = scenario("arrivals: {rate_per_week: 40, profile: {clock: owner, hour: %s}}" % only_nine)
+    scn = scenario("arrivals: {rate_per_week: 40, profile: {timezone: owner, hour: %s}}" % only_nine)
     incs = [i for r in range(3) for i in generate_incidents(scn, Streams(7, r), 4 * WEEK)]
     assert len(incs) > 100
     utc_hour = {root: {int(i.at // 60) % 24 for i in incs if i.roots[0] == root} for root in ("api", "db")}
@@ -141,7 +141,7 @@ def test_owner_clock_follows_each_teams_local_time():
 
 def test_a_named_teams_clock_applies_to_every_service():
     only_nine = [0] * 9 + [1] + [0] * 14
-    scn = scenario("arrivals: {rate_per_week: 40, profile: {clock: far, hour: %s}}" % only_nine)
+    scn = scenario("arrivals: {rate_per_week: 40, profile: {timezone: far, hour: %s}}" % only_nine)
     incs = generate_incidents(scn, Streams(7, 0), 4 * WEEK)
     assert {i.roots[0] for i in incs} == {"api", "db"}
     assert {int(i.at // 60) % 24 for i in incs} == {1}
@@ -150,7 +150,7 @@ def test_a_named_teams_clock_applies_to_every_service():
 @pytest.mark.parametrize(("clock", "utc_hour"), [("utc", 9), ("UTC-8", 17), ("UTC+5:30", 3)])
 def test_a_fixed_offset_clock(clock, utc_hour):
     only_nine = [0] * 9 + [1] + [0] * 14
-    scn = scenario("arrivals: {rate_per_week: 40, profile: {clock: '%s', hour: %s}}" % (clock, only_nine))
+    scn = scenario("arrivals: {rate_per_week: 40, profile: {timezone: '%s', hour: %s}}" % (clock, only_nine))
     incs = generate_incidents(scn, Streams(7, 0), 4 * WEEK)
     assert len(incs) > 20
     # 09:xx at UTC+5:30 is 03:30-04:30 UTC: the hour the incident starts in is 3 or 4
@@ -251,18 +251,18 @@ BAD = [
         "could never start",
     ),
     (
-        "profile: {clock: utc}",
+        "profile: {timezone: utc}",
         "clocks.yaml:12:32: incidents.arrivals.profile: a profile needs hour_of_week (168 weights) or "
         "weekday (7) and/or hour (24)",
     ),
     (
-        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: fra}",
-        "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'fra' (did you mean 'far'?); "
+        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], timezone: fra}",
+        "clocks.yaml:12:74: incidents.arrivals.profile.timezone: unknown timezone 'fra' (did you mean 'far'?); "
         "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]",
     ),
     (
-        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], clock: UTC+15}",
-        "clocks.yaml:12:74: incidents.arrivals.profile.clock: unknown clock 'UTC+15'; "
+        "profile: {weekday: [1, 1, 1, 1, 1, 0, 0], timezone: UTC+15}",
+        "clocks.yaml:12:74: incidents.arrivals.profile.timezone: unknown timezone 'UTC+15'; "
         "known: owner, utc, app, far, or UTC+H[:MM] / UTC-H[:MM]",
     ),
     (

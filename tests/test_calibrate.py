@@ -16,7 +16,7 @@ from incsim.calibrate.calibration import calibrate, calibrated_scenario
 from incsim.calibrate.readers import detect, read_export
 from incsim.calibrate.records import MIN_SAMPLE, ExportError
 from incsim.cli import app
-from incsim.files import verify_manifest
+from incsim.files import check_seal
 from incsim.scenario.loader import load_scenario_text
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "exports"
@@ -235,7 +235,7 @@ def test_report_and_base_scenario(tmp_path):
     html = (out / "report.html").read_text()
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
     assert html.count("<svg") == 2 and "status declined" in html
-    manifest = verify_manifest(out)  # sealed, every file whole: the same run.json as every folder
+    manifest = check_seal(out)  # sealed, every file whole: the same run.json as every folder
     assert (out / "run.json").is_file() and manifest["kind"] == "calibration"
     assert {e["path"] for e in manifest["files"]} == {"calibration.json", "report.html", "scenario.yaml"}
     text = (out / "scenario.yaml").read_text()
@@ -245,7 +245,7 @@ def test_report_and_base_scenario(tmp_path):
     assert diag.median == pytest.approx(round(cal["overall"]["lognormal"]["median_min"], 1))
     assert scn.incidents.arrivals.rate_per_week == pytest.approx(round(cal["arrivals"]["per_week"], 3))
     profile = scn.incidents.arrivals.profile  # when in the week incidents start, as fitted
-    assert profile.clock == "utc" and profile.weekday is None and profile.hour is None
+    assert profile.timezone == "utc" and profile.weekday is None and profile.hour is None
     assert profile.hour_of_week == pytest.approx([168 * w for w in cal["arrivals"]["hour_of_week"]], abs=1e-4)
     # n=6: the open incident was posted at the very end of the export, so it enters no fit
     assert "calibrated: incidentio.json, group all, n=6" in text

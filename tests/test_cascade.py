@@ -16,7 +16,7 @@ kind: Scenario
 metadata: {name: ring}
 org:
   teams:
-    - {name: a, size: 4, roles: [ic]}
+    - {name: a, size: 4, duties: [ic]}
     - {name: b, size: 4}
     - {name: c, size: 4}
   services:

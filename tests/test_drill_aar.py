@@ -99,7 +99,7 @@ def test_the_aar_scores_the_incident_as_run_scores_it():
     assert data.time == {k: float(run_row[k]) for k in data.time}
     assert run_row["labour_cost_usd"] > run_row["engineer_hours"] * s.scenario.costs.hourly_usd  # off hours
     played = counterfactuals(s, 1)[0]
-    assert played.kind == "played"
+    assert played.varies == "played"
     assert played.same_numbers == {m: float(run_row[m]) for m in TTR_METRICS}
     html, md = render(data)
     for page in (html, md):  # the label says what the number includes

@@ -32,7 +32,7 @@ def test_an_effect_is_told_in_words_with_its_timing():
     s = DrillSession(load_drill(FAILOVER), 4)
     until_pending(s, "failover")
     s.decide("failover", "failover")
-    told = [f for f in s.feed() if f.kind == "effect"]
+    told = [f for f in s.feed() if f.source == "effect"]
     assert len(told) == 1 and told[0].t == pytest.approx(9.0)
     assert told[0].text.startswith("failover started (about 5 min of work; done near T+14:00); then 75% less")
 
@@ -139,7 +139,7 @@ def test_the_feed_says_when_the_service_should_recover_only_where_the_schedule_k
         until_pending(s, "failover")
         phase = s.run.phase
         s.decide("failover", "failover")
-        text = [f.text for f in s.feed() if f.kind == "effect" and f.text.startswith("failover")][0]
+        text = [f.text for f in s.feed() if f.source == "effect" and f.text.startswith("failover")][0]
         _play_out(s)
         near = re.search(r"should recover near T\+(\d+):(\d\d)", text)
         said[seed] = (phase, near is not None)

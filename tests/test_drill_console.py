@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from incsim.drill.console import DrillConsole, clock
+from incsim.clock import drill_time
+from incsim.drill.console import DrillConsole
 from incsim.drill.engine import DrillSession
 from incsim.drill.transcript import load_transcript, transcript_from_text
 from incsim.scenario.drill import load_drill, load_drill_text
@@ -68,13 +69,6 @@ async def wait_exit(pilot, app, limit=2400) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("the console did not finish")
-
-
-def test_clock_format():
-    assert clock(0) == "T+00:00"
-    assert clock(12.5) == "T+12:30"
-    assert clock(125) == "T+125:00"
-    assert clock(-1.5) == "T-01:30"
 
 
 def test_a_whole_drill_by_keys(tmp_path):
@@ -238,14 +232,14 @@ def test_the_screen_fits_80x24():
     drive(app, script)
     lines = seen["lines"]
     assert len(lines) == HEIGHT and all(len(line) <= WIDTH for line in lines)
-    assert lines[0].strip().startswith(clock(session.now))
+    assert lines[0].strip().startswith(drill_time(session.now))
     assert "? help" in lines[-1] and "F finish" in lines[-1]
     text = "\n".join(lines)
     for needle in (
         "incident channel",
-        "exec channel",
+        "executive channel",
         "default debug in 05:00 sim",
-        clock(session.feed()[-2].t),
+        drill_time(session.feed()[-2].t),
     ):
         assert needle in text, needle
     for i, option in enumerate(session.pending_decision().options, start=1):  # every option in view
@@ -379,4 +373,4 @@ def test_every_ready_drill_plays_to_its_end_by_keys(path):
     assert seen["decided"] >= 1 and len(session.transcript.actions) == seen["decided"]
     assert seen["widest"] <= WIDTH and seen["rows"] == HEIGHT
     assert seen.get("hidden", []) == []  # every option of every decision was on screen
-    assert "OVER" in seen["bar"] and clock(session.now) in seen["bar"]
+    assert "OVER" in seen["bar"] and drill_time(session.now) in seen["bar"]

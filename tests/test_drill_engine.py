@@ -12,7 +12,7 @@ from incsim.drill.counterfactual import counterfactuals
 from incsim.drill.engine import DrillSession
 from incsim.drill.transcript import Transcript, load_transcript, transcript_from_text
 from incsim.model.events import Kind
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, check_seal
 from incsim.scenario.drill import load_drill, load_drill_text
 from incsim.scenario.loader import ScenarioError
 
@@ -165,12 +165,12 @@ def test_replaying_a_transcript_gives_byte_identical_outputs(failover, tmp_path)
         assert (tmp_path / "live" / name).read_bytes() == (tmp_path / "replay" / name).read_bytes(), name
     assert "the call helped" in (tmp_path / "live" / "aar.md").read_text()
     # the folder proves it is whole, like a run's: every file listed with its size and sha256
-    listed = {e["path"] for e in verify_manifest(tmp_path / "live")["files"]}
+    listed = {e["path"] for e in check_seal(tmp_path / "live")["files"]}
     assert listed == {"events.jsonl", "transcript.yaml", "aar.html", "aar.md"}
     aar = tmp_path / "live" / "aar.md"
     aar.write_bytes(aar.read_bytes()[:-10])
     with pytest.raises(OutputError, match="aar.md: damaged"):
-        verify_manifest(tmp_path / "live")
+        check_seal(tmp_path / "live")
 
 
 def test_a_journal_keeps_actions_and_resume_continues(failover, tmp_path):
@@ -232,13 +232,13 @@ def test_counterfactuals_replay_the_drill_with_the_same_numbers(failover):
     s.play_out()
     variants = counterfactuals(s, 4)
     played = variants[0]
-    assert played.kind == "played"
+    assert played.varies == "played"
     assert played.same_numbers["ttr_min"] == pytest.approx(s.ttr(), abs=1e-6)
-    assert {v.protocol for v in variants if v.kind == "protocol"} == {"war-room", "hybrid"}
+    assert {v.protocol for v in variants if v.varies == "protocol"} == {"war-room", "hybrid"}
     expected = {("failover", "debug"), ("failover", "room")}
     if "status" in s.decided:
         expected |= {("status", o) for o in ("post", "wait") if o != s.decided["status"].option}
-    assert {(v.decision, v.option) for v in variants if v.kind == "option"} == expected
+    assert {(v.decision, v.option) for v in variants if v.varies == "option"} == expected
 
 
 def test_snapshot_is_json_ready(failover):
@@ -266,7 +266,7 @@ kind: Drill
 metadata: {title: effects, duration_min: 60}
 scenario: {path: ../seed.yaml, protocol: async-first}
 incident: {category: single-service, roots: [checkout], start: Wed 11:00}
-roles: [{id: ic, title: IC}]
+seats: [{id: ic, title: IC}]
 decisions:
   - id: act
     at: 5
@@ -356,7 +356,7 @@ def test_every_ready_drill_runs_to_the_end_on_defaults(path):
         d.id for d in s.drill.decisions if d.only_if is None and (d.after is None or "." not in d.after)
     }
     assert s.pending_decision() is None and expected <= set(s.decided) <= {d.id for d in s.drill.decisions}
-    assert any(f.kind == "inject" for f in s.feed())
+    assert any(f.source == "inject" for f in s.feed())
 
 
 @pytest.mark.parametrize("choice,outcome", [("post", "met"), ("wait", "missed")])

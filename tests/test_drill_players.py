@@ -229,7 +229,7 @@ def test_declaring_mitigated_is_checked_against_the_model(cascade):
     assert not s.run.mitigated
     at = s.world.env.now
     s.act("ic", "mitigated")
-    told = [f.text for f in s.feed() if f.kind == "effect"]
+    told = [f.text for f in s.feed() if f.source == "effect"]
     assert told[-1].startswith("declared mitigated too early: in the simulation ")
     down = sorted(x for x in s.run.affected if x in s.world.customer_facing and x not in s.run.recovered)
     assert down and all(x in told[-1] for x in down)
@@ -243,6 +243,6 @@ def test_declaring_mitigated_is_checked_against_the_model(cascade):
         later.advance(1)
     assert later.run.mitigated and not later.run.resolved.triggered
     later.act("ic", "mitigated")
-    assert [f.text for f in later.feed() if f.kind == "effect"][-1].startswith(
+    assert [f.text for f in later.feed() if f.source == "effect"][-1].startswith(
         "declared mitigated; the simulation agrees"
     )

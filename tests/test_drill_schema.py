@@ -27,7 +27,7 @@ kind: Drill
 metadata: {title: tiny drill, duration_min: 60}
 scenario: {path: seed.yaml, protocol: async-first}
 incident: {category: single-service, roots: [payments-api], start: Tue 14:10}
-roles:
+seats:
   - {id: oncall, title: On-call}
 objectives:
   - {id: fast, text: Be fast}
@@ -145,7 +145,7 @@ def test_unknown_key_with_did_you_mean():
 def test_unknown_role_and_default():
     text = BASE.replace("    role: oncall\n", "    role: oncal\n").replace("default: wait", "default: wiat")
     assert problems(text) == [
-        "d.yaml:22:5: decisions.0.role: unknown role 'oncal' (did you mean 'oncall'?); known: oncall",
+        "d.yaml:22:5: decisions.0.role: unknown seat 'oncal' (did you mean 'oncall'?); known: oncall",
         "d.yaml:23:5: decisions.0.default: unknown option 'wiat' (did you mean 'wait'?); known: go, wait",
     ]
 
@@ -301,5 +301,5 @@ def test_a_drill_s_schema_errors_are_mapped_as_a_scenario_s_are(minimal_yaml):
     line = drill.split("roots: payments-api")[0].count("\n") + 1
     assert str(problem) == f"d.yaml:{line}:10: incident.roots: expected a list, got a string"
     with pytest.raises(ScenarioError) as scenario_error:
-        load_scenario_text(minimal_yaml.replace("roles: [ic]", "roles: ic"), "s.yaml")
-    assert str(scenario_error.value.problems[0]).endswith("roles: expected a list, got a string")
+        load_scenario_text(minimal_yaml.replace("duties: [ic]", "duties: ic"), "s.yaml")
+    assert str(scenario_error.value.problems[0]).endswith("duties: expected a list, got a string")

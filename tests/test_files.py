@@ -1,5 +1,5 @@
 """One kind of results folder: every command's folder is staged and sealed with the same
-``run.json``, ``verify_manifest`` accepts each of them, and a ``--force`` stopped between two files
+``run.json``, ``check_seal`` accepts each of them, and a ``--force`` stopped between two files
 leaves the earlier folder whole (never half old, half new)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, check_seal
 
 ROOT = Path(__file__).resolve().parents[1]
 FAILOVER = ROOT / "scenarios" / "drills" / "db-failover.yaml"
@@ -80,16 +80,16 @@ def test_force_stopped_between_two_files_leaves_the_earlier_folder_whole(tmp_pat
     out = tmp_path / "out"
     write(out, False, "old")
     before = tree(out)
-    verify_manifest(out, "run.json")
+    check_seal(out, "run.json")
     seen = _stopped_at_the_second_file(monkeypatch, out)
     with pytest.raises(KeyboardInterrupt):
         write(out, True, "new")
     monkeypatch.undo()
     assert len(seen) == 2  # the stop came between two files of the new folder
     assert tree(out) == before  # the earlier folder, whole: no new file beside old ones
-    verify_manifest(out, "run.json")
+    check_seal(out, "run.json")
     write(out, True, "new")  # and the next try replaces it whole
-    assert verify_manifest(out, "run.json") and tree(out) != before
+    assert check_seal(out, "run.json") and tree(out) != before
 
 
 def test_a_failed_publish_into_a_new_folder_leaves_no_folder(tmp_path, monkeypatch):
@@ -133,14 +133,14 @@ def test_calibrate_check_and_review_folders_carry_the_sealed_run_json(tmp_path, 
     for name, kind in (("cal", "calibration"), ("rev", "review"), ("chk", "check")):
         folder = tmp_path / name
         assert not (folder / "manifest.json").exists()
-        record = verify_manifest(folder, "run.json")
+        record = check_seal(folder, "run.json")
         assert record["kind"] == kind and record["command"][0] == "incsim"
         listed = {e["path"] for e in record["files"]}
         assert listed == set(tree(folder)) - {"run.json"}
         first = sorted(listed)[0]
         (folder / first).write_bytes((folder / first).read_bytes() + b" ")
         with pytest.raises(OutputError, match="damaged"):
-            verify_manifest(folder)
+            check_seal(folder)
 
 
 def test_a_folder_the_journal_lives_in_is_published_with_the_journal_taken_away(tmp_path, monkeypatch):
@@ -216,7 +216,7 @@ def test_incsim_pilot_on_the_command_line_does_not_load_the_simulator(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
-    assert verify_manifest(tmp_path / "p", "run.json")["kind"] == "pilot"
+    assert check_seal(tmp_path / "p", "run.json")["kind"] == "pilot"
 
 
 def test_publish_keeps_unrelated_files_and_drops_what_the_earlier_manifest_listed(tmp_path):
@@ -227,7 +227,7 @@ def test_publish_keeps_unrelated_files_and_drops_what_the_earlier_manifest_liste
     (out / "notes.txt").write_text("mine")
     files.write_folder(out, [("c.txt", b"c")], {"kind": "demo"}, force=True)
     assert tree(out) == {"c.txt": b"c", "notes.txt": b"mine", "run.json": (out / "run.json").read_bytes()}
-    assert [e["path"] for e in verify_manifest(out)["files"]] == ["c.txt"]
+    assert [e["path"] for e in check_seal(out)["files"]] == ["c.txt"]
 
 
 def _pilot(out: Path) -> None:
@@ -256,11 +256,11 @@ def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(
 
     fresh = tmp_path / "p"
     _pilot(fresh)
-    record = verify_manifest(fresh, "run.json")
+    record = check_seal(fresh, "run.json")
     assert record["kind"] == "pilot" and [e["path"] for e in record["files"]] == ["pilot.json"]
     results = tmp_path / "r"
     api.run_scenario(api.load(None), replications=1, seed=1, out_dir=results)
-    run = verify_manifest(results, "run.json")
+    run = check_seal(results, "run.json")
     before = tree(results)
     _stopped_at_the_second_file(monkeypatch, results)
     with pytest.raises(KeyboardInterrupt):
@@ -268,7 +268,7 @@ def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(
     monkeypatch.undo()
     assert tree(results) == before
     _pilot(results)
-    joined = verify_manifest(results, "run.json")
+    joined = check_seal(results, "run.json")
     assert {e["path"] for e in joined["files"]} == {e["path"] for e in run["files"]} | {"pilot.json"}
     assert {k: v for k, v in joined.items() if k not in ("files", "self_sha256")} == {
         k: v for k, v in run.items() if k not in ("files", "self_sha256")
@@ -278,7 +278,7 @@ def test_a_pilot_folder_is_sealed_and_a_pilot_joins_a_results_folder_s_manifest(
 @pytest.mark.parametrize("manifest", ["sweep.json", "manifest.json"])
 def test_a_pilot_does_not_put_a_run_json_over_a_folder_another_manifest_seals(tmp_path, manifest):
     """A sweep's folder is sealed by ``sweep.json``: a ``run.json`` beside it would be the one
-    ``verify_manifest`` reads, and the sweep's own files would go unchecked."""
+    ``check_seal`` reads, and the sweep's own files would go unchecked."""
     from incsim import files
     from incsim.pilot_defaults import PilotError
 
@@ -291,7 +291,7 @@ def test_a_pilot_does_not_put_a_run_json_over_a_folder_another_manifest_seals(tm
         _pilot(folder)
     assert "\n" not in str(info.value)
     assert tree(folder) == before
-    assert verify_manifest(folder)["kind"] == "sweep"
+    assert check_seal(folder)["kind"] == "sweep"
 
 
 def test_a_folder_a_killed_write_left_half_replaced_is_refused_as_such(tmp_path):
@@ -308,7 +308,7 @@ def test_a_folder_a_killed_write_left_half_replaced_is_refused_as_such(tmp_path)
     (out / "a.txt").write_bytes(b"new a")
     for name in (None, "run.json"):
         with pytest.raises(OutputError) as info:
-            verify_manifest(out, name)
+            check_seal(out, name)
         message = str(info.value)
         assert message.startswith(f"{out}: ") and "\n" not in message
         assert "interrupted" in message and "--force" in message
@@ -316,7 +316,7 @@ def test_a_folder_a_killed_write_left_half_replaced_is_refused_as_such(tmp_path)
     os.replace(aside / "a.txt", out / "a.txt")
     os.replace(aside / "run.json", out / "run.json")
     aside.rmdir()
-    assert verify_manifest(out)["kind"] == "demo"  # put back, the folder is whole again
+    assert check_seal(out)["kind"] == "demo"  # put back, the folder is whole again
 
 
 def test_a_pilot_does_not_seal_a_folder_a_killed_write_left_half_replaced(tmp_path):

@@ -1,7 +1,7 @@
 """The winner follows the parameters, not the code: change what makes a room win and it loses.
 
 (Whether the default scenario matches the essay's figures is calibration, in
-``tests/calibration/test_essay_honesty.py``.)
+``tests/essay/test_essay_honesty.py``.)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 from incsim.api import load
 from incsim.experiment import run_experiment
 from incsim.metrics import t_interval
-from incsim.scenario.durations import Fixed
+from incsim.scenario.durations import Constant
 
 SEED = 20261127
 
@@ -34,7 +34,7 @@ def test_the_winner_follows_the_parameters_not_the_code():
     instant = b.model_copy(
         update={
             "reply_latency": b.reply_latency.model_copy(
-                update={k: Fixed(value=0.1) for k in ("engaged", "working", "off_hours")}
+                update={k: Constant(value=0.1) for k in ("engaged", "working", "off_hours")}
             ),
             "read_thread": None,
             "channel_rounds": 1,

@@ -23,7 +23,7 @@ kind: Scenario
 metadata: {name: scripted}
 org:
   teams:
-    - {name: app, size: 4, roles: [ic]}
+    - {name: app, size: 4, duties: [ic]}
   services:
     - {name: api, team: app}
     - {name: web, team: app}
@@ -40,7 +40,7 @@ protocols:
 # a flat rate (plain Poisson draws), an hour-of-week profile and a burst (both thinned)
 RATES = {
     "flat": "arrivals: {rate_per_week: 20}",
-    "profile": "arrivals: {rate_per_week: 20, profile: {clock: utc, weekday: [3, 3, 3, 3, 3, 1, 1]}}",
+    "profile": "arrivals: {rate_per_week: 20, profile: {timezone: utc, weekday: [3, 3, 3, 3, 3, 1, 1]}}",
     "burst": "arrivals: {rate_per_week: 20, bursts: [{at_min: 2000, duration_min: 600, factor: 4}]}",
 }
 SCRIPTED_AT = 1234.5

@@ -16,7 +16,7 @@ from incsim.model.incidents import IncidentSpec
 from incsim.model.live_incident import TRIAGE_CALL, LiveIncident
 from incsim.model.people import Engineer
 from incsim.model.streams import SOURCES, Streams
-from incsim.scenario.durations import Exponential, Fixed
+from incsim.scenario.durations import Constant, Exponential
 
 # works 09:00-17:00 UTC every day: minute 600 (10:00) is inside, minute 1200 (20:00) outside
 DAY_WORKER = dict(
@@ -27,7 +27,7 @@ DAY_WORKER = dict(
     start_hour=9.0,
     end_hour=17.0,
     weekends_off=False,
-    roles=(),
+    duties=(),
 )
 
 
@@ -187,7 +187,7 @@ def test_draw_samples_on_the_named_stream_and_gives_0_when_switched_off():
 def test_a_cost_switched_off_or_fixed_makes_no_stream():
     streams = Streams(11, 2)
     run = make_run(spec(id=3), streams=streams)
-    fixed = Fixed.model_validate({"dist": "fixed", "value": 4.5})
+    fixed = Constant.model_validate({"dist": "fixed", "value": 4.5})
     assert run.draw(None, "briefing", person("ann")) == 0.0
     assert run.draw(fixed, "refocus", person("ann")) == 4.5
     assert streams._cache == {}  # neither made a stream: nothing else's draws can move

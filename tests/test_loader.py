@@ -203,8 +203,8 @@ def test_list_items_are_named_only_when_their_names_can_stand_for_them(minimal_y
     number and has no dot (the sweep's path syntax); otherwise every item is numbered."""
     two = edit(
         minimal_yaml,
-        "    - {name: app, size: 4, roles: [ic]}",
-        "    - {name: app, size: 4, roles: [ic]}\n    - {name: web, size: 0}",
+        "    - {name: app, size: 4, duties: [ic]}",
+        "    - {name: app, size: 4, duties: [ic]}\n    - {name: web, size: 0}",
     )
     assert problems(two) == ["s.yaml:7:25: org.teams.web.size: Input should be greater than 0"]
     same = edit(two, "name: web", "name: app")
@@ -440,11 +440,17 @@ def test_default_scenario_is_embedded_and_valid():
         (
             "behaviour",
             "refocus",
-            "function-before[_number_is_fixed(), tagged-union[Fixed,Uniform]]",
+            "function-before[_number_is_constant(), tagged-union[Constant,Uniform]]",
             "uniform",
             "low",
         ),
-        ("behaviour", "refocus", "tagged-union[Fixed,Uniform]", "function-after[_ordered(), Uniform]", "low"),
+        (
+            "behaviour",
+            "refocus",
+            "tagged-union[Constant,Uniform]",
+            "function-after[_ordered(), Uniform]",
+            "low",
+        ),
     ],
 )
 def test_pydantic_wrapper_tags_are_stripped_from_locations(minimal_yaml, loc):

@@ -49,7 +49,7 @@ QUIET_BEHAVIOUR = {
     "update_requests_per_hour": 0.0,
     "update_requests_factor_with_exec_channel": 0.3,
     "write_update": None,
-    "write_exec_update": None,
+    "write_executive_update": None,
     "read_update": None,
     "off_hours_slowdown": 1.0,
     "progress_while_waiting": 0.0,
@@ -70,7 +70,7 @@ def base_doc() -> dict:
                     "name": "ops",
                     "size": 3,
                     "work_hours": dict(ALWAYS),
-                    "roles": ["ic", "leadership", "security"],
+                    "duties": ["ic", "leadership", "security"],
                 },
             ],
             "services": [
@@ -574,7 +574,7 @@ def test_an_executive_channel_gets_its_own_update_on_the_same_cadence():
     """The incident update takes no writing here; the executive one 2 min, posted after it, on
     the same cadence: 15 and 17, 30 and 32, ..., 75 and 77."""
     doc = setting(base_doc(), "protocols.async-first.executive_channel", True)
-    doc = setting(doc, "behaviour.write_exec_update", 2.0)
+    doc = setting(doc, "behaviour.write_executive_update", 2.0)
     events = run(doc, "async-first")
     execs = of(events, Kind.UPDATE, channel="executive")
     assert [e.t - T0 for e in execs] == pytest.approx([17.0, 32.0, 47.0, 62.0, 77.0])

@@ -25,9 +25,9 @@ from incsim.model.streams import (
     sample_or_zero,
 )
 from incsim.scenario.durations import (
+    Constant,
     Empirical,
     Exponential,
-    Fixed,
     Lognormal,
     Triangular,
     Uniform,
@@ -132,7 +132,7 @@ def engineer(offset=0.0, start=9.0, end=17.0, weekends_off=True, id="x-1") -> En
         start_hour=start,
         end_hour=end,
         weekends_off=weekends_off,
-        roles=(),
+        duties=(),
     )
 
 
@@ -217,20 +217,20 @@ def roster() -> Roster:
             "metadata": {"name": "rotas"},
             "org": {
                 "teams": [
-                    {"name": "app", "size": 3, "roles": ["ic"]},
+                    {"name": "app", "size": 3, "duties": ["ic"]},
                     {
                         "name": "db",
                         "size": 3,
                         "leads": 0,
                         "utc_offset_hours": 2,
-                        "roles": ["security"],
+                        "duties": ["security"],
                         "oncall": {"per_shift": 2, "shift_days": 1},
                     },
                     {
                         "name": "ops",
                         "size": 2,
                         "leads": 2,
-                        "roles": ["ic", "security"],
+                        "duties": ["ic", "security"],
                         "oncall": None,
                         "work_hours": {"start": 8, "end": 20, "weekends_off": False},
                     },
@@ -262,7 +262,7 @@ def test_the_roster_is_built_team_by_team(roster):
     ]
     assert [e.index for e in roster.by_team["db"]] == [0, 1, 2]
     db1, ops2 = roster.engineers["db-1"], roster.engineers["ops-2"]
-    assert (db1.team, db1.utc_offset_hours, db1.start_hour, db1.end_hour, db1.weekends_off, db1.roles) == (
+    assert (db1.team, db1.utc_offset_hours, db1.start_hour, db1.end_hour, db1.weekends_off, db1.duties) == (
         "db",
         2.0,
         9.0,
@@ -270,7 +270,7 @@ def test_the_roster_is_built_team_by_team(roster):
         True,
         ("security",),
     )
-    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.roles) == (
+    assert (ops2.start_hour, ops2.end_hour, ops2.weekends_off, ops2.duties) == (
         8.0,
         20.0,
         False,
@@ -316,7 +316,7 @@ def test_each_duration_draws_from_its_own_law():
     errors): exponential mean 10; lognormal median 40 and mean 40 exp(0.6^2 / 2) = 47.9;
     uniform(2, 4) mean 3 inside its bounds; triangular(1, 2, 6) mean 3 and P(x < 2) = 1/5;
     an empirical list gives back its values, each a third of the time."""
-    assert sample(Fixed(value=5.0), np.random.default_rng(0)) == 5.0
+    assert sample(Constant(value=5.0), np.random.default_rng(0)) == 5.0
     x = draws(Exponential(dist="exponential", mean=10.0))
     assert x.min() > 0 and x.mean() == pytest.approx(10.0, rel=0.02)
     x = draws(Lognormal(dist="lognormal", median=40.0, sigma=0.6))
@@ -334,7 +334,7 @@ def test_each_duration_draws_from_its_own_law():
 
 def test_a_switched_off_cost_is_zero_and_anything_else_is_refused():
     assert sample_or_zero(None, np.random.default_rng(0)) == 0.0
-    assert sample_or_zero(Fixed(value=3.0), np.random.default_rng(0)) == 3.0
+    assert sample_or_zero(Constant(value=3.0), np.random.default_rng(0)) == 3.0
     with pytest.raises(TypeError, match="not a duration"):
         sample(7.0, np.random.default_rng(0))
 

@@ -72,7 +72,7 @@ def roster() -> Roster:
             "kind": "Scenario",
             "metadata": {"name": "two people"},
             "org": {
-                "teams": [{"name": "app", "size": 2, "roles": ["ic"]}],
+                "teams": [{"name": "app", "size": 2, "duties": ["ic"]}],
                 "services": [{"name": "web", "team": "app"}],
             },
             "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},

@@ -404,7 +404,7 @@ def roster_one() -> Roster:
                 "kind": "Scenario",
                 "metadata": {"name": "one"},
                 "org": {
-                    "teams": [{"name": "app", "size": 1, "roles": ["ic"]}],
+                    "teams": [{"name": "app", "size": 1, "duties": ["ic"]}],
                     "services": [{"name": "web", "team": "app"}],
                 },
                 "incidents": {"categories": {"single-service": {"diagnosis": 10, "fix": None}}},

@@ -1,6 +1,6 @@
 """Behaviour of the model: each knob moves results the way the issue says; invariants hold over
 every event log. (How the default scenario compares with the essay's figures is calibration,
-not correctness: ``tests/calibration/``.)
+not correctness: ``tests/essay/``.)
 
 Comparisons are paired: two scenario variants under the same seed and replication meet the
 same incidents (common random numbers), so a per-replication difference is the signal.
@@ -269,7 +269,7 @@ def test_refocus_after_leaving_is_a_separate_knob_from_interruption_refocus():
     assert refocus_minutes(no_refocus, Kind.INTERRUPTED) > 0
 
 
-# -- 2. the essay's figures on the default scenario: see tests/calibration/ ---------------
+# -- 2. the essay's figures on the default scenario: see tests/essay/ -----------------
 
 
 def test_async_first_non_essential_time_is_its_watchers_reading():

@@ -1,4 +1,4 @@
-"""Output folders: manifests that prove a folder whole, sealed JSON, folders never created early,
+"""Results folders: manifests that prove a folder whole, sealed JSON, folders never created early,
 worker counts, and intervals that respect a quantity's lower bound."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from incsim.metrics import bounded_interval, t_interval
 from incsim.output import (
     OutputError,
     check_dir,
+    check_seal,
     prepare_dir,
     read_sealed_json,
     sealed_json,
-    verify_manifest,
     write_manifest,
 )
 
@@ -33,7 +33,7 @@ def _folder(tmp_path):
 
 def test_manifest_lists_size_and_sha256_and_a_whole_folder_verifies(tmp_path):
     d = _folder(tmp_path)
-    record = verify_manifest(d)
+    record = check_seal(d)
     assert record["kind"] == "demo"
     assert [(e["path"], e["size"]) for e in record["files"]] == [("a.csv", 8), ("events/r-000.jsonl", 9)]
     assert all(len(e["sha256"]) == 64 for e in record["files"])
@@ -62,7 +62,7 @@ def test_a_damaged_or_mixed_folder_is_refused_naming_the_file(tmp_path, damage, 
     d = _folder(tmp_path)
     damage(d)
     with pytest.raises(OutputError) as info:
-        verify_manifest(d)
+        check_seal(d)
     message = str(info.value)
     assert "\n" not in message
     for w in words:
@@ -74,7 +74,7 @@ def test_files_of_readers_beside_the_results_are_not_a_mixed_folder(tmp_path):
     (d / "report.html").write_text("<html>")
     (d / "report_charts").mkdir()
     (d / "report_charts" / "x.svg").write_text("<svg/>")
-    verify_manifest(d)
+    check_seal(d)
 
 
 def test_sealed_json_round_trips_and_refuses_an_unsealed_file(tmp_path):

@@ -20,8 +20,8 @@ kind: Scenario
 metadata: {name: fleet}
 org:
   teams:
-    - {name: core, size: 6, roles: [ic], oncall: {per_shift: 1}}
-    - {name: edge, size: 6, roles: [ic], oncall: {per_shift: 1}}
+    - {name: core, size: 6, duties: [ic], oncall: {per_shift: 1}}
+    - {name: edge, size: 6, duties: [ic], oncall: {per_shift: 1}}
   services:
     - {name: a, team: core}
     - {name: b, team: core, depends_on: [a]}
@@ -131,7 +131,7 @@ def test_failure_keys_never_meet_arrival_ordered_ids():
 
 def test_per_service_failures_follow_the_arrival_profile():
     only_ten = [0] * 10 + [1] + [0] * 13  # failures start only at 10:xx local time
-    scn = fleet(", profile: {clock: owner, hour: %s}" % only_ten)
+    scn = fleet(", profile: {timezone: owner, hour: %s}" % only_ten)
     world = World(scn, "async-first", Streams(5, 0), [], horizon=8 * WEEK)
     world.run()
     starts = np.array([e.t for e in world.log.events if e.kind is Kind.DETECTED])

@@ -20,7 +20,7 @@ def _engineer(offset: float, start: float, end: float, weekends_off: bool) -> En
         start_hour=start,
         end_hour=end,
         weekends_off=weekends_off,
-        roles=(),
+        duties=(),
     )
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from incsim.cli.pilot import pilot
 from incsim.pilot import (
     STATISTICS,
-    Baseline,
+    History,
     PilotError,
     analytic_pilot,
     answer_sentence,
@@ -49,7 +49,7 @@ def invoke(*args: str):
     return result
 
 
-def fixed(baseline: Baseline, n: int, improvement: float, **kw) -> tuple[dict, dict]:
+def fixed(baseline: History, n: int, improvement: float, **kw) -> tuple[dict, dict]:
     """Monte Carlo and analytic figures at one size, without the power search."""
     mc = simulate_pilot(baseline, n, improvement, power_search=False, **kw)
     approx = analytic_pilot(baseline, n, improvement, power_search=False)
@@ -64,7 +64,7 @@ def fixed(baseline: Baseline, n: int, improvement: float, **kw) -> tuple[dict, d
     [
         baseline_from_moments(90, 120),
         # historical durations: exercises the bootstrap and the log-scale KDE for the median
-        Baseline(source="synthetic history", durations=np.random.default_rng(7).lognormal(4.2, 1.0, 3000)),
+        History(source="synthetic history", durations=np.random.default_rng(7).lognormal(4.2, 1.0, 3000)),
     ],
     ids=["lognormal", "empirical"],
 )

@@ -16,7 +16,7 @@ from scipy import stats as sps
 
 from incsim.pilot import (
     STATISTICS,
-    Baseline,
+    History,
     PilotError,
     analytic_figures,
     analytic_pilot,
@@ -150,7 +150,7 @@ def closed_forms(n: int, f: float, t: float, alpha: float) -> dict[str, dict]:
     "n, f, t, alpha", [(40, 0.2, 0.1, 0.05), (7, 0.1, 0.25, 0.1), (300, 0.05, 0.05, 0.05)]
 )
 def test_the_normal_approximation_is_its_closed_form(n, f, t, alpha):
-    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    baseline = History(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     got = analytic_figures(baseline, n, f, t, alpha)
     want = closed_forms(n, f, t, alpha)
     for name in STATISTICS:
@@ -158,7 +158,7 @@ def test_the_normal_approximation_is_its_closed_form(n, f, t, alpha):
 
 
 def test_the_approximation_handles_a_baseline_without_spread():
-    flat = Baseline(source="flat", durations=np.full(50, 1.0))  # ln 1 = 0: no spread on the log scale either
+    flat = History(source="flat", durations=np.full(50, 1.0))  # ln 1 = 0: no spread on the log scale either
     got = analytic_figures(flat, 10, 0.1, 0.1, 0.05)
     for name in STATISTICS:  # no spread: the improvement is always seen, never the wrong way
         assert got[name]["p_worse"] == 0.0 and got[name]["power"] == 1.0, name
@@ -172,7 +172,7 @@ def test_the_approximation_handles_a_baseline_without_spread():
 
 
 def test_analytic_pilot_fixed_size_is_the_closed_form_without_sizes():
-    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    baseline = History(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     got = analytic_pilot(baseline, 40, 0.2, threshold=0.1, power_search=False)
     want = closed_forms(40, 0.2, 0.1, 0.05)
     for name in STATISTICS:
@@ -184,7 +184,7 @@ def test_analytic_pilot_fixed_size_is_the_closed_form_without_sizes():
 
 
 def test_analytic_months_are_the_first_month_whose_closed_form_power_reaches_80pct():
-    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    baseline = History(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     per_month = 6.0
     months = months_for_power(baseline, per_month, 0.2, method="analytic")
     for name in STATISTICS:
@@ -249,7 +249,7 @@ def test_power_curve_months_cover_two_years_and_thin_beyond():
 
 
 def test_power_by_month_is_none_without_a_rate_and_else_n_per_arm_is_the_rounded_rate():
-    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    baseline = History(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     assert power_by_month(baseline, {"per_month": None}) is None
     report = {
         "per_month": 2.6,
@@ -341,15 +341,15 @@ def test_a_sample_below_the_floor_is_refused_and_a_small_one_warned():
         check_sample(19, "x")
     with pytest.raises(PilotError, match=r"only 1 usable value; at least 5"):
         check_sample(1, "x", minimum=5)
-    assert sample_warnings(Baseline(source="lognormal", mu_log=1.0, sigma_log=1.0)) == []
+    assert sample_warnings(History(source="lognormal", mu_log=1.0, sigma_log=1.0)) == []
     spread = np.arange(1.0, 101.0)
-    assert sample_warnings(Baseline(source="h", durations=spread)) == []
-    (warning,) = sample_warnings(Baseline(source="h", durations=spread[:99]))
+    assert sample_warnings(History(source="h", durations=spread)) == []
+    (warning,) = sample_warnings(History(source="h", durations=spread[:99]))
     assert warning.startswith("only 99 historical durations (fewer than 100)")
     with pytest.raises(PilotError, match="^h: only 19 usable values"):
-        sample_warnings(Baseline(source="h", durations=spread[:19]))
+        sample_warnings(History(source="h", durations=spread[:19]))
     with pytest.raises(PilotError, match="^h: every duration is the same"):
-        sample_warnings(Baseline(source="h", durations=np.full(30, 7.0)))
+        sample_warnings(History(source="h", durations=np.full(30, 7.0)))
 
 
 @pytest.mark.parametrize(
@@ -368,11 +368,11 @@ def test_a_sample_below_the_floor_is_refused_and_a_small_one_warned():
 )
 def test_pilot_report_refuses_inconsistent_sizes(kw, message):
     with pytest.raises(PilotError, match=message):
-        pilot_report(Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA), trials=100, **kw)
+        pilot_report(History(source="lognormal", mu_log=MU, sigma_log=SIGMA), trials=100, **kw)
 
 
 def test_pilot_report_sizes_and_inputs():
-    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    baseline = History(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     monthly = pilot_report(baseline, per_month=4.4, trials=100, seed=2, max_months=6)
     # the default pilot is 3 months: round(4.4 x 3) = 13 per arm
     assert (monthly["n_per_arm"], monthly["months"], monthly["per_month"]) == (13, 3, 4.4)
@@ -394,7 +394,7 @@ def test_pilot_report_sizes_and_inputs():
         "analytic",
     } <= set(monthly["definitions"])
     assert monthly["definitions"]["power"].startswith("P(one-sided test at alpha rejects no-change)")
-    short = pilot_report(Baseline(source="h", durations=np.arange(1.0, 51.0)), per_arm=5, trials=100, seed=1)
+    short = pilot_report(History(source="h", durations=np.arange(1.0, 51.0)), per_arm=5, trials=100, seed=1)
     assert short["warnings"] == [
         "only 50 historical durations (fewer than 100): the tail of the distribution "
         "is barely seen, so these figures are rough and likely too optimistic"
@@ -416,7 +416,7 @@ def test_pilot_report_sizes_and_inputs():
 
 
 def test_the_monte_carlo_seed_defaults_to_zero():
-    baseline = Baseline(source="lognormal", mu_log=MU, sigma_log=SIGMA)
+    baseline = History(source="lognormal", mu_log=MU, sigma_log=SIGMA)
     default = simulate_pilot(baseline, 12, 0.2, trials=300, power_search=False)
     assert default == simulate_pilot(baseline, 12, 0.2, trials=300, seed=0, power_search=False)
     assert default != simulate_pilot(baseline, 12, 0.2, trials=300, seed=1, power_search=False)

@@ -72,7 +72,7 @@ def scenarios(draw) -> Scenario:
                     "shift_days": draw(st.sampled_from([1, 7])),
                     "backup": draw(st.booleans()),
                 },
-                "roles": ["ic", "security", "leadership"] if i == 0 else draw(st.sampled_from([[], ["ic"]])),
+                "duties": ["ic", "security", "leadership"] if i == 0 else draw(st.sampled_from([[], ["ic"]])),
             }
         )
     n_services = draw(st.integers(1, 6))

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from incsim import api
 from incsim.cli.pilot import pilot
 from incsim.cli.report import report
+from incsim.clock import weekday_time
 from incsim.metrics import NON_ESSENTIAL
 from incsim.model.events import Detected, Interrupted, Joined, Left, Resolved, RoomClosed, RoomOpened
 from incsim.output import sealed_json
@@ -50,8 +51,8 @@ metadata:
   description: "<img src=x onerror=alert(1)> [link](javascript:alert(1)) | pipe"
 org:
   teams:
-    - {{name: "app<b>", size: 4, roles: [ic]}}      # source <script>alert("comment")</script>
-    - {{name: "ops$x$", size: 3, roles: [ic]}}
+    - {{name: "app<b>", size: 4, duties: [ic]}}      # source <script>alert("comment")</script>
+    - {{name: "ops$x$", size: 3, duties: [ic]}}
   services:
     - {{name: api, team: "app<b>"}}
 incidents:
@@ -410,8 +411,8 @@ def test_every_written_parameter_is_listed_once_with_its_source(results, data):
     assert params["incidents.mix.cascading"].source.startswith("essay: 70% single-service")
     assert params["incidents.mix.cascading"].inherited_from == "incidents.mix"
     assert params["org.teams.payments.size"].source.startswith("Team sizes and leads: assumption")
-    assert params["org.teams.legal-comms.roles"].value == "legal, pr, compliance"
-    assert params["org.teams.legal-comms.roles"].source.startswith("Decision-makers for data loss")
+    assert params["org.teams.legal-comms.duties"].value == "legal, pr, compliance"
+    assert params["org.teams.legal-comms.duties"].source.startswith("Decision-makers for data loss")
     assert params["protocols.hybrid.escalation.services_affected_at_least"].source == (
         "essay: cascade over 3+ services, customer data at risk, or the async thread moving too slowly"
     )
@@ -745,7 +746,7 @@ def test_numbers_read_like_a_person_wrote_them():
     assert wording.mean_ci(wording.Estimate(21.66, 18.58, 24.74), 1) == "21.7 [18.6–24.7]"
     assert wording.mean_ci(wording.Estimate(5.0, math.nan, math.nan)) == "5"
     assert (
-        wording.clock(0) == "Mon 00:00 UTC"
-        and wording.clock(1440 + 153.5) == "Tue 02:33 UTC"
-        and wording.clock(7 * 1440) == "Mon 00:00 UTC"
+        weekday_time(0) == "Mon 00:00 UTC"
+        and weekday_time(1440 + 153.5) == "Tue 02:33 UTC"
+        and weekday_time(7 * 1440) == "Mon 00:00 UTC"
     )

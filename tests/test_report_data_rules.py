@@ -363,11 +363,6 @@ def test_mean_ci_money_ci_clock_and_capitals():
         wording.money_ci(Estimate(500, 0, 1_000)) == f"$500 [$0{DASH}$1.0k]"
     )  # a bound of 0 is not negative
     assert wording.mean_ci(Estimate(1234, 1000, 1500), money=True) == f"$1,234 [$1,000{DASH}$1,500]"
-    days = [wording.clock(d * 1440 + 600) for d in range(7)]
-    assert days == [f"{d} 10:00 UTC" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
-    assert wording.clock(None) == "n/a" and wording.clock(math.nan) == "n/a"
-    assert wording.clock(6 * 1440 + 23 * 60 + 59.9) == "Sun 23:59 UTC"
-    assert wording.clock(8 * 1440 + 61) == "Tue 01:01 UTC"
     assert wording.capitalised("async-first") == "Async-first" and wording.capitalised("") == ""
     assert wording.capitalised("a") == "A"
 
@@ -805,8 +800,8 @@ def test_the_timeline_of_one_incident_among_several():
 
 def described_scenario() -> str:
     text = MINIMAL_YAML.replace(
-        "    - {name: app, size: 4, roles: [ic]}",
-        "    - {name: app, size: 4, roles: [ic]}  # assumption: a small team",
+        "    - {name: app, size: 4, duties: [ic]}",
+        "    - {name: app, size: 4, duties: [ic]}  # assumption: a small team",
     )
     text = text.replace(
         "  arrivals: {rate_per_week: 2}", "  arrivals: {rate_per_week: 2}  # essay: twice a week"
@@ -837,8 +832,8 @@ def description(tmp_path, run: dict | None = None, per_year: float = 36.6, **kw)
 
 def test_the_description_counts_what_the_folder_holds(tmp_path):
     # MINIMAL_YAML writes 12 parameters: apiVersion, kind, metadata.name, the team's size and
-    # roles, the service's team, the arrival rate, the mix, diagnosis and fix, two protocol kinds;
-    # the team's line carries an assumption (size and roles: 2), the arrivals line a citation (1)
+    # duties, the service's team, the arrival rate, the mix, diagnosis and fix, two protocol kinds;
+    # the team's line carries an assumption (size and duties: 2), the arrivals line a citation (1)
     d = description(tmp_path / "a")
     assert "the mean over the 1 replications is reported with a Student-t 95% confidence interval" in d["1.2"]
     assert "x simulated incidents a year (37)." in d["1.2"]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from incsim.calibrate.records import MIN_SAMPLE, Export, ExportError, Incident
 from incsim.calibrate.review import noise_band, review
 from incsim.cli import app
-from incsim.pilot import Baseline
+from incsim.pilot import History
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "exports"
 runner = CliRunner()
@@ -64,7 +64,7 @@ def test_months_option_keeps_the_latest_and_a_change_for_the_first_shown():
 
 
 def test_noise_band_narrows_with_more_incidents():
-    base = Baseline(source="x", durations=np.random.default_rng(0).lognormal(4.0, 1.0, 500))
+    base = History(source="x", durations=np.random.default_rng(0).lognormal(4.0, 1.0, 500))
     small, large = noise_band(base, 5), noise_band(base, 80)
     assert small > 2.5 * large  # ~ 1/sqrt(n): sqrt(16) = 4 with Monte Carlo slack
     assert noise_band(base, 2) is None

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from incsim import api
 from incsim.cli import app
 from incsim.experiment import run_experiment
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, check_seal
 from incsim.robustness import StudyInterrupted, run_study
 from incsim.scenario.loader import load_scenario_text
 
@@ -28,7 +28,7 @@ kind: Scenario
 metadata: {name: flip}
 org:
   teams:
-    - {name: app, size: 6, roles: [ic]}
+    - {name: app, size: 6, duties: [ic]}
     - {name: db, size: 4}
   services:
     - {name: api, team: app, depends_on: [store]}
@@ -158,7 +158,7 @@ def test_the_file_has_the_documented_fields(study):
         "total",
     }
     assert set(res["flip_points"][0]) >= {"baseline", "alternative", "metric", "parameter", "value"}
-    assert verify_manifest(study.out_dir)["kind"] == "incsim-robustness"
+    assert check_seal(study.out_dir)["kind"] == "incsim-robustness"
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ from scipy import stats
 from incsim.experiment import relative_half_width
 from incsim.intervals import clip, subtract, union
 from incsim.metrics import METRICS, summarize, t_interval
-from incsim.pilot import ALPHA, Baseline, analytic_pilot, simulate_pilot
+from incsim.pilot import ALPHA, History, analytic_pilot, simulate_pilot
 from incsim.report import charts
 from incsim.report.build import key_numbers
 
@@ -119,7 +119,7 @@ def test_precision_half_width_skips_a_replication_one_protocol_lacks():
 
 
 # -- the pilot's power: one-sided, in both methods -----------------------------------------------
-LOGNORMAL = Baseline(source="lognormal", mu_log=4.0, sigma_log=1.0)
+LOGNORMAL = History(source="lognormal", mu_log=4.0, sigma_log=1.0)
 
 
 def one_sided_power_geomean(n: int, f: float, sigma: float, alpha: float = ALPHA) -> float:

@@ -23,7 +23,7 @@ def test_streams_equal_numpy_seed_sequences(root: int, replication: int) -> None
         ("reply_latency", 5, 0),
         ("reply_latency", 5, 17),
         ("failures", failure_stream_id(3, 12), -1),
-        ("write_exec_update", 10**6, 2),
+        ("write_executive_update", 10**6, 2),
     ]:
         key = (SOURCES[source], incident + 1) + ((person + 1,) if person >= 0 else ())
         ours, theirs = streams.get(source, incident, person), _numpy(root, replication, key)

@@ -297,11 +297,11 @@ def test_exact_zero_and_categorical_crossings():
     [c] = break_even(None, [-1, 1])
     assert c.x is None
     par = SweptParameter(
-        "org.teams.app.roles", (["ic"], []), ('["ic"]', "[]"), None, False, "linear", "", "", None
+        "org.teams.app.duties", (["ic"], []), ('["ic"]', "[]"), None, False, "linear", "", "", None
     )
     rec = describe_line("async-first", "war-room", "cost_usd", par, [0, 1], [-1, 1], [-2, 0], [0, 2])
     assert rec["sentence"].startswith(
-        'async-first stops paying off (cost_usd) between org.teams.app.roles = ["ic"] and []'
+        'async-first stops paying off (cost_usd) between org.teams.app.duties = ["ic"] and []'
     )
 
 
@@ -394,7 +394,7 @@ def test_resume_skips_finished_points_and_gives_the_same_bytes(tiny, tmp_path, c
     assert len(calls) == 1
     assert outputs(tmp_path / "whole") == expected
 
-    # ... and so is a point whose run folder was damaged since its checkpoint was written
+    # ... and so is a point whose results folder was damaged since its checkpoint was written
     (tmp_path / "whole" / "points" / "point-004" / "incidents.csv").write_text("cut short")
     calls.clear()
     run_sweep(load_sweep(tiny), out_dir=tmp_path / "whole")
@@ -433,11 +433,11 @@ def test_same_seed_same_bytes_serial_or_parallel_other_seed_differs(tiny, tmp_pa
 def test_a_sweep_into_a_relative_folder_is_written_and_sealed(tiny, tmp_path, monkeypatch):
     """``-o results/x`` names a folder from where the command runs: the sweep finishes there and
     its manifest lists its files within it (once, a relative folder was joined to itself)."""
-    from incsim.output import verify_manifest
+    from incsim.output import check_seal
 
     monkeypatch.chdir(tmp_path)
     outcome = run_sweep(load_sweep(tiny), out_dir=Path("rel") / "s")
-    record = verify_manifest(tmp_path / "rel" / "s")
+    record = check_seal(tmp_path / "rel" / "s")
     assert "sweep.csv" in {e["path"] for e in record["files"]}
     assert outcome.computed == len(outcome.sweep.points)
 
@@ -476,12 +476,12 @@ def test_every_point_is_a_run_folder_that_incsim_run_reproduces(tiny, tmp_path):
     """A point's folder is what `incsim run` writes (its writer, its run.json), and running the
     point's scenario.yaml again gives its CSVs byte for byte."""
     from incsim import api
-    from incsim.output import verify_manifest
+    from incsim.output import check_seal
 
     spec = load_sweep(tiny)
     run_sweep(spec, out_dir=tmp_path / "s")
     folder = tmp_path / "s" / "points" / "point-004"
-    record = verify_manifest(folder)
+    record = check_seal(folder)
     assert record["sweep"]["point"] == 4 and record["replications"] == 3 and record["seed"] == 5
     assert record["sweep"]["overrides"] == {"protocols.war-room.room.stay_probability": 0.6}
     assert {e["path"] for e in record["files"]} == {
@@ -492,7 +492,7 @@ def test_every_point_is_a_run_folder_that_incsim_run_reproduces(tiny, tmp_path):
     }
     listed = {e["path"] for e in json.loads((tmp_path / "s" / "sweep.json").read_text())["files"]}
     assert {"points/point-004/run.json", "points/point-004/incidents.csv", "points/point-004.json"} <= listed
-    verify_manifest(tmp_path / "s")
+    check_seal(tmp_path / "s")
     loaded = api.load(folder / "scenario.yaml")
     assert loaded.scenario.protocol("war-room").room.stay_probability == 0.6
     again = api.run_scenario(loaded, out_dir=tmp_path / "again")

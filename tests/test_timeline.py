@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from incsim.calibrate.timeline import pseudonym
 from incsim.cli import app
-from incsim.files import verify_manifest
+from incsim.files import check_seal
 
 FIX = Path(__file__).parent / "fixtures" / "people"
 runner = CliRunner()
@@ -73,7 +73,7 @@ def test_written_as_markdown_and_html_with_a_manifest(tmp_path):
     page = (tmp_path / "t" / "incident-2026-03-02-orders-db.html").read_text()
     assert page.startswith("<!doctype html>") and "<blockquote>" in page
     assert "What&#x27;s the status?" in page  # text escaped
-    manifest = verify_manifest(tmp_path / "t")  # sealed like every folder incsim writes
+    manifest = check_seal(tmp_path / "t")  # sealed like every folder incsim writes
     assert manifest["kind"] == "timeline"
     assert sorted(f["path"] for f in manifest["files"]) == names[:-1]
 

@@ -119,10 +119,10 @@ def busy_security_doc() -> dict:
             "name": "sec",
             "size": 1,
             "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "roles": ["security"],
+            "duties": ["security"],
         }
     )
-    doc = setting(doc, "org.teams.ops.roles", ["ic", "leadership"])
+    doc = setting(doc, "org.teams.ops.duties", ["ic", "leadership"])
     doc["org"]["services"].append({"name": "vault", "team": "sec"})
     doc = setting(doc, "behaviour.reply_latency.working", 7.0)
     return setting(doc, "behaviour.interruption.answer", 3.0)
@@ -154,7 +154,7 @@ def test_a_room_decision_asks_a_stakeholder_busy_elsewhere_in_the_channel():
 def test_a_decision_for_the_ic_with_no_ic_waits_for_nobody():
     """Nobody holds the IC role, so the incident has no IC: a decision of the IC has no
     stakeholder and takes only its 10 minutes of deliberation: 60 + 60 + 10 + 20 = 150."""
-    doc = setting(base_doc(), "org.teams.ops.roles", ["leadership", "security"])
+    doc = setting(base_doc(), "org.teams.ops.duties", ["leadership", "security"])
     spec = incident(decisions=(DecisionNeed("go", ("ic",), 10.0),))
     for protocol in ("async-first", "war-room"):
         events = run(doc, protocol, spec)
@@ -246,7 +246,7 @@ def test_a_room_inviting_every_on_call_has_no_cap_in_a_large_org():
             "name": "ops",
             "size": 1,
             "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "roles": ["ic"],
+            "duties": ["ic"],
             "oncall": None,
         }
     ]
@@ -346,7 +346,7 @@ def test_a_triage_call_with_nobody_holding_the_security_role_has_only_debugger_a
     """The ops team loses the security role: the triage call for a security incident has nobody
     to pull in as stakeholder, so it holds the debugger and the IC only and closes after its 10
     minutes; the diagnosis starts when the call ends: 60 + 10 + 60 + 20 = 150."""
-    doc = setting(base_doc(), "org.teams.ops.roles", ["ic", "leadership"])
+    doc = setting(base_doc(), "org.teams.ops.duties", ["ic", "leadership"])
     doc = setting(doc, "protocols.hybrid.triage", {"flags": ["security"], "max_people": 3, "duration": 10.0})
     events = run(doc, "hybrid", incident(flags=("security",)))
     assert [(e.t, e.reason) for e in of(events, Kind.ROOM_OPENED)] == [(T0, "triage")]
@@ -489,12 +489,12 @@ def _role_world() -> World:
     ``api``) is running at minute 70; incident 1 is the "elsewhere" someone can be held by."""
     doc = base_doc()
     doc["org"]["teams"] += [
-        {"name": "night", "size": 2, "work_hours": dict(NINE_TO_FIVE), "roles": ["legal"]},
+        {"name": "night", "size": 2, "work_hours": dict(NINE_TO_FIVE), "duties": ["legal"]},
         {
             "name": "day",
             "size": 2,
             "work_hours": {"start": 0.0, "end": 24.0, "weekends_off": False},
-            "roles": ["legal"],
+            "duties": ["legal"],
         },
     ]
     w = world(doc, "async-first", incident(id=0, diagnosis=600.0), incident(id=1, diagnosis=600.0))

@@ -18,11 +18,11 @@ from incsim.experiment import (
     ExperimentResult,
     IncidentLimitError,
     PrecisionOutcome,
-    calibrate,
     draw_seed,
     executor_workers,
     run_experiment,
     run_to_precision,
+    time_first_replication,
 )
 from incsim.output import check_dir, default_out_dir, write_run
 from incsim.pilot import PILOT_FILE, write_pilot_json  # noqa: F401  (the pilot's file, named here for callers)
@@ -235,7 +235,7 @@ def run_scenario(
     check_dir(out, force)  # refuse early, before minutes of simulation
     t0 = time.perf_counter()
     try:
-        first, secs = calibrate(scn, root_seed)
+        first, secs = time_first_replication(scn, root_seed)
         if progress:
             progress(1)
         planned = max_replications if precision_pct is not None else reps

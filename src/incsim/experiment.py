@@ -163,7 +163,9 @@ class ExperimentResult:
         return summarize(self.incidents, self.protocols)
 
 
-def calibrate(scn: Scenario, seed: int, log_sample: int | None = None) -> tuple[ReplicationResult, float]:
+def time_first_replication(
+    scn: Scenario, seed: int, log_sample: int | None = None
+) -> tuple[ReplicationResult, float]:
     """Replication 0 run here and timed (seconds): the cost per replication a long run is estimated from.
 
     Its result is replication 0 of the run proper (pass it in ``done``), so the estimate costs nothing.

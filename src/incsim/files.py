@@ -26,7 +26,7 @@ from pathlib import Path
 
 
 class OutputError(Exception):
-    """An output folder that cannot be used or a results file that is damaged; one line naming it."""
+    """A results folder that cannot be used or a results file that is damaged; one line naming it."""
 
 
 STAGING_PREFIX = ".incsim-"
@@ -37,7 +37,7 @@ MANIFEST = "run.json"
 """The manifest every results folder carries."""
 
 MANIFEST_NAMES = (MANIFEST, "sweep.json", "manifest.json")
-"""The files that list a folder's outputs, in the order ``verify_manifest`` looks for them."""
+"""The files that list a folder's outputs, in the order ``check_seal`` looks for them."""
 
 SEAL_KEY = "self_sha256"
 
@@ -105,9 +105,9 @@ def check_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
                 )
         parent = next((p for p in [out, *out.parents] if p.exists()), None)
         if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
-            raise OutputError(f"{out}: cannot create the output folder: {parent} is not a writable folder")
+            raise OutputError(f"{out}: cannot create the results folder: {parent} is not a writable folder")
     except OSError as exc:
-        raise OutputError(f"{out}: cannot use the output folder: {exc.strerror or exc}") from None
+        raise OutputError(f"{out}: cannot use the results folder: {exc.strerror or exc}") from None
 
 
 def prepare_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
@@ -119,7 +119,7 @@ def prepare_dir(out: Path, force: bool, allowed: Iterable[str] = ()) -> None:
         for stale in _stale_staging(out):
             shutil.rmtree(stale, ignore_errors=True)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
+        raise OutputError(f"{out}: cannot create the results folder: {exc.strerror or exc}") from None
 
 
 # -- manifests: every file with its size and sha256 ----------------------------------------------
@@ -218,7 +218,7 @@ def check_not_half_replaced(folder: Path, manifests: Iterable[str] = MANIFEST_NA
         )
 
 
-def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
+def check_seal(folder: Path | str, name: str | None = None) -> dict:
     """Check every file the folder's manifest lists (present, same size, same sha256) and that no
     unlisted file sits in a folder the manifest owns (``events/``, ``points/``: a mixed folder).
     Returns the manifest; raises ``OutputError`` naming the first bad file."""
@@ -229,7 +229,7 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
     if path is None or not path.is_file():
         check_not_half_replaced(folder, (name,) if name else MANIFEST_NAMES)
     if path is None:
-        raise OutputError(f"{folder}: not an incsim output folder (no {' or '.join(MANIFEST_NAMES)})")
+        raise OutputError(f"{folder}: not an incsim results folder (no {' or '.join(MANIFEST_NAMES)})")
     record = read_sealed_json(path, "the manifest")
     entries = record.get("files")
     if not isinstance(entries, list):
@@ -271,6 +271,9 @@ def verify_manifest(folder: Path | str, name: str | None = None) -> dict:
 
 
 # -- publishing a staged folder ----------------------------------------------------------------
+
+
+verify_manifest = check_seal  # the old name, kept for a release
 
 
 def _listed(out: Path) -> list[str]:
@@ -416,7 +419,7 @@ def add_to_folder(
 ) -> list[Path]:
     """Add ``files`` to the sealed folder ``out`` (checked first): they and a ``run.json`` that
     lists them beside the folder's own files are published as one change; the rest stays."""
-    record = verify_manifest(out, MANIFEST)
+    record = check_seal(out, MANIFEST)
     names = {rel for rel, _ in files}
     kept = [e for e in record["files"] if e["path"] not in names]
     body = {k: v for k, v in record.items() if k not in ("files", SEAL_KEY)}
@@ -472,6 +475,7 @@ __all__ = [
     "read_sealed_json",
     "sealed_json",
     "sha256_bytes",
+    "check_seal",
     "verify_manifest",
     "write_folder",
     "write_manifest",

@@ -28,6 +28,7 @@ from incsim.files import (  # noqa: F401  (re-exported: the names callers have a
     _read_umask,
     atomic_write,
     check_dir,
+    check_seal,
     file_entry,
     find_manifest,
     manifest_text,

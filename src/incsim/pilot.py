@@ -45,7 +45,7 @@ The normal approximation (``analytic_pilot``): the mean difference is Normal(mu1
 sample median has asymptotic variance 1 / (4 n f(m)^2), where f is the exact density for a
 lognormal baseline; for historical durations f(m) is the slope of their empirical CDF over the
 median's own 90% range at n, sized from a Gaussian kernel density estimate of the *log* durations
-(see ``Baseline.median_density``): the resampled median only sees the data near the median, and
+(see ``History.median_density``): the resampled median only sees the data near the median, and
 real durations cluster at round minutes. Observed gains against a threshold use the same
 normal law for ``s1 - (1 -/+ T) s0``. The approximation is asymptotic: it agrees with the Monte
 Carlo for large n and is poor for a handful of heavy-tailed incidents, which is the point.
@@ -71,7 +71,7 @@ from scipy import stats as sps
 
 from incsim.pilot_baseline import Z90 as _Z90
 from incsim.pilot_baseline import (  # noqa: F401  (the baseline is part of the pilot's API)
-    Baseline,
+    History,
     baseline_from_csv,
     baseline_from_moments,
     baseline_from_results,
@@ -119,7 +119,7 @@ def check_arguments(
         raise PilotError(f"--trials must be at least 100, got {trials}")
 
 
-def _trial_stats(baseline: Baseline, n: int, trials: int, seed: int) -> np.ndarray:
+def _trial_stats(baseline: History, n: int, trials: int, seed: int) -> np.ndarray:
     """Per trial, the (mean, median, mean log) of both arms, unscaled: shape (2, 3, trials).
 
     Seeded by (seed, n) and cached on the baseline, so a sample size always sees the same draws.
@@ -202,7 +202,7 @@ def smallest_satisfying(pred: Callable[[int], bool], hi: int, hint: int | None) 
 
 
 def _search(
-    baseline: Baseline,
+    baseline: History,
     improvement: float,
     size: Callable[[int], int],
     hi: int,
@@ -246,7 +246,7 @@ def _search(
 
 
 def months_for_power(
-    baseline: Baseline,
+    baseline: History,
     per_month: float,
     improvement: float,
     *,
@@ -290,7 +290,7 @@ def incident_grid(max_incidents: int = MAX_INCIDENTS_PER_ARM) -> list[int]:
 
 
 def incidents_for_power(
-    baseline: Baseline,
+    baseline: History,
     improvement: float,
     *,
     method: str = "monte-carlo",
@@ -332,7 +332,7 @@ def _with_power_sizes(
 
 
 def simulate_pilot(
-    baseline: Baseline,
+    baseline: History,
     n_per_arm: int,
     improvement: float,
     *,
@@ -375,7 +375,7 @@ def _phi(x: float) -> float:
 
 
 def analytic_figures(
-    baseline: Baseline, n: int, improvement: float, threshold: float, alpha: float
+    baseline: History, n: int, improvement: float, threshold: float, alpha: float
 ) -> dict[str, dict]:
     """Normal-approximation figures per statistic at n incidents per arm."""
     z90, z_a = _Z90, float(sps.norm.ppf(1 - alpha))
@@ -428,7 +428,7 @@ def analytic_figures(
 
 
 def analytic_pilot(
-    baseline: Baseline,
+    baseline: History,
     n_per_arm: int,
     improvement: float,
     *,
@@ -473,7 +473,7 @@ def check_sample(n: int, what: str, minimum: int = MIN_SAMPLE) -> None:
         )
 
 
-def sample_warnings(baseline: Baseline) -> list[str]:
+def sample_warnings(baseline: History) -> list[str]:
     """Refuse a historical baseline below ``MIN_SAMPLE`` durations (or without spread); the
     warnings to print with the figures below ``WARN_SAMPLE``. A lognormal baseline has none."""
     if baseline.durations is None:
@@ -491,7 +491,7 @@ def sample_warnings(baseline: Baseline) -> list[str]:
 
 
 def pilot_report(
-    baseline: Baseline,
+    baseline: History,
     *,
     improvement: float = 0.1,
     per_arm: int | None = None,
@@ -592,7 +592,7 @@ def power_curve_months(report: dict) -> list[int]:
     return sorted(months)
 
 
-def power_by_month(baseline: Baseline, report: dict) -> list[dict] | None:
+def power_by_month(baseline: History, report: dict) -> list[dict] | None:
     """Power of each statistic after 1..N months of the pilot in ``report`` (None without a monthly rate).
 
     Each entry: ``month``, ``n_per_arm`` (``round(per_month * month)``), ``power`` per statistic
@@ -665,7 +665,7 @@ def _answer(report: dict) -> str:
 PILOT_FILE = "pilot.json"
 
 
-def write_pilot_json(out: Path, baseline: Baseline, report: dict) -> Path:
+def write_pilot_json(out: Path, baseline: History, report: dict) -> Path:
     """Write ``out/pilot.json``: the report plus ``power_by_month`` (for ``incsim report``), as
     every folder is written (``incsim.files``). Into a results folder it joins that folder's
     sealed ``run.json``; anywhere else it comes with a ``run.json`` of its own."""

@@ -1,4 +1,4 @@
-"""The baseline a pilot is judged against: historical durations (a CSV or a results folder) or a
+"""The history a pilot is judged against (``History``): historical durations (a CSV or a results folder) or a
 lognormal given by its mean and sd."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from incsim.files import OutputError, verify_manifest
+from incsim.files import OutputError, check_seal
 from incsim.pilot_defaults import PilotError
 
 _DURATION_HINTS = ("duration", "ttr")
@@ -20,8 +20,10 @@ Z90 = float(sps.norm.ppf(0.95))  # half-width of a central 90% normal interval, 
 
 
 @dataclass(frozen=True)
-class Baseline:
-    """A baseline TTR distribution in minutes: historical durations or a lognormal."""
+class History:
+    """The TTR history a pilot is simulated against, in minutes: historical durations (a history
+    file, a results folder's simulated history) or a lognormal from a mean and spread. Not the
+    *baseline*, which is the first protocol of a scenario."""
 
     source: str
     durations: np.ndarray | None = None  # historical durations (bootstrap-resampled)
@@ -33,7 +35,7 @@ class Baseline:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def kind(self) -> str:
+    def shape(self) -> str:
         """``"empirical"`` or ``"lognormal"``."""
         return "lognormal" if self.durations is None else "empirical"
 
@@ -106,7 +108,7 @@ class Baseline:
         """The baseline's source and summary figures, JSON-ready."""
         return {
             "source": self.source,
-            "kind": self.kind,
+            "kind": self.shape,  # the JSON key pilot.json readers know
             "n": int(len(self.durations)) if self.durations is not None else None,
             "rows": self.rows if self.durations is not None else None,
             "dropped": self.dropped,
@@ -139,14 +141,14 @@ class Baseline:
 # -- loading the baseline ---------------------------------------------------------------------
 
 
-def baseline_from_moments(mean: float, sd: float) -> Baseline:
+def baseline_from_moments(mean: float, sd: float) -> History:
     """A lognormal baseline with the given mean and standard deviation (minutes)."""
     if not (math.isfinite(mean) and mean > 0):
         raise PilotError(f"--mean must be a positive number of minutes, got {mean}")
     if not (math.isfinite(sd) and sd > 0):
         raise PilotError(f"--sd must be a positive number of minutes, got {sd}")
     s2 = math.log1p((sd / mean) ** 2)
-    return Baseline(
+    return History(
         source=f"lognormal(mean={mean:g} min, sd={sd:g} min)",
         mu_log=math.log(mean) - s2 / 2,
         sigma_log=math.sqrt(s2),
@@ -165,12 +167,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise PilotError(f"{path}: cannot read as CSV: {detail}") from None
 
 
-def _clean(path: Path, column: str, values: pd.Series, *, rows: int, excluded: int, source: str) -> Baseline:
+def _clean(path: Path, column: str, values: pd.Series, *, rows: int, excluded: int, source: str) -> History:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(numbers) & (numbers > 0)
     if not ok.any():
         raise PilotError(f"{path}: column '{column}' has no positive numeric values")
-    return Baseline(
+    return History(
         source=source, durations=numbers[ok], rows=rows, dropped=int((~ok).sum()), excluded=excluded
     )
 
@@ -204,13 +206,13 @@ def _default_column(path: Path, frame: pd.DataFrame) -> str:
     )
 
 
-def baseline_from_csv(path: Path | str, column: str | None = None, exclude: Sequence[str] = ()) -> Baseline:
+def baseline_from_csv(path: Path | str, column: str | None = None, exclude: Sequence[str] = ()) -> History:
     """Historical durations from a CSV column, minus rows matching any ``COLUMN=VALUE`` in ``exclude``.
 
     The default column is the first numeric one whose name contains ``duration`` or ``ttr``.
     Exclusions compare the stripped text case-insensitively (``impact=maintenance`` drops
     scheduled-maintenance windows). Rows with NaN, non-numeric or non-positive durations are
-    dropped and counted in ``Baseline.dropped``.
+    dropped and counted in ``History.dropped``.
     """
     path = Path(path)
     frame = _read_csv(path)
@@ -231,7 +233,7 @@ def baseline_from_csv(path: Path | str, column: str | None = None, exclude: Sequ
     )
 
 
-def baseline_from_results(results: Path | str, protocol: str | None = None) -> Baseline:
+def baseline_from_results(results: Path | str, protocol: str | None = None) -> History:
     """A protocol's simulated ``ttr_min`` values from an ``incsim run`` folder (or its incidents.csv).
 
     ``protocol`` may be omitted when the results hold a single protocol.
@@ -243,7 +245,7 @@ def baseline_from_results(results: Path | str, protocol: str | None = None) -> B
     folder = path.parent
     if folder.joinpath("run.json").is_file():  # a results folder: whole and of one run, or refused
         try:
-            verify_manifest(folder, "run.json")
+            check_seal(folder, "run.json")
         except OutputError as exc:
             raise PilotError(str(exc)) from None
     elif any(folder.joinpath(n).exists() for n in ("summary.csv", "scenario.yaml", "events")):
@@ -273,7 +275,7 @@ def load_baseline(
     exclude: list[str] | None,
     from_results: Path | None,
     protocol: str | None,
-) -> Baseline:
+) -> History:
     """The baseline named by exactly one of a mean and sd, a CSV of durations, a results folder
     (``incsim pilot``'s --mean/--sd, --durations, --from-results)."""
     given = [

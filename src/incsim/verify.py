@@ -241,14 +241,14 @@ def _degenerate(
                     "size": engineers,
                     "work_hours": {"start": 0, "end": 24, "weekends_off": False},
                     "oncall": {"per_shift": engineers, "rest_shifts": 0, "backup": False},
-                    "roles": [],
+                    "duties": [],
                 },
                 # validation needs an IC; the model never takes it from the owner's on-call
                 {
                     "name": "command",
                     "size": 1,
                     "oncall": None,
-                    "roles": ["ic"],
+                    "duties": ["ic"],
                     "work_hours": {"start": 0, "end": 24, "weekends_off": False},
                 },
             ],

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from incsim import api
 from incsim.cli import app
 from incsim.cli.common import Progress
-from incsim.pilot import MIN_SAMPLE, WARN_SAMPLE, Baseline, PilotError, answer_sentence, pilot_report
+from incsim.pilot import MIN_SAMPLE, WARN_SAMPLE, History, PilotError, answer_sentence, pilot_report
 
 
 def invoke(*args):
@@ -82,9 +82,9 @@ def test_progress_off_a_terminal_is_plain_lines_and_quiet_silences_it(capsys):
     assert capsys.readouterr().err == ""
 
 
-def _history(n: int) -> Baseline:
+def _history(n: int) -> History:
     durations = np.random.default_rng(n).lognormal(4.0, 1.0, n)
-    return Baseline(source=f"history of {n}", durations=durations, rows=n)
+    return History(source=f"history of {n}", durations=durations, rows=n)
 
 
 def test_pilot_refuses_a_history_below_the_minimum_and_warns_below_the_larger_one():
@@ -92,7 +92,7 @@ def test_pilot_refuses_a_history_below_the_minimum_and_warns_below_the_larger_on
         pilot_report(_history(MIN_SAMPLE - 1), per_arm=20, trials=200, seed=1)
     with pytest.raises(PilotError, match="the same"):
         pilot_report(
-            Baseline(source="flat", durations=np.full(50, 30.0), rows=50), per_arm=20, trials=200, seed=1
+            History(source="flat", durations=np.full(50, 30.0), rows=50), per_arm=20, trials=200, seed=1
         )
     rough = pilot_report(_history(MIN_SAMPLE), per_arm=20, trials=200, seed=1)
     assert rough["warnings"] and f"fewer than {WARN_SAMPLE}" in rough["warnings"][0]

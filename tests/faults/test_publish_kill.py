@@ -18,7 +18,7 @@ import pytest
 from faultkit import SRC, finish, minimal_yaml_text, start, tree
 from typer.testing import CliRunner
 
-from incsim.output import OutputError, verify_manifest
+from incsim.output import OutputError, check_seal
 
 RNG = random.Random(20261207)
 RUN = ("run", "tiny.yaml", "-n", "2", "--seed", "2", "-q", "--format", "csv")
@@ -104,7 +104,7 @@ def test_a_sigkill_while_force_publishes_leaves_the_earlier_results_or_a_refused
         within=120,
     )
     assert code == 0, err
-    verify_manifest(earlier, "run.json")
+    check_seal(earlier, "run.json")
     before = tree(earlier)
     # an uninterrupted forced run over a copy: how many renames it makes, and the files it writes
     reference = tmp_path / "reference"
@@ -128,7 +128,7 @@ def test_a_sigkill_while_force_publishes_leaves_the_earlier_results_or_a_refused
         else:
             _killed_at(tmp_path, out, float(when))
         try:
-            verify_manifest(out)
+            check_seal(out)
         except OutputError as exc:
             assert "\n" not in str(exc)
             res = CliRunner().invoke(app, ["report", str(out)])
@@ -141,7 +141,7 @@ def test_a_sigkill_while_force_publishes_leaves_the_earlier_results_or_a_refused
         # the next write repairs it: the new results whole, nothing of the killed write or the earlier left
         code, _, err = finish(start(*RUN, "-o", str(out), "--force", cwd=tmp_path), within=120)
         assert code == 0, err
-        record = verify_manifest(out, "run.json")
+        record = check_seal(out, "run.json")
         assert set(tree(out)) == {e["path"] for e in record["files"]} | {"run.json"}
         assert {k: v for k, v in tree(out).items() if k != "run.json"} == expected
     assert "refused" in outcomes and "earlier" in outcomes, outcomes

@@ -160,7 +160,7 @@ def test_a_signal_during_publishing_is_honoured_after_the_last_rename(tmp_path, 
             signal.signal(s, handler)
     assert info.value.published == tmp_path / "o" and info.value.code == 143
     assert len(renames) > 2  # every file was moved in before the signal took effect
-    output.verify_manifest(tmp_path / "o")
+    output.check_seal(tmp_path / "o")
 
 
 READERS = [
@@ -187,7 +187,7 @@ def test_report_pilot_and_schema_stop_cleanly_and_write_all_or_nothing(tmp_path,
     import os
 
     from incsim import api
-    from incsim.output import verify_manifest
+    from incsim.output import check_seal
 
     results = tmp_path / "r"
     api.run_scenario(api.load(None), replications=3, seed=6, out_dir=results)
@@ -226,7 +226,7 @@ def test_report_pilot_and_schema_stop_cleanly_and_write_all_or_nothing(tmp_path,
         assert not target.exists()
     no_orphans(proc.pid)
     assert half_written(tmp_path) == []
-    verify_manifest(results)  # a reader never changes what it read
+    check_seal(results)  # a reader never changes what it read
 
 
 # A signal's handler runs wherever the main thread is: inside a callback whose exceptions Python

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from incsim import api
-from incsim.output import OutputError, read_sealed_json, verify_manifest
+from incsim.output import OutputError, check_seal, read_sealed_json
 from incsim.pilot import PilotError, baseline_from_results
 from incsim.report.results import ReportError, load_results
 from incsim.scenario.loader import ScenarioError, load_scenario_text
@@ -61,11 +61,11 @@ def _check_results_prefix(results, tmp_path, data) -> None:
     shutil.copytree(results, copy)
     (copy / rel).write_bytes(whole[:cut])
     if cut == len(whole):
-        verify_manifest(copy)
+        check_seal(copy)
         load_results(copy)
         return
     with pytest.raises(OutputError) as info:
-        verify_manifest(copy)
+        check_seal(copy)
     assert rel.rsplit("/", 1)[-1] in str(info.value)
     with pytest.raises(ReportError):
         load_results(copy)

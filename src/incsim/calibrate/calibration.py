@@ -273,7 +273,7 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         f"calibrated: {export}, all incidents, n={arr['n']} over {arr['weeks']} weeks", "rate_per_week"
     )
     # when in the week they start, in UTC as the export stamps them (the scenario scales it to mean 1)
-    profile = CommentedMap(hour_of_week=[round(w * 168, 4) for w in arr["hour_of_week"]], clock="utc")
+    profile = CommentedMap(hour_of_week=[round(w * 168, 4) for w in arr["hour_of_week"]], timezone="utc")
     profile.fa.set_flow_style()
     incidents["arrivals"]["profile"] = profile
     incidents["arrivals"].yaml_add_eol_comment(

@@ -60,7 +60,7 @@ def noise_band(baseline, n: int) -> float | None:
 
 def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
     """Month-by-month figures of the export's last ``months`` months (all of them when None)."""
-    from incsim.pilot import Baseline
+    from incsim.pilot import History
 
     if len(export.incidents) < MIN_SAMPLE:
         raise ExportError(
@@ -77,7 +77,7 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
     if months is not None:
         labels = labels[-(months + 1) :]  # one month more, so the first shown has a change
     resolved_all = np.asarray([i.duration_min(end) for i in export.incidents if not i.censored])
-    baseline = Baseline(source=export.source, durations=resolved_all, rows=len(resolved_all))
+    baseline = History(source=export.source, durations=resolved_all, rows=len(resolved_all))
     rows, bands = [], {}
     categories = sorted({i.group("category") for i in export.incidents})
     for label in labels:

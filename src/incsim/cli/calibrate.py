@@ -74,7 +74,7 @@ def calibrate(
         int, typer.Option("-n", "--replications", min=1, help="Replications for --check.")
     ] = 10,
     seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed for --check.")] = 1,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty results folder.")] = False,
     slack: Annotated[
         Path | None,
         typer.Option(

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from incsim.calibrate.formats import FORMATS as EXPORT_FORMATS
+from incsim.clock import duration
 
 
 def _flag_type_hidden() -> None:
@@ -122,15 +123,6 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _clock(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 class Progress:
     """Progress on stderr: a bar on a terminal, a plain line every few seconds otherwise, nothing
     when ``quiet``. Use as a context manager; ``advance`` counts work done, ``note`` prints a line."""
@@ -201,10 +193,10 @@ class Progress:
         with self._lock:
             done, total = self.done, self.total
         elapsed = time.monotonic() - self._t0
-        left = f", about {_clock(elapsed * (total - done) / done)} left" if 0 < done < total else ""
+        left = f", about {duration(elapsed * (total - done) / done)} left" if 0 < done < total else ""
         pct = f" ({100 * done / total:.0f}%)" if total else ""
         print(
-            f"{self.label}: {done}/{total} {self.unit}{pct}, {_clock(elapsed)} elapsed{left}",
+            f"{self.label}: {done}/{total} {self.unit}{pct}, {duration(elapsed)} elapsed{left}",
             file=sys.stderr,
             flush=True,
         )

@@ -3,7 +3,7 @@
 The console (default), line mode (``--plain``), a recorded transcript (``--script``) or the
 defaults (``--auto``) drive one ``DrillSession``; ``--serve`` adds the projector, a page per played role
 and the facilitator's page (``drill/server.py``). The
-transcript is journalled into the output folder as actions happen, so an interrupted drill
+transcript is journalled into the results folder as actions happen, so an interrupted drill
 keeps what was done and ``--resume DIR`` continues it.
 """
 
@@ -71,9 +71,9 @@ def drill(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Output folder (default: results/drill-NAME-seedS).")
+        Path | None, typer.Option("-o", "--out", help="Results folder (default: results/drill-NAME-seedS).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty results folder.")] = False,
     resume: Annotated[
         Path | None,
         typer.Option("--resume", metavar="DIR", help="Continue an interrupted drill from its folder."),

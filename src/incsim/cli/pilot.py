@@ -100,7 +100,7 @@ def pilot(
     from_results: Annotated[
         Path | None,
         typer.Option(
-            "--from-results", help="An incsim run output folder; its incidents.csv ttr_min is the baseline."
+            "--from-results", help="An incsim run results folder; its incidents.csv ttr_min is the baseline."
         ),
     ] = None,
     protocol: Annotated[

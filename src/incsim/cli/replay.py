@@ -49,7 +49,7 @@ def replay(
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Results folder (default: a new one under results/).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty results folder.")] = False,
     quiet: Quiet = False,
     jobs: Jobs = None,
     oversubscribe: Oversubscribe = False,

@@ -28,7 +28,7 @@ def review(
         Path | None, typer.Option("-o", "--out", help="Folder for review.html, review.md and review.json.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty results folder.")] = False,
     slack: Annotated[
         Path | None,
         typer.Option("--slack", metavar="DIR|ZIP", help="Slack workspace export: people figures per month."),

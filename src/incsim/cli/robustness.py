@@ -60,7 +60,7 @@ def robustness(
         typer.Option(
             "-o",
             "--out",
-            help="Output folder (default: a new one under results/); a stopped study resumes there.",
+            help="Results folder (default: a new one under results/); a stopped study resumes there.",
         ),
     ] = None,
     as_json: Annotated[
@@ -70,7 +70,7 @@ def robustness(
     oversubscribe: Oversubscribe = False,
     scheduler: Scheduler = None,
     quiet: Quiet = False,
-    force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty results folder.")] = False,
 ) -> None:
     """Vary every assumption over its range: spread of each difference, its drivers and flip points."""
     from incsim import api, render

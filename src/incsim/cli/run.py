@@ -46,11 +46,11 @@ def run(
         typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed (default: the scenario's, else drawn)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Output folder (default: a new one under results/).")
+        Path | None, typer.Option("-o", "--out", help="Results folder (default: a new one under results/).")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="How to print the comparison.")] = Format.table,
     quiet: Quiet = False,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty results folder.")] = False,
     jobs: Jobs = None,
     oversubscribe: Oversubscribe = False,
     scheduler: Scheduler = None,

@@ -24,7 +24,7 @@ def sweep(
         typer.Option(
             "-o",
             "--out",
-            help="Output folder (default: a new one under "
+            help="Results folder (default: a new one under "
             "results/); an interrupted sweep resumes "
             "in the same folder.",
         ),
@@ -33,7 +33,7 @@ def sweep(
     oversubscribe: Oversubscribe = False,
     scheduler: Scheduler = None,
     quiet: Quiet = False,
-    force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over in a non-empty results folder.")] = False,
 ) -> None:
     """Run a scenario at every point of a parameter sweep; write sweep.csv, charts and break-even points."""
     from incsim import api, render

@@ -56,7 +56,7 @@ def timeline(
             "-o", "--out", help="Folder for CHANNEL.md and CHANNEL.html (default: Markdown on stdout)."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty results folder.")] = False,
 ) -> None:
     """Timelines of incidents from their channels, calls and export: updates, joins, questions, decisions."""
     from incsim.calibrate import people as pm

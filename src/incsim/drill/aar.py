@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from incsim import signals
+from incsim.clock import drill_time
 from incsim.drill.counterfactual import (
     REPLICATIONS,
     TTR_METRICS,
@@ -74,12 +75,6 @@ class AarData:
     """Each role and who played it: a person, the model, or nobody (an empty played role)."""
 
 
-def _clock(t: float | None) -> str:
-    from incsim.drill.feed import clock
-
-    return "—" if t is None else clock(t)
-
-
 def gather(session, replications: int = REPLICATIONS) -> AarData:
     """The report's data from a finished (played-out) session."""
     from incsim.report import charts
@@ -101,10 +96,10 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 "id": e.id,
                 "text": e.text,
                 "inject": inj.id,
-                "fired": _clock(fired.t if fired else None),
-                "by": _clock(fired.t + e.by_min) if fired and e.by_min is not None else "—",
+                "fired": drill_time(fired.t if fired else None),
+                "by": drill_time(fired.t + e.by_min) if fired and e.by_min is not None else "—",
                 "outcome": outcome or "not reached",
-                "when": _clock(when),
+                "when": drill_time(when),
                 "score": e.score,
                 "points": e.score * SCORES.get(outcome or "missed", 0.0),
                 "how": "facilitator" if e.id in session.marks else ("event log" if outcome else ""),
@@ -144,8 +139,8 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 "id": d.id,
                 "prompt": d.prompt,
                 "role": d.role,
-                "asked": _clock(taken.prompted if taken else None),
-                "decided": _clock(taken.t if taken else None),
+                "asked": drill_time(taken.prompted if taken else None),
+                "decided": drill_time(taken.t if taken else None),
                 "time_to_decide": _time_to_decide(taken) if taken else "—",
                 "choice": label or "never asked",
                 "by": {"room": "the room", "default": "default (timed out)", "model": "simulated role"}.get(
@@ -160,11 +155,11 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
     timeline = [
         {
             "t": f.t,
-            "clock": _clock(f.t),
-            "channel": f.channel,
+            "clock": drill_time(f.t),
+            "channel": f.lane,
             "sender": f.sender,
             "text": f.text,
-            "kind": f.kind,
+            "kind": f.source,
             "after": f.t > session.duration + 1e-9,
         }
         for f in session.feed()
@@ -271,7 +266,7 @@ def _cast(session) -> list[dict]:
             if r.id in model
             else "nobody played it (its actions did not happen)",
         }
-        for r in session.drill.roles
+        for r in session.drill.seats
     ]
 
 
@@ -288,9 +283,9 @@ def _variant_row(v: Variant, played: float | None) -> dict:
             return f"{iv.mean:{sign}.{k}f} [{iv.low:{sign}.{k}f}{sep}{iv.high:{sign}.{k}f}]"
         return f"{iv.mean:{sign}.{k}f}"
 
-    short = f"{v.decision} \u2192 {v.option}" if v.kind == "option" else v.label
+    short = f"{v.decision} \u2192 {v.option}" if v.varies == "option" else v.label
     return {
-        "kind": v.kind,
+        "kind": v.varies,
         "label": v.label,
         "short": short,
         "sentence": sentence(v, played),
@@ -323,7 +318,7 @@ def _environment(markdown: bool) -> Environment:
         )
     env.globals.update(METRIC_LABELS=METRIC_LABELS)
     env.filters["n1"] = lambda x: "—" if x is None else f"{x:.1f}"
-    env.filters["clock"] = _clock
+    env.filters["clock"] = drill_time
     return env
 
 

@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option as ListOption
 
-from incsim.drill.feed import clock, safe_text
+from incsim.clock import drill_time
+from incsim.drill.feed import safe_text
 from incsim.drill.lock import guard
 
 if TYPE_CHECKING:
@@ -36,18 +37,18 @@ OTHER_CHANNELS = {"page": "PAGE", "status": "STATUS PAGE", "email": "EMAIL", "fa
 
 def feed_line(item: Any) -> Text:
     """One feed item as a line of the console's channel logs (markup-free: text stays text)."""
-    line = Text(f"{clock(item.t)} ", style="dim")
-    tag = OTHER_CHANNELS.get(item.channel)
+    line = Text(f"{drill_time(item.t)} ", style="dim")
+    tag = OTHER_CHANNELS.get(item.lane)
     if tag:
         line.append(f"[{tag}] ", style="bold magenta")
-    if item.kind == "inject":
+    if item.source == "inject":
         line.append("▶ ", style="bold yellow")
-    elif item.kind == "decision":
+    elif item.source == "decision":
         line.append("◆ ", style="bold cyan")
-    elif item.kind == "note":
+    elif item.source == "note":
         line.append("✎ ", style="bold green")
     line.append(f"{item.sender}: ", style="bold")
-    line.append(item.text, style="yellow" if item.kind == "inject" else "")
+    line.append(item.text, style="yellow" if item.source == "inject" else "")
     return line
 
 
@@ -152,7 +153,7 @@ class NoteScreen(_Modal):
             ListOption(Text(f"{oid}: {text}"[:70]), id=oid) for oid, text in _objectives(self.session)
         ]
         with Vertical():
-            yield Label(Text(f"Note at {clock(self.session.now)}  (enter saves; tab: objective)"))
+            yield Label(Text(f"Note at {drill_time(self.session.now)}  (enter saves; tab: objective)"))
             yield Input(placeholder="what happened, what was said", id="note")
             yield OptionList(*options, id="objective")
 
@@ -330,7 +331,7 @@ class DrillConsole(App[Path | None]):
     #left { width: 1fr; }
     #right { width: 32; }
     #incident { height: 2fr; border: round $secondary; }
-    #exec { height: 1fr; border: round $secondary; }
+    #executive { height: 1fr; border: round $secondary; }
     #decision { height: 1fr; border: round $warning; padding: 0 1; overflow-y: auto; }
     #upcoming { height: 1fr; border: round $secondary; padding: 0 1; }
     RichLog { scrollbar-size-vertical: 1; }
@@ -405,7 +406,7 @@ class DrillConsole(App[Path | None]):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield RichLog(id="incident", wrap=True, markup=False, auto_scroll=True, min_width=10)
-                yield RichLog(id="exec", wrap=True, markup=False, auto_scroll=True, min_width=10)
+                yield RichLog(id="executive", wrap=True, markup=False, auto_scroll=True, min_width=10)
             with Vertical(id="right"):
                 yield Static(id="decision")
                 yield Static(id="upcoming")
@@ -414,7 +415,7 @@ class DrillConsole(App[Path | None]):
     def on_mount(self) -> None:
         """Title the panels, start the clock unless stepped, draw."""
         self.query_one("#incident").border_title = "incident channel"
-        self.query_one("#exec").border_title = "exec channel"
+        self.query_one("#executive").border_title = "executive channel"
         self.query_one("#upcoming").border_title = "upcoming"
         if not self.stepped:
             self._last_tick = self.wall()
@@ -475,7 +476,7 @@ class DrillConsole(App[Path | None]):
             upcoming = s.upcoming()
             finished = s.finished
         bar = Text()
-        bar.append(f"{clock(st.now)} {st.local} ", style="bold")
+        bar.append(f"{drill_time(st.now)} {st.local} ", style="bold")
         bar.append(f"{self.mode():<9} ", style="bold reverse" if self.paused or finished else "bold")
         bar.append(f"{st.protocol} · {st.services_affected} svc affected · {st.people_engaged} engaged")
         bar.append(" · room open" if st.room_open else "")
@@ -483,9 +484,9 @@ class DrillConsole(App[Path | None]):
         if st.exposure:
             bar.append(f" · exposure {st.exposure:g}")
         bar_widget.update(bar)
-        incident, exec_ = self.query_one("#incident", RichLog), self.query_one("#exec", RichLog)
+        incident, exec_ = self.query_one("#incident", RichLog), self.query_one("#executive", RichLog)
         for item in items:
-            (exec_ if item.channel == "exec" else incident).write(feed_line(item))
+            (exec_ if item.lane == "executive" else incident).write(feed_line(item))
             self._seen = max(self._seen, item.index + 1)
         box = self.query_one("#decision", Static)
         box.display = pending is not None
@@ -496,7 +497,7 @@ class DrillConsole(App[Path | None]):
             box.border_title = f"decide: {pending.role}"
             text = Text(f"{pending.prompt}\n", style="bold")
             left = pending.deadline - st.now
-            text.append(f"default {pending.default} in {clock(left)[2:]} sim", style="yellow")
+            text.append(f"default {pending.default} in {drill_time(left)[2:]} sim", style="yellow")
             if not self.stepped and self.speed:
                 text.append(f" ({left * 60 / self.speed:.0f}s)", style="yellow")
             text.append("\n")
@@ -509,7 +510,7 @@ class DrillConsole(App[Path | None]):
             up.append("The drill is over.\nw hot wash · a plan · F finish\n\n", style="bold green")
         for u in upcoming[:8]:
             up.append(f"{u.id} ", style="bold")
-            up.append(f"{u.channel}\n", style="dim")
+            up.append(f"{u.lane}\n", style="dim")
             up.append(f"  {u.when}\n", style="dim")
         if not upcoming and not finished:
             up.append("no scheduled injects left", style="dim")

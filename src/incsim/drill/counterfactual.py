@@ -34,7 +34,7 @@ class Interval:
 class Variant:
     """One alternative history and its figures."""
 
-    kind: str  # "protocol" | "option" | "played"
+    varies: str  # what the alternative changes: "protocol" | "option" | "played"
     label: str
     decision: str | None
     option: str | None
@@ -105,16 +105,18 @@ def counterfactuals(session, replications: int = REPLICATIONS) -> list[Variant]:
         _outcome(loaded, seed, spec, session.protocol, r, played_policy, plays) for r in range(replications)
     ]
 
-    def variant(kind: str, label: str, protocol: str, policy, decision=None, option=None, at=None) -> Variant:
+    def variant(
+        varies: str, label: str, protocol: str, policy, decision=None, option=None, at=None
+    ) -> Variant:
         runs = (
             base
-            if kind == "played"
+            if varies == "played"
             else [_outcome(loaded, seed, spec, protocol, r, policy, plays) for r in range(replications)]
         )
         figures = {m: _interval([x[m] for x in runs]) for m in TTR_METRICS}
         diff = {m: _interval([x[m] - b[m] for x, b in zip(runs, base)]) for m in TTR_METRICS}
         unresolved = sum(1 for x in runs if math.isnan(x["ttr_min"]))
-        return Variant(kind, label, decision, option, protocol, at, runs[0], figures, diff, unresolved)
+        return Variant(varies, label, decision, option, protocol, at, runs[0], figures, diff, unresolved)
 
     out = [variant("played", "as played", session.protocol, played_policy)]
     for p in protocols:
@@ -150,7 +152,7 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
     so "instead of" and the paired difference say the same thing; ``played_ttr`` (the session's
     own TTR, one history) is not compared with a mean.
     """
-    from incsim.drill.feed import clock
+    from incsim.clock import drill_time
 
     f = v.figures["ttr_min"]
     ttr = (
@@ -158,7 +160,7 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
         if math.isfinite(f.low)
         else f"TTR {f.mean:.0f} min"
     )
-    if v.kind == "played":
+    if v.varies == "played":
         return f"As played, over the same replications: {ttr}"
     d = v.difference["ttr_min"]
     base = f.mean - d.mean
@@ -171,10 +173,8 @@ def sentence(v: Variant, played_ttr: float | None = None) -> str:
     else:
         diff = f" (paired difference {_signed(d.mean)} min)"
     instead = f" instead of {base:.0f} as played over the same replications" if math.isfinite(base) else ""
-    if v.kind == "protocol":
+    if v.varies == "protocol":
         head = f"Under {v.protocol}"
     else:
-        head = (
-            f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {clock(v.decided_at or 0.0)}"
-        )
+        head = f"Had {v.decision} been \u201c{v.label.split(': ', 1)[1]}\u201d at {drill_time(v.decided_at or 0.0)}"
     return f"{head}: {ttr}{instead}{diff}"

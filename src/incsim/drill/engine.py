@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from incsim.drill.feed import clock, describe, effect_text, safe_text, time_of_day
+from incsim.clock import drill_time, weekday_time
+from incsim.drill.feed import describe, effect_text, safe_text
 from incsim.drill.incident import drill_scenario, incident_spec
 from incsim.drill.players import Playing
 from incsim.drill.records import (
@@ -123,7 +124,7 @@ class DrillSession(Playing, Showing):
         self._halt = False
         self._injects = {i.id: i for i in self.drill.injects}
         self._decisions = {d.id: d for d in self.drill.decisions}
-        self._roles = {r.id: r for r in self.drill.roles}
+        self._roles = {r.id: r for r in self.drill.seats}
         self._cast(players)
         self.world.log.subscribe(self._on_event)
         self.world.run(until=self.t0)
@@ -350,8 +351,8 @@ class DrillSession(Playing, Showing):
             ):
                 self._halt = True  # the room should see this before the clock moves on
 
-    def _post(self, t: float, channel: str, sender: str, text: str, kind: str) -> FeedItem:
-        item = FeedItem(len(self._feed), round(t, 6), channel, safe_text(sender), safe_text(text), kind)
+    def _post(self, t: float, lane: str, sender: str, text: str, source: str) -> FeedItem:
+        item = FeedItem(len(self._feed), round(t, 6), lane, safe_text(sender), safe_text(text), source)
         self._feed.append(item)
         return item
 
@@ -359,9 +360,9 @@ class DrillSession(Playing, Showing):
         now = self.world.env.now
         self.fired[inj.id] = Fired(inj.id, now - self.t0, on_demand)
         self.world.log.add(Injected(now, INCIDENT, inj.sender, what="inject", id=inj.id))
-        head = f"{inj.title}: " if inj.title and inj.channel != "page" else ""
+        head = f"{inj.title}: " if inj.title and inj.lane != "page" else ""
         to = f" → {inj.to}" if inj.to else ""
-        self._post(now - self.t0, inj.channel, inj.sender or "facilitator", f"{head}{inj.text}{to}", "inject")
+        self._post(now - self.t0, inj.lane, inj.sender or "facilitator", f"{head}{inj.text}{to}", "inject")
         self._followers(inj.id)
 
     def _prompt(self, d: DecisionDef) -> None:
@@ -571,7 +572,7 @@ class DrillSession(Playing, Showing):
 
     def when(self, minutes: float) -> str:
         """T+MM:SS of simulated time with the local day and time, e.g. ``T+09:00 (Tue 14:19)``."""
-        return f"{clock(minutes)} ({time_of_day(self.local_t0 + minutes)})"
+        return f"{drill_time(minutes)} ({weekday_time(round(self.local_t0 + minutes), None)})"
 
     def _record(self, act: Action) -> None:
         self.transcript.add(act)

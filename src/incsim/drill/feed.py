@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from incsim.clock import drill_time
 from incsim.model.events import (
     Affected,
     Answer,
@@ -23,7 +24,6 @@ from incsim.model.events import (
     Update,
 )
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 _UNSAFE = {
     c: "\ufffd"
@@ -35,19 +35,6 @@ def safe_text(text: str) -> str:
     """``text`` with control characters and bidirectional overrides replaced by U+FFFD: shown
     on a page or a terminal, it cannot reorder what follows it or send an escape sequence."""
     return str(text).translate(_UNSAFE)
-
-
-def clock(minutes: float) -> str:
-    """Simulated minutes since T0 as ``T+MM:SS``, the drill's one clock (minutes not wrapped into hours)."""
-    sign = "-" if minutes < 0 else "+"
-    secs = round(abs(minutes) * 60)
-    return f"T{sign}{secs // 60:02d}:{secs % 60:02d}"
-
-
-def time_of_day(local_minutes: float) -> str:
-    """Minutes from a local Monday 00:00 as the day and time there, e.g. ``Tue 14:19``."""
-    m = int(round(local_minutes)) % (7 * 1440)
-    return f"{DAY_NAMES[m // 1440]} {m % 1440 // 60:02d}:{m % 60:02d}"
 
 
 def effect_text(eff, now: float, phase: str, recovery: float | None = None) -> str:
@@ -64,8 +51,8 @@ def effect_text(eff, now: float, phase: str, recovery: float | None = None) -> s
             if eff.remaining_work == 1
             else f"then {change:d}% {'less' if eff.remaining_work < 1 else 'more'} of the remaining work"
         )
-        end = f"; done near {clock(now + eff.extra_min)}" if eff.extra_min else ""
-        near = f"; the service should recover near {clock(recovery)}" if recovery is not None else ""
+        end = f"; done near {drill_time(now + eff.extra_min)}" if eff.extra_min else ""
+        near = f"; the service should recover near {drill_time(recovery)}" if recovery is not None else ""
         return f"{what} started ({work}{end}); {left} (the debugger is at: {phase}){near}"
     if do == "open_room":
         who = ", ".join(eff.with_) if eff.with_ else "the protocol's invitees"
@@ -78,7 +65,7 @@ def effect_text(eff, now: float, phase: str, recovery: float | None = None) -> s
         return f"escalated to a call: {eff.reason}"
     if do == "contain":
         off = f"; taken offline until mitigated: {', '.join(eff.take_offline)}" if eff.take_offline else ""
-        return f"contained: the exposure stops growing at {clock(now)}{off}"
+        return f"contained: the exposure stops growing at {drill_time(now)}{off}"
     if do == "status_update":
         return "status page updated"
     return "nothing changes in the simulation"
@@ -121,15 +108,21 @@ def describe(ev: Event, t0: float) -> tuple[float, str, str, str, str] | None:
     if isinstance(ev, Left):
         return t, "incident", ev.who, f"{ev.who} left", "event"
     if isinstance(ev, Question):
-        return t, "exec" if ev.who == "leadership" else "incident", ev.who, f"{ev.topic} → {ev.to}", "event"
+        return (
+            t,
+            "executive" if ev.who == "leadership" else "incident",
+            ev.who,
+            f"{ev.topic} → {ev.to}",
+            "event",
+        )
     if isinstance(ev, Answer):
         return t, "incident", ev.who, f"answered {ev.to} after {ev.wait_min:.0f} min", "event"
     if isinstance(ev, Update):
-        chan = {"executive": "exec", "status": "status"}.get(ev.channel, "incident")
+        lane = ev.channel if ev.channel in ("executive", "status") else "incident"
         text = ev.text or f"status: {ev.status}" + (
             f"; impact: {', '.join(ev.impact)}" if ev.impact else ""
         ) + (f"; next: {ev.next_steps}" if ev.next_steps else "")
-        return t, chan, ev.who, text, "update"
+        return t, lane, ev.who, text, "update"
     if isinstance(ev, DecisionRequested):
         return t, "incident", "ic", f"decision needed: {ev.name}", "event"
     if isinstance(ev, Decision):

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
-from incsim.drill.feed import clock, safe_text
+from incsim.clock import drill_time
+from incsim.drill.feed import safe_text
 
 HELP = """\
 commands (one per line):
@@ -24,17 +25,13 @@ commands (one per line):
   w N ANSWER             a hot-wash answer to question N (numbered by 'w')
   p ACTION | OWNER | DUE add a row to the improvement plan
   pl ROLE ACTION [KEY=VALUE ...]   what a player does: ack, join, leave, answer,
-                         update status=investigating|mitigated [channel=incident|exec|status]
+                         update status=investigating|mitigated [channel=incident|executive|status]
                            [next_steps="..."] [eta=MIN] [text="..."], ask team=T, page who=W,
                          escalate [reason="..."]
   st  status    u  upcoming injects    i  on-demand injects    r  roles    e  expectations
   mo  tabletop modules with their discussion questions
   h   this help
   q   end the drill (the model plays the incident out) and write the report"""
-
-
-def _clock(t: float) -> str:
-    return clock(t)
 
 
 class Plain:
@@ -53,7 +50,7 @@ class Plain:
     def show_feed(self) -> None:
         """Print the feed items not shown yet."""
         for f in self.s.feed(self.seen):
-            self.say(f"{_clock(f.t)}  {f.channel:<11} {f.sender:<14} {f.text}")
+            self.say(f"{drill_time(f.t)}  {f.lane:<11} {f.sender:<14} {f.text}")
         self.seen = len(self.s.feed())
 
     def show_pending(self) -> None:
@@ -65,7 +62,7 @@ class Plain:
         for o in p.options:
             mark = " (default)" if o.id == p.default else ""
             self.say(f"    {o.id:<14} {o.label}{mark}")
-        self.say(f"    answer with: d {p.id} OPTION   (default taken at {_clock(p.deadline).strip()})")
+        self.say(f"    answer with: d {p.id} OPTION   (default taken at {drill_time(p.deadline).strip()})")
 
     def intro(self) -> None:
         """The drill's title, roles and a hint."""
@@ -161,7 +158,7 @@ class Plain:
                 )
             elif cmd == "u":
                 for u in s.upcoming():
-                    self.say(f"  {u.id:<16} {u.when:<24} {u.channel}")
+                    self.say(f"  {u.id:<16} {u.when:<24} {u.lane}")
             elif cmd == "i":
                 for iid, title in s.on_demand():
                     self.say(f"  {iid:<16} {title}")

@@ -1,7 +1,7 @@
 """What the players do: a played role's actions on the world, as events in the same log.
 
 A role with a person (``playing``) acts only through ``act``: the model takes none of the
-actions of the place it holds (``Role.holds``; ``model/players.py`` leaves them to the player),
+actions of the place it holds (``Seat.holds``; ``model/players.py`` leaves them to the player),
 so what the player does not do does not happen. Every action is logged as an ``Injected``
 record (``what="player"``, ``id`` the action, ``by`` the role) followed by the events it causes;
 those events are the player's, and the only ones a played role's expectations count.
@@ -27,7 +27,7 @@ class Playing:
 
     def _cast(self, players: frozenset[str] | set[str] | None) -> None:
         """Who plays what: ``players`` names the roles with a person (None: every played role)."""
-        roles = self.drill.roles
+        roles = self.drill.seats
         playable = {r.id for r in roles if r.played}
         if players is not None and set(players) - playable:
             bad = sorted(set(players) - playable)
@@ -51,7 +51,7 @@ class Playing:
 
     def model_played(self) -> list[str]:
         """The roles the model's people played: those not played, and the stand-ins of empty ones."""
-        return [r.id for r in self.drill.roles if not r.played or r.id in self.stand_ins]
+        return [r.id for r in self.drill.seats if not r.played or r.id in self.stand_ins]
 
     def drill_role(self, name: str | None):
         """The drill role ``name`` stands for: a role id, or the role holding the place ``name``."""
@@ -59,7 +59,7 @@ class Playing:
             return None
         role = self._roles.get(name)
         if role is None:
-            role = next((r for r in self.drill.roles if r.holds == name), None)
+            role = next((r for r in self.drill.seats if r.holds == name), None)
         return role
 
     def person(self, role_id: str) -> str:
@@ -184,7 +184,7 @@ class Playing:
             status = a["status"]
             if channel is None or status not in STATUSES:
                 raise ValueError(
-                    f"an update goes to incident, exec or status with a status of {' or '.join(STATUSES)}"
+                    f"an update goes to incident, executive or status with a status of {' or '.join(STATUSES)}"
                 )
             eta = a.get("eta")
             world.emit(

@@ -12,10 +12,10 @@ class FeedItem:
 
     index: int
     t: float
-    channel: str  # "incident"|"exec"|"page"|"status"|"email"|"facilitator"
+    lane: str  # "incident"|"executive"|"page"|"status"|"email"|"facilitator"
     sender: str
     text: str
-    kind: str  # "event"|"inject"|"decision"|"note"|"update"
+    source: str  # what put it there: "event"|"inject"|"decision"|"note"|"update"|"effect"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Upcoming:
 
     id: str
     when: str
-    channel: str
+    lane: str
     at: float | None  # None: waits on a condition or on another item
 
 

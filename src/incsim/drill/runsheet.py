@@ -8,8 +8,8 @@ with that seed until someone acts differently.
 
 from __future__ import annotations
 
+from incsim.clock import drill_time
 from incsim.drill.engine import DrillSession
-from incsim.drill.feed import clock
 from incsim.model.events import Kind
 
 _MILESTONES = {
@@ -32,7 +32,7 @@ def run_sheet(loaded, seed: int) -> str:
         inj = s._injects[f.id]
         what = inj.title or inj.text
         rows.append(
-            (f.t, 0, f"inject   {f.id} ({inj.channel}{', from ' + inj.sender if inj.sender else ''}): {what}")
+            (f.t, 0, f"inject   {f.id} ({inj.lane}{', from ' + inj.sender if inj.sender else ''}): {what}")
         )
     for d in s.decided.values():
         dd = s._decisions[d.id]
@@ -50,7 +50,7 @@ def run_sheet(loaded, seed: int) -> str:
         f"fix {spec.fix:.0f} min at full speed",
         "nobody acting: played roles do nothing, every decision takes its default at its timeout",
     ]
-    lines = [f"{clock(t)}  {text}" for t, _, text in sorted(rows, key=lambda r: (r[0], r[1]))]
+    lines = [f"{drill_time(t)}  {text}" for t, _, text in sorted(rows, key=lambda r: (r[0], r[1]))]
     never = [i.id for i in s.drill.injects if i.id not in s.fired and not i.on_demand]
     never += [d.id for d in s.drill.decisions if d.id not in s.decided]
     tail = [f"not reached with this seed: {', '.join(never)}"] if never else []

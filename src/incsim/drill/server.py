@@ -305,7 +305,7 @@ def build_app(session: Any, require_code: bool = False, finish: Any = None):
         """The played roles and how many devices each has (no code needed to see the list)."""
         roles = [
             {"id": r.id, "title": r.title, "devices": served.joined().get(r.id, 0)}
-            for r in session.drill.roles
+            for r in session.drill.seats
             if r.id in session.playing
         ]
         return JSONResponse({"title": session.title, "roles": roles}, headers=HEADERS)

@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from incsim.drill.feed import clock, condition_text, safe_text, time_of_day
+from incsim.clock import drill_time, weekday_time
+from incsim.drill.feed import condition_text, safe_text
 from incsim.drill.records import FeedItem, Option, PendingDecision, RoleCard, Status, Upcoming
 from incsim.model.events import Decision, Detected, Event, Kind, Update
 
@@ -56,7 +57,7 @@ class Showing:
 
     def roles(self) -> list[RoleCard]:
         """The drill's roles."""
-        return [RoleCard(r.id, safe_text(r.title), safe_text(r.briefing), r.played) for r in self.drill.roles]
+        return [RoleCard(r.id, safe_text(r.title), safe_text(r.briefing), r.played) for r in self.drill.seats]
 
     def upcoming(self) -> list[Upcoming]:
         """Scheduled injects (and decisions) that have not happened yet, soonest first."""
@@ -64,21 +65,21 @@ class Showing:
         for item in [*self.drill.injects, *self.drill.decisions]:
             if getattr(item, "on_demand", False) or item.id in self.fired or item.id in self.prompted:
                 continue
-            channel = getattr(item, "channel", "facilitator")
+            lane = getattr(item, "lane", "facilitator")
             if item.id in self._due:
                 at = self._due[item.id] - self.t0
-                out.append(Upcoming(item.id, clock(at), channel, at))
+                out.append(Upcoming(item.id, drill_time(at), lane, at))
             elif item.after is not None:
                 out.append(
                     Upcoming(
                         item.id,
                         f"after {item.after}" + (f" +{item.delay_min:g}" if item.delay_min else ""),
-                        channel,
+                        lane,
                         None,
                     )
                 )
             elif item.when is not None:
-                out.append(Upcoming(item.id, condition_text(item.when), channel, None))
+                out.append(Upcoming(item.id, condition_text(item.when), lane, None))
             if item.only_if is not None and out and out[-1].id == item.id:
                 out[-1] = dataclasses.replace(
                     out[-1], when=f"{out[-1].when}, if {condition_text(item.only_if)}"
@@ -119,7 +120,7 @@ class Showing:
         fired = self.fired.get(inj.id)
         if exp.event is None or fired is None:
             return None, None
-        channel = {"exec_update": "executive", "status_update": "status"}.get(exp.event)
+        channel = {"executive_update": "executive", "status_update": "status"}.get(exp.event)
         kind = Kind.UPDATE if channel else Kind(exp.event)
         start = fired.t + self.t0
         hit = next(
@@ -166,5 +167,5 @@ class Showing:
             people_engaged=len(run.engaged) if run else 0,
             exposure=self.exposure(),
             protocol=self.protocol,
-            local=time_of_day(self.local_t0 + self.now),
+            local=weekday_time(round(self.local_t0 + self.now), None),
         )

@@ -12,10 +12,10 @@ import dataclasses
 import re
 from typing import Any
 
-from incsim.drill.feed import clock
+from incsim.clock import drill_time
 
-ROOM_CHANNELS = ("incident", "exec", "status", "email", "page")
-PLAYER_CHANNELS = ("incident", "exec", "status", "email")
+ROOM_CHANNELS = ("incident", "executive", "status", "email", "page")
+PLAYER_CHANNELS = ("incident", "executive", "status", "email")
 FEED_TAIL = 60
 
 
@@ -23,18 +23,18 @@ def _item(f) -> dict[str, Any]:
     return {
         "i": f.index,
         "t": f.t,
-        "clock": clock(f.t),
-        "channel": f.channel,
+        "clock": drill_time(f.t),
+        "channel": f.lane,  # the JSON key the served pages read
         "sender": f.sender,
         "text": f.text,
-        "kind": f.kind,
+        "kind": f.source,  # the JSON key the served pages read
     }
 
 
 def _status(session) -> dict[str, Any]:
     st = session.status()
     return {
-        "clock": clock(st.now),
+        "clock": drill_time(st.now),
         "local": st.local,
         "now": st.now,
         "services_affected": st.services_affected,
@@ -57,7 +57,7 @@ def _decision(session, role: str | None = None) -> dict[str, Any] | None:
         "id": p.id,
         "prompt": p.prompt,
         "role": p.role,
-        "deadline": clock(p.deadline),
+        "deadline": drill_time(p.deadline),
         "options": [{"id": o.id, "label": o.label} for o in p.options],
     }
 
@@ -67,7 +67,7 @@ def room_view(session) -> dict[str, Any]:
     feed = [
         f
         for f in session.feed()
-        if f.channel in ROOM_CHANNELS or (f.channel == "facilitator" and f.kind == "decision")
+        if f.lane in ROOM_CHANNELS or (f.lane == "facilitator" and f.source == "decision")
     ]
     return {
         "view": "room",
@@ -76,7 +76,7 @@ def room_view(session) -> dict[str, Any]:
         "feed": [_item(f) for f in feed[-FEED_TAIL:]],
         "decision": _decision(session),
         "roles": [
-            {"id": r.id, "title": r.title, "played": r.id in session.playing} for r in session.drill.roles
+            {"id": r.id, "title": r.title, "played": r.id in session.playing} for r in session.drill.seats
         ],
     }
 
@@ -92,13 +92,13 @@ def player_view(session, role_id: str) -> dict[str, Any]:
     marks = _pages_for(session, role)
     feed = []
     for f in session.feed():
-        if f.channel in PLAYER_CHANNELS:
+        if f.lane in PLAYER_CHANNELS:
             feed.append(f)
-        elif f.channel == "page" and any(
+        elif f.lane == "page" and any(
             re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", f.text.lower()) for m in marks
         ):
             feed.append(f)
-        elif f.channel == "facilitator" and f.kind == "decision" and f.sender == role_id:
+        elif f.lane == "facilitator" and f.source == "decision" and f.sender == role_id:
             feed.append(f)
     return {
         "view": "player",
@@ -123,19 +123,19 @@ def facilitator_view(session, joined: dict[str, int]) -> dict[str, Any]:
     decision = None
     if p is not None:
         decision = dataclasses.asdict(p)
-        decision["deadline"] = clock(p.deadline)
+        decision["deadline"] = drill_time(p.deadline)
     return {
         "view": "facilitator",
         "title": session.title,
         "status": _status(session),
         "feed": [_item(f) for f in session.feed()[-FEED_TAIL * 2 :]],
         "decision": decision,
-        "upcoming": [{"id": u.id, "when": u.when, "channel": u.channel} for u in session.upcoming()],
+        "upcoming": [{"id": u.id, "when": u.when, "channel": u.lane} for u in session.upcoming()],
         "on_demand": [{"id": i, "title": t} for i, t in session.on_demand()],
         "expectations": [{"id": i, "text": t, "outcome": o or ""} for i, t, o in session.expectations()],
         "roles": [
             {"id": r.id, "title": r.title, "played": r.id in session.playing, "devices": joined.get(r.id, 0)}
-            for r in session.drill.roles
+            for r in session.drill.seats
         ],
         "hotwash": list(session.drill.hotwash),
         "objectives": [{"id": o.id, "text": o.text} for o in session.drill.objectives],

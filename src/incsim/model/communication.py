@@ -134,7 +134,7 @@ class Communication:
                 write_min=write,
             )
             if proto.executive_channel:
-                write_exec = incident.draw(beh.write_exec_update, "write_exec_update", ic)
+                write_exec = incident.draw(beh.write_executive_update, "write_executive_update", ic)
                 posted = self.ic_work(incident, ic, write_exec)
                 if posted > self.env.now:
                     yield self.env.timeout(posted - self.env.now)

@@ -314,7 +314,7 @@ def arrival_rate(scn: Scenario) -> ArrivalRate:
     arrivals = scn.incidents.arrivals
     profile = arrivals.profile if arrivals is not None else None
     team_offset = {t.name: t.utc_offset_hours for t in scn.org.teams}
-    clock = profile.clock if profile is not None else "utc"
+    clock = profile.timezone if profile is not None else "utc"
     offsets = {}
     for s in scn.org.services:
         if clock == "owner":

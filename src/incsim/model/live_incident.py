@@ -15,7 +15,7 @@ from incsim.model.incidents import IncidentSpec
 from incsim.model.people import Engineer
 from incsim.model.protocols import IncidentView
 from incsim.model.streams import Streams, sample
-from incsim.scenario.durations import Duration, Fixed
+from incsim.scenario.durations import Constant, Duration
 from incsim.scenario.schema import Behaviour
 
 ESSENTIAL_ROLES = ("debugger", "ic", "expert", "stakeholder", "owner")
@@ -105,7 +105,7 @@ class LiveIncident:
         made (making one draws nothing from any other: the results are the same)."""
         if dist is None:
             return 0.0
-        if isinstance(dist, Fixed):
+        if isinstance(dist, Constant):
             return dist.value
         return sample(dist, self.stream(source, eng))
 

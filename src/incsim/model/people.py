@@ -33,7 +33,7 @@ class Engineer:
     start_hour: float
     end_hour: float
     weekends_off: bool
-    roles: tuple[str, ...]
+    duties: tuple[str, ...]
     _around_the_clock: bool = field(init=False, repr=False, compare=False)
     """Works every hour of every day (the degenerate queues' engineers): no change of speed ahead."""
 
@@ -126,7 +126,7 @@ def _fields(e: Engineer) -> tuple[object, ...]:
         e.start_hour,
         e.end_hour,
         e.weekends_off,
-        e.roles,
+        e.duties,
     )
 
 
@@ -160,12 +160,12 @@ class Roster:
                     start_hour=team.work_hours.start,
                     end_hour=team.work_hours.end,
                     weekends_off=team.work_hours.weekends_off,
-                    roles=tuple(team.roles),
+                    duties=tuple(team.duties),
                 )
                 members.append(eng)
                 self.engineers[eng.id] = eng
             self.by_team[team.name] = members
-        self.ic_pool = [e for e in self.engineers.values() if "ic" in e.roles]
+        self.ic_pool = [e for e in self.engineers.values() if "ic" in e.duties]
         # a stable number per person keys their own random streams (see streams.py)
         self.number = {eid: i for i, eid in enumerate(self.engineers)}
         self.owner_of = {s.name: s.team for s in scenario.org.services}
@@ -222,7 +222,7 @@ class Roster:
         """People who can act in ``role`` at ``t``: on-calls of teams with it first, then others
         (one at a time, as ``ic_candidates``)."""
         for team in self.teams.values():
-            if role in team.roles:
+            if role in team.duties:
                 first = self.oncall(team.name, t)
                 yield from first
                 for e in self.by_team[team.name]:

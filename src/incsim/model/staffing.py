@@ -378,7 +378,7 @@ class Staffing:
         now = self.env.now
         ic = incident.ic.id if incident.ic is not None else None
         people = self.roster.engineers
-        if any(i != ic and i in people and role in people[i].roles for i in incident.engaged):
+        if any(i != ic and i in people and role in people[i].duties for i in incident.engaged):
             # someone in it has the role: the first of them in the role's order
             return next(
                 e for e in self.roster.with_role(role, now) if e.id != ic and e.id in incident.engaged
@@ -565,7 +565,7 @@ MECHANISMS = declare(
         "on-call; when everyone on the rota is debugging, commanding or fixing, the incident waits "
         "for one. The IC only coordinates: they never debug, consult or fix.",
         "incsim.model.staffing:Staffing.pick_ic",
-        ("org.teams.*.roles",),
+        ("org.teams.*.duties",),
     ),
     Mechanism(
         "one-attention",

@@ -15,7 +15,15 @@ import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 from numpy.typing import DTypeLike
 
-from incsim.scenario.durations import Duration, Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
+from incsim.scenario.durations import (
+    Constant,
+    Duration,
+    Empirical,
+    Exponential,
+    Lognormal,
+    Triangular,
+    Uniform,
+)
 
 # Stable numeric ids: changing one changes every result, so only ever append.
 SOURCES = {
@@ -47,7 +55,7 @@ SOURCES = {
     "invite_size": 23,  # how many a fixed-size room invites
     "linger": 24,  # whether and how long someone stays in a room with nothing to do
     "off_hours_ack": 25,  # someone off hours acknowledging a page
-    "write_exec_update": 26,  # the IC writing the executive update
+    "write_executive_update": 26,  # the IC writing the executive update
     "drill_update": 27,  # a status update a drill's decision asks for
     "suggestions": 28,  # whether a spectator's question is a suggestion that saves work
     "suggestion_saves": 29,  # how much work a useful suggestion saves
@@ -251,7 +259,7 @@ class _Words(ISeedSequence):
 
 def sample(dist: Duration, rng: np.random.Generator) -> float:
     """One draw, in minutes, from a scenario ``Duration``."""
-    if isinstance(dist, Fixed):
+    if isinstance(dist, Constant):
         return dist.value
     if isinstance(dist, Exponential):
         return float(rng.exponential(dist.mean_min))

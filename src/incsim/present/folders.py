@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from incsim.files import OutputError, find_manifest, read_sealed_json, verify_manifest
+from incsim.files import OutputError, check_seal, find_manifest, read_sealed_json
 from incsim.report.build import ReportData, gather
 from incsim.report.findings import pilot_curve
 from incsim.report.results import ReportError, read_json
@@ -107,7 +107,7 @@ def _checked_folder(folder: Path, name: str, command: str) -> dict:
     if manifest is None:
         raise PresentError(f"{folder}: no manifest.json; write the folder with `{command} -o DIR`")
     try:
-        verify_manifest(folder)
+        check_seal(folder)
     except OutputError as exc:
         if "has no self_sha256" not in str(exc):
             raise PresentError(str(exc)) from None
@@ -164,7 +164,7 @@ def read_robustness(folder: Path) -> dict:
     if find_manifest(folder) is not None:
         # `incsim robustness` seals the folder: its manifest vouches for robustness.json
         try:
-            verify_manifest(folder)
+            check_seal(folder)
         except OutputError as exc:
             raise PresentError(str(exc)) from None
         data = _json(file)

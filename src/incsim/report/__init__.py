@@ -19,6 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from incsim.clock import weekday_time
 from incsim.files import atomic_write
 from incsim.report import build, changes, charts, wording
 from incsim.report.description import STRESS_CITATION
@@ -65,7 +66,7 @@ def _filters(env: Environment, markdown: bool = False) -> Environment:
         "ci": wording.ci_text,
         "money_ci": wording.money_ci,
         "pct": _pct,
-        "clock": wording.clock,
+        "clock": weekday_time,
     }
     env.filters.update({k: _md_number(f) for k, f in numbers.items()} if markdown else numbers)
     env.globals.update(

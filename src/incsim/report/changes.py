@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from incsim.files import OutputError, verify_manifest
+from incsim.files import OutputError, check_seal
 from incsim.report.results import ReportError, Results
 from incsim.robustness.words import METRIC_WORDS, drivers, flip_sentence, flips, verdict_line
 
@@ -55,7 +55,7 @@ def load_changes(folder: Path, results: Results) -> Changes:
     if not (folder / "robustness.json").is_file():
         raise ReportError(f"{folder}: no robustness.json (write one with incsim robustness -o {folder})")
     try:
-        verify_manifest(folder, "manifest.json")
+        check_seal(folder, "manifest.json")
     except OutputError as exc:
         raise ReportError(str(exc)) from None
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from incsim.files import OutputError, read_sealed_json, verify_manifest
+from incsim.files import OutputError, check_seal, read_sealed_json
 from incsim.model.events import Event, event_from_dict
 from incsim.scenario.loader import ScenarioError, load_scenario_text
 from incsim.scenario.schema import Scenario
@@ -57,7 +57,7 @@ class ReportError(Exception):
 
 @dataclass(frozen=True)
 class Results:
-    """The files of one ``incsim run`` output folder, read and checked."""
+    """The files of one ``incsim run`` results folder, read and checked."""
 
     path: Path
     run: dict
@@ -133,7 +133,7 @@ def event_files(events_dir: Path) -> dict[int, Path]:
 
 
 def load_results(path: Path | str) -> Results:
-    """Read and check an ``incsim run`` output folder; a ``ReportError`` says what is wrong."""
+    """Read and check an ``incsim run`` results folder; a ``ReportError`` says what is wrong."""
     path = Path(path)
     if not path.exists():
         raise ReportError(f"{path}: no such results folder")
@@ -145,7 +145,7 @@ def load_results(path: Path | str) -> Results:
     if missing:
         raise ReportError(f"{path}: incomplete results folder, missing {', '.join(missing)}")
     try:  # every file whole and of this run before any of it is read
-        verify_manifest(path, "run.json")
+        check_seal(path, "run.json")
     except OutputError as exc:
         raise ReportError(str(exc)) from None
     run = read_json(path / "run.json", "the run manifest")

@@ -117,15 +117,6 @@ def mean_ci(est: Estimate, digits: int = 0, sign: bool = False, money: bool = Fa
     return f"{num(est.mean, digits, sign, money)} [{ci_text(est, digits, sign, money)}]"
 
 
-def clock(minutes: float) -> str:
-    """Simulated time (minutes from a Monday 00:00 UTC) as ``Tue 02:33 UTC``."""
-    if minutes is None or not math.isfinite(minutes):
-        return "n/a"
-    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[int(minutes // 1440) % 7]
-    m = int(minutes % 1440)
-    return f"{day} {m // 60:02d}:{m % 60:02d} UTC"
-
-
 def money_ci(est: Estimate) -> str:
     """``$mean [$low–$high]`` in short dollars ($511k [$446k–$575k])."""
     if not math.isfinite(est.mean):

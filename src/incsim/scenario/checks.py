@@ -57,11 +57,12 @@ def _arrival_checks(arrivals: Arrivals, teams: list[str]) -> list[Problem]:
         weights = getattr(prof, key)
         if weights is not None and not any(w > 0 for w in weights):
             out.append(Problem((*loc, key), f"every {key} weight is 0: incidents could never start"))
-    if prof.clock != "owner" and prof.clock not in teams and clock_offset_hours(prof.clock) is None:
+    if prof.timezone != "owner" and prof.timezone not in teams and clock_offset_hours(prof.timezone) is None:
         out.append(
             Problem(
-                (*loc, "clock"),
-                _unknown("clock", prof.clock, ["owner", "utc", *teams]) + ", or UTC+H[:MM] / UTC-H[:MM]",
+                (*loc, "timezone"),
+                _unknown("timezone", prof.timezone, ["owner", "utc", *teams])
+                + ", or UTC+H[:MM] / UTC-H[:MM]",
             )
         )
     return out
@@ -149,10 +150,10 @@ def cross_checks(scn: Scenario) -> list[Problem]:
                 )
             )
 
-    roles = {r for t in scn.org.teams for r in t.roles}
-    if "ic" not in roles:
+    duties = {r for t in scn.org.teams for r in t.duties}
+    if "ic" not in duties:
         problems.append(
-            Problem(("org", "teams"), "no team has the 'ic' role: nobody can be incident commander")
+            Problem(("org", "teams"), "no team has the 'ic' duty: nobody can be incident commander")
         )
     decision_sites: list[tuple[Loc, list]] = []
     for cat, spec in inc.categories.items():
@@ -162,10 +163,10 @@ def cross_checks(scn: Scenario) -> list[Problem]:
     for loc, decisions in decision_sites:
         for i, d in enumerate(decisions):
             for j, who in enumerate(d.stakeholders):
-                if who in ("service-owner", "ic", "affected-owners") or who in roles:
+                if who in ("service-owner", "ic", "affected-owners") or who in duties:
                     continue
                 problems.append(
-                    Problem((*loc, i, "stakeholders", j), f"stakeholder '{who}' is not a role of any team")
+                    Problem((*loc, i, "stakeholders", j), f"stakeholder '{who}' is not a duty of any team")
                 )
     names = [p.name for p in scn.protocols]
     base = scn.simulation.baseline

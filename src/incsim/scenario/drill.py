@@ -1,6 +1,6 @@
 """The drill file (``kind: Drill``): a game day or tabletop exercise on a scenario's organisation.
 
-A drill names the scenario it runs on (a path or inline), the incident, who plays which role,
+A drill names the scenario it runs on (a path or inline), the incident, who takes which seat,
 the objectives, timed or conditional injects, decisions whose options change the simulation,
 tabletop modules and hot-wash questions. ``load_drill`` validates it and reports every problem
 as ``FILE:LINE:COL: path: message``, like the scenario loader.
@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -45,7 +47,19 @@ from incsim.scenario.overrides import (
 from incsim.scenario.schema import Category, Flag, Scenario, Seed
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-Channel = Literal["incident", "exec", "page", "status", "email", "facilitator"]
+# Old spellings of values, read for a release: the executive lane and expectation event.
+_OLD_VALUES = {"exec": "executive", "exec_update": "executive_update"}
+
+
+def _new_spelling(value: Any) -> Any:
+    return _OLD_VALUES.get(value, value) if isinstance(value, str) else value
+
+
+# A lane of the drill's feed: where an inject or a line of the feed appears (not the event
+# log's channel of an update, ``model/events.Channel``).
+Lane = Annotated[
+    Literal["incident", "executive", "page", "status", "email", "facilitator"], BeforeValidator(_new_spelling)
+]
 Outcome = Literal["met", "partial", "missed"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HORIZON_DAYS = 100
@@ -136,14 +150,15 @@ class IncidentDef(_Strict):
         return self
 
 
-class Role(_Strict):
-    """A role in the exercise, with the briefing its player reads."""
+class Seat(_Strict):
+    """A seat at the exercise's table (a drill file's ``seats:``; ``roles:`` is the old spelling,
+    read for a release), with the briefing its player reads."""
 
     id: Id
     title: str
     briefing: str = ""
     played: bool = True
-    """Whether a person plays it; a role not played is left to the model's people."""
+    """Whether a person takes it; a seat not taken is left to the model's people."""
     holds: Literal["ic", "debugger"] | None = None
     """The place in the simulated incident the role holds: the incident commander, or the
     debugger (the owning team's on-call). When a person plays it, the model takes none of that
@@ -188,25 +203,28 @@ class Expectation(_Strict):
     score: Annotated[float, Field(ge=0, le=100)] = 1.0
     """The expectation's weight against the others (0 to 100; their sum is the score's base)."""
     event: (
-        Literal[
-            "paged",
-            "joined",
-            "update",
-            "decision",
-            "room_opened",
-            "escalated",
-            "mitigated",
-            "resolved",
-            "exec_update",
-            "status_update",
+        Annotated[
+            Literal[
+                "paged",
+                "joined",
+                "update",
+                "decision",
+                "room_opened",
+                "escalated",
+                "mitigated",
+                "resolved",
+                "executive_update",
+                "status_update",
+            ],
+            BeforeValidator(_new_spelling),
         ]
         | None
     ) = None
     """What in the event log meets it (an update in the executive channel, on the status page, ...)."""
     role: str | None = None
-    """With ``event``: only events of this role count: a drill role's id (a played role's
-    expectation counts only what its player does), or a place in the incident (``debugger``,
-    ``ic``, ``expert``, ...; the drill role holding it, if any, stands for it)."""
+    """With ``event``: only events of this role count: a seat's id (a taken seat's expectation
+    counts only what its player does), or a place in the incident (``debugger``, ``ic``,
+    ``expert``, ...; the seat holding it, if any, stands for it)."""
 
 
 class _Timed(_Strict):
@@ -223,11 +241,12 @@ class _Timed(_Strict):
 
 
 class Inject(_Timed):
-    """A message that reaches the room (page, channel post, email, exec question)."""
+    """A message that reaches the room (page, channel post, email, executive's question)."""
 
     id: Id
     title: str = ""
-    channel: Channel = "incident"
+    lane: Lane = Field("incident", validation_alias=AliasChoices("lane", "channel"))
+    """The feed's lane it appears in (``channel:`` is the old spelling, read for a release)."""
     sender: str = Field("", alias="from")
     to: str = ""
     text: str
@@ -331,7 +350,7 @@ class DecisionOption(_Strict):
 
 
 class DecisionDef(_Timed):
-    """A decision put to a role, with a countdown and a default taken when it runs out."""
+    """A decision put to a seat, with a countdown and a default taken when it runs out."""
 
     id: Id
     prompt: str
@@ -359,7 +378,7 @@ class Drill(_Strict):
     metadata: DrillMetadata
     scenario: ScenarioRef
     incident: IncidentDef
-    roles: list[Role] = []
+    seats: list[Seat] = Field([], validation_alias=AliasChoices("seats", "roles"))
     objectives: list[Objective] = []
     injects: list[Inject] = []
     decisions: list[DecisionDef] = []
@@ -522,15 +541,15 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
         )
     if inc.draw is not None and scn.incidents.arrivals is None and not scn.incidents.scripted:
         out.append((("incident", "draw"), "the scenario has no arrivals to draw an incident from"))
-    roles = [r.id for r in drill.roles]
+    seats = [r.id for r in drill.seats]
     objectives = [o.id for o in drill.objectives]
     injects = [i.id for i in drill.injects]
     decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
-    _dupes(out, "roles", roles)
+    _dupes(out, "seats", seats)
     held: dict[str, str] = {}
-    for i, r in enumerate(drill.roles):
+    for i, r in enumerate(drill.seats):
         if r.holds is not None and r.holds in held:
-            out.append((("roles", i, "holds"), f"'{r.holds}' is held by role '{held[r.holds]}' already"))
+            out.append((("seats", i, "holds"), f"'{r.holds}' is held by seat '{held[r.holds]}' already"))
         elif r.holds is not None:
             held[r.holds] = r.id
     _dupes(out, "objectives", objectives)
@@ -541,12 +560,12 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
         if iid in overlap:
             out.append((("injects", i, "id"), f"'{iid}' is both an inject and a decision id"))
     teams = [t.name for t in scn.org.teams]
-    scn_roles = sorted({r for t in scn.org.teams for r in t.roles})
+    scn_duties = sorted({r for t in scn.org.teams for r in t.duties})
     people = [f"{t.name}-{k + 1}" for t in scn.org.teams for k in range(t.size)]
     horizon = drill.metadata.duration_min
     # sets for the lookups: a drill of thousands of items is checked in linear time
-    known_injects, known_objectives, known_roles = set(injects), set(objectives), set(roles)
-    known_names = {*teams, *scn_roles, *people}
+    known_injects, known_objectives, known_seats = set(injects), set(objectives), set(seats)
+    known_names = {*teams, *scn_duties, *people}
     deps: dict[str, set[str]] = {}
     items = [("injects", i, x) for i, x in enumerate(drill.injects)] + [
         ("decisions", i, x) for i, x in enumerate(drill.decisions)
@@ -604,8 +623,8 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                         )
                     )
         else:
-            if item.role not in known_roles:
-                out.append(((sect, i, "role"), f"unknown role '{item.role}'{_closest(item.role, roles)}"))
+            if item.role not in known_seats:
+                out.append(((sect, i, "role"), f"unknown seat '{item.role}'{_closest(item.role, seats)}"))
             opts = [o.id for o in item.options]
             if item.default not in opts:
                 out.append(
@@ -625,8 +644,8 @@ def cross_check(drill: Drill, scn: Scenario) -> list[tuple[tuple[Any, ...], str]
                                 (
                                     (*where, key, n),
                                     (
-                                        f"'{name}' is no team, role or person of the "
-                                        f"scenario{_closest(name, teams + scn_roles)}"
+                                        f"'{name}' is no team, duty or person of the "
+                                        f"scenario{_closest(name, teams + scn_duties)}"
                                     ),
                                 )
                             )

@@ -1,7 +1,8 @@
 """Duration distributions: one discriminated type used for every time span in a scenario.
 
 All durations are in minutes, strictly positive and at most ``MAX_MINUTES``. A bare number is
-read as ``fixed``.
+read as ``fixed``, a
+``Constant`` (the YAML keeps ``dist: fixed``; ``Fixed`` is the event of a repaired service).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
 
-class Fixed(_Dist):
-    """Always the same value."""
+class Constant(_Dist):
+    """Always the same value (written ``dist: fixed`` or a bare number)."""
 
     dist: Literal["fixed"] = "fixed"
     value: Minutes
@@ -141,7 +142,7 @@ class Empirical(_Dist):
         return sum(self.values) / len(self.values)
 
 
-def _number_is_fixed(value: Any) -> Any:
+def _number_is_constant(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
@@ -150,12 +151,12 @@ def _number_is_fixed(value: Any) -> Any:
 
 
 _Family = Annotated[
-    Fixed | Exponential | Lognormal | Uniform | Triangular | Empirical,
+    Constant | Exponential | Lognormal | Uniform | Triangular | Empirical,
     Field(discriminator="dist"),
 ]
 
 Duration = Annotated[
     _Family,
-    BeforeValidator(_number_is_fixed, json_schema_input_type=Union[Minutes, _Family]),  # noqa: UP007 (a runtime type)
+    BeforeValidator(_number_is_constant, json_schema_input_type=Union[Minutes, _Family]),  # noqa: UP007 (a runtime type)
 ]
 """A duration in minutes: a positive number, or a mapping with ``dist`` naming the family."""

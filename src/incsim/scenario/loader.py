@@ -25,6 +25,8 @@ from incsim.scenario.typepath import (
     item_labels,
     literal_tags,
     members,
+    renamed_to,
+    spelled_as,
     step,
     union_tag,
 )
@@ -164,6 +166,8 @@ def _walk(root: CommentedMap, loc: tuple[Any, ...], model: Any = Scenario) -> _S
         if elem == "[key]":
             spot.key_mode = True
             continue
+        if isinstance(node, dict) and isinstance(elem, str) and elem not in node and not spot.absent:
+            elem = spelled_as(spot.tp, elem, node)  # a new key's place where the file has the old
         member = union_tag(spot.tp, elem)
         present = not spot.absent and (
             (isinstance(node, dict) and isinstance(elem, str) and elem in node)
@@ -260,6 +264,8 @@ def _pydantic_problem(
         name = path[-1] if path else (loc[-1] if loc else "")
         pos = spot.key_pos
         message = f"unknown key '{name}'{did_you_mean(str(name), field_names(spot.owner))}"
+        if (new := renamed_to(spot.owner, str(name))) is not None:
+            message = f"'{name}' is the old spelling of '{new}': give only '{new}'"
     elif spot.key_mode:
         pos = spot.key_pos
         expected = _quoted(str(ctx.get("expected", "")))

@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from incsim.scenario.durations import MAX_MINUTES, Duration, Fixed, Lognormal, Uniform
+from incsim.scenario.durations import MAX_MINUTES, Constant, Duration, Lognormal, Uniform
 
 API_VERSION = "incsim/v1"
 CATEGORIES = ("single-service", "cascading", "platform-wide")
@@ -39,8 +40,9 @@ MAX_REPLICATIONS = 100_000
 root of the count, so 100,000 are a hundred times tighter than 10 and more than a decision needs."""
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
-# Roles a team's members can take. ``service-owner`` and ``ic`` are resolved per incident.
-Role = Literal["ic", "security", "leadership", "legal", "pr", "compliance"]
+# Standing duties a team's members hold (a team's ``duties:``; ``roles:`` is its old spelling,
+# read for a release). ``service-owner`` and ``ic`` are resolved per incident.
+Duty = Literal["ic", "security", "leadership", "legal", "pr", "compliance"]
 Stakeholder = Literal[
     "service-owner", "ic", "security", "leadership", "legal", "pr", "compliance", "affected-owners"
 ]
@@ -85,7 +87,7 @@ class Team(Strict):
     utc_offset_hours: Annotated[float, Field(ge=-12, le=14)] = 0.0
     work_hours: WorkHours = WorkHours()
     oncall: OnCall | None = OnCall()
-    roles: list[Role] = []
+    duties: list[Duty] = Field([], validation_alias=AliasChoices("duties", "roles"))
 
 
 class Service(Strict):
@@ -151,9 +153,10 @@ class ArrivalProfile(Strict):
     hour_of_week: Annotated[list[Weight], Field(min_length=168, max_length=168)] | None = None
     weekday: Annotated[list[Weight], Field(min_length=7, max_length=7)] | None = None
     hour: Annotated[list[Weight], Field(min_length=24, max_length=24)] | None = None
-    clock: Name = "owner"
+    timezone: Name = Field("owner", validation_alias=AliasChoices("timezone", "clock"))
     """Whose local time the hours are in: ``owner`` (the failing service's team), a team's
-    name, ``utc`` or a fixed offset such as ``UTC-8`` or ``UTC+5:30`` (no daylight saving)."""
+    name, ``utc`` or a fixed offset such as ``UTC-8`` or ``UTC+5:30`` (no daylight saving).
+    ``clock`` is the old spelling, read for a release."""
 
 
 def clock_offset_hours(clock: str) -> float | None:
@@ -257,7 +260,11 @@ class Behaviour(Strict):
     """Ad-hoc "any updates?" requests to the IC from leadership."""
     update_requests_factor_with_exec_channel: Probability = 0.3
     write_update: Duration | None = 4.0
-    write_exec_update: Duration | None = 2.0
+    write_executive_update: Duration | None = Field(
+        2.0, validation_alias=AliasChoices("write_executive_update", "write_exec_update")
+    )
+    """The IC writing the executive channel's update (``write_exec_update`` is the old
+    spelling, read for a release)."""
     read_update: Duration | None = 1.5
     debuggers: PositiveInt = 1
     """People of the owning team who debug an incident together: the debugger and, beyond one,
@@ -452,7 +459,7 @@ __all__ = [
     "FlagSpec",
     "Behaviour",
     "Duration",
-    "Fixed",
+    "Constant",
     "Lognormal",
     "Uniform",
     "Uncertain",

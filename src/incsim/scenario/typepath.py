@@ -9,9 +9,9 @@ from __future__ import annotations
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel
 
-from incsim.scenario.durations import Fixed
+from incsim.scenario.durations import Constant
 
 
 def members(tp: Any) -> list[Any]:
@@ -31,10 +31,40 @@ def is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
+def spellings(name: str, info: Any) -> tuple[str, ...]:
+    """The keys a field is read from: its name or alias first, then any old spelling still read
+    (``Field(validation_alias=AliasChoices(new, old))``)."""
+    old = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else ()
+    return tuple(dict.fromkeys([info.alias or name, name, *(c for c in old if isinstance(c, str))]))
+
+
+def spelled_as(tp: Any, key: str, given: Any) -> str:
+    """``key`` as the mapping ``given`` (of type ``tp``) spells it: an old spelling present there
+    stands for the field's new one; ``key`` otherwise."""
+    for m in members(tp):
+        if is_model(m):
+            for name, info in m.model_fields.items():
+                keys = spellings(name, info)
+                if key in keys:
+                    return next((k for k in keys if k in given), key)
+    return key
+
+
+def renamed_to(tp: Any, key: str) -> str | None:
+    """The new spelling of the field that ``key`` is the old spelling of (None if it is none)."""
+    for m in members(tp):
+        if is_model(m):
+            for name, info in m.model_fields.items():
+                keys = spellings(name, info)
+                if key in keys[1:] and key != keys[0]:
+                    return keys[0]
+    return None
+
+
 def field_type(model: type[BaseModel], key: str) -> tuple[bool, Any]:
-    """Whether ``model`` has a field named or aliased ``key``, and its annotation."""
+    """Whether ``model`` has a field named, aliased or once spelled ``key``, and its annotation."""
     for name, info in model.model_fields.items():
-        if key in (name, info.alias):
+        if key in spellings(name, info):
             return True, info.annotation
     return False, None
 
@@ -100,8 +130,8 @@ def step(tp: Any, elem: Any) -> Any:
 
 
 def is_duration(tp: Any) -> bool:
-    """Whether ``tp`` is a duration (a union that includes ``Fixed``)."""
-    return any(m is Fixed for m in members(tp))
+    """Whether ``tp`` is a duration (a union that includes ``Constant``)."""
+    return any(m is Constant for m in members(tp))
 
 
 def type_at(root: Any, loc: tuple[Any, ...]) -> tuple[Any, bool]:

@@ -65,7 +65,7 @@ the sign change is stated between two values, without interpolation.
   the paired difference at each parameter's lowest and highest value, widest swing first;
 - ``sweep.json``: the manifest (sweep file and scenario sha256, seed, replications, points,
   package versions; ``complete`` once everything is written);
-- ``points/point-NNN/``: each point's run folder, written by ``incsim run``'s writer
+- ``points/point-NNN/``: each point's results folder, written by ``incsim run``'s writer
   (``output.write_run``): ``incidents.csv``, ``summary.csv``, ``time.csv``, ``run.json`` (with a
   ``sweep`` entry naming the point; no wall time, as the point's replications ran among other
   points') and ``scenario.yaml``, the point's complete scenario (every default filled in, the

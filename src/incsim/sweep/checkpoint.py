@@ -29,7 +29,7 @@ def checkpoint_path(out: Path, pid: int) -> Path:
 
 
 def point_dir(out: Path, pid: int) -> Path:
-    """Where point ``pid``'s run folder (``incsim run``'s outputs for that scenario) lives in ``out``."""
+    """Where point ``pid``'s results folder (``incsim run``'s outputs for that scenario) lives in ``out``."""
     return out / POINTS_DIR / f"point-{pid:03d}"
 
 

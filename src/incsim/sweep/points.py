@@ -3,7 +3,7 @@
 A point runs through the same path as ``incsim run``: its replications are
 ``experiment.run_replication`` (submitted, with every other point's, to the sweep's one executor),
 assembled by ``experiment.assemble`` and written by ``output.write_run`` into ``points/point-NNN/``,
-a run folder like any other (``run.json``, CSVs, ``scenario.yaml``).
+a results folder like any other (``run.json``, CSVs, ``scenario.yaml``).
 """
 
 from __future__ import annotations

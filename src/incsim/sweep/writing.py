@@ -19,12 +19,12 @@ from incsim.output import (
     PACKAGES,
     OutputError,
     atomic_write,
+    check_seal,
     csv_text,
     default_out_dir,
     package_versions,
     read_sealed_json,
     sealed_json,
-    verify_manifest,
     write_manifest,
     write_run,
 )
@@ -238,7 +238,7 @@ def _run_sweep(
     for point in sweep.points:
         rec = read_checkpoint(checkpoint_path(out, point.id), sweep, point, seed)
         if rec is not None and not _folder_whole(out, point.id):
-            rec = None  # its run folder was damaged or removed since: the point is computed again
+            rec = None  # its results folder was damaged or removed since: the point is computed again
         if rec is not None:
             records[point.id] = rec
             resumed += 1
@@ -371,7 +371,7 @@ def summarise_point(
 
 
 def _finish_point(sweep: Sweep, done: Finished, seed: int, out: Path) -> dict:
-    """Write the point's run folder (with ``incsim run``'s writer), then its checkpoint; the record
+    """Write the point's results folder (with ``incsim run``'s writer), then its checkpoint; the record
     exactly as a resumed run reads it back. The checkpoint comes last: a point without one is
     computed again, its folder overwritten."""
     point = done.point
@@ -408,16 +408,16 @@ def _finish_point(sweep: Sweep, done: Finished, seed: int, out: Path) -> dict:
 
 
 def _folder_whole(out: Path, pid: int) -> bool:
-    """Whether point ``pid``'s run folder holds every file its run.json lists, unchanged."""
+    """Whether point ``pid``'s results folder holds every file its run.json lists, unchanged."""
     try:
-        verify_manifest(point_dir(out, pid), "run.json")
+        check_seal(point_dir(out, pid), "run.json")
     except OutputError:
         return False
     return True
 
 
 def _point_files(out: Path, pid: int) -> list[Path]:
-    """A finished point's files: its checkpoint, and its run folder's files as its run.json lists them."""
+    """A finished point's files: its checkpoint, and its results folder's files as its run.json lists them."""
     folder = point_dir(out, pid)
     run = read_sealed_json(folder / "run.json", "the point's run.json")
     return [checkpoint_path(out, pid), *(folder / e["path"] for e in run["files"]), folder / "run.json"]

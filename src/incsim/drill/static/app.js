@@ -122,7 +122,7 @@
     code.appendChild(img);
     var main = el("div", "cols");
     main.appendChild(feed(s.feed, "incident channel", ["incident", "page", "email", "status", "facilitator"]));
-    main.appendChild(feed(s.feed, "exec channel", ["exec"]));
+    main.appendChild(feed(s.feed, "executive channel", ["executive"]));
     return [header(s), code, s.decision ? decisionBox(s.decision, null) : el("div"), main];
   }
 
@@ -146,7 +146,7 @@
     }
     var form = el("section", "composer");
     form.appendChild(el("h2", "", "Post an update"));
-    form.appendChild(select("channel", [["incident", "incident channel"], ["exec", "executive channel"],
+    form.appendChild(select("channel", [["incident", "incident channel"], ["executive", "executive channel"],
                                         ["status", "status page"]]));
     form.appendChild(select("status", [["investigating", "investigating"], ["mitigated", "mitigated"]]));
     form.appendChild(field("impact", "Impact (services, comma-separated)"));

@@ -1,4 +1,4 @@
-"""Calibration, not correctness: the default scenario against the essay's figures.
+"""The essay checks, not correctness: the default scenario against the essay's figures.
 
 These tests hold the default scenario (``scenarios/seed.yaml``) to what the essay reports of
 its own org. They say nothing about whether the model is right: a change to the default's

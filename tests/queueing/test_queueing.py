@@ -2,7 +2,7 @@
 
 Three kinds of check: the closed-form formulas against textbook values worked by hand; the
 simulation's confidence intervals against those formulas (and a deliberately wrong value,
-to show the check can fail); and the validation YAML files against the builders.
+to show the check can fail); and the queueing YAML files against the builders.
 
 The standard set is simulated once per module (about 110,000 incidents on two processes).
 Seeds are fixed, so the outcome is deterministic; the in-CI assertions use 99% intervals
@@ -47,7 +47,7 @@ except ImportError:  # the located loader is optional here: fall back to plain Y
         return Scenario.model_validate(YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")))
 
 
-VALIDATION = Path(__file__).resolve().parents[2] / "scenarios" / "validation"
+QUEUEING = Path(__file__).resolve().parents[2] / "scenarios" / "queueing"
 TEST_LEVEL = 0.99
 SEED = 20240501
 MMC_YAML_PARAMS = dict(servers=2, utilization=0.8, work_mean_min=60.0, horizon_days=40)
@@ -176,17 +176,17 @@ def test_littles_law_is_a_sample_path_identity_on_a_real_run():
 # -- the YAML files against the builders -----------------------------------------------------
 def test_mmc_yaml_is_what_mmc_scenario_builds():
     built = mmc_scenario(**MMC_YAML_PARAMS, replications=20)
-    assert load_scenario(VALIDATION / "mmc.yaml") == built
-    assert load_scenario(VALIDATION / "mmc.yaml") != mmc_scenario(2, 0.8, 60.0, 41, replications=20)
+    assert load_scenario(QUEUEING / "mmc.yaml") == built
+    assert load_scenario(QUEUEING / "mmc.yaml") != mmc_scenario(2, 0.8, 60.0, 41, replications=20)
 
 
 def test_repair_yaml_is_what_repair_scenario_builds():
     built = repair_scenario(**REPAIR_YAML_PARAMS, replications=20)
-    assert load_scenario(VALIDATION / "repair.yaml") == built
+    assert load_scenario(QUEUEING / "repair.yaml") == built
 
 
 def _header(name: str) -> str:
-    lines = (VALIDATION / name).read_text(encoding="utf-8").splitlines()
+    lines = (QUEUEING / name).read_text(encoding="utf-8").splitlines()
     return "\n".join(line for line in lines if line.startswith("#"))
 
 
@@ -207,7 +207,7 @@ def test_yaml_headers_state_the_analytic_values():
         assert text in head
 
 
-def test_standard_set_contains_the_validation_yaml_cases():
+def test_standard_set_contains_the_queueing_yaml_cases():
     kinds = [{k: v for k, v in c.items() if k not in ("kind", "replications")} for c in STANDARD_CASES]
     assert {k: v for k, v in MMC_YAML_PARAMS.items() if k != "work_mean_min"} in kinds
     assert REPAIR_YAML_PARAMS in kinds
@@ -295,7 +295,7 @@ def test_an_ic_from_the_on_call_team_is_one_person_in_one_place(servers):
     """
     separate = mmc_scenario(servers, 0.7, horizon_days=3, replications=2)
     data = separate.model_dump(by_alias=True)
-    data["org"]["teams"] = [dict(data["org"]["teams"][0], roles=["ic"])]
+    data["org"]["teams"] = [dict(data["org"]["teams"][0], duties=["ic"])]
     own = Scenario.model_validate(data)
     cols = ["replication", "incident_id", "detected_at_min", "engage_wait_min", "ttr_min"]
     a = run_experiment(separate, 2, SEED, log_sample=0).incidents[cols]

@@ -1,4 +1,4 @@
-"""Calibration, not correctness: on the default scenario each protocol wins where the essay says.
+"""The essay checks, not correctness: on the default scenario each protocol wins where the essay says.
 
 Nothing here is tuned into the code or the scenario; these are emergent results of the default
 parameters, held to the essay's sentences quoted in each test. Comparisons pair the same
