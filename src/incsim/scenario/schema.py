@@ -334,7 +334,7 @@ class Triage(Strict):
 class Protocol(Strict):
     name: Name
     kind: Literal["war-room", "async-first", "hybrid"]
-    update_cadence_min: Annotated[float, Field(ge=1, le=MAX_MINUTES)] = 15.0
+    update_cadence_min: Annotated[float, Field(ge=1)] = 15.0
     """Minutes between the IC's structured updates (at least 1: writing one takes minutes)."""
     executive_channel: bool = True
     channel_watchers: Annotated[int, Field(ge=0)] = 3
