@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from incsim.scenario.durations import MAX_MINUTES, Duration, Fixed, Lognormal, Uniform
+from incsim.scenario.durations import Duration, Fixed, Lognormal, Uniform
 
 API_VERSION = "incsim/v1"
 CATEGORIES = ("single-service", "cascading", "platform-wide")
