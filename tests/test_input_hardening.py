@@ -268,6 +268,9 @@ SCENARIO_CASES = [  # (old text, new text, what the message says)
     ("{name: backend, size: 5,", "{name: backend, size: 100000000,", "10000"),
     ("consults_mean: 0.2", "consults_mean: 1e300", "100"),
     ("rate_per_week: 1.5", "rate_per_week: .nan", "finite"),
+    ("    update_cadence_min: 15\n", "    update_cadence_min: 0.000001\n", "greater than or equal to 1"),
+    ("  horizon_days: 91 ", "  horizon_days: 1e300 ", "3660"),
+    ("  replications: 20\n", "  replications: 1000000000\n", "100000"),
 ]
 
 
