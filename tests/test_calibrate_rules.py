@@ -312,6 +312,11 @@ def test_people_cells_and_the_band_note():
 
 DETECTED = [
     (
+        {"id": 1, "incident_timestamp_values": []},
+        "incidentio",
+        "its records carry 'incident_timestamp_values' (incident.io API v2)",
+    ),
+    (
         {"id": 1, "incident_status": {}, "duration_metrics": []},
         "incidentio",
         "its records carry 'duration_metrics', 'incident_status' (incident.io API v2)",
