@@ -311,6 +311,37 @@ def test_people_cells_and_the_band_note():
 # -- readers: which format, and why ----------------------------------------------------------------
 
 DETECTED = [
+    # each key alone decides its format
+    (
+        {"id": 1, "seconds_to_first_ack": 1},
+        "pagerduty",
+        "its records carry 'seconds_to_first_ack' (PagerDuty Analytics)",
+    ),
+    (
+        {"id": 1, "incident_number": 1},
+        "pagerduty",
+        "its records carry 'incident_number' (PagerDuty Analytics)",
+    ),
+    (
+        {"id": 1, "seconds_to_resolve": 1},
+        "pagerduty",
+        "its records carry 'seconds_to_resolve' (PagerDuty Analytics)",
+    ),
+    ({"id": 1, "service_name": 1}, "pagerduty", "its records carry 'service_name' (PagerDuty Analytics)"),
+    ({"id": 1, "mitigated_at": "x"}, "rootly", "its records carry 'mitigated_at' (Rootly)"),
+    ({"id": 1, "acknowledged_at": "x"}, "rootly", "its records carry 'acknowledged_at' (Rootly)"),
+    ({"id": 1, "detected_at": "x"}, "rootly", "its records carry 'detected_at' (Rootly)"),
+    ({"id": 1, "kind": "x"}, "rootly", "its records carry 'kind' (Rootly)"),
+    (
+        {"id": 1, "duration_metrics": []},
+        "incidentio",
+        "its records carry 'duration_metrics' (incident.io API v2)",
+    ),
+    (
+        {"id": 1, "incident_status": []},
+        "incidentio",
+        "its records carry 'incident_status' (incident.io API v2)",
+    ),
     (
         {"id": 1, "incident_timestamp_values": []},
         "incidentio",
