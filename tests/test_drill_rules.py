@@ -497,6 +497,8 @@ def test_counterfactuals_replay_under_the_protocol_played_and_each_other_one(fai
     usual.play_out()
     assert async_first.same_numbers["ttr_min"] == pytest.approx(usual.ttr())
     assert usual.ttr() != pytest.approx(s.ttr())  # so the two checks can tell the protocols apart
+    war_room = next(v for v in counterfactuals(usual, 1) if v.label == "under war-room")
+    assert war_room.same_numbers["ttr_min"] == pytest.approx(s.ttr())
 
 
 def test_a_decision_never_asked_is_not_varied_but_the_next_one_is():
