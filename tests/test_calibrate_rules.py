@@ -182,10 +182,10 @@ def _export(incidents, end=None):
 
 
 def test_months_run_across_a_new_year_and_empty_months_are_shown():
-    from incsim.calibrate.review import _months_between, month_label
+    from incsim.calibrate.review import month_label, months_between
 
-    assert _months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
-    assert _months_between("2026-03", "2026-03") == ["2026-03"]
+    assert months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert months_between("2026-03", "2026-03") == ["2026-03"]
     assert month_label(datetime(987, 4, 30, tzinfo=UTC)) == "0987-04"
     incs = [_incident(k, datetime(2025, 11, 3 + k, tzinfo=UTC), 30.0 + k) for k in range(3)]
     incs += [_incident(10 + k, datetime(2026, 1, 5 + k, tzinfo=UTC), 40.0) for k in range(3)]
@@ -311,6 +311,42 @@ def test_people_cells_and_the_band_note():
 # -- readers: which format, and why ----------------------------------------------------------------
 
 DETECTED = [
+    # each key alone decides its format
+    (
+        {"id": 1, "seconds_to_first_ack": 1},
+        "pagerduty",
+        "its records carry 'seconds_to_first_ack' (PagerDuty Analytics)",
+    ),
+    (
+        {"id": 1, "incident_number": 1},
+        "pagerduty",
+        "its records carry 'incident_number' (PagerDuty Analytics)",
+    ),
+    (
+        {"id": 1, "seconds_to_resolve": 1},
+        "pagerduty",
+        "its records carry 'seconds_to_resolve' (PagerDuty Analytics)",
+    ),
+    ({"id": 1, "service_name": 1}, "pagerduty", "its records carry 'service_name' (PagerDuty Analytics)"),
+    ({"id": 1, "mitigated_at": "x"}, "rootly", "its records carry 'mitigated_at' (Rootly)"),
+    ({"id": 1, "acknowledged_at": "x"}, "rootly", "its records carry 'acknowledged_at' (Rootly)"),
+    ({"id": 1, "detected_at": "x"}, "rootly", "its records carry 'detected_at' (Rootly)"),
+    ({"id": 1, "kind": "x"}, "rootly", "its records carry 'kind' (Rootly)"),
+    (
+        {"id": 1, "duration_metrics": []},
+        "incidentio",
+        "its records carry 'duration_metrics' (incident.io API v2)",
+    ),
+    (
+        {"id": 1, "incident_status": []},
+        "incidentio",
+        "its records carry 'incident_status' (incident.io API v2)",
+    ),
+    (
+        {"id": 1, "incident_timestamp_values": []},
+        "incidentio",
+        "its records carry 'incident_timestamp_values' (incident.io API v2)",
+    ),
     (
         {"id": 1, "incident_status": {}, "duration_metrics": []},
         "incidentio",

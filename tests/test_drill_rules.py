@@ -166,7 +166,7 @@ def test_a_counterfactual_sentence_says_the_paired_difference():
 
 
 def test_a_variants_row_formats_each_figure_by_its_digits():
-    from incsim.drill.aar import _variant_row
+    from incsim.drill.aar import variant_row
 
     v = _variant(
         "option",
@@ -181,7 +181,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
         option="failover",
         decided_at=9.0,
     )
-    row = _variant_row(v, None)
+    row = variant_row(v, None)
     assert row["short"] == "failover \u2192 failover" and row["kind"] == "option"
     assert row["figures"]["ttr_min"] == "90 [85–96]"
     assert row["difference"]["ttr_min"] == "-8 [-13 to -2]"
@@ -194,7 +194,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
     }
     assert row["unresolved"] == 0 and row["label"] == "failover: Fail over"
     p = _variant("protocol", 50.0, math.nan, math.nan, 3.26, math.nan, math.nan, label="under hybrid")
-    prow = _variant_row(p, None)
+    prow = variant_row(p, None)
     assert prow["short"] == "under hybrid"
     assert prow["figures"]["ttr_min"] == "50" and prow["difference"]["ttr_min"] == "+3"
 
@@ -204,7 +204,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
 
 def test_the_feed_and_the_schedule_in_the_drills_own_words(failover):
     s = DrillSession(failover, 7)
-    assert [(u.id, u.when, u.channel, u.at) for u in s.upcoming()] == [
+    assert [(u.id, u.when, u.lane, u.at) for u in s.upcoming()] == [
         ("replica-note", "T+08:00", "incident", 8.0),
         ("customers", "30 min unmitigated", "email", None),
         ("failover", "after replica-note +1", "facilitator", None),
@@ -236,7 +236,7 @@ def test_the_feed_and_the_schedule_in_the_drills_own_words(failover):
     s.hotwash("q?", "a")
     s.action("fix alerting", "data", "2027-01-01")
     s.clock(2.0, True)
-    engine_lines = [(f.t, f.channel, f.sender, f.text, f.kind) for f in s.feed() if f.kind != "event"]
+    engine_lines = [(f.t, f.lane, f.sender, f.text, f.source) for f in s.feed() if f.source != "event"]
     assert engine_lines == [
         (
             0.0,
@@ -266,7 +266,7 @@ def test_the_feed_and_the_schedule_in_the_drills_own_words(failover):
         (9.0, "facilitator", "facilitator", "no tag", "note"),
         (
             9.0,
-            "exec",
+            "executive",
             "VP engineering",
             "VP asks for an update: Any update on payments? Finance is asking. → incident commander",
             "inject",
@@ -349,7 +349,7 @@ def test_each_counterfactual_is_paired_with_the_played_history_and_keeps_the_roo
     s.decide("failover", "debug")
     s.play_out()
     variants = counterfactuals(s, 3)
-    assert [(v.kind, v.label, v.decision, v.option, v.protocol, v.decided_at) for v in variants] == [
+    assert [(v.varies, v.label, v.decision, v.option, v.protocol, v.decided_at) for v in variants] == [
         ("played", "as played", None, None, "async-first", None),
         ("protocol", "under war-room", None, None, "war-room", None),
         ("protocol", "under hybrid", None, None, "hybrid", None),
@@ -497,6 +497,8 @@ def test_counterfactuals_replay_under_the_protocol_played_and_each_other_one(fai
     usual.play_out()
     assert async_first.same_numbers["ttr_min"] == pytest.approx(usual.ttr())
     assert usual.ttr() != pytest.approx(s.ttr())  # so the two checks can tell the protocols apart
+    war_room = next(v for v in counterfactuals(usual, 1) if v.label == "under war-room")
+    assert war_room.same_numbers["ttr_min"] == pytest.approx(s.ttr())
 
 
 def test_a_decision_never_asked_is_not_varied_but_the_next_one_is():
@@ -511,5 +513,5 @@ def test_a_decision_never_asked_is_not_varied_but_the_next_one_is():
     s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
     s.play_out()
     assert "failover" not in s.decided and s.decided["status"].option == "wait"
-    options = [(v.decision, v.option) for v in counterfactuals(s, 1) if v.kind == "option"]
+    options = [(v.decision, v.option) for v in counterfactuals(s, 1) if v.varies == "option"]
     assert options == [("status", "post")]

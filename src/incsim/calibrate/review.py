@@ -39,7 +39,7 @@ PEOPLE_BAND_TRIALS = 1000
 1000 pairs put the 5% and 95% quantiles within a few per cent of the band's width."""
 
 
-def _months_between(first: str, last: str) -> list[str]:
+def months_between(first: str, last: str) -> list[str]:
     y, m = map(int, first.split("-"))
     out = []
     while f"{y:04d}-{m:02d}" <= last:
@@ -73,7 +73,7 @@ def review(export: Export, months: int | None = DEFAULT_MONTHS) -> dict:
     by_month: dict[str, list] = defaultdict(list)
     for inc in export.incidents:
         by_month[month_label(inc.start)].append(inc)
-    labels = _months_between(min(by_month), max(by_month))
+    labels = months_between(min(by_month), max(by_month))
     if months is not None:
         labels = labels[-(months + 1) :]  # one month more, so the first shown has a change
     resolved_all = np.asarray([i.duration_min(end) for i in export.incidents if not i.censored])

@@ -187,7 +187,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
             )
     played = session.ttr()
     found = counterfactuals(session, replications) if replications else []
-    variants = [_variant_row(v, played) for v in found]
+    variants = [variant_row(v, played) for v in found]
     metrics = [m for m in TTR_METRICS if m != "data_exposure" or any(v.figures[m].mean > 0 for v in found)]
     answered: dict[str, list[str]] = {}
     for q, a in session.hotwash_answers:
@@ -273,7 +273,7 @@ def _cast(session) -> list[dict]:
 DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}
 
 
-def _variant_row(v: Variant, played: float | None) -> dict:
+def variant_row(v: Variant, played: float | None) -> dict:
     def fmt(iv, m: str, sign: str = "") -> str:
         k = DIGITS[m]
         if iv.mean != iv.mean:

@@ -274,7 +274,7 @@ def transcript_problems(transcript: Transcript, drill: Drill) -> list[LocatedPro
     injects = [i.id for i in drill.injects]
     expectations = [e.id for i in drill.injects for e in i.expectations]
     objectives = [o.id for o in drill.objectives]
-    played = [r.id for r in drill.roles if r.played]
+    played = [r.id for r in drill.seats if r.played]
     out = []
     for i, act in enumerate(transcript.actions):
         a = act.args
