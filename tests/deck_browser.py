@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_report_browser import CHROMIUM, DevTools  # noqa: E402
+from browser_helpers import CHROMIUM, DevTools  # noqa: E402
 
 # every element of the current slide (an SVG counts as one box: its marks are clipped by it) whose
 # box leaves the slide's box, and every text container whose content is taller or wider than it

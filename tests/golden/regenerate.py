@@ -4,7 +4,7 @@ Run it only when a change is *meant* to move results, then read the diff before 
 
     PYTHONPATH=src python tests/golden/regenerate.py
 
-``tests/test_golden.py`` reruns the same cases through the public API and compares them with
+``tests/core/test_golden.py`` reruns the same cases through the public API and compares them with
 the files here byte for byte. Each case is a scenario, a replication count and a fixed seed
 (or a drill and a transcript); what is kept is small and readable: ``summary.csv`` and
 ``time.csv`` whole, and for ``incidents.csv`` and the event logs one sha256 per replication and

@@ -35,7 +35,7 @@ _flag_type_hidden()
 
 MAX_SEED = 2**64 - 1
 """The largest ``--seed``: ``scenario.schema.MAX_SEED``, spelled here so that parsing the command
-line does not import pydantic (``tests/test_input_hardening.py`` holds the two equal)."""
+line does not import pydantic (``tests/scenario/test_input_hardening.py`` holds the two equal)."""
 
 # options that several commands take, spelled once
 Jobs = Annotated[

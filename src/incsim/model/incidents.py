@@ -85,7 +85,7 @@ def choice_cdf(p: ArrayLike) -> list[float]:
     """The cumulative table ``Generator.choice(n, p=p)`` searches, computed as NumPy does
     (``cumsum``, then divided by its last value): with it, ``bisect_right(cdf, rng.random())`` is
     the same draw as ``rng.choice(len(p), p=p)`` (one uniform, searched from the right), without
-    choice's checks and arrays on every call. ``tests/test_incident_draws.py`` checks the two
+    choice's checks and arrays on every call. ``tests/model/test_incident_draws.py`` checks the two
     agree over many seeds and tables."""
     cdf = np.asarray(p, dtype=float).cumsum()
     cdf /= cdf[-1]

@@ -5,7 +5,7 @@ and names the scenario parameters that sentence depends on by their path in the 
 (``behaviour.narration.per_listener``; ``protocol.room.invite.rule`` for a field of a
 protocol's entry). The report's model description is assembled from these sentences filled
 with the scenario's values, so the text cannot drift from the code without a test noticing
-(``tests/test_claims.py`` holds each sentence against simulated event logs).
+(``tests/model/test_claims.py`` holds each sentence against simulated event logs).
 
 The declarations live in the modules that implement them, each as a module-level tuple
 ``MECHANISMS`` made by ``declare``, which records them here as the module is imported; this

@@ -102,7 +102,7 @@ class Streams:
 # M. E. O'Neill's seed_seq_fe): a pool of four 32-bit words; every entropy word is hashed with a
 # multiplier that advances at each use and mixed into each pool word; the state is the pool hashed
 # again. Keeping the pool after a key's common prefix lets a stream cost a few words of mixing.
-# tests/test_streams.py checks the result against NumPy for many keys.
+# tests/model/test_streams.py checks the result against NumPy for many keys.
 _M32 = 0xFFFFFFFF
 _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
 _MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715

@@ -6,7 +6,7 @@ from the others. A process that only waits, without reading which event fired, p
 that on every wake; the model's waits are mostly of that kind (the debugger's work until their
 speed changes, an incident waiting for someone to come free). ``FirstOf`` is the same event
 without the value: triggered, in the same step, exactly when ``a | b`` would be, so it is
-scheduled at the same point and every other event keeps its order (``tests/test_waiting.py``
+scheduled at the same point and every other event keeps its order (``tests/model/test_waiting.py``
 checks the two against each other). The process receives ``None`` instead of the value.
 """
 

@@ -52,7 +52,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
     What the model does (sections 2.2-2.5, 3.4 and the pairing in 4.3) is not written here: it
     is assembled from the mechanisms the model declares beside its code
     (``incsim.model.mechanisms``), filled with this scenario's values, so it cannot drift from
-    the code without ``tests/test_claims.py`` failing.
+    the code without ``tests/model/test_claims.py`` failing.
     """
     import incsim.model.catalogue  # noqa: F401 (every mechanism declared)
     from incsim.model.mechanisms import SECTIONS, assumptions, described

@@ -31,7 +31,7 @@ def __getattr__(name: str):
     """The package's names, each loaded from its module when first asked for: the report reads a
     study's words (``robustness.words``) without loading the simulator the study runs.
     A convenience for Python users only: incsim's own modules import a name from the module that
-    defines it, so the import graph that ``lint-imports`` and ``tests/test_layers.py`` check sees
+    defines it, so the import graph that ``lint-imports`` and ``tests/core/test_layers.py`` check sees
     every dependency (a name loaded here by its string is invisible to them)."""
     if name not in _WHERE:
         raise AttributeError(f"module 'incsim.robustness' has no attribute {name!r}")

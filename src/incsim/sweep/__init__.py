@@ -116,7 +116,7 @@ def __getattr__(name: str):
     """The package's names, each loaded from its module when first asked for: a reader of one
     module (``sweep.values``, ``sweep.tornado``) does not load the simulator the sweeps run.
     A convenience for Python users only: incsim's own modules import a name from the module that
-    defines it, so the import graph that ``lint-imports`` and ``tests/test_layers.py`` check sees
+    defines it, so the import graph that ``lint-imports`` and ``tests/core/test_layers.py`` check sees
     every dependency (a name loaded here by its string is invisible to them)."""
     if name not in _WHERE:
         raise AttributeError(f"module 'incsim.sweep' has no attribute {name!r}")
