@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_mechanisms import (
+from mechanism_helpers import (
     DIAGNOSIS,
     FIX,
     T0,

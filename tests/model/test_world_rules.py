@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 import pytest
-from test_mechanisms import DIAGNOSIS, FIX, NINE_TO_FIVE, T0, base_doc, incident, of, run, setting
+from mechanism_helpers import DIAGNOSIS, FIX, NINE_TO_FIVE, T0, base_doc, incident, of, run, setting
 
 from incsim.model.events import Kind
 from incsim.model.incidents import DecisionNeed

@@ -13,41 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_helpers import srow
 from scenario_helpers import MINIMAL_YAML
 
 from incsim.output import sealed_json
 from incsim.report import findings, wording
 from incsim.report.results import ReportError
 from incsim.report.wording import DASH, MINUS, Estimate
-
-
-def srow(
-    kind: str,
-    protocol: str,
-    metric: str,
-    mean: float,
-    low: float,
-    high: float,
-    *,
-    category: str = "all",
-    median: float = math.nan,
-    p90: float = math.nan,
-    n: int = 0,
-    reps: int = 0,
-) -> dict:
-    return {
-        "kind": kind,
-        "category": category,
-        "protocol": protocol,
-        "metric": metric,
-        "n_incidents": n,
-        "n_replications": reps,
-        "mean": mean,
-        "ci_low": low,
-        "ci_high": high,
-        "median": median,
-        "p90": p90,
-    }
 
 
 def fields(e: Estimate) -> tuple:

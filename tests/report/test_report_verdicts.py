@@ -7,8 +7,8 @@ import shutil
 
 import pandas as pd
 import pytest
+from report_helpers import srow
 from robustness_helpers import FLIP_YAML
-from test_report_data_rules import srow
 
 from incsim import api
 from incsim.metrics import METRICS
