@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from incsim.cli.common import MAX_SEED, ExportFormat, app, fail
+from incsim.cli.common import MAX_SEED, Calls, ChannelPattern, ExportFormat, app, fail
 
 
 class GroupBy(str, Enum):
@@ -81,21 +81,14 @@ def calibrate(
             "--slack", metavar="DIR|ZIP", help="Slack workspace export: measure its incident channels."
         ),
     ] = None,
-    calls: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--calls", metavar="FILE", help="Call attendance report (Zoom, Meet, Teams); repeatable."
-        ),
-    ] = None,
+    calls: Calls = None,
     channels: Annotated[
         str | None,
         typer.Option(
             "--channels", metavar="A,B", help="Incident channels by name (default: by --channel-pattern)."
         ),
     ] = None,
-    channel_pattern: Annotated[
-        str, typer.Option("--channel-pattern", metavar="GLOB", help="Incident channels by name pattern.")
-    ] = "incident-*",
+    channel_pattern: ChannelPattern = "incident-*",
     executive_pattern: Annotated[
         str,
         typer.Option(

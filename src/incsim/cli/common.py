@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterable
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -54,6 +55,15 @@ Scheduler = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the results.")]
+Calls = Annotated[
+    list[Path] | None,
+    typer.Option("--calls", metavar="FILE", help="Call attendance report (Zoom, Meet, Teams); repeatable."),
+]
+"""The call attendance reports of the commands that read people data (calibrate, review, timeline)."""
+ChannelPattern = Annotated[
+    str, typer.Option("--channel-pattern", metavar="GLOB", help="Incident channels by name pattern.")
+]
+"""Which Slack channels are incident channels, by name pattern (calibrate, timeline)."""
 
 
 ExportFormat = Enum("ExportFormat", {f.replace("-", "_"): f for f in EXPORT_FORMATS}, type=str)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from incsim.cli.calibrate import MappingOption
-from incsim.cli.common import FormatOption, Quiet, app, fail, read_or_print
+from incsim.cli.common import Calls, FormatOption, Quiet, app, fail, read_or_print
 
 
 @app.command("review")
@@ -33,12 +33,7 @@ def review(
         Path | None,
         typer.Option("--slack", metavar="DIR|ZIP", help="Slack workspace export: people figures per month."),
     ] = None,
-    calls: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--calls", metavar="FILE", help="Call attendance report (Zoom, Meet, Teams); repeatable."
-        ),
-    ] = None,
+    calls: Calls = None,
     quiet: Quiet = False,
 ) -> None:
     """Per month MTTR, median, p90, engineer-hours, customer impact and categories, against the noise."""

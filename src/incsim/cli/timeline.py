@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from incsim.cli.calibrate import ExportFormat, MappingOption
-from incsim.cli.common import app, fail
+from incsim.cli.common import Calls, ChannelPattern, app, fail
 
 
 @app.command("timeline")
@@ -25,12 +25,7 @@ def timeline(
             show_default=False,
         ),
     ] = None,
-    calls: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--calls", metavar="FILE", help="Call attendance report (Zoom, Meet, Teams); repeatable."
-        ),
-    ] = None,
+    calls: Calls = None,
     incident: Annotated[
         str | None,
         typer.Option(
@@ -39,9 +34,7 @@ def timeline(
             help="One incident, by channel name or export id (default: all).",
         ),
     ] = None,
-    channel_pattern: Annotated[
-        str, typer.Option("--channel-pattern", metavar="GLOB", help="Incident channels by name pattern.")
-    ] = "incident-*",
+    channel_pattern: ChannelPattern = "incident-*",
     fmt: Annotated[
         ExportFormat | None, typer.Option("--format", help="Export format (default: detected).")
     ] = None,
