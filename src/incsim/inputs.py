@@ -92,8 +92,8 @@ def json_schema(kind: str) -> str:
 
 
 def _transcript_schema() -> dict:
-    """A transcript's shape, from the action kinds the reader accepts (``transcript.KINDS``)."""
-    from incsim.drill.transcript import KINDS as ACTIONS
+    """A transcript's shape, from the actions the reader accepts (``transcript.DO_KEYS``)."""
+    from incsim.drill.transcript import DO_KEYS
 
     actions = [
         {
@@ -106,7 +106,7 @@ def _transcript_schema() -> dict:
             },
             "required": ["t", "do", *keys],
         }
-        for do, keys in ACTIONS.items()
+        for do, keys in DO_KEYS.items()
     ]
     return {
         "title": "DrillTranscript",

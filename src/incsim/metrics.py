@@ -49,6 +49,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "METRICS",
     "NON_ESSENTIAL",
+    "ROW_TYPE",
     "STATES",
     "incident_record",
     "incident_records",
@@ -343,6 +344,12 @@ def per_replication_means(incidents: pd.DataFrame, by: Sequence[str] = ("protoco
     return incidents.groupby(keys, sort=True)[METRICS].mean().reset_index()
 
 
+ROW_TYPE = "kind"
+"""``summary.csv``'s column holding a row's type: ``protocol`` (one protocol's figure) or
+``difference`` (a paired difference between two). Its name in the file is ``kind``, which readers
+of the CSV know; in code it is the row type."""
+
+
 def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bool = True) -> pd.DataFrame:
     """Per protocol (and category) and metric: mean with 95% CI, median, p90; then paired differences.
 
@@ -367,7 +374,7 @@ def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bo
                 vals = sub[metric].to_numpy(dtype=float)
                 rows.append(
                     {
-                        "kind": "protocol",
+                        ROW_TYPE: "protocol",
                         "category": category,
                         "protocol": proto,
                         "metric": metric,
@@ -391,7 +398,7 @@ def summarize(incidents: pd.DataFrame, protocols: Sequence[str], by_category: bo
                     m, lo, hi = t_interval(d)
                     rows.append(
                         {
-                            "kind": "difference",
+                            ROW_TYPE: "difference",
                             "category": category,
                             "protocol": f"{b} - {a}",
                             "metric": metric,

@@ -36,8 +36,9 @@ def _ci(row: pd.Series, fmt: str) -> str:
     return f"{fmt.format(row['mean'])} [{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]"
 
 
-def _lookup(summary: pd.DataFrame, kind: str, category: str) -> dict[tuple[str, str], pd.Series]:
-    sub = summary[(summary["kind"] == kind) & (summary["category"] == category)]
+def _lookup(summary: pd.DataFrame, row_type: str, category: str) -> dict[tuple[str, str], pd.Series]:
+    # "kind" is summary.csv's row-type column (metrics.ROW_TYPE; this module imports nothing of incsim)
+    sub = summary[(summary["kind"] == row_type) & (summary["category"] == category)]
     return {(r.protocol, r.metric): r for _, r in sub.iterrows()}
 
 

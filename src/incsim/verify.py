@@ -398,7 +398,7 @@ def verify_mmc(
     little = little_check(stats, level)
     return {
         "case": f"M/M/{c} rho={utilization:g}",
-        "kind": "mmc",
+        "kind": "mmc",  # the queue model, under the key `incsim verify --json` has always written
         "params": {
             "servers": c,
             "utilization": utilization,
@@ -453,7 +453,7 @@ def verify_repair(
     little = little_check(stats, level)
     return {
         "case": f"repair n={services} r={r}",
-        "kind": "repair",
+        "kind": "repair",  # the queue model (the JSON key, as above)
         "params": {
             "services": services,
             "engineers": r,
@@ -475,11 +475,11 @@ def verify_repair(
 
 
 STANDARD_CASES: tuple[dict[str, Any], ...] = (
-    {"kind": "mmc", "servers": 1, "utilization": 0.5, "horizon_days": 60, "replications": 20},
-    {"kind": "mmc", "servers": 2, "utilization": 0.8, "horizon_days": 40, "replications": 20},
-    {"kind": "mmc", "servers": 4, "utilization": 0.9, "horizon_days": 40, "replications": 15},
+    {"model": "mmc", "servers": 1, "utilization": 0.5, "horizon_days": 60, "replications": 20},
+    {"model": "mmc", "servers": 2, "utilization": 0.8, "horizon_days": 40, "replications": 20},
+    {"model": "mmc", "servers": 4, "utilization": 0.9, "horizon_days": 40, "replications": 15},
     {
-        "kind": "repair",
+        "model": "repair",
         "services": 5,
         "engineers": 2,
         "fail_rate_per_hour": 0.25,
@@ -492,7 +492,8 @@ STANDARD_CASES: tuple[dict[str, Any], ...] = (
 
 Precision follows the load: the 95% interval on W is about +-5% of it at rho 0.5, +-10% at
 0.8, +-15% at 0.9 (4 servers) and +-3% in the repair case; on P(wait) about +-4% at every
-load. Each case gets its own seed (``seed + index``).
+load. Each case gets its own seed (``seed + index``). A case's ``model`` names its queue model
+(``mmc`` or ``repair``, the record's ``kind``); its other keys are that model's arguments.
 """
 
 
@@ -506,10 +507,10 @@ def verify_standard(
     """Run ``STANDARD_CASES`` (M/M/c at several loads and one machine-repair case); one record each."""
     out = []
     for i, case in enumerate(STANDARD_CASES):
-        kw = {k: v for k, v in case.items() if k != "kind"}
+        kw = {k: v for k, v in case.items() if k != "model"}
         if replications is not None:
             kw["replications"] = replications
-        fn = verify_mmc if case["kind"] == "mmc" else verify_repair
+        fn = verify_mmc if case["model"] == "mmc" else verify_repair
         # a seed per case: the same seed would feed every case the same random numbers,
         # so their errors would be correlated and a chance deviation would show everywhere
         out.append(fn(**kw, seed=seed + i, executor=executor, level=level))

@@ -194,10 +194,10 @@ def test_schema_covers_every_kind(kind, title, key):
 
 
 def test_the_transcript_schema_names_every_action_the_reader_accepts():
-    from incsim.drill.transcript import KINDS
+    from incsim.drill.transcript import DO_KEYS
 
     schema = json.loads(run("schema", "--kind", "transcript").stdout)
     actions = schema["properties"]["actions"]["items"]["oneOf"]
     assert {a["properties"]["do"]["const"]: a["required"][2:] for a in actions} == {
-        k: list(v) for k, v in KINDS.items()
+        k: list(v) for k, v in DO_KEYS.items()
     }

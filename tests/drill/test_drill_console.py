@@ -125,7 +125,7 @@ def test_a_whole_drill_by_keys(tmp_path):
     for name in ("events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     actions = [
-        (a.kind, {k: v for k, v in a.args.items() if k != "real_s"})  # real_s: the real clock's
+        (a.action, {k: v for k, v in a.args.items() if k != "real_s"})  # real_s: the real clock's
         for a in load_transcript(out / "transcript.yaml").actions
     ]
     at = seen["at"]
@@ -140,7 +140,7 @@ def test_a_whole_drill_by_keys(tmp_path):
     ) in actions
     times: dict[str, float] = {}
     for a in load_transcript(out / "transcript.yaml").actions:
-        times.setdefault(a.kind, a.t)
+        times.setdefault(a.action, a.t)
     assert times["decide"] == pytest.approx(when) and times["note"] == pytest.approx(at)
     aar = (out / "aar.md").read_text(encoding="utf-8")
     for needle in ("db looks saturated", "the replica lag graph", "write a failover runbook", "dba team"):

@@ -72,7 +72,7 @@ def test_decide_records_the_action_and_applies_the_effect(failover):
     s.step()
     s.decide("failover", "failover")
     (act,) = s.transcript.actions
-    assert (act.t, act.kind, act.args) == (
+    assert (act.t, act.action, act.args) == (
         pytest.approx(9.0),
         "decide",
         {"decision": "failover", "option": "failover"},
@@ -183,7 +183,7 @@ def test_a_journal_keeps_actions_and_resume_continues(failover, tmp_path):
     s.note("after the decision")
     # the process dies here; the journal has both actions on disk
     back = load_transcript(journal)
-    assert [a.kind for a in back.actions] == ["decide", "note"]
+    assert [a.action for a in back.actions] == ["decide", "note"]
     resumed = DrillSession(failover, back.seed, back)
     resumed.catch_up()
     assert resumed.now == pytest.approx(11.0)

@@ -288,7 +288,7 @@ def test_the_feed_and_the_schedule_in_the_drills_own_words(failover):
     ]
     assert [f.index for f in s.feed()] == list(range(len(s.feed())))
     assert s.feed(-3) == s.feed() and s.feed(4) == s.feed()[4:]
-    assert [(a.t, a.kind, a.args) for a in s.transcript.actions] == [
+    assert [(a.t, a.action, a.args) for a in s.transcript.actions] == [
         (9.0, "note", {"text": "primary looks dead", "objective": "mitigate"}),
         (9.0, "note", {"text": "no tag", "objective": None}),
         (9.0, "fire", {"inject": "vp-asks"}),

@@ -27,7 +27,7 @@ from incsim.accounting import check_one_place
 from incsim.experiment import run_experiment
 from incsim.model.events import Event, Kind
 from incsim.model.mechanisms import (
-    ALL_KINDS,
+    ALL_STRATEGIES,
     SECTIONS,
     all_mechanisms,
     value_at,
@@ -104,14 +104,14 @@ def test_every_declaration_names_parameters_that_exist_in_the_schema():
         assert not unlisted, f"{m.name}: the sentence quotes parameters it does not declare: {unlisted}"
         assert "*" not in "".join(m.fields()), f"{m.name}: a sentence can only quote one value"
         assert m.section in SECTIONS, m.name
-        assert m.protocols and set(m.protocols) <= set(ALL_KINDS), m.name
+        assert m.protocols and set(m.protocols) <= set(ALL_STRATEGIES), m.name
         assert callable(_resolve(m.implemented_by)) or isinstance(_resolve(m.implemented_by), type), m.name
 
 
 def test_every_sentence_fills_from_the_default_scenario():
     scn = Scenario.model_validate(load_seed())
     for m in all_mechanisms():
-        protos = [p for p in scn.protocols if p.kind in m.protocols] if m.per_protocol() else [None]
+        protos = [p for p in scn.protocols if p.strategy in m.protocols] if m.per_protocol() else [None]
         for p in protos:
             text = m.render(lambda path, p=p: repr(value_at(scn, path, p)))
             assert "{" not in text.replace("{'", "").replace("{}", ""), (m.name, text)
@@ -199,13 +199,13 @@ class Runs:
         self.logs: dict[tuple[int, str], list[Event]] = {
             (r, p): ev for r, by in res.logs.items() for p, ev in by.items()
         }
-        self.kind = {p.name: p.kind for p in self.scn.protocols}
+        self.strategy = {p.name: p.strategy for p in self.scn.protocols}
         self.spec = {p.name: p for p in self.scn.protocols}
 
-    def each(self, *kinds: str):
-        """(label, protocol entry, events) for each log of a protocol of one of ``kinds``."""
+    def each(self, *strategies: str):
+        """(label, protocol entry, events) for each log of a protocol of one of ``strategies``."""
         for (r, p), ev in sorted(self.logs.items()):
-            if not kinds or self.kind[p] in kinds:
+            if not strategies or self.strategy[p] in strategies:
                 yield f"{self.name} rep {r} {p}", self.spec[p], ev
 
 
@@ -388,7 +388,7 @@ def check_invitations(name: str = "busy") -> int:
         by_inc = incidents(ev)
         for e in ev:
             if e.kind is Kind.PAGED and e.role == "spectator":
-                assert proto.kind in ("war-room", "hybrid"), label
+                assert proto.strategy in ("war-room", "hybrid"), label
                 elsewhere = [s for s in spans[e.who] if s[2] != e.incident and s[0] <= e.t < s[1]]
                 assert not elsewhere, (label, e, elsewhere)
                 n += 1
@@ -428,7 +428,7 @@ def check_spectator_questions(name: str = "seed") -> int:
                 elif e.kind is Kind.LEFT:
                     roles.pop(e.who, None)
                 elif e.kind is Kind.QUESTION and e.topic == "question":
-                    assert proto.kind in ("war-room", "hybrid") and room, (label, e)
+                    assert proto.strategy in ("war-room", "hybrid") and room, (label, e)
                     assert roles.get(e.who) == "spectator" and e.to == dbg, (label, e)
                     n += 1
     return n
@@ -492,7 +492,7 @@ def check_decisions(name: str = "seed") -> int:
     r = runs(name)
     n = 0
     for label, proto, ev in r.each("war-room", "async-first"):
-        want = "room" if proto.kind == "war-room" else "channel"
+        want = "room" if proto.strategy == "war-room" else "channel"
         for e in ev:
             if e.kind is Kind.DECISION:
                 assert e.medium == want, (label, e)
@@ -825,7 +825,7 @@ def test_the_report_describes_the_model_from_its_declarations(tmp_path, which):
     in_play = [m for m in all_mechanisms() if m.in_play(scn)]
     assert {m.name for m in in_play} >= {"debugger", "one-attention", "hybrid-escalation"}
     for m in in_play:
-        protos = [p for p in scn.protocols if p.kind in m.protocols] if m.per_protocol() else [None]
+        protos = [p for p in scn.protocols if p.strategy in m.protocols] if m.per_protocol() else [None]
         for p in protos:
             sentence = m.render(lambda path, p=p: value_words(value_at(scn, path, p)))
             assert " ".join(md_escape(sentence).split()) in flat, (m.name, sentence)

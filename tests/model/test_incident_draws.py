@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from incsim.model.incidents import DrawTables, choice_cdf, draw_kind
+from incsim.model.incidents import DrawTables, choice_cdf, draw_category_and_flags
 from incsim.scenario.loader import load_scenario
 from incsim.scenario.schema import CATEGORIES, FLAGS
 
@@ -44,8 +44,8 @@ def test_a_block_of_uniforms_is_the_same_uniforms_one_by_one(seed: int) -> None:
     assert ours.bit_generator.state == theirs.bit_generator.state
 
 
-def _old_draw_kind(scn, rng):
-    """draw_kind as it was: rng.choice over the mix, then one uniform per flag."""
+def _old_draw_category_and_flags(scn, rng):
+    """draw_category_and_flags as it was: rng.choice over the mix, then one uniform per flag."""
     inc = scn.incidents
     cats = [c for c in CATEGORIES if inc.mix.get(c, 0.0) > 0]
     probs = np.array([inc.mix[c] for c in cats], dtype=float)
@@ -55,15 +55,15 @@ def _old_draw_kind(scn, rng):
 
 
 @pytest.mark.parametrize("name", ["seed", "fintech", "large-org", "startup"])
-def test_draw_kind_draws_what_it_drew_before(name: str) -> None:
+def test_draw_category_and_flags_draws_what_it_drew_before(name: str) -> None:
     scn = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / f"{name}.yaml")
     tables = DrawTables(scn)
     kinds = set()
     for seed in range(30):
         ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
         for _ in range(50):
-            got = draw_kind(scn, ours, tables)
-            assert got == _old_draw_kind(scn, theirs)
+            got = draw_category_and_flags(scn, ours, tables)
+            assert got == _old_draw_category_and_flags(scn, theirs)
             kinds.add(got)
         assert ours.bit_generator.state == theirs.bit_generator.state
     assert len(kinds) > 1  # the check saw more than one outcome

@@ -28,7 +28,7 @@ from incsim.model import (
     world,
 )
 from incsim.model.mechanisms import (
-    ALL_KINDS,
+    ALL_STRATEGIES,
     SECTIONS,
     Mechanism,
     all_mechanisms,
@@ -38,15 +38,15 @@ from incsim.model.mechanisms import (
 )
 
 
-def proto(kind: str, name: str | None = None, **fields) -> NS:
-    return NS(kind=kind, name=name or kind, **fields)
+def proto(strategy: str, name: str | None = None, **fields) -> NS:
+    return NS(strategy=strategy, name=name or strategy, **fields)
 
 
 def scenario(*protos, **sections) -> NS:
     return NS(protocols=list(protos), **sections)
 
 
-def mech(text: str = "Always.", protocols=ALL_KINDS, when: str = "", **kw) -> Mechanism:
+def mech(text: str = "Always.", protocols=ALL_STRATEGIES, when: str = "", **kw) -> Mechanism:
     return Mechanism(
         kw.pop("name", "m"),
         kw.pop("section", "work"),
@@ -59,11 +59,11 @@ def mech(text: str = "Always.", protocols=ALL_KINDS, when: str = "", **kw) -> Me
 
 
 # -- in play --------------------------------------------------------------------------------
-def test_a_mechanism_is_in_play_only_when_a_protocol_of_its_kinds_is_in_the_scenario():
+def test_a_mechanism_is_in_play_only_when_a_protocol_of_its_strategies_is_in_the_scenario():
     m = mech(protocols=("hybrid",))
     assert not m.in_play(scenario(proto("war-room"), proto("async-first")))
     assert m.in_play(scenario(proto("war-room"), proto("hybrid")))
-    assert mech().in_play(scenario(proto("async-first")))  # every kind by default
+    assert mech().in_play(scenario(proto("async-first")))  # every strategy by default
     assert not mech().in_play(scenario())  # no protocol at all
 
 
@@ -84,7 +84,7 @@ def test_a_when_in_a_section_left_out_is_neither_true_nor_false():
     assert not mech(when="!arrivals.clock").in_play(scn)  # no pooled arrivals without arrivals
 
 
-def test_the_kind_is_checked_before_when():
+def test_the_strategy_is_checked_before_when():
     scn = scenario(proto("war-room"), behaviour=NS(on=True))
     assert not mech(protocols=("hybrid",), when="behaviour.on").in_play(scn)
     assert not mech(protocols=("hybrid",), when="!behaviour.off").in_play(scn)
@@ -113,7 +113,7 @@ def test_render_replaces_each_path_by_its_value_and_keeps_the_rest():
 
 
 # -- applies to -----------------------------------------------------------------------------
-def test_applies_only_to_its_kinds_and_only_when_in_play():
+def test_applies_only_to_its_strategies_and_only_when_in_play():
     hybrid, war = proto("hybrid"), proto("war-room")
     scn = scenario(hybrid, war, behaviour=NS(on=False))
     assert mech(protocols=("hybrid",)).applies_to(scn, hybrid)

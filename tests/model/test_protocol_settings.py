@@ -240,7 +240,7 @@ def test_a_hybrid_without_a_triage_call_is_described_without_one():
     from incsim.model.mechanisms import described
 
     scn = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "fintech.yaml")
-    kinds = {p.name: (p.kind, p.triage is not None) for p in scn.protocols}
+    kinds = {p.name: (p.strategy, p.triage is not None) for p in scn.protocols}
     assert kinds["hybrid"] == ("hybrid", True) and kinds["hybrid-strict"] == ("hybrid", False)
     text = [line for lines in described(scn, str).values() for line in lines]
     triage = [line for line in text if "with a triage flag opens with a call" in line]

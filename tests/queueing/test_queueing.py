@@ -208,9 +208,9 @@ def test_yaml_headers_state_the_analytic_values():
 
 
 def test_standard_set_contains_the_queueing_yaml_cases():
-    kinds = [{k: v for k, v in c.items() if k not in ("kind", "replications")} for c in STANDARD_CASES]
-    assert {k: v for k, v in MMC_YAML_PARAMS.items() if k != "work_mean_min"} in kinds
-    assert REPAIR_YAML_PARAMS in kinds
+    cases = [{k: v for k, v in c.items() if k not in ("model", "replications")} for c in STANDARD_CASES]
+    assert {k: v for k, v in MMC_YAML_PARAMS.items() if k != "work_mean_min"} in cases
+    assert REPAIR_YAML_PARAMS in cases
 
 
 # -- the simulation against the formulas -----------------------------------------------------

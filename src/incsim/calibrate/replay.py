@@ -52,7 +52,7 @@ def window(export: Export, days: float = DEFAULT_DAYS) -> Window:
 
 def replay_incidents(scn, win: Window, streams) -> list:
     """The window's incidents as the model's ``IncidentSpec``s for one replication."""
-    from incsim.model.incidents import draw_incident, draw_kind
+    from incsim.model.incidents import draw_category_and_flags, draw_incident
 
     rng = streams.get("arrivals")  # replay does not draw arrival times: the history gives them
     names = [s.name for s in scn.org.services]
@@ -60,7 +60,7 @@ def replay_incidents(scn, win: Window, streams) -> list:
     weights /= weights.sum()
     specs = []
     for i, inc in enumerate(win.incidents):
-        cat, flags = draw_kind(scn, rng)
+        cat, flags = draw_category_and_flags(scn, rng)
         drawn_root = names[int(rng.choice(len(names), p=weights))]
         if inc.category in scn.incidents.categories:
             cat = inc.category
@@ -166,10 +166,11 @@ def replay_scenario_text(text: str, win: Window, export: Export) -> str:
 
 def headline(summary: pd.DataFrame, baseline: str, other: str, n_incidents: int, days: float) -> str:
     """ "Over the last N days under OTHER ..." with 95% CIs, from the paired differences."""
+    from incsim.metrics import ROW_TYPE
 
     def diff(metric: str):
         row = summary[
-            (summary["kind"] == "difference")
+            (summary[ROW_TYPE] == "difference")
             & (summary["category"] == "all")
             & (summary["protocol"] == f"{other} - {baseline}")
             & (summary["metric"] == metric)

@@ -66,7 +66,7 @@ def _plays(session):
     """Who played, and the players' own actions (acknowledgements, updates, ...) to replay."""
     from incsim.drill.transcript import Transcript
 
-    return session.playing, Transcript(actions=[a for a in session.transcript.actions if a.kind == "play"])
+    return session.playing, Transcript(actions=[a for a in session.transcript.actions if a.action == "play"])
 
 
 def _outcome(

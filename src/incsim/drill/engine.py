@@ -580,23 +580,23 @@ class DrillSession(Playing, Showing):
     def _apply(self, act: Action) -> None:
         """Apply a replayed action; one that no longer fits (a decision not waiting) is skipped."""
         a = act.args
-        if act.kind == "decide":
+        if act.action == "decide":
             if a["decision"] in self._queue:
                 self.decide(a["decision"], a["option"], a.get("real_s"))
-        elif act.kind == "fire":
+        elif act.action == "fire":
             if a["inject"] not in self.fired:
                 self.fire(a["inject"])
-        elif act.kind == "note":
+        elif act.action == "note":
             self.note(a["text"], a.get("objective"))
-        elif act.kind == "mark":
+        elif act.action == "mark":
             self.mark(a["expectation"], a["outcome"])
-        elif act.kind == "hotwash":
+        elif act.action == "hotwash":
             self.hotwash(a["question"], a["answer"])
-        elif act.kind == "action":
+        elif act.action == "action":
             self.action(a["action"], a["owner"], a["due"])
-        elif act.kind == "clock":
+        elif act.action == "clock":
             self.clock(a["speed"], a["paused"])
-        elif act.kind == "play":
+        elif act.action == "play":
             rest = {k: v for k, v in a.items() if k not in ("role", "action")}
             try:
                 self.act(a["role"], a["action"], **rest)

@@ -32,7 +32,7 @@ from incsim.scenario.loader import (
 if TYPE_CHECKING:
     from incsim.scenario.drill import Drill
 
-KINDS = {
+DO_KEYS = {
     "decide": ("decision", "option"),
     "fire": ("inject",),
     "note": ("text",),
@@ -42,7 +42,7 @@ KINDS = {
     "play": ("role", "action"),
     "clock": ("speed", "paused"),
 }
-"""Action kinds and the keys each one needs."""
+"""Each action (its ``do:``) and the keys it needs."""
 
 ACTIONS: dict[str, tuple[str, ...]] = {
     "ack": (),
@@ -64,7 +64,8 @@ class Action:
     """One thing a person did, at ``t`` simulated minutes after T0."""
 
     t: float
-    kind: str
+    action: str
+    """What was done (written ``do:``): a key of ``DO_KEYS``."""
     args: dict[str, Any]
 
     def line(self) -> str:
@@ -72,7 +73,7 @@ class Action:
         t = repr(float(self.t))
         if "e" in t or "n" in t:
             t = format(self.t, ".12f")
-        body = json.dumps({"do": self.kind, **self.args}, ensure_ascii=False, sort_keys=False)
+        body = json.dumps({"do": self.action, **self.args}, ensure_ascii=False, sort_keys=False)
         return f'- {{"t": {t}, {body[1:]}\n'
 
 
@@ -177,8 +178,8 @@ def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
     last = 0.0
     for i, a in enumerate(acts):
         where = item_pos(seq, i) if isinstance(seq, CommentedSeq) else None
-        if not isinstance(a, dict) or a.get("do") not in KINDS:
-            raise bad(f"expected an action with 'do' one of: {', '.join(KINDS)}", where, f"actions.{i}")
+        if not isinstance(a, dict) or a.get("do") not in DO_KEYS:
+            raise bad(f"expected an action with 'do' one of: {', '.join(DO_KEYS)}", where, f"actions.{i}")
         t = a.get("t")
         if not _number(t) or not 0 <= t <= HORIZON_MIN:
             raise bad(
@@ -190,15 +191,15 @@ def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
         if t < last:
             raise bad(f"actions must be in time order (T+{t:g} after T+{last:g})", where, f"actions.{i}.t")
         last = float(t)
-        kind = a["do"]
-        missing = [k for k in KINDS[kind] if k not in a]
+        do = a["do"]
+        missing = [k for k in DO_KEYS[do] if k not in a]
         if missing:
             raise bad(f"missing required key '{missing[0]}'", where, f"actions.{i}")
         args = {k: v for k, v in a.items() if k not in ("t", "do")}
-        wrong = _wrong_arg(kind, args)
+        wrong = _wrong_arg(do, args)
         if wrong is not None:
             raise bad(wrong[1], where, f"actions.{i}.{wrong[0]}")
-        out.append(Action(float(t), kind, args))
+        out.append(Action(float(t), do, args))
         places.append((where[0] + 1, where[1] + 1) if where else (1, 1))
     return Transcript(
         drill=data.get("drill", ""),
@@ -237,13 +238,13 @@ def _scalar(v: Any) -> bool:
     return v is None or isinstance(v, (str, bool)) or _number(v)
 
 
-def _wrong_arg(kind: str, args: dict[str, Any]) -> tuple[str, str] | None:
-    """(key, why) of the first argument of a ``kind`` action of the wrong type, or None."""
+def _wrong_arg(do: str, args: dict[str, Any]) -> tuple[str, str] | None:
+    """(key, why) of the first argument of a ``do`` action of the wrong type, or None."""
     numbers = {"real_s": (0.0, 86400.0 * 365), "speed": (0.01, 1e6)}
     for k, v in args.items():
-        if kind not in ("play",) and k not in KINDS[kind] and k not in OPTIONAL.get(kind, ()):
-            known = ", ".join((*KINDS[kind], *OPTIONAL.get(kind, ())))
-            return k, f"a '{kind}' action takes {known}, not '{k}'"
+        if do not in ("play",) and k not in DO_KEYS[do] and k not in OPTIONAL.get(do, ()):
+            known = ", ".join((*DO_KEYS[do], *OPTIONAL.get(do, ())))
+            return k, f"a '{do}' action takes {known}, not '{k}'"
         if k in numbers:
             lo, hi = numbers[k]
             if v is None and k == "real_s":
@@ -256,10 +257,10 @@ def _wrong_arg(kind: str, args: dict[str, Any]) -> tuple[str, str] | None:
         elif k == "objective":
             if v is not None and not isinstance(v, str):
                 return k, f"expected an objective's id or null, got {_what(v)}"
-        elif kind == "play" and k == "impact":
+        elif do == "play" and k == "impact":
             if v is not None and not (isinstance(v, list) and all(_scalar(x) for x in v)):
                 return k, f"expected a list of the services affected, got {_what(v)}"
-        elif kind == "play" and k not in ("role", "action"):
+        elif do == "play" and k not in ("role", "action"):
             if not (_scalar(v) or isinstance(v, list) and all(_scalar(x) for x in v)):
                 return k, f"expected a text, a number or a list of them, got {_what(v)}"
         elif not isinstance(v, str):
@@ -279,20 +280,20 @@ def transcript_problems(transcript: Transcript, drill: Drill) -> list[LocatedPro
     for i, act in enumerate(transcript.actions):
         a = act.args
         checks: list[tuple[str, Any, list[str], str]] = []
-        if act.kind == "decide":
+        if act.action == "decide":
             checks.append(("decision", a["decision"], list(decisions), "decision"))
             if a["decision"] in decisions:
                 checks.append(
                     ("option", a["option"], decisions[a["decision"]], f"option of decision '{a['decision']}'")
                 )
-        elif act.kind == "fire":
+        elif act.action == "fire":
             checks.append(("inject", a["inject"], injects, "inject"))
-        elif act.kind == "mark":
+        elif act.action == "mark":
             checks.append(("expectation", a["expectation"], expectations, "expectation"))
             checks.append(("outcome", a["outcome"], list(OUTCOMES), "outcome"))
-        elif act.kind == "note" and a.get("objective") is not None:
+        elif act.action == "note" and a.get("objective") is not None:
             checks.append(("objective", a["objective"], objectives, "objective"))
-        elif act.kind == "play":
+        elif act.action == "play":
             checks.append(("role", a["role"], played, "played role"))
             checks.append(("action", a["action"], list(ACTIONS), "player's action"))
         line, col = transcript.places[i] if i < len(transcript.places) else (1, 1)
@@ -303,7 +304,7 @@ def transcript_problems(transcript: Transcript, drill: Drill) -> list[LocatedPro
                 out.append(LocatedProblem(where, line, col, f"actions.{i}.{key}", message))
                 break
         else:
-            need = [k for k in ACTIONS.get(a["action"], ()) if k not in a] if act.kind == "play" else []
+            need = [k for k in ACTIONS.get(a["action"], ()) if k not in a] if act.action == "play" else []
             if need:
                 message = f"a '{a['action']}' action needs '{need[0]}'"
                 out.append(LocatedProblem(where, line, col, f"actions.{i}", message))

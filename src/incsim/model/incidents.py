@@ -123,7 +123,7 @@ class DrawTables:
             self._deps = {svc: sorted(ds) for svc, ds in _dependents(self.scn).items()}
         return self._deps
 
-    def kind(self, u: list[float]) -> tuple[Category, tuple[str, ...]]:
+    def category_and_flags(self, u: list[float]) -> tuple[Category, tuple[str, ...]]:
         """The category and flags of an incident from its ``1 + len(FLAGS)`` uniforms."""
         cat = self.cats[bisect_right(self.cat_cdf, u[0])]
         flags = tuple(f for f, p, x in zip(FLAGS, self.flag_probability, u[1:]) if p is not None and x < p)
@@ -246,12 +246,12 @@ def draw_incident(
     )
 
 
-def draw_kind(
+def draw_category_and_flags(
     scn: Scenario, rng: np.random.Generator, tables: DrawTables | None = None
 ) -> tuple[Category, tuple[str, ...]]:
     """A category from the mix and the flags an incident carries: one uniform for the category
     (as ``rng.choice`` over the mix would draw it) and one per flag, all in one call."""
-    return (tables or DrawTables(scn)).kind(rng.random(1 + len(FLAGS)).tolist())
+    return (tables or DrawTables(scn)).category_and_flags(rng.random(1 + len(FLAGS)).tolist())
 
 
 HOURS_PER_WEEK = 168
@@ -353,7 +353,7 @@ def thinned_arrivals(
         root = services[bisect_right(cdf, rng.random())]  # rng.choice by failure weight
         if rng.random() * bound >= rate.factor(root, t):
             continue
-        cat, flags = tables.kind(rng.random(1 + len(FLAGS)).tolist())
+        cat, flags = tables.category_and_flags(rng.random(1 + len(FLAGS)).tolist())
         out.append((t, cat, flags, root))
 
 
@@ -371,9 +371,10 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
         raw += thinned_arrivals(scn, rng, horizon, rate, tables)
     elif inc.arrivals is not None and not inc.arrivals.per_service:
         # a flat rate keeps the draws of a plain Poisson process (and so earlier results): the gap,
-        # then the kind's uniforms and the service's (as rng.choice by failure weight), together
+        # then the category's and flags' uniforms and the service's (as rng.choice by failure weight), together
         mean_gap = 7 * 1440.0 / inc.arrivals.rate_per_week
-        services, cdf, kind, n = tables.services, tables.service_cdf, tables.kind, 2 + len(FLAGS)
+        services, cdf, category_and_flags = tables.services, tables.service_cdf, tables.category_and_flags
+        n = 2 + len(FLAGS)
         exponential, uniforms = rng.exponential, rng.random
         t = 0.0
         while True:
@@ -381,7 +382,7 @@ def generate_incidents(scn: Scenario, streams: Streams, horizon: float) -> list[
             if t >= horizon:
                 break
             u = uniforms(n).tolist()
-            cat, flags = kind(u)
+            cat, flags = category_and_flags(u)
             raw.append((t, cat, flags, services[bisect_right(cdf, u[-1])]))
     raw.sort(key=lambda r: r[0])
     with fewer_collections():

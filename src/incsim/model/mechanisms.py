@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-ALL_KINDS = ("war-room", "async-first", "hybrid")
+ALL_STRATEGIES = ("war-room", "async-first", "hybrid")
 
 SECTIONS = {
     "entry": "how incidents arrive",
@@ -43,7 +43,7 @@ class Mechanism:
 
     ``text`` is one sentence; ``{path}`` in it stands for the value of that scenario
     parameter (every path used must be listed in ``params``). ``protocols`` are the protocol
-    kinds it applies to. ``implemented_by`` is ``module:qualified.name`` of the code.
+    strategies it applies to. ``implemented_by`` is ``module:qualified.name`` of the code.
     """
 
     name: str
@@ -51,7 +51,7 @@ class Mechanism:
     text: str
     implemented_by: str
     params: tuple[str, ...] = ()
-    protocols: tuple[str, ...] = ALL_KINDS
+    protocols: tuple[str, ...] = ALL_STRATEGIES
     assumption: str = ""
     """A structural assumption the mechanism makes, in a sentence (listed among the assumptions)."""
     when: str = ""
@@ -60,7 +60,7 @@ class Mechanism:
 
     def in_play(self, scenario: Any) -> bool:
         """Whether ``scenario`` uses this mechanism (its ``when`` holds and a protocol it applies to is there)."""
-        if not any(p.kind in self.protocols for p in scenario.protocols):
+        if not any(p.strategy in self.protocols for p in scenario.protocols):
             return False
         if not self.when:
             return True
@@ -80,10 +80,10 @@ class Mechanism:
         return any(p.startswith("protocol.") for p in self.fields())
 
     def applies_to(self, scenario: Any, protocol: Any) -> bool:
-        """Whether the mechanism is at work under ``protocol`` of ``scenario``: one of its kinds, in
+        """Whether the mechanism is at work under ``protocol`` of ``scenario``: one of its strategies, in
         play, and every section its sentence quotes is there (a hybrid without a ``triage``
         section has no triage call)."""
-        if protocol.kind not in self.protocols or not self.in_play(scenario):
+        if protocol.strategy not in self.protocols or not self.in_play(scenario):
             return False
         for path in self.fields():
             head, _, rest = path.partition(".")

@@ -127,12 +127,12 @@ class Hybrid(_Rules):
         return self.spec.escalation.no_progress_min
 
 
-_KINDS: dict[str, type[Strategy]] = {"war-room": WarRoom, "async-first": AsyncFirst, "hybrid": Hybrid}
+_STRATEGIES: dict[str, type[Strategy]] = {"war-room": WarRoom, "async-first": AsyncFirst, "hybrid": Hybrid}
 
 
 def make_strategy(spec: ProtocolSpec) -> Strategy:
     """The strategy object for a scenario protocol entry."""
-    return _KINDS[spec.kind](spec)
+    return _STRATEGIES[spec.strategy](spec)
 
 
 MECHANISMS = declare(

@@ -26,7 +26,13 @@ from incsim.model.communication import Communication
 from incsim.model.context import Context
 from incsim.model.escalation import Escalation
 from incsim.model.events import Event, Injected, Log
-from incsim.model.incidents import DrawTables, IncidentSpec, arrival_rate, draw_incident, draw_kind
+from incsim.model.incidents import (
+    DrawTables,
+    IncidentSpec,
+    arrival_rate,
+    draw_category_and_flags,
+    draw_incident,
+)
 from incsim.model.lifecycle import Lifecycle
 from incsim.model.mechanisms import Mechanism, declare
 from incsim.model.participation import Participation
@@ -150,7 +156,7 @@ class World:
                 continue
             key = failure_stream_id(index, number)
             number += 1
-            category, flags = draw_kind(self.scn, self.streams.get("failures", key), tables)
+            category, flags = draw_category_and_flags(self.scn, self.streams.get("failures", key), tables)
             spec = draw_incident(
                 self._next_id,
                 self.env.now,

@@ -139,7 +139,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                     "Experimentation aims",
                     f"Scenario-based analysis of {len(protocols)} protocols, compared with the baseline "
                     f"'{base}'.",
-                    *[f"'{p.name}' ({p.kind}): {protocol_rules(scn, p.name)}" for p in ordered],
+                    *[f"'{p.name}' ({p.strategy}): {protocol_rules(scn, p.name)}" for p in ordered],
                 ),
             ],
         },

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from incsim.metrics import ROW_TYPE
 from incsim.report.results import ReportError
 from incsim.report.wording import (
     NAN_ESTIMATE,
@@ -42,7 +43,7 @@ def estimate_from_row(row: pd.Series) -> Estimate:
 def protocol_stat(summary: pd.DataFrame, protocol: str, metric: str, category: str = "all") -> Estimate:
     """summary.csv's row for one protocol, metric and category (NaN when absent)."""
     sub = summary[
-        (summary["kind"] == "protocol")
+        (summary[ROW_TYPE] == "protocol")
         & (summary["protocol"] == protocol)
         & (summary["metric"] == metric)
         & (summary["category"] == category)
@@ -53,7 +54,9 @@ def protocol_stat(summary: pd.DataFrame, protocol: str, metric: str, category: s
 def difference(summary: pd.DataFrame, base: str, other: str, metric: str, category: str = "all") -> Estimate:
     """The paired difference ``other - base`` from summary.csv (read from ``base - other`` if that is stored)."""
     rows = summary[
-        (summary["kind"] == "difference") & (summary["metric"] == metric) & (summary["category"] == category)
+        (summary[ROW_TYPE] == "difference")
+        & (summary["metric"] == metric)
+        & (summary["category"] == category)
     ]
     direct = rows[rows["protocol"] == f"{other} - {base}"]
     if len(direct):
@@ -179,7 +182,7 @@ def category_findings(rows: Sequence[dict]) -> list[str]:
 
 def difference_rows(summary: pd.DataFrame, category: str = "all") -> list[dict]:
     """Every paired difference stored in summary.csv (``B - A``) for the main metrics."""
-    sub = summary[(summary["kind"] == "difference") & (summary["category"] == category)]
+    sub = summary[(summary[ROW_TYPE] == "difference") & (summary["category"] == category)]
     out = []
     for pair in dict.fromkeys(sub["protocol"]):
         rows = sub[sub["protocol"] == pair]

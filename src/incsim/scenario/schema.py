@@ -340,7 +340,8 @@ class Triage(Strict):
 
 class Protocol(Strict):
     name: Name
-    kind: Literal["war-room", "async-first", "hybrid"]
+    strategy: Literal["war-room", "async-first", "hybrid"] = Field(alias="kind")
+    """Which strategy the protocol follows (written ``kind:``, the key scenario files have always used)."""
     update_cadence_min: Annotated[float, Field(ge=1)] = 15.0
     """Minutes between the IC's structured updates (at least 1: writing one takes minutes)."""
     executive_channel: bool = True

@@ -19,7 +19,7 @@ import pandas as pd
 from ruamel.yaml import YAML
 
 from incsim.experiment import run_experiment
-from incsim.metrics import summarize
+from incsim.metrics import ROW_TYPE, summarize
 from incsim.scenario.loaded import LoadedScenario
 from incsim.scenario.overrides import scenario_data
 from incsim.scenario.schema import Scenario
@@ -48,7 +48,7 @@ def point_record(summary: pd.DataFrame, protocols: list[str]) -> dict[str, list[
             "n_replications": int(r.n_replications),
             "n_incidents": int(r.n_incidents),
         }
-        if r.kind == "protocol":
+        if getattr(r, ROW_TYPE) == "protocol":
             stats.append(rec)
         elif r.protocol.endswith(f" - {protocols[0]}"):
             rec["protocol"] = r.protocol[: -len(f" - {protocols[0]}")]
