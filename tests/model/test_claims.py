@@ -571,7 +571,7 @@ def check_resolution(name: str = "seed") -> int:
 
 
 def check_war_room(name: str = "seed") -> int:
-    """Under a war room every incident opens its room when it is detected."""
+    """Under the war-room protocol every incident opens its room when it is detected."""
     n = 0
     for label, _, ev in runs(name).each("war-room"):
         for inc, evs in incidents(ev).items():

@@ -2,7 +2,7 @@
 
 What is written, each with a ``calibrated:`` comment naming the source, n and the fit:
 
-- the war rooms' ``invite.size`` (rule ``fixed-size``): distinct people per call, a lognormal by
+- the war-room protocols' room ``invite.size`` (rule ``fixed-size``): distinct people per call, a lognormal by
   the moments of the logs (the model rounds each draw). A hybrid's room is sized by its own
   design ("only who is needed"), which the calls of a war-room habit do not measure;
 - every room's ``stay_probability``: the share of watchers (people in a call who never posted

@@ -104,7 +104,7 @@ FormatOption = Annotated[
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
-    help="Incident-response simulator: war rooms, async-first and hybrids compared.",
+    help="Incident-response simulator: the war-room, async-first and hybrid protocols compared.",
 )
 
 PROGRESS_EVERY_S = 5.0

@@ -140,7 +140,7 @@ MECHANISMS = declare(
     Mechanism(
         "war-room",
         "protocol",
-        "Under a war room every incident opens a room at detection.",
+        "Under the war-room protocol every incident opens a room at detection.",
         "incsim.model.protocols:WarRoom.opening_room",
         (),
         ("war-room",),

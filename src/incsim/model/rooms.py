@@ -1,4 +1,4 @@
-"""Rooms: opening one for an incident (a war room, an escalation's, the hybrid's triage call),
+"""Rooms: opening one for an incident (the war-room protocol's, an escalation's, the hybrid's triage call),
 who it invites, and the questions spectators in it put to the debugger. Closing a room, and
 people coming into and out of it, is ``participation.py``; who is invited ``staffing.py``."""
 

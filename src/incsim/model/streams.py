@@ -2,7 +2,7 @@
 
 One root seed; a ``SeedSequence`` per replication; inside it, a stream per *source* of
 randomness and, for incident-level sources, per incident. Because the incident index is part
-of the key, an extra draw in one incident (say, under a war room) never shifts the numbers
+of the key, an extra draw in one incident (say, in a room) never shifts the numbers
 another incident sees: the same replication meets the same incidents under every protocol.
 """
 

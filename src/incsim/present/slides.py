@@ -128,7 +128,7 @@ def comparison_slide(inp: Inputs) -> Slide:
 
 
 def category_slide(inp: Inputs, audience: str) -> Slide:
-    """Per category: where a protocol's TTR differs from the baseline's beyond noise (where war rooms still win)."""
+    """Per category: where a protocol's TTR differs from the baseline's beyond noise (where the war-room protocol still wins)."""
     d = inp.run
     protocols = d.results.protocols
     base = protocols[0]
@@ -144,7 +144,7 @@ def category_slide(inp: Inputs, audience: str) -> Slide:
         unit="minutes",
         digits=0,
     )
-    # where the baseline (a war room, in the essay) still wins on speed: its TTR lower beyond noise
+    # where the baseline (the war-room protocol, in the essay) still wins on speed: its TTR lower beyond noise
     wins = [
         f"{r['category']} (vs {r['protocol']})"
         for r in d.category_rows
@@ -160,8 +160,8 @@ def category_slide(inp: Inputs, audience: str) -> Slide:
         lead = f"In no category does a protocol resolve faster or slower than {base} beyond noise."
     notes = (
         "Each category's time to resolve per protocol, against the baseline, paired by replication. A line "
-        "here means the 95% interval of the difference excludes zero: the category where a war room "
-        "still wins (or loses) on speed. What it does not say: a category with few incidents has wide "
+        "here means the 95% interval of the difference excludes zero: the category where the baseline (in the essay, "
+        "the war-room protocol) still wins (or loses) on speed. What it does not say: a category with few incidents has wide "
         "intervals, so 'no difference' there may only mean 'too few incidents to tell'."
     )
     return Slide(

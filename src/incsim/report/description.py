@@ -111,7 +111,7 @@ def model_description(results: Results, params: Sequence[ScenarioParameter], per
                     "1.1",
                     "Purpose of the model",
                     "Compare incident-response protocols for one organisation on the same simulated incidents: "
-                    "for which incidents does an all-hands war room shorten resolution, and for which does an "
+                    "for which incidents does an all-hands room (the war-room protocol) shorten resolution, and for which does an "
                     "async-first channel with a rotating incident commander (IC) resolve as fast for a fraction "
                     "of the engineering time? The model is a calculator, not an advocate: which protocol wins "
                     "follows from the scenario's parameters.",

@@ -87,7 +87,7 @@ def verdicts(summary: pd.DataFrame, protocols: Sequence[str], categories: Sequen
 def flag_verdicts(incidents: pd.DataFrame, protocols: Sequence[str]) -> list[str]:
     """For incidents carrying each flag (security, data-loss, regulatory): every decision metric whose
     paired 95% interval excludes zero and whose verdict differs from the overall one (the essay's
-    exceptions: a war room may win security containment where it loses overall)."""
+    exceptions: the war-room protocol may win security containment where it loses overall)."""
     if len(protocols) < 2 or "flags" not in incidents or incidents.empty:
         return []
     base = protocols[0]

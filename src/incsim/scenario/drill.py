@@ -245,7 +245,7 @@ class Inject(_Timed):
 
 
 class OpenRoom(_Strict):
-    """Open a call (a war room); ``with`` names who is paged into it."""
+    """Open a room (a synchronous call); ``with`` names who is paged into it."""
 
     do: Literal["open_room"]
     with_: list[str] = Field([], alias="with")

@@ -290,7 +290,7 @@ class Behaviour(Strict):
 
 
 class Invite(Strict):
-    """Who a war room pulls in beyond the debugger and IC."""
+    """Who a room pulls in beyond the debugger and IC."""
 
     rule: Literal["fixed-size", "all-oncalls", "oncalls-and-leads"] = "fixed-size"
     size: Duration = Uniform(dist="uniform", low=8, high=12)
