@@ -138,7 +138,7 @@ def test_readme_lists_columns_that_incidents_csv_has():
         "non-essential": "non_essential_hours",
         "refocus hours": "refocus_hours",
         "interruptions": "interruptions",
-        "war-room minutes": "war_room_minutes",
+        "minutes a room was open": "war_room_minutes",
         "peak participants": "peak_participants",
         "decision waits": "decision_wait_min",
         "exposure": "data_exposure",
