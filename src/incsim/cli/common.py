@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
@@ -106,6 +107,31 @@ app = typer.Typer(
     add_completion=False,
     help="Incident-response simulator: the war-room, async-first and hybrid protocols compared.",
 )
+
+
+@app.callback()
+def _before_every_command() -> None:
+    print_old_spellings()
+
+
+def print_old_spellings() -> None:
+    """Print each ``OldSpellingWarning`` a loader issues as its one line on stderr, once per place
+    (per command); every other warning is shown as before."""
+    previous = getattr(warnings.showwarning, "previous", warnings.showwarning)
+    printed: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        from incsim.scenario.yamlread import OldSpellingWarning  # loaded already: a loader issued it
+
+        if not issubclass(category, OldSpellingWarning):
+            previous(message, category, filename, lineno, file, line)
+        elif str(message) not in printed:
+            printed.add(str(message))
+            typer.echo(str(message), err=True)
+
+    show.previous = previous  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
 
 PROGRESS_EVERY_S = 5.0
 """Off a terminal, a progress line at most this often (and at least this often while work runs)."""

@@ -49,6 +49,7 @@ from incsim.scenario.loader import (
     schema_problems,
     to_plain,
     validate_data,
+    warn_old_spellings,
 )
 from incsim.scenario.overrides import (
     OverrideError,
@@ -408,6 +409,7 @@ def load_drill_text(text: str, filename: str = "<string>", base: Path | None = N
     ]
     if problems:
         raise ScenarioError(sorted(dict.fromkeys(problems), key=lambda p: (p.line, p.col)))
+    warn_old_spellings(root, filename, Drill)
     return LoadedDrill(drill, scenario, text, filename, scn_text, scn_source)
 
 

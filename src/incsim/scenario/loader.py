@@ -7,16 +7,19 @@ line and column; pydantic errors and cross-check problems are mapped back to tho
 from __future__ import annotations
 
 import hashlib
+import types
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn, Union, get_args, get_origin
 
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from incsim.scenario.checks import cross_checks, did_you_mean
+from incsim.scenario.drill_values import OLD_VALUES, new_spelling
 from incsim.scenario.schema import Scenario
 from incsim.scenario.typepath import (
     field_names,
@@ -27,6 +30,7 @@ from incsim.scenario.typepath import (
     members,
     renamed_to,
     spelled_as,
+    spellings,
     step,
     union_tag,
 )
@@ -34,6 +38,7 @@ from incsim.scenario.yamlread import (  # re-exported: the names every reader im
     _STR_TAG,
     MAX_BYTES,
     LocatedProblem,
+    OldSpellingWarning,
     Pos,
     ScenarioError,
     _fail,
@@ -327,6 +332,83 @@ def problem_at(
     return LocatedProblem(file, pos[0] + 1, pos[1] + 1, _named(root, list(loc)), _one_line(message))
 
 
+# --- old spellings, still read for a release -----------------------------------------------
+
+
+def _field(tp: Any, key: Any) -> tuple[Any, Any]:
+    """The annotation under ``key`` of a value of type ``tp``, and its pydantic field (or None)."""
+    for m in members(tp):
+        if is_model(m) and isinstance(key, str):
+            for name, info in m.model_fields.items():
+                if key in spellings(name, info):
+                    return info.annotation, info
+    return step(tp, key), None
+
+
+def _reads_old_values(info: Any) -> bool:
+    """Whether the field ``info`` reads a value's old spelling (``drill_values.new_spelling``)."""
+
+    def has(tp: Any) -> bool:
+        if get_origin(tp) is Annotated:
+            return any(getattr(m, "func", None) is new_spelling for m in tp.__metadata__) or has(
+                get_args(tp)[0]
+            )
+        return get_origin(tp) in (Union, types.UnionType) and any(has(a) for a in get_args(tp))
+
+    return info is not None and (
+        any(getattr(m, "func", None) is new_spelling for m in info.metadata) or has(info.annotation)
+    )
+
+
+_UNDER: dict[tuple[int, str], tuple[Any, Any, str | None, bool]] = {}
+"""(type, key) -> (the type, the type under the key, the key's new spelling if it is an old one,
+whether the value there may be an old spelling): the same few lookups for every file read."""
+
+
+def _under(tp: Any, key: str) -> tuple[Any, str | None, bool]:
+    hit = _UNDER.get((id(tp), key))
+    if hit is None or hit[0] is not tp:
+        sub, info = _field(tp, key)
+        hit = _UNDER[(id(tp), key)] = (tp, sub, renamed_to(tp, key), _reads_old_values(info))
+    return hit[1:]
+
+
+def old_spellings(root: CommentedMap, file: str, model: Any = Scenario) -> list[str]:
+    """Each key and value of ``root`` (validated as ``model``) given in its old spelling, as the
+    warning line for it (``OldSpellingWarning``), once per place, in the file's order."""
+    found: list[tuple[Pos, str, str]] = []
+
+    def visit(node: Any, tp: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    continue  # no type is found under a key that is not text (typepath.step)
+                sub, new, old_values = _under(tp, key)
+                if new is not None:
+                    found.append((key_pos(node, key) or (0, 0), key, new))
+                if old_values and isinstance(value, str) and value in OLD_VALUES:
+                    found.append((value_pos(node, key) or (0, 0), value, OLD_VALUES[value]))
+                visit(value, sub)
+        elif isinstance(node, list):
+            item = step(tp, 0)  # every item of a list has the same type
+            for value in node:
+                visit(value, item)
+
+    visit(root, model)
+    return [
+        f"{file}:{line + 1}:{col + 1}: warning: '{old}' is the old spelling of '{new}'; "
+        "it will be refused in a later release"
+        for (line, col), old, new in sorted(dict.fromkeys(found))
+    ]
+
+
+def warn_old_spellings(root: CommentedMap, file: str, model: Any = Scenario) -> None:
+    """Issue an ``OldSpellingWarning`` for each old spelling in ``root`` (see ``old_spellings``):
+    every loader calls this once its file is valid, and the command line prints them."""
+    for line in old_spellings(root, file, model):
+        warnings.warn(OldSpellingWarning(line), stacklevel=2)
+
+
 def _raise_sorted(problems: list[LocatedProblem]) -> NoReturn:
     unique = list(dict.fromkeys(problems))
     unique.sort(key=lambda p: (p.line, p.col))
@@ -372,6 +454,7 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
     scenario, problems = _validate(to_plain(root, filename), root, filename)
     if scenario is None:
         _raise_sorted(problems)
+    warn_old_spellings(root, filename)
     return scenario
 
 
@@ -457,12 +540,14 @@ def scenario_sha256(text: str) -> str:
 __all__ = [
     "DEFAULT_SCENARIO",
     "LocatedProblem",
+    "OldSpellingWarning",
     "ScenarioError",
     "default_scenario_text",
     "expected_incidents",
     "load_default_scenario",
     "locate",
     "load_scenario",
+    "old_spellings",
     "load_scenario_text",
     "problem_at",
     "read_document",
@@ -470,4 +555,5 @@ __all__ = [
     "scenario_sha256",
     "schema_problems",
     "validate_data",
+    "warn_old_spellings",
 ]

@@ -44,20 +44,22 @@ def spelled_as(tp: Any, key: str, given: Any) -> str:
     for m in members(tp):
         if is_model(m):
             for name, info in m.model_fields.items():
-                keys = spellings(name, info)
+                alias = info.validation_alias
+                keys = (info.alias or name, *(alias.choices[1:] if isinstance(alias, AliasChoices) else ()))
                 if key in keys:
                     return next((k for k in keys if k in given), key)
     return key
 
 
 def renamed_to(tp: Any, key: str) -> str | None:
-    """The new spelling of the field that ``key`` is the old spelling of (None if it is none)."""
+    """The new spelling of the field that ``key`` is the old spelling of (None if it is none): an
+    old spelling is a later choice of ``AliasChoices``, not a field's Python name behind its alias."""
     for m in members(tp):
         if is_model(m):
             for name, info in m.model_fields.items():
-                keys = spellings(name, info)
-                if key in keys[1:] and key != keys[0]:
-                    return keys[0]
+                alias = info.validation_alias
+                if isinstance(alias, AliasChoices) and key in alias.choices[1:]:
+                    return spellings(name, info)[0]
     return None
 
 

@@ -46,6 +46,13 @@ class LocatedProblem:
         return f"{self.file}:{self.line}:{self.col}: {_one_line(what)}"
 
 
+class OldSpellingWarning(FutureWarning):
+    """A key or value an input file spells the old way, still read for a release
+    (``docs/glossary.md``); its text is the one line the command line prints,
+    ``FILE:LINE:COL: warning: 'old' is the old spelling of 'new'; it will be refused in a later
+    release``. The loaders issue it with ``warnings.warn``; they never print."""
+
+
 class ScenarioError(Exception):
     """A scenario that cannot be used, with every problem found in it."""
 

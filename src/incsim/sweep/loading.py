@@ -27,6 +27,7 @@ from incsim.scenario.loader import (
     schema_problems,
     to_plain,
     validate_data,
+    warn_old_spellings,
 )
 from incsim.scenario.overrides import (
     OverrideError,
@@ -98,9 +99,11 @@ def _read_spec(text: str, filename: str) -> tuple[SweepFile, _Where]:
     where = _Where(filename, root)
     data = to_plain(root, filename)
     try:
-        return SweepFile.model_validate(data), where
+        spec = SweepFile.model_validate(data)
     except ValidationError as exc:
         _raise(schema_problems(exc, root, filename, SweepFile, name_values=True))
+    warn_old_spellings(root, filename, SweepFile)
+    return spec, where
 
 
 def _base_scenario(spec: SweepFile, where: _Where, base_dir: Path | None) -> LoadedScenario:
