@@ -211,3 +211,35 @@ def test_private_imports_are_found_at_the_top_and_inside_functions():
         (4, "textual._xterm_parser.XTermParser"),
         (9, "incsim.report.description._words"),
     ]
+
+
+def imports_of_test_modules(source: str) -> list[tuple[int, str]]:
+    """(line, module) of every import in ``source`` of a test module (``test_*``), at the top of the
+    file or inside a function: what tests share lives in the ``*_helpers`` modules."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found += [(node.lineno, n) for n in names if n.split(".")[-1].startswith("test_")]
+    return sorted(found)
+
+
+def test_no_test_file_imports_another():
+    tests = Path(__file__).resolve().parents[1]
+    found = [
+        f"{path.relative_to(tests.parent)}:{line}: {name}"
+        for path in sorted(tests.rglob("*.py"))
+        for line, name in imports_of_test_modules(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "tests importing a test module (move what they share to a helper):\n" + "\n".join(found)
+
+
+def test_imports_of_test_modules_are_found_inside_functions_too():
+    source = (
+        "import test_a\nfrom helpers import x\ndef f():\n    from test_b import y\n    import pkg.test_c\n"
+    )
+    assert imports_of_test_modules(source) == [(1, "test_a"), (4, "test_b"), (5, "pkg.test_c")]

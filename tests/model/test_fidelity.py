@@ -282,7 +282,7 @@ def test_a_repair_is_done_by_its_owning_team_not_by_the_clock_while_the_ic_is_th
 
 # -- rules that test what they say ----------------------------------------------------------------
 def _hybrid(**escalation) -> dict:
-    from test_mechanisms import base_doc, setting
+    from mechanism_helpers import base_doc, setting
 
     return setting(base_doc(), "protocols.hybrid.escalation", escalation)
 
@@ -290,7 +290,7 @@ def _hybrid(**escalation) -> dict:
 def test_no_progress_does_not_fire_while_the_debugger_works():
     """Sixty minutes of diagnosis then twenty of fix, worked without a break: nothing stalls, so
     "no progress for 30 min" never fires (it used to at T0 + 30, the incident not mitigated)."""
-    from test_mechanisms import incident, of, run
+    from mechanism_helpers import incident, of, run
 
     events = run(_hybrid(no_progress_min=30.0), "hybrid", incident())
     assert of(events, Kind.ESCALATED) == []
@@ -299,7 +299,7 @@ def test_no_progress_does_not_fire_while_the_debugger_works():
 def test_no_progress_fires_when_nothing_has_moved_for_its_minutes():
     """The debugger works 30 min, then waits for db's expert, whose reply takes 50 min: the last
     progress is at T0 + 30, so the rule fires at T0 + 60, not at T0 + 30."""
-    from test_mechanisms import T0, incident, of, run, setting
+    from mechanism_helpers import T0, incident, of, run, setting
 
     doc = setting(_hybrid(no_progress_min=30.0), "behaviour.reply_latency.working", 50.0)
     events = run(doc, "hybrid", incident(consults=(0.5,), consult_teams=("db",)))
@@ -308,7 +308,7 @@ def test_no_progress_fires_when_nothing_has_moved_for_its_minutes():
 
 def test_an_escalation_for_customer_data_brings_the_security_engineer():
     """The rule names customer data: the room it opens pages security (ops), not only spectators."""
-    from test_mechanisms import T0, incident, of, run
+    from mechanism_helpers import T0, incident, of, run
 
     events = run(_hybrid(customer_data_at_risk=True), "hybrid", incident(flags=("data-loss",)))
     assert [e.reason for e in of(events, Kind.ESCALATED)] == ["customer data at risk"]
@@ -336,7 +336,7 @@ def test_leaderships_any_updates_interrupt_the_ic_and_delay_the_decisions():
 def test_the_triage_limit_binds():
     """A security incident on api and db: with three places (IC, security, the debugger) db's
     owner is paged when the call ends at T0 + 10; with four, at once, into the call."""
-    from test_mechanisms import T0, base_doc, incident, of, run, setting
+    from mechanism_helpers import T0, base_doc, incident, of, run, setting
 
     joined = {}
     for places in (3, 4):

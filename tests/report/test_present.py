@@ -543,7 +543,7 @@ def test_the_reproduce_command_carries_the_seed_run_json_records():
 def test_a_study_written_by_incsim_robustness_is_read_from_its_sealed_folder(tmp_path):
     """The real command's folder (its manifest vouches for robustness.json, which carries no seal
     of its own), not only a hand-written study: the slide's drivers are the study's."""
-    from test_robustness import FLIP_YAML
+    from robustness_helpers import FLIP_YAML
 
     from incsim import api
     from incsim.robustness import run_study

@@ -69,7 +69,7 @@ SECTION_PROBE = """(() => {
 
 
 def test_the_robustness_sections_render(tmp_path):
-    from test_robustness import FLIP_YAML
+    from robustness_helpers import FLIP_YAML
 
     scenario = tmp_path / "flip.yaml"
     scenario.write_text(FLIP_YAML)
@@ -96,7 +96,7 @@ def test_the_robustness_sections_render(tmp_path):
 
 def test_a_plain_run_carries_its_tornado_charts(tmp_path):
     """Without a robustness study the report draws the tornado from the run's own tornado.json."""
-    from test_robustness import FLIP_YAML
+    from robustness_helpers import FLIP_YAML
 
     from incsim.robustness.ends import run_files
 
