@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from people_helpers import OrgParams, write_org
+from scipy.stats import chi2
 from typer.testing import CliRunner
 
 from incsim.calibrate import people as pm
@@ -205,15 +206,13 @@ def test_calibrate_base_writes_people_and_its_simulation_matches(org, tmp_path):
         assert sim["ks_distance"] < 0.25, (key, sim)
         ratio = sim["quantiles_min"]["0.5"] / hist["quantiles_min"]["0.5"]
         assert 0.8 < ratio < 1.25, (key, sim["quantiles_min"], hist["quantiles_min"])
-    # the spectators' questions: reported beside the measured rate (the model puts fewer: see
-    # docs/people-data.md); a spectator's hours in the room are counted
+    # the spectators' questions: the simulated rate within the exact (Garwood) Poisson 95% interval
+    # of the measured count over the measured hours; a spectator's hours in the room are counted
     sq = result["spectator_questions_per_hour"]
     assert sq["history"]["questions"] == q and sq["protocols"]["war-room"]["hours"] > 500, sq
-    assert (
-        0.4 * sq["history"]["per_hour"]
-        < sq["protocols"]["war-room"]["per_hour"]
-        < 1.2 * sq["history"]["per_hour"]
-    )
+    hours = sq["history"]["hours"]
+    low, high = chi2.ppf(0.025, 2 * q) / 2 / hours, chi2.ppf(0.975, 2 * q + 2) / 2 / hours
+    assert low < sq["protocols"]["war-room"]["per_hour"] < high, (low, high, sq)
     table = runner.invoke(
         app,
         [
@@ -276,3 +275,66 @@ def test_base_waits_for_the_morning_when_the_answers_did(org):
     assert waits.behaviour.off_hours_questions == "wait"
     assert waits.behaviour.page_ack_off_hours == load_scenario_text(seed, "s").behaviour.page_ack_off_hours
     assert "80% of them came after the answerer's day started" in text
+
+
+def _night_answers(events, working) -> tuple[dict, dict]:
+    """A protocol's off-hours channel answers by (incident, answerer, minute asked) -> wait, and
+    the incidents that opened a room other than the hybrid's triage call."""
+    from collections import defaultdict
+
+    from incsim.calibrate.people_check import channel_answers
+    from incsim.model.events import RoomOpened
+    from incsim.model.live_incident import TRIAGE_CALL
+
+    by_incident = defaultdict(list)
+    for e in events:
+        if e.incident >= 0:
+            by_incident[e.incident].append(e)
+    waits, roomed = {}, set()
+    for inc, evs in by_incident.items():
+        if any(isinstance(e, RoomOpened) and e.reason != TRIAGE_CALL for e in evs):
+            roomed.add(inc)
+        for a in channel_answers(evs, working):
+            if a.split == "off":
+                waits[(inc, a.who, round(a.asked, 6))] = a.wait_min
+    return waits, roomed
+
+
+def test_the_hybrids_quicker_night_answers_are_the_ones_it_takes_to_a_room(org, tmp_path):
+    """The measured organisation ran async-first, and so answers as async-first does. The hybrid
+    answers each question it leaves in the channel at night exactly as async-first does (the same
+    latency rule and random numbers); its off-hours answers come out quicker only because its
+    escalations take the slowest of them (the decisions' stakeholders, leadership and legal, paged
+    at night in platform-wide incidents) into a room, where they are spoken, not written. So the
+    hybrid's night answers are compared with async-first's, question by question, not with the
+    measured ones (docs/people-data.md)."""
+    from incsim.experiment import run_experiment
+    from incsim.model.people import Roster
+    from incsim.scenario.loader import load_scenario
+
+    slack, reports = org
+    calls = [a for r in reports for a in ("--calls", str(r))]
+    out = tmp_path / "out"
+    args = ["calibrate", "--slack", str(slack), *calls, "--base", str(_base(tmp_path)), "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    scn = load_scenario(out / "scenario.yaml")
+    roster = Roster(scn)
+
+    def working(who, t):
+        return roster.engineers[who].working(t)
+
+    shared, only_async, in_room = [], [], 0
+    for logs in run_experiment(scn, 3, 11, log_sample=3).logs.values():
+        chan, _ = _night_answers(logs["async-first"], working)
+        hyb, roomed = _night_answers(logs["hybrid"], working)
+        shared += [(w, hyb[k]) for k, w in chan.items() if k in hyb]
+        gone = [(k, w) for k, w in chan.items() if k not in hyb]
+        only_async += [w for _, w in gone]
+        in_room += sum(k[0] in roomed for k, _ in gone)
+    assert len(shared) >= 15 and len(only_async) >= 10, (len(shared), len(only_async))
+    # the same question waits the same in both (a rare one differs: the paths before it did)
+    assert sum(a == pytest.approx(h) for a, h in shared) >= 0.9 * len(shared)
+    # what the hybrid does not answer in the channel is mostly in incidents it took to a room,
+    # and slower than what both answer
+    assert in_room >= 0.75 * len(only_async)
+    assert np.median(only_async) > 1.2 * np.median([a for a, _ in shared])

@@ -410,12 +410,18 @@ def check_invitations(name: str = "busy") -> int:
 
 
 def check_spectator_questions(name: str = "seed") -> int:
-    """Room questions are asked by a spectator of an open room, to its debugger."""
+    """Room questions are asked by a spectator of an open room, to its debugger, and every one is
+    put: the debugger is charged its answer at that minute, busy or not."""
     r = runs(name)
     n = 0
     for label, proto, ev in r.each():
         for evs in incidents(ev).values():
             room, roles, dbg = False, {}, None
+            asked = [(e.t, e.to) for e in evs if e.kind is Kind.QUESTION and e.topic == "question"]
+            charged = [
+                (e.t, e.who) for e in evs if e.kind is Kind.INTERRUPTED and e.reason == "spectator question"
+            ]
+            assert asked == charged, label
             for e in evs:
                 if e.kind is Kind.ROOM_OPENED:
                     room = True

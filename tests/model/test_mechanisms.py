@@ -348,7 +348,7 @@ def test_a_late_joiner_is_briefed_by_the_debugger(after, briefs):
 
 def test_spectator_questions_arrive_at_their_hourly_rate_per_spectator():
     """Over a 100-hour incident with 3 spectators asking 1.5 questions an hour each, the count is
-    Poisson with mean 450 (answers take no time, so no question is lost to a busy debugger)."""
+    Poisson with mean 450 (answers take no time, so no spectator ever has a question waiting)."""
     doc = setting(war_room_of(5, 0.0, 1.6), "behaviour.spectator_questions_per_hour", 1.5)
     spec = incident(diagnosis=6000.0, fix=0.0)
     counts = [len(of(run(doc, "war-room", spec, seed=s), Kind.QUESTION, topic="question")) for s in (1, 2, 3)]
@@ -357,6 +357,61 @@ def test_spectator_questions_arrive_at_their_hourly_rate_per_spectator():
     assert not of(
         run(setting(doc, "behaviour.spectator_questions_per_hour", 0.0), "war-room", spec), Kind.QUESTION
     )
+
+
+def test_a_question_put_while_the_debugger_answers_another_waits_its_turn():
+    """Three spectators asking 2 questions an hour each, every answer 10 min of the debugger's
+    work and a 5-minute refocus after it: questions come while the debugger is still answering
+    one, and every one is put and answered in turn, so the incident takes its work plus each
+    question's minutes. The debugger pays the queue in order; a question put while they are
+    answering another costs no refocus of its own (they go straight on to it), so question k is
+    answered by max(asked, answer k-1) + 10 (+ 5 if the debugger was free when it was asked). A
+    spectator whose question waits puts no other before it is answered."""
+    doc = setting(war_room_of(5, 0.0, 1.6), "behaviour.spectator_questions_per_hour", 2.0)
+    doc = setting(doc, "behaviour.room_answer", 10.0)
+    doc = setting(doc, "behaviour.interruption.refocus", 5.0)
+    events = run(doc, "war-room")
+    questions = of(events, Kind.QUESTION, topic="question")
+    answers = [e for e in of(events, Kind.INTERRUPTED) if e.reason == "spectator question"]
+    assert len(questions) >= 5 and [e.t for e in answers] == [e.t for e in questions]
+    assert {e.who for e in answers} == {questions[0].to}
+    ends, end = [], 0.0
+    for q, a in zip(questions, answers):
+        free = q.t >= end
+        assert (a.answer_min, a.refocus_min) == (10.0, 5.0 if free else 0.0), (q, a, end)
+        end = max(q.t, end) + 10.0 + a.refocus_min
+        ends.append(end)
+    # put while the debugger was still answering the one before (once dropped, now waiting)
+    assert sum(a.refocus_min == 0.0 for a in answers) >= 2
+    minutes = sum(a.answer_min + a.refocus_min for a in answers)
+    assert ttr(doc, "war-room") == pytest.approx(DIAGNOSIS + FIX + minutes)
+    answered: dict[str, float] = {}
+    for q, done in zip(questions, ends):
+        assert q.t >= answered.get(q.who, 0.0), (q, answered)
+        answered[q.who] = done
+
+
+def test_questions_waiting_never_outnumber_the_spectators():
+    """A room of 3 spectators each asking 2 questions an hour, answers exponential with mean 10
+    min: with every question put (one each at most waiting) the debugger is free for work a
+    share p0 = 1 / sum_k 3!/(3-k)! (1/3)^k = 9/26 of the time (the finite-source queue); dropping
+    questions drawn while the debugger is busy would leave it 1/2, and letting a spectator with
+    a question waiting ask again would saturate it (3 x 2 x 10 = 60 answer-minutes an hour)."""
+    doc = setting(war_room_of(5, 0.0, 1.6), "behaviour.spectator_questions_per_hour", 2.0)
+    doc = setting(doc, "behaviour.room_answer", {"dist": "exponential", "mean": 10.0})
+    work = 3000.0
+    spec = incident(diagnosis=work, fix=0.0)
+    shares = []
+    for seed in (1, 2, 3, 4):
+        events = run(doc, "war-room", spec, seed=seed)
+        answering = sum(
+            e.answer_min for e in of(events, Kind.INTERRUPTED) if e.reason == "spectator question"
+        )
+        took = record(doc, "war-room", spec, seed=seed)["ttr_min"]
+        assert took == pytest.approx(work + answering)  # every question put is answered
+        shares.append(work / took)
+    # some 1,100 answers over four runs (one run's share varies by about 0.026): within +-0.04
+    assert abs(sum(shares) / len(shares) - 9 / 26) < 0.04, shares
 
 
 @pytest.mark.parametrize(

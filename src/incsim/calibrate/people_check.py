@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 
@@ -62,13 +63,9 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
         updates = [e.t for e in evs if isinstance(e, Update) and e.channel == "incident"]
         gaps += [b - a for a, b in pairwise(updates)]
         if working is not None:
-            for e in evs:
-                if isinstance(e, Answer) and e.medium == "channel":
-                    asked = e.t - e.wait_min
-                    if _in_incident(evs, e.who, asked):
-                        engaged.append(e.wait_min)
-                    else:
-                        (business if working(e.who, asked) else off).append(e.wait_min)
+            split = {"in_incident": engaged, "business": business, "off": off}
+            for answer in channel_answers(evs, working):
+                split[answer.split].append(answer.wait_min)
         room_sizes, room_stayed, asked, watched = _rooms(evs, end)
         sizes += room_sizes
         stayed += room_stayed
@@ -88,6 +85,30 @@ def simulated_samples(events: list[Event], working=None) -> dict[str, list[float
         "answer_business_min": business,
         "answer_off_min": off,
     }
+
+
+class ChannelAnswer(NamedTuple):
+    """A channel answer of a simulated incident, as ``calibrate --check`` splits it."""
+
+    who: str
+    asked: float  # the minute the question was put
+    wait_min: float
+    split: str  # "in_incident" (part of it when asked), "business" (at work) or "off"
+
+
+def channel_answers(evs: list[Event], working) -> list[ChannelAnswer]:
+    """One incident's channel answers, each with its split: by the answerer being part of the
+    incident when asked, and the others by ``working(who, minute)`` (at work then?)."""
+    out = []
+    for e in evs:
+        if isinstance(e, Answer) and e.medium == "channel":
+            asked = e.t - e.wait_min
+            if _in_incident(evs, e.who, asked):
+                split = "in_incident"
+            else:
+                split = "business" if working(e.who, asked) else "off"
+            out.append(ChannelAnswer(e.who, asked, e.wait_min, split))
+    return out
 
 
 def _in_incident(evs: list[Event], who: str, t: float) -> bool:

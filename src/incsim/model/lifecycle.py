@@ -487,9 +487,10 @@ class Lifecycle:
         applied = incident.work_factor
         env = self.env
         while True:
-            incident.paying_interruptions = True  # questions wait while the debugger is already answering one
+            incident.paying_interruptions = True  # what comes meanwhile joins the queue, paid in order
             while incident.interruptions_due:
                 yield env.timeout(incident.interruptions_due.pop(0))
+                incident.interruptions_paid += 1
             incident.paying_interruptions = False
             if incident.work_factor != applied or incident.extra_work:  # changed from outside (drills)
                 remaining = remaining * incident.work_factor / applied + incident.extra_work

@@ -59,7 +59,10 @@ class LiveIncident:
         self.ic_ready = env.event()
         self.debugger_ready = env.event()
         self.interruptions_due: list[float] = []  # minutes of interruptions the debugger has still to pay
-        self.paying_interruptions = False  # the debugger is paying them now (new questions wait)
+        self.paying_interruptions = False  # the debugger is paying them now (new ones join the queue)
+        self.interruptions_queued = 0  # interruptions ever put in the queue (a ticket's number)
+        self.interruptions_paid = 0  # interruptions the debugger has finished paying
+        self.questions_waiting: dict[str, tuple[LiveIncident, int]] = {}  # spectator -> queue, ticket
         self.rate_changed = env.event()
         self.affected: set[str] = set(spec.roots)
         self.fixed: set[str] = set()
@@ -129,6 +132,18 @@ class LiveIncident:
             return None
         since, left, rate, moving = self.work_plan
         return max(0.0, left - (now - since) * rate if moving else left), rate
+
+    def queue_interruption(self, minutes: float) -> int:
+        """Put ``minutes`` in the debugger's queue of interruptions; returns its ticket, paid once
+        ``interruptions_paid`` reaches it (the queue is paid in order)."""
+        self.interruptions_due.append(minutes)
+        self.interruptions_queued += 1
+        return self.interruptions_queued
+
+    def question_waiting(self, asker: str) -> bool:
+        """Whether ``asker``'s last question to the debugger is still waiting for its answer."""
+        put = self.questions_waiting.get(asker)
+        return put is not None and not put[0].resolved.triggered and put[0].interruptions_paid < put[1]
 
     def wake_work(self) -> None:
         """Tell the debugger's work loop that its speed or its interruptions changed."""

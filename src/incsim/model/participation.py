@@ -69,7 +69,7 @@ class Participation:
                 engaged=True,
                 by=eng.id,
             )
-            incident.interruptions_due.append(brief)
+            incident.queue_interruption(brief)
         incident.room_changed_now()
 
     def leave(self, incident: LiveIncident, eng_id: str, refocus_after: bool = True) -> None:
@@ -110,13 +110,14 @@ class Participation:
         reason: str,
         role: str,
         refocus: bool = True,
-    ) -> None:
+    ) -> tuple[LiveIncident, int] | None:
         """Charge ``eng`` an interruption for ``incident``: ``answer`` minutes plus a short refocus if
         at work. ``role`` is what it makes someone not part of ``incident``; someone part of it acts
         in the role they hold there.
 
         It goes into the person's one queue: if they are debugging (this incident or another),
-        their work waits for it, so the minutes are divided, not duplicated.
+        their work waits for it, so the minutes are divided, not duplicated. Returns the incident
+        whose queue took it and its ticket there (``LiveIncident.queue_interruption``), or None.
         """
         now = self.env.now
         role = incident.engaged.get(eng.id, role)  # someone part of the incident keeps the one role they hold
@@ -138,8 +139,10 @@ class Participation:
         )
         target = self.attention.debugging.get(eng.id)
         if target is not None and not target.resolved.triggered:
-            target.interruptions_due.append(answer + r)
+            ticket = target.queue_interruption(answer + r)
             target.wake_work()
+            return target, ticket
+        return None
 
     def close_room(self, incident: LiveIncident) -> None:
         """Close ``incident``'s room, if open."""

@@ -60,7 +60,15 @@ class Rooms:
                 self.env.process(proc)
 
     def questions(self, incident: LiveIncident) -> Proc[None]:
-        """Spectators in a room put questions to the debugger (memoryless, so redrawn on change)."""
+        """Spectators in a room put questions to the debugger (memoryless, so redrawn on change).
+
+        Every question drawn is put: one that comes while the debugger is answering another, or
+        owes other interruptions, waits its turn in the debugger's queue and costs no refocus of
+        its own. A spectator whose question still waits asks no other (drawn for everyone, then
+        thinned: each spectator without a question waiting asks at the scenario's rate), so the
+        questions waiting never outnumber the spectators (docs/model.md, "Spectators' questions
+        wait their turn").
+        """
         q = self.scn.behaviour.spectator_questions_per_hour
         if q <= 0:
             return
@@ -75,17 +83,25 @@ class Rooms:
             if incident.resolved.triggered or changed in fired:
                 continue
             specs = incident.spectators()
-            if not specs or incident.paying_interruptions or incident.interruptions_due:
+            if not specs:
                 continue
             asker = specs[int(incident.stream("questions").integers(len(specs)))]
+            if incident.question_waiting(asker):
+                continue
             self.emit(incident, Question, asker, to=incident.debugger.id, medium="room", topic="question")
-            self.participation.interrupt(
+            # answered straight after what the debugger is answering or owes: no refocus between
+            # the two (one is charged with the answer before), as they do not get back into the work
+            busy = incident.paying_interruptions or bool(incident.interruptions_due)
+            queued = self.participation.interrupt(
                 incident,
                 incident.debugger,
                 incident.draw(self.scn.behaviour.room_answer, "room_answer", incident.debugger),
                 "spectator question",
                 "debugger",
+                refocus=not busy,
             )
+            if queued is not None:
+                incident.questions_waiting[asker] = queued
             beh = self.scn.behaviour
             if (
                 beh.spectator_suggestion_helps > 0
@@ -101,7 +117,9 @@ MECHANISMS = declare(
         "spectator-questions",
         "room",
         "Each spectator puts {behaviour.spectator_questions_per_hour} questions an hour to the "
-        "debugger, each answered in {behaviour.room_answer} min out of the debugger's work; with "
+        "debugger while in the room with them and no question of their own waiting, each answered "
+        "in {behaviour.room_answer} min out of the debugger's work, in turn (with no refocus of "
+        "its own) when the debugger is answering another; with "
         "chance {behaviour.spectator_suggestion_helps} a question is a suggestion that saves the "
         "debugger {behaviour.spectator_suggestion_saves} min of the work left.",
         "incsim.model.rooms:Rooms.questions",
