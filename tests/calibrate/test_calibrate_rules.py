@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import optimize
 from scipy import stats as sps
 
 from incsim.calibrate import fit
@@ -131,6 +133,28 @@ def test_kaplan_meier_at_a_tie_counts_the_resolution_before_the_censoring():
     s = np.cumprod([1 - 1 / 5, 1 - 1 / 4, 1 - 1 / 2, 1 - 1 / 1])
     assert list(t) == [1.0, 2.0, 3.0, 4.0]
     assert list(F) == pytest.approx(list(1 - s))
+
+
+def test_the_optimiser_is_given_only_options_it_knows():
+    # scipy warns about an option it does not know and then ignores it (its default tolerance)
+    x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", optimize.OptimizeWarning)
+        fits = fit.fit_durations(x, [False] * 7 + [True])
+    assert {f.family for f in fits} == set(fit.FAMILIES)
+
+
+def test_censoring_flags_of_one_and_zero_read_as_true_and_false():
+    x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
+    flags = [0, 0, 1, 0, 0, 1, 0, 0]
+    as_bools = [bool(c) for c in flags]
+    got, want = fit.fit_durations(x, flags), fit.fit_durations(x, as_bools)
+    assert [(f.family, f.params) for f in got] == [(f.family, f.params) for f in want]
+    assert fit.goodness_of_fit(got[0], x, flags) == fit.goodness_of_fit(want[0], x, as_bools)
+    assert fit.goodness_of_fit(got[0], x, flags)["n"] == 6
+    t, F = fit.kaplan_meier(x, flags)
+    assert list(t) == [12.0, 30.0, 60.0, 95.0, 240.0, 400.0]
+    assert list(F) == pytest.approx(list(fit.kaplan_meier(x, as_bools)[1]))
 
 
 # -- small summaries -------------------------------------------------------------------------------
