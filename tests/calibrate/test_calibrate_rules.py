@@ -532,6 +532,54 @@ def test_the_log_mad_rule_needs_eight_positive_values_and_flags_far_ones_on_eith
     assert log_mad([100.0] * 9 + [1e6]) == [False] * 10  # no spread: nothing is far
 
 
+def test_a_value_exactly_on_the_log_mad_bound_is_kept():
+    from incsim.calibrate.outliers import LOG_MAD_K, MAD_SCALE, log_mad
+
+    # four 10s and four 20s: the median log is log 20 and the MAD log 2, whatever the ninth value
+    # (it is the farthest); find a ninth value whose log lies exactly on the bound, as the rule
+    # computes it, by stepping along the floats from 20 e^bound
+    base = [10.0] * 4 + [20.0] * 4
+    logs = np.log(base)
+    med = float(np.median(np.r_[logs, 99.0]))
+    bound = LOG_MAD_K * (MAD_SCALE * float(np.median(np.abs(np.r_[logs, 99.0] - med))))
+    x = 20.0 * math.exp(bound)
+    for _ in range(200):
+        gap = float(np.abs(np.log(x) - med)) - bound
+        if gap == 0.0:
+            break
+        x = float(np.nextafter(x, -math.inf if gap > 0 else math.inf))
+    assert float(np.abs(np.log(x) - med)) == bound  # found: a value on the bound
+    assert log_mad([*base, x]) == [False] * 9  # "more than" the bound: on it is kept
+    assert log_mad([*base, x * (1 + 1e-12)]) == [False] * 8 + [True]
+
+
+def test_start_fences_apply_from_exactly_eight_starts_and_include_both_ends():
+    from incsim.calibrate.outliers import fences, inside
+
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    # eight starts a day apart: Q1 = day 1.75, Q3 = day 5.25 (linear), IQR = 3.5 days, fences 35
+    # days out from each quartile
+    lo, hi = fences([t0 + timedelta(days=d) for d in range(8)])
+    assert lo == pytest.approx((t0 - timedelta(days=33.25)).timestamp(), abs=1e-3)
+    assert hi == pytest.approx((t0 + timedelta(days=40.25)).timestamp(), abs=1e-3)
+    bounds = (t0.timestamp() - 100.0, t0.timestamp() + 100.0)
+    assert inside(t0 - timedelta(seconds=100), bounds) and inside(t0 + timedelta(seconds=100), bounds)
+    assert not inside(t0 - timedelta(seconds=101), bounds)
+    assert not inside(t0 + timedelta(seconds=101), bounds)
+
+
+def test_a_spread_of_starts_under_a_second_is_still_a_spread():
+    from incsim.calibrate.outliers import fences, inside
+
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    # nine starts a tenth of a second apart: IQR = 0.4 s, fences 4 s beyond the quartiles
+    times = [t0 + timedelta(milliseconds=100 * k) for k in range(9)]
+    lo, hi = fences(times)
+    assert lo == pytest.approx(t0.timestamp() + 0.2 - 4.0, abs=1e-3)
+    assert hi == pytest.approx(t0.timestamp() + 0.6 + 4.0, abs=1e-3)
+    assert not inside(t0 + timedelta(hours=1), (lo, hi))
+
+
 def test_a_review_with_people_figures_says_how_its_bands_were_drawn(tmp_path):
     from people_helpers import OrgParams, write_org
 
