@@ -144,6 +144,22 @@ def test_the_optimiser_is_given_only_options_it_knows():
     assert {f.family for f in fits} == set(fit.FAMILIES)
 
 
+def test_durations_without_flags_are_all_resolved():
+    x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
+    got, want = fit.fit_durations(x), fit.fit_durations(x, [False] * len(x))
+    assert [(f.family, f.params, f.aic) for f in got] == [(f.family, f.params, f.aic) for f in want]
+    assert fit.goodness_of_fit(got[0], x)["n"] == len(x)
+    t, F = fit.kaplan_meier(x)
+    assert list(t) == x and list(F) == pytest.approx([k / len(x) for k in range(1, len(x) + 1)])
+
+
+def test_a_likelihood_of_zero_is_a_finite_penalty_for_the_optimiser():
+    # the optimiser judges convergence by differences of values, and inf - inf is NaN
+    x, cens = np.array([5.0, 6.0]), np.array([False, True])
+    assert fit._neg_loglik(lambda v: np.full(len(v), -np.inf), lambda v: np.zeros(len(v)), x, cens) == 1e300
+    assert fit._neg_loglik(lambda v: np.log(v), lambda v: -v, x, cens) == pytest.approx(6.0 - math.log(5.0))
+
+
 def test_censoring_flags_of_one_and_zero_read_as_true_and_false():
     x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
     flags = [0, 0, 1, 0, 0, 1, 0, 0]
@@ -640,3 +656,13 @@ def test_weeks_start_on_monday_at_midnight_to_the_microsecond():
     starts = [T0 + timedelta(days=2, microseconds=500_000), T0 + timedelta(days=7)]
     w = fit.arrivals(starts)["weekly_counts"]
     assert w["mean"] == 1.0 and w["variance"] == 0.0  # one in each week
+
+
+def test_two_weeks_of_one_incident_each_have_a_dispersion_test():
+    # the fewest weeks the chi-square test takes (k - 1 = 1), at a mean of one a week
+    starts = [T0 + timedelta(days=2), T0 + timedelta(days=9, hours=5)]
+    a = fit.arrivals(starts)
+    assert a["weeks"] == 2 and a["per_week"] == 1.0
+    w = a["weekly_counts"]
+    assert w["dispersion_index"] == 0.0  # no variance: as even as counts can be
+    assert w["p_value_poisson"] == pytest.approx(1.0) and not w["overdispersed"]

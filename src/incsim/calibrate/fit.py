@@ -207,8 +207,8 @@ def arrivals(starts: list[datetime]) -> dict:
         hours[t.weekday() * 24 + t.hour] += 1
     mean = float(counts.mean())
     var = float(counts.var(ddof=1)) if weeks > 1 else 0.0
-    dispersion = var / mean if mean > 0 else float("nan")
-    p_value = float(sps.chi2.sf((weeks - 1) * dispersion, weeks - 1)) if weeks > 1 and mean > 0 else None
+    dispersion = var / mean  # every start is counted in a week: the mean is above 0
+    p_value = float(sps.chi2.sf((weeks - 1) * dispersion, weeks - 1)) if weeks > 1 else None
     return {
         "per_week": n / weeks,
         "weeks": weeks,
