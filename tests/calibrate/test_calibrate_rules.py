@@ -493,6 +493,67 @@ def test_read_export_refuses_contradictory_options(tmp_path):
         read_export(path, responses=tmp_path / "r.json")
 
 
+def test_an_export_of_a_named_format_with_no_records_says_so(tmp_path):
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.records import ExportError
+
+    path = tmp_path / "pd.json"
+    path.write_text(json.dumps({"data": []}))
+    with pytest.raises(ExportError, match=rf"^{re.escape(str(path))}: no incident records found$"):
+        read_export(path, "pagerduty")
+
+
+def test_pagerduty_responses_give_the_responders_and_the_engagement(tmp_path):
+    from incsim.calibrate.readers import read_export
+
+    # raw incidents with no responder count and no time to engage: only the responses tell them
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    raw = tmp_path / "pd.json"
+    raw.write_text(
+        json.dumps(
+            {
+                "data": [
+                    {
+                        "id": "P1",
+                        "created_at": start.isoformat(),
+                        "resolved_at": (start + timedelta(hours=1)).isoformat(),
+                        "status": "resolved",
+                        "service_name": "api",
+                    }
+                ]
+            }
+        )
+    )
+    answered = {"response_status": "acknowledged", "requested_at": start.isoformat()}
+    responses = tmp_path / "responses.json"
+    responses.write_text(
+        json.dumps(
+            [
+                {
+                    "incident_id": "P1",
+                    "responses": [
+                        {
+                            **answered,
+                            "responder_id": "U1",
+                            "responded_at": (start + timedelta(minutes=7)).isoformat(),
+                        },
+                        {
+                            **answered,
+                            "responder_id": "U2",
+                            "responded_at": (start + timedelta(minutes=3)).isoformat(),
+                        },
+                        {**answered, "responder_id": "U3", "response_status": "declined"},
+                    ],
+                }
+            ]
+        )
+    )
+    (alone,) = read_export(raw).incidents
+    assert alone.responders is None and alone.engage_delay_s() is None
+    (inc,) = read_export(raw, responses=responses).incidents
+    assert inc.responders == 2 and inc.engage_delay_s() == 180.0
+
+
 def test_an_export_says_how_its_format_was_chosen():
     from incsim.calibrate.readers import read_export
 
