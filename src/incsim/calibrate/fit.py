@@ -67,7 +67,7 @@ def _neg_loglik(logpdf, logsf, x: np.ndarray, cens: np.ndarray) -> float:
 def _minimise(f, start: list[float]) -> tuple[np.ndarray, float]:
     res = optimize.minimize(
         f,
-        np.array(start, dtype=float),
+        start,
         method="Nelder-Mead",
         options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},
     )
