@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import optimize
 from scipy import stats as sps
 
 from incsim.calibrate import fit
@@ -106,6 +108,17 @@ def test_every_family_fits_its_own_sample_and_reports_its_moments():
         fit.fit_family("pareto", ln, np.zeros(len(ln), dtype=bool))
 
 
+def test_each_family_reports_the_censored_log_likelihood_of_its_own_distribution():
+    # resolved incidents enter by their density, open ones by their survival at the time open so far
+    x = np.array([12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0, 75.0, 500.0])
+    cens = np.array([False] * 8 + [True, True])
+    for family in fit.FAMILIES:
+        f = fit.fit_family(family, x, cens)
+        d = f.dist()
+        want = d.logpdf(x[~cens]).sum() + d.logsf(x[cens]).sum()
+        assert f.loglik == pytest.approx(want, rel=1e-9), family
+
+
 def test_durations_must_be_positive():
     for bad in ([], [10.0, 0.0], [5.0, -1.0]):
         with pytest.raises(ValueError, match="positive and not empty"):
@@ -131,6 +144,44 @@ def test_kaplan_meier_at_a_tie_counts_the_resolution_before_the_censoring():
     s = np.cumprod([1 - 1 / 5, 1 - 1 / 4, 1 - 1 / 2, 1 - 1 / 1])
     assert list(t) == [1.0, 2.0, 3.0, 4.0]
     assert list(F) == pytest.approx(list(1 - s))
+
+
+def test_the_optimiser_is_given_only_options_it_knows():
+    # scipy warns about an option it does not know and then ignores it (its default tolerance)
+    x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", optimize.OptimizeWarning)
+        fits = fit.fit_durations(x, [False] * 7 + [True])
+    assert {f.family for f in fits} == set(fit.FAMILIES)
+
+
+def test_durations_without_flags_are_all_resolved():
+    x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
+    got, want = fit.fit_durations(x), fit.fit_durations(x, [False] * len(x))
+    assert [(f.family, f.params, f.aic) for f in got] == [(f.family, f.params, f.aic) for f in want]
+    assert fit.goodness_of_fit(got[0], x)["n"] == len(x)
+    t, F = fit.kaplan_meier(x)
+    assert list(t) == x and list(F) == pytest.approx([k / len(x) for k in range(1, len(x) + 1)])
+
+
+def test_a_likelihood_of_zero_is_a_finite_penalty_for_the_optimiser():
+    # the optimiser judges convergence by differences of values, and inf - inf is NaN
+    x, cens = np.array([5.0, 6.0]), np.array([False, True])
+    assert fit._neg_loglik(lambda v: np.full(len(v), -np.inf), lambda v: np.zeros(len(v)), x, cens) == 1e300
+    assert fit._neg_loglik(lambda v: np.log(v), lambda v: -v, x, cens) == pytest.approx(6.0 - math.log(5.0))
+
+
+def test_censoring_flags_of_one_and_zero_read_as_true_and_false():
+    x = [12.0, 30.0, 45.0, 60.0, 95.0, 180.0, 240.0, 400.0]
+    flags = [0, 0, 1, 0, 0, 1, 0, 0]
+    as_bools = [bool(c) for c in flags]
+    got, want = fit.fit_durations(x, flags), fit.fit_durations(x, as_bools)
+    assert [(f.family, f.params) for f in got] == [(f.family, f.params) for f in want]
+    assert fit.goodness_of_fit(got[0], x, flags) == fit.goodness_of_fit(want[0], x, as_bools)
+    assert fit.goodness_of_fit(got[0], x, flags)["n"] == 6
+    t, F = fit.kaplan_meier(x, flags)
+    assert list(t) == [12.0, 30.0, 60.0, 95.0, 240.0, 400.0]
+    assert list(F) == pytest.approx(list(fit.kaplan_meier(x, as_bools)[1]))
 
 
 # -- small summaries -------------------------------------------------------------------------------
@@ -453,6 +504,67 @@ def test_read_export_refuses_contradictory_options(tmp_path):
         read_export(path, responses=tmp_path / "r.json")
 
 
+def test_an_export_of_a_named_format_with_no_records_says_so(tmp_path):
+    from incsim.calibrate.readers import read_export
+    from incsim.calibrate.records import ExportError
+
+    path = tmp_path / "pd.json"
+    path.write_text(json.dumps({"data": []}))
+    with pytest.raises(ExportError, match=rf"^{re.escape(str(path))}: no incident records found$"):
+        read_export(path, "pagerduty")
+
+
+def test_pagerduty_responses_give_the_responders_and_the_engagement(tmp_path):
+    from incsim.calibrate.readers import read_export
+
+    # raw incidents with no responder count and no time to engage: only the responses tell them
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    raw = tmp_path / "pd.json"
+    raw.write_text(
+        json.dumps(
+            {
+                "data": [
+                    {
+                        "id": "P1",
+                        "created_at": start.isoformat(),
+                        "resolved_at": (start + timedelta(hours=1)).isoformat(),
+                        "status": "resolved",
+                        "service_name": "api",
+                    }
+                ]
+            }
+        )
+    )
+    answered = {"response_status": "acknowledged", "requested_at": start.isoformat()}
+    responses = tmp_path / "responses.json"
+    responses.write_text(
+        json.dumps(
+            [
+                {
+                    "incident_id": "P1",
+                    "responses": [
+                        {
+                            **answered,
+                            "responder_id": "U1",
+                            "responded_at": (start + timedelta(minutes=7)).isoformat(),
+                        },
+                        {
+                            **answered,
+                            "responder_id": "U2",
+                            "responded_at": (start + timedelta(minutes=3)).isoformat(),
+                        },
+                        {**answered, "responder_id": "U3", "response_status": "declined"},
+                    ],
+                }
+            ]
+        )
+    )
+    (alone,) = read_export(raw).incidents
+    assert alone.responders is None and alone.engage_delay_s() is None
+    (inc,) = read_export(raw, responses=responses).incidents
+    assert inc.responders == 2 and inc.engage_delay_s() == 180.0
+
+
 def test_an_export_says_how_its_format_was_chosen():
     from incsim.calibrate.readers import read_export
 
@@ -506,6 +618,54 @@ def test_the_log_mad_rule_needs_eight_positive_values_and_flags_far_ones_on_eith
     assert log_mad([0.0, *typical]) == [False] * 8  # seven positive values: no rule
     assert log_mad([0.0, -5.0, *typical, 0.5]) == [False] * 9 + [True]  # zero and below are not judged
     assert log_mad([100.0] * 9 + [1e6]) == [False] * 10  # no spread: nothing is far
+
+
+def test_a_value_exactly_on_the_log_mad_bound_is_kept():
+    from incsim.calibrate.outliers import LOG_MAD_K, MAD_SCALE, log_mad
+
+    # four 10s and four 20s: the median log is log 20 and the MAD log 2, whatever the ninth value
+    # (it is the farthest); find a ninth value whose log lies exactly on the bound, as the rule
+    # computes it, by stepping along the floats from 20 e^bound
+    base = [10.0] * 4 + [20.0] * 4
+    logs = np.log(base)
+    med = float(np.median(np.r_[logs, 99.0]))
+    bound = LOG_MAD_K * (MAD_SCALE * float(np.median(np.abs(np.r_[logs, 99.0] - med))))
+    x = 20.0 * math.exp(bound)
+    for _ in range(200):
+        gap = float(np.abs(np.log(x) - med)) - bound
+        if gap == 0.0:
+            break
+        x = float(np.nextafter(x, -math.inf if gap > 0 else math.inf))
+    assert float(np.abs(np.log(x) - med)) == bound  # found: a value on the bound
+    assert log_mad([*base, x]) == [False] * 9  # "more than" the bound: on it is kept
+    assert log_mad([*base, x * (1 + 1e-12)]) == [False] * 8 + [True]
+
+
+def test_start_fences_apply_from_exactly_eight_starts_and_include_both_ends():
+    from incsim.calibrate.outliers import fences, inside
+
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    # eight starts a day apart: Q1 = day 1.75, Q3 = day 5.25 (linear), IQR = 3.5 days, fences 35
+    # days out from each quartile
+    lo, hi = fences([t0 + timedelta(days=d) for d in range(8)])
+    assert lo == pytest.approx((t0 - timedelta(days=33.25)).timestamp(), abs=1e-3)
+    assert hi == pytest.approx((t0 + timedelta(days=40.25)).timestamp(), abs=1e-3)
+    bounds = (t0.timestamp() - 100.0, t0.timestamp() + 100.0)
+    assert inside(t0 - timedelta(seconds=100), bounds) and inside(t0 + timedelta(seconds=100), bounds)
+    assert not inside(t0 - timedelta(seconds=101), bounds)
+    assert not inside(t0 + timedelta(seconds=101), bounds)
+
+
+def test_a_spread_of_starts_under_a_second_is_still_a_spread():
+    from incsim.calibrate.outliers import fences, inside
+
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    # nine starts a tenth of a second apart: IQR = 0.4 s, fences 4 s beyond the quartiles
+    times = [t0 + timedelta(milliseconds=100 * k) for k in range(9)]
+    lo, hi = fences(times)
+    assert lo == pytest.approx(t0.timestamp() + 0.2 - 4.0, abs=1e-3)
+    assert hi == pytest.approx(t0.timestamp() + 0.6 + 4.0, abs=1e-3)
+    assert not inside(t0 + timedelta(hours=1), (lo, hi))
 
 
 def test_a_review_with_people_figures_says_how_its_bands_were_drawn(tmp_path):
@@ -568,3 +728,13 @@ def test_weeks_start_on_monday_at_midnight_to_the_microsecond():
     starts = [T0 + timedelta(days=2, microseconds=500_000), T0 + timedelta(days=7)]
     w = fit.arrivals(starts)["weekly_counts"]
     assert w["mean"] == 1.0 and w["variance"] == 0.0  # one in each week
+
+
+def test_two_weeks_of_one_incident_each_have_a_dispersion_test():
+    # the fewest weeks the chi-square test takes (k - 1 = 1), at a mean of one a week
+    starts = [T0 + timedelta(days=2), T0 + timedelta(days=9, hours=5)]
+    a = fit.arrivals(starts)
+    assert a["weeks"] == 2 and a["per_week"] == 1.0
+    w = a["weekly_counts"]
+    assert w["dispersion_index"] == 0.0  # no variance: as even as counts can be
+    assert w["p_value_poisson"] == pytest.approx(1.0) and not w["overdispersed"]

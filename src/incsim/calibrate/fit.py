@@ -67,7 +67,7 @@ def _neg_loglik(logpdf, logsf, x: np.ndarray, cens: np.ndarray) -> float:
 def _minimise(f, start: list[float]) -> tuple[np.ndarray, float]:
     res = optimize.minimize(
         f,
-        np.array(start, dtype=float),
+        start,
         method="Nelder-Mead",
         options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},
     )
@@ -125,10 +125,17 @@ def fit_family(family: str, x: np.ndarray, cens: np.ndarray) -> Fit:
     return Fit(family, params, -f, 2 * len(params) + 2 * f)
 
 
+def _durations(durations, censored) -> tuple[np.ndarray, np.ndarray]:
+    """The durations as an array and their censoring flags as booleans (none when not given): a
+    flag of 1 or 0 means what True or False does (``~`` on an integer array would not)."""
+    x = np.asarray(durations)
+    cens = np.zeros(len(x), dtype=bool) if censored is None else np.asarray(censored, dtype=bool)
+    return x, cens
+
+
 def fit_durations(durations, censored=None) -> list[Fit]:
     """Every family fitted to positive durations (minutes), best (lowest AIC) first."""
-    x = np.asarray(durations, dtype=float)
-    cens = np.zeros(len(x), dtype=bool) if censored is None else np.asarray(censored, dtype=bool)
+    x, cens = _durations(durations, censored)
     if len(x) == 0 or np.any(x <= 0):
         raise ValueError("durations must be positive and not empty")
     fits = [fit_family(f, x, cens) for f in FAMILIES]
@@ -137,17 +144,15 @@ def fit_durations(durations, censored=None) -> list[Fit]:
 
 def goodness_of_fit(fit: Fit, durations, censored=None) -> dict:
     """Kolmogorov-Smirnov distance (and p-value) of the resolved durations from the fit."""
-    x = np.asarray(durations, dtype=float)
-    if censored is not None:
-        x = x[~np.asarray(censored, dtype=bool)]
+    x, cens = _durations(durations, censored)
+    x = x[~cens]
     res = sps.kstest(x, fit.dist().cdf)
     return {"test": "KS", "statistic": float(res.statistic), "p_value": float(res.pvalue), "n": len(x)}
 
 
 def kaplan_meier(durations, censored=None) -> tuple[np.ndarray, np.ndarray]:
     """The Kaplan-Meier estimate of the duration CDF: (times, F(time)) at each resolution."""
-    x = np.asarray(durations, dtype=float)
-    cens = np.zeros(len(x), dtype=bool) if censored is None else np.asarray(censored, dtype=bool)
+    x, cens = _durations(durations, censored)
     order = np.lexsort((cens, x))  # at a tie, resolutions come before censorings
     x, cens = x[order], cens[order]
     at_risk = len(x) - np.arange(len(x))
@@ -158,7 +163,7 @@ def kaplan_meier(durations, censored=None) -> tuple[np.ndarray, np.ndarray]:
 
 def summary(values) -> dict | None:
     """n, mean, median and 90th percentile of a list of numbers (None when empty)."""
-    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = np.asarray([x for x in values if x is not None])
     if len(v) == 0:
         return None
     return {
@@ -172,7 +177,7 @@ def summary(values) -> dict | None:
 def lognormal_of_logs(values, min_n: int) -> dict | None:
     """A lognormal by the moments of the logs of the positive values (``median_min``, ``sigma``,
     ``n``); None with fewer than ``min_n`` of them."""
-    pos = np.asarray([v for v in values if v is not None and v > 0], dtype=float)
+    pos = np.asarray([v for v in values if v is not None and v > 0])
     if len(pos) < min_n:
         return None
     logs = np.log(pos)
@@ -202,8 +207,8 @@ def arrivals(starts: list[datetime]) -> dict:
         hours[t.weekday() * 24 + t.hour] += 1
     mean = float(counts.mean())
     var = float(counts.var(ddof=1)) if weeks > 1 else 0.0
-    dispersion = var / mean if mean > 0 else float("nan")
-    p_value = float(sps.chi2.sf((weeks - 1) * dispersion, weeks - 1)) if weeks > 1 and mean > 0 else None
+    dispersion = var / mean  # every start is counted in a week: the mean is above 0
+    p_value = float(sps.chi2.sf((weeks - 1) * dispersion, weeks - 1)) if weeks > 1 else None
     return {
         "per_week": n / weeks,
         "weeks": weeks,

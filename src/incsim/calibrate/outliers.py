@@ -41,7 +41,7 @@ def fences(times: list[datetime]) -> tuple[float, float] | None:
     """The far-out fences of ``times`` (seconds since 1970), or None when no rule applies."""
     if len(times) < MIN_N:
         return None
-    x = np.array([t.timestamp() for t in times], dtype=float)
+    x = np.array([t.timestamp() for t in times])
     q1, q3 = np.quantile(x, [0.25, 0.75])
     iqr = q3 - q1
     if iqr <= 0:
@@ -56,7 +56,7 @@ def inside(t: datetime, bounds: tuple[float, float] | None) -> bool:
 
 def log_mad(values: list[float]) -> list[bool]:
     """For each positive value, whether the log-MAD rule sets it aside."""
-    v = np.asarray(values, dtype=float)
+    v = np.asarray(values)
     out = [False] * len(v)
     pos = v > 0
     if pos.sum() < MIN_N:
