@@ -91,6 +91,11 @@ TRANSCRIPT_CASES = [  # (old text, new text, what the message says)
     (LAST, LAST + '- {"t": 13.0, "do": "note", "text": "x", "extra": 1}\n', "not 'extra'"),
     (LAST, LAST + '- {"t": 13.0, "do": "note", "text": ["a"]}\n', "expected a text"),
     ('protocol: "async-first"', "protocol: [1, 2]", "expected a text"),
+    (
+        'drill: "Payments database failover"',
+        'drill: "7"',
+        "recorded for the drill '7', not 'Payments database failover'",
+    ),
 ]
 
 
@@ -126,7 +131,7 @@ def test_a_hostile_transcript_is_one_located_line(tmp_path, old, new, says):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("case", [0, 3, 5], ids=["unknown option", "seed '7'", "t .nan"])
+@pytest.mark.parametrize("case", [0, 3, 5, -1], ids=["unknown option", "seed '7'", "t .nan", "another drill"])
 def test_incsim_drill_refuses_a_hostile_script_before_running(tmp_path, case):
     old, new, says = TRANSCRIPT_CASES[case]
     script = _edited(tmp_path, TRANSCRIPT, old, new, "t.yaml")

@@ -125,15 +125,6 @@ def drill(
                 raise ScenarioError(wrong)
     except ScenarioError as exc:
         fail(exc.problems)
-    if transcript is not None and transcript.drill and transcript.drill != loaded.drill.metadata.title:
-        fail(
-            [
-                (
-                    f"{script or resume}: recorded for the drill '{transcript.drill}', not "
-                    f"'{loaded.drill.metadata.title}'"
-                )
-            ]
-        )
     if seed is None:
         seed = transcript.seed if transcript is not None else secrets.randbelow(2**31)
     elif transcript is not None and resume is not None and seed != transcript.seed:
