@@ -335,3 +335,34 @@ def test_a_seed_beyond_64_bits_on_the_command_line_is_refused(tmp_path, command)
     res = runner.invoke(app, [command, target, "--seed", str(2**64), *extra])
     assert res.exit_code == 2 and "Traceback" not in res.output, res.output
     assert "--seed" in res.output and "18446744073709551615" in res.output, res.output
+
+
+def test_a_drill_title_sends_no_escape_or_bidi_override_to_the_terminal(tmp_path):
+    # before: the command's own line "drill 'TITLE', seed S, results in DIR" printed the title raw,
+    # so an OSC sequence in it (here one that retitles the terminal window) reached the terminal
+    text = DRILL.read_text().replace(
+        "  title: Payments database failover\n",
+        '  title: "Payments \\u202edatabase\\x1b]0;pwned\\x07 failover"\n',
+        1,
+    )
+    assert "pwned" in text
+    drill = tmp_path / "drills" / "hostile.yaml"
+    drill.parent.mkdir()
+    drill.write_text(text.replace("path: ../", f"path: {SCENARIOS}/"))
+    res = runner.invoke(
+        app, ["drill", str(drill), "--auto", "-n", "0", "--seed", "3", "-o", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "database" in res.output and "pwned" in res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output and "\u202e" not in res.output
+
+
+def test_a_refusal_quoting_hostile_text_sends_no_escape_to_the_terminal(tmp_path):
+    # a refusal quotes what the file says: here a transcript's drill title holding an OSC sequence
+    script = _edited(
+        tmp_path, TRANSCRIPT, 'drill: "Payments database failover"', 'drill: "x\\x1b]0;pwned\\x07"'
+    )
+    res = runner.invoke(app, ["drill", str(DRILL), "--script", str(script), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "recorded for the drill 'x" in res.output and "pwned" in res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output

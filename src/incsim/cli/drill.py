@@ -100,6 +100,7 @@ def drill(
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare, write_outputs
     from incsim.drill.engine import DrillSession
+    from incsim.drill.feed import safe_text
     from incsim.drill.transcript import load_transcript, transcript_problems
     from incsim.files import OutputError
     from incsim.scenario.drill import load_drill
@@ -168,7 +169,7 @@ def drill(
             f"facilitator: {stop.facilitator_url}",
             err=True,
         )
-    typer.echo(f"drill '{session.title}', seed {seed}, results in {out}", err=True)
+    typer.echo(f"drill '{safe_text(session.title)}', seed {seed}, results in {out}", err=True)
     try:
         if headless:
             while not session.finished:
