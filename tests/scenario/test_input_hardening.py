@@ -91,6 +91,11 @@ TRANSCRIPT_CASES = [  # (old text, new text, what the message says)
     (LAST, LAST + '- {"t": 13.0, "do": "note", "text": "x", "extra": 1}\n', "not 'extra'"),
     (LAST, LAST + '- {"t": 13.0, "do": "note", "text": ["a"]}\n', "expected a text"),
     ('protocol: "async-first"', "protocol: [1, 2]", "expected a text"),
+    (
+        'drill: "Payments database failover"',
+        'drill: "7"',
+        "recorded for the drill '7', not 'Payments database failover'",
+    ),
 ]
 
 
@@ -126,7 +131,7 @@ def test_a_hostile_transcript_is_one_located_line(tmp_path, old, new, says):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("case", [0, 3, 5], ids=["unknown option", "seed '7'", "t .nan"])
+@pytest.mark.parametrize("case", [0, 3, 5, -1], ids=["unknown option", "seed '7'", "t .nan", "another drill"])
 def test_incsim_drill_refuses_a_hostile_script_before_running(tmp_path, case):
     old, new, says = TRANSCRIPT_CASES[case]
     script = _edited(tmp_path, TRANSCRIPT, old, new, "t.yaml")
@@ -330,3 +335,34 @@ def test_a_seed_beyond_64_bits_on_the_command_line_is_refused(tmp_path, command)
     res = runner.invoke(app, [command, target, "--seed", str(2**64), *extra])
     assert res.exit_code == 2 and "Traceback" not in res.output, res.output
     assert "--seed" in res.output and "18446744073709551615" in res.output, res.output
+
+
+def test_a_drill_title_sends_no_escape_or_bidi_override_to_the_terminal(tmp_path):
+    # before: the command's own line "drill 'TITLE', seed S, results in DIR" printed the title raw,
+    # so an OSC sequence in it (here one that retitles the terminal window) reached the terminal
+    text = DRILL.read_text().replace(
+        "  title: Payments database failover\n",
+        '  title: "Payments \\u202edatabase\\x1b]0;pwned\\x07 failover"\n',
+        1,
+    )
+    assert "pwned" in text
+    drill = tmp_path / "drills" / "hostile.yaml"
+    drill.parent.mkdir()
+    drill.write_text(text.replace("path: ../", f"path: {SCENARIOS}/"))
+    res = runner.invoke(
+        app, ["drill", str(drill), "--auto", "-n", "0", "--seed", "3", "-o", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "database" in res.output and "pwned" in res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output and "\u202e" not in res.output
+
+
+def test_a_refusal_quoting_hostile_text_sends_no_escape_to_the_terminal(tmp_path):
+    # a refusal quotes what the file says: here a transcript's drill title holding an OSC sequence
+    script = _edited(
+        tmp_path, TRANSCRIPT, 'drill: "Payments database failover"', 'drill: "x\\x1b]0;pwned\\x07"'
+    )
+    res = runner.invoke(app, ["drill", str(DRILL), "--script", str(script), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "recorded for the drill 'x" in res.output and "pwned" in res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output

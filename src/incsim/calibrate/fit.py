@@ -65,8 +65,17 @@ def _neg_loglik(logpdf, logsf, x: np.ndarray, cens: np.ndarray) -> float:
 
 
 def _minimise(f, start: list[float]) -> tuple[np.ndarray, float]:
+    def bounded(t):
+        # a log-parameter past 709 is a parameter beyond a float: the worst value, as for a
+        # likelihood that is not finite (durations all alike walk a Weibull's shape there)
+        try:
+            with np.errstate(all="ignore"):  # a value that is not finite is the worst one already
+                return f(t)
+        except OverflowError:
+            return 1e300
+
     res = optimize.minimize(
-        f,
+        bounded,
         start,
         method="Nelder-Mead",
         options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},

@@ -138,9 +138,12 @@ PROGRESS_EVERY_S = 5.0
 
 
 def fail(problems: Iterable[object], code: int = 2) -> NoReturn:
-    """Print each problem as one line on stderr and exit with ``code``."""
+    """Print each problem as one line on stderr and exit with ``code``; a control character or
+    bidirectional override the problem quotes from a file is shown as U+FFFD (``safe_text``)."""
+    from incsim.drill.feed import safe_text
+
     for problem in problems:
-        typer.echo(str(problem), err=True)
+        typer.echo(safe_text(str(problem)), err=True)
     raise typer.Exit(code)
 
 

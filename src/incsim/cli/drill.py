@@ -100,6 +100,7 @@ def drill(
     """Run a drill: facilitator console, --plain line mode, --script replay or --auto; writes the AAR."""
     from incsim.drill.aar import JOURNAL, prepare, write_outputs
     from incsim.drill.engine import DrillSession
+    from incsim.drill.feed import safe_text
     from incsim.drill.transcript import load_transcript, transcript_problems
     from incsim.files import OutputError
     from incsim.scenario.drill import load_drill
@@ -125,15 +126,6 @@ def drill(
                 raise ScenarioError(wrong)
     except ScenarioError as exc:
         fail(exc.problems)
-    if transcript is not None and transcript.drill and transcript.drill != loaded.drill.metadata.title:
-        fail(
-            [
-                (
-                    f"{script or resume}: recorded for the drill '{transcript.drill}', not "
-                    f"'{loaded.drill.metadata.title}'"
-                )
-            ]
-        )
     if seed is None:
         seed = transcript.seed if transcript is not None else secrets.randbelow(2**31)
     elif transcript is not None and resume is not None and seed != transcript.seed:
@@ -177,7 +169,7 @@ def drill(
             f"facilitator: {stop.facilitator_url}",
             err=True,
         )
-    typer.echo(f"drill '{session.title}', seed {seed}, results in {out}", err=True)
+    typer.echo(f"drill '{safe_text(session.title)}', seed {seed}, results in {out}", err=True)
     try:
         if headless:
             while not session.finished:

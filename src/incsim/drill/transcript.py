@@ -93,6 +93,8 @@ class Transcript:
     """The file it was read from (for located problems; empty when made in memory)."""
     places: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
     """The 1-based line and column of each action in ``source``."""
+    drill_place: tuple[int, int] = field(default=(1, 1), repr=False, compare=False)
+    """The 1-based line and column of the ``drill:`` title in ``source``."""
 
     def header(self) -> str:
         """The YAML before the first action."""
@@ -201,6 +203,7 @@ def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
             raise bad(wrong[1], where, f"actions.{i}.{wrong[0]}")
         out.append(Action(float(t), do, args))
         places.append((where[0] + 1, where[1] + 1) if where else (1, 1))
+    title_at = _value_pos(root, "drill") or (0, 0)
     return Transcript(
         drill=data.get("drill", ""),
         seed=seed,
@@ -208,6 +211,7 @@ def transcript_from_text(text: str, file: str = "<string>") -> Transcript:
         actions=out,
         source=file,
         places=places,
+        drill_place=(title_at[0] + 1, title_at[1] + 1),
     )
 
 
@@ -269,14 +273,18 @@ def _wrong_arg(do: str, args: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def transcript_problems(transcript: Transcript, drill: Drill) -> list[LocatedProblem]:
-    """What in ``transcript`` names something ``drill`` does not have (a decision or its option,
-    an inject, an expectation, an objective, a played role, a player's action), located."""
+    """What in ``transcript`` names something ``drill`` does not have (its title, a decision or its
+    option, an inject, an expectation, an objective, a played role, a player's action), located."""
     decisions = {d.id: [o.id for o in d.options] for d in drill.decisions}
     injects = [i.id for i in drill.injects]
     expectations = [e.id for i in drill.injects for e in i.expectations]
     objectives = [o.id for o in drill.objectives]
     played = [r.id for r in drill.seats if r.played]
+    where = transcript.source or "<transcript>"
     out = []
+    if transcript.drill and transcript.drill != drill.metadata.title:
+        message = f"recorded for the drill '{transcript.drill}', not '{drill.metadata.title}'"
+        out.append(LocatedProblem(where, *transcript.drill_place, "drill", message))
     for i, act in enumerate(transcript.actions):
         a = act.args
         checks: list[tuple[str, Any, list[str], str]] = []
@@ -297,7 +305,6 @@ def transcript_problems(transcript: Transcript, drill: Drill) -> list[LocatedPro
             checks.append(("role", a["role"], played, "played role"))
             checks.append(("action", a["action"], list(ACTIONS), "player's action"))
         line, col = transcript.places[i] if i < len(transcript.places) else (1, 1)
-        where = transcript.source or "<transcript>"
         for key, value, known, what in checks:
             if value not in known:
                 message = f"unknown {what}: '{value}'{_known(str(value), known)}"

@@ -106,12 +106,17 @@ def apply_override(scenario_dict: dict[str, Any], path: str, value: Any) -> dict
     """A copy of ``scenario_dict`` with the value at dotted ``path`` replaced by ``value``.
 
     ``scenario_dict`` is scenario data as ``scenario_data`` gives it; an ``OverrideError`` says
-    why a path does not lead to an existing key. The input is left unchanged.
+    why a path does not lead to an existing key. The input is left unchanged: only the mappings
+    and lists on the way to ``path`` are copied, the rest is shared with the input (a sweep makes
+    a scenario per point, thousands of them; copying each whole cost more than validating it).
+    Neither the input nor the copy is changed in place afterwards: validation reads them.
     """
     loc = resolve_path(scenario_dict, path)
-    out = copy.deepcopy(scenario_dict)
+    out = dict(scenario_dict)
     node: Any = out
     for key in loc[:-1]:
-        node = node[key]
+        child = node[key]
+        node[key] = child = dict(child) if isinstance(child, dict) else list(child)
+        node = child
     node[loc[-1]] = copy.deepcopy(value)
     return out
