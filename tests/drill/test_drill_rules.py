@@ -515,3 +515,32 @@ def test_a_decision_never_asked_is_not_varied_but_the_next_one_is():
     assert "failover" not in s.decided and s.decided["status"].option == "wait"
     options = [(v.decision, v.option) for v in counterfactuals(s, 1) if v.varies == "option"]
     assert options == [("status", "post")]
+
+
+def test_a_drills_world_meets_its_own_incident_alone_whatever_the_scenarios_arrivals(failover, tmp_path):
+    """The drill's world takes no arrivals and no per-service failures from its scenario, so it
+    needs no horizon of its own (a horizon ends only those): even a scenario whose services fail
+    on their own many times a day, over one day that ends before T0, adds no incident."""
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    seed = (ROOT / "scenarios" / "seed.yaml").read_text()
+    old = "  arrivals:\n    rate_per_week: 3 "
+    assert "  horizon_days: 28\n" in seed and old in seed
+    seed = seed.replace("  horizon_days: 28\n", "  horizon_days: 1\n")
+    seed = seed.replace(old, "  arrivals:\n    per_service: true\n    rate_per_week: 500 ")
+    (tmp_path / "seed.yaml").write_text(seed)
+    (tmp_path / "drills").mkdir()
+    loaded = load_drill_text(
+        FAILOVER.read_text(), str(tmp_path / "drills" / "x.yaml"), base=tmp_path / "drills"
+    )
+    arrivals = loaded.scenario.incidents.arrivals
+    assert arrivals is not None and arrivals.per_service and loaded.scenario.simulation.horizon_days == 1
+    s = DrillSession(loaded, 7)
+    assert s.t0 > 1440  # T0 lies past the scenario's one day
+    s.play_out()
+    detected = [e.incident for e in s.world.log.events if e.kind is Kind.DETECTED]
+    assert detected == [0] and {e.incident for e in s.world.log.events} == {0}
+    usual = DrillSession(failover, 7)
+    usual.play_out()
+    assert s.ttr() is not None and s.ttr() == pytest.approx(usual.ttr())

@@ -39,7 +39,6 @@ from incsim.model.live_incident import LiveIncident
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.drill import (
-    HORIZON_DAYS,
     ChangeWork,
     CloseRoom,
     Contain,
@@ -105,9 +104,9 @@ class DrillSession(Playing, Showing):
         self.clock_state: tuple[float, bool] | None = None  # the console's last speed and pause
         self.duration = self.drill.metadata.duration_min
         self.streams = Streams(self.seed, replication)
-        self.world = World(
-            self.scenario, self.protocol, self.streams, [self.spec], horizon=self.t0 + HORIZON_DAYS * 1440.0
-        )
+        # no horizon: a horizon ends only arrivals and per-service failures, and the drill's world
+        # has neither (drill_scenario); it meets its own incident alone
+        self.world = World(self.scenario, self.protocol, self.streams, [self.spec])
         self._feed: list[FeedItem] = []
         self.fired: dict[str, Fired] = {}
         self.decided: dict[str, Decided] = {}
