@@ -544,3 +544,46 @@ def test_a_drills_world_meets_its_own_incident_alone_whatever_the_scenarios_arri
     usual = DrillSession(failover, 7)
     usual.play_out()
     assert s.ttr() is not None and s.ttr() == pytest.approx(usual.ttr())
+
+
+def test_a_players_decision_is_logged_as_theirs_with_its_effect_in_the_feed(failover):
+    """The event log holds the player's mark (``decide``, by the seat), the decision itself (its
+    id, option and who took it) and the effect; the feed says where the debugger's work stood."""
+    from incsim.model.events import Injected
+
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    start = len(s.world.log.events)
+    s.decide("failover", "failover")
+    now = s.world.env.now
+    player = s.person("oncall")
+    assert s.world.log.events[start:] == [
+        Injected(now, 0, player, what="player", id="decide", by="oncall"),
+        Injected(
+            now, 0, "oncall", what="decision", id="failover", option="failover", by="room", wait_min=0.0
+        ),
+        Injected(now, 0, "oncall", what="fail_over", remaining_work=0.25, extra_min=5.0),
+    ]
+    effect = s.feed()[-1]
+    assert effect.source == "effect" and s.run.phase == "diagnose"  # 30 min median: still diagnosing at T+9
+    assert effect.text.endswith("(the debugger is at: diagnose)")
+
+
+def test_a_decision_can_page_a_duty_by_name(failover):
+    """``page`` names a person, a team or a duty: a duty (``legal``) brings in someone who holds
+    it, as a stakeholder, at the moment of the decision."""
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "          - {do: nothing}\n", "          - {do: page, who: [legal]}\n", 1
+    )
+    assert "{do: page, who: [legal]}" in text
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    now = s.world.env.now
+    s.decide("failover", "debug")
+    paged = [e for e in s.world.log.events if e.kind is Kind.PAGED and e.t == now]
+    assert [(e.role, "legal" in s.world.roster.engineers[e.who].duties) for e in paged] == [
+        ("stakeholder", True)
+    ]
