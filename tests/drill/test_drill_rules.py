@@ -587,3 +587,35 @@ def test_a_decision_can_page_a_duty_by_name(failover):
     assert [(e.role, "legal" in s.world.roster.engineers[e.who].duties) for e in paged] == [
         ("stakeholder", True)
     ]
+
+
+def test_playing_out_goes_on_past_a_decision_asked_after_every_stop():
+    """After the last scheduled stop the model runs on to the resolution; a played decision a
+    condition asks on the way (all-clear at mitigation, before the last service recovers) halts
+    the world there, and the playing out carries on rather than ending with the incident open."""
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    cascading = ROOT / "scenarios" / "drills" / "cascading-outage.yaml"
+    text = cascading.read_text().replace(
+        "modules:\n",
+        """  - id: all-clear
+    when: {mitigated: true}
+    prompt: Customers are served again. Declare the all-clear?
+    role: ic
+    timeout_min: 5
+    default: hold
+    options:
+      - {id: hold, label: Hold until every service is back, effects: [{do: nothing}]}
+      - {id: declare, label: Declare it, effects: [{do: nothing}]}
+modules:
+""",
+        1,
+    )
+    assert "id: all-clear" in text
+    s = DrillSession(load_drill_text(text, str(cascading), base=cascading.parent), 7)
+    s.play_out()
+    mitigated = next(e.t for e in s.world.log.events if e.kind is Kind.MITIGATED)
+    resolved = next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
+    assert s.prompted["all-clear"] == mitigated < resolved and mitigated - s.t0 > s.duration
+    assert s.resolved and s.ttr() == pytest.approx(resolved - s.t0)
