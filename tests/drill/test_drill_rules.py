@@ -619,3 +619,29 @@ modules:
     resolved = next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
     assert s.prompted["all-clear"] == mitigated < resolved and mitigated - s.t0 > s.duration
     assert s.resolved and s.ttr() == pytest.approx(resolved - s.t0)
+
+
+def test_containment_is_logged_as_the_drills_decision_and_takes_services_offline():
+    """``contain`` records the decision as a containment taken in the drill (not in any medium
+    of the model's) and marks each service it takes offline as affected via containment."""
+    from incsim.model.events import Affected, Decision, Injected
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "          - {do: nothing}\n", "          - {do: contain, take_offline: [search]}\n", 1
+    )
+    assert "{do: contain, take_offline: [search]}" in text
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    start = len(s.world.log.events)
+    s.decide("failover", "debug")
+    now = s.world.env.now
+    assert s.world.log.events[start:] == [
+        Injected(now, 0, s.person("oncall"), what="player", id="decide", by="oncall"),
+        Injected(now, 0, "oncall", what="decision", id="failover", option="debug", by="room", wait_min=0.0),
+        Decision(
+            now, 0, "oncall", name="containment: failover", medium="drill", wait_min=0.0, containment=True
+        ),
+        Affected(now, 0, "", service="search", via="containment", customer_facing=True),
+    ]
+    assert s.run.contained and "search" in s.run.affected
