@@ -645,3 +645,19 @@ def test_containment_is_logged_as_the_drills_decision_and_takes_services_offline
         Affected(now, 0, "", service="search", via="containment", customer_facing=True),
     ]
     assert s.run.contained and "search" in s.run.affected
+
+
+def test_control_returns_with_the_present_instant_finished(failover):
+    """A session hands control back (made, or after each step) only with every event at or before
+    ``now`` processed: at T0 the detection and its pages come before the page inject, and no
+    event of the present minute is left for later."""
+    s = DrillSession(failover, 7)
+    assert s.world.env.peek() > s.world.env.now
+    sources = [f.source for f in s.feed()]
+    assert sources.index("inject") == len(sources) - 1 and sources.count("event") >= 3
+    stops = []
+    while not s.finished:
+        s.step()
+        stops.append(s.now)
+        assert s.world.env.peek() > s.world.env.now, f"events left at T+{s.now:g}"
+    assert stops[:3] == [8.0, 9.0, 14.0]  # the replica note, the decision, its default

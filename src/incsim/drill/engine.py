@@ -131,9 +131,7 @@ class DrillSession(Playing, Showing):
             lambda ev: False, limit=self.t0
         )  # the incident is detected at T0, before any inject
         for item in [*self.drill.injects, *self.drill.decisions]:
-            if getattr(item, "on_demand", False):
-                continue
-            if item.at is not None:
+            if item.at is not None:  # never on an on-demand inject (the drill's checks refuse it)
                 self._due[item.id] = self.t0 + item.at
         self._settle()
 
