@@ -661,3 +661,18 @@ def test_control_returns_with_the_present_instant_finished(failover):
         stops.append(s.now)
         assert s.world.env.peek() > s.world.env.now, f"events left at T+{s.now:g}"
     assert stops[:3] == [8.0, 9.0, 14.0]  # the replica note, the decision, its default
+
+
+def test_an_on_demand_inject_with_a_time_is_refused_so_a_session_never_schedules_one():
+    """A session schedules every item with an ``at``: it can, because the drill's checks refuse
+    an on-demand inject that has one."""
+    from incsim.scenario.drill import load_drill_text
+    from incsim.scenario.yamlread import ScenarioError
+
+    text = FAILOVER.read_text().replace("    on_demand: true\n", "    on_demand: true\n    at: 5\n", 1)
+    assert "    on_demand: true\n    at: 5\n" in text
+    with pytest.raises(ScenarioError) as err:
+        load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
+    assert str(err.value).endswith(
+        "db-failover.yaml:71:5: injects.3.at: an on-demand inject has no 'at', 'after' or 'when'"
+    )
