@@ -676,3 +676,26 @@ def test_an_on_demand_inject_with_a_time_is_refused_so_a_session_never_schedules
     assert str(err.value).endswith(
         "db-failover.yaml:71:5: injects.3.at: an on-demand inject has no 'at', 'after' or 'when'"
     )
+
+
+def test_what_follows_a_timed_out_default_at_once_fires_at_that_moment(failover):
+    """A default taken at its deadline in the middle of a long ``advance`` is followed at the same
+    instant by what follows it with no delay, not at the end of the advance."""
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "decisions:\n",
+        """  - id: still-down
+    after: failover.debug
+    lane: incident
+    from: data on-call
+    text: "The primary is still down; we keep debugging."
+decisions:
+""",
+        1,
+    )
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    s.advance(20)  # the decision's default (debug) is taken at T+14, inside this advance
+    assert s.decided["failover"].by == "default" and s.decided["failover"].t == 14.0
+    assert s.fired["still-down"].t == 14.0
