@@ -678,9 +678,10 @@ def test_an_on_demand_inject_with_a_time_is_refused_so_a_session_never_schedules
     )
 
 
-def test_what_follows_a_timed_out_default_at_once_fires_at_that_moment(failover):
-    """A default taken at its deadline in the middle of a long ``advance`` is followed at the same
-    instant by what follows it with no delay, not at the end of the advance."""
+def test_what_follows_a_decision_taken_by_the_clock_at_once_fires_at_that_moment():
+    """A default taken at its deadline, or a counterfactual's policy taken at its time, in the
+    middle of a long ``advance`` is followed at the same instant by what follows it with no
+    delay, not at the end of the advance."""
     from incsim.scenario.drill import load_drill_text
 
     text = FAILOVER.read_text().replace(
@@ -694,8 +695,11 @@ decisions:
 """,
         1,
     )
-    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
-    s.advance(9)
-    s.advance(20)  # the decision's default (debug) is taken at T+14, inside this advance
-    assert s.decided["failover"].by == "default" and s.decided["failover"].t == 14.0
-    assert s.fired["still-down"].t == 14.0
+    loaded = load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
+    # the default (debug) at its deadline, T+14; the policy's debug 2 minutes after the prompt
+    for policy, by, at in ((None, "default", 14.0), ({"failover": ("debug", 2.0)}, "room", 11.0)):
+        s = DrillSession(loaded, 7, policy=policy)
+        s.advance(9)
+        s.advance(20)  # the decision is taken inside this advance
+        assert (s.decided["failover"].by, s.decided["failover"].t) == (by, at)
+        assert s.fired["still-down"].t == at
