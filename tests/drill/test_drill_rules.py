@@ -703,3 +703,48 @@ decisions:
         s.advance(20)  # the decision is taken inside this advance
         assert (s.decided["failover"].by, s.decided["failover"].t) == (by, at)
         assert s.fired["still-down"].t == at
+
+
+def test_the_results_folder_takes_the_journal_away_and_is_replaced_with_force(failover, tmp_path):
+    """A folder holding only the journal is ready for results without ``--force`` (the results
+    replace it); one holding results is replaced with it. ``run.json`` names the protocol played
+    and the time to resolve to the microminute."""
+    import json
+
+    from incsim.drill.aar import JOURNAL, prepare, write_outputs
+    from incsim.output import OutputError
+
+    out = tmp_path / "out"
+    prepare(out, force=False)
+    assert out.is_dir() and list(out.iterdir()) == []
+    (out / JOURNAL).write_text("journal\n")
+    prepare(out, force=False)  # the journal alone does not make it taken
+    s = DrillSession(failover, 7, protocol="war-room")
+    write_outputs(s, out, replications=0)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"]
+    )
+    record = json.loads((out / "run.json").read_text())
+    assert (record["kind"], record["protocol"], record["seed"]) == ("drill", "war-room", 7)
+    assert record["ttr_min"] == round(s.ttr(), 6) and record["ttr_min"] != round(s.ttr(), 3)
+    with pytest.raises(OutputError, match="not empty"):
+        prepare(out, force=False)
+    prepare(out, force=True)
+    again = DrillSession(failover, 8)
+    write_outputs(again, out, force=True, replications=0)
+    assert json.loads((out / "run.json").read_text())["seed"] == 8
+
+
+def test_the_markdown_report_escapes_drill_text_for_markdown_not_html(failover):
+    from incsim.drill.aar import gather, render
+    from incsim.report.markdown import md_escape
+
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    text = "check *replica* lag & <primary>"
+    s.note(text, "acknowledge")
+    s.play_out()
+    html, md = render(gather(s, replications=0))
+    assert md_escape(text) == "check \\*replica\\* lag &amp; &lt;primary>"
+    assert f"- Note at T+09:00: {md_escape(text)}\n" in md
+    assert "check *replica* lag &amp; &lt;primary&gt;" in html

@@ -361,12 +361,12 @@ def write_outputs(session, out: Path, force: bool = False, replications: int = R
         "versions": package_versions(),
     }
     # the journal goes in the same change: the folder holds either it or the finished results
+    # (check_dir above judged the folder, journal allowed: hence force here)
     write_folder(
         out,
         [(name, files[name].encode("utf-8")) for name in FILES if name != "run.json"],
         manifest,
         force=True,
-        allowed=(JOURNAL,),
         stale=(JOURNAL,),
         hold=signals.deferred,
     )
