@@ -748,3 +748,27 @@ def test_the_markdown_report_escapes_drill_text_for_markdown_not_html(failover):
     assert md_escape(text) == "check \\*replica\\* lag &amp; &lt;primary>"
     assert f"- Note at T+09:00: {md_escape(text)}\n" in md
     assert "check *replica* lag &amp; &lt;primary&gt;" in html
+
+
+def test_a_decision_with_no_recommended_option_and_the_time_customers_were_served_again():
+    """A decision whose author recommends no option shows a dash and no verdict on whether the
+    room followed it; the report says when customer impact ended (the mitigation, from T0)."""
+    from incsim.clock import drill_time
+    from incsim.drill.aar import gather, render
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace("        recommended: true\n", "", 1)
+    assert text.count("recommended: true") == FAILOVER.read_text().count("recommended: true") - 1
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    s.decide("failover", "failover")
+    s.play_out()
+    data = gather(s, replications=0)
+    failover_row, status_row = data.decisions
+    assert (failover_row["recommended"], failover_row["followed"]) == ("—", None)
+    assert status_row["recommended"] == 'Post "degraded payments" on the status page'
+    mitigated = next(e.t for e in s.world.log.events if e.kind is Kind.MITIGATED)
+    assert data.mitigated_at == pytest.approx(mitigated - s.t0) and data.mitigated_at > 9
+    _, md = render(data)
+    assert f"customer impact over at {drill_time(mitigated - s.t0)}." in md

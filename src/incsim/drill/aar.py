@@ -143,9 +143,9 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 "decided": drill_time(taken.t if taken else None),
                 "time_to_decide": _time_to_decide(taken) if taken else "—",
                 "choice": label or "never asked",
-                "by": {"room": "the room", "default": "default (timed out)", "model": "simulated role"}.get(
-                    taken.by, ""
-                )
+                "by": {"room": "the room", "default": "default (timed out)", "model": "simulated role"}[
+                    taken.by
+                ]
                 if taken
                 else "",
                 "recommended": rec_opt.label if rec_opt else "—",
