@@ -131,7 +131,7 @@ def test_a_counterfactual_sentence_says_the_paired_difference():
     played = _variant("played", 81.2, 75.4, 87.6, 0.0, 0.0, 0.0, label="as played")
     assert sentence(played) == "As played, over the same replications: TTR 81 min [75–88]"
     proto = _variant("protocol", 54.3, 48.2, 61.4, -26.6, -33.4, -20.6)
-    assert sentence(proto, 80.0) == (
+    assert sentence(proto) == (
         "Under war-room: TTR 54 min [48–61] instead of 81 as played over the same replications "
         "(paired difference -27 min [-33 to -21])"
     )
@@ -181,7 +181,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
         option="failover",
         decided_at=9.0,
     )
-    row = variant_row(v, None)
+    row = variant_row(v)
     assert row["short"] == "failover \u2192 failover" and row["kind"] == "option"
     assert row["figures"]["ttr_min"] == "90 [85–96]"
     assert row["difference"]["ttr_min"] == "-8 [-13 to -2]"
@@ -194,7 +194,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
     }
     assert row["unresolved"] == 0 and row["label"] == "failover: Fail over"
     p = _variant("protocol", 50.0, math.nan, math.nan, 3.26, math.nan, math.nan, label="under hybrid")
-    prow = variant_row(p, None)
+    prow = variant_row(p)
     assert prow["short"] == "under hybrid"
     assert prow["figures"]["ttr_min"] == "50" and prow["difference"]["ttr_min"] == "+3"
 

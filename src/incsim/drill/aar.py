@@ -185,9 +185,8 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
             busy_svg = charts.svg(
                 charts.busy_figure([tl], colours), "aar-busy", "Who was busy during the drill's incident"
             )
-    played = session.ttr()
     found = counterfactuals(session, replications) if replications else []
-    variants = [variant_row(v, played) for v in found]
+    variants = [variant_row(v) for v in found]
     metrics = [m for m in TTR_METRICS if m != "data_exposure" or any(v.figures[m].mean > 0 for v in found)]
     answered: dict[str, list[str]] = {}
     for q, a in session.hotwash_answers:
@@ -273,7 +272,7 @@ def _cast(session) -> list[dict]:
 DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}
 
 
-def variant_row(v: Variant, played: float | None) -> dict:
+def variant_row(v: Variant) -> dict:
     def fmt(iv, m: str, sign: str = "") -> str:
         k = DIGITS[m]
         if iv.mean != iv.mean:
@@ -288,7 +287,7 @@ def variant_row(v: Variant, played: float | None) -> dict:
         "kind": v.varies,
         "label": v.label,
         "short": short,
-        "sentence": sentence(v, played),
+        "sentence": sentence(v),
         "unresolved": v.unresolved,
         "same": {
             m: ("n/a" if v.same_numbers[m] != v.same_numbers[m] else f"{v.same_numbers[m]:.{DIGITS[m]}f}")
