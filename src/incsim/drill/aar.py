@@ -168,7 +168,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
     people: list[dict] = []
     busy_svg = ""
     if any(e.kind is Kind.DETECTED for e in events):
-        tl = busy_timeline(events, session.protocol, 0)
+        tl = busy_timeline(events, session.protocol)  # no replication: nothing reads it here
         people = [
             {
                 "who": p.who,
