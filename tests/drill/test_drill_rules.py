@@ -772,3 +772,35 @@ def test_a_decision_with_no_recommended_option_and_the_time_customers_were_serve
     assert data.mitigated_at == pytest.approx(mitigated - s.t0) and data.mitigated_at > 9
     _, md = render(data)
     assert f"customer impact over at {drill_time(mitigated - s.t0)}." in md
+
+
+def test_the_report_names_the_incident_and_every_figure_of_its_cost():
+    """The report's incident line lists every root and says ``none`` for no flags; its table of
+    time and cost holds each of the run's per-incident figures, as the run's scoring gives them."""
+    from incsim.drill.aar import gather
+    from incsim.drill.counterfactual import scored
+
+    s = DrillSession(load_drill(ROOT / "scenarios" / "drills" / "cascading-outage.yaml"), 7)
+    s.play_out()
+    data = gather(s, replications=0)
+    assert data.incident == {
+        "category": "cascading",
+        "roots": "event-bus, orders-db",
+        "flags": "none",
+        "start": "Wed 10:40",
+    }
+    row = scored(s)
+    keys = {
+        "responder_hours",
+        "non_essential_hours",
+        "refocus_hours",
+        "engineer_hours",
+        "interruptions",
+        "war_room_minutes",
+        "peak_participants",
+        "customer_impact_min",
+        "data_exposure",
+        "cost_usd",
+    }
+    assert data.time == {k: float(row[k]) for k in keys}
+    assert data.time["peak_participants"] >= 2  # a cascade over three teams: never one person alone
