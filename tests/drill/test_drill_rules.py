@@ -709,6 +709,7 @@ def test_the_results_folder_takes_the_journal_away_and_is_replaced_with_force(fa
     """A folder holding only the journal is ready for results without ``--force`` (the results
     replace it); one holding results is replaced with it. ``run.json`` names the protocol played
     and the time to resolve to the microminute."""
+    import hashlib
     import json
 
     from incsim.drill.aar import JOURNAL, prepare, write_outputs
@@ -726,6 +727,9 @@ def test_the_results_folder_takes_the_journal_away_and_is_replaced_with_force(fa
     )
     record = json.loads((out / "run.json").read_text())
     assert (record["kind"], record["protocol"], record["seed"]) == ("drill", "war-room", 7)
+    sha = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in (failover.text, failover.scenario_text)]
+    assert [record["drill_sha256"], record["scenario_sha256"]] == sha
+    assert record["versions"]["incsim"] and "numpy" in record["versions"]
     assert record["ttr_min"] == round(s.ttr(), 6) and record["ttr_min"] != round(s.ttr(), 3)
     with pytest.raises(OutputError, match="not empty"):
         prepare(out, force=False)
@@ -748,6 +752,7 @@ def test_the_markdown_report_escapes_drill_text_for_markdown_not_html(failover):
     assert md_escape(text) == "check \\*replica\\* lag &amp; &lt;primary>"
     assert f"- Note at T+09:00: {md_escape(text)}\n" in md
     assert "check *replica* lag &amp; &lt;primary&gt;" in html
+    assert "\n\n\n" not in md  # blank lines the template leaves are collapsed to one
 
 
 def test_a_decision_with_no_recommended_option_and_the_time_customers_were_served_again():
@@ -783,6 +788,15 @@ def test_the_report_names_the_incident_and_every_figure_of_its_cost():
     s = DrillSession(load_drill(ROOT / "scenarios" / "drills" / "cascading-outage.yaml"), 7)
     s.play_out()
     data = gather(s, replications=0)
+    assert [m["title"] for m in data.modules] == [
+        "Detection and ownership",
+        "Coordination across teams",
+        "Fix and recovery",
+    ]
+    assert data.modules[2]["questions"] == [
+        "What made the rollback decision hard?",
+        "When does a call stop being useful?",
+    ]
     assert data.incident == {
         "category": "cascading",
         "roots": "event-bus, orders-db",

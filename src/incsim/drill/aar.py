@@ -105,7 +105,6 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 "how": "facilitator" if e.id in session.marks else ("event log" if outcome else ""),
             }
             if outcome is None:  # never reached (its inject never fired): no part of the score
-                row["points"] = 0.0
                 row["outcome"] = "not reached" if fired is None else "open"
             else:
                 got += row["points"]
