@@ -752,7 +752,6 @@ def test_the_markdown_report_escapes_drill_text_for_markdown_not_html(failover):
     assert md_escape(text) == "check \\*replica\\* lag &amp; &lt;primary>"
     assert f"- Note at T+09:00: {md_escape(text)}\n" in md
     assert "check *replica* lag &amp; &lt;primary&gt;" in html
-    assert "\n\n\n" not in md  # blank lines the template leaves are collapsed to one
 
 
 def test_a_decision_with_no_recommended_option_and_the_time_customers_were_served_again():
