@@ -817,3 +817,65 @@ def test_the_report_names_the_incident_and_every_figure_of_its_cost():
     }
     assert data.time == {k: float(row[k]) for k in keys}
     assert data.time["peak_participants"] >= 2  # a cascade over three teams: never one person alone
+
+
+def test_advance_returns_the_new_feed_and_status_updates_say_where_the_incident_stands(failover):
+    """``advance`` returns only what the feed gained (a default taken, in its own words); a
+    ``status_update`` posts the text the earlier choices pick, as investigating before the
+    mitigation; the playing out ends at the resolution's minute; an inject with no ``to``
+    says nobody."""
+    from incsim.model.events import Kind, Update
+    from incsim.scenario.drill import load_drill_text
+
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    before = len(s.feed())
+    new = s.advance(6)
+    assert new == s.feed()[before:] and len(new) == 3
+    assert (
+        new[0].text == "failover: timed out, default: Keep debugging the primary (5 min after it was asked)"
+    )
+    s.advance(16)  # stops at T+30, where the customers' email asks for the status decision
+    assert (s.now, list(s._queue)) == (30.0, ["status"])
+    start = len(s.world.log.events)
+    s.decide("status", "post")
+    (update,) = [e for e in s.world.log.events[start:] if isinstance(e, Update)]
+    assert (update.channel, update.status) == ("status", "investigating")
+    assert update.text == "Some payments are failing; we are investigating the payments database."
+    s.play_out()
+    assert s.world.env.now == next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
+    assert s.world.env.peek() > s.world.env.now  # the world had more to do: play_out stopped
+    text = FAILOVER.read_text().replace("    to: incident commander\n", "", 1)
+    assert "to: incident commander" not in text
+    bare = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    bare.fire("vp-asks")
+    assert bare.feed()[-1].text == "VP asks for an update: Any update on payments? Finance is asking."
+
+
+def test_a_status_update_after_the_mitigation_says_mitigated():
+    """On the cascading drill the customer-facing services recover before the last one: a status
+    update taken in between says ``mitigated``."""
+    from incsim.model.events import Kind, Update
+    from incsim.scenario.drill import load_drill_text
+
+    cascading = ROOT / "scenarios" / "drills" / "cascading-outage.yaml"
+    text = cascading.read_text().replace(
+        "modules:\n",
+        """  - id: all-clear
+    when: {mitigated: true}
+    prompt: Customers are served again. Tell them?
+    role: ic
+    timeout_min: 0.01
+    default: tell
+    options:
+      - {id: tell, label: Post it, effects: [{do: status_update, text: Payments are back.}]}
+      - {id: hold, label: Wait, effects: [{do: nothing}]}
+modules:
+""",
+        1,
+    )
+    s = DrillSession(load_drill_text(text, str(cascading), base=cascading.parent), 7)
+    s.play_out()
+    resolved = next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
+    (update,) = [e for e in s.world.log.events if isinstance(e, Update) and e.channel == "status"]
+    assert (update.status, update.text) == ("mitigated", "Payments are back.") and update.t < resolved
