@@ -879,3 +879,22 @@ modules:
     resolved = next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
     (update,) = [e for e in s.world.log.events if isinstance(e, Update) and e.channel == "status"]
     assert (update.status, update.text) == ("mitigated", "Payments are back.") and update.t < resolved
+
+
+def test_an_exposure_threshold_fires_at_its_minute_even_at_under_a_record_a_minute(tmp_path):
+    """An ``exposure_over`` condition is a stop at the minute the exposure reaches it, whatever
+    the rate: at 0.5 records a minute, 3.7 records are out at T+7.4, not at the next event."""
+    from incsim.scenario.drill import load_drill_text
+
+    seed = (ROOT / "scenarios" / "seed.yaml").read_text()
+    assert "      exposure_per_min: 100 " in seed
+    (tmp_path / "seed.yaml").write_text(
+        seed.replace("      exposure_per_min: 100 ", "      exposure_per_min: 0.5 ")
+    )
+    (tmp_path / "drills").mkdir()
+    drill = ROOT / "scenarios" / "drills" / "security-exfiltration.yaml"
+    text = drill.read_text().replace("when: {exposure_over: 1500}", "when: {exposure_over: 3.7}")
+    assert "exposure_over: 3.7" in text
+    s = DrillSession(load_drill_text(text, str(tmp_path / "drills" / "x.yaml"), base=tmp_path / "drills"), 7)
+    s.play_out()
+    assert s.fired["exposure-high"].t == pytest.approx(7.4)
