@@ -131,7 +131,7 @@ def test_a_counterfactual_sentence_says_the_paired_difference():
     played = _variant("played", 81.2, 75.4, 87.6, 0.0, 0.0, 0.0, label="as played")
     assert sentence(played) == "As played, over the same replications: TTR 81 min [75–88]"
     proto = _variant("protocol", 54.3, 48.2, 61.4, -26.6, -33.4, -20.6)
-    assert sentence(proto, 80.0) == (
+    assert sentence(proto) == (
         "Under war-room: TTR 54 min [48–61] instead of 81 as played over the same replications "
         "(paired difference -27 min [-33 to -21])"
     )
@@ -181,7 +181,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
         option="failover",
         decided_at=9.0,
     )
-    row = variant_row(v, None)
+    row = variant_row(v)
     assert row["short"] == "failover \u2192 failover" and row["kind"] == "option"
     assert row["figures"]["ttr_min"] == "90 [85–96]"
     assert row["difference"]["ttr_min"] == "-8 [-13 to -2]"
@@ -194,7 +194,7 @@ def test_a_variants_row_formats_each_figure_by_its_digits():
     }
     assert row["unresolved"] == 0 and row["label"] == "failover: Fail over"
     p = _variant("protocol", 50.0, math.nan, math.nan, 3.26, math.nan, math.nan, label="under hybrid")
-    prow = variant_row(p, None)
+    prow = variant_row(p)
     assert prow["short"] == "under hybrid"
     assert prow["figures"]["ttr_min"] == "50" and prow["difference"]["ttr_min"] == "+3"
 
@@ -515,3 +515,386 @@ def test_a_decision_never_asked_is_not_varied_but_the_next_one_is():
     assert "failover" not in s.decided and s.decided["status"].option == "wait"
     options = [(v.decision, v.option) for v in counterfactuals(s, 1) if v.varies == "option"]
     assert options == [("status", "post")]
+
+
+def test_a_drills_world_meets_its_own_incident_alone_whatever_the_scenarios_arrivals(failover, tmp_path):
+    """The drill's world takes no arrivals and no per-service failures from its scenario, so it
+    needs no horizon of its own (a horizon ends only those): even a scenario whose services fail
+    on their own many times a day, over one day that ends before T0, adds no incident."""
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    seed = (ROOT / "scenarios" / "seed.yaml").read_text()
+    old = "  arrivals:\n    rate_per_week: 3 "
+    assert "  horizon_days: 28\n" in seed and old in seed
+    seed = seed.replace("  horizon_days: 28\n", "  horizon_days: 1\n")
+    seed = seed.replace(old, "  arrivals:\n    per_service: true\n    rate_per_week: 500 ")
+    (tmp_path / "seed.yaml").write_text(seed)
+    (tmp_path / "drills").mkdir()
+    loaded = load_drill_text(
+        FAILOVER.read_text(), str(tmp_path / "drills" / "x.yaml"), base=tmp_path / "drills"
+    )
+    arrivals = loaded.scenario.incidents.arrivals
+    assert arrivals is not None and arrivals.per_service and loaded.scenario.simulation.horizon_days == 1
+    s = DrillSession(loaded, 7)
+    assert s.t0 > 1440  # T0 lies past the scenario's one day
+    s.play_out()
+    detected = [e.incident for e in s.world.log.events if e.kind is Kind.DETECTED]
+    assert detected == [0] and {e.incident for e in s.world.log.events} == {0}
+    usual = DrillSession(failover, 7)
+    usual.play_out()
+    assert s.ttr() is not None and s.ttr() == pytest.approx(usual.ttr())
+
+
+def test_a_players_decision_is_logged_as_theirs_with_its_effect_in_the_feed(failover):
+    """The event log holds the player's mark (``decide``, by the seat), the decision itself (its
+    id, option and who took it) and the effect; the feed says where the debugger's work stood."""
+    from incsim.model.events import Injected
+
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    start = len(s.world.log.events)
+    s.decide("failover", "failover")
+    now = s.world.env.now
+    player = s.person("oncall")
+    assert s.world.log.events[start:] == [
+        Injected(now, 0, player, what="player", id="decide", by="oncall"),
+        Injected(
+            now, 0, "oncall", what="decision", id="failover", option="failover", by="room", wait_min=0.0
+        ),
+        Injected(now, 0, "oncall", what="fail_over", remaining_work=0.25, extra_min=5.0),
+    ]
+    effect = s.feed()[-1]
+    assert effect.source == "effect" and s.run.phase == "diagnose"  # 30 min median: still diagnosing at T+9
+    assert effect.text.endswith("(the debugger is at: diagnose)")
+
+
+def test_a_decision_can_page_a_duty_by_name(failover):
+    """``page`` names a person, a team or a duty: a duty (``legal``) brings in someone who holds
+    it, as a stakeholder, at the moment of the decision."""
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "          - {do: nothing}\n", "          - {do: page, who: [legal]}\n", 1
+    )
+    assert "{do: page, who: [legal]}" in text
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    now = s.world.env.now
+    s.decide("failover", "debug")
+    paged = [e for e in s.world.log.events if e.kind is Kind.PAGED and e.t == now]
+    assert [(e.role, "legal" in s.world.roster.engineers[e.who].duties) for e in paged] == [
+        ("stakeholder", True)
+    ]
+
+
+def test_playing_out_goes_on_past_a_decision_asked_after_every_stop():
+    """After the last scheduled stop the model runs on to the resolution; a played decision a
+    condition asks on the way (all-clear at mitigation, before the last service recovers) halts
+    the world there, and the playing out carries on rather than ending with the incident open."""
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    cascading = ROOT / "scenarios" / "drills" / "cascading-outage.yaml"
+    text = cascading.read_text().replace(
+        "modules:\n",
+        """  - id: all-clear
+    when: {mitigated: true}
+    prompt: Customers are served again. Declare the all-clear?
+    role: ic
+    timeout_min: 5
+    default: hold
+    options:
+      - {id: hold, label: Hold until every service is back, effects: [{do: nothing}]}
+      - {id: declare, label: Declare it, effects: [{do: nothing}]}
+modules:
+""",
+        1,
+    )
+    assert "id: all-clear" in text
+    s = DrillSession(load_drill_text(text, str(cascading), base=cascading.parent), 7)
+    s.play_out()
+    mitigated = next(e.t for e in s.world.log.events if e.kind is Kind.MITIGATED)
+    resolved = next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
+    assert s.prompted["all-clear"] == mitigated < resolved and mitigated - s.t0 > s.duration
+    assert s.resolved and s.ttr() == pytest.approx(resolved - s.t0)
+
+
+def test_containment_is_logged_as_the_drills_decision_and_takes_services_offline():
+    """``contain`` records the decision as a containment taken in the drill (not in any medium
+    of the model's) and marks each service it takes offline as affected via containment."""
+    from incsim.model.events import Affected, Decision, Injected
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "          - {do: nothing}\n", "          - {do: contain, take_offline: [search]}\n", 1
+    )
+    assert "{do: contain, take_offline: [search]}" in text
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    start = len(s.world.log.events)
+    s.decide("failover", "debug")
+    now = s.world.env.now
+    assert s.world.log.events[start:] == [
+        Injected(now, 0, s.person("oncall"), what="player", id="decide", by="oncall"),
+        Injected(now, 0, "oncall", what="decision", id="failover", option="debug", by="room", wait_min=0.0),
+        Decision(
+            now, 0, "oncall", name="containment: failover", medium="drill", wait_min=0.0, containment=True
+        ),
+        Affected(now, 0, "", service="search", via="containment", customer_facing=True),
+    ]
+    assert s.run.contained and "search" in s.run.affected
+
+
+def test_control_returns_with_the_present_instant_finished(failover):
+    """A session hands control back (made, or after each step) only with every event at or before
+    ``now`` processed: at T0 the detection and its pages come before the page inject, and no
+    event of the present minute is left for later."""
+    s = DrillSession(failover, 7)
+    assert s.world.env.peek() > s.world.env.now
+    sources = [f.source for f in s.feed()]
+    assert sources.index("inject") == len(sources) - 1 and sources.count("event") >= 3
+    stops = []
+    while not s.finished:
+        s.step()
+        stops.append(s.now)
+        assert s.world.env.peek() > s.world.env.now, f"events left at T+{s.now:g}"
+    assert stops[:3] == [8.0, 9.0, 14.0]  # the replica note, the decision, its default
+
+
+def test_an_on_demand_inject_with_a_time_is_refused_so_a_session_never_schedules_one():
+    """A session schedules every item with an ``at``: it can, because the drill's checks refuse
+    an on-demand inject that has one."""
+    from incsim.scenario.drill import load_drill_text
+    from incsim.scenario.yamlread import ScenarioError
+
+    text = FAILOVER.read_text().replace("    on_demand: true\n", "    on_demand: true\n    at: 5\n", 1)
+    assert "    on_demand: true\n    at: 5\n" in text
+    with pytest.raises(ScenarioError) as err:
+        load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
+    assert str(err.value).endswith(
+        "db-failover.yaml:71:5: injects.3.at: an on-demand inject has no 'at', 'after' or 'when'"
+    )
+
+
+def test_what_follows_a_decision_taken_by_the_clock_at_once_fires_at_that_moment():
+    """A default taken at its deadline, or a counterfactual's policy taken at its time, in the
+    middle of a long ``advance`` is followed at the same instant by what follows it with no
+    delay, not at the end of the advance."""
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace(
+        "decisions:\n",
+        """  - id: still-down
+    after: failover.debug
+    lane: incident
+    from: data on-call
+    text: "The primary is still down; we keep debugging."
+decisions:
+""",
+        1,
+    )
+    loaded = load_drill_text(text, str(FAILOVER), base=FAILOVER.parent)
+    # the default (debug) at its deadline, T+14; the policy's debug 2 minutes after the prompt
+    for policy, by, at in ((None, "default", 14.0), ({"failover": ("debug", 2.0)}, "room", 11.0)):
+        s = DrillSession(loaded, 7, policy=policy)
+        s.advance(9)
+        s.advance(20)  # the decision is taken inside this advance
+        assert (s.decided["failover"].by, s.decided["failover"].t) == (by, at)
+        assert s.fired["still-down"].t == at
+
+
+def test_the_results_folder_takes_the_journal_away_and_is_replaced_with_force(failover, tmp_path):
+    """A folder holding only the journal is ready for results without ``--force`` (the results
+    replace it); one holding results is replaced with it. ``run.json`` names the protocol played
+    and the time to resolve to the microminute."""
+    import hashlib
+    import json
+
+    from incsim.drill.aar import JOURNAL, prepare, write_outputs
+    from incsim.output import OutputError
+
+    out = tmp_path / "out"
+    prepare(out, force=False)
+    assert out.is_dir() and list(out.iterdir()) == []
+    (out / JOURNAL).write_text("journal\n")
+    prepare(out, force=False)  # the journal alone does not make it taken
+    s = DrillSession(failover, 7, protocol="war-room")
+    write_outputs(s, out, replications=0)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["events.jsonl", "transcript.yaml", "aar.html", "aar.md", "run.json"]
+    )
+    record = json.loads((out / "run.json").read_text())
+    assert (record["kind"], record["protocol"], record["seed"]) == ("drill", "war-room", 7)
+    sha = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in (failover.text, failover.scenario_text)]
+    assert [record["drill_sha256"], record["scenario_sha256"]] == sha
+    assert record["versions"]["incsim"] and "numpy" in record["versions"]
+    assert record["ttr_min"] == round(s.ttr(), 6) and record["ttr_min"] != round(s.ttr(), 3)
+    with pytest.raises(OutputError, match="not empty"):
+        prepare(out, force=False)
+    prepare(out, force=True)
+    again = DrillSession(failover, 8)
+    write_outputs(again, out, force=True, replications=0)
+    assert json.loads((out / "run.json").read_text())["seed"] == 8
+
+
+def test_the_markdown_report_escapes_drill_text_for_markdown_not_html(failover):
+    from incsim.drill.aar import gather, render
+    from incsim.report.markdown import md_escape
+
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    text = "check *replica* lag & <primary>"
+    s.note(text, "acknowledge")
+    s.play_out()
+    html, md = render(gather(s, replications=0))
+    assert md_escape(text) == "check \\*replica\\* lag &amp; &lt;primary>"
+    assert f"- Note at T+09:00: {md_escape(text)}\n" in md
+    assert "check *replica* lag &amp; &lt;primary&gt;" in html
+
+
+def test_a_decision_with_no_recommended_option_and_the_time_customers_were_served_again():
+    """A decision whose author recommends no option shows a dash and no verdict on whether the
+    room followed it; the report says when customer impact ended (the mitigation, from T0)."""
+    from incsim.clock import drill_time
+    from incsim.drill.aar import gather, render
+    from incsim.model.events import Kind
+    from incsim.scenario.drill import load_drill_text
+
+    text = FAILOVER.read_text().replace("        recommended: true\n", "", 1)
+    assert text.count("recommended: true") == FAILOVER.read_text().count("recommended: true") - 1
+    s = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    s.advance(9)
+    s.decide("failover", "failover")
+    s.play_out()
+    data = gather(s, replications=0)
+    failover_row, status_row = data.decisions
+    assert (failover_row["recommended"], failover_row["followed"]) == ("—", None)
+    assert status_row["recommended"] == 'Post "degraded payments" on the status page'
+    mitigated = next(e.t for e in s.world.log.events if e.kind is Kind.MITIGATED)
+    assert data.mitigated_at == pytest.approx(mitigated - s.t0) and data.mitigated_at > 9
+    _, md = render(data)
+    assert f"customer impact over at {drill_time(mitigated - s.t0)}." in md
+
+
+def test_the_report_names_the_incident_and_every_figure_of_its_cost():
+    """The report's incident line lists every root and says ``none`` for no flags; its table of
+    time and cost holds each of the run's per-incident figures, as the run's scoring gives them."""
+    from incsim.drill.aar import gather
+    from incsim.drill.counterfactual import scored
+
+    s = DrillSession(load_drill(ROOT / "scenarios" / "drills" / "cascading-outage.yaml"), 7)
+    s.play_out()
+    data = gather(s, replications=0)
+    assert [m["title"] for m in data.modules] == [
+        "Detection and ownership",
+        "Coordination across teams",
+        "Fix and recovery",
+    ]
+    assert data.modules[2]["questions"] == [
+        "What made the rollback decision hard?",
+        "When does a call stop being useful?",
+    ]
+    assert data.incident == {
+        "category": "cascading",
+        "roots": "event-bus, orders-db",
+        "flags": "none",
+        "start": "Wed 10:40",
+    }
+    row = scored(s)
+    keys = {
+        "responder_hours",
+        "non_essential_hours",
+        "refocus_hours",
+        "engineer_hours",
+        "interruptions",
+        "war_room_minutes",
+        "peak_participants",
+        "customer_impact_min",
+        "data_exposure",
+        "cost_usd",
+    }
+    assert data.time == {k: float(row[k]) for k in keys}
+    assert data.time["peak_participants"] >= 2  # a cascade over three teams: never one person alone
+
+
+def test_advance_returns_the_new_feed_and_status_updates_say_where_the_incident_stands(failover):
+    """``advance`` returns only what the feed gained (a default taken, in its own words); a
+    ``status_update`` posts the text the earlier choices pick, as investigating before the
+    mitigation; the playing out ends at the resolution's minute; an inject with no ``to``
+    says nobody."""
+    from incsim.model.events import Kind, Update
+    from incsim.scenario.drill import load_drill_text
+
+    s = DrillSession(failover, 7)
+    s.advance(9)
+    before = len(s.feed())
+    new = s.advance(6)
+    assert new == s.feed()[before:] and len(new) == 3
+    assert (
+        new[0].text == "failover: timed out, default: Keep debugging the primary (5 min after it was asked)"
+    )
+    s.advance(16)  # stops at T+30, where the customers' email asks for the status decision
+    assert (s.now, list(s._queue)) == (30.0, ["status"])
+    start = len(s.world.log.events)
+    s.decide("status", "post")
+    (update,) = [e for e in s.world.log.events[start:] if isinstance(e, Update)]
+    assert (update.channel, update.status) == ("status", "investigating")
+    assert update.text == "Some payments are failing; we are investigating the payments database."
+    s.play_out()
+    assert s.world.env.now == next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
+    assert s.world.env.peek() > s.world.env.now  # the world had more to do: play_out stopped
+    text = FAILOVER.read_text().replace("    to: incident commander\n", "", 1)
+    assert "to: incident commander" not in text
+    bare = DrillSession(load_drill_text(text, str(FAILOVER), base=FAILOVER.parent), 7)
+    bare.fire("vp-asks")
+    assert bare.feed()[-1].text == "VP asks for an update: Any update on payments? Finance is asking."
+
+
+def test_a_status_update_after_the_mitigation_says_mitigated():
+    """On the cascading drill the customer-facing services recover before the last one: a status
+    update taken in between says ``mitigated``."""
+    from incsim.model.events import Kind, Update
+    from incsim.scenario.drill import load_drill_text
+
+    cascading = ROOT / "scenarios" / "drills" / "cascading-outage.yaml"
+    text = cascading.read_text().replace(
+        "modules:\n",
+        """  - id: all-clear
+    when: {mitigated: true}
+    prompt: Customers are served again. Tell them?
+    role: ic
+    timeout_min: 0.01
+    default: tell
+    options:
+      - {id: tell, label: Post it, effects: [{do: status_update, text: Payments are back.}]}
+      - {id: hold, label: Wait, effects: [{do: nothing}]}
+modules:
+""",
+        1,
+    )
+    s = DrillSession(load_drill_text(text, str(cascading), base=cascading.parent), 7)
+    s.play_out()
+    resolved = next(e.t for e in s.world.log.events if e.kind is Kind.RESOLVED)
+    (update,) = [e for e in s.world.log.events if isinstance(e, Update) and e.channel == "status"]
+    assert (update.status, update.text) == ("mitigated", "Payments are back.") and update.t < resolved
+
+
+def test_an_exposure_threshold_fires_at_its_minute_even_at_under_a_record_a_minute(tmp_path):
+    """An ``exposure_over`` condition is a stop at the minute the exposure reaches it, whatever
+    the rate: at 0.5 records a minute, 3.7 records are out at T+7.4, not at the next event."""
+    from incsim.scenario.drill import load_drill_text
+
+    seed = (ROOT / "scenarios" / "seed.yaml").read_text()
+    assert "      exposure_per_min: 100 " in seed
+    (tmp_path / "seed.yaml").write_text(
+        seed.replace("      exposure_per_min: 100 ", "      exposure_per_min: 0.5 ")
+    )
+    (tmp_path / "drills").mkdir()
+    drill = ROOT / "scenarios" / "drills" / "security-exfiltration.yaml"
+    text = drill.read_text().replace("when: {exposure_over: 1500}", "when: {exposure_over: 3.7}")
+    assert "exposure_over: 3.7" in text
+    s = DrillSession(load_drill_text(text, str(tmp_path / "drills" / "x.yaml"), base=tmp_path / "drills"), 7)
+    s.play_out()
+    assert s.fired["exposure-high"].t == pytest.approx(7.4)

@@ -105,7 +105,6 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 "how": "facilitator" if e.id in session.marks else ("event log" if outcome else ""),
             }
             if outcome is None:  # never reached (its inject never fired): no part of the score
-                row["points"] = 0.0
                 row["outcome"] = "not reached" if fired is None else "open"
             else:
                 got += row["points"]
@@ -143,9 +142,9 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
                 "decided": drill_time(taken.t if taken else None),
                 "time_to_decide": _time_to_decide(taken) if taken else "—",
                 "choice": label or "never asked",
-                "by": {"room": "the room", "default": "default (timed out)", "model": "simulated role"}.get(
-                    taken.by, ""
-                )
+                "by": {"room": "the room", "default": "default (timed out)", "model": "simulated role"}[
+                    taken.by
+                ]
                 if taken
                 else "",
                 "recommended": rec_opt.label if rec_opt else "—",
@@ -168,7 +167,7 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
     people: list[dict] = []
     busy_svg = ""
     if any(e.kind is Kind.DETECTED for e in events):
-        tl = busy_timeline(events, session.protocol, 0)
+        tl = busy_timeline(events, session.protocol)  # no replication: nothing reads it here
         people = [
             {
                 "who": p.who,
@@ -185,9 +184,8 @@ def gather(session, replications: int = REPLICATIONS) -> AarData:
             busy_svg = charts.svg(
                 charts.busy_figure([tl], colours), "aar-busy", "Who was busy during the drill's incident"
             )
-    played = session.ttr()
     found = counterfactuals(session, replications) if replications else []
-    variants = [variant_row(v, played) for v in found]
+    variants = [variant_row(v) for v in found]
     metrics = [m for m in TTR_METRICS if m != "data_exposure" or any(v.figures[m].mean > 0 for v in found)]
     answered: dict[str, list[str]] = {}
     for q, a in session.hotwash_answers:
@@ -273,7 +271,7 @@ def _cast(session) -> list[dict]:
 DIGITS = {"ttr_min": 0, "engineer_hours": 1, "customer_impact_min": 0, "data_exposure": 0}
 
 
-def variant_row(v: Variant, played: float | None) -> dict:
+def variant_row(v: Variant) -> dict:
     def fmt(iv, m: str, sign: str = "") -> str:
         k = DIGITS[m]
         if iv.mean != iv.mean:
@@ -288,7 +286,7 @@ def variant_row(v: Variant, played: float | None) -> dict:
         "kind": v.varies,
         "label": v.label,
         "short": short,
-        "sentence": sentence(v, played),
+        "sentence": sentence(v),
         "unresolved": v.unresolved,
         "same": {
             m: ("n/a" if v.same_numbers[m] != v.same_numbers[m] else f"{v.same_numbers[m]:.{DIGITS[m]}f}")
@@ -361,12 +359,12 @@ def write_outputs(session, out: Path, force: bool = False, replications: int = R
         "versions": package_versions(),
     }
     # the journal goes in the same change: the folder holds either it or the finished results
+    # (check_dir above judged the folder, journal allowed: hence force here)
     write_folder(
         out,
         [(name, files[name].encode("utf-8")) for name in FILES if name != "run.json"],
         manifest,
         force=True,
-        allowed=(JOURNAL,),
         stale=(JOURNAL,),
         hold=signals.deferred,
     )

@@ -144,13 +144,13 @@ def _signed(x: float) -> str:
     return "±0" if r == 0 else f"{r:+d}"
 
 
-def sentence(v: Variant, played_ttr: float | None = None) -> str:
+def sentence(v: Variant) -> str:
     """The counterfactual in words, e.g. "Had ... at T+20:00: TTR 54 min [48–61] instead of 81 as
     played over the same replications (paired difference -27 min [-33 to -21])".
 
     Both figures are means over the same replications (the variant's and the as-played history's),
-    so "instead of" and the paired difference say the same thing; ``played_ttr`` (the session's
-    own TTR, one history) is not compared with a mean.
+    so "instead of" and the paired difference say the same thing; the session's own TTR (one
+    history) is not compared with a mean.
     """
     from incsim.clock import drill_time
 

@@ -39,7 +39,6 @@ from incsim.model.live_incident import LiveIncident
 from incsim.model.streams import Streams
 from incsim.model.world import World
 from incsim.scenario.drill import (
-    HORIZON_DAYS,
     ChangeWork,
     CloseRoom,
     Contain,
@@ -105,9 +104,9 @@ class DrillSession(Playing, Showing):
         self.clock_state: tuple[float, bool] | None = None  # the console's last speed and pause
         self.duration = self.drill.metadata.duration_min
         self.streams = Streams(self.seed, replication)
-        self.world = World(
-            self.scenario, self.protocol, self.streams, [self.spec], horizon=self.t0 + HORIZON_DAYS * 1440.0
-        )
+        # no horizon: a horizon ends only arrivals and per-service failures, and the drill's world
+        # has neither (drill_scenario); it meets its own incident alone
+        self.world = World(self.scenario, self.protocol, self.streams, [self.spec])
         self._feed: list[FeedItem] = []
         self.fired: dict[str, Fired] = {}
         self.decided: dict[str, Decided] = {}
@@ -132,9 +131,7 @@ class DrillSession(Playing, Showing):
             lambda ev: False, limit=self.t0
         )  # the incident is detected at T0, before any inject
         for item in [*self.drill.injects, *self.drill.decisions]:
-            if getattr(item, "on_demand", False):
-                continue
-            if item.at is not None:
+            if item.at is not None:  # never on an on-demand inject (the drill's checks refuse it)
                 self._due[item.id] = self.t0 + item.at
         self._settle()
 
