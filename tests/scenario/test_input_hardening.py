@@ -344,6 +344,10 @@ def test_a_drill_title_sends_no_escape_or_bidi_override_to_the_terminal(tmp_path
         "  title: Payments database failover\n",
         '  title: "Payments \\u202edatabase\\x1b]0;pwned\\x07 failover"\n',
         1,
+    ).replace(
+        "text: Restore payments within 45 minutes",
+        'text: "Restore \\u202epayments\\x1b[31m within 45 minutes"',
+        1,
     )
     assert "pwned" in text
     drill = tmp_path / "drills" / "hostile.yaml"
@@ -354,7 +358,19 @@ def test_a_drill_title_sends_no_escape_or_bidi_override_to_the_terminal(tmp_path
     )
     assert res.exit_code == 0, res.output
     assert "database" in res.output and "pwned" in res.output
-    assert "\x1b" not in res.output and "\x07" not in res.output and "\u202e" not in res.output
+    assert not _raw_controls(res.output)
+    # the after-action report, in either form, and what validate prints (its summary and a run sheet)
+    for name in ("aar.md", "aar.html"):
+        shown = (tmp_path / "o" / name).read_text(encoding="utf-8")
+        assert "pwned" in shown and "Restore" in shown and not _raw_controls(shown), name
+    for extra in ([], ["--seed", "3"]):
+        res = runner.invoke(app, ["validate", str(drill), *extra])
+        assert res.exit_code == 0 and "pwned" in res.output and not _raw_controls(res.output), res.output
+
+
+def _raw_controls(text: str) -> set[str]:
+    """The escape, bell and right-to-left override characters in ``text``."""
+    return set(text) & {"\x1b", "\x07", "\u202e"}
 
 
 def test_a_refusal_quoting_hostile_text_sends_no_escape_to_the_terminal(tmp_path):

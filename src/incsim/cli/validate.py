@@ -39,13 +39,15 @@ def validate(
         found = load_input(file)
     except ScenarioError as exc:
         fail(exc.problems)
-    typer.echo(f"{file}: ok ({_summary(found.kind, found.value)})")
+    from incsim.drill.feed import safe_text  # a name from the file reaches the terminal neutralised
+
+    typer.echo(safe_text(f"{file}: ok ({_summary(found.kind, found.value)})"))
     if seed is not None:
         if found.kind != "Drill":
             fail([f"{file}: --seed prints a drill's run sheet; this is a {found.kind.lower()} file"])
         from incsim.drill.runsheet import run_sheet
 
-        typer.echo(run_sheet(found.value, seed), nl=False)
+        typer.echo(safe_text(run_sheet(found.value, seed)), nl=False)
 
 
 def _summary(kind: str, value) -> str:

@@ -27,6 +27,7 @@ from incsim.drill.counterfactual import (
     scored,
     sentence,
 )
+from incsim.drill.feed import safe_text
 from incsim.files import check_dir, prepare_dir
 from incsim.model.events import Kind
 from incsim.output import events_jsonl, package_versions, write_folder
@@ -297,13 +298,27 @@ def variant_row(v: Variant) -> dict:
     }
 
 
+def _shown(value):
+    """A value as the report shows it: text with its control characters and bidirectional
+    overrides neutralised (``safe_text``), so a drill's own words can neither reorder the page
+    nor send an escape sequence to a terminal that prints the Markdown; markup stays markup."""
+    if isinstance(value, Markup):
+        return Markup(safe_text(value))
+    return safe_text(value) if isinstance(value, str) else value
+
+
 def _environment(markdown: bool) -> Environment:
     from incsim.report.markdown import md_escape
 
     loader = PackageLoader("incsim.drill", "templates")
     if not markdown:
         env = Environment(
-            loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+            loader=loader,
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=_shown,
         )
     else:
         env = Environment(
@@ -312,7 +327,9 @@ def _environment(markdown: bool) -> Environment:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-            finalize=lambda v: "" if v is None else (v if isinstance(v, Markup) else md_escape(v)),
+            finalize=lambda v: (
+                "" if v is None else (_shown(v) if isinstance(v, Markup) else md_escape(_shown(v)))
+            ),
         )
     env.globals.update(METRIC_LABELS=METRIC_LABELS)
     env.filters["n1"] = lambda x: "—" if x is None else f"{x:.1f}"
