@@ -340,14 +340,18 @@ def test_a_seed_beyond_64_bits_on_the_command_line_is_refused(tmp_path, command)
 def test_a_drill_title_sends_no_escape_or_bidi_override_to_the_terminal(tmp_path):
     # before: the command's own line "drill 'TITLE', seed S, results in DIR" printed the title raw,
     # so an OSC sequence in it (here one that retitles the terminal window) reached the terminal
-    text = DRILL.read_text().replace(
-        "  title: Payments database failover\n",
-        '  title: "Payments \\u202edatabase\\x1b]0;pwned\\x07 failover"\n',
-        1,
-    ).replace(
-        "text: Restore payments within 45 minutes",
-        'text: "Restore \\u202epayments\\x1b[31m within 45 minutes"',
-        1,
+    text = (
+        DRILL.read_text()
+        .replace(
+            "  title: Payments database failover\n",
+            '  title: "Payments \\u202edatabase\\x1b]0;pwned\\x07 failover"\n',
+            1,
+        )
+        .replace(
+            "text: Restore payments within 45 minutes",
+            'text: "Restore \\u202epayments\\x1b[31m within 45 minutes"',
+            1,
+        )
     )
     assert "pwned" in text
     drill = tmp_path / "drills" / "hostile.yaml"
