@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from bounds import bounded
-from hypothesis import HealthCheck, given, settings
+from fuzz_helpers import fuzz_settings, paths
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -38,13 +39,7 @@ JSON_FILES = sorted(
 JSON_FILES = [p for p in JSON_FILES if p.name != "pagerduty_responses.json"]
 BOUND_S = 10.0
 runner = CliRunner()
-FUZZ = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(30)
 
 EDGES = st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])  # no UTC time at all
 TIMES = st.one_of(
@@ -98,17 +93,6 @@ HOSTILE = st.sampled_from(
 )
 
 
-def _paths(doc, at=()):
-    """Every place (a tuple of keys and indexes) in a JSON document."""
-    yield at
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            yield from _paths(v, (*at, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            yield from _paths(v, (*at, i))
-
-
 READ = {
     "created_at",
     "resolved_at",
@@ -153,7 +137,7 @@ def _read_here(at) -> bool:
 
 def _place(data, doc):
     """A place in ``doc``: mostly one a reader reads, sometimes any."""
-    places = list(_paths(doc))
+    places = list(paths(doc))
     read = [a for a in places if _read_here(a) and not isinstance(_get(doc, a), (dict, list))]
     pool = read if read and data.draw(st.integers(0, 9), label="anywhere") else places[1:] or places
     return data.draw(st.sampled_from(pool), label="at")

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 from bounds import bounded
-from hypothesis import HealthCheck, given, settings
+from fuzz_helpers import fuzz_settings, paths
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -46,13 +47,7 @@ DRILL = SCENARIOS / "drills" / "db-failover.yaml"
 BOUND_S = 10.0
 LOCATED = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
 runner = CliRunner()
-FUZZ = settings(
-    max_examples=12,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(12)
 LONG = settings(FUZZ, max_examples=200)
 
 
@@ -100,17 +95,6 @@ NUMBERS = st.sampled_from(
 )
 
 
-def _paths(doc, at=()):
-    """Every place (a tuple of keys and indexes) in a plain document."""
-    yield at
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            yield from _paths(v, (*at, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            yield from _paths(v, (*at, i))
-
-
 def _get(doc, at):
     for k in at:
         doc = doc[k]
@@ -123,7 +107,7 @@ def _mutated(data, text: str) -> str:
     if how == "cut":
         return text[: data.draw(st.integers(0, len(text)), label="cut at")]
     doc = yaml.safe_load(text)
-    places = [a for a in _paths(doc) if a]
+    places = [a for a in paths(doc) if a]
     if how == "number":  # most of the hazards are numbers: mostly a number for a number
         nums = [
             a for a in places if isinstance(_get(doc, a), (int, float)) and not isinstance(_get(doc, a), bool)
