@@ -52,3 +52,22 @@ def variant(base: dict, path: str, value) -> dict:
             cur = cur.setdefault(key, {})
     cur[last] = value
     return doc
+
+
+def load_drill_here(text: str):
+    """A drill file's text loaded as ``d.yaml`` beside the example scenarios (so ``scenario.path:
+    seed.yaml`` resolves)."""
+    from incsim.scenario.drill import load_drill_text
+
+    return load_drill_text(text, "d.yaml", base=SEED_YAML.parent)
+
+
+def drill_problems(text: str) -> list[str]:
+    """The located problems a drill file's text is refused with (it must be refused)."""
+    import pytest
+
+    from incsim.scenario.loader import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        load_drill_here(text)
+    return [str(p) for p in err.value.problems]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from scenario_helpers import drill_problems, load_drill_here
 from typer.testing import CliRunner
 
 from incsim.cli import app
@@ -55,14 +56,8 @@ decisions:
 """
 
 
-def load(text: str):
-    return load_drill_text(text, "d.yaml", base=SCENARIOS)
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ScenarioError) as exc:
-        load(text)
-    return [str(p) for p in exc.value.problems]
+load = load_drill_here
+problems = drill_problems
 
 
 def test_the_base_drill_loads():

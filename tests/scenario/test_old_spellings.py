@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from scenario_helpers import drill_problems, load_drill_here
 from typer.testing import CliRunner
 
 from incsim.cli import app
@@ -63,16 +64,8 @@ def test_the_schema_offers_the_new_spelling_only():
     assert "duties" in team and "roles" not in team
 
 
-def _drill(text: str):
-    from incsim.scenario.drill import load_drill_text
-
-    return load_drill_text(text, "d.yaml", base=SCENARIOS)
-
-
-def _drill_problems(text: str) -> list[str]:
-    with pytest.raises(ScenarioError) as err:
-        _drill(text)
-    return [str(p) for p in err.value.problems]
+_drill = load_drill_here
+_drill_problems = drill_problems
 
 
 def test_a_drills_roles_are_read_as_its_seats():
