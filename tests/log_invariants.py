@@ -30,6 +30,7 @@ from incsim.model.events import (
     Mitigated,
     Overran,
     Paged,
+    Question,
     Recovered,
     Resolved,
     RoomClosed,
@@ -100,6 +101,35 @@ def paired_joins_and_leaves(events, roster, scn) -> list[str]:
     for (inc, who), t in sorted(inside.items()):
         if inc in resolved_at:
             out.append(f"incident {inc}: {who} joined at {t:.1f} and never left")
+    return out
+
+
+def questions_from_the_room(events, roster, scn) -> list[str]:
+    """A spectator's question (``topic`` ``question``, in the room) comes from someone in the
+    incident as a spectator at that minute, goes to the one in it as the debugger, and is charged
+    to the debugger at that minute: logged as put even while the debugger still answers another
+    (the question waits its turn in the queue; none is dropped)."""
+    out = []
+    role: dict[tuple[int, str], str] = {}
+    charged: set[tuple[int, str, float]] = set()
+    for e in events:
+        if isinstance(e, Interrupted) and e.reason == "spectator question":
+            charged.add((e.incident, e.who, round(e.t, 6)))
+    for e in events:
+        key = (e.incident, e.who)
+        if isinstance(e, Joined):
+            role[key] = e.role
+        elif isinstance(e, Left):
+            role.pop(key, None)
+        elif isinstance(e, Question) and e.topic == "question":
+            asker, target = role.get(key), role.get((e.incident, e.to))
+            if e.medium != "room" or asker != "spectator" or target != "debugger":
+                out.append(
+                    f"incident {e.incident}: question at {e.t:.1f} in the {e.medium} from {e.who} "
+                    f"({asker or 'not in it'}) to {e.to} ({target or 'not in it'})"
+                )
+            if (e.incident, e.to, round(e.t, 6)) not in charged:
+                out.append(f"incident {e.incident}: question at {e.t:.1f} to {e.to} charged to nobody")
     return out
 
 
@@ -407,6 +437,7 @@ CHECKS: dict[str, Callable[[Sequence[Event], Roster, Scenario], list[str]]] = {
     "triage size and length": triage_calls_as_stated,
     "repairs by the owning team": repairs_by_the_owning_team,
     "hours reconcile": hours_reconcile,
+    "spectators ask from the room": questions_from_the_room,
 }
 
 

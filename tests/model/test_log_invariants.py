@@ -60,3 +60,35 @@ def test_the_default_keeps_every_invariant_over_forty_replications():
     cases = _logs("seed", tuple(range(40)))
     problems = [p for check in CHECKS for p in _breaches(check, cases)]
     assert not problems, f"{len(problems)} breaches, first: " + "; ".join(problems[:5])
+
+
+def test_the_room_question_check_catches_a_question_from_outside_or_charged_to_nobody():
+    import dataclasses
+
+    from incsim.model.events import Interrupted, Question
+
+    _, events, roster, scn = next(c for c in _logs("seed", (0,)) if c[0].endswith("war-room"))
+    events = list(events)
+    i = next(k for k, e in enumerate(events) if isinstance(e, Question) and e.topic == "question")
+    q = events[i]
+    assert not check_log(events, roster, scn, only=["spectators ask from the room"])[
+        "spectators ask from the room"
+    ]
+    outsider = [*events[:i], dataclasses.replace(q, who="nobody-here"), *events[i + 1 :]]
+    found = check_log(outsider, roster, scn, only=["spectators ask from the room"])[
+        "spectators ask from the room"
+    ]
+    assert found == [
+        f"incident {q.incident}: question at {q.t:.1f} in the room from nobody-here (not in it) to {q.to} (debugger)"
+    ]
+    uncharged = [
+        e
+        for e in events
+        if not (
+            isinstance(e, Interrupted) and e.reason == "spectator question" and e.t == q.t and e.who == q.to
+        )
+    ]
+    found = check_log(uncharged, roster, scn, only=["spectators ask from the room"])[
+        "spectators ask from the room"
+    ]
+    assert f"incident {q.incident}: question at {q.t:.1f} to {q.to} charged to nobody" in found
