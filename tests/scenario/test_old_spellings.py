@@ -298,3 +298,46 @@ def test_the_command_line_prints_a_place_once_however_often_it_is_read(capsys):
         for text in (line, line, line.replace(":6:28:", ":7:28:")):
             warnings.warn(OldSpellingWarning(text), stacklevel=1)
     assert capsys.readouterr().err.splitlines() == [line, line.replace(":6:28:", ":7:28:")]
+
+
+def test_an_inline_scenario_in_a_drill_warns_at_its_lines_in_the_drill_file():
+    from incsim.scenario.drill import load_drill_text
+
+    inline = "".join(f"    {line}\n" for line in OLD_SCENARIO.splitlines())
+    text = DRILL.replace(
+        "scenario: {path: seed.yaml, protocol: async-first}",
+        "scenario:\n  protocol: async-first\n  inline:\n" + inline,
+    ).replace("roots: [payments-api]", "roots: [api]")
+    warned = _warned(lambda: load_drill_text(text, "d.yaml", base=SCENARIOS))
+    assert warned == [
+        _line("d.yaml", text, "roles: [ic]", "roles", "duties"),
+        _line("d.yaml", text, "clock:", "clock", "timezone"),
+        _line("d.yaml", text, "write_exec_update", "write_exec_update", "write_executive_update"),
+    ]
+
+
+def test_calibrate_base_warns_once_at_the_base_file_s_own_line(tmp_path):
+    seed = (SCENARIOS / "seed.yaml").read_text()
+    base = tmp_path / "base.yaml"
+    base.write_text(seed.replace("  write_executive_update:", "  write_exec_update:", 1))
+    export = Path(__file__).resolve().parents[1] / "fixtures" / "exports" / "pagerduty.json"
+    result = _cli("calibrate", str(export), "--base", str(base), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert warned == [
+        _line(str(base), base.read_text(), "write_exec_update", "write_exec_update", "write_executive_update")
+    ]
+
+
+def test_a_results_folder_s_copy_of_its_scenario_is_read_without_a_warning(tmp_path):
+    from incsim import api
+    from incsim.report.results import load_results
+
+    path = tmp_path / "old.yaml"
+    path.write_text(OLD_SCENARIO)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OldSpellingWarning)  # the run's own read warns, as it should
+        loaded = api.load(path)
+    api.run_scenario(loaded, replications=1, seed=1, out_dir=tmp_path / "run")
+    assert "roles:" in (tmp_path / "run" / "scenario.yaml").read_text()
+    assert _warned(lambda: load_results(tmp_path / "run")) == []

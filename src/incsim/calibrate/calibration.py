@@ -325,7 +325,7 @@ def calibrated_scenario(base_text: str, base_name: str, calib: dict) -> str:
         f"# Calibrated by `incsim calibrate` from {export} ({calib['format']}, {calib['n']} incidents)\n"
         f"# on the base scenario {base_name}. Fitted values carry a `calibrated:` comment.\n" + buf.getvalue()
     )
-    load_scenario_text(text, "calibrated scenario")
+    load_scenario_text(text, "calibrated scenario", warn=False)  # the base was warned at its own lines
     return text
 
 

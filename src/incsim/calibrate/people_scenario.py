@@ -249,7 +249,9 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
         rate, how = request_rate_to_write(
             n["requests_with_ic"] / n["ic_hours"],
             detail.get("executive_channels") or [],
-            load_scenario_text(base_text, base_name).behaviour.update_requests_factor_with_exec_channel,
+            load_scenario_text(
+                base_text, base_name, warn=False
+            ).behaviour.update_requests_factor_with_exec_channel,
         )
         if rate is None:
             del what["update_requests_per_hour"]
@@ -262,7 +264,7 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             round(float(detail["spectator_questions_per_hour"]), 3),
             f"{src}, {what['spectator_questions_per_hour']}",
         )
-    answers = reply_latencies(detail, load_scenario_text(base_text, base_name).behaviour)
+    answers = reply_latencies(detail, load_scenario_text(base_text, base_name, warn=False).behaviour)
     whose = {
         "reply_latency.engaged": "reply_latency.engaged",
         "reply_latency.working": "reply_latency.working",
@@ -303,5 +305,5 @@ def people_scenario(base_text: str, base_name: str, people: dict, detail: dict) 
             f"# Calibrated by `incsim calibrate` from {src} on the base scenario {base_name}.\n"
             f"# Measured values carry a `calibrated:` comment; the rest keep their source.\n" + text
         )
-    load_scenario_text(text, "calibrated scenario")
+    load_scenario_text(text, "calibrated scenario", warn=False)  # the base was warned at its own lines
     return text

@@ -176,7 +176,7 @@ def _calibrate(data, by, base, out, as_json, force, measured=None) -> None:
     from incsim.calibrate.calibration import calibrated_scenario
     from incsim.calibrate.folder import dumps, write_folder
     from incsim.calibrate.records import ExportError
-    from incsim.scenario.loader import ScenarioError, read_scenario_text
+    from incsim.scenario.loader import ScenarioError, load_scenario_text, read_scenario_text
 
     calib = fit_export(data, by) if data is not None else {}
     if measured is not None:
@@ -185,6 +185,7 @@ def _calibrate(data, by, base, out, as_json, force, measured=None) -> None:
     if base is not None:
         try:
             text = read_scenario_text(base)
+            load_scenario_text(text, str(base))  # the base's own problems and old spellings, at its lines
             if data is not None:
                 text = calibrated_scenario(text, base.name, calib)
             if measured is not None:

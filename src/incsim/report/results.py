@@ -181,7 +181,8 @@ def load_results(path: Path | str) -> Results:
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportError(f"{path / 'scenario.yaml'}: cannot read: {one_line(exc)}") from None
     try:
-        scenario = load_scenario_text(text, str(path / "scenario.yaml"))
+        # the folder's copy of the input, as it was run: read as is, without asking for an edit
+        scenario = load_scenario_text(text, str(path / "scenario.yaml"), warn=False)
     except ScenarioError as exc:
         raise ReportError(one_line(str(exc).splitlines()[0] if str(exc) else "invalid scenario")) from None
     time = None

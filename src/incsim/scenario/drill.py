@@ -442,7 +442,7 @@ def _scenario(
     if flow:  # a one-line {...} mapping: its text is already valid YAML on its own
         scn_text = lines[line0][col0:] + "\n"
     try:
-        return scn_text, f"{filename}#scenario.inline", load_scenario_text(scn_text, filename)
+        scenario = load_scenario_text(scn_text, filename, warn=False)
     except ScenarioError as exc:
         moved = [
             LocatedProblem(
@@ -455,6 +455,9 @@ def _scenario(
             for p in exc.problems
         ]
         raise ScenarioError(moved) from None
+    # the block's own node carries the drill file's positions: its old spellings are warned there
+    warn_old_spellings(inline, filename, Scenario)
+    return scn_text, f"{filename}#scenario.inline", scenario
 
 
 def _with_changes(drill: Drill, scenario: Scenario, root: CommentedMap, filename: str) -> Scenario:

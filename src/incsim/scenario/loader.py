@@ -448,13 +448,18 @@ def read_document(text: str, filename: str, what: str = "scenario") -> Commented
     return root
 
 
-def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
-    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem."""
+def load_scenario_text(text: str, filename: str = "<string>", *, warn: bool = True) -> Scenario:
+    """The validated ``Scenario`` in YAML ``text``; a ``ScenarioError`` lists every problem.
+
+    ``warn``: issue the old spellings' warnings at ``filename``'s lines. A caller whose text is not
+    the user's file as written (a block cut out of a drill, a scenario incsim wrote itself, the copy
+    in a results folder) passes False and warns, if at all, where the user's file is."""
     root = read_document(text, filename)
     scenario, problems = _validate(to_plain(root, filename), root, filename)
     if scenario is None:
         _raise_sorted(problems)
-    warn_old_spellings(root, filename)
+    if warn:
+        warn_old_spellings(root, filename)
     return scenario
 
 
