@@ -722,3 +722,37 @@ def test_a_consult_within_the_debuggers_own_team_needs_no_question():
     spec = incident(consults=(0.5,), consult_teams=("app",))
     assert not of(run(doc, "async-first", spec), Kind.QUESTION)
     assert ttr(doc, "async-first", spec) == pytest.approx(DIAGNOSIS + FIX)
+
+
+def test_the_work_left_stands_still_while_the_debugger_answers_and_the_answer_s_end_is_known():
+    """While the debugger answers a question (work paused), their work left does not count down,
+    and ``paying_until`` is the minute that answer ends: a drill's expected recovery adds it to
+    the queue still waiting (``drill/schedule.py``) instead of counting the answer as work."""
+    from incsim.model.streams import Streams
+    from incsim.model.world import World
+    from incsim.scenario.schema import Scenario
+
+    doc = setting(war_room_of(5, 0.0, 1.6), "behaviour.spectator_questions_per_hour", 2.0)
+    doc = setting(doc, "behaviour.room_answer", 10.0)
+    scn = Scenario.model_validate(doc)
+    world = World(scn, "war-room", Streams(7, 0), [incident(diagnosis=600.0, fix=0.0)], 1440.0)
+    seen = 0
+    t = T0
+    while t < T0 + 600 and seen < 3:
+        t += 0.5
+        world.run(until=t)
+        live = world.live.get(0)
+        if live is None or not live.paying_interruptions or live.work_plan is None:
+            continue
+        left, until = live.work_left(t)[0], live.paying_until
+        if until - t < 1.0:
+            continue
+        world.run(until=until - 0.25)  # still answering: not a minute of work done
+        assert live.paying_interruptions and live.paying_until == until
+        assert live.work_left(until - 0.25)[0] == pytest.approx(left)
+        paid = live.interruptions_paid
+        world.run(until=until + 1e-6)  # the answer ends at that very minute
+        assert live.interruptions_paid == paid + 1
+        seen += 1
+        t = until
+    assert seen == 3

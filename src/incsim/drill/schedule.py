@@ -40,7 +40,8 @@ def expected_recovery(world: Any, run: LiveIncident, eff: Any, now: float) -> fl
     else:
         later = 0.0
     work = left * eff.remaining_work + eff.extra_min + later
-    end = now + sum(run.interruptions_due) + work / rate
+    # the interruption being answered now, then those queued, come before the work
+    end = now + max(0.0, run.paying_until - now) + sum(run.interruptions_due) + work / rate
     if run.debugger.next_change(now) < end:
         return None  # their speed changes on the way
     return end

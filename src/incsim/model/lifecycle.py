@@ -488,8 +488,13 @@ class Lifecycle:
         env = self.env
         while True:
             incident.paying_interruptions = True  # what comes meanwhile joins the queue, paid in order
+            if incident.interruptions_due and incident.work_plan is not None:
+                # the work stands still while they answer: what is left stays as it is
+                incident.work_plan = (env.now, remaining, incident.work_plan[2], False)
             while incident.interruptions_due:
-                yield env.timeout(incident.interruptions_due.pop(0))
+                minutes = incident.interruptions_due.pop(0)
+                incident.paying_until = env.now + minutes
+                yield env.timeout(minutes)
                 incident.interruptions_paid += 1
             incident.paying_interruptions = False
             if incident.work_factor != applied or incident.extra_work:  # changed from outside (drills)

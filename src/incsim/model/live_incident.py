@@ -60,6 +60,7 @@ class LiveIncident:
         self.debugger_ready = env.event()
         self.interruptions_due: list[float] = []  # minutes of interruptions the debugger has still to pay
         self.paying_interruptions = False  # the debugger is paying them now (new ones join the queue)
+        self.paying_until = 0.0  # when the interruption being paid now ends (drills read it)
         self.interruptions_queued = 0  # interruptions ever put in the queue (a ticket's number)
         self.interruptions_paid = 0  # interruptions the debugger has finished paying
         self.questions_waiting: dict[str, tuple[LiveIncident, int]] = {}  # spectator -> queue, ticket
