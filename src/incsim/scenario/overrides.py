@@ -112,11 +112,20 @@ def apply_override(scenario_dict: dict[str, Any], path: str, value: Any) -> dict
     Neither the input nor the copy is changed in place afterwards: validation reads them.
     """
     loc = resolve_path(scenario_dict, path)
-    out = dict(scenario_dict)
+    out, parent = copied_along(scenario_dict, loc)
+    parent[loc[-1]] = copy.deepcopy(value)
+    return out
+
+
+def copied_along(data: dict[str, Any], loc: tuple[Any, ...]) -> tuple[dict[str, Any], Any]:
+    """A copy of ``data`` in which only the mappings and lists on the way to ``loc`` (keys and
+    indexes, as ``resolve_path`` gives them) are new, and the container holding its last key:
+    setting that key changes the copy alone. The rest is shared with ``data``, so neither may be
+    changed in place anywhere else."""
+    out = dict(data)
     node: Any = out
     for key in loc[:-1]:
         child = node[key]
         node[key] = child = dict(child) if isinstance(child, dict) else list(child)
         node = child
-    node[loc[-1]] = copy.deepcopy(value)
-    return out
+    return out, node

@@ -10,14 +10,13 @@ categories their proportions of the rest, so the mix still sums to 1.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from incsim.scenario.durations import Duration
-from incsim.scenario.overrides import OverrideError, resolve_path
+from incsim.scenario.overrides import OverrideError, copied_along, resolve_path
 from incsim.scenario.schema import Uncertain
 
 _MINUTE_KEYS = ("value", "mean", "median", "sd", "low", "mode", "high")
@@ -95,11 +94,7 @@ def is_integer_at(data: dict[str, Any], path: str) -> bool:
 def with_value(data: dict[str, Any], path: str, x: float) -> dict[str, Any]:
     """A copy of scenario ``data`` with the value at ``path`` set to ``x`` (see the module's rules)."""
     loc = resolve_path(data, path)
-    out = copy.copy(data)  # copied along the path only: the rest is shared with ``data``, never changed
-    parent: Any = out
-    for key in loc[:-1]:
-        parent[key] = copy.copy(parent[key])
-        parent = parent[key]
+    out, parent = copied_along(data, loc)  # the rest is shared with ``data``, never changed
     node = parent[loc[-1]]
     if _is_number(node):
         parent[loc[-1]] = int(round(x)) if isinstance(node, int) else float(x)
